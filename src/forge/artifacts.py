@@ -1,0 +1,170 @@
+"""Artifacts: directories that describe themselves with a manifest.json.
+
+Each stage writes its output into a fresh staging directory, then `ArtifactStore.commit`
+hashes every file, writes the manifest and moves the directory into place atomically. The
+artifact id is derived from the kind, the config and the input ids, so a stage asked to redo
+work it already did finds the finished artifact and returns it (`ArtifactStore.existing`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from forge import __version__
+from forge.errors import IntegrityError, NotFound
+
+MANIFEST = "manifest.json"
+KINDS = ("corpus", "dataset", "base_model", "adapter", "eval_report", "merged_model", "gguf",
+         "modelfile")
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def canonical_json(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def artifact_id(kind: str, config: dict[str, Any], input_ids: list[str]) -> str:
+    """Same kind + config + inputs → same id: the basis of cheap, safe re-runs."""
+    digest = hashlib.sha256(canonical_json([kind, config, sorted(input_ids), __version__]).encode())
+    return f"{kind}-{digest.hexdigest()[:16]}"
+
+
+def hash_tree(root: Path) -> dict[str, str]:
+    """SHA-256 of every file under root (manifest excluded), keyed by relative posix path."""
+    out: dict[str, str] = {}
+    for p in sorted(root.rglob("*")):
+        rel = p.relative_to(root).as_posix()
+        if p.is_file() and rel != MANIFEST:
+            out[rel] = sha256_file(p)
+    return out
+
+
+@dataclass
+class Artifact:
+    kind: str
+    id: str
+    path: Path
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.manifest.get("config", {})
+
+    @property
+    def digest(self) -> str:
+        """One SHA-256 for the whole artifact: the hash of its sorted file hashes."""
+        return hashlib.sha256(canonical_json(self.manifest.get("files", {})).encode()).hexdigest()
+
+    def file(self, name: str) -> Path:
+        return self.path / name
+
+    def verify(self) -> None:
+        """Re-hash every file and compare with the manifest; raise IntegrityError on any change."""
+        expected: dict[str, str] = self.manifest.get("files", {})
+        actual = hash_tree(self.path)
+        problems = []
+        for name, digest in expected.items():
+            if name not in actual:
+                problems.append(f"{name}: missing")
+            elif actual[name] != digest:
+                problems.append(f"{name}: sha256 {actual[name][:12]}… != manifest {digest[:12]}…")
+        for name in actual.keys() - expected.keys():
+            problems.append(f"{name}: not in manifest")
+        if problems:
+            raise IntegrityError(f"artifact {self.id} at {self.path} failed verification:\n  "
+                                 + "\n  ".join(problems),
+                                 hint="the artifact was changed after it was written; re-run the stage")
+
+    @classmethod
+    def load(cls, path: Path) -> "Artifact":
+        mpath = Path(path) / MANIFEST
+        if not mpath.is_file():
+            raise NotFound(f"{path} is not an artifact (no {MANIFEST})")
+        manifest = json.loads(mpath.read_text())
+        return cls(kind=manifest["kind"], id=manifest["id"], path=Path(path), manifest=manifest)
+
+
+class ArtifactStore:
+    """Artifacts under <home>/artifacts/<kind>/<id>/, staged under <home>/artifacts/.staging/."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def path_for(self, kind: str, aid: str) -> Path:
+        return self.root / kind / aid
+
+    def existing(self, kind: str, aid: str) -> Artifact | None:
+        path = self.path_for(kind, aid)
+        if (path / MANIFEST).is_file():
+            return Artifact.load(path)
+        return None
+
+    def get(self, aid: str) -> Artifact:
+        kind = aid.rsplit("-", 1)[0]
+        art = self.existing(kind, aid)
+        if art is None:
+            raise NotFound(f"no artifact {aid} under {self.root}")
+        return art
+
+    def all(self) -> Iterator[Artifact]:
+        for mpath in sorted(self.root.glob(f"*/*/{MANIFEST}")):
+            if not mpath.parent.parent.name.startswith("."):
+                yield Artifact.load(mpath.parent)
+
+    def staging(self, kind: str) -> Path:
+        path = self.root / ".staging" / f"{kind}-{uuid.uuid4().hex[:12]}"
+        path.mkdir(parents=True)
+        return path
+
+    def discard(self, staging: Path) -> None:
+        """Remove a stage's partial output (failed or cancelled work leaves nothing behind)."""
+        shutil.rmtree(staging, ignore_errors=True)
+
+    def commit(self, staging: Path, *, kind: str, aid: str, config: dict[str, Any],
+               inputs: list[Artifact], extra: dict[str, Any] | None = None) -> Artifact:
+        manifest = {
+            "kind": kind,
+            "id": aid,
+            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "config": config,
+            "inputs": [{"id": a.id, "kind": a.kind, "sha256": a.digest} for a in inputs],
+            "files": hash_tree(staging),
+            "code_version": code_version(),
+            **(extra or {}),
+        }
+        (staging / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True))
+        dest = self.path_for(kind, aid)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if dest.exists():  # a concurrent run finished the same work first; keep theirs
+            shutil.rmtree(staging, ignore_errors=True)
+            return Artifact.load(dest)
+        os.replace(staging, dest)
+        return Artifact.load(dest)
+
+
+def code_version() -> str:
+    """Package version plus the git commit when running from a checkout."""
+    head = Path(__file__).resolve().parents[2] / ".git" / "HEAD"
+    try:
+        ref = head.read_text().strip()
+        if ref.startswith("ref: "):
+            ref_path = head.parent / ref[5:]
+            ref = ref_path.read_text().strip() if ref_path.exists() else ""
+        return f"{__version__}+g{ref[:12]}" if ref else __version__
+    except OSError:
+        return __version__

@@ -1,0 +1,94 @@
+"""The chat format Forge's tiny base model speaks, and the parser for tool calls in replies.
+
+ChatML turns (`<|im_start|>role ... <|im_end|>`) with tools listed in the system turn and tool
+calls written as `<tool_call>{"name": ..., "arguments": {...}}</tool_call>`: the Qwen2.5 /
+Hermes convention, which most open agent models and Ollama templates already use. The
+`{% generation %}` markers let TRL compute loss on assistant tokens only.
+Pure: no heavy imports.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+BOS_EOS = "<|endoftext|>"
+IM_START, IM_END = "<|im_start|>", "<|im_end|>"
+TOOL_CALL_OPEN, TOOL_CALL_CLOSE = "<tool_call>", "</tool_call>"
+TOOL_RESPONSE_OPEN, TOOL_RESPONSE_CLOSE = "<tool_response>", "</tool_response>"
+SPECIAL_TOKENS = [BOS_EOS, IM_START, IM_END, TOOL_CALL_OPEN, TOOL_CALL_CLOSE,
+                  TOOL_RESPONSE_OPEN, TOOL_RESPONSE_CLOSE]
+
+TOOLS_PREAMBLE = ("# Tools\nYou may call one or more functions. Function signatures are inside "
+                  "<tools></tools>:\n<tools>")
+TOOLS_POSTAMBLE = ("</tools>\nFor each call, return a JSON object with the function name and "
+                   "arguments inside <tool_call></tool_call> tags.")
+
+# HF renders templates with trim_blocks: a newline right after a block tag is dropped, so
+# newlines that must follow one are written as {{ '\n' }}.
+CHAT_TEMPLATE = (
+    "{% if messages[0].role == 'system' %}{% set system = messages[0].content %}"
+    "{% set rest = messages[1:] %}{% else %}{% set system = '' %}{% set rest = messages %}{% endif %}"
+    "{% if tools %}"
+    "<|im_start|>system\n{% if system %}{{ system }}{{ '\n\n' }}{% endif %}" + TOOLS_PREAMBLE +
+    "{% for tool in tools %}{{ '\n' }}{{ tool | tojson }}{% endfor %}{{ '\n' }}" + TOOLS_POSTAMBLE +
+    "<|im_end|>{{ '\n' }}"
+    "{% elif system %}<|im_start|>system\n{{ system }}<|im_end|>{{ '\n' }}{% endif %}"
+    "{% for message in rest %}"
+    "{% if message.role == 'assistant' %}"
+    "<|im_start|>assistant\n{% generation %}{{ message.content or '' }}"
+    "{% if message.tool_calls %}{% for call in message.tool_calls %}"
+    "{% if call.function is defined %}{% set call = call.function %}{% endif %}"
+    "{% if (message.content or '') or not loop.first %}{{ '\n' }}{% endif %}"
+    "<tool_call>\n{\"name\": \"{{ call.name }}\", \"arguments\": "
+    "{% if call.arguments is string %}{{ call.arguments }}{% else %}{{ call.arguments | tojson }}{% endif %}"
+    "}\n</tool_call>"
+    "{% endfor %}{% endif %}<|im_end|>{% endgeneration %}{{ '\n' }}"
+    "{% elif message.role == 'tool' %}"
+    "<|im_start|>tool\n<tool_response>\n{{ message.content }}\n</tool_response><|im_end|>{{ '\n' }}"
+    "{% else %}"
+    "<|im_start|>{{ message.role }}\n{{ message.content }}<|im_end|>{{ '\n' }}"
+    "{% endif %}"
+    "{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+_CALL_RE = re.compile(re.escape(TOOL_CALL_OPEN) + r"(.*?)(?:" + re.escape(TOOL_CALL_CLOSE) + r"|$)",
+                      re.DOTALL)
+
+
+@dataclass
+class ParsedReply:
+    content: str                                   # text outside tool-call blocks
+    calls: list[dict[str, Any]] = field(default_factory=list)  # {"name":..., "arguments":{...}}
+    errors: list[str] = field(default_factory=list)            # one per unparseable block
+
+
+def parse_reply(text: str) -> ParsedReply:
+    """Split a model reply into plain content and tool calls; bad blocks become errors."""
+    text = text.split(IM_END, 1)[0]
+    calls, errors = [], []
+    for match in _CALL_RE.finditer(text):
+        raw = match.group(1).strip()
+        try:
+            obj = json.loads(raw)
+        except json.JSONDecodeError as e:
+            errors.append(f"tool call is not valid JSON ({e.msg} at char {e.pos}): {raw[:80]!r}")
+            continue
+        if not isinstance(obj, dict) or not isinstance(obj.get("name"), str):
+            errors.append(f"tool call has no string 'name': {raw[:80]!r}")
+            continue
+        args = obj.get("arguments", {})
+        if isinstance(args, str):  # some models double-encode
+            try:
+                args = json.loads(args)
+            except json.JSONDecodeError:
+                errors.append(f"tool call arguments are not a JSON object: {args[:80]!r}")
+                continue
+        if not isinstance(args, dict):
+            errors.append(f"tool call arguments are not a JSON object: {raw[:80]!r}")
+            continue
+        calls.append({"name": obj["name"], "arguments": args})
+    content = _CALL_RE.sub("", text).strip()
+    return ParsedReply(content=content, calls=calls, errors=errors)
