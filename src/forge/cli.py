@@ -1,0 +1,293 @@
+"""The `forge` command line: thin over forge.service. Every command takes --json.
+
+Heavy libraries are imported only inside the pipeline stages, so `forge --help` is instant.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from forge.errors import ForgeError
+
+app = typer.Typer(help="Forge: fine-tune self-hosted agent models on your agents' own sessions.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+job_app = typer.Typer(help="Inspect jobs: state, audit trail, progress.", no_args_is_help=True)
+model_app = typer.Typer(help="The model registry.", no_args_is_help=True)
+artifact_app = typer.Typer(help="Artifacts and their manifests.", no_args_is_help=True)
+app.add_typer(job_app, name="job")
+app.add_typer(model_app, name="model")
+app.add_typer(artifact_app, name="artifact")
+
+console = Console()
+err_console = Console(stderr=True)
+JsonOpt = typer.Option(False, "--json", help="Print machine-readable JSON.")
+
+
+def _emit_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
+
+
+def _forge():
+    from forge.service import Forge
+    return Forge()
+
+
+def _guard(fn: Callable[[], Any]) -> Any:
+    """Run a command body; expected errors print as one clear message, never a traceback."""
+    try:
+        return fn()
+    except ForgeError as e:
+        err_console.print(f"[red]error:[/red] {e}", highlight=False)
+        raise typer.Exit(1)
+    except KeyboardInterrupt:
+        err_console.print("[yellow]interrupted[/yellow]")
+        raise typer.Exit(130)
+    except Exception as e:  # unexpected: still no traceback unless asked for
+        if os.environ.get("FORGE_DEBUG"):
+            raise
+        err_console.print(f"[red]internal error:[/red] {type(e).__name__}: {e}\n"
+                          "  hint: re-run with FORGE_DEBUG=1 for the traceback, and report it", highlight=False)
+        raise typer.Exit(2)
+
+
+# -- pipeline ---------------------------------------------------------------------------------
+
+def _run_pipeline_command(config: dict[str, Any], as_json: bool) -> None:
+    from forge.cli_progress import RichProgress
+    from forge.jobs.state_machine import JobState
+
+    forge = _forge()
+    job = forge.submit_pipeline(config)
+    out = console if not as_json else err_console
+    out.print(f"job [bold]{job.id}[/bold] queued (authorization {job.authorization}); "
+              f"home {forge.settings.home}")
+    failed: ForgeError | None = None
+    with RichProgress(out) as progress:
+        try:
+            forge.run_job(job.id, progress=progress)
+        except ForgeError as e:
+            failed = e
+    job = forge.jobs.get(job.id)
+    if as_json:
+        _emit_json({"job": job.to_dict(), "transitions": forge.jobs.transitions(job.id),
+                    "models": [m.to_dict() for m in forge.registry.list()]})
+    else:
+        _print_pipeline_summary(forge, job)
+    if failed is not None or job.state is not JobState.TESTS_PASSED:
+        if failed is not None and not as_json:
+            err_console.print(f"[red]error:[/red] {failed}", highlight=False)
+        raise typer.Exit(1)
+
+
+def _print_pipeline_summary(forge, job) -> None:
+    res = job.result or {}
+    console.print()
+    if "eval_score" in res:
+        t = Table(title="Eval: tool-call validity on held-out prompts")
+        t.add_column("category")
+        t.add_column("base", justify="right")
+        t.add_column("candidate", justify="right")
+        base_c = (res.get("categories") or {}).get("base") or {}
+        cand_c = (res.get("categories") or {}).get("candidate") or {}
+        for cat in sorted(set(base_c) | set(cand_c)):
+            b, c = base_c.get(cat, {}), cand_c.get(cat, {})
+            t.add_row(cat, f"{b.get('passed', 0)}/{b.get('total', 0)}", f"{c.get('passed', 0)}/{c.get('total', 0)}")
+        t.add_row("[bold]score", f"[bold]{res['base_eval_score']:.1%}", f"[bold]{res['eval_score']:.1%}")
+        console.print(t)
+        g = res.get("gate", {})
+        console.print(f"gate (≥ {g.get('threshold')} and better than base): "
+                      + ("[green]passed[/green]" if g.get("passed") else f"[red]failed[/red] — {g.get('reason')}"))
+    _print_models(forge.registry.list())
+    color = "green" if job.state.value == "TESTS_PASSED" else "red"
+    console.print(f"job {job.id}: [{color}]{job.state.value}[/{color}]"
+                  + (f" — {job.error}" if job.error else "") + f" in {res.get('seconds', '?')} s")
+
+
+@app.command()
+def demo(
+    as_json: bool = JsonOpt,
+    name: str = typer.Option("polecat", help="Model family name to register."),
+    max_steps: Optional[int] = typer.Option(None, help="Override the number of training steps."),
+) -> None:
+    """Run the whole pipeline on the bundled example corpus with the tiny local base model."""
+    def body() -> None:
+        from forge.service import example_sources
+        train = {"max_steps": max_steps} if max_steps else {}
+        _run_pipeline_command({"sources": example_sources(), "name": name, "train": train,
+                               "authorization": "demo"}, as_json)
+    _guard(body)
+
+
+@app.command()
+def pipeline(
+    sources: list[Path] = typer.Argument(..., help="Transcript files or folders (and beads JSONL)."),
+    name: str = typer.Option(..., help="Model family name to register, e.g. polecat."),
+    base: str = typer.Option("forge/tiny-llama", help="Base model: HF id, local path, or forge/tiny-llama."),
+    authorization: str = typer.Option(..., "--auth", help="Authorizing bead or ticket id."),
+    gate: float = typer.Option(0.5, help="Minimum eval score; the candidate must also beat the base."),
+    overrides: list[str] = typer.Option([], "--set", help="Stage option, e.g. --set train.max_steps=200"),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Run ingest → scrub → build → train → export → eval → register on your own sources."""
+    def body() -> None:
+        from forge.config import apply_overrides
+        config = apply_overrides({"sources": [str(s) for s in sources], "name": name,
+                                  "base_model": base, "authorization": authorization, "gate": gate},
+                                 overrides)
+        _run_pipeline_command(config, as_json)
+    _guard(body)
+
+
+# -- jobs -------------------------------------------------------------------------------------
+
+@job_app.command("list")
+def job_list(as_json: bool = JsonOpt, limit: int = typer.Option(50, help="Most recent N jobs.")) -> None:
+    """List jobs, newest first."""
+    def body() -> None:
+        jobs = _forge().jobs.list(limit)
+        if as_json:
+            return _emit_json([j.to_dict() for j in jobs])
+        t = Table()
+        for col in ("ID", "KIND", "STATE", "AUTH", "CREATED", "MODEL / ERROR"):
+            t.add_column(col)
+        for j in jobs:
+            tail = (j.result or {}).get("model") or (j.error or "")[:60]
+            t.add_row(j.id, j.kind, j.state.value, j.authorization, j.created_at.strftime("%Y-%m-%d %H:%M"), tail)
+        console.print(t)
+    _guard(body)
+
+
+@job_app.command("show")
+def job_show(job_id: str, as_json: bool = JsonOpt) -> None:
+    """Show one job: state, audit trail, stage artifacts, scores."""
+    def body() -> None:
+        forge = _forge()
+        job = forge.jobs.get(job_id)
+        trail = forge.jobs.transitions(job_id)
+        if as_json:
+            return _emit_json({**job.to_dict(), "transitions": trail})
+        console.print(f"[bold]{job.id}[/bold]  {job.kind}  state [bold]{job.state.value}[/bold]  "
+                      f"authorization {job.authorization}")
+        if job.error:
+            console.print(f"[red]error:[/red] {job.error}")
+        t = Table(title="audit trail")
+        for col in ("AT", "FROM", "TO", "ACTOR", "REASON"):
+            t.add_column(col)
+        for tr in trail:
+            t.add_row(tr["at"][:19], tr["from"] or "", tr["to"], tr["actor"], tr["reason"] or "")
+        console.print(t)
+        stages = (job.result or {}).get("stages", {})
+        if stages:
+            s = Table(title="artifacts")
+            s.add_column("STAGE")
+            s.add_column("ARTIFACT")
+            s.add_column("AT (s)", justify="right")
+            for name, info in stages.items():
+                s.add_row(name, info["id"], str(info["seconds"]))
+            console.print(s)
+        res = job.result or {}
+        if "eval_score" in res:
+            console.print(f"eval: base {res['base_eval_score']:.1%} → candidate {res['eval_score']:.1%}")
+    _guard(body)
+
+
+# -- models -----------------------------------------------------------------------------------
+
+def _pct(x: float | None) -> str:
+    return "-" if x is None else f"{x:.1%}"
+
+
+def _print_models(models) -> None:
+    t = Table(title="model registry")
+    for col in ("NAME", "ROLE", "BASE", "VER", "EVAL", "BASE EVAL", "STATUS"):
+        t.add_column(col, justify="right" if col in ("VER", "EVAL", "BASE EVAL") else "left")
+    for m in models:
+        t.add_row(m.display_name, m.role or "-", m.base, str(m.version), _pct(m.eval_score),
+                  _pct(m.base_eval_score), m.status)
+    console.print(t)
+
+
+@model_app.command("list")
+def model_list(as_json: bool = JsonOpt) -> None:
+    """List registered model versions."""
+    def body() -> None:
+        models = _forge().registry.list()
+        if as_json:
+            return _emit_json([m.to_dict() for m in models])
+        _print_models(models)
+    _guard(body)
+
+
+@model_app.command("show")
+def model_show(name: str = typer.Argument(..., help="NAME-vN for one version, NAME for the latest."),
+               as_json: bool = JsonOpt) -> None:
+    """Show a model version with its lineage."""
+    def body() -> None:
+        m = _forge().registry.get(name)
+        if as_json:
+            return _emit_json(m.to_dict())
+        d = m.details
+        hp = m.hyperparameters
+        rows = [("Name", m.display_name), ("Role", m.role or "-"), ("Base", m.base),
+                ("LoRA", f"rank-{hp.get('lora_r', '?')}"), ("Trained", m.created_at.strftime("%Y-%m-%d")),
+                ("Corpus", f"{d.get('corpus', {}).get('conversations', '?')} conversations"),
+                ("SFT rows", str(d.get("dataset", {}).get("sft", {}))),
+                ("DPO pairs", str(d.get("dataset", {}).get("dpo", {}))),
+                ("Eval score", f"{_pct(m.eval_score)} (base {_pct(m.base_eval_score)})"),
+                ("Status", m.status), ("Job", m.job_id or "-")]
+        for k, v in rows:
+            console.print(f"[bold]{k + ':':<12}[/bold] {v}")
+        console.print("[bold]Lineage:[/bold]")
+        for stage, aid in m.lineage.items():
+            console.print(f"  {stage:<15} {aid}")
+    _guard(body)
+
+
+# -- artifacts --------------------------------------------------------------------------------
+
+@artifact_app.command("list")
+def artifact_list(as_json: bool = JsonOpt) -> None:
+    """List artifacts in the store."""
+    def body() -> None:
+        arts = list(_forge().store.all())
+        if as_json:
+            return _emit_json([{"id": a.id, "kind": a.kind, "path": str(a.path),
+                                "created_at": a.manifest.get("created_at")} for a in arts])
+        t = Table()
+        for col in ("ID", "KIND", "CREATED", "FILES"):
+            t.add_column(col)
+        for a in arts:
+            t.add_row(a.id, a.kind, a.manifest.get("created_at", ""), str(len(a.manifest.get("files", {}))))
+        console.print(t)
+    _guard(body)
+
+
+@artifact_app.command("verify")
+def artifact_verify(ref: str = typer.Argument(..., help="Artifact id or directory."),
+                    as_json: bool = JsonOpt) -> None:
+    """Re-hash an artifact's files and compare them with its manifest."""
+    def body() -> None:
+        from forge.artifacts import Artifact
+        forge = _forge()
+        art = Artifact.load(Path(ref)) if Path(ref).is_dir() else forge.store.get(ref)
+        art.verify()
+        n = len(art.manifest.get("files", {}))
+        if as_json:
+            return _emit_json({"id": art.id, "verified": True, "files": n})
+        console.print(f"[green]ok[/green] {art.id}: {n} files match the manifest")
+    _guard(body)
+
+
+def main() -> None:  # pragma: no cover - console script entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

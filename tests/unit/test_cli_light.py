@@ -1,0 +1,29 @@
+import json
+import subprocess
+import sys
+
+
+def test_help_does_not_import_torch():
+    code = ("import sys\nfrom typer.testing import CliRunner\nfrom forge.cli import app\n"
+            "r = CliRunner().invoke(app, ['--help'])\nassert r.exit_code == 0, r.output\n"
+            "print([m for m in ('torch', 'transformers', 'trl', 'peft', 'datasets') if m in sys.modules])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_job_and_model_lists_are_json_and_empty_on_fresh_home(forge_home):
+    from typer.testing import CliRunner
+    from forge.cli import app
+    runner = CliRunner()
+    for args in (["job", "list", "--json"], ["model", "list", "--json"]):
+        r = runner.invoke(app, args)
+        assert r.exit_code == 0, r.output
+        assert json.loads(r.output) == []
+
+
+def test_unknown_model_is_a_clear_error_not_a_traceback(forge_home):
+    from typer.testing import CliRunner
+    from forge.cli import app
+    r = CliRunner().invoke(app, ["model", "show", "nope"])
+    assert r.exit_code == 1
+    assert "no model 'nope'" in r.output and "Traceback" not in r.output
