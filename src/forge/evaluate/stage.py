@@ -1,0 +1,148 @@
+"""The evaluate stage: model (+ adapters) + eval prompts → eval_report artifact.
+
+Writes `report.json` (scores: overall, per check, per task, per role; first failures) and
+`samples.jsonl` (one line per prompt: reply, pass, reasons, every check's result).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from forge.artifacts import Artifact, ArtifactStore, artifact_id, sha256_file
+from forge.errors import InputError
+from forge.evaluate.report import gate, score_reply, summarize
+from forge.evaluate.suite import (EvalPrompt, load_dataset_prompts, load_suite_file,
+                                  select_prompts)
+from forge.progress import NULL_PROGRESS, Progress
+
+KIND = "eval_report"
+__all__ = ["EvalConfig", "run_evaluate", "gate", "collect_prompts", "model_identity"]
+
+
+@dataclass
+class EvalConfig:
+    max_prompts: int = 48
+    max_new_tokens: int = 96
+    batch_size: int = 8
+    seed: int = 0
+    suite: str | None = None          # a suite file (JSON/JSONL) scored besides the dataset's
+    device: str = "auto"              # "auto" | "cpu" | "cuda" | "cuda:1" ...
+    dtype: str | None = None          # None: the checkpoint's own
+
+    def problems(self) -> list[str]:
+        out = [f"'{k}': must be at least 1, got {getattr(self, k)}"
+               for k in ("max_prompts", "max_new_tokens", "batch_size") if getattr(self, k) < 1]
+        return out
+
+
+def model_identity(ref: str | Path, artifacts: Sequence[Artifact]) -> str:
+    """What names a model in the artifact id: the artifact it lives in when it is one (so the
+    id follows its content, wherever the store is), else the local path or Hub id as given."""
+    path = Path(ref)
+    if path.exists():
+        resolved = path.resolve()
+        for art in artifacts:
+            root = art.path.resolve()
+            if resolved == root or root in resolved.parents:
+                sub = resolved.relative_to(root).as_posix()
+                return f"artifact:{art.id}" + ("" if sub == "." else f"/{sub}")
+        return str(resolved)
+    return str(ref)
+
+
+def collect_prompts(dataset: Artifact | None, config: EvalConfig) -> list[EvalPrompt]:
+    prompts: list[EvalPrompt] = []
+    if dataset is not None:
+        prompts += load_dataset_prompts(dataset.path)
+    if config.suite:
+        prompts += load_suite_file(Path(config.suite))
+    if not prompts:
+        raise InputError("no eval prompts: the dataset's eval split has no assistant tool calls"
+                         if dataset is not None else "no dataset and no suite file given",
+                         hint="give a dataset with an eval split or set suite=<file>")
+    seen: set[str] = set()
+    for p in prompts:
+        if p.id in seen:
+            raise InputError(f"duplicate eval prompt id {p.id!r}")
+        seen.add(p.id)
+    return select_prompts(prompts, config.max_prompts, config.seed)
+
+
+def _id_config(config: EvalConfig, model_ref: str | Path, adapters: Sequence[str | Path],
+               inputs: Sequence[Artifact]) -> dict[str, Any]:
+    cfg = dataclasses.asdict(config)
+    if config.suite:  # the suite's content, not its location, decides the result
+        cfg["suite"] = {"name": Path(config.suite).name,
+                        "sha256": sha256_file(Path(config.suite))}
+    cfg["model"] = model_identity(model_ref, inputs)
+    cfg["adapters"] = [model_identity(a, inputs) for a in adapters]
+    return cfg
+
+
+def run_evaluate(store: ArtifactStore, model_ref: str | Path, dataset: Artifact | None,
+                 config: EvalConfig, adapters: Sequence[str | Path] = (),
+                 input_artifacts: Sequence[Artifact] = (),
+                 progress: Progress = NULL_PROGRESS) -> Artifact:
+    """Generate a reply for every eval prompt, check it, and store the report.
+
+    Pass the base-model and adapter artifacts in `input_artifacts`: their ids and digests go
+    into this artifact's id and manifest, so a changed model is never mistaken for a scored one.
+    """
+    if config.suite and not Path(config.suite).is_file():
+        raise InputError("suite file not found", path=config.suite)
+    inputs = list({a.id: a for a in ([dataset] if dataset else []) + list(input_artifacts)}.values())
+    id_config = _id_config(config, model_ref, adapters, inputs)
+    aid = artifact_id(KIND, id_config, [f"{a.id}@{a.digest}" for a in inputs])
+    if (found := store.existing(KIND, aid)) is not None:
+        return found
+
+    staging = store.staging(KIND)
+    try:
+        prompts = collect_prompts(dataset, config)
+        samples = _generate_and_score(model_ref, adapters, prompts, config, progress)
+        report = {"model": str(model_ref), "adapters": [str(a) for a in adapters],
+                  "dataset": dataset.id if dataset else None, "suite": config.suite,
+                  **summarize(prompts, samples)}
+        (staging / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
+        with open(staging / "samples.jsonl", "w", encoding="utf-8") as f:
+            for s in samples:
+                f.write(json.dumps(s, ensure_ascii=False) + "\n")
+        return store.commit(staging, kind=KIND, aid=aid, config=id_config, inputs=inputs,
+                            extra={"score": report["score"], "n_prompts": report["n_prompts"]})
+    except BaseException:
+        store.discard(staging)
+        raise
+
+
+def _generate_and_score(model_ref: str | Path, adapters: Sequence[str | Path],
+                        prompts: list[EvalPrompt], config: EvalConfig,
+                        progress: Progress) -> list[dict[str, Any]]:
+    import torch
+
+    from forge.modeling import generate, load_model
+
+    torch.manual_seed(config.seed)
+    model, tokenizer = load_model(model_ref, adapters, device=config.device, dtype=config.dtype)
+    task = progress.task("evaluate", total=len(prompts))
+    samples: list[dict[str, Any]] = []
+    passed = 0
+    # Chunks of a few batches: progress moves while generate() still batches by length.
+    chunk = config.batch_size * 4
+    for start in range(0, len(prompts), chunk):
+        part = prompts[start:start + chunk]
+        replies = generate(model, tokenizer, [p.messages for p in part], [p.tools for p in part],
+                           max_new_tokens=config.max_new_tokens, batch_size=config.batch_size)
+        for prompt, reply in zip(part, replies):
+            sample = score_reply(prompt, reply)
+            passed += sample["passed"]
+            samples.append(sample)
+        task.advance(len(part), passed=passed, seen=len(samples))
+    task.done(score=passed / len(samples) if samples else 0.0)
+    return samples
+
+
+def load_report(artifact: Artifact) -> dict[str, Any]:
+    return json.loads(artifact.file("report.json").read_text())

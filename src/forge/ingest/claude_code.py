@@ -1,0 +1,222 @@
+"""Reader for Claude Code session transcripts (~/.claude/projects/<slug>/<sessionId>.jsonl).
+
+Each line is an entry: `user` / `assistant` entries carry an Anthropic `message`; `summary`,
+`file-history-snapshot`, `queue-operation` and `system` entries carry no conversation text.
+Entries chain through `parentUuid`; Claude Code writes one entry per content block, so one API
+message spans several consecutive entries sharing `message.id`. Tool results come back as
+`user` entries holding `tool_result` blocks. Sub-agent (Task) work is marked `isSidechain`.
+
+The main thread is the chain that ends at the file's last main-thread entry, walked back through
+`parentUuid` (so abandoned branches after a rewind are left out). It becomes one Conversation in
+OpenAI shape: assistant text + tool calls, tool results as `tool` messages. Thinking blocks and
+images are dropped and counted; sidechain entries are kept out and counted.
+"""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+from forge.ingest.classify import role_from_cwd, task_from_tools
+from forge.ingest.jsonl import iter_jsonl
+from forge.ingest.registry import Reader, Warn, register
+from forge.ingest.tool_schemas import tools_for
+from forge.records import Conversation, Message, SourceRef, ToolCall
+
+MESSAGE_TYPES = ("user", "assistant")
+# entries without conversation text; they may still sit on the parentUuid chain
+QUIET_TYPES = ("summary", "file-history-snapshot", "queue-operation", "system", "progress")
+# user text Claude Code writes itself, not the person: slash-command echoes, interruptions
+HARNESS_TEXT = re.compile(r"^\s*(<command-(name|message|args)>|<local-command-stdout>|"
+                          r"\[Request interrupted by user)")
+
+
+def detect(path: Path, head: bytes) -> bool:
+    if path.suffix != ".jsonl":
+        return False
+    return b'"sessionId"' in head or (b'"leafUuid"' in head and b'"type":"summary"' in head.replace(b" ", b""))
+
+
+class _Counts(dict):
+    def bump(self, key: str, n: int = 1) -> None:
+        self[key] = self.get(key, 0) + n
+
+
+def _valid_entry(obj: dict[str, Any]) -> str | None:
+    """Why a user/assistant entry cannot be used, or None."""
+    if not isinstance(obj.get("uuid"), str):
+        return "wrong schema: entry has no uuid"
+    msg = obj.get("message")
+    if not isinstance(msg, dict):
+        return "wrong schema: entry has no message object"
+    content = msg.get("content")
+    if not isinstance(content, (str, list)):
+        return "wrong schema: message.content is neither text nor a list of blocks"
+    if isinstance(content, list) and not all(isinstance(b, dict) for b in content):
+        return "wrong schema: message.content holds a non-object block"
+    return None
+
+
+def _main_thread(entries: list[tuple[int, dict[str, Any]]], by_uuid: dict[str, tuple[int, dict]]
+                 ) -> list[tuple[int, dict[str, Any]]]:
+    """The chain from the last main-thread message entry back to its root, in order."""
+    main = [(n, e) for n, e in entries if not e.get("isSidechain") and e.get("type") in MESSAGE_TYPES]
+    if not main:
+        return []
+    if not any("parentUuid" in e for _, e in main):  # no threading recorded: keep file order
+        return main
+    chain: list[tuple[int, dict[str, Any]]] = []
+    seen: set[str] = set()
+    node: tuple[int, dict[str, Any]] | None = main[-1]
+    while node is not None and node[1].get("uuid") not in seen:
+        seen.add(node[1].get("uuid"))
+        chain.append(node)
+        parent = node[1].get("parentUuid") or node[1].get("logicalParentUuid")
+        node = by_uuid.get(parent) if isinstance(parent, str) else None
+    chain.reverse()
+    return [(n, e) for n, e in chain if e.get("type") in MESSAGE_TYPES and not e.get("isSidechain")]
+
+
+def _result_text(content: Any, counts: _Counts) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        parts = []
+        for block in content:
+            if isinstance(block, dict) and block.get("type") == "text":
+                parts.append(str(block.get("text", "")))
+            elif isinstance(block, dict) and block.get("type") == "image":
+                counts.bump("images")
+            else:
+                parts.append(json.dumps(block, ensure_ascii=False))
+        return "\n".join(parts)
+    return "" if content is None else json.dumps(content, ensure_ascii=False)
+
+
+def _to_messages(thread: list[tuple[int, dict[str, Any]]], warn: Warn, counts: _Counts) -> list[Message]:
+    messages: list[Message] = []
+    tool_names: dict[str, str] = {}
+    last_msg_id: str | None = None
+    for lineno, entry in thread:
+        msg = entry["message"]
+        content = msg["content"]
+        blocks = [{"type": "text", "text": content}] if isinstance(content, str) else content
+        if entry["type"] == "assistant":
+            text, calls = [], []
+            for block in blocks:
+                kind = block.get("type")
+                if kind == "text":
+                    if str(block.get("text", "")).strip():
+                        text.append(str(block["text"]))
+                elif kind in ("thinking", "redacted_thinking"):
+                    counts.bump("thinking")
+                elif kind == "tool_use":
+                    if not isinstance(block.get("id"), str) or not isinstance(block.get("name"), str) \
+                            or not isinstance(block.get("input", {}), dict):
+                        warn(lineno, "wrong schema: tool_use block without id, name or object input")
+                        continue
+                    tool_names[block["id"]] = block["name"]
+                    calls.append(ToolCall(block["id"], block["name"], dict(block.get("input") or {})))
+                elif kind == "image":
+                    counts.bump("images")
+                else:
+                    counts.bump("unknown_blocks")
+            msg_id = msg.get("id")
+            if not text and not calls:  # e.g. a thinking-only entry
+                last_msg_id = msg_id
+                continue
+            prev = messages[-1] if messages else None
+            if prev is not None and prev.role == "assistant" and (msg_id == last_msg_id or not msg_id):
+                # the next content block of the same API message: merge
+                prev.content = "\n\n".join(p for p in (prev.content, *text) if p)
+                prev.tool_calls.extend(calls)
+            else:
+                messages.append(Message("assistant", "\n\n".join(text), calls))
+            last_msg_id = msg_id
+            continue
+        last_msg_id = None
+        if entry.get("isMeta"):
+            counts.bump("meta_entries")
+            continue
+        user_text = []
+        for block in blocks:
+            kind = block.get("type")
+            if kind == "tool_result":
+                call_id = block.get("tool_use_id")
+                if call_id not in tool_names:
+                    counts.bump("orphan_tool_results")  # its call is off the main thread
+                    continue
+                if block.get("is_error"):
+                    counts.bump("tool_errors")
+                messages.append(Message("tool", _result_text(block.get("content"), counts),
+                                        tool_call_id=call_id, name=tool_names[call_id]))
+            elif kind == "text":
+                if HARNESS_TEXT.match(str(block.get("text", ""))):
+                    counts.bump("meta_entries")
+                elif str(block.get("text", "")).strip():
+                    user_text.append(str(block["text"]))
+            elif kind == "image":
+                counts.bump("images")
+            else:
+                counts.bump("unknown_blocks")
+        if user_text:
+            messages.append(Message("user", "\n\n".join(user_text)))
+    return messages
+
+
+def read(path: Path, warn: Warn) -> Iterator[Conversation]:
+    entries: list[tuple[int, dict[str, Any]]] = []
+    by_uuid: dict[str, tuple[int, dict[str, Any]]] = {}
+    counts = _Counts()
+    for lineno, obj in iter_jsonl(path, warn):
+        kind = obj.get("type")
+        if kind in MESSAGE_TYPES:
+            why = _valid_entry(obj)
+            if why:
+                warn(lineno, why)
+                continue
+        elif kind in QUIET_TYPES:
+            counts.bump("quiet_entries")
+        elif not isinstance(kind, str):
+            warn(lineno, "wrong schema: entry has no type")
+            continue
+        else:
+            counts.bump("unknown_entries")  # a newer Claude Code entry type; nothing to learn from
+        if isinstance(obj.get("uuid"), str):
+            by_uuid[obj["uuid"]] = (lineno, obj)
+        entries.append((lineno, obj))
+    sidechain = sum(1 for _, e in entries if e.get("isSidechain") and e.get("type") in MESSAGE_TYPES)
+    if sidechain:
+        counts.bump("sidechain_entries", sidechain)
+    thread = _main_thread(entries, by_uuid)
+    on_thread = {id(e) for _, e in thread}
+    off = sum(1 for _, e in entries if e.get("type") in MESSAGE_TYPES and not e.get("isSidechain")
+              and id(e) not in on_thread)
+    if off:
+        counts.bump("off_thread_entries", off)
+    messages = _to_messages(thread, warn, counts)
+    if not any(m.role == "user" for m in messages) or not any(m.role == "assistant" for m in messages):
+        return
+    first = thread[0][1]
+    session_ids = sorted({e["sessionId"] for _, e in thread if isinstance(e.get("sessionId"), str)})
+    conv_id = path.stem if path.stem in session_ids else (first.get("sessionId") or path.stem)
+    cwd = next((e["cwd"] for _, e in thread if isinstance(e.get("cwd"), str)), None)
+    branches = [e["gitBranch"] for _, e in thread if isinstance(e.get("gitBranch"), str) and e["gitBranch"]]
+    model = next((e["message"].get("model") for _, e in thread if e["type"] == "assistant"), None)
+    role, where = role_from_cwd(cwd)
+    metadata: dict[str, Any] = {"format": "claude_code", "cwd": cwd,
+                                "git_branch": branches[-1] if branches else None,
+                                "version": first.get("version"), "model": model,
+                                "started_at": first.get("timestamp"), **where,
+                                "counts": dict(sorted(counts.items()))}
+    if len(session_ids) > 1:
+        metadata["session_ids"] = session_ids
+    conv = Conversation(id=str(conv_id), messages=messages, source=SourceRef(str(path), thread[0][0]),
+                        agent_role=role, task=task_from_tools(messages), metadata=metadata)
+    conv.tools = tools_for(conv)
+    yield conv
+
+
+READER = register(Reader("claude_code", (".jsonl",), detect, read,
+                         "Claude Code session transcripts (~/.claude/projects/*/*.jsonl)"))

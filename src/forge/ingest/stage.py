@@ -1,0 +1,215 @@
+"""The corpus stage: read every source, link outcomes, scrub, write a `corpus` artifact.
+
+Nothing raw reaches the store: each conversation and work item is scrubbed in memory before
+its line is written. The artifact holds
+  conversations.jsonl   one `Conversation.to_dict()` per line
+  work_items.jsonl      one `WorkItem` (dataclass fields) per line, sorted by id
+  report.json           {"ingest": counts and warnings, "scrub": the scrubber's report}
+and its manifest's `sources` lists every input file with its SHA-256; the artifact id depends
+on the config and those hashes, so re-running on unchanged files returns the same artifact.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from forge.artifacts import Artifact, ArtifactStore, artifact_id, sha256_file
+from forge.config import parse_config
+from forge.errors import InputError
+from forge.ingest.beads import SessionOutcome
+from forge.ingest.linking import Links, link
+from forge.ingest.registry import Reader, candidate_suffixes, detect_reader, read_head, readers
+from forge.progress import NULL_PROGRESS, Progress
+from forge.records import Conversation, WorkItem
+
+KIND = "corpus"
+
+
+@dataclass
+class IngestConfig:
+    readers: list[str] = field(default_factory=list)  # reader names to use; empty: all
+    min_messages: int = 2             # shorter conversations are skipped (counted)
+    default_role: str | None = None   # role for sessions whose cwd names none
+    default_task: str | None = None   # task for sessions no rule or bead classifies
+
+    def problems(self) -> list[str]:
+        out = []
+        known = readers()
+        for name in self.readers:
+            if name not in known:
+                out.append(f"'readers': unknown reader {name!r} (known: {', '.join(sorted(known))})")
+        if self.min_messages < 1:
+            out.append("'min_messages': must be at least 1")
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], source: str | None = None) -> "IngestConfig":
+        return parse_config(cls, data, source=source)
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    display: str                      # path as recorded: relative to the input given, no home dirs
+    sha256: str = ""
+    reader: Reader | None = None
+    problem: str | None = None        # empty / binary / unrecognised
+
+
+@dataclass
+class IngestStats:
+    files: int = 0
+    files_by_reader: dict[str, int] = field(default_factory=dict)
+    conversations: int = 0
+    work_items: int = 0
+    messages: int = 0
+    tool_calls: int = 0
+    skipped_records: int = 0
+    skipped_conversations: dict[str, int] = field(default_factory=dict)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    dropped: dict[str, int] = field(default_factory=dict)        # thinking blocks, images
+    reader_counts: dict[str, int] = field(default_factory=dict)  # every entry a reader set aside
+    linked: dict[str, int] = field(default_factory=dict)
+    outcomes: dict[str, int] = field(default_factory=dict)
+    by_role: dict[str, int] = field(default_factory=dict)
+    by_task: dict[str, int] = field(default_factory=dict)
+
+    def warn(self, path: str, line: int | None, reason: str) -> None:
+        self.skipped_records += 1
+        self.warnings.append({"path": path, "line": line, "reason": reason})
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["warning_count"] = len(self.warnings)
+        return d
+
+
+def _bump(table: dict[str, int], key: Any, n: int = 1) -> None:
+    table[str(key)] = table.get(str(key), 0) + n
+
+
+def discover(paths: list[Path], only: list[str] | None = None) -> list[SourceFile]:
+    """Every file to read: files as given, folders walked for files a reader may claim."""
+    suffixes = candidate_suffixes(only)
+    found: list[SourceFile] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            root = path.resolve()
+            for p in sorted(root.rglob("*")):
+                if p.is_file() and p.suffix in suffixes and not any(part.startswith(".") and part not in (".beads",)
+                                                                    for part in p.relative_to(root).parts):
+                    found.append(SourceFile(p, f"{root.name}/{p.relative_to(root).as_posix()}"))
+        elif path.is_file():
+            found.append(SourceFile(path, path.name))
+        else:
+            raise InputError("no such file or folder", path=str(path))
+    for src in found:
+        src.sha256 = sha256_file(src.path)
+        head = read_head(src.path)
+        if not head:
+            src.problem = "empty file"
+        elif b"\x00" in head[:8192]:
+            src.problem = "binary file (NUL bytes), not a transcript"
+        else:
+            src.reader = detect_reader(src.path, head, only)
+            if src.reader is None:
+                src.problem = "no reader recognises this file"
+    return found
+
+
+def run_ingest(store: ArtifactStore, paths: list[Path], config: IngestConfig,
+               progress: Progress = NULL_PROGRESS) -> Artifact:
+    sources = discover(paths, config.readers or None)
+    if not sources:
+        raise InputError("no input files found in " + ", ".join(str(p) for p in paths),
+                         hint="pass Claude Code .jsonl transcripts, beads issues.jsonl, or folders of them")
+    config_dict = dataclasses.asdict(config)
+    aid = artifact_id(KIND, config_dict, [f"{s.display}@{s.sha256}" for s in sources])
+    found = store.existing(KIND, aid)
+    if found is not None:
+        return found
+    staging = store.staging(KIND)
+    try:
+        stats = _ingest(sources, config, staging, progress)
+        manifest_sources = [{"path": s.display, "sha256": s.sha256,
+                             "reader": s.reader.name if s.reader else None,
+                             "bytes": s.path.stat().st_size} for s in sources]
+        return store.commit(staging, kind=KIND, aid=aid, config=config_dict, inputs=[],
+                            extra={"sources": manifest_sources,
+                                   "counts": {"conversations": stats.conversations,
+                                              "work_items": stats.work_items,
+                                              "messages": stats.messages}})
+    except BaseException:
+        store.discard(staging)
+        raise
+
+
+def _ingest(sources: list[SourceFile], config: IngestConfig, out: Path, progress: Progress) -> IngestStats:
+    from forge.scrub import Scrubber
+    scrubber = Scrubber()
+    stats = IngestStats(files=len(sources))
+    links = Links()
+    seen: dict[str, str] = {}
+    task = progress.task("ingest", total=len(sources))
+    # beads first, so every session can be linked to its outcome as it streams past
+    ordered = sorted(sources, key=lambda s: (s.reader is None or s.reader.provides != "work_items", s.display))
+    with open(out / "conversations.jsonl", "w", encoding="utf-8") as conv_out:
+        for src in ordered:
+            if src.reader is None:
+                stats.warn(src.display, None, src.problem or "unreadable")
+                task.advance(1)
+                continue
+            _bump(stats.files_by_reader, src.reader.name)
+            warn = lambda line, reason, _d=src.display: stats.warn(_d, line, reason)  # noqa: E731
+            try:
+                for record in src.reader.read(src.path, warn):
+                    if isinstance(record, WorkItem):
+                        links.add_item(record)
+                    elif isinstance(record, SessionOutcome):
+                        links.add_attempt(record)
+                    elif isinstance(record, Conversation):
+                        _one_conversation(record, src, config, links, seen, stats, scrubber, conv_out)
+            except OSError as exc:
+                stats.warn(src.display, None, f"could not read file ({exc.__class__.__name__})")
+            task.advance(1, conversations=stats.conversations)
+    items = sorted(links.items.values(), key=lambda i: i.id)
+    with open(out / "work_items.jsonl", "w", encoding="utf-8") as items_out:
+        for item in items:
+            clean = scrubber.scrub_work_item(item)
+            items_out.write(json.dumps(dataclasses.asdict(clean), ensure_ascii=False, sort_keys=True) + "\n")
+    stats.work_items = len(items)
+    report = {"ingest": stats.to_dict(), "scrub": scrubber.report()}
+    (out / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True), encoding="utf-8")
+    task.done(conversations=stats.conversations, warnings=len(stats.warnings))
+    return stats
+
+
+def _one_conversation(conv: Conversation, src: SourceFile, config: IngestConfig, links: Links,
+                      seen: dict[str, str], stats: IngestStats, scrubber: Any, out: Any) -> None:
+    conv.source.path = src.display
+    if conv.id in seen:
+        stats.warn(src.display, conv.source.line, f"duplicate session id (first read from {seen[conv.id]})")
+        return
+    seen[conv.id] = src.display
+    if len(conv.messages) < config.min_messages:
+        _bump(stats.skipped_conversations, "too_short")
+        return
+    _bump(stats.linked, link(conv, links) or "unlinked")
+    conv.agent_role = conv.agent_role or config.default_role
+    conv.task = conv.task or config.default_task
+    for key, n in (conv.metadata.get("counts") or {}).items():
+        _bump(stats.reader_counts, key, n)
+        if key in ("thinking", "images"):
+            _bump(stats.dropped, key, n)
+    clean = scrubber.scrub_conversation(conv)
+    out.write(json.dumps(clean.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+    stats.conversations += 1
+    stats.messages += len(clean.messages)
+    stats.tool_calls += sum(len(m.tool_calls) for m in clean.messages)
+    _bump(stats.outcomes, clean.outcome)
+    _bump(stats.by_role, clean.agent_role)
+    _bump(stats.by_task, clean.task)

@@ -1,0 +1,96 @@
+"""The Claude Code reader on small fixtures in the real transcript format."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from forge.ingest import claude_code
+from forge.ingest.registry import detect_reader, read_head
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "claude_code"
+
+
+def read_one(path: Path) -> tuple:
+    warnings: list[tuple[int | None, str]] = []
+    convs = list(claude_code.read(path, lambda line, why: warnings.append((line, why))))
+    assert len(convs) == 1
+    return convs[0], warnings
+
+
+@pytest.fixture(scope="module")
+def basic():
+    return read_one(FIXTURES / "session_basic.jsonl")
+
+
+def test_detects_transcripts_and_not_beads():
+    path = FIXTURES / "session_basic.jsonl"
+    assert detect_reader(path, read_head(path)).name == "claude_code"
+    beads = FIXTURES / "issues.jsonl"
+    assert detect_reader(beads, read_head(beads)).name == "beads"
+
+
+def test_main_thread_in_openai_shape(basic):
+    conv, warnings = basic
+    assert warnings == []
+    assert conv.id == "4f35e220-c435-4cf7-b9b9-f40426042847"
+    assert [m.role for m in conv.messages] == ["user", "assistant", "tool", "user", "assistant", "tool",
+                                               "assistant", "tool", "assistant"]
+    first = conv.messages[1]
+    # thinking + text + tool_use entries of one API message merge into one assistant message
+    assert first.content == "Creating the branch."
+    assert [(c.id, c.name, c.arguments) for c in first.tool_calls] == [
+        ("toolu_01AAA", "Bash", {"command": "git checkout -b polecat/nux/gt-abc1",
+                                 "description": "Create the work branch"})]
+    result = conv.messages[2]
+    assert (result.tool_call_id, result.name) == ("toolu_01AAA", "Bash")
+    assert result.content == "Switched to a new branch 'polecat/nux/gt-abc1'"
+    # a tool_result given as content blocks becomes plain text
+    assert conv.messages[5].content == '[{"id": "gt-abc1", "status": "closed"}]'
+    assert conv.messages[-1].content == "Done: branch pushed and gt-abc1 closed."
+
+
+def test_drops_and_counts_what_it_leaves_out(basic):
+    conv, _ = basic
+    texts = " ".join(m.content for m in conv.messages)
+    assert "Branch first." not in texts                   # thinking
+    assert "Abandoned reply." not in texts                # branch the user rewound away from
+    assert "Sub-agent" not in texts and "router.go" not in texts  # sidechain
+    assert "Caveat" not in texts                          # isMeta entry
+    assert conv.messages[3].content == "Here is a screenshot of the failure."  # image dropped
+    counts = conv.metadata["counts"]
+    assert counts["thinking"] == 1
+    assert counts["images"] == 1
+    assert counts["sidechain_entries"] == 2
+    assert counts["off_thread_entries"] == 1
+    assert counts["meta_entries"] == 1
+    assert counts["quiet_entries"] == 1                   # the summary line
+    assert counts["tool_errors"] == 1
+
+
+def test_source_role_task_and_metadata(basic):
+    conv, _ = basic
+    assert conv.source.line == 2                          # line 1 is the summary
+    assert conv.source.path.endswith("session_basic.jsonl")
+    assert conv.agent_role == "polecat"
+    assert conv.metadata["rig"] == "gastown" and conv.metadata["agent"] == "nux"
+    assert conv.metadata["git_branch"] == "polecat/nux/gt-abc1"
+    assert conv.task == "git-workflow"
+    assert conv.outcome == "unknown" and conv.work_item is None  # linking happens later
+
+
+def test_tool_schemas_known_and_inferred(basic):
+    conv, _ = basic
+    by_name = {t["function"]["name"]: t["function"] for t in conv.tools}
+    assert list(by_name) == ["Bash", "mcp__beads__close", "mcp__gt__convoy_status"]
+    assert by_name["Bash"]["parameters"]["required"] == ["command"]
+    inferred = by_name["mcp__gt__convoy_status"]["parameters"]
+    assert inferred["properties"] == {"convoy": {"type": "string"}, "verbose": {"type": "boolean"}}
+    assert inferred["required"] == ["convoy", "verbose"]
+
+
+def test_round_trips_through_to_dict(basic):
+    from forge.records import Conversation
+    conv, _ = basic
+    again = Conversation.from_dict(conv.to_dict())
+    assert again.to_dict() == conv.to_dict()

@@ -1,0 +1,74 @@
+"""The reader registry, role/task rules and tool schema inference."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from forge.ingest import Reader, detect_reader, readers, register
+from forge.ingest.classify import role_from_cwd, task_from_tools
+from forge.ingest.registry import _READERS
+from forge.ingest.stage import discover
+from forge.ingest.tool_schemas import KNOWN_TOOLS, infer_schema
+from forge.records import Message, ToolCall
+
+
+def test_builtin_readers_are_registered():
+    table = readers()
+    assert {"claude_code", "beads"} <= set(table)
+    assert table["beads"].provides == "work_items"
+
+
+def test_a_reader_registers_like_a_plugin(tmp_path):
+    def detect(path: Path, head: bytes) -> bool:
+        return path.suffix == ".chat"
+
+    def read(path: Path, warn):
+        warn(1, "nothing to read")
+        return iter(())
+
+    reader = register(Reader("test_chat", (".chat",), detect, read))
+    try:
+        (tmp_path / "a.chat").write_text("x")
+        assert readers()["test_chat"] is reader
+        assert detect_reader(tmp_path / "a.chat", b"x") is reader
+        assert [s.reader for s in discover([tmp_path])] == [reader]
+        assert discover([tmp_path], only=["claude_code"]) == []   # not a suffix claude_code reads
+    finally:
+        _READERS.pop("test_chat")
+
+
+def test_roles_from_gas_town_paths():
+    assert role_from_cwd("/home/op/gt/gastown/polecats/nux") == ("polecat", {"rig": "gastown", "agent": "nux"})
+    assert role_from_cwd("/home/op/gt/wyvern/witness") == ("witness", {"rig": "wyvern"})
+    assert role_from_cwd("/home/op/gt/mayor") == ("mayor", {})
+    assert role_from_cwd("/home/op/gt/beads/crew/max/src")[0] == "crew"
+    assert role_from_cwd("/home/op/gt/deacon/dogs/boot")[0] == "boot"
+    assert role_from_cwd("/home/op/gt/deacon")[0] == "deacon"
+    assert role_from_cwd("/srv/project") == (None, {})
+    assert role_from_cwd(None) == (None, {})
+
+
+def _calls(*calls: tuple[str, dict]) -> list[Message]:
+    return [Message("assistant", "", [ToolCall(f"t{i}", n, a) for i, (n, a) in enumerate(calls)])]
+
+
+def test_task_rules():
+    assert task_from_tools(_calls(("mcp__beads__create", {"title": "x", "issue_type": "epic"}))) == "planning"
+    assert task_from_tools(_calls(("mcp__beads__create", {"title": "a"}),
+                                  ("mcp__beads__create", {"title": "b", "deps": ["blocks:gt-1"]}))) == "planning"
+    assert task_from_tools(_calls(("Bash", {"command": "git push -u origin b"}),
+                                  ("mcp__beads__create", {"title": "x"}))) == "git-workflow"
+    assert task_from_tools(_calls(("mcp__beads__create", {"title": "x"}))) == "bead-creation"
+    assert task_from_tools(_calls(("Bash", {"command": "bd create \"x\" -p 1"}))) == "bead-creation"
+    assert task_from_tools(_calls(("Read", {"file_path": "/a"}))) is None
+
+
+def test_schema_inference_marks_optional_and_mixed_keys():
+    schema = infer_schema("t", [{"a": 1, "b": "x"}, {"a": 2, "b": 3, "c": [1]}])["function"]["parameters"]
+    assert schema["properties"] == {"a": {"type": "integer"}, "b": {}, "c": {"type": "array"}}
+    assert schema["required"] == ["a", "b"]
+
+
+def test_known_beads_create_schema():
+    params = KNOWN_TOOLS["mcp__beads__create"]["function"]["parameters"]
+    assert params["properties"]["priority"] == {"type": "integer", "minimum": 0, "maximum": 4}
+    assert "epic" in params["properties"]["issue_type"]["enum"]
