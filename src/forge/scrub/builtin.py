@@ -1,0 +1,249 @@
+"""The built-in detectors, registered the way a plugin registers its own.
+
+Every pattern is written to run in linear time on long inputs (bounded or possessive
+quantifiers, a boundary look-behind before any leading run), and most carry literal
+prefilters so the regex is skipped entirely when its prefix cannot occur.
+
+Boundaries understand JSON escapes: a token right after a literal backslash-n (tool output
+that was JSON-encoded twice) still starts at a boundary, and the escape is never consumed.
+
+Priorities: whole-credential formats (private keys, provider tokens) beat key=value context,
+which beats personal data (e-mail, IPs, user names).
+"""
+from __future__ import annotations
+
+import re
+
+from forge.scrub import validators as v
+from forge.scrub.registry import Detector, register_detector
+
+
+def _start(chars: str) -> str:
+    """Match start: not preceded by one of `chars` (or a backslash), or right after a \\n \\r \\t escape."""
+    return rf"(?:(?<![{chars}\\])|(?<=\\[nrt]))"
+
+
+def _cased(*specs: str) -> str:
+    """Regex alternation of the spellings a key name really takes: lower, UPPER, Capitalised and
+    camelCase, words joined by '_', '-' or nothing ("api key" → api_key, API-KEY, apiKey, ...).
+    Cheaper than (?i:...), which stops the regex engine from skipping ahead on a first character."""
+    out: set[str] = set()
+    for spec in specs:
+        words = spec.split()
+        for join in ("_", "-", ""):
+            out.add(join.join(words))
+            out.add(join.join(words).upper())
+            out.add(join.join(w.capitalize() for w in words))
+        out.add(words[0] + "".join(w.capitalize() for w in words[1:]))
+    return _trie(sorted(out))
+
+
+def _trie(words: list[str]) -> str:
+    """An alternation factored by shared prefixes (token|Token|tokens → (?:[Tt]oken...)): the regex
+    engine then tests each branch one character at a time instead of each word from its start."""
+    tree: dict = {}
+    for w in words:
+        node = tree
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if ends else body
+
+    return "(?:" + build(tree) + ")"
+
+
+def _begin(prefix: str, chars: str) -> str:
+    """`prefix` (a fixed-width regex) at a match start, as `_start` checks it, but written
+    prefix-first so the regex engine can skip ahead to the prefix's first character."""
+    return rf"{prefix}(?:(?<![{chars}\\]{prefix})|(?<=\\[nrt]{prefix}))"
+
+
+_ALNUM = "A-Za-z0-9"
+_WORD = "A-Za-z0-9_"
+_TOKEN_END = r"(?![A-Za-z0-9_\-])"
+
+
+def _add(name: str, kind: str, pattern: str, *, priority: int, prefilter: tuple[str, ...] = (),
+         group: int | str | tuple[str, ...] = "s", validator=None, anchor: str | None = None,
+         window: tuple[int, int] = (0, 0), description: str = "") -> None:
+    register_detector(Detector(name=name, kind=kind, pattern=re.compile(pattern),
+                               validator=validator, group=group, prefilter=prefilter,
+                               priority=priority, description=description, window=window,
+                               anchor=re.compile(anchor) if anchor else None))
+
+
+# --- whole-credential formats --------------------------------------------------------------
+
+_PEM_LABEL = r"[A-Z0-9 ]{0,20}PRIVATE KEY(?: BLOCK)?-----"
+_add("private_key", "private_key",
+     rf"(?P<s>-----BEGIN {_PEM_LABEL}"
+     # the whole block up to its END line (newlines real or JSON-escaped) ...
+     rf"(?:[\s\S]{{1,20000}}?-----END {_PEM_LABEL}"
+     # ... or, when the block was cut off, the base64 lines that follow BEGIN
+     rf"|(?:(?:\s|\\+[nr])*+[A-Za-z0-9+/=]{{16,}}+)*+))",
+     priority=100, prefilter=("-----BEGIN ",),
+     description="PEM/OpenSSH/PGP private key blocks, also truncated or with JSON-escaped newlines")
+
+_add("aws_access_key", "aws_access_key",
+     r"(?P<s>" + _begin("A", _ALNUM) + r"(?:KIA|SIA|GPA|IDA|ROA|IPA|NPA|NVA|3T[A-Z0-9])[A-Z0-9]{16})(?![A-Za-z0-9])",
+     priority=90, prefilter=("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "A3T"),
+     description="AWS access key ids")
+
+_add("github_token", "github_token",
+     r"(?P<s>" + _begin("g", _WORD) + r"(?:h[pousr]_[A-Za-z0-9]{36,251}+|ithub_pat_[A-Za-z0-9_]{22,244}+))(?![A-Za-z0-9_])",
+     priority=90, prefilter=("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+     description="GitHub classic and fine-grained tokens")
+
+_add("gitlab_token", "gitlab_token",
+     r"(?P<s>" + _begin("gl", _WORD + r"\-") + r"(?:pat|dt|rt|ptt|soat|cbt|ffct|imt)-"
+     r"[A-Za-z0-9_\-]{20,200}+(?:\.[A-Za-z0-9_\-]{1,40})*)" + _TOKEN_END,
+     priority=90, prefilter=("glpat-", "gldt-", "glrt-", "glptt-", "glsoat-", "glcbt-", "glffct-", "glimt-"),
+     description="GitLab personal, deploy, runner and trigger tokens")
+
+_add("slack_token", "slack_token",
+     r"(?P<s>" + _begin("xox", _WORD) + r"[abeoprs]-[A-Za-z0-9\-]{10,250}+)" + _TOKEN_END,
+     priority=90, prefilter=("xox",), validator=v.mixed_token, description="Slack tokens")
+
+_add("slack_webhook", "slack_webhook",
+     r"(?P<s>https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/\-]{20,200}+)",
+     priority=90, prefilter=("hooks.slack.com",), description="Slack incoming-webhook URLs")
+
+_add("anthropic_key", "anthropic_key",
+     r"(?P<s>" + _begin("sk-", _WORD + r"\-") + r"ant-[A-Za-z0-9_\-]{20,250}+)" + _TOKEN_END,
+     priority=92, prefilter=("sk-ant-",), validator=v.mixed_token, description="Anthropic API keys")
+
+_add("openai_key", "openai_key",
+     r"(?P<s>" + _begin("sk-", _WORD + r"\-") + r"(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,250}+)" + _TOKEN_END,
+     priority=90, prefilter=("sk-",), validator=v.mixed_token, description="OpenAI API keys")
+
+_add("stripe_key", "stripe_key",
+     r"(?P<s>" + _begin("[sr]k_", _WORD) + r"(?:live|test)_[A-Za-z0-9]{10,250}+)" + _TOKEN_END,
+     priority=90, prefilter=("k_live_", "k_test_"), validator=v.mixed_token,
+     description="Stripe secret and restricted keys")
+
+_add("google_api_key", "google_api_key",
+     r"(?P<s>" + _begin("AIza", _WORD + r"\-") + r"[0-9A-Za-z_\-]{35})" + _TOKEN_END,
+     priority=90, prefilter=("AIza",), description="Google API keys")
+
+_add("huggingface_token", "huggingface_token",
+     r"(?P<s>" + _begin("hf_", _WORD) + r"[A-Za-z0-9]{30,40}+)" + _TOKEN_END,
+     priority=90, prefilter=("hf_",), validator=v.mixed_token, description="Hugging Face tokens")
+
+_add("npm_token", "npm_token",
+     r"(?P<s>" + _begin("npm_", _WORD) + r"[A-Za-z0-9]{36})" + _TOKEN_END,
+     priority=90, prefilter=("npm_",), validator=v.mixed_token, description="npm access tokens")
+
+_add("pypi_token", "pypi_token",
+     r"(?P<s>" + _begin("pypi-", _WORD) + r"AgE[A-Za-z0-9_\-]{50,300}+)" + _TOKEN_END,
+     priority=90, prefilter=("pypi-AgE",), description="PyPI upload tokens")
+
+_add("jwt", "jwt",
+     r"(?P<s>" + _begin("eyJ", _WORD + r"\-") + r"[A-Za-z0-9_\-]{5,4000}+\.eyJ[A-Za-z0-9_\-]{5,8000}+\.[A-Za-z0-9_\-]{0,4000}+)"
+     + r"(?![A-Za-z0-9_\-.])",
+     priority=90, prefilter=("eyJ",), description="JSON Web Tokens (header.payload.signature)")
+
+# --- credentials identified by their context ----------------------------------------------
+
+_add("aws_secret_key", "aws_secret_key",
+     _cased("aws secret access key", "aws secret key", "secret access key")
+     + r"\\?[\"']?\s*(?:=>|:=|=|:)\s*\\?[\"']?"
+     r"(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
+     priority=85, prefilter=("ecret", "ECRET"), validator=v.high_entropy,
+     description="AWS secret access keys next to their key name")
+
+_add("url_password", "password",
+     r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{1,30}+://[^\s:/?#@'\"<>\\]{0,128}+:"
+     r"(?P<s>[^\s/?#'\"<>\\]{1,256})@(?=[A-Za-z0-9\[])",
+     priority=80, prefilter=("://",), anchor="://", window=(32, 1024), validator=v.url_password,
+     description="the password in scheme://user:password@host (scheme, user and host are kept)")
+
+_add("cli_password", "password",
+     r"-(?<![\w\-]-)-" + _cased("password", "passwd", "pass") + r"(?:=|\s+)"
+     r"(?:\"(?P<dq>[^\"\\\r\n]{1,256})\"|'(?P<sq>[^'\\\r\n]{1,256})'|(?P<bare>[^\s\"'`;&|<>()\\]{1,256}+))",
+     group=("dq", "sq", "bare"), priority=80, prefilter=("--pass", "--Pass", "--PASS"),
+     validator=v.bare_password, description="--password VALUE on a command line")
+
+_add("cli_user_password", "password",
+     r"-(?<![\w\-]-)(?:u|-user)\s*['\"]?[^\s:'\"\\]{1,128}+:(?P<s>[^\s'\"\\]{1,256}+)",
+     priority=80, prefilter=("-u",), validator=v.cli_user_password,
+     description="curl -u user:password")
+
+_add("cli_secret", "secret",
+     r"-(?<![\w\-]-)-" + _cased("token", "api key", "secret", "auth token", "access token", "client secret")
+     + r"(?:=|\s+)"
+     r"(?:\"(?P<dq>[^\"\\\r\n]{1,256})\"|'(?P<sq>[^'\\\r\n]{1,256})'|(?P<bare>[^\s\"'`;&|<>()\\]{1,256}+))",
+     group=("dq", "sq", "bare"), priority=75, prefilter=("--",), validator=v.looks_random,
+     description="--token VALUE and friends on a command line")
+
+_add("bearer_token", "bearer_token",
+     r"(?:\b(?:bearer|Bearer|BEARER)\s+|" + _cased("authorization")
+     + r"\\?[\"']?\s*[:=]\s*\\?[\"']?" + _cased("basic", "token", "digest") + r"\s+)"
+     r"(?P<s>[A-Za-z0-9._~+/\-]{8,4000}+=*)",
+     priority=75, prefilter=("earer", "EARER", "uthorization", "UTHORIZATION"), validator=v.looks_random,
+     description="HTTP Authorization header credentials")
+
+# key = value, "key": "value", key: value. The key ends in the keyword (DB_PASSWORD,
+# slackToken); '==' is a comparison and '::'/':/' are not separators.
+_SEP = r"\\?[\"']?\s*(?::=|=>|=(?!=)|:(?![:/]))\s*"
+_QUOTED = r"(?:\\?\"(?P<dq>[^\"\\\r\n]{1,256})\\?\"|\\?'(?P<sq>[^'\\\r\n]{1,256})\\?')"
+# Unquoted: stops at quotes, separators, brackets and '=' (base64 padding aside); a value
+# followed by ( or [ is code.
+_BARE = r"(?P<bare>[^\s\"'`,;&|<>(){}\[\]\\=]{1,256}+={0,3}+)(?![(\[])"
+_PASSWORD_KEY = _cased("password", "passwd", "passphrase")
+_SECRET_KEY = _cased("api key", "secret", "token", "access key", "private key", "signing key",
+                     "encryption key", "credential", "credentials", "auth")
+
+_add("password_quoted", "password", _PASSWORD_KEY + _SEP + _QUOTED, group=("dq", "sq"),
+     priority=60, prefilter=("pass", "Pass", "PASS"), validator=v.quoted_password,
+     description='password = "value", "password": "value"')
+_add("password_bare", "password", _PASSWORD_KEY + _SEP + _BARE, group="bare",
+     priority=60, prefilter=("pass", "Pass", "PASS"), validator=v.bare_password,
+     description="PASSWORD=value, password: value (not plain identifiers)")
+_add("secret_assignment", "secret", _SECRET_KEY + _SEP + r"(?:" + _QUOTED + "|" + _BARE + ")",
+     group=("dq", "sq", "bare"), priority=60,
+     prefilter=("ey", "EY", "ecret", "ECRET", "oken", "OKEN", "redential", "REDENTIAL", "uth", "UTH"),
+     validator=v.looks_random,
+     description="high-entropy values of keys named *token, *secret, *api_key, *credentials ...")
+
+# --- personal and network data ------------------------------------------------------------
+
+_add("email", "email",
+     _start(r"A-Za-z0-9._%+\-") + r"(?P<s>[A-Za-z0-9._%+\-]{1,64}+@"
+     r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24})"
+     r"(?![A-Za-z0-9\-]|\.[A-Za-z0-9])",
+     priority=40, prefilter=("@",), anchor="@", window=(64, 600), validator=v.email,
+     description="e-mail addresses")
+
+# Starts on a digit, then checks what came before it: lets the engine skip to digits quickly.
+_add("ipv4", "ipv4",
+     r"(?P<s>[0-9](?:(?<![\w.\\][0-9])|(?<=\\[nrt][0-9]))[0-9]{0,2}\.(?:[0-9]{1,3}\.){2}[0-9]{1,3})"
+     r"(?![\w]|\.[0-9])",
+     priority=35, prefilter=(".",), validator=v.ipv4,
+     description="IPv4 addresses (not loopback, 0.x, broadcast; 1.2.3 and 1.2.3.4.5 are not addresses)")
+
+_add("ipv6", "ipv6",
+     _start(r"\w:.") + r"(?P<s>(?:[0-9A-Fa-f]{0,4}:){2,7}+"
+     r"(?:(?:[0-9]{1,3}\.){3}[0-9]{1,3}|[0-9A-Fa-f]{1,4})?(?:%[A-Za-z0-9]{1,16})?)(?![\w:.])",
+     priority=35, prefilter=(":",), anchor=r":[0-9A-Fa-f]{0,4}:", window=(5, 64), validator=v.ipv6,
+     description="IPv6 addresses (not :: or ::1)")
+
+_add("home_user", "user",
+     r"/(?:(?<![\w.\-\\]/)|(?<=\\[nrt]/))(?:home|Users)/(?P<s>[A-Za-z0-9._\-]{1,64}+)",
+     priority=30, prefilter=("/home/", "/Users/"), validator=v.home_user,
+     description="the user name in /home/NAME and /Users/NAME (the path shape is kept)")
+
+_add("windows_user", "user",
+     _start(r"\w.\-") + r"[A-Za-z]:\\{1,2}Users\\{1,2}(?P<s>[A-Za-z0-9._\-]{1,64}+)",
+     priority=30, prefilter=("\\Users\\",), validator=v.home_user,
+     description="the user name in C:\\Users\\NAME (also JSON-escaped)")
+
+# A dict key that names a credential ("password", "AWS_SECRET_ACCESS_KEY", "slackToken"): the
+# Scrubber gives such a key's string value the key as context, as if it were written key: "value".
+CREDENTIAL_KEY_NAME = re.compile(rf"(?:{_PASSWORD_KEY}|{_SECRET_KEY})\Z")

@@ -1,0 +1,96 @@
+"""The detector table: what a detector is, and how built-ins and plugins add one.
+
+A `Detector` is a compiled regex plus an optional validator (entropy test, octet check, ...)
+that sees only the candidate secret. Built-in detectors register themselves through
+`register_detector` exactly as a plugin would; third-party packages add detectors under the
+entry-point group `forge.detectors` (each entry point names a `Detector`), loaded on first use.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+ENTRY_POINT_GROUP = "forge.detectors"
+_KIND = re.compile(r"[a-z0-9_]+")
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A secret at text[start:end]. Never holds the secret itself, so it is safe to log."""
+    kind: str
+    start: int
+    end: int
+    detector: str = ""
+
+
+@dataclass(frozen=True)
+class Detector:
+    name: str                        # unique: "github_token", "password_quoted"
+    kind: str                        # placeholder type: <SECRET:kind>; several detectors may share one
+    pattern: re.Pattern[str]
+    validator: Callable[[str], bool] | None = None  # sees the candidate secret only
+    group: int | str | tuple[str, ...] = 0  # the secret's group; a tuple: the first that matched
+    prefilter: tuple[str, ...] = ()  # literals; when none occurs in the text the regex is skipped
+    prefilter_ignore_case: bool = False  # compare the prefilter against the lower-cased text
+    priority: int = 50               # overlapping findings: higher priority wins, then longer
+    # Optional fast anchor for patterns with no literal start (e-mail: "@"): the pattern is only
+    # tried in a window around each anchor hit, `window[0]` chars before it, `window[1]` after.
+    anchor: re.Pattern[str] | None = None
+    window: tuple[int, int] = (0, 0)
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not _KIND.fullmatch(self.kind):
+            raise ValueError(f"detector {self.name!r}: kind {self.kind!r} must match [a-z0-9_]+")
+        if self.prefilter_ignore_case and any(p != p.lower() for p in self.prefilter):
+            raise ValueError(f"detector {self.name!r}: case-insensitive prefilters must be lower case")
+
+
+_DETECTORS: dict[str, Detector] = {}
+_plugins_loaded = False
+
+
+def register_detector(detector: Detector, *, replace: bool = False) -> Detector:
+    """Add a detector under its name; returns it. A second one of the same name needs replace=True."""
+    if detector.name in _DETECTORS and not replace:
+        raise ValueError(f"a detector named {detector.name!r} is already registered")
+    _DETECTORS[detector.name] = detector
+    return detector
+
+
+def unregister_detector(name: str) -> None:
+    _DETECTORS.pop(name, None)
+
+
+def _load_plugins() -> None:
+    global _plugins_loaded
+    if _plugins_loaded:
+        return
+    _plugins_loaded = True
+    from importlib.metadata import entry_points
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        detector = ep.load()
+        if isinstance(detector, Detector) and detector.name not in _DETECTORS:
+            register_detector(detector)
+
+
+def detectors() -> dict[str, Detector]:
+    """Every registered detector, built-ins first, in registration order."""
+    from forge.scrub import builtin  # noqa: F401  (importing registers the built-ins)
+    _load_plugins()
+    return dict(_DETECTORS)
+
+
+def select_detectors(names: list[str] | None = None) -> list[Detector]:
+    """The named detectors (all when None), in registration order. Unknown names raise ConfigError."""
+    table = detectors()
+    if names is None:
+        return list(table.values())
+    unknown = [n for n in names if n not in table]
+    if unknown:
+        from forge.errors import ConfigError
+        raise ConfigError([f"'detectors': unknown detector {n!r}; known: {', '.join(table)}"
+                           for n in unknown])
+    wanted = set(names)
+    return [d for name, d in table.items() if name in wanted]

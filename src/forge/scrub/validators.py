@@ -1,0 +1,119 @@
+"""Validators: second opinions on a regex candidate, so precision does not rest on regexes alone.
+
+Each takes the candidate secret (never its context) and returns True to keep it. They run
+only on candidates, so plain Python is fine here.
+"""
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from collections import Counter
+
+# Values that sit where a secret would but are not one: references, templates, masks, docs.
+_REFERENCE = re.compile(
+    r"""[$%<{\[]            # $VAR ${VAR} %(x)s <your-token> {{ tmpl }} [REDACTED]
+      | .*(?:os\.environ|process\.env|getenv|secrets\.|vault:|\.\.\.$)
+    """, re.X | re.S)
+_MASK = re.compile(r"[*xX•.#\-_]+")
+_STOPWORDS = frozenset("""
+    none null nil true false undefined required optional string str bytes int bool
+    password passwd passphrase secret token apikey api_key key value changeme redacted hidden
+    empty example sample dummy test todo fixme your_password your_token your_api_key
+""".split())
+# Words and identifiers: lowercase, Capitalised or camelCase words joined by separators.
+_WORD_PART = r"(?:(?:[A-Z]?[a-z]++)++|[A-Z]++)"  # possessive: one way to split, no backtracking blow-up
+_WORDS = re.compile(rf"{_WORD_PART}(?:[ _\-./:]{_WORD_PART})*+")
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_.]*")
+_FILE_SUFFIXES = frozenset("png jpg jpeg gif svg webp ico bmp pdf js mjs ts tsx jsx py rs go rb "
+                           "java kt json yaml yml toml md txt css scss html lock sh".split())
+_NOT_PERSONAL_LOCAL_PARTS = frozenset({"git", "noreply", "no-reply"})
+
+
+def shannon_entropy(value: str) -> float:
+    """Bits per character of the value's own character distribution."""
+    n = len(value)
+    return -sum(c / n * math.log2(c / n) for c in Counter(value).values()) if n else 0.0
+
+
+def is_reference_or_mask(value: str) -> bool:
+    """$VAR, ${{ secrets.X }}, <your-key>, ****, xxxx, 'sk-...', stop words."""
+    v = value.strip()
+    return (not v or bool(_REFERENCE.match(v)) or bool(_MASK.fullmatch(v))
+            or v.lower() in _STOPWORDS or len(set(v)) == 1)
+
+
+def looks_random(value: str, min_length: int = 8, min_entropy: float = 3.0) -> bool:
+    """A key-context value that is a credential rather than a name, a word or a reference."""
+    if len(value) < min_length or is_reference_or_mask(value):
+        return False
+    if " " in value or value.startswith(("/", "./", "~/", "http://", "https://")):
+        return False
+    if not any(c.isdigit() for c in value) and _WORDS.fullmatch(value):
+        return False
+    return shannon_entropy(value) >= min_entropy
+
+
+def mixed_token(value: str) -> bool:
+    """Provider tokens with loose prefixes (sk-, hf_): random bodies mix letters and digits."""
+    return (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
+            and shannon_entropy(value) >= 3.0)
+
+
+def high_entropy(value: str) -> bool:
+    """Fixed-length random keys in key context (AWS secret keys): just not a word or a mask."""
+    return shannon_entropy(value) >= 3.5 and not is_reference_or_mask(value)
+
+
+def quoted_password(value: str) -> bool:
+    """A quoted password value: almost anything but references, masks, stop words and prose."""
+    return len(value) >= 3 and not is_reference_or_mask(value) and value.count(" ") < 2
+
+
+def bare_password(value: str) -> bool:
+    """An unquoted password value: as quoted, but plain identifiers are variable names, not secrets."""
+    return quoted_password(value) and not _IDENTIFIER.fullmatch(value) \
+        and not value.startswith(("/", "./", "~/", "-"))
+
+
+def cli_user_password(value: str) -> bool:
+    """The part after user: in curl -u user:pass; -u 1000:1000 (docker uid:gid) is not one."""
+    return quoted_password(value) and not value.isdigit()
+
+
+def url_password(value: str) -> bool:
+    return not is_reference_or_mask(value)
+
+
+def ipv4(value: str) -> bool:
+    """Four valid octets, no leading zeros; loopback, 0.x and broadcast identify no one."""
+    octets = value.split(".")
+    if len(octets) != 4 or any(len(o) > 1 and o[0] == "0" for o in octets):
+        return False
+    nums = [int(o) for o in octets]
+    if any(n > 255 for n in nums):
+        return False
+    return nums[0] not in (0, 127) and value != "255.255.255.255"
+
+
+def ipv6(value: str) -> bool:
+    """A parseable IPv6 address with a digit (hex words like cafe::beef are rarely addresses)."""
+    if not any(c.isdigit() for c in value):
+        return False
+    try:
+        addr = ipaddress.IPv6Address(value.split("%", 1)[0])
+    except ValueError:
+        return False
+    return not (addr.is_loopback or addr.is_unspecified)
+
+
+def email(value: str) -> bool:
+    """Not ssh's git@host, not noreply addresses, not asset names like icon@2x.png."""
+    local, _, domain = value.rpartition("@")
+    if local.lower() in _NOT_PERSONAL_LOCAL_PARTS:
+        return False
+    return domain.rsplit(".", 1)[-1].lower() not in _FILE_SUFFIXES
+
+
+def home_user(value: str) -> bool:
+    return value not in (".", "..", "Shared", "Public", "Default", "All Users")

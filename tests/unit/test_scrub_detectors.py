@@ -1,0 +1,137 @@
+"""Each detector: a true positive it must catch, and a near miss it must leave alone."""
+from __future__ import annotations
+
+import pytest
+
+from forge.scrub import Scrubber, detectors, find_secrets
+
+GH = "ghp_" + "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6"
+# (detector, text, the secret that must vanish, the placeholder that must appear)
+TRUE_POSITIVES = [
+    ("private_key", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n"
+                    "-----END OPENSSH PRIVATE KEY-----", "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ", "private_key"),
+    ("aws_access_key", "export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE", "aws_access_key"),
+    ("aws_access_key", "ASIAY34FZKBOKMUTVV7A was the session key", "ASIAY34FZKBOKMUTVV7A", "aws_access_key"),
+    ("aws_secret_key", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws_secret_key"),
+    ("github_token", f"git remote set-url origin https://x:{GH}@github.com/o/r", GH, "github_token"),
+    ("github_token", "GH=github_pat_11ABCDEFG0aBcDeFgHiJkL_mNoPqRsTuVwXyZ0123456789abcdefABCDEFghijklmnop",
+     "github_pat_11ABCDEFG0aBcDeFgHiJkL", "github_token"),
+    ("gitlab_token", "token glpat-Xy7Zk2Lm9Np4Qr8St3Uv", "glpat-Xy7Zk2Lm9Np4Qr8St3Uv", "gitlab_token"),
+    ("slack_token", "SLACK=xoxb-1234567890-0987654321-AbCdEfGhIjKl", "xoxb-1234567890-0987654321-AbCdEfGhIjKl",
+     "slack_token"),
+    ("slack_webhook", "curl https://hooks.slack.com/services/T0123ABCD/B0456EFGH/Zx81kQ0pL2mN4bV6cX8z",
+     "T0123ABCD/B0456EFGH/Zx81kQ0pL2mN4bV6cX8z", "slack_webhook"),
+    ("openai_key", "OPENAI_API_KEY=sk-proj-Ab3dEf6hIjK9mNoPqRsTuVwXyZ012345", "sk-proj-Ab3dEf6hIjK9mNoPqRsTuVwXyZ012345",
+     "openai_key"),
+    ("anthropic_key", "key: sk-ant-api03-AbCdEf1234567890AbCdEf1234567890-xyzAA",
+     "sk-ant-api03-AbCdEf1234567890AbCdEf1234567890-xyzAA", "anthropic_key"),
+    ("stripe_key", "Stripe::api_key = sk_live_51HxYzAbCdEf1234567890", "sk_live_51HxYzAbCdEf1234567890", "stripe_key"),
+    ("stripe_key", "rk_live_51HxYzAbCdEf1234567890 restricted", "rk_live_51HxYzAbCdEf1234567890", "stripe_key"),
+    ("google_api_key", "maps?key=AIzaSyA1234567890abcdefghijklmnopqrstuv&q=x", "AIzaSyA1234567890abcdefghijklmnopqrstuv",
+     "google_api_key"),
+    ("huggingface_token", "HF_TOKEN hf_AbCdEfGhIjKlMnOpQrStUvWxYz12345678", "hf_AbCdEfGhIjKlMnOpQrStUvWxYz12345678",
+     "huggingface_token"),
+    ("npm_token", "//registry.npmjs.org/:_authToken=npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+     "npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", "npm_token"),
+    ("pypi_token", "password = pypi-AgEIcHlwaS5vcmcCJGE4ZjY1ZjE2LTk2NzAtNGQ4Mi1iZDU5LTJhYWIwYTlmMTRhYgACKlsz",
+     "pypi-AgEIcHlwaS5vcmcCJGE4ZjY1ZjE2LTk2NzAtNGQ4Mi1iZDU5LTJhYWIwYTlmMTRhYgACKlsz", "pypi_token"),
+    ("jwt", "Cookie: s=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U;",
+     "eyJzdWIiOiIxMjM0NTY3ODkwIn0", "jwt"),
+    ("url_password", "DATABASE_URL=postgres://admin:s3cr3t!@db.internal:5432/app", "s3cr3t!", "password"),
+    ("cli_password", "mysqldump --password 'Tr0ub4dor&3' prod", "Tr0ub4dor&3", "password"),
+    ("cli_user_password", "curl -u deploy:Qx7!vB2m https://ci/api", "Qx7!vB2m", "password"),
+    ("cli_secret", "gh-tool --token Zx81kQ0pL2mN4bV6cX8z run", "Zx81kQ0pL2mN4bV6cX8z", "secret"),
+    ("bearer_token", 'curl -H "Authorization: Bearer abc123DEF456ghi789JKL" https://api', "abc123DEF456ghi789JKL",
+     "bearer_token"),
+    ("password_quoted", '{"db_password": "hunter2"}', "hunter2", "password"),
+    ("password_bare", "PGPASSWORD=hunter2 psql -h db", "hunter2", "password"),
+    ("secret_assignment", 'client_secret: "Zx81kQ0pL2mN4bV6cX8z"', "Zx81kQ0pL2mN4bV6cX8z", "secret"),
+    ("secret_assignment", "slackToken=9f8e7d6c5b4a39281706f5e4d3c2b1a0", "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "secret"),
+    ("email", "Co-Authored-By: Alice Smith <alice.smith+ci@corp-mail.example.com>", "alice.smith+ci@corp-mail.example.com",
+     "email"),
+    ("ipv4", "dial tcp 10.20.30.40:5432: connect: connection refused", "10.20.30.40", "ipv4"),
+    ("ipv6", "listening on [2001:db8:85a3::8a2e:370:7334]:443", "2001:db8:85a3::8a2e:370:7334", "ipv6"),
+    ("ipv6", "peer fe80::1ff:fe23:4567:890a%eth0 up", "fe80::1ff:fe23:4567:890a", "ipv6"),
+    ("home_user", "cd /home/alice/src/app && ls", "alice", "user"),
+    ("home_user", "open /Users/bob.jones/Library/x", "bob.jones", "user"),
+    ("windows_user", r"C:\Users\carol\AppData", "carol", "user"),
+]
+
+# (detector that must stay quiet, text)
+NEAR_MISSES = [
+    ("private_key", "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----"),
+    ("private_key", "-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBa\n"),
+    ("aws_access_key", "AKIAEXAMPLE is too short, and XAKIAIOSFODNN7EXAMPLE is inside a word"),
+    ("aws_secret_key", "aws_secret_access_key = ${AWS_SECRET_ACCESS_KEY}"),
+    ("github_token", "ghp_short and the gho_config variable and github_pat_ alone"),
+    ("gitlab_token", "glpat-short and myglpat-Xy7Zk2Lm9Np4Qr8St3Uv"),
+    ("slack_token", "xoxb- and xoxz-1234567890-0987654321"),
+    ("slack_webhook", "https://hooks.slack.com/services/"),
+    ("openai_key", "pip install sk-learn; task-some-long-kebab-case-identifier-name; sk-your-key-goes-here-please"),
+    ("anthropic_key", "sk-ant-... is a placeholder in the docs"),
+    ("stripe_key", "sk_test_helper and sk_live_placeholder_value"),
+    ("google_api_key", "AIzaShort and the word AIzawhatever"),
+    ("huggingface_token", "hf_hub_download(repo_id, filename) and hf_token variable"),
+    ("npm_token", "npm_config_cache=/tmp/npm"),
+    ("pypi_token", "pypi-simple index and pypi-AgEshort"),
+    ("jwt", "eyJhbGciOiJIUzI1NiJ9 alone, and eyJhbGci.notapayload.sig"),
+    ("url_password", "https://example.com:8080/path and git@github.com:org/repo.git and http://user@host/"),
+    ("url_password", "postgres://app:${DB_PASSWORD}@db:5432/app"),
+    ("cli_password", "docker login --password-stdin < token.txt; tool --password $PASS"),
+    ("cli_user_password", "docker run -u 1000:1000 img; git push -u origin main"),
+    ("cli_secret", "gh auth login --with-token; tool --token $GITHUB_TOKEN"),
+    ("bearer_token", "Bearer tokens are sent in the header; bearer $TOKEN"),
+    ("password_quoted", 'password = "password" and {"password": ""} and "password": "${PASS}"'),
+    ("password_bare", "password = get_password(); password = request.form['pw']; password: required"),
+    ("secret_assignment", 'max_tokens=1024 "input_tokens": 12 token_count: 55 eos_token="<|im_end|>" '
+                          'secret_name: prod-db-credentials token: ${{ secrets.GH }} "api_key": "your_api_key"'),
+    ("email", "ssh git@github.com:org/repo, icon@2x.png, @decorator, pkg@1.2.3, noreply@anthropic.com"),
+    ("ipv4", "version 1.2.3, 1.2.3.4.5 is an OID, 999.1.1.1 is not an address, 127.0.0.1 and 0.0.0.0 are local"),
+    ("ipv4", "v1.2.3.4 tag and 10.0.0.01 padded"),
+    ("ipv6", "at 12:30:45, std::vector, Foo::Bar, ::1 loopback, MAC 00:1a:2b:3c:4d:5e, cafe::beef"),
+    ("home_user", "https://example.com/home/about and /var/home/x and ~/projects and /home/<SECRET:user>/x"),
+    ("windows_user", r"C:\Program Files\Users"),
+]
+
+# Strings that no detector may touch: ids and hashes agents handle all the time.
+PRECISION = [
+    "commit 3f786850e387550fdab836ed7e6dc881de23001b (short 3f78685)",
+    "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    "session 123e4567-e89b-12d3-a456-426614174000",
+    "bd update gt-a1b2 --status in_progress; bd show hq-x9z3",
+    "torch==2.13.0 transformers 5.23.0 python3.11 node v20.11.1",
+    "def tokenize(text): return tokenizer(text, max_length=512)",
+    "the <SECRET:github_token> and <SECRET:ipv4> placeholders",
+    "Traceback at 2026-11-23T11:14:30Z line 42: KeyError: 'api_key'",
+    "base64 of random bytes: 0aGVsbG8gd29ybGQ=",
+]
+
+
+def _det(name):
+    return [detectors()[name]]
+
+
+@pytest.mark.parametrize("name,text,secret,kind", TRUE_POSITIVES, ids=[t[0] for t in TRUE_POSITIVES])
+def test_detector_catches_its_secret(name, text, secret, kind):
+    findings = find_secrets(text, _det(name))
+    assert findings and findings[0].kind == kind and findings[0].detector == name
+    out = Scrubber().scrub_text(text)
+    assert secret not in out
+    assert f"<SECRET:{kind}>" in out
+
+
+@pytest.mark.parametrize("name,text", NEAR_MISSES, ids=[t[0] for t in NEAR_MISSES])
+def test_detector_ignores_near_miss(name, text):
+    assert find_secrets(text, _det(name)) == []
+
+
+@pytest.mark.parametrize("text", PRECISION)
+def test_ids_hashes_versions_and_placeholders_stay(text):
+    assert find_secrets(text) == []
+
+
+def test_every_builtin_detector_has_a_positive_and_a_near_miss():
+    names = set(detectors())
+    assert names <= {t[0] for t in TRUE_POSITIVES}
+    assert names <= {t[0] for t in NEAR_MISSES}
