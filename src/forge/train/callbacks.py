@@ -1,0 +1,49 @@
+"""Trainer callbacks that report to a Forge Progress and keep the loss log for train_log.json."""
+from __future__ import annotations
+
+from typing import Any
+
+from forge.progress import Progress
+
+
+def make_progress_callback(progress: Progress, total_steps: int, log: list[dict[str, Any]]):
+    """A TrainerCallback advancing progress.task("train") once per optimiser step.
+
+    Loss and learning rate arrive in on_log, after on_step_end of the same step, so a step
+    that will be logged is reported from on_log with its metrics, the others at once.
+    """
+    from transformers import TrainerCallback
+
+    class ProgressCallback(TrainerCallback):
+        def __init__(self):
+            self.task = None
+            self.pending = 0
+
+        def on_train_begin(self, args, state, control, **kwargs):
+            self.task = progress.task("train", total=total_steps)
+            if state.global_step:  # resumed from a checkpoint
+                self.task.advance(state.global_step)
+
+        def on_step_end(self, args, state, control, **kwargs):
+            if control.should_log:
+                self.pending += 1
+            else:
+                self.task.advance(1)
+
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            logs = logs or {}
+            if "loss" not in logs:
+                return
+            entry = {"step": state.global_step, "loss": round(float(logs["loss"]), 5),
+                     "learning_rate": float(logs.get("learning_rate", 0.0)),
+                     "tokens_seen": int(state.num_input_tokens_seen or 0)}
+            log.append(entry)
+            self.task.advance(self.pending or 1, loss=entry["loss"], lr=entry["learning_rate"])
+            self.pending = 0
+
+        def on_train_end(self, args, state, control, **kwargs):
+            if self.pending:
+                self.task.advance(self.pending)
+            self.task.done()
+
+    return ProgressCallback()

@@ -1,0 +1,29 @@
+"""The recipe the offline demo trains with: tuned so `make demo` (tiny base, example corpus, two
+CPU cores) finishes in minutes and the tuned model clearly beats the base at tool calls.
+
+Measured 2026-11-23 on the 2-core CPU with OMP_NUM_THREADS=1: tiny base of
+tiny_base.TinyBaseConfig() built in 87 s (pre-training 400 steps × 4 × 512 tokens, 9.8k
+tokens/s; with 300 steps the same recipe below reached 0/20, so keep ≥ 400), 200
+synthetic rows (bead creation + git via Bash, 5 tools, ~665 tokens a row) for 160 steps:
+train 104 s at ~4,100 tokens/s, loss 5.39 → 1.72 (eval loss 1.73); held-out prompts with a
+valid <tool_call> naming the right tool with the schema's required arguments: base 0/20,
+tuned 18/20 (20/20 valid JSON). Rank 16 with a cosine-decayed 2e-3 reached 0/20 in 100 steps:
+the tiny base needs near-full-rank adapters (r=64 of hidden 128) and a constant, high rate.
+Pure constants: TrainConfig takes its defaults from here.
+"""
+from __future__ import annotations
+
+LORA_R = 64
+LORA_ALPHA = 64
+LORA_DROPOUT = 0.0
+TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+LEARNING_RATE = 5e-3
+LR_SCHEDULER = "constant_with_warmup"
+MAX_STEPS = 160
+BATCH_SIZE = 4
+GRAD_ACCUM = 1
+MAX_SEQ_LENGTH = 1024
+WARMUP_STEPS = 10
+WEIGHT_DECAY = 0.0
+SEED = 0
+LOGGING_STEPS = 10

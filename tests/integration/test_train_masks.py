@@ -1,0 +1,58 @@
+"""The loss mask: only assistant turns are learned (system, user, tool results are not)."""
+import json
+
+import pytest
+
+from forge.train.rows import tokenize_row, tokenize_rows
+from forge.train.tiny_base import train_tokenizer
+from forge.train.tiny_corpus import pretraining_documents
+
+TOOLS = [{"type": "function", "function": {
+    "name": "mcp__beads__create", "description": "Create a bead.",
+    "parameters": {"type": "object", "properties": {"title": {"type": "string"}},
+                   "required": ["title"]}}}]
+ROW = {"id": "r", "tools": TOOLS, "messages": [
+    {"role": "system", "content": "SYSTEMTEXT"},
+    {"role": "user", "content": "USERTEXT"},
+    {"role": "assistant", "content": "", "tool_calls": [{"id": "c1", "type": "function", "function": {
+        "name": "mcp__beads__create", "arguments": json.dumps({"title": "Fix it"})}}]},
+    {"role": "tool", "tool_call_id": "c1", "content": "TOOLRESULT"},
+    {"role": "assistant", "content": "ASSISTANTDONE"}]}
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return train_tokenizer(pretraining_documents(60_000, 0.3, 0), 600)
+
+
+def masked_and_learned(tokenizer, row):
+    ids, mask = tokenize_row(tokenizer, row)
+    learned = tokenizer.decode([i for i, m in zip(ids, mask) if m])
+    masked = tokenizer.decode([i for i, m in zip(ids, mask) if not m])
+    return masked, learned
+
+
+def test_only_assistant_tokens_are_learned(tokenizer):
+    masked, learned = masked_and_learned(tokenizer, ROW)
+    for text in ("SYSTEMTEXT", "USERTEXT", "TOOLRESULT", "mcp__beads__create\", \"description"):
+        assert text in masked and text not in learned
+    assert '<tool_call>\n{"name": "mcp__beads__create", "arguments": {"title": "Fix it"}}\n</tool_call><|im_end|>' in learned
+    assert "ASSISTANTDONE<|im_end|>" in learned
+    assert "<|im_start|>" not in learned
+
+
+def test_tool_schemas_of_different_shapes_render_without_nulls(tokenizer):
+    other = {"type": "function", "function": {"name": "Bash", "parameters": {
+        "type": "object", "properties": {"command": {"type": "string"}}}}}
+    ids, _ = tokenize_row(tokenizer, {**ROW, "tools": TOOLS + [other]})
+    assert "null" not in tokenizer.decode(ids)
+
+
+def test_truncation_keeps_the_start_and_drops_rows_with_nothing_to_learn(tokenizer):
+    ids, _ = tokenize_row(tokenizer, ROW)
+    full = tokenize_rows(tokenizer, [ROW], max_length=len(ids))
+    cut = tokenize_rows(tokenizer, [ROW], max_length=len(ids) - 3)
+    tiny = tokenize_rows(tokenizer, [ROW], max_length=10)
+    assert (full.truncated, len(full.input_ids)) == (0, 1)
+    assert cut.truncated == 1 and cut.input_ids[0] == ids[:len(ids) - 3]
+    assert tiny.dropped == 1 and not tiny.input_ids

@@ -1,0 +1,68 @@
+"""The tiny default base model: built once, cached, reloaded identically by AutoTokenizer."""
+import json
+
+import pytest
+
+from forge.chat_format import CHAT_TEMPLATE, IM_END
+from forge.settings import Settings
+from forge.train.tiny_base import DEFAULT_BASE_MODEL, TinyBaseConfig, ensure_base_model
+
+pytestmark = pytest.mark.slow
+FAST = TinyBaseConfig(vocab_size=700, corpus_chars=80_000, pretrain_steps=12, pretrain_batch=2,
+                      pretrain_seq_len=64)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    settings = Settings(home=tmp_path_factory.mktemp("home")).ensure()
+    return settings, ensure_base_model(DEFAULT_BASE_MODEL, settings, config=FAST)
+
+
+def test_tiny_base_is_cached_and_reused(built):
+    settings, path = built
+    assert path.parent == settings.models_cache and path.name.startswith("tiny-llama-")
+    mtime = (path / "model.safetensors").stat().st_mtime_ns
+    assert ensure_base_model(DEFAULT_BASE_MODEL, settings, config=FAST) == path
+    assert (path / "model.safetensors").stat().st_mtime_ns == mtime
+    assert not [p for p in settings.models_cache.iterdir() if p.name.startswith(".")]
+
+
+def test_other_refs_pass_through_unchanged(built):
+    settings, path = built
+    assert ensure_base_model("Qwen/Qwen2.5-0.5B", settings) == "Qwen/Qwen2.5-0.5B"
+    assert ensure_base_model(path, settings) == path
+
+
+def test_tokenizer_round_trips_through_autotokenizer(built):
+    from transformers import AutoTokenizer
+
+    from forge.train.tiny_base import train_tokenizer
+    from forge.train.tiny_corpus import pretraining_documents
+
+    _, path = built
+    fresh = train_tokenizer(pretraining_documents(FAST.corpus_chars, FAST.chat_fraction, FAST.seed),
+                            FAST.vocab_size)
+    loaded = AutoTokenizer.from_pretrained(path)
+    text = ('<|im_start|>user\n  Tabs\tand café ünïcode {"a": [1, 2]}<|im_end|>\n'
+            '<tool_call>\n{"name": "x"}\n</tool_call><|endoftext|>')
+    assert loaded(text).input_ids == fresh(text).input_ids
+    assert loaded.decode(loaded(text).input_ids) == text
+    assert loaded.chat_template == CHAT_TEMPLATE
+    assert loaded.eos_token == IM_END and loaded.pad_token == "<|endoftext|>"
+    # tool-call tags survive skip_special_tokens (parsing replies needs them)
+    assert "<tool_call>" in loaded.decode(loaded(text).input_ids, skip_special_tokens=True)
+
+
+def test_saved_model_is_a_llama_with_chat_stop_tokens(built):
+    from transformers import AutoConfig, GenerationConfig
+
+    _, path = built
+    cfg = AutoConfig.from_pretrained(path)
+    gen = GenerationConfig.from_pretrained(path)
+    assert cfg.model_type == "llama" and cfg.num_hidden_layers == FAST.num_layers
+    assert cfg.vocab_size == FAST.vocab_size
+    log = json.loads((path / "pretrain_log.json").read_text())
+    assert log["steps"] == FAST.pretrain_steps and log["losses"][-1] < log["losses"][0]
+    from transformers import AutoTokenizer
+    tok = AutoTokenizer.from_pretrained(path)
+    assert tok.convert_tokens_to_ids(IM_END) in gen.eos_token_id
