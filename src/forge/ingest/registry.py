@@ -57,7 +57,8 @@ def _load_plugins() -> None:
 
 def readers() -> dict[str, Reader]:
     """Every registered reader, built-ins first, in registration order."""
-    from forge.ingest import beads, claude_code  # noqa: F401  (importing registers them)
+    from forge.ingest import (beads, claude_code, codex, openhands, swe_agent,  # noqa: F401
+                              sharegpt, openai_chat, aider, context_files)  # importing registers them
     _load_plugins()
     return dict(_READERS)
 

@@ -57,6 +57,7 @@ class SourceFile:
     sha256: str = ""
     reader: Reader | None = None
     problem: str | None = None        # empty / binary / unrecognised
+    walked: bool = False              # found by walking a folder, not named by the user
 
 
 @dataclass
@@ -91,6 +92,10 @@ def _bump(table: dict[str, int], key: Any, n: int = 1) -> None:
     table[str(key)] = table.get(str(key), 0) + n
 
 
+KEPT_HIDDEN = (".beads", ".aider.chat.history.md")
+GENERIC_SUFFIXES = (".json", ".md", ".toml")
+
+
 def discover(paths: list[Path], only: list[str] | None = None) -> list[SourceFile]:
     """Every file to read: files as given, folders walked for files a reader may claim."""
     suffixes = candidate_suffixes(only)
@@ -100,9 +105,10 @@ def discover(paths: list[Path], only: list[str] | None = None) -> list[SourceFil
         if path.is_dir():
             root = path.resolve()
             for p in sorted(root.rglob("*")):
-                if p.is_file() and p.suffix in suffixes and not any(part.startswith(".") and part not in (".beads",)
-                                                                    for part in p.relative_to(root).parts):
-                    found.append(SourceFile(p, f"{root.name}/{p.relative_to(root).as_posix()}"))
+                rel = p.relative_to(root)
+                hidden = any(part.startswith(".") and part not in KEPT_HIDDEN for part in rel.parts)
+                if p.is_file() and p.suffix in suffixes and not hidden:
+                    found.append(SourceFile(p, f"{root.name}/{rel.as_posix()}", walked=True))
         elif path.is_file():
             found.append(SourceFile(path, path.name))
         else:
@@ -118,7 +124,9 @@ def discover(paths: list[Path], only: list[str] | None = None) -> list[SourceFil
             src.reader = detect_reader(src.path, head, only)
             if src.reader is None:
                 src.problem = "no reader recognises this file"
-    return found
+    # In a folder walk, a README.md or package.json nobody claims is not a problem worth a warning.
+    return [s for s in found if not (s.walked and s.reader is None and s.problem == "no reader recognises this file"
+                                     and s.path.suffix in GENERIC_SUFFIXES)]
 
 
 def run_ingest(store: ArtifactStore, paths: list[Path], config: IngestConfig,
@@ -126,7 +134,8 @@ def run_ingest(store: ArtifactStore, paths: list[Path], config: IngestConfig,
     sources = discover(paths, config.readers or None)
     if not sources:
         raise InputError("no input files found in " + ", ".join(str(p) for p in paths),
-                         hint="pass Claude Code .jsonl transcripts, beads issues.jsonl, or folders of them")
+                         hint="pass transcripts (Claude Code, Codex, OpenHands, SWE-agent, OpenAI chat, "
+                              "ShareGPT, Aider), beads issues.jsonl, convention files, or folders of them")
     config_dict = dataclasses.asdict(config)
     aid = artifact_id(KIND, config_dict, [f"{s.display}@{s.sha256}" for s in sources])
     found = store.existing(KIND, aid)
@@ -195,7 +204,7 @@ def _one_conversation(conv: Conversation, src: SourceFile, config: IngestConfig,
         stats.warn(src.display, conv.source.line, f"duplicate session id (first read from {seen[conv.id]})")
         return
     seen[conv.id] = src.display
-    if len(conv.messages) < config.min_messages:
+    if len(conv.messages) < config.min_messages and conv.metadata.get("kind") != "context_document":
         _bump(stats.skipped_conversations, "too_short")
         return
     _bump(stats.linked, link(conv, links) or "unlinked")

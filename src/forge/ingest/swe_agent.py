@@ -1,0 +1,135 @@
+"""Reader for SWE-agent trajectories (`<instance_id>.traj`, one JSON document per attempt).
+
+The document holds `trajectory: [{action, observation, response, thought, ...}]` (one step per
+model call), `history: [{role, content, agent, is_demo, message_type, tool_calls?,
+tool_call_ids?}]` (the chat as sent to the model) and `info: {exit_status, submission,
+model_stats, swe_agent_version, ...}`.
+
+With function calling (history assistant items carry OpenAI `tool_calls`) the history is read
+as OpenAI messages. Otherwise the system prompt and task come from the history and every
+trajectory step becomes an assistant turn (its thought) calling `bash` with the step's action,
+answered by the observation: SWE-agent's ACI commands (open, edit, submit, ...) run in its shell.
+Demonstration messages (`is_demo`) are left out.
+
+Outcome: `info.resolved` when an evaluation wrote it; an exit without a submission (cost or
+context limit, format errors, crashes) is a failure; a submitted patch stays unknown until it is
+evaluated.
+"""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any, Iterator
+
+from forge.ingest.openai_chat import (Counts, classify_task, has_dialogue, labels, load_json,
+                                      openai_messages, outcome_of, text_of)
+from forge.ingest.registry import Reader, Warn, register
+from forge.ingest.tool_schemas import tools_for
+from forge.records import Conversation, Message, SourceRef, ToolCall
+
+
+def detect(path: Path, head: bytes) -> bool:
+    compact = head.replace(b" ", b"")
+    steps = b'"trajectory":' in compact or b'"history":' in compact
+    if path.suffix == ".traj":
+        return steps
+    # a .traj renamed to .json: SWE-agent steps carry thought/response, not OpenHands args/extras
+    return path.suffix == ".json" and b'"trajectory":' in compact and b'"thought":' in compact \
+        and b'"args":' not in compact and b'"extras":' not in compact
+
+
+def _history(record: dict[str, Any], counts: Counts) -> list[dict[str, Any]]:
+    items = []
+    for item in record.get("history") or []:
+        if not isinstance(item, dict):
+            continue
+        if item.get("is_demo"):
+            counts.bump("demo_messages")
+            continue
+        items.append(item)
+    return items
+
+
+def _from_history(history: list[dict[str, Any]], warn: Warn, counts: Counts) -> list[Message]:
+    raw = []
+    for item in history:
+        m = dict(item)
+        ids = m.get("tool_call_ids")
+        if m.get("role") == "tool" and isinstance(ids, list) and ids and not m.get("tool_call_id"):
+            m["tool_call_id"] = ids[0]
+        raw.append(m)
+    return openai_messages(raw, warn, 1, counts)
+
+
+def _from_steps(history: list[dict[str, Any]], steps: list[Any], warn: Warn, counts: Counts
+                ) -> list[Message]:
+    messages: list[Message] = []
+    for item in history:
+        if item.get("role") in ("system", "user"):
+            text = text_of(item.get("content"), counts)
+            if text.strip():
+                messages.append(Message(item["role"], text))
+        if item.get("role") == "user":
+            break  # the task; later user items are observations the steps carry
+    for i, step in enumerate(steps):
+        if not isinstance(step, dict) or not isinstance(step.get("action"), str):
+            warn(1, f"wrong schema: trajectory step {i} has no action")
+            continue
+        action = step["action"].strip()
+        thought = text_of(step.get("thought") or "").strip()
+        if not action:  # a step whose output had no command (format error)
+            counts.bump("empty_actions")
+            continue
+        call = ToolCall(f"step_{i}", "bash", {"command": action})
+        messages.append(Message("assistant", thought, [call]))
+        messages.append(Message("tool", text_of(step.get("observation")), tool_call_id=call.id,
+                                name="bash"))
+    return messages
+
+
+def _outcome(record: dict[str, Any], info: dict[str, Any]) -> str:
+    stated = outcome_of(info.get("resolved")) or labels(record)["outcome"]
+    if stated:
+        return stated
+    status = str(info.get("exit_status") or "")
+    if status and not info.get("submission") and "submitted" not in status:
+        return "failure"
+    return "unknown"
+
+
+def read(path: Path, warn: Warn) -> Iterator[Conversation]:
+    loaded = load_json(path, warn)
+    if loaded is None:
+        return
+    record = loaded[0]
+    if not isinstance(record, dict) or not isinstance(record.get("trajectory"), list):
+        warn(1, "wrong schema: expected a JSON object with a trajectory list")
+        return
+    info = record.get("info") if isinstance(record.get("info"), dict) else {}
+    counts = Counts()
+    history = _history(record, counts)
+    function_calling = any(h.get("role") == "assistant" and h.get("tool_calls") for h in history)
+    if function_calling:
+        messages = _from_history(history, warn, counts)
+    else:
+        messages = _from_steps(history, record["trajectory"], warn, counts)
+    if not has_dialogue(messages):
+        return
+    stats = info.get("model_stats") if isinstance(info.get("model_stats"), dict) else {}
+    lab = labels(record)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    conv = Conversation(
+        id=f"swe-agent-{path.stem}-{digest}", messages=messages, source=SourceRef(str(path), 1),
+        agent_role=lab["agent_role"], task=lab["task"] or classify_task(messages),
+        outcome=_outcome(record, info), work_item=lab["work_item"] or path.stem,  # type: ignore[arg-type]
+        metadata={"format": "swe_agent", "instance_id": path.stem,
+                  "exit_status": info.get("exit_status"),
+                  "submitted": bool(info.get("submission")),
+                  "function_calling": function_calling, "api_calls": stats.get("api_calls"),
+                  "version": info.get("swe_agent_version"), "counts": dict(sorted(counts.items()))})
+    conv.tools = tools_for(conv)
+    yield conv
+
+
+READER = register(Reader("swe_agent", (".traj", ".json"), detect, read,
+                         "SWE-agent trajectories (*.traj)"))
