@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast install clean-venv corpus
+.PHONY: demo test test-fast install clean-venv corpus bench
 
 install: $(STAMP)
 
@@ -33,3 +33,8 @@ corpus: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Benchmarks print a ratio against a baseline measured in the same run.
+bench: $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check 'detect-secrets==1.5.0'
+	$(BIN)/python benchmarks/scrub.py

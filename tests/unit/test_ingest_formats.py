@@ -299,7 +299,9 @@ def test_the_corpus_stage_reads_every_format(tmp_path):
     report = json.loads((art.path / "report.json").read_text())["ingest"]
     assert report["files_by_reader"] == {"aider": 1, "codex": 2, "context_files": 3, "openai_chat": 1,
                                          "openhands": 2, "sharegpt": 1, "swe_agent": 2}
-    assert report["conversations"] == 16
+    assert report["conversations"] == 19  # 16 sessions + 3 convention files kept as context documents
     lines = (art.path / "conversations.jsonl").read_text().splitlines()
-    formats = {json.loads(line)["metadata"]["format"] for line in lines}
+    docs = [json.loads(line) for line in lines]
+    assert sum(d["metadata"].get("kind") == "context_document" for d in docs) == 3
+    formats = {d["metadata"]["format"] for d in docs if d["metadata"].get("kind") != "context_document"}
     assert formats == {"aider", "codex", "openai_chat", "openhands", "sharegpt", "swe_agent"}

@@ -113,6 +113,8 @@ def discover(paths: list[Path], only: list[str] | None = None) -> list[SourceFil
             found.append(SourceFile(path, path.name))
         else:
             raise InputError("no such file or folder", path=str(path))
+    seen: set[Path] = set()  # a file named directly and also inside a walked folder is read once
+    found = [s for s in found if not (s.path.resolve() in seen or seen.add(s.path.resolve()))]
     for src in found:
         src.sha256 = sha256_file(src.path)
         head = read_head(src.path)

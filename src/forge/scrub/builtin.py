@@ -35,6 +35,9 @@ def _cased(*specs: str) -> str:
             out.add(join.join(words).upper())
             out.add(join.join(w.capitalize() for w in words))
         out.add(words[0] + "".join(w.capitalize() for w in words[1:]))
+        if len(words) > 1:  # a leading acronym: X-API-Key, API_Key, APIKey
+            for join in ("_", "-", ""):
+                out.add(join.join([words[0].upper()] + [w.capitalize() for w in words[1:]]))
     return _trie(sorted(out))
 
 
@@ -91,25 +94,25 @@ _add("private_key", "private_key",
      priority=100, prefilter=("-----BEGIN ",),
      description="PEM/OpenSSH/PGP private key blocks, also truncated or with JSON-escaped newlines")
 
+# No prefilter on the next four: a regex that starts with a literal character finds its
+# candidates faster than a scan of the text for each of several literal prefixes would.
 _add("aws_access_key", "aws_access_key",
      r"(?P<s>" + _begin("A", _ALNUM) + r"(?:KIA|SIA|GPA|IDA|ROA|IPA|NPA|NVA|3T[A-Z0-9])[A-Z0-9]{16})(?![A-Za-z0-9])",
-     priority=90, prefilter=("AKIA", "ASIA", "AGPA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "A3T"),
-     description="AWS access key ids")
+     priority=90, validator=v.not_mask, description="AWS access key ids")
 
 _add("github_token", "github_token",
      r"(?P<s>" + _begin("g", _WORD) + r"(?:h[pousr]_[A-Za-z0-9]{36,251}+|ithub_pat_[A-Za-z0-9_]{22,244}+))(?![A-Za-z0-9_])",
-     priority=90, prefilter=("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-     description="GitHub classic and fine-grained tokens")
+     priority=90, validator=v.not_mask, description="GitHub classic and fine-grained tokens")
 
 _add("gitlab_token", "gitlab_token",
      r"(?P<s>" + _begin("gl", _WORD + r"\-") + r"(?:pat|dt|rt|ptt|soat|cbt|ffct|imt)-"
      r"[A-Za-z0-9_\-]{20,200}+(?:\.[A-Za-z0-9_\-]{1,40})*)" + _TOKEN_END,
-     priority=90, prefilter=("glpat-", "gldt-", "glrt-", "glptt-", "glsoat-", "glcbt-", "glffct-", "glimt-"),
-     description="GitLab personal, deploy, runner and trigger tokens")
+     priority=90, validator=v.not_mask, description="GitLab personal, deploy, runner and trigger tokens")
 
 _add("slack_token", "slack_token",
-     r"(?P<s>" + _begin("xox", _WORD) + r"[abeoprs]-[A-Za-z0-9\-]{10,250}+)" + _TOKEN_END,
-     priority=90, prefilter=("xox",), validator=v.mixed_token, description="Slack tokens")
+     r"(?P<s>" + _begin("x", _WORD) + r"(?:ox(?:e\.xox)?[abeoprs]|app)-[A-Za-z0-9\-]{10,250}+)" + _TOKEN_END,
+     priority=90, validator=v.mixed_token,
+     description="Slack bot, user, config (xoxe.xoxp-) and app-level (xapp-) tokens")
 
 _add("slack_webhook", "slack_webhook",
      r"(?P<s>https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/\-]{20,200}+)",
@@ -129,8 +132,11 @@ _add("stripe_key", "stripe_key",
      description="Stripe secret and restricted keys")
 
 _add("google_api_key", "google_api_key",
-     r"(?P<s>" + _begin("AIza", _WORD + r"\-") + r"[0-9A-Za-z_\-]{35})" + _TOKEN_END,
-     priority=90, prefilter=("AIza",), description="Google API keys")
+     r"(?P<s>" + _begin("AIza", _WORD + r"\-") + r"[0-9A-Za-z_\-]{35}"
+     r"|" + _begin("GOCSPX-", _WORD + r"\-") + r"[A-Za-z0-9_\-]{28}"
+     r"|" + _begin(r"ya29\.", _WORD + r"\-.") + r"[A-Za-z0-9_\-]{30,2000}+)" + _TOKEN_END,
+     priority=90, prefilter=("AIza", "GOCSPX-", "ya29."), validator=v.not_mask,
+     description="Google API keys, OAuth client secrets (GOCSPX-) and access tokens (ya29.)")
 
 _add("huggingface_token", "huggingface_token",
      r"(?P<s>" + _begin("hf_", _WORD) + r"[A-Za-z0-9]{30,40}+)" + _TOKEN_END,
@@ -166,9 +172,17 @@ _add("url_password", "password",
 
 _add("cli_password", "password",
      r"-(?<![\w\-]-)-" + _cased("password", "passwd", "pass") + r"(?:=|\s+)"
-     r"(?:\"(?P<dq>[^\"\\\r\n]{1,256})\"|'(?P<sq>[^'\\\r\n]{1,256})'|(?P<bare>[^\s\"'`;&|<>()\\]{1,256}+))",
-     group=("dq", "sq", "bare"), priority=80, prefilter=("--pass", "--Pass", "--PASS"),
-     validator=v.bare_password, description="--password VALUE on a command line")
+     r"(?:\"(?P<dq>[^\"\\\r\n]{1,256})\"|'(?P<sq>[^'\\\r\n]{1,256})'|(?P<bare>[^\s\"'`;&|<>()\\]{1,256}+))"
+     # mysql -pSECRET: the password glued to -p
+     r"|" + _begin("m", _WORD + r"\-") + r"(?:ysql(?:dump|admin)?|ariadb(?:-dump)?)\b[^\n|;&]{0,200}?\s-p"
+     r"(?P<glued>[^\s'\"\\`;&|<>]{3,128}+)"
+     # echo SECRET | docker login --password-stdin
+     r"|" + _begin("echo", _WORD + r"\-") + r"\s+(?:-n\s+)?(?:'(?P<esq>[^'\\\r\n]{3,256})'|\"(?P<edq>[^\"\\\r\n]{3,256})\""
+     r"|(?P<ebare>[^\s'\"`;&|<>()\\]{3,256}+))\s*\|\s*(?:sudo\s+)?"
+     r"(?:docker|podman|nerdctl|helm(?:\s+registry)?|oras|skopeo)\s+login\b[^\n|;&]{0,200}?--password-stdin",
+     group=("dq", "sq", "bare", "glued", "esq", "edq", "ebare"), priority=80,
+     prefilter=("--pass", "--Pass", "--PASS", "mysql", "mariadb"), validator=v.bare_password,
+     description="--password VALUE, mysql -pVALUE, echo VALUE | docker login --password-stdin")
 
 _add("cli_user_password", "password",
      r"-(?<![\w\-]-)(?:u|-user)\s*['\"]?[^\s:'\"\\]{1,128}+:(?P<s>[^\s'\"\\]{1,256}+)",
@@ -192,12 +206,12 @@ _add("bearer_token", "bearer_token",
 # key = value, "key": "value", key: value. The key ends in the keyword (DB_PASSWORD,
 # slackToken); '==' is a comparison and '::'/':/' are not separators.
 _SEP = r"\\?[\"']?\s*(?::=|=>|=(?!=)|:(?![:/]))\s*"
-_QUOTED = r"(?:\\?\"(?P<dq>[^\"\\\r\n]{1,256})\\?\"|\\?'(?P<sq>[^'\\\r\n]{1,256})\\?')"
+_QUOTED = r"(?:\\?\"(?P<dq>[^\"\\\r\n]{1,2048})\\?\"|\\?'(?P<sq>[^'\\\r\n]{1,2048})\\?')"
 # Unquoted: stops at quotes, separators, brackets and '=' (base64 padding aside); a value
 # followed by ( or [ is code.
-_BARE = r"(?P<bare>[^\s\"'`,;&|<>(){}\[\]\\=]{1,256}+={0,3}+)(?![(\[])"
+_BARE = r"(?P<bare>[^\s\"'`,;&|<>(){}\[\]\\=]{1,2048}+={0,3}+)(?![(\[])"
 _PASSWORD_KEY = _cased("password", "passwd", "passphrase")
-_SECRET_KEY = _cased("api key", "secret", "token", "access key", "private key", "signing key",
+_SECRET_KEY = _cased("api key", "secret", "secret key", "token", "access key", "private key", "signing key",
                      "encryption key", "credential", "credentials", "auth")
 
 _add("password_quoted", "password", _PASSWORD_KEY + _SEP + _QUOTED, group=("dq", "sq"),
@@ -218,20 +232,24 @@ _add("email", "email",
      _start(r"A-Za-z0-9._%+\-") + r"(?P<s>[A-Za-z0-9._%+\-]{1,64}+@"
      r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24})"
      r"(?![A-Za-z0-9\-]|\.[A-Za-z0-9])",
-     priority=40, prefilter=("@",), anchor="@", window=(64, 600), validator=v.email,
+     priority=40, prefilter=("@",), anchor=r"(?<=[A-Za-z0-9._%+\-])@(?=[A-Za-z0-9])", window=(64, 260),
+     validator=v.email,
      description="e-mail addresses")
 
-# Starts on a digit, then checks what came before it: lets the engine skip to digits quickly.
+# Starts on a digit, then checks what came before it.
 _add("ipv4", "ipv4",
      r"(?P<s>[0-9](?:(?<![\w.\\][0-9])|(?<=\\[nrt][0-9]))[0-9]{0,2}\.(?:[0-9]{1,3}\.){2}[0-9]{1,3})"
      r"(?![\w]|\.[0-9])",
-     priority=35, prefilter=(".",), validator=v.ipv4,
-     description="IPv4 addresses (not loopback, 0.x, broadcast; 1.2.3 and 1.2.3.4.5 are not addresses)")
+     # searched only around ".d." (the first dot of an address), which is far rarer than a digit
+     priority=35, prefilter=(".",), anchor=r"\.[0-9]{1,3}\.", window=(3, 12), validator=v.ipv4,
+     description="IPv4 host addresses (not loopback, 0.x, 224+ or netmasks, x.y.z.0; 1.2.3 and 1.2.3.4.5 are not addresses)")
 
 _add("ipv6", "ipv6",
      _start(r"\w:.") + r"(?P<s>(?:[0-9A-Fa-f]{0,4}:){2,7}+"
      r"(?:(?:[0-9]{1,3}\.){3}[0-9]{1,3}|[0-9A-Fa-f]{1,4})?(?:%[A-Za-z0-9]{1,16})?)(?![\w:.])",
-     priority=35, prefilter=(":",), anchor=r":[0-9A-Fa-f]{0,4}:", window=(5, 64), validator=v.ipv6,
+     priority=35, prefilter=(":",), window=(5, 64), validator=v.ipv6,
+     # any two colons a hex group apart, but not the hh:mm:ss of a timestamp
+     anchor=r":(?![0-9]{2}:[0-9]{2}(?![0-9A-Fa-f]))[0-9A-Fa-f]{0,4}:",
      description="IPv6 addresses (not :: or ::1)")
 
 _add("home_user", "user",

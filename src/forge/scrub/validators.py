@@ -12,7 +12,8 @@ from collections import Counter
 
 # Values that sit where a secret would but are not one: references, templates, masks, docs.
 _REFERENCE = re.compile(
-    r"""[$%<{\[]            # $VAR ${VAR} %(x)s <your-token> {{ tmpl }} [REDACTED]
+    r"""[$<{\[]             # $VAR ${VAR} <your-token> {{ tmpl }} [REDACTED]
+      | %(?:\(|[sdr]\b|[A-Za-z_]\w*%(?![A-Za-z0-9]))  # %(x)s %s %APPDATA% (a password may start with %)
       | .*(?:os\.environ|process\.env|getenv|secrets\.|vault:|\.\.\.$)
     """, re.X | re.S)
 _MASK = re.compile(r"[*xX•.#\-_]+")
@@ -25,6 +26,8 @@ _STOPWORDS = frozenset("""
 _WORD_PART = r"(?:(?:[A-Z]?[a-z]++)++|[A-Z]++)"  # possessive: one way to split, no backtracking blow-up
 _WORDS = re.compile(rf"{_WORD_PART}(?:[ _\-./:]{_WORD_PART})*+")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_.]*")
+# A file path, not base64 that happens to start with '/' (that has '+' or '=' in it).
+_PATH = re.compile(r"(?:/|\./|~/)[\w.\-/~@]*")
 _FILE_SUFFIXES = frozenset("png jpg jpeg gif svg webp ico bmp pdf js mjs ts tsx jsx py rs go rb "
                            "java kt json yaml yml toml md txt css scss html lock sh".split())
 _NOT_PERSONAL_LOCAL_PARTS = frozenset({"git", "noreply", "no-reply"})
@@ -47,7 +50,7 @@ def looks_random(value: str, min_length: int = 8, min_entropy: float = 3.0) -> b
     """A key-context value that is a credential rather than a name, a word or a reference."""
     if len(value) < min_length or is_reference_or_mask(value):
         return False
-    if " " in value or value.startswith(("/", "./", "~/", "http://", "https://")):
+    if " " in value or _PATH.fullmatch(value) or value.startswith(("http://", "https://")):
         return False
     if not any(c.isdigit() for c in value) and _WORDS.fullmatch(value):
         return False
@@ -58,6 +61,11 @@ def mixed_token(value: str) -> bool:
     """Provider tokens with loose prefixes (sk-, hf_): random bodies mix letters and digits."""
     return (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
             and shannon_entropy(value) >= 3.0)
+
+
+def not_mask(value: str) -> bool:
+    """Fixed-format provider tokens: ghp_xxxx..., AKIAXXXX..., glpat-XXXX... are documentation masks."""
+    return shannon_entropy(value) >= 2.5
 
 
 def high_entropy(value: str) -> bool:
@@ -73,7 +81,7 @@ def quoted_password(value: str) -> bool:
 def bare_password(value: str) -> bool:
     """An unquoted password value: as quoted, but plain identifiers are variable names, not secrets."""
     return quoted_password(value) and not _IDENTIFIER.fullmatch(value) \
-        and not value.startswith(("/", "./", "~/", "-"))
+        and not _PATH.fullmatch(value) and not value.startswith("-")
 
 
 def cli_user_password(value: str) -> bool:
@@ -86,14 +94,16 @@ def url_password(value: str) -> bool:
 
 
 def ipv4(value: str) -> bool:
-    """Four valid octets, no leading zeros; loopback, 0.x and broadcast identify no one."""
+    """Four valid octets, no leading zeros. Loopback and 0.x identify no one, nor do 224.0.0.0 and
+    up (multicast, reserved, netmasks like 255.255.255.0) or a network address ending in .0,
+    which is also what four-part versions look like (AssemblyVersion 1.0.0.0)."""
     octets = value.split(".")
     if len(octets) != 4 or any(len(o) > 1 and o[0] == "0" for o in octets):
         return False
     nums = [int(o) for o in octets]
     if any(n > 255 for n in nums):
         return False
-    return nums[0] not in (0, 127) and value != "255.255.255.255"
+    return nums[0] not in (0, 127) and nums[0] < 224 and nums[3] != 0
 
 
 def ipv6(value: str) -> bool:
