@@ -43,6 +43,8 @@ def _guard(fn: Callable[[], Any]) -> Any:
     """Run a command body; expected errors print as one clear message, never a traceback."""
     try:
         return fn()
+    except (typer.Exit, typer.Abort):
+        raise
     except ForgeError as e:
         err_console.print(f"[red]error:[/red] {e}", highlight=False)
         raise typer.Exit(1)

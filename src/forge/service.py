@@ -21,7 +21,7 @@ from forge.errors import ForgeError
 from forge.jobs.state_machine import JobState
 from forge.jobs.store import Job, JobStore
 from forge.progress import NULL_PROGRESS, Progress, Task
-from forge.registry.models import ModelVersion, Registry
+from forge.registry.models import Registry
 from forge.settings import Settings, load_settings
 
 DEFAULT_BASE_MODEL = "forge/tiny-llama"
@@ -41,7 +41,8 @@ class PipelineConfig:
     name: str = "polecat"
     role: str | None = None
     base_model: str = DEFAULT_BASE_MODEL
-    gate: float = 0.5                 # candidate must score at least this and beat the base
+    gate: float = 0.5                 # candidate must score at least this ...
+    require_improvement: bool = True  # ... and beat the base model's score
     authorization: str = "demo"
     ingest: dict[str, Any] = field(default_factory=dict)
     build: dict[str, Any] = field(default_factory=dict)
@@ -122,7 +123,7 @@ class Forge:
         self.jobs.transition(job_id, JobState.RUNNING, actor=actor, reason="started")
         track = JobProgress(self.jobs, job_id, progress)
         try:
-            result = run_pipeline(self, job, track, actor)
+            run_pipeline(self, job, track, actor)
         except KeyboardInterrupt:
             self.jobs.transition(job_id, JobState.CANCELLED, actor=actor, reason="interrupted")
             raise
@@ -132,7 +133,7 @@ class Forge:
             if current not in (JobState.FAILED, JobState.CANCELLED):
                 self.jobs.transition(job_id, JobState.FAILED, actor=actor, reason=reason)
             raise
-        return self.jobs.get(job_id) if result else self.jobs.get(job_id)
+        return self.jobs.get(job_id)
 
 
 def run_pipeline(forge: Forge, job: Job, progress: JobProgress, actor: str) -> dict[str, Any]:
@@ -144,6 +145,7 @@ def run_pipeline(forge: Forge, job: Job, progress: JobProgress, actor: str) -> d
     from forge.train.sft import TrainConfig, run_train
     from forge.train.tiny_base import ensure_base_model
 
+    _quiet_ml_libraries()
     cfg = PipelineConfig(**job.config)
     store, jobs = forge.store, forge.jobs
     result: dict[str, Any] = {"stages": {}}
@@ -155,26 +157,31 @@ def run_pipeline(forge: Forge, job: Job, progress: JobProgress, actor: str) -> d
         jobs.set_result(job.id, result)
         return art
 
+    # Validate every stage's section up front: a typo in evaluate.* fails now, not after training.
     ingest_cfg = parse_config(IngestConfig, cfg.ingest, source="ingest", prefix="ingest.")
-    corpus = record("corpus", run_ingest(store, [Path(s) for s in cfg.sources], ingest_cfg, progress))
     build_cfg = parse_config(BuildConfig, cfg.build, source="build", prefix="build.")
-    dataset = record("dataset", run_build(store, corpus, build_cfg, progress))
-    base = ensure_base_model(cfg.base_model, forge.settings, progress)
     train_cfg = parse_config(TrainConfig, cfg.train, source="train", prefix="train.")
-    adapter = record("adapter", run_train(store, dataset, base, train_cfg, progress))
+    merge_cfg = parse_config(MergeConfig, cfg.export, source="export", prefix="export.")
+    eval_cfg = parse_config(EvalConfig, cfg.evaluate, source="evaluate", prefix="evaluate.")
+
+    corpus = record("corpus", run_ingest(store, [Path(s) for s in cfg.sources], ingest_cfg, progress))
+    base = ensure_base_model(cfg.base_model, forge.settings, progress)
+    dataset = record("dataset", run_build(store, corpus, build_cfg, progress,
+                                          tokenizer=_token_counter(base)))
+    adapter = record("adapter", run_train(store, dataset, base, train_cfg, progress,
+                                          settings=forge.settings))
     jobs.transition(job.id, JobState.COMPLETED_SUCCESS, actor=actor, reason=f"adapter {adapter.id}")
 
-    merge_cfg = parse_config(MergeConfig, cfg.export, source="export", prefix="export.")
-    merged = record("merged_model", run_merge(store, adapter, base, merge_cfg, progress))
+    merged = record("merged_model", run_merge(store, adapter, base, merge_cfg, progress,
+                                              settings=forge.settings))
     jobs.transition(job.id, JobState.PACKAGING_COMPLETE, actor=actor, reason=f"merged {merged.id}")
 
-    eval_cfg = parse_config(EvalConfig, cfg.evaluate, source="evaluate", prefix="evaluate.")
     base_report_art = record("eval_base", run_evaluate(store, base, dataset, eval_cfg, progress=progress))
     cand_report_art = record("eval_candidate", run_evaluate(store, merged.path, dataset, eval_cfg,
                                                             input_artifacts=[merged], progress=progress))
     base_report = _read_json(base_report_art.file("report.json"))
     cand_report = _read_json(cand_report_art.file("report.json"))
-    passed, why = gate(cand_report, cfg.gate, base_report)
+    passed, why = gate(cand_report, cfg.gate, base_report if cfg.require_improvement else None)
     result.update(eval_score=cand_report["score"], base_eval_score=base_report["score"],
                   gate={"threshold": cfg.gate, "passed": passed, "reason": why},
                   categories={"base": base_report.get("categories"),
@@ -199,6 +206,30 @@ def run_pipeline(forge: Forge, job: Job, progress: JobProgress, actor: str) -> d
     jobs.transition(job.id, JobState.TESTS_PASSED, actor=actor, reason=f"gate: {why}",
                     result=result)
     return result
+
+
+def _quiet_ml_libraries() -> None:
+    """Our progress bars tell the story; the libraries' own bars and chatter would bury them."""
+    if os.environ.get("FORGE_VERBOSE"):
+        return
+    import warnings
+
+    import datasets
+    import transformers
+    datasets.disable_progress_bars()
+    transformers.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    warnings.filterwarnings("ignore", category=FutureWarning, module=r"transformers\..*")
+    warnings.filterwarnings("ignore", category=UserWarning, module=r"(torch|transformers|trl|peft)\..*")
+
+
+def _token_counter(base_model: str | Path):
+    """Token statistics for the dataset, counted with the tokenizer we will train with."""
+    from transformers import AutoTokenizer
+
+    from forge.build import chat_token_counter
+    name = Path(base_model).name if Path(str(base_model)).is_dir() else str(base_model)
+    return chat_token_counter(AutoTokenizer.from_pretrained(str(base_model)), name=name)
 
 
 def _read_json(path: Path) -> dict[str, Any]:

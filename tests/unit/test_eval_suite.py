@@ -110,8 +110,29 @@ def test_summarize_scores_by_check_and_task():
     assert report["by_task"]["git"]["rate"] == 1.0 and report["by_task"]["plan"]["rate"] == 0.0
     assert report["argument_match"] == pytest.approx(1 / 3, abs=1e-4)
     assert [f["id"] for f in report["failures"]] == ["c"]
-    assert report["failures"][0]["reasons"] == ["no <tool_call> block"]
+    assert report["failures"][0]["reasons"] == ["no <tool_call> block naming a tool", "no <tool_call> block"]
     assert report["failures"][0]["prompt_tail"] == "[user] go"
+
+
+def test_score_averages_categories_and_strict_score_needs_every_check():
+    prompts = [_prompt("a", "git"), _prompt("b", "git")]
+    replies = ['<tool_call>{"name": "Bash", "arguments": {"command": "ls"}}</tool_call>',
+               '<tool_call>{"name": "Bash", "arguments": {"command": "pw</tool_call>']  # right tool, broken JSON
+    samples = [score_reply(p, r) for p, r in zip(prompts, replies)]
+    report = summarize(prompts, samples)
+    assert report["categories"]["tool_choice"]["rate"] == 1.0
+    assert report["categories"]["tool_call_validity"]["rate"] == 0.5
+    assert report["score"] == pytest.approx(0.75)
+    assert report["strict_score"] == pytest.approx(0.5)
+
+
+def test_tool_choice_reads_the_name_even_when_the_json_is_broken():
+    from forge.evaluate.checkers import check_tool_choice
+    exp = [{"name": "Bash", "arguments": {}}]
+    assert check_tool_choice('<tool_call>\n{"name": "Bash", "arguments": {"comm', [], exp).passed
+    wrong = check_tool_choice('<tool_call>\n{"name": "Read", "arguments": {}}</tool_call>', [], exp)
+    assert not wrong.passed and wrong.reasons == ["expected tool 'Bash', got 'Read'"]
+    assert not check_tool_choice("I would run ls", [], exp).passed
 
 
 def test_gate():

@@ -7,6 +7,8 @@ an eval prompt names the checkers it is scored by.
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -29,6 +31,7 @@ CHECKERS: dict[str, Checker] = {}
 
 VALIDITY = "tool_call_validity"
 ARGUMENT_MATCH = "argument_match"
+TOOL_CHOICE = "tool_choice"
 
 
 def register_checker(name: str) -> Callable[[Checker], Checker]:
@@ -80,6 +83,25 @@ def check_tool_call_validity(reply: str, tools: list[dict[str, Any]],
     details = {"calls": [c["name"] for c in parsed.calls],
                "expected": [e["name"] for e in expected]}
     return CheckResult(passed=not reasons, reasons=reasons, details=details)
+
+
+_CALLED_NAME = re.compile(r'<tool_call>\s*\{\s*"name"\s*:\s*"([^"]+)"')
+
+
+@register_checker(TOOL_CHOICE)
+def check_tool_choice(reply: str, tools: list[dict[str, Any]],
+                      expected: list[dict[str, Any]]) -> CheckResult:
+    """Pass when the reply's first tool call names the expected tool — the decision of what to
+    do next, scored apart from whether the arguments came out as valid JSON."""
+    names = _CALLED_NAME.findall(reply.split("<|im_end|>", 1)[0])
+    want = expected[0]["name"] if expected else None
+    if not names:
+        reasons = ["no <tool_call> block naming a tool"]
+    elif want is not None and names[0] != want:
+        reasons = [f"expected tool {want!r}, got {names[0]!r}"]
+    else:
+        reasons = []
+    return CheckResult(passed=not reasons, reasons=reasons, details={"called": names[:3], "expected": want})
 
 
 @register_checker(ARGUMENT_MATCH)

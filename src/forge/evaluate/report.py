@@ -84,8 +84,13 @@ def summarize(prompts: list[EvalPrompt], samples: list[dict[str, Any]]) -> dict[
                  "reply": s["reply"][:REPLY_LIMIT], "reasons": s["reasons"]}
                 for s in samples if not s["passed"]][:MAX_FAILURES]
     n = len(samples)
+    gating = [c for name, c in categories.items() if name not in INFORMATIONAL]
     return {
-        "score": round(sum(s["passed"] for s in samples) / n, 4) if n else 0.0,
+        # the mean of the gating categories' pass rates: each skill counts the same however
+        # many prompts exercise it (the seed's per-category eval table, averaged)
+        "score": round(sum(c["rate"] for c in gating) / len(gating), 4) if gating else 0.0,
+        # the share of prompts that pass every one of their checks at once
+        "strict_score": round(sum(s["passed"] for s in samples) / n, 4) if n else 0.0,
         "n_prompts": n,
         "categories": categories,
         "by_task": _group(samples, "task"),

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from forge.errors import InputError
-from forge.evaluate.checkers import ARGUMENT_MATCH, CHECKERS, VALIDITY
+from forge.evaluate.checkers import ARGUMENT_MATCH, CHECKERS, TOOL_CHOICE, VALIDITY
 
-DEFAULT_CHECKS = [VALIDITY, ARGUMENT_MATCH]
+DEFAULT_CHECKS = [TOOL_CHOICE, VALIDITY, ARGUMENT_MATCH]
 SFT_EVAL_FILE = "sft_eval.jsonl"
 
 

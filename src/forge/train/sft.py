@@ -131,6 +131,9 @@ def train_lora(dataset_dir: Path, base_location: str, config: TrainConfig, out: 
     trainer = SFTTrainer(model=model, args=args, train_dataset=train_ds, eval_dataset=eval_ds,
                          processing_class=tokenizer, peft_config=lora,
                          callbacks=[make_progress_callback(progress, config.max_steps, steps_log)])
+    # our progress callback reports steps; the Trainer's own printer would dump raw log dicts
+    from transformers.trainer_callback import PrinterCallback
+    trainer.remove_callback(PrinterCallback)
     try:
         result = trainer.train(resume_from_checkpoint=_latest_checkpoint(work) if checkpoint_dir else None)
         eval_loss = trainer.evaluate()["eval_loss"] if eval_ds is not None else None
