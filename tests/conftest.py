@@ -10,3 +10,24 @@ def forge_home(tmp_path, monkeypatch):
     monkeypatch.setenv("FORGE_HOME", str(home))
     monkeypatch.delenv("FORGE_DATABASE_URL", raising=False)
     return home
+
+
+@pytest.fixture(scope="session")
+def planted_secret_pieces() -> list[str]:
+    """Every fake secret the example generator planted; PEM blocks line by line (JSON escapes
+    their newlines, so a whole block would never match even if it leaked)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+    name = "forge_example_generate_corpus"
+    if name not in sys.modules:
+        path = Path(__file__).resolve().parents[1] / "examples" / "generate_corpus.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    pieces = []
+    for values in sys.modules[name].PLANTED_SECRETS.values():
+        for value in values:
+            pieces += [ln for ln in value.split("\n") if ln and not ln.startswith("-----")]
+    return pieces

@@ -7,7 +7,6 @@ steps cannot teach the task; `make demo` runs the real gate.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,15 +19,6 @@ from forge.service import Forge, example_sources
 pytestmark = pytest.mark.slow
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-
-
-def planted_secrets() -> list[str]:
-    sys.path.insert(0, str(EXAMPLES))
-    try:
-        import generate_corpus
-        return list(generate_corpus.PLANTED_SECRETS)
-    finally:
-        sys.path.remove(str(EXAMPLES))
 
 
 @pytest.fixture(scope="module")
@@ -86,11 +76,10 @@ def test_tampering_is_detected(finished_run):
         target.write_bytes(original)
 
 
-def test_no_planted_secret_anywhere_under_forge_home(finished_run):
+def test_no_planted_secret_anywhere_under_forge_home(finished_run, planted_secret_pieces):
     _, _, home = finished_run
-    secrets = planted_secrets()
-    assert len(secrets) >= 5
-    needles = [s.encode() for s in secrets]
+    assert len(planted_secret_pieces) > 100
+    needles = [s.encode() for s in planted_secret_pieces]
     for path in home.rglob("*"):
         if path.is_file():
             data = path.read_bytes()
