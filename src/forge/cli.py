@@ -28,6 +28,7 @@ app.add_typer(artifact_app, name="artifact")
 console = Console()
 err_console = Console(stderr=True)
 JsonOpt = typer.Option(False, "--json", help="Print machine-readable JSON.")
+DEMO_GATE = 0.05
 
 
 def _emit_json(obj: Any) -> None:
@@ -92,7 +93,7 @@ def _print_pipeline_summary(forge, job) -> None:
     res = job.result or {}
     console.print()
     if "eval_score" in res:
-        t = Table(title="Eval: tool-call validity on held-out prompts")
+        t = Table(title="Eval on held-out prompts: pass rate per category")
         t.add_column("category")
         t.add_column("base", justify="right")
         t.add_column("candidate", justify="right")
@@ -122,8 +123,10 @@ def demo(
     def body() -> None:
         from forge.service import example_sources
         train = {"max_steps": max_steps} if max_steps else {}
+        # The tiny base is a 0.8M-parameter model trained for a minute: the demo's gate asks that
+        # the fine-tuned model beat the base and clear a small floor, not production quality.
         _run_pipeline_command({"sources": example_sources(), "name": name, "train": train,
-                               "authorization": "demo"}, as_json)
+                               "authorization": "demo", "gate": DEMO_GATE}, as_json)
     _guard(body)
 
 

@@ -159,7 +159,7 @@ def test_run_evaluate_end_to_end(tiny_model, dataset):
     assert report["model"] == str(tiny_model) and report["adapters"] == []
     assert report["n_prompts"] == 7                       # 9 available, capped
     assert 0.0 <= report["score"] <= 1.0
-    assert set(report["categories"]) == {"tool_call_validity", "argument_match"}
+    assert set(report["categories"]) == {"tool_choice", "tool_call_validity", "argument_match"}
     assert report["categories"]["tool_call_validity"]["total"] == 7
     assert set(report["by_task"]) == {"git-workflow", "bead-creation"}
     assert sum(t["total"] for t in report["by_task"].values()) == 7
