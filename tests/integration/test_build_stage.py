@@ -108,7 +108,7 @@ def test_adding_sessions_keeps_old_rows_in_their_split(tmp_path):
 def test_bad_corpus_line_names_file_and_line_and_leaves_nothing(tmp_path):
     store = ArtifactStore(tmp_path / "artifacts")
     corpus = write_corpus(store, corpus_sessions()[:2], lines=["{not json"])
-    with pytest.raises(InputError, match=r"conversations\.jsonl:3: not valid JSON"):
+    with pytest.raises(InputError, match=r"conversations\.jsonl:3: invalid JSON"):
         run_build(store, corpus, BuildConfig())
     assert not any((store.root / ".staging").iterdir())
     assert not (store.root / "dataset").exists()

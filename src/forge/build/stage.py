@@ -15,6 +15,7 @@ from forge.build.builder import BuiltDataset, build_dataset
 from forge.build.config import BuildConfig
 from forge.build.split import EVAL, TRAIN
 from forge.build.stats import TokenCounter
+from forge.jsonl import read_jsonl
 from forge.errors import InputError
 from forge.progress import NULL_PROGRESS, Progress
 from forge.records import Conversation, WorkItem
@@ -25,22 +26,8 @@ DATASET_FILES = ("sft_train.jsonl", "sft_eval.jsonl", "dpo_train.jsonl", "dpo_ev
                  "stats.json")
 
 
-def _jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with open(path, encoding="utf-8") as f:
-        for line_no, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise InputError(f"not valid JSON ({e.msg})", path=str(path), line=line_no) from e
-            if not isinstance(obj, dict):
-                raise InputError("expected a JSON object", path=str(path), line=line_no)
-            yield line_no, obj
-
-
 def read_conversations(path: Path) -> Iterator[Conversation]:
-    for line_no, obj in _jsonl(path):
+    for line_no, obj in read_jsonl(path):
         try:
             yield Conversation.from_dict(obj)
         except (KeyError, TypeError) as e:
@@ -49,12 +36,12 @@ def read_conversations(path: Path) -> Iterator[Conversation]:
 
 
 def read_work_items(path: Path) -> dict[str, WorkItem]:
+    """Beads by id. Only the fields the build uses matter; other keys are ignored."""
     if not path.is_file():
         return {}
-    """Beads by id. Only the fields the build uses matter; other keys are ignored."""
     known = {f.name for f in dataclasses.fields(WorkItem)}
     items = {}
-    for line_no, obj in _jsonl(path):
+    for line_no, obj in read_jsonl(path):
         if not isinstance(obj.get("id"), str):
             raise InputError("work item has no string 'id'", path=str(path), line=line_no)
         fields = {k: v for k, v in obj.items() if k in known}

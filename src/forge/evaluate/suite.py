@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from forge.jsonl import read_jsonl
 from forge.errors import InputError
 from forge.evaluate.checkers import ARGUMENT_MATCH, CHECKERS, TOOL_CHOICE, VALIDITY
 
@@ -120,28 +121,16 @@ def read_records(path: Path) -> list[dict[str, Any]]:
     path = Path(path)
     if not path.is_file():
         raise InputError("suite file not found", path=str(path))
-    text = path.read_text(encoding="utf-8")
     if path.suffix == ".json":
         try:
-            data = json.loads(text)
+            data = json.loads(path.read_text(encoding="utf-8"))
         except json.JSONDecodeError as e:
             raise InputError(f"not valid JSON: {e.msg}", path=str(path), line=e.lineno) from None
         data = data.get("prompts", data) if isinstance(data, dict) else data
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
             raise InputError("expected a list of objects (or {\"prompts\": [...]})", path=str(path))
         return data
-    records = []
-    for n, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as e:
-            raise InputError(f"not valid JSON: {e.msg}", path=str(path), line=n) from None
-        if not isinstance(rec, dict):
-            raise InputError("expected a JSON object", path=str(path), line=n)
-        records.append(rec)
-    return records
+    return [rec for _, rec in read_jsonl(path)]
 
 
 def load_suite_file(path: Path) -> list[EvalPrompt]:

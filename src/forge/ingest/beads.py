@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from forge.ingest.classify import role_from_cwd
-from forge.ingest.jsonl import iter_jsonl
+from forge.jsonl import iter_jsonl
 from forge.ingest.registry import Reader, Warn, register
 from forge.records import OUTCOMES, WorkItem
 

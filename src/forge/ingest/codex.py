@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from forge.ingest.classify import role_from_cwd
-from forge.ingest.jsonl import iter_jsonl
+from forge.jsonl import iter_jsonl
 from forge.ingest.openai_chat import (Counts, classify_task, first_json_line, has_dialogue,
                                       parse_arguments, text_of)
 from forge.ingest.registry import Reader, Warn, register

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from forge.ingest.classify import task_from_tools
-from forge.ingest.jsonl import iter_jsonl
+from forge.jsonl import iter_jsonl
 from forge.ingest.registry import Reader, Warn, register
 from forge.ingest.tool_schemas import infer_schema, tools_for
 from forge.records import OUTCOMES, Conversation, Message, SourceRef, ToolCall

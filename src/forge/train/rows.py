@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from forge.jsonl import read_jsonl
 from forge.errors import InputError
 
 TRAIN_FILE, EVAL_FILE = "sft_train.jsonl", "sft_eval.jsonl"
@@ -22,18 +23,11 @@ ROLES = ("system", "user", "assistant", "tool")
 def read_rows(path: Path) -> list[dict[str, Any]]:
     """Rows of an SFT jsonl file, each checked; a bad line raises InputError naming it."""
     rows = []
-    with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise InputError(f"not valid JSON ({e.msg})", path=str(path), line=n) from None
-            problem = row_problem(row)
-            if problem:
-                raise InputError(problem, path=str(path), line=n)
-            rows.append(row)
+    for n, row in read_jsonl(path):
+        problem = row_problem(row)
+        if problem:
+            raise InputError(problem, path=str(path), line=n)
+        rows.append(row)
     return rows
 
 

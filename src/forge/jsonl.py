@@ -1,14 +1,19 @@
-"""Tolerant JSON Lines reading: every bad line becomes one warning naming its line, never its text.
+"""JSON Lines reading shared by every stage.
 
+`iter_jsonl` is tolerant (transcripts from the wild): every bad line becomes one warning naming
+its line, never its text. `read_jsonl` is strict (files Forge wrote itself, such as dataset
+rows): the first bad line raises InputError naming file and line.
 Lines are read as bytes and decoded one at a time, so one bad byte spoils one line, not the file.
 """
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from forge.ingest.registry import Warn
+from forge.errors import InputError
+
+Warn = Callable[[int, str], None]  # (line number, reason) — never the line's text
 
 
 def iter_jsonl(path: Path, warn: Warn) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -41,3 +46,10 @@ def iter_jsonl(path: Path, warn: Warn) -> Iterator[tuple[int, dict[str, Any]]]:
                 continue
             yield lineno, obj
 
+
+
+def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Like iter_jsonl, but the first bad line raises InputError naming the file and line."""
+    def fail(lineno: int, why: str) -> None:
+        raise InputError(why, path=str(path), line=lineno)
+    yield from iter_jsonl(path, fail)
