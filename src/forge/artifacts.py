@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -130,6 +131,17 @@ class ArtifactStore:
         path = self.root / ".staging" / f"{kind}-{uuid.uuid4().hex[:12]}"
         path.mkdir(parents=True)
         return path
+
+    @contextmanager
+    def staged(self, kind: str) -> Iterator[Path]:
+        """A fresh staging directory that is removed if the block raises (or is interrupted),
+        so failed or cancelled work leaves nothing behind. Commit it inside the block."""
+        staging = self.staging(kind)
+        try:
+            yield staging
+        except BaseException:
+            self.discard(staging)
+            raise
 
     def discard(self, staging: Path) -> None:
         """Remove a stage's partial output (failed or cancelled work leaves nothing behind)."""

@@ -83,8 +83,7 @@ def run_build(store: ArtifactStore, corpus: Artifact, config: BuildConfig,
     conv_path = corpus.file(CONVERSATIONS)
     if not conv_path.is_file():
         raise InputError(f"corpus {corpus.id} has no {CONVERSATIONS}", path=str(corpus.path))
-    staging = store.staging(KIND)
-    try:
+    with store.staged(KIND) as staging:
         built = build_dataset(read_conversations(conv_path), config,
                               work_items=read_work_items(corpus.file(WORK_ITEMS)),
                               tokenizer=tokenizer, progress=progress)
@@ -94,6 +93,3 @@ def run_build(store: ArtifactStore, corpus: Artifact, config: BuildConfig,
         return store.commit(staging, kind=KIND, aid=aid, config=_config_dict(config, tokenizer),
                             inputs=[corpus],
                             extra={"summary": summary})
-    except BaseException:
-        store.discard(staging)
-        raise

@@ -99,8 +99,7 @@ def run_evaluate(store: ArtifactStore, model_ref: str | Path, dataset: Artifact 
     if (found := store.existing(KIND, aid)) is not None:
         return found
 
-    staging = store.staging(KIND)
-    try:
+    with store.staged(KIND) as staging:
         prompts = collect_prompts(dataset, config)
         samples = _generate_and_score(model_ref, adapters, prompts, config, progress)
         report = {"model": str(model_ref), "adapters": [str(a) for a in adapters],
@@ -112,9 +111,6 @@ def run_evaluate(store: ArtifactStore, model_ref: str | Path, dataset: Artifact 
                 f.write(json.dumps(s, ensure_ascii=False) + "\n")
         return store.commit(staging, kind=KIND, aid=aid, config=id_config, inputs=inputs,
                             extra={"score": report["score"], "n_prompts": report["n_prompts"]})
-    except BaseException:
-        store.discard(staging)
-        raise
 
 
 def _generate_and_score(model_ref: str | Path, adapters: Sequence[str | Path],

@@ -44,8 +44,7 @@ def run_merge(store: ArtifactStore, adapter: Artifact, base_model: str | Path | 
     aid = artifact_id(KIND, stage_config, [adapter.id, *(a.id for a in base.artifacts)])
     if (done := store.existing(KIND, aid)) is not None:
         return done
-    staging = store.staging(KIND)
-    try:
+    with store.staged(KIND) as staging:
         task = progress.task("merge", total=3)
         merged, tokenizer = merge_adapter(base.location, adapter.path, config.dtype)
         task.advance(1)
@@ -61,9 +60,6 @@ def run_merge(store: ArtifactStore, adapter: Artifact, base_model: str | Path | 
                             config={**stage_config, "base_model_ref": base.ref},
                             inputs=[adapter, *base.artifacts],
                             extra={"base_model": base.ref, "adapter": adapter.id})
-    except BaseException:
-        store.discard(staging)
-        raise
 
 
 def merge_adapter(base_location: str, adapter_dir: Path, dtype: str = "float32"):

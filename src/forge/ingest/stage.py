@@ -143,8 +143,7 @@ def run_ingest(store: ArtifactStore, paths: list[Path], config: IngestConfig,
     found = store.existing(KIND, aid)
     if found is not None:
         return found
-    staging = store.staging(KIND)
-    try:
+    with store.staged(KIND) as staging:
         stats = _ingest(sources, config, staging, progress)
         manifest_sources = [{"path": s.display, "sha256": s.sha256,
                              "reader": s.reader.name if s.reader else None,
@@ -154,9 +153,6 @@ def run_ingest(store: ArtifactStore, paths: list[Path], config: IngestConfig,
                                    "counts": {"conversations": stats.conversations,
                                               "work_items": stats.work_items,
                                               "messages": stats.messages}})
-    except BaseException:
-        store.discard(staging)
-        raise
 
 
 def _ingest(sources: list[SourceFile], config: IngestConfig, out: Path, progress: Progress) -> IngestStats:

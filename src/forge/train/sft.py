@@ -38,17 +38,13 @@ def run_train(store: ArtifactStore, dataset: Artifact, base_model: str | Path | 
     aid = artifact_id(KIND, stage_config, [dataset.id, *(a.id for a in base.artifacts)])
     if (done := store.existing(KIND, aid)) is not None:
         return done
-    staging = store.staging(KIND)
-    try:
+    with store.staged(KIND) as staging:
         log = train_lora(dataset.path, base.location, config, staging, progress, checkpoint_dir)
         (staging / TRAIN_LOG).write_text(json.dumps(log, indent=2))
         return store.commit(staging, kind=KIND, aid=aid,
                             config={**stage_config, "base_model_ref": base.ref},
                             inputs=[dataset, *base.artifacts],
                             extra={"base_model": base.ref, "metrics": summary(log)})
-    except BaseException:
-        store.discard(staging)
-        raise
 
 
 def summary(log: dict[str, Any]) -> dict[str, Any]:
