@@ -51,10 +51,12 @@ def reasons_of(result):
 
 # ---- registry and parsing ----------------------------------------------------------------------
 
-def test_checkers_are_registered_and_take_the_prompt():
+def test_checkers_are_registered_and_every_checker_takes_the_prompt():
+    import inspect
     for name in GASTOWN_CHECKS:
         assert name in CHECKERS
-        assert CHECKERS[name].takes_prompt is True
+    for name, fn in CHECKERS.items():
+        assert "prompt" in inspect.signature(fn).parameters, name
 
 
 def test_shell_split_handles_operators_newlines_comments_and_heredocs():
@@ -389,7 +391,7 @@ def test_each_expected_reply_passes_its_own_checks(p):
     text = expected_reply(p)
     for name in p.checks:
         fn = CHECKERS[name]
-        for kwargs in ({"prompt": p}, {}) if getattr(fn, "takes_prompt", False) else ({},):
+        for kwargs in ({"prompt": p}, {}):
             r = fn(text, p.tools, p.expected, **kwargs)
             assert r.passed, (name, kwargs.keys(), r.reasons)
     assert score_reply(p, text)["passed"]

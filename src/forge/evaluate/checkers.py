@@ -26,7 +26,9 @@ class CheckResult:
         return {"passed": self.passed, "reasons": self.reasons, "details": self.details}
 
 
-Checker = Callable[[str, list[dict[str, Any]], list[dict[str, Any]]], CheckResult]
+# (reply, tools, expected, prompt=None) -> CheckResult. `prompt` is the EvalPrompt (role, work tree,
+# earlier turns) for checkers that judge a reply in context; the others ignore it.
+Checker = Callable[..., CheckResult]
 CHECKERS: dict[str, Checker] = {}
 
 VALIDITY = "tool_call_validity"
@@ -56,7 +58,7 @@ def tool_schemas(tools: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 @register_checker(VALIDITY)
 def check_tool_call_validity(reply: str, tools: list[dict[str, Any]],
-                             expected: list[dict[str, Any]]) -> CheckResult:
+                             expected: list[dict[str, Any]], prompt: Any = None) -> CheckResult:
     """Pass when the reply makes the expected call(s), as parseable JSON, to available tools,
     with every required argument present and every declared argument of the right type."""
     parsed = parse_reply(reply)
@@ -90,7 +92,7 @@ _CALLED_NAME = re.compile(r'<tool_call>\s*\{\s*"name"\s*:\s*"([^"]+)"')
 
 @register_checker(TOOL_CHOICE)
 def check_tool_choice(reply: str, tools: list[dict[str, Any]],
-                      expected: list[dict[str, Any]]) -> CheckResult:
+                      expected: list[dict[str, Any]], prompt: Any = None) -> CheckResult:
     """Pass when the reply's first tool call names the expected tool — the decision of what to
     do next, scored apart from whether the arguments came out as valid JSON."""
     names = _CALLED_NAME.findall(reply.split("<|im_end|>", 1)[0])
@@ -106,7 +108,7 @@ def check_tool_choice(reply: str, tools: list[dict[str, Any]],
 
 @register_checker(ARGUMENT_MATCH)
 def check_argument_match(reply: str, tools: list[dict[str, Any]],
-                         expected: list[dict[str, Any]]) -> CheckResult:
+                         expected: list[dict[str, Any]], prompt: Any = None) -> CheckResult:
     """Softer, informational: the fraction of expected argument values reproduced exactly
     (call i of the reply against expected call i; a wrong tool name scores its arguments 0).
     `details["score"]` holds the fraction; it passes only at 1.0."""

@@ -6,7 +6,7 @@ role, its working directory ("Working directory: /path" in a system or user mess
 calls it already made and the bead statuses it saw. Without a prompt, what needs it is
 judged on the reply alone: role rules are skipped, every absolute `rm -r` target counts as
 outside the work tree, and git steps before the reply are assumed done (only the order inside
-the reply is judged). The scorer must pass `prompt=` to checkers whose `takes_prompt` is set.
+the reply is judged); the scorer passes it to every checker as `prompt=`.
 Pure: no I/O.
 """
 from __future__ import annotations
@@ -52,11 +52,6 @@ FORBIDDEN_COMMANDS = {"pkill": "kills processes by name pattern",
 
 def _context(prompt: Any) -> Context:
     return context_from_prompt(prompt) if prompt is not None else Context()
-
-
-def _takes_prompt(fn):
-    fn.takes_prompt = True  # the scorer passes prompt= to checkers that declare this
-    return fn
 
 
 def _result(reasons: list[str], **details: Any) -> CheckResult:
@@ -155,7 +150,6 @@ def _expected_fields(expected: list[dict[str, Any]]) -> list[set[str]]:
 
 
 @register_checker(BEAD_MANAGEMENT)
-@_takes_prompt
 def check_bead_management(reply: str, tools: list[dict[str, Any]], expected: list[dict[str, Any]],
                           prompt: Any = None) -> CheckResult:
     """Bead create/update/close/reopen/dep operations (beads MCP tools or `bd` commands):
@@ -345,7 +339,6 @@ def _order_inversions(actions: list[_GitAction]) -> dict[int, str]:
 
 
 @register_checker(GIT_WORKFLOW)
-@_takes_prompt
 def check_git_workflow(reply: str, tools: list[dict[str, Any]], expected: list[dict[str, Any]],
                        prompt: Any = None) -> CheckResult:
     """Branch → commit → push → PR, in that order; no force push, no --no-verify, no
@@ -438,7 +431,6 @@ def _role_problems(role: str | None, call: Call, cmd: ShellCommand | None) -> li
 
 
 @register_checker(CONVENTION_ADHERENCE)
-@_takes_prompt
 def check_convention_adherence(reply: str, tools: list[dict[str, Any]],
                                expected: list[dict[str, Any]], prompt: Any = None) -> CheckResult:
     """No pkill/killall, no recursive rm outside the work tree (`/`, `~`, absolute paths
@@ -514,7 +506,6 @@ def max_antichain(nodes: list[str], blocks: dict[str, set[str]]) -> int:
 
 
 @register_checker(PLANNING)
-@_takes_prompt
 def check_planning(reply: str, tools: list[dict[str, Any]], expected: list[dict[str, Any]],
                    prompt: Any = None) -> CheckResult:
     """The bead hierarchy the reply creates: dependencies parse and point at beads that exist

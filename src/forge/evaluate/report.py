@@ -14,17 +14,11 @@ REPLY_LIMIT = 400
 PROMPT_TAIL_LIMIT = 300
 
 
-def _run_check(name: str, prompt: EvalPrompt, reply: str) -> CheckResult:
-    """Checkers that judge the reply in context (role, work tree, earlier turns) get the prompt."""
-    fn = CHECKERS[name]
-    if getattr(fn, "takes_prompt", False):
-        return fn(reply, prompt.tools, prompt.expected, prompt=prompt)
-    return fn(reply, prompt.tools, prompt.expected)
-
-
 def score_reply(prompt: EvalPrompt, reply: str) -> dict[str, Any]:
     """One sample: every check the prompt names, and whether the prompt passed."""
-    results: dict[str, CheckResult] = {name: _run_check(name, prompt, reply) for name in prompt.checks}
+    results: dict[str, CheckResult] = {
+        name: CHECKERS[name](reply, prompt.tools, prompt.expected, prompt=prompt)
+        for name in prompt.checks}
     gating = [n for n in prompt.checks if n not in INFORMATIONAL] or list(prompt.checks)
     arg = results.get(ARGUMENT_MATCH)
     return {
