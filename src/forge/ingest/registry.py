@@ -48,11 +48,9 @@ def _load_plugins() -> None:
     if _plugins_loaded:
         return
     _plugins_loaded = True
-    from importlib.metadata import entry_points
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        reader = ep.load()
-        if isinstance(reader, Reader):
-            register(reader)
+    from forge.plugins import entry_point_objects
+    for reader in entry_point_objects(ENTRY_POINT_GROUP, Reader):
+        register(reader)
 
 
 def readers() -> dict[str, Reader]:

@@ -68,10 +68,9 @@ def _load_plugins() -> None:
     if _plugins_loaded:
         return
     _plugins_loaded = True
-    from importlib.metadata import entry_points
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        detector = ep.load()
-        if isinstance(detector, Detector) and detector.name not in _DETECTORS:
+    from forge.plugins import entry_point_objects
+    for detector in entry_point_objects(ENTRY_POINT_GROUP, Detector):
+        if detector.name not in _DETECTORS:  # a plugin never silently replaces a built-in
             register_detector(detector)
 
 
