@@ -150,6 +150,25 @@ def classify_task(messages: list[Message]) -> str | None:
     return task_from_tools([Message("assistant", "", calls)])
 
 
+def record_conversation(fmt: str, id_prefix: str, record: dict[str, Any], messages: list[Message],
+                        raw_tools: Any, path: Path, line: int, counts: "Counts",
+                        warn: Warn) -> Conversation:
+    """A Conversation from one chat record: its id (or a content hash), labels, the tools it
+    declares (inferred for any it calls without declaring), and where it came from."""
+    given = normalize_tools(raw_tools) if raw_tools else None
+    if given is None and raw_tools:
+        warn(line, "wrong schema: tools are not a list of function schemas (inferring them)")
+    lab = labels(record)
+    explicit_id = record.get("id") if isinstance(record.get("id"), str) and record["id"] else None
+    conv = Conversation(id=explicit_id or record_id(id_prefix, record), messages=messages,
+                        source=SourceRef(str(path), line), agent_role=lab["agent_role"],
+                        task=lab["task"] or classify_task(messages),
+                        outcome=lab["outcome"] or "unknown", work_item=lab["work_item"],
+                        metadata={"format": fmt, "counts": dict(sorted(counts.items()))})
+    conv.tools = complete_tools(conv, given)
+    return conv
+
+
 def record_id(prefix: str, record: Any) -> str:
     """A stable id from the record's content: the same record always gets the same id."""
     blob = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str).encode()
@@ -322,19 +341,9 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
         if not has_dialogue(messages):
             warn(line, "wrong schema: record has no user or no assistant message")
             continue
-        given = normalize_tools(record.get("tools") if record.get("tools") is not None
-                                else record.get("functions"))
-        if given is None and (record.get("tools") or record.get("functions")):
-            warn(line, "wrong schema: tools are not a list of function schemas (inferring them)")
-        lab = labels(record)
-        explicit_id = record.get("id") if isinstance(record.get("id"), str) and record["id"] else None
-        conv = Conversation(id=explicit_id or record_id("openai", record), messages=messages,
-                            source=SourceRef(str(path), line), agent_role=lab["agent_role"],
-                            task=lab["task"] or classify_task(messages),
-                            outcome=lab["outcome"] or "unknown", work_item=lab["work_item"],
-                            metadata={"format": "openai_chat", "counts": dict(sorted(counts.items()))})
-        conv.tools = complete_tools(conv, given)
-        yield conv
+        raw_tools = record.get("tools") if record.get("tools") is not None else record.get("functions")
+        yield record_conversation("openai_chat", "openai", record, messages, raw_tools,
+                                  path, line, counts, warn)
 
 
 READER = register(Reader("openai_chat", (".jsonl", ".json"), detect, read,

@@ -12,11 +12,10 @@ import json
 from pathlib import Path
 from typing import Any, Iterator
 
-from forge.ingest.openai_chat import (Counts, classify_task, complete_tools, first_json_line,
-                                      has_dialogue, iter_records, labels, normalize_tools,
-                                      parse_arguments, record_id)
+from forge.ingest.openai_chat import (Counts, first_json_line, has_dialogue, iter_records,
+                                      parse_arguments, record_conversation)
 from forge.ingest.registry import Reader, Warn, register
-from forge.records import Conversation, Message, SourceRef, ToolCall
+from forge.records import Conversation, Message, ToolCall
 
 SPEAKERS = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
             "chatgpt": "assistant", "model": "assistant", "bard": "assistant", "bing": "assistant",
@@ -109,18 +108,8 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
         if not has_dialogue(messages):
             warn(line, "wrong schema: record has no human or no gpt turn")
             continue
-        given = normalize_tools(record.get("tools")) if record.get("tools") else None
-        if given is None and record.get("tools"):
-            warn(line, "wrong schema: tools are not a list of function schemas (inferring them)")
-        lab = labels(record)
-        explicit_id = record.get("id") if isinstance(record.get("id"), str) and record["id"] else None
-        conv = Conversation(id=explicit_id or record_id("sharegpt", record), messages=messages,
-                            source=SourceRef(str(path), line), agent_role=lab["agent_role"],
-                            task=lab["task"] or classify_task(messages),
-                            outcome=lab["outcome"] or "unknown", work_item=lab["work_item"],
-                            metadata={"format": "sharegpt", "counts": dict(sorted(counts.items()))})
-        conv.tools = complete_tools(conv, given)
-        yield conv
+        yield record_conversation("sharegpt", "sharegpt", record, messages, record.get("tools"),
+                                  path, line, counts, warn)
 
 
 READER = register(Reader("sharegpt", (".json", ".jsonl"), detect, read,
