@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from forge.errors import ForgeError
+from forge.train.tiny_base import DEFAULT_BASE_MODEL
 
 app = typer.Typer(help="Forge: fine-tune self-hosted agent models on your agents' own sessions.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -134,7 +135,7 @@ def demo(
 def pipeline(
     sources: list[Path] = typer.Argument(..., help="Transcript files or folders (and beads JSONL)."),
     name: str = typer.Option(..., help="Model family name to register, e.g. polecat."),
-    base: str = typer.Option("forge/tiny-llama", help="Base model: HF id, local path, or forge/tiny-llama."),
+    base: str = typer.Option(DEFAULT_BASE_MODEL, help=f"Base model: HF id, local path, or {DEFAULT_BASE_MODEL}."),
     authorization: str = typer.Option(..., "--auth", help="Authorizing bead or ticket id."),
     gate: float = typer.Option(0.5, help="Minimum eval score; the candidate must also beat the base."),
     overrides: list[str] = typer.Option([], "--set", help="Stage option, e.g. --set train.max_steps=200"),

@@ -23,8 +23,8 @@ from forge.jobs.store import Job, JobStore
 from forge.progress import NULL_PROGRESS, Progress, Task
 from forge.registry.models import Registry
 from forge.settings import Settings, load_settings
+from forge.train.tiny_base import DEFAULT_BASE_MODEL
 
-DEFAULT_BASE_MODEL = "forge/tiny-llama"
 
 
 def default_actor() -> str:
@@ -113,6 +113,7 @@ class Forge:
     # -- jobs ---------------------------------------------------------------------------------
     def submit_pipeline(self, config: dict[str, Any], *, actor: str | None = None) -> Job:
         cfg = parse_config(PipelineConfig, config, source="pipeline config")
+        stage_configs(cfg)
         return self.jobs.create("pipeline", dataclasses.asdict(cfg), authorization=cfg.authorization,
                                 actor=actor or default_actor())
 
@@ -136,13 +137,27 @@ class Forge:
         return self.jobs.get(job_id)
 
 
+def stage_configs(cfg: PipelineConfig) -> tuple[Any, ...]:
+    """Every stage's typed config, validated: a typo in evaluate.* fails at submit, not after
+    training. Errors name the key as the user wrote it (e.g. 'train.max_stpes')."""
+    from forge.build.stage import BuildConfig
+    from forge.evaluate.stage import EvalConfig
+    from forge.export.merge import MergeConfig
+    from forge.ingest.stage import IngestConfig
+    from forge.train.sft import TrainConfig
+    sections = ((IngestConfig, "ingest"), (BuildConfig, "build"), (TrainConfig, "train"),
+                (MergeConfig, "export"), (EvalConfig, "evaluate"))
+    return tuple(parse_config(cls, getattr(cfg, name), source=name, prefix=f"{name}.")
+                 for cls, name in sections)
+
+
 def run_pipeline(forge: Forge, job: Job, progress: JobProgress, actor: str) -> dict[str, Any]:
     """The pipeline, stage by stage. Each stage returns early when its artifact already exists."""
-    from forge.build.stage import BuildConfig, run_build
-    from forge.evaluate.stage import EvalConfig, gate, run_evaluate
-    from forge.export.merge import MergeConfig, run_merge
-    from forge.ingest.stage import IngestConfig, run_ingest
-    from forge.train.sft import TrainConfig, run_train
+    from forge.build.stage import run_build
+    from forge.evaluate.stage import gate, run_evaluate
+    from forge.export.merge import run_merge
+    from forge.ingest.stage import run_ingest
+    from forge.train.sft import run_train
     from forge.train.tiny_base import ensure_base_model
 
     _quiet_ml_libraries()
@@ -157,12 +172,7 @@ def run_pipeline(forge: Forge, job: Job, progress: JobProgress, actor: str) -> d
         jobs.set_result(job.id, result)
         return art
 
-    # Validate every stage's section up front: a typo in evaluate.* fails now, not after training.
-    ingest_cfg = parse_config(IngestConfig, cfg.ingest, source="ingest", prefix="ingest.")
-    build_cfg = parse_config(BuildConfig, cfg.build, source="build", prefix="build.")
-    train_cfg = parse_config(TrainConfig, cfg.train, source="train", prefix="train.")
-    merge_cfg = parse_config(MergeConfig, cfg.export, source="export", prefix="export.")
-    eval_cfg = parse_config(EvalConfig, cfg.evaluate, source="evaluate", prefix="evaluate.")
+    ingest_cfg, build_cfg, train_cfg, merge_cfg, eval_cfg = stage_configs(cfg)
 
     corpus = record("corpus", run_ingest(store, [Path(s) for s in cfg.sources], ingest_cfg, progress))
     base = ensure_base_model(cfg.base_model, forge.settings, progress)

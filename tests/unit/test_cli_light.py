@@ -2,6 +2,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 
 def test_help_does_not_import_torch():
     code = ("import sys\nfrom typer.testing import CliRunner\nfrom forge.cli import app\n"
@@ -27,3 +29,12 @@ def test_unknown_model_is_a_clear_error_not_a_traceback(forge_home):
     r = CliRunner().invoke(app, ["model", "show", "nope"])
     assert r.exit_code == 1
     assert "no model 'nope'" in r.output and "Traceback" not in r.output
+
+
+def test_a_bad_stage_key_is_refused_at_submit_naming_the_key(forge_home):
+    from forge.errors import ConfigError
+    from forge.service import Forge
+    forge = Forge()
+    with pytest.raises(ConfigError, match=r"'train.max_stpes': unknown key \(did you mean 'train.max_steps'\?\)"):
+        forge.submit_pipeline({"sources": ["x"], "train": {"max_stpes": 3}})
+    assert forge.jobs.list() == []  # no job was created
