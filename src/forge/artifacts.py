@@ -22,8 +22,6 @@ from forge import __version__
 from forge.errors import IntegrityError, NotFound
 
 MANIFEST = "manifest.json"
-KINDS = ("corpus", "dataset", "base_model", "adapter", "eval_report", "merged_model", "gguf",
-         "modelfile")
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:

@@ -291,9 +291,5 @@ def artifact_verify(ref: str = typer.Argument(..., help="Artifact id or director
     _guard(body)
 
 
-def main() -> None:  # pragma: no cover - console script entry
-    app()
-
-
 if __name__ == "__main__":  # pragma: no cover
-    main()
+    app()
