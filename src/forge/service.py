@@ -158,7 +158,7 @@ def run_pipeline(forge: Forge, job: Job, progress: JobProgress, actor: str) -> d
     from forge.export.merge import run_merge
     from forge.ingest.stage import run_ingest
     from forge.train.sft import run_train
-    from forge.train.tiny_base import ensure_base_model
+    from forge.train.base import resolve_base
 
     _quiet_ml_libraries()
     cfg = PipelineConfig(**job.config)
@@ -175,18 +175,21 @@ def run_pipeline(forge: Forge, job: Job, progress: JobProgress, actor: str) -> d
     ingest_cfg, build_cfg, train_cfg, merge_cfg, eval_cfg = stage_configs(cfg)
 
     corpus = record("corpus", run_ingest(store, [Path(s) for s in cfg.sources], ingest_cfg, progress))
-    base = ensure_base_model(cfg.base_model, forge.settings, progress)
+    # one resolution (the tiny default is built here on first use); train and merge take the
+    # same ref and name the base the same way in their artifact ids
+    base = resolve_base(cfg.base_model, forge.settings, progress)
     dataset = record("dataset", run_build(store, corpus, build_cfg, progress,
-                                          tokenizer=_token_counter(base)))
-    adapter = record("adapter", run_train(store, dataset, base, train_cfg, progress,
+                                          tokenizer=_token_counter(base.location, base.identity)))
+    adapter = record("adapter", run_train(store, dataset, cfg.base_model, train_cfg, progress,
                                           settings=forge.settings))
     jobs.transition(job.id, JobState.COMPLETED_SUCCESS, actor=actor, reason=f"adapter {adapter.id}")
 
-    merged = record("merged_model", run_merge(store, adapter, base, merge_cfg, progress,
+    merged = record("merged_model", run_merge(store, adapter, cfg.base_model, merge_cfg, progress,
                                               settings=forge.settings))
     jobs.transition(job.id, JobState.PACKAGING_COMPLETE, actor=actor, reason=f"merged {merged.id}")
 
-    base_report_art = record("eval_base", run_evaluate(store, base, dataset, eval_cfg, progress=progress))
+    base_report_art = record("eval_base", run_evaluate(store, base.location, dataset, eval_cfg,
+                                                       input_artifacts=base.artifacts, progress=progress))
     cand_report_art = record("eval_candidate", run_evaluate(store, merged.path, dataset, eval_cfg,
                                                             input_artifacts=[merged], progress=progress))
     base_report = _read_json(base_report_art.file("report.json"))
@@ -233,13 +236,12 @@ def _quiet_ml_libraries() -> None:
     warnings.filterwarnings("ignore", category=UserWarning, module=r"(torch|transformers|trl|peft)\..*")
 
 
-def _token_counter(base_model: str | Path):
+def _token_counter(location: str, identity: str):
     """Token statistics for the dataset, counted with the tokenizer we will train with."""
     from transformers import AutoTokenizer
 
     from forge.build import chat_token_counter
-    name = Path(base_model).name if Path(str(base_model)).is_dir() else str(base_model)
-    return chat_token_counter(AutoTokenizer.from_pretrained(str(base_model)), name=name)
+    return chat_token_counter(AutoTokenizer.from_pretrained(location), name=identity)
 
 
 def _read_json(path: Path) -> dict[str, Any]:
