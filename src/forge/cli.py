@@ -4,16 +4,13 @@ Heavy libraries are imported only inside the pipeline stages, so `forge --help` 
 """
 from __future__ import annotations
 
-import json
-import os
-import sys
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from forge.cli_common import JsonOpt, console, emit_json, err_console, guard, open_forge
 from forge.errors import ForgeError
 from forge.train.tiny_base import DEFAULT_BASE_MODEL
 
@@ -26,39 +23,10 @@ app.add_typer(job_app, name="job")
 app.add_typer(model_app, name="model")
 app.add_typer(artifact_app, name="artifact")
 
-console = Console()
-err_console = Console(stderr=True)
-JsonOpt = typer.Option(False, "--json", help="Print machine-readable JSON.")
 DEMO_GATE = 0.05
-
-
-def _emit_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, indent=2, default=str) + "\n")
-
-
-def _forge():
-    from forge.service import Forge
-    return Forge()
-
-
-def _guard(fn: Callable[[], Any]) -> Any:
-    """Run a command body; expected errors print as one clear message, never a traceback."""
-    try:
-        return fn()
-    except (typer.Exit, typer.Abort):
-        raise
-    except ForgeError as e:
-        err_console.print(f"[red]error:[/red] {e}", highlight=False)
-        raise typer.Exit(1)
-    except KeyboardInterrupt:
-        err_console.print("[yellow]interrupted[/yellow]")
-        raise typer.Exit(130)
-    except Exception as e:  # unexpected: still no traceback unless asked for
-        if os.environ.get("FORGE_DEBUG"):
-            raise
-        err_console.print(f"[red]internal error:[/red] {type(e).__name__}: {e}\n"
-                          "  hint: re-run with FORGE_DEBUG=1 for the traceback, and report it", highlight=False)
-        raise typer.Exit(2)
+_emit_json = emit_json
+_forge = open_forge
+_guard = guard
 
 
 # -- pipeline ---------------------------------------------------------------------------------
@@ -289,6 +257,9 @@ def artifact_verify(ref: str = typer.Argument(..., help="Artifact id or director
             return _emit_json({"id": art.id, "verified": True, "files": n})
         console.print(f"[green]ok[/green] {art.id}: {n} files match the manifest")
     _guard(body)
+
+
+# -- command groups in their own modules (each adds one line here) -------------------------
 
 
 if __name__ == "__main__":  # pragma: no cover

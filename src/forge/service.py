@@ -111,11 +111,16 @@ class Forge:
         self.registry = Registry(self.engine)
 
     # -- jobs ---------------------------------------------------------------------------------
-    def submit_pipeline(self, config: dict[str, Any], *, actor: str | None = None) -> Job:
-        cfg = parse_config(PipelineConfig, config, source="pipeline config")
-        stage_configs(cfg)
-        return self.jobs.create("pipeline", dataclasses.asdict(cfg), authorization=cfg.authorization,
+    def submit(self, kind: str, config: dict[str, Any], *, actor: str | None = None) -> Job:
+        """Validate `config` with the kind's own validator and queue the job. Every config
+        carries an `authorization` (bead or ticket id); the store refuses a job without one."""
+        from forge.jobs.kinds import job_kind
+        normalized = job_kind(kind).validate(config)
+        return self.jobs.create(kind, normalized, authorization=str(normalized.get("authorization") or ""),
                                 actor=actor or default_actor())
+
+    def submit_pipeline(self, config: dict[str, Any], *, actor: str | None = None) -> Job:
+        return self.submit("pipeline", config, actor=actor)
 
     def run_job(self, job_id: str, *, progress: Progress = NULL_PROGRESS,
                 actor: str | None = None) -> Job:
@@ -123,8 +128,9 @@ class Forge:
         job = self.jobs.get(job_id)
         self.jobs.transition(job_id, JobState.RUNNING, actor=actor, reason="started")
         track = JobProgress(self.jobs, job_id, progress)
+        from forge.jobs.kinds import job_kind
         try:
-            run_pipeline(self, job, track, actor)
+            job_kind(job.kind).runner()(self, job, track, actor)
         except KeyboardInterrupt:
             self.jobs.transition(job_id, JobState.CANCELLED, actor=actor, reason="interrupted")
             raise
@@ -135,6 +141,12 @@ class Forge:
                 self.jobs.transition(job_id, JobState.FAILED, actor=actor, reason=reason)
             raise
         return self.jobs.get(job_id)
+
+
+def validate_pipeline_config(config: dict[str, Any]) -> dict[str, Any]:
+    cfg = parse_config(PipelineConfig, config, source="pipeline config")
+    stage_configs(cfg)
+    return dataclasses.asdict(cfg)
 
 
 def stage_configs(cfg: PipelineConfig) -> tuple[Any, ...]:

@@ -1,0 +1,56 @@
+"""Job kinds: the only work a job may run is a function registered here (no shell, no eval).
+
+A kind names two functions by dotted path, imported only when a job of that kind is submitted
+or run, so registering costs nothing and `forge --help` stays fast:
+
+- validate(config: dict) -> dict       the normalized config to store; raises ConfigError
+- run(forge, job, progress, actor) -> dict   the job's result; moves the job through states
+
+Plugins register the same way the built-ins do, through `register_job_kind`.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from forge.errors import ForgeError
+
+
+@dataclass(frozen=True)
+class JobKind:
+    name: str
+    validate_path: str   # "module:function"
+    run_path: str        # "module:function"
+    description: str = ""
+
+    def validate(self, config: dict[str, Any]) -> dict[str, Any]:
+        return _load(self.validate_path)(config)
+
+    def runner(self) -> Callable[..., dict[str, Any]]:
+        return _load(self.run_path)
+
+
+JOB_KINDS: dict[str, JobKind] = {}
+
+
+def register_job_kind(kind: JobKind) -> JobKind:
+    JOB_KINDS[kind.name] = kind
+    return kind
+
+
+def job_kind(name: str) -> JobKind:
+    try:
+        return JOB_KINDS[name]
+    except KeyError:
+        raise ForgeError(f"unknown job kind {name!r}",
+                         hint=f"registered kinds: {', '.join(sorted(JOB_KINDS)) or 'none'}") from None
+
+
+def _load(path: str) -> Callable[..., Any]:
+    module, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+register_job_kind(JobKind("pipeline", "forge.service:validate_pipeline_config", "forge.service:run_pipeline",
+                          "ingest → scrub → build → train → export → eval → register"))
