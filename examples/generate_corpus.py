@@ -304,6 +304,7 @@ class Gen:
         self.beads: list[Bead] = []
         self.children: list[Bead] = []
         self.files: dict[str, str] = {}
+        self.beads_per_task = BEADS_PER_TASK  # benchmarks/corpus.py raises it for a large corpus
 
     def bead_id(self) -> str:
         while True:
@@ -600,7 +601,7 @@ class Gen:
                  ("git-workflow", self.git_bead, self.git_session),
                  ("planning", self.plan_bead, self.plan_session)]
         for task, make_bead, make_session in tasks:
-            for i in range(BEADS_PER_TASK):
+            for i in range(self.beads_per_task):
                 bead = make_bead(i)
                 bead.created_at = self.stamp(self.clock)
                 bead.labels = [f"task:{task}", f"role:{bead.role}", f"rig:{bead.rig}"]

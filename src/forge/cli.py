@@ -17,10 +17,8 @@ from forge.train.tiny_base import DEFAULT_BASE_MODEL
 app = typer.Typer(help="Forge: fine-tune self-hosted agent models on your agents' own sessions.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 job_app = typer.Typer(help="Inspect jobs: state, audit trail, progress.", no_args_is_help=True)
-model_app = typer.Typer(help="The model registry.", no_args_is_help=True)
 artifact_app = typer.Typer(help="Artifacts and their manifests.", no_args_is_help=True)
 app.add_typer(job_app, name="job")
-app.add_typer(model_app, name="model")
 app.add_typer(artifact_app, name="artifact")
 
 DEMO_GATE = 0.05
@@ -36,8 +34,12 @@ def _run_pipeline_command(config: dict[str, Any], as_json: bool) -> None:
     from forge.jobs.state_machine import JobState
 
     forge = _forge()
-    job = forge.submit_pipeline(config)
     out = console if not as_json else err_console
+    from forge.governance import ensure_environment
+    from forge.service import validate_pipeline_config
+    validate_pipeline_config(config)  # a typo is reported before anything else happens
+    ensure_environment(forge, lambda m: out.print(m, highlight=False))  # foreground: implicit init
+    job = forge.submit_pipeline(config)
     out.print(f"job [bold]{job.id}[/bold] queued (authorization {job.authorization}); "
               f"home {forge.settings.home}")
     failed: ForgeError | None = None
@@ -76,7 +78,7 @@ def _print_pipeline_summary(forge, job) -> None:
         g = res.get("gate", {})
         console.print(f"gate (≥ {g.get('threshold')} and better than base): "
                       + ("[green]passed[/green]" if g.get("passed") else f"[red]failed[/red] — {g.get('reason')}"))
-    _print_models(forge.registry.list())
+    print_models(forge.registry.list())
     color = "green" if job.state.value == "TESTS_PASSED" else "red"
     console.print(f"job {job.id}: [{color}]{job.state.value}[/{color}]"
                   + (f" — {job.error}" if job.error else "") + f" in {res.get('seconds', '?')} s")
@@ -172,58 +174,6 @@ def job_show(job_id: str, as_json: bool = JsonOpt) -> None:
     _guard(body)
 
 
-# -- models -----------------------------------------------------------------------------------
-
-def _pct(x: float | None) -> str:
-    return "-" if x is None else f"{x:.1%}"
-
-
-def _print_models(models) -> None:
-    t = Table(title="model registry")
-    for col in ("NAME", "ROLE", "BASE", "VER", "EVAL", "BASE EVAL", "STATUS"):
-        t.add_column(col, justify="right" if col in ("VER", "EVAL", "BASE EVAL") else "left")
-    for m in models:
-        t.add_row(m.display_name, m.role or "-", m.base, str(m.version), _pct(m.eval_score),
-                  _pct(m.base_eval_score), m.status)
-    console.print(t)
-
-
-@model_app.command("list")
-def model_list(as_json: bool = JsonOpt) -> None:
-    """List registered model versions."""
-    def body() -> None:
-        models = _forge().registry.list()
-        if as_json:
-            return _emit_json([m.to_dict() for m in models])
-        _print_models(models)
-    _guard(body)
-
-
-@model_app.command("show")
-def model_show(name: str = typer.Argument(..., help="NAME-vN for one version, NAME for the latest."),
-               as_json: bool = JsonOpt) -> None:
-    """Show a model version with its lineage."""
-    def body() -> None:
-        m = _forge().registry.get(name)
-        if as_json:
-            return _emit_json(m.to_dict())
-        d = m.details
-        hp = m.hyperparameters
-        rows = [("Name", m.display_name), ("Role", m.role or "-"), ("Base", m.base),
-                ("LoRA", f"rank-{hp.get('lora_r', '?')}"), ("Trained", m.created_at.strftime("%Y-%m-%d")),
-                ("Corpus", f"{d.get('corpus', {}).get('conversations', '?')} conversations"),
-                ("SFT rows", str(d.get("dataset", {}).get("sft", {}))),
-                ("DPO pairs", str(d.get("dataset", {}).get("dpo", {}))),
-                ("Eval score", f"{_pct(m.eval_score)} (base {_pct(m.base_eval_score)})"),
-                ("Status", m.status), ("Job", m.job_id or "-")]
-        for k, v in rows:
-            console.print(f"[bold]{k + ':':<12}[/bold] {v}")
-        console.print("[bold]Lineage:[/bold]")
-        for stage, aid in m.lineage.items():
-            console.print(f"  {stage:<15} {aid}")
-    _guard(body)
-
-
 # -- artifacts --------------------------------------------------------------------------------
 
 @artifact_app.command("list")
@@ -260,6 +210,13 @@ def artifact_verify(ref: str = typer.Argument(..., help="Artifact id or director
 
 
 # -- command groups in their own modules (each adds one line here) -------------------------
+from forge.cli_registry import model_app, print_models; app.add_typer(model_app, name="model")  # noqa: E402,E702
+from forge.cli_corpus import corpus_app, dataset_app, scrub_command; app.add_typer(corpus_app, name="corpus"); app.add_typer(dataset_app, name="dataset"); app.command("scrub")(scrub_command)  # noqa: E402,E702
+from forge.cli_registry import drift_command; app.command("drift")(drift_command)  # noqa: E402,E702
+from forge.cli_mcp import mcp_command; app.command("mcp")(mcp_command)  # noqa: E402,E702
+from forge.cli_jobs import register_job_commands; register_job_commands(app, job_app)  # noqa: E402,E702
+from forge.cli_train import recipe_app, train_command; app.add_typer(recipe_app, name="recipe"); app.command("train")(train_command)  # noqa: E402,E702
+from forge.cli_export import eval_command, export_command, infer_command; app.command("eval")(eval_command); app.command("export")(export_command); app.command("infer")(infer_command)  # noqa: E402,E702
 
 
 if __name__ == "__main__":  # pragma: no cover

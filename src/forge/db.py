@@ -76,13 +76,57 @@ model_versions = Table(
 )
 
 
+job_leases = Table(  # who runs a job now, until when; cancel requests; resume links
+    "job_leases", metadata,
+    Column("job_id", String(32), ForeignKey("jobs.id"), primary_key=True),
+    Column("owner", String(128), nullable=True),            # worker id holding it; None: free
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),  # claims so far
+    Column("cancel_requested_at", DateTime(timezone=True), nullable=True),
+    Column("cancel_requested_by", String(128), nullable=True),
+    Column("resumed_from", String(32), nullable=True),       # the FAILED/CANCELLED job it continues
+    Column("checkpoint_key", String(32), nullable=True),     # jobs/<key>/checkpoints (shared on resume)
+)
+
+workers = Table(  # live workers announce themselves; `ensure_worker_running` reads this
+    "workers", metadata,
+    Column("id", String(128), primary_key=True),
+    Column("host", String(256), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("heartbeat_at", DateTime(timezone=True), nullable=False),
+    Column("stopped_at", DateTime(timezone=True), nullable=True),
+)
+
+environment_checks = Table(  # operational state per host: INACTIVE_UNSAFE until `forge env init`
+    "environment_checks", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("host", String(256), nullable=False, index=True),
+    Column("state", String(32), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("details", JSON, nullable=False),
+)
+
+
 def _m0001_initial(conn: Connection) -> None:
     metadata.create_all(conn, tables=[jobs, job_transitions, job_events, model_versions])
+
+
+def _m_registry_deployments_adapters(conn: Connection) -> None:
+    from forge.registry.tables import create_registry_schema  # defined beside the registry code
+    create_registry_schema(conn)
+
+
+def _m0003_worker_and_governance(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[job_leases, workers, environment_checks])
 
 
 # Append-only. (name, function) in the order they must run.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", _m0001_initial),
+    ("0002_registry_deployments_adapters", _m_registry_deployments_adapters),
+    ("0003_worker_and_governance", _m0003_worker_and_governance),
 ]
 
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from forge.artifacts import Artifact, ArtifactStore
 from forge.config import parse_config
-from forge.errors import ForgeError
-from forge.jobs.state_machine import JobState
+from forge.errors import ForgeError, IllegalTransition
+from forge.jobs.state_machine import ACTIVE, SETTLED, JobState
 from forge.jobs.store import Job, JobStore
 from forge.progress import NULL_PROGRESS, Progress, Task
 from forge.registry.models import Registry
@@ -62,18 +62,42 @@ class PipelineConfig:
 
 
 class JobProgress:
-    """Forwards progress to the caller's display and records it as job events (throttled)."""
+    """Forwards progress to the caller's display and records it as job events (throttled).
 
-    def __init__(self, jobs: JobStore, job_id: str, inner: Progress):
-        self.jobs, self.job_id, self.inner = jobs, job_id, inner
+    It is also how a running job hears from outside: every advance checks (at most every
+    CANCEL_CHECK_S) for a cancel request and whether the heartbeat lost the lease, and raises
+    JobCancelled / LeaseLost, so training stops within one step of a `forge job cancel`."""
+
+    CANCEL_CHECK_S = 0.5
+
+    def __init__(self, jobs: JobStore, job_id: str, inner: Progress, heartbeat: Any = None):
+        self.jobs, self.job_id, self.inner, self.heartbeat = jobs, job_id, inner, heartbeat
+        self._checked = 0.0
 
     def task(self, name: str, total: int | None = None) -> Task:
+        self.check()
         self.jobs.add_event(self.job_id, "stage", {"stage": name, "total": total, "status": "started"})
         return _JobTask(self, name, total, self.inner.task(name, total))
 
     def log(self, message: str) -> None:
         self.jobs.add_event(self.job_id, "log", {"message": message})
         self.inner.log(message)
+
+    def check(self, force: bool = False) -> None:
+        from forge.jobs.leases import STOPPING, JobCancelled, LeaseLost, WorkerStopping, cancel_requested
+        now = time.monotonic()
+        if not force and now - self._checked < self.CANCEL_CHECK_S:
+            return
+        self._checked = now
+        if STOPPING.is_set():
+            raise WorkerStopping(f"job {self.job_id}: the worker is stopping")
+        if self.heartbeat is not None and self.heartbeat.lost:
+            raise LeaseLost(f"job {self.job_id}: this worker's lease expired and the job was "
+                            "recovered by another worker; stopping")
+        req = cancel_requested(self.jobs.engine, self.job_id)
+        if req is not None:
+            at, by = req
+            raise JobCancelled(f"cancelled by {by} (requested {at.isoformat(timespec='seconds')})")
 
 
 class _JobTask:
@@ -90,11 +114,13 @@ class _JobTask:
             self.owner.jobs.add_event(self.owner.job_id, "progress",
                                       {"stage": self.name, "step": self.completed,
                                        "total": self.total, **_jsonable(metrics)})
+        self.owner.check()
 
     def done(self, **metrics: Any) -> None:
         self.inner.done(**metrics)
         self.owner.jobs.add_event(self.owner.job_id, "stage",
-                                  {"stage": self.name, "status": "done", **_jsonable(metrics)})
+                                  {"stage": self.name, "status": "done", "step": self.completed,
+                                   "total": self.total, **_jsonable(metrics)})
 
 
 def _jsonable(d: dict[str, Any]) -> dict[str, Any]:
@@ -122,25 +148,151 @@ class Forge:
     def submit_pipeline(self, config: dict[str, Any], *, actor: str | None = None) -> Job:
         return self.submit("pipeline", config, actor=actor)
 
+    def checkpoint_dir(self, job_id: str) -> Path:
+        """Where a job's training checkpoints live; a resumed job shares its original's."""
+        from forge.jobs.leases import get_lease
+        return self.settings.home / "jobs" / get_lease(self.engine, job_id).checkpoint_key / "checkpoints"
+
     def run_job(self, job_id: str, *, progress: Progress = NULL_PROGRESS,
-                actor: str | None = None) -> Job:
-        actor = actor or default_actor()
-        job = self.jobs.get(job_id)
-        self.jobs.transition(job_id, JobState.RUNNING, actor=actor, reason="started")
-        track = JobProgress(self.jobs, job_id, progress)
+                actor: str | None = None, owner: str | None = None) -> Job:
+        """Run a job in this process under a lease renewed by a heartbeat thread.
+
+        `owner`: the worker that already claimed the job; without it the job is claimed here
+        (QUEUED → RUNNING), which refuses on a host that has not passed `forge env init`.
+        Before the kind's function runs, the host's resources are checked against the job.
+        """
+        from forge.governance import ResourceError, check_resources, require_active
+        from forge.jobs import leases
         from forge.jobs.kinds import job_kind
-        try:
-            job_kind(job.kind).runner()(self, job, track, actor)
-        except KeyboardInterrupt:
-            self.jobs.transition(job_id, JobState.CANCELLED, actor=actor, reason="interrupted")
-            raise
-        except Exception as exc:  # the job records why; the edge decides how to show it
-            reason = str(exc) if isinstance(exc, ForgeError) else f"{type(exc).__name__}: {exc}"
-            current = self.jobs.get(job_id).state
-            if current not in (JobState.FAILED, JobState.CANCELLED):
-                self.jobs.transition(job_id, JobState.FAILED, actor=actor, reason=reason)
-            raise
+
+        actor = actor or default_actor()
+        require_active(self)
+        if owner is None:
+            owner = f"{actor}@{os.getpid()}"
+            if leases.claim(self.engine, owner, job_id=job_id, actor=actor) is None:
+                state = self.jobs.get(job_id).state
+                raise IllegalTransition(f"job {job_id} is {state.value}: only a QUEUED job can start",
+                                        hint=f"`forge job resume {job_id}` continues a failed or cancelled job")
+        job = self.jobs.get(job_id)
+        with leases.Heartbeat(self.engine, job_id, owner, worker_id=owner) as hb:
+            track = JobProgress(self.jobs, job_id, progress, heartbeat=hb)
+            try:
+                job_kind(job.kind)  # only registered kinds run (raises for anything else)
+                report = check_resources(self, job)
+                self.jobs.add_event(job_id, "resources", _jsonable_deep(report))
+                track.check(force=True)  # cancelled while it waited in the queue?
+                lease = leases.get_lease(self.engine, job_id)
+                for left in clean_job_staging(self.store, job_id, lease.resumed_from):
+                    track.log(f"removed partial output of an earlier attempt: {left.name}")
+                job_kind(job.kind).runner()(self._for_job(job_id), job, track, actor)
+                if self.jobs.get(job_id).state in ACTIVE:  # a kind must settle its job
+                    raise ForgeError(f"job kind {job.kind!r} returned without settling the job")
+                self._discard_checkpoints(job_id)
+            except leases.LeaseLost:
+                raise  # another worker owns the job now; this one must not touch its state
+            except leases.WorkerStopping:
+                self._settle(job_id, JobState.QUEUED, actor, f"requeued: worker {owner} stopped; "
+                             "resumes from its last checkpoint")
+                raise
+            except leases.JobCancelled as exc:
+                self._settle(job_id, JobState.CANCELLED, actor, str(exc))
+                raise
+            except KeyboardInterrupt:
+                self._settle(job_id, JobState.CANCELLED, actor, "interrupted")
+                raise
+            except Exception as exc:  # the job records why; the edge decides how to show it
+                reason = str(exc) if isinstance(exc, ForgeError) else f"{type(exc).__name__}: {exc}"
+                if isinstance(exc, ResourceError):
+                    reason = f"resources: {reason}"
+                self._settle(job_id, JobState.FAILED, actor, reason)
+                raise
+            finally:
+                leases.release(self.engine, job_id, owner)
         return self.jobs.get(job_id)
+
+    def _for_job(self, job_id: str) -> "Forge":
+        """This Forge as a job's code sees it: the same database, a store whose staging dirs
+        carry the job id (so a crashed attempt's leftovers can be found and removed)."""
+        import copy
+        view = copy.copy(self)
+        view.store = JobArtifactStore(self.store.root, job_id)
+        return view
+
+    def _settle(self, job_id: str, target: JobState, actor: str, reason: str) -> None:
+        current = self.jobs.get(job_id).state
+        if current not in SETTLED and current is not target:
+            self.jobs.transition(job_id, target, actor=actor, reason=reason)
+
+    def _discard_checkpoints(self, job_id: str) -> None:
+        """A job that settled by itself no longer needs its checkpoints (a resume would not)."""
+        import shutil
+        if self.jobs.get(job_id).state in SETTLED:
+            shutil.rmtree(self.checkpoint_dir(job_id).parent, ignore_errors=True)
+
+    def job_status(self, job_id: str) -> dict[str, Any]:
+        """Everything a poller wants in one call: the job, its lease (worker, attempts, cancel
+        request, resume link), the audit trail and the latest progress event."""
+        from forge.jobs.leases import get_lease
+        job = self.jobs.get(job_id)
+        progress = [e for e in self.jobs.events(job_id) if e["kind"] == "progress"]
+        return {**job.to_dict(), "lease": get_lease(self.engine, job_id).to_dict(),
+                "transitions": self.jobs.transitions(job_id),
+                "last_progress": progress[-1] if progress else None}
+
+    def cancel(self, job_id: str, *, actor: str | None = None) -> JobState:
+        from forge.jobs.leases import request_cancel
+        return request_cancel(self.engine, job_id, actor or default_actor())
+
+    def resume(self, job_id: str, *, actor: str | None = None) -> Job:
+        """Continue a FAILED or CANCELLED job. Those states are terminal, so the continuation is a
+        new job linked to the original (audit trail of both says so); it shares the original's
+        checkpoints, and stages whose artifacts exist return at once."""
+        from forge.jobs.leases import get_lease
+        actor = actor or default_actor()
+        old = self.jobs.get(job_id)
+        if old.state not in (JobState.FAILED, JobState.CANCELLED):
+            raise IllegalTransition(f"job {job_id} is {old.state.value}: only a FAILED or CANCELLED job "
+                                    "can be resumed")
+        if (old.error or "").startswith("gate:"):
+            raise IllegalTransition(f"job {job_id} failed its eval gate; resuming would fail the same way",
+                                    hint="change the recipe (more steps, more data) and submit a new job")
+        key = get_lease(self.engine, job_id).checkpoint_key
+        new = self.jobs.create(old.kind, old.config, authorization=old.authorization, actor=actor,
+                               resumed_from=job_id, checkpoint_key=key)
+        self.jobs.add_event(job_id, "log", {"message": f"resumed as {new.id} by {actor}"})
+        return new
+
+
+def _jsonable_deep(obj: Any) -> Any:
+    import json
+    return json.loads(json.dumps(obj, default=str))
+
+
+class JobArtifactStore(ArtifactStore):
+    """The artifact store as one job writes to it: staging dirs are named `<job id>--<kind>-…`.
+    A worker killed mid-stage cannot discard its staging; the job's next attempt (or the
+    recovery that gives up on it) removes exactly that job's leftovers and nothing else."""
+
+    def __init__(self, root: Path, job_id: str):
+        super().__init__(root)
+        self.job_id = job_id
+
+    def staging(self, kind: str) -> Path:
+        import uuid
+        path = self.root / ".staging" / f"{self.job_id}--{kind}-{uuid.uuid4().hex[:12]}"
+        path.mkdir(parents=True)
+        return path
+
+
+def clean_job_staging(store: ArtifactStore, *job_ids: str | None) -> list[Path]:
+    """Remove the staging dirs of jobs no process is running (a dead attempt's partial output)."""
+    import shutil
+    removed = []
+    for job_id in filter(None, job_ids):
+        for path in (store.root / ".staging").glob(f"{job_id}--*"):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 def validate_pipeline_config(config: dict[str, Any]) -> dict[str, Any]:
@@ -169,8 +321,8 @@ def run_pipeline(forge: Forge, job: Job, progress: JobProgress, actor: str) -> d
     from forge.evaluate.stage import gate, run_evaluate
     from forge.export.merge import run_merge
     from forge.ingest.stage import run_ingest
-    from forge.train.sft import run_train
     from forge.train.base import resolve_base
+    from forge.governance import verify_inputs
 
     _quiet_ml_libraries()
     cfg = PipelineConfig(**job.config)
@@ -185,21 +337,30 @@ def run_pipeline(forge: Forge, job: Job, progress: JobProgress, actor: str) -> d
         return art
 
     ingest_cfg, build_cfg, train_cfg, merge_cfg, eval_cfg = stage_configs(cfg)
+    if "save_steps" not in cfg.train:  # a job checkpoints by default, so a crash loses little
+        train_cfg = dataclasses.replace(train_cfg, save_steps=job_save_steps(train_cfg.max_steps))
 
     corpus = record("corpus", run_ingest(store, [Path(s) for s in cfg.sources], ingest_cfg, progress))
     # one resolution (the tiny default is built here on first use); train and merge take the
     # same ref and name the base the same way in their artifact ids
     base = resolve_base(cfg.base_model, forge.settings, progress)
+    verify_inputs(progress, "build", corpus)
     dataset = record("dataset", run_build(store, corpus, build_cfg, progress,
                                           tokenizer=_token_counter(base.location, base.identity)))
-    adapter = record("adapter", run_train(store, dataset, cfg.base_model, train_cfg, progress,
-                                          settings=forge.settings))
+    verify_inputs(progress, "train", dataset, *base.artifacts)
+    # recipes: train.method (sft | dpo | sft+dpo), train.nproc, train.epochs (forge.train.methods)
+    from forge.train.methods import train_adapter
+    adapter = record("adapter", train_adapter(store, dataset, cfg.base_model, train_cfg, progress,
+                                              settings=forge.settings,
+                                              checkpoint_dir=forge.checkpoint_dir(job.id)))
     jobs.transition(job.id, JobState.COMPLETED_SUCCESS, actor=actor, reason=f"adapter {adapter.id}")
 
+    verify_inputs(progress, "export", adapter, *base.artifacts)
     merged = record("merged_model", run_merge(store, adapter, cfg.base_model, merge_cfg, progress,
                                               settings=forge.settings))
     jobs.transition(job.id, JobState.PACKAGING_COMPLETE, actor=actor, reason=f"merged {merged.id}")
 
+    verify_inputs(progress, "evaluate", dataset, merged, *base.artifacts)
     base_report_art = record("eval_base", run_evaluate(store, base.location, dataset, eval_cfg,
                                                        input_artifacts=base.artifacts, progress=progress))
     cand_report_art = record("eval_candidate", run_evaluate(store, merged.path, dataset, eval_cfg,
@@ -231,6 +392,11 @@ def run_pipeline(forge: Forge, job: Job, progress: JobProgress, actor: str) -> d
     jobs.transition(job.id, JobState.TESTS_PASSED, actor=actor, reason=f"gate: {why}",
                     result=result)
     return result
+
+
+def job_save_steps(max_steps: int) -> int:
+    """A checkpoint about every tenth of training (at least every 10 steps, at most every 200)."""
+    return max(10, min(200, max_steps // 10))
 
 
 def _quiet_ml_libraries() -> None:

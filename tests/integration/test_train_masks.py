@@ -56,3 +56,26 @@ def test_truncation_keeps_the_start_and_drops_rows_with_nothing_to_learn(tokeniz
     assert (full.truncated, len(full.input_ids)) == (0, 1)
     assert cut.truncated == 1 and cut.input_ids[0] == ids[:len(ids) - 3]
     assert tiny.dropped == 1 and not tiny.input_ids
+
+
+def test_packed_rows_keep_each_rows_mask_and_learn_nothing_across_the_boundary(tokenizer):
+    from forge.train.packing import IGNORE, PackedCollator
+
+    other = {"id": "s", "messages": [{"role": "user", "content": "SECONDUSER"},
+                                     {"role": "assistant", "content": "SECONDREPLY"}]}
+    rows = tokenize_rows(tokenizer, [ROW, other], max_length=4096)
+    items = [{"input_ids": i, "assistant_masks": m}
+             for i, m in zip(rows.input_ids, rows.assistant_masks)]
+    batch = PackedCollator(pad_token_id=tokenizer.pad_token_id,
+                           learned_logits_only=True)(items)
+    ids, labels = batch["input_ids"][0].tolist(), batch["labels"][0].tolist()
+    first = len(rows.input_ids[0])
+    assert ids == rows.input_ids[0] + rows.input_ids[1]
+    assert batch["position_ids"][0].tolist()[first] == 0
+    assert labels[first] == IGNORE  # row 1's start is not a target of row 0's last token
+    learned = tokenizer.decode([t for t in labels if t != IGNORE])
+    for text in ("SYSTEMTEXT", "USERTEXT", "TOOLRESULT", "SECONDUSER"):
+        assert text not in learned
+    assert "ASSISTANTDONE<|im_end|>" in learned and "SECONDREPLY<|im_end|>" in learned
+    # the targets the trainer computes logits for are exactly the learned tokens
+    assert batch["shift_labels"][0].tolist() == [t for t in labels if t != IGNORE]

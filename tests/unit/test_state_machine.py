@@ -39,3 +39,31 @@ def test_skipping_a_state_is_illegal_and_says_what_is_allowed():
 def test_failed_needs_a_reason():
     with pytest.raises(IllegalTransition, match="reason"):
         check_transition(S.RUNNING, S.FAILED)
+
+
+# -- the worker's backward edge: a job whose worker died goes back to the queue ----------------
+from forge.jobs.state_machine import ACTIVE  # noqa: E402
+
+
+@pytest.mark.parametrize("state", sorted(ACTIVE))
+def test_active_jobs_may_be_requeued_with_a_reason(state):
+    assert check_transition(state, S.QUEUED, reason="requeued: lease expired") is S.QUEUED
+    with pytest.raises(IllegalTransition, match="reason"):
+        check_transition(state, S.QUEUED)
+
+
+@pytest.mark.parametrize("state", [s for s in S if s not in ACTIVE])
+def test_only_active_jobs_go_back_to_queued(state):
+    assert not can_transition(state, S.QUEUED)
+
+
+def test_transition_table_is_exactly_the_documented_one():
+    expected = {
+        S.QUEUED: {S.RUNNING, S.FAILED, S.CANCELLED},
+        S.RUNNING: {S.COMPLETED_SUCCESS, S.QUEUED, S.FAILED, S.CANCELLED},
+        S.COMPLETED_SUCCESS: {S.PACKAGING_COMPLETE, S.QUEUED, S.FAILED, S.CANCELLED},
+        S.PACKAGING_COMPLETE: {S.TESTS_PASSED, S.QUEUED, S.FAILED, S.CANCELLED},
+        S.TESTS_PASSED: {S.PUBLISHED, S.FAILED, S.CANCELLED},
+        S.PUBLISHED: set(), S.FAILED: set(), S.CANCELLED: set(),
+    }
+    assert {s: set(t) for s, t in TRANSITIONS.items()} == expected

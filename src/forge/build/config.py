@@ -39,6 +39,9 @@ class BuildConfig:
     include_system_prompt: bool = True  # add the role's system prompt where a session has none
     system_prompts: dict[str, str] = field(default_factory=dict)  # per-role overrides
     dpo: bool = True
+    # processes that fingerprint sessions for the dedupe; None: one per CPU. Output does not
+    # depend on it (and the dataset id leaves it out)
+    workers: int | None = None
 
     def problems(self) -> list[str]:
         out = []
@@ -55,6 +58,8 @@ class BuildConfig:
                        f"got {self.minhash_permutations}")
         if self.max_messages is not None and self.max_messages < 2:
             out.append(f"'max_messages': must be at least 2, got {self.max_messages}")
+        if self.workers is not None and self.workers < 1:
+            out.append(f"'workers': must be at least 1, got {self.workers}")
         for role, prompt in self.system_prompts.items():
             if not isinstance(prompt, str) or not prompt.strip():
                 out.append(f"'system_prompts.{role}': must be a non-empty string")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -50,6 +50,42 @@ class MinHasher:
             hashed = (np.outer(block, self.a) + self.b) >> np.uint64(32)
             np.minimum(sig, hashed.min(axis=0), out=sig)
         return sig
+
+
+    def signature_of_hashes(self, shingle_hashes: np.ndarray) -> np.ndarray:
+        """The signature of a set of 64-bit shingle hashes (see ShingleHasher)."""
+        sig = np.full(self.permutations, np.iinfo(np.uint64).max, dtype=np.uint64)
+        for start in range(0, len(shingle_hashes), _SHINGLE_CHUNK):
+            block = shingle_hashes[start:start + _SHINGLE_CHUNK]
+            hashed = (np.outer(block, self.a) + self.b) >> np.uint64(32)
+            np.minimum(sig, hashed.min(axis=0), out=sig)
+        return sig
+
+
+class ShingleHasher:
+    """The set of k-word shingles of a word list as 64-bit hashes, computed with numpy: each word
+    is CRC32-hashed once per build (a vocabulary cache), and a shingle's hash is a polynomial over
+    its words' hashes. Same words in, same hashes out, in any process."""
+
+    MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+    def __init__(self, k: int):
+        self.k = k
+        self.vocab: dict[str, int] = {}
+
+    def __call__(self, words: list[str]) -> np.ndarray:
+        if not words:
+            return np.empty(0, dtype=np.uint64)
+        vocab = self.vocab
+        for w in set(words).difference(vocab):
+            vocab[w] = zlib.crc32(w.encode())
+        h = np.fromiter(map(vocab.__getitem__, words), dtype=np.uint64, count=len(words))
+        k = min(self.k, len(h))  # a session shorter than a shingle is one shingle
+        n = len(h) - k + 1
+        out = h[:n].copy()
+        for j in range(1, k):  # uint64 arithmetic wraps mod 2**64, as a polynomial hash wants
+            out = out * self.MULTIPLIER + h[j:j + n]
+        return np.unique(out)
 
 
 def similarity(sig_a: np.ndarray, sig_b: np.ndarray) -> float:
@@ -109,32 +145,55 @@ class DedupeResult:
     duplicate_of: dict[str, str] = field(default_factory=dict)  # dropped id -> kept id
 
 
-def dedupe(conversations: Iterable[Conversation], *, near_threshold: float | None = 0.9,
-           shingle_words: int = 5, permutations: int = 128,
-           group: Callable[[Conversation], str] = lambda c: c.outcome) -> DedupeResult:
-    """Drop exact duplicates, then near duplicates (unless near_threshold is None), in order."""
-    result = DedupeResult(kept=[])
-    exact_seen: dict[tuple[str, str], str] = {}
-    hasher = MinHasher(permutations) if near_threshold is not None else None
-    indices: dict[str, NearDuplicateIndex] = {}
-    for conv in conversations:
-        g = group(conv)
-        key = (g, exact_key(conv))
-        if key in exact_seen:
-            result.exact_duplicates += 1
-            result.duplicate_of[conv.id] = exact_seen[key]
-            continue
-        if hasher is not None:
-            shingle_set = shingles(content_words(conv), shingle_words)
-            if shingle_set:  # an empty session is compared exactly only
-                sig = hasher.signature(shingle_set)
-                index = indices.setdefault(g, NearDuplicateIndex(near_threshold, permutations))
+class Deduper:
+    """The dedupe one session at a time: `keep(conv)` says whether it is the first of its kind.
+    Holds only keys and signatures, never the sessions."""
+
+    def __init__(self, near_threshold: float | None = 0.9, shingle_words: int = 5,
+                 permutations: int = 128,
+                 group: Callable[[Conversation], str] = lambda c: c.outcome):
+        self.near_threshold, self.permutations, self.group = near_threshold, permutations, group
+        self.hasher = MinHasher(permutations) if near_threshold is not None else None
+        self.shingle_hashes = ShingleHasher(shingle_words)
+        self.exact_seen: dict[tuple[str, str], str] = {}
+        self.indices: dict[str, NearDuplicateIndex] = {}
+        self.exact_duplicates = self.near_duplicates = 0
+        self.duplicate_of: dict[str, str] = {}  # dropped id -> kept id
+
+    def keep(self, conv: Conversation, fp: Any = None) -> bool:
+        """fp: the session's precomputed Fingerprint (see fingerprint.py), or None to compute it."""
+        g = self.group(conv)
+        key = (g, fp.exact if fp is not None else exact_key(conv))
+        if key in self.exact_seen:
+            self.exact_duplicates += 1
+            self.duplicate_of[conv.id] = self.exact_seen[key]
+            return False
+        if self.hasher is not None:
+            if fp is not None:
+                sig = fp.signature
+            else:
+                hashes = self.shingle_hashes(content_words(conv))
+                sig = self.hasher.signature_of_hashes(hashes) if len(hashes) else None
+            if sig is not None:  # an empty session is compared exactly only
+                index = self.indices.setdefault(g, NearDuplicateIndex(self.near_threshold, self.permutations))
                 match = index.find(sig)
                 if match is not None:
-                    result.near_duplicates += 1
-                    result.duplicate_of[conv.id] = match
-                    continue
+                    self.near_duplicates += 1
+                    self.duplicate_of[conv.id] = match
+                    return False
                 index.add(conv.id, sig)
-        exact_seen[key] = conv.id
-        result.kept.append(conv)
-    return result
+        self.exact_seen[key] = conv.id
+        return True
+
+
+def dedupe(conversations: Iterable[Conversation], *, near_threshold: float | None = 0.9,
+           shingle_words: int = 5, permutations: int = 128,
+           group: Callable[[Conversation], str] = lambda c: c.outcome,
+           fingerprints: Iterator[Any] | None = None) -> DedupeResult:
+    """Drop exact duplicates, then near duplicates (unless near_threshold is None), in order.
+    `fingerprints`, when given, yields each conversation's precomputed Fingerprint (exact key
+    and signature, see fingerprint.py) in the same order."""
+    d = Deduper(near_threshold, shingle_words, permutations, group)
+    kept = [conv for conv in conversations
+            if d.keep(conv, next(fingerprints) if fingerprints is not None else None)]
+    return DedupeResult(kept, d.exact_duplicates, d.near_duplicates, d.duplicate_of)

@@ -85,6 +85,8 @@ class Pairing:
     work_item: str | None
     split: str
     match: str  # "work_item" or "role_task": how the partner was found
+    chosen_index: int = -1    # positions in the successes / failures lists pair_attempts was given
+    rejected_index: int = -1
 
 
 def merged_tools(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -123,7 +125,7 @@ def pair_attempts(successes: list[Conversation], failures: list[Conversation],
     uses: Counter = Counter()
     pairings: list[Pairing] = []
     rejected: Counter = Counter()
-    for failure in failures:
+    for failure_index, failure in enumerate(failures):
         split = split_for(failure)
         group = (role_task_label(failure), split)
         same_item = by_item.get(failure.work_item or "", [])
@@ -149,7 +151,7 @@ def pair_attempts(successes: list[Conversation], failures: list[Conversation],
         uses[i] += 1
         pairings.append(Pairing(pair=pair, tools=merged_tools(successes[i].tools, failure.tools),
                                 work_item=failure.work_item if match == "work_item" else None,
-                                split=split, match=match))
+                                split=split, match=match, chosen_index=i, rejected_index=failure_index))
     return pairings, rejected
 
 

@@ -218,6 +218,7 @@ class _GitAction:
     sub: str            # git subcommand, or "pr-create"
     args: list[str]
     text: str
+    hooks_off: str = ""  # how the command turns hooks off before the subcommand, if it does
 
     @property
     def stage(self) -> str | None:
@@ -267,6 +268,8 @@ class _GitState:
             self._switch(args)
         elif stage == "branch":
             self.work_branch = True
+        if judged and stage in ("commit", "push") and act.hooks_off:
+            out.append(f"`{cmd}`: {act.sub} disables the hooks ({act.hooks_off})")
         if judged and stage == "commit":
             if "--no-verify" in args or "n" in short_flags(args, COMMIT_VALUE_FLAGS, COMMIT_VALUE_OPTIONS):
                 out.append(f"`{cmd}`: commit skips the hooks (--no-verify/-n)")
@@ -322,8 +325,16 @@ def _git_actions(calls: list[Call], cwd: str | None) -> list[_GitAction]:
             if cmd.words[:3] == ["gh", "pr", "create"]:
                 out.append(_GitAction(call, "pr-create", cmd.words[3:], text))
             elif (parts := git_parts(cmd.words)) is not None:
-                out.append(_GitAction(call, parts[0], parts[1], text))
+                out.append(_GitAction(call, parts[0], parts[1], text, _hooks_off(cmd.words)))
     return out
+
+
+def _hooks_off(words: list[str]) -> str:
+    """`git -c core.hooksPath=/dev/null ...` (or any hooksPath override) runs no hooks."""
+    for i, w in enumerate(words[:-1]):
+        if w == "-c" and words[i + 1].lower().startswith("core.hookspath"):
+            return f"-c {words[i + 1]}"
+    return ""
 
 
 def _order_inversions(actions: list[_GitAction]) -> dict[int, str]:

@@ -110,8 +110,9 @@ def _strip_wrappers(words: list[str]) -> list[str]:
     return words
 
 
-def split_commands(command: str) -> list[tuple[list[str], list[str]]]:
-    """A Bash command line → its simple commands as (words, redirect write targets)."""
+def split_commands(command: str, depth: int = 0) -> list[tuple[list[str], list[str]]]:
+    """A Bash command line → its simple commands as (words, redirect write targets); the
+    commands of an inline `sh -c` script follow the shell command itself."""
     commands: list[tuple[list[str], list[str]]] = []
     words: list[str] = []
     writes: list[str] = []
@@ -136,7 +137,30 @@ def split_commands(command: str) -> list[tuple[list[str], list[str]]]:
         i += 1
     if words:
         commands.append((_strip_wrappers(words), writes))
-    return [(w, r) for w, r in commands if w]
+    out: list[tuple[list[str], list[str]]] = []
+    for w, r in commands:
+        if not w:
+            continue
+        out.append((w, r))
+        script = _inline_script(w)
+        if script is not None and depth < 3:   # `sh -c '...'` runs commands too: judge them
+            out += split_commands(script, depth + 1)
+    return out
+
+
+SHELLS = {"sh", "bash", "zsh", "dash"}
+
+
+def _inline_script(words: list[str]) -> str | None:
+    """The script of `bash -c 'script'` (also `-lc`, `-ec`), else None."""
+    if words[0].rsplit("/", 1)[-1] not in SHELLS:
+        return None
+    for i, w in enumerate(words[1:], 1):
+        if w.startswith("-") and not w.startswith("--") and "c" in w[1:]:
+            return words[i + 1] if i + 1 < len(words) else None
+        if not w.startswith("-"):
+            return None
+    return None
 
 
 def resolve(path: str, cwd: str | None) -> str | None:

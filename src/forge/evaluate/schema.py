@@ -1,7 +1,7 @@
 """A minimal JSON-schema check for tool-call arguments: types, enums, required keys, nesting.
 
-Covers the subset OpenAI tool schemas use (type, enum, required, properties, items,
-additionalProperties). Returns problems as readable strings naming the argument path; pure.
+Covers the subset OpenAI tool schemas use (type, enum, minimum, maximum, required, properties,
+items, additionalProperties). Returns problems as readable strings naming the argument path; pure.
 """
 from __future__ import annotations
 
@@ -45,6 +45,11 @@ def check_value(value: Any, schema: dict[str, Any], path: str) -> list[str]:
     if types and not any(_type_matches(value, t) for t in types):
         want = " or ".join(types)
         return [f"'{path}' should be {want}, got {json_type_of(value)} {_short(value)}"]
+    if json_type_of(value) in ("integer", "number"):
+        if isinstance(schema.get("minimum"), (int, float)) and value < schema["minimum"]:
+            problems.append(f"'{path}' must be at least {schema['minimum']}, got {_short(value)}")
+        if isinstance(schema.get("maximum"), (int, float)) and value > schema["maximum"]:
+            problems.append(f"'{path}' must be at most {schema['maximum']}, got {_short(value)}")
     if "enum" in schema and value not in schema["enum"]:
         allowed = ", ".join(repr(v) for v in schema["enum"])
         problems.append(f"'{path}' must be one of {allowed}, got {_short(value)}")

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from forge.ingest.classify import role_from_cwd
+from forge.jsonl import iter_text_lines
 from forge.ingest.openai_chat import Counts, has_dialogue
 from forge.ingest.registry import Reader, Warn, register
 from forge.records import Conversation, Message, SourceRef
@@ -61,12 +62,7 @@ class _Session:
 
 
 def _lines(path: Path, warn: Warn) -> Iterator[tuple[int, str]]:
-    with open(path, "rb") as f:
-        for lineno, raw in enumerate(f, 1):
-            try:
-                yield lineno, raw.decode("utf-8").rstrip("\r\n")
-            except UnicodeDecodeError as exc:
-                warn(lineno, f"invalid UTF-8 at byte {exc.start}")
+    return iter_text_lines(path, warn)
 
 
 def _sessions(path: Path, warn: Warn) -> list[_Session]:

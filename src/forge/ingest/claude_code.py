@@ -154,6 +154,8 @@ def _to_messages(thread: list[tuple[int, dict[str, Any]]], warn: Warn, counts: _
             elif kind == "text":
                 if HARNESS_TEXT.match(str(block.get("text", ""))):
                     counts.bump("meta_entries")
+                    if "[Request interrupted by user" in str(block.get("text", "")):
+                        counts.bump("interruptions")  # read by the `aborted` outcome rule
                 elif str(block.get("text", "")).strip():
                     user_text.append(str(block["text"]))
             elif kind == "image":

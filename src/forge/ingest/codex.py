@@ -125,6 +125,8 @@ class _Session:
             elif role == "user":
                 if HARNESS_TEXT.match(text):
                     self.counts.bump("meta_entries")
+                    if "<turn_aborted>" in text:
+                        self.counts.bump("interruptions")  # read by the `aborted` outcome rule
                     found = CWD_IN_CONTEXT.search(text)
                     if found and not self.cwd:
                         self.cwd = found.group(1).strip()

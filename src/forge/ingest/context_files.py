@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from forge.ingest.classify import role_from_cwd
+from forge.jsonl import read_capped
 from forge.ingest.registry import Reader, Warn, register
 from forge.records import Conversation, Message, SourceRef
 
@@ -55,7 +56,9 @@ def _formula_meta(text: str, warn: Warn) -> dict[str, Any] | None:
 
 def read(path: Path, warn: Warn) -> Iterator[Conversation]:
     kind = doc_type(path)
-    raw = path.read_bytes()
+    raw = read_capped(path, warn)
+    if raw is None:
+        return
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

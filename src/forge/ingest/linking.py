@@ -33,9 +33,21 @@ class Links:
     def add_attempt(self, attempt: SessionOutcome) -> None:
         self.attempts[attempt.session_id] = attempt
 
+    def learn(self, session_id: str, work_item: str | None, role: str | None, task: str | None) -> None:
+        """The bead learns a linked session: its id, and the role and task it lacked."""
+        item = self.items.get(work_item or "")
+        if item is None:
+            return
+        if session_id not in item.sessions:
+            item.sessions.append(session_id)
+        item.agent_role = item.agent_role or role
+        item.task = item.task or task
 
-def link(conv: Conversation, links: Links) -> str | None:
-    """Set conv.work_item / outcome / role / task from its bead. Returns how it linked, or None."""
+
+def link(conv: Conversation, links: Links, learn: bool = True) -> str | None:
+    """Set conv.work_item / outcome / role / task from its bead. Returns how it linked, or None.
+    learn=False leaves the beads untouched (a worker process links against a read-only copy;
+    the parent calls `Links.learn` in input order, so labels never depend on scheduling)."""
     attempt = links.attempts.get(conv.id)
     item, how = None, None
     if attempt and attempt.work_item in links.items:
@@ -55,8 +67,6 @@ def link(conv: Conversation, links: Links) -> str | None:
         conv.metadata["outcome_reason"] = attempt.reason  # type: ignore[union-attr]
     conv.task = item.task or conv.task
     conv.agent_role = conv.agent_role or item.agent_role
-    if conv.id not in item.sessions:
-        item.sessions.append(conv.id)
-    item.agent_role = item.agent_role or conv.agent_role
-    item.task = item.task or conv.task
+    if learn:
+        links.learn(conv.id, conv.work_item, conv.agent_role, conv.task)
     return how

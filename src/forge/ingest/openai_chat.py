@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from forge.ingest.classify import task_from_tools
-from forge.jsonl import iter_jsonl
+from forge.jsonl import iter_jsonl, read_capped
 from forge.ingest.registry import Reader, Warn, register
 from forge.ingest.tool_schemas import infer_schema, tools_for
 from forge.records import OUTCOMES, Conversation, Message, SourceRef, ToolCall
@@ -181,7 +181,9 @@ def has_dialogue(messages: list[Message]) -> bool:
 
 def load_text(path: Path, warn: Warn) -> str | None:
     """The whole file as text, or None after a warning naming the line of the first bad byte."""
-    raw = path.read_bytes()
+    raw = read_capped(path, warn)
+    if raw is None:
+        return None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -7,9 +7,14 @@ its line is written. The artifact holds
   report.json           {"ingest": counts and warnings, "scrub": the scrubber's report}
 and its manifest's `sources` lists every input file with its SHA-256; the artifact id depends
 on the config and those hashes, so re-running on unchanged files returns the same artifact.
+
+Files other than beads are read, labelled and scrubbed in a pool of `workers` processes
+(worker.py); results come back in input order and the parent does everything order-dependent,
+so the corpus is byte-identical for any number of workers.
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 from dataclasses import dataclass, field
@@ -20,10 +25,12 @@ from forge.artifacts import Artifact, ArtifactStore, artifact_id, sha256_file
 from forge.config import parse_config
 from forge.errors import InputError
 from forge.ingest.beads import SessionOutcome
-from forge.ingest.linking import Links, link
+from forge.ingest.linking import Links
+from forge.ingest.worker import FileResult, Job, Prepared, file_results, read_source
+from forge.ingest.rules import BUILTIN_OUTCOME_RULES, Labeller, compile_rules, rule_problems
 from forge.ingest.registry import Reader, candidate_suffixes, detect_reader, read_head, readers
 from forge.progress import NULL_PROGRESS, Progress
-from forge.records import Conversation, WorkItem
+from forge.records import WorkItem
 
 KIND = "corpus"
 
@@ -32,8 +39,16 @@ KIND = "corpus"
 class IngestConfig:
     readers: list[str] = field(default_factory=list)  # reader names to use; empty: all
     min_messages: int = 2             # shorter conversations are skipped (counted)
-    default_role: str | None = None   # role for sessions whose cwd names none
-    default_task: str | None = None   # task for sessions no rule or bead classifies
+    default_role: str | None = None   # role for sessions no reader, bead or rule labels
+    default_task: str | None = None   # task for sessions no reader, bead or rule labels
+    # recipe rules (see ingest/rules.py): built-in outcome rule names or pattern tables
+    outcome_rules: list[str | dict[str, Any]] = field(default_factory=list)
+    role_rules: list[dict[str, Any]] = field(default_factory=list)
+    task_rules: list[dict[str, Any]] = field(default_factory=list)
+    scrub_allowlist: list[str] = field(default_factory=list)  # exact strings never replaced
+    scrub_detectors: list[str] | None = None                  # detector names; None: all
+    # processes that read and scrub files; None: one per CPU. The output does not depend on it.
+    workers: int | None = None
 
     def problems(self) -> list[str]:
         out = []
@@ -43,11 +58,34 @@ class IngestConfig:
                 out.append(f"'readers': unknown reader {name!r} (known: {', '.join(sorted(known))})")
         if self.min_messages < 1:
             out.append("'min_messages': must be at least 1")
+        out += rule_problems("outcome_rules", self.outcome_rules, "outcome", ("success", "failure"),
+                             BUILTIN_OUTCOME_RULES)
+        out += rule_problems("role_rules", self.role_rules, "role", None)
+        out += rule_problems("task_rules", self.task_rules, "task", None)
+        if self.scrub_detectors is not None:
+            from forge.scrub.registry import detectors
+            table = detectors()
+            out += [f"'scrub_detectors': unknown detector {n!r} (known: {', '.join(table)})"
+                    for n in self.scrub_detectors if n not in table]
+        if self.workers is not None and self.workers < 1:
+            out.append(f"'workers': must be at least 1, got {self.workers}")
         return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str | None = None) -> "IngestConfig":
         return parse_config(cls, data, source=source)
+
+    def labeller(self) -> Labeller:
+        return Labeller(compile_rules("outcome_rules", self.outcome_rules, "outcome"),
+                        compile_rules("role_rules", self.role_rules, "role"),
+                        compile_rules("task_rules", self.task_rules, "task"),
+                        self.default_role, self.default_task)
+
+    def identity(self) -> dict[str, Any]:
+        """The config as the artifact id sees it: everything that can change the output."""
+        d = dataclasses.asdict(self)
+        d.pop("workers")
+        return d
 
 
 @dataclass
@@ -75,6 +113,7 @@ class IngestStats:
     reader_counts: dict[str, int] = field(default_factory=dict)  # every entry a reader set aside
     linked: dict[str, int] = field(default_factory=dict)
     outcomes: dict[str, int] = field(default_factory=dict)
+    outcome_rules: dict[str, int] = field(default_factory=dict)  # outcomes a recipe rule decided
     by_role: dict[str, int] = field(default_factory=dict)
     by_task: dict[str, int] = field(default_factory=dict)
 
@@ -138,7 +177,7 @@ def run_ingest(store: ArtifactStore, paths: list[Path], config: IngestConfig,
         raise InputError("no input files found in " + ", ".join(str(p) for p in paths),
                          hint="pass transcripts (Claude Code, Codex, OpenHands, SWE-agent, OpenAI chat, "
                               "ShareGPT, Aider), beads issues.jsonl, convention files, or folders of them")
-    config_dict = dataclasses.asdict(config)
+    config_dict = config.identity()
     aid = artifact_id(KIND, config_dict, [f"{s.display}@{s.sha256}" for s in sources])
     found = store.existing(KIND, aid)
     if found is not None:
@@ -152,37 +191,44 @@ def run_ingest(store: ArtifactStore, paths: list[Path], config: IngestConfig,
                             extra={"sources": manifest_sources,
                                    "counts": {"conversations": stats.conversations,
                                               "work_items": stats.work_items,
-                                              "messages": stats.messages}})
+                                              "messages": stats.messages,
+                                              "skipped_records": stats.skipped_records}})
+
+
+def _is_beads(src: SourceFile) -> bool:
+    return src.reader is not None and src.reader.provides == "work_items"
 
 
 def _ingest(sources: list[SourceFile], config: IngestConfig, out: Path, progress: Progress) -> IngestStats:
-    from forge.scrub import Scrubber
-    scrubber = Scrubber()
     stats = IngestStats(files=len(sources))
     links = Links()
-    seen: dict[str, str] = {}
     task = progress.task("ingest", total=len(sources))
     # beads first, so every session can be linked to its outcome as it streams past
-    ordered = sorted(sources, key=lambda s: (s.reader is None or s.reader.provides != "work_items", s.display))
+    ordered = sorted(sources, key=lambda s: (not _is_beads(s), s.display))
+    beads = [s for s in ordered if _is_beads(s)]
+    bead_job = Job(config, links, config.labeller())
+    scrubber = bead_job.scrubber()  # the report's: counts only what is kept
+    seen: dict[str, str] = {}
     with open(out / "conversations.jsonl", "w", encoding="utf-8") as conv_out:
-        for src in ordered:
+        for src in beads:
+            _bump(stats.files_by_reader, src.reader.name)  # type: ignore[union-attr]
+            result = read_source(src, bead_job, scrubber)
+            for prepared in _absorb_records(result, src, links, stats):  # (a beads file has none)
+                _one_conversation(prepared, src, links, seen, stats, scrubber, conv_out)
+            task.advance(1)
+        # workers link against the beads as read; the parent's copy learns sessions in order
+        job = Job(config, copy.deepcopy(links), config.labeller())
+        rest = [s for s in ordered if not _is_beads(s)]
+        results = file_results([s for s in rest if s.reader is not None], job)
+        for src in rest:
             if src.reader is None:
                 stats.warn(src.display, None, src.problem or "unreadable")
-                task.advance(1)
-                continue
-            _bump(stats.files_by_reader, src.reader.name)
-            warn = lambda line, reason, _d=src.display: stats.warn(_d, line, reason)  # noqa: E731
-            try:
-                for record in src.reader.read(src.path, warn):
-                    if isinstance(record, WorkItem):
-                        links.add_item(record)
-                    elif isinstance(record, SessionOutcome):
-                        links.add_attempt(record)
-                    elif isinstance(record, Conversation):
-                        _one_conversation(record, src, config, links, seen, stats, scrubber, conv_out)
-            except OSError as exc:
-                stats.warn(src.display, None, f"could not read file ({exc.__class__.__name__})")
+            else:
+                _bump(stats.files_by_reader, src.reader.name)
+                for prepared in _absorb_records(next(results), src, links, stats):
+                    _one_conversation(prepared, src, links, seen, stats, scrubber, conv_out)
             task.advance(1, conversations=stats.conversations)
+        results.close()  # stops the worker pool now, not when the generator is collected
     items = sorted(links.items.values(), key=lambda i: i.id)
     with open(out / "work_items.jsonl", "w", encoding="utf-8") as items_out:
         for item in items:
@@ -195,28 +241,44 @@ def _ingest(sources: list[SourceFile], config: IngestConfig, out: Path, progress
     return stats
 
 
-def _one_conversation(conv: Conversation, src: SourceFile, config: IngestConfig, links: Links,
-                      seen: dict[str, str], stats: IngestStats, scrubber: Any, out: Any) -> None:
-    conv.source.path = src.display
+def _absorb_records(result: FileResult, src: SourceFile, links: Links, stats: IngestStats) -> list[Prepared]:
+    """Warnings and beads into the parent's state; the conversations, in order, to the caller."""
+    for line, reason in result.warnings:
+        stats.warn(src.display, line, reason)
+    conversations = []
+    for record in result.records:
+        if isinstance(record, WorkItem):
+            links.add_item(record)
+        elif isinstance(record, SessionOutcome):
+            links.add_attempt(record)
+        elif isinstance(record, Prepared):
+            conversations.append(record)
+    return conversations
+
+
+def _one_conversation(conv: Prepared, src: SourceFile, links: Links, seen: dict[str, str],
+                      stats: IngestStats, scrubber: Any, out: Any) -> None:
     if conv.id in seen:
-        stats.warn(src.display, conv.source.line, f"duplicate session id (first read from {seen[conv.id]})")
+        stats.warn(src.display, conv.source_line, f"duplicate session id (first read from {seen[conv.id]})")
         return
     seen[conv.id] = src.display
-    if len(conv.messages) < config.min_messages and conv.metadata.get("kind") != "context_document":
+    if conv.line is None:
         _bump(stats.skipped_conversations, "too_short")
         return
-    _bump(stats.linked, link(conv, links) or "unlinked")
-    conv.agent_role = conv.agent_role or config.default_role
-    conv.task = conv.task or config.default_task
-    for key, n in (conv.metadata.get("counts") or {}).items():
+    links.learn(conv.id, conv.work_item, conv.agent_role, conv.task)
+    _bump(stats.linked, conv.linked)
+    for key, n in conv.counts.items():
         _bump(stats.reader_counts, key, n)
         if key in ("thinking", "images"):
             _bump(stats.dropped, key, n)
-    clean = scrubber.scrub_conversation(conv)
-    out.write(json.dumps(clean.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+    if conv.tally is not None:
+        scrubber.add_tally(conv.tally)
+    out.write(conv.line + "\n")
     stats.conversations += 1
-    stats.messages += len(clean.messages)
-    stats.tool_calls += sum(len(m.tool_calls) for m in clean.messages)
-    _bump(stats.outcomes, clean.outcome)
-    _bump(stats.by_role, clean.agent_role)
-    _bump(stats.by_task, clean.task)
+    stats.messages += conv.messages
+    stats.tool_calls += conv.tool_calls
+    _bump(stats.outcomes, conv.outcome)
+    if conv.outcome_rule:
+        _bump(stats.outcome_rules, conv.outcome_rule)
+    _bump(stats.by_role, conv.agent_role)
+    _bump(stats.by_task, conv.task)

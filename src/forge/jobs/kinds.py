@@ -54,3 +54,5 @@ def _load(path: str) -> Callable[..., Any]:
 
 register_job_kind(JobKind("pipeline", "forge.service:validate_pipeline_config", "forge.service:run_pipeline",
                           "ingest → scrub → build → train → export → eval → register"))
+register_job_kind(JobKind("verify", "forge.jobs.verify:validate_verify_config", "forge.jobs.verify:run_verify",
+                          "re-hash artifacts against their manifests"))

@@ -4,6 +4,10 @@ QUEUED → RUNNING → COMPLETED_SUCCESS → PACKAGING_COMPLETE → TESTS_PASSED
 FAILED and CANCELLED reachable from every non-terminal state. A failed eval gate is FAILED
 with reason "gate". Publishing is impossible before TESTS_PASSED because no other state
 leads to PUBLISHED.
+
+A job whose worker died (its lease expired) while it was ACTIVE goes back to QUEUED — the
+one backward edge — so another worker resumes it from its last checkpoint; the move needs a
+reason (e.g. "requeued: lease expired"), like FAILED does.
 """
 from __future__ import annotations
 
@@ -38,10 +42,15 @@ TERMINAL: frozenset[JobState] = frozenset({S.FAILED, S.CANCELLED, S.PUBLISHED})
 # TESTS_PASSED is where a successful job rests; it may still move on to PUBLISHED.
 SETTLED: frozenset[JobState] = TERMINAL | {S.TESTS_PASSED}
 
+# States in which a worker holds the job (under a lease): a dead worker leaves it here.
+ACTIVE: frozenset[JobState] = frozenset({S.RUNNING, S.COMPLETED_SUCCESS, S.PACKAGING_COMPLETE})
+
 TRANSITIONS: dict[JobState, frozenset[JobState]] = {
-    state: frozenset(targets | ({S.FAILED, S.CANCELLED} if state not in TERMINAL else set()))
+    state: frozenset(targets | ({S.FAILED, S.CANCELLED} if state not in TERMINAL else set())
+                     | ({S.QUEUED} if state in ACTIVE else set()))
     for state, targets in _FORWARD.items()
 }
+NEEDS_REASON: frozenset[JobState] = frozenset({S.FAILED, S.QUEUED})
 
 
 def can_transition(current: JobState | str, target: JobState | str) -> bool:
@@ -55,6 +64,6 @@ def check_transition(current: JobState | str, target: JobState | str, reason: st
         allowed = ", ".join(sorted(s.value for s in TRANSITIONS[cur])) or "nothing (terminal)"
         raise IllegalTransition(f"illegal transition {cur.value} → {tgt.value}; from {cur.value} "
                                 f"only {allowed} is allowed")
-    if tgt is S.FAILED and not reason:
-        raise IllegalTransition("a transition to FAILED needs a reason")
+    if tgt in NEEDS_REASON and not reason:
+        raise IllegalTransition(f"a transition to {tgt.value} needs a reason")
     return tgt

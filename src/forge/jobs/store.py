@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
-from forge.db import job_events, job_transitions, jobs, utcnow
+from forge.db import job_events, job_leases, job_transitions, jobs, utcnow
 from forge.errors import IllegalTransition, NotFound
 from forge.jobs.state_machine import JobState, check_transition
 
@@ -43,18 +43,27 @@ class JobStore:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def create(self, kind: str, config: dict[str, Any], *, authorization: str, actor: str) -> Job:
+    def create(self, kind: str, config: dict[str, Any], *, authorization: str, actor: str,
+               resumed_from: str | None = None, checkpoint_key: str | None = None) -> Job:
+        """Queue a job. `resumed_from`: the FAILED/CANCELLED job this one continues, sharing its
+        checkpoints (`checkpoint_key`); the link is written with the job, before any worker sees it."""
         if not authorization or not authorization.strip():
             raise IllegalTransition("every job needs an authorization task id (a bead or ticket id)")
         job_id = "job-" + secrets.token_hex(4)
         now = utcnow()
+        reason = f"created; authorized by {authorization}"
+        if resumed_from:
+            reason += f"; resumes {resumed_from} from its last checkpoint"
         with self.engine.begin() as conn:
             conn.execute(jobs.insert().values(
                 id=job_id, kind=kind, state=JobState.QUEUED.value, authorization=authorization,
                 config=config, result=None, error=None, created_at=now, updated_at=now))
             conn.execute(job_transitions.insert().values(
                 job_id=job_id, from_state=None, to_state=JobState.QUEUED.value, at=now, actor=actor,
-                reason=f"created; authorized by {authorization}"))
+                reason=reason))
+            conn.execute(job_leases.insert().values(
+                job_id=job_id, owner=None, expires_at=None, attempts=0, resumed_from=resumed_from,
+                checkpoint_key=checkpoint_key or job_id))
         return self.get(job_id)
 
     def get(self, job_id: str) -> Job:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 
 from forge.db import model_versions, utcnow
@@ -18,6 +18,12 @@ from forge.errors import NotFound
 
 STATUSES = ("candidate", "active", "archived")
 _VERSIONED = re.compile(r"^(?P<name>.+)-v(?P<version>\d+)$")
+
+
+def split_ref(ref: str) -> tuple[str, int | None]:
+    """`polecat-v2` → ("polecat", 2); `polecat` → ("polecat", None)."""
+    m = _VERSIONED.match(ref)
+    return (m["name"], int(m["version"])) if m else (ref, None)
 
 
 @dataclass
@@ -66,15 +72,22 @@ class Registry:
                  job_id: str | None = None, status: str = "candidate") -> ModelVersion:
         if status not in STATUSES:
             raise ValueError(f"status must be one of {STATUSES}")
-        with self.engine.begin() as conn:
-            latest = conn.execute(select(func.max(model_versions.c.version))
-                                  .where(model_versions.c.name == name)).scalar()
-            version = (latest or 0) + 1
-            conn.execute(model_versions.insert().values(
-                name=name, version=version, role=role, base=base, status=status,
-                eval_score=eval_score, base_eval_score=base_eval_score, job_id=job_id,
-                lineage=lineage, hyperparameters=hyperparameters, details=details,
-                created_at=utcnow()))
+        from sqlalchemy.exc import IntegrityError
+        for attempt in range(20):  # a concurrent registration took the number: take the next
+            try:
+                with self.engine.begin() as conn:
+                    latest = conn.execute(select(func.max(model_versions.c.version))
+                                          .where(model_versions.c.name == name)).scalar()
+                    version = (latest or 0) + 1
+                    conn.execute(model_versions.insert().values(
+                        name=name, version=version, role=role, base=base, status=status,
+                        eval_score=eval_score, base_eval_score=base_eval_score, job_id=job_id,
+                        lineage=lineage, hyperparameters=hyperparameters, details=details,
+                        created_at=utcnow()))
+                break
+            except IntegrityError:
+                if attempt == 19:
+                    raise
         return self.get(f"{name}-v{version}")
 
     def list(self) -> list[ModelVersion]:
@@ -99,3 +112,24 @@ class Registry:
             hint = ("registered: " + ", ".join(known[:10])) if known else "run `forge demo` or `forge train` first"
             raise NotFound(f"no model {ref!r} in the registry", hint=hint)
         return _mv(row)
+
+    def set_status(self, name: str, version: int, status: str) -> None:
+        if status not in STATUSES:
+            raise ValueError(f"status must be one of {STATUSES}")
+        with self.engine.begin() as conn:
+            conn.execute(update(model_versions).where(model_versions.c.name == name,
+                                                      model_versions.c.version == version)
+                         .values(status=status))
+
+    def delete(self, name: str, version: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(delete(model_versions).where(model_versions.c.name == name,
+                                                      model_versions.c.version == version))
+
+    def update_details(self, name: str, version: int, changes: dict[str, Any]) -> None:
+        """Merge `changes` into a version's details (e.g. where it was published)."""
+        current = self.get(f"{name}-v{version}")
+        with self.engine.begin() as conn:
+            conn.execute(update(model_versions).where(model_versions.c.name == name,
+                                                      model_versions.c.version == version)
+                         .values(details={**current.details, **changes}))

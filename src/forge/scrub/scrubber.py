@@ -16,6 +16,15 @@ from forge.scrub.find import find_secrets, find_secrets_resolved, redact
 from forge.scrub.builtin import CREDENTIAL_KEY_NAME
 from forge.scrub.registry import Finding, select_detectors
 
+@dataclasses.dataclass(frozen=True)
+class Tally:
+    """One conversation's findings, by kind and by detector (counts only)."""
+    by_kind: dict[str, int]
+    by_detector: dict[str, int]
+
+
+MEMO_MAX_CHARS = 512        # strings this short are remembered with their findings ...
+MEMO_MAX_ENTRIES = 100_000  # ... up to this many (then the memo starts afresh)
 MAX_PASSES = 4  # overlapping findings are rare; nested ones more than two deep rarer still
 
 
@@ -31,15 +40,34 @@ class Scrubber:
         self._conversations_with_findings = 0
         self._work_items = 0
         self._work_items_with_findings = 0
+        self._memo: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}
 
     # --- text -----------------------------------------------------------------------------
 
     def scrub_text(self, text: str) -> str:
         """Replace every secret with its placeholder. Where findings overlapped, the output is
-        scanned again (rarely more than once) so that scrub_text(scrub_text(x)) == scrub_text(x)."""
+        scanned again (rarely more than once) so that scrub_text(scrub_text(x)) == scrub_text(x).
+        Short strings recur (tool names, commands, paths): their results are remembered."""
+        if len(text) > MEMO_MAX_CHARS:
+            return self._scrub_text(text, [])
+        hit = self._memo.get(text)
+        if hit is None:
+            found: list[Finding] = []
+            hit = (self._scrub_text(text, found), tuple((f.kind, f.detector) for f in found))
+            if len(self._memo) >= MEMO_MAX_ENTRIES:
+                self._memo.clear()
+            self._memo[text] = hit
+        else:
+            for kind, detector in hit[1]:
+                self._by_kind[kind] += 1
+                self._by_detector[detector] += 1
+        return hit[0]
+
+    def _scrub_text(self, text: str, found: list[Finding]) -> str:
         for _ in range(MAX_PASSES):
             findings, conflicts = find_secrets_resolved(text, self.detectors, self.allowlist)
             self._count(findings)
+            found.extend(findings)
             text = redact(text, findings)
             if not (findings and conflicts):
                 break
@@ -88,19 +116,37 @@ class Scrubber:
 
     def scrub_conversation(self, conv: Conversation) -> Conversation:
         """A new Conversation with every secret replaced; the input is left unchanged."""
-        before = self._total()
-        clean = dataclasses.replace(
-            conv,
-            messages=[self._scrub_message(m) for m in conv.messages],
-            tools=self._scrub_value(conv.tools),
-            task=self.scrub_text(conv.task) if conv.task else conv.task,
-            work_item=self.scrub_text(conv.work_item) if conv.work_item else conv.work_item,
-            metadata=self._scrub_value(conv.metadata),
-        )
-        self._conversations += 1
-        if self._total() > before:
-            self._conversations_with_findings += 1
+        clean, tally = self.scrub_conversation_tallied(conv)
+        self.add_tally(tally)
         return clean
+
+    def scrub_conversation_tallied(self, conv: Conversation) -> tuple[Conversation, "Tally"]:
+        """Scrub without counting: the caller decides whether the conversation is kept and then
+        adds its tally (add_tally), so a report counts only kept conversations, whichever
+        process did the scrubbing."""
+        saved = self._by_kind, self._by_detector
+        self._by_kind, self._by_detector = Counter(), Counter()
+        try:
+            clean = dataclasses.replace(
+                conv,
+                messages=[self._scrub_message(m) for m in conv.messages],
+                tools=self._scrub_value(conv.tools),
+                task=self.scrub_text(conv.task) if conv.task else conv.task,
+                work_item=self.scrub_text(conv.work_item) if conv.work_item else conv.work_item,
+                metadata=self._scrub_value(conv.metadata),
+            )
+            tally = Tally(dict(self._by_kind), dict(self._by_detector))
+        finally:
+            self._by_kind, self._by_detector = saved
+        return clean, tally
+
+    def add_tally(self, tally: "Tally") -> None:
+        """Count one scrubbed conversation's findings in this scrubber's report."""
+        self._by_kind.update(tally.by_kind)
+        self._by_detector.update(tally.by_detector)
+        self._conversations += 1
+        if tally.by_kind:
+            self._conversations_with_findings += 1
 
     def scrub_work_item(self, item: WorkItem) -> WorkItem:
         before = self._total()

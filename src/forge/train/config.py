@@ -1,10 +1,12 @@
-"""TrainConfig: the LoRA SFT recipe. Defaults are the offline demo's tuned values (defaults.py)."""
+"""TrainConfig: the SFT recipe (LoRA, or full fine-tuning). Defaults: the offline demo's tuned values."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from forge.train import defaults as d
+
+METHODS = ("sft", "dpo", "sft+dpo")
 
 SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup")
 
@@ -25,9 +27,20 @@ class TrainConfig:
     weight_decay: float = d.WEIGHT_DECAY
     seed: int = d.SEED
     logging_steps: int = d.LOGGING_STEPS
-    padding_free: bool = False   # on CPU padding was faster for rows of similar length (FACTS.md)
+    # Rows of a batch concatenated into one sequence, attention per row (packing.py): no compute
+    # on padding. False: classic padding to the longest row, batches grouped by length.
+    padding_free: bool = True
+    packing: bool = False        # also pack rows into sequences of up to max_seq_length (needs padding_free)
+    full_finetune: bool = False  # train every weight (no LoRA); the artifact is a complete model dir
+    check_resources: bool = True  # refuse to start when memory/disk estimates exceed what is free
     eval_at_end: bool = True     # compute eval loss on sft_eval.jsonl after training
     save_steps: int = 0          # checkpoint every N steps when a checkpoint dir is given (0: never)
+    # -- recipes (forge.recipes, forge.train.methods): how the adapter is made -------------------
+    method: str = "sft"          # sft | dpo | sft+dpo (SFT first, then DPO on the SFT adapter)
+    dpo: dict[str, Any] = field(default_factory=dict)  # DPO settings: forge.train.dpo.DPOSettings
+    epochs: float = 0.0          # > 0: passes over the train rows; sets max_steps once rows are known
+    nproc: int = 1               # processes on this node (torchrun DDP; gloo on CPU)
+    trainer_args: dict[str, Any] = field(default_factory=dict)  # passed to TrainingArguments (fsdp, deepspeed)
 
     def problems(self) -> list[str]:
         out = []
@@ -44,9 +57,32 @@ class TrainConfig:
         if self.lr_scheduler_type not in SCHEDULERS:
             out.append(f"'lr_scheduler_type': must be one of {', '.join(SCHEDULERS)}, "
                        f"got {self.lr_scheduler_type!r}")
-        if not self.target_modules:
+        if self.packing and not self.padding_free:
+            out.append("'packing': needs 'padding_free' = true (packed rows are never padded)")
+        if not self.target_modules and not self.full_finetune:
             out.append("'target_modules': name at least one module")
+        out += method_problems(self)
         return out
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def method_problems(config: TrainConfig) -> list[str]:
+    """Checks of the recipe fields (method, dpo, epochs, nproc); DPO keys by DPOSettings."""
+    from forge.errors import ConfigError
+    from forge.train.dpo import DPOSettings
+    from forge.config import parse_config
+
+    out = []
+    if config.method not in METHODS:
+        out.append(f"'method': must be one of {', '.join(METHODS)}, got {config.method!r}")
+    if config.epochs < 0:
+        out.append(f"'epochs': must not be negative, got {config.epochs}")
+    if config.nproc < 1:
+        out.append(f"'nproc': must be at least 1, got {config.nproc}")
+    try:
+        parse_config(DPOSettings, config.dpo, prefix="dpo.")
+    except ConfigError as e:
+        out += e.problems
+    return out

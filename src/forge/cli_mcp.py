@@ -1,0 +1,29 @@
+"""`forge mcp`: serve Forge's tools to MCP clients (stdio by default, or streamable HTTP)."""
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from forge.cli_common import guard
+
+
+def mcp_command(
+    http: Optional[str] = typer.Option(None, "--http", metavar="HOST:PORT",
+                                       help="Serve streamable HTTP at http://HOST:PORT/mcp instead of stdio."),
+    in_process: bool = typer.Option(False, "--in-process",
+                                    help="Run jobs in threads of this server instead of a `forge worker`."),
+) -> None:
+    """Run the MCP server (seed 000's tools plus corpus, dataset, eval and registry tools)."""
+    def body() -> None:
+        from forge.errors import ForgeError
+        if http is not None:
+            host, sep, port = http.rpartition(":")
+            if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ForgeError(f"--http {http!r}: expected HOST:PORT, e.g. 127.0.0.1:8765")
+            if host not in ("127.0.0.1", "localhost", "::1", "[::1]"):
+                from forge.cli_common import err_console
+                err_console.print(f"[yellow]warning:[/yellow] serving on {host}: the MCP endpoint has no auth")
+        from forge.mcp_server import serve
+        serve(http, in_process=in_process)
+    guard(body)

@@ -1,0 +1,263 @@
+"""`forge model ...`: the registry (seed 004) — list, show, adapters, deploy, rollback, prune,
+provider-config, publish and pull. Thin over forge.registry.api and forge.hub."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from forge.cli_common import JsonOpt, console, emit_json, guard, open_forge
+
+model_app = typer.Typer(help="The model registry: versions, lineage, adapters, deployments, Hub.",
+                        no_args_is_help=True)
+
+
+def pct(x: float | None) -> str:
+    return "-" if x is None else f"{x:.1%}"
+
+
+def print_models(models) -> None:
+    """Seed 004's `gt model list` columns."""
+    t = Table(title="model registry")
+    for col in ("NAME", "ROLE", "BASE", "VER", "EVAL", "STATUS"):
+        t.add_column(col, justify="right" if col in ("VER", "EVAL") else "left")
+    for m in models:
+        t.add_row(m.display_name, m.role or "-", m.base, str(m.version), pct(m.eval_score), m.status)
+    console.print(t)
+
+
+def _actor() -> str:
+    from forge.service import default_actor
+    return default_actor()
+
+
+@model_app.command("list")
+def model_list(as_json: bool = JsonOpt) -> None:
+    """List registered model versions: NAME ROLE BASE VER EVAL STATUS."""
+    def body() -> None:
+        models = open_forge().registry.list()
+        if as_json:
+            return emit_json([m.to_dict() for m in models])
+        print_models(models)
+    guard(body)
+
+
+@model_app.command("show")
+def model_show(name: str = typer.Argument(..., help="NAME-vN for one version, NAME for the latest."),
+               as_json: bool = JsonOpt) -> None:
+    """Show a model version with its lineage: dataset, corpus, DPO pairs, hyperparameters,
+    adapters, eval, deployments."""
+    def body() -> None:
+        from forge.registry.api import lineage
+        info = lineage(open_forge(), name)
+        if as_json:
+            return emit_json(info)
+        ev = info["eval"]
+        n = info["corpus_conversations"]
+        rows = [("Name", info["name"]), ("Role", info["role"] or "-"), ("Base", info["base"]),
+                ("LoRA", info["lora"] or "-"), ("Trained", info["trained"]),
+                ("Corpus", f"{n:,} conversations" if isinstance(n, int) else "-"),
+                ("Dataset", info["dataset_id"] or "-"),
+                ("SFT rows", "-" if info["sft_rows"] is None else f"{info['sft_rows']:,}"),
+                ("DPO pairs", "-" if info["dpo_pairs"] is None else f"{info['dpo_pairs']:,}"),
+                ("Eval score", f"{pct(ev['score'])} (base {pct(ev['base_score'])})"),
+                ("Adapters", ", ".join(info["adapters"]) or "-"),
+                ("Deployed to", ", ".join(info["deployed_to"]) or "-"),
+                ("Status", info["status"]), ("Job", info["job_id"] or "-")]
+        for k, v in rows:
+            console.print(f"[bold]{k + ':':<13}[/bold]{v}", highlight=False)
+        hp = info["hyperparameters"]
+        keys = ("learning_rate", "max_steps", "batch_size", "lora_r", "lora_alpha", "max_seq_length", "seed")
+        shown = {k: hp[k] for k in keys if k in hp}
+        if shown:
+            console.print("[bold]Hyperparams:[/bold] " + ", ".join(f"{k}={v}" for k, v in shown.items()),
+                          highlight=False)
+        cand = (ev.get("categories") or {}).get("candidate") or {}
+        if cand:
+            console.print("[bold]Eval by category:[/bold] " + ", ".join(
+                f"{c} {v.get('passed', 0)}/{v.get('total', 0)}" for c, v in sorted(cand.items())), highlight=False)
+        console.print("[bold]Lineage:[/bold]")
+        for stage, aid in info["lineage"].items():
+            console.print(f"  {stage:<15} {aid}", highlight=False)
+    guard(body)
+
+
+@model_app.command("adapters")
+def model_adapters(as_json: bool = JsonOpt) -> None:
+    """List task adapters: NAME TASK VER COMPATIBLE WITH."""
+    def body() -> None:
+        from forge.registry.api import adapters
+        items = adapters(open_forge()).list()
+        if as_json:
+            return emit_json([a.to_dict() for a in items])
+        t = Table(title="task adapters")
+        for col in ("NAME", "TASK", "VER", "COMPATIBLE WITH"):
+            t.add_column(col, justify="right" if col == "VER" else "left")
+        for a in items:
+            t.add_row(a.name, a.task, str(a.version), ", ".join(a.compatible_with))
+        console.print(t)
+    guard(body)
+
+
+@model_app.command("add-adapter")
+def model_add_adapter(name: str = typer.Argument(..., help="Adapter name, e.g. bead-create."),
+                      task: str = typer.Option(..., help="The task it specialises in, e.g. 'bead mgmt'."),
+                      artifact: str = typer.Option(..., help="The adapter artifact id (forge artifact list)."),
+                      compatible: list[str] = typer.Option([], "--compatible-with",
+                                                           help="A model version it stacks on (repeatable)."),
+                      as_json: bool = JsonOpt) -> None:
+    """Register a trained adapter artifact as a task adapter (versions auto-increment)."""
+    def body() -> None:
+        from forge.registry.api import adapters
+        a = adapters(open_forge()).register(name, task=task, artifact_id=artifact, compatible_with=compatible)
+        if as_json:
+            return emit_json(a.to_dict())
+        console.print(f"registered adapter [bold]{a.name}[/bold] v{a.version} ({a.task})")
+    guard(body)
+
+
+@model_app.command("deploy")
+def model_deploy(name: str = typer.Argument(..., help="NAME-vN or NAME (latest)."),
+                 to: str = typer.Option(..., "--to", help="A role (deacon, witness, polecat, crew, mayor) or a rig."),
+                 as_json: bool = JsonOpt) -> None:
+    """Deploy a model version to a target. Roles follow the rollout order, each gated on its eval."""
+    def body() -> None:
+        from forge.registry.api import deployments
+        d = deployments(open_forge()).deploy(name, to, actor=_actor())
+        if as_json:
+            return emit_json(d.to_dict())
+        was = f" (was {d.previous})" if d.previous else ""
+        console.print(f"[green]deployed[/green] {d.model} → {d.target}{was}: {d.reason}", highlight=False)
+    guard(body)
+
+
+@model_app.command("rollback")
+def model_rollback(target: str = typer.Argument(..., help="The target to point back at its previous version."),
+                   as_json: bool = JsonOpt) -> None:
+    """Point a target back at the version it ran before."""
+    def body() -> None:
+        from forge.registry.api import deployments
+        d = deployments(open_forge()).rollback(target, actor=_actor())
+        if as_json:
+            return emit_json(d.to_dict())
+        console.print(f"[yellow]rolled back[/yellow] {d.target} → {d.model} ({d.reason})", highlight=False)
+    guard(body)
+
+
+@model_app.command("history")
+def model_history(target: Optional[str] = typer.Argument(None, help="Only this target."),
+                  as_json: bool = JsonOpt) -> None:
+    """Deployment history: every deploy and rollback, oldest first."""
+    def body() -> None:
+        from forge.registry.api import deployments
+        rows = deployments(open_forge()).history(target)
+        if as_json:
+            return emit_json([d.to_dict() for d in rows])
+        t = Table(title="deployments")
+        for col in ("AT", "TARGET", "ACTION", "MODEL", "PREVIOUS", "ACTOR", "REASON"):
+            t.add_column(col)
+        for d in rows:
+            t.add_row(d.at.isoformat()[:19], d.target, d.action, d.model, d.previous or "-", d.actor, d.reason or "")
+        console.print(t)
+    guard(body)
+
+
+@model_app.command("prune")
+def model_prune(keep: int = typer.Option(3, help="Versions to keep per model name."),
+                dry_run: bool = typer.Option(False, "--dry-run", help="Only say what would go."),
+                as_json: bool = JsonOpt) -> None:
+    """Remove old versions from the registry (never one that is deployed)."""
+    def body() -> None:
+        from forge.registry.api import deployments
+        removed = deployments(open_forge()).prune(keep, dry_run=dry_run)
+        if as_json:
+            return emit_json({"removed": removed, "dry_run": dry_run})
+        verb = "would remove" if dry_run else "removed"
+        console.print(f"{verb} {len(removed)} version(s)" + (": " + ", ".join(removed) if removed else ""))
+    guard(body)
+
+
+@model_app.command("provider-config")
+def model_provider_config(target: str = typer.Argument(..., help="A deployed target (role or rig)."),
+                          as_json: bool = typer.Option(True, "--json", help="Accepted for symmetry: "
+                                                       "the entry is always JSON (it is pasted into settings).")) -> None:
+    """Print the Gas Town town-settings agent entry (command, args, role_agents) for the model
+    deployed to TARGET."""
+    def body() -> None:
+        from forge.registry.api import provider_config
+        emit_json(provider_config(open_forge(), target))
+    guard(body)
+
+
+@model_app.command("publish")
+def model_publish(name: str = typer.Argument(..., help="NAME-vN or NAME (latest)."),
+                  repo: str = typer.Option(..., "--repo", help="Hub repository, ORG/NAME."),
+                  private: bool = typer.Option(False, "--private", help="Create the repository private."),
+                  as_json: bool = JsonOpt) -> None:
+    """Publish a version to the Hugging Face Hub (only after its job reached TESTS_PASSED)."""
+    def body() -> None:
+        from forge.hub import publish
+        forge = open_forge()
+        out = publish(forge, forge.registry.get(name), repo, private=private, actor=_actor())
+        if as_json:
+            return emit_json(out)
+        console.print(f"[green]published[/green] {out['model']} → {out['url']} "
+                      f"({out['files']} files, {'private' if private else 'public'})", highlight=False)
+    guard(body)
+
+
+@model_app.command("pull")
+def model_pull(repo: str = typer.Argument(..., help="Hub repository, ORG/NAME."),
+               revision: Optional[str] = typer.Option(None, help="Branch, tag or commit."),
+               dest: Optional[Path] = typer.Option(None, help="Where to put it (default: FORGE_HOME/hub/ORG/NAME)."),
+               as_json: bool = JsonOpt) -> None:
+    """Download a published model and verify the SHA-256 of every file against its manifest."""
+    def body() -> None:
+        from forge.hub import pull
+        out = pull(open_forge(), repo, revision=revision, dest=dest)
+        if as_json:
+            return emit_json(out)
+        console.print(f"[green]verified[/green] {out['files']} files of {repo} at {out['path']}", highlight=False)
+    guard(body)
+
+
+def drift_command(name: str = typer.Argument(..., help="NAME-vN or NAME (latest)."),
+                  threshold: float = typer.Option(0.2, help="Drift at or above this is stale."),
+                  retrain: bool = typer.Option(False, "--retrain",
+                                               help="Queue a retrain job (the model's original config) when stale."),
+                  authorization: Optional[str] = typer.Option(None, "--auth",
+                                                              help="Bead or ticket id for the retrain job."),
+                  as_json: bool = JsonOpt) -> None:
+    """Compare the convention files (CLAUDE.md, AGENTS.md, *.formula.toml) in a model's corpus
+    with today's: print a drift score, and with --retrain queue a retrain."""
+    def body() -> None:
+        from forge.drift import drift, queue_retrain
+        forge = open_forge()
+        report = drift(forge, name, threshold=threshold)
+        if retrain and report["stale"]:
+            report["retrain_job"] = queue_retrain(forge, name, actor=_actor(), authorization=authorization).id
+        if as_json:
+            return emit_json(report)
+        c = report["counts"]
+        color = "red" if report["stale"] else "green"
+        console.print(f"{report['model']}: drift [{color}]{report['drift']:.1%}[/{color}] "
+                      f"(threshold {threshold:.0%}) — {c['changed']} changed, {c['added']} added, "
+                      f"{c['removed']} removed, {c['unchanged']} unchanged", highlight=False)
+        if report["note"]:
+            console.print(f"note: {report['note']}")
+        changed = [r for r in report["files"] if r["status"] != "unchanged"]
+        if changed:
+            t = Table()
+            for col in ("STATUS", "FILE", "BYTES THEN", "BYTES NOW"):
+                t.add_column(col)
+            for r in changed:
+                t.add_row(r["status"], r["path"], str(r["bytes_then"]), str(r["bytes_now"]))
+            console.print(t)
+        if "retrain_job" in report:
+            console.print(f"queued retrain job [bold]{report['retrain_job']}[/bold] "
+                          "(a `forge worker` runs it)")
+        elif retrain:
+            console.print("not stale: no retrain queued")
+    guard(body)

@@ -1,0 +1,86 @@
+"""One prompt through a model in any of its three forms: HF (transformers, with adapters),
+GGUF (llama.cpp) or Ollama (its local HTTP API). Each returns the raw reply; callers parse
+tool calls with forge.chat_format.parse_reply."""
+from __future__ import annotations
+
+import json
+import shutil
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from forge.errors import ForgeError
+
+OLLAMA_URL = "http://127.0.0.1:11434"
+
+
+def infer_hf(location: str, adapters: list[str], messages: list[dict[str, Any]],
+             tools: list[dict[str, Any]], max_new_tokens: int) -> str:
+    from forge.modeling import generate, load_model
+
+    model, tokenizer = load_model(location, adapters)
+    return generate(model, tokenizer, [messages], [tools], max_new_tokens=max_new_tokens)[0]
+
+
+def render_template(template: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> str:
+    """A chat template rendered as transformers does (trim_blocks, lstrip_blocks, tojson)."""
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+    env.filters["tojson"] = lambda v, indent=None: json.dumps(v, ensure_ascii=False, indent=indent)
+    return env.from_string(template).render(messages=messages, tools=tools or None,
+                                            add_generation_prompt=True)
+
+
+def infer_gguf(gguf_path: Path, messages: list[dict[str, Any]], tools: list[dict[str, Any]],
+               max_new_tokens: int) -> str:
+    """Greedy reply from llama.cpp, prompted with the chat template stored in the GGUF itself."""
+    from forge.chat_format import IM_END
+    from forge.export.parity import llama_greedy, open_llama
+
+    llm = open_llama(gguf_path, n_ctx=0)    # 0: the context length the model was trained with
+    try:
+        template = llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise ForgeError(f"{gguf_path} has no chat template in its metadata")
+        prompt = render_template(template, messages, tools)
+        ids = llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+        if len(ids) + max_new_tokens > llm.n_ctx():
+            raise ForgeError(f"the prompt is {len(ids)} tokens; with {max_new_tokens} new tokens it "
+                             f"exceeds the model's context of {llm.n_ctx()}",
+                             hint="pass fewer tools (--tools FILE or none) or lower --max-new-tokens")
+        stops = {llm.token_eos()}
+        im_end = llm.tokenize(IM_END.encode(), add_bos=False, special=True)
+        if len(im_end) == 1:
+            stops.add(im_end[0])
+        out = llama_greedy(llm, ids, sorted(stops), max_new_tokens)
+        return llm.detokenize(out, special=True).decode("utf-8", errors="replace")
+    finally:
+        llm.close()
+
+
+def infer_ollama(name: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]],
+                 url: str = OLLAMA_URL) -> str:
+    """A reply from a running Ollama server (/api/chat), tool calls rendered back into our
+    <tool_call> form so every mode prints the same way."""
+    from forge.chat_format import TOOL_CALL_CLOSE, TOOL_CALL_OPEN
+
+    body = json.dumps({"model": name, "messages": messages, "tools": tools or None, "stream": False,
+                       "options": {"temperature": 0}}).encode()
+    req = urllib.request.Request(f"{url}/api/chat", data=body,
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=300) as resp:
+            msg = json.loads(resp.read())["message"]
+    except (urllib.error.URLError, OSError) as e:
+        where = "the `ollama` binary is on PATH" if shutil.which("ollama") else "no `ollama` binary is on PATH"
+        raise ForgeError(f"cannot reach Ollama at {url} ({e}); {where}",
+                         hint="start `ollama serve` and create the model with `forge export MODEL "
+                              "--format ollama`, or use --mode gguf") from None
+    text = msg.get("content") or ""
+    for call in msg.get("tool_calls") or []:
+        fn = call.get("function", {})
+        text += (f"\n{TOOL_CALL_OPEN}\n" + json.dumps({"name": fn.get("name"),
+                 "arguments": fn.get("arguments", {})}) + f"\n{TOOL_CALL_CLOSE}")
+    return text.strip()

@@ -1,0 +1,143 @@
+"""Per-file ingest work — read, label, scrub, serialise — in this process or a pool of them.
+
+The parent reads the beads first, then hands every other file to `file_results`, which yields
+one `FileResult` per file *in input order* whether it ran in-process or in worker processes
+(`Pool.imap` keeps order). Workers link sessions against a read-only copy of the beads and
+return scrubbed JSON lines plus the few fields the parent needs; everything that depends on
+order (duplicate session ids, beads learning their sessions, counts) stays in the parent. So
+the corpus is byte-identical for any number of workers.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Iterator
+
+from forge.ingest.linking import Links, link
+from forge.ingest.rules import Labeller
+from forge.records import Conversation, WorkItem
+
+if TYPE_CHECKING:
+    from forge.ingest.stage import IngestConfig, SourceFile
+    from forge.scrub.scrubber import Tally
+
+PARALLEL_MIN_FILES = 32  # below this, starting processes costs more than it saves
+
+
+@dataclass
+class Prepared:
+    """One conversation as read: kept (line set) or too short (line None)."""
+    id: str
+    source_line: int
+    line: str | None = None            # the scrubbed conversation as one JSON line
+    tally: "Tally | None" = None
+    linked: str = "unlinked"
+    work_item: str | None = None
+    agent_role: str | None = None
+    task: str | None = None
+    outcome: str = "unknown"
+    outcome_rule: str | None = None
+    messages: int = 0
+    tool_calls: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class FileResult:
+    warnings: list[tuple[int | None, str]] = field(default_factory=list)
+    records: list[Any] = field(default_factory=list)  # Prepared, or WorkItem / SessionOutcome
+
+
+@dataclass
+class Job:
+    """What a worker needs, sent once per worker process."""
+    config: "IngestConfig"
+    links: Links              # read-only snapshot: the beads as read, before any session
+    labeller: Labeller
+
+    def scrubber(self) -> Any:
+        from forge.scrub import Scrubber
+        return Scrubber(self.config.scrub_allowlist, self.config.scrub_detectors)
+
+
+def conversation_dict(c: Conversation) -> dict[str, Any]:
+    """`c.to_dict()` without dataclasses.asdict's deep copies (the dict is only serialised);
+    tests check the two agree."""
+    return {"id": c.id, "source": {"path": c.source.path, "line": c.source.line}, "tools": c.tools,
+            "agent_role": c.agent_role, "task": c.task, "outcome": c.outcome, "work_item": c.work_item,
+            "metadata": c.metadata,
+            "messages": [{"role": m.role, "content": m.content, "tool_call_id": m.tool_call_id,
+                          "name": m.name,
+                          "tool_calls": [{"id": t.id, "name": t.name, "arguments": t.arguments}
+                                         for t in m.tool_calls]} for m in c.messages]}
+
+
+def _prepare(conv: Conversation, src: "SourceFile", job: Job, scrubber: Any) -> Prepared:
+    conv.source.path = src.display
+    if len(conv.messages) < job.config.min_messages and conv.metadata.get("kind") != "context_document":
+        return Prepared(conv.id, conv.source.line)
+    how = link(conv, job.links, learn=False) or "unlinked"
+    job.labeller.apply(conv)
+    clean, tally = scrubber.scrub_conversation_tallied(conv)
+    counts = clean.metadata.get("counts") or {}
+    return Prepared(clean.id, conv.source.line, json.dumps(conversation_dict(clean), ensure_ascii=False, sort_keys=True), tally,
+                    how, clean.work_item, clean.agent_role, clean.task, clean.outcome,
+                    clean.metadata.get("outcome_rule"), len(clean.messages),
+                    sum(len(m.tool_calls) for m in clean.messages),
+                    {str(k): v for k, v in counts.items() if isinstance(v, int)})
+
+
+def read_source(src: "SourceFile", job: Job, scrubber: Any) -> FileResult:
+    out = FileResult()
+    warn = lambda line, reason: out.warnings.append((line, reason))  # noqa: E731
+    assert src.reader is not None
+    try:
+        for record in src.reader.read(src.path, warn):
+            if isinstance(record, Conversation):
+                out.records.append(_prepare(record, src, job, scrubber))
+            elif isinstance(record, WorkItem) or hasattr(record, "session_id"):
+                out.records.append(record)
+    except OSError as exc:
+        out.warnings.append((None, f"could not read file ({exc.__class__.__name__})"))
+    except RecursionError:
+        out.warnings.append((None, "could not read file (nested too deeply)"))
+    return out
+
+
+# ---------------------------------------------------------------- worker processes
+
+_JOB: Job | None = None
+_SCRUBBER: Any = None
+
+
+def _init_worker(job: Job) -> None:
+    global _JOB, _SCRUBBER
+    _JOB, _SCRUBBER = job, job.scrubber()
+
+
+def _read_in_worker(src: "SourceFile") -> FileResult:
+    assert _JOB is not None
+    return read_source(src, _JOB, _SCRUBBER)
+
+
+def worker_count(config: "IngestConfig") -> int:
+    return config.workers or os.cpu_count() or 1
+
+
+def file_results(sources: list["SourceFile"], job: Job) -> Iterator[FileResult]:
+    """One FileResult per source, in order."""
+    workers = min(worker_count(job.config), len(sources))
+    if workers <= 1 or len(sources) < PARALLEL_MIN_FILES:
+        scrubber = job.scrubber()
+        for src in sources:
+            yield read_source(src, job, scrubber)
+        return
+    # fork: cheap, and safe here even with other threads alive (a progress display): workers run
+    # pure functions of their inputs and never touch a lock the parent's threads may hold
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ctx = multiprocessing.get_context(method)
+    chunk = max(1, min(16, len(sources) // (workers * 8)))
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(job,)) as pool:
+        yield from pool.imap(_read_in_worker, sources, chunksize=chunk)

@@ -1,0 +1,355 @@
+"""`forge mcp`: Forge as an MCP server (official `mcp` SDK), over stdio or streamable HTTP.
+
+Seed 000's eight tools — initialize_forge_environment, check_resource_availability,
+initiate_model_forge, get_forge_job_status, package_and_deploy_artifact, run_inference_test,
+publish_to_registry, retrieve_registry_artifact — plus corpus ingest, dataset build, eval and
+registry tools. Every tool is thin over forge.service / forge.registry / forge.hub: the same
+calls the CLI makes. Expected errors (ForgeError) reach the client as a ToolError with the
+message and hint; nothing else leaks beyond "Error executing tool".
+
+Long work is asynchronous (seed 000): initiate_model_forge queues the job and returns its id;
+the job runs in a `forge worker` process (started when none runs), or with `--in-process` in
+a thread of this server; the client polls get_forge_job_status.
+"""
+from __future__ import annotations
+
+import functools
+import threading
+from pathlib import Path
+from typing import Annotated, Any, Callable, Literal
+
+from pydantic import Field
+
+ACTOR = "mcp"
+PIPELINE_KEYS = ("sources", "role", "gate", "require_improvement", "ingest", "build", "evaluate", "export")
+
+
+def _tool_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """ForgeError → ToolError (the client sees message and hint); the rest stays generic."""
+    from mcp.server.mcpserver.exceptions import ToolError
+
+    from forge.errors import ForgeError
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ForgeError as e:
+            raise ToolError(str(e)) from None
+    return wrapper
+
+
+class JobRunner:
+    """Starts queued jobs: in a worker process (the default) or in a thread of this server."""
+
+    def __init__(self, forge: Any, in_process: bool):
+        self.forge, self.in_process = forge, in_process
+        self.threads: dict[str, threading.Thread] = {}
+
+    def start(self, job_id: str) -> dict[str, Any]:
+        if not self.in_process:
+            from forge.jobs.worker import ensure_worker_running
+            return {"runner": "worker", **ensure_worker_running(self.forge.settings)}
+        t = threading.Thread(target=self._run, args=(job_id,), name=f"forge-{job_id}", daemon=True)
+        self.threads[job_id] = t
+        t.start()
+        return {"runner": "in-process thread"}
+
+    def _run(self, job_id: str) -> None:
+        try:
+            self.forge.run_job(job_id, actor=ACTOR)
+        except BaseException:  # noqa: BLE001 — the job records its failure; status shows it
+            pass
+
+
+def build_server(*, in_process: bool = False, forge: Any = None):
+    from mcp.server.mcpserver import MCPServer
+
+    from forge import __version__
+    state: dict[str, Any] = {"forge": forge}
+
+    def F():  # opened on first use, so FORGE_HOME is read when the server runs
+        if state["forge"] is None:
+            from forge.service import Forge
+            state["forge"] = Forge()
+        return state["forge"]
+
+    def runner() -> JobRunner:
+        if "runner" not in state:
+            state["runner"] = JobRunner(F(), in_process)
+        return state["runner"]
+
+    server = MCPServer("forge", version=__version__, log_level="WARNING", instructions=(
+        "Forge fine-tunes self-hosted agent models on agent session transcripts. Call "
+        "initialize_forge_environment first, then initiate_model_forge, and poll "
+        "get_forge_job_status until the job settles (TESTS_PASSED, FAILED or CANCELLED). "
+        "Publishing is refused before TESTS_PASSED."))
+
+    def tool(fn: Callable[..., Any]) -> Callable[..., Any]:
+        server.add_tool(_tool_errors(fn), name=fn.__name__, description=(fn.__doc__ or "").strip())
+        return fn
+
+    # -- seed 000's eight tools ------------------------------------------------------------------
+    @tool
+    def initialize_forge_environment(
+            allow_cpu: Annotated[bool, Field(description="Accept a host without CUDA (tiny models, tests).")] = False,
+    ) -> dict[str, Any]:
+        """Check accelerator, disk and memory and record them: INACTIVE_UNSAFE → ACTIVE. Jobs refuse
+        to start on a host that is not ACTIVE. Must be called first."""
+        from forge.governance import init_environment
+        return _jsonable(init_environment(F(), allow_cpu=allow_cpu, actor=ACTOR))
+
+    @tool
+    def check_resource_availability(
+            base_model: Annotated[str | None, Field(description="Estimate needs for this base model.")] = None,
+    ) -> dict[str, Any]:
+        """What this host has free (accelerator, disk, memory), its environment state, and — for a
+        base model — the estimated needs of a job on it."""
+        from forge.governance import environment_state, estimate_requirements, probe_environment
+        forge = F()
+        out: dict[str, Any] = {"environment": environment_state(forge),
+                               "available": probe_environment(forge.settings.home)}
+        if base_model:
+            from types import SimpleNamespace
+            out["estimate"] = estimate_requirements(forge, SimpleNamespace(config={"base_model": base_model}))
+        return _jsonable(out)
+
+    @tool
+    def initiate_model_forge(
+            forge_id: Annotated[str, Field(description="Model name to register, e.g. polecat.")],
+            base_model: Annotated[str, Field(description="Base model: HF id, local path, or forge/tiny-llama.")],
+            authorization_task_id: Annotated[str, Field(description="The bead or ticket id authorising this job.")],
+            hyperparameters: Annotated[dict[str, Any] | None, Field(
+                description="Training options (train.*), e.g. {\"max_steps\": 200, \"learning_rate\": 1e-4}.")] = None,
+            dataset_config: Annotated[dict[str, Any] | None, Field(
+                description="sources (paths; default the bundled example corpus), role, gate, "
+                            "require_improvement, and ingest/build/evaluate/export options.")] = None,
+    ) -> dict[str, Any]:
+        """Queue a fine-tuning job (ingest → scrub → build → train → export → eval → register) and
+        start it in the background. Returns the job id; poll get_forge_job_status."""
+        from forge.errors import ConfigError
+        from forge.governance import require_active
+        from forge.service import example_sources
+        extra = dict(dataset_config or {})
+        unknown = sorted(set(extra) - set(PIPELINE_KEYS))
+        if unknown:
+            raise ConfigError([f"'dataset_config.{k}': unknown key (known: {', '.join(PIPELINE_KEYS)})"
+                               for k in unknown])
+        forge = F()
+        require_active(forge)
+        config = {"sources": example_sources(), **extra, "name": forge_id, "base_model": base_model,
+                  "authorization": authorization_task_id, "train": dict(hyperparameters or {})}
+        job = forge.submit("pipeline", config, actor=ACTOR)
+        started = runner().start(job.id)
+        return {"job_id": job.id, "state": forge.jobs.get(job.id).state.value,
+                "authorization": job.authorization, **_jsonable(started)}
+
+    @tool
+    def get_forge_job_status(
+            job_id: Annotated[str, Field(description="The id initiate_model_forge returned.")],
+            events: Annotated[int, Field(ge=0, le=200, description="How many recent events to include.")] = 10,
+    ) -> dict[str, Any]:
+        """A job's state, audit trail, latest progress and result (artifact ids, eval scores)."""
+        from forge.jobs.state_machine import SETTLED
+        forge = F()
+        job = forge.jobs.get(job_id)
+        evs = forge.jobs.events(job_id)
+        progress = next((e for e in reversed(evs) if e["kind"] in ("progress", "stage")), None)
+        return _jsonable({"job_id": job.id, "state": job.state.value, "settled": job.state in SETTLED,
+                          "error": job.error, "authorization": job.authorization,
+                          "transitions": forge.jobs.transitions(job_id), "progress": progress,
+                          "events": evs[-events:] if events else [], "result": job.result})
+
+    @tool
+    def package_and_deploy_artifact(
+            job_id: Annotated[str, Field(description="A job at PACKAGING_COMPLETE or later.")],
+            quantization: Annotated[Literal["f16", "bf16", "q8_0", "q4_k_m"], Field(
+                description="GGUF type; q4_k_m needs llama.cpp.")] = "f16",
+            parity: Annotated[bool, Field(description="Check llama.cpp's greedy output against HF's.")] = True,
+    ) -> dict[str, Any]:
+        """Export the job's merged model to GGUF (with a parity check against the HF model)."""
+        from forge.errors import IllegalTransition
+        from forge.export.gguf import GGUFConfig, run_gguf_export
+        from forge.jobs.state_machine import JobState
+        forge = F()
+        job = forge.jobs.get(job_id)
+        ready = (JobState.PACKAGING_COMPLETE, JobState.TESTS_PASSED, JobState.PUBLISHED)
+        if job.state not in ready:
+            raise IllegalTransition(f"job {job_id} is {job.state.value}; packaging needs a merged model "
+                                    "(PACKAGING_COMPLETE or later)")
+        stages = (job.result or {}).get("stages", {})
+        merged = forge.store.get(stages["merged_model"]["id"])
+        merged.verify()
+        dataset = forge.store.get(stages["dataset"]["id"]) if "dataset" in stages else None
+        art = run_gguf_export(forge.store, merged, GGUFConfig(quant=quantization, parity=parity), dataset=dataset)
+        return {"job_id": job_id, "artifact_id": art.id, "path": str(art.path),
+                "file": art.manifest.get("file"), "parity": art.manifest.get("parity"),
+                "sha256": art.manifest["files"].get(art.manifest.get("file", ""))}
+
+    @tool
+    def run_inference_test(
+            model_path: Annotated[str, Field(description="A registered model (NAME or NAME-vN) or a model directory.")],
+            test_prompts: Annotated[list[str], Field(min_length=1, max_length=32, description="User prompts.")],
+            mode: Annotated[Literal["hf"], Field(description="hf: transformers, greedy.")] = "hf",
+            max_new_tokens: Annotated[int, Field(ge=1, le=1024)] = 64,
+    ) -> dict[str, Any]:
+        """Generate a greedy reply to each prompt with the model and return the replies."""
+        from forge.modeling import generate, load_model
+        location = _model_location(F(), model_path)
+        model, tokenizer = load_model(location)
+        replies = generate(model, tokenizer, [[{"role": "user", "content": p}] for p in test_prompts],
+                           [[] for _ in test_prompts], max_new_tokens=max_new_tokens)
+        return {"model": model_path, "path": str(location), "mode": mode,
+                "results": [{"prompt": p, "reply": r} for p, r in zip(test_prompts, replies)]}
+
+    @tool
+    def publish_to_registry(
+            job_id: Annotated[str, Field(description="A job that reached TESTS_PASSED.")],
+            repo_name: Annotated[str, Field(description="Hub repository ORG/NAME.")],
+            private: bool = True,
+            model_card: Annotated[str | None, Field(description="Extra text for the model card (scrubbed).")] = None,
+    ) -> dict[str, Any]:
+        """Publish the job's registered model to the Hugging Face Hub. Refused unless the job reached
+        TESTS_PASSED; the job then moves to PUBLISHED."""
+        from forge.hub import publish
+        from forge.errors import IllegalTransition
+        from forge.jobs.state_machine import JobState
+        forge = F()
+        job = forge.jobs.get(job_id)
+        if job.state not in (JobState.TESTS_PASSED, JobState.PUBLISHED):
+            raise IllegalTransition(f"refused: job {job_id} is {job.state.value}; publishing needs TESTS_PASSED")
+        model = forge.registry.get((job.result or {}).get("model") or "")
+        return publish(forge, model, repo_name, private=private, actor=ACTOR, card_text=model_card)
+
+    @tool
+    def retrieve_registry_artifact(
+            repo_name: Annotated[str, Field(description="Hub repository ORG/NAME.")],
+            revision: Annotated[str | None, Field(description="Branch, tag or commit.")] = None,
+    ) -> dict[str, Any]:
+        """Download a published model and verify the SHA-256 of every file against its manifest."""
+        from forge.hub import pull
+        return pull(F(), repo_name, revision=revision)
+
+    # -- corpus, dataset, eval -----------------------------------------------------------------
+    @tool
+    def ingest_corpus(
+            sources: Annotated[list[str], Field(min_length=1, description="Transcript files or folders.")],
+            options: Annotated[dict[str, Any] | None, Field(description="ingest.* options.")] = None,
+    ) -> dict[str, Any]:
+        """Read and scrub transcripts into a corpus artifact; return its id and counts."""
+        from forge.config import parse_config
+        from forge.ingest.stage import IngestConfig, run_ingest
+        cfg = parse_config(IngestConfig, options or {}, source="options", prefix="ingest.")
+        art = run_ingest(F().store, [Path(s) for s in sources], cfg)
+        return {"corpus_id": art.id, "path": str(art.path), "counts": art.manifest.get("counts"),
+                "report": _read_json(art.file("report.json"))}
+
+    @tool
+    def build_dataset(
+            corpus_id: Annotated[str, Field(description="A corpus artifact id from ingest_corpus.")],
+            options: Annotated[dict[str, Any] | None, Field(description="build.* options.")] = None,
+    ) -> dict[str, Any]:
+        """Build SFT and DPO datasets from a corpus; return the dataset id and statistics."""
+        from forge.build.stage import BuildConfig, run_build
+        from forge.config import parse_config
+        forge = F()
+        cfg = parse_config(BuildConfig, options or {}, source="options", prefix="build.")
+        art = run_build(forge.store, forge.store.get(corpus_id), cfg)
+        return {"dataset_id": art.id, "path": str(art.path), "stats": _read_json(art.file("stats.json"))}
+
+    @tool
+    def evaluate_model(
+            model: Annotated[str, Field(description="A registered model (NAME or NAME-vN) or a model directory.")],
+            dataset_id: Annotated[str | None, Field(description="Score on this dataset's held-out split.")] = None,
+            options: Annotated[dict[str, Any] | None, Field(description="evaluate.* options, e.g. max_prompts.")] = None,
+    ) -> dict[str, Any]:
+        """Run the eval suite on a model; return the score and per-category pass rates."""
+        from forge.config import parse_config
+        from forge.evaluate.stage import EvalConfig, run_evaluate
+        forge = F()
+        cfg = parse_config(EvalConfig, options or {}, source="options", prefix="evaluate.")
+        dataset = forge.store.get(dataset_id) if dataset_id else None
+        art = run_evaluate(forge.store, _model_location(forge, model), dataset, cfg)
+        report = _read_json(art.file("report.json"))
+        return {"eval_report_id": art.id, "score": report.get("score"), "categories": report.get("categories")}
+
+    # -- registry ---------------------------------------------------------------------------
+    @tool
+    def list_models() -> dict[str, Any]:
+        """Registered model versions (name, role, base, version, eval, status)."""
+        return {"models": [_jsonable(m.to_dict()) for m in F().registry.list()]}
+
+    @tool
+    def show_model(name: Annotated[str, Field(description="NAME-vN or NAME (latest).")]) -> dict[str, Any]:
+        """A model version's lineage: dataset, corpus size, DPO pairs, hyperparameters, adapters,
+        eval, deployments."""
+        from forge.registry.api import lineage
+        return _jsonable(lineage(F(), name))
+
+    @tool
+    def deploy_model(name: Annotated[str, Field(description="NAME-vN or NAME (latest).")],
+                     target: Annotated[str, Field(description="A role (deacon, witness, ...) or a rig.")]) -> dict[str, Any]:
+        """Deploy a model version to a target; roles follow the rollout order, each gated on its eval."""
+        from forge.registry.api import deployments
+        return _jsonable(deployments(F()).deploy(name, target, actor=ACTOR).to_dict())
+
+    @tool
+    def rollback_deployment(target: Annotated[str, Field(description="A deployed target.")]) -> dict[str, Any]:
+        """Point a target back at the version it ran before."""
+        from forge.registry.api import deployments
+        return _jsonable(deployments(F()).rollback(target, actor=ACTOR).to_dict())
+
+    @tool
+    def provider_config(target: Annotated[str, Field(description="A deployed target.")]) -> dict[str, Any]:
+        """The Gas Town town-settings agent entry (command, args, role_agents) for a deployed target."""
+        from forge.registry.api import provider_config as entry
+        return entry(F(), target)
+
+    @tool
+    def model_drift(name: Annotated[str, Field(description="NAME-vN or NAME (latest).")],
+                    retrain: bool = False) -> dict[str, Any]:
+        """How far today's convention files (CLAUDE.md, AGENTS.md, *.formula.toml) have drifted from
+        those in the model's corpus; with retrain, queue a retrain job."""
+        from forge.drift import drift, queue_retrain
+        forge = F()
+        report = drift(forge, name)
+        if retrain:
+            report["retrain_job"] = queue_retrain(forge, name, actor=ACTOR).id
+        return _jsonable(report)
+
+    server.forge_state = state  # tests reach the Forge and runner threads through this
+    return server
+
+
+def _model_location(forge: Any, ref: str) -> Path:
+    """A registered model's merged weights, or a directory given directly."""
+    from forge.errors import NotFound
+    path = Path(ref)
+    if path.is_dir():
+        return path
+    try:
+        model = forge.registry.get(ref)
+    except NotFound:
+        raise NotFound(f"{ref!r} is neither a registered model nor a model directory") from None
+    art = forge.store.get(model.lineage["merged_model"])
+    art.verify()
+    return art.path
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    import json
+    return json.loads(Path(path).read_text())
+
+
+def _jsonable(obj: Any) -> Any:
+    import json
+    return json.loads(json.dumps(obj, default=str))
+
+
+def serve(http: str | None = None, *, in_process: bool = False) -> None:
+    server = build_server(in_process=in_process)
+    if not http:
+        server.run("stdio")
+        return
+    host, _, port = http.rpartition(":")
+    server.run("streamable-http", host=host or "127.0.0.1", port=int(port))

@@ -1,0 +1,59 @@
+"""Registry operations over an open Forge: what the CLI and the MCP server both call."""
+from __future__ import annotations
+
+from typing import Any
+
+from forge.registry.adapters import Adapters
+from forge.registry.deploy import Deployments
+from forge.registry.models import ModelVersion
+from forge.registry.provider import load_provider, provider_entry
+from forge.registry.rollout import load_rollout
+
+
+def deployments(forge: Any) -> Deployments:
+    return Deployments(forge.registry, load_rollout(forge.settings.home))
+
+
+def adapters(forge: Any) -> Adapters:
+    return Adapters(forge.registry, forge.store)
+
+
+def _dpo_pairs(dataset: dict[str, Any]) -> int | None:
+    dpo = dataset.get("dpo") or {}
+    if not isinstance(dpo, dict) or not ({"train", "eval"} & dpo.keys()):
+        return None
+    return int(dpo.get("train", 0)) + int(dpo.get("eval", 0))
+
+
+def lineage(forge: Any, ref: str) -> dict[str, Any]:
+    """Everything seed 004's `model show` lists: dataset, corpus size, DPO pairs,
+    hyperparameters, adapters, eval and deployments, plus the artifact ids behind them."""
+    m: ModelVersion = forge.registry.get(ref)
+    d, hp = m.details or {}, m.hyperparameters or {}
+    dataset = d.get("dataset") or {}
+    sft = dataset.get("sft") if isinstance(dataset.get("sft"), dict) else {}
+    deps = deployments(forge)
+    return {
+        **m.to_dict(),
+        "trained": m.created_at.date().isoformat(),
+        "lora": f"rank-{hp['lora_r']}" if "lora_r" in hp else None,
+        "dataset_id": m.lineage.get("dataset"),
+        "corpus_id": m.lineage.get("corpus"),
+        "corpus_conversations": (d.get("corpus") or {}).get("conversations"),
+        "sft_rows": (sft.get("train", 0) + sft.get("eval", 0)) if sft else None,
+        "dpo_pairs": _dpo_pairs(dataset),
+        "adapters": [a.name for a in adapters(forge).for_model(m.display_name)],
+        "eval": {"score": m.eval_score, "base_score": m.base_eval_score,
+                 "categories": d.get("eval"), "by_role": d.get("eval_by_role")},
+        "deployed_to": deps.targets_of(m.display_name),
+        "deployment_history": [x.to_dict() for x in deps.history() if x.model == m.display_name],
+    }
+
+
+def provider_config(forge: Any, target: str) -> dict[str, Any]:
+    deps = deployments(forge)
+    now = deps.current().get(target)
+    model = forge.registry.get(now.model) if now else None
+    names = [a.name for a in adapters(forge).for_model(model.display_name)] if model else []
+    return provider_entry(target, model, names, is_role=deps.rollout.stage_of(target) is not None,
+                          provider=load_provider(forge.settings.home))

@@ -1,0 +1,136 @@
+"""Scrub files as they are (any text format), for `forge scrub PATH [--out DIR]`.
+
+Every text file under PATH is scrubbed with the same detectors as the corpus stage; with an
+output folder, the scrubbed copy keeps each file's path relative to PATH. Binary files are set
+aside (never copied: a secret could hide in them). Bytes that are not UTF-8 are carried through
+unchanged (surrogateescape), so nothing is lost. JSON and JSONL files stay valid: a line whose
+text-level scrub would break its JSON is scrubbed value by value instead.
+The report holds counts and relative paths only — never a secret.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from forge.errors import InputError
+from forge.scrub.scrubber import Scrubber
+
+BLOCK_BYTES = 8 * 1024 * 1024  # scrub big files a block of whole lines at a time
+SKIPPED_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules"}
+
+
+@dataclass
+class FileReport:
+    path: str          # relative to the input
+    status: str        # scrubbed / clean / skipped
+    findings: int = 0
+    reason: str | None = None
+
+
+@dataclass
+class ScrubFilesReport:
+    files: list[FileReport] = field(default_factory=list)
+
+    def to_dict(self, scrub: dict[str, Any]) -> dict[str, Any]:
+        by_status: dict[str, int] = {}
+        for f in self.files:
+            by_status[f.status] = by_status.get(f.status, 0) + 1
+        return {"files": len(self.files), "by_status": by_status,
+                "findings": scrub["total"], "by_kind": scrub["by_kind"],
+                "by_detector": scrub["by_detector"],
+                "per_file": [f.__dict__ for f in self.files]}
+
+
+def _walk(root: Path) -> list[tuple[Path, str]]:
+    if root.is_file():
+        return [(root, root.name)]
+    if not root.is_dir():
+        raise InputError("no such file or folder", path=str(root))
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
+        for name in sorted(filenames):
+            p = Path(dirpath) / name
+            out.append((p, p.relative_to(root).as_posix()))
+    return out
+
+
+def _scrub_json_line(line: str, scrubber: Scrubber) -> str:
+    """Text-level scrub; if that broke a line that was valid JSON, scrub its values instead."""
+    clean = scrubber.scrub_text(line)
+    if clean == line:
+        return clean
+    try:
+        obj = json.loads(line)
+    except ValueError:
+        return clean
+    try:
+        json.loads(clean)
+        return clean
+    except ValueError:
+        return json.dumps(scrubber._scrub_value(obj), ensure_ascii=False)
+
+
+def scrub_file(src: Path, dest: Path | None, scrubber: Scrubber) -> int | str:
+    """Scrub one file into dest (when given). Returns the findings count, or why it was skipped."""
+    with open(src, "rb") as f:
+        head = f.read(8192)
+        if b"\x00" in head:
+            return "binary file (NUL bytes): not copied"
+        f.seek(0)
+        is_json = src.suffix in (".json", ".jsonl", ".ndjson")
+        out = open(dest, "w", encoding="utf-8", errors="surrogateescape", newline="") if dest else None
+        before = scrubber.report()["total"]
+        try:
+            while True:
+                lines = f.readlines(BLOCK_BYTES)
+                if not lines:
+                    break
+                text = b"".join(lines).decode("utf-8", errors="surrogateescape")
+                if is_json:
+                    clean = "".join(_scrub_json_line(line, scrubber) for line in text.splitlines(keepends=True))
+                else:
+                    clean = scrubber.scrub_text(text)
+                if out:
+                    out.write(clean)
+        finally:
+            if out:
+                out.close()
+    return scrubber.report()["total"] - before
+
+
+def scrub_path(path: Path, out: Path | None, scrubber: Scrubber) -> ScrubFilesReport:
+    """Scrub a file or every file under a folder; with `out`, write the scrubbed copies there."""
+    path = Path(path)
+    files = _walk(path)
+    if out is not None:
+        out = Path(out)
+        if out.resolve() == path.resolve():
+            raise InputError("the output folder is the input; scrubbing in place is not supported",
+                             path=str(out), hint="pass a new folder to --out")
+        if out.exists() and any(out.iterdir()):
+            raise InputError("output folder exists and is not empty", path=str(out),
+                             hint="pass a new or empty folder to --out")
+    report = ScrubFilesReport()
+    for src, rel in files:
+        if out is not None and out.resolve() in src.resolve().parents:
+            continue  # the output folder inside the input folder: do not scrub our own output
+        dest = None
+        if out is not None:
+            dest = out / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+        if src.is_symlink() or not src.is_file():
+            report.files.append(FileReport(rel, "skipped", reason="not a regular file"))
+            continue
+        try:
+            result = scrub_file(src, dest, scrubber)
+        except OSError as exc:
+            result = f"could not read file ({exc.__class__.__name__})"
+        if isinstance(result, str):
+            report.files.append(FileReport(rel, "skipped", reason=result))
+        else:
+            report.files.append(FileReport(rel, "scrubbed" if result else "clean", result))
+    return report

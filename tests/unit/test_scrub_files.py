@@ -1,0 +1,40 @@
+"""Scrubbing files as they are (forge scrub) and the Scrubber's memo of short strings."""
+from __future__ import annotations
+
+import json
+
+from forge.scrub import Scrubber
+from forge.scrub.files import scrub_path
+
+TOKEN = "ghp_aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xY2zA4"
+
+
+def test_memoised_strings_are_counted_every_time():
+    s = Scrubber()
+    text = f"token {TOKEN}"
+    assert s.scrub_text(text) == s.scrub_text(text) == "token <SECRET:github_token>"
+    assert s.report()["by_kind"] == {"github_token": 2}
+
+
+def test_tallies_count_only_what_is_added():
+    from forge.records import Conversation, Message, SourceRef
+    s = Scrubber()
+    conv = Conversation("c", [Message("user", f"use {TOKEN}")], SourceRef("x", 1))
+    clean, tally = s.scrub_conversation_tallied(conv)
+    assert TOKEN not in clean.messages[0].content and s.report()["total"] == 0
+    s.add_tally(tally)
+    assert s.report()["by_kind"] == {"github_token": 1} and s.report()["conversations_with_findings"] == 1
+
+
+def test_json_lines_stay_valid_and_bytes_that_are_not_utf8_survive(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    lines = [json.dumps({"out": f"export GITHUB_TOKEN={TOKEN}\\nnext"}), json.dumps({"n": 1})]
+    (src / "a.jsonl").write_text("\n".join(lines) + "\n")
+    (src / "latin1.txt").write_bytes(b"caf\xe9 " + TOKEN.encode() + b"\n")
+    report = scrub_path(src, tmp_path / "out", Scrubber())
+    assert {f.path: f.findings for f in report.files} == {"a.jsonl": 1, "latin1.txt": 1}
+    out_lines = (tmp_path / "out" / "a.jsonl").read_text().splitlines()
+    assert [json.loads(x) for x in out_lines][1] == {"n": 1}
+    assert "<SECRET:github_token>" in json.loads(out_lines[0])["out"]
+    assert (tmp_path / "out" / "latin1.txt").read_bytes() == b"caf\xe9 <SECRET:github_token>\n"
