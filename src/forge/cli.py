@@ -90,15 +90,22 @@ def demo(
     name: str = typer.Option("polecat", help="Model family name to register."),
     max_steps: Optional[int] = typer.Option(None, help="Override the number of training steps."),
 ) -> None:
-    """Run the whole pipeline on the bundled example corpus with the tiny local base model."""
+    """Run the whole pipeline on the bundled example corpus with the tiny local base model.
+
+    The same as `forge train examples/recipes/demo.toml`: the demo is a recipe like any other."""
     def body() -> None:
-        from forge.service import example_sources
-        train = {"max_steps": max_steps} if max_steps else {}
-        # The tiny base is a 0.8M-parameter model trained for a minute: the demo's gate asks that
-        # the fine-tuned model beat the base and clear a small floor, not production quality.
-        _run_pipeline_command({"sources": example_sources(), "name": name, "train": train,
-                               "authorization": "demo", "gate": DEMO_GATE}, as_json)
+        from forge.recipes import load_recipe
+        overrides = [f"variables.name={name}"] + ([f"steps.train.max_steps={max_steps}"] if max_steps else [])
+        recipe = load_recipe(demo_recipe_path(), overrides)
+        _run_pipeline_command(recipe.job_config, as_json)
     _guard(body)
+
+
+def demo_recipe_path() -> Path:
+    path = Path(__file__).resolve().parents[2] / "examples" / "recipes" / "demo.toml"
+    if not path.is_file():
+        raise ForgeError(f"demo recipe not found: {path}", hint="run from a source checkout")
+    return path
 
 
 @app.command()

@@ -9,6 +9,9 @@ train 104 s at ~4,100 tokens/s, loss 5.39 → 1.72 (eval loss 1.73); held-out pr
 valid <tool_call> naming the right tool with the schema's required arguments: base 0/20,
 tuned 18/20 (20/20 valid JSON). Rank 16 with a cosine-decayed 2e-3 reached 0/20 in 100 steps:
 the tiny base needs near-full-rank adapters (r=64 of hidden 128) and a constant, high rate.
+Re-measured 2026-11-23 with padding-free packing (~12-14k tokens/s): on the example corpus
+(37 train rows, most cut at 1024 tokens) 160 steps gave 3.1% on the held-out prompts, 320
+steps 19.8% (tool_choice 11/48, validity 8/48) in 97 s for the whole pipeline: 320 it is.
 Pure constants: TrainConfig takes its defaults from here.
 """
 from __future__ import annotations
@@ -19,7 +22,7 @@ LORA_DROPOUT = 0.0
 TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 LEARNING_RATE = 5e-3
 LR_SCHEDULER = "constant_with_warmup"
-MAX_STEPS = 160
+MAX_STEPS = 320
 BATCH_SIZE = 4
 GRAD_ACCUM = 1
 MAX_SEQ_LENGTH = 1024
