@@ -275,6 +275,13 @@ def test_without_a_prompt_absolute_rm_targets_are_outside():
     assert check_convention_adherence(reply(bash("rm -rf build")), [], []).passed
 
 
+def test_a_reply_that_does_nothing_shows_no_adherence():
+    # otherwise a silent model (or broken JSON) scores 100% here and inflates the suite score
+    for empty in ("", "I would rather not.", "<tool_call>\n{not json\n</tool_call>"):
+        r = check_convention_adherence(empty, [], [], prompt=prompt())
+        assert not r.passed and "no action" in r.reasons[0]
+
+
 def test_witness_does_not_push_or_open_prs():
     witness = prompt(role="witness", cwd="/home/op/gt/gastown/witness")
     r = check_convention_adherence(reply(*FULL), [], [], prompt=witness)

@@ -448,6 +448,9 @@ def check_convention_adherence(reply: str, tools: list[dict[str, Any]],
     elsewhere, `..` escapes), and only actions the agent's role may take."""
     ctx = _context(prompt)
     calls = reply_calls(reply)
+    if not calls:  # a reply that does nothing breaks no rule, but shows no adherence either
+        return _result(["no action in the reply (no parsable tool call): nothing shows the "
+                        "conventions being followed"], role=ctx.agent_role, cwd=ctx.cwd, commands=0)
     reasons: list[str] = []
     commands = shell_commands(calls, cwd_after(ctx.history, ctx.cwd))  # earlier `cd`s hold
     for call, cmd in commands:
