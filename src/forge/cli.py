@@ -224,6 +224,7 @@ from forge.cli_mcp import mcp_command; app.command("mcp")(mcp_command)  # noqa: 
 from forge.cli_jobs import register_job_commands; register_job_commands(app, job_app)  # noqa: E402,E702
 from forge.cli_train import recipe_app, train_command; app.add_typer(recipe_app, name="recipe"); app.command("train")(train_command)  # noqa: E402,E702
 from forge.cli_export import eval_command, export_command, infer_command; app.command("eval")(eval_command); app.command("export")(export_command); app.command("infer")(infer_command)  # noqa: E402,E702
+from forge.cli_serve import serve_command; app.command("serve")(serve_command)  # noqa: E402,E702
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,8 +5,9 @@ Gas Town picks an agent per role from town settings: `agents` names a command li
 entry that serves that exact version with its task adapters, so rollback = re-print after
 `forge model rollback` (the entry names the version the target runs now).
 
-The serving command is configured in <FORGE_HOME>/registry.toml (Forge ships no inference
-server yet; point this at the one you run):
+By default the entry runs `forge serve --model NAME [--adapters ...]`, Forge's own
+OpenAI-compatible endpoint (forge/serve.py). Another server can be configured in
+<FORGE_HOME>/registry.toml:
 
     [provider]
     name = "forge"                      # the provider type registered in town settings
