@@ -255,17 +255,8 @@ def _load_tools(ref: str | None) -> list[dict[str, Any]]:
 
 
 def _gguf_path(forge: Any, target: Any, quant: str) -> Path:
-    from forge.export.gguf import GGUFConfig, open_gguf, run_gguf_export
-
-    if target.kind == "gguf":
-        return open_gguf(target.artifact)
-    if target.location.endswith(".gguf"):
-        return Path(target.location)      # a bare file: no manifest to check it against
-    if target.kind == "ollama":
-        raise InputError("an Ollama package: use --mode ollama, or pass its GGUF artifact")
-    source = target.artifact or Path(target.location)
-    return open_gguf(run_gguf_export(forge.store, source, GGUFConfig(quant=quant),
-                                     dataset=target.dataset))
+    from forge.export.infer import gguf_for
+    return gguf_for(forge, target, quant)
 
 
 def _ollama_name(model: str) -> str:

@@ -190,15 +190,28 @@ def build_server(*, in_process: bool = False, forge: Any = None):
     def run_inference_test(
             model_path: Annotated[str, Field(description="A registered model (NAME or NAME-vN) or a model directory.")],
             test_prompts: Annotated[list[str], Field(min_length=1, max_length=32, description="User prompts.")],
-            mode: Annotated[Literal["hf"], Field(description="hf: transformers, greedy.")] = "hf",
+            mode: Annotated[Literal["hf", "gguf", "ollama"], Field(
+                description="hf: transformers; gguf: llama.cpp on the model's GGUF (exported with a "
+                            "parity check if needed); ollama: a local Ollama server. All greedy.")] = "hf",
             max_new_tokens: Annotated[int, Field(ge=1, le=1024)] = 64,
     ) -> dict[str, Any]:
         """Generate a greedy reply to each prompt with the model and return the replies."""
-        from forge.modeling import generate, load_model
-        location = _model_location(F(), model_path)
-        model, tokenizer = load_model(location)
-        replies = generate(model, tokenizer, [[{"role": "user", "content": p}] for p in test_prompts],
-                           [[] for _ in test_prompts], max_new_tokens=max_new_tokens)
+        from forge.export import infer
+        conversations = [[{"role": "user", "content": p}] for p in test_prompts]
+        if mode == "ollama":
+            replies = [infer.infer_ollama(model_path, c, []) for c in conversations]
+            location = model_path
+        elif mode == "gguf":
+            from forge.export.refs import resolve_model
+            forge = F()
+            location = infer.gguf_for(forge, resolve_model(forge, model_path))
+            replies = [infer.infer_gguf(location, c, [], max_new_tokens) for c in conversations]
+        else:
+            from forge.modeling import generate, load_model
+            location = _model_location(F(), model_path)
+            model, tokenizer = load_model(location)
+            replies = generate(model, tokenizer, conversations, [[] for _ in test_prompts],
+                               max_new_tokens=max_new_tokens)
         return {"model": model_path, "path": str(location), "mode": mode,
                 "results": [{"prompt": p, "reply": r} for p, r in zip(test_prompts, replies)]}
 

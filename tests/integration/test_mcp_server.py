@@ -123,6 +123,11 @@ def test_stdio_job_to_tests_passed_then_publish_and_retrieve(home, hub):
             reply = await _call(client, "run_inference_test", {"model_path": model, "test_prompts": ["Close bead gt-1"],
                                                                "max_new_tokens": 8})
             assert len(reply["results"]) == 1 and isinstance(reply["results"][0]["reply"], str)
+            via_gguf = await _call(client, "run_inference_test", {"model_path": model, "mode": "gguf",
+                                                                  "test_prompts": ["Close bead gt-1"], "max_new_tokens": 8})
+            # llama.cpp on the F16 GGUF decodes the same greedy tokens as transformers
+            assert via_gguf["path"].endswith(".gguf")
+            assert via_gguf["results"][0]["reply"] == reply["results"][0]["reply"]
     anyio.run(main)
 
 

@@ -33,6 +33,23 @@ def render_template(template: str, messages: list[dict[str, Any]], tools: list[d
                                             add_generation_prompt=True)
 
 
+def gguf_for(forge: Any, target: Any, quant: str = "f16") -> Path:
+    """The GGUF file for a resolved model (export/refs.py), exported first (with its parity
+    check) when the model is not a GGUF already; an artifact's hashes are checked on open."""
+    from forge.errors import InputError
+    from forge.export.gguf import GGUFConfig, open_gguf, run_gguf_export
+
+    if target.kind == "gguf":
+        return open_gguf(target.artifact)
+    if target.location.endswith(".gguf"):
+        return Path(target.location)      # a bare file: no manifest to check it against
+    if target.kind == "ollama":
+        raise InputError("an Ollama package: use mode ollama, or pass its GGUF artifact")
+    source = target.artifact or Path(target.location)
+    return open_gguf(run_gguf_export(forge.store, source, GGUFConfig(quant=quant),
+                                     dataset=target.dataset))
+
+
 def infer_gguf(gguf_path: Path, messages: list[dict[str, Any]], tools: list[dict[str, Any]],
                max_new_tokens: int) -> str:
     """Greedy reply from llama.cpp, prompted with the chat template stored in the GGUF itself."""
