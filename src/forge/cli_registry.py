@@ -167,15 +167,22 @@ def model_history(target: Optional[str] = typer.Argument(None, help="Only this t
 @model_app.command("prune")
 def model_prune(keep: int = typer.Option(3, help="Versions to keep per model name."),
                 dry_run: bool = typer.Option(False, "--dry-run", help="Only say what would go."),
+                keep_artifacts: bool = typer.Option(False, "--keep-artifacts",
+                                                    help="Leave the pruned versions' weights in the store."),
                 as_json: bool = JsonOpt) -> None:
-    """Remove old versions from the registry (never one that is deployed)."""
+    """Remove old versions (never one that is deployed) and the model weights only they used."""
     def body() -> None:
-        from forge.registry.api import deployments
-        removed = deployments(open_forge()).prune(keep, dry_run=dry_run)
+        from forge.registry.prune import prune
+        out = prune(open_forge(), keep, dry_run=dry_run, artifacts=not keep_artifacts)
         if as_json:
-            return emit_json({"removed": removed, "dry_run": dry_run})
+            return emit_json(out)
         verb = "would remove" if dry_run else "removed"
+        removed, arts = out["removed"], out["artifacts"]
         console.print(f"{verb} {len(removed)} version(s)" + (": " + ", ".join(removed) if removed else ""))
+        if arts:
+            mb = sum(a["bytes"] for a in arts) / 1e6
+            console.print(f"{verb} {len(arts)} artifact(s), {mb:.1f} MB: "
+                          + ", ".join(a["id"] for a in arts), highlight=False)
     guard(body)
 
 

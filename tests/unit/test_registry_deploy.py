@@ -183,3 +183,34 @@ def test_real_forge_subprocess_prints_seed_columns(forge, forge_home):
     assert "witness-v1" in out.stdout and "91.2%" in out.stdout and "candidate" in out.stdout
     bad = subprocess.run([str(forge_bin), "model", "rollback", "witness"], capture_output=True, text=True, env=env)
     assert bad.returncode == 1 and "nothing is deployed to 'witness'" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def _artifact(forge, kind, name, inputs=()):
+    from forge.artifacts import artifact_id
+    staging = forge.store.staging(kind)
+    (staging / "weights.bin").write_bytes(name.encode() * 100)
+    return forge.store.commit(staging, kind=kind, aid=artifact_id(kind, {"n": name}, [i.id for i in inputs]),
+                              config={"n": name}, inputs=list(inputs))
+
+
+def test_prune_frees_weights_only_pruned_versions_used(forge):
+    from forge.registry.prune import prune
+    corpus = _artifact(forge, "corpus", "shared")
+    old_adapter, old_merged = _artifact(forge, "adapter", "a1"), _artifact(forge, "merged_model", "m1")
+    gguf = _artifact(forge, "gguf", "g1", [old_merged])
+    new_merged = _artifact(forge, "merged_model", "m2")
+    for merged, adapter in ((old_merged, old_adapter), (new_merged, old_adapter)):
+        forge.registry.register(name="polecat", role="polecat", base="b", eval_score=0.5, base_eval_score=0.1,
+                                lineage={"corpus": corpus.id, "adapter": adapter.id, "merged_model": merged.id},
+                                hyperparameters={}, details={})
+    plan = prune(forge, 1, dry_run=True)
+    assert plan["removed"] == ["polecat-v1"]
+    # the corpus is kept by design, the adapter because v2 still names it; the GGUF goes with its source
+    assert {a["id"] for a in plan["artifacts"]} == {old_merged.id, gguf.id}
+    assert old_merged.path.exists()
+    done = prune(forge, 1)
+    assert not old_merged.path.exists() and not gguf.path.exists()
+    assert corpus.path.exists() and old_adapter.path.exists() and new_merged.path.exists()
+    assert done["artifacts"][0]["bytes"] > 0
+    result = CliRunner().invoke(app, ["model", "prune", "--keep", "1", "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["removed"] == []
