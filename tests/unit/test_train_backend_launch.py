@@ -68,3 +68,14 @@ def test_train_config_checks_the_recipe_fields():
     msg = str(e.value)
     assert "'method': must be one of sft, dpo, sft+dpo" in msg and "'nproc'" in msg
     assert "'dpo.bogus': unknown key" in msg
+
+
+def test_unsloth_trains_padded_batches_other_backends_keep_packing():
+    # Unsloth swaps in its own attention kernels, which do not know our per-row packed attention
+    from forge.train.config import TrainConfig
+    from forge.train.sft import config_for_backend
+    packed = TrainConfig(padding_free=True)
+    assert config_for_backend(packed, "unsloth").padding_free is False
+    for name in ("lora", "qlora", "full"):
+        assert config_for_backend(packed, name).padding_free is True
+    assert packed.padding_free is True  # the caller's config is not changed

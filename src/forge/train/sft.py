@@ -109,8 +109,21 @@ def train_sft(dataset_dir: Path, base_location: str, config: TrainConfig, out: P
     use_cpu, dtype, _ = pick_device()
     if config.check_resources:
         ensure_fits(base_location, config, train, dtype, disk_path or out, checkpoint_dir, progress)
+    from forge.train.backend import choose_backend, detect
+    backend = choose_backend(detect(), full_finetune=config.full_finetune)
+    progress.log(f"backend: {backend.name} ({backend.reason})")
+    config = config_for_backend(config, backend.name)
     model = load_model(base_location, config, dtype)
     return fit(model, tokenizer, train, evals, config, out, progress, checkpoint_dir)
+
+
+def config_for_backend(config: TrainConfig, backend_name: str) -> TrainConfig:
+    """Unsloth patches the model's attention with its own kernels, which know nothing of our
+    per-row packed attention: there rows go in padded batches (grouped by length) instead."""
+    import dataclasses
+    if backend_name == "unsloth" and config.padding_free:
+        return dataclasses.replace(config, padding_free=False)
+    return config
 
 
 def ensure_fits(base_location: str, config: TrainConfig, train: TokenizedRows, dtype: Any,
@@ -140,6 +153,8 @@ def load_model(base_location: str, config: TrainConfig, dtype: Any):
     from forge.train.packing import register_packed_attention
 
     backend = choose_backend(detect(), full_finetune=config.full_finetune)
+    if backend.name == "unsloth":
+        return load_unsloth_model(base_location, config, backend)
     kwargs = load_kwargs(backend) if backend.name in ("qlora", "lora", "full") else {"dtype": dtype}
     if not backend.load_in_4bit:
         kwargs["dtype"] = dtype  # pick_device's choice, which the Trainer's bf16 flag matches
@@ -161,6 +176,21 @@ def load_model(base_location: str, config: TrainConfig, dtype: Any):
                       lora_dropout=config.lora_dropout, target_modules=list(config.target_modules),
                       task_type="CAUSAL_LM")
     return get_peft_model(model, lora)
+
+
+def load_unsloth_model(base_location: str, config: TrainConfig, backend: Any):
+    """CUDA + unsloth: its loader (4-bit when bitsandbytes is there) and its LoRA wrapper, same
+    rank/alpha/targets as the PEFT path. Only reached on a CUDA machine with unsloth installed."""
+    import torch
+    from unsloth import FastLanguageModel  # noqa: F401  (patches transformers on import)
+
+    model, _ = FastLanguageModel.from_pretrained(
+        model_name=base_location, max_seq_length=config.max_seq_length,
+        dtype=getattr(torch, backend.dtype), load_in_4bit=backend.load_in_4bit)
+    return FastLanguageModel.get_peft_model(
+        model, r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
+        target_modules=list(config.target_modules), bias="none", random_state=config.seed,
+        use_gradient_checkpointing=False)
 
 
 class ListDataset:
