@@ -16,13 +16,12 @@ OpenAI-compatible endpoint (forge/serve.py). Another server can be configured in
 """
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from forge.config import parse_config
-from forge.errors import ConfigError, NotFound
+from forge.errors import NotFound
+from forge.registry.rollout import load_registry_section
 
 
 @dataclass
@@ -36,14 +35,7 @@ class ProviderConfig:
 
 
 def load_provider(home: Path) -> ProviderConfig:
-    path = Path(home) / "registry.toml"
-    if not path.is_file():
-        return ProviderConfig()
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"invalid TOML: {exc}"], source=str(path)) from None
-    return parse_config(ProviderConfig, data.get("provider", {}), source=str(path), prefix="provider.")
+    return load_registry_section(home, "provider", ProviderConfig)
 
 
 def agent_name(provider: ProviderConfig, target: str) -> str:

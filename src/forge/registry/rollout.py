@@ -60,15 +60,20 @@ class RolloutConfig:
         return float(self.min_eval_by_role.get(role, self.min_eval))
 
 
-def load_rollout(home: Path) -> RolloutConfig:
+def load_registry_section(home: Path, section: str, cls: type) -> Any:
+    """One `[section]` of FORGE_HOME/registry.toml as a typed config (defaults when absent)."""
     path = Path(home) / "registry.toml"
     if not path.is_file():
-        return RolloutConfig()
+        return cls()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"invalid TOML: {exc}"], source=str(path)) from None
-    return parse_config(RolloutConfig, data.get("rollout", {}), source=str(path), prefix="rollout.")
+    return parse_config(cls, data.get(section, {}), source=str(path), prefix=f"{section}.")
+
+
+def load_rollout(home: Path) -> RolloutConfig:
+    return load_registry_section(home, "rollout", RolloutConfig)
 
 
 def role_eval(model: Any, role: str) -> float | None:
