@@ -217,7 +217,7 @@ def infer_command(
                     raise InputError(f"{model} is a {target.kind} export; use --mode gguf")
                 reply = infer.infer_hf(target.location, target.adapters, messages, schemas, max_new_tokens)
             else:
-                reply = infer.infer_gguf(_gguf_path(forge, target, quant), messages, schemas, max_new_tokens)
+                reply = infer.infer_gguf(infer.gguf_for(forge, target, quant), messages, schemas, max_new_tokens)
         parsed = parse_reply(reply)
         out = {"model": model, "mode": mode, "reply": reply, "content": parsed.content,
                "tool_calls": parsed.calls, "errors": parsed.errors,
@@ -252,11 +252,6 @@ def _load_tools(ref: str | None) -> list[dict[str, Any]]:
         for tool in rec.get("tools") or []:
             seen.setdefault(tool.get("function", tool).get("name", ""), tool)
     return list(seen.values())
-
-
-def _gguf_path(forge: Any, target: Any, quant: str) -> Path:
-    from forge.export.infer import gguf_for
-    return gguf_for(forge, target, quant)
 
 
 def _ollama_name(model: str) -> str:

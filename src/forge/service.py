@@ -234,10 +234,9 @@ class Forge:
         request, resume link), the audit trail and the latest progress event."""
         from forge.jobs.leases import get_lease
         job = self.jobs.get(job_id)
-        progress = [e for e in self.jobs.events(job_id) if e["kind"] == "progress"]
         return {**job.to_dict(), "lease": get_lease(self.engine, job_id).to_dict(),
                 "transitions": self.jobs.transitions(job_id),
-                "last_progress": progress[-1] if progress else None}
+                "last_progress": self.jobs.last_event(job_id, "progress")}
 
     def cancel(self, job_id: str, *, actor: str | None = None) -> JobState:
         from forge.jobs.leases import request_cancel

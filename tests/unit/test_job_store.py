@@ -80,3 +80,15 @@ def test_registry_versions_auto_increment_per_name(engine):
     assert reg.get("polecat-v1").eval_score == 0.5
     with pytest.raises(NotFound, match="polecat-v1"):
         reg.get("mayor")
+
+
+def test_last_event_is_the_newest_of_its_kind(engine):
+    store = JobStore(engine)
+    job = store.create("pipeline", {}, authorization="gt-1", actor="t")
+    assert store.last_event(job.id, "progress") is None
+    for step in (1, 2, 3):
+        store.add_event(job.id, "progress", {"step": step})
+        store.add_event(job.id, "log", {"message": f"after {step}"})
+    last = store.last_event(job.id, "progress")
+    assert last["step"] == 3 and last["kind"] == "progress"
+    assert store.last_event(job.id, "log")["message"] == "after 3"

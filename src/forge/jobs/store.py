@@ -124,3 +124,10 @@ class JobStore:
                                                          job_events.c.id > after_id)
                                 .order_by(job_events.c.id)).all()
         return [{"id": r.id, "at": r.at.isoformat(), "kind": r.kind, **r.data} for r in rows]
+
+    def last_event(self, job_id: str, kind: str) -> dict[str, Any] | None:
+        """The newest event of one kind (pollers ask often; a long job has thousands)."""
+        with self.engine.connect() as conn:
+            r = conn.execute(select(job_events).where(job_events.c.job_id == job_id, job_events.c.kind == kind)
+                             .order_by(job_events.c.id.desc()).limit(1)).first()
+        return None if r is None else {"id": r.id, "at": r.at.isoformat(), "kind": r.kind, **r.data}
