@@ -11,7 +11,6 @@ import time
 from typing import Any, Optional
 
 import typer
-from rich.table import Table
 
 from forge.cli_common import JsonOpt, console, emit_json, err_console, guard, open_forge
 
