@@ -43,7 +43,7 @@ def eval_command(
     def body() -> None:
         from forge.evaluate.compare import compare_reports
         from forge.evaluate.stage import EvalConfig, load_report, run_evaluate
-        from forge.evaluate.suites import DEFAULT_SUITE, resolve_suite
+        from forge.evaluate.bundled_suites import DEFAULT_SUITE, resolve_suite
         from forge.export.refs import resolve_model
         from forge.train.base import resolve_base
 
@@ -246,7 +246,7 @@ def _load_tools(ref: str | None) -> list[dict[str, Any]]:
             raise InputError("expected a JSON list of tool schemas", path=str(path))
         return data
     from forge.evaluate.suite import read_records
-    from forge.evaluate.suites import resolve_suite
+    from forge.evaluate.bundled_suites import resolve_suite
     seen: dict[str, dict[str, Any]] = {}
     for rec in read_records(resolve_suite(ref)):
         for tool in rec.get("tools") or []:

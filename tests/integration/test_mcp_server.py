@@ -170,11 +170,11 @@ def test_http_job_to_tests_passed_through_a_worker(home, hub):
 
 def _wait_for_workers_to_exit(home: Path, timeout_s: float = 60) -> None:
     """The worker the server started must not outlive the test."""
-    from forge.jobs import workers
+    from forge.jobs import presence
     from forge.service import Forge
     from forge.settings import load_settings
     forge = Forge(load_settings(home))
     deadline = time.monotonic() + timeout_s
-    while workers.live(forge.engine, within_seconds=10) and time.monotonic() < deadline:
+    while presence.live(forge.engine, within_seconds=10) and time.monotonic() < deadline:
         time.sleep(1)
-    assert not workers.live(forge.engine, within_seconds=10), "a forge worker is still running"
+    assert not presence.live(forge.engine, within_seconds=10), "a forge worker is still running"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from forge.ingest import claude_code
-from forge.ingest.registry import detect_reader, read_head
+from forge.ingest.readers import detect_reader, read_head
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "claude_code"
 

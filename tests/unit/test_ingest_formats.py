@@ -10,7 +10,7 @@ import pytest
 from forge.build.builder import build_dataset
 from forge.build.config import BuildConfig
 from forge.ingest import aider, codex, context_files, openai_chat, openhands, sharegpt, swe_agent
-from forge.ingest.registry import detect_reader, read_head
+from forge.ingest.readers import detect_reader, read_head
 from forge.ingest.stage import discover
 from forge.records import Conversation, Message, SourceRef
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from forge.artifacts import ArtifactStore
 from forge.ingest.stage import IngestConfig, run_ingest
-from forge.ingest.worker import PARALLEL_MIN_FILES
+from forge.ingest.pool import PARALLEL_MIN_FILES
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -21,7 +21,7 @@ def test_workers_do_not_change_the_corpus(tmp_path):
 
 def test_fast_conversation_dict_matches_to_dict():
     from forge.ingest import claude_code
-    from forge.ingest.worker import conversation_dict
+    from forge.ingest.pool import conversation_dict
     fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "claude_code"
     (conv,) = claude_code.read(fixtures / "session_basic.jsonl", lambda *a: None)
     assert conv.messages and any(m.tool_calls for m in conv.messages)

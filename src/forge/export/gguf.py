@@ -52,7 +52,7 @@ def parity_prompts(config: GGUFConfig, dataset: Artifact | None = None) -> list[
     """The eval prompts parity runs on: the dataset's held-out slice and/or a suite, spread
     over tasks by the evaluate stage's deterministic selection."""
     from forge.evaluate.suite import load_dataset_prompts, load_suite_file, select_prompts
-    from forge.evaluate.suites import DEFAULT_SUITE, resolve_suite
+    from forge.evaluate.bundled_suites import DEFAULT_SUITE, resolve_suite
 
     prompts = load_dataset_prompts(dataset.path) if dataset is not None else []
     if config.suite or not prompts:

@@ -3,6 +3,6 @@
     from forge.ingest import readers, register, Reader        # the reader registry
     from forge.ingest.stage import IngestConfig, run_ingest  # the corpus stage
 """
-from forge.ingest.registry import Reader, detect_reader, get_reader, readers, register
+from forge.ingest.readers import Reader, detect_reader, get_reader, readers, register
 
 __all__ = ["Reader", "detect_reader", "get_reader", "readers", "register"]

@@ -23,7 +23,7 @@ from typing import Any, Iterator
 from forge.ingest.classify import role_from_cwd
 from forge.jsonl import iter_text_lines
 from forge.ingest.openai_chat import Counts, has_dialogue
-from forge.ingest.registry import Reader, Warn, register
+from forge.ingest.readers import Reader, Warn, register
 from forge.records import Conversation, Message, SourceRef
 
 STARTED = re.compile(r"^# aider chat started at (.+?)\s*$")

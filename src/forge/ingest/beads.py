@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 from forge.ingest.classify import role_from_cwd
 from forge.jsonl import iter_jsonl
-from forge.ingest.registry import Reader, Warn, register
+from forge.ingest.readers import Reader, Warn, register
 from forge.records import OUTCOMES, WorkItem
 
 FAILED_CLOSE = re.compile(r"fail|abandon|won'?t ?fix|invalid|duplicate|rejected|reverted", re.I)

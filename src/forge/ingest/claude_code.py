@@ -20,7 +20,7 @@ from typing import Any, Iterator
 
 from forge.ingest.classify import role_from_cwd, task_from_tools
 from forge.jsonl import iter_jsonl
-from forge.ingest.registry import Reader, Warn, register
+from forge.ingest.readers import Reader, Warn, register
 from forge.ingest.tool_schemas import tools_for
 from forge.records import Conversation, Message, SourceRef, ToolCall
 

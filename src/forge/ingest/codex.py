@@ -24,7 +24,7 @@ from forge.ingest.classify import role_from_cwd
 from forge.jsonl import iter_jsonl
 from forge.ingest.openai_chat import (Counts, classify_task, first_json_line, has_dialogue,
                                       parse_arguments, text_of)
-from forge.ingest.registry import Reader, Warn, register
+from forge.ingest.readers import Reader, Warn, register
 from forge.ingest.tool_schemas import tools_for
 from forge.records import Conversation, Message, SourceRef, ToolCall
 

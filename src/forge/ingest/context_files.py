@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 from forge.ingest.classify import role_from_cwd
 from forge.jsonl import read_capped
-from forge.ingest.registry import Reader, Warn, register
+from forge.ingest.readers import Reader, Warn, register
 from forge.records import Conversation, Message, SourceRef
 
 CONVENTION_FILES = {"CLAUDE.md": "claude_md", "CLAUDE.local.md": "claude_md",

@@ -19,7 +19,7 @@ from typing import Any, Iterator
 
 from forge.ingest.classify import task_from_tools
 from forge.jsonl import iter_jsonl, read_capped
-from forge.ingest.registry import Reader, Warn, register
+from forge.ingest.readers import Reader, Warn, register
 from forge.ingest.tool_schemas import infer_schema, tools_for
 from forge.records import OUTCOMES, Conversation, Message, SourceRef, ToolCall
 

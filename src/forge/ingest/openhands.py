@@ -24,7 +24,7 @@ from forge.ingest.openai_chat import (Counts, classify_task, complete_tools, has
                                       iter_records, json_list_items, labels, load_text,
                                       normalize_tools, outcome_of, parse_arguments, record_id,
                                       text_of)
-from forge.ingest.registry import Reader, Warn, register
+from forge.ingest.readers import Reader, Warn, register
 from forge.records import Conversation, Message, SourceRef, ToolCall
 
 QUIET_ACTIONS = ("recall", "change_agent_state", "null", "condensation", "condensation_request",

@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from forge.ingest.openai_chat import (Counts, first_json_line, has_dialogue, iter_records,
                                       parse_arguments, record_conversation)
-from forge.ingest.registry import Reader, Warn, register
+from forge.ingest.readers import Reader, Warn, register
 from forge.records import Conversation, Message, ToolCall
 
 SPEAKERS = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",

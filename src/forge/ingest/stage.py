@@ -26,9 +26,9 @@ from forge.config import parse_config
 from forge.errors import InputError
 from forge.ingest.beads import SessionOutcome
 from forge.ingest.linking import Links
-from forge.ingest.worker import FileResult, Job, Prepared, file_results, read_source
+from forge.ingest.pool import FileResult, ReadContext, Prepared, file_results, read_source
 from forge.ingest.rules import BUILTIN_OUTCOME_RULES, Labeller, compile_rules, rule_problems
-from forge.ingest.registry import Reader, candidate_suffixes, detect_reader, read_head, readers
+from forge.ingest.readers import Reader, candidate_suffixes, detect_reader, read_head, readers
 from forge.progress import NULL_PROGRESS, Progress
 from forge.records import WorkItem
 
@@ -63,7 +63,7 @@ class IngestConfig:
         out += rule_problems("role_rules", self.role_rules, "role", None)
         out += rule_problems("task_rules", self.task_rules, "task", None)
         if self.scrub_detectors is not None:
-            from forge.scrub.registry import detectors
+            from forge.scrub.detectors import detectors
             table = detectors()
             out += [f"'scrub_detectors': unknown detector {n!r} (known: {', '.join(table)})"
                     for n in self.scrub_detectors if n not in table]
@@ -206,7 +206,7 @@ def _ingest(sources: list[SourceFile], config: IngestConfig, out: Path, progress
     # beads first, so every session can be linked to its outcome as it streams past
     ordered = sorted(sources, key=lambda s: (not _is_beads(s), s.display))
     beads = [s for s in ordered if _is_beads(s)]
-    bead_job = Job(config, links, config.labeller())
+    bead_job = ReadContext(config, links, config.labeller())
     scrubber = bead_job.scrubber()  # the report's: counts only what is kept
     seen: dict[str, str] = {}
     with open(out / "conversations.jsonl", "w", encoding="utf-8") as conv_out:
@@ -217,7 +217,7 @@ def _ingest(sources: list[SourceFile], config: IngestConfig, out: Path, progress
                 _one_conversation(prepared, src, links, seen, stats, scrubber, conv_out)
             task.advance(1)
         # workers link against the beads as read; the parent's copy learns sessions in order
-        job = Job(config, copy.deepcopy(links), config.labeller())
+        job = ReadContext(config, copy.deepcopy(links), config.labeller())
         rest = [s for s in ordered if not _is_beads(s)]
         results = file_results([s for s in rest if s.reader is not None], job)
         for src in rest:

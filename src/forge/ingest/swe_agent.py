@@ -23,7 +23,7 @@ from typing import Any, Iterator
 
 from forge.ingest.openai_chat import (Counts, classify_task, has_dialogue, labels, load_json,
                                       openai_messages, outcome_of, text_of)
-from forge.ingest.registry import Reader, Warn, register
+from forge.ingest.readers import Reader, Warn, register
 from forge.ingest.tool_schemas import tools_for
 from forge.records import Conversation, Message, SourceRef, ToolCall
 

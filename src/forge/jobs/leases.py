@@ -264,7 +264,7 @@ class Heartbeat:
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
-        from forge.jobs.workers import beat
+        from forge.jobs.presence import beat
         while not self._stop.wait(self.seconds / 3):
             try:
                 if not renew(self.engine, self.job_id, self.owner, self.seconds):

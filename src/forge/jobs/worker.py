@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from forge.errors import ForgeError
-from forge.jobs import leases, workers
+from forge.jobs import leases, presence
 from forge.progress import NULL_PROGRESS, Progress
 from forge.settings import Settings
 
@@ -45,7 +45,7 @@ def run_worker(settings: Settings | None = None, *, worker_id: str | None = None
     worker_id = worker_id or new_worker_id()
     actor = worker_id if worker_id.startswith("worker") else f"worker:{worker_id}"
     stop = _stop_on_sigterm()
-    workers.register(forge.engine, worker_id, host_name())
+    presence.register(forge.engine, worker_id, host_name())
     say(f"{worker_id} watching the queue in {forge.settings.home} ({forge.engine.dialect.name})")
     done: list[dict[str, Any]] = []
     idle_since = last_beat = time.monotonic()
@@ -56,7 +56,7 @@ def run_worker(settings: Settings | None = None, *, worker_id: str | None = None
                 if r["to"] == "FAILED":  # given up: its dead attempt's partial output goes too
                     clean_job_staging(forge.store, r["job"])
             if time.monotonic() - last_beat > leases.lease_seconds() / 3:  # not every poll
-                workers.beat(forge.engine, worker_id)
+                presence.beat(forge.engine, worker_id)
                 last_beat = time.monotonic()
             job_id = leases.claim(forge.engine, worker_id, actor=actor)
             if job_id is None:
@@ -70,7 +70,7 @@ def run_worker(settings: Settings | None = None, *, worker_id: str | None = None
             if once:
                 break
     finally:
-        workers.stopped(forge.engine, worker_id)
+        presence.stopped(forge.engine, worker_id)
         if "restore" in stop:
             stop["restore"]()
         leases.STOPPING.clear()
@@ -130,7 +130,7 @@ def ensure_worker_running(settings: Settings, *, idle_exit_s: float | None = Non
 
     forge = Forge(settings)
     require_active(forge)  # a worker would refuse at once; say it here, where the user is
-    alive = workers.live(forge.engine)
+    alive = presence.live(forge.engine)
     if alive:
         return {"started": False, "worker": alive[0]}
     logs = forge.settings.home / "logs"

@@ -6,7 +6,7 @@
     s.report()                              # {"total": 3, "by_kind": {...}, ...}
 """
 from forge.scrub.find import PLACEHOLDER, find_secrets, placeholder, redact
-from forge.scrub.registry import (Detector, Finding, detectors, register_detector,
+from forge.scrub.detectors import (Detector, Finding, detectors, register_detector,
                                   select_detectors, unregister_detector)
 from forge.scrub.scrubber import Scrubber
 

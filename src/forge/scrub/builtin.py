@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from forge.scrub import validators as v
-from forge.scrub.registry import Detector, register_detector
+from forge.scrub.detectors import Detector, register_detector
 
 
 def _start(chars: str) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Iterable, Iterator, Sequence
 
-from forge.scrub.registry import Detector, Finding, select_detectors
+from forge.scrub.detectors import Detector, Finding, select_detectors
 
 PLACEHOLDER = re.compile(r"<SECRET:[a-z0-9_]+>")
 PLACEHOLDER_PREFIX = "<SECRET:"

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from forge.records import Conversation, Message, ToolCall, WorkItem
 from forge.scrub.find import find_secrets, find_secrets_resolved, redact
 from forge.scrub.builtin import CREDENTIAL_KEY_NAME
-from forge.scrub.registry import Finding, select_detectors
+from forge.scrub.detectors import Finding, select_detectors
 
 @dataclasses.dataclass(frozen=True)
 class Tally:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from forge.ingest import Reader, detect_reader, readers, register
 from forge.ingest.classify import role_from_cwd, task_from_tools
-from forge.ingest.registry import _READERS
+from forge.ingest.readers import _READERS
 from forge.ingest.stage import discover
 from forge.ingest.tool_schemas import KNOWN_TOOLS, infer_schema
 from forge.records import Message, ToolCall

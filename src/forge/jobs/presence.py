@@ -1,4 +1,4 @@
-"""Live workers announce themselves in the database, so the CLI knows whether one runs
+"""Worker presence: live workers announce themselves in the database, so the CLI knows whether one runs
 (on any host sharing the queue) before it starts another."""
 from __future__ import annotations
 

@@ -51,7 +51,7 @@ class FileResult:
 
 
 @dataclass
-class Job:
+class ReadContext:
     """What a worker needs, sent once per worker process."""
     config: "IngestConfig"
     links: Links              # read-only snapshot: the beads as read, before any session
@@ -74,12 +74,12 @@ def conversation_dict(c: Conversation) -> dict[str, Any]:
                                          for t in m.tool_calls]} for m in c.messages]}
 
 
-def _prepare(conv: Conversation, src: "SourceFile", job: Job, scrubber: Any) -> Prepared:
+def _prepare(conv: Conversation, src: "SourceFile", ctx: ReadContext, scrubber: Any) -> Prepared:
     conv.source.path = src.display
-    if len(conv.messages) < job.config.min_messages and conv.metadata.get("kind") != "context_document":
+    if len(conv.messages) < ctx.config.min_messages and conv.metadata.get("kind") != "context_document":
         return Prepared(conv.id, conv.source.line)
-    how = link(conv, job.links, learn=False) or "unlinked"
-    job.labeller.apply(conv)
+    how = link(conv, ctx.links, learn=False) or "unlinked"
+    ctx.labeller.apply(conv)
     clean, tally = scrubber.scrub_conversation_tallied(conv)
     counts = clean.metadata.get("counts") or {}
     return Prepared(clean.id, conv.source.line, json.dumps(conversation_dict(clean), ensure_ascii=False, sort_keys=True), tally,
@@ -89,14 +89,14 @@ def _prepare(conv: Conversation, src: "SourceFile", job: Job, scrubber: Any) -> 
                     {str(k): v for k, v in counts.items() if isinstance(v, int)})
 
 
-def read_source(src: "SourceFile", job: Job, scrubber: Any) -> FileResult:
+def read_source(src: "SourceFile", ctx: ReadContext, scrubber: Any) -> FileResult:
     out = FileResult()
     warn = lambda line, reason: out.warnings.append((line, reason))  # noqa: E731
     assert src.reader is not None
     try:
         for record in src.reader.read(src.path, warn):
             if isinstance(record, Conversation):
-                out.records.append(_prepare(record, src, job, scrubber))
+                out.records.append(_prepare(record, src, ctx, scrubber))
             elif isinstance(record, WorkItem) or hasattr(record, "session_id"):
                 out.records.append(record)
     except OSError as exc:
@@ -108,36 +108,36 @@ def read_source(src: "SourceFile", job: Job, scrubber: Any) -> FileResult:
 
 # ---------------------------------------------------------------- worker processes
 
-_JOB: Job | None = None
+_CONTEXT: ReadContext | None = None
 _SCRUBBER: Any = None
 
 
-def _init_worker(job: Job) -> None:
-    global _JOB, _SCRUBBER
-    _JOB, _SCRUBBER = job, job.scrubber()
+def _init_worker(ctx: ReadContext) -> None:
+    global _CONTEXT, _SCRUBBER
+    _CONTEXT, _SCRUBBER = ctx, ctx.scrubber()
 
 
 def _read_in_worker(src: "SourceFile") -> FileResult:
-    assert _JOB is not None
-    return read_source(src, _JOB, _SCRUBBER)
+    assert _CONTEXT is not None
+    return read_source(src, _CONTEXT, _SCRUBBER)
 
 
 def worker_count(config: "IngestConfig") -> int:
     return config.workers or os.cpu_count() or 1
 
 
-def file_results(sources: list["SourceFile"], job: Job) -> Iterator[FileResult]:
+def file_results(sources: list["SourceFile"], ctx: ReadContext) -> Iterator[FileResult]:
     """One FileResult per source, in order."""
-    workers = min(worker_count(job.config), len(sources))
+    workers = min(worker_count(ctx.config), len(sources))
     if workers <= 1 or len(sources) < PARALLEL_MIN_FILES:
-        scrubber = job.scrubber()
+        scrubber = ctx.scrubber()
         for src in sources:
-            yield read_source(src, job, scrubber)
+            yield read_source(src, ctx, scrubber)
         return
     # fork: cheap, and safe here even with other threads alive (a progress display): workers run
     # pure functions of their inputs and never touch a lock the parent's threads may hold
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    ctx = multiprocessing.get_context(method)
+    mp = multiprocessing.get_context(method)
     chunk = max(1, min(16, len(sources) // (workers * 8)))
-    with ctx.Pool(workers, initializer=_init_worker, initargs=(job,)) as pool:
+    with mp.Pool(workers, initializer=_init_worker, initargs=(ctx,)) as pool:
         yield from pool.imap(_read_in_worker, sources, chunksize=chunk)

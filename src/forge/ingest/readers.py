@@ -1,4 +1,4 @@
-"""The reader registry: format name → Reader.
+"""The reader table: format name → Reader.
 
 Built-in readers register themselves exactly as a plugin would, through `register`. Third-party
 packages add readers under the entry-point group `forge.readers` (each entry point names a
