@@ -169,8 +169,8 @@ def main() -> None:
     hf_logging.disable_progress_bar()
     import datasets
     datasets.disable_progress_bars()
-    from forge.train.tiny_base import train_tokenizer
-    from forge.train.tiny_corpus import pretraining_documents
+    from forge.models.tiny_base import train_tokenizer
+    from forge.models.tiny_corpus import pretraining_documents
 
     tokenizer = train_tokenizer(pretraining_documents(60_000, 0.3, 0), 4096)
     lengths = session_lengths(args.rows, args.seed)

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from forge.cli_common import JsonOpt, console, emit_json, err_console, guard, open_forge
 from forge.errors import ForgeError
-from forge.train.tiny_base import DEFAULT_BASE_MODEL
+from forge.models.tiny_base import DEFAULT_BASE_MODEL
 
 app = typer.Typer(help="Forge: fine-tune self-hosted agent models on your agents' own sessions.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)

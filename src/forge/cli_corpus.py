@@ -271,7 +271,7 @@ def _token_counter(forge: Any, base: str, progress: Any) -> Any:
     from transformers import AutoTokenizer
 
     from forge.build import chat_token_counter
-    from forge.train.base import resolve_base
+    from forge.models.base import resolve_base
     resolved = resolve_base(base, forge.settings, progress)
     return chat_token_counter(AutoTokenizer.from_pretrained(resolved.location), name=resolved.identity)
 

@@ -44,8 +44,8 @@ def eval_command(
         from forge.evaluate.compare import compare_reports
         from forge.evaluate.stage import EvalConfig, load_report, run_evaluate
         from forge.evaluate.bundled_suites import DEFAULT_SUITE, resolve_suite
-        from forge.export.refs import resolve_model
-        from forge.train.base import resolve_base
+        from forge.models.refs import resolve_model
+        from forge.models.base import resolve_base
 
         forge = open_forge()
         target = resolve_model(forge, model, _split(adapters))
@@ -124,9 +124,9 @@ def export_command(
     """Export MODEL as merged safetensors, GGUF (parity-checked) or an Ollama package."""
     def body() -> None:
         from forge.export.gguf import QUANTS, GGUFConfig, run_gguf_export
-        from forge.export.merge import run_merge
+        from forge.models.merge import run_merge
         from forge.export.ollama import OllamaConfig, run_ollama_export
-        from forge.export.refs import resolve_model
+        from forge.models.refs import resolve_model
 
         if fmt not in FORMATS:
             raise InputError(f"--format must be one of {', '.join(FORMATS)}, got {fmt!r}")
@@ -196,7 +196,7 @@ def infer_command(
 ) -> None:
     """Run one prompt (with tools) and print the reply and its parsed tool calls."""
     def body() -> None:
-        from forge.chat_format import parse_reply
+        from forge.models.tool_calls import parse_reply
         from forge.export import infer
 
         if mode not in MODES:
@@ -209,7 +209,7 @@ def infer_command(
         if mode == "ollama":
             reply = infer.infer_ollama(_ollama_name(model), messages, schemas)
         else:
-            from forge.export.refs import resolve_model
+            from forge.models.refs import resolve_model
             forge = open_forge()
             target = resolve_model(forge, model, _split(adapters))
             if mode == "hf":

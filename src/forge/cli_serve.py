@@ -16,7 +16,7 @@ def serve_command(
 ) -> None:
     """Serve a model over an OpenAI-compatible /v1/chat/completions (tools and tool_calls)."""
     def body() -> None:
-        from forge.export.refs import resolve_model
+        from forge.models.refs import resolve_model
         from forge.serve import adapter_paths, hf_generator, make_server
 
         forge = open_forge()

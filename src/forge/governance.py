@@ -165,7 +165,7 @@ def estimate_requirements(forge: "Forge", job: "Job") -> dict[str, Any]:
 
 
 def _local_weight_bytes(forge: "Forge", base: str) -> int | None:
-    from forge.train.tiny_base import TINY_MODELS
+    from forge.models.tiny_base import TINY_MODELS
     if not base:
         return None
     if base in TINY_MODELS:

@@ -202,12 +202,12 @@ def build_server(*, in_process: bool = False, forge: Any = None):
             replies = [infer.infer_ollama(model_path, c, []) for c in conversations]
             location = model_path
         elif mode == "gguf":
-            from forge.export.refs import resolve_model
+            from forge.models.refs import resolve_model
             forge = F()
             location = infer.gguf_for(forge, resolve_model(forge, model_path))
             replies = [infer.infer_gguf(location, c, [], max_new_tokens) for c in conversations]
         else:
-            from forge.modeling import generate, load_model
+            from forge.models.loading import generate, load_model
             location = _model_location(F(), model_path)
             model, tokenizer = load_model(location)
             replies = generate(model, tokenizer, conversations, [[] for _ in test_prompts],

@@ -57,7 +57,8 @@ def parse_chat_request(body: Any) -> ChatRequest:
 
 def chat_response(model_name: str, reply: str, *, created: int | None = None) -> dict[str, Any]:
     """The OpenAI response for a raw reply: tool calls parsed out, arguments as JSON strings."""
-    from forge.chat_format import IM_END, parse_reply
+    from forge.models.chat_format import IM_END
+    from forge.models.tool_calls import parse_reply
 
     parsed = parse_reply(reply)
     calls = [{"id": f"call_{i}", "type": "function",
@@ -126,7 +127,7 @@ def make_server(model_name: str, generate: Generate, host: str = "127.0.0.1", po
 
 
 def hf_generator(location: str, adapters: list[str]) -> Generate:
-    from forge.modeling import generate, load_model
+    from forge.models.loading import generate, load_model
 
     model, tokenizer = load_model(location, adapters)
 

@@ -23,7 +23,7 @@ from forge.jobs.store import Job, JobStore
 from forge.progress import NULL_PROGRESS, Progress, Task
 from forge.registry.models import Registry
 from forge.settings import Settings, load_settings
-from forge.train.tiny_base import DEFAULT_BASE_MODEL
+from forge.models.tiny_base import DEFAULT_BASE_MODEL
 
 
 
@@ -305,7 +305,7 @@ def stage_configs(cfg: PipelineConfig) -> tuple[Any, ...]:
     training. Errors name the key as the user wrote it (e.g. 'train.max_stpes')."""
     from forge.build.stage import BuildConfig
     from forge.evaluate.stage import EvalConfig
-    from forge.export.merge import MergeConfig
+    from forge.models.merge import MergeConfig
     from forge.ingest.stage import IngestConfig
     from forge.train.sft import TrainConfig
     sections = ((IngestConfig, "ingest"), (BuildConfig, "build"), (TrainConfig, "train"),
@@ -318,9 +318,9 @@ def run_pipeline(forge: Forge, job: Job, progress: JobProgress, actor: str) -> d
     """The pipeline, stage by stage. Each stage returns early when its artifact already exists."""
     from forge.build.stage import run_build
     from forge.evaluate.stage import gate, run_evaluate
-    from forge.export.merge import run_merge
+    from forge.models.merge import run_merge
     from forge.ingest.stage import run_ingest
-    from forge.train.base import resolve_base
+    from forge.models.base import resolve_base
     from forge.governance import verify_inputs
 
     _quiet_ml_libraries()

@@ -135,7 +135,7 @@ def test_token_statistics_with_a_real_tokenizer(tmp_path):
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
-    from forge.chat_format import CHAT_TEMPLATE, SPECIAL_TOKENS
+    from forge.models.chat_format import CHAT_TEMPLATE, SPECIAL_TOKENS
 
     texts = [json.dumps(c.to_dict()) for c in corpus_sessions()]
     bpe = Tokenizer(models.BPE())

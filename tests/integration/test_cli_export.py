@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from forge.chat_format import CHAT_TEMPLATE, IM_END, SPECIAL_TOKENS
+from forge.models.chat_format import CHAT_TEMPLATE, IM_END, SPECIAL_TOKENS
 from forge.cli import app
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,8 @@ import shutil
 import pytest
 
 from forge.artifacts import ArtifactStore
-from forge.chat_format import CHAT_TEMPLATE, IM_END, SPECIAL_TOKENS, parse_reply
+from forge.models.chat_format import CHAT_TEMPLATE, IM_END, SPECIAL_TOKENS
+from forge.models.tool_calls import parse_reply
 from forge.evaluate import EvalConfig, gate, load_report, run_evaluate
 
 pytestmark = pytest.mark.slow
@@ -84,7 +85,7 @@ def dataset(tmp_path):
 
 
 def test_generate_batches_like_single_prompts_and_keeps_special_tokens(tiny_model):
-    from forge.modeling import _decode_until_stop, generate, load_model, stop_token_ids
+    from forge.models.loading import _decode_until_stop, generate, load_model, stop_token_ids
 
     model, tokenizer = load_model(tiny_model)
     from forge.evaluate.suite import prompts_from_row
@@ -183,7 +184,7 @@ def test_model_artifacts_and_stacked_adapters_decide_the_id(tiny_model, dataset,
     from peft import LoraConfig, PeftModel, get_peft_model
     from transformers import AutoModelForCausalLM
 
-    from forge.modeling import load_model
+    from forge.models.loading import load_model
 
     store, ds = dataset
     staging = store.staging("base_model")

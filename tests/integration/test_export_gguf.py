@@ -10,7 +10,7 @@ import os
 import pytest
 
 from forge.artifacts import ArtifactStore
-from forge.chat_format import CHAT_TEMPLATE, IM_END, SPECIAL_TOKENS, TOOLS_POSTAMBLE, TOOLS_PREAMBLE
+from forge.models.chat_format import CHAT_TEMPLATE, IM_END, SPECIAL_TOKENS, TOOLS_POSTAMBLE, TOOLS_PREAMBLE
 
 pytestmark = pytest.mark.slow
 # Llama trains longer: its Q8_0 test needs margins wide enough that 8-bit weights keep

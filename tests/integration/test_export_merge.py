@@ -6,7 +6,7 @@ import pytest
 from forge.artifacts import ArtifactStore, artifact_id
 from forge.settings import Settings
 from forge.train.config import TrainConfig
-from forge.train.tiny_base import DEFAULT_BASE_MODEL, TinyBaseConfig
+from forge.models.tiny_base import DEFAULT_BASE_MODEL, TinyBaseConfig
 
 pytestmark = pytest.mark.slow
 FAST_BASE = TinyBaseConfig(vocab_size=600, corpus_chars=60_000, pretrain_steps=8,
@@ -18,7 +18,7 @@ ROW = {"id": "r", "tools": [], "messages": [
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
     from forge.train.sft import run_train
-    from forge.train.tiny_base import ensure_base_model
+    from forge.models.tiny_base import ensure_base_model
 
     settings = Settings(home=tmp_path_factory.mktemp("home")).ensure()
     base = ensure_base_model(DEFAULT_BASE_MODEL, settings, config=FAST_BASE)
@@ -38,7 +38,7 @@ def test_merged_logits_equal_base_plus_adapter(setup):
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from forge.export.merge import run_merge
+    from forge.models.merge import run_merge
 
     settings, store, base, adapter = setup
     merged = run_merge(store, adapter, settings=settings)  # base taken from the adapter's manifest
@@ -63,7 +63,7 @@ def test_merged_logits_equal_base_plus_adapter(setup):
 
 
 def test_merge_is_reused_and_records_lineage(setup):
-    from forge.export.merge import run_merge
+    from forge.models.merge import run_merge
 
     settings, store, base, adapter = setup
     first = run_merge(store, adapter, base)
@@ -73,7 +73,7 @@ def test_merge_is_reused_and_records_lineage(setup):
 
 def test_merge_rejects_a_non_adapter(setup):
     from forge.errors import InputError
-    from forge.export.merge import run_merge
+    from forge.models.merge import run_merge
 
     settings, store, base, adapter = setup
     dataset = next(a for a in store.all() if a.kind == "dataset")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from forge.settings import Settings
-from forge.train.tiny_base import DEFAULT_BASE_MODEL, TinyBaseConfig
+from forge.models.tiny_base import DEFAULT_BASE_MODEL, TinyBaseConfig
 
 pytestmark = pytest.mark.slow
 FAST_BASE = TinyBaseConfig(vocab_size=600, corpus_chars=60_000, pretrain_steps=8,
@@ -26,8 +26,8 @@ def _free_port() -> int:
 
 
 def test_forge_serve_answers_chat_completions(tmp_path):
-    from forge.modeling import generate, load_model
-    from forge.train.tiny_base import ensure_base_model
+    from forge.models.loading import generate, load_model
+    from forge.models.tiny_base import ensure_base_model
 
     settings = Settings(home=tmp_path / "home").ensure()
     base = Path(ensure_base_model(DEFAULT_BASE_MODEL, settings, config=FAST_BASE))
@@ -54,7 +54,7 @@ def test_forge_serve_answers_chat_completions(tmp_path):
             out = json.loads(r.read())
         model, tokenizer = load_model(base)
         expected = generate(model, tokenizer, [messages], [[]], max_new_tokens=12)[0]
-        from forge.chat_format import parse_reply
+        from forge.models.tool_calls import parse_reply
         assert out["object"] == "chat.completion"
         assert (out["choices"][0]["message"]["content"] or "") == parse_reply(expected).content
     finally:

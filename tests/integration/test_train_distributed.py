@@ -9,7 +9,7 @@ from forge.artifacts import ArtifactStore, artifact_id
 from forge.settings import Settings
 from forge.train.config import TrainConfig
 from forge.train.methods import train_adapter
-from forge.train.tiny_base import DEFAULT_BASE_MODEL, TinyBaseConfig
+from forge.models.tiny_base import DEFAULT_BASE_MODEL, TinyBaseConfig
 
 pytestmark = pytest.mark.slow
 FAST_BASE = TinyBaseConfig(vocab_size=700, corpus_chars=80_000, pretrain_steps=20,
@@ -44,7 +44,7 @@ def row(i):
 
 
 def test_two_processes_train_one_adapter_committed_once(tmp_path):
-    from forge.train.tiny_base import ensure_base_model
+    from forge.models.tiny_base import ensure_base_model
 
     settings = Settings(home=tmp_path / "home").ensure()
     base = ensure_base_model(DEFAULT_BASE_MODEL, settings, config=FAST_BASE)
@@ -83,7 +83,7 @@ class CancelAtFirstStep(Recording):
 def test_cancel_stops_every_rank_and_leaves_nothing(tmp_path):
     import time
 
-    from forge.train.tiny_base import ensure_base_model
+    from forge.models.tiny_base import ensure_base_model
 
     settings = Settings(home=tmp_path / "home").ensure()
     base = ensure_base_model(DEFAULT_BASE_MODEL, settings, config=FAST_BASE)
@@ -105,7 +105,7 @@ def test_cancel_stops_every_rank_and_leaves_nothing(tmp_path):
 
 def test_two_processes_run_sft_then_dpo(tmp_path):
     """Both trainers of sft+dpo in one process group; rank 0 commits both artifacts."""
-    from forge.train.tiny_base import ensure_base_model
+    from forge.models.tiny_base import ensure_base_model
 
     settings = Settings(home=tmp_path / "home").ensure()
     base = ensure_base_model(DEFAULT_BASE_MODEL, settings, config=FAST_BASE)

@@ -9,7 +9,7 @@ from forge.settings import Settings
 from forge.train.config import TrainConfig
 from forge.train.dpo import run_dpo
 from forge.train.sft import run_train
-from forge.train.tiny_base import DEFAULT_BASE_MODEL, TinyBaseConfig
+from forge.models.tiny_base import DEFAULT_BASE_MODEL, TinyBaseConfig
 
 pytestmark = pytest.mark.slow
 FAST_BASE = TinyBaseConfig(vocab_size=700, corpus_chars=80_000, pretrain_steps=20,
@@ -44,7 +44,7 @@ def sft_row(i):
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    from forge.train.tiny_base import ensure_base_model
+    from forge.models.tiny_base import ensure_base_model
 
     settings = Settings(home=tmp_path_factory.mktemp("home")).ensure()
     base_path = ensure_base_model(DEFAULT_BASE_MODEL, settings, config=FAST_BASE)

@@ -4,8 +4,8 @@ import json
 import pytest
 
 from forge.train.rows import tokenize_row, tokenize_rows
-from forge.train.tiny_base import train_tokenizer
-from forge.train.tiny_corpus import pretraining_documents
+from forge.models.tiny_base import train_tokenizer
+from forge.models.tiny_corpus import pretraining_documents
 
 TOOLS = [{"type": "function", "function": {
     "name": "mcp__beads__create", "description": "Create a bead.",

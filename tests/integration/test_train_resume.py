@@ -10,7 +10,7 @@ from forge.artifacts import ArtifactStore, artifact_id
 from forge.settings import Settings
 from forge.train.config import TrainConfig
 from forge.train.sft import run_train
-from forge.train.tiny_base import DEFAULT_BASE_MODEL, TinyBaseConfig, ensure_base_model
+from forge.models.tiny_base import DEFAULT_BASE_MODEL, TinyBaseConfig, ensure_base_model
 
 pytestmark = pytest.mark.slow
 FAST_BASE = TinyBaseConfig(vocab_size=700, corpus_chars=80_000, pretrain_steps=20,

@@ -9,7 +9,7 @@ from forge.settings import Settings
 from forge.train.config import TrainConfig
 from forge.train.methods import train_task_adapter
 from forge.train.sft import run_train
-from forge.train.tiny_base import DEFAULT_BASE_MODEL, TinyBaseConfig
+from forge.models.tiny_base import DEFAULT_BASE_MODEL, TinyBaseConfig
 
 pytestmark = pytest.mark.slow
 FAST_BASE = TinyBaseConfig(vocab_size=700, corpus_chars=80_000, pretrain_steps=20,
@@ -31,7 +31,7 @@ def test_task_adapter_stacks_on_the_role_adapter(tmp_path):
     from peft import PeftModel
     from transformers import AutoModelForCausalLM
 
-    from forge.train.tiny_base import ensure_base_model
+    from forge.models.tiny_base import ensure_base_model
 
     settings = Settings(home=tmp_path / "home").ensure()
     base = ensure_base_model(DEFAULT_BASE_MODEL, settings, config=FAST_BASE)

@@ -3,9 +3,9 @@ import json
 
 import pytest
 
-from forge.chat_format import CHAT_TEMPLATE, IM_END
+from forge.models.chat_format import CHAT_TEMPLATE, IM_END
 from forge.settings import Settings
-from forge.train.tiny_base import DEFAULT_BASE_MODEL, TinyBaseConfig, ensure_base_model
+from forge.models.tiny_base import DEFAULT_BASE_MODEL, TinyBaseConfig, ensure_base_model
 
 pytestmark = pytest.mark.slow
 FAST = TinyBaseConfig(vocab_size=700, corpus_chars=80_000, pretrain_steps=12, pretrain_batch=2,
@@ -36,8 +36,8 @@ def test_other_refs_pass_through_unchanged(built):
 def test_tokenizer_round_trips_through_autotokenizer(built):
     from transformers import AutoTokenizer
 
-    from forge.train.tiny_base import train_tokenizer
-    from forge.train.tiny_corpus import pretraining_documents
+    from forge.models.tiny_base import train_tokenizer
+    from forge.models.tiny_corpus import pretraining_documents
 
     _, path = built
     fresh = train_tokenizer(pretraining_documents(FAST.corpus_chars, FAST.chat_fraction, FAST.seed),

@@ -6,7 +6,7 @@ from forge.build import BuildConfig, build_dataset
 from forge.build.config import DEFAULT_SYSTEM_PROMPTS
 from forge.build.curate import prepare, truncate
 from forge.build.sft import sft_row
-from forge.chat_format import parse_reply
+from forge.models.tool_calls import parse_reply
 from forge.config import parse_config
 from forge.errors import ConfigError
 from forge.records import Conversation, Message, SourceRef, ToolCall, WorkItem
@@ -48,7 +48,7 @@ def test_sft_row_shape_is_openai_chat_with_tools():
 def test_sft_row_renders_with_the_chat_template():
     from transformers.utils.chat_template_utils import render_jinja_template
 
-    from forge.chat_format import CHAT_TEMPLATE
+    from forge.models.chat_format import CHAT_TEMPLATE
     row = sft_row(prepare(session("s1"), BuildConfig()))
     (text,), (generation,) = render_jinja_template(
         [row["messages"]], tools=row["tools"], chat_template=CHAT_TEMPLATE,

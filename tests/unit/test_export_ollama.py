@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from forge.chat_format import CHAT_TEMPLATE
+from forge.models.chat_format import CHAT_TEMPLATE
 from forge.export.gotemplate import TemplateError, go_json, render
 from forge.export.ollama import (OLLAMA_TEMPLATE, OllamaConfig, modelfile_text, ollama_values,
                                  render_like_ollama)

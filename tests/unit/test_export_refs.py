@@ -4,7 +4,7 @@ import json
 import pytest
 
 from forge.errors import InputError, NotFound
-from forge.export.refs import resolve_model
+from forge.models.refs import resolve_model
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from forge.config import parse_config
 from forge.errors import ConfigError, InputError
 from forge.train.config import TrainConfig
 from forge.train.rows import read_rows, row_problem, template_messages
-from forge.train.tiny_base import TinyBaseConfig, tiny_config_from_env
+from forge.models.tiny_base import TinyBaseConfig, tiny_config_from_env
 
 
 def row(**kw):

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from forge.chat_format import TOOL_CALL_OPEN, parse_reply
+from forge.models.chat_format import TOOL_CALL_OPEN
+from forge.models.tool_calls import parse_reply
 from forge.evaluate.schema import check_object
 
 

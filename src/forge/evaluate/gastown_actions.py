@@ -13,7 +13,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any
 
-from forge.chat_format import parse_reply
+from forge.models.tool_calls import parse_reply
 
 # ---- shell -----------------------------------------------------------------------------------
 

@@ -118,7 +118,7 @@ def _generate_and_score(model_ref: str | Path, adapters: Sequence[str | Path],
                         progress: Progress) -> list[dict[str, Any]]:
     import torch
 
-    from forge.modeling import generate, load_model
+    from forge.models.loading import generate, load_model
 
     torch.manual_seed(config.seed)
     model, tokenizer = load_model(model_ref, adapters, device=config.device, dtype=config.dtype)

@@ -1,6 +1,6 @@
 """One prompt through a model in any of its three forms: HF (transformers, with adapters),
 GGUF (llama.cpp) or Ollama (its local HTTP API). Each returns the raw reply; callers parse
-tool calls with forge.chat_format.parse_reply."""
+tool calls with forge.models.tool_calls.parse_reply."""
 from __future__ import annotations
 
 import json
@@ -17,7 +17,7 @@ OLLAMA_URL = "http://127.0.0.1:11434"
 
 def infer_hf(location: str, adapters: list[str], messages: list[dict[str, Any]],
              tools: list[dict[str, Any]], max_new_tokens: int) -> str:
-    from forge.modeling import generate, load_model
+    from forge.models.loading import generate, load_model
 
     model, tokenizer = load_model(location, adapters)
     return generate(model, tokenizer, [messages], [tools], max_new_tokens=max_new_tokens)[0]
@@ -53,7 +53,7 @@ def gguf_for(forge: Any, target: Any, quant: str = "f16") -> Path:
 def infer_gguf(gguf_path: Path, messages: list[dict[str, Any]], tools: list[dict[str, Any]],
                max_new_tokens: int) -> str:
     """Greedy reply from llama.cpp, prompted with the chat template stored in the GGUF itself."""
-    from forge.chat_format import IM_END
+    from forge.models.chat_format import IM_END
     from forge.export.parity import llama_greedy, open_llama
 
     llm = open_llama(gguf_path, n_ctx=0)    # 0: the context length the model was trained with
@@ -81,7 +81,7 @@ def infer_ollama(name: str, messages: list[dict[str, Any]], tools: list[dict[str
                  url: str = OLLAMA_URL) -> str:
     """A reply from a running Ollama server (/api/chat), tool calls rendered back into our
     <tool_call> form so every mode prints the same way."""
-    from forge.chat_format import TOOL_CALL_CLOSE, TOOL_CALL_OPEN
+    from forge.models.chat_format import TOOL_CALL_CLOSE, TOOL_CALL_OPEN
 
     body = json.dumps({"model": name, "messages": messages, "tools": tools or None, "stream": False,
                        "options": {"temperature": 0}}).encode()

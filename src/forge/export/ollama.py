@@ -1,6 +1,6 @@
 """Export stage: GGUF artifact → Ollama package (Modelfile + the GGUF it names).
 
-The Modelfile carries the model's own chat template (forge.chat_format.CHAT_TEMPLATE, Jinja)
+The Modelfile carries the model's own chat template (forge.models.chat_format.CHAT_TEMPLATE, Jinja)
 translated by hand to Ollama's Go template language: ChatML turns, the tools block in the
 system turn, `<tool_call>` blocks for the assistant's calls and `<tool_response>` turns, so
 Ollama prompts the model exactly as it was trained and finds its tool calls. When an `ollama`
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from forge.artifacts import Artifact, ArtifactStore, artifact_id
-from forge.chat_format import (BOS_EOS, IM_END, IM_START, TOOL_CALL_CLOSE, TOOL_CALL_OPEN,
+from forge.models.chat_format import (BOS_EOS, IM_END, IM_START, TOOL_CALL_CLOSE, TOOL_CALL_OPEN,
                                TOOL_RESPONSE_CLOSE, TOOL_RESPONSE_OPEN, TOOLS_POSTAMBLE,
                                TOOLS_PREAMBLE)
 from forge.errors import ForgeError, InputError

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from forge.chat_format import parse_reply
+from forge.models.tool_calls import parse_reply
 from forge.errors import ForgeError
 
 EXACT_TYPES = ("f32", "f16")
@@ -49,7 +49,7 @@ def hf_prompts(model_dir: Path, prompts: list[Any]) -> tuple[Any, list[PromptIds
     """(tokenizer, each prompt rendered with the model's chat template and tokenized by HF)."""
     from transformers import AutoTokenizer
 
-    from forge.modeling import render_prompts
+    from forge.models.loading import render_prompts
 
     tok = AutoTokenizer.from_pretrained(str(model_dir))
     texts = render_prompts(tok, [p.messages for p in prompts], [p.tools for p in prompts])
@@ -62,7 +62,7 @@ def hf_greedy(model_dir: Path, tokenizer: Any, prompts: list[PromptIds], max_new
     import torch
     from transformers import AutoModelForCausalLM
 
-    from forge.modeling import stop_token_ids
+    from forge.models.loading import stop_token_ids
 
     model = AutoModelForCausalLM.from_pretrained(str(model_dir), dtype=torch.float32).eval()
     stops = stop_token_ids(tokenizer)
@@ -108,7 +108,7 @@ def check_parity(model_dir: Path, gguf_path: Path, prompts: list[Any], quant: st
                  max_new_tokens: int = 48) -> dict[str, Any]:
     """Compare greedy answers on every prompt. Returns the report; `passed` False names the
     first differing prompt in `first_difference` (callers raise ParityError)."""
-    from forge.modeling import stop_token_ids
+    from forge.models.loading import stop_token_ids
 
     level = parity_level(quant)
     tokenizer, rendered = hf_prompts(model_dir, prompts)

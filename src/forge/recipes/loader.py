@@ -225,7 +225,7 @@ def _check_steps(steps: Any, problems: list[str]) -> dict[str, dict[str, Any]]:
 def _stage_classes() -> dict[str, type]:
     from forge.build.config import BuildConfig
     from forge.evaluate.stage import EvalConfig
-    from forge.export.merge import MergeConfig
+    from forge.models.merge import MergeConfig
     from forge.ingest.stage import IngestConfig
     return {"ingest": IngestConfig, "build": BuildConfig, "evaluate": EvalConfig, "export": MergeConfig}
 

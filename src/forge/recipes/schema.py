@@ -10,7 +10,7 @@ A recipe is a Gas Town formula for training (seed 004):
     [steps.train]        forge.train.config.TrainConfig keys (lora_rank for lora_r), + epochs, nproc
     [steps.dpo]          forge.train.dpo.DPOSettings keys (method dpo or sft+dpo)
     [steps.evaluate]     forge.evaluate.stage.EvalConfig keys
-    [steps.export]       forge.export.merge.MergeConfig keys
+    [steps.export]       forge.models.merge.MergeConfig keys
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from forge.recipes.profiles import DEFAULT_PROFILE, PROFILES
 from forge.train.config import METHODS
-from forge.train.tiny_base import DEFAULT_BASE_MODEL
+from forge.models.tiny_base import DEFAULT_BASE_MODEL
 
 SECTIONS = ("formula", "variables", "steps")
 STEPS = ("ingest", "build", "train", "dpo", "evaluate", "export")

@@ -55,7 +55,7 @@ def launch_command(spec: Path, nproc: int, env: Mapping[str, str]) -> list[str]:
 def run_distributed(store: ArtifactStore, dataset: Artifact, base_model: str | Path | Artifact,
                     config: TrainConfig, progress: Progress = NULL_PROGRESS, *,
                     settings: Settings | None = None, checkpoint_dir: Path | None = None) -> Artifact:
-    from forge.train.base import resolve_base, settings_for
+    from forge.models.base import resolve_base, settings_for
 
     settings = settings_for(store, settings)
     base = resolve_base(base_model, settings, progress)  # the tiny base is built once, here

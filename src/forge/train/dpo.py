@@ -77,7 +77,7 @@ def run_dpo(store: ArtifactStore, dataset: Artifact, base_model: str | Path | Ar
     `checkpoint_dir`: checkpoints every `config.save_steps` go there, and a run restarted with
     the same folder continues from the newest (optimizer, scheduler and data position too).
     """
-    from forge.train.base import resolve_base, settings_for
+    from forge.models.base import resolve_base, settings_for
 
     dpo = dpo_settings(config)
     base = resolve_base(base_model, settings_for(store, settings), progress)

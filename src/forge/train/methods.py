@@ -72,7 +72,7 @@ def train_task_adapter(store: ArtifactStore, dataset: Artifact, base_model: str 
     """(role model, task adapter): the role adapter merged into `base_model`, then a task adapter
     trained on that role model. Load the task adapter on the role model (or on base + role
     adapter merged) to stack them."""
-    from forge.export.merge import run_merge
+    from forge.models.merge import run_merge
     role_model = run_merge(store, role_adapter, base_model, progress=progress, settings=settings)
     task = train_adapter(store, dataset, role_model, config, progress, settings=settings)
     return role_model, task

@@ -23,7 +23,7 @@ from forge.artifacts import Artifact, ArtifactStore, artifact_id
 from forge.errors import InputError
 from forge.progress import NULL_PROGRESS, Progress
 from forge.settings import Settings
-from forge.train.base import resolve_base, settings_for
+from forge.models.base import resolve_base, settings_for
 from forge.train.config import TrainConfig
 from forge.train.rows import EVAL_FILE, TRAIN_FILE, TokenizedRows, read_rows, tokenize_rows
 

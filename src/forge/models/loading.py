@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-from forge.chat_format import IM_END
+from forge.models.chat_format import IM_END
 from forge.errors import InputError
 
 

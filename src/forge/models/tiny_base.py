@@ -18,7 +18,7 @@ import uuid
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
-from forge.chat_format import BOS_EOS, CHAT_TEMPLATE, IM_END, SPECIAL_TOKENS
+from forge.models.chat_format import BOS_EOS, CHAT_TEMPLATE, IM_END, SPECIAL_TOKENS
 from forge.progress import NULL_PROGRESS, Progress
 from forge.settings import Settings
 
@@ -85,7 +85,7 @@ def ensure_base_model(ref: str | Path, settings: Settings, progress: Progress = 
 
 def build_tiny_base(out: Path, config: TinyBaseConfig, progress: Progress = NULL_PROGRESS) -> None:
     """Train the tokenizer, create the model, pre-train it, save both into `out`."""
-    from forge.train.tiny_corpus import pretraining_documents
+    from forge.models.tiny_corpus import pretraining_documents
 
     out.mkdir(parents=True, exist_ok=True)
     docs = pretraining_documents(config.corpus_chars, config.chat_fraction, config.seed)

@@ -12,7 +12,7 @@ from pathlib import Path
 from forge.artifacts import MANIFEST, Artifact, ArtifactStore
 from forge.progress import NULL_PROGRESS, Progress
 from forge.settings import Settings
-from forge.train.tiny_base import TINY_MODELS, ensure_base_model
+from forge.models.tiny_base import TINY_MODELS, ensure_base_model
 
 
 @dataclass

@@ -17,7 +17,7 @@ import sysconfig
 from pathlib import Path
 from typing import Iterator
 
-from forge.chat_format import IM_END, IM_START
+from forge.models.chat_format import IM_END, IM_START
 
 SYSTEM_PROMPTS = (
     "You are a helpful assistant.",

@@ -15,7 +15,7 @@ from forge.artifacts import Artifact, ArtifactStore, artifact_id
 from forge.errors import InputError
 from forge.progress import NULL_PROGRESS, Progress
 from forge.settings import Settings
-from forge.train.base import resolve_base, settings_for
+from forge.models.base import resolve_base, settings_for
 
 KIND = "merged_model"
 
