@@ -96,16 +96,10 @@ def demo(
     def body() -> None:
         from forge.recipes import load_recipe
         overrides = [f"variables.name={name}"] + ([f"steps.train.max_steps={max_steps}"] if max_steps else [])
+        from forge.bundled import demo_recipe_path
         recipe = load_recipe(demo_recipe_path(), overrides)
         _run_pipeline_command(recipe.job_config, as_json)
     _guard(body)
-
-
-def demo_recipe_path() -> Path:
-    path = Path(__file__).resolve().parents[2] / "examples" / "recipes" / "demo.toml"
-    if not path.is_file():
-        raise ForgeError(f"demo recipe not found: {path}", hint="run from a source checkout")
-    return path
 
 
 @app.command()

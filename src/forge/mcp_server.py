@@ -129,7 +129,7 @@ def build_server(*, in_process: bool = False, forge: Any = None):
         start it in the background. Returns the job id; poll get_forge_job_status."""
         from forge.errors import ConfigError
         from forge.governance import require_active
-        from forge.service import example_sources
+        from forge.bundled import example_sources
         extra = dict(dataset_config or {})
         unknown = sorted(set(extra) - set(PIPELINE_KEYS))
         if unknown:

@@ -424,14 +424,3 @@ def _token_counter(location: str, identity: str):
 def _read_json(path: Path) -> dict[str, Any]:
     import json
     return json.loads(Path(path).read_text())
-
-
-def example_sources() -> list[str]:
-    """The bundled example corpus (sessions + beads), found beside the source checkout."""
-    root = Path(__file__).resolve().parents[2] / "examples"
-    sources = [root / "sessions", root / "beads"]
-    missing = [str(p) for p in sources if not p.exists()]
-    if missing:
-        raise ForgeError(f"example corpus not found: {', '.join(missing)}",
-                         hint="run from a source checkout, or `python examples/generate_corpus.py`")
-    return [str(p) for p in sources]

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from forge.cli import app
 from forge.governance import init_environment
 from forge.jobs.state_machine import JobState
-from forge.service import Forge, example_sources
+from forge.bundled import example_sources
+from forge.service import Forge
 
 pytestmark = pytest.mark.slow
 

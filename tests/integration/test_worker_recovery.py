@@ -18,7 +18,8 @@ import pytest
 from forge.governance import init_environment
 from forge.jobs import leases
 from forge.jobs.state_machine import SETTLED, JobState
-from forge.service import Forge, example_sources
+from forge.bundled import example_sources
+from forge.service import Forge
 
 pytestmark = pytest.mark.slow
 FORGE = str(Path(sys.executable).parent / "forge")

@@ -52,7 +52,7 @@ def test_examples_cover_the_methods():
 
 def test_demo_recipe_is_the_demo_settings():
     from forge.cli import DEMO_GATE
-    from forge.service import example_sources
+    from forge.bundled import example_sources
     r = load_recipe(RECIPES / "demo.toml")
     train = {k: v for k, v in r.job_config["train"].items() if k not in ("method", "dpo")}
     assert TrainConfig(**train) == TrainConfig()     # defaults.py: the demo's tuned values

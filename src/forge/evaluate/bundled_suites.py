@@ -1,11 +1,11 @@
-"""Named eval suites: the data files shipped in examples/suites/, found by name or path."""
+"""Named eval suites: the data files shipped with the package (forge/examples/suites), found by name or path."""
 from __future__ import annotations
 
 from pathlib import Path
 
+from forge.bundled import SUITES_DIR
 from forge.errors import InputError
 
-SUITES_DIR = Path(__file__).resolve().parents[3] / "examples" / "suites"
 DEFAULT_SUITE = "gastown"
 
 
