@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-fast install clean-venv corpus bench llama-cpp
+.PHONY: demo test test-fast install clean-venv corpus bench llama-cpp llama-models
 
 install: $(STAMP)
 
@@ -43,13 +43,32 @@ $(LLAMA_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet --disable-pip-version-check $(WHEEL_CACHE)/llama_cpp_python-$(LLAMA_CPP_VERSION)-*.whl
 	touch $@
 
+# Real tokenizers and chat templates, offline: the llama-cpp-python sdist (from PyPI) ships
+# vocabulary-only GGUF files (Qwen2, Llama 3, Phi-3, Gemma 4, ...) and the chat templates of
+# many Hub models (models/templates/*.jinja). Tests build tiny random-weight models on them.
+LLAMA_MODELS_DIR ?= $(HOME)/.cache/forge/llama-cpp-$(LLAMA_CPP_VERSION)-models
+export FORGE_LLAMA_MODELS_DIR := $(LLAMA_MODELS_DIR)
+
+llama-models: $(LLAMA_MODELS_DIR)/.stamp
+
+$(LLAMA_MODELS_DIR)/.stamp: $(STAMP)
+	@rm -rf $(LLAMA_MODELS_DIR).partial && mkdir -p $(LLAMA_MODELS_DIR).partial/sdist
+	$(BIN)/pip download --quiet --disable-pip-version-check --no-deps --no-binary :all: \
+	  -d $(LLAMA_MODELS_DIR).partial/sdist llama-cpp-python==$(LLAMA_CPP_VERSION)
+	tar -xzf $(LLAMA_MODELS_DIR).partial/sdist/llama_cpp_python-$(LLAMA_CPP_VERSION).tar.gz \
+	  -C $(LLAMA_MODELS_DIR).partial --strip-components=4 --wildcards \
+	  '*/vendor/llama.cpp/models/ggml-vocab-*' '*/vendor/llama.cpp/models/templates/*'
+	rm -rf $(LLAMA_MODELS_DIR).partial/sdist $(LLAMA_MODELS_DIR)
+	mv $(LLAMA_MODELS_DIR).partial $(LLAMA_MODELS_DIR)
+	touch $@
+
 demo: $(STAMP)
 	$(BIN)/forge demo
 
 # pytest exits 5 when it collects no tests; that is not a failure of the suite.
 # The suite needs llama.cpp for the GGUF parity tests; FORGE_REQUIRE_LLAMA_CPP makes a
 # missing install fail those tests instead of skipping them.
-test: $(STAMP) $(LLAMA_STAMP)
+test: $(STAMP) $(LLAMA_STAMP) $(LLAMA_MODELS_DIR)/.stamp
 	FORGE_REQUIRE_LLAMA_CPP=1 $(BIN)/python -m pytest -q $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
 test-fast: $(STAMP)
