@@ -1,4 +1,4 @@
-"""Staleness (seed 004): have the house conventions moved on since a model was trained?
+"""Staleness: have the house conventions moved on since a model was trained?
 
 The corpus manifest records every source file with its SHA-256 and size; convention files
 (CLAUDE.md, AGENTS.md, *.formula.toml — what ingest keeps as context documents) among them
@@ -86,14 +86,3 @@ def drift(forge: Any, ref: str, *, threshold: float = DEFAULT_THRESHOLD) -> dict
             "counts": counts, "files": rows,
             "note": None if trained else "the model's corpus holds no convention files (CLAUDE.md, AGENTS.md, "
                                          "*.formula.toml); pass their folders as sources to track drift"}
-
-
-def queue_retrain(forge: Any, ref: str, *, actor: str, authorization: str | None = None):
-    """Queue a pipeline job with the model's original config (same name: the next version)."""
-    model = forge.registry.get(ref)
-    if not model.job_id:
-        raise ForgeError(f"{model.display_name} has no job whose config could be reused")
-    config = dict(forge.jobs.get(model.job_id).config)
-    if authorization:
-        config["authorization"] = authorization
-    return forge.submit("pipeline", config, actor=actor)

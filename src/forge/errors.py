@@ -53,3 +53,7 @@ class NotFound(ForgeError):
 
 class GateFailed(ForgeError):
     """The eval gate rejected a candidate model."""
+
+
+class ResourceError(ForgeError):
+    """A job or run would not fit in the memory or disk that is free."""

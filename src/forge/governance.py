@@ -1,4 +1,4 @@
-"""Seed 000's safety rules, in one place.
+"""The safety rules jobs run under, in one place.
 
 - Environment gate: each host starts INACTIVE_UNSAFE; `forge env init` checks the accelerator
   (CUDA, or the CPU when explicitly allowed), disk and memory, records what it found and makes
@@ -9,7 +9,8 @@
 - Whitelist: only registered job kinds run (jobs.kinds); stages are Python functions, no shell.
 - Integrity: every stage input is re-hashed against its manifest before the stage uses it.
 - Cleanup: stages write into a staging dir discarded on error (artifacts.ArtifactStore.staged).
-- Sequencing: nothing reaches PUBLISHED except from TESTS_PASSED (jobs.state_machine).
+- Sequencing: nothing reaches PUBLISHED except from TESTS_PASSED (jobs.state_machine), and a
+  model version is publishable only when its job passed its tests (`publishable_job`).
 """
 from __future__ import annotations
 
@@ -17,20 +18,17 @@ import os
 import shutil
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import Any, Callable
 
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 
 from forge.artifacts import Artifact
-from forge.db import environment_checks, utcnow
-from forge.errors import ForgeError, IllegalTransition
+from forge.errors import ForgeError, IllegalTransition, ResourceError
 from forge.jobs.state_machine import JobState
-from forge.train.estimate import ResourceError  # one error for "does not fit", here and in training
-
-if TYPE_CHECKING:
-    from forge.jobs.store import Job
-    from forge.progress import Progress
-    from forge.service import Forge
+from forge.jobs.store import Job, JobStore
+from forge.progress import Progress
+from forge.storage.schema import environment_checks, utcnow
 
 INACTIVE_UNSAFE = "INACTIVE_UNSAFE"
 ACTIVE = "ACTIVE"
@@ -103,24 +101,25 @@ def environment_problems(found: dict[str, Any], *, allow_cpu: bool) -> list[str]
     return out
 
 
-def init_environment(forge: "Forge", *, allow_cpu: bool = False, actor: str = "cli") -> dict[str, Any]:
+def init_environment(engine: Engine, home: Path, *, allow_cpu: bool = False,
+                     actor: str = "cli") -> dict[str, Any]:
     """INACTIVE_UNSAFE → ACTIVE for this host when every check passes; always records the check."""
     allow_cpu = allow_cpu or os.environ.get("FORGE_ALLOW_CPU", "") not in ("", "0")
-    found = probe_environment(forge.settings.home)
+    found = probe_environment(home)
     problems = environment_problems(found, allow_cpu=allow_cpu)
     state = INACTIVE_UNSAFE if problems else ACTIVE
     record = {"host": host_name(), "state": state, "at": utcnow(), "actor": actor,
               "details": {**found, "allow_cpu": allow_cpu, "problems": problems,
                           "device": "cuda" if found["accelerator"]["cuda"] else "cpu"}}
-    with forge.engine.begin() as conn:
+    with engine.begin() as conn:
         conn.execute(environment_checks.insert().values(**record))
     return {**record, "at": record["at"].isoformat()}
 
 
-def environment_state(forge: "Forge", host: str | None = None) -> dict[str, Any]:
+def environment_state(engine: Engine, host: str | None = None) -> dict[str, Any]:
     """The latest recorded check for `host` (this one by default); INACTIVE_UNSAFE if none."""
     host = host or host_name()
-    with forge.engine.connect() as conn:
+    with engine.connect() as conn:
         row = conn.execute(select(environment_checks).where(environment_checks.c.host == host)
                            .order_by(environment_checks.c.id.desc()).limit(1)).first()
     if row is None:
@@ -129,20 +128,20 @@ def environment_state(forge: "Forge", host: str | None = None) -> dict[str, Any]
             "details": row.details}
 
 
-def require_active(forge: "Forge") -> None:
-    env = environment_state(forge)
+def require_active(engine: Engine, home: Path | None = None) -> None:
+    env = environment_state(engine)
     if env["state"] != ACTIVE:
         raise EnvironmentInactive(f"host {env['host']} is {env['state']}: jobs cannot start here",
                                   hint=INIT_HINT)
 
 
-def ensure_environment(forge: "Forge", say: Callable[[str], None]) -> None:
+def ensure_environment(engine: Engine, home: Path, say: Callable[[str], None]) -> None:
     """For the foreground commands (`forge demo`, `forge pipeline`): initialise implicitly,
     saying so, instead of refusing. The worker and MCP paths call `require_active` instead."""
-    if environment_state(forge)["state"] == ACTIVE:
+    if environment_state(engine)["state"] == ACTIVE:
         return
     say("environment not initialised on this host: running `forge env init --allow-cpu` first")
-    record = init_environment(forge, allow_cpu=True, actor="implicit:foreground-run")
+    record = init_environment(engine, home, allow_cpu=True, actor="implicit:foreground-run")
     if record["state"] != ACTIVE:
         raise EnvironmentInactive("environment check failed: " + "; ".join(record["details"]["problems"]),
                                   hint="free disk or memory, then `forge env init`")
@@ -150,13 +149,13 @@ def ensure_environment(forge: "Forge", say: Callable[[str], None]) -> None:
 
 # -- before each job ----------------------------------------------------------------------------
 
-def estimate_requirements(forge: "Forge", job: "Job") -> dict[str, Any]:
+def estimate_requirements(home: Path, config: dict[str, Any]) -> dict[str, Any]:
     """Rough needs of a job: memory ≈ 2 × the base weights + 256 MiB of runtime (LoRA keeps the
     base frozen; adapters, optimiser state and activations of a small batch fit in the rest);
     disk ≈ 3 × the weights (merged copy, GGUF, checkpoints) + 256 MiB. Unknown weights (a Hub
     id not in any local cache) count as 0: only the floors apply, and the estimate says so."""
-    base = str(job.config.get("base_model") or "")
-    weights = _local_weight_bytes(forge, base)
+    base = str(config.get("base_model") or "")
+    weights = _local_weight_bytes(home, base)
     known = weights is not None
     weights = weights or 0
     return {"base_model": base, "weights_bytes": weights, "weights_known": known,
@@ -164,12 +163,13 @@ def estimate_requirements(forge: "Forge", job: "Job") -> dict[str, Any]:
             "disk_bytes": 3 * weights + 256 * (1 << 20) + MIN_FREE_DISK}
 
 
-def _local_weight_bytes(forge: "Forge", base: str) -> int | None:
+def _local_weight_bytes(home: Path, base: str) -> int | None:
     from forge.models.tiny_base import TINY_MODELS
+    from forge.settings import Settings
     if not base:
         return None
     if base in TINY_MODELS:
-        built = sorted(forge.settings.models_cache.glob(f"{TINY_MODELS[base]}-*"))
+        built = sorted(Settings(home=home).models_cache.glob(f"{TINY_MODELS[base]}-*"))
         return _weights_in(built[-1]) if built else 16 << 20  # not built yet: a few MB
     path = Path(base).expanduser()
     return _weights_in(path) if path.is_dir() else None
@@ -179,10 +179,10 @@ def _weights_in(path: Path) -> int:
     return sum(p.stat().st_size for pat in ("*.safetensors", "*.bin", "*.gguf") for p in path.rglob(pat))
 
 
-def check_resources(forge: "Forge", job: "Job") -> dict[str, Any]:
-    """Compare the job's estimated needs with what this host has free; raise ResourceError."""
-    need = estimate_requirements(forge, job)
-    found = {"disk": probe_disk(forge.settings.home), "memory": probe_memory()}
+def check_resources(home: Path, config: dict[str, Any]) -> dict[str, Any]:
+    """Compare a job's estimated needs with what this host has free; raise ResourceError."""
+    need = estimate_requirements(home, config)
+    found = {"disk": probe_disk(home), "memory": probe_memory()}
     accel = probe_accelerator()
     problems = []
     if found["disk"]["free_bytes"] < need["disk_bytes"]:
@@ -205,7 +205,7 @@ def check_resources(forge: "Forge", job: "Job") -> dict[str, Any]:
 
 # -- inside the pipeline ----------------------------------------------------------------------------
 
-def verify_inputs(progress: "Progress", stage: str, *artifacts: Artifact) -> None:
+def verify_inputs(progress: Progress, stage: str, *artifacts: Artifact) -> None:
     """Re-hash every input artifact of `stage` against its manifest (raises IntegrityError)."""
     for art in artifacts:
         art.verify()
@@ -214,11 +214,21 @@ def verify_inputs(progress: "Progress", stage: str, *artifacts: Artifact) -> Non
                      + ", ".join(a.id for a in artifacts))
 
 
-def assert_publishable(job: "Job") -> None:
-    """Publishing needs a job that passed its tests (the state machine's only road to PUBLISHED)."""
-    if job.state is not JobState.TESTS_PASSED:
-        raise IllegalTransition(f"job {job.id} is {job.state.value}: only a TESTS_PASSED job may be "
-                                "published", hint="wait for the job to pass its eval gate")
+def publishable_job(jobs: JobStore, model: Any) -> Job:
+    """The model version's job, if the version may be published: publishing needs a job that
+    passed its tests (the state machine's only road to PUBLISHED). IllegalTransition says why not."""
+    if not model.job_id:
+        raise IllegalTransition(f"refused: {model.display_name} has no job, so no TESTS_PASSED record",
+                                hint="publish a version produced by a pipeline job")
+    return require_tests_passed(jobs.get(model.job_id))
+
+
+def require_tests_passed(job: Job) -> Job:
+    """The job, if it reached TESTS_PASSED (or was published since); IllegalTransition if not."""
+    if job.state not in (JobState.TESTS_PASSED, JobState.PUBLISHED):
+        raise IllegalTransition(f"refused: job {job.id} is {job.state.value}; publishing needs TESTS_PASSED",
+                                hint="wait for the job to pass its eval gate (`forge job show ID`)")
+    return job
 
 
 def _gib(n: int | float) -> str:

@@ -1,9 +1,10 @@
 """Publish registered models to the Hugging Face Hub and pull them back, verified.
 
-Publish is allowed only for a version whose job reached TESTS_PASSED (seed 000: no publish
-without passing tests); the job then moves to PUBLISHED. What goes up: the merged model
-artifact (its files and its manifest.json), a model card built from lineage and eval and
-scrubbed of secrets, and `forge-files.json` — the SHA-256 of every other file in the repo.
+Who may publish what is decided by the facade (`Forge.publish`: only a version whose job
+reached TESTS_PASSED; the job then moves to PUBLISHED); this module only moves bytes. What
+goes up: the merged model artifact (its files and its manifest.json), a model card built from
+lineage and eval and scrubbed of secrets, and `forge-files.json` — the SHA-256 of every other
+file in the repo.
 Pull downloads a revision and checks every file against forge-files.json (and the merged
 model against its own manifest): a missing, changed or unlisted file is refused.
 
@@ -19,8 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from forge.artifacts import sha256_file
-from forge.errors import ForgeError, IllegalTransition, IntegrityError, NotFound
-from forge.jobs.state_machine import JobState
+from forge.errors import ForgeError, IntegrityError
 
 FILES_MANIFEST = "forge-files.json"
 HUB_EXTRA = {".gitattributes"}  # the Hub adds this to every new repo
@@ -32,65 +32,42 @@ def _api(endpoint: str | None = None):
     return HfApi(endpoint=endpoint)
 
 
-def _check_repo(repo: str) -> None:
+def check_repo(repo: str) -> None:
     parts = repo.split("/")
     if len(parts) != 2 or not all(p and p.replace("-", "").replace("_", "").replace(".", "").isalnum() for p in parts):
         raise ForgeError(f"invalid Hub repository {repo!r}", hint="use ORG/NAME, e.g. my-org/polecat-v3")
 
 
-def publishable_job(forge: Any, model: Any):
-    """The model's job, if it may be published; else IllegalTransition saying why not."""
-    if not model.job_id:
-        raise IllegalTransition(f"refused: {model.display_name} has no job, so no TESTS_PASSED record",
-                                hint="publish a version produced by a pipeline job")
-    job = forge.jobs.get(model.job_id)
-    if job.state not in (JobState.TESTS_PASSED, JobState.PUBLISHED):
-        raise IllegalTransition(f"refused: job {job.id} is {job.state.value}; publishing needs TESTS_PASSED",
-                                hint="wait for the job to pass its eval gate (get_forge_job_status)")
-    return job
-
-
-def publish(forge: Any, model: Any, repo: str, *, private: bool, actor: str,
-            card_text: str | None = None, endpoint: str | None = None) -> dict[str, Any]:
-    from forge.registry.card import model_card
-    _check_repo(repo)
-    job = publishable_job(forge, model)
-    merged_id = model.lineage.get("merged_model")
-    if not merged_id:
-        raise NotFound(f"{model.display_name} has no merged model in its lineage")
-    merged = forge.store.get(merged_id)
-    merged.verify()  # never upload bytes that differ from what was evaluated
-    staging = forge.settings.home / ".hub-staging" / f"{model.display_name}-{os.getpid()}"
+def upload(source: Path, card: str, repo: str, *, label: str, private: bool, commit_message: str,
+           work_dir: Path, endpoint: str | None = None) -> dict[str, Any]:
+    """Upload a model folder as `repo`: its files, README.md = `card`, and FILES_MANIFEST (the
+    SHA-256 of every file). Rules (who may publish what) are the caller's; this only uploads."""
+    check_repo(repo)
+    staging = work_dir / f"{repo.replace('/', '--')}-{os.getpid()}"
     shutil.rmtree(staging, ignore_errors=True)
     try:
-        shutil.copytree(merged.path, staging)
-        (staging / "README.md").write_text(model_card(forge, model, repo, extra=card_text), encoding="utf-8")
+        shutil.copytree(source, staging)
+        (staging / "README.md").write_text(card, encoding="utf-8")
         files = {p.relative_to(staging).as_posix(): sha256_file(p)  # manifest.json included
                  for p in sorted(staging.rglob("*")) if p.is_file()}
-        (staging / FILES_MANIFEST).write_text(json.dumps({"model": model.display_name, "files": files},
+        (staging / FILES_MANIFEST).write_text(json.dumps({"model": label, "files": files},
                                                          indent=2, sort_keys=True))
         api = _api(endpoint)
         url = api.create_repo(repo, private=private, exist_ok=True, repo_type="model")
         commit = api.upload_folder(folder_path=str(staging), repo_id=repo, repo_type="model",
-                                   commit_message=f"Forge {model.display_name} (job {job.id})")
+                                   commit_message=commit_message)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    revision = getattr(commit, "oid", None)
-    if job.state is JobState.TESTS_PASSED:
-        forge.jobs.transition(job.id, JobState.PUBLISHED, actor=actor,
-                              reason=f"published {model.display_name} to {repo}@{revision}")
-    published = {"repo": repo, "revision": revision, "private": private, "url": str(url)}
-    forge.registry.update_details(model.name, model.version,
-                                  {"published": [*model.details.get("published", []), published]})
-    return {"model": model.display_name, "job_id": job.id, "files": len(files) + 1, **published}
+    return {"repo": repo, "revision": getattr(commit, "oid", None), "private": private,
+            "url": str(url), "files": len(files) + 1}
 
 
-def pull(forge: Any, repo: str, *, revision: str | None = None, dest: Path | None = None,
+def pull(repo: str, dest: Path, *, revision: str | None = None,
          endpoint: str | None = None) -> dict[str, Any]:
-    _check_repo(repo)
+    check_repo(repo)
     _api(endpoint)  # sets the Xet default before the download code reads it
     from huggingface_hub import snapshot_download
-    dest = Path(dest) if dest else forge.settings.home / "hub" / repo
+    dest = Path(dest)
     if dest.exists() and any(dest.iterdir()):
         if not (dest / FILES_MANIFEST).is_file():  # never delete a folder we did not fill
             raise ForgeError(f"{dest} exists and is not an earlier Forge download",

@@ -1,13 +1,13 @@
 """`forge mcp`: Forge as an MCP server (official `mcp` SDK), over stdio or streamable HTTP.
 
-Seed 000's eight tools — initialize_forge_environment, check_resource_availability,
+The pipeline's eight job tools — initialize_forge_environment, check_resource_availability,
 initiate_model_forge, get_forge_job_status, package_and_deploy_artifact, run_inference_test,
 publish_to_registry, retrieve_registry_artifact — plus corpus ingest, dataset build, eval and
-registry tools. Every tool is thin over forge.service / forge.registry / forge.hub: the same
-calls the CLI makes. Expected errors (ForgeError) reach the client as a ToolError with the
-message and hint; nothing else leaks beyond "Error executing tool".
+registry tools. Every tool is thin over the facade (forge.service.Forge): the same calls the
+CLI makes. Expected errors (ForgeError) reach the client as a ToolError with the message and
+hint; nothing else leaks beyond "Error executing tool".
 
-Long work is asynchronous (seed 000): initiate_model_forge queues the job and returns its id;
+Long work is asynchronous: initiate_model_forge queues the job and returns its id;
 the job runs in a `forge worker` process (started when none runs), or with `--in-process` in
 a thread of this server; the client polls get_forge_job_status.
 """
@@ -48,8 +48,7 @@ class JobRunner:
 
     def start(self, job_id: str) -> dict[str, Any]:
         if not self.in_process:
-            from forge.jobs.worker import ensure_worker_running
-            return {"runner": "worker", **ensure_worker_running(self.forge.settings)}
+            return {"runner": "worker", **self.forge.start_worker()}
         t = threading.Thread(target=self._run, args=(job_id,), name=f"forge-{job_id}", daemon=True)
         self.threads[job_id] = t
         t.start()
@@ -89,15 +88,14 @@ def build_server(*, in_process: bool = False, forge: Any = None):
         server.add_tool(_tool_errors(fn), name=fn.__name__, description=(fn.__doc__ or "").strip())
         return fn
 
-    # -- seed 000's eight tools ------------------------------------------------------------------
+    # -- the pipeline's job tools ------------------------------------------------------------------
     @tool
     def initialize_forge_environment(
             allow_cpu: Annotated[bool, Field(description="Accept a host without CUDA (tiny models, tests).")] = False,
     ) -> dict[str, Any]:
         """Check accelerator, disk and memory and record them: INACTIVE_UNSAFE → ACTIVE. Jobs refuse
         to start on a host that is not ACTIVE. Must be called first."""
-        from forge.governance import init_environment
-        return _jsonable(init_environment(F(), allow_cpu=allow_cpu, actor=ACTOR))
+        return _jsonable(F().init_environment(allow_cpu=allow_cpu, actor=ACTOR))
 
     @tool
     def check_resource_availability(
@@ -105,14 +103,7 @@ def build_server(*, in_process: bool = False, forge: Any = None):
     ) -> dict[str, Any]:
         """What this host has free (accelerator, disk, memory), its environment state, and — for a
         base model — the estimated needs of a job on it."""
-        from forge.governance import environment_state, estimate_requirements, probe_environment
-        forge = F()
-        out: dict[str, Any] = {"environment": environment_state(forge),
-                               "available": probe_environment(forge.settings.home)}
-        if base_model:
-            from types import SimpleNamespace
-            out["estimate"] = estimate_requirements(forge, SimpleNamespace(config={"base_model": base_model}))
-        return _jsonable(out)
+        return F().resources(base_model)
 
     @tool
     def initiate_model_forge(
@@ -128,20 +119,19 @@ def build_server(*, in_process: bool = False, forge: Any = None):
         """Queue a fine-tuning job (ingest → scrub → build → train → export → eval → register) and
         start it in the background. Returns the job id; poll get_forge_job_status."""
         from forge.errors import ConfigError
-        from forge.governance import require_active
-        from forge.bundled import example_sources
+        from forge.service import example_sources
         extra = dict(dataset_config or {})
         unknown = sorted(set(extra) - set(PIPELINE_KEYS))
         if unknown:
             raise ConfigError([f"'dataset_config.{k}': unknown key (known: {', '.join(PIPELINE_KEYS)})"
                                for k in unknown])
         forge = F()
-        require_active(forge)
+        forge.require_active()
         config = {"sources": example_sources(), **extra, "name": forge_id, "base_model": base_model,
                   "authorization": authorization_task_id, "train": dict(hyperparameters or {})}
         job = forge.submit("pipeline", config, actor=ACTOR)
         started = runner().start(job.id)
-        return {"job_id": job.id, "state": forge.jobs.get(job.id).state.value,
+        return {"job_id": job.id, "state": forge.job(job.id).state.value,
                 "authorization": job.authorization, **_jsonable(started)}
 
     @tool
@@ -150,15 +140,8 @@ def build_server(*, in_process: bool = False, forge: Any = None):
             events: Annotated[int, Field(ge=0, le=200, description="How many recent events to include.")] = 10,
     ) -> dict[str, Any]:
         """A job's state, audit trail, latest progress and result (artifact ids, eval scores)."""
-        from forge.jobs.state_machine import SETTLED
-        forge = F()
-        job = forge.jobs.get(job_id)
-        evs = forge.jobs.events(job_id)
-        progress = next((e for e in reversed(evs) if e["kind"] in ("progress", "stage")), None)
-        return _jsonable({"job_id": job.id, "state": job.state.value, "settled": job.state in SETTLED,
-                          "error": job.error, "authorization": job.authorization,
-                          "transitions": forge.jobs.transitions(job_id), "progress": progress,
-                          "events": evs[-events:] if events else [], "result": job.result})
+        status = F().job_status(job_id, events=events)
+        return _jsonable({"job_id": status["id"], "events": [], **status})
 
     @tool
     def package_and_deploy_artifact(
@@ -168,23 +151,7 @@ def build_server(*, in_process: bool = False, forge: Any = None):
             parity: Annotated[bool, Field(description="Check llama.cpp's greedy output against HF's.")] = True,
     ) -> dict[str, Any]:
         """Export the job's merged model to GGUF (with a parity check against the HF model)."""
-        from forge.errors import IllegalTransition
-        from forge.export.gguf import GGUFConfig, run_gguf_export
-        from forge.jobs.state_machine import JobState
-        forge = F()
-        job = forge.jobs.get(job_id)
-        ready = (JobState.PACKAGING_COMPLETE, JobState.TESTS_PASSED, JobState.PUBLISHED)
-        if job.state not in ready:
-            raise IllegalTransition(f"job {job_id} is {job.state.value}; packaging needs a merged model "
-                                    "(PACKAGING_COMPLETE or later)")
-        stages = (job.result or {}).get("stages", {})
-        merged = forge.store.get(stages["merged_model"]["id"])
-        merged.verify()
-        dataset = forge.store.get(stages["dataset"]["id"]) if "dataset" in stages else None
-        art = run_gguf_export(forge.store, merged, GGUFConfig(quant=quantization, parity=parity), dataset=dataset)
-        return {"job_id": job_id, "artifact_id": art.id, "path": str(art.path),
-                "file": art.manifest.get("file"), "parity": art.manifest.get("parity"),
-                "sha256": art.manifest["files"].get(art.manifest.get("file", ""))}
+        return F().package_job(job_id, quant=quantization, parity=parity)
 
     @tool
     def run_inference_test(
@@ -196,24 +163,10 @@ def build_server(*, in_process: bool = False, forge: Any = None):
             max_new_tokens: Annotated[int, Field(ge=1, le=1024)] = 64,
     ) -> dict[str, Any]:
         """Generate a greedy reply to each prompt with the model and return the replies."""
-        from forge.export import infer
-        conversations = [[{"role": "user", "content": p}] for p in test_prompts]
-        if mode == "ollama":
-            replies = [infer.infer_ollama(model_path, c, []) for c in conversations]
-            location = model_path
-        elif mode == "gguf":
-            from forge.models.refs import resolve_model
-            forge = F()
-            location = infer.gguf_for(forge, resolve_model(forge, model_path))
-            replies = [infer.infer_gguf(location, c, [], max_new_tokens) for c in conversations]
-        else:
-            from forge.models.loading import generate, load_model
-            location = _model_location(F(), model_path)
-            model, tokenizer = load_model(location)
-            replies = generate(model, tokenizer, conversations, [[] for _ in test_prompts],
-                               max_new_tokens=max_new_tokens)
-        return {"model": model_path, "path": str(location), "mode": mode,
-                "results": [{"prompt": p, "reply": r} for p, r in zip(test_prompts, replies)]}
+        done = F().infer(model_path, [[{"role": "user", "content": p}] for p in test_prompts], mode=mode,
+                         max_new_tokens=max_new_tokens)
+        return {"model": model_path, "path": done["path"], "mode": mode,
+                "results": [{"prompt": p, "reply": r["reply"]} for p, r in zip(test_prompts, done["results"])]}
 
     @tool
     def publish_to_registry(
@@ -224,15 +177,7 @@ def build_server(*, in_process: bool = False, forge: Any = None):
     ) -> dict[str, Any]:
         """Publish the job's registered model to the Hugging Face Hub. Refused unless the job reached
         TESTS_PASSED; the job then moves to PUBLISHED."""
-        from forge.hub import publish
-        from forge.errors import IllegalTransition
-        from forge.jobs.state_machine import JobState
-        forge = F()
-        job = forge.jobs.get(job_id)
-        if job.state not in (JobState.TESTS_PASSED, JobState.PUBLISHED):
-            raise IllegalTransition(f"refused: job {job_id} is {job.state.value}; publishing needs TESTS_PASSED")
-        model = forge.registry.get((job.result or {}).get("model") or "")
-        return publish(forge, model, repo_name, private=private, actor=ACTOR, card_text=model_card)
+        return F().publish_job(job_id, repo_name, private=private, actor=ACTOR, card_text=model_card)
 
     @tool
     def retrieve_registry_artifact(
@@ -240,8 +185,7 @@ def build_server(*, in_process: bool = False, forge: Any = None):
             revision: Annotated[str | None, Field(description="Branch, tag or commit.")] = None,
     ) -> dict[str, Any]:
         """Download a published model and verify the SHA-256 of every file against its manifest."""
-        from forge.hub import pull
-        return pull(F(), repo_name, revision=revision)
+        return F().pull(repo_name, revision=revision)
 
     # -- corpus, dataset, eval -----------------------------------------------------------------
     @tool
@@ -250,12 +194,10 @@ def build_server(*, in_process: bool = False, forge: Any = None):
             options: Annotated[dict[str, Any] | None, Field(description="ingest.* options.")] = None,
     ) -> dict[str, Any]:
         """Read and scrub transcripts into a corpus artifact; return its id and counts."""
-        from forge.config import parse_config
-        from forge.ingest.stage import IngestConfig, run_ingest
-        cfg = parse_config(IngestConfig, options or {}, source="options", prefix="ingest.")
-        art = run_ingest(F().store, [Path(s) for s in sources], cfg)
+        forge = F()
+        art = forge.ingest([Path(s) for s in sources], options=options)
         return {"corpus_id": art.id, "path": str(art.path), "counts": art.manifest.get("counts"),
-                "report": _read_json(art.file("report.json"))}
+                "report": forge.corpus_report(art)}
 
     @tool
     def build_dataset(
@@ -263,12 +205,9 @@ def build_server(*, in_process: bool = False, forge: Any = None):
             options: Annotated[dict[str, Any] | None, Field(description="build.* options.")] = None,
     ) -> dict[str, Any]:
         """Build SFT and DPO datasets from a corpus; return the dataset id and statistics."""
-        from forge.build.stage import BuildConfig, run_build
-        from forge.config import parse_config
         forge = F()
-        cfg = parse_config(BuildConfig, options or {}, source="options", prefix="build.")
-        art = run_build(forge.store, forge.store.get(corpus_id), cfg)
-        return {"dataset_id": art.id, "path": str(art.path), "stats": _read_json(art.file("stats.json"))}
+        art = forge.build_dataset(corpus_id, options=options)
+        return {"dataset_id": art.id, "path": str(art.path), "stats": forge.dataset_stats(art)["stats"]}
 
     @tool
     def evaluate_model(
@@ -277,81 +216,49 @@ def build_server(*, in_process: bool = False, forge: Any = None):
             options: Annotated[dict[str, Any] | None, Field(description="evaluate.* options, e.g. max_prompts.")] = None,
     ) -> dict[str, Any]:
         """Run the eval suite on a model; return the score and per-category pass rates."""
-        from forge.config import parse_config
-        from forge.evaluate.stage import EvalConfig, run_evaluate
-        forge = F()
-        cfg = parse_config(EvalConfig, options or {}, source="options", prefix="evaluate.")
-        dataset = forge.store.get(dataset_id) if dataset_id else None
-        art = run_evaluate(forge.store, _model_location(forge, model), dataset, cfg)
-        report = _read_json(art.file("report.json"))
-        return {"eval_report_id": art.id, "score": report.get("score"), "categories": report.get("categories")}
+        return F().score(model, dataset=dataset_id, options=options)
 
     # -- registry ---------------------------------------------------------------------------
     @tool
     def list_models() -> dict[str, Any]:
         """Registered model versions (name, role, base, version, eval, status)."""
-        return {"models": [_jsonable(m.to_dict()) for m in F().registry.list()]}
+        return {"models": [_jsonable(m.to_dict()) for m in F().list_models()]}
 
     @tool
     def show_model(name: Annotated[str, Field(description="NAME-vN or NAME (latest).")]) -> dict[str, Any]:
         """A model version's lineage: dataset, corpus size, DPO pairs, hyperparameters, adapters,
         eval, deployments."""
-        from forge.registry.api import lineage
-        return _jsonable(lineage(F(), name))
+        return _jsonable(F().lineage(name))
 
     @tool
     def deploy_model(name: Annotated[str, Field(description="NAME-vN or NAME (latest).")],
                      target: Annotated[str, Field(description="A role (deacon, witness, ...) or a rig.")]) -> dict[str, Any]:
         """Deploy a model version to a target; roles follow the rollout order, each gated on its eval."""
-        from forge.registry.api import deployments
-        return _jsonable(deployments(F()).deploy(name, target, actor=ACTOR).to_dict())
+        return _jsonable(F().deploy(name, target, actor=ACTOR).to_dict())
 
     @tool
     def rollback_deployment(target: Annotated[str, Field(description="A deployed target.")]) -> dict[str, Any]:
         """Point a target back at the version it ran before."""
-        from forge.registry.api import deployments
-        return _jsonable(deployments(F()).rollback(target, actor=ACTOR).to_dict())
+        return _jsonable(F().rollback(target, actor=ACTOR).to_dict())
 
     @tool
     def provider_config(target: Annotated[str, Field(description="A deployed target.")]) -> dict[str, Any]:
         """The Gas Town town-settings agent entry (command, args, role_agents) for a deployed target."""
-        from forge.registry.api import provider_config as entry
-        return entry(F(), target)
+        return F().provider_config(target)
 
     @tool
     def model_drift(name: Annotated[str, Field(description="NAME-vN or NAME (latest).")],
                     retrain: bool = False) -> dict[str, Any]:
         """How far today's convention files (CLAUDE.md, AGENTS.md, *.formula.toml) have drifted from
         those in the model's corpus; with retrain, queue a retrain job."""
-        from forge.drift import drift, queue_retrain
         forge = F()
-        report = drift(forge, name)
+        report = forge.drift(name)
         if retrain:
-            report["retrain_job"] = queue_retrain(forge, name, actor=ACTOR).id
+            report["retrain_job"] = forge.retrain(name, actor=ACTOR).id
         return _jsonable(report)
 
     server.forge_state = state  # tests reach the Forge and runner threads through this
     return server
-
-
-def _model_location(forge: Any, ref: str) -> Path:
-    """A registered model's merged weights, or a directory given directly."""
-    from forge.errors import NotFound
-    path = Path(ref)
-    if path.is_dir():
-        return path
-    try:
-        model = forge.registry.get(ref)
-    except NotFound:
-        raise NotFound(f"{ref!r} is neither a registered model nor a model directory") from None
-    art = forge.store.get(model.lineage["merged_model"])
-    art.verify()
-    return art.path
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    import json
-    return json.loads(Path(path).read_text())
 
 
 def _jsonable(obj: Any) -> Any:

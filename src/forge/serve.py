@@ -57,8 +57,7 @@ def parse_chat_request(body: Any) -> ChatRequest:
 
 def chat_response(model_name: str, reply: str, *, created: int | None = None) -> dict[str, Any]:
     """The OpenAI response for a raw reply: tool calls parsed out, arguments as JSON strings."""
-    from forge.models.chat_format import IM_END
-    from forge.models.tool_calls import parse_reply
+    from forge.service import IM_END, parse_reply
 
     parsed = parse_reply(reply)
     calls = [{"id": f"call_{i}", "type": "function",
@@ -124,33 +123,3 @@ def make_server(model_name: str, generate: Generate, host: str = "127.0.0.1", po
             self._send(200, chat_response(model_name, reply))
 
     return ThreadingHTTPServer((host, port), Handler)
-
-
-def hf_generator(location: str, adapters: list[str]) -> Generate:
-    from forge.models.loading import generate, load_model
-
-    model, tokenizer = load_model(location, adapters)
-
-    def run(messages: list[dict[str, Any]], tools: list[dict[str, Any]], max_tokens: int) -> str:
-        return generate(model, tokenizer, [messages], [tools], max_new_tokens=max_tokens)[0]
-    return run
-
-
-def adapter_paths(forge: Any, names_or_paths: list[str]) -> list[str]:
-    """Task adapters by registry name (newest version) or by directory."""
-    from pathlib import Path
-
-    from forge.registry.adapters import Adapters
-    out = []
-    for ref in names_or_paths:
-        if Path(ref).is_dir():
-            out.append(ref)
-            continue
-        found = Adapters(forge.registry, forge.store).list(ref)
-        if not found:
-            raise ForgeError(f"no task adapter named {ref!r}",
-                             hint="`forge model adapters` lists them; or pass an adapter directory")
-        art = forge.store.get(found[0].artifact_id)
-        art.verify()
-        out.append(str(art.path))
-    return out

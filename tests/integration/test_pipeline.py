@@ -13,7 +13,6 @@ import pytest
 from typer.testing import CliRunner
 
 from forge.cli import app
-from forge.governance import init_environment
 from forge.jobs.state_machine import JobState
 from forge.bundled import example_sources
 from forge.service import Forge
@@ -30,7 +29,7 @@ def finished_run(tmp_path_factory):
     mp.setenv("FORGE_HOME", str(home))
     mp.setenv("FORGE_TINY_PRETRAIN_STEPS", "20")
     forge = Forge()
-    init_environment(forge, allow_cpu=True, actor="pytest")  # jobs refuse to start before
+    forge.init_environment(allow_cpu=True, actor="pytest")  # jobs refuse to start before
     job = forge.submit_pipeline({
         "sources": example_sources(), "name": "polecat", "authorization": "gt-test1",
         "gate": 0.0, "require_improvement": False,

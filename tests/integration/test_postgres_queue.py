@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 
 from forge.artifacts import artifact_id
-from forge.governance import init_environment
 from forge.jobs import leases
 from forge.jobs.state_machine import JobState
 from forge.service import Forge
@@ -86,7 +85,7 @@ def pg_forge(pg_url, tmp_path, monkeypatch):
     monkeypatch.setenv("FORGE_DATABASE_URL", pg_url)
     forge = Forge()
     assert forge.engine.dialect.name == "postgresql"
-    init_environment(forge, allow_cpu=True, actor="pytest")
+    forge.init_environment(allow_cpu=True, actor="pytest")
     return forge
 
 

@@ -59,7 +59,6 @@ def test_train_nproc_2_runs_ddp_under_torchrun(home):
 
 
 def test_detached_sft_dpo_runs_in_a_worker(home):
-    from forge.jobs.worker import wait_settled
     from forge.service import Forge
 
     res = CliRunner().invoke(app, ["train", str(RECIPES / "witness-sft-dpo.toml"), "--detach", "--json",
@@ -69,7 +68,7 @@ def test_detached_sft_dpo_runs_in_a_worker(home):
     pid = out["worker"]["worker"].get("pid")
     try:
         forge = Forge()
-        job = wait_settled(forge, out["job"]["id"], timeout_s=900)
+        job = forge.wait(out["job"]["id"], timeout_s=900)
         assert job.state is JobState.TESTS_PASSED, job.error
         adapter = forge.store.get(job.result["stages"]["adapter"]["id"])
         assert adapter.manifest["method"] == "sft+dpo"

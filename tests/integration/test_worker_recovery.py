@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from forge.governance import init_environment
 from forge.jobs import leases
 from forge.jobs.state_machine import SETTLED, JobState
 from forge.bundled import example_sources
@@ -34,7 +33,7 @@ def home(tmp_path_factory):
     mp.setenv("FORGE_TINY_PRETRAIN_STEPS", "20")
     mp.setenv("FORGE_LEASE_SECONDS", "3")
     mp.delenv("FORGE_DATABASE_URL", raising=False)
-    init_environment(Forge(), allow_cpu=True, actor="pytest")
+    Forge().init_environment(allow_cpu=True, actor="pytest")
     yield home
     mp.undo()
 

@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 from typer.testing import CliRunner
 
 from forge.cli import app
-from forge.db import jobs as jobs_table, utcnow
+from forge.storage.schema import jobs as jobs_table, utcnow
 from forge.errors import ConfigError, ForgeError, IllegalTransition, IntegrityError
-from forge.governance import (ACTIVE, INACTIVE_UNSAFE, EnvironmentInactive, assert_publishable,
-                              ensure_environment, environment_state, init_environment, verify_inputs)
+from forge.governance import ACTIVE, INACTIVE_UNSAFE, EnvironmentInactive, publishable_job, verify_inputs
 from forge.jobs import leases
 from forge.jobs.kinds import JobKind, register_job_kind
 from forge.jobs.state_machine import JobState
@@ -26,7 +26,7 @@ def fresh(forge_home):
 
 @pytest.fixture
 def active(fresh):
-    init_environment(fresh, allow_cpu=True, actor="pytest")
+    fresh.init_environment(allow_cpu=True, actor="pytest")
     return fresh
 
 
@@ -44,7 +44,7 @@ def verify_job(forge, art, auth="gt-9"):
 # -- environment gate ---------------------------------------------------------------------------
 
 def test_a_fresh_host_is_inactive_and_jobs_refuse_to_start(fresh):
-    assert environment_state(fresh)["state"] == INACTIVE_UNSAFE
+    assert fresh.environment_state()["state"] == INACTIVE_UNSAFE
     job = verify_job(fresh, make_artifact(fresh))
     with pytest.raises(EnvironmentInactive, match="forge env init"):
         fresh.run_job(job.id)
@@ -53,9 +53,9 @@ def test_a_fresh_host_is_inactive_and_jobs_refuse_to_start(fresh):
 
 
 def test_env_init_records_what_it_found_and_activates(fresh):
-    rec = init_environment(fresh, allow_cpu=True, actor="alice")
+    rec = fresh.init_environment(allow_cpu=True, actor="alice")
     assert rec["state"] == ACTIVE
-    state = environment_state(fresh)
+    state = fresh.environment_state()
     assert state["state"] == ACTIVE and state["actor"] == "alice"
     d = state["details"]
     assert d["disk"]["free_bytes"] > 0 and d["memory"]["available_bytes"] > 0
@@ -67,18 +67,18 @@ def test_env_init_without_cuda_needs_explicit_cpu_permission(fresh, monkeypatch)
     import torch
     if torch.cuda.is_available():
         pytest.skip("this host has CUDA; the CPU permission is not needed")
-    rec = init_environment(fresh, allow_cpu=False, actor="alice")
+    rec = fresh.init_environment(allow_cpu=False, actor="alice")
     assert rec["state"] == INACTIVE_UNSAFE
     assert "--allow-cpu" in rec["details"]["problems"][0]
-    assert environment_state(fresh)["state"] == INACTIVE_UNSAFE
+    assert fresh.environment_state()["state"] == INACTIVE_UNSAFE
 
 
 def test_foreground_runs_initialise_implicitly_and_say_so(fresh):
     said = []
-    ensure_environment(fresh, said.append)
-    assert environment_state(fresh)["state"] == ACTIVE
+    fresh.ensure_environment(said.append)
+    assert fresh.environment_state()["state"] == ACTIVE
     assert "forge env init" in said[0]
-    ensure_environment(fresh, said.append)  # already active: silent
+    fresh.ensure_environment(said.append)  # already active: silent
     assert len(said) == 1
 
 
@@ -194,17 +194,18 @@ def test_a_failed_job_leaves_no_partial_artifact(active):
 def test_nothing_is_publishable_before_tests_passed(active):
     art = make_artifact(active)
     job = verify_job(active, art)
+    version = SimpleNamespace(job_id=job.id, display_name="polecat-v1")  # what the registry holds
     for state in (JobState.RUNNING, JobState.COMPLETED_SUCCESS, JobState.PACKAGING_COMPLETE):
         if state is JobState.RUNNING:
             leases.claim(active.engine, "w", job_id=job.id)
         else:
             active.jobs.transition(job.id, state, actor="w", reason="step")
         with pytest.raises(IllegalTransition):
-            assert_publishable(active.jobs.get(job.id))
+            publishable_job(active.jobs, version)
         with pytest.raises(IllegalTransition):
             active.jobs.transition(job.id, JobState.PUBLISHED, actor="w")
     active.jobs.transition(job.id, JobState.TESTS_PASSED, actor="w", reason="passed")
-    assert_publishable(active.jobs.get(job.id))
+    assert publishable_job(active.jobs, version).id == job.id
     active.jobs.transition(job.id, JobState.PUBLISHED, actor="w", reason="published")
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from forge.artifacts import artifact_id
 from forge.errors import ForgeError, IllegalTransition, IntegrityError
-from forge.hub import FILES_MANIFEST, publish, pull
+from forge.hub import FILES_MANIFEST
 from forge.jobs.state_machine import JobState
 from forge.service import Forge
 from local_hub import LocalHub
@@ -50,7 +50,7 @@ def hub():
 def test_publish_then_pull_verifies_every_file(forge_home, hub, tmp_path):
     forge = Forge()
     model = _model(forge, JobState.TESTS_PASSED)
-    out = publish(forge, model, "gastown/polecat", private=True, actor="t", endpoint=hub.url)
+    out = forge.publish(model.display_name, "gastown/polecat", private=True, actor="t", endpoint=hub.url)
     assert out["files"] >= 5 and out["revision"]
     repo = hub.state.repos["gastown/polecat"]
     assert repo["private"] is True
@@ -63,22 +63,22 @@ def test_publish_then_pull_verifies_every_file(forge_home, hub, tmp_path):
     assert SECRET not in card and "<SECRET:github_token>" in card
     assert all(SECRET.encode() not in data for data in repo["files"].values())
 
-    got = pull(forge, "gastown/polecat", dest=tmp_path / "dl", endpoint=hub.url)
+    got = forge.pull("gastown/polecat", dest=tmp_path / "dl", endpoint=hub.url)
     assert got["verified"] and got["files"] == len(json.loads(repo["files"][FILES_MANIFEST])["files"])
     assert (tmp_path / "dl" / "model.safetensors").read_bytes() == bytes(range(256)) * 64
 
     # pulling again over our own earlier download is fine; over someone else's folder it is not
-    assert pull(forge, "gastown/polecat", dest=tmp_path / "dl", endpoint=hub.url)["verified"]
+    assert forge.pull("gastown/polecat", dest=tmp_path / "dl", endpoint=hub.url)["verified"]
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep me")
     with pytest.raises(ForgeError, match="not an earlier Forge download"):
-        pull(forge, "gastown/polecat", dest=tmp_path / "mine", endpoint=hub.url)
+        forge.pull("gastown/polecat", dest=tmp_path / "mine", endpoint=hub.url)
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
 
     # the repo changes behind our back: the pull refuses it
     repo["files"]["model.safetensors"] = b"tampered"
     with pytest.raises(IntegrityError, match="model.safetensors: SHA-256 differs"):
-        pull(forge, "gastown/polecat", dest=tmp_path / "dl2", endpoint=hub.url)
+        forge.pull("gastown/polecat", dest=tmp_path / "dl2", endpoint=hub.url)
 
 
 @pytest.mark.parametrize("state", [JobState.QUEUED, JobState.RUNNING, JobState.PACKAGING_COMPLETE])
@@ -86,7 +86,7 @@ def test_publish_is_refused_before_tests_passed(forge_home, hub, state):
     forge = Forge()
     model = _model(forge, state)
     with pytest.raises(IllegalTransition, match=f"refused: job .* is {state.value}; publishing needs TESTS_PASSED"):
-        publish(forge, model, "gastown/polecat", private=False, actor="t", endpoint=hub.url)
+        forge.publish(model.display_name, "gastown/polecat", private=False, actor="t", endpoint=hub.url)
     assert hub.state.requests == [] and forge.jobs.get(model.job_id).state is state
 
 

@@ -1,6 +1,7 @@
 import pytest
 
-from forge.db import MIGRATIONS, connect, migrate, table_names
+from forge.storage import connect, migrate, table_names
+from forge.storage.migrations import MIGRATIONS
 from forge.errors import IllegalTransition, NotFound
 from forge.jobs.state_machine import JobState
 from forge.jobs.store import JobStore

@@ -38,7 +38,7 @@ def good(tmp_path, extra: str = "", method: str = "sft", profile: str = "fast_de
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_every_example_recipe_validates_and_compiles(path):
-    from forge.service import stage_configs, PipelineConfig
+    from forge.pipeline import PipelineConfig, stage_configs
     r = load_recipe(path)
     assert r.formula.name and r.job_config["authorization"]
     assert all(Path(s).exists() for s in r.job_config["sources"])
@@ -51,12 +51,11 @@ def test_examples_cover_the_methods():
 
 
 def test_demo_recipe_is_the_demo_settings():
-    from forge.cli import DEMO_GATE
     from forge.bundled import example_sources
     r = load_recipe(RECIPES / "demo.toml")
     train = {k: v for k, v in r.job_config["train"].items() if k not in ("method", "dpo")}
     assert TrainConfig(**train) == TrainConfig()     # defaults.py: the demo's tuned values
-    assert r.job_config["gate"] == DEMO_GATE and r.method == "sft"
+    assert r.job_config["gate"] == 0.05 and r.method == "sft"   # the gate the README states
     assert r.job_config["base_model"] == "forge/tiny-llama"
     assert sorted(r.job_config["sources"]) == sorted(str(Path(s).resolve()) for s in example_sources())
 
@@ -192,7 +191,7 @@ def test_recipe_check_cli_json_and_errors(tmp_path):
 
 
 def test_train_nproc_option_is_an_override(tmp_path):
-    from forge.cli_train import _load
+    from forge.cli.pipeline import _load
     assert _load(good(tmp_path), [], nproc=2).job_config["train"]["nproc"] == 2
 
 

@@ -4,7 +4,8 @@ A kind names two functions by dotted path, imported only when a job of that kind
 or run, so registering costs nothing and `forge --help` stays fast:
 
 - validate(config: dict) -> dict       the normalized config to store; raises ConfigError
-- run(forge, job, progress, actor) -> dict   the job's result; moves the job through states
+- run(ctx, job, progress, actor) -> dict     the job's result; moves the job through states
+                                         (ctx: jobs.runtime.JobContext)
 
 Plugins register the same way the built-ins do, through `register_job_kind`.
 """
@@ -52,7 +53,7 @@ def _load(path: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), attr)
 
 
-register_job_kind(JobKind("pipeline", "forge.service:validate_pipeline_config", "forge.service:run_pipeline",
+register_job_kind(JobKind("pipeline", "forge.pipeline:validate_pipeline_config", "forge.pipeline:run_pipeline",
                           "ingest → scrub → build → train → export → eval → register"))
 register_job_kind(JobKind("verify", "forge.jobs.verify:validate_verify_config", "forge.jobs.verify:run_verify",
                           "re-hash artifacts against their manifests"))

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from forge.db import job_leases, job_transitions, jobs, utcnow
+from forge.storage.schema import job_leases, job_transitions, jobs, utcnow
 from forge.errors import ForgeError, IllegalTransition
 from forge.jobs.state_machine import ACTIVE, SETTLED, JobState, check_transition
 
@@ -241,36 +241,3 @@ class WorkerStopping(ForgeError):
 
 # Set by the worker's SIGTERM handler; running jobs notice it at their next progress check.
 STOPPING = threading.Event()
-
-
-class Heartbeat:
-    """A daemon thread renewing the lease on `job_id` every third of the lease period (and the
-    worker's own row, if any). `lost` turns True when the lease was taken away meanwhile."""
-
-    def __init__(self, engine: Engine, job_id: str, owner: str, *, worker_id: str | None = None,
-                 seconds: float | None = None):
-        self.engine, self.job_id, self.owner, self.worker_id = engine, job_id, owner, worker_id
-        self.seconds = seconds or lease_seconds()
-        self.lost = False
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
-
-    def __enter__(self) -> "Heartbeat":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _run(self) -> None:
-        from forge.jobs.presence import beat
-        while not self._stop.wait(self.seconds / 3):
-            try:
-                if not renew(self.engine, self.job_id, self.owner, self.seconds):
-                    self.lost = True
-                    return
-                if self.worker_id:
-                    beat(self.engine, self.worker_id)
-            except Exception:  # a database hiccup: try again next beat; the lease has slack
-                continue

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
+import threading
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
-from forge.db import utcnow, workers
-from forge.jobs.leases import aware, lease_seconds
+from forge.storage.schema import utcnow, workers
+from forge.jobs.leases import aware, lease_seconds, renew
 
 
 def register(engine: Engine, worker_id: str, host: str) -> None:
@@ -41,3 +42,35 @@ def live(engine: Engine, within_seconds: float | None = None) -> list[dict[str, 
                                                   workers.c.heartbeat_at >= since)).all()
     return [{"id": r.id, "host": r.host, "pid": r.pid, "started_at": aware(r.started_at).isoformat(),
              "heartbeat_at": aware(r.heartbeat_at).isoformat()} for r in rows]
+
+
+class Heartbeat:
+    """A daemon thread renewing the lease on `job_id` every third of the lease period (and the
+    worker's own row, if any). `lost` turns True when the lease was taken away meanwhile."""
+
+    def __init__(self, engine: Engine, job_id: str, owner: str, *, worker_id: str | None = None,
+                 seconds: float | None = None):
+        self.engine, self.job_id, self.owner, self.worker_id = engine, job_id, owner, worker_id
+        self.seconds = seconds or lease_seconds()
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
+
+    def __enter__(self) -> "Heartbeat":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.seconds / 3):
+            try:
+                if not renew(self.engine, self.job_id, self.owner, self.seconds):
+                    self.lost = True
+                    return
+                if self.worker_id:
+                    beat(self.engine, self.worker_id)
+            except Exception:  # a database hiccup: try again next beat; the lease has slack
+                continue

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
-from forge.db import job_events, job_leases, job_transitions, jobs, utcnow
+from forge.storage.schema import job_events, job_leases, job_transitions, jobs, utcnow
 from forge.errors import IllegalTransition, NotFound
 from forge.jobs.state_machine import JobState, check_transition
 
@@ -125,9 +125,16 @@ class JobStore:
                                 .order_by(job_events.c.id)).all()
         return [{"id": r.id, "at": r.at.isoformat(), "kind": r.kind, **r.data} for r in rows]
 
-    def last_event(self, job_id: str, kind: str) -> dict[str, Any] | None:
-        """The newest event of one kind (pollers ask often; a long job has thousands)."""
+    def recent_events(self, job_id: str, n: int) -> list[dict[str, Any]]:
+        """The newest `n` events, oldest first."""
         with self.engine.connect() as conn:
-            r = conn.execute(select(job_events).where(job_events.c.job_id == job_id, job_events.c.kind == kind)
+            rows = conn.execute(select(job_events).where(job_events.c.job_id == job_id)
+                                .order_by(job_events.c.id.desc()).limit(n)).all()
+        return [{"id": r.id, "at": r.at.isoformat(), "kind": r.kind, **r.data} for r in reversed(rows)]
+
+    def last_event(self, job_id: str, *kinds: str) -> dict[str, Any] | None:
+        """The newest event of these kinds (pollers ask often; a long job has thousands)."""
+        with self.engine.connect() as conn:
+            r = conn.execute(select(job_events).where(job_events.c.job_id == job_id, job_events.c.kind.in_(kinds))
                              .order_by(job_events.c.id.desc()).limit(1)).first()
         return None if r is None else {"id": r.id, "at": r.at.isoformat(), "kind": r.kind, **r.data}

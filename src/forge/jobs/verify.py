@@ -11,8 +11,8 @@ from forge.errors import ConfigError
 from forge.jobs.state_machine import JobState
 
 if TYPE_CHECKING:
+    from forge.jobs.runtime import JobContext, JobProgress
     from forge.jobs.store import Job
-    from forge.service import Forge, JobProgress
 
 
 def validate_verify_config(config: dict[str, Any]) -> dict[str, Any]:
@@ -30,18 +30,18 @@ def validate_verify_config(config: dict[str, Any]) -> dict[str, Any]:
     return {"artifacts": list(arts), "authorization": str(config["authorization"])}
 
 
-def run_verify(forge: "Forge", job: "Job", progress: "JobProgress", actor: str) -> dict[str, Any]:
+def run_verify(ctx: "JobContext", job: "Job", progress: "JobProgress", actor: str) -> dict[str, Any]:
     task = progress.task("verify", total=len(job.config["artifacts"]))
     verified = []
     for aid in job.config["artifacts"]:
-        art = forge.store.get(aid)
+        art = ctx.store.get(aid)
         art.verify()  # raises IntegrityError naming the file
         verified.append({"id": art.id, "files": len(art.manifest.get("files", {}))})
         task.advance(1, artifact=art.id)
     task.done()
     result = {"verified": verified, "by": actor}
-    forge.jobs.transition(job.id, JobState.COMPLETED_SUCCESS, actor=actor,
+    ctx.jobs.transition(job.id, JobState.COMPLETED_SUCCESS, actor=actor,
                           reason=f"verified {len(verified)} artifact(s)", result=result)
-    forge.jobs.transition(job.id, JobState.PACKAGING_COMPLETE, actor=actor, reason="nothing to package")
-    forge.jobs.transition(job.id, JobState.TESTS_PASSED, actor=actor, reason="every hash matches its manifest")
+    ctx.jobs.transition(job.id, JobState.PACKAGING_COMPLETE, actor=actor, reason="nothing to package")
+    ctx.jobs.transition(job.id, JobState.TESTS_PASSED, actor=actor, reason="every hash matches its manifest")
     return result

@@ -109,7 +109,7 @@ def compile_recipe(raw: dict[str, Any], path: Path, overrides: list[str]) -> Rec
                "evaluate": steps.get("evaluate", {}), "export": steps.get("export", {})}
     if problems:
         raise ConfigError(problems, source=str(path))
-    from forge.service import validate_pipeline_config
+    from forge.pipeline import validate_pipeline_config
     job = validate_pipeline_config(job)  # the stages' own checks, on the compiled config
     resolved = {**variables, **dataclasses.asdict(var)}
     return Recipe(path=path, formula=formula, variables=resolved, job_config=job)

@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from forge.artifacts import ArtifactStore
-from forge.db import utcnow
+from forge.storage.schema import utcnow
 from forge.errors import ForgeError
 from forge.registry.models import Registry
-from forge.registry.tables import adapters
+from forge.storage.schema import adapters
 
 
 @dataclass

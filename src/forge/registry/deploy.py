@@ -15,11 +15,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from forge.db import utcnow
+from forge.storage.schema import utcnow
 from forge.errors import ForgeError, NotFound
 from forge.registry.models import ModelVersion, Registry
 from forge.registry.rollout import RolloutConfig, check_rollout
-from forge.registry.tables import deployments
+from forge.storage.schema import deployments
 
 _TARGET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 

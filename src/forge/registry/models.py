@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.engine import Engine
 
-from forge.db import model_versions, utcnow
+from forge.storage.schema import model_versions, utcnow
 from forge.errors import NotFound
 
 STATUSES = ("candidate", "active", "archived")

@@ -200,10 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     rank = int(os.environ.get("RANK", "0"))
 
     from forge.config import parse_config
-    from forge.service import _quiet_ml_libraries
+    from forge.quiet import quiet_ml_libraries
     from forge.train.methods import train_in_process
 
-    _quiet_ml_libraries()
+    quiet_ml_libraries()
     settings = Settings(home=Path(spec["home"]))
     real = ArtifactStore(Path(spec["artifacts"]))
     dataset = real.get(spec["dataset"])

@@ -20,16 +20,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from forge.errors import ForgeError
+from forge.errors import ResourceError
 
 GIB = 1024 ** 3
 OVERHEAD_BYTES = 512 * 1024 ** 2   # torch, transformers, tokenizer, Python: measured ~0.4-0.5 GiB
 KEEP_CHECKPOINTS = 2               # sft.py's save_total_limit
 ADAM_BYTES = 8                     # two float32 moments per trainable parameter
-
-
-class ResourceError(ForgeError):
-    """The run would not fit in the memory or disk that is free."""
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,9 @@
 job → run it through its registered kind → repeat. Several workers, on one host or many (with
 PostgreSQL), share one queue safely: claiming is a compare-and-set (jobs.leases).
 
-`ensure_worker_running(settings)` is what the CLI calls after queueing work: it starts a
-detached worker when no live one is registered, and that worker exits after a while idle.
+`ensure_worker_running(forge)` is what the edges call after queueing work (`Forge.start_worker`):
+it starts a detached worker when no live one is registered, and that worker exits after a
+while idle.
 """
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from forge.errors import ForgeError
 from forge.jobs import leases, presence
+from forge.jobs.runtime import clean_job_staging
 from forge.progress import NULL_PROGRESS, Progress
-from forge.settings import Settings
+
+if TYPE_CHECKING:
+    from forge.service import Forge
 
 AUTOSTART_IDLE_EXIT_S = float(os.environ.get("FORGE_WORKER_IDLE_EXIT", "300"))
 
@@ -31,17 +34,15 @@ def new_worker_id() -> str:
     return f"worker-{host_name()}-{os.getpid()}-{secrets.token_hex(2)}"
 
 
-def run_worker(settings: Settings | None = None, *, worker_id: str | None = None, once: bool = False,
+def run_worker(forge: "Forge", *, worker_id: str | None = None, once: bool = False,
                drain: bool = False, poll_s: float = 1.0, idle_exit_s: float | None = None,
                progress: Progress = NULL_PROGRESS,
                say: Callable[[str], None] = lambda _m: None) -> list[dict[str, Any]]:
     """Run jobs until told to stop. `once`: at most one job; `drain`: until the queue is empty;
     `idle_exit_s`: stop after that long with nothing to do. Returns what each job ended as."""
-    from forge.governance import host_name, require_active
-    from forge.service import Forge, clean_job_staging
+    from forge.governance import host_name
 
-    forge = Forge(settings)
-    require_active(forge)  # the worker path refuses on an uninitialised host
+    forge.require_active()  # the worker path refuses on an uninitialised host
     worker_id = worker_id or new_worker_id()
     actor = worker_id if worker_id.startswith("worker") else f"worker:{worker_id}"
     stop = _stop_on_sigterm()
@@ -77,7 +78,7 @@ def run_worker(settings: Settings | None = None, *, worker_id: str | None = None
     return done
 
 
-def _run_claimed(forge, job_id: str, worker_id: str, actor: str, progress: Progress,
+def _run_claimed(forge: "Forge", job_id: str, worker_id: str, actor: str, progress: Progress,
                  say: Callable[[str], None]) -> dict[str, Any]:
     try:
         job = forge.run_job(job_id, progress=progress, actor=actor, owner=worker_id)
@@ -120,16 +121,12 @@ def _stop_on_sigterm() -> dict[str, Any]:
     return flag
 
 
-def ensure_worker_running(settings: Settings, *, idle_exit_s: float | None = None) -> dict[str, Any]:
+def ensure_worker_running(forge: "Forge", *, idle_exit_s: float | None = None) -> dict[str, Any]:
     """Start a detached `forge worker` unless a live one is registered; say which happened.
 
     The started worker outlives the caller (its own session), logs under FORGE_HOME/logs, and
     exits after `idle_exit_s` (FORGE_WORKER_IDLE_EXIT, default 300 s) with nothing to do."""
-    from forge.governance import require_active
-    from forge.service import Forge
-
-    forge = Forge(settings)
-    require_active(forge)  # a worker would refuse at once; say it here, where the user is
+    forge.require_active()  # a worker would refuse at once; say it here, where the user is
     alive = presence.live(forge.engine)
     if alive:
         return {"started": False, "worker": alive[0]}
@@ -144,17 +141,3 @@ def ensure_worker_running(settings: Settings, *, idle_exit_s: float | None = Non
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                 env=env, start_new_session=True, cwd=str(Path.cwd()))
     return {"started": True, "worker": {"id": worker_id, "pid": proc.pid, "log": str(log_path)}}
-
-
-def wait_settled(forge, job_id: str, timeout_s: float = 600.0, poll_s: float = 0.5):
-    """Poll until the job is settled (for callers that queued work and want the outcome)."""
-    from forge.jobs.state_machine import SETTLED
-    deadline = time.monotonic() + timeout_s
-    while True:
-        job = forge.jobs.get(job_id)
-        if job.state in SETTLED:
-            return job
-        if time.monotonic() > deadline:
-            raise ForgeError(f"job {job_id} still {job.state.value} after {timeout_s:.0f} s",
-                             hint=f"`forge job logs {job_id} --follow` shows where it is")
-        time.sleep(poll_s)

@@ -1,16 +1,14 @@
-"""Database: SQLite under FORGE_HOME by default, any SQLAlchemy URL through FORGE_DATABASE_URL.
+"""Every table Forge keeps, in one place: what the code reads and writes today.
 
-Schema changes are ordered, append-only, named migrations: each runs once and is recorded in
-`schema_migrations`. Never edit a shipped migration; add the next one.
+These objects are for queries only. The database is created and changed by the ordered,
+append-only migrations in `forge.storage.migrations`, whose DDL is fixed text: editing a
+column here never changes how an existing or a new database is made — add a migration.
 """
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Callable
 
-from sqlalchemy import (JSON, Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table,
-                        Text, create_engine, event, inspect, select)
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import JSON, Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text
 
 metadata = MetaData()
 
@@ -108,57 +106,27 @@ environment_checks = Table(  # operational state per host: INACTIVE_UNSAFE until
     Column("details", JSON, nullable=False),
 )
 
+deployments = Table(  # append-only history; the latest row per target says what runs there
+    "deployments", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("target", String(128), nullable=False, index=True),
+    Column("model", String(128), nullable=False),       # family name, e.g. "polecat"
+    Column("version", Integer, nullable=False),
+    Column("action", String(16), nullable=False),       # deploy | rollback
+    Column("previous", String(160), nullable=True),     # NAME-vN the target ran before (rollback goes there)
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("reason", Text, nullable=True),
+)
 
-def _m0001_initial(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[jobs, job_transitions, job_events, model_versions])
-
-
-def _m_registry_deployments_adapters(conn: Connection) -> None:
-    from forge.registry.tables import create_registry_schema  # defined beside the registry code
-    create_registry_schema(conn)
-
-
-def _m0003_worker_and_governance(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[job_leases, workers, environment_checks])
-
-
-# Append-only. (name, function) in the order they must run.
-MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
-    ("0001_initial", _m0001_initial),
-    ("0002_registry_deployments_adapters", _m_registry_deployments_adapters),
-    ("0003_worker_and_governance", _m0003_worker_and_governance),
-]
-
-
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")      # readers never block the writer
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.close()
-
-
-def connect(url: str) -> Engine:
-    engine = create_engine(url, future=True)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-    migrate(engine)
-    return engine
-
-
-def migrate(engine: Engine) -> list[str]:
-    """Apply every migration not yet recorded; return the names applied."""
-    applied_now = []
-    with engine.begin() as conn:
-        schema_migrations.create(conn, checkfirst=True)
-        done = set(conn.execute(select(schema_migrations.c.name)).scalars())
-        for name, fn in MIGRATIONS:
-            if name not in done:
-                fn(conn)
-                conn.execute(schema_migrations.insert().values(name=name, applied_at=utcnow()))
-                applied_now.append(name)
-    return applied_now
-
-
-def table_names(engine: Engine) -> list[str]:
-    return sorted(inspect(engine).get_table_names())
+adapters = Table(  # stackable task adapters (seed 004: bead-create, code-review, planning ...)
+    "adapters", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(128), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("task", String(128), nullable=False),
+    Column("artifact_id", String(128), nullable=False),
+    Column("compatible_with", JSON, nullable=False),    # list of NAME-vN model versions
+    Column("details", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

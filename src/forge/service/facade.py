@@ -1,0 +1,31 @@
+"""The `Forge` facade assembled from its parts (see forge.service)."""
+from __future__ import annotations
+
+from forge.service.data import DataAPI
+from forge.service.jobs import JobsAPI
+from forge.service.models import ModelsAPI
+from forge.service.registry import RegistryAPI
+from forge.settings import Settings, load_settings
+
+
+def scrub_text(text: str) -> str:
+    """Text Forge writes for people (errors, logs, replies) with every secret replaced by its
+    typed placeholder."""
+    from forge.scrub import Scrubber
+    return Scrubber().scrub_text(text)
+
+
+class Forge(JobsAPI, DataAPI, ModelsAPI, RegistryAPI):
+    """An open Forge home: the database (jobs, events, registry) and the artifact store."""
+
+    def __init__(self, settings: Settings | None = None):
+        from forge.artifacts import ArtifactStore
+        from forge.jobs.store import JobStore
+        from forge.registry.models import Registry
+        from forge.storage import connect
+
+        self.settings = (settings or load_settings()).ensure()
+        self.engine = connect(self.settings.database_url)
+        self.store = ArtifactStore(self.settings.artifacts)
+        self.jobs = JobStore(self.engine)
+        self.registry = Registry(self.engine)
