@@ -32,7 +32,6 @@ evidence about the work (0.6-0.75); a commit or push only shows the agent consid
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Callable
@@ -82,6 +81,11 @@ GIT_SUCCESS = (
 # tools that change files; a shell command changes files when it writes with sed -i, tee, >, ...
 EDIT_TOOLS = re.compile(r"(?i)^(?:Edit|MultiEdit|Write|NotebookEdit|str_replace_editor|edit|"
                         r"create|insert|apply_patch|write_file|replace|str_replace_based_edit_tool)$")
+GIT_COMMAND = re.compile(r"^\s*(?:cd\s+[^&;|]+(?:&&|;)\s*)?(?:git|gh)\s")  # commits are not changes
+# a non-zero exit that says nothing about the work: nothing left to commit, a search that found
+# nothing
+BENIGN_FAILURE = re.compile(r"nothing to commit|no changes added to commit|Everything up-to-date")
+SEARCH_COMMAND = re.compile(r"^\s*(?:cd\s+[^&;|]+(?:&&|;)\s*)?(?:grep|rg|ag|find|ls|test|\[)\b")
 SHELL_EDIT = re.compile(r"\bsed\s+-i\b|\btee\b|(?<![0-9&])>\s*[\w./-]|\bapply_patch\b|\bpatch\s+-p")
 REJECTION = re.compile(
     r"(?i)^\s*(?:no\b|nope\b|stop\b|wrong\b|undo\b|revert\b)|\b(?:that(?:'s| is) (?:wrong|not right|"
@@ -131,7 +135,9 @@ def _steps(conv: Conversation) -> list[tuple[int, str, str, Message | None]]:
 
 
 def _changes_files(name: str, command: str) -> bool:
-    return bool(EDIT_TOOLS.match(name)) or (_is_shell(name) and bool(SHELL_EDIT.search(command)))
+    if _is_shell(name):
+        return not GIT_COMMAND.search(command) and bool(SHELL_EDIT.search(command))
+    return bool(EDIT_TOOLS.match(name))
 
 
 def _human_turns(conv: Conversation) -> list[tuple[int, Message]]:
@@ -193,6 +199,11 @@ def exit_at_end(conv: Conversation) -> Verdict | None:
     last_tool = max((i for i, m in enumerate(conv.messages) if m.role == "tool"), default=None)
     if last_tool is None or not _failed(conv.messages[last_tool]):
         return None
+    result = conv.messages[last_tool]
+    command = next((_command(c.arguments) for m in conv.messages for c in m.tool_calls
+                    if c.id == result.tool_call_id), "")
+    if BENIGN_FAILURE.search(result.content[:4000]) or SEARCH_COMMAND.search(command):
+        return None
     if any(m.role == "assistant" and m.tool_calls for m in conv.messages[last_tool + 1:]):
         return None
     return Verdict(FAILURE, "transcript:exit", confidence_of("transcript:exit"))
@@ -210,10 +221,12 @@ def git(conv: Conversation) -> Verdict | None:
             continue
         for source, command, output in GIT_SUCCESS:
             if command.search(cmd) and output.search(result.content):
-                if found is None or list(CONFIDENCE).index(source) < list(CONFIDENCE).index(found):
+                if found is None or GIT_RANK.index(source) < GIT_RANK.index(found):
                     found = source
     return Verdict(SUCCESS, found, confidence_of(found)) if found else None
 
+
+GIT_RANK = ("git:pr", "git:push", "git:commit")  # strongest first
 
 SIGNALS: dict[str, Callable[[Conversation], Verdict | None]] = {
     "agent_stop": agent_stop,
@@ -252,7 +265,3 @@ def turn_results(conv: Conversation) -> list[tuple[int, bool]]:
         out.append((i, good))
     return out
 
-
-def describe(conv: Conversation) -> str:
-    """For debugging: the signals that fire on a session, as JSON."""
-    return json.dumps({name: (v.outcome if (v := fn(conv)) else None) for name, fn in SIGNALS.items()})
