@@ -54,3 +54,16 @@ def test_environment_overrides_and_an_empty_home(tmp_path):
     empty = discover_local(tmp_path / "nobody", env={})
     assert empty.found == [] and empty.paths() == []
     assert "no agent sessions found" in empty.summary()
+
+
+def test_claude_code_project_folder_name_is_exposed_for_the_scrubber(tmp_path):
+    """Claude Code names a project folder after its working directory with '/' as '-'
+    (-home-alice-acme): the reader keeps it in metadata.project_dir, for parent and subagent
+    alike, so the scrubber sees the user name there too."""
+    from forge.ingest.readers import get_reader
+    project = fake_home(tmp_path) / ".claude/projects/-home-alice-acme"
+    reader = get_reader("claude_code")
+    (parent,) = reader.read(project / "de3b8b19.jsonl", lambda *a: None)
+    (child,) = reader.read(project / "de3b8b19/subagents/agent-showcol1.jsonl", lambda *a: None)
+    assert parent.metadata["project_dir"] == "-home-alice-acme"
+    assert child.metadata["project_dir"] == "-home-alice-acme"

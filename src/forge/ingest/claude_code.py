@@ -241,10 +241,8 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
     last_reply = next((e for _, e in reversed(thread) if e["type"] == "assistant"), None)
     stop = last_reply["message"].get("stop_reason") if last_reply else None
     project = path.parent
-    if project.name == "subagents":
-        project = project.parent
-    if subagent_file and project.name == first.get("sessionId"):
-        project = project.parent  # <project>/<sessionId>/subagents/agent-*.jsonl
+    if project.name == "subagents":  # <project>/<sessionId>/subagents/agent-*.jsonl
+        project = project.parent.parent
     metadata: dict[str, Any] = {"format": "claude_code", "cwd": cwd,
                                 "git_branch": branches[-1] if branches else None,
                                 "version": first.get("version"), "model": model,
