@@ -101,8 +101,10 @@ def run_pipeline(ctx: JobContext, job: Job, progress: JobProgress, actor: str) -
     # one resolution; train and merge take the same ref and name the base the same way
     base = resolve_base(cfg.base_model, ctx.settings, progress)
     verify_inputs(progress, "build", corpus)
+    # a dataset without the rows the method needs stops the job here, saying why in numbers
     dataset = record("dataset", run_build(store, corpus, build_cfg, progress,
-                                          tokenizer=token_counter(base.location, base.identity)))
+                                          tokenizer=token_counter(base.location, base.identity),
+                                          require=train_cfg.method))
     verify_inputs(progress, "train", dataset, *base.artifacts)
     adapter = record("adapter", train_adapter(store, dataset, cfg.base_model, train_cfg, progress,
                                               settings=ctx.settings, checkpoint_dir=ctx.checkpoint_dir))

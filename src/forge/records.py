@@ -72,6 +72,10 @@ class Conversation:
     outcome: Outcome = "unknown"
     work_item: str | None = None      # bead id this session worked on, when known
     metadata: dict[str, Any] = field(default_factory=dict)
+    # where the outcome came from ("beads:attempt", "record:resolved", "transcript:tests", "git:push",
+    # "rule:outcome_rules[0]", ...; see ingest/outcome.py) and how far it is trusted (0..1)
+    outcome_source: str | None = None
+    outcome_confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -90,6 +94,8 @@ class Conversation:
             outcome=d.get("outcome", "unknown"),
             work_item=d.get("work_item"),
             metadata=d.get("metadata") or {},
+            outcome_source=d.get("outcome_source"),
+            outcome_confidence=d.get("outcome_confidence"),
         )
 
     def tool_names(self) -> set[str]:
@@ -118,3 +124,10 @@ class WorkItem:
     sessions: list[str] = field(default_factory=list)
     agent_role: str | None = None
     task: str | None = None
+    outcome_source: str | None = None  # "beads:status", "beads:events", "beads:explicit"
+    close_reason: str | None = None
+    labels: list[str] = field(default_factory=list)
+    depends_on: list[str] = field(default_factory=list)  # ids of the beads this one depends on
+    comments: int = 0
+    reopened: int = 0                  # times the bead was reopened after a close (Dolt events)
+    assignee: str | None = None

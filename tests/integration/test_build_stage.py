@@ -157,3 +157,53 @@ def test_token_statistics_with_a_real_tokenizer(tmp_path):
     rendered = tok.apply_chat_template(row["messages"], tools=row["tools"], tokenize=False)
     assert tokens["sft"]["max"] >= len(tok(rendered)["input_ids"]) > 0
     assert tokens["sft"]["p50"] <= tokens["sft"]["max"]
+
+
+REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
+
+
+def test_real_transcripts_of_every_format_become_sft_rows(tmp_path):
+    """Ingest + build on the real public samples (tests/fixtures/real/SOURCES.md): rows from
+    every format, and the outcome coverage reported by the corpus and the dataset."""
+    from forge.ingest.stage import IngestConfig, run_ingest
+    store = ArtifactStore(tmp_path / "artifacts")
+    corpus = run_ingest(store, [REAL], IngestConfig(workers=1))
+    ingest = json.loads(corpus.file("report.json").read_text())["ingest"]
+    coverage = ingest["outcome_coverage"]
+    assert coverage["sessions"] == ingest["conversations"] == 19
+    assert coverage["labelled"] + coverage["unknown"] == 19
+    assert coverage["labelled"] == sum(n for k, n in ingest["outcome_sources"].items() if k != "none")
+    assert ingest["outcome_sources"]["transcript:tests_passed"] >= 1  # the real Rust port's tests
+    dataset = run_build(store, corpus, BuildConfig(), require="sft")
+    stats = json.loads(dataset.file("stats.json").read_text())
+    rows = stats["sft_by_format"]
+    for fmt in ("claude_code", "codex", "codex_exec", "openhands", "swe_agent", "adp"):
+        assert rows.get(fmt, 0) > 0, f"no SFT rows from {fmt}: {stats['filtered']}"
+    with_turn = stats["outcomes"]["sessions"]
+    assert sum(rows.values()) >= 0.8 * with_turn  # most sessions with an assistant turn give a row
+    assert stats["outcomes"]["by_format"]["claude_code"]["sessions"] == 5
+    assert stats["corpus"]["ingest"]["outcome_coverage"] == coverage
+    assert stats["unlabelled"]["policy"] == "successful_turns" and stats["unlabelled"]["rows"] > 0
+
+
+def test_a_build_without_the_rows_its_method_needs_fails_fast_and_stores_nothing(tmp_path):
+    from forge.errors import ForgeError
+    store = ArtifactStore(tmp_path / "artifacts")
+    sessions = [attempt(f"s{i}", f"gt-{i}", "unknown", "git push") for i in range(21)]
+    sessions.append(attempt("s-bad", "gt-x", "failure", "git push --force"))
+    corpus = write_corpus(store, sessions)
+    config = BuildConfig(unlabelled="drop")
+    with pytest.raises(ForgeError) as err:
+        run_build(store, corpus, config, require="sft")
+    assert str(err.value).splitlines()[0] == (
+        'the build made 0 SFT rows from 22 sessions: 21 have no known outcome; 1 failed '
+        '(build.unlabelled = "drop")')
+    assert err.value.hint and "build.unlabelled" in err.value.hint
+    assert not list(store.root.glob("dataset/*")) and not list(store.root.glob(".staging/*"))
+    with pytest.raises(ForgeError, match="0 DPO pairs: 0 successful and 1 failed"):
+        run_build(store, corpus, BuildConfig(), require="dpo")
+    # without a requirement the same build is a valid (empty) dataset; asked again, it fails again
+    empty = run_build(store, corpus, config)
+    assert json.loads(empty.file("stats.json").read_text())["sft"] == {"train": 0, "eval": 0}
+    with pytest.raises(ForgeError, match="0 SFT rows"):
+        run_build(store, corpus, config, require="sft+dpo")

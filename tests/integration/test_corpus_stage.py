@@ -75,7 +75,14 @@ def test_counts_links_and_report(corpus):
     assert all(c.outcome in ("success", "failure") and c.work_item for c in convs)
     assert all(c.source.path.startswith("sessions/-home-op-gt-") for c in convs)
     items = [json.loads(line) for line in corpus.file("work_items.jsonl").read_text().splitlines()]
-    assert {"id", "title", "status", "outcome", "sessions", "agent_role", "task"} == set(items[0])
+    assert {"id", "title", "status", "outcome", "sessions", "agent_role", "task", "outcome_source",
+            "close_reason", "labels", "depends_on", "comments", "reopened", "assignee"} == set(items[0])
+    # the example corpus's outcomes all come from its beads' attempts, each with its source
+    assert ingest["outcome_sources"] == {"beads:attempt": ingest["conversations"]}
+    assert ingest["outcome_coverage"] == {"sessions": ingest["conversations"],
+                                          "labelled": ingest["conversations"], "unknown": 0,
+                                          "by_evidence": {"beads": ingest["conversations"]}}
+    assert all(c.outcome_source == "beads:attempt" and c.outcome_confidence == 0.95 for c in convs)
 
 
 def test_manifest_lists_sources_and_rerun_is_free(store, corpus):

@@ -32,7 +32,8 @@ def session(cid: str, outcome: str = "success", *, work_item: str | None = None,
 
 def test_sft_row_shape_is_openai_chat_with_tools():
     row = sft_row(prepare(session("s1", work_item="gt-7"), BuildConfig()))
-    assert set(row) == {"id", "messages", "tools", "agent_role", "task", "work_item", "source"}
+    assert set(row) == {"id", "messages", "tools", "agent_role", "task", "work_item", "source",
+                        "outcome", "outcome_source"}
     assert row["source"] == "sessions/a.jsonl:7" and row["work_item"] == "gt-7"
     system, user, call, result, final = row["messages"]
     assert system == {"role": "system", "content": DEFAULT_SYSTEM_PROMPTS["polecat"]}
@@ -87,7 +88,7 @@ def test_build_dedupes_and_filters_with_counted_reasons():
              session("unknown", "unknown", title="Other"),
              session("mayor", role="mayor", task="planning", title="Plan")]
     convs[2].id = "ok-1-again"
-    built = build_dataset(convs, BuildConfig(roles=["polecat"], eval_fraction=0.0))
+    built = build_dataset(convs, BuildConfig(roles=["polecat"], eval_fraction=0.0, unlabelled="drop"))
     s = built.stats
     assert s["conversations_in"] == 5 and s["exact_duplicates"] == 1
     assert s["filtered"] == {"role": 1, "failure": 1, "unknown_outcome": 1}

@@ -19,13 +19,15 @@ from typing import Any, Callable, Iterable, Iterator, Protocol
 
 from forge.build.canonical import memoised_keys, skeleton
 from forge.build.config import BuildConfig
-from forge.build.curate import (fill_from_work_items, has_assistant_turn, prepare,
-                                role_task_label, role_task_reason, sft_reason, success_rates)
+from forge.build.curate import (effective_outcome, fill_from_work_items, has_assistant_turn,
+                                prepare, role_task_label, role_task_reason, sft_reason,
+                                success_rates)
 from forge.build.dedupe import Deduper
 from forge.build.dpo import Pairing, dpo_row, merged_tools, pair_attempts
 from forge.build.sft import sft_row
 from forge.build.split import EVAL, TRAIN, split_key, split_of
 from forge.build.stats import TokenCounter, message_counts, summarise
+from forge.build.unlabelled import UnlabelledTally, finish_row, shape
 from forge.progress import NULL_PROGRESS, Progress
 from forge.records import Conversation, PreferencePair, WorkItem
 
@@ -107,6 +109,9 @@ def build_rows(conversations: Iterable[tuple[Any, Conversation]], load: Callable
                       config.minhash_permutations) if config.dedupe else None
     read = progress.task("build: read and dedupe")
     filtered: Counter = Counter()
+    outcomes: Counter = Counter()      # sessions after dedupe, by outcome
+    sources: Counter = Counter()       # ... by where the outcome came from
+    formats: dict[str, Counter] = {}   # ... per source format: sessions, labelled
     selected: list[tuple[Any, Conversation]] = []
     seen = kept = 0
     for handle, conv in conversations:
@@ -118,6 +123,12 @@ def build_rows(conversations: Iterable[tuple[Any, Conversation]], load: Callable
             if deduper is not None and not deduper.keep(conv, fp):
                 continue
             kept += 1
+            outcome = effective_outcome(conv, config)
+            outcomes[outcome] += 1
+            sources[(conv.outcome_source or "none") if outcome != "unknown" else "none"] += 1
+            per = formats.setdefault(str(conv.metadata.get("format") or "unknown"), Counter())
+            per["sessions"] += 1
+            per["labelled"] += outcome != "unknown"
             reason = role_task_reason(conv, config)
             if reason is None:
                 conv = prepare(conv, config)
@@ -125,8 +136,9 @@ def build_rows(conversations: Iterable[tuple[Any, Conversation]], load: Callable
             if reason:
                 filtered[reason] += 1
             else:
+                fmt = {"format": conv.metadata.get("format")}
                 selected.append((handle, dataclasses.replace(conv, messages=skeleton(conv.messages),
-                                                             tools=[], metadata={})))
+                                                             tools=[], metadata=fmt)))
     read.done(conversations=seen, kept=kept)
 
     # pass 2: rows
@@ -134,23 +146,35 @@ def build_rows(conversations: Iterable[tuple[Any, Conversation]], load: Callable
     rows_task = progress.task("build: rows", total=len(selected))
     rates = success_rates(s for _, s in selected)
     sft_by_role_task: Counter = Counter()
+    sft_by_format: Counter = Counter()
+    unlabelled = UnlabelledTally(config.unlabelled)
     for handle, sk in selected:
         reason = sft_reason(sk, rates, config)
+        row = None
+        if reason is None and effective_outcome(sk, config) == "unknown":
+            shaped = shape(ready(load(handle)), config, unlabelled)
+            if shaped.conv is None:
+                reason = "no_successful_turn"
+            else:
+                row = finish_row(sft_row(shaped.conv), shaped, config, unlabelled)
+        elif reason is None:
+            row = sft_row(ready(load(handle)))
         if reason:
             filtered[reason] += 1
-        else:
-            row, split = sft_row(ready(load(handle))), split_for(sk)
+        elif row is not None:
+            split = split_for(sk)
             sink.add_sft(split, row)
             tally.add_sft(split, row)
             sft_by_role_task[role_task_label(sk)] += 1
+            sft_by_format[str(sk.metadata.get("format") or "unknown")] += 1
         rows_task.advance(1)
 
     dpo_rejected: Counter = Counter()
     dpo_by_role_task: Counter = Counter()
     dpo_by_match: Counter = Counter()
     if config.dpo:
-        successes = [(h, s) for h, s in selected if s.outcome == "success"]
-        failures = [(h, s) for h, s in selected if s.outcome == "failure"]
+        successes = [(h, s) for h, s in selected if effective_outcome(s, config) == "success"]
+        failures = [(h, s) for h, s in selected if effective_outcome(s, config) == "failure"]
         pairings, dpo_rejected = pair_attempts([s for _, s in successes], [s for _, s in failures], split_for)
         for p in pairings:
             row = dpo_row(_real_pairing(p, ready(load(successes[p.chosen_index][0])),
@@ -170,6 +194,12 @@ def build_rows(conversations: Iterable[tuple[Any, Conversation]], load: Callable
         "dpo": {**tally.dpo, "rejected": dict(sorted(dpo_rejected.items())),
                 "by_match": dict(sorted(dpo_by_match.items()))},
         "by_role_task": dict(sorted(sft_by_role_task.items())),
+        "sft_by_format": dict(sorted(sft_by_format.items())),
+        "outcomes": {"sessions": kept, "labelled": kept - outcomes.get("unknown", 0),
+                     "by_outcome": dict(sorted(outcomes.items())),
+                     "by_source": dict(sorted(sources.items())),
+                     "by_format": {k: dict(sorted(v.items())) for k, v in sorted(formats.items())}},
+        "unlabelled": unlabelled.to_dict(),
         "dpo_by_role_task": dict(sorted(dpo_by_role_task.items())),
         **{k: tally.messages.get(k, 0) for k in ("messages", "tool_calls", "chars")},
     }

@@ -18,6 +18,7 @@ DEFAULT_SYSTEM_PROMPTS: dict[str, str] = {
     "crew": ("You are a Gas Town crew member. You work on the rig with a human, follow the "
              "project's CLAUDE.md conventions, and track your work as beads."),
 }
+UNLABELLED_POLICIES = ("drop", "include", "weighted", "successful_turns")
 GENERIC_SYSTEM_PROMPT = ("You are a coding agent in a multi-agent setup. Follow the project's "
                          "conventions and track your work with the bd CLI.")
 
@@ -28,7 +29,14 @@ class BuildConfig:
     tasks: list[str] = field(default_factory=list)  # keep only these task categories (empty: all)
     # curator: no SFT rows from beads (or role+task pools) with a lower success rate
     min_success: float = 0.0
-    sft_include_unknown: bool = False  # SFT takes successes only; also take unlabelled sessions
+    # sessions whose outcome stays unknown (see unlabelled.py): "drop" (no SFT rows),
+    # "include" (whole sessions), "weighted" (whole sessions, row weight unlabelled_weight),
+    # "successful_turns" (the session up to its last assistant turn whose tool results all
+    # succeeded; earlier turns that failed carry weight 0)
+    unlabelled: str = "successful_turns"
+    unlabelled_weight: float = 0.5
+    # labels less trusted than this count as unknown (outcome_confidence, ingest/outcome.py)
+    min_outcome_confidence: float = 0.0
     eval_fraction: float = 0.2
     split_salt: str = "forge-split-v1"  # changing it reshuffles the split: keep it fixed
     dedupe: bool = True
@@ -47,6 +55,13 @@ class BuildConfig:
         out = []
         if not 0.0 <= self.min_success <= 1.0:
             out.append(f"'min_success': must be between 0 and 1, got {self.min_success}")
+        if self.unlabelled not in UNLABELLED_POLICIES:
+            out.append(f"'unlabelled': must be one of {', '.join(UNLABELLED_POLICIES)}, "
+                       f"got {self.unlabelled!r}")
+        if not 0.0 < self.unlabelled_weight <= 1.0:
+            out.append(f"'unlabelled_weight': must be in (0, 1], got {self.unlabelled_weight}")
+        if not 0.0 <= self.min_outcome_confidence <= 1.0:
+            out.append(f"'min_outcome_confidence': must be between 0 and 1, got {self.min_outcome_confidence}")
         if not 0.0 <= self.eval_fraction < 1.0:
             out.append(f"'eval_fraction': must be in [0, 1), got {self.eval_fraction}")
         if not 0.0 < self.near_dup_threshold <= 1.0:

@@ -50,11 +50,20 @@ def success_rates(conversations: Iterable[Conversation]) -> dict[str, float]:
     return {g: wins[g] / n for g, n in known.items()}
 
 
+def effective_outcome(conv: Conversation, config: BuildConfig) -> str:
+    """The session's outcome, or "unknown" when its label is less trusted than the build asks."""
+    if conv.outcome != "unknown" and conv.outcome_confidence is not None and \
+            conv.outcome_confidence < config.min_outcome_confidence:
+        return "unknown"
+    return conv.outcome
+
+
 def sft_reason(conv: Conversation, rates: dict[str, float], config: BuildConfig) -> str | None:
     """Why a (selected, deduplicated) session gives no SFT row, or None when it does."""
-    if conv.outcome == "failure":
+    outcome = effective_outcome(conv, config)
+    if outcome == "failure":
         return "failure"
-    if conv.outcome == "unknown" and not config.sft_include_unknown:
+    if outcome == "unknown" and config.unlabelled == "drop":
         return "unknown_outcome"
     rate = rates.get(curator_group(conv))
     if rate is not None and rate < config.min_success:

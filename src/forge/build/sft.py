@@ -15,4 +15,6 @@ def sft_row(conv: Conversation) -> dict[str, Any]:
         "task": conv.task,
         "work_item": conv.work_item,
         "source": str(conv.source),
+        "outcome": conv.outcome,
+        "outcome_source": conv.outcome_source,
     }

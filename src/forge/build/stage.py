@@ -17,7 +17,8 @@ from forge.build.fingerprint import parallel_fingerprints
 from forge.build.split import EVAL, TRAIN
 from forge.build.stats import TokenCounter
 from forge.jsonl import read_jsonl
-from forge.errors import InputError
+from forge.build.empty import no_dpo_pairs, no_sft_rows
+from forge.errors import ForgeError, InputError
 from forge.progress import NULL_PROGRESS, Progress
 from forge.records import Conversation, WorkItem
 
@@ -136,14 +137,38 @@ def dataset_id(corpus: Artifact, config: BuildConfig, tokenizer: TokenCounter | 
     return artifact_id(KIND, _config_dict(config, tokenizer), [corpus.id])
 
 
+def required_families(method: str | None) -> tuple[str, ...]:
+    """The row families a training method needs: "sft" -> SFT rows, "dpo" -> DPO pairs,
+    "sft+dpo" -> both; None or "" -> none (build only)."""
+    if not method:
+        return ()
+    return tuple(part for part in method.split("+") if part in ("sft", "dpo"))
+
+
+def check_rows(stats: dict[str, Any], need: tuple[str, ...]) -> None:
+    """Raise a ForgeError naming why in numbers when a needed family of rows is empty."""
+    if "sft" in need and not (stats["sft"][TRAIN] + stats["sft"][EVAL]):
+        message, hint = no_sft_rows(stats)
+        raise ForgeError(message, hint=hint)
+    if "dpo" in need and not (stats["dpo"][TRAIN] + stats["dpo"][EVAL]):
+        message, hint = no_dpo_pairs(stats)
+        raise ForgeError(message, hint=hint)
+
+
 def run_build(store: ArtifactStore, corpus: Artifact, config: BuildConfig,
               progress: Progress = NULL_PROGRESS,
-              tokenizer: TokenCounter | None = None) -> Artifact:
-    """Build SFT and DPO datasets from a corpus; return the existing dataset if already built."""
+              tokenizer: TokenCounter | None = None, require: str | None = None) -> Artifact:
+    """Build SFT and DPO datasets from a corpus; return the existing dataset if already built.
+
+    `require` names the training method the dataset is for ("sft", "dpo", "sft+dpo"; None: no
+    requirement): when a family of rows it needs comes out empty, the build raises a
+    ForgeError saying why in numbers and what to change, and stores nothing."""
     if corpus.kind != "corpus":
         raise InputError(f"artifact {corpus.id} is a {corpus.kind}, the build needs a corpus")
     aid = dataset_id(corpus, config, tokenizer)
+    need = required_families(require)
     if (done := store.existing(KIND, aid)) is not None:
+        check_rows(json.loads(done.file("stats.json").read_text()), need)
         return done
     corpus.verify()
     conv_path = corpus.file(CONVERSATIONS)
@@ -164,6 +189,7 @@ def run_build(store: ArtifactStore, corpus: Artifact, config: BuildConfig,
             if fingerprints is not None:
                 fingerprints.close()  # stops the pool
         stats["corpus"] = corpus_summary(corpus)
+        check_rows(stats, need)  # before commit: an empty dataset is not stored
         (staging / "stats.json").write_text(json.dumps(stats, indent=2, sort_keys=True))
         summary = {"sft_train": stats["sft"][TRAIN], "sft_eval": stats["sft"][EVAL],
                    "dpo_train": stats["dpo"][TRAIN], "dpo_eval": stats["dpo"][EVAL]}

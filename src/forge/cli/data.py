@@ -62,7 +62,9 @@ def _print_warnings(warnings: list[dict[str, Any]], total: int) -> None:
 # -- forge corpus ingest ------------------------------------------------------------------------
 
 def corpus_ingest(
-    paths: list[Path] = typer.Argument(..., help="Transcript files or folders, beads issues.jsonl."),
+    paths: Optional[list[Path]] = typer.Argument(
+        None, help="Transcript files or folders, beads JSONL. None: the standard local session "
+                   "folders found on this machine (Claude Code, Codex, a Gas Town town's beads)."),
     formats: list[str] = typer.Option(["auto"], "--format", help="auto, " + ", ".join(FORMATS)
                                       + " (repeat for several)."),
     out: Path = typer.Option(..., "--out", help="Folder for the scrubbed corpus and its manifest."),
@@ -70,7 +72,14 @@ def corpus_ingest(
     as_json: bool = JsonOpt,
 ) -> None:
     """Read transcripts, link outcomes, scrub secrets; write the corpus to --out."""
+    from forge.service import discover_sessions
     from forge.service.data import copy_artifact
+    if not paths:
+        found = discover_sessions()
+        err_console.print(escape(found.summary()), highlight=False)
+        paths = found.paths()
+        if not paths:
+            raise InputError("no transcripts to read", hint="pass a file or folder: forge corpus ingest PATH --out DIR")
     forge = open_forge()
     with progress_bars() as progress:
         art = forge.ingest(list(paths), options=_options(overrides), formats=formats, progress=progress)
@@ -85,7 +94,9 @@ def corpus_ingest(
                "tool_calls": ing["tool_calls"], "work_items": ing["work_items"],
                "skipped_records": ing["skipped_records"],
                "skipped_conversations": ing["skipped_conversations"],
-               "outcomes": ing["outcomes"], "by_role": ing["by_role"], "by_task": ing["by_task"],
+               "outcomes": ing["outcomes"], "outcome_coverage": ing.get("outcome_coverage", {}),
+               "outcome_sources": ing.get("outcome_sources", {}), "by_format": ing.get("by_format", {}),
+               "by_role": ing["by_role"], "by_task": ing["by_task"],
                "dropped": ing["dropped"],
                "scrub": {"total": scrub_report["total"], "by_kind": scrub_report["by_kind"]},
                "warning_count": ing["warning_count"], "warnings": ing["warnings"]}
@@ -102,6 +113,7 @@ def corpus_ingest(
             ("secrets replaced", scrub_report["total"])]))
         if ing["outcomes"]:
             console.print(by_table("outcomes", ing["outcomes"]))
+        print_outcome_coverage(ing.get("outcome_coverage") or {})
         if scrub_report["by_kind"]:
             console.print(by_table("secrets replaced, by kind", scrub_report["by_kind"]))
         if usable:
@@ -162,6 +174,8 @@ def dataset_build(
     base: Optional[str] = typer.Option(None, "--base", help="Count tokens with this base model's "
                                                              "tokenizer (alias, Hub id, path, or forge/tiny-llama)."),
     out: Path = typer.Option(..., "--out", help="Folder for the dataset and its manifest."),
+    require: str = typer.Option("none", "--require", help="Fail, saying why, unless the dataset has the "
+                                                          "rows this method needs: sft | dpo | sft+dpo | none."),
     overrides: list[str] = SetOpt,
     as_json: bool = JsonOpt,
 ) -> None:
@@ -176,7 +190,8 @@ def dataset_build(
         options["min_success"] = min_success
     forge = open_forge()
     with progress_bars() as progress:
-        dataset = forge.build_dataset(corpus, options=options, base=base, progress=progress)
+        dataset = forge.build_dataset(corpus, options=options, base=base, progress=progress,
+                                      require=None if require == "none" else require)
     copy_artifact(dataset, out)
     stats = forge.dataset_stats(dataset)["stats"]
     if as_json:
@@ -225,6 +240,16 @@ def print_dataset(aid: str, stats: dict[str, Any]) -> None:
     else:
         console.print("tokens: not counted (build with --base MODEL to count with its tokenizer)")
     console.print(_role_task_table(stats.get("by_role_task") or {}, stats.get("dpo_by_role_task") or {}))
+    outcomes = stats.get("outcomes") or {}
+    if outcomes:
+        console.print(f"outcomes: {outcomes.get('labelled', 0)} of {outcomes.get('sessions', 0)} sessions "
+                      "labelled" + (" — " + ", ".join(f"{k} {v}" for k, v in (outcomes.get("by_source") or {}).items())
+                                    if outcomes.get("by_source") else ""), highlight=False)
+    unl = stats.get("unlabelled") or {}
+    if unl.get("sessions"):
+        console.print(f"unlabelled sessions ({unl.get('policy')}): {unl['sessions']} → {unl.get('rows', 0)} rows; "
+                      f"assistant turns learned {unl.get('turns_learned', 0)} of {unl.get('assistant_turns', 0)}, "
+                      f"weight 0: {unl.get('turns_zero_weight', 0)}, cut: {unl.get('turns_cut', 0)}", highlight=False)
     corpus = stats.get("corpus") or {}
     scrub_report = corpus.get("scrub") or {}
     if scrub_report:
@@ -233,6 +258,14 @@ def print_dataset(aid: str, stats: dict[str, Any]) -> None:
                       f"{scrub_report.get('conversations', 0)} conversations")
         if scrub_report.get("by_kind"):
             console.print(by_table("secrets replaced, by kind", scrub_report["by_kind"]))
+
+
+def print_outcome_coverage(coverage: dict[str, Any]) -> None:
+    if not coverage.get("sessions"):
+        return
+    evidence = ", ".join(f"{k} {v}" for k, v in (coverage.get("by_evidence") or {}).items())
+    console.print(f"outcome coverage: {coverage.get('labelled', 0)} of {coverage['sessions']} sessions labelled"
+                  + (f" (from {evidence})" if evidence else ""), highlight=False)
 
 
 def _role_task_table(sft: dict[str, int], dpo: dict[str, int]) -> Table:

@@ -5,7 +5,14 @@ labels, dependencies, created_at, updated_at, closed_at, close_reason. Forge rea
 when present — `outcome` (success / failure), `sessions` (ids of the sessions that worked on
 the bead) and `attempts` ([{session_id, outcome, reason}], one per session) — and otherwise
 derives the outcome from status and close_reason. Role and task come from `role:` / `task:`
-labels, else from the assignee path (rig/polecats/name → polecat).
+labels, else from the assignee path (rig/polecats/name → polecat). A bead closed by a session
+(`closed_by_session`, as beads' Dolt backup records it) is linked to that session.
+
+A close reason that says the work failed (failed, abandoned, won't fix, reverted ...) is a
+failure; one that says the bead was set aside without the work (stale, superseded, obsolete,
+garbage, pollution, no-changes ...) leaves the outcome unknown: nobody's work succeeded there.
+The Dolt backup's other tables (labels, dependencies, comments, events) are read by
+beads_backup.py and folded into the beads by `Links.finish_beads`.
 """
 from __future__ import annotations
 
@@ -20,6 +27,11 @@ from forge.ingest.readers import Reader, Warn, register
 from forge.records import OUTCOMES, WorkItem
 
 FAILED_CLOSE = re.compile(r"fail|abandon|won'?t ?fix|invalid|duplicate|rejected|reverted", re.I)
+BACKUP_SIDE_TABLES = ("labels.jsonl", "dependencies.jsonl", "comments.jsonl", "events.jsonl",
+                      "config.jsonl")  # beads_backup.py reads these
+SET_ASIDE_CLOSE = re.compile(r"stale|supersed|obsolete|garbage|pollution|noise|no longer relevant|"
+                             r"not planned|no[- ]changes|already (?:fixed|done|implemented)|cleanup|"
+                             r"artifact", re.I)
 
 
 @dataclass
@@ -32,18 +44,42 @@ class SessionOutcome:
 
 
 def detect(path: Path, head: bytes) -> bool:
-    if path.suffix != ".jsonl" or b'"sessionId"' in head:
+    if path.suffix != ".jsonl" or b'"sessionId"' in head or path.name in BACKUP_SIDE_TABLES:
         return False
-    return path.name == "issues.jsonl" or (b'"issue_type"' in head and b'"title"' in head)
+    return path.name == "issues.jsonl" or (b'"issue_type"' in head and b'"title"' in head
+                                           and b'"id"' in head)
+
+
+@dataclass
+class BeadEvent:
+    """One row of the Dolt backup's events table that bears on outcomes."""
+    issue_id: str
+    kind: str                 # closed, reopened, status_changed, ...
+    at: str                   # ISO time
+    reason: str | None = None  # a close's reason
+
+
+def close_outcome(reason: str) -> str:
+    if FAILED_CLOSE.search(reason):
+        return "failure"
+    if SET_ASIDE_CLOSE.search(reason):
+        return "unknown"
+    return "success"
 
 
 def derive_outcome(record: dict[str, Any]) -> str:
+    return outcome_and_source(record)[0]
+
+
+def outcome_and_source(record: dict[str, Any]) -> tuple[str, str | None]:
+    """(outcome, source) of a bead record."""
     explicit = record.get("outcome")
-    if explicit in OUTCOMES:
-        return explicit
+    if explicit in OUTCOMES and explicit != "unknown":
+        return explicit, "beads:explicit"
     if record.get("status") == "closed":
-        return "failure" if FAILED_CLOSE.search(str(record.get("close_reason") or "")) else "success"
-    return "unknown"
+        outcome = close_outcome(str(record.get("close_reason") or ""))
+        return outcome, ("beads:status" if outcome != "unknown" else None)
+    return "unknown", None
 
 
 def _label(labels: list[Any], prefix: str) -> str | None:
@@ -60,10 +96,19 @@ def to_work_item(record: dict[str, Any]) -> WorkItem:
         sid = attempt.get("session_id") if isinstance(attempt, dict) else None
         if isinstance(sid, str) and sid not in sessions:
             sessions.append(sid)
+    closer = record.get("closed_by_session")
+    if isinstance(closer, str) and closer and closer not in sessions:
+        sessions.append(closer)
+    outcome, source = outcome_and_source(record)
+    deps = [d.get("depends_on_id") for d in record.get("dependencies") or []
+            if isinstance(d, dict) and isinstance(d.get("depends_on_id"), str)]
     return WorkItem(id=record["id"], title=str(record.get("title") or ""),
-                    status=str(record.get("status") or "open"), outcome=derive_outcome(record),
+                    status=str(record.get("status") or "open"), outcome=outcome,  # type: ignore[arg-type]
                     sessions=sessions, agent_role=role,
-                    task=_label(labels, "task:") or record.get("task"))
+                    task=_label(labels, "task:") or record.get("task"), outcome_source=source,
+                    close_reason=str(record["close_reason"]) if record.get("close_reason") else None,
+                    labels=[str(lab) for lab in labels], depends_on=deps,
+                    assignee=record["assignee"] if isinstance(record.get("assignee"), str) else None)
 
 
 def read(path: Path, warn: Warn) -> Iterator[WorkItem | SessionOutcome]:

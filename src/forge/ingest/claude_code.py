@@ -10,6 +10,16 @@ The main thread is the chain that ends at the file's last main-thread entry, wal
 `parentUuid` (so abandoned branches after a rewind are left out). It becomes one Conversation in
 OpenAI shape: assistant text + tool calls, tool results as `tool` messages. Thinking blocks and
 images are dropped and counted; sidechain entries are kept out and counted.
+
+A subagent file (`<project>/<sessionId>/subagents/agent-<agentId>.jsonl`, or the older
+`<project>/agent-<agentId>.jsonl`) holds only sidechain entries: its thread becomes a
+Conversation of its own, id `<parent sessionId>/agent-<agentId>`, with `parent_session` and
+`agent_id` in its metadata (it links to its parent's bead through the parent's id). A parent
+lists the subagents its Task calls started under `metadata.subagents`.
+
+A line that is not a Claude Code entry (another tool's header, a stray object) is skipped with
+a warning naming its line; the rest of the file is read. The project folder's name
+(`-home-alice-acme`: the working directory with `/` as `-`) is kept as `metadata.project_dir`.
 """
 from __future__ import annotations
 
@@ -35,7 +45,10 @@ HARNESS_TEXT = re.compile(r"^\s*(<command-(name|message|args)>|<local-command-st
 def detect(path: Path, head: bytes) -> bool:
     if path.suffix != ".jsonl":
         return False
-    return b'"sessionId"' in head or (b'"leafUuid"' in head and b'"type":"summary"' in head.replace(b" ", b""))
+    compact = head.replace(b" ", b"")
+    entry = any(b'"type":"%s"' % kind.encode() in compact for kind in (*MESSAGE_TYPES, *QUIET_TYPES))
+    return (b'"sessionId"' in head and (b'"parentUuid"' in head or b'"uuid"' in head or entry)) or \
+        (b'"leafUuid"' in head and b'"type":"summary"' in compact)
 
 
 class _Counts(dict):
@@ -58,10 +71,12 @@ def _valid_entry(obj: dict[str, Any]) -> str | None:
     return None
 
 
-def _main_thread(entries: list[tuple[int, dict[str, Any]]], by_uuid: dict[str, tuple[int, dict]]
-                 ) -> list[tuple[int, dict[str, Any]]]:
-    """The chain from the last main-thread message entry back to its root, in order."""
-    main = [(n, e) for n, e in entries if not e.get("isSidechain") and e.get("type") in MESSAGE_TYPES]
+def _main_thread(entries: list[tuple[int, dict[str, Any]]], by_uuid: dict[str, tuple[int, dict]],
+                 sidechain: bool = False) -> list[tuple[int, dict[str, Any]]]:
+    """The chain from the last main-thread message entry back to its root, in order
+    (of the sidechain entries instead, for a subagent's own file)."""
+    main = [(n, e) for n, e in entries if bool(e.get("isSidechain")) == sidechain
+            and e.get("type") in MESSAGE_TYPES]
     if not main:
         return []
     if not any("parentUuid" in e for _, e in main):  # no threading recorded: keep file order
@@ -75,7 +90,8 @@ def _main_thread(entries: list[tuple[int, dict[str, Any]]], by_uuid: dict[str, t
         parent = node[1].get("parentUuid") or node[1].get("logicalParentUuid")
         node = by_uuid.get(parent) if isinstance(parent, str) else None
     chain.reverse()
-    return [(n, e) for n, e in chain if e.get("type") in MESSAGE_TYPES and not e.get("isSidechain")]
+    return [(n, e) for n, e in chain if e.get("type") in MESSAGE_TYPES
+            and bool(e.get("isSidechain")) == sidechain]
 
 
 def _result_text(content: Any, counts: _Counts) -> str:
@@ -94,7 +110,11 @@ def _result_text(content: Any, counts: _Counts) -> str:
     return "" if content is None else json.dumps(content, ensure_ascii=False)
 
 
-def _to_messages(thread: list[tuple[int, dict[str, Any]]], warn: Warn, counts: _Counts) -> list[Message]:
+def _to_messages(thread: list[tuple[int, dict[str, Any]]], warn: Warn, counts: _Counts,
+                 marks: dict[str, Any] | None = None) -> list[Message]:
+    """The thread as OpenAI messages. `marks` learns where the last interruption came
+    ("interrupted_at": the number of messages before it) and the subagents Task calls started."""
+    marks = {} if marks is None else marks
     messages: list[Message] = []
     tool_names: dict[str, str] = {}
     last_msg_id: str | None = None
@@ -139,6 +159,9 @@ def _to_messages(thread: list[tuple[int, dict[str, Any]]], warn: Warn, counts: _
         if entry.get("isMeta"):
             counts.bump("meta_entries")
             continue
+        result = entry.get("toolUseResult")
+        if isinstance(result, dict) and isinstance(result.get("agentId"), str):
+            marks.setdefault("subagents", []).append(result["agentId"])
         user_text = []
         for block in blocks:
             kind = block.get("type")
@@ -156,6 +179,7 @@ def _to_messages(thread: list[tuple[int, dict[str, Any]]], warn: Warn, counts: _
                     counts.bump("meta_entries")
                     if "[Request interrupted by user" in str(block.get("text", "")):
                         counts.bump("interruptions")  # read by the `aborted` outcome rule
+                        marks["interrupted_at"] = len(messages)
                 elif str(block.get("text", "")).strip():
                     user_text.append(str(block["text"]))
             elif kind == "image":
@@ -181,37 +205,58 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
         elif kind in QUIET_TYPES:
             counts.bump("quiet_entries")
         elif not isinstance(kind, str):
-            warn(lineno, "wrong schema: entry has no type")
+            warn(lineno, "not a Claude Code entry (no type), skipped")
             continue
         else:
             counts.bump("unknown_entries")  # a newer Claude Code entry type; nothing to learn from
         if isinstance(obj.get("uuid"), str):
             by_uuid[obj["uuid"]] = (lineno, obj)
         entries.append((lineno, obj))
-    sidechain = sum(1 for _, e in entries if e.get("isSidechain") and e.get("type") in MESSAGE_TYPES)
-    if sidechain:
+    message_entries = [e for _, e in entries if e.get("type") in MESSAGE_TYPES]
+    sidechain = sum(1 for e in message_entries if e.get("isSidechain"))
+    subagent_file = bool(message_entries) and sidechain == len(message_entries)
+    if sidechain and not subagent_file:
         counts.bump("sidechain_entries", sidechain)
-    thread = _main_thread(entries, by_uuid)
+    thread = _main_thread(entries, by_uuid, sidechain=subagent_file)
     on_thread = {id(e) for _, e in thread}
-    off = sum(1 for _, e in entries if e.get("type") in MESSAGE_TYPES and not e.get("isSidechain")
+    off = sum(1 for e in message_entries if bool(e.get("isSidechain")) == subagent_file
               and id(e) not in on_thread)
     if off:
         counts.bump("off_thread_entries", off)
-    messages = _to_messages(thread, warn, counts)
+    marks: dict[str, Any] = {}
+    messages = _to_messages(thread, warn, counts, marks)
     if not any(m.role == "user" for m in messages) or not any(m.role == "assistant" for m in messages):
         return
     first = thread[0][1]
     session_ids = sorted({e["sessionId"] for _, e in thread if isinstance(e.get("sessionId"), str)})
     conv_id = path.stem if path.stem in session_ids else (first.get("sessionId") or path.stem)
+    agent_id = next((e["agentId"] for _, e in thread if isinstance(e.get("agentId"), str)), None)
+    if subagent_file:
+        agent_id = agent_id or path.stem.removeprefix("agent-")
+        conv_id = f"{first.get('sessionId') or path.parent.name}/agent-{agent_id}"
     cwd = next((e["cwd"] for _, e in thread if isinstance(e.get("cwd"), str)), None)
     branches = [e["gitBranch"] for _, e in thread if isinstance(e.get("gitBranch"), str) and e["gitBranch"]]
     model = next((e["message"].get("model") for _, e in thread if e["type"] == "assistant"), None)
     role, where = role_from_cwd(cwd)
+    last_reply = next((e for _, e in reversed(thread) if e["type"] == "assistant"), None)
+    stop = last_reply["message"].get("stop_reason") if last_reply else None
+    project = path.parent
+    if project.name == "subagents":  # <project>/<sessionId>/subagents/agent-*.jsonl
+        project = project.parent.parent
     metadata: dict[str, Any] = {"format": "claude_code", "cwd": cwd,
                                 "git_branch": branches[-1] if branches else None,
                                 "version": first.get("version"), "model": model,
                                 "started_at": first.get("timestamp"), **where,
+                                "project_dir": project.name if project.name.startswith("-") else None,
+                                "stop_reason": stop if isinstance(stop, str) else None,
                                 "counts": dict(sorted(counts.items()))}
+    interrupted_at = marks.get("interrupted_at")
+    if interrupted_at is not None and not any(m.role == "assistant" for m in messages[interrupted_at:]):
+        metadata["ended_by"] = "interrupt"
+    if subagent_file:
+        metadata.update(subagent=True, agent_id=agent_id, parent_session=first.get("sessionId"))
+    elif marks.get("subagents"):
+        metadata["subagents"] = sorted(set(marks["subagents"]))
     if len(session_ids) > 1:
         metadata["session_ids"] = session_ids
     conv = Conversation(id=str(conv_id), messages=messages, source=SourceRef(str(path), thread[0][0]),

@@ -40,7 +40,7 @@ CWD_IN_CONTEXT = re.compile(r"<cwd>([^<]+)</cwd>")
 
 
 def detect(path: Path, head: bytes) -> bool:
-    if path.suffix != ".jsonl":
+    if path.suffix != ".jsonl" or b'"parentUuid"' in head:  # a Claude Code file
         return False
     compact = head.replace(b" ", b"")
     if b'"type":"session_meta"' in compact or b'"type":"response_item"' in compact:

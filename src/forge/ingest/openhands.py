@@ -189,19 +189,19 @@ def _events(events: list[tuple[int, Any]], warn: Warn) -> _Trajectory:
     return t
 
 
-def _outcome(record: dict[str, Any], agent_state: str | None) -> str:
+def _outcome(record: dict[str, Any], agent_state: str | None) -> tuple[str, str | None]:
     """resolved (report / test_result.report / top level) wins; an error or crashed agent fails."""
     test_result = record.get("test_result") if isinstance(record.get("test_result"), dict) else {}
     for where in (record.get("report"), test_result.get("report"), record):
         resolved = outcome_of(where.get("resolved")) if isinstance(where, dict) else None
         if resolved is not None:
-            return resolved
+            return resolved, "record:resolved"
     stated = labels(record)["outcome"]
     if stated:
-        return stated
+        return stated, "record:label"
     if record.get("error") or agent_state == "error":
-        return "failure"
-    return "unknown"
+        return "failure", "record:agent_error"
+    return "unknown", None
 
 
 def _conversation(path: Path, line: int, record: dict[str, Any], t: _Trajectory) -> Conversation | None:
@@ -215,12 +215,13 @@ def _conversation(path: Path, line: int, record: dict[str, Any], t: _Trajectory)
     llm = meta.get("llm_config") if isinstance(meta.get("llm_config"), dict) else {}
     instance = record.get("instance_id") if isinstance(record.get("instance_id"), str) else None
     lab = labels(record)
+    outcome, source = _outcome(record, t.agent_state)
     key = {"instance": instance, "record": record or [m.to_openai() for m in messages]}
     conv = Conversation(
         id=record_id(f"openhands-{instance}" if instance else "openhands", key),
         messages=messages, source=SourceRef(str(path), line), agent_role=lab["agent_role"],
         task=lab["task"] or classify_task(messages),
-        outcome=_outcome(record, t.agent_state),  # type: ignore[arg-type]
+        outcome=outcome, outcome_source=source,  # type: ignore[arg-type]
         work_item=lab["work_item"] or instance,
         metadata={"format": "openhands", "instance_id": instance,
                   "model": llm.get("model") or record.get("model"),

@@ -15,9 +15,14 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterator
 
+from forge.ingest.beads import BeadEvent, SessionOutcome
+from forge.ingest.beads_backup import BeadComment, BeadDependency, BeadLabel
 from forge.ingest.linking import Links, link
+from forge.ingest.outcome import confidence_of
 from forge.ingest.rules import Labeller
 from forge.records import Conversation, WorkItem
+
+BEAD_RECORDS = (WorkItem, SessionOutcome, BeadEvent, BeadLabel, BeadDependency, BeadComment)
 
 if TYPE_CHECKING:
     from forge.ingest.stage import IngestConfig, SourceFile
@@ -39,6 +44,8 @@ class Prepared:
     task: str | None = None
     outcome: str = "unknown"
     outcome_rule: str | None = None
+    outcome_source: str | None = None
+    format: str = "unknown"
     messages: int = 0
     tool_calls: int = 0
     counts: dict[str, int] = field(default_factory=dict)
@@ -67,7 +74,8 @@ def conversation_dict(c: Conversation) -> dict[str, Any]:
     tests check the two agree."""
     return {"id": c.id, "source": {"path": c.source.path, "line": c.source.line}, "tools": c.tools,
             "agent_role": c.agent_role, "task": c.task, "outcome": c.outcome, "work_item": c.work_item,
-            "metadata": c.metadata,
+            "metadata": c.metadata, "outcome_source": c.outcome_source,
+            "outcome_confidence": c.outcome_confidence,
             "messages": [{"role": m.role, "content": m.content, "tool_call_id": m.tool_call_id,
                           "name": m.name,
                           "tool_calls": [{"id": t.id, "name": t.name, "arguments": t.arguments}
@@ -78,13 +86,18 @@ def _prepare(conv: Conversation, src: "SourceFile", ctx: ReadContext, scrubber: 
     conv.source.path = src.display
     if len(conv.messages) < ctx.config.min_messages and conv.metadata.get("kind") != "context_document":
         return Prepared(conv.id, conv.source.line)
+    if conv.outcome != "unknown" and not conv.outcome_source:
+        conv.outcome_source = "record"  # the file stated it (a reader that knows how says which)
+    if conv.outcome_source and conv.outcome_confidence is None:
+        conv.outcome_confidence = confidence_of(conv.outcome_source)
     how = link(conv, ctx.links, learn=False) or "unlinked"
     ctx.labeller.apply(conv)
     clean, tally = scrubber.scrub_conversation_tallied(conv)
     counts = clean.metadata.get("counts") or {}
     return Prepared(clean.id, conv.source.line, json.dumps(conversation_dict(clean), ensure_ascii=False, sort_keys=True), tally,
                     how, clean.work_item, clean.agent_role, clean.task, clean.outcome,
-                    clean.metadata.get("outcome_rule"), len(clean.messages),
+                    clean.metadata.get("outcome_rule"), clean.outcome_source,
+                    str(clean.metadata.get("format") or "unknown"), len(clean.messages),
                     sum(len(m.tool_calls) for m in clean.messages),
                     {str(k): v for k, v in counts.items() if isinstance(v, int)})
 
@@ -97,7 +110,7 @@ def read_source(src: "SourceFile", ctx: ReadContext, scrubber: Any) -> FileResul
         for record in src.reader.read(src.path, warn):
             if isinstance(record, Conversation):
                 out.records.append(_prepare(record, src, ctx, scrubber))
-            elif isinstance(record, WorkItem) or hasattr(record, "session_id"):
+            elif isinstance(record, BEAD_RECORDS):
                 out.records.append(record)
     except OSError as exc:
         out.warnings.append((None, f"could not read file ({exc.__class__.__name__})"))

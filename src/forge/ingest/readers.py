@@ -55,8 +55,9 @@ def _load_plugins() -> None:
 
 def readers() -> dict[str, Reader]:
     """Every registered reader, built-ins first, in registration order."""
-    from forge.ingest import (beads, claude_code, codex, openhands, swe_agent,  # noqa: F401
-                              sharegpt, openai_chat, aider, context_files)  # importing registers them
+    from forge.ingest import (beads, beads_backup, claude_code, codex, codex_exec,  # noqa: F401
+                              openhands, swe_agent, adp, sharegpt, openai_chat, aider,
+                              context_files)  # importing registers them, in this order
     _load_plugins()
     return dict(_READERS)
 

@@ -1,8 +1,9 @@
 """Recipe rules that label sessions: outcome, role and task. Pure: no I/O.
 
 Where a label comes from, strongest first:
-  outcome  the bead (attempt or bead status, see linking.py) > what the record states about
-           itself (metadata, `resolved`, agent state) > `outcome_rules`, first match wins
+  outcome  the bead (attempt, events or bead status, see linking.py) > what the record states
+           about itself (metadata, `resolved`, agent state) > `outcome_rules`, first match wins
+           > the transcript's end state and git evidence (`outcome_inference`, outcome.py)
   role     metadata / the Gas Town cwd layout (readers) > the bead > `role_rules` > default_role
   task     the bead > metadata / tool use (readers) > `task_rules` > default_task
 A rule with `override: true` replaces what the readers and the bead said instead of filling a gap.
@@ -24,6 +25,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from forge.ingest.outcome import DEFAULT_SIGNALS, confidence_of, infer
 from forge.records import Conversation, Message
 
 FAILURE, SUCCESS = "failure", "success"
@@ -171,6 +173,7 @@ class Labeller:
     task_rules: list[PatternRule]
     default_role: str | None = None
     default_task: str | None = None
+    signals: tuple[str, ...] = DEFAULT_SIGNALS  # outcome inference, in order (outcome.py)
 
     def apply(self, conv: Conversation) -> None:
         for rule in self.role_rules:
@@ -193,4 +196,12 @@ class Labeller:
                 if hit:
                     conv.outcome = outcome  # type: ignore[assignment]
                     conv.metadata["outcome_rule"] = name
+                    conv.outcome_source = f"rule:{name}"
+                    conv.outcome_confidence = confidence_of("rule")
                     break
+        if conv.outcome == "unknown" and self.signals:
+            verdict = infer(conv, self.signals)
+            if verdict is not None:
+                conv.outcome = verdict.outcome  # type: ignore[assignment]
+                conv.outcome_source = verdict.source
+                conv.outcome_confidence = verdict.confidence

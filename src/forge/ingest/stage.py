@@ -25,7 +25,10 @@ from forge.artifacts import Artifact, ArtifactStore, artifact_id, sha256_file
 from forge.config import parse_config
 from forge.errors import InputError
 from forge.ingest.beads import SessionOutcome
+from forge.ingest.beads_backup import BeadComment, BeadDependency, BeadLabel
+from forge.ingest.beads import BeadEvent
 from forge.ingest.linking import Links
+from forge.ingest.outcome import DEFAULT_SIGNALS, SIGNALS
 from forge.ingest.pool import FileResult, ReadContext, Prepared, file_results, read_source
 from forge.ingest.rules import BUILTIN_OUTCOME_RULES, Labeller, compile_rules, rule_problems
 from forge.ingest.readers import Reader, candidate_suffixes, detect_reader, read_head, readers
@@ -43,6 +46,9 @@ class IngestConfig:
     default_task: str | None = None   # task for sessions no reader, bead or rule labels
     # recipe rules (see ingest/rules.py): built-in outcome rule names or pattern tables
     outcome_rules: list[str | dict[str, Any]] = field(default_factory=list)
+    # after beads, the record and outcome_rules: infer outcomes from the transcript's end state
+    # and git evidence, signals tried in this order (ingest/outcome.py); [] turns inference off
+    outcome_inference: list[str] = field(default_factory=lambda: list(DEFAULT_SIGNALS))
     role_rules: list[dict[str, Any]] = field(default_factory=list)
     task_rules: list[dict[str, Any]] = field(default_factory=list)
     scrub_allowlist: list[str] = field(default_factory=list)  # exact strings never replaced
@@ -60,6 +66,8 @@ class IngestConfig:
             out.append("'min_messages': must be at least 1")
         out += rule_problems("outcome_rules", self.outcome_rules, "outcome", ("success", "failure"),
                              BUILTIN_OUTCOME_RULES)
+        out += [f"'outcome_inference': unknown signal {n!r} (known: {', '.join(SIGNALS)})"
+                for n in self.outcome_inference if n not in SIGNALS]
         out += rule_problems("role_rules", self.role_rules, "role", None)
         out += rule_problems("task_rules", self.task_rules, "task", None)
         if self.scrub_detectors is not None:
@@ -79,7 +87,7 @@ class IngestConfig:
         return Labeller(compile_rules("outcome_rules", self.outcome_rules, "outcome"),
                         compile_rules("role_rules", self.role_rules, "role"),
                         compile_rules("task_rules", self.task_rules, "task"),
-                        self.default_role, self.default_task)
+                        self.default_role, self.default_task, tuple(self.outcome_inference))
 
     def identity(self) -> dict[str, Any]:
         """The config as the artifact id sees it: everything that can change the output."""
@@ -114,12 +122,33 @@ class IngestStats:
     linked: dict[str, int] = field(default_factory=dict)
     outcomes: dict[str, int] = field(default_factory=dict)
     outcome_rules: dict[str, int] = field(default_factory=dict)  # outcomes a recipe rule decided
+    # outcome coverage: sessions by where their label came from ("beads:attempt", "transcript:
+    # tests_passed", ... "none"), and per format {"sessions", "labelled"}
+    outcome_sources: dict[str, int] = field(default_factory=dict)
+    outcome_coverage: dict[str, Any] = field(default_factory=dict)
+    by_format: dict[str, dict[str, int]] = field(default_factory=dict)
     by_role: dict[str, int] = field(default_factory=dict)
     by_task: dict[str, int] = field(default_factory=dict)
 
     def warn(self, path: str, line: int | None, reason: str) -> None:
         self.skipped_records += 1
         self.warnings.append({"path": path, "line": line, "reason": reason})
+
+    def count_outcome(self, fmt: str, outcome: str, source: str | None) -> None:
+        _bump(self.outcome_sources, source if outcome != "unknown" and source else "none")
+        per = self.by_format.setdefault(fmt, {"sessions": 0, "labelled": 0})
+        per["sessions"] += 1
+        per["labelled"] += outcome != "unknown"
+
+    def finish(self) -> None:
+        labelled = sum(v for k, v in self.outcome_sources.items() if k != "none")
+        by_kind: dict[str, int] = {}
+        for source, n in self.outcome_sources.items():
+            if source != "none":
+                _bump(by_kind, source.split(":", 1)[0], n)
+        self.outcome_coverage = {"sessions": self.conversations, "labelled": labelled,
+                                 "unknown": self.conversations - labelled,
+                                 "by_evidence": dict(sorted(by_kind.items()))}
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -216,6 +245,7 @@ def _ingest(sources: list[SourceFile], config: IngestConfig, out: Path, progress
             for prepared in _absorb_records(result, src, links, stats):  # (a beads file has none)
                 _one_conversation(prepared, src, links, seen, stats, scrubber, conv_out)
             task.advance(1)
+        links.finish_beads()  # the Dolt backup's side tables, whatever order they came in
         # workers link against the beads as read; the parent's copy learns sessions in order
         job = ReadContext(config, copy.deepcopy(links), config.labeller())
         rest = [s for s in ordered if not _is_beads(s)]
@@ -232,9 +262,10 @@ def _ingest(sources: list[SourceFile], config: IngestConfig, out: Path, progress
     items = sorted(links.items.values(), key=lambda i: i.id)
     with open(out / "work_items.jsonl", "w", encoding="utf-8") as items_out:
         for item in items:
-            clean = scrubber.scrub_work_item(item)
+            clean = _scrub_item(scrubber, item)
             items_out.write(json.dumps(dataclasses.asdict(clean), ensure_ascii=False, sort_keys=True) + "\n")
     stats.work_items = len(items)
+    stats.finish()
     report = {"ingest": stats.to_dict(), "scrub": scrubber.report()}
     (out / "report.json").write_text(json.dumps(report, indent=2, sort_keys=True), encoding="utf-8")
     task.done(conversations=stats.conversations, warnings=len(stats.warnings))
@@ -251,6 +282,10 @@ def _absorb_records(result: FileResult, src: SourceFile, links: Links, stats: In
             links.add_item(record)
         elif isinstance(record, SessionOutcome):
             links.add_attempt(record)
+        elif isinstance(record, BeadEvent):
+            links.add_event(record)
+        elif isinstance(record, (BeadLabel, BeadDependency, BeadComment)):
+            links.add_side_row(record)
         elif isinstance(record, Prepared):
             conversations.append(record)
     return conversations
@@ -278,7 +313,17 @@ def _one_conversation(conv: Prepared, src: SourceFile, links: Links, seen: dict[
     stats.messages += conv.messages
     stats.tool_calls += conv.tool_calls
     _bump(stats.outcomes, conv.outcome)
+    stats.count_outcome(conv.format, conv.outcome, conv.outcome_source)
     if conv.outcome_rule:
         _bump(stats.outcome_rules, conv.outcome_rule)
     _bump(stats.by_role, conv.agent_role)
     _bump(stats.by_task, conv.task)
+
+
+def _scrub_item(scrubber: Any, item: WorkItem) -> WorkItem:
+    """The scrubber's work-item pass (title), plus the free-text fields beads may carry."""
+    clean = scrubber.scrub_work_item(item)
+    return dataclasses.replace(
+        clean, close_reason=scrubber.scrub_text(clean.close_reason) if clean.close_reason else None,
+        labels=[scrubber.scrub_text(lab) for lab in clean.labels],
+        assignee=scrubber.scrub_text(clean.assignee) if clean.assignee else None)

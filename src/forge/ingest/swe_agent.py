@@ -9,7 +9,10 @@ With function calling (history assistant items carry OpenAI `tool_calls`) the hi
 as OpenAI messages. Otherwise the system prompt and task come from the history and every
 trajectory step becomes an assistant turn (its thought) calling `bash` with the step's action,
 answered by the observation: SWE-agent's ACI commands (open, edit, submit, ...) run in its shell.
-Demonstration messages (`is_demo`) are left out.
+Demonstration messages (`is_demo`) are left out. A file holding only `history` (SWE-agent's
+demonstrations, `trajectories/demonstrations/*.traj`) is read from the history alone: with
+function calling as OpenAI messages, else each assistant item's `action` (or its text) is the
+`bash` call and the next observation item answers it.
 
 Outcome: `info.resolved` when an evaluation wrote it; an exit without a submission (cost or
 context limit, format errors, crashes) is a failure; a submitted patch stays unknown until it is
@@ -87,14 +90,44 @@ def _from_steps(history: list[dict[str, Any]], steps: list[Any], warn: Warn, cou
     return messages
 
 
-def _outcome(record: dict[str, Any], info: dict[str, Any]) -> str:
-    stated = outcome_of(info.get("resolved")) or labels(record)["outcome"]
+def _from_text_history(history: list[dict[str, Any]], counts: Counts) -> list[Message]:
+    """A history without tool calls: assistant items carry the command in `action`."""
+    messages: list[Message] = []
+    pending: ToolCall | None = None
+    for n, item in enumerate(history):
+        role, text = item.get("role"), text_of(item.get("content"), counts)
+        if role == "assistant":
+            action = item.get("action") if isinstance(item.get("action"), str) else None
+            thought = text_of(item.get("thought") or "") if action else text
+            if action and action.strip():
+                pending = ToolCall(f"hist_{n}", "bash", {"command": action.strip()})
+                messages.append(Message("assistant", thought.strip(), [pending]))
+            elif text.strip():
+                messages.append(Message("assistant", text))
+        elif role in ("user", "tool") and pending is not None and \
+                (role == "tool" or item.get("message_type") == "observation"):
+            messages.append(Message("tool", text, tool_call_id=pending.id, name="bash"))
+            pending = None
+        elif role in ("system", "user") and text.strip():
+            messages.append(Message(role, text))
+    if pending is not None:  # the last command was never answered: keep the words, not the call
+        for m in messages:
+            if pending in m.tool_calls:
+                m.tool_calls.remove(pending)
+    return [m for m in messages if m.role != "assistant" or m.content.strip() or m.tool_calls]
+
+
+def _outcome(record: dict[str, Any], info: dict[str, Any]) -> tuple[str, str | None]:
+    resolved = outcome_of(info.get("resolved"))
+    if resolved:
+        return resolved, "record:resolved"
+    stated = labels(record)["outcome"]
     if stated:
-        return stated
+        return stated, "record:label"
     status = str(info.get("exit_status") or "")
     if status and not info.get("submission") and "submitted" not in status:
-        return "failure"
-    return "unknown"
+        return "failure", "record:agent_error"
+    return "unknown", None
 
 
 def read(path: Path, warn: Warn) -> Iterator[Conversation]:
@@ -102,8 +135,9 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
     if loaded is None:
         return
     record = loaded[0]
-    if not isinstance(record, dict) or not isinstance(record.get("trajectory"), list):
-        warn(1, "wrong schema: expected a JSON object with a trajectory list")
+    if not isinstance(record, dict) or not (isinstance(record.get("trajectory"), list)
+                                            or isinstance(record.get("history"), list)):
+        warn(1, "wrong schema: expected a JSON object with a trajectory or history list")
         return
     info = record.get("info") if isinstance(record.get("info"), dict) else {}
     counts = Counts()
@@ -111,21 +145,26 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
     function_calling = any(h.get("role") == "assistant" and h.get("tool_calls") for h in history)
     if function_calling:
         messages = _from_history(history, warn, counts)
-    else:
+    elif isinstance(record.get("trajectory"), list):
         messages = _from_steps(history, record["trajectory"], warn, counts)
+    else:
+        messages = _from_text_history(history, counts)
     if not has_dialogue(messages):
         return
     stats = info.get("model_stats") if isinstance(info.get("model_stats"), dict) else {}
     lab = labels(record)
+    outcome, source = _outcome(record, info)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
     conv = Conversation(
         id=f"swe-agent-{path.stem}-{digest}", messages=messages, source=SourceRef(str(path), 1),
         agent_role=lab["agent_role"], task=lab["task"] or classify_task(messages),
-        outcome=_outcome(record, info), work_item=lab["work_item"] or path.stem,  # type: ignore[arg-type]
+        outcome=outcome, outcome_source=source,  # type: ignore[arg-type]
+        work_item=lab["work_item"] or path.stem,
         metadata={"format": "swe_agent", "instance_id": path.stem,
                   "exit_status": info.get("exit_status"),
                   "submitted": bool(info.get("submission")),
                   "function_calling": function_calling, "api_calls": stats.get("api_calls"),
+                  "history_only": not isinstance(record.get("trajectory"), list),
                   "version": info.get("swe_agent_version"), "counts": dict(sorted(counts.items()))})
     conv.tools = tools_for(conv)
     yield conv

@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time the names below load on
     from forge.models.tool_calls import parse_reply
     from forge.pipeline import validate_pipeline_config
     from forge.recipes import Recipe, load_recipe
-    from forge.service.data import FORMATS, dataset_stats, scrub_files
+    from forge.service.data import FORMATS, dataset_stats, discover_sessions, scrub_files
     from forge.service.facade import Forge, scrub_text
     from forge.service.jobs import default_actor
     from forge.service.models import EXPORT_FORMATS, INFER_MODES
@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # what type checkers see; at run time the names below load on
 _LAZY = {
     "Forge": "forge.service.facade", "scrub_text": "forge.service.facade",
     "dataset_stats": "forge.service.data", "scrub_files": "forge.service.data",
-    "FORMATS": "forge.service.data", "default_actor": "forge.service.jobs",
+    "FORMATS": "forge.service.data", "discover_sessions": "forge.service.data", "default_actor": "forge.service.jobs",
     "EXPORT_FORMATS": "forge.service.models", "INFER_MODES": "forge.service.models",
     "JobState": "forge.jobs.state_machine", "SETTLED": "forge.jobs.state_machine",
     "validate_pipeline_config": "forge.pipeline",

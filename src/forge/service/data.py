@@ -12,9 +12,16 @@ from forge.progress import NULL_PROGRESS, Progress
 from forge.service.base import ForgeHome
 
 # CLI format names -> reader names
-FORMATS = {"claude-code": "claude_code", "codex": "codex", "openhands": "openhands",
-           "swe-agent": "swe_agent", "openai": "openai_chat", "sharegpt": "sharegpt",
-           "aider": "aider", "beads": "beads", "files": "context_files"}
+FORMATS = {"claude-code": "claude_code", "codex": "codex", "codex-exec": "codex_exec",
+           "openhands": "openhands", "swe-agent": "swe_agent", "adp": "adp", "openai": "openai_chat",
+           "sharegpt": "sharegpt", "aider": "aider", "beads": "beads", "beads-backup": "beads_backup",
+           "files": "context_files"}
+
+
+def discover_sessions() -> Any:
+    """The standard local session folders that exist on this machine, per format."""
+    from forge.ingest.discovery import discover_local
+    return discover_local()
 
 
 def readers_for(formats: list[str]) -> list[str]:
@@ -105,15 +112,17 @@ class DataAPI(ForgeHome):
         return run_ingest(self.store, [Path(p) for p in paths], config, progress)
 
     def build_dataset(self, corpus: str | Artifact, *, options: dict[str, Any] | None = None,
-                      base: str | None = None, progress: Progress = NULL_PROGRESS) -> Artifact:
-        """Dedupe, curate, split and write SFT + DPO rows; with `base`, count tokens with its tokenizer."""
+                      base: str | None = None, progress: Progress = NULL_PROGRESS,
+                      require: str | None = None) -> Artifact:
+        """Dedupe, curate, split and write SFT + DPO rows; with `base`, count tokens with its
+        tokenizer; with `require` (sft | dpo | sft+dpo), fail saying why when those rows are missing."""
         from forge.build.config import BuildConfig
         from forge.build.stage import run_build
         from forge.config import parse_config
         config = parse_config(BuildConfig, dict(options or {}), source="build options", prefix="build.")
         art = corpus if isinstance(corpus, Artifact) else load_artifact(self.store, corpus, "corpus")
         counter = self.token_counter(base, progress) if base else None
-        return run_build(self.store, art, config, progress, tokenizer=counter)
+        return run_build(self.store, art, config, progress, tokenizer=counter, require=require)
 
     def token_counter(self, base: str, progress: Progress = NULL_PROGRESS) -> Any:
         from forge.models.base import resolve_base

@@ -1,0 +1,183 @@
+"""Readers on real public samples (tests/fixtures/real, sources in its SOURCES.md)."""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from forge.artifacts import ArtifactStore
+from forge.ingest.readers import detect_reader, get_reader, read_head
+from forge.ingest.stage import IngestConfig, run_ingest
+from forge.records import Conversation
+
+REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
+
+
+def read(path: Path) -> tuple[list, list]:
+    warnings: list = []
+    reader = detect_reader(path, read_head(path))
+    assert reader is not None, f"{path.name}: no reader recognised it"
+    return list(reader.read(path, lambda line, reason: warnings.append((line, reason)))), warnings
+
+
+@pytest.mark.parametrize("rel, reader", [
+    ("claude_code/hello-world-script.jsonl", "claude_code"),
+    ("claude_code/coverage-test-fix.jsonl", "claude_code"),
+    ("claude_code/python-to-rust-port.jsonl", "claude_code"),
+    ("claude_code/stop-hook-uncommitted-changes.jsonl", "claude_code"),
+    ("claude_code_subagent/55550000-0000-4000-8000-000000000001/subagents/agent-showcol1.jsonl",
+     "claude_code"),
+    ("codex/sample_codex_session.jsonl", "codex"),
+    ("codex_exec/exec-docs-sample.jsonl", "codex_exec"),
+    ("codex_exec/codex-agent-stream-exec.jsonl", "codex_exec"),
+    ("openhands/basic.json", "openhands"),
+    ("openhands/basic_interactions.json", "openhands"),
+    ("openhands/wrong_initial_state.json", "openhands"),
+    ("swe_agent/function_calling_simple.traj", "swe_agent"),
+    ("swe_agent/humanevalfix-python-0.traj", "swe_agent"),
+    ("swe_agent/6e44b9__sweagenttestrepo-1c2844.traj", "swe_agent"),
+    ("adp/mini-coder.sample_std.json", "adp"),
+    ("adp/codeactinstruct.sample_std.json", "adp"),
+])
+def test_every_real_sample_is_recognised_and_read(rel, reader):
+    path = REAL / rel
+    assert detect_reader(path, read_head(path)).name == reader
+    records, warnings = read(path)
+    convs = [r for r in records if isinstance(r, Conversation)]
+    assert convs and all(any(m.role == "assistant" for m in c.messages) for c in convs)
+    # only the capture tool's own header line is not an event
+    expected = [(1, "not a codex exec event, skipped")] if "stream-exec" in rel else []
+    assert warnings == expected
+
+
+def test_codex_exec_stream_becomes_calls_and_results():
+    (conv,), _ = read(REAL / "codex_exec/exec-docs-sample.jsonl")
+    assert conv.id == "0199a213-81c0-7800-8aa1-bbab2a035a53"
+    roles = [m.role for m in conv.messages]
+    assert roles == ["assistant", "tool", "assistant"]
+    (call,) = conv.messages[0].tool_calls
+    assert call.name == "shell" and call.arguments == {"command": "bash -lc ls"}
+    assert "README.md" in conv.messages[1].content and conv.messages[1].tool_call_id == call.id
+    assert conv.messages[2].content.startswith("Yep")
+    assert conv.metadata["counts"]["thinking"] == 2 and conv.metadata["prompt_recorded"] is False
+
+
+def test_swe_agent_history_only_files_are_read_from_their_history(tmp_path):
+    (conv,), _ = read(REAL / "swe_agent/function_calling_simple.traj")
+    assert conv.metadata["history_only"] is True
+    calls = [c.name for m in conv.messages for c in m.tool_calls]
+    assert calls == ["find_file", "open", "edit", "bash", "submit"]
+    assert all(m.tool_call_id for m in conv.messages if m.role == "tool")
+    # a history without function calling: each assistant item's action is the command
+    doc = json.loads((REAL / "swe_agent/humanevalfix-python-0.traj").read_text())
+    del doc["trajectory"]
+    (tmp_path / "h.traj").write_text(json.dumps(doc))
+    (conv,), warnings = read(tmp_path / "h.traj")
+    assert not warnings and conv.metadata["history_only"] is True
+    steps = [m for m in conv.messages if m.tool_calls]
+    actions = [h["action"].strip() for h in doc["history"] if h["role"] == "assistant"]
+    assert [m.tool_calls[0].arguments["command"] for m in steps] == actions[:len(steps)]
+    assert len(steps) >= len(actions) - 1  # a last command nobody answered keeps only its words
+
+
+def test_adp_actions_become_tool_calls_answered_by_the_environment():
+    (conv,), _ = read(REAL / "adp/mini-coder.sample_std.json")
+    assert conv.id == "adp-mozilla__bleach.73871d76.func_pm_remove_cond__lq60cp3u"
+    assert conv.messages[0].role == "user" and "HTML serializer" in conv.messages[0].content
+    first = conv.messages[1]
+    assert first.role == "assistant" and first.tool_calls[0].name == "execute_bash"
+    assert first.tool_calls[0].arguments == {"command": "ls -la bleach/"}
+    assert conv.messages[2].role == "tool" and conv.messages[2].tool_call_id == first.tool_calls[0].id
+
+
+def test_claude_code_subagent_file_links_to_its_parent():
+    (child,), _ = read(REAL / "claude_code_subagent/55550000-0000-4000-8000-000000000001/subagents/"
+                              "agent-showcol1.jsonl")
+    assert child.id == "55550000-0000-4000-8000-000000000001/agent-showcol1"
+    assert child.metadata["subagent"] is True and child.metadata["agent_id"] == "showcol1"
+    assert child.metadata["parent_session"] == "55550000-0000-4000-8000-000000000001"
+    assert [m.role for m in child.messages] == ["user", "assistant"]
+    # a real parent lists the subagent its Task call started
+    (parent,), _ = read(REAL / "claude_code/python-to-rust-port.jsonl")
+    assert parent.metadata["subagents"] == ["ab81802"]
+    assert "subagent" not in parent.metadata
+
+
+def test_one_bad_line_in_a_real_file_costs_that_line_only(tmp_path):
+    real = REAL / "claude_code/coverage-test-fix.jsonl"
+    (whole,), _ = read(real)
+    lines = real.read_text().splitlines(keepends=True)
+    # another tool's header first, a torn line in the middle: both skipped, nothing else lost
+    damaged = ['{"_type": "export-header", "tool": "some-viewer", "version": 3}\n',
+               *lines[:10], '{"parentUuid": "x", "type": "user", "mess\n', *lines[10:]]
+    (tmp_path / "s.jsonl").write_text("".join(damaged))
+    (conv,), warnings = read(tmp_path / "s.jsonl")
+    assert [line for line, _ in warnings] == [1, 12]
+    assert warnings[0][1] == "not a Claude Code entry (no type), skipped"
+    assert [m.to_openai() for m in conv.messages] == [m.to_openai() for m in whole.messages]
+    # the same for an event stream and a beads table
+    for rel in ("codex_exec/exec-docs-sample.jsonl", "beads_backup/.beads/backup/events.jsonl"):
+        src = REAL / rel
+        good, _ = read(src)
+        text = src.read_text().splitlines(keepends=True)
+        target = tmp_path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("".join([*text[:2], "not json at all\n", *text[2:]]))
+        records, warnings = read(target)
+        assert [line for line, _ in warnings] == [3]
+        assert len(records) == len(good)
+
+
+def test_beads_backup_tables_fold_into_their_beads(tmp_path):
+    store = ArtifactStore(tmp_path / "store")
+    art = run_ingest(store, [REAL / "beads_backup"], IngestConfig(workers=1))
+    items = {json.loads(line)["id"]: json.loads(line)
+             for line in art.file("work_items.jsonl").read_text().splitlines()}
+    assert len(items) == 10
+    report = json.loads(art.file("report.json").read_text())["ingest"]
+    assert report["files_by_reader"] == {"beads": 1, "beads_backup": 4} and report["warnings"] == []
+    # labels, dependencies and comments from their own tables
+    assert items["gt-4k12"]["labels"] == ["zfc-violation"] and items["gt-4k12"]["depends_on"] == ["gt-qmsx"]
+    assert items["gt-gow8b"]["comments"] == 1
+    # reopen counts from the events table
+    assert {b for b, i in items.items() if i["reopened"]} == {"gt-yd38", "gt-fubw", "gt-5kjn", "gt-otwv"}
+    # closes that set the bead aside leave its outcome unknown; a merge is a success
+    assert items["gt-00us"]["outcome"] == "unknown"          # "Garbage bead from --help ..."
+    assert items["gt-69dai"]["outcome"] == "unknown"         # "Completed with no code changes ..."
+    assert items["gt-yd38"]["outcome"] == "success" and items["gt-yd38"]["outcome_source"] == "beads:status"
+
+
+def test_beads_events_decide_a_session_whose_close_was_reopened(tmp_path):
+    """A session linked to gt-yd38 (by its polecat branch) that started before the bead's first
+    close, which the events show was reopened, did work that did not hold."""
+    events = [json.loads(line) for line in
+              (REAL / "beads_backup/.beads/backup/events.jsonl").read_text().splitlines()]
+    timeline = [(e["created_at"], e["event_type"]) for e in events
+                if e["issue_id"] == "gt-yd38" and e["event_type"] in ("closed", "reopened")]
+    first_close = next(t for t, kind in timeline if kind == "closed")
+    assert any(kind == "reopened" and t >= first_close for t, kind in timeline)
+    last_reopen = max(t for t, kind in timeline if kind == "reopened")
+    src = tmp_path / "in"
+    shutil.copytree(REAL / "beads_backup", src / "town")
+    hello = (REAL / "claude_code/hello-world-script.jsonl").read_text().splitlines()
+
+    def session(name: str, started: str) -> None:
+        out = []
+        for line in hello:
+            entry = json.loads(line)
+            entry["sessionId"] = name
+            if "gitBranch" in entry:
+                entry["gitBranch"] = "polecat/furiosa/gt-yd38"
+            if "timestamp" in entry:
+                entry["timestamp"] = started
+            out.append(json.dumps(entry))
+        (src / f"{name}.jsonl").write_text("\n".join(out) + "\n")
+
+    session("before-close", "2020-01-01T00:00:00Z")
+    session("after-reopen", last_reopen)
+    art = run_ingest(ArtifactStore(tmp_path / "store"), [src], IngestConfig(workers=1))
+    convs = {c["id"]: c for c in map(json.loads, art.file("conversations.jsonl").read_text().splitlines())}
+    assert (convs["before-close"]["outcome"], convs["before-close"]["outcome_source"]) == ("failure", "beads:events")
+    assert (convs["after-reopen"]["outcome"], convs["after-reopen"]["outcome_source"]) == ("success", "beads:status")
