@@ -118,7 +118,7 @@ def compile_recipe(raw: dict[str, Any], path: Path, overrides: list[str]) -> Rec
 # -- variables --------------------------------------------------------------------------------
 
 def _split_variable_specs(section: Any, problems: list[str]) -> tuple[dict[str, dict], dict[str, Any]]:
-    """Seed-004 style `role = { type = "string", values = [...], default = ... }` → spec + value."""
+    """Gas Town formula style `role = { type = "string", values = [...], default = ... }` → spec + value."""
     if section is None:
         return {}, {}
     if not isinstance(section, dict):

@@ -1,6 +1,6 @@
 """What a recipe may say: the `[formula]` header, the known `[variables]`, the `[steps.*]` names.
 
-A recipe is a Gas Town formula for training (seed 004):
+A recipe is a Gas Town formula for training:
 
     [formula]            name, description, version, type
     [variables]          role, base_model, sources, method, profile, gate, ... (plain values or

@@ -1,4 +1,4 @@
-"""Task adapters (seed 004): stackable LoRA adapters for one task (bead-create, code-review,
+"""Task adapters: stackable LoRA adapters for one task (bead-create, code-review,
 planning ...), each versioned per name and listed with the model versions it works on."""
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ def _dpo_pairs(dataset: dict[str, Any]) -> int | None:
 
 
 def lineage(forge: Any, ref: str) -> dict[str, Any]:
-    """Everything seed 004's `model show` lists: dataset, corpus size, DPO pairs,
+    """Everything `forge model show` lists: dataset, corpus size, DPO pairs,
     hyperparameters, adapters, eval and deployments, plus the artifact ids behind them."""
     m: ModelVersion = forge.registry.get(ref)
     d, hp = m.details or {}, m.hyperparameters or {}

@@ -1,4 +1,4 @@
-"""Gas Town town-settings entry for a deployed model (seed 004's provider integration).
+"""Gas Town town-settings entry for a deployed model (the provider integration).
 
 Gas Town picks an agent per role from town settings: `agents` names a command line per agent,
 `role_agents` maps a role to an agent. For a target running a Forge model we print the agent

@@ -1,4 +1,4 @@
-"""Progressive rollout (seed 004): Forge models replace agents role by role, lowest risk first.
+"""Progressive rollout: Forge models replace agents role by role, lowest risk first.
 
 The order is a list of stages, each a list of roles: deacon/boot → witness → polecat → crew →
 mayor by default. A model may be deployed to a role only when (1) every role of every earlier

@@ -119,7 +119,7 @@ deployments = Table(  # append-only history; the latest row per target says what
     Column("reason", Text, nullable=True),
 )
 
-adapters = Table(  # stackable task adapters (seed 004: bead-create, code-review, planning ...)
+adapters = Table(  # stackable task adapters (bead-create, code-review, planning ...)
     "adapters", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("name", String(128), nullable=False, index=True),
