@@ -69,7 +69,7 @@ demo: $(STAMP)
 # The suite needs llama.cpp for the GGUF parity tests; FORGE_REQUIRE_LLAMA_CPP makes a
 # missing install fail those tests instead of skipping them.
 test: $(STAMP) $(LLAMA_STAMP) $(LLAMA_MODELS_DIR)/.stamp
-	FORGE_REQUIRE_LLAMA_CPP=1 $(BIN)/python -m pytest -q $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
+	FORGE_REQUIRE_LLAMA_CPP=1 $(BIN)/python -m pytest -q -rs $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc
 
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow" $(PYTEST_ARGS)
