@@ -382,3 +382,11 @@ _add("windows_user", "user",
 # A dict key that names a credential ("password", "AWS_SECRET_ACCESS_KEY", "slackToken"): the
 # Scrubber gives such a key's string value the key as context, as if it were written key: "value".
 CREDENTIAL_KEY_NAME = re.compile(rf"(?:{_PASSWORD_KEY}|{_SECRET_KEY})\Z")
+
+_add("password_hash", "password_hash",
+     # crypt(3) hashes (bcrypt $2a$, sha-crypt $5$/$6$, yescrypt $y$, scrypt $7$/$8$) and the
+     # Kerberos / NTLM hash formats that cracking tools print: offline-crackable, so secrets
+     _start(r"\w$") + r"(?P<s>\$(?:2[abxy]?|5|6|7|8|y|gy|krb5(?:asrep|tgs|pa)|NT)\$[A-Za-z0-9./$=+:@_\-]{16,4000}+)",
+     priority=80, validator=v.not_mask,
+     anchor=r"\$(?:2[abxy]?|5|6|7|8|y|gy|krb5asrep|krb5tgs|krb5pa|NT)\$", window=(2, 4100),
+     description="password hashes: bcrypt, sha-crypt, yescrypt, scrypt, Kerberos AS-REP/TGS")

@@ -160,7 +160,8 @@ def _resolve(text: str, candidates: list[Candidate], allowlist: Iterable[str]) -
     chosen: list[tuple[int, int]] = []
     findings: list[Finding] = []
     conflicts = False
-    for _, neg_len, start, _, kind, name in sorted(candidates, key=lambda c: c[:4]):
+    # ties (two engine rules on one span) go to the first rule id: the same answer every run
+    for _, neg_len, start, _, kind, name in sorted(candidates, key=lambda c: (c[0], c[1], c[2], c[3], c[5])):
         end = start - neg_len
         if _overlaps(start, end, protected):
             continue
@@ -180,7 +181,7 @@ def _resolve(text: str, candidates: list[Candidate], allowlist: Iterable[str]) -
 
 def _disjoint(text: str, candidates: list[Candidate]) -> tuple[list[Finding], bool] | None:
     """The common case, in one sorted pass: no two candidates overlap, so all of them stand."""
-    by_start = sorted(candidates, key=lambda c: c[2])
+    by_start = sorted(candidates, key=lambda c: (c[2], c[5]))
     end = -1
     for c in by_start:
         if c[2] < end:

@@ -143,6 +143,27 @@ class Scrubber:
                 break
         return text
 
+    def scrub_prefix(self, text: str, keep: int) -> tuple[str, str]:
+        """For streams: (the scrubbed start of text, the raw rest to carry into the next block).
+        The rest is at least the last `keep` characters; the cut never falls inside a finding, and
+        goes back to a line end where one is near, so that a secret running past the block's end
+        (a PEM block, a long token) is carried whole and found with the next block."""
+        (findings, conflicts), = find_secrets_many([text], self.detectors, self.allowlist)
+        cut = max(0, len(text) - keep)
+        for f in findings:
+            if f.start < cut < f.end:
+                cut = f.start
+        newline = text.rfind("\n", max(0, cut - keep // 2), cut)
+        if newline >= 0 and not any(f.start <= newline < f.end for f in findings):
+            cut = newline + 1
+        head = [f for f in findings if f.end <= cut]
+        found = list(head)
+        clean = redact(text[:cut], head)
+        if head and conflicts:
+            clean = self._settle(clean, found)
+        self._count(found)
+        return clean, text[cut:]
+
     def _count(self, findings: list[Finding]) -> None:
         for f in findings:
             self._by_kind[f.kind] += 1
