@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterable
 
 ENTRY_POINT_GROUP = "forge.detectors"
 _KIND = re.compile(r"[a-z0-9_]+")
@@ -34,10 +34,19 @@ class Detector:
     prefilter: tuple[str, ...] = ()  # literals; when none occurs in the text the regex is skipped
     prefilter_ignore_case: bool = False  # compare the prefilter against the lower-cased text
     priority: int = 50               # overlapping findings: higher priority wins, then longer
-    # Optional fast anchor for patterns with no literal start (e-mail: "@"): the pattern is only
-    # tried in a window around each anchor hit, `window[0]` chars before it, `window[1]` after.
+    # Where to look: the pattern is only tried in a window around each anchor hit, from
+    # `window[0]` chars before the hit's start to `window[1]` chars after its end. Every match of
+    # the pattern must contain a hit that starts at or after the match's start. With the rule
+    # engine, anchors run inside its single Vectorscan pass (so their source must be in the
+    # syntax Python and Rust regexes share: no look-around, no possessive quantifiers); without
+    # it, Python's regex finds them. A match that reaches its window's end is tried again with a
+    # wider window, so a window bounds the work, never the secret.
     anchor: re.Pattern[str] | None = None
     window: tuple[int, int] = (0, 0)
+    engine_anchor: bool = True       # False: the anchor uses Python-only syntax; Python runs it
+    # A detector that a single regex cannot express (a Kubernetes Secret's data values): yields
+    # (start, end) spans of secrets in the text; `pattern` is then unused.
+    finder: Callable[[str], Iterable[tuple[int, int]]] | None = None
     description: str = ""
 
     def __post_init__(self) -> None:

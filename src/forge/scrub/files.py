@@ -18,7 +18,12 @@ from typing import Any
 from forge.errors import InputError
 from forge.scrub.scrubber import Scrubber
 
-BLOCK_BYTES = 8 * 1024 * 1024  # scrub big files a block of whole lines at a time
+BLOCK_CHARS = 8 * 1024 * 1024  # scrub big files a block at a time ...
+# ... and carry the last OVERLAP characters of each block into the next, unscrubbed, so that a
+# secret across a block boundary is seen whole: no detector matches more than this (a PEM block
+# is at most ~20,000 characters; tokens are far shorter).
+OVERLAP = 64 * 1024
+LINE_FILES = (".jsonl", ".ndjson")  # one JSON record per line: lines are scrubbed as records
 SKIPPED_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules"}
 
 
@@ -58,47 +63,74 @@ def _walk(root: Path) -> list[tuple[Path, str]]:
     return out
 
 
-def _scrub_json_line(line: str, scrubber: Scrubber) -> str:
-    """Text-level scrub; if that broke a line that was valid JSON, scrub its values instead."""
-    clean = scrubber.scrub_text(line)
-    if clean == line:
-        return clean
-    try:
-        obj = json.loads(line)
-    except ValueError:
-        return clean
-    try:
-        json.loads(clean)
-        return clean
-    except ValueError:
-        return json.dumps(scrubber._scrub_value(obj), ensure_ascii=False)
-
-
-def scrub_file(src: Path, dest: Path | None, scrubber: Scrubber) -> int | str:
-    """Scrub one file into dest (when given). Returns the findings count, or why it was skipped."""
-    with open(src, "rb") as f:
-        head = f.read(8192)
-        if b"\x00" in head:
-            return "binary file (NUL bytes): not copied"
-        f.seek(0)
-        is_json = src.suffix in (".json", ".jsonl", ".ndjson")
-        out = open(dest, "w", encoding="utf-8", errors="surrogateescape", newline="") if dest else None
-        before = scrubber.report()["total"]
+def _scrub_json_lines(lines: list[str], scrubber: Scrubber) -> list[str]:
+    """Text-level scrub of each line (one batch); a line whose JSON that broke is scrubbed value
+    by value instead."""
+    out = scrubber.scrub_texts(lines)
+    for i, (line, clean) in enumerate(zip(lines, out)):
+        if clean == line:
+            continue
         try:
-            while True:
-                lines = f.readlines(BLOCK_BYTES)
-                if not lines:
-                    break
-                text = b"".join(lines).decode("utf-8", errors="surrogateescape")
-                if is_json:
-                    clean = "".join(_scrub_json_line(line, scrubber) for line in text.splitlines(keepends=True))
-                else:
-                    clean = scrubber.scrub_text(text)
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        try:
+            json.loads(clean)
+        except ValueError:
+            end = line[len(line.rstrip("\r\n")):]
+            out[i] = json.dumps(scrubber._scrub_value(obj), ensure_ascii=False) + end
+    return out
+
+
+def _stream_text(f: Any, out: Any, scrubber: Scrubber, block_chars: int, overlap: int) -> None:
+    """Scrub a text stream block by block; nothing within `overlap` of a block's end is written
+    until the next block has joined it (see Scrubber.scrub_prefix)."""
+    carry = ""
+    while True:
+        chunk = f.read(block_chars)
+        text = carry + chunk
+        if not chunk:
+            if text:
+                clean = scrubber.scrub_text(text)
                 if out:
                     out.write(clean)
-        finally:
-            if out:
-                out.close()
+            return
+        if len(text) <= 2 * overlap:
+            carry = text
+            continue
+        clean, carry = scrubber.scrub_prefix(text, keep=overlap)
+        if out:
+            out.write(clean)
+
+
+def scrub_file(src: Path, dest: Path | None, scrubber: Scrubber, *, block_chars: int = BLOCK_CHARS,
+               overlap: int = OVERLAP) -> int | str:
+    """Scrub one file into dest (when given). Returns the findings count, or why it was skipped."""
+    with open(src, "rb") as fb:
+        if b"\x00" in fb.read(8192):
+            return "binary file (NUL bytes): not copied"
+    out = open(dest, "w", encoding="utf-8", errors="surrogateescape", newline="") if dest else None
+    before = scrubber.report()["total"]
+    try:
+        with open(src, encoding="utf-8", errors="surrogateescape", newline="") as f:
+            if src.suffix in LINE_FILES:
+                while True:
+                    lines = f.readlines(block_chars)
+                    if not lines:
+                        break
+                    clean = _scrub_json_lines(lines, scrubber)
+                    if out:
+                        out.writelines(clean)
+            elif src.suffix == ".json" and src.stat().st_size <= block_chars:
+                text = f.read()
+                clean = _scrub_json_lines([text], scrubber)[0]
+                if out:
+                    out.write(clean)
+            else:
+                _stream_text(f, out, scrubber, block_chars, overlap)
+    finally:
+        if out:
+            out.close()
     return scrubber.report()["total"] - before
 
 

@@ -1,20 +1,28 @@
-"""Finding secrets in a string and replacing them: pure functions, no state.
+"""Finding secrets in strings and replacing them: pure functions over the detectors and the engine.
 
-`find_secrets` runs each detector whose prefilter passes, keeps candidates their validator
-accepts, then resolves overlaps: higher priority first, then the longer span, then the earlier
-one, then registration order (so the result is deterministic). Spans that overlap an existing
-placeholder or an allowlisted string are dropped. Together with the Scrubber's re-scan of
-unsettled output (see `find_secrets_resolved`) this makes scrubbing idempotent.
+`find_secrets_many` scans many strings at once: they are joined into one buffer for a single
+rule-engine pass (see engine.py), whose provider findings become candidates, and whose anchor
+hits tell each of Forge's own detectors where to try its regex. Without the engine, each
+detector finds its anchors itself. Candidates then go through the detectors' validators and
+overlaps are resolved: higher priority first, then the longer span, then the earlier one, then
+detector order (so the result is deterministic). Spans that overlap an existing placeholder or an
+allowlisted string are dropped. Together with the Scrubber's re-scan of unsettled output (see
+`find_secrets_resolved`) this makes scrubbing idempotent.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Iterable, Iterator, Sequence
 
+from forge.scrub import engine as eng
 from forge.scrub.detectors import Detector, Finding, select_detectors
 
 PLACEHOLDER = re.compile(r"<SECRET:[a-z0-9_]+>")
 PLACEHOLDER_PREFIX = "<SECRET:"
+ENGINE_DETECTOR_PREFIX = eng.ENGINE_NAME + ":"
+
+Candidate = tuple[int, int, int, int, str, str]  # (-priority, -length, start, order, kind, detector)
 
 
 def placeholder(kind: str) -> str:
@@ -42,45 +50,88 @@ def _secret_span(match: re.Match[str], group: int | str | tuple[str, ...]) -> tu
     return match.span(group) if match.group(group) is not None else None
 
 
-def _prefilter_passes(det: Detector, text: str, lowered: str | None) -> bool:
+def _prefilter_passes(det: Detector, text: str) -> bool:
     if not det.prefilter:
         return True
-    haystack = lowered if det.prefilter_ignore_case else text
-    return any(p in haystack for p in det.prefilter)  # type: ignore[operator]
+    haystack = text.lower() if det.prefilter_ignore_case else text
+    return any(p in haystack for p in det.prefilter)
 
 
-def _matches(det: Detector, text: str) -> Iterator[re.Match[str]]:
-    """The detector's matches: a plain scan, or windowed searches around each anchor hit."""
-    if det.anchor is None:
-        yield from det.pattern.finditer(text)
-        return
+def _windowed(det: Detector, text: str, hits: Iterable[tuple[int, int]]) -> Iterator[re.Match[str]]:
+    """The detector's matches near its anchor hits (sorted). A match that reaches its window's
+    end may go on past it: the window grows until the match ends inside it."""
     before, after = det.window
     search, n, pos = det.pattern.search, len(text), 0
-    for hit in det.anchor.finditer(text):
-        if hit.start() < pos:
+    for hs, he in hits:
+        if hs < pos:
             continue
-        m = search(text, max(pos, hit.start() - before), min(n, hit.end() + after))
-        if m is not None and m.start() <= hit.start():  # a later match belongs to a later hit
+        while True:
+            lo, hi = max(pos, hs - before), min(n, he + after)
+            m = search(text, lo, hi)
+            while m is not None and m.end() >= hi < n:
+                hi = min(n, hi + 2 * max(after, 1024))
+                m = search(text, lo, hi)
+            if m is None or m.start() > he:
+                break  # a later match belongs to a later hit
             yield m
-            pos = m.end()
+            pos = max(m.end(), lo + 1)
+            if pos > hs:
+                break
 
 
-def _candidates(text: str, dets: Sequence[Detector]) -> list[tuple[int, int, int, int, Detector]]:
-    """(−priority, −length, start, order, detector) per validated candidate; sorts best first."""
-    lowered = text.lower() if any(d.prefilter_ignore_case for d in dets) else None
-    out = []
-    for order, det in enumerate(dets):
-        if not _prefilter_passes(det, text, lowered):
-            continue
-        for m in _matches(det, text):
-            span = _secret_span(m, det.group)
-            if span is None or span[0] == span[1]:
+def _detector_spans(det: Detector, text: str, hits: list[tuple[int, int]] | None) -> Iterator[tuple[int, int]]:
+    """Candidate secret spans of one detector. hits: its anchor hits from the engine, or None
+    when the engine did not run this detector's anchor (then Python finds them)."""
+    if det.finder is not None:
+        if _prefilter_passes(det, text):
+            yield from det.finder(text)
+        return
+    if det.anchor is None:
+        if _prefilter_passes(det, text):
+            for m in det.pattern.finditer(text):
+                span = _secret_span(m, det.group)
+                if span is not None:
+                    yield span
+        return
+    if hits is None:
+        if not _prefilter_passes(det, text):
+            return
+        hits = [m.span() for m in det.anchor.finditer(text)]
+    if not hits:
+        return
+    for m in _windowed(det, text, hits):
+        span = _secret_span(m, det.group)
+        if span is not None:
+            yield span
+
+
+class _Plan:
+    """The detectors, split by where their anchors are found (built once per detector set)."""
+
+    def __init__(self, dets: Sequence[Detector]):
+        self.all = [(order, d) for order, d in enumerate(dets) if d.name != eng.ENGINE_NAME]
+        # with the engine: detectors whose anchors it runs (looked up by its hits) and the rest
+        self.by_anchor = {d.name: (order, d) for order, d in self.all if d.anchor is not None and d.engine_anchor}
+        self.python = [(order, d) for order, d in self.all if d.name not in self.by_anchor]
+
+
+def _forge_candidates(text: str, plan: _Plan, anchor_hits: dict[str, list[tuple[int, int]]] | None,
+                      out: list[Candidate]) -> None:
+    if anchor_hits is None:
+        todo = [(order, det, None) for order, det in plan.all]
+    else:
+        todo = [(order, det, None) for order, det in plan.python]
+        for name, hits in anchor_hits.items():
+            entry = plan.by_anchor.get(name)
+            if entry is not None:
+                todo.append((entry[0], entry[1], hits))
+    for order, det, hits in todo:
+        for start, end in _detector_spans(det, text, hits):
+            if start == end:
                 continue
-            start, end = span
             if det.validator is not None and not det.validator(text[start:end]):
                 continue
-            out.append((-det.priority, start - end, start, order, det))
-    return out
+            out.append((-det.priority, start - end, start, order, det.kind, det.name))
 
 
 def _protected_spans(text: str, allowlist: Iterable[str]) -> list[tuple[int, int]]:
@@ -98,6 +149,168 @@ def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
     return any(start < e and s < end for s, e in spans)
 
 
+def _resolve(text: str, candidates: list[Candidate], allowlist: Iterable[str]) -> tuple[list[Finding], bool]:
+    if not candidates:
+        return [], False
+    protected = _protected_spans(text, allowlist) if (allowlist or PLACEHOLDER_PREFIX in text) else []
+    if not protected:
+        fast = _disjoint(text, candidates)
+        if fast is not None:
+            return fast
+    chosen: list[tuple[int, int]] = []
+    findings: list[Finding] = []
+    conflicts = False
+    # ties (two engine rules on one span) go to the first rule id: the same answer every run
+    for _, neg_len, start, _, kind, name in sorted(candidates, key=lambda c: (c[0], c[1], c[2], c[3], c[5])):
+        end = start - neg_len
+        if _overlaps(start, end, protected):
+            continue
+        if _overlaps(start, end, chosen):
+            # a loser inside one winner vanishes with it; one that sticks out may leave a secret
+            conflicts = conflicts or not any(s <= start and end <= e for s, e in chosen)
+            continue
+        chosen.append((start, end))
+        findings.append(Finding(kind, start, end, name))
+        # glued to its neighbours (AKIA...EXAMPLEcurl, TOKEN/Users/bob): the placeholder's '<' and
+        # '>' make boundaries that were not there, so another scan may find more
+        if _glued(text, start, end):
+            conflicts = True
+    findings.sort(key=lambda f: f.start)
+    return findings, conflicts
+
+
+def _disjoint(text: str, candidates: list[Candidate]) -> tuple[list[Finding], bool] | None:
+    """The common case, in one sorted pass: no two candidates overlap, so all of them stand."""
+    by_start = sorted(candidates, key=lambda c: (c[2], c[5]))
+    end = -1
+    for c in by_start:
+        if c[2] < end:
+            return None
+        end = c[2] - c[1]
+    findings = [Finding(c[4], c[2], c[2] - c[1], c[5]) for c in by_start]
+    return findings, any(_glued(text, f.start, f.end) for f in findings)
+
+
+# --- the engine's view: many strings in one buffer -------------------------------------------
+
+def _char_offsets(text: str, data: bytes, offsets: list[int]) -> dict[int, int]:
+    """Byte offsets into data (text encoded) -> character offsets into text, for sorted offsets.
+    An offset inside a multi-byte character moves to that character's start."""
+    out: dict[int, int] = {}
+    prev_b = prev_c = 0
+    for off in sorted(set(offsets)):
+        b = min(off, len(data))
+        while 0 < b < len(data) and data[b] & 0xC0 == 0x80:
+            b -= 1
+        prev_c += len(data[prev_b:b].decode("utf-8", "surrogatepass"))
+        prev_b = b
+        out[off] = prev_c
+    return out
+
+
+def _engine_candidates(texts: Sequence[str], engine: eng.Engine, dets: Sequence[Detector]
+                       ) -> tuple[list[list[Candidate]], list[dict[str, list[tuple[int, int]]]]]:
+    """One engine pass over all texts: provider candidates and anchor hits, per text, in chars."""
+    encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
+    starts, pos = [], 0
+    for data in encoded:
+        starts.append(pos)
+        pos += len(data) + len(eng.SEPARATOR)
+    found, anchors = engine.scan(eng.SEPARATOR.join(encoded))
+    order = len(dets)  # engine candidates rank after Forge's detectors of equal priority
+    raw: list[list[tuple[str, int, int]]] = [[] for _ in texts]  # (rule or anchor, byte start, end)
+    for hit in found:
+        _place(raw, starts, encoded, "\x00" + hit.rule_id, hit.start, hit.end)
+    for name, spans in anchors.items():
+        for s, e in spans:
+            _place(raw, starts, encoded, name, s, e)
+    cands: list[list[Candidate]] = [[] for _ in texts]
+    hits: list[dict[str, list[tuple[int, int]]]] = [{} for _ in texts]
+    for i, items in enumerate(raw):
+        if not items:
+            continue
+        text, data = texts[i], encoded[i]
+        if len(data) == len(text):
+            conv = None
+        else:
+            conv = _char_offsets(text, data, [x for _, s, e in items for x in (s, e)])
+        for what, s, e in items:
+            cs, ce = (s, e) if conv is None else (conv[s], conv[e])
+            if what.startswith("\x00"):
+                rule = what[1:]
+                rk = eng.rule_kind(rule)
+                if ce > cs:
+                    cands[i].append((-rk.priority, cs - ce, cs, order, rk.kind, ENGINE_DETECTOR_PREFIX + rule))
+            else:
+                hits[i].setdefault(what, []).append((cs, ce))
+    for h in hits:
+        for spans in h.values():
+            spans.sort()
+    return cands, hits
+
+
+def _place(raw: list[list[tuple[str, int, int]]], starts: list[int], encoded: list[bytes],
+           what: str, s: int, e: int) -> None:
+    """File a buffer span under the text(s) it lies in; one that crosses a separator is split."""
+    i = bisect.bisect_right(starts, s) - 1
+    while i < len(starts) and starts[i] < e:
+        lo, hi = max(s, starts[i]) - starts[i], min(e, starts[i] + len(encoded[i])) - starts[i]
+        if hi > lo:
+            raw[i].append((what, lo, hi))
+        i += 1
+
+
+_ENGINES: dict[tuple[int, ...], eng.Engine | None] = {}
+_PLANS: dict[tuple[int, ...], _Plan] = {}
+
+
+def _key(dets: Sequence[Detector]) -> tuple[int, ...]:
+    return tuple(map(id, dets))  # detectors are immutable and registered for the process's life
+
+
+def engine_for(dets: Sequence[Detector]) -> eng.Engine | None:
+    """The engine running these detectors' anchors (cached per detector set)."""
+    if eng.engine_disabled():
+        return None
+    key = _key(dets)
+    if key not in _ENGINES:
+        _ENGINES[key] = eng.get_engine(eng.anchors_of(dets))
+    return _ENGINES[key]
+
+
+def _plan(dets: Sequence[Detector]) -> _Plan:
+    key = _key(dets)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _PLANS[key] = _Plan(dets)
+    return plan
+
+
+def find_secrets_many(texts: Sequence[str], detectors: Sequence[Detector] | None = None,
+                      allowlist: Iterable[str] = (), *, use_engine: bool = True
+                      ) -> list[tuple[list[Finding], bool]]:
+    """(findings, unsettled) for each text; see find_secrets_resolved."""
+    dets = select_detectors() if detectors is None else detectors
+    allowlist = tuple(allowlist)
+    use_engine = use_engine and any(d.name == eng.ENGINE_NAME for d in dets)
+    engine = engine_for(dets) if use_engine else None
+    plan = _plan(dets)
+    nonempty = [i for i, t in enumerate(texts) if t]
+    out: list[tuple[list[Finding], bool]] = [([], False) for _ in texts]
+    if engine is None:
+        for i in nonempty:
+            cands: list[Candidate] = []
+            _forge_candidates(texts[i], plan, None, cands)
+            out[i] = _resolve(texts[i], cands, allowlist)
+        return out
+    engine_cands, hits = _engine_candidates([texts[i] for i in nonempty], engine, dets)
+    for j, i in enumerate(nonempty):
+        cands = engine_cands[j]
+        _forge_candidates(texts[i], plan, hits[j], cands)
+        out[i] = _resolve(texts[i], cands, allowlist)
+    return out
+
+
 def find_secrets(text: str, detectors: Sequence[Detector] | None = None,
                  allowlist: Iterable[str] = ()) -> list[Finding]:
     """Non-overlapping findings in text order. `detectors` defaults to every registered one."""
@@ -109,32 +322,7 @@ def find_secrets_resolved(text: str, detectors: Sequence[Detector] | None = None
     """Findings, and whether they may be unsettled: a candidate lost to an overlapping one, or a
     finding touches a word. Then more may show once they are replaced, so the Scrubber scans its
     output again."""
-    if not text:
-        return [], False
-    dets = select_detectors() if detectors is None else detectors
-    candidates = _candidates(text, dets)
-    if not candidates:
-        return [], False
-    protected = _protected_spans(text, allowlist)
-    chosen: list[tuple[int, int]] = []
-    findings: list[Finding] = []
-    conflicts = False
-    for _, neg_len, start, _, det in sorted(candidates, key=lambda c: c[:4]):
-        end = start - neg_len
-        if _overlaps(start, end, protected):
-            continue
-        if _overlaps(start, end, chosen):
-            # a loser inside one winner vanishes with it; one that sticks out may leave a secret
-            conflicts = conflicts or not any(s <= start and end <= e for s, e in chosen)
-            continue
-        chosen.append((start, end))
-        findings.append(Finding(det.kind, start, end, det.name))
-        # glued to its neighbours (AKIA...EXAMPLEcurl, TOKEN/Users/bob): the placeholder's '<' and
-        # '>' make boundaries that were not there, so another scan may find more
-        if _glued(text, start, end):
-            conflicts = True
-    findings.sort(key=lambda f: f.start)
-    return findings, conflicts
+    return find_secrets_many([text], detectors, allowlist)[0]
 
 
 def redact(text: str, findings: Sequence[Finding]) -> str:

@@ -3,18 +3,23 @@
 It touches every piece of text a model could see: message contents, tool-call arguments
 (recursively: keys kept, string values scrubbed), tool schemas, the work-item field and
 metadata strings. Ids, roles, tool names and the source reference are kept as they are.
-The report counts findings by kind and detector; it never holds a secret.
+
+A conversation's strings are scanned together: one rule-engine pass over all of them (see
+find.py), since a pass has a fixed cost that thousands of short strings would each pay.
+The report counts findings by kind, by detector and by engine; it never holds a secret.
 """
 from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from forge.records import Conversation, Message, ToolCall, WorkItem
-from forge.scrub.find import find_secrets, find_secrets_resolved, redact
+from forge.scrub import engine as eng
 from forge.scrub.builtin import CREDENTIAL_KEY_NAME
 from forge.scrub.detectors import Finding, select_detectors
+from forge.scrub.find import ENGINE_DETECTOR_PREFIX, find_secrets_many, redact
+
 
 @dataclasses.dataclass(frozen=True)
 class Tally:
@@ -26,6 +31,31 @@ class Tally:
 MEMO_MAX_CHARS = 512        # strings this short are remembered with their findings ...
 MEMO_MAX_ENTRIES = 100_000  # ... up to this many (then the memo starts afresh)
 MAX_PASSES = 4  # overlapping findings are rare; nested ones more than two deep rarer still
+
+
+@dataclasses.dataclass
+class _Job:
+    """One string to scrub. Framed: the value of a credential-like key, scanned as
+    `"key": "value"` so the key gives it context; only findings inside the value count."""
+    value: str
+    key: str | None = None
+
+
+_KEY_CACHE: dict[str, bool] = {}
+
+
+def _credential_key(key: str) -> bool:
+    """Whether a dict key names a credential (cached: the same keys recur in every record)."""
+    hit = _KEY_CACHE.get(key)
+    if hit is None:
+        hit = CREDENTIAL_KEY_NAME.search(key) is not None
+        if len(_KEY_CACHE) < 100_000:
+            _KEY_CACHE[key] = hit
+    return hit
+
+
+def engine_of(detector: str) -> str:
+    return eng.ENGINE_NAME if detector.startswith(ENGINE_DETECTOR_PREFIX) else "forge"
 
 
 class Scrubber:
@@ -46,73 +76,142 @@ class Scrubber:
 
     def scrub_text(self, text: str) -> str:
         """Replace every secret with its placeholder. Where findings overlapped, the output is
-        scanned again (rarely more than once) so that scrub_text(scrub_text(x)) == scrub_text(x).
-        Short strings recur (tool names, commands, paths): their results are remembered."""
-        if len(text) > MEMO_MAX_CHARS:
-            return self._scrub_text(text, [])
-        hit = self._memo.get(text)
-        if hit is None:
-            found: list[Finding] = []
-            hit = (self._scrub_text(text, found), tuple((f.kind, f.detector) for f in found))
-            if len(self._memo) >= MEMO_MAX_ENTRIES:
-                self._memo.clear()
-            self._memo[text] = hit
-        else:
-            for kind, detector in hit[1]:
-                self._by_kind[kind] += 1
-                self._by_detector[detector] += 1
-        return hit[0]
+        scanned again (rarely more than once) so that scrub_text(scrub_text(x)) == scrub_text(x)."""
+        return self.scrub_texts([text])[0]
 
-    def _scrub_text(self, text: str, found: list[Finding]) -> str:
-        for _ in range(MAX_PASSES):
-            findings, conflicts = find_secrets_resolved(text, self.detectors, self.allowlist)
-            self._count(findings)
+    def scrub_texts(self, texts: list[str]) -> list[str]:
+        """scrub_text for many strings, in one engine pass. Short strings recur (tool names,
+        commands, paths): their results are remembered."""
+        return self._run([_Job(t) for t in texts])
+
+    def _run(self, jobs: list[_Job]) -> list[str]:
+        out: list[str | None] = [None] * len(jobs)
+        pending: list[int] = []
+        for i, job in enumerate(jobs):
+            v = job.value
+            if not v:
+                out[i] = v
+            elif job.key is None and len(v) <= MEMO_MAX_CHARS and (hit := self._memo.get(v)) is not None:
+                clean, found = hit
+                for kind, detector in found:
+                    self._by_kind[kind] += 1
+                    self._by_detector[detector] += 1
+                out[i] = clean
+            else:
+                pending.append(i)
+        if not pending:
+            return out  # type: ignore[return-value]
+        texts = [self._framed(jobs[i]) for i in pending]
+        results = find_secrets_many(texts, self.detectors, self.allowlist)
+        unframed: list[int] = []
+        for i, text, (findings, conflicts) in zip(pending, texts, results):
+            job = jobs[i]
+            if job.key is not None:
+                lo = len(text) - len(job.value) - 1
+                inside = [Finding(f.kind, f.start - lo, f.end - lo, f.detector) for f in findings
+                          if lo <= f.start and f.end <= lo + len(job.value)]
+                if not inside:
+                    unframed.append(i)
+                    continue
+                findings, conflicts = inside, True  # settle it as plain text from here on
+            found = list(findings)
+            clean = redact(job.value, findings)
+            if findings and conflicts:
+                clean = self._settle(clean, found)
+            self._count(found)
+            out[i] = clean
+            if job.key is None and len(job.value) <= MEMO_MAX_CHARS:
+                if len(self._memo) >= MEMO_MAX_ENTRIES:
+                    self._memo.clear()
+                self._memo[job.value] = (clean, tuple((f.kind, f.detector) for f in found))
+        if unframed:
+            for i, clean in zip(unframed, self._run([_Job(jobs[i].value) for i in unframed])):
+                out[i] = clean
+        return out  # type: ignore[return-value]
+
+    @staticmethod
+    def _framed(job: _Job) -> str:
+        return job.value if job.key is None else f'"{job.key}": "{job.value}"'
+
+    def _settle(self, text: str, found: list[Finding]) -> str:
+        """Scan again until nothing new shows (bounded): replacing one finding can reveal another."""
+        for _ in range(MAX_PASSES - 1):
+            (findings, conflicts), = find_secrets_many([text], self.detectors, self.allowlist)
             found.extend(findings)
             text = redact(text, findings)
             if not (findings and conflicts):
                 break
         return text
 
+    def scrub_prefix(self, text: str, keep: int) -> tuple[str, str]:
+        """For streams: (the scrubbed start of text, the raw rest to carry into the next block).
+        The rest is at least the last `keep` characters; the cut never falls inside a finding, and
+        goes back to a line end where one is near, so that a secret running past the block's end
+        (a PEM block, a long token) is carried whole and found with the next block."""
+        (findings, conflicts), = find_secrets_many([text], self.detectors, self.allowlist)
+        cut = max(0, len(text) - keep)
+        for f in findings:
+            if f.start < cut < f.end:
+                cut = f.start
+        newline = text.rfind("\n", max(0, cut - keep // 2), cut)
+        if newline >= 0 and not any(f.start <= newline < f.end for f in findings):
+            cut = newline + 1
+        head = [f for f in findings if f.end <= cut]
+        found = list(head)
+        clean = redact(text[:cut], head)
+        if head and conflicts:
+            clean = self._settle(clean, found)
+        self._count(found)
+        return clean, text[cut:]
+
     def _count(self, findings: list[Finding]) -> None:
         for f in findings:
             self._by_kind[f.kind] += 1
             self._by_detector[f.detector] += 1
 
-    def _scrub_field(self, key: Any, value: str) -> str:
-        """A dict value under a credential-like key is read in context, as `"key": "value"`,
-        so {"AWS_SECRET_ACCESS_KEY": "..."} is caught though the value alone looks like noise."""
-        if not (isinstance(key, str) and CREDENTIAL_KEY_NAME.search(key)):
-            return self.scrub_text(value)
-        prefix = f'"{key}": "'
-        framed = find_secrets(f'{prefix}{value}"', self.detectors, self.allowlist)
-        lo, hi = len(prefix), len(prefix) + len(value)
-        inside = [Finding(f.kind, f.start - lo, f.end - lo, f.detector) for f in framed
-                  if lo <= f.start and f.end <= hi]
-        if not inside:
-            return self.scrub_text(value)
-        self._count(inside)
-        return redact(value, inside)
+    # --- values: collect every string, scrub them together, put them back -----------------
+
+    def _collect(self, value: Any, jobs: list[_Job], key: Any = None) -> None:
+        """Strings scrubbed; dict keys kept; lists, tuples and dicts walked; anything else kept.
+        A string under a credential-like key (password, AWS_SECRET_ACCESS_KEY, slackToken) is
+        read in context, so {"AWS_SECRET_ACCESS_KEY": "..."} is caught though the value alone
+        looks like noise."""
+        t = type(value)
+        if t is str or isinstance(value, str):
+            framed = type(key) is str and _credential_key(key)
+            jobs.append(_Job(value, key if framed else None))
+        elif t is dict or isinstance(value, dict):
+            for k, v in value.items():
+                if type(v) is str:  # the common case, without a call
+                    jobs.append(_Job(v, k if type(k) is str and _credential_key(k) else None))
+                else:
+                    self._collect(v, jobs, k)
+        elif t is list or t is tuple or isinstance(value, (list, tuple)):
+            for v in value:
+                if type(v) is str:
+                    jobs.append(_Job(v))
+                else:
+                    self._collect(v, jobs)
+
+    def _rebuild(self, value: Any, clean: Iterator[str]) -> Any:
+        t = type(value)
+        if t is str or isinstance(value, str):
+            return next(clean)
+        if t is dict or isinstance(value, dict):
+            return {k: next(clean) if type(v) is str else self._rebuild(v, clean) for k, v in value.items()}
+        if t is list or t is tuple or isinstance(value, (list, tuple)):
+            return [next(clean) if type(v) is str else self._rebuild(v, clean) for v in value]
+        return value
 
     def _scrub_value(self, value: Any) -> Any:
-        """Strings scrubbed; dict keys kept; lists, tuples and dicts walked; anything else kept."""
-        if isinstance(value, str):
-            return self.scrub_text(value)
-        if isinstance(value, dict):
-            return {k: self._scrub_field(k, v) if isinstance(v, str) else self._scrub_value(v)
-                    for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [self._scrub_value(v) for v in value]
-        return value
+        jobs: list[_Job] = []
+        self._collect(value, jobs)
+        return self._rebuild(value, iter(self._run(jobs)))
 
     def _total(self) -> int:
         return sum(self._by_kind.values())
 
     # --- records --------------------------------------------------------------------------
-
-    def _scrub_message(self, msg: Message) -> Message:
-        calls = [ToolCall(id=c.id, name=c.name, arguments=self._scrub_value(c.arguments))
-                 for c in msg.tool_calls]
-        return dataclasses.replace(msg, content=self.scrub_text(msg.content), tool_calls=calls)
 
     def scrub_conversation(self, conv: Conversation) -> Conversation:
         """A new Conversation with every secret replaced; the input is left unchanged."""
@@ -127,14 +226,22 @@ class Scrubber:
         saved = self._by_kind, self._by_detector
         self._by_kind, self._by_detector = Counter(), Counter()
         try:
+            # every string of the conversation, in a fixed order, scrubbed in one batch
+            parts = {"content": [m.content for m in conv.messages],
+                     "calls": [[c.arguments for c in m.tool_calls] for m in conv.messages],
+                     "tools": conv.tools, "task": conv.task or "", "work_item": conv.work_item or "",
+                     "metadata": conv.metadata}
+            clean_parts = self._scrub_value(parts)
+            messages = []
+            for m, content, calls in zip(conv.messages, clean_parts["content"], clean_parts["calls"]):
+                tool_calls = [ToolCall(id=c.id, name=c.name, arguments=args)
+                              for c, args in zip(m.tool_calls, calls)]
+                messages.append(dataclasses.replace(m, content=content, tool_calls=tool_calls))
             clean = dataclasses.replace(
-                conv,
-                messages=[self._scrub_message(m) for m in conv.messages],
-                tools=self._scrub_value(conv.tools),
-                task=self.scrub_text(conv.task) if conv.task else conv.task,
-                work_item=self.scrub_text(conv.work_item) if conv.work_item else conv.work_item,
-                metadata=self._scrub_value(conv.metadata),
-            )
+                conv, messages=messages, tools=clean_parts["tools"],
+                task=clean_parts["task"] if conv.task else conv.task,
+                work_item=clean_parts["work_item"] if conv.work_item else conv.work_item,
+                metadata=clean_parts["metadata"])
             tally = Tally(dict(self._by_kind), dict(self._by_detector))
         finally:
             self._by_kind, self._by_detector = saved
@@ -160,10 +267,15 @@ class Scrubber:
 
     def report(self) -> dict[str, Any]:
         """Counts only — never a secret, never a position in a file."""
+        by_engine: Counter[str] = Counter()
+        for detector, n in self._by_detector.items():
+            by_engine[engine_of(detector)] += n
         return {
             "total": self._total(),
             "by_kind": dict(sorted(self._by_kind.items())),
             "by_detector": dict(sorted(self._by_detector.items())),
+            "by_engine": dict(sorted(by_engine.items())),
+            "engine": eng.describe(eng.get_engine(eng.anchors_of(self.detectors))),
             "conversations": self._conversations,
             "conversations_with_findings": self._conversations_with_findings,
             "work_items": self._work_items,

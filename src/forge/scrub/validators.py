@@ -127,3 +127,56 @@ def email(value: str) -> bool:
 
 def home_user(value: str) -> bool:
     return value not in (".", "..", "Shared", "Public", "Default", "All Users")
+
+
+def luhn(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = ord(ch) - 48
+        if i % 2:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+# Issuer prefixes and lengths (ISO/IEC 7812 as the networks publish them): (prefix ranges, lengths)
+_CARD_NETWORKS = (
+    (((4, 4),), (13, 16, 19)),                                   # Visa
+    (((51, 55), (2221, 2720)), (16,)),                            # Mastercard
+    (((34, 34), (37, 37)), (15,)),                                # American Express
+    (((6011, 6011), (644, 649), (65, 65)), (16, 19)),             # Discover
+    (((3528, 3589),), (16, 19)),                                  # JCB
+    (((300, 305), (36, 36), (38, 39)), (14, 16)),                 # Diners Club
+    (((62, 62),), (16, 17, 18, 19)),                              # UnionPay
+)
+
+
+def card_number(value: str) -> bool:
+    """A payment card number: a known network's prefix and length, and a valid Luhn checksum.
+    A run of digits that passes by chance (1 in 10) must also start like a card, which the
+    numbers tools print (sizes, counters, millisecond timestamps starting with 1) rarely do."""
+    sep = {c for c in value if not c.isdigit()}
+    if len(sep) > 1:
+        return False  # mixed separators: not how a card number is written
+    digits = "".join(c for c in value if c.isdigit())
+    if len(set(digits)) < 4:
+        return False  # 4444 4444 4444 4444 and the like are masks
+    for ranges, lengths in _CARD_NETWORKS:
+        if len(digits) not in lengths:
+            continue
+        for lo, hi in ranges:
+            n = len(str(lo))
+            if lo <= int(digits[:n]) <= hi:
+                return luhn(digits)
+    return False
+
+
+def phone(value: str) -> bool:
+    """7 to 15 digits (E.164's maximum), not all one digit; +international needs 8 or more."""
+    digits = [c for c in value if c.isdigit()]
+    if not 7 <= len(digits) <= 15 or len(set(digits)) < 3:
+        return False
+    if value.startswith("+"):
+        return len(digits) >= 8 and (" " in value or "-" in value or "." in value or "(" in value
+                                     or len(digits) >= 10)
+    return True

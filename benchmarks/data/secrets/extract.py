@@ -1,0 +1,189 @@
+"""Rebuild the independent scrubber vectors in this folder from public repositories (see SOURCES.md).
+
+    python benchmarks/data/secrets/extract.py MIRROR_DIR
+
+MIRROR_DIR holds bare git clones named OWNER+NAME/repo (the commits in SOURCES.md). Writes:
+  positives.jsonl  {"id", "source", "kind", "text", "secrets": [[start, end], ...], "split"}
+  negatives.jsonl  {"id", "source", "text", "split"}   near misses: nothing in them may be replaced
+  benign.jsonl     {"id", "source", "kind", "text"}    ids and digests agents must keep seeing
+  transcripts/*.jsonl                                  real Claude Code sessions, as published
+
+Labels come from the sources themselves, never from Forge: a Nosey Parker example's secret is
+what its rule's capture group matches; a secretlint snapshot's is the range its expected output
+reports. Cases whose every secret-bearing token is a mask (XXXX, 0000) are dropped: they are
+not secrets and Forge rightly keeps them. `split` is a hash of the case id: "dev" (looked at
+while tuning) or "heldout" (only measured).
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).resolve().parent
+NP = ("praetorian-inc+noseyparker", "2e6e7f36ce36619852532bbe698d8cb7a26d2da7",
+      "crates/noseyparker/data/default/builtin/rules")
+SL = ("secretlint+secretlint", "18346ba31b8173d52060b971221ab38c1943def0", "packages/@secretlint")
+CR = ("DRMacIver+claude-reliability", "4e49f16a86de76d9b0dc3ea2b8526677abe89f52", "snapshot-tests/tests")
+# secretlint rule packages that test the tool, not secrets (or duplicate other packages)
+SL_SKIP = {"config-loader", "formatter", "secretlint-formatter-sarif", "secretlint-rule-filter-comments",
+           "secretlint-rule-pattern", "secretlint-rule-example", "secretlint-rule-preset-canary",
+           "secretlint-rule-preset-recommend", "secretlint-rule-no-dotenv"}
+TOKEN = re.compile(r"[A-Za-z0-9+/=_\-.~%]{8,}")
+
+
+def git(mirror: Path, repo: str, *args: str) -> str:
+    out = subprocess.run(["git", "-C", str(mirror / repo / "repo"), *args], check=True,
+                         capture_output=True).stdout
+    return out.decode("utf-8", errors="replace")  # (binary inputs become U+FFFD and are skipped)
+
+
+def split_of(case_id: str) -> str:
+    return "dev" if hashlib.sha256(case_id.encode()).digest()[0] % 2 == 0 else "heldout"
+
+
+def entropy(s: str) -> float:
+    n = len(s)
+    return -sum(c / n * math.log2(c / n) for c in Counter(s).values()) if n else 0.0
+
+
+def has_secret_material(text: str, spans: list[list[int]]) -> bool:
+    """At least one labelled span holds a token that is not a mask."""
+    return any(entropy(t) >= 2.5 for s, e in spans for t in TOKEN.findall(text[s:e]))
+
+
+def kind_of(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def nosey_parker(mirror: Path) -> tuple[list[dict], list[dict]]:
+    repo, commit, folder = NP
+    files = [f for f in git(mirror, repo, "ls-tree", "--name-only", commit, folder + "/").split() if f.endswith(".yml")]
+    rules = []
+    for f in files:
+        for rule in yaml.safe_load(git(mirror, repo, "show", f"{commit}:{f}"))["rules"]:
+            try:
+                rx = re.compile(rule["pattern"])
+            except re.error:
+                continue  # a Rust-only regex construct: this rule's examples cannot be labelled here
+            rules.append((Path(f).stem, rule, rx))
+    pos, neg = [], []
+    for stem, rule, rx in rules:
+        # identifiers (S3 buckets, ARNs, client ids) are not secrets: only rules that say "secret"
+        if "secret" not in (rule.get("categories") or []):
+            continue
+        for i, text in enumerate(rule.get("examples") or []):
+            spans = []
+            for m in rx.finditer(text):
+                g = rx.groups
+                if g and m.group(g) is not None:
+                    spans.append(list(m.span(g)))  # the last group: the secret (earlier ones: ids, logins)
+            cid = f"np:{rule['id']}:{i}"
+            if spans and has_secret_material(text, spans):
+                pos.append({"id": cid, "source": "noseyparker", "kind": kind_of(stem), "rule": rule["id"],
+                            "text": text, "secrets": spans, "split": split_of(cid)})
+        for i, text in enumerate(rule.get("negative_examples") or []):
+            # a negative for one rule is often a positive for another (a Slack user token is a
+            # negative of the bot-token rule): keep only those no rule of the set matches
+            if not any(rx2.search(text) for _, _, rx2 in rules):
+                cid = f"np-neg:{rule['id']}:{i}"
+                neg.append({"id": cid, "source": "noseyparker", "text": text, "split": split_of(cid)})
+    return pos, neg
+
+
+def secretlint(mirror: Path) -> tuple[list[dict], list[dict]]:
+    repo, commit, folder = SL
+    names = git(mirror, repo, "ls-tree", "-r", "--name-only", commit, folder + "/").split("\n")
+    pos, neg = [], []
+    for name in sorted(n for n in names if n.endswith("/output.json") and "/test/snapshots/" in n):
+        pkg = name.split("/")[2]
+        if pkg in SL_SKIP:
+            continue
+        case_dir = name.rsplit("/", 1)[0]
+        inputs = [n for n in names if n.startswith(case_dir + "/input")]
+        if len(inputs) != 1:
+            continue
+        text = git(mirror, repo, "show", f"{commit}:{inputs[0]}")
+        if "\ufffd" in text:
+            continue  # a binary input (a keystore, an image): not text an agent would show
+        messages = json.loads(git(mirror, repo, "show", f"{commit}:{name}")).get("messages", [])
+        case = case_dir.split("/")[-1]
+        cid = f"sl:{pkg}:{case}"
+        kind = kind_of(pkg.replace("secretlint-rule-", ""))
+        if case.startswith("ok") and not messages:
+            neg.append({"id": cid, "source": "secretlint", "text": text, "split": split_of(cid)})
+        elif case.startswith("ng") and messages:
+            if not text.isascii():
+                continue  # ranges are UTF-16 offsets; keep to inputs where they are string offsets
+            spans = [list(m["range"]) for m in messages if "range" in m]
+            if spans and has_secret_material(text, spans):
+                pos.append({"id": cid, "source": "secretlint", "kind": kind, "rule": pkg,
+                            "text": text, "secrets": spans, "split": split_of(cid)})
+    return pos, neg
+
+
+def transcripts(mirror: Path) -> list[tuple[str, str]]:
+    repo, commit, folder = CR
+    names = git(mirror, repo, "ls-tree", "-r", "--name-only", commit, folder + "/").split("\n")
+    return [(n.split("/")[-2], git(mirror, repo, "show", f"{commit}:{n}"))
+            for n in sorted(names) if n.endswith("/transcript.jsonl")]
+
+
+def benign(mirror: Path, sessions: list[tuple[str, str]]) -> list[dict]:
+    out: list[dict] = []
+
+    def add(kind: str, source: str, values: list[str], limit: int) -> None:
+        for v in sorted(set(values))[:limit]:
+            out.append({"id": f"{kind}:{v[:24]}", "source": source, "kind": kind, "text": v})
+
+    # commit ids: every commit of the three repositories, as `git log` prints them
+    shas = []
+    for repo, commit, _ in (NP, SL, CR):
+        shas += git(mirror, repo, "log", "--format=%H", "-n", "400", commit).split()
+    add("git_sha", "git log of the source repositories", shas, 1000)
+    add("git_sha_short", "git log of the source repositories", [s[:7] for s in shas], 300)
+    uuids = [u for _, text in sessions for u in re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", text)]
+    add("uuid", "Claude Code transcripts (claude-reliability)", uuids, 600)
+    lock = git(mirror, CR[0], "show", f"{CR[1]}:snapshot-tests/uv.lock")
+    add("sha256_digest", "snapshot-tests/uv.lock (claude-reliability)", re.findall(r"sha256:[0-9a-f]{64}", lock), 400)
+    add("sha256_hex", "snapshot-tests/uv.lock (claude-reliability)", re.findall(r"sha256:([0-9a-f]{64})", lock), 200)
+    pnpm = git(mirror, SL[0], "show", f"{SL[1]}:pnpm-lock.yaml")
+    add("npm_integrity", "pnpm-lock.yaml (secretlint)", re.findall(r"sha512-[A-Za-z0-9+/]{86}==", pnpm), 600)
+    # base64 blobs as tools print them: public text files, encoded (76-column lines, as base64(1))
+    blobs = []
+    for repo, commit, _ in (NP, SL, CR):
+        readme = git(mirror, repo, "show", f"{commit}:README.md").encode()
+        for i in range(0, min(len(readme), 60_000), 600):
+            enc = base64.encodebytes(readme[i:i + 600]).decode()
+            blobs.append(enc.strip())
+    add("base64_blob", "README.md of the source repositories, base64-encoded", blobs, 200)
+    return out
+
+
+def main(argv: list[str]) -> int:
+    mirror = Path(argv[1] if len(argv) > 1 else "/work/.mirror")
+    np_pos, np_neg = nosey_parker(mirror)
+    sl_pos, sl_neg = secretlint(mirror)
+    sessions = transcripts(mirror)
+    (HERE / "transcripts").mkdir(exist_ok=True)
+    for name, text in sessions:
+        (HERE / "transcripts" / f"{name}.jsonl").write_text(text, encoding="utf-8")
+    for fname, rows in (("positives.jsonl", np_pos + sl_pos), ("negatives.jsonl", np_neg + sl_neg),
+                        ("benign.jsonl", benign(mirror, sessions))):
+        with open(HERE / fname, "w", encoding="utf-8") as f:
+            for row in rows:
+                f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        print(f"{fname}: {len(rows)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))

@@ -1,0 +1,271 @@
+"""Independent scrubber benchmark: public secret-scanner test vectors, near misses, benign ids, real transcripts.
+
+    .venv/bin/python benchmarks/scrub_independent.py              # dev half (look at misses here)
+    .venv/bin/python benchmarks/scrub_independent.py --heldout    # also the held-out half
+    .venv/bin/python benchmarks/scrub_independent.py --show 20    # print missed dev cases
+
+Data (benchmarks/data/secrets/, see SOURCES.md): positives are Nosey Parker's rule examples and
+secretlint's snapshot tests, labelled by those projects (neither is the engine's rule source:
+Kingfisher 1.5.0 ships the Betterleaks/gitleaks catalogue and Google's Veles detectors, so
+gitleaks' own test cases are left out on purpose). Negatives are their near misses that no rule
+of the set matches, and secretlint's "ok" snapshots. Benign: git commit ids, UUIDs, sha256
+digests, npm integrity hashes and base64 blobs, in the lines tools print them in.
+
+Scoring. A positive is caught when no secret-bearing token of its labelled spans (8+ characters,
+not a mask) survives even half-way in the scrubbed text. A negative is altered when the scrubbed
+text differs at all. A benign value is kept when it is still whole in the scrubbed line.
+
+Speed, per core (process CPU seconds, so other jobs on the machine do not count), a fresh
+Scrubber for every pass (no memo carried over), median of 3 passes:
+- `forge scrub` path: scrub_file on the Claude Code JSONL files as they are;
+- ingest path: Scrubber.scrub_conversation_tallied on the conversations the Claude Code reader
+  makes of the same files (reading not timed), as src/forge/ingest/pool.py calls it;
+- detect-secrets 1.5.0: its line scan over the same JSONL text (see benchmarks/scrub.py).
+Files: the real transcripts, and sessions from the example generator (dense with planted
+secrets, a home path in every line). The last line is `ratio=<forge scrub MB/s / detect-secrets MB/s>`.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import math
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "benchmarks" / "data" / "secrets"
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from forge.scrub import Scrubber, find_secrets_many  # noqa: E402
+from forge.scrub.files import scrub_file  # noqa: E402
+
+import re  # noqa: E402
+
+TOKEN = re.compile(r"[A-Za-z0-9+/=_\-.~%]{8,}")
+BENIGN_LINES = {
+    "git_sha": "commit {v}\nAuthor: CI <ci@example.invalid>", "git_sha_short": "{v} Fix the flaky test (#412)",
+    "uuid": '{{"sessionId":"{v}","type":"user"}}', "sha256_digest": 'hash = "{v}"',
+    "sha256_hex": "{v}  dist/forge-0.1.0.tar.gz", "npm_integrity": '      "integrity": "{v}",',
+    "base64_blob": "$ base64 README.md\n{v}",
+}
+
+
+def load(name: str) -> list[dict]:
+    with open(DATA / name, encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+def entropy(s: str) -> float:
+    n = len(s)
+    return -sum(c / n * math.log2(c / n) for c in Counter(s).values()) if n else 0.0
+
+
+def secret_tokens(case: dict) -> list[str]:
+    text = case["text"]
+    return [t for s, e in case["secrets"] for t in TOKEN.findall(text[s:e]) if entropy(t) >= 2.5]
+
+
+def leaked(token: str, out: str, context: str) -> bool:
+    """Half of the token (or more) is still in the output, and that half is not also written
+    elsewhere in the case (a user name that a password starts with is not a leak)."""
+    half = (len(token) + 1) // 2
+    return any(token[i:i + half] in out and token[i:i + half] not in context
+               for i in range(len(token) - half + 1))
+
+
+def caught(case: dict, out: str) -> bool:
+    text, spans = case["text"], sorted(case["secrets"])
+    context, pos = [], 0
+    for s, e in spans:
+        context.append(text[pos:s])
+        pos = max(pos, e)
+    context.append(text[pos:])
+    return not any(leaked(t, out, "\x00".join(context)) for t in secret_tokens(case))
+
+
+# --- the scrubbers compared --------------------------------------------------------------------
+
+def forge_outputs(texts: list[str], use_engine: bool = True) -> list[str]:
+    from forge.scrub import redact
+    res = find_secrets_many(texts, use_engine=use_engine)
+    if use_engine:
+        return Scrubber().scrub_texts(texts)
+    return [redact(t, f) for t, (f, _) in zip(texts, res)]
+
+
+def engine_only_outputs(texts: list[str]) -> list[str]:
+    """Kingfisher's built-in rules alone, each finding's secret replaced (no Forge detectors)."""
+    from forge.scrub import detectors
+    dets = [d for d in detectors().values() if d.name == "kingfisher"]
+    from forge.scrub import redact
+    return [redact(t, f) for t, (f, _) in zip(texts, find_secrets_many(texts, dets))]
+
+
+def betterleaks_outputs(texts: list[str]) -> list[str] | None:
+    try:
+        import betterleaks
+    except ImportError:
+        return None
+    out = []
+    for t in texts:
+        for f in betterleaks.scan_string(t):
+            if f.secret:
+                t = t.replace(f.secret, "<SECRET>")
+        out.append(t)
+    return out
+
+
+def score(cases: list[dict], outs: list[str]) -> tuple[Counter, Counter, list[int]]:
+    total, got, missed = Counter(), Counter(), []
+    for i, (c, out) in enumerate(zip(cases, outs)):
+        total[c["kind"]] += 1
+        if caught(c, out):
+            got[c["kind"]] += 1
+        else:
+            missed.append(i)
+    return total, got, missed
+
+
+def accuracy(name: str, outputs, pos: list[dict], neg: list[dict], benign: list[dict], per_kind: bool) -> dict:
+    p_out = outputs([c["text"] for c in pos])
+    if p_out is None:
+        print(f"{name}: not installed")
+        return {}
+    total, got, missed = score(pos, p_out)
+    n_out = outputs([c["text"] for c in neg])
+    altered = sum(o != c["text"] for c, o in zip(neg, n_out))
+    lines = [BENIGN_LINES[b["kind"]].format(v=b["text"]) for b in benign]
+    b_out = outputs(lines)
+    kept = Counter(b["kind"] for b, o in zip(benign, b_out) if b["text"] in o)
+    btotal = Counter(b["kind"] for b in benign)
+    r = sum(got.values()) / sum(total.values())
+    print(f"{name}: recall {r:.4f} ({sum(got.values())}/{sum(total.values())}), near-miss negatives altered "
+          f"{altered / len(neg):.2%} ({altered}/{len(neg)}), benign kept {sum(kept.values()) / len(benign):.2%} "
+          f"({sum(kept.values())}/{len(benign)})")
+    if per_kind:
+        print("  benign kept by kind: " + ", ".join(f"{k} {kept[k]}/{btotal[k]}" for k in sorted(btotal)))
+        print("  recall by kind (kinds below 1.0 first):")
+        rows = sorted(total, key=lambda k: (got[k] / total[k], k))
+        print("    " + "; ".join(f"{k} {got[k]}/{total[k]}" for k in rows))
+    return {"recall": r, "missed": missed}
+
+
+# --- speed ---------------------------------------------------------------------------------------
+
+def _load_generator():
+    spec = importlib.util.spec_from_file_location("bench_corpus", ROOT / "benchmarks" / "corpus.py")
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+def cpu_median(fn, passes: int = 3) -> float:
+    times = []
+    for _ in range(passes):
+        c = time.process_time()
+        fn()
+        times.append(time.process_time() - c)
+    return statistics.median(times)
+
+
+def speed(name: str, files: list[Path], tmp: Path) -> float:
+    from forge.ingest.claude_code import read
+    mb = sum(f.stat().st_size for f in files) / 1e6
+    convs = [c for f in files for c in read(f, lambda *a, **k: None)]
+
+    def forge_scrub() -> None:
+        s = Scrubber()
+        for i, f in enumerate(files):
+            scrub_file(f, tmp / f"o{i}.jsonl", s)
+
+    def ingest() -> None:
+        s = Scrubber()
+        for c in convs:
+            s.scrub_conversation_tallied(c)
+
+    Scrubber().scrub_text("warm-up: aws_access_key_id = AKIAUQ2A3Q81998Z5VX3\n"
+                          "aws_secret_access_key = j5hAQ9TzRwTG6dcUJvV15UvKp90abcdeFGHIJ123")
+    fs, ing = mb / cpu_median(forge_scrub), mb / cpu_median(ingest)
+    print(f"{name} ({mb:.2f} MB of Claude Code JSONL, {len(files)} files): forge scrub {fs:.1f} MB/s, "
+          f"Scrubber.scrub_conversation {ing:.1f} MB/s (per core)")
+    return fs
+
+
+def detect_secrets_speed(files: list[Path]) -> float | None:
+    try:
+        from detect_secrets.core.scan import _process_line_based_plugins
+        from detect_secrets.settings import default_settings
+    except ImportError:
+        return None
+    texts = [f.read_text(encoding="utf-8") for f in files]
+    mb = sum(len(t.encode()) for t in texts) / 1e6
+    with default_settings():
+        list(_process_line_based_plugins(list(enumerate(texts[0].split("\n")[:50], 1)), "t.txt"))
+        c = time.process_time()
+        for t in texts:
+            list(_process_line_based_plugins(list(enumerate(t.split("\n"), 1)), "t.jsonl"))
+        return mb / (time.process_time() - c)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--heldout", action="store_true", help="also measure the held-out half")
+    ap.add_argument("--show", type=int, default=0, help="print up to N missed dev positives")
+    ap.add_argument("--sessions", type=int, default=150, help="generated sessions for the speed test")
+    ap.add_argument("--alternatives", action="store_true", help="also score Kingfisher alone, Betterleaks "
+                    "alone and Forge without the engine")
+    args = ap.parse_args(argv)
+    pos, neg, benign = load("positives.jsonl"), load("negatives.jsonl"), load("benign.jsonl")
+    from forge.scrub.engine import describe, get_engine, anchors_of
+    from forge.scrub import detectors
+    print(f"engine: {describe(get_engine(anchors_of(detectors().values())))}")
+    halves = ["dev"] + (["heldout"] if args.heldout else [])
+    for half in halves:
+        p = [c for c in pos if c["split"] == half]
+        n = [c for c in neg if c["split"] == half]
+        print(f"\n== {half} half: {len(p)} positives ({len({c['kind'] for c in p})} kinds), {len(n)} near-miss "
+              f"negatives, {len(benign)} benign values")
+        res = accuracy("forge (engine + detectors)", forge_outputs, p, n, benign, per_kind=True)
+        if args.alternatives:
+            accuracy("kingfisher alone", engine_only_outputs, p, n, benign, per_kind=False)
+            accuracy("betterleaks alone", betterleaks_outputs, p, n, benign, per_kind=False)
+            accuracy("forge detectors without the engine", lambda t: forge_outputs(t, use_engine=False),
+                     p, n, benign, per_kind=False)
+        if half == "dev" and args.show:
+            for i in res["missed"][:args.show]:
+                print(f"  MISSED {p[i]['id']}: {p[i]['text'][:200]!r}")
+            altered = [c for c, o in zip(n, forge_outputs([c["text"] for c in n])) if o != c["text"]]
+            for c in altered[:args.show]:
+                print(f"  ALTERED {c['id']}: {c['text'][:200]!r}")
+
+    print()
+    real = sorted((DATA / "transcripts").glob("*.jsonl"))
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        found = Scrubber()
+        for f in real:
+            scrub_file(f, None, found)
+        rep = found.report()
+        mb = sum(f.stat().st_size for f in real) / 1e6
+        print(f"real transcripts: {rep['total']} findings in {mb:.2f} MB ({rep['by_kind']})")
+        fs_real = speed("real transcripts", real, tmp_path)
+        gen_dir = tmp_path / "gen"
+        _load_generator().generate(gen_dir, args.sessions, 7)
+        gen_files = sorted(gen_dir.glob("sessions/*/*.jsonl"))
+        speed("generated sessions", gen_files, tmp_path)
+        ds = detect_secrets_speed(real)
+    if ds is None:
+        sys.exit("detect-secrets is not installed: .venv/bin/pip install 'detect-secrets==1.5.0' (or make bench)")
+    print(f"detect-secrets 1.5.0 on the real transcripts: {ds:.2f} MB/s (per core)")
+    print(f"ratio={fs_real / ds:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,196 @@
+"""The maintained rule engine under Forge's detectors: Kingfisher (`kingfisher-secret-scanner`).
+
+Kingfisher (Apache-2.0, Rust + Vectorscan) ships ~460 provider rules (the Betterleaks catalogue
+and Google's Veles detectors). One scan of a buffer does two jobs:
+
+- its built-in rules find provider credentials; each finding becomes a Forge candidate whose
+  kind is mapped from the rule id (`betterleaks.github-pat` -> `github_token`,
+  `betterleaks.sendgrid-api-token` -> `sendgrid_api_token`);
+- Forge's own detectors add their *anchors* as custom rules (`forge.anchor.<detector>`), so the
+  same Vectorscan pass says where each Python detector must look. Python regexes then run only in
+  small windows around those hits, instead of over every byte.
+
+Verification (live calls to provider APIs) is never used: scanning is offline.
+
+When the package is missing (a platform without its wheel) or fails to load, `get_engine()`
+returns None, says so once (a warning), and Forge's own detectors run alone over the whole text.
+FORGE_SCRUB_ENGINE=none turns the engine off on purpose (tests of the fallback, benchmarks).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import threading
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+ENGINE_NAME = "kingfisher"
+ENGINE_PACKAGE = "kingfisher-secret-scanner"
+ANCHOR_PREFIX = "forge.anchor."
+# A buffer of many texts joined: no rule needs to match across this (NUL bytes and a newline).
+SEPARATOR = b"\n\x00\x00\n"
+
+
+@dataclass(frozen=True)
+class RuleKind:
+    """How an engine rule's findings are typed and ranked among Forge's own candidates."""
+    kind: str
+    priority: int
+
+
+# Rule-id families that share a placeholder with Forge's own detectors (so a GitHub token is
+# <SECRET:github_token> whichever engine found it). Checked in order; first prefix wins.
+_FAMILIES: tuple[tuple[str, str], ...] = (
+    ("github-", "github_token"), ("gitlab-", "gitlab_token"), ("slack-webhook", "slack_webhook"),
+    ("slack", "slack_token"), ("aws-access-token", "aws_access_key"),
+    ("aws-secret-access-key", "aws_secret_key"), ("private-key", "private_key"),
+    ("jwt", "jwt"), ("openai-", "openai_key"), ("anthropic-", "anthropic_key"),
+    ("stripe-", "stripe_key"), ("gcp-api-key", "google_api_key"), ("huggingface-", "huggingface_token"),
+    ("npm-access-token", "npm_token"), ("npmjsaccesstoken", "npm_token"), ("pypi-", "pypi_token"),
+    ("generic-credential-uri", "password"), ("curl-auth-user", "password"),
+    ("curl-auth-header", "secret"), ("generic-api-key", "secret"),
+)
+# Generic rules rank below Forge's key-context detectors and provider formats; everything
+# else is a provider format, ranked with Forge's own provider detectors.
+_GENERIC = {"generic-api-key", "generic-credential-uri", "curl-auth-user", "curl-auth-header"}
+# Hidden helper rules report parts of multi-part credentials. Those that are secrets are
+# replaced; ids, URLs, host and user names are not secrets on their own and stay.
+_HIDDEN_NOT_SECRET = re.compile(r"(?:-id|client-id|url|host|name|domain|username|address|public-key"
+                                r"|repository)(?:\.\d+)?\Z")
+
+
+def rule_kind(rule_id: str) -> RuleKind:
+    """The Forge kind and priority for an engine rule id (pure: same id, same answer)."""
+    short = rule_id.split("/", 1)[1] if "/" in rule_id else rule_id.split(".", 1)[-1]
+    short = re.sub(r"\.\d+\Z", "", short)
+    for prefix, kind in _FAMILIES:
+        if short.startswith(prefix):
+            return RuleKind(kind, 62 if short in _GENERIC else 90)
+    kind = re.sub(r"[^a-z0-9]+", "_", short.lower()).strip("_") or "secret"
+    return RuleKind(kind, 62 if short in _GENERIC else 90)
+
+
+def hidden_rule_is_secret(rule_id: str) -> bool:
+    return not _HIDDEN_NOT_SECRET.search(rule_id)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One engine match in a buffer, in bytes: a provider finding, or a Forge anchor."""
+    rule_id: str
+    start: int
+    end: int
+
+
+class Engine:
+    """A compiled Kingfisher catalogue (built-ins + Forge's anchors) and a scanner over it.
+
+    One per process and anchor set. Scanning is offline and re-entrant: the native scanner is
+    shared by threads (measured: concurrent scans return the same findings as serial ones)."""
+
+    def __init__(self, anchors: dict[str, str]):
+        import kingfisher_sdk as kf
+        from importlib.metadata import version
+
+        self.version = version(ENGINE_PACKAGE)
+        self.anchors = dict(anchors)
+        paths = []
+        tmp = None
+        if anchors:
+            tmp = tempfile.TemporaryDirectory(prefix="forge-anchors-")
+            path = Path(tmp.name) / "forge-anchors.yml"
+            path.write_text(_anchor_yaml(anchors), encoding="utf-8")
+            paths.append(str(path))
+        try:
+            rules = kf.Rules(paths, builtins=True, confidence="medium")
+        finally:
+            if tmp is not None:
+                tmp.cleanup()
+        self.rule_count = len(rules) - len(anchors)
+        visible = {m["id"]: m["visible"] for m in rules.metadata()}
+        # which built-in rules become candidates: visible ones, and hidden ones that are secrets
+        self._wanted = {rid for rid, vis in visible.items()
+                        if not rid.startswith(ANCHOR_PREFIX) and (vis or hidden_rule_is_secret(rid))}
+        # base64=False: Forge decodes nothing; a secret inside a base64 blob stays inside it, and
+        # the blob (a file, an image) is kept. Decoding layers cost half the speed (measured).
+        self._scanner = kf.Scanner(rules, base64=False)._native
+
+    def scan(self, data: bytes) -> tuple[list[Hit], dict[str, list[tuple[int, int]]]]:
+        """Provider hits (rule, byte span) and anchor hits per Forge detector name."""
+        found: list[Hit] = []
+        anchors: dict[str, list[tuple[int, int]]] = {}
+        for f in self._scanner.scan_bytes(data):
+            rid = f.rule_id
+            loc = f.location
+            if rid.startswith(ANCHOR_PREFIX):
+                anchors.setdefault(rid[len(ANCHOR_PREFIX):], []).append((loc["start_offset"], loc["end_offset"]))
+            elif rid in self._wanted:
+                found.append(Hit(rid, loc["start_offset"], loc["end_offset"]))
+        return found, anchors
+
+    def describe(self) -> str:
+        return f"{ENGINE_NAME} {self.version} ({self.rule_count} rules)"
+
+
+def _anchor_yaml(anchors: dict[str, str]) -> str:
+    """Forge's anchors as Kingfisher custom rules: no entropy floor, every hit reported."""
+    lines = ["rules:"]
+    for name, pattern in sorted(anchors.items()):
+        quoted = "'" + pattern.replace("'", "''") + "'"
+        lines += [f"  - name: forge anchor {name}", f"    id: {ANCHOR_PREFIX}{name}",
+                  f"    pattern: {quoted}", "    min_entropy: 0", "    confidence: medium"]
+    return "\n".join(lines) + "\n"
+
+
+_lock = threading.Lock()
+_engines: dict[str, Engine | None] = {}
+_warned = False
+
+
+def engine_disabled() -> bool:
+    return os.environ.get("FORGE_SCRUB_ENGINE", "").strip().lower() in ("none", "off", "0", "forge")
+
+
+def get_engine(anchors: dict[str, str]) -> Engine | None:
+    """The process's engine for this anchor set, built on first use; None when unavailable."""
+    if engine_disabled():
+        return None
+    key = hashlib.sha256(repr(sorted(anchors.items())).encode()).hexdigest()
+    engine = _engines.get(key, False)
+    if engine is not False:
+        return engine  # type: ignore[return-value]
+    with _lock:
+        if key in _engines:
+            return _engines[key]
+        try:
+            engine = Engine(anchors)
+        except ImportError:
+            _warn_once(f"{ENGINE_PACKAGE} is not installed for this platform: secrets are scrubbed "
+                       f"with Forge's own detectors only, which know fewer provider token formats")
+            engine = None
+        except Exception as exc:  # a broken wheel or rule cache: still scrub, with our own rules
+            _warn_once(f"the {ENGINE_NAME} rule engine failed to load ({exc.__class__.__name__}): "
+                       f"secrets are scrubbed with Forge's own detectors only")
+            engine = None
+        _engines[key] = engine
+        return engine
+
+
+def _warn_once(message: str) -> None:
+    global _warned
+    if not _warned:
+        _warned = True
+        warnings.warn(message, RuntimeWarning, stacklevel=3)
+
+
+def describe(engine: Engine | None) -> str:
+    return engine.describe() if engine is not None else "forge detectors only (no rule engine)"
+
+
+def anchors_of(detectors: Iterable) -> dict[str, str]:
+    """{detector name: anchor pattern source} for detectors whose anchor the engine can run."""
+    return {d.name: d.anchor.pattern for d in detectors if d.anchor is not None and d.engine_anchor}

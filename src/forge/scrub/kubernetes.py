@@ -1,0 +1,93 @@
+"""The values of a Kubernetes Secret manifest: everything under `data:` and `stringData:`.
+
+Base64 values under arbitrary key names (`password: aHVudGVyMg==`, `tls.key: LS0t...`) look like
+nothing to a rule engine; the manifest's `kind: Secret` is what makes them secrets. A regex
+cannot say "every value of this block, in a document that is a Secret" (`kubectl get -o yaml`
+writes `data:` before `kind:`), so this is a small function over the text.
+
+Manifests appear as YAML (real newlines, or JSON-escaped `\\n` inside tool output) and as JSON
+(`kubectl get secret -o json`, also escaped). Keys are kept; each value is one finding.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+_KIND = re.compile(r"""kind\\?["']?\s*:\s*\\?["']?Secret(?![A-Za-z0-9])""")
+_DOC_SEP = re.compile(r"(?:\n|\\n)---(?:[ \t]|\n|\\n|$)")
+_NEWLINE = re.compile(r"\r?\n|\\r?\\n")
+_BLOCK = re.compile(r"([ \t]*)(?:data|stringData):[ \t]*\Z")
+_ENTRY = re.compile(r"""([ \t]+)(?:[\w.\-]+|"[^"\\]*"|'[^']*'):[ \t]*(.*?)[ \t]*\Z""")
+_JSON_BLOCK = re.compile(r"""\\?"(?:data|stringData)\\?"\s*:\s*\{([^{}]{0,200000})\}""")
+_JSON_VALUE = re.compile(r"""\\?"[^"\\]{1,253}\\?"\s*:\s*\\?"([^"\\]*)\\?\"""")
+REACH = 20_000  # how far from `kind: Secret` its manifest may extend (either way)
+
+
+def kubernetes_secret_values(text: str) -> Iterator[tuple[int, int]]:
+    """(start, end) of every data/stringData value of each Secret manifest in text."""
+    seen: set[tuple[int, int]] = set()
+    for kind in _KIND.finditer(text):
+        lo, hi = _document(text, kind.start(), kind.end())
+        for span in (*_yaml_values(text, lo, hi), *_json_values(text, lo, hi)):
+            if span not in seen and span[1] > span[0]:
+                seen.add(span)
+                yield span
+
+
+def _document(text: str, start: int, end: int) -> tuple[int, int]:
+    """The YAML document around a match: between '---' separators, at most REACH away."""
+    lo = max(0, start - REACH)
+    for m in _DOC_SEP.finditer(text, lo, start):
+        lo = m.end()
+    hi = min(len(text), end + REACH)
+    m = _DOC_SEP.search(text, end, hi)
+    return lo, (m.start() if m else hi)
+
+
+def _lines(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
+    pos = lo
+    for m in _NEWLINE.finditer(text, lo, hi):
+        yield pos, m.start()
+        pos = m.end()
+    yield pos, hi
+
+
+def _yaml_values(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
+    block_indent: int | None = None   # inside data:/stringData: whose key sits at this indent
+    scalar_indent: int | None = None  # inside a `key: |` block scalar deeper than this
+    for s, e in _lines(text, lo, hi):
+        line = text[s:e]
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip(" \t"))
+        if scalar_indent is not None:
+            if stripped and indent > scalar_indent:
+                yield s + indent, s + len(line.rstrip())
+                continue
+            scalar_indent = None if stripped else scalar_indent
+            if not stripped:
+                continue
+        if block_indent is not None:
+            if not stripped or stripped.startswith("#"):
+                continue
+            m = _ENTRY.match(line)
+            if m and len(m.group(1)) > block_indent:
+                value = m.group(2)
+                if value in ("|", ">", "|-", ">-", "|+", ">+"):
+                    scalar_indent = len(m.group(1))
+                elif value:
+                    vs = s + m.start(2)
+                    ve = s + m.end(2)
+                    if value[0] in "\"'" and len(value) > 1 and value[-1] == value[0]:
+                        vs, ve = vs + 1, ve - 1
+                    yield vs, ve
+                continue
+            block_indent = None
+        m = _BLOCK.match(line)
+        if m:
+            block_indent = len(m.group(1))
+
+
+def _json_values(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
+    for block in _JSON_BLOCK.finditer(text, lo, hi):
+        for m in _JSON_VALUE.finditer(text, block.start(1), block.end(1)):
+            yield m.span(1)

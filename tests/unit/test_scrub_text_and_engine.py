@@ -1,0 +1,105 @@
+"""scrub_text for every text Forge writes, and the rule engine under the detectors."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+from forge.scrub import Scrubber, detectors, scrub_text
+from forge.scrub.engine import get_engine, anchors_of, rule_kind
+
+# One planted secret of every kind the scrubber must remove from errors, logs, events, replies.
+PLANTED = {
+    "github_token": "ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6",
+    "aws_access_key": "AKIAY34FZKBOKMUTVV7A",
+    "private_key": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----",
+    "user": "/home/alice/acme and -home-alice-acme",
+    "email": "alice.smith@corp-mail.example.com",
+    "ipv4": "10.20.30.40",
+    "netrc": "machine api.example.com login deploy password Zx81kQ0pL2mN",
+    "pgpass": "\ndb.internal:5432:app:deploy:Tr0ub4dor&3\n",
+    "curl": "curl -u deploy:Qx7!vB2mzz https://ci.example.com",
+    "sshpass": "sshpass -p 'Qx7!vB2mz' ssh build-1",
+    "redis": "redis-cli -a S3cr3tRedis ping",
+    "azure": "AccountKey=q8K3xJvY1mN0pLzR7tW9uE4aS6dF2gH5jK8lQcB1xZ3vN6mP9wR2tY5uI8oA4sD7fG0hJ==;",
+    "sas": "https://a.blob.core.windows.net/c?sv=2022-11-02&sig=q8K3xJ%2BvY1mN0pLzR7tW9uE4aS6dF2gH5jK8lQ%3D",
+    "k8s": "data:\n  password: aHVudGVyMjJzZWNyZXQ=\nkind: Secret\n",
+    "gcp": '"private_key_id": "3f786850e387550fdab836ed7e6dc881de23001b"',
+    "card": "4539 1488 0343 6467",
+    "phone": "+1 415-555-0132",
+    "entropy_key": "SERVICE_TOKEN=9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+    "sendgrid": "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",
+}
+MUST_VANISH = ["ghp_aB3dE6gH9jK2mN5pQ8s", "AKIAY34FZKBOKMUTVV7A", "b3BlbnNzaC1rZXkt", "alice", "10.20.30.40",
+               "Zx81kQ0pL2mN", "Tr0ub4dor", "Qx7!vB2m", "S3cr3tRedis", "q8K3xJvY1mN0pLzR7tW9", "q8K3xJ%2BvY1mN0",
+               "aHVudGVyMjJzZWNyZXQ", "3f786850e387550fdab8", "4539 1488", "555-0132", "9f8e7d6c5b4a3928",
+               "TwL2iGABf9DHoTf"]
+
+
+def test_scrub_text_removes_every_planted_kind_inside_an_error_message():
+    error = "job failed: " + " | ".join(PLANTED.values()) + "\nTraceback: ValueError"
+    out = scrub_text(error)
+    assert [s for s in MUST_VANISH if s in out] == []
+    assert out.startswith("job failed: ") and out.endswith("Traceback: ValueError")
+
+
+def test_scrub_text_is_idempotent_cheap_and_safe_from_threads():
+    text = "token " + PLANTED["github_token"]
+    expected = "token <SECRET:github_token>"
+    results: list[str] = []
+    threads = [threading.Thread(target=lambda: results.extend(scrub_text(text) for _ in range(50))) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [expected] * 200
+    assert scrub_text(expected) == expected and scrub_text("") == "" and scrub_text(42) == "42"
+
+
+def test_the_engine_is_used_here_and_named_in_the_report():
+    engine = get_engine(anchors_of(detectors().values()))
+    assert engine is not None, "kingfisher-secret-scanner must be installed on this machine and in CI"
+    s = Scrubber()
+    s.scrub_text(PLANTED["sendgrid"] + " " + PLANTED["netrc"])
+    rep = s.report()
+    assert rep["engine"].startswith("kingfisher 1.5.0")
+    assert rep["by_engine"] == {"forge": 1, "kingfisher": 1}
+    assert "kingfisher" in rep["detectors"]
+
+
+def test_engine_anchor_hits_equal_pythons():
+    """Each detector's anchor, run by the engine, finds what Python's regex finds (else a
+    detector would silently look in the wrong places)."""
+    from forge.scrub.find import _engine_candidates
+    dets = list(detectors().values())
+    texts = list(PLANTED.values()) + ["x@y.com a@b --password=x 1.2.3.4 fe80::1ff:fe23:4567:890a /home/bob ::1"]
+    engine = get_engine(anchors_of(dets))
+    _, hits = _engine_candidates(texts, engine, dets)
+    for det in dets:
+        if det.anchor is None or not det.engine_anchor:
+            continue
+        for text, h in zip(texts, hits):
+            py = [m.span() for m in det.anchor.finditer(text)]
+            assert h.get(det.name, []) == py, (det.name, text)
+
+
+def test_rule_ids_map_to_forge_kinds():
+    assert rule_kind("betterleaks.github-pat").kind == "github_token"
+    assert rule_kind("betterleaks.aws-access-token").kind == "aws_access_key"
+    assert rule_kind("betterleaks.sendgrid-api-token").kind == "sendgrid_api_token"
+    assert rule_kind("veles.secrets/cloudflareapitoken").kind == "cloudflareapitoken"
+    assert rule_kind("betterleaks.generic-api-key").priority < rule_kind("betterleaks.stripe-access-token").priority
+
+
+def test_without_the_engine_forge_still_scrubs_and_says_so_once():
+    code = ("import warnings; warnings.simplefilter('always')\n"
+            "from forge.scrub import Scrubber\n"
+            "s = Scrubber(); print(s.scrub_text('t ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6'))\n"
+            "print(s.scrub_text('again ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ7')); print(s.report()['engine'])\n")
+    # a process where the package cannot be imported (as on a platform without its wheel)
+    blocker = "import sys; sys.modules['kingfisher_sdk'] = None\n"
+    r = subprocess.run([sys.executable, "-c", blocker + code], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == ["t <SECRET:github_token>", "again <SECRET:github_token>",
+                                     "forge detectors only (no rule engine)"]
+    assert r.stderr.count("kingfisher-secret-scanner is not installed") == 1
