@@ -35,7 +35,8 @@ def _tool_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except ForgeError as e:
-            raise ToolError(str(e)) from None
+            from forge.service import scrub_text
+            raise ToolError(scrub_text(str(e))) from None
     return wrapper
 
 

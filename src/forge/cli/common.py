@@ -35,7 +35,8 @@ def guard(fn: Callable[[], Any]) -> Any:
     except (typer.Exit, typer.Abort):
         raise
     except ForgeError as e:
-        err_console.print(f"[red]error:[/red] {e}", highlight=False)
+        from forge.service import scrub_text
+        err_console.print(f"[red]error:[/red] {scrub_text(str(e))}", highlight=False)
         raise typer.Exit(1)
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/yellow]")

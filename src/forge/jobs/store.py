@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from forge.storage.schema import job_events, job_leases, job_transitions, jobs, utcnow
 from forge.errors import IllegalTransition, NotFound
 from forge.jobs.state_machine import JobState, check_transition
+from forge.scrub import scrub_text
 
 
 @dataclass
@@ -80,7 +81,9 @@ class JobStore:
 
     def transition(self, job_id: str, target: JobState | str, *, actor: str,
                    reason: str | None = None, result: dict[str, Any] | None = None) -> Job:
-        """Move a job to `target` if the state machine allows it; write the audit row atomically."""
+        """Move a job to `target` if the state machine allows it; write the audit row atomically.
+        The reason (a failure's exception text, say) is scrubbed before it is stored."""
+        reason = scrub_text(reason) if reason else reason
         with self.engine.begin() as conn:
             row = conn.execute(select(jobs.c.state).where(jobs.c.id == job_id)).first()
             if row is None:
@@ -115,6 +118,8 @@ class JobStore:
                  "reason": r.reason} for r in rows]
 
     def add_event(self, job_id: str, kind: str, data: dict[str, Any]) -> None:
+        """Store a progress, stage or log event; its text fields are scrubbed first."""
+        data = {k: scrub_text(v) if isinstance(v, str) else v for k, v in data.items()}
         with self.engine.begin() as conn:
             conn.execute(job_events.insert().values(job_id=job_id, at=utcnow(), kind=kind, data=data))
 

@@ -19,7 +19,7 @@ def _pct(x: float | None) -> str:
 
 def model_card(forge: Any, model: Any, repo: str, *, extra: str | None = None) -> str:
     from forge.registry.api import lineage
-    from forge.scrub import Scrubber
+    from forge.scrub import scrub_text
     info = lineage(forge, model.display_name)
     hp = {k: v for k, v in (info["hyperparameters"] or {}).items()}
     ev = info["eval"]
@@ -51,4 +51,4 @@ def model_card(forge: Any, model: Any, repo: str, *, extra: str | None = None) -
         lines.append(f"| {cat} | {b.get('passed', 0)}/{b.get('total', 0)} | {c.get('passed', 0)}/{c.get('total', 0)} |")
     lines += ["", "## Files", "", "`forge-files.json` lists the SHA-256 of every file; "
               f"`forge model pull {repo}` verifies them after download.", ""]
-    return Scrubber().scrub_text("\n".join(lines))
+    return scrub_text("\n".join(lines))

@@ -8,11 +8,7 @@ from forge.service.registry import RegistryAPI
 from forge.settings import Settings, load_settings
 
 
-def scrub_text(text: str) -> str:
-    """Text Forge writes for people (errors, logs, replies) with every secret replaced by its
-    typed placeholder."""
-    from forge.scrub import Scrubber
-    return Scrubber().scrub_text(text)
+from forge.scrub import scrub_text  # text Forge writes for people, secrets replaced
 
 
 class Forge(JobsAPI, DataAPI, ModelsAPI, RegistryAPI):

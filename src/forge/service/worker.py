@@ -41,6 +41,12 @@ def run_worker(forge: "Forge", *, worker_id: str | None = None, once: bool = Fal
     """Run jobs until told to stop. `once`: at most one job; `drain`: until the queue is empty;
     `idle_exit_s`: stop after that long with nothing to do. Returns what each job ended as."""
     from forge.governance import host_name
+    from forge.scrub import scrub_text
+
+    say_raw = say
+
+    def say(message: str) -> None:  # the worker log may carry job errors: never a secret
+        say_raw(scrub_text(message))
 
     forge.require_active()  # the worker path refuses on an uninitialised host
     worker_id = worker_id or new_worker_id()
