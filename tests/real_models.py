@@ -41,7 +41,9 @@ CACHE_DIR = Path(os.environ.get("FORGE_TEST_TOKENIZER_CACHE")
                  or Path.home() / ".cache" / "forge" / "test-tokenizers")
 BASES_DIR = Path(os.environ.get("FORGE_TEST_BASES_CACHE")
                  or Path.home() / ".cache" / "forge" / "test-bases")
-RECIPE = 2   # bump when the way tokenizers or bases are built changes
+# Bump when the way tokenizers / test bases are built changes (their cache keys hold these).
+TOKENIZER_RECIPE = 3
+BASE_RECIPE = 4
 
 
 @dataclass(frozen=True)
@@ -155,7 +157,7 @@ def _tokenizer_key(family: str) -> str:
     root = llama_models_dir()
     digest = hashlib.sha256((root / fam.vocab).read_bytes())
     digest.update(template_text(family).encode("utf-8"))
-    digest.update(json.dumps([asdict(fam), RECIPE], sort_keys=True).encode())
+    digest.update(json.dumps([asdict(fam), TOKENIZER_RECIPE], sort_keys=True).encode())
     return f"{family}-{digest.hexdigest()[:16]}"
 
 
@@ -224,8 +226,11 @@ def _model_config(family: str, tokenizer: Any, shape: BaseShape) -> Any:
                   tie_word_embeddings=fam.tied, eos_token_id=tokenizer.convert_tokens_to_ids(fam.eos), **ids)
     if fam.arch == "qwen2":
         return transformers.Qwen2Config(**common, rope_parameters={"rope_type": "default", "rope_theta": 1e6})
-    if fam.arch == "llama":
-        return transformers.LlamaConfig(**common, rope_parameters={"rope_type": "default", "rope_theta": 5e5})
+    if fam.arch == "llama":       # Llama 3.1's RoPE scaling and context, as its config.json has them
+        common["max_position_embeddings"] = 131072
+        return transformers.LlamaConfig(**common, rope_parameters={
+            "rope_type": "llama3", "rope_theta": 5e5, "factor": 8.0, "low_freq_factor": 1.0,
+            "high_freq_factor": 4.0, "original_max_position_embeddings": 8192})
     if fam.arch == "phi3":
         return transformers.Phi3Config(**common)
     if fam.arch == "gemma4":
@@ -239,9 +244,27 @@ def _model_config(family: str, tokenizer: Any, shape: BaseShape) -> Any:
     raise ValueError(f"no test base for architecture {fam.arch!r}")
 
 
+def _randomize(model: Any) -> None:
+    """Weights that make every part of the model count. With the usual 0.02 init a tied
+    model only echoes its last input token (the token's own embedding dominates the residual
+    stream), so a broken attention or RoPE conversion would go unnoticed. Projections get
+    N(0, 2/sqrt(fan_in)): attention and MLP outweigh the embedding and each next token depends
+    on the context. Norm weights and biases move off their 1/0 defaults (N(0, 0.1)), so a
+    dropped norm or bias shows too. Values are then rounded to what F16 holds exactly: the F16
+    GGUF stores the very numbers the HF model computes with."""
+    import torch
+
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if p.ndim == 2 and "embed" not in name and "lm_head" not in name:
+                p.normal_(0.0, 2.0 / p.shape[1] ** 0.5)
+            elif p.ndim == 1:
+                p.add_(torch.randn_like(p) * 0.1)
+            p.copy_(p.half().float())
+
+
 def _build_base(family: str, shape: BaseShape, out: Path) -> None:
-    """Seeded random weights, rounded to values F16 represents exactly: the F16 GGUF then
-    stores the very numbers the HF model computes with, and parity measures llama.cpp alone."""
+    """Seeded random weights of the family's architecture (see _randomize)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
@@ -249,9 +272,7 @@ def _build_base(family: str, shape: BaseShape, out: Path) -> None:
     config = _model_config(family, tokenizer, shape)
     torch.manual_seed(shape.seed)
     model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(p.half().float())
+    _randomize(model)
     stops = [tokenizer.convert_tokens_to_ids(t) for t in FAMILIES[family].stops]
     model.generation_config = GenerationConfig(bos_token_id=config.bos_token_id, eos_token_id=stops,
                                                pad_token_id=config.pad_token_id)
@@ -263,7 +284,7 @@ def _base_key(family: str, shape: BaseShape) -> str:
     import torch
     import transformers
 
-    digest = hashlib.sha256(json.dumps([_tokenizer_key(family), asdict(shape), RECIPE, torch.__version__,
+    digest = hashlib.sha256(json.dumps([_tokenizer_key(family), asdict(shape), BASE_RECIPE, torch.__version__,
                                         transformers.__version__], sort_keys=True).encode())
     return f"{family}-{digest.hexdigest()[:16]}"
 
