@@ -13,7 +13,7 @@ from forge.export.parity import parity_level
 
 def test_config_problems():
     assert GGUFConfig().problems() == []
-    assert "'quant': must be one of f16, bf16, q8_0, q4_k_m, got 'q3'" in GGUFConfig(quant="q3").problems()
+    assert "'quant': must be one of f16, f32, bf16, q8_0, q4_k_m, got 'q3'" in GGUFConfig(quant="q3").problems()
     assert GGUFConfig(parity_prompts=0).problems()
     assert [parity_level(q) for q in ("f16", "bf16", "q8_0", "q4_k_m")] == ["tokens", "tool_calls",
                                                                             "tool_calls", "report"]
