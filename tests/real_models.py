@@ -88,6 +88,8 @@ FAMILIES = {
                    "Phi-3.5: <|user|> / <|assistant|> / <|end|>, no tool support",
                    arch="phi3", eos="<|endoftext|>", bos="<s>", pad="<|endoftext|>",
                    stops=("<|end|>", "<|assistant|>", "<|endoftext|>"), tied=False),
+    # Gemma 4 -it generation_config.json: eos_token_id [1, 106, 50] (<eos>, <turn|>, <|tool_response>),
+    # as quoted from two gemma-4 bundles in osaurus-ai/vmlx-swift pull request #93.
     "gemma4": Family("ggml-vocab-gemma-4.gguf", "google-gemma-4-31B-it.jinja",
                      "Gemma 4: <|turn>role ... <turn|>, tools declared in the system turn, "
                      "<|tool_call>call:NAME{...}<tool_call|> calls",

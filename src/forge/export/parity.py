@@ -20,9 +20,10 @@ llama.cpp computes: the largest |logit difference| at a step, divided by that st
 
 A conversion bug (a wrong RoPE layout, a dropped norm or bias, a shifted vocabulary) moves
 logits by about their own size — a ratio near 1, far above either bound. Greedy tokens are
-identical unless two candidates are closer than the error: such a near tie is reported (step,
-both tokens, HF's margin), and it is within tolerance by construction, since a flip needs a
-margin below the two logits' combined error. The memorized test models never have one.
+identical unless two candidates are closer than the error: such a near tie is reported among
+the `disagreements` (step, both tokens, HF's margin), and it is within tolerance by
+construction, since a flip needs a margin below the two logits' combined error. The memorized
+test models never have one.
 
 Lossier types (BF16, Q8_0: "tool_calls" level) must give the same tool calls, parsed in the
 model's own format (prose around them may differ); K-quants are only reported, as 4-bit weights
@@ -149,6 +150,7 @@ def teacher_forced(llm: Any, prompt_ids: list[int], answer: HFAnswer) -> dict[st
     llm.eval(prompt_ids)
     worst_abs = worst_rel = 0.0
     scale = 0.0
+    # steps where llama.cpp's top token is not HF's (at F32/F16 only ever near ties)
     ties: list[dict[str, Any]] = []
     for step, hf_logits in enumerate(answer.logits):
         ours = _last_logits(llm)
@@ -163,7 +165,7 @@ def teacher_forced(llm: Any, prompt_ids: list[int], answer: HFAnswer) -> dict[st
         if step < len(answer.tokens):
             llm.eval([answer.tokens[step]])
     return {"max_logit_diff": worst_abs, "relative_logit_diff": worst_rel, "logit_scale": scale,
-            "steps": len(answer.logits), "near_ties": ties}
+            "steps": len(answer.logits), "disagreements": ties}
 
 
 def _until_stop(ids: list[int], stops: list[int]) -> list[int]:
@@ -196,7 +198,7 @@ def check_parity(model_dir: Path, gguf_path: Path, prompts: list[Any], quant: st
             "same_tool_calls": sum(r["same_tool_calls"] for r in rows),
             "same_tokenization": sum(r["same_tokenization"] for r in rows),
             "relative_logit_diff": max((r["relative_logit_diff"] for r in rows), default=0.0),
-            "near_ties": sum(len(r["near_ties"]) for r in rows),
+            "disagreements": sum(len(r["disagreements"]) for r in rows),
             "first_difference": first, "prompts": rows}
 
 
@@ -209,7 +211,7 @@ def _compare(llm: Any, tokenizer: Any, rendered: list[PromptIds], hf_out: list[H
         tokenized = llm.tokenize(p.text.encode("utf-8"), add_bos=False, special=True)
         forced = teacher_forced(llm, p.ids, want)
         # With no disagreement on HF's path, llama.cpp's own greedy answer is HF's answer.
-        got = llama_greedy(llm, p.ids, stops, max_new_tokens) if forced["near_ties"] else want.tokens
+        got = llama_greedy(llm, p.ids, stops, max_new_tokens) if forced["disagreements"] else want.tokens
         hf_text = tokenizer.decode(want.tokens, skip_special_tokens=False)
         gg_text = tokenizer.decode(got, skip_special_tokens=False)
         hf_reply, gg_reply = parse_reply(hf_text, fmt=fmt), parse_reply(gg_text, fmt=fmt)
