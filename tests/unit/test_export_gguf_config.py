@@ -13,7 +13,7 @@ from forge.export.parity import parity_level
 
 def test_config_problems():
     assert GGUFConfig().problems() == []
-    assert "'quant': must be one of f16, bf16, q8_0, q4_k_m, got 'q3'" in GGUFConfig(quant="q3").problems()
+    assert "'quant': must be one of f16, f32, bf16, q8_0, q4_k_m, got 'q3'" in GGUFConfig(quant="q3").problems()
     assert GGUFConfig(parity_prompts=0).problems()
     assert [parity_level(q) for q in ("f16", "bf16", "q8_0", "q4_k_m")] == ["tokens", "tool_calls",
                                                                             "tool_calls", "report"]
@@ -32,8 +32,41 @@ def test_missing_llama_cpp_is_a_clear_error(tmp_path, monkeypatch):
 
 def test_unsupported_architecture_is_named(tmp_path):
     (tmp_path / "config.json").write_text('{"model_type": "gpt_neox"}')
-    with pytest.raises(InputError, match="supports llama, qwen2 models, not 'gpt_neox'"):
+    with pytest.raises(InputError, match="supports llama, qwen2, phi3 models, not 'gpt_neox'"):
         ModelFacts.read(tmp_path)
+
+
+def test_unsupported_rope_scaling_and_sliding_window_are_named(tmp_path):
+    import json
+    base = {"model_type": "phi3", "num_attention_heads": 4, "hidden_size": 64, "num_hidden_layers": 2,
+            "intermediate_size": 128, "vocab_size": 100, "max_position_embeddings": 4096}
+    (tmp_path / "config.json").write_text(json.dumps({**base, "rope_scaling": {"type": "longrope"}}))
+    with pytest.raises(InputError, match="RoPE scaling 'longrope' is not supported"):
+        ModelFacts.read(tmp_path)
+    (tmp_path / "config.json").write_text(json.dumps({**base, "sliding_window": 2047}))
+    with pytest.raises(InputError, match=r"sliding-window attention \(2047 tokens\)"):
+        ModelFacts.read(tmp_path)
+
+
+def test_llama3_rope_factors_give_transformers_frequencies():
+    """llama.cpp divides each default rotary frequency by its factor; the result must be the
+    inverse frequencies transformers computes for Llama 3.1's scaling."""
+    import numpy as np
+    from transformers import LlamaConfig
+    from transformers.modeling_rope_utils import ROPE_INIT_FUNCTIONS
+
+    from forge.export.gguf_writer import RopeScaling
+
+    params = {"rope_type": "llama3", "rope_theta": 5e5, "factor": 8.0, "low_freq_factor": 1.0,
+              "high_freq_factor": 4.0, "original_max_position_embeddings": 8192}
+    for head_dim in (16, 128):
+        config = LlamaConfig(hidden_size=head_dim * 4, num_attention_heads=4, rope_parameters=params,
+                             max_position_embeddings=131072)
+        inv_freq, _ = ROPE_INIT_FUNCTIONS["llama3"](config, "cpu")
+        default = 1.0 / 5e5 ** (np.arange(0, head_dim, 2) / head_dim)
+        factors = RopeScaling(8.0, 1.0, 4.0, 8192).freq_factors(head_dim, 5e5)
+        assert len(set(factors)) > 2                     # kept, divided and blended dimensions
+        assert np.allclose(default / np.array(factors), inv_freq.numpy(), rtol=1e-5)
 
 
 def test_rope_permutation_interleaves_each_heads_halves():

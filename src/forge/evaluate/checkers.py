@@ -1,19 +1,20 @@
 """Programmatic checkers: pure functions that judge one model reply against what was expected.
 
 A checker takes the reply text, the tools the prompt offered (OpenAI schemas) and the expected
-tool calls (`{"name", "arguments"}`), and returns a `CheckResult`. Checkers live in the
-`CHECKERS` table; `@register_checker("name")` adds one (plugins use the same decorator), and
-an eval prompt names the checkers it is scored by.
+tool calls (`{"name", "arguments"}`), and returns a `CheckResult`. Replies are read in the
+model's own tool-call format: the evaluate stage sets it (`models.tool_calls.reply_format`)
+from the model's chat template, and every checker here (and any plugin calling `parse_reply`)
+reads the calls in that format. Checkers live in the `CHECKERS` table;
+`@register_checker("name")` adds one (plugins use the same decorator), and an eval prompt
+names the checkers it is scored by.
 """
 from __future__ import annotations
-
-import re
 
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from forge.models.chat_format import TOOL_CALL_OPEN
-from forge.models.tool_calls import parse_reply
+from forge.models.tool_calls import called_names, get_format, parse_reply
+from forge.models.tool_formats import schemas_by_name
 from forge.evaluate.schema import check_object
 
 
@@ -49,12 +50,7 @@ def register_checker(name: str) -> Callable[[Checker], Checker]:
 def tool_schemas(tools: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Tool name → its parameters schema, from OpenAI `{"type":"function","function":{...}}`
     entries (bare `{"name","parameters"}` entries are accepted too)."""
-    out: dict[str, dict[str, Any]] = {}
-    for tool in tools:
-        fn = tool.get("function", tool) if isinstance(tool, dict) else {}
-        if isinstance(fn, dict) and isinstance(fn.get("name"), str):
-            out[fn["name"]] = fn.get("parameters") or {}
-    return out
+    return schemas_by_name(tools)
 
 
 @register_checker(VALIDITY)
@@ -62,11 +58,12 @@ def check_tool_call_validity(reply: str, tools: list[dict[str, Any]],
                              expected: list[dict[str, Any]], prompt: Any = None) -> CheckResult:
     """Pass when the reply makes the expected call(s), as parseable JSON, to available tools,
     with every required argument present and every declared argument of the right type."""
-    parsed = parse_reply(reply)
+    parsed = parse_reply(reply, tools=tools)
     schemas = tool_schemas(tools)
     reasons: list[str] = list(parsed.errors)
     if not parsed.calls and not parsed.errors:
-        reasons.append(f"no {TOOL_CALL_OPEN} block" if TOOL_CALL_OPEN not in reply
+        opener = get_format(parsed.format).call_start
+        reasons.append(f"no {opener} block" if opener not in reply
                        else "tool call block is empty")
     for i, call in enumerate(parsed.calls):
         name = call["name"]
@@ -88,18 +85,15 @@ def check_tool_call_validity(reply: str, tools: list[dict[str, Any]],
     return CheckResult(passed=not reasons, reasons=reasons, details=details)
 
 
-_CALLED_NAME = re.compile(r'<tool_call>\s*\{\s*"name"\s*:\s*"([^"]+)"')
-
-
 @register_checker(TOOL_CHOICE)
 def check_tool_choice(reply: str, tools: list[dict[str, Any]],
                       expected: list[dict[str, Any]], prompt: Any = None) -> CheckResult:
     """Pass when the reply's first tool call names the expected tool — the decision of what to
     do next, scored apart from whether the arguments came out as valid JSON."""
-    names = _CALLED_NAME.findall(reply.split("<|im_end|>", 1)[0])
+    names = called_names(reply)
     want = expected[0]["name"] if expected else None
     if not names:
-        reasons = ["no <tool_call> block naming a tool"]
+        reasons = [f"no {get_format().call_start} block naming a tool"]
     elif want is not None and names[0] != want:
         reasons = [f"expected tool {want!r}, got {names[0]!r}"]
     else:
@@ -113,7 +107,7 @@ def check_argument_match(reply: str, tools: list[dict[str, Any]],
     """Softer, informational: the fraction of expected argument values reproduced exactly
     (call i of the reply against expected call i; a wrong tool name scores its arguments 0).
     `details["score"]` holds the fraction; it passes only at 1.0."""
-    calls = parse_reply(reply).calls
+    calls = parse_reply(reply, tools=tools).calls
     total = matched = 0
     names_ok = True
     reasons: list[str] = []

@@ -252,6 +252,8 @@ def context_from_prompt(prompt: Any) -> Context:
 
 
 def reply_calls(reply: str) -> list[Call]:
+    """The reply's tool calls, read in the current tool-call format (the evaluated model's own:
+    see models.tool_calls.reply_format)."""
     return [Call(c["name"], c["arguments"], i, True)
             for i, c in enumerate(parse_reply(reply).calls, 1)]
 

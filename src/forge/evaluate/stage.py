@@ -119,9 +119,11 @@ def _generate_and_score(model_ref: str | Path, adapters: Sequence[str | Path],
     import torch
 
     from forge.models.loading import generate, load_model
+    from forge.models.tool_calls import parser_for, reply_format
 
     torch.manual_seed(config.seed)
     model, tokenizer = load_model(model_ref, adapters, device=config.device, dtype=config.dtype)
+    fmt = parser_for(tokenizer)   # replies are scored in the model's own tool-call format
     task = progress.task("evaluate", total=len(prompts))
     samples: list[dict[str, Any]] = []
     passed = 0
@@ -132,7 +134,8 @@ def _generate_and_score(model_ref: str | Path, adapters: Sequence[str | Path],
         replies = generate(model, tokenizer, [p.messages for p in part], [p.tools for p in part],
                            max_new_tokens=config.max_new_tokens, batch_size=config.batch_size)
         for prompt, reply in zip(part, replies):
-            sample = score_reply(prompt, reply)
+            with reply_format(fmt):
+                sample = {**score_reply(prompt, reply), "tool_call_format": fmt}
             passed += sample["passed"]
             samples.append(sample)
         task.advance(len(part), passed=passed, seen=len(samples))

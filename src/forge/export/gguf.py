@@ -19,7 +19,7 @@ from forge.errors import ForgeError, InputError
 from forge.progress import NULL_PROGRESS, Progress
 
 KIND = "gguf"
-QUANTS = ("f16", "bf16", "q8_0", "q4_k_m")
+QUANTS = ("f16", "f32", "bf16", "q8_0", "q4_k_m")
 K_QUANTS = {"q4_k_m": "LLAMA_FTYPE_MOSTLY_Q4_K_M"}
 K_QUANT_HINT = ("K-quants are made by llama.cpp: install llama-cpp-python (`make llama-cpp`), "
                 "or export f16/bf16/q8_0, which need only the gguf library")

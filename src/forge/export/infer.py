@@ -1,6 +1,7 @@
 """One prompt through a model in any of its three forms: HF (transformers, with adapters),
-GGUF (llama.cpp) or Ollama (its local HTTP API). Each returns the raw reply; callers parse
-tool calls with forge.models.tool_calls.parse_reply."""
+GGUF (llama.cpp) or Ollama (its local HTTP API). Each returns the raw reply; `tool_format`
+names the tool-call format to read it in (the model's own, from its chat template), for
+forge.models.tool_calls.parse_reply."""
 from __future__ import annotations
 
 import json
@@ -23,14 +24,28 @@ def infer_hf(location: str, adapters: list[str], messages: list[dict[str, Any]],
     return generate(model, tokenizer, [messages], [tools], max_new_tokens=max_new_tokens)[0]
 
 
-def render_template(template: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> str:
-    """A chat template rendered as transformers does (trim_blocks, lstrip_blocks, tojson)."""
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
+def render_template(template: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]],
+                    **tokens: str) -> str:
+    """A chat template rendered as transformers renders it (its own Jinja environment), with
+    the generation prompt; `tokens` gives bos_token / eos_token to templates that write them."""
+    from forge.models.templates import render
 
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
-    env.filters["tojson"] = lambda v, indent=None: json.dumps(v, ensure_ascii=False, indent=indent)
-    return env.from_string(template).render(messages=messages, tools=tools or None,
-                                            add_generation_prompt=True)
+    return render(template, messages, tools or None, add_generation_prompt=True, **tokens)
+
+
+def tool_format(mode: str, source: Any) -> str:
+    """The tool-call format a reply from `infer_<mode>(source, ...)` is written in: the model's
+    own (its chat template: a model directory, Hub id or GGUF file); Ollama replies are
+    rewritten into Forge's own <tool_call> form by infer_ollama."""
+    from forge.models.tool_calls import DEFAULT_FORMAT, parser_for
+
+    if mode == "ollama":
+        return DEFAULT_FORMAT
+    path = Path(str(source))
+    if path.exists():
+        return parser_for(path)
+    from transformers import AutoTokenizer       # a Hub id: its tokenizer holds the template
+    return parser_for(AutoTokenizer.from_pretrained(str(source)))
 
 
 def gguf_for(forge: Any, target: Any, quant: str = "f16") -> Path:
@@ -52,26 +67,24 @@ def gguf_for(forge: Any, target: Any, quant: str = "f16") -> Path:
 
 def infer_gguf(gguf_path: Path, messages: list[dict[str, Any]], tools: list[dict[str, Any]],
                max_new_tokens: int) -> str:
-    """Greedy reply from llama.cpp, prompted with the chat template stored in the GGUF itself."""
-    from forge.models.chat_format import IM_END
-    from forge.export.parity import llama_greedy, open_llama
+    """Greedy reply from llama.cpp, prompted with the chat template stored in the GGUF itself;
+    it stops on every token llama.cpp treats as end of generation (eos, end of turn)."""
+    from forge.export.parity import llama_greedy, llama_stop_ids, open_llama
 
     llm = open_llama(gguf_path, n_ctx=0)    # 0: the context length the model was trained with
     try:
         template = llm.metadata.get("tokenizer.chat_template")
         if not template:
             raise ForgeError(f"{gguf_path} has no chat template in its metadata")
-        prompt = render_template(template, messages, tools)
+        tokens = {"bos_token": llm.detokenize([llm.token_bos()], special=True).decode("utf-8", "replace"),
+                  "eos_token": llm.detokenize([llm.token_eos()], special=True).decode("utf-8", "replace")}
+        prompt = render_template(template, messages, tools, **tokens)
         ids = llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
         if len(ids) + max_new_tokens > llm.n_ctx():
             raise ForgeError(f"the prompt is {len(ids)} tokens; with {max_new_tokens} new tokens it "
                              f"exceeds the model's context of {llm.n_ctx()}",
                              hint="pass fewer tools (--tools FILE or none) or lower --max-new-tokens")
-        stops = {llm.token_eos()}
-        im_end = llm.tokenize(IM_END.encode(), add_bos=False, special=True)
-        if len(im_end) == 1:
-            stops.add(im_end[0])
-        out = llama_greedy(llm, ids, sorted(stops), max_new_tokens)
+        out = llama_greedy(llm, ids, llama_stop_ids(llm), max_new_tokens)
         return llm.detokenize(out, special=True).decode("utf-8", errors="replace")
     finally:
         llm.close()

@@ -59,15 +59,30 @@ def load_model(model_ref: str | Path, adapters: Sequence[str | Path] = (), *,
     return model, tokenizer
 
 
-def stop_token_ids(tokenizer: Any) -> list[int]:
-    """Ids that end a reply: the tokenizer's eos and <|im_end|> when the vocabulary has it."""
+def stop_token_ids(tokenizer: Any, model: Any = None) -> list[int]:
+    """Ids that end a reply: the tokenizer's eos, <|im_end|> when the vocabulary has it, and
+    the model's generation_config eos ids (`model`: a loaded model or a model directory) —
+    where Instruct models list their end-of-turn tokens (Llama 3.1's <|eom_id|>, Gemma's
+    <turn|>, Phi-3's <|end|>)."""
     ids = []
     if tokenizer.eos_token_id is not None:
         ids.append(int(tokenizer.eos_token_id))
     im_end = tokenizer.convert_tokens_to_ids(IM_END)
     if isinstance(im_end, int) and im_end != tokenizer.unk_token_id and im_end not in ids:
         ids.append(im_end)
+    for extra in _generation_eos(model):
+        if extra not in ids:
+            ids.append(extra)
     return ids
+
+
+def _generation_eos(model: Any) -> list[int]:
+    config = getattr(model, "generation_config", None)
+    if config is None and model is not None and (Path(model) / "generation_config.json").is_file():
+        from transformers import GenerationConfig
+        config = GenerationConfig.from_pretrained(str(model))
+    eos = getattr(config, "eos_token_id", None)
+    return [int(e) for e in (eos if isinstance(eos, (list, tuple)) else [eos]) if e is not None]
 
 
 def render_prompts(tokenizer: Any, conversations: list[list[dict[str, Any]]],
@@ -85,7 +100,7 @@ def generate(model: Any, tokenizer: Any, conversations: list[list[dict[str, Any]
     import torch
 
     texts = render_prompts(tokenizer, conversations, tools_per_prompt)
-    stops = stop_token_ids(tokenizer)
+    stops = stop_token_ids(tokenizer, model)
     if tokenizer.pad_token_id is None:  # batching needs a pad token; eos is the usual choice
         tokenizer.pad_token_id = stops[0]
     pad_id = tokenizer.pad_token_id

@@ -204,12 +204,13 @@ class ModelsAPI(ForgeHome):
                 gguf = infer.gguf_for(self, target, quant)
                 location = str(gguf)
                 replies = [infer.infer_gguf(gguf, c, schemas, max_new_tokens) for c in conversations]
+        fmt = infer.tool_format(mode, location if mode != "ollama" else None)  # the model's own format
         results = []
         for reply in replies:
-            parsed = parse_reply(reply)
+            parsed = parse_reply(reply, fmt=fmt, tools=schemas)
             results.append({"reply": reply, "content": parsed.content, "tool_calls": parsed.calls,
                             "errors": parsed.errors})
-        return {"model": model, "mode": mode, "path": location, "results": results,
+        return {"model": model, "mode": mode, "path": location, "tool_call_format": fmt, "results": results,
                 "seconds": round(time.monotonic() - t0, 1)}
 
     def suite_tools(self, ref: str | None) -> list[dict[str, Any]]:
