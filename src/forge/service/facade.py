@@ -1,6 +1,7 @@
 """The `Forge` facade assembled from its parts (see forge.service)."""
 from __future__ import annotations
 
+from forge.service.access import AccessAPI
 from forge.service.data import DataAPI
 from forge.service.jobs import JobsAPI
 from forge.service.models import ModelsAPI
@@ -15,7 +16,7 @@ def scrub_text(text: str) -> str:
     return Scrubber().scrub_text(text)
 
 
-class Forge(JobsAPI, DataAPI, ModelsAPI, RegistryAPI):
+class Forge(JobsAPI, DataAPI, ModelsAPI, RegistryAPI, AccessAPI):
     """An open Forge home: the database (jobs, events, registry) and the artifact store."""
 
     def __init__(self, settings: Settings | None = None):
