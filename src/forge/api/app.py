@@ -19,6 +19,9 @@ Every write needs a write token; on a server not bound to loopback every request
 Errors are JSON: `{"error": {"message", "hint", "type"}}`."""
 
 
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
 def create_app(forge: Any = None, *, host: str = "127.0.0.1", ui: bool = True,
                start_job: Callable[[str], dict[str, Any]] | None = None) -> Any:
     """The ASGI app. `host`: the address it is bound to (loopback binds may serve reads without
@@ -44,4 +47,9 @@ def create_app(forge: Any = None, *, host: str = "127.0.0.1", ui: bool = True,
         from forge.web import mount
         mount(app)
     app.add_middleware(BodyLimit, max_bytes=forge.server_config().limits.max_body_bytes)
+    if app.state.loopback:
+        # DNS rebinding: a web page whose name resolves to 127.0.0.1 would otherwise read what
+        # loopback serves without a token. Only loopback names reach a loopback bind.
+        from starlette.middleware.trustedhost import TrustedHostMiddleware
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(LOOPBACK_NAMES))
     return app

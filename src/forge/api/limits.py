@@ -1,5 +1,5 @@
-"""Request size limits as plain ASGI middleware (no framework import), shared by the REST API
-and the MCP HTTP endpoint.
+"""Request size limits, shared by the network edges: plain ASGI middleware (no framework
+import) for the REST API and the MCP HTTP endpoint, and the checks `forge serve` runs.
 
 A body is refused with 413 when its Content-Length says it is too large, and also when no
 Content-Length was sent and the bytes that arrive pass the limit (chunked uploads are counted,
@@ -8,7 +8,10 @@ never buffered without bound). A Content-Length that is not a non-negative integ
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
+
+from forge.errors import ForgeError
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -29,6 +32,54 @@ def content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
     if not raw.isdigit():  # rejects "-1", "+5", "1e3", ""
         raise ValueError(f"Content-Length must be a non-negative integer, got {raw[:20].decode(errors='replace')!r}")
     return int(raw)
+
+
+@dataclass
+class Guard:
+    """What every request to `forge serve` passes before the model sees it. `authorize` gets the
+    Authorization header (or None) and raises Unauthorized (401) or Forbidden (403)."""
+    authorize: Callable[[str | None], Any] | None = None
+    max_body_bytes: int = 1024 * 1024
+    max_prompt_chars: int = 200_000
+
+
+class HTTPRefusal(ForgeError):
+    """A request refused before its body is read, with its HTTP status."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def body_length(transfer_encoding: str | None, content_lengths: list[str], limit: int) -> int:
+    """The body size a request declares. Refused: chunked or undeclared bodies (411), a
+    Content-Length that is not a non-negative integer such as -1 (400) or differs between two
+    headers (400), and one over `limit` (413). The body is then read exactly that long."""
+    if transfer_encoding:
+        raise HTTPRefusal(411, "chunked request bodies are not accepted; send a Content-Length")
+    if not content_lengths:
+        raise HTTPRefusal(411, "a Content-Length header is required")
+    if len({v.strip() for v in content_lengths}) > 1:
+        raise HTTPRefusal(400, "conflicting Content-Length headers")
+    raw = content_lengths[0].strip()
+    if not raw.isdigit():
+        raise HTTPRefusal(400, f"Content-Length must be a non-negative integer, got {raw[:20]!r}")
+    if int(raw) > limit:
+        raise HTTPRefusal(413, f"request body over {limit} bytes")
+    return int(raw)
+
+
+def prompt_chars(messages: list[dict[str, Any]]) -> int:
+    """Characters of text in a chat request's messages (string contents, text parts, tool calls)."""
+    total = 0
+    for m in messages:
+        content = m.get("content")
+        if isinstance(content, str):
+            total += len(content)
+        elif isinstance(content, list):
+            total += sum(len(str(p.get("text", ""))) for p in content if isinstance(p, dict))
+        total += sum(len(str(call)) for call in m.get("tool_calls") or [])
+    return total
 
 
 async def send_json_error(send: Send, status: int, message: str, hint: str | None = None,

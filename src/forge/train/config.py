@@ -83,11 +83,13 @@ class TrainConfig:
 
 
 def trainer_args_problems(trainer_args: dict[str, Any]) -> list[str]:
-    """Every `trainer_args` key outside TRAINER_ARGS_ALLOWED, each named."""
+    """Every `trainer_args` key outside TRAINER_ARGS_ALLOWED, each named, then what is allowed."""
     refused = sorted(k for k in trainer_args if k not in TRAINER_ARGS_ALLOWED)
-    return [f"'trainer_args.{k}': not allowed (allowed: {', '.join(sorted(TRAINER_ARGS_ALLOWED))}; "
-            "steps, batch, rates and checkpoints are train.* keys; outputs, logging and the Hub are Forge's)"
-            for k in refused]
+    if not refused:
+        return []
+    return [f"'trainer_args.{k}': not allowed" for k in refused] + [
+        f"'trainer_args': allowed keys are {', '.join(sorted(TRAINER_ARGS_ALLOWED))} (steps, batch, rates and "
+        "checkpoints are train.* keys; outputs, logging and the Hub are Forge's)"]
 
 
 def method_problems(config: TrainConfig) -> list[str]:
