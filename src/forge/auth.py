@@ -198,7 +198,7 @@ class ServerConfig:
     api: ApiSection = field(default_factory=ApiSection)
 
 
-SECTIONS = {"auth": AuthSection, "limits": LimitsSection, "api": ApiSection}
+SECTIONS: dict[str, type] = {"auth": AuthSection, "limits": LimitsSection, "api": ApiSection}
 
 
 def load_server_config(home: Path) -> ServerConfig:
@@ -214,8 +214,8 @@ def load_server_config(home: Path) -> ServerConfig:
     if unknown:
         raise ConfigError([f"'{k}': unknown section (known: {', '.join(SECTIONS)})" for k in unknown],
                           source=str(path))
-    parts = {name: parse_config(cls, data.get(name, {}), source=str(path), prefix=f"{name}.")
-             for name, cls in SECTIONS.items()}
+    parts: dict[str, Any] = {name: parse_config(cls, data.get(name, {}), source=str(path), prefix=f"{name}.")
+                             for name, cls in SECTIONS.items()}
     return ServerConfig(**parts)
 
 

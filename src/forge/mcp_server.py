@@ -304,7 +304,6 @@ class McpAuth:
             return await self.app(scope, receive, send)
         import anyio
 
-        from forge.api.limits import send_json_error
         from forge.errors import Forbidden, Unauthorized
         body, more = b"", True
         if scope.get("method") == "POST":

@@ -100,7 +100,8 @@ class Job(BaseModel):
     kind: str
     authorization: str
     resumed_from: str | None = None
-    progress: dict[str, Any] | None = Field(None, description="Where the job is now: its newest progress or stage event.")
+    progress: dict[str, Any] | None = Field(None, description="Where the job is now: its newest progress or "
+                                                              "stage event.")
     stages: dict[str, Any] = Field(default_factory=dict, description="Artifact id and time of each stage done.")
     eval: dict[str, Any] | None = Field(None, description="Scores and the gate, once evaluated.")
     transitions: list[dict[str, Any]] | None = Field(None, description="The audit trail (in GET /jobs/{id}).")

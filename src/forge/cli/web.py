@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
 def ui(host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (tokens are required off loopback)."),
        port: int = typer.Option(8080, "--port", min=0, max=65535, help="Port (0: any free one)."),
        access_log: bool = typer.Option(False, "--access-log/--no-access-log",
-                                       help="Log every request line (paths only; tokens never appear in URLs).")) -> None:
+                                       help="Log every request line (paths only; tokens never go in URLs).")) -> None:
     """Serve the web UI at / and the REST API under /api/v1 (OpenAPI at /openapi.json)."""
     import uvicorn
 

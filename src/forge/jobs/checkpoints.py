@@ -60,5 +60,6 @@ def final_checkpoint(store: ArtifactStore, result: dict[str, Any] | None) -> dic
     phase = str((art.config or {}).get("method") or "sft")
     return {"kind": "final", "phase": phase, "step": step,
             "artifact_id": art.id, "path": str(art.path), "created_at": art.manifest.get("created_at"),
-            "metrics": {"step": step, **({"train_loss": metrics["final_loss"]} if metrics.get("final_loss") is not None else {}),
-                        **({"eval_loss": metrics["eval_loss"]} if metrics.get("eval_loss") is not None else {})}}
+            "metrics": {"step": step, **{name: metrics[key] for key, name in (("final_loss", "train_loss"),
+                                                                                ("eval_loss", "eval_loss"))
+                                         if metrics.get(key) is not None}}}

@@ -116,7 +116,9 @@ def _phase(adapter: Artifact) -> dict[str, Any] | None:
     rows = log.get("train_rows")
     if epochs is None and rows and batch:
         epochs = round(steps * batch * accum * nproc / rows, 4)
-    per_s = (lambda n: round(n / runtime, 3) if runtime > 0 and n else None)
+
+    def per_s(n: float) -> float | None:
+        return round(n / runtime, 3) if runtime > 0 and n else None
     return {
         "phase": "dpo" if is_dpo else "sft", "adapter": adapter.id, "steps": steps,
         "epochs": epochs, "runtime_s": runtime or None, "loss": points,
@@ -207,7 +209,7 @@ def next_steps(job: Job, result: dict[str, Any], exports: list[dict[str, Any]]) 
         steps.append(f"GGUF for llama.cpp: `forge export {model} --format gguf`")
     if "ollama" not in kinds:
         steps.append(f"Ollama Modelfile: `forge export {model} --format ollama`")
-    steps += [f"Try it: `forge infer {model} \"...\"` or serve it: `forge serve --model {model}`",
+    steps += [f"Try it: `forge infer {model} --prompt \"...\"` or serve it: `forge serve --model {model}`",
               f"Deploy it: `forge model deploy {model} --to ROLE` (rollback: `forge model rollback ROLE`)"]
     if state is JobState.TESTS_PASSED:
         steps.append(f"Publish it: `forge model publish {model} --repo ORG/NAME --private`")

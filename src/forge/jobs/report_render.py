@@ -111,7 +111,8 @@ def loss_svg(points: list[tuple[int, float, str]], *, width: int = 640, height: 
     phase_names = list(dict.fromkeys(p[2] for p in points))
     for name in phase_names:
         pts = " ".join(f"{X(s):.1f},{Y(v):.1f}" for s, v, ph in points if ph == name)
-        parts.append(f'<polyline class="loss-line" data-phase="{name}" fill="none" stroke="{colours.get(name, "#333")}" '
+        colour = colours.get(name, "#333")
+        parts.append(f'<polyline class="loss-line" data-phase="{name}" fill="none" stroke="{colour}" '
                      f'stroke-width="2" points="{pts}"/>')
     if len(phase_names) > 1:
         for i, name in enumerate(phase_names):
@@ -229,7 +230,7 @@ def render_html_fragment(report: dict[str, Any]) -> str:
     e = html.escape
     job = report["job"]
     parts = [f'<section class="run-report" data-job="{e(job["id"])}">',
-             f'<h2>Training results</h2><table class="report-summary"><tr><th>Metric</th><th>Value</th></tr>']
+             '<h2>Training results</h2><table class="report-summary"><tr><th>Metric</th><th>Value</th></tr>']
     parts += [f"<tr><th>{e(k)}</th><td>{e(v)}</td></tr>" for k, v in summary_rows(report)]
     parts.append("</table><h2>Loss</h2>")
     parts.append(loss_svg(loss_points(report)))
@@ -249,9 +250,10 @@ def render_html_fragment(report: dict[str, Any]) -> str:
     parts.append("<h2>Exports</h2>")
     ex = export_rows(report)
     if ex:
-        parts.append('<table class="report-exports"><tr><th>Artifact</th><th>File</th><th>Size</th><th>SHA-256</th></tr>')
-        parts += [f'<tr><td>{e(a)}</td><td><code>{e(f)}</code></td><td class="num">{e(s)}</td><td><code>{e(h)}</code></td></tr>'
-                  for a, f, s, h in ex]
+        parts.append('<table class="report-exports"><tr><th>Artifact</th><th>File</th><th>Size</th>'
+                     '<th>SHA-256</th></tr>')
+        parts += [f'<tr><td>{e(a)}</td><td><code>{e(f)}</code></td><td class="num">{e(s)}</td>'
+                  f'<td><code>{e(h)}</code></td></tr>' for a, f, s, h in ex]
         parts.append("</table>")
     else:
         parts.append("<p>No merged model or export yet.</p>")

@@ -82,6 +82,7 @@ def lineage_chain(forge: Any, ref: str) -> list[dict[str, Any]]:
                   "facts": {"score": m.eval_score, "base_score": m.base_eval_score,
                             "base_report": lin.get("eval_base")}})
     deps = deployments(forge)
-    chain.append({"step": "deployment", "id": None, "title": ", ".join(deps.targets_of(m.display_name)) or "not deployed",
+    targets = ", ".join(deps.targets_of(m.display_name))
+    chain.append({"step": "deployment", "id": None, "title": targets or "not deployed",
                   "facts": {"history": sum(1 for d in deps.history() if d.model == m.display_name)}})
     return chain

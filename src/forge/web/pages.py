@@ -2,7 +2,6 @@
 lineage, datasets and corpora, eval reports, sign-in."""
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,8 +24,6 @@ templates.env.filters["delta"] = lambda v: "–" if v is None else f"{v * 100:+.
 templates.env.filters["iso"] = lambda t: "" if t is None else datetime.fromtimestamp(int(t), timezone.utc).isoformat()
 templates.env.filters["num"] = lambda v: "–" if v is None else (f"{v:,}" if isinstance(v, int) else
                                                                  f"{v:,.4g}" if isinstance(v, float) else str(v))
-templates.env.filters["size"] = lambda n: "–" if n is None else (
-    f"{n} B" if n < 1000 else f"{n / 1e3:.1f} KB" if n < 1e6 else f"{n / 1e6:.1f} MB" if n < 1e9 else f"{n / 1e9:.2f} GB")
 
 JobId = Annotated[str, PathParam(pattern=s.JOB_ID)]
 ModelRef = Annotated[str, PathParam(pattern=s.MODEL_REF)]

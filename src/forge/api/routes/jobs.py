@@ -112,7 +112,7 @@ async def _stream(request: Request, forge: Any, job_id: str, after: int) -> Asyn
     while True:
         # the state is read before the events, so none recorded before it settled can slip past
         status = await to_thread.run_sync(forge.job_status, job_id)
-        events = await to_thread.run_sync(lambda: forge.job_events(job_id, after_id=last))
+        events = await to_thread.run_sync(forge.job_events, job_id, last)
         for ev in events:
             last = ev["id"]
             obj = event_object(ev, scrub=scrub)
