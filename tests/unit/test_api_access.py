@@ -41,7 +41,8 @@ def test_off_loopback_no_token_is_401_and_a_read_token_cannot_write(forge, token
     r = c.get("/api/v1/fine-tuning/jobs")
     assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Bearer")
     err = r.json()["error"]
-    assert err["type"] == "unauthorized" and "not bound to loopback" in err["message"] and "forge token create" in err["hint"]
+    assert err["type"] == "unauthorized" and "not bound to loopback" in err["message"]
+    assert "forge token create" in err["hint"]
     assert c.get("/jobs", follow_redirects=False).headers["location"] == "/login?next=/jobs"  # pages: sign in
     assert c.get("/api/v1/fine-tuning/jobs", headers=bearer(tokens["read"])).status_code == 200
     r = c.post("/api/v1/fine-tuning/jobs", json=JOB, headers=bearer(tokens["read"]))
@@ -98,7 +99,8 @@ def test_errors_are_json_with_a_message_and_a_hint_and_never_echo_values(forge, 
     r = c.post("/api/v1/fine-tuning/jobs", json={**JOB, "hyperparameters": {"trainer_args": {"push_to_hub": True}}},
                headers=bearer(tokens["write"]))
     msg = r.json()["error"]["message"]
-    assert r.status_code == 400 and msg.startswith("train: invalid") and "'trainer_args.push_to_hub': not allowed" in msg
+    assert r.status_code == 400 and msg.startswith("train: invalid")
+    assert "'trainer_args.push_to_hub': not allowed" in msg
     r = c.post("/api/v1/fine-tuning/jobs", json={**JOB, "training_file": "/etc"}, headers=bearer(tokens["write"]))
     assert r.status_code == 403 and "outside the folders" in r.json()["error"]["message"]
     assert "server.toml" in r.json()["error"]["hint"]
@@ -137,7 +139,8 @@ def test_a_loopback_bind_answers_only_loopback_host_names(forge):
 def test_openapi_documents_the_routes_and_bearer_auth(forge):
     spec = client(forge).get("/openapi.json").json()
     paths = spec["paths"]
-    for p in ("/api/v1/fine-tuning/jobs", "/api/v1/fine-tuning/jobs/{job_id}", "/api/v1/fine-tuning/jobs/{job_id}/cancel",
+    for p in ("/api/v1/fine-tuning/jobs", "/api/v1/fine-tuning/jobs/{job_id}",
+              "/api/v1/fine-tuning/jobs/{job_id}/cancel",
               "/api/v1/fine-tuning/jobs/{job_id}/resume", "/api/v1/fine-tuning/jobs/{job_id}/events",
               "/api/v1/fine-tuning/jobs/{job_id}/checkpoints", "/api/v1/fine-tuning/jobs/{job_id}/report",
               "/api/v1/datasets", "/api/v1/datasets/{dataset_id}", "/api/v1/corpora", "/api/v1/corpora/{corpus_id}",
@@ -146,4 +149,13 @@ def test_openapi_documents_the_routes_and_bearer_auth(forge):
         assert p in paths, p
     assert not any(p.startswith("/api/v1/fine_tuning") for p in paths)  # the OpenAI-client alias stays out
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
-    assert "text/event-stream" in paths["/api/v1/fine-tuning/jobs/{job_id}/events"]["get"]["responses"]["200"]["content"]
+    events = paths["/api/v1/fine-tuning/jobs/{job_id}/events"]["get"]
+    assert "text/event-stream" in events["responses"]["200"]["content"]
+
+
+def test_jobs_refuse_to_start_on_a_host_that_never_passed_env_init(forge_home):
+    forge = Forge()  # no init_environment
+    token = forge.create_token("w", "write", actor="t")["token"]
+    r = client(forge).post("/api/v1/fine-tuning/jobs", json=JOB, headers=bearer(token))
+    assert r.status_code == 409 and "INACTIVE_UNSAFE" in r.json()["error"]["message"]
+    assert "forge env init" in r.json()["error"]["hint"] and forge.jobs.list() == []

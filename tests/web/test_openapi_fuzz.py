@@ -1,42 +1,54 @@
 """Schemathesis generates requests from /openapi.json — valid and invalid — for every API
-operation and checks each answer: no 5xx, status codes, content types and bodies as the schema
-documents them. It runs in-process against the real app on a copy of the shared trained home
-(so reports, lineage and eval pages have real data) with a write token; queued jobs are not
-started (no worker), so fuzzing never trains."""
+operation and checks each answer: no 5xx, status codes, content types, headers and bodies as
+the schema documents them, invalid input refused. It runs in-process against the real app on a
+copy of the shared trained home (reports, lineage and eval pages have real data), bound off
+loopback and called with a write token; queued jobs are never started (no worker), so fuzzing
+never trains.
+
+A request can match the schema and still be refused with a 400 that names the problem (an
+unknown train.* option, a model that is not registered): the schema cannot say which training
+options exist, so 400 (and 404/409) count as accepted answers to schema-valid data.
+
+(Schemathesis' lazy pytest fixture loader does not run under pytest 9, so each operation runs
+its own Hypothesis test from the operation's strategy, inside one pytest test.)
+"""
 from __future__ import annotations
 
 import shutil
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, given, settings
+from schemathesis.config import SchemathesisConfig
 
 from forge.api import create_app
 from forge.service import Forge, load_settings
 
 pytestmark = pytest.mark.slow
-EXAMPLES = 25  # per operation: ~30 operations, a few seconds each on two cores
+EXAMPLES = 30  # per operation; ~30 operations, about a minute on two shared cores
+ACCEPTED = ["2xx", "400", "401", "403", "404", "409"]
 
 
-@pytest.fixture(scope="module")
-def fuzz_home(trained, tmp_path_factory):
-    home = tmp_path_factory.mktemp("fuzz") / "home"
+def test_every_operation_answers_as_documented(trained, tmp_path):
+    home = tmp_path / "home"
     shutil.copytree(trained.home, home)
-    return home
+    forge = Forge(load_settings(home))
+    app = create_app(forge, host="0.0.0.0", start_job=lambda job_id: {"runner": "none (fuzzing)"})
+    config = SchemathesisConfig.from_dict({"checks": {"positive_data_acceptance": {"expected-statuses": ACCEPTED}}})
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app, config=config)
+    headers = {"Authorization": f"Bearer {trained.tokens['write']}"}
+    failures, labels = [], []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        labels.append(operation.label)
 
-
-@pytest.fixture(scope="module")
-def api_schema(fuzz_home, trained):
-    forge = Forge(load_settings(fuzz_home))
-    app = create_app(forge, host="127.0.0.1", start_job=lambda job_id: {"runner": "none (fuzzing)"})
-    return schemathesis.openapi.from_asgi("/openapi.json", app)
-
-
-schema = schemathesis.pytest.from_fixture("api_schema")
-
-
-@schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-def test_every_operation_answers_as_documented(case, trained):
-    case.call_and_validate(headers={"Authorization": f"Bearer {trained.tokens['write']}",
-                                    "Host": "127.0.0.1:8080"})
+        @given(case=operation.as_strategy())
+        @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        def check(case):
+            case.call_and_validate(headers=headers)
+        try:
+            check()
+        except Exception as e:  # collect every operation's failure, then report them all
+            failures.append(f"{operation.label}:\n{str(e)[:3000]}")
+    assert len(labels) >= 25 and "POST /api/v1/fine-tuning/jobs" in labels, labels
+    assert not failures, "\n\n".join(failures)

@@ -31,7 +31,8 @@ def create_app(forge: Any = None, *, host: str = "127.0.0.1", ui: bool = True,
         from forge.service import Forge
         forge = Forge()
     app = FastAPI(title="Forge", version=__version__, description=DESCRIPTION,
-                  openapi_url="/openapi.json", docs_url="/api/docs", redoc_url=None)
+                  openapi_url="/openapi.json", docs_url=None, redoc_url=None)
+    # (no Swagger UI: it loads its scripts from a CDN, and Forge runs offline)
     app.state.forge = forge
     app.state.loopback = forge.is_loopback(host)
     app.state.start_job = start_job or (lambda _job_id: forge.start_worker())

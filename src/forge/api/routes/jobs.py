@@ -14,6 +14,7 @@ from fastapi.sse import format_sse_event
 from forge.api import schemas as s
 from forge.api.security import Read, Write, forge_of
 from forge.api.shapes import SETTLED, checkpoint_object, event_object, job_object, pipeline_config
+from forge.errors import ForgeError, IllegalTransition
 
 router = APIRouter(tags=["fine-tuning jobs"], responses=s.ERRORS)  # mounted at /api/v1/fine-tuning/jobs
 JobId = Annotated[str, Path(pattern=s.JOB_ID, description="A job id, e.g. job-1a2b3c4d.")]
@@ -26,6 +27,14 @@ def _scrub() -> Any:
     return scrub_text
 
 
+def require_active(forge: Any) -> None:
+    """Jobs start only on a host that passed `forge env init`: otherwise a 409 saying so."""
+    try:
+        forge.require_active()
+    except ForgeError as e:
+        raise IllegalTransition(str(e.args[0]), hint=e.hint) from None
+
+
 def job_detail(forge: Any, job_id: str, *, trail: bool = True) -> dict[str, Any]:
     return job_object(forge.job_status(job_id), scrub=_scrub(), trail=trail)
 
@@ -36,7 +45,7 @@ def create_job(body: s.JobCreate, request: Request, caller: Any = Write) -> dict
     passed `forge env init` (409 otherwise)."""
     from forge.service import DEFAULT_BASE_MODEL, example_sources
     forge = forge_of(request)
-    forge.require_active()
+    require_active(forge)
     wanted = [*(body.sources or []), *([body.training_file] if body.training_file else [])]
     sources = forge.check_api_sources(wanted) if wanted else example_sources()
     job = forge.submit_pipeline(pipeline_config(body, sources, DEFAULT_BASE_MODEL), actor=caller.actor)
@@ -74,7 +83,7 @@ def cancel_job(job_id: JobId, request: Request, caller: Any = Write) -> dict[str
 def resume_job(job_id: JobId, request: Request, caller: Any = Write) -> dict[str, Any]:
     """The continuation is a new job linked to this one (`resumed_from`), sharing its checkpoints."""
     forge = forge_of(request)
-    forge.require_active()
+    require_active(forge)
     new = forge.resume(job_id, actor=caller.actor)
     runner = request.app.state.start_job(new.id)
     return {**job_detail(forge, new.id), "runner": runner}
