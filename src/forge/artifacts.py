@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
 from contextlib import contextmanager
@@ -19,9 +20,32 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from forge import __version__
-from forge.errors import IntegrityError, NotFound
+from forge.errors import IntegrityError, InputError, NotFound
 
 MANIFEST = "manifest.json"
+# An artifact id is KIND-SUFFIX: the kind names a folder of the store, the suffix (16 hex digits
+# from `artifact_id`) the artifact in it. Nothing else may become a path: no '/', no '..'.
+KIND_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
+ID_PATTERN = re.compile(r"(?P<kind>[a-z][a-z0-9_]{0,63})-(?P<suffix>[A-Za-z0-9_]{1,64})")
+
+
+def check_artifact_id(aid: str, kind: str | None = None) -> str:
+    """`aid` if it is a well-formed artifact id (of `kind`, when given); else InputError.
+    Every store lookup goes through this, so an id can never name a folder outside the store."""
+    m = ID_PATTERN.fullmatch(aid) if isinstance(aid, str) else None
+    if m is None:
+        shown = aid if isinstance(aid, str) and len(aid) <= 80 else f"{str(aid)[:80]}…"
+        raise InputError(f"{shown!r} is not an artifact id",
+                         hint="artifact ids look like dataset-0123456789abcdef (`forge artifact list`)")
+    if kind is not None and m["kind"] != kind:
+        raise InputError(f"{aid} is a {m['kind']} artifact id, not a {kind}")
+    return aid
+
+
+def check_kind(kind: str) -> str:
+    if not isinstance(kind, str) or not KIND_PATTERN.fullmatch(kind):
+        raise InputError(f"{kind!r} is not an artifact kind")
+    return kind
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -105,7 +129,7 @@ class ArtifactStore:
         self.root.mkdir(parents=True, exist_ok=True)
 
     def path_for(self, kind: str, aid: str) -> Path:
-        return self.root / kind / aid
+        return self.root / check_kind(kind) / check_artifact_id(aid, kind)
 
     def existing(self, kind: str, aid: str) -> Artifact | None:
         path = self.path_for(kind, aid)
@@ -114,7 +138,7 @@ class ArtifactStore:
         return None
 
     def get(self, aid: str) -> Artifact:
-        kind = aid.rsplit("-", 1)[0]
+        kind = check_artifact_id(aid).rsplit("-", 1)[0]
         art = self.existing(kind, aid)
         if art is None:
             raise NotFound(f"no artifact {aid} under {self.root}")

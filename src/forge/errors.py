@@ -57,3 +57,11 @@ class GateFailed(ForgeError):
 
 class ResourceError(ForgeError):
     """A job or run would not fit in the memory or disk that is free."""
+
+
+class Unauthorized(ForgeError):
+    """No credentials, or credentials that are not valid (HTTP 401)."""
+
+
+class Forbidden(ForgeError):
+    """Valid credentials without the scope the action needs (HTTP 403)."""

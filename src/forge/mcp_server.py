@@ -10,6 +10,13 @@ hint; nothing else leaks beyond "Error executing tool".
 Long work is asynchronous: initiate_model_forge queues the job and returns its id;
 the job runs in a `forge worker` process (started when none runs), or with `--in-process` in
 a thread of this server; the client polls get_forge_job_status.
+
+Over HTTP every request passes `McpAuth` first: a bearer token (`forge token create`) is
+required off loopback, and a tool that changes anything (queues work, writes artifacts,
+deploys, publishes) needs a write token on any bind; reads on loopback may go without one, as
+FORGE_HOME/server.toml [auth] says. Bodies are limited ([limits] max_body_bytes), and so are
+prompts. Remote callers train only from the folders server.toml [api] source_roots allows.
+Publishing (stdio too) goes only to the repos registry.toml [publish] allows, private by default.
 """
 from __future__ import annotations
 
@@ -22,6 +29,9 @@ from pydantic import Field
 
 ACTOR = "mcp"
 PIPELINE_KEYS = ("sources", "role", "gate", "require_improvement", "ingest", "build", "evaluate", "export")
+# Tools that only read. Every other tool — and any tool added later — needs a write token over HTTP.
+READ_TOOLS = frozenset({"check_resource_availability", "get_forge_job_status", "list_models", "show_model",
+                        "provider_config"})
 
 
 def _tool_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -62,7 +72,9 @@ class JobRunner:
             pass
 
 
-def build_server(*, in_process: bool = False, forge: Any = None):
+def build_server(*, in_process: bool = False, forge: Any = None, remote: bool = False):
+    """The MCP server. `remote`: callers come over the network (HTTP), so the sources they name
+    must lie under the folders the server allows."""
     from mcp.server.mcpserver import MCPServer
 
     from forge import __version__
@@ -128,6 +140,8 @@ def build_server(*, in_process: bool = False, forge: Any = None):
                                for k in unknown])
         forge = F()
         forge.require_active()
+        if remote and "sources" in extra:
+            extra["sources"] = forge.check_api_sources([str(x) for x in extra["sources"]])
         config = {"sources": example_sources(), **extra, "name": forge_id, "base_model": base_model,
                   "authorization": authorization_task_id, "train": dict(hyperparameters or {})}
         job = forge.submit("pipeline", config, actor=ACTOR)
@@ -164,6 +178,11 @@ def build_server(*, in_process: bool = False, forge: Any = None):
             max_new_tokens: Annotated[int, Field(ge=1, le=1024)] = 64,
     ) -> dict[str, Any]:
         """Generate a greedy reply to each prompt with the model and return the replies."""
+        from forge.errors import InputError
+        limit = F().server_config().limits.max_prompt_chars
+        if sum(len(p) for p in test_prompts) > limit:
+            raise InputError(f"test_prompts: over {limit} characters in all",
+                             hint="[limits] max_prompt_chars in FORGE_HOME/server.toml")
         done = F().infer(model_path, [[{"role": "user", "content": p}] for p in test_prompts], mode=mode,
                          max_new_tokens=max_new_tokens)
         return {"model": model_path, "path": done["path"], "mode": mode,
@@ -173,12 +192,14 @@ def build_server(*, in_process: bool = False, forge: Any = None):
     def publish_to_registry(
             job_id: Annotated[str, Field(description="A job that reached TESTS_PASSED.")],
             repo_name: Annotated[str, Field(description="Hub repository ORG/NAME.")],
-            private: bool = True,
+            private: Annotated[bool, Field(description="Private repository (the default; public only where "
+                                                        "registry.toml [publish] allow_public says so).")] = True,
             model_card: Annotated[str | None, Field(description="Extra text for the model card (scrubbed).")] = None,
     ) -> dict[str, Any]:
-        """Publish the job's registered model to the Hugging Face Hub. Refused unless the job reached
-        TESTS_PASSED; the job then moves to PUBLISHED."""
-        return F().publish_job(job_id, repo_name, private=private, actor=ACTOR, card_text=model_card)
+        """Publish the job's registered model to the Hugging Face Hub: only to a repository or
+        organisation listed in FORGE_HOME/registry.toml [publish] allowed, private unless it allows
+        public. Refused unless the job reached TESTS_PASSED; the job then moves to PUBLISHED."""
+        return F().publish_remote(job_id, repo_name, private=private, actor=ACTOR, card_text=model_card)
 
     @tool
     def retrieve_registry_artifact(
@@ -196,6 +217,8 @@ def build_server(*, in_process: bool = False, forge: Any = None):
     ) -> dict[str, Any]:
         """Read and scrub transcripts into a corpus artifact; return its id and counts."""
         forge = F()
+        if remote:
+            sources = forge.check_api_sources(sources)
         art = forge.ingest([Path(s) for s in sources], options=options)
         return {"corpus_id": art.id, "path": str(art.path), "counts": art.manifest.get("counts"),
                 "report": forge.corpus_report(art)}
@@ -207,7 +230,7 @@ def build_server(*, in_process: bool = False, forge: Any = None):
     ) -> dict[str, Any]:
         """Build SFT and DPO datasets from a corpus; return the dataset id and statistics."""
         forge = F()
-        art = forge.build_dataset(corpus_id, options=options)
+        art = forge.build_dataset(forge.stored_artifact(corpus_id, "corpus"), options=options)
         return {"dataset_id": art.id, "path": str(art.path), "stats": forge.dataset_stats(art)["stats"]}
 
     @tool
@@ -267,10 +290,100 @@ def _jsonable(obj: Any) -> Any:
     return json.loads(json.dumps(obj, default=str))
 
 
+class McpAuth:
+    """ASGI middleware in front of the MCP HTTP endpoint: who may call what (see the module doc).
+
+    A JSON-RPC `tools/call` of a tool outside READ_TOOLS needs scope write; every other request
+    (initialize, tools/list, a read tool, the GET stream, DELETE of a session) needs read. The
+    body is read here (BodyLimit, outside, bounds it) and handed on unchanged."""
+
+    def __init__(self, app: Any, forge: Any, loopback: bool):
+        self.app, self.forge, self.loopback = app, forge, loopback
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        import anyio
+
+        from forge.errors import Forbidden, Unauthorized
+        body, more = b"", True
+        if scope.get("method") == "POST":
+            while more:
+                message = await receive()
+                if message["type"] != "http.request":
+                    return  # the client went away
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
+        need = scope_needed(body)
+        header = next((v.decode("latin-1") for k, v in scope.get("headers") or [] if k.lower() == b"authorization"),
+                      None)
+        try:
+            await anyio.to_thread.run_sync(lambda: self.forge.authorize(header, need, loopback=self.loopback))
+        except Unauthorized as e:
+            return await _refuse(send, 401, e)
+        except Forbidden as e:
+            return await _refuse(send, 403, e)
+        if scope.get("method") != "POST":
+            return await self.app(scope, receive, send)
+        replayed = False
+
+        async def replay() -> dict[str, Any]:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+        await self.app(scope, replay, send)
+
+
+async def _refuse(send: Any, status: int, exc: Any) -> None:
+    import json
+    payload = json.dumps({"jsonrpc": "2.0", "id": None, "error": {"code": -32001 if status == 401 else -32003,
+                          "message": str(exc.args[0]), "data": {"hint": exc.hint}}}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    if status == 401:
+        headers.append((b"www-authenticate", b'Bearer realm="forge"'))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def scope_needed(body: bytes) -> str:
+    """read | write for a JSON-RPC body (a message or a batch): write when any message calls a
+    tool outside READ_TOOLS (model_drift counts as a read unless it asks to retrain)."""
+    import json
+    try:
+        data = json.loads(body) if body.strip() else None
+    except ValueError:
+        return "read"  # not JSON: the MCP app answers with a parse error, and nothing runs
+    for msg in data if isinstance(data, list) else [data]:
+        if not isinstance(msg, dict) or msg.get("method") != "tools/call":
+            continue
+        params = msg.get("params") if isinstance(msg.get("params"), dict) else {}
+        name, args = params.get("name"), params.get("arguments") or {}
+        if name == "model_drift" and isinstance(args, dict) and not args.get("retrain"):
+            continue
+        if name not in READ_TOOLS:
+            return "write"
+    return "read"
+
+
+def http_app(host: str, *, in_process: bool = False, forge: Any = None) -> Any:
+    """The MCP streamable-HTTP app behind McpAuth and the body limit, as an ASGI app."""
+    from forge.api.limits import BodyLimit
+    if forge is None:
+        from forge.service import Forge
+        forge = Forge()
+    server = build_server(in_process=in_process, forge=forge, remote=True)
+    limit = forge.server_config().limits.max_body_bytes
+    app = server.streamable_http_app(host=host, max_request_body_size=limit)
+    return BodyLimit(McpAuth(app, forge, forge.is_loopback(host)), limit)
+
+
 def serve(http: str | None = None, *, in_process: bool = False) -> None:
-    server = build_server(in_process=in_process)
     if not http:
-        server.run("stdio")
+        build_server(in_process=in_process).run("stdio")
         return
+    import uvicorn
     host, _, port = http.rpartition(":")
-    server.run("streamable-http", host=host or "127.0.0.1", port=int(port))
+    host = (host or "127.0.0.1").strip("[]")
+    uvicorn.run(http_app(host, in_process=in_process), host=host, port=int(port), log_level="warning")

@@ -5,6 +5,10 @@ This is what `forge model provider-config` points Gas Town at: `forge serve --mo
 (non-streaming; `tools` in, `tool_calls` out, parsed from the model's <tool_call> blocks).
 Request/response translation is pure (below); the HTTP layer is the standard library's, and
 generation is serialised behind a lock (one model, CPU or one GPU).
+
+Before a request reaches the model, a `Guard` (built by the CLI from the facade) checks the
+bearer token — required off loopback — and the limits: a body needs a Content-Length (no
+chunked or unbounded bodies), at most `max_body_bytes`, and a prompt at most `max_prompt_chars`.
 """
 from __future__ import annotations
 
@@ -15,7 +19,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 
-from forge.errors import ForgeError
+from forge.api.limits import Guard, HTTPRefusal, body_length, prompt_chars
+from forge.errors import Forbidden, ForgeError, Unauthorized
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
 DEFAULT_MAX_TOKENS = 256
@@ -78,39 +83,68 @@ def chat_response(model_name: str, reply: str, *, created: int | None = None) ->
 Generate = Callable[[list[dict[str, Any]], list[dict[str, Any]], int], str]
 
 
-def make_server(model_name: str, generate: Generate, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
+def make_server(model_name: str, generate: Generate, host: str = "127.0.0.1", port: int = 8000,
+                guard: Guard | None = None) -> ThreadingHTTPServer:
     lock = threading.Lock()
+    guard = guard or Guard(max_body_bytes=MAX_BODY_BYTES)
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, fmt: str, *args: Any) -> None:  # requests may carry prompts: no logging
             pass
 
-        def _send(self, status: int, obj: dict[str, Any]) -> None:
+        def _send(self, status: int, obj: dict[str, Any], headers: dict[str, str] | None = None) -> None:
             data = json.dumps(obj).encode()
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
             self.end_headers()
             self.wfile.write(data)
 
-        def _error(self, status: int, message: str) -> None:
-            self._send(status, {"error": {"message": message, "type": "invalid_request_error"}})
+        def _error(self, status: int, message: str, kind: str = "invalid_request_error") -> None:
+            self._send(status, {"error": {"message": message, "type": kind}})
+
+        def _allowed(self) -> bool:
+            """Run the guard's token check; answer 401/403 and say False when it refuses."""
+            if guard.authorize is None:
+                return True
+            try:
+                guard.authorize(self.headers.get("Authorization"))
+                return True
+            except Unauthorized as e:
+                self.close_connection = True
+                self._send(401, {"error": {"message": str(e), "type": "authentication_error"}},
+                           {"WWW-Authenticate": 'Bearer realm="forge"'})
+            except Forbidden as e:
+                self.close_connection = True
+                self._error(403, str(e), "permission_error")
+            return False
 
         def do_GET(self) -> None:
             if self.path == "/health":
                 return self._send(200, {"status": "ok", "model": model_name})
+            if not self._allowed():
+                return None
             if self.path == "/v1/models":
                 return self._send(200, {"object": "list", "data": [{"id": model_name, "object": "model"}]})
             self._error(404, f"no route {self.path}; use POST /v1/chat/completions")
 
         def do_POST(self) -> None:
+            if not self._allowed():
+                return None
             if self.path != "/v1/chat/completions":
                 return self._error(404, f"no route {self.path}; use POST /v1/chat/completions")
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY_BYTES:
-                return self._error(413, f"request body over {MAX_BODY_BYTES} bytes")
+            try:
+                length = body_length(self.headers.get("Transfer-Encoding"),
+                                     self.headers.get_all("Content-Length") or [], guard.max_body_bytes)
+            except HTTPRefusal as e:
+                self.close_connection = True  # the body, if any, is never read
+                return self._error(e.status, str(e))
             try:
                 req = parse_chat_request(json.loads(self.rfile.read(length) or b"null"))
+                if prompt_chars(req.messages) > guard.max_prompt_chars:
+                    raise BadRequest(f"'messages': the prompt is over {guard.max_prompt_chars} characters")
             except json.JSONDecodeError as e:
                 return self._error(400, f"the body is not JSON: {e.msg} at char {e.pos}")
             except BadRequest as e:

@@ -39,7 +39,10 @@ TIMEOUT_S = 900
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory):
-    return tmp_path_factory.mktemp("mcp-home")
+    home = tmp_path_factory.mktemp("mcp-home")
+    # remote callers publish only where the owner allows (private by default)
+    (home / "registry.toml").write_text('[publish]\nallowed = ["gastown/*"]\n')
+    return home
 
 
 @pytest.fixture(scope="module")
@@ -155,8 +158,18 @@ def test_http_job_to_tests_passed_through_a_worker(home, hub):
                 assert time.monotonic() < deadline, "MCP HTTP server did not start"
                 time.sleep(0.3)
 
+        import httpx2
+        from mcp.client.streamable_http import streamable_http_client
+
+        from forge.service import Forge
+        from forge.settings import load_settings
+        token = Forge(load_settings(home)).create_token("mcp-http-test", "write", actor="pytest")["token"]
+
         async def main():
-            async with Client(f"http://127.0.0.1:{port}/mcp", read_timeout_seconds=300) as client:
+            http = httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"},  # writes need a token
+                                      timeout=httpx2.Timeout(30, read=300))
+            async with http, Client(streamable_http_client(f"http://127.0.0.1:{port}/mcp", http_client=http),
+                                    read_timeout_seconds=300) as client:
                 status = await _forge_to_tests_passed(client)
                 assert status["result"]["model"].startswith("polecat-v")
                 models = await _call(client, "list_models", {})

@@ -59,7 +59,8 @@ def test_errors_are_clear_and_jobs_refuse_before_env_init(forge):
     _run(main)
 
 
-def test_publish_and_packaging_refused_before_their_states(forge):
+def test_publish_and_packaging_refused_before_their_states(forge, forge_home):
+    (forge_home / "registry.toml").write_text('[publish]\nallowed = ["org/*"]\n')
     job = forge.jobs.create("pipeline", {"sources": ["x"]}, authorization="gt-2", actor="t")
     _register(forge, "polecat", job.id)
 
@@ -71,6 +72,46 @@ def test_publish_and_packaging_refused_before_their_states(forge):
             assert r.is_error and "packaging needs a merged model" in r.content[0].text
     _run(main)
     assert forge.jobs.get(job.id).state.value == "QUEUED"
+
+
+def test_publish_goes_only_to_configured_repos_and_private_by_default(forge, forge_home):
+    job = forge.jobs.create("pipeline", {"sources": ["x"]}, authorization="gt-3", actor="t")
+    _register(forge, "polecat", job.id)
+
+    async def main():
+        async with Client(build_server(in_process=True, forge=forge)) as c:
+            schema = {t.name: t for t in (await c.list_tools()).tools}["publish_to_registry"].input_schema
+            assert schema["properties"]["private"]["default"] is True
+            r = await c.call_tool("publish_to_registry", {"job_id": job.id, "repo_name": "org/polecat"})
+            assert r.is_error and "not allowed for remote callers (allowed: none configured)" in r.content[0].text
+            (forge_home / "registry.toml").write_text('[publish]\nallowed = ["gastown/*", "me/polecat"]\n')
+            r = await c.call_tool("publish_to_registry", {"job_id": job.id, "repo_name": "evil/polecat"})
+            assert r.is_error and "'evil/polecat' is not allowed" in r.content[0].text
+            r = await c.call_tool("publish_to_registry", {"job_id": job.id, "repo_name": "me/other"})
+            assert r.is_error and "not allowed" in r.content[0].text
+            r = await c.call_tool("publish_to_registry", {"job_id": job.id, "repo_name": "gastown/p", "private": False})
+            assert r.is_error and "private repositories only" in r.content[0].text
+            # an allowed repo reaches the next rule: the job has not passed its tests
+            r = await c.call_tool("publish_to_registry", {"job_id": job.id, "repo_name": "me/polecat"})
+            assert r.is_error and "publishing needs TESTS_PASSED" in r.content[0].text
+    _run(main)
+
+
+def test_trainer_args_outside_the_allow_list_are_refused(forge):
+    forge.init_environment(allow_cpu=True, actor="t")
+    args = {"forge_id": "p", "base_model": "forge/tiny-llama", "authorization_task_id": "gt-4"}
+
+    async def main():
+        async with Client(build_server(in_process=True, forge=forge)) as c:
+            r = await c.call_tool("initiate_model_forge", {**args, "hyperparameters": {
+                "trainer_args": {"push_to_hub": True, "hub_model_id": "evil/x", "optim": "adamw_torch"}}})
+            text = r.content[0].text
+            assert r.is_error and "'trainer_args.push_to_hub': not allowed" in text
+            assert "'trainer_args.hub_model_id': not allowed" in text and "trainer_args.optim'" not in text
+            r = await c.call_tool("build_dataset", {"corpus_id": "../../etc"})
+            assert r.is_error and "is not an artifact id" in r.content[0].text
+            assert forge.jobs.list() == []
+    _run(main)
 
 
 def test_registry_tools(forge):

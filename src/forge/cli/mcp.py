@@ -23,6 +23,7 @@ def mcp(http: Optional[str] = typer.Option(None, "--http", metavar="HOST:PORT",
         if not sep or not port.isdigit() or not 0 < int(port) < 65536:
             raise ForgeError(f"--http {http!r}: expected HOST:PORT, e.g. 127.0.0.1:8765")
         if host not in ("127.0.0.1", "localhost", "::1", "[::1]"):
-            err_console.print(f"[yellow]warning:[/yellow] serving on {host}: the MCP endpoint has no auth")
+            err_console.print(f"serving on {host}: every request needs `Authorization: Bearer TOKEN` "
+                              "(`forge token create --name NAME --scope write`)", highlight=False)
     from forge.mcp_server import serve
     serve(http, in_process=in_process)

@@ -118,13 +118,18 @@ def serve(
     port: int = typer.Option(8000, "--port", min=1, max=65535),
 ) -> None:
     """Serve a model over an OpenAI-compatible /v1/chat/completions (tools and tool_calls)."""
-    from forge.serve import make_server
+    from forge.serve import Guard, make_server
     names = split_csv(adapters)
     forge = open_forge()
     target = forge.serving_model(model, names)
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        err_console.print(f"[yellow]warning:[/yellow] serving on {host} without authentication")
-    server = make_server(target.registry_name or model, forge.chat_generator(target), host, port)
+    loopback, limits = forge.is_loopback(host), forge.server_config().limits
+    # off loopback every request needs a token (any scope); on loopback as server.toml [auth] says
+    guard = Guard(authorize=lambda header: forge.authorize(header, "read", loopback=loopback),
+                  max_body_bytes=limits.max_body_bytes, max_prompt_chars=limits.max_prompt_chars)
+    if not loopback:
+        err_console.print(f"serving on {host}: requests need `Authorization: Bearer TOKEN` "
+                          "(`forge token create --name NAME`)", highlight=False)
+    server = make_server(target.registry_name or model, forge.chat_generator(target), host, port, guard=guard)
     console.print(f"serving {target.registry_name or model}" + (f" + {', '.join(names)}" if names else "")
                   + f" on http://{host}:{server.server_address[1]}/v1/chat/completions", highlight=False)
     try:

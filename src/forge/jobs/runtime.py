@@ -77,7 +77,9 @@ class _JobTask:
         self.completed += n
         self.inner.advance(n, **metrics)
         now = time.monotonic()
-        if metrics and now - self._last >= PROGRESS_EVENT_S:
+        # a logged loss is always recorded (the loss curve needs every point; one comes every
+        # logging_steps); other metrics at most once a second
+        if metrics and ("loss" in metrics or now - self._last >= PROGRESS_EVENT_S):
             self._last = now
             self.owner.jobs.add_event(self.owner.job_id, "progress",
                                       {"stage": self.name, "step": self.completed,

@@ -148,3 +148,83 @@ class DataAPI(ForgeHome):
 
     def dataset_stats(self, ref: str | Artifact) -> dict[str, Any]:
         return dataset_stats(str(ref.path) if isinstance(ref, Artifact) else ref, self.store)
+
+    # -- by id only (for callers that must not name folders: the REST API, MCP, the web UI) --
+    def stored_artifact(self, aid: str, kind: str | None = None) -> Artifact:
+        """An artifact of the store by its id, never by a path: the id is checked against the
+        artifact id pattern (no '/', no '..'), and its kind when `kind` is given."""
+        from forge.artifacts import check_artifact_id
+        art = self.store.get(check_artifact_id(aid, kind))
+        return art
+
+    def artifacts_of(self, kind: str) -> list[Artifact]:
+        """Every artifact of one kind, newest first."""
+        from forge.artifacts import check_kind
+        check_kind(kind)
+        arts = [a for a in self.store.all() if a.kind == kind]
+        return sorted(arts, key=lambda a: str(a.manifest.get("created_at", "")), reverse=True)
+
+    def dataset_view(self, aid: str) -> dict[str, Any]:
+        """A dataset as the web UI and API show it: row counts per split, role × task, DPO pairs,
+        token statistics, outcomes, and its corpus's scrub report by kind (counts only)."""
+        art = self.stored_artifact(aid, "dataset")
+        stats = json.loads(art.file("stats.json").read_text()) if art.file("stats.json").is_file() else {}
+        corpus = stats.get("corpus") or {}
+        return {"id": art.id, "kind": art.kind, "created_at": art.manifest.get("created_at"),
+                "inputs": art.manifest.get("inputs", []), "config": art.config,
+                "files": _sizes(art), "counts": {"sft": stats.get("sft"), "dpo": stats.get("dpo"),
+                                                 "conversations_in": stats.get("conversations_in"),
+                                                 "messages": stats.get("messages"),
+                                                 "tool_calls": stats.get("tool_calls"),
+                                                 "filtered": stats.get("filtered"),
+                                                 "exact_duplicates": stats.get("exact_duplicates"),
+                                                 "near_duplicates": stats.get("near_duplicates")},
+                "role_task": role_task_table(stats.get("by_role_task") or {}),
+                "dpo_role_task": role_task_table(stats.get("dpo_by_role_task") or {}),
+                "tokens": stats.get("tokens"), "outcomes": stats.get("outcomes"),
+                "corpus_id": corpus.get("id"), "scrub": scrub_summary(corpus.get("scrub") or {})}
+
+    def corpus_view(self, aid: str) -> dict[str, Any]:
+        """A corpus: what was read (sessions per format, role, task, outcome) and what the scrub
+        found by kind (counts only, never a secret), and the datasets built from it."""
+        art = self.stored_artifact(aid, "corpus")
+        report = self.corpus_report(art)
+        ingest = report.get("ingest") or {}
+        built = [a.id for a in self.artifacts_of("dataset")
+                 if art.id in {i.get("id") for i in a.manifest.get("inputs", [])}]
+        return {"id": art.id, "kind": art.kind, "created_at": art.manifest.get("created_at"),
+                "config": art.config, "files": _sizes(art),
+                "counts": {k: ingest.get(k) for k in ("conversations", "messages", "tool_calls", "work_items",
+                                                      "files", "skipped_records", "warning_count")},
+                "by_format": ingest.get("by_format"), "by_role": ingest.get("by_role"),
+                "by_task": ingest.get("by_task"), "outcomes": ingest.get("outcomes"),
+                "scrub": scrub_summary(report.get("scrub") or {}), "datasets": built}
+
+
+def role_task_table(by_role_task: dict[str, int]) -> dict[str, Any]:
+    """{"role/task": n} as a table: roles (rows) × tasks (columns), with totals."""
+    cells: dict[str, dict[str, int]] = {}
+    for key, n in by_role_task.items():
+        role, _, task = key.partition("/")
+        cells.setdefault(role or "-", {})[task or "-"] = int(n)
+    tasks = sorted({t for row in cells.values() for t in row})
+    return {"roles": sorted(cells), "tasks": tasks, "cells": cells,
+            "role_totals": {r: sum(row.values()) for r, row in cells.items()},
+            "task_totals": {t: sum(row.get(t, 0) for row in cells.values()) for t in tasks},
+            "total": sum(int(n) for n in by_role_task.values())}
+
+
+def scrub_summary(scrub: dict[str, Any]) -> dict[str, Any]:
+    """The scrub report's counts: findings by kind and detector, totals (no secret is in it)."""
+    return {"total": scrub.get("total"), "by_kind": scrub.get("by_kind") or {},
+            "by_detector": scrub.get("by_detector") or {},
+            "conversations": scrub.get("conversations"),
+            "conversations_with_findings": scrub.get("conversations_with_findings")}
+
+
+def _sizes(art: Artifact) -> list[dict[str, Any]]:
+    out = []
+    for name, digest in sorted((art.manifest.get("files") or {}).items()):
+        p = art.file(name)
+        out.append({"file": name, "bytes": p.stat().st_size if p.is_file() else None, "sha256": digest})
+    return out

@@ -1,6 +1,7 @@
 """The `Forge` facade assembled from its parts (see forge.service)."""
 from __future__ import annotations
 
+from forge.service.access import AccessAPI
 from forge.service.data import DataAPI
 from forge.service.jobs import JobsAPI
 from forge.service.models import ModelsAPI
@@ -11,7 +12,7 @@ from forge.settings import Settings, load_settings
 from forge.scrub import scrub_text  # text Forge writes for people, secrets replaced
 
 
-class Forge(JobsAPI, DataAPI, ModelsAPI, RegistryAPI):
+class Forge(JobsAPI, DataAPI, ModelsAPI, RegistryAPI, AccessAPI):
     """An open Forge home: the database (jobs, events, registry) and the artifact store."""
 
     def __init__(self, settings: Settings | None = None):

@@ -199,6 +199,47 @@ class JobsAPI(ForgeHome):
         ckpt = self.checkpoint_dir(job_id)
         return ckpt.is_dir() and any(ckpt.glob("checkpoint-*"))
 
+    def job_checkpoints(self, job_id: str) -> list[dict[str, Any]]:
+        """The training checkpoints a job has on disk now (oldest first) and, once training
+        finished, the adapter it produced as its final checkpoint."""
+        from forge.jobs.checkpoints import final_checkpoint, training_checkpoints
+        job = self.jobs.get(job_id)
+        out = training_checkpoints(self.checkpoint_dir(job_id))
+        final = final_checkpoint(self.store, job.result)
+        return out + ([final] if final else [])
+
+    # -- the run report ---------------------------------------------------------------------
+    def run_report(self, job_id: str) -> dict[str, Any]:
+        """What the job did in one table: epochs, duration, first/final loss, samples/s, steps/s,
+        tokens/s, eval per category vs base, exports with sizes and SHA-256, next steps, and the
+        loss curve's points. The job's error text is scrubbed."""
+        from forge.jobs.report import build_run_report
+        from forge.scrub import Scrubber
+        job = self.jobs.get(job_id)
+        events = [] if job.result and (job.result.get("stages") or {}).get("adapter") else \
+            [e for e in self.jobs.events(job_id) if e.get("kind") == "progress"]
+        report = build_run_report(job, self.jobs.transitions(job_id), events, self.store)
+        if report["job"]["error"]:
+            report["job"]["error"] = Scrubber().scrub_text(report["job"]["error"])
+        return _jsonable(report)  # type: ignore[no-any-return]
+
+    def render_run_report(self, job_id: str, fmt: str = "md") -> str:
+        """The run report as Markdown (md), self-contained HTML with the loss plot (html) or JSON."""
+        from forge.jobs.report_render import FORMATS, render
+        if fmt not in FORMATS:
+            raise ForgeError(f"report format {fmt!r}: use one of {', '.join(FORMATS)}")
+        return render(self.run_report(job_id), fmt)
+
+    def run_report_html_fragment(self, job_id: str) -> str:
+        """The run report's tables and loss plot as an HTML fragment (for the web UI's pages)."""
+        from forge.jobs.report_render import render_html_fragment
+        return render_html_fragment(self.run_report(job_id))
+
+    def loss_plot_svg(self, job_id: str) -> str:
+        """The job's loss curve as an SVG image."""
+        from forge.jobs.report_render import loss_points, loss_svg
+        return loss_svg(loss_points(self.run_report(job_id)))
+
     # -- the host ---------------------------------------------------------------------------
     def init_environment(self, *, allow_cpu: bool = False, actor: str | None = None) -> dict[str, Any]:
         """INACTIVE_UNSAFE → ACTIVE for this host when accelerator, disk and memory pass."""

@@ -117,6 +117,44 @@ class ModelsAPI(ForgeHome):
         from forge.evaluate.stage import load_report
         return load_report(self.artifact(report_id, "eval_report"))  # type: ignore[attr-defined]
 
+    def eval_comparison(self, report_id: str, base_report_id: str | None = None) -> dict[str, Any]:
+        """An eval report (by id only) side by side with its base model's: per-category pass
+        rates, the delta, failing examples. Without `base_report_id`, the base report of the
+        job or registry version that made this one is used, when there is one."""
+        from forge.evaluate.compare import compare_reports
+        from forge.evaluate.stage import load_report
+        cand_art = self.stored_artifact(report_id, "eval_report")  # type: ignore[attr-defined]
+        base_id, model = base_report_id, None
+        for m in self.registry.list():
+            if m.lineage.get("eval_candidate") == report_id:
+                base_id, model = base_id or m.lineage.get("eval_base"), m.display_name
+                break
+        if base_id is None:
+            for job in self.jobs.list(200):
+                stages = (job.result or {}).get("stages") or {}
+                if (stages.get("eval_candidate") or {}).get("id") == report_id:
+                    base_id = (stages.get("eval_base") or {}).get("id")
+                    break
+        base = load_report(self.stored_artifact(base_id, "eval_report")) if base_id else None  # type: ignore[attr-defined]
+        out = compare_reports(load_report(cand_art), base)
+        from forge.scrub import Scrubber
+        scrubber = Scrubber()  # replies are model output: scrubbed like anything Forge shows
+        out["failures"] = [{**f, "reply": scrubber.scrub_text(str(f.get("reply", ""))),
+                            "reasons": [scrubber.scrub_text(str(r)) for r in f.get("reasons", [])]}
+                           for f in out.get("failures", [])]
+        return {"report_id": report_id, "base_report_id": base_id, "model": model,
+                "created_at": cand_art.manifest.get("created_at"),
+                "suite": (cand_art.config or {}).get("suite"),
+                "inputs": cand_art.manifest.get("inputs", []), **out}
+
+    def eval_report_html(self, report_id: str, base_report_id: str | None = None) -> str:
+        """The eval report page: table, bar chart and failing examples, self-contained."""
+        from forge.evaluate.html import render_html
+        c = self.eval_comparison(report_id, base_report_id)
+        meta = {"report": report_id, "base report": c["base_report_id"] or "–", "model": c["model"] or "–",
+                "suite": str(c["suite"] or "–")}
+        return render_html(f"Forge eval: {c['model'] or report_id}", c, meta)
+
     # -- export -----------------------------------------------------------------------------
     def export(self, model: str, *, fmt: str = "gguf", quant: str = "f16", parity: bool = True,
                suite: str | None = None, name: str | None = None) -> dict[str, Any]:

@@ -50,6 +50,33 @@ class RegistryAPI(ForgeHome):
         from forge.service.jobs import default_actor
         return deployments(self).rollback(target, actor=actor or default_actor())
 
+    def promote(self, ref: str, *, actor: str | None = None) -> list[Any]:
+        """Progressive rollout, one stage on: deploy the version to every role of the first
+        rollout stage (deacon/boot → witness → polecat → crew → mayor) where it does not run
+        yet, each gated on its eval like any deploy. Returns the new deployments."""
+        from forge.registry.api import deployments
+        from forge.service.jobs import default_actor
+        deps = deployments(self)
+        model = self.registry.get(ref)
+        running = {t: d.model for t, d in deps.current().items()}
+        for stage in deps.rollout.order:
+            todo = [role for role in stage if running.get(role) != model.display_name]
+            if todo:
+                return [deps.deploy(model.display_name, role, actor=actor or default_actor()) for role in todo]
+        raise ForgeError(f"{model.display_name} already runs on every role of the rollout",
+                         hint="`forge model history` shows where it runs")
+
+    def current_deployments(self) -> dict[str, dict[str, Any]]:
+        """Target → what runs there now (its newest deploy or rollback)."""
+        from forge.registry.api import deployments
+        return {t: d.to_dict() for t, d in sorted(deployments(self).current().items())}
+
+    def lineage_chain(self, ref: str) -> list[dict[str, Any]]:
+        """The version's lineage as a chain of steps, each with its artifact id and what it holds:
+        sessions → corpus → dataset → base + adapter → merged model → exports → eval → deployments."""
+        from forge.registry.lineage_chain import lineage_chain
+        return lineage_chain(self, ref)
+
     def deployment_history(self, target: str | None = None) -> list[Any]:
         from forge.registry.api import deployments
         return deployments(self).history(target)

@@ -151,9 +151,29 @@ def m0003_worker_and_governance(conn: Connection) -> None:
     """)
 
 
+def m0004_api_tokens(conn: Connection) -> None:
+    _run(conn, """
+    CREATE TABLE api_tokens (
+        id VARCHAR(32) NOT NULL,
+        name VARCHAR(64) NOT NULL,
+        scope VARCHAR(16) NOT NULL,
+        token_sha256 VARCHAR(64) NOT NULL,
+        prefix VARCHAR(16) NOT NULL,
+        created_at {ts} NOT NULL,
+        created_by VARCHAR(128) NOT NULL,
+        last_used_at {ts},
+        revoked_at {ts},
+        PRIMARY KEY (id)
+    );
+    CREATE INDEX ix_api_tokens_name ON api_tokens (name);
+    CREATE UNIQUE INDEX ux_api_tokens_token_sha256 ON api_tokens (token_sha256)
+    """)
+
+
 # Append-only. (name, function) in the order they must run; the names are what databases record.
 MIGRATIONS: list[tuple[str, Callable[[Connection], None]]] = [
     ("0001_initial", m0001_initial),
     ("0002_registry_deployments_adapters", m0002_registry_deployments_adapters),
     ("0003_worker_and_governance", m0003_worker_and_governance),
+    ("0004_api_tokens", m0004_api_tokens),
 ]

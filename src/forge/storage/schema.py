@@ -130,3 +130,16 @@ adapters = Table(  # stackable task adapters (bead-create, code-review, planning
     Column("details", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+api_tokens = Table(  # bearer tokens for the REST API, web UI, MCP HTTP and `forge serve` (forge.auth)
+    "api_tokens", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(64), nullable=False, index=True),
+    Column("scope", String(16), nullable=False),             # read | write | admin
+    Column("token_sha256", String(64), nullable=False, unique=True),  # never the token itself
+    Column("prefix", String(16), nullable=False),            # forge_xxxxxx, to tell tokens apart
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(128), nullable=False),
+    Column("last_used_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)

@@ -10,6 +10,19 @@ METHODS = ("sft", "dpo", "sft+dpo")
 
 SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup")
 
+# TrainingArguments a recipe, the CLI, MCP or the REST API may pass through `trainer_args`: how
+# training runs at scale (sharding, optimiser, compilation), never where outputs go, what is
+# logged or uploaded (output_dir, report_to, push_to_hub and hub_* would publish before the eval
+# gate), nor what Forge sets itself from its own fields (steps, batch, rates, precision,
+# checkpointing: those are TrainConfig keys, and a duplicate would break the DPO trainer).
+TRAINER_ARGS_ALLOWED = frozenset({
+    "fsdp", "fsdp_config", "deepspeed",
+    "ddp_backend", "ddp_find_unused_parameters", "ddp_bucket_cap_mb", "ddp_broadcast_buffers", "ddp_timeout",
+    "optim", "optim_args", "adam_beta1", "adam_beta2", "adam_epsilon", "max_grad_norm",
+    "lr_scheduler_kwargs", "gradient_checkpointing_kwargs", "label_smoothing_factor", "neftune_noise_alpha",
+    "tf32", "torch_compile", "torch_compile_backend", "torch_compile_mode", "dataloader_pin_memory",
+})
+
 
 @dataclass
 class TrainConfig:
@@ -62,10 +75,21 @@ class TrainConfig:
         if not self.target_modules and not self.full_finetune:
             out.append("'target_modules': name at least one module")
         out += method_problems(self)
+        out += trainer_args_problems(self.trainer_args)
         return out
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def trainer_args_problems(trainer_args: dict[str, Any]) -> list[str]:
+    """Every `trainer_args` key outside TRAINER_ARGS_ALLOWED, each named, then what is allowed."""
+    refused = sorted(k for k in trainer_args if k not in TRAINER_ARGS_ALLOWED)
+    if not refused:
+        return []
+    return [f"'trainer_args.{k}': not allowed" for k in refused] + [
+        f"'trainer_args': allowed keys are {', '.join(sorted(TRAINER_ARGS_ALLOWED))} (steps, batch, rates and "
+        "checkpoints are train.* keys; outputs, logging and the Hub are Forge's)"]
 
 
 def method_problems(config: TrainConfig) -> list[str]:
