@@ -38,3 +38,16 @@ def test_a_bad_stage_key_is_refused_at_submit_naming_the_key(forge_home):
     with pytest.raises(ConfigError, match=r"'train.max_stpes': unknown key \(did you mean 'train.max_steps'\?\)"):
         forge.submit_pipeline({"sources": ["x"], "train": {"max_stpes": 3}})
     assert forge.jobs.list() == []  # no job was created
+
+
+def test_model_aliases_lists_every_alias_the_base_resolver_accepts():
+    from typer.testing import CliRunner
+
+    from forge.cli import app
+    from forge.models.aliases import lookup
+    r = CliRunner().invoke(app, ["model", "aliases", "--json"])
+    assert r.exit_code == 0, r.output
+    rows = json.loads(r.output)
+    assert {"qwen2.5-coder-7b", "qwen3-8b", "llama-3.1-8b", "deepseek-r1-distill-qwen-7b"} <= {x["alias"] for x in rows}
+    for row in rows:
+        assert lookup(row["alias"]).hub_id == row["hub_id"]

@@ -17,6 +17,7 @@ model_app = typer.Typer(help="The model registry: versions, lineage, adapters, d
 
 def register(app: typer.Typer) -> None:
     command(model_app, "list")(model_list)
+    command(model_app, "aliases")(model_aliases)
     command(model_app, "show")(model_show)
     command(model_app, "adapters")(model_adapters)
     command(model_app, "add-adapter")(model_add_adapter)
@@ -37,6 +38,20 @@ def model_list(as_json: bool = JsonOpt) -> None:
     if as_json:
         return emit_json([m.to_dict() for m in models])
     print_models(models)
+
+
+def model_aliases(as_json: bool = JsonOpt) -> None:
+    """Base-model aliases for --base: ALIAS HUB-ID 4-BIT-COPY TOOL-FORMAT SIZE."""
+    from forge.service import base_model_aliases
+    rows = base_model_aliases()
+    if as_json:
+        return emit_json(rows)
+    t = Table(title="Base-model aliases (any Hub id or local model directory works too)")
+    for col in ("alias", "Hub id", "4-bit copy (CUDA)", "tool calls", "size"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(r["alias"], r["hub_id"], r["four_bit"] or "-", r["tool_format"], r["size"])
+    console.print(t)
 
 
 def model_show(name: str = typer.Argument(..., help="NAME-vN for one version, NAME for the latest."),

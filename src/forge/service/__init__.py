@@ -40,7 +40,7 @@ _LAZY = {
     "Forge": "forge.service.facade", "scrub_text": "forge.service.facade",
     "dataset_stats": "forge.service.data", "scrub_files": "forge.service.data",
     "FORMATS": "forge.service.data", "discover_sessions": "forge.service.data", "default_actor": "forge.service.jobs",
-    "EXPORT_FORMATS": "forge.service.models", "INFER_MODES": "forge.service.models",
+    "EXPORT_FORMATS": "forge.service.models", "base_model_aliases": "forge.service.models", "INFER_MODES": "forge.service.models",
     "JobState": "forge.jobs.state_machine", "SETTLED": "forge.jobs.state_machine",
     "validate_pipeline_config": "forge.pipeline",
     "example_sources": "forge.bundled", "demo_recipe_path": "forge.bundled",

@@ -15,6 +15,13 @@ INFER_MODES = ("hf", "gguf", "ollama")
 HF_MODEL_KINDS = ("model", "merged_model", "base_model")
 
 
+def base_model_aliases() -> list[dict[str, Any]]:
+    """The short base-model names `--base` accepts, with the Hub repositories they stand for."""
+    from forge.models.aliases import ALIASES
+    return [{"alias": name, "hub_id": a.hub_id, "four_bit": a.four_bit, "tool_format": a.tool_format,
+             "size": a.size} for name, a in ALIASES.items()]
+
+
 def _quiet() -> None:
     from forge.quiet import quiet_ml_libraries
     quiet_ml_libraries()
