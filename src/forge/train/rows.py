@@ -50,7 +50,9 @@ def row_problem(row: Any) -> str | None:
 
 
 def template_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Messages as the chat template expects them: content never None, arguments as JSON text."""
+    """Messages as chat templates expect them: content never None; tool calls in OpenAI's shape
+    with their id (templates such as Gemma 4's name a tool result by its call's id) and the
+    arguments as an object (Hub templates write them with `| tojson`)."""
     out = []
     for m in messages:
         m = dict(m)
@@ -64,9 +66,15 @@ def template_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _call_for_template(call: dict[str, Any]) -> dict[str, Any]:
     fn = dict(call.get("function", call))
     args = fn.get("arguments", {})
-    if not isinstance(args, str):
-        args = json.dumps(args, ensure_ascii=False)
-    return {"type": "function", "function": {"name": fn.get("name", ""), "arguments": args}}
+    if isinstance(args, str):
+        try:
+            args = json.loads(args)
+        except ValueError:
+            pass  # not JSON: the template writes the text as it is
+    out: dict[str, Any] = {"type": "function", "function": {"name": fn.get("name", ""), "arguments": args}}
+    if call.get("id"):
+        out["id"] = call["id"]
+    return out
 
 
 @dataclass
