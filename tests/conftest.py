@@ -1,4 +1,5 @@
 """Shared fixtures. Every test gets its own FORGE_HOME so nothing touches ~/.forge."""
+
 from __future__ import annotations
 
 import pytest
@@ -19,6 +20,7 @@ def planted_secret_pieces() -> list[str]:
     import importlib.util
     import sys
     from pathlib import Path
+
     name = "forge_example_generate_corpus"
     if name not in sys.modules:
         path = Path(__file__).resolve().parents[1] / "examples" / "generate_corpus.py"

@@ -1,6 +1,7 @@
 """The MCP HTTP endpoint's guard in-process (the real streamable-HTTP app behind McpAuth and the
 body limit; tests/integration/test_mcp_server.py runs the SDK's client against a subprocess
 with a token): tokens off loopback, write tools need a write token on any bind."""
+
 from __future__ import annotations
 
 import json
@@ -12,8 +13,12 @@ from forge.mcp_server import http_app, scope_needed
 from forge.service import Forge
 
 HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
-INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}
 
 
 def call(tool, **args):
@@ -55,8 +60,11 @@ def test_on_loopback_reads_are_open_and_write_tools_need_a_write_token(forge):
         r = c.post("/mcp", json=call("deploy_model", name="p", target="rig"), headers=HEADERS)
         assert r.status_code == 401 and "needs scope write" in r.json()["error"]["message"]
         write = forge.create_token("agent", "write", actor="t")["token"]
-        r = c.post("/mcp", json=call("deploy_model", name="p", target="rig"),
-                   headers={**HEADERS, "Authorization": f"Bearer {write}"})
+        r = c.post(
+            "/mcp",
+            json=call("deploy_model", name="p", target="rig"),
+            headers={**HEADERS, "Authorization": f"Bearer {write}"},
+        )
         assert r.status_code not in (401, 403)  # past the guard (the transport then wants a session)
         r = c.post("/mcp", content=b"x" * (2 * 1024 * 1024), headers={**HEADERS, "Authorization": f"Bearer {write}"})
         assert r.status_code == 413

@@ -15,20 +15,41 @@ execute_ipython_cell {code}, ...). The action's `thought` is the assistant text.
 become tool messages. `message` actions are user or assistant text by `source`; the `system`
 action gives the system prompt and, when present, the tool schemas.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from forge.ingest.openai_chat import (Counts, classify_task, complete_tools, has_dialogue,
-                                      iter_records, json_list_items, labels, load_text,
-                                      normalize_tools, outcome_of, parse_arguments, record_id,
-                                      text_of)
+from forge.ingest.openai_chat import (
+    Counts,
+    classify_task,
+    complete_tools,
+    has_dialogue,
+    iter_records,
+    json_list_items,
+    labels,
+    load_text,
+    normalize_tools,
+    outcome_of,
+    parse_arguments,
+    record_id,
+    text_of,
+)
 from forge.ingest.readers import Reader, Warn, register
 from forge.records import Conversation, Message, SourceRef, ToolCall
 
-QUIET_ACTIONS = ("recall", "change_agent_state", "null", "condensation", "condensation_request",
-                 "reject", "pause", "resume")
+QUIET_ACTIONS = (
+    "recall",
+    "change_agent_state",
+    "null",
+    "condensation",
+    "condensation_request",
+    "reject",
+    "pause",
+    "resume",
+)
 QUIET_OBSERVATIONS = ("agent_state_changed", "null", "recall", "condensation", "success")
 EDITOR = "str_replace_editor"
 
@@ -42,8 +63,7 @@ def _from_args(action: str, args: dict[str, Any]) -> tuple[str, dict[str, Any]] 
     if action == "read":
         return EDITOR, {"command": "view", "path": args.get("path", "")}
     if action == "write":
-        return EDITOR, {"command": "create", "path": args.get("path", ""),
-                        "file_text": args.get("content", "")}
+        return EDITOR, {"command": "create", "path": args.get("path", ""), "file_text": args.get("content", "")}
     if action == "edit":
         keys = ("command", "path", "file_text", "old_str", "new_str", "insert_line")
         return EDITOR, {k: args[k] for k in keys if args.get(k) is not None}
@@ -95,7 +115,7 @@ class _Trajectory:
     def __init__(self) -> None:
         self.messages: list[Message] = []
         self.tools: list[dict[str, Any]] | None = None
-        self.by_action: dict[Any, str] = {}   # action event id -> call id
+        self.by_action: dict[Any, str] = {}  # action event id -> call id
         self.names: dict[str, str] = {}
         self.last_response: str | None = None
         self.agent_state: str | None = None
@@ -171,8 +191,7 @@ class _Trajectory:
         if kind == "error" or _exit_code(extras) not in (None, 0, -1):
             self.counts.bump("tool_errors")
         content = ev.get("content") if "content" in ev else ev.get("message")
-        self.messages.append(Message("tool", text_of(content), tool_call_id=call_id,
-                                     name=self.names[call_id]))
+        self.messages.append(Message("tool", text_of(content), tool_call_id=call_id, name=self.names[call_id]))
 
 
 def _events(events: list[tuple[int, Any]], warn: Warn) -> _Trajectory:
@@ -219,14 +238,22 @@ def _conversation(path: Path, line: int, record: dict[str, Any], t: _Trajectory)
     key = {"instance": instance, "record": record or [m.to_openai() for m in messages]}
     conv = Conversation(
         id=record_id(f"openhands-{instance}" if instance else "openhands", key),
-        messages=messages, source=SourceRef(str(path), line), agent_role=lab["agent_role"],
+        messages=messages,
+        source=SourceRef(str(path), line),
+        agent_role=lab["agent_role"],
         task=lab["task"] or classify_task(messages),
-        outcome=outcome, outcome_source=source,  # type: ignore[arg-type]
+        outcome=outcome,
+        outcome_source=source,  # type: ignore[arg-type]
         work_item=lab["work_item"] or instance,
-        metadata={"format": "openhands", "instance_id": instance,
-                  "model": llm.get("model") or record.get("model"),
-                  "agent_class": meta.get("agent_class") or record.get("agent_class"),
-                  "final_agent_state": t.agent_state, "counts": dict(sorted(t.counts.items()))})
+        metadata={
+            "format": "openhands",
+            "instance_id": instance,
+            "model": llm.get("model") or record.get("model"),
+            "agent_class": meta.get("agent_class") or record.get("agent_class"),
+            "final_agent_state": t.agent_state,
+            "counts": dict(sorted(t.counts.items())),
+        },
+    )
     conv.tools = complete_tools(conv, t.tools)
     return conv
 
@@ -235,8 +262,9 @@ def detect(path: Path, head: bytes) -> bool:
     if path.suffix not in (".json", ".jsonl"):
         return False
     compact = head.replace(b" ", b"")
-    events = (b'"action":' in compact or b'"observation":' in compact) and \
-        (b'"args":' in compact or b'"extras":' in compact)
+    events = (b'"action":' in compact or b'"observation":' in compact) and (
+        b'"args":' in compact or b'"extras":' in compact
+    )
     if path.suffix == ".jsonl":
         return events and b'"history":' in compact
     return events and head.lstrip()[:1] in (b"[", b"{")
@@ -270,5 +298,6 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
             yield conv
 
 
-READER = register(Reader("openhands", (".json", ".jsonl"), detect, read,
-                         "OpenHands trajectories (event lists, eval output.jsonl)"))
+READER = register(
+    Reader("openhands", (".json", ".jsonl"), detect, read, "OpenHands trajectories (event lists, eval output.jsonl)")
+)

@@ -9,11 +9,13 @@ or run, so registering costs nothing and `forge --help` stays fast:
 
 Plugins register the same way the built-ins do, through `register_job_kind`.
 """
+
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from forge.errors import ForgeError
 
@@ -21,8 +23,8 @@ from forge.errors import ForgeError
 @dataclass(frozen=True)
 class JobKind:
     name: str
-    validate_path: str   # "module:function"
-    run_path: str        # "module:function"
+    validate_path: str  # "module:function"
+    run_path: str  # "module:function"
     description: str = ""
 
     def validate(self, config: dict[str, Any]) -> dict[str, Any]:
@@ -44,8 +46,9 @@ def job_kind(name: str) -> JobKind:
     try:
         return JOB_KINDS[name]
     except KeyError:
-        raise ForgeError(f"unknown job kind {name!r}",
-                         hint=f"registered kinds: {', '.join(sorted(JOB_KINDS)) or 'none'}") from None
+        raise ForgeError(
+            f"unknown job kind {name!r}", hint=f"registered kinds: {', '.join(sorted(JOB_KINDS)) or 'none'}"
+        ) from None
 
 
 def _load(path: str) -> Callable[..., Any]:
@@ -53,7 +56,19 @@ def _load(path: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), attr)
 
 
-register_job_kind(JobKind("pipeline", "forge.pipeline:validate_pipeline_config", "forge.pipeline:run_pipeline",
-                          "ingest → scrub → build → train → export → eval → register"))
-register_job_kind(JobKind("verify", "forge.jobs.verify:validate_verify_config", "forge.jobs.verify:run_verify",
-                          "re-hash artifacts against their manifests"))
+register_job_kind(
+    JobKind(
+        "pipeline",
+        "forge.pipeline:validate_pipeline_config",
+        "forge.pipeline:run_pipeline",
+        "ingest → scrub → build → train → export → eval → register",
+    )
+)
+register_job_kind(
+    JobKind(
+        "verify",
+        "forge.jobs.verify:validate_verify_config",
+        "forge.jobs.verify:run_verify",
+        "re-hash artifacts against their manifests",
+    )
+)

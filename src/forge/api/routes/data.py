@@ -1,4 +1,5 @@
 """/api/v1/datasets and /api/v1/corpora: list and show (by artifact id only, never a path)."""
+
 from __future__ import annotations
 
 from typing import Annotated, Any
@@ -14,9 +15,13 @@ CorpusId = Annotated[str, Path(pattern=r"^corpus-[A-Za-z0-9_]{1,64}$")]
 
 
 def _summary(art: Any) -> dict[str, Any]:
-    return {"id": art.id, "kind": art.kind, "created_at": art.manifest.get("created_at"),
-            "inputs": [i.get("id") for i in art.manifest.get("inputs", [])],
-            "counts": art.manifest.get("counts")}
+    return {
+        "id": art.id,
+        "kind": art.kind,
+        "created_at": art.manifest.get("created_at"),
+        "inputs": [i.get("id") for i in art.manifest.get("inputs", [])],
+        "counts": art.manifest.get("counts"),
+    }
 
 
 @router.get("/datasets", summary="Datasets, newest first")

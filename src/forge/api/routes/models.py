@@ -1,5 +1,6 @@
 """/api/v1/models (the registry: versions, lineage, deploy, promote), /api/v1/deployments
 (current targets, history, rollback) and /api/v1/evals (eval reports by id)."""
+
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
@@ -52,11 +53,11 @@ def promote(ref: ModelRef, request: Request, caller: Any = Write) -> dict[str, A
 
 
 @router.get("/deployments", summary="What runs where now, and the history")
-def deployments(request: Request, target: Annotated[str | None, Query(pattern=s.TARGET)] = None,
-                _caller: Any = Read) -> dict[str, Any]:
+def deployments(
+    request: Request, target: Annotated[str | None, Query(pattern=s.TARGET)] = None, _caller: Any = Read
+) -> dict[str, Any]:
     forge = forge_of(request)
-    return {"current": forge.current_deployments(),
-            "history": [d.to_dict() for d in forge.deployment_history(target)]}
+    return {"current": forge.current_deployments(), "history": [d.to_dict() for d in forge.deployment_history(target)]}
 
 
 @router.post("/deployments/{target}/rollback", response_model=s.Deployment, summary="Roll a target back")
@@ -68,17 +69,29 @@ def rollback(target: Target, request: Request, caller: Any = Write) -> dict[str,
 @router.get("/evals", summary="Eval reports, newest first")
 def list_evals(request: Request, _caller: Any = Read) -> dict[str, Any]:
     forge = forge_of(request)
-    return {"object": "list", "data": [{"id": a.id, "created_at": a.manifest.get("created_at"),
-                                        "score": forge.eval_report(a.id).get("score")}
-                                       for a in forge.artifacts_of("eval_report")]}
+    return {
+        "object": "list",
+        "data": [
+            {"id": a.id, "created_at": a.manifest.get("created_at"), "score": forge.eval_report(a.id).get("score")}
+            for a in forge.artifacts_of("eval_report")
+        ],
+    }
 
 
-@router.get("/evals/{report_id}", summary="An eval report beside its base model's",
-            responses={200: {"content": {"application/json": {}, "text/html": {}}}})
-def show_eval(report_id: EvalId, request: Request,
-              format: Annotated[Literal["json", "html"], Query()] = "json", _caller: Any = Read) -> Response:
+@router.get(
+    "/evals/{report_id}",
+    summary="An eval report beside its base model's",
+    responses={200: {"content": {"application/json": {}, "text/html": {}}}},
+)
+def show_eval(
+    report_id: EvalId,
+    request: Request,
+    format: Annotated[Literal["json", "html"], Query()] = "json",
+    _caller: Any = Read,
+) -> Response:
     """Per-category pass rates of the candidate and its base, the delta and failing examples."""
     import json
+
     forge = forge_of(request)
     if format == "html":
         return HTMLResponse(forge.eval_report_html(report_id))
