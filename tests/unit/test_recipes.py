@@ -84,7 +84,7 @@ max_prompts = 0
     msg = str(e.value)
     assert str(path) in msg
     for expected in (
-        "'steps.train.lora_rnak': unknown key (did you mean 'steps.train.lora_rank'?)",
+        "'steps.train.lora_rnak': unknown key (did you mean 'steps.train.lora_r'?)",
         "'steps.train.max_steps': expected int, got 'ten'",
         "'steps.dpoo': unknown key (did you mean 'steps.dpo'?)",
         "'steps.dpo.beta': must be positive",
@@ -98,8 +98,17 @@ max_prompts = 0
 
 def test_cross_field_problem_of_a_stage_names_the_recipe_key(tmp_path):
     with pytest.raises(ConfigError) as e:
-        load_recipe(good(tmp_path, "[steps.train]\nlora_rank = 0\n"))
-    assert e.value.problems == ["'steps.train.lora_rank': must be at least 1, got 0"]
+        load_recipe(good(tmp_path, "[steps.train]\nlora_r = 0\n"))
+    assert e.value.problems == ["'steps.train.lora_r': must be at least 1, got 0"]
+
+
+def test_old_lora_rank_key_still_works_and_says_its_new_name(tmp_path):
+    path = good(tmp_path, "[steps.train]\nlora_rank = 4\n")
+    with pytest.warns(FutureWarning, match=r"'steps.train.lora_rank' is deprecated: rename it 'steps.train.lora_r'"):
+        assert load_recipe(path).job_config["train"]["lora_r"] == 4
+    with pytest.raises(ConfigError) as e:  # both names: which one is meant is unclear
+        load_recipe(good(tmp_path, "[steps.train]\nlora_rank = 4\nlora_r = 8\n"))
+    assert e.value.problems == ["'steps.train.lora_rank': the old name of 'steps.train.lora_r'; set only lora_r"]
 
 
 def test_toml_syntax_error_names_file_and_line(tmp_path):
@@ -127,7 +136,7 @@ def test_missing_source_folder_is_reported(tmp_path):
 def test_profile_then_recipe_then_override(tmp_path):
     path = good(tmp_path, "[steps.train]\nlora_alpha = 7\n")
     train = load_recipe(path).job_config["train"]
-    assert train["lora_r"] == PROFILES["fast_dev"]["train"]["lora_rank"] and train["lora_alpha"] == 7
+    assert train["lora_r"] == PROFILES["fast_dev"]["train"]["lora_r"] and train["lora_alpha"] == 7
     train = load_recipe(path, ["variables.profile=max_quality", "steps.train.lora_alpha=9"]).job_config["train"]
     assert train["lora_r"] == 128 and train["lora_alpha"] == 9 and train["epochs"] == 3.0
 
@@ -153,7 +162,7 @@ def test_variables_substitute_with_their_types(tmp_path):
         """rank = { type = "int", default = 32 }
 name = "{{role}}-r{{rank}}"
 [steps.train]
-lora_rank = "{{rank}}"
+lora_r = "{{rank}}"
 [steps.build]
 roles = ["{{role}}"]
 """,
@@ -201,7 +210,7 @@ def test_recipe_check_cli_json_and_errors(tmp_path):
     bad = good(tmp_path, "[steps.train]\nlora_rnak = 8\n")
     res = runner.invoke(app, ["recipe", "check", str(bad)])
     assert res.exit_code == 1 and "Traceback" not in res.output
-    assert "lora_rank" in res.output
+    assert "did you mean 'steps.train.lora_r'" in res.output
     res = runner.invoke(app, ["train", str(bad), "--nproc", "2"])
     assert res.exit_code == 1 and "steps.train.lora_rnak" in res.output
 

@@ -13,6 +13,7 @@ import dataclasses
 import difflib
 import re
 import tomllib
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,8 +25,8 @@ from forge.recipes.schema import (
     SECTIONS,
     STEP_NOTES,
     STEPS,
+    DEPRECATED_TRAIN_KEYS,
     TRAIN_NOT_IN_STEP,
-    TRAIN_RENAMES,
     VARIABLE_SPEC_KEYS,
     VARIABLE_TYPES,
     Formula,
@@ -124,7 +125,8 @@ def compile_recipe(raw: dict[str, Any], path: Path, overrides: list[str]) -> Rec
     # the steps are checked even when a variable is wrong, so one run lists every problem
     method = var.method if var else str(variables.get("method", "sft"))
     profile = PROFILES.get(var.profile if var else str(variables.get("profile")), {})
-    train = _train_section(profile.get("train", {}), steps.get("train", {}), problems)
+    deprecated: list[str] = []
+    train = _train_section(profile.get("train", {}), steps.get("train", {}), problems, deprecated)
     dpo = _dpo_section(profile.get("dpo", {}), steps.get("dpo", {}), method, problems)
     if method != "sft" and steps.get("build", {}).get("dpo") is False:
         problems.append("'steps.build.dpo': method " + method + " trains on DPO rows; leave it on")
@@ -147,6 +149,8 @@ def compile_recipe(raw: dict[str, Any], path: Path, overrides: list[str]) -> Rec
         }
     if problems:
         raise ConfigError(problems, source=str(path))
+    for note in deprecated:  # FutureWarning: shown to users by default, unlike DeprecationWarning
+        warnings.warn(f"{path}: {note}", FutureWarning, stacklevel=3)
     from forge.pipeline import validate_pipeline_config
 
     job = validate_pipeline_config(job)  # the stages' own checks, on the compiled config
@@ -274,12 +278,13 @@ def _stage_classes() -> dict[str, type]:
 def _train_keys() -> list[str]:
     from forge.train.config import TrainConfig
 
-    back = {v: k for k, v in TRAIN_RENAMES.items()}
-    return [back.get(f.name, f.name) for f in dataclasses.fields(TrainConfig) if f.name not in TRAIN_NOT_IN_STEP]
+    return [f.name for f in dataclasses.fields(TrainConfig) if f.name not in TRAIN_NOT_IN_STEP]
 
 
-def _train_section(profile: dict[str, Any], step: dict[str, Any], problems: list[str]) -> dict[str, Any]:
-    """Profile ⊕ [steps.train], in TrainConfig's names. A recipe that sets max_steps without
+def _train_section(
+    profile: dict[str, Any], step: dict[str, Any], problems: list[str], deprecated: list[str]
+) -> dict[str, Any]:
+    """Profile ⊕ [steps.train]: TrainConfig's own keys. A recipe that sets max_steps without
     epochs means steps, even when its profile counts epochs."""
     from forge.train.config import TrainConfig
 
@@ -288,6 +293,13 @@ def _train_section(profile: dict[str, Any], step: dict[str, Any], problems: list
     for key, value in step.items():
         if key in keys:
             mine[key] = value
+        elif key in DEPRECATED_TRAIN_KEYS:
+            new = DEPRECATED_TRAIN_KEYS[key]
+            if new in step:
+                problems.append(f"'steps.train.{key}': the old name of 'steps.train.{new}'; set only {new}")
+            else:
+                mine[new] = value
+                deprecated.append(f"'steps.train.{key}' is deprecated: rename it 'steps.train.{new}' (same meaning)")
         elif key in TRAIN_NOT_IN_STEP:
             problems.append(
                 f"'steps.train.{key}': "
@@ -302,13 +314,12 @@ def _train_section(profile: dict[str, Any], step: dict[str, Any], problems: list
     merged = {**profile, **mine}
     if "max_steps" in mine and "epochs" not in mine:
         merged.pop("epochs", None)
-    train = {TRAIN_RENAMES.get(k, k): v for k, v in merged.items()}
-    _parse(TrainConfig, train, "steps.train.", problems, renames={v: k for k, v in TRAIN_RENAMES.items()})
-    return train
+    _parse(TrainConfig, merged, "steps.train.", problems)
+    return merged
 
 
 def _dpo_section(profile: dict[str, Any], step: dict[str, Any], method: str, problems: list[str]) -> dict[str, Any]:
-    from forge.train.dpo import DPOSettings
+    from forge.train.dpo_config import DPOSettings
 
     merged = {**profile, **step}
     _parse(DPOSettings, merged, "steps.dpo.", problems, strip="dpo.")
@@ -339,7 +350,6 @@ def _parse(
     prefix: str,
     problems: list[str],
     *,
-    renames: dict[str, str] | None = None,
     strip: str = "",
 ) -> Any:
     """parse_config, its problems added to `problems` with every key in the recipe's own terms
@@ -347,21 +357,17 @@ def _parse(
     try:
         return parse_config(cls, copy.deepcopy(data), prefix=prefix)
     except ConfigError as e:
-        problems += [_rescope(p, prefix, renames or {}, strip) for p in e.problems]
+        problems += [_rescope(p, prefix, strip) for p in e.problems]
         return None
 
 
-def _rescope(problem: str, prefix: str, renames: dict[str, str], strip: str) -> str:
-    m = re.match(r"'([^']+)'", problem)
-    if not m:
+def _rescope(problem: str, prefix: str, strip: str) -> str:
+    """A problem that names its key first ('lora_r': ..., or 'dpo.beta': ...) named as the
+    recipe spells it ('steps.train.lora_r': ...)."""
+    key, quoted, body = problem[1:].partition("'")
+    if not problem.startswith("'") or not quoted:
         return f"{prefix.rstrip('.')}: {problem}"
-    key = m.group(1)
     for p in (prefix, strip):
         if p and key.startswith(p):
             key = key[len(p) :]
-    head, _, rest = key.partition(".")
-    key = renames.get(head, head) + (f".{rest}" if rest else "")
-    body = problem[m.end() :]
-    for old, new in renames.items():  # "did you mean 'steps.train.lora_r'" → lora_rank
-        body = body.replace(f"'{prefix}{old}'", f"'{prefix}{new}'")
     return f"'{prefix}{key}'{body}"

@@ -19,7 +19,7 @@ from typing import Any
 PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     "fast_dev": {
         "train": {
-            "lora_rank": 8,
+            "lora_r": 8,
             "lora_alpha": 16,
             "max_steps": 60,
             "learning_rate": 2e-4,
@@ -32,7 +32,7 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     },
     "balanced": {
         "train": {
-            "lora_rank": 16,
+            "lora_r": 16,
             "lora_alpha": 16,
             "epochs": 1.0,
             "learning_rate": 2e-4,
@@ -45,7 +45,7 @@ PROFILES: dict[str, dict[str, dict[str, Any]]] = {
     },
     "max_quality": {
         "train": {
-            "lora_rank": 128,
+            "lora_r": 128,
             "lora_alpha": 256,
             "epochs": 3.0,
             "learning_rate": 1e-4,

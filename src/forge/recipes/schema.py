@@ -7,8 +7,8 @@ A recipe is a Gas Town formula for training:
                          tables {type, default, values, description}); any string may say {{role}}
     [steps.ingest]       forge.ingest.stage.IngestConfig keys
     [steps.build]        forge.build.config.BuildConfig keys
-    [steps.train]        forge.train.config.TrainConfig keys (lora_rank for lora_r), + epochs, nproc
-    [steps.dpo]          forge.train.dpo.DPOSettings keys (method dpo or sft+dpo)
+    [steps.train]        forge.train.config.TrainConfig keys (lora_r, lora_alpha, ...), + epochs, nproc
+    [steps.dpo]          forge.train.dpo_config.DPOSettings keys (method dpo or sft+dpo)
     [steps.evaluate]     forge.evaluate.stage.EvalConfig keys
     [steps.export]       forge.models.merge.MergeConfig keys
 """
@@ -24,7 +24,8 @@ from forge.train.config import METHODS
 SECTIONS = ("formula", "variables", "steps")
 STEPS = ("ingest", "build", "train", "dpo", "evaluate", "export")
 STEP_NOTES = ("description",)  # formula-style prose a step may carry; not a setting
-TRAIN_RENAMES = {"lora_rank": "lora_r"}  # recipe key -> TrainConfig field
+# old recipe key -> its name now: still accepted, with a FutureWarning naming the new one
+DEPRECATED_TRAIN_KEYS = {"lora_rank": "lora_r"}
 TRAIN_NOT_IN_STEP = ("method", "dpo")  # set by [variables] method and [steps.dpo]
 VARIABLE_SPEC_KEYS = {"type", "default", "values", "description"}
 VARIABLE_TYPES = {"string": str, "path": str, "int": int, "float": (int, float), "bool": bool, "list": list}
