@@ -89,7 +89,8 @@ class Artifact:
 
     @property
     def config(self) -> dict[str, Any]:
-        return self.manifest.get("config", {})
+        config: dict[str, Any] = self.manifest.get("config", {})
+        return config
 
     @property
     def digest(self) -> str:

@@ -115,7 +115,7 @@ def init_environment(engine: Engine, home: Path, *, allow_cpu: bool = False, act
     found = probe_environment(home)
     problems = environment_problems(found, allow_cpu=allow_cpu)
     state = INACTIVE_UNSAFE if problems else ACTIVE
-    record = {
+    record: dict[str, Any] = {
         "host": host_name(),
         "state": state,
         "at": utcnow(),

@@ -340,7 +340,7 @@ def build_server(*, in_process: bool = False, forge: Any = None, remote: bool = 
             report["retrain_job"] = forge.retrain(name, actor=ACTOR).id
         return _jsonable(report)
 
-    server.forge_state = state  # tests reach the Forge and runner threads through this
+    setattr(server, "forge_state", state)  # noqa: B010 -- not an MCPServer attribute; tests reach the Forge and runner threads through this
     return server
 
 
@@ -432,7 +432,7 @@ def scope_needed(body: bytes) -> str:
     for msg in data if isinstance(data, list) else [data]:
         if not isinstance(msg, dict) or msg.get("method") != "tools/call":
             continue
-        params = msg.get("params") if isinstance(msg.get("params"), dict) else {}
+        params: dict[str, Any] = msg["params"] if isinstance(msg.get("params"), dict) else {}
         name, args = params.get("name"), params.get("arguments") or {}
         if name == "model_drift" and isinstance(args, dict) and not args.get("retrain"):
             continue

@@ -95,7 +95,7 @@ class _Tally:
         self.tokenizer = tokenizer
         self.sft = {TRAIN: 0, EVAL: 0}
         self.dpo = {TRAIN: 0, EVAL: 0}
-        self.messages = Counter()
+        self.messages: Counter[str] = Counter()
         self.tokens: dict[str, list[int]] = {"sft": [], "dpo_chosen": [], "dpo_rejected": []}
 
     def add_sft(self, split: str, row: Row) -> None:

@@ -51,7 +51,7 @@ def message_key(m: Message) -> str:
     """A string equal for two messages that say and do the same thing (and only then: every
     variable-length part of the hashed text is length-prefixed or self-delimiting JSON)."""
     if type(m) is KeyedMessage:
-        return m.key  # type: ignore[attr-defined]
+        return m.key
     if _memo is not None:
         hit = _memo.get(id(m))
         if hit is not None and hit[0] is m:

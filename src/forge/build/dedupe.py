@@ -179,7 +179,7 @@ class Deduper:
             else:
                 hashes = self.shingle_hashes(content_words(conv))
                 sig = self.hasher.signature_of_hashes(hashes) if len(hashes) else None
-            if sig is not None:  # an empty session is compared exactly only
+            if sig is not None and self.near_threshold is not None:  # an empty session: compared exactly only
                 index = self.indices.setdefault(g, NearDuplicateIndex(self.near_threshold, self.permutations))
                 match = index.find(sig)
                 if match is not None:

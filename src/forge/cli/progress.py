@@ -65,4 +65,7 @@ class _RichTask:
     def done(self, **metrics: Any) -> None:
         task = self.bars.tasks[[t.id for t in self.bars.tasks].index(self.task_id)]
         total = task.total if task.total is not None else task.completed or 1
-        self.bars.update(self.task_id, total=total, completed=total, **({"metrics": _fmt(metrics)} if metrics else {}))
+        if metrics:
+            self.bars.update(self.task_id, total=total, completed=total, metrics=_fmt(metrics))
+        else:
+            self.bars.update(self.task_id, total=total, completed=total)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -207,7 +208,7 @@ def _operand(tok: Any, dot: Any, scope: dict[str, Any]) -> Any:
     raise TemplateError(f"unknown operand {tok!r}")
 
 
-FUNCS = {
+FUNCS: dict[str, Callable[..., Any]] = {
     "eq": lambda a, *bs: any(a == b for b in bs),
     "ne": lambda a, b: a != b,
     "not": lambda a: not truthy(a),

@@ -28,10 +28,12 @@ class JobKind:
     description: str = ""
 
     def validate(self, config: dict[str, Any]) -> dict[str, Any]:
-        return _load(self.validate_path)(config)
+        checked: dict[str, Any] = _load(self.validate_path)(config)
+        return checked
 
     def runner(self) -> Callable[..., dict[str, Any]]:
-        return _load(self.run_path)
+        run: Callable[..., dict[str, Any]] = _load(self.run_path)
+        return run
 
 
 JOB_KINDS: dict[str, JobKind] = {}
@@ -53,7 +55,8 @@ def job_kind(name: str) -> JobKind:
 
 def _load(path: str) -> Callable[..., Any]:
     module, _, attr = path.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    fn: Callable[..., Any] = getattr(importlib.import_module(module), attr)
+    return fn
 
 
 register_job_kind(

@@ -17,10 +17,10 @@ import os
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, overload
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, Row
 
 from forge.errors import ForgeError, IllegalTransition
 from forge.jobs.state_machine import ACTIVE, SETTLED, JobState, check_transition
@@ -39,6 +39,10 @@ def max_attempts() -> int:
     return int(os.environ.get("FORGE_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
 
 
+@overload
+def aware(t: datetime) -> datetime: ...
+@overload
+def aware(t: None) -> None: ...
 def aware(t: datetime | None) -> datetime | None:
     """SQLite hands datetimes back naive; everything we store is UTC."""
     if t is not None and t.tzinfo is None:
@@ -69,7 +73,7 @@ class Lease:
         }
 
 
-def _lease(row, job_id: str) -> Lease:
+def _lease(row: Row[Any] | None, job_id: str) -> Lease:
     if row is None:
         return Lease(job_id, None, None, 0, None, None, None, job_id)
     return Lease(
@@ -144,7 +148,7 @@ def claim(
                     f"claimed by {owner} (attempt {prev + 1})",
                     now,
                 )
-                return row.id
+                return str(row.id)
         if job_id is not None:
             return None
     return None

@@ -34,7 +34,8 @@ def build_run_report(
     result = job.result or {}
     stages = result.get("stages", {})
     arts = {name: _load(store, info.get("id")) for name, info in stages.items()}
-    phases = training_phases(store, arts.get("adapter"))
+    adapter = arts.get("adapter")
+    phases = training_phases(store, adapter)
     live = not phases and job.state not in SETTLED
     if not phases:  # still training (or failed before the adapter): the curve so far, from events
         points = [
@@ -71,7 +72,7 @@ def build_run_report(
         "duration_s": duration_seconds(transitions, job.state in SETTLED, now),
         "live": live,
         "training": {
-            "method": _method(arts.get("adapter"), phases),
+            "method": _method(adapter, phases),
             "epochs": train.get("epochs"),
             "steps": train.get("steps"),
             "first_loss": phases[0]["first_loss"] if phases else None,
@@ -83,8 +84,8 @@ def build_run_report(
             "tokens_per_second": train.get("tokens_per_second"),
             "tokens_seen": train.get("tokens_seen"),
             "train_rows": train.get("train_rows"),
-            "output": str(arts["adapter"].path) if arts.get("adapter") else None,
-            "adapter": arts["adapter"].id if arts.get("adapter") else None,
+            "output": str(adapter.path) if adapter else None,
+            "adapter": adapter.id if adapter else None,
             "phases": phases,
         },
         "eval": eval_table(result),
@@ -234,7 +235,9 @@ def exports_of(store: ArtifactStore, merged: Artifact | None) -> list[dict[str, 
 
     if merged is None:
         return []
-    out = [{"kind": merged.kind, "id": merged.id, "path": str(merged.path), "files": artifact_files(merged)}]
+    out: list[dict[str, Any]] = [
+        {"kind": merged.kind, "id": merged.id, "path": str(merged.path), "files": artifact_files(merged)}
+    ]
     for art in export_artifacts(store, merged.id):
         out.append(
             {

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import builtins
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Row
 
 from forge.errors import IllegalTransition, NotFound
 from forge.jobs.state_machine import JobState, check_transition
@@ -42,7 +43,7 @@ class Job:
         }
 
 
-def _job(row) -> Job:
+def _job(row: Row[Any]) -> Job:
     return Job(
         id=row.id,
         kind=row.kind,
@@ -161,7 +162,7 @@ class JobStore:
         with self.engine.begin() as conn:
             conn.execute(update(jobs).where(jobs.c.id == job_id).values(result=result, updated_at=utcnow()))
 
-    def transitions(self, job_id: str) -> list[dict[str, Any]]:
+    def transitions(self, job_id: str) -> builtins.list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(job_transitions).where(job_transitions.c.job_id == job_id).order_by(job_transitions.c.id)
@@ -177,7 +178,7 @@ class JobStore:
         with self.engine.begin() as conn:
             conn.execute(job_events.insert().values(job_id=job_id, at=utcnow(), kind=kind, data=data))
 
-    def events(self, job_id: str, after_id: int = 0) -> list[dict[str, Any]]:
+    def events(self, job_id: str, after_id: int = 0) -> builtins.list[dict[str, Any]]:
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(job_events)
@@ -186,7 +187,7 @@ class JobStore:
             ).all()
         return [{"id": r.id, "at": r.at.isoformat(), "kind": r.kind, **r.data} for r in rows]
 
-    def recent_events(self, job_id: str, n: int) -> list[dict[str, Any]]:
+    def recent_events(self, job_id: str, n: int) -> builtins.list[dict[str, Any]]:
         """The newest `n` events, oldest first."""
         with self.engine.connect() as conn:
             rows = conn.execute(

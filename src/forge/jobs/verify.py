@@ -28,6 +28,7 @@ def validate_verify_config(config: dict[str, Any]) -> dict[str, Any]:
         problems.append(f"unknown key(s): {', '.join(map(repr, unknown))}")
     if problems:
         raise ConfigError(problems, source="verify config")
+    assert isinstance(arts, list)  # checked above: a problem was raised otherwise
     return {"artifacts": list(arts), "authorization": str(config["authorization"])}
 
 

@@ -46,7 +46,7 @@ def load_model(
         kwargs["dtype"] = _resolve_dtype(dtype)
     try:
         tokenizer = AutoTokenizer.from_pretrained(ref)
-        model = AutoModelForCausalLM.from_pretrained(ref, **kwargs)
+        model: Any = AutoModelForCausalLM.from_pretrained(ref, **kwargs)  # becomes a PeftModel below
     except OSError as e:
         raise InputError(
             f"cannot load model {ref!r}: {e}", hint="pass a local model directory or a Hugging Face Hub id"

@@ -79,11 +79,13 @@ def render(
     """The template rendered as `tokenizer.apply_chat_template(..., tokenize=False)` would."""
     from transformers.utils.chat_template_utils import render_jinja_template
 
-    rendered, _ = render_jinja_template(
+    # annotated `-> str`, but it returns (rendered conversations, generation indices)
+    result: Any = render_jinja_template(
         conversations=[messages],
-        tools=tools or None,
+        tools=list[Any](tools) if tools else None,
         chat_template=template,
         add_generation_prompt=add_generation_prompt,
         **variables,
     )
-    return rendered[0]
+    rendered, _ = result
+    return str(rendered[0])

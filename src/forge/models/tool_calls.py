@@ -167,7 +167,7 @@ def detect_format(source: Any) -> Detection:
     from forge.models.templates import read_template, special_tokens
 
     if source is None:
-        template, tokens = None, {}
+        template, tokens = None, dict[str, str]()
     elif isinstance(source, str) and ("{%" in source or "{{" in source):
         template, tokens = source, {}
     else:

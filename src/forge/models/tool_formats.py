@@ -50,7 +50,7 @@ def _call_from_object(
     if not isinstance(obj, dict) or not isinstance(obj.get("name"), str):
         errors.append(f"tool call has no string 'name': {_short(raw)}")
         return None
-    args = next((obj[k] for k in arg_keys if k in obj), {})
+    args: Any = next((obj[k] for k in arg_keys if k in obj), {})
     return _with_arguments(obj["name"], args, raw, errors)
 
 
@@ -79,7 +79,8 @@ def _json_objects(text: str) -> tuple[list[Any], str]:
     """JSON values written one after another (spaces, newlines or ';' between them);
     returns them and whatever could not be read (empty when all was read)."""
     decoder = json.JSONDecoder()
-    out, i = [], 0
+    out: list[Any] = []
+    i = 0
     while True:
         while i < len(text) and (text[i].isspace() or text[i] == ";"):
             i += 1
@@ -98,7 +99,8 @@ _HERMES_BLOCK = re.compile(r"<tool_call>(.*?)(?:</tool_call>|$)", re.DOTALL)
 
 
 def parse_hermes(text: str, tools: list[dict[str, Any]] | None = None) -> Parsed:
-    calls, errors = [], []
+    calls: list[Call] = []
+    errors: list[str] = []
     for match in _HERMES_BLOCK.finditer(text):
         raw = match.group(1).strip()
         obj = _json_or_error(raw, errors)
@@ -198,7 +200,8 @@ _MISTRAL_V11 = re.compile(r"^\s*([^\[\]{}\s]+)\s*(?:\[CALL_ID\]\s*[^\[]*)?\[ARGS
 
 def parse_mistral(text: str, tools: list[dict[str, Any]] | None = None) -> Parsed:
     content, *segments = text.split(TOOL_CALLS)
-    calls, errors = [], []
+    calls: list[Call] = []
+    errors: list[str] = []
     for segment in segments:
         seg = segment.strip()
         if seg.startswith("["):  # v3: a JSON list of calls

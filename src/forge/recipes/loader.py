@@ -22,10 +22,10 @@ from forge.config import apply_overrides, parse_config
 from forge.errors import ConfigError, InputError
 from forge.recipes.profiles import PROFILES
 from forge.recipes.schema import (
+    DEPRECATED_TRAIN_KEYS,
     SECTIONS,
     STEP_NOTES,
     STEPS,
-    DEPRECATED_TRAIN_KEYS,
     TRAIN_NOT_IN_STEP,
     VARIABLE_SPEC_KEYS,
     VARIABLE_TYPES,
@@ -153,6 +153,7 @@ def compile_recipe(raw: dict[str, Any], path: Path, overrides: list[str]) -> Rec
         warnings.warn(f"{path}: {note}", FutureWarning, stacklevel=3)
     from forge.pipeline import validate_pipeline_config
 
+    assert job is not None and var is not None  # both set whenever no problem was found
     job = validate_pipeline_config(job)  # the stages' own checks, on the compiled config
     resolved = {**variables, **dataclasses.asdict(var)}
     return Recipe(path=path, formula=formula, variables=resolved, job_config=job)

@@ -28,7 +28,14 @@ STEP_NOTES = ("description",)  # formula-style prose a step may carry; not a set
 DEPRECATED_TRAIN_KEYS = {"lora_rank": "lora_r"}
 TRAIN_NOT_IN_STEP = ("method", "dpo")  # set by [variables] method and [steps.dpo]
 VARIABLE_SPEC_KEYS = {"type", "default", "values", "description"}
-VARIABLE_TYPES = {"string": str, "path": str, "int": int, "float": (int, float), "bool": bool, "list": list}
+VARIABLE_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str,
+    "path": str,
+    "int": int,
+    "float": (int, float),
+    "bool": bool,
+    "list": list,
+}
 
 
 @dataclass

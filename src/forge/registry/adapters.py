@@ -3,6 +3,7 @@ planning ...), each versioned per name and listed with the model versions it wor
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -88,7 +89,7 @@ class Adapters:
         with self.engine.connect() as conn:
             return [_ad(r) for r in conn.execute(q).all()]
 
-    def for_model(self, display_name: str) -> list[TaskAdapter]:
+    def for_model(self, display_name: str) -> builtins.list[TaskAdapter]:
         """The newest version of each adapter that works on this model version."""
         seen: dict[str, TaskAdapter] = {}
         for a in self.list():

@@ -184,7 +184,8 @@ class DataAPI(ForgeHome):
 
     def corpus_report(self, ref: str | Artifact) -> dict[str, Any]:
         art = ref if isinstance(ref, Artifact) else load_artifact(self.store, ref, "corpus")
-        return json.loads(art.file("report.json").read_text())
+        report: dict[str, Any] = json.loads(art.file("report.json").read_text())
+        return report
 
     def dataset_stats(self, ref: str | Artifact) -> dict[str, Any]:
         return dataset_stats(str(ref.path) if isinstance(ref, Artifact) else ref, self.store)

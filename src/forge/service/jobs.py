@@ -7,13 +7,16 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from forge.errors import ForgeError, IllegalTransition
 from forge.jobs.state_machine import ACTIVE, SETTLED, JobState
 from forge.jobs.store import Job
 from forge.progress import NULL_PROGRESS, Progress
 from forge.service.base import ForgeHome
+
+if TYPE_CHECKING:
+    from forge.service.facade import Forge
 
 
 def default_actor() -> str:
@@ -311,20 +314,21 @@ class JobsAPI(ForgeHome):
         }
         if base_model:
             out["estimate"] = estimate_requirements(self.settings.home, {"base_model": base_model})
-        return _jsonable(out)
+        answer: dict[str, Any] = _jsonable(out)
+        return answer
 
     # -- workers ----------------------------------------------------------------------------
     def run_worker(self, **options: Any) -> list[dict[str, Any]]:
         """Run queued jobs in this process until told to stop (see service.worker.run_worker)."""
         from forge.service.worker import run_worker
 
-        return run_worker(self, **options)
+        return run_worker(cast("Forge", self), **options)  # a mixin of Forge
 
     def start_worker(self, *, idle_exit_s: float | None = None) -> dict[str, Any]:
         """Start a detached `forge worker` unless a live one is registered; say which happened."""
         from forge.service.worker import ensure_worker_running
 
-        return ensure_worker_running(self, idle_exit_s=idle_exit_s)
+        return ensure_worker_running(cast("Forge", self), idle_exit_s=idle_exit_s)
 
 
 def _jsonable(obj: Any) -> Any:

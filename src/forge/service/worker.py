@@ -55,8 +55,10 @@ def run_worker(
 
     say_raw = say
 
-    def say(message: str) -> None:  # the worker log may carry job errors: never a secret
+    def say_scrubbed(message: str) -> None:  # the worker log may carry job errors: never a secret
         say_raw(scrub_text(message))
+
+    say = say_scrubbed
 
     forge.require_active()  # the worker path refuses on an uninitialised host
     worker_id = worker_id or new_worker_id()
@@ -118,7 +120,7 @@ def _stop_on_sigterm() -> dict[str, Any]:
     Stages fork process pools, whose children inherit this handler, and Pool.terminate() stops
     them with SIGTERM: in a child the handler restores the default and dies, or the pool's
     join would wait forever on children that ignore it."""
-    flag = {"now": False}
+    flag: dict[str, Any] = {"now": False}
     leases.STOPPING.clear()
 
     me = os.getpid()

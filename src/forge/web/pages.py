@@ -211,7 +211,7 @@ def evals_page(request: Request) -> Response:
 
 def _score(forge: Any, art: Any) -> float | None:
     try:
-        return forge.eval_report(art.id).get("score")  # type: ignore[no-any-return]
+        return forge.eval_report(art.id).get("score")
     except ForgeError:
         return None
 

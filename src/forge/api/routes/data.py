@@ -36,7 +36,7 @@ def list_datasets(request: Request, _caller: Any = Read) -> dict[str, Any]:
 
 @router.get("/datasets/{dataset_id}", summary="A dataset: counts, role × task, tokens, scrub report by kind")
 def show_dataset(dataset_id: DatasetId, request: Request, _caller: Any = Read) -> dict[str, Any]:
-    return forge_of(request).dataset_view(dataset_id)  # type: ignore[no-any-return]
+    return forge_of(request).dataset_view(dataset_id)
 
 
 @router.get("/corpora", summary="Corpora, newest first")
@@ -51,4 +51,4 @@ def list_corpora(request: Request, _caller: Any = Read) -> dict[str, Any]:
 
 @router.get("/corpora/{corpus_id}", summary="A corpus: sessions by format, role, task, outcome; scrub report by kind")
 def show_corpus(corpus_id: CorpusId, request: Request, _caller: Any = Read) -> dict[str, Any]:
-    return forge_of(request).corpus_view(corpus_id)  # type: ignore[no-any-return]
+    return forge_of(request).corpus_view(corpus_id)

@@ -40,7 +40,7 @@ def show_model(ref: ModelRef, request: Request, _caller: Any = Read) -> dict[str
 @router.post("/models/{ref}/deploy", response_model=s.Deployment, summary="Deploy a version to a target")
 def deploy(ref: ModelRef, body: s.DeployRequest, request: Request, caller: Any = Write) -> dict[str, Any]:
     """Roles follow the rollout order, each gated on the version's eval; other targets (rigs) do not."""
-    return forge_of(request).deploy(ref, body.target, actor=caller.actor).to_dict()  # type: ignore[no-any-return]
+    return forge_of(request).deploy(ref, body.target, actor=caller.actor).to_dict()
 
 
 @router.post("/models/{ref}/promote", response_model=s.PromoteResult, summary="Promote a version one rollout stage")
@@ -63,7 +63,7 @@ def deployments(
 @router.post("/deployments/{target}/rollback", response_model=s.Deployment, summary="Roll a target back")
 def rollback(target: Target, request: Request, caller: Any = Write) -> dict[str, Any]:
     """Point the target back at the version it ran before."""
-    return forge_of(request).rollback(target, actor=caller.actor).to_dict()  # type: ignore[no-any-return]
+    return forge_of(request).rollback(target, actor=caller.actor).to_dict()
 
 
 @router.get("/evals", summary="Eval reports, newest first")
