@@ -24,6 +24,7 @@ from typing import Any
 from forge.ingest.openai_chat import Counts, classify_task, has_dialogue, iter_records, labels, record_id, text_of
 from forge.ingest.readers import Reader, Warn, register
 from forge.ingest.tool_schemas import tools_for
+from forge.jsonl import as_dict
 from forge.records import Conversation, Message, SourceRef, ToolCall
 
 ACTIONS = ("code_action", "api_action", "message_action")
@@ -81,7 +82,7 @@ def _messages(trajectory: dict[str, Any], line: int, warn: Warn, counts: Counts)
             if kind == "code_action":
                 call = _code_call(item, call_id)
             else:
-                kwargs = item.get("kwargs") if isinstance(item.get("kwargs"), dict) else {}
+                kwargs = as_dict(item.get("kwargs"))
                 if not isinstance(item.get("function"), str):
                     warn(line, f"wrong schema: api_action {n} has no function name")
                     continue
@@ -123,7 +124,7 @@ def _conversation(path: Path, line: int, trajectory: dict[str, Any], warn: Warn)
     messages = _messages(trajectory, line, warn, counts)
     if not has_dialogue(messages):
         return None
-    details = trajectory.get("details") if isinstance(trajectory.get("details"), dict) else {}
+    details = as_dict(trajectory.get("details"))
     lab = labels(details)
     tid = trajectory.get("id")
     conv = Conversation(

@@ -118,12 +118,12 @@ def _conversations(session: _Session, counts: Counts, notes: dict[str, Any]) -> 
         text = block.text()
         if block.kind == "note":
             for note in block.lines:
-                if APPLIED.match(note):
-                    notes["edited_files"].append(APPLIED.match(note).group(1).strip())
-                elif COMMIT.match(note):
-                    notes["commits"].append(COMMIT.match(note).group(1))
-                elif MODEL.match(note) and not notes["model"]:
-                    notes["model"] = MODEL.match(note).group(1)
+                if applied := APPLIED.match(note):
+                    notes["edited_files"].append(applied.group(1).strip())
+                elif commit := COMMIT.match(note):
+                    notes["commits"].append(commit.group(1))
+                elif (model := MODEL.match(note)) and not notes["model"]:
+                    notes["model"] = model.group(1)
             counts.bump("notes")
             pending_notes.extend(n for n in block.lines if n.strip() and not BOOKKEEPING.match(n))
             continue

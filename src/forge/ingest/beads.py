@@ -98,7 +98,7 @@ def _label(labels: list[Any], prefix: str) -> str | None:
 
 
 def to_work_item(record: dict[str, Any]) -> WorkItem:
-    labels = record.get("labels") if isinstance(record.get("labels"), list) else []
+    labels: list[Any] = record["labels"] if isinstance(record.get("labels"), list) else []
     role = _label(labels, "role:") or record.get("agent_role")
     if not role and isinstance(record.get("assignee"), str):
         role, _ = role_from_cwd("/" + record["assignee"])
@@ -111,8 +111,8 @@ def to_work_item(record: dict[str, Any]) -> WorkItem:
     if isinstance(closer, str) and closer and closer not in sessions:
         sessions.append(closer)
     outcome, source = outcome_and_source(record)
-    deps = [
-        d.get("depends_on_id")
+    deps: list[str] = [
+        d["depends_on_id"]
         for d in record.get("dependencies") or []
         if isinstance(d, dict) and isinstance(d.get("depends_on_id"), str)
     ]

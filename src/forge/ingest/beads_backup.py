@@ -90,7 +90,7 @@ def read(path: Path, warn: Warn) -> Iterator[Any]:
             if not isinstance(kind, str):
                 warn(lineno, "wrong schema: event row has no event_type")
                 continue
-            at = record.get("created_at") if isinstance(record.get("created_at"), str) else ""
+            at = record["created_at"] if isinstance(record.get("created_at"), str) else ""
             reason = record.get("new_value") if kind == "closed" else None
             yield BeadEvent(issue, kind, at, reason if isinstance(reason, str) and reason else None)
 

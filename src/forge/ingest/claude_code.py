@@ -33,7 +33,7 @@ from typing import Any
 from forge.ingest.classify import role_from_cwd, task_from_tools
 from forge.ingest.readers import Reader, Warn, register
 from forge.ingest.tool_schemas import tools_for
-from forge.jsonl import iter_jsonl
+from forge.jsonl import as_dict, iter_jsonl
 from forge.records import Conversation, Message, SourceRef, ToolCall
 
 MESSAGE_TYPES = ("user", "assistant")
@@ -87,7 +87,7 @@ def _main_thread(
     if not any("parentUuid" in e for _, e in main):  # no threading recorded: keep file order
         return main
     chain: list[tuple[int, dict[str, Any]]] = []
-    seen: set[str] = set()
+    seen: set[str | None] = set()
     node: tuple[int, dict[str, Any]] | None = main[-1]
     while node is not None and node[1].get("uuid") not in seen:
         seen.add(node[1].get("uuid"))
@@ -145,7 +145,7 @@ def _to_messages(
                         warn(lineno, "wrong schema: tool_use block without id, name or object input")
                         continue
                     tool_names[block["id"]] = block["name"]
-                    calls.append(ToolCall(block["id"], block["name"], dict(block.get("input") or {})))
+                    calls.append(ToolCall(block["id"], block["name"], dict(as_dict(block.get("input")))))
                 elif kind == "image":
                     counts.bump("images")
                 else:

@@ -26,7 +26,7 @@ from forge.ingest.classify import role_from_cwd
 from forge.ingest.openai_chat import Counts, classify_task, first_json_line, has_dialogue, parse_arguments, text_of
 from forge.ingest.readers import Reader, Warn, register
 from forge.ingest.tool_schemas import tools_for
-from forge.jsonl import iter_jsonl
+from forge.jsonl import as_dict, iter_jsonl
 from forge.records import Conversation, Message, SourceRef, ToolCall
 
 ITEM_TYPES = (
@@ -94,7 +94,7 @@ def _output_text(output: Any, counts: Counts) -> str:
         except json.JSONDecodeError:
             return output
         if isinstance(wrapped, dict) and "output" in wrapped:
-            meta = wrapped.get("metadata") if isinstance(wrapped.get("metadata"), dict) else {}
+            meta = as_dict(wrapped.get("metadata"))
             if meta.get("exit_code") not in (None, 0):
                 counts.bump("tool_errors")
             return text_of(wrapped["output"])
@@ -212,9 +212,9 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
         return
     meta = s.meta
     cwd = meta.get("cwd") if isinstance(meta.get("cwd"), str) else s.cwd
-    git = meta.get("git") if isinstance(meta.get("git"), dict) else {}
+    git = as_dict(meta.get("git"))
     role, where = role_from_cwd(cwd)
-    session_id = meta.get("id") if isinstance(meta.get("id"), str) else path.stem
+    session_id = meta["id"] if isinstance(meta.get("id"), str) else path.stem
     metadata: dict[str, Any] = {
         "format": "codex",
         "cwd": cwd,

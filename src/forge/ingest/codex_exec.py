@@ -34,7 +34,7 @@ from typing import Any
 from forge.ingest.openai_chat import Counts, classify_task, text_of
 from forge.ingest.readers import Reader, Warn, register
 from forge.ingest.tool_schemas import tools_for
-from forge.jsonl import iter_jsonl
+from forge.jsonl import as_dict, iter_jsonl
 from forge.records import Conversation, Message, SourceRef, ToolCall
 
 EVENT_TYPES = (
@@ -89,7 +89,8 @@ class _Stream:
 
     def item(self, lineno: int, item: dict[str, Any], warn: Warn) -> None:
         kind = item.get("type") or item.get("item_type")
-        kind = ITEM_ALIASES.get(kind, kind)
+        if isinstance(kind, str):
+            kind = ITEM_ALIASES.get(kind, kind)
         call_id = str(item.get("id") or f"item_line_{lineno}")
         if kind == "agent_message":
             text = str(item.get("text") or "")
@@ -117,7 +118,7 @@ class _Stream:
             self.call(ToolCall(call_id, "apply_patch", {"changes": changes}), f"{status}\n{summary}".strip())
         elif kind == "mcp_tool_call":
             name = f"{item.get('server') or 'mcp'}__{item.get('tool') or 'tool'}"
-            args = item.get("arguments") if isinstance(item.get("arguments"), dict) else {}
+            args = as_dict(item.get("arguments"))
             error = item.get("error")
             if error:
                 self.counts.bump("tool_errors")

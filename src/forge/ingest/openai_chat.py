@@ -22,10 +22,10 @@ from typing import Any
 from forge.ingest.classify import task_from_tools
 from forge.ingest.readers import Reader, Warn, register
 from forge.ingest.tool_schemas import infer_schema, tools_for
-from forge.jsonl import iter_jsonl, read_capped
-from forge.records import OUTCOMES, Conversation, Message, SourceRef, ToolCall
+from forge.jsonl import as_dict, iter_jsonl, read_capped
+from forge.records import Conversation, Message, MessageRole, Outcome, SourceRef, ToolCall
 
-ROLES = {
+ROLES: dict[str, MessageRole] = {
     "system": "system",
     "developer": "system",
     "user": "user",
@@ -91,17 +91,20 @@ def parse_arguments(raw: Any) -> dict[str, Any] | None:
     return None
 
 
-def outcome_of(value: Any) -> str | None:
+_OUTCOMES: dict[str, Outcome] = {"success": "success", "failure": "failure", "unknown": "unknown"}
+
+
+def outcome_of(value: Any) -> Outcome | None:
     if isinstance(value, bool):
         return "success" if value else "failure"
-    if isinstance(value, str) and value.lower() in OUTCOMES:
-        return value.lower()
+    if isinstance(value, str):
+        return _OUTCOMES.get(value.lower())
     return None
 
 
 def labels(record: dict[str, Any]) -> dict[str, Any]:
     """agent_role / task / outcome / work_item a record states about itself (top level or metadata)."""
-    meta = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
+    meta = as_dict(record.get("metadata"))
     out: dict[str, Any] = {"agent_role": None, "task": None, "outcome": None, "work_item": None}
     for where in (meta, record):  # the top level wins
         for key, names in (("agent_role", ("agent_role",)), ("task", ("task",)), ("work_item", ("work_item", "bead"))):

@@ -38,7 +38,8 @@ from forge.ingest.openai_chat import (
     text_of,
 )
 from forge.ingest.readers import Reader, Warn, register
-from forge.records import Conversation, Message, SourceRef, ToolCall
+from forge.jsonl import as_dict
+from forge.records import Conversation, Message, MessageRole, Outcome, SourceRef, ToolCall
 
 QUIET_ACTIONS = (
     "recall",
@@ -76,7 +77,7 @@ def _from_args(action: str, args: dict[str, Any]) -> tuple[str, dict[str, Any]] 
     if action == "delegate":
         return "delegate", {"agent": args.get("agent", ""), "inputs": args.get("inputs", {})}
     if action in ("call_tool_mcp", "mcp") and isinstance(args.get("name"), str):
-        return args["name"], args.get("arguments") if isinstance(args.get("arguments"), dict) else {}
+        return args["name"], as_dict(args.get("arguments"))
     return None
 
 
@@ -86,7 +87,7 @@ def _recorded_call(event: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | N
     if not isinstance(meta, dict) or not isinstance(meta.get("tool_call_id"), str):
         return None
     call_id, name = meta["tool_call_id"], meta.get("function_name")
-    response = meta.get("model_response") if isinstance(meta.get("model_response"), dict) else {}
+    response = as_dict(meta.get("model_response"))
     for choice in response.get("choices") or []:
         msg = choice.get("message") if isinstance(choice, dict) else None
         for tc in (msg or {}).get("tool_calls") or []:
@@ -121,16 +122,16 @@ class _Trajectory:
         self.agent_state: str | None = None
         self.counts = Counts()
 
-    def say(self, role: str, text: str) -> None:
+    def say(self, role: MessageRole, text: str) -> None:
         prev = self.messages[-1] if self.messages else None
         if role == "assistant" and prev is not None and prev.role == "assistant" and not prev.tool_calls:
             prev.content = f"{prev.content}\n\n{text}"  # one turn, not two in a row
         else:
-            self.messages.append(Message(role, text))  # type: ignore[arg-type]
+            self.messages.append(Message(role, text))
 
     def action(self, line: int, ev: dict[str, Any], warn: Warn) -> None:
         action, source = ev["action"], ev.get("source")
-        args = ev.get("args") if isinstance(ev.get("args"), dict) else {}
+        args = as_dict(ev.get("args"))
         response_id = _response_id(ev)
         same_response = response_id is not None and response_id == self.last_response
         self.last_response = response_id
@@ -208,9 +209,9 @@ def _events(events: list[tuple[int, Any]], warn: Warn) -> _Trajectory:
     return t
 
 
-def _outcome(record: dict[str, Any], agent_state: str | None) -> tuple[str, str | None]:
+def _outcome(record: dict[str, Any], agent_state: str | None) -> tuple[Outcome, str | None]:
     """resolved (report / test_result.report / top level) wins; an error or crashed agent fails."""
-    test_result = record.get("test_result") if isinstance(record.get("test_result"), dict) else {}
+    test_result = as_dict(record.get("test_result"))
     for where in (record.get("report"), test_result.get("report"), record):
         resolved = outcome_of(where.get("resolved")) if isinstance(where, dict) else None
         if resolved is not None:
@@ -230,8 +231,8 @@ def _conversation(path: Path, line: int, record: dict[str, Any], t: _Trajectory)
         messages.insert(at, Message("user", record["instruction"]))
     if not has_dialogue(messages):
         return None
-    meta = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
-    llm = meta.get("llm_config") if isinstance(meta.get("llm_config"), dict) else {}
+    meta = as_dict(record.get("metadata"))
+    llm = as_dict(meta.get("llm_config"))
     instance = record.get("instance_id") if isinstance(record.get("instance_id"), str) else None
     lab = labels(record)
     outcome, source = _outcome(record, t.agent_state)
@@ -243,7 +244,7 @@ def _conversation(path: Path, line: int, record: dict[str, Any], t: _Trajectory)
         agent_role=lab["agent_role"],
         task=lab["task"] or classify_task(messages),
         outcome=outcome,
-        outcome_source=source,  # type: ignore[arg-type]
+        outcome_source=source,
         work_item=lab["work_item"] or instance,
         metadata={
             "format": "openhands",

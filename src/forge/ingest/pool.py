@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -169,7 +169,7 @@ def worker_count(config: IngestConfig) -> int:
     return config.workers or os.cpu_count() or 1
 
 
-def file_results(sources: list[SourceFile], ctx: ReadContext) -> Iterator[FileResult]:
+def file_results(sources: list[SourceFile], ctx: ReadContext) -> Generator[FileResult, None, None]:
     """One FileResult per source, in order."""
     workers = min(worker_count(ctx.config), len(sources))
     if workers <= 1 or len(sources) < PARALLEL_MIN_FILES:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from forge.ingest.openai_chat import (
     Counts,
@@ -23,9 +23,10 @@ from forge.ingest.openai_chat import (
     record_conversation,
 )
 from forge.ingest.readers import Reader, Warn, register
-from forge.records import Conversation, Message, ToolCall
+from forge.records import Conversation, Message, MessageRole, ToolCall
 
-SPEAKERS = {
+# a speaker is a message role, or a function call / its result (written as turns of their own)
+SPEAKERS: dict[str, MessageRole | Literal["call", "result"]] = {
     "human": "user",
     "user": "user",
     "gpt": "assistant",
@@ -79,7 +80,7 @@ def to_messages(turns: list[Any], warn: Warn, line: int, counts: Counts) -> list
     unanswered: list[ToolCall] = []
     n_calls = 0
     for i, turn in enumerate(turns):
-        kind = SPEAKERS.get(turn.get("from")) if isinstance(turn, dict) else None
+        kind = SPEAKERS.get(str(turn.get("from"))) if isinstance(turn, dict) else None
         if kind is None:
             warn(line, f"wrong schema: turn {i} has no known speaker")
             continue

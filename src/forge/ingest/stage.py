@@ -197,7 +197,12 @@ def discover(paths: list[Path], only: list[str] | None = None) -> list[SourceFil
         else:
             raise InputError("no such file or folder", path=str(path))
     seen: set[Path] = set()  # a file named directly and also inside a walked folder is read once
-    found = [s for s in found if not (s.path.resolve() in seen or seen.add(s.path.resolve()))]
+    unique: list[SourceFile] = []
+    for s in found:
+        if s.path.resolve() not in seen:
+            seen.add(s.path.resolve())
+            unique.append(s)
+    found = unique
     for src in found:
         src.sha256 = sha256_file(src.path)
         head = read_head(src.path)

@@ -38,7 +38,8 @@ from forge.ingest.openai_chat import (
 )
 from forge.ingest.readers import Reader, Warn, register
 from forge.ingest.tool_schemas import tools_for
-from forge.records import Conversation, Message, SourceRef, ToolCall
+from forge.jsonl import as_dict
+from forge.records import Conversation, Message, Outcome, SourceRef, ToolCall
 
 
 def detect(path: Path, head: bytes) -> bool:
@@ -133,7 +134,7 @@ def _from_text_history(history: list[dict[str, Any]], counts: Counts) -> list[Me
     return [m for m in messages if m.role != "assistant" or m.content.strip() or m.tool_calls]
 
 
-def _outcome(record: dict[str, Any], info: dict[str, Any]) -> tuple[str, str | None]:
+def _outcome(record: dict[str, Any], info: dict[str, Any]) -> tuple[Outcome, str | None]:
     resolved = outcome_of(info.get("resolved"))
     if resolved:
         return resolved, "record:resolved"
@@ -156,7 +157,7 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
     ):
         warn(1, "wrong schema: expected a JSON object with a trajectory or history list")
         return
-    info = record.get("info") if isinstance(record.get("info"), dict) else {}
+    info = as_dict(record.get("info"))
     counts = Counts()
     history = _history(record, counts)
     function_calling = any(h.get("role") == "assistant" and h.get("tool_calls") for h in history)
@@ -168,7 +169,7 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
         messages = _from_text_history(history, counts)
     if not has_dialogue(messages):
         return
-    stats = info.get("model_stats") if isinstance(info.get("model_stats"), dict) else {}
+    stats = as_dict(info.get("model_stats"))
     lab = labels(record)
     outcome, source = _outcome(record, info)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
@@ -179,7 +180,7 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
         agent_role=lab["agent_role"],
         task=lab["task"] or classify_task(messages),
         outcome=outcome,
-        outcome_source=source,  # type: ignore[arg-type]
+        outcome_source=source,
         work_item=lab["work_item"] or path.stem,
         metadata={
             "format": "swe_agent",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from forge.jsonl import as_dict
 from forge.registry.adapters import Adapters
 from forge.registry.deploy import Deployments
 from forge.registry.models import ModelVersion
@@ -32,7 +33,7 @@ def lineage(forge: Any, ref: str) -> dict[str, Any]:
     m: ModelVersion = forge.registry.get(ref)
     d, hp = m.details or {}, m.hyperparameters or {}
     dataset = d.get("dataset") or {}
-    sft = dataset.get("sft") if isinstance(dataset.get("sft"), dict) else {}
+    sft = as_dict(dataset.get("sft"))
     deps = deployments(forge)
     return {
         **m.to_dict(),

@@ -131,7 +131,7 @@ def train_dpo(dataset_dir: Path, base_location: str, config: TrainConfig, dpo: D
     use_cpu = not available.cuda
     # full fine-tuning from an SFT run: that run's output is a complete model, the start point
     start = str(start_adapter) if full and start_adapter is not None else base_location
-    model = AutoModelForCausalLM.from_pretrained(start, **load_kwargs(backend))
+    model: Any = AutoModelForCausalLM.from_pretrained(start, **load_kwargs(backend))  # or a PeftModel below
     if backend.load_in_4bit:  # QLoRA: norms in fp32, inputs require grads (CUDA only)
         from peft import prepare_model_for_kbit_training
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
@@ -150,7 +150,7 @@ def train_dpo(dataset_dir: Path, base_location: str, config: TrainConfig, dpo: D
         "a frozen copy of the start model" if full else
         "the SFT adapter (frozen copy)" if start_adapter else "the base (adapter disabled)"))
     keep = checkpoint_dir is not None and config.save_steps > 0
-    work = Path(checkpoint_dir) if keep else Path(tempfile.mkdtemp(prefix="forge-dpo-"))
+    work = Path(checkpoint_dir) if keep and checkpoint_dir else Path(tempfile.mkdtemp(prefix="forge-dpo-"))
     args = DPOConfig(
         output_dir=str(work), max_steps=dpo.max_steps, beta=dpo.beta, loss_type=[dpo.loss_type],
         per_device_train_batch_size=dpo.batch_size, gradient_accumulation_steps=dpo.grad_accum,
@@ -169,10 +169,11 @@ def train_dpo(dataset_dir: Path, base_location: str, config: TrainConfig, dpo: D
     trainer.remove_callback(PrinterCallback)
     try:
         result = trainer.train(resume_from_checkpoint=_latest_checkpoint(work) if keep else None)
+        trained: Any = trainer.model  # typed Optional by transformers; set once training ran
         if full:
-            trainer.model.save_pretrained(out)
+            trained.save_pretrained(out)
         else:  # only the trained adapter: the frozen "ref" copy TRL added is not part of the result
-            trainer.model.save_pretrained(out, selected_adapters=["default"])
+            trained.save_pretrained(out, selected_adapters=["default"])
         tokenizer.save_pretrained(out)
     finally:
         if not keep:
