@@ -13,6 +13,14 @@ def forge_home(tmp_path, monkeypatch):
     return home
 
 
+@pytest.fixture
+def forge(forge_home):
+    """The facade on this test's own FORGE_HOME (environment not initialised)."""
+    from forge.service import Forge
+
+    return Forge()
+
+
 @pytest.fixture(scope="session")
 def planted_secret_pieces() -> list[str]:
     """Every fake secret the example generator planted; PEM blocks line by line (JSON escapes

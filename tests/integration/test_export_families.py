@@ -11,23 +11,14 @@ tolerances); broken conversions must fail it.
 """
 
 import json
-import os
 
 import pytest
 
 from forge.artifacts import ArtifactStore
+from helpers import llama_cpp_or_skip
 from real_models import GGUF_FAMILIES, family_base, template_text, tokenizer_vectors
 
 pytestmark = pytest.mark.slow
-
-
-def llama_cpp_or_skip():
-    try:
-        import llama_cpp  # noqa: F401
-    except ImportError:
-        if os.environ.get("FORGE_REQUIRE_LLAMA_CPP"):
-            pytest.fail("llama-cpp-python is required here (FORGE_REQUIRE_LLAMA_CPP=1): make llama-cpp")
-        pytest.skip("llama-cpp-python is not installed (make llama-cpp)")
 
 
 @pytest.fixture(scope="module")

@@ -6,12 +6,12 @@ FORGE_REQUIRE_LLAMA_CPP=1, so there a missing install fails instead of skipping.
 """
 
 import json
-import os
 
 import pytest
 
 from forge.artifacts import ArtifactStore
 from forge.models.chat_format import CHAT_TEMPLATE, IM_END, SPECIAL_TOKENS, TOOLS_POSTAMBLE, TOOLS_PREAMBLE
+from helpers import llama_cpp_or_skip
 
 pytestmark = pytest.mark.slow
 # Llama trains longer: its Q8_0 test needs margins wide enough that 8-bit weights keep
@@ -57,15 +57,6 @@ def _rows():
             }
         )
     return rows
-
-
-def llama_cpp_or_skip():
-    try:
-        import llama_cpp  # noqa: F401
-    except ImportError:
-        if os.environ.get("FORGE_REQUIRE_LLAMA_CPP"):
-            pytest.fail("llama-cpp-python is required here (FORGE_REQUIRE_LLAMA_CPP=1): make llama-cpp")
-        pytest.skip("llama-cpp-python is not installed (make llama-cpp)")
 
 
 def _tokenizer(texts):

@@ -24,6 +24,7 @@ import pytest
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 
+from helpers import free_port
 from local_hub import LocalHub
 
 pytestmark = pytest.mark.slow
@@ -178,17 +179,11 @@ def test_stdio_job_to_tests_passed_then_publish_and_retrieve(home, hub):
     anyio.run(main)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_http_job_to_tests_passed_through_a_worker(home, hub):
     """Same flow over streamable HTTP; the job runs in a `forge worker` the server starts (it
     exits on its own 5 s after the queue empties). Shares the stdio test's FORGE_HOME, so the
     stages find their artifacts and the second job mostly reuses them."""
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "forge.cli", "mcp", "--http", f"127.0.0.1:{port}"],
         env=_env(home, hub),

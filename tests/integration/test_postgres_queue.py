@@ -10,7 +10,6 @@ import glob
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ from forge.artifacts import artifact_id
 from forge.jobs import leases
 from forge.jobs.state_machine import JobState
 from forge.service import Forge
+from helpers import free_port
 
 pytestmark = pytest.mark.slow
 FORGE = str(Path(sys.executable).parent / "forge")
@@ -34,12 +34,6 @@ def _pg_bin() -> Path | None:
         return Path(os.path.realpath(found)).parent
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     return Path(candidates[-1]).parent if candidates else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +57,7 @@ def pg_url():
         shutil.chown(sock, user)
         os.chmod(root, 0o755)
         run_as = ["runuser", "-u", user, "--"]
-    port = _free_port()
+    port = free_port()
     subprocess.run(
         [*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "forge", "-A", "trust", "--no-sync", "-E", "UTF8"],
         check=True,

@@ -15,11 +15,6 @@ from forge.errors import ConfigError, Forbidden, InputError, Unauthorized
 from forge.service import Forge
 
 
-@pytest.fixture
-def forge(forge_home):
-    return Forge()
-
-
 def test_token_secret_is_shown_once_and_stored_only_as_its_hash(forge, forge_home):
     made = forge.create_token("ci", "write", actor="pytest")
     secret = made["token"]

@@ -8,13 +8,6 @@ from forge.errors import InputError, NotFound
 from forge.models.refs import resolve_model
 
 
-@pytest.fixture
-def forge(forge_home):
-    from forge.service import Forge
-
-    return Forge()
-
-
 def _artifact(forge, kind, aid, files=None):
     staging = forge.store.staging(kind)
     for name, text in (files or {"config.json": "{}"}).items():

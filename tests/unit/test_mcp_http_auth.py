@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from starlette.testclient import TestClient
 
 from forge.mcp_server import http_app, scope_needed
-from forge.service import Forge
 
 HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 INIT = {
@@ -34,11 +32,6 @@ def test_scope_needed_reads_the_json_rpc_body():
     assert scope_needed(json.dumps(call("a_tool_added_later")).encode()) == "write"  # default: write
     assert scope_needed(json.dumps([call("list_models"), call("deploy_model")]).encode()) == "write"
     assert scope_needed(b"{not json") == "read"
-
-
-@pytest.fixture
-def forge(forge_home):
-    return Forge()
 
 
 def test_off_loopback_every_request_needs_a_token(forge):

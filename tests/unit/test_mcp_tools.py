@@ -5,20 +5,13 @@ stdio/HTTP tests in tests/integration/test_mcp_server.py run a real job."""
 from __future__ import annotations
 
 import anyio
-import pytest
 from mcp import Client
 
 from forge.mcp_server import build_server
-from forge.service import Forge
 
 
 def _run(fn):
     return anyio.run(fn)
-
-
-@pytest.fixture
-def forge(forge_home):
-    return Forge()
 
 
 def _register(forge, name, job_id=None):

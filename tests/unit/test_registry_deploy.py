@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 from forge.cli import app
 from forge.errors import ForgeError, NotFound
 from forge.registry.api import adapters, deployments, lineage, provider_config
-from forge.service import Forge
 
 
 def _register(forge, name, role=None, score=0.9, **details):
@@ -31,11 +30,6 @@ def _register(forge, name, role=None, score=0.9, **details):
             **details,
         },
     )
-
-
-@pytest.fixture
-def forge(forge_home):
-    return Forge()
 
 
 def test_versions_auto_increment_per_name(forge):
