@@ -158,7 +158,7 @@ def hf_tensors(model_dir: Path) -> Iterator[tuple[str, Any]]:
         )
     for file in files:
         with safe_open(str(file), framework="pt") as f:
-            for name in f:
+            for name in f.keys():  # noqa: SIM118 -- safetensors' safe_open has keys(), no __iter__
                 yield name, f.get_tensor(name).float().numpy()
 
 
