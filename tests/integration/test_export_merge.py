@@ -64,7 +64,7 @@ def test_merged_logits_equal_base_plus_adapter(setup):
 def test_merge_is_reused_and_records_lineage(setup):
     from forge.models.merge import run_merge
 
-    settings, store, base, adapter = setup
+    _settings, store, base, adapter = setup
     first = run_merge(store, adapter, base)
     assert run_merge(store, adapter, base).path == first.path
     assert [i["id"] for i in first.manifest["inputs"]] == [adapter.id]
@@ -74,7 +74,7 @@ def test_merge_rejects_a_non_adapter(setup):
     from forge.errors import InputError
     from forge.models.merge import run_merge
 
-    settings, store, base, adapter = setup
+    _settings, store, base, _adapter = setup
     dataset = next(a for a in store.all() if a.kind == "dataset")
     with pytest.raises(InputError, match="not a LoRA adapter"):
         run_merge(store, dataset, base)
