@@ -68,9 +68,10 @@ demo: $(STAMP)
 # pytest exits 5 when it collects no tests; that is not a failure of the suite.
 # The suite needs llama.cpp for the GGUF parity tests; FORGE_REQUIRE_LLAMA_CPP makes a
 # missing install fail those tests instead of skipping them.
-# Coverage of the in-process code (not the worker and torchrun subprocesses); the floor is the
-# figure measured when it was set (docs/ARCHITECTURE.md): raise it as tests grow, never lower it.
-COV_FLOOR ?= 0
+# Coverage of the in-process code (not the worker and torchrun subprocesses). The floor is the
+# figure measured when it was set (89.2% of 13,939 statements, the whole suite, 2026-12-03):
+# raise it as tests grow, never lower it.
+COV_FLOOR ?= 89
 COV_ARGS ?= --cov=forge --cov-report=term:skip-covered --cov-fail-under=$(COV_FLOOR)
 
 test: $(STAMP) $(LLAMA_STAMP) $(LLAMA_MODELS_DIR)/.stamp
