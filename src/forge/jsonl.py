@@ -24,6 +24,7 @@ def as_dict(value: Any) -> dict[str, Any]:
     """`value` when it is a JSON object, else {}: a field of a record from the wild may hold anything."""
     return value if isinstance(value, dict) else {}
 
+
 # Real transcript lines with a pasted screenshot run to a few MB; 32 MiB leaves ample room.
 MAX_LINE_BYTES = 32 * 1024 * 1024
 SKIP_CHUNK = 1024 * 1024

@@ -3,6 +3,7 @@
 The LoRA shape (rank, alpha, target modules) comes from the train step: DPO trains the same kind
 of adapter, and with method "sft+dpo" the very adapter SFT made.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ LOSS_TYPES = ("sigmoid", "hinge", "ipo", "robust", "sigmoid_norm", "apo_zero", "
 @dataclass
 class DPOSettings:
     """The `[steps.dpo]` section of a recipe (TrainConfig.dpo)."""
+
     beta: float = 0.1
     loss_type: str = "sigmoid"
     learning_rate: float = 5e-4
@@ -45,4 +47,5 @@ class DPOSettings:
 
 def dpo_settings(config: TrainConfig) -> DPOSettings:
     from forge.config import parse_config
+
     return parse_config(DPOSettings, config.dpo, source="train.dpo", prefix="dpo.")
