@@ -19,6 +19,7 @@ each stage's seconds, the CPU seconds of all processes (on a shared machine wall
 more about the neighbours than about Forge), peak RSS of the parent and of the worker processes, and last
 `ratio=<parallel sessions/s / single sessions/s>` over ingest + scrub + build.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -53,10 +54,43 @@ def _load_generator() -> Any:
 
 gen_mod = _load_generator()
 
-PATHS = ["cmd/gt/main.go", "internal/mail/router.go", "internal/hooks/hooks.go", "pkg/convoy/list.go",
-         "scripts/bootstrap.sh", "docs/polecats.md", "internal/queue/queue_test.go", "Makefile"]
-WORDS = ("bead polecat witness refinery convoy hook mail queue rig sling nudge deacon mayor merge "
-         "branch worker session status ready blocked epic task handoff patrol heartbeat").split()
+PATHS = [
+    "cmd/gt/main.go",
+    "internal/mail/router.go",
+    "internal/hooks/hooks.go",
+    "pkg/convoy/list.go",
+    "scripts/bootstrap.sh",
+    "docs/polecats.md",
+    "internal/queue/queue_test.go",
+    "Makefile",
+]
+WORDS = [
+    "bead",
+    "polecat",
+    "witness",
+    "refinery",
+    "convoy",
+    "hook",
+    "mail",
+    "queue",
+    "rig",
+    "sling",
+    "nudge",
+    "deacon",
+    "mayor",
+    "merge",
+    "branch",
+    "worker",
+    "session",
+    "status",
+    "ready",
+    "blocked",
+    "epic",
+    "task",
+    "handoff",
+    "patrol",
+    "heartbeat",
+]
 
 
 def extra_calls(rng: random.Random) -> int:
@@ -71,12 +105,20 @@ def extra_calls(rng: random.Random) -> int:
 
 def code_lines(rng: random.Random, n: int) -> str:
     out = []
-    for i in range(n):
+    for _i in range(n):
         w = rng.sample(WORDS, 3)
-        out.append(rng.choice([f"func {w[0].capitalize()}{w[1].capitalize()}(ctx context.Context) error {{",
-                               f"\t{w[0]} := {w[1]}.New{w[2].capitalize()}()",
-                               f"\tif err := {w[0]}.Run(); err != nil {{ return fmt.Errorf(\"{w[1]}: %w\", err) }}",
-                               f"// {w[0]} {w[1]} {w[2]}: keep the {w[1]} in sync", "}", ""]))
+        out.append(
+            rng.choice(
+                [
+                    f"func {w[0].capitalize()}{w[1].capitalize()}(ctx context.Context) error {{",
+                    f"\t{w[0]} := {w[1]}.New{w[2].capitalize()}()",
+                    f'\tif err := {w[0]}.Run(); err != nil {{ return fmt.Errorf("{w[1]}: %w", err) }}',
+                    f"// {w[0]} {w[1]} {w[2]}: keep the {w[1]} in sync",
+                    "}",
+                    "",
+                ]
+            )
+        )
     return "\n".join(out)
 
 
@@ -99,13 +141,18 @@ class PaddedTranscript(gen_mod.Transcript):
                 self.call("Read", {"file_path": path}, code_lines(rng, rng.randint(5, 50)))
             elif kind < 0.75:
                 word = rng.choice(WORDS)
-                hits = "\n".join(f"{rng.choice(PATHS)}:{rng.randint(1, 400)}: {word} {rng.choice(WORDS)}"
-                                 for _ in range(rng.randint(1, 15)))
+                hits = "\n".join(
+                    f"{rng.choice(PATHS)}:{rng.randint(1, 400)}: {word} {rng.choice(WORDS)}"
+                    for _ in range(rng.randint(1, 15))
+                )
                 self.call("Grep", {"pattern": word, "path": self.cwd}, hits)
             else:
                 leak = f"\nexport GITHUB_TOKEN={self.secrets.github_token()}" if rng.random() < 0.05 else ""
-                self.call("Bash", {"command": "git status --short", "description": "Check the tree"},
-                          "\n".join(f" M {rng.choice(PATHS)}" for _ in range(rng.randint(0, 6))) + leak)
+                self.call(
+                    "Bash",
+                    {"command": "git status --short", "description": "Check the tree"},
+                    "\n".join(f" M {rng.choice(PATHS)}" for _ in range(rng.randint(0, 6))) + leak,
+                )
 
 
 class StreamingGen(gen_mod.Gen):
@@ -153,9 +200,11 @@ def length_mix(path: Path) -> str:
     def pct(xs: list[int], q: float) -> int:
         return xs[min(len(xs) - 1, int(q * len(xs)))]
 
-    return (f"messages per session p10 {pct(counts, .1)}, p50 {pct(counts, .5)}, p90 {pct(counts, .9)}, "
-            f"max {counts[-1]}; scrubbed session size p50 {pct(sizes, .5) / 1e3:.0f} KB, "
-            f"p90 {pct(sizes, .9) / 1e3:.0f} KB, total {sum(sizes) / 1e6:.0f} MB")
+    return (
+        f"messages per session p10 {pct(counts, 0.1)}, p50 {pct(counts, 0.5)}, p90 {pct(counts, 0.9)}, "
+        f"max {counts[-1]}; scrubbed session size p50 {pct(sizes, 0.5) / 1e3:.0f} KB, "
+        f"p90 {pct(sizes, 0.9) / 1e3:.0f} KB, total {sum(sizes) / 1e6:.0f} MB"
+    )
 
 
 def peak_rss_mb(who: int) -> float:
@@ -179,10 +228,20 @@ def run_pipeline(corpus: Path, store_dir: Path, workers: int) -> dict[str, Any]:
     cpu = cpu_seconds() - c0
     report = json.loads(art.file("report.json").read_text())
     stats = json.loads(dataset.file("stats.json").read_text())
-    return {"ingest_s": t1 - t0, "build_s": t2 - t1, "total_s": t2 - t0, "cpu_s": cpu, "corpus": art, "rss_after_ingest": rss_ingest,
-            "conversations": report["ingest"]["conversations"], "messages": report["ingest"]["messages"],
-            "secrets": report["scrub"]["total"], "warnings": report["ingest"]["warning_count"],
-            "sft": stats["sft"], "dpo": {k: stats["dpo"][k] for k in ("train", "eval")}}
+    return {
+        "ingest_s": t1 - t0,
+        "build_s": t2 - t1,
+        "total_s": t2 - t0,
+        "cpu_s": cpu,
+        "corpus": art,
+        "rss_after_ingest": rss_ingest,
+        "conversations": report["ingest"]["conversations"],
+        "messages": report["ingest"]["messages"],
+        "secrets": report["scrub"]["total"],
+        "warnings": report["ingest"]["warning_count"],
+        "sft": stats["sft"],
+        "dpo": {k: stats["dpo"][k] for k in ("train", "eval")},
+    }
 
 
 def main() -> int:
@@ -204,29 +263,37 @@ def main() -> int:
             n = generate(corpus, args.sessions, args.seed)
             print(f"generated {n:,} sessions in {time.perf_counter() - t:.1f} s")
         size = sum(p.stat().st_size for p in corpus.rglob("*") if p.is_file())
-        print(f"input: {size / 1e6:.0f} MB of Claude Code JSONL; cpus={os.cpu_count()} workers={args.workers}; "
-              f"load average {os.getloadavg()[0]:.1f} (other work on the machine slows every figure)")
+        print(
+            f"input: {size / 1e6:.0f} MB of Claude Code JSONL; cpus={os.cpu_count()} workers={args.workers}; "
+            f"load average {os.getloadavg()[0]:.1f} (other work on the machine slows every figure)"
+        )
         rss_before = peak_rss_mb(resource.RUSAGE_SELF)
 
         single = run_pipeline(corpus, tmp / "store-single", 1)
         parallel = run_pipeline(corpus, tmp / "store-parallel", args.workers)
         same = single["corpus"].manifest["files"] == parallel["corpus"].manifest["files"]
         for name, r in (("single", single), ("parallel", parallel)):
-            print(f"{name:>8}: ingest+scrub {r['ingest_s']:.1f} s, build {r['build_s']:.1f} s, "
-                  f"total {r['total_s']:.1f} s = {r['conversations'] / r['total_s']:.0f} sessions/s "
-                  f"(ingest+scrub alone {r['conversations'] / r['ingest_s']:.0f}/s); "
-                  f"CPU {r['cpu_s']:.1f} s in all processes")
+            print(
+                f"{name:>8}: ingest+scrub {r['ingest_s']:.1f} s, build {r['build_s']:.1f} s, "
+                f"total {r['total_s']:.1f} s = {r['conversations'] / r['total_s']:.0f} sessions/s "
+                f"(ingest+scrub alone {r['conversations'] / r['ingest_s']:.0f}/s); "
+                f"CPU {r['cpu_s']:.1f} s in all processes"
+            )
         p = parallel
-        print(f"corpus: {p['conversations']:,} conversations, {p['messages']:,} messages, "
-              f"{p['secrets']:,} secrets replaced, {p['warnings']} warnings; "
-              f"dataset: sft {p['sft']}, dpo {p['dpo']}")
+        print(
+            f"corpus: {p['conversations']:,} conversations, {p['messages']:,} messages, "
+            f"{p['secrets']:,} secrets replaced, {p['warnings']} warnings; "
+            f"dataset: sft {p['sft']}, dpo {p['dpo']}"
+        )
         print(f"corpora identical across worker counts: {same}")
         print("length mix: " + length_mix(parallel["corpus"].file("conversations.jsonl")))
-        print(f"peak RSS: parent {rss_before:.0f} MB after generation, "
-              f"{single['rss_after_ingest']:.0f} MB after the single-process ingest (streams: "
-              f"flat in corpus size), {peak_rss_mb(resource.RUSAGE_SELF):.0f} MB after the builds "
-              f"(which keep a skeleton per session: labels and a 128-bit key per message); largest worker "
-              f"{peak_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB")
+        print(
+            f"peak RSS: parent {rss_before:.0f} MB after generation, "
+            f"{single['rss_after_ingest']:.0f} MB after the single-process ingest (streams: "
+            f"flat in corpus size), {peak_rss_mb(resource.RUSAGE_SELF):.0f} MB after the builds "
+            f"(which keep a skeleton per session: labels and a 128-bit key per message); largest worker "
+            f"{peak_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB"
+        )
         target = "met" if parallel["total_s"] <= 60 else "NOT met"
         print(f"target ingest+scrub+build <= 60 s: {target} ({parallel['total_s']:.1f} s)")
         if not same:

@@ -7,6 +7,7 @@ Parity is not included (it is timed by `forge export --json`, field export.parit
 Each format: median of 3 writes into a temporary directory. The last line printed is
 `ratio=<q8_0 write seconds / safetensors save seconds>`.
 """
+
 from __future__ import annotations
 
 import statistics
@@ -37,14 +38,16 @@ def main(model_dir: Path) -> None:
     print(f"safetensors save: {base:.3f}s")
     results = {}
     for quant in ("f16", "bf16", "q8_0"):
-        results[quant] = timed(lambda: write_gguf(model_dir, tmp / f"m-{quant}.gguf", quant))
+        results[quant] = timed(lambda q=quant: write_gguf(model_dir, tmp / f"m-{q}.gguf", q))
         size = (tmp / f"m-{quant}.gguf").stat().st_size
         print(f"gguf {quant}: {results[quant]:.3f}s, {size / 1e6:.2f} MB")
     try:
         import llama_cpp  # noqa: F401
+
         k = timed(lambda: _write_k_quant(model_dir, tmp / "m-q4_k_m.gguf", GGUFConfig(quant="q4_k_m"), tmp))
-        print(f"gguf q4_k_m (f16 + llama.cpp quantize): {k:.3f}s, "
-              f"{(tmp / 'm-q4_k_m.gguf').stat().st_size / 1e6:.2f} MB")
+        print(
+            f"gguf q4_k_m (f16 + llama.cpp quantize): {k:.3f}s, {(tmp / 'm-q4_k_m.gguf').stat().st_size / 1e6:.2f} MB"
+        )
     except ImportError:
         print("gguf q4_k_m: skipped (llama-cpp-python not installed)")
     print(f"ratio={results['q8_0'] / base:.2f}")

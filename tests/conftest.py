@@ -1,4 +1,5 @@
 """Shared fixtures. Every test gets its own FORGE_HOME so nothing touches ~/.forge."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,6 +13,14 @@ def forge_home(tmp_path, monkeypatch):
     return home
 
 
+@pytest.fixture
+def forge(forge_home):
+    """The facade on this test's own FORGE_HOME (environment not initialised)."""
+    from forge.service import Forge
+
+    return Forge()
+
+
 @pytest.fixture(scope="session")
 def planted_secret_pieces() -> list[str]:
     """Every fake secret the example generator planted; PEM blocks line by line (JSON escapes
@@ -19,6 +28,7 @@ def planted_secret_pieces() -> list[str]:
     import importlib.util
     import sys
     from pathlib import Path
+
     name = "forge_example_generate_corpus"
     if name not in sys.modules:
         path = Path(__file__).resolve().parents[1] / "examples" / "generate_corpus.py"

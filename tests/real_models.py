@@ -20,6 +20,7 @@ directory that trains, merges, exports and serves like the full-size model, cach
 way. The vocabulary dominates its size (151,936 × 64 for Qwen2), so embeddings are tied where
 the real small models tie them.
 """
+
 from __future__ import annotations
 
 import functools
@@ -28,19 +29,20 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
 LLAMA_CPP_VERSION = "0.3.36"
-MODELS_DIR = Path(os.environ.get("FORGE_LLAMA_MODELS_DIR")
-                  or Path.home() / ".cache" / "forge" / f"llama-cpp-{LLAMA_CPP_VERSION}-models")
-CACHE_DIR = Path(os.environ.get("FORGE_TEST_TOKENIZER_CACHE")
-                 or Path.home() / ".cache" / "forge" / "test-tokenizers")
-BASES_DIR = Path(os.environ.get("FORGE_TEST_BASES_CACHE")
-                 or Path.home() / ".cache" / "forge" / "test-bases")
+MODELS_DIR = Path(
+    os.environ.get("FORGE_LLAMA_MODELS_DIR")
+    or Path.home() / ".cache" / "forge" / f"llama-cpp-{LLAMA_CPP_VERSION}-models"
+)
+CACHE_DIR = Path(os.environ.get("FORGE_TEST_TOKENIZER_CACHE") or Path.home() / ".cache" / "forge" / "test-tokenizers")
+BASES_DIR = Path(os.environ.get("FORGE_TEST_BASES_CACHE") or Path.home() / ".cache" / "forge" / "test-bases")
 # Bump when the way tokenizers / test bases are built changes (their cache keys hold these).
 TOKENIZER_RECIPE = 3
 BASE_RECIPE = 4
@@ -48,15 +50,15 @@ BASE_RECIPE = 4
 
 @dataclass(frozen=True)
 class Family:
-    vocab: str       # ggml-vocab-*.gguf in MODELS_DIR
-    template: str    # templates/*.jinja in MODELS_DIR ("" = the GGUF's own template, if any)
+    vocab: str  # ggml-vocab-*.gguf in MODELS_DIR
+    template: str  # templates/*.jinja in MODELS_DIR ("" = the GGUF's own template, if any)
     description: str
-    arch: str                       # the test base's HF model_type
-    eos: str                        # the Instruct tokenizer's eos_token
-    stops: tuple[str, ...]          # generation_config.json eos_token_id, as tokens
-    bos: str | None = None          # None: the tokenizer names no BOS (Qwen2.5)
+    arch: str  # the test base's HF model_type
+    eos: str  # the Instruct tokenizer's eos_token
+    stops: tuple[str, ...]  # generation_config.json eos_token_id, as tokens
+    bos: str | None = None  # None: the tokenizer names no BOS (Qwen2.5)
     pad: str | None = None
-    renames: tuple[tuple[int, str, bool], ...] = ()   # (id, token, special) as the Instruct model has it
+    renames: tuple[tuple[int, str, bool], ...] = ()  # (id, token, special) as the Instruct model has it
     tied: bool = True
     # Llama 3's tokenizer.json looks a whole pre-tokenized word up before merging
     # ("ignore_merges": true); llama.cpp does the same for llama-bpe. The GGUF does not say so.
@@ -64,41 +66,95 @@ class Family:
 
 
 # (id, token, special): the Instruct vocabularies' names for slots the GGUF leaves reserved.
-_LLAMA31_RENAMES = ((128004, "<|finetune_right_pad_id|>", True), (128008, "<|eom_id|>", True),
-                    (128010, "<|python_tag|>", True))
+_LLAMA31_RENAMES = (
+    (128004, "<|finetune_right_pad_id|>", True),
+    (128008, "<|eom_id|>", True),
+    (128010, "<|python_tag|>", True),
+)
 # Qwen2.5's tokenizer_config.json: ids 151646-151664 (the GGUF, from Qwen2, has [PAD] there).
 _QWEN25_RENAMES = tuple(
-    (151646 + i, name, i < 11) for i, name in enumerate((
-        "<|object_ref_start|>", "<|object_ref_end|>", "<|box_start|>", "<|box_end|>",
-        "<|quad_start|>", "<|quad_end|>", "<|vision_start|>", "<|vision_end|>", "<|vision_pad|>",
-        "<|image_pad|>", "<|video_pad|>", "<tool_call>", "</tool_call>", "<|fim_prefix|>",
-        "<|fim_middle|>", "<|fim_suffix|>", "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>")))
+    (151646 + i, name, i < 11)
+    for i, name in enumerate(
+        (
+            "<|object_ref_start|>",
+            "<|object_ref_end|>",
+            "<|box_start|>",
+            "<|box_end|>",
+            "<|quad_start|>",
+            "<|quad_end|>",
+            "<|vision_start|>",
+            "<|vision_end|>",
+            "<|vision_pad|>",
+            "<|image_pad|>",
+            "<|video_pad|>",
+            "<tool_call>",
+            "</tool_call>",
+            "<|fim_prefix|>",
+            "<|fim_middle|>",
+            "<|fim_suffix|>",
+            "<|fim_pad|>",
+            "<|repo_name|>",
+            "<|file_sep|>",
+        )
+    )
+)
 
 FAMILIES = {
-    "qwen2": Family("ggml-vocab-qwen2.gguf", "Qwen-Qwen2.5-7B-Instruct.jinja",
-                    "Qwen2.5: ChatML, tools in the system turn, <tool_call> JSON, <tool_response> in a user turn",
-                    arch="qwen2", eos="<|im_end|>", stops=("<|im_end|>", "<|endoftext|>"), pad="<|endoftext|>",
-                    renames=_QWEN25_RENAMES),
-    "llama3": Family("ggml-vocab-llama-bpe.gguf", "meta-llama-Llama-3.1-8B-Instruct.jinja",
-                     "Llama 3.1: header tokens, tools in the first user turn, bare JSON calls, ipython role",
-                     arch="llama", eos="<|eot_id|>", bos="<|begin_of_text|>",
-                     stops=("<|end_of_text|>", "<|eom_id|>", "<|eot_id|>"), renames=_LLAMA31_RENAMES,
-                     ignore_merges=True),
-    "phi3": Family("ggml-vocab-phi-3.gguf", "microsoft-Phi-3.5-mini-instruct.jinja",
-                   "Phi-3.5: <|user|> / <|assistant|> / <|end|>, no tool support",
-                   arch="phi3", eos="<|endoftext|>", bos="<s>", pad="<|endoftext|>",
-                   stops=("<|end|>", "<|assistant|>", "<|endoftext|>"), tied=False),
+    "qwen2": Family(
+        "ggml-vocab-qwen2.gguf",
+        "Qwen-Qwen2.5-7B-Instruct.jinja",
+        "Qwen2.5: ChatML, tools in the system turn, <tool_call> JSON, <tool_response> in a user turn",
+        arch="qwen2",
+        eos="<|im_end|>",
+        stops=("<|im_end|>", "<|endoftext|>"),
+        pad="<|endoftext|>",
+        renames=_QWEN25_RENAMES,
+    ),
+    "llama3": Family(
+        "ggml-vocab-llama-bpe.gguf",
+        "meta-llama-Llama-3.1-8B-Instruct.jinja",
+        "Llama 3.1: header tokens, tools in the first user turn, bare JSON calls, ipython role",
+        arch="llama",
+        eos="<|eot_id|>",
+        bos="<|begin_of_text|>",
+        stops=("<|end_of_text|>", "<|eom_id|>", "<|eot_id|>"),
+        renames=_LLAMA31_RENAMES,
+        ignore_merges=True,
+    ),
+    "phi3": Family(
+        "ggml-vocab-phi-3.gguf",
+        "microsoft-Phi-3.5-mini-instruct.jinja",
+        "Phi-3.5: <|user|> / <|assistant|> / <|end|>, no tool support",
+        arch="phi3",
+        eos="<|endoftext|>",
+        bos="<s>",
+        pad="<|endoftext|>",
+        stops=("<|end|>", "<|assistant|>", "<|endoftext|>"),
+        tied=False,
+    ),
     # Gemma 4 -it generation_config.json: eos_token_id [1, 106, 50] (<eos>, <turn|>, <|tool_response>),
     # as quoted from two gemma-4 bundles in osaurus-ai/vmlx-swift pull request #93.
-    "gemma4": Family("ggml-vocab-gemma-4.gguf", "google-gemma-4-31B-it.jinja",
-                     "Gemma 4: <|turn>role ... <turn|>, tools declared in the system turn, "
-                     "<|tool_call>call:NAME{...}<tool_call|> calls",
-                     arch="gemma4", eos="<eos>", bos="<bos>", pad="<pad>",
-                     stops=("<eos>", "<turn|>", "<|tool_response>")),
-    "qwen2-gguf-template": Family("ggml-vocab-qwen2.gguf", "",
-                                  "the Qwen2 vocab file's own template: plain ChatML, no tools",
-                                  arch="qwen2", eos="<|im_end|>", stops=("<|im_end|>", "<|endoftext|>"),
-                                  pad="<|endoftext|>", renames=_QWEN25_RENAMES),
+    "gemma4": Family(
+        "ggml-vocab-gemma-4.gguf",
+        "google-gemma-4-31B-it.jinja",
+        "Gemma 4: <|turn>role ... <turn|>, tools declared in the system turn, "
+        "<|tool_call>call:NAME{...}<tool_call|> calls",
+        arch="gemma4",
+        eos="<eos>",
+        bos="<bos>",
+        pad="<pad>",
+        stops=("<eos>", "<turn|>", "<|tool_response>"),
+    ),
+    "qwen2-gguf-template": Family(
+        "ggml-vocab-qwen2.gguf",
+        "",
+        "the Qwen2 vocab file's own template: plain ChatML, no tools",
+        arch="qwen2",
+        eos="<|im_end|>",
+        stops=("<|im_end|>", "<|endoftext|>"),
+        pad="<|endoftext|>",
+        renames=_QWEN25_RENAMES,
+    ),
 }
 # Families with a test base that GGUF export and llama.cpp parity cover.
 GGUF_FAMILIES = ("qwen2", "llama3", "phi3")
@@ -120,6 +176,7 @@ def template_text(family: str) -> str:
     if fam.template:
         return (root / "templates" / fam.template).read_text(encoding="utf-8")
     import gguf
+
     field_ = gguf.GGUFReader(root / fam.vocab).fields["tokenizer.chat_template"]
     return bytes(field_.parts[field_.data[0]]).decode("utf-8")
 
@@ -186,10 +243,16 @@ def _build_tokenizer(family: str, out: Path) -> None:
             vocab = spec["model"]["vocab"]
             if isinstance(vocab, dict) and vocab.get(old) == added["id"]:
                 vocab[added["content"]] = vocab.pop(old)
-    tok = PreTrainedTokenizerFast(tokenizer_object=Tokenizer.from_str(json.dumps(spec)),
-                                  bos_token=fam.bos, eos_token=fam.eos, pad_token=fam.pad,
-                                  unk_token=converted.unk_token, chat_template=template_text(family),
-                                  add_bos_token=False, clean_up_tokenization_spaces=False)
+    tok = PreTrainedTokenizerFast(
+        tokenizer_object=Tokenizer.from_str(json.dumps(spec)),
+        bos_token=fam.bos,
+        eos_token=fam.eos,
+        pad_token=fam.pad,
+        unk_token=converted.unk_token,
+        chat_template=template_text(family),
+        add_bos_token=False,
+        clean_up_tokenization_spaces=False,
+    )
     tok.save_pretrained(out)
 
 
@@ -200,10 +263,12 @@ def tokenizer_dir(family: str) -> Path:
 
 def real_tokenizer(family: str) -> Any:
     from transformers import AutoTokenizer
+
     return AutoTokenizer.from_pretrained(str(tokenizer_dir(family)))
 
 
 # ---- family test bases --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class BaseShape:
@@ -220,29 +285,50 @@ def _model_config(family: str, tokenizer: Any, shape: BaseShape) -> Any:
     import transformers
 
     fam = FAMILIES[family]
-    ids = {k: tokenizer.convert_tokens_to_ids(v) for k, v in
-           (("bos_token_id", fam.bos), ("pad_token_id", fam.pad)) if v}
-    common = dict(vocab_size=len(tokenizer), hidden_size=shape.hidden, intermediate_size=shape.ffn,
-                  num_hidden_layers=shape.layers, num_attention_heads=shape.heads,
-                  num_key_value_heads=shape.kv_heads, max_position_embeddings=shape.context,
-                  tie_word_embeddings=fam.tied, eos_token_id=tokenizer.convert_tokens_to_ids(fam.eos), **ids)
+    ids = {
+        k: tokenizer.convert_tokens_to_ids(v) for k, v in (("bos_token_id", fam.bos), ("pad_token_id", fam.pad)) if v
+    }
+    common = dict(
+        vocab_size=len(tokenizer),
+        hidden_size=shape.hidden,
+        intermediate_size=shape.ffn,
+        num_hidden_layers=shape.layers,
+        num_attention_heads=shape.heads,
+        num_key_value_heads=shape.kv_heads,
+        max_position_embeddings=shape.context,
+        tie_word_embeddings=fam.tied,
+        eos_token_id=tokenizer.convert_tokens_to_ids(fam.eos),
+        **ids,
+    )
     if fam.arch == "qwen2":
         return transformers.Qwen2Config(**common, rope_parameters={"rope_type": "default", "rope_theta": 1e6})
-    if fam.arch == "llama":       # Llama 3.1's RoPE scaling and context, as its config.json has them
+    if fam.arch == "llama":  # Llama 3.1's RoPE scaling and context, as its config.json has them
         common["max_position_embeddings"] = 131072
-        return transformers.LlamaConfig(**common, rope_parameters={
-            "rope_type": "llama3", "rope_theta": 5e5, "factor": 8.0, "low_freq_factor": 1.0,
-            "high_freq_factor": 4.0, "original_max_position_embeddings": 8192})
+        return transformers.LlamaConfig(
+            **common,
+            rope_parameters={
+                "rope_type": "llama3",
+                "rope_theta": 5e5,
+                "factor": 8.0,
+                "low_freq_factor": 1.0,
+                "high_freq_factor": 4.0,
+                "original_max_position_embeddings": 8192,
+            },
+        )
     if fam.arch == "phi3":
         return transformers.Phi3Config(**common)
     if fam.arch == "gemma4":
         head_dim = shape.hidden // shape.heads
         # No per-layer input embeddings (another vocab-sized table) and no MoE: the text
         # decoder of Gemma 4, one sliding-window layer and one global layer.
-        return transformers.Gemma4TextConfig(**common, head_dim=head_dim, global_head_dim=head_dim,
-                                             hidden_size_per_layer_input=0,
-                                             layer_types=["sliding_attention", "full_attention"][:shape.layers],
-                                             sliding_window=512)
+        return transformers.Gemma4TextConfig(
+            **common,
+            head_dim=head_dim,
+            global_head_dim=head_dim,
+            hidden_size_per_layer_input=0,
+            layer_types=["sliding_attention", "full_attention"][: shape.layers],
+            sliding_window=512,
+        )
     raise ValueError(f"no test base for architecture {fam.arch!r}")
 
 
@@ -276,8 +362,9 @@ def _build_base(family: str, shape: BaseShape, out: Path) -> None:
     model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
     _randomize(model)
     stops = [tokenizer.convert_tokens_to_ids(t) for t in FAMILIES[family].stops]
-    model.generation_config = GenerationConfig(bos_token_id=config.bos_token_id, eos_token_id=stops,
-                                               pad_token_id=config.pad_token_id)
+    model.generation_config = GenerationConfig(
+        bos_token_id=config.bos_token_id, eos_token_id=stops, pad_token_id=config.pad_token_id
+    )
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
 
@@ -286,8 +373,12 @@ def _base_key(family: str, shape: BaseShape) -> str:
     import torch
     import transformers
 
-    digest = hashlib.sha256(json.dumps([_tokenizer_key(family), asdict(shape), BASE_RECIPE, torch.__version__,
-                                        transformers.__version__], sort_keys=True).encode())
+    digest = hashlib.sha256(
+        json.dumps(
+            [_tokenizer_key(family), asdict(shape), BASE_RECIPE, torch.__version__, transformers.__version__],
+            sort_keys=True,
+        ).encode()
+    )
     return f"{family}-{digest.hexdigest()[:16]}"
 
 

@@ -5,6 +5,7 @@ hashes every file, writes the manifest and moves the directory into place atomic
 artifact id is derived from the kind, the config and the input ids, so a stage asked to redo
 work it already did finds the finished artifact and returns it (`ArtifactStore.existing`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -13,14 +14,15 @@ import os
 import re
 import shutil
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from forge import __version__
-from forge.errors import IntegrityError, InputError, NotFound
+from forge.errors import InputError, IntegrityError, NotFound
 
 MANIFEST = "manifest.json"
 # An artifact id is KIND-SUFFIX: the kind names a folder of the store, the suffix (16 hex digits
@@ -35,8 +37,10 @@ def check_artifact_id(aid: str, kind: str | None = None) -> str:
     m = ID_PATTERN.fullmatch(aid) if isinstance(aid, str) else None
     if m is None:
         shown = aid if isinstance(aid, str) and len(aid) <= 80 else f"{str(aid)[:80]}…"
-        raise InputError(f"{shown!r} is not an artifact id",
-                         hint="artifact ids look like dataset-0123456789abcdef (`forge artifact list`)")
+        raise InputError(
+            f"{shown!r} is not an artifact id",
+            hint="artifact ids look like dataset-0123456789abcdef (`forge artifact list`)",
+        )
     if kind is not None and m["kind"] != kind:
         raise InputError(f"{aid} is a {m['kind']} artifact id, not a {kind}")
     return aid
@@ -85,7 +89,8 @@ class Artifact:
 
     @property
     def config(self) -> dict[str, Any]:
-        return self.manifest.get("config", {})
+        config: dict[str, Any] = self.manifest.get("config", {})
+        return config
 
     @property
     def digest(self) -> str:
@@ -108,12 +113,13 @@ class Artifact:
         for name in actual.keys() - expected.keys():
             problems.append(f"{name}: not in manifest")
         if problems:
-            raise IntegrityError(f"artifact {self.id} at {self.path} failed verification:\n  "
-                                 + "\n  ".join(problems),
-                                 hint="the artifact was changed after it was written; re-run the stage")
+            raise IntegrityError(
+                f"artifact {self.id} at {self.path} failed verification:\n  " + "\n  ".join(problems),
+                hint="the artifact was changed after it was written; re-run the stage",
+            )
 
     @classmethod
-    def load(cls, path: Path) -> "Artifact":
+    def load(cls, path: Path) -> Artifact:
         mpath = Path(path) / MANIFEST
         if not mpath.is_file():
             raise NotFound(f"{path} is not an artifact (no {MANIFEST})")
@@ -169,12 +175,20 @@ class ArtifactStore:
         """Remove a stage's partial output (failed or cancelled work leaves nothing behind)."""
         shutil.rmtree(staging, ignore_errors=True)
 
-    def commit(self, staging: Path, *, kind: str, aid: str, config: dict[str, Any],
-               inputs: list[Artifact], extra: dict[str, Any] | None = None) -> Artifact:
+    def commit(
+        self,
+        staging: Path,
+        *,
+        kind: str,
+        aid: str,
+        config: dict[str, Any],
+        inputs: list[Artifact],
+        extra: dict[str, Any] | None = None,
+    ) -> Artifact:
         manifest = {
             "kind": kind,
             "id": aid,
-            "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "config": config,
             "inputs": [{"id": a.id, "kind": a.kind, "sha256": a.digest} for a in inputs],
             "files": hash_tree(staging),

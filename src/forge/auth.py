@@ -21,6 +21,7 @@ The server policy is FORGE_HOME/server.toml:
     [api]
     source_roots = ["/data/sessions"]  # folders API callers may train from (the bundled example corpus always)
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -41,8 +42,9 @@ from forge.storage.schema import api_tokens, utcnow
 
 SCOPES = ("read", "write", "admin")
 TOKEN_PREFIX = "forge_"
-TOKEN_HINT = ("create one with `forge token create --name NAME --scope write` and send it as "
-              "`Authorization: Bearer TOKEN`")
+TOKEN_HINT = (
+    "create one with `forge token create --name NAME --scope write` and send it as `Authorization: Bearer TOKEN`"
+)
 LAST_USED_EVERY = timedelta(minutes=1)  # how often a token's last-used time is written
 
 
@@ -53,6 +55,7 @@ def scope_rank(scope: str) -> int:
 @dataclass(frozen=True)
 class Principal:
     """Who is calling: a token's name and scope, or an anonymous loopback reader."""
+
     name: str
     scope: str
     token_id: str | None = None
@@ -81,17 +84,30 @@ class TokenInfo:
     revoked_at: datetime | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "scope": self.scope, "prefix": self.prefix,
-                "created_at": self.created_at.isoformat(), "created_by": self.created_by,
-                "last_used_at": self.last_used_at.isoformat() if self.last_used_at else None,
-                "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
-                "active": self.revoked_at is None}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "scope": self.scope,
+            "prefix": self.prefix,
+            "created_at": self.created_at.isoformat(),
+            "created_by": self.created_by,
+            "last_used_at": self.last_used_at.isoformat() if self.last_used_at else None,
+            "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
+            "active": self.revoked_at is None,
+        }
 
 
 def _info(row: Any) -> TokenInfo:
-    return TokenInfo(id=row.id, name=row.name, scope=row.scope, prefix=row.prefix,
-                     created_at=row.created_at, created_by=row.created_by,
-                     last_used_at=row.last_used_at, revoked_at=row.revoked_at)
+    return TokenInfo(
+        id=row.id,
+        name=row.name,
+        scope=row.scope,
+        prefix=row.prefix,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        last_used_at=row.last_used_at,
+        revoked_at=row.revoked_at,
+    )
 
 
 def token_digest(secret: str) -> str:
@@ -113,15 +129,26 @@ class TokenStore:
         if scope not in SCOPES:
             raise InputError(f"scope {scope!r}: must be one of {', '.join(SCOPES)}")
         if any(t.name == name and t.revoked_at is None for t in self.list()):
-            raise InputError(f"an active token named {name!r} exists",
-                             hint=f"`forge token revoke {name}` first, or pick another name")
+            raise InputError(
+                f"an active token named {name!r} exists",
+                hint=f"`forge token revoke {name}` first, or pick another name",
+            )
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token_id = "tok-" + secrets.token_hex(4)
         with self.engine.begin() as conn:
-            conn.execute(api_tokens.insert().values(
-                id=token_id, name=name, scope=scope, token_sha256=token_digest(secret),
-                prefix=secret[: len(TOKEN_PREFIX) + 6], created_at=utcnow(), created_by=actor,
-                last_used_at=None, revoked_at=None))
+            conn.execute(
+                api_tokens.insert().values(
+                    id=token_id,
+                    name=name,
+                    scope=scope,
+                    token_sha256=token_digest(secret),
+                    prefix=secret[: len(TOKEN_PREFIX) + 6],
+                    created_at=utcnow(),
+                    created_by=actor,
+                    last_used_at=None,
+                    revoked_at=None,
+                )
+            )
         return self.get(token_id), secret
 
     def list(self) -> list[TokenInfo]:
@@ -178,8 +205,11 @@ class LimitsSection:
     max_prompt_chars: int = 200_000
 
     def problems(self) -> list[str]:
-        return [f"'limits.{k}': must be at least 1, got {getattr(self, k)}"
-                for k in ("max_body_bytes", "max_prompt_chars") if getattr(self, k) < 1]
+        return [
+            f"'limits.{k}': must be at least 1, got {getattr(self, k)}"
+            for k in ("max_body_bytes", "max_prompt_chars")
+            if getattr(self, k) < 1
+        ]
 
 
 @dataclass
@@ -187,8 +217,9 @@ class ApiSection:
     source_roots: list[str] = field(default_factory=list)
 
     def problems(self) -> list[str]:
-        return [f"'api.source_roots': {r!r} is not an absolute path" for r in self.source_roots
-                if not Path(r).is_absolute()]
+        return [
+            f"'api.source_roots': {r!r} is not an absolute path" for r in self.source_roots if not Path(r).is_absolute()
+        ]
 
 
 @dataclass
@@ -212,10 +243,11 @@ def load_server_config(home: Path) -> ServerConfig:
         raise ConfigError([f"invalid TOML: {exc}"], source=str(path)) from None
     unknown = sorted(set(data) - set(SECTIONS))
     if unknown:
-        raise ConfigError([f"'{k}': unknown section (known: {', '.join(SECTIONS)})" for k in unknown],
-                          source=str(path))
-    parts: dict[str, Any] = {name: parse_config(cls, data.get(name, {}), source=str(path), prefix=f"{name}.")
-                             for name, cls in SECTIONS.items()}
+        raise ConfigError([f"'{k}': unknown section (known: {', '.join(SECTIONS)})" for k in unknown], source=str(path))
+    parts: dict[str, Any] = {
+        name: parse_config(cls, data.get(name, {}), source=str(path), prefix=f"{name}.")
+        for name, cls in SECTIONS.items()
+    }
     return ServerConfig(**parts)
 
 
@@ -240,8 +272,7 @@ def bearer_token(authorization: str | None) -> str | None:
     return token.strip()
 
 
-def authorize(tokens: TokenStore, config: ServerConfig, token: str | None, need: str, *,
-              loopback: bool) -> Principal:
+def authorize(tokens: TokenStore, config: ServerConfig, token: str | None, need: str, *, loopback: bool) -> Principal:
     """The caller behind `token` if it may do something that needs scope `need`; else
     Unauthorized (401: no or bad token) or Forbidden (403: a valid token, too small a scope)."""
     if need not in SCOPES:
@@ -255,6 +286,8 @@ def authorize(tokens: TokenStore, config: ServerConfig, token: str | None, need:
     if principal is None:
         raise Unauthorized("the bearer token is not valid (unknown or revoked)", hint=TOKEN_HINT)
     if not principal.allows(need):
-        raise Forbidden(f"token {principal.name!r} has scope {principal.scope}; this needs {need}",
-                        hint=f"use a token with scope {need}: `forge token create --name NAME --scope {need}`")
+        raise Forbidden(
+            f"token {principal.name!r} has scope {principal.scope}; this needs {need}",
+            hint=f"use a token with scope {need}: `forge token create --name NAME --scope {need}`",
+        )
     return principal

@@ -3,6 +3,7 @@
 Found relative to this file, so an installed wheel has them as well as a source checkout
 (where the top-level `examples/` links here).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -20,9 +21,10 @@ def example_sources() -> list[str]:
     sources = [EXAMPLES_DIR / "sessions", EXAMPLES_DIR / "beads"]
     missing = [str(p) for p in sources if not p.exists()]
     if missing:
-        raise ForgeError(f"example corpus not found: {', '.join(missing)}",
-                         hint="reinstall forge; in a checkout, regenerate it with "
-                              "`python examples/generate_corpus.py`")
+        raise ForgeError(
+            f"example corpus not found: {', '.join(missing)}",
+            hint="reinstall forge; in a checkout, regenerate it with `python examples/generate_corpus.py`",
+        )
     return [str(p) for p in sources]
 
 

@@ -4,6 +4,7 @@
 once — unknown keys (with a did-you-mean), wrong types, failed checks — each naming the key as
 the user wrote it.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -47,8 +48,7 @@ def _type_name(tp: Any) -> str:
     return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
 
 
-def parse_config(cls: type[T], data: dict[str, Any], *, source: str | None = None,
-                 prefix: str = "") -> T:
+def parse_config(cls: type[T], data: dict[str, Any], *, source: str | None = None, prefix: str = "") -> T:
     """Build `cls` from `data`; raise ConfigError listing every problem, each naming its key."""
     fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     hints = typing.get_type_hints(cls)
@@ -68,8 +68,12 @@ def parse_config(cls: type[T], data: dict[str, Any], *, source: str | None = Non
             continue
         values[key] = value
     for name, f in fields.items():
-        if name not in values and f.default is dataclasses.MISSING \
-                and f.default_factory is dataclasses.MISSING and not any(p.startswith(f"'{prefix}{name}'") for p in problems):
+        if (
+            name not in values
+            and f.default is dataclasses.MISSING
+            and f.default_factory is dataclasses.MISSING
+            and not any(p.startswith(f"'{prefix}{name}'") for p in problems)
+        ):
             problems.append(f"'{prefix}{name}': required key is missing")
     if problems:
         raise ConfigError(problems, source=source)
@@ -85,6 +89,7 @@ def parse_config(cls: type[T], data: dict[str, Any], *, source: str | None = Non
 def coerce_override(raw: str) -> Any:
     """Turn the text of a key=value override into a TOML-ish value (int, float, bool, list, str)."""
     import tomllib
+
     try:
         return tomllib.loads(f"v = {raw}")["v"]
     except tomllib.TOMLDecodeError:
@@ -94,6 +99,7 @@ def coerce_override(raw: str) -> Any:
 def apply_overrides(data: dict[str, Any], overrides: list[str]) -> dict[str, Any]:
     """Apply `a.b=value` overrides to a nested dict (copy), creating tables as needed."""
     import copy
+
     out = copy.deepcopy(data)
     for item in overrides:
         if "=" not in item:

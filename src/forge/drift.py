@@ -10,6 +10,7 @@ new convention files under the same source folders) and weigh each difference by
 A changed file counts in full (we keep hashes, not old texts). `--retrain` queues a pipeline
 job with the model's original config when the drift reaches the threshold.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -43,6 +44,7 @@ def _today_path(display: str, roots: dict[str, Path], files: dict[str, Path]) ->
 def _convention_files_under(roots: dict[str, Path]) -> dict[str, Path]:
     from forge.ingest.context_files import doc_type
     from forge.ingest.stage import KEPT_HIDDEN
+
     found = {}
     for name, root in roots.items():
         for p in sorted(root.rglob("*")):
@@ -81,8 +83,17 @@ def drift(forge: Any, ref: str, *, threshold: float = DEFAULT_THRESHOLD) -> dict
     moved = sum(weight[r["path"]] for r in rows if r["status"] != "unchanged")
     score = moved / total if total else 0.0
     counts = {k: sum(1 for r in rows if r["status"] == k) for k in ("unchanged", "changed", "added", "removed")}
-    return {"model": model.display_name, "corpus_id": corpus.id, "trained_at": model.created_at.isoformat(),
-            "drift": round(score, 4), "threshold": threshold, "stale": bool(rows) and score >= threshold,
-            "counts": counts, "files": rows,
-            "note": None if trained else "the model's corpus holds no convention files (CLAUDE.md, AGENTS.md, "
-                                         "*.formula.toml); pass their folders as sources to track drift"}
+    return {
+        "model": model.display_name,
+        "corpus_id": corpus.id,
+        "trained_at": model.created_at.isoformat(),
+        "drift": round(score, 4),
+        "threshold": threshold,
+        "stale": bool(rows) and score >= threshold,
+        "counts": counts,
+        "files": rows,
+        "note": None
+        if trained
+        else "the model's corpus holds no convention files (CLAUDE.md, AGENTS.md, "
+        "*.formula.toml); pass their folders as sources to track drift",
+    }

@@ -2,6 +2,7 @@
 
 Every error carries a message that says what went wrong and, where possible, what to do next.
 """
+
 from __future__ import annotations
 
 
@@ -23,8 +24,7 @@ class ForgeError(Exception):
 class InputError(ForgeError):
     """Bad user input: a file, a line, a value. Names where and what."""
 
-    def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
-                 hint: str | None = None):
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None, hint: str | None = None):
         where = f"{path}:{line}: " if path and line else (f"{path}: " if path else "")
         super().__init__(f"{where}{message}", hint=hint)
         self.path, self.line = path, line

@@ -7,15 +7,23 @@ Lines are read as bytes and decoded one at a time, so one bad byte spoils one li
 A line longer than MAX_LINE_BYTES is skipped with a warning while it streams past: reading it
 holds at most one cap's worth of bytes, so a 100 MB line costs neither memory nor a parse.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from forge.errors import InputError
 
 Warn = Callable[[int, str], None]  # (line number, reason) — never the line's text
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """`value` when it is a JSON object, else {}: a field of a record from the wild may hold anything."""
+    return value if isinstance(value, dict) else {}
+
 
 # Real transcript lines with a pasted screenshot run to a few MB; 32 MiB leaves ample room.
 MAX_LINE_BYTES = 32 * 1024 * 1024
@@ -66,8 +74,11 @@ def iter_jsonl(path: Path, warn: Warn, max_line_bytes: int | None = None) -> Ite
             except json.JSONDecodeError as exc:
                 # the last line of a file cut off mid-write: an object that never closes
                 truncated = ends_file and text.lstrip().startswith("{")
-                why = "truncated line (file ends mid-record)" if truncated else \
-                    f"invalid JSON: {exc.msg} at column {exc.colno}"
+                why = (
+                    "truncated line (file ends mid-record)"
+                    if truncated
+                    else f"invalid JSON: {exc.msg} at column {exc.colno}"
+                )
                 warn(lineno, why)
                 continue
             if not isinstance(obj, dict):
@@ -76,11 +87,12 @@ def iter_jsonl(path: Path, warn: Warn, max_line_bytes: int | None = None) -> Ite
             yield lineno, obj
 
 
-
 def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """Like iter_jsonl, but the first bad line raises InputError naming the file and line."""
+
     def fail(lineno: int, why: str) -> None:
         raise InputError(why, path=str(path), line=lineno)
+
     yield from iter_jsonl(path, fail)
 
 
@@ -89,8 +101,7 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
 MAX_DOCUMENT_BYTES = 256 * 1024 * 1024
 
 
-def read_capped(path: Path, warn: Callable[[int | None, str], None],
-                max_bytes: int | None = None) -> bytes | None:
+def read_capped(path: Path, warn: Callable[[int | None, str], None], max_bytes: int | None = None) -> bytes | None:
     """The file's bytes, or None after one warning when it is larger than the cap."""
     cap = max_bytes or MAX_DOCUMENT_BYTES
     size = path.stat().st_size

@@ -5,6 +5,7 @@ Each stage returns at once when its artifact already exists for the same inputs 
 any error moves the job to FAILED with the reason (the job runner does that) and leaves no
 partial artifact behind (stages discard their staging).
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -25,11 +26,12 @@ from forge.models.tiny_base import DEFAULT_BASE_MODEL
 @dataclass
 class PipelineConfig:
     """What one pipeline job does. Stage sections are validated by each stage's own config."""
+
     sources: list[str]
     name: str = "polecat"
     role: str | None = None
     base_model: str = DEFAULT_BASE_MODEL
-    gate: float = 0.5                 # candidate must score at least this ...
+    gate: float = 0.5  # candidate must score at least this ...
     require_improvement: bool = True  # ... and beat the base model's score
     authorization: str = "demo"
     ingest: dict[str, Any] = field(default_factory=dict)
@@ -63,10 +65,15 @@ def stage_configs(cfg: PipelineConfig) -> tuple[Any, ...]:
     from forge.ingest.stage import IngestConfig
     from forge.models.merge import MergeConfig
     from forge.train.config import TrainConfig
-    sections = ((IngestConfig, "ingest"), (BuildConfig, "build"), (TrainConfig, "train"),
-                (MergeConfig, "export"), (EvalConfig, "evaluate"))
-    return tuple(parse_config(cls, getattr(cfg, name), source=name, prefix=f"{name}.")
-                 for cls, name in sections)
+
+    sections = (
+        (IngestConfig, "ingest"),
+        (BuildConfig, "build"),
+        (TrainConfig, "train"),
+        (MergeConfig, "export"),
+        (EvalConfig, "evaluate"),
+    )
+    return tuple(parse_config(cls, getattr(cfg, name), source=name, prefix=f"{name}.") for cls, name in sections)
 
 
 def run_pipeline(ctx: JobContext, job: Job, progress: JobProgress, actor: str) -> dict[str, Any]:
@@ -88,8 +95,7 @@ def run_pipeline(ctx: JobContext, job: Job, progress: JobProgress, actor: str) -
     t0 = time.monotonic()
 
     def record(stage: str, art: Artifact) -> Artifact:
-        result["stages"][stage] = {"id": art.id, "path": str(art.path),
-                                   "seconds": round(time.monotonic() - t0, 1)}
+        result["stages"][stage] = {"id": art.id, "path": str(art.path), "seconds": round(time.monotonic() - t0, 1)}
         jobs.set_result(job.id, result)
         return art
 
@@ -102,31 +108,56 @@ def run_pipeline(ctx: JobContext, job: Job, progress: JobProgress, actor: str) -
     base = resolve_base(cfg.base_model, ctx.settings, progress)
     verify_inputs(progress, "build", corpus)
     # a dataset without the rows the method needs stops the job here, saying why in numbers
-    dataset = record("dataset", run_build(store, corpus, build_cfg, progress,
-                                          tokenizer=token_counter(base.location, base.identity),
-                                          require=train_cfg.method))
+    dataset = record(
+        "dataset",
+        run_build(
+            store,
+            corpus,
+            build_cfg,
+            progress,
+            tokenizer=token_counter(base.location, base.identity),
+            require=train_cfg.method,
+        ),
+    )
     verify_inputs(progress, "train", dataset, *base.artifacts)
-    adapter = record("adapter", train_adapter(store, dataset, cfg.base_model, train_cfg, progress,
-                                              settings=ctx.settings, checkpoint_dir=ctx.checkpoint_dir))
+    adapter = record(
+        "adapter",
+        train_adapter(
+            store,
+            dataset,
+            cfg.base_model,
+            train_cfg,
+            progress,
+            settings=ctx.settings,
+            checkpoint_dir=ctx.checkpoint_dir,
+        ),
+    )
     jobs.transition(job.id, JobState.COMPLETED_SUCCESS, actor=actor, reason=f"adapter {adapter.id}")
 
     verify_inputs(progress, "export", adapter, *base.artifacts)
-    merged = record("merged_model", run_merge(store, adapter, cfg.base_model, merge_cfg, progress,
-                                              settings=ctx.settings))
+    merged = record(
+        "merged_model", run_merge(store, adapter, cfg.base_model, merge_cfg, progress, settings=ctx.settings)
+    )
     jobs.transition(job.id, JobState.PACKAGING_COMPLETE, actor=actor, reason=f"merged {merged.id}")
 
     verify_inputs(progress, "evaluate", dataset, merged, *base.artifacts)
-    base_eval = record("eval_base", run_evaluate(store, base.location, dataset, eval_cfg,
-                                                 input_artifacts=base.artifacts, progress=progress))
-    cand_eval = record("eval_candidate", run_evaluate(store, merged.path, dataset, eval_cfg,
-                                                      input_artifacts=[merged], progress=progress))
+    base_eval = record(
+        "eval_base",
+        run_evaluate(store, base.location, dataset, eval_cfg, input_artifacts=base.artifacts, progress=progress),
+    )
+    cand_eval = record(
+        "eval_candidate",
+        run_evaluate(store, merged.path, dataset, eval_cfg, input_artifacts=[merged], progress=progress),
+    )
     base_report, cand_report = read_json(base_eval.file("report.json")), read_json(cand_eval.file("report.json"))
     passed, why = gate(cand_report, cfg.gate, base_report if cfg.require_improvement else None)
-    result.update(eval_score=cand_report["score"], base_eval_score=base_report["score"],
-                  gate={"threshold": cfg.gate, "passed": passed, "reason": why},
-                  categories={"base": base_report.get("categories"),
-                              "candidate": cand_report.get("categories")},
-                  seconds=round(time.monotonic() - t0, 1))
+    result.update(
+        eval_score=cand_report["score"],
+        base_eval_score=base_report["score"],
+        gate={"threshold": cfg.gate, "passed": passed, "reason": why},
+        categories={"base": base_report.get("categories"), "candidate": cand_report.get("categories")},
+        seconds=round(time.monotonic() - t0, 1),
+    )
     jobs.set_result(job.id, result)
     if not passed:
         jobs.transition(job.id, JobState.FAILED, actor=actor, reason=f"gate: {why}")
@@ -134,13 +165,23 @@ def run_pipeline(ctx: JobContext, job: Job, progress: JobProgress, actor: str) -
 
     corpus_report = read_json(corpus.file("report.json"))
     model = Registry(ctx.engine).register(
-        name=cfg.name, role=cfg.role or cfg.name, base=str(cfg.base_model),
-        eval_score=cand_report["score"], base_eval_score=base_report["score"], job_id=job.id,
+        name=cfg.name,
+        role=cfg.role or cfg.name,
+        base=str(cfg.base_model),
+        eval_score=cand_report["score"],
+        base_eval_score=base_report["score"],
+        job_id=job.id,
         lineage={stage: info["id"] for stage, info in result["stages"].items()},
         hyperparameters=adapter.config,
-        details={"corpus": corpus_report.get("ingest", {}), "scrub": corpus_report.get("scrub", {}),
-                 "dataset": read_json(dataset.file("stats.json")), "eval": result["categories"],
-                 "merged_path": str(merged.path), "adapter_path": str(adapter.path)})
+        details={
+            "corpus": corpus_report.get("ingest", {}),
+            "scrub": corpus_report.get("scrub", {}),
+            "dataset": read_json(dataset.file("stats.json")),
+            "eval": result["categories"],
+            "merged_path": str(merged.path),
+            "adapter_path": str(adapter.path),
+        },
+    )
     result["model"] = model.display_name
     jobs.transition(job.id, JobState.TESTS_PASSED, actor=actor, reason=f"gate: {why}", result=result)
     return result
@@ -156,6 +197,7 @@ def token_counter(location: str, identity: str) -> Any:
     from transformers import AutoTokenizer
 
     from forge.build import chat_token_counter
+
     return chat_token_counter(AutoTokenizer.from_pretrained(location), name=identity)
 
 

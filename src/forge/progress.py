@@ -3,6 +3,7 @@
 A stage asks its `Progress` for a task and advances it; the CLI renders Rich progress bars,
 the job runner stores events on the job, tests pass nothing (`NULL_PROGRESS`).
 """
+
 from __future__ import annotations
 
 from typing import Any, Protocol

@@ -3,6 +3,7 @@
 Call `quiet_ml_libraries()` before a stage that loads transformers / datasets / trl: their
 own progress bars and chatter would bury ours. FORGE_VERBOSE=1 keeps them.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,6 +16,7 @@ def quiet_ml_libraries() -> None:
 
     import datasets
     import transformers
+
     datasets.disable_progress_bars()
     transformers.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()

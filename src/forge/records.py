@@ -5,6 +5,7 @@ format: messages with roles system/user/assistant/tool, assistant tool calls wit
 arguments, tool results linked by `tool_call_id`. Readers produce it, the scrubber rewrites
 its text, the builder turns it into SFT and DPO rows.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,11 @@ class ToolCall:
     arguments: dict[str, Any]
 
     def to_openai(self) -> dict[str, Any]:
-        return {"id": self.id, "type": "function",
-                "function": {"name": self.name, "arguments": json.dumps(self.arguments, ensure_ascii=False)}}
+        return {
+            "id": self.id,
+            "type": "function",
+            "function": {"name": self.name, "arguments": json.dumps(self.arguments, ensure_ascii=False)},
+        }
 
 
 @dataclass
@@ -33,7 +37,7 @@ class Message:
     content: str = ""
     tool_calls: list[ToolCall] = field(default_factory=list)
     tool_call_id: str | None = None  # for role == "tool": which call this result answers
-    name: str | None = None          # for role == "tool": the tool's name
+    name: str | None = None  # for role == "tool": the tool's name
 
     def to_openai(self) -> dict[str, Any]:
         out: dict[str, Any] = {"role": self.role, "content": self.content}
@@ -46,10 +50,15 @@ class Message:
         return out
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Message":
+    def from_dict(cls, d: dict[str, Any]) -> Message:
         calls = [ToolCall(**c) for c in d.get("tool_calls") or []]
-        return cls(role=d["role"], content=d.get("content") or "", tool_calls=calls,
-                   tool_call_id=d.get("tool_call_id"), name=d.get("name"))
+        return cls(
+            role=d["role"],
+            content=d.get("content") or "",
+            tool_calls=calls,
+            tool_call_id=d.get("tool_call_id"),
+            name=d.get("name"),
+        )
 
 
 @dataclass
@@ -63,14 +72,14 @@ class SourceRef:
 
 @dataclass
 class Conversation:
-    id: str                           # stable: the session id from the source
+    id: str  # stable: the session id from the source
     messages: list[Message]
     source: SourceRef
     tools: list[dict[str, Any]] = field(default_factory=list)  # OpenAI tool schemas
-    agent_role: str | None = None     # Gas Town role: polecat, witness, mayor, ...
-    task: str | None = None           # task category: bead-creation, git-workflow, planning
+    agent_role: str | None = None  # Gas Town role: polecat, witness, mayor, ...
+    task: str | None = None  # task category: bead-creation, git-workflow, planning
     outcome: Outcome = "unknown"
-    work_item: str | None = None      # bead id this session worked on, when known
+    work_item: str | None = None  # bead id this session worked on, when known
     metadata: dict[str, Any] = field(default_factory=dict)
     # where the outcome came from ("beads:attempt", "record:resolved", "transcript:tests", "git:push",
     # "rule:outcome_rules[0]", ...; see ingest/outcome.py) and how far it is trusted (0..1)
@@ -83,7 +92,7 @@ class Conversation:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "Conversation":
+    def from_dict(cls, d: dict[str, Any]) -> Conversation:
         return cls(
             id=d["id"],
             messages=[Message.from_dict(m) for m in d["messages"]],
@@ -105,6 +114,7 @@ class Conversation:
 @dataclass
 class PreferencePair:
     """DPO pair: a shared prompt, then the successful (chosen) and failed (rejected) turns."""
+
     prompt: list[Message]
     chosen: list[Message]
     rejected: list[Message]
@@ -117,9 +127,10 @@ class PreferencePair:
 @dataclass
 class WorkItem:
     """A bead (work item) that links sessions to an outcome."""
+
     id: str
     title: str
-    status: str                       # open / in_progress / closed
+    status: str  # open / in_progress / closed
     outcome: Outcome = "unknown"
     sessions: list[str] = field(default_factory=list)
     agent_role: str | None = None
@@ -129,5 +140,5 @@ class WorkItem:
     labels: list[str] = field(default_factory=list)
     depends_on: list[str] = field(default_factory=list)  # ids of the beads this one depends on
     comments: int = 0
-    reopened: int = 0                  # times the bead was reopened after a close (Dolt events)
+    reopened: int = 0  # times the bead was reopened after a close (Dolt events)
     assignee: str | None = None

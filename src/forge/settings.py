@@ -1,4 +1,5 @@
 """Where Forge keeps its state: FORGE_HOME (default ~/.forge) holds the database and artifacts."""
+
 from __future__ import annotations
 
 import os
@@ -23,7 +24,7 @@ class Settings:
     def database_url(self) -> str:
         return os.environ.get("FORGE_DATABASE_URL") or f"sqlite:///{self.home / 'forge.db'}"
 
-    def ensure(self) -> "Settings":
+    def ensure(self) -> Settings:
         self.home.mkdir(parents=True, exist_ok=True)
         self.artifacts.mkdir(exist_ok=True)
         self.models_cache.mkdir(exist_ok=True)

@@ -8,20 +8,34 @@ from forge.build import DATASET_FILES, BuildConfig, chat_token_counter, run_buil
 from forge.errors import InputError, IntegrityError
 from forge.records import Conversation, Message, SourceRef, ToolCall, WorkItem
 
-TOOLS = [{"type": "function", "function": {
-    "name": "bash", "description": "Run a shell command",
-    "parameters": {"type": "object", "properties": {"command": {"type": "string"}},
-                   "required": ["command"]}}}]
+TOOLS = [
+    {
+        "type": "function",
+        "function": {
+            "name": "bash",
+            "description": "Run a shell command",
+            "parameters": {"type": "object", "properties": {"command": {"type": "string"}}, "required": ["command"]},
+        },
+    }
+]
 
 
 def attempt(cid: str, bead: str, outcome: str, command: str) -> Conversation:
     return Conversation(
-        id=cid, source=SourceRef("sessions.jsonl", 1), tools=TOOLS, agent_role="polecat",
-        task="git-workflow", outcome=outcome, work_item=bead,
-        messages=[Message("user", f"Commit and push the fix for {bead}."),
-                  Message("assistant", "", tool_calls=[ToolCall(f"{cid}-1", "bash", {"command": command})]),
-                  Message("tool", "done", tool_call_id=f"{cid}-1", name="bash"),
-                  Message("assistant", f"Pushed the fix for {bead}.")])
+        id=cid,
+        source=SourceRef("sessions.jsonl", 1),
+        tools=TOOLS,
+        agent_role="polecat",
+        task="git-workflow",
+        outcome=outcome,
+        work_item=bead,
+        messages=[
+            Message("user", f"Commit and push the fix for {bead}."),
+            Message("assistant", "", tool_calls=[ToolCall(f"{cid}-1", "bash", {"command": command})]),
+            Message("tool", "done", tool_call_id=f"{cid}-1", name="bash"),
+            Message("assistant", f"Pushed the fix for {bead}."),
+        ],
+    )
 
 
 def corpus_sessions() -> list[Conversation]:
@@ -46,8 +60,7 @@ def write_corpus(store: ArtifactStore, sessions: list[Conversation], lines: list
         for bead in sorted(items):
             f.write(json.dumps(WorkItem(id=bead, title="fix", status="closed").__dict__) + "\n")
     (staging / "report.json").write_text(json.dumps({"conversations": len(sessions)}))
-    return store.commit(staging, kind="corpus", aid=f"corpus-{len(sessions):04d}{len(lines)}",
-                        config={}, inputs=[])
+    return store.commit(staging, kind="corpus", aid=f"corpus-{len(sessions):04d}{len(lines)}", config={}, inputs=[])
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -99,8 +112,9 @@ def test_adding_sessions_keeps_old_rows_in_their_split(tmp_path):
     splits = []
     for sessions in (small, big):
         ds = run_build(store, write_corpus(store, sessions), config)
-        splits.append({row["id"]: split for split in ("train", "eval")
-                       for row in read_jsonl(ds.file(f"sft_{split}.jsonl"))})
+        splits.append(
+            {row["id"]: split for split in ("train", "eval") for row in read_jsonl(ds.file(f"sft_{split}.jsonl"))}
+        )
     old, new = splits
     assert all(new[rid] == split for rid, split in old.items())
 
@@ -166,6 +180,7 @@ def test_real_transcripts_of_every_format_become_sft_rows(tmp_path):
     """Ingest + build on the real public samples (tests/fixtures/real/SOURCES.md): rows from
     every format, and the outcome coverage reported by the corpus and the dataset."""
     from forge.ingest.stage import IngestConfig, run_ingest
+
     store = ArtifactStore(tmp_path / "artifacts")
     corpus = run_ingest(store, [REAL], IngestConfig(workers=1))
     ingest = json.loads(corpus.file("report.json").read_text())["ingest"]
@@ -188,6 +203,7 @@ def test_real_transcripts_of_every_format_become_sft_rows(tmp_path):
 
 def test_a_build_without_the_rows_its_method_needs_fails_fast_and_stores_nothing(tmp_path):
     from forge.errors import ForgeError
+
     store = ArtifactStore(tmp_path / "artifacts")
     sessions = [attempt(f"s{i}", f"gt-{i}", "unknown", "git push") for i in range(21)]
     sessions.append(attempt("s-bad", "gt-x", "failure", "git push --force"))
@@ -196,8 +212,8 @@ def test_a_build_without_the_rows_its_method_needs_fails_fast_and_stores_nothing
     with pytest.raises(ForgeError) as err:
         run_build(store, corpus, config, require="sft")
     assert str(err.value).splitlines()[0] == (
-        'the build made 0 SFT rows from 22 sessions: 21 have no known outcome; 1 failed '
-        '(build.unlabelled = "drop")')
+        'the build made 0 SFT rows from 22 sessions: 21 have no known outcome; 1 failed (build.unlabelled = "drop")'
+    )
     assert err.value.hint and "build.unlabelled" in err.value.hint
     assert not list(store.root.glob("dataset/*")) and not list(store.root.glob(".staging/*"))
     with pytest.raises(ForgeError, match="0 DPO pairs: 0 successful and 1 failed"):

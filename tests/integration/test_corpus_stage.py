@@ -2,6 +2,7 @@
 
 The key property: no planted fake secret reaches any file of the artifact.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -69,19 +70,37 @@ def test_counts_links_and_report(corpus):
     assert ingest["dropped"]["thinking"] > 0
     scrub = report["scrub"]
     assert scrub and json.dumps(scrub).count("AKIA") == 0
-    convs = [Conversation.from_dict(json.loads(line))
-             for line in corpus.file("conversations.jsonl").read_text().splitlines()]
+    convs = [
+        Conversation.from_dict(json.loads(line)) for line in corpus.file("conversations.jsonl").read_text().splitlines()
+    ]
     assert len(convs) == ingest["conversations"]
     assert all(c.outcome in ("success", "failure") and c.work_item for c in convs)
     assert all(c.source.path.startswith("sessions/-home-op-gt-") for c in convs)
     items = [json.loads(line) for line in corpus.file("work_items.jsonl").read_text().splitlines()]
-    assert {"id", "title", "status", "outcome", "sessions", "agent_role", "task", "outcome_source",
-            "close_reason", "labels", "depends_on", "comments", "reopened", "assignee"} == set(items[0])
+    assert {
+        "id",
+        "title",
+        "status",
+        "outcome",
+        "sessions",
+        "agent_role",
+        "task",
+        "outcome_source",
+        "close_reason",
+        "labels",
+        "depends_on",
+        "comments",
+        "reopened",
+        "assignee",
+    } == set(items[0])
     # the example corpus's outcomes all come from its beads' attempts, each with its source
     assert ingest["outcome_sources"] == {"beads:attempt": ingest["conversations"]}
-    assert ingest["outcome_coverage"] == {"sessions": ingest["conversations"],
-                                          "labelled": ingest["conversations"], "unknown": 0,
-                                          "by_evidence": {"beads": ingest["conversations"]}}
+    assert ingest["outcome_coverage"] == {
+        "sessions": ingest["conversations"],
+        "labelled": ingest["conversations"],
+        "unknown": 0,
+        "by_evidence": {"beads": ingest["conversations"]},
+    }
     assert all(c.outcome_source == "beads:attempt" and c.outcome_confidence == 0.95 for c in convs)
 
 
@@ -114,8 +133,13 @@ def test_bad_files_become_warnings_not_failures(store, tmp_path):
     art = run_ingest(store, [src], IngestConfig())
     report = json.loads(art.file("report.json").read_text())["ingest"]
     where = {(w["path"], w["line"]) for w in report["warnings"]}
-    assert {("mixed/bad.jsonl", 2), ("mixed/bad.jsonl", 10), ("mixed/empty.jsonl", None),
-            ("mixed/blob.jsonl", None), ("mixed/issues.jsonl", 4)} <= where
+    assert {
+        ("mixed/bad.jsonl", 2),
+        ("mixed/bad.jsonl", 10),
+        ("mixed/empty.jsonl", None),
+        ("mixed/blob.jsonl", None),
+        ("mixed/issues.jsonl", 4),
+    } <= where
     assert report["skipped_records"] == len(report["warnings"]) == 8
     assert report["conversations"] == 1
     for path in art.path.rglob("*"):
@@ -128,9 +152,9 @@ def test_input_and_config_errors(store, tmp_path):
     with pytest.raises(InputError):
         run_ingest(store, [tmp_path / "missing"], IngestConfig())
     with pytest.raises(InputError):
-        run_ingest(store, [tmp_path], IngestConfig())          # a folder with nothing to read
+        run_ingest(store, [tmp_path], IngestConfig())  # a folder with nothing to read
     with pytest.raises(ConfigError, match="'readers'"):
         IngestConfig.from_dict({"readers": ["nope"]})
     with pytest.raises(ConfigError, match="min_mesages"):
         IngestConfig.from_dict({"min_mesages": 2})
-    assert not list((store.root / ".staging").glob("*"))     # failed runs leave nothing behind
+    assert not list((store.root / ".staging").glob("*"))  # failed runs leave nothing behind

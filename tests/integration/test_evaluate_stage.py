@@ -1,24 +1,37 @@
 """End to end: a tiny random Llama with a locally trained tokenizer, scored by run_evaluate."""
+
 import json
 import shutil
 
 import pytest
 
 from forge.artifacts import ArtifactStore
+from forge.evaluate import EvalConfig, gate, load_report, run_evaluate
 from forge.models.chat_format import CHAT_TEMPLATE, IM_END, SPECIAL_TOKENS
 from forge.models.tool_calls import parse_reply
-from forge.evaluate import EvalConfig, gate, load_report, run_evaluate
 
 pytestmark = pytest.mark.slow
 
-BASH = {"type": "function", "function": {
-    "name": "Bash", "description": "Run a shell command",
-    "parameters": {"type": "object", "required": ["command"],
-                   "properties": {"command": {"type": "string"}}}}}
-CREATE = {"type": "function", "function": {
-    "name": "bd_create", "description": "Create a bead",
-    "parameters": {"type": "object", "required": ["title", "priority"],
-                   "properties": {"title": {"type": "string"}, "priority": {"type": "integer"}}}}}
+BASH = {
+    "type": "function",
+    "function": {
+        "name": "Bash",
+        "description": "Run a shell command",
+        "parameters": {"type": "object", "required": ["command"], "properties": {"command": {"type": "string"}}},
+    },
+}
+CREATE = {
+    "type": "function",
+    "function": {
+        "name": "bd_create",
+        "description": "Create a bead",
+        "parameters": {
+            "type": "object",
+            "required": ["title", "priority"],
+            "properties": {"title": {"type": "string"}, "priority": {"type": "integer"}},
+        },
+    },
+}
 
 
 def _call(cid, name, args):
@@ -28,23 +41,44 @@ def _call(cid, name, args):
 def _rows():
     rows = []
     for i in range(3):
-        rows.append({"id": f"git-{i}", "task": "git-workflow", "agent_role": "polecat",
-                     "tools": [BASH, CREATE], "messages": [
-                         {"role": "system", "content": "You are a polecat."},
-                         {"role": "user", "content": f"Commit the fix for issue {i}."},
-                         {"role": "assistant", "content": "",
-                          "tool_calls": [_call("a", "Bash", {"command": "git status"})]},
-                         {"role": "tool", "tool_call_id": "a", "content": "clean"},
-                         {"role": "assistant", "content": "",
-                          "tool_calls": [_call("b", "Bash", {"command": f"git commit -m 'fix {i}'"})]},
-                         {"role": "tool", "tool_call_id": "b", "content": "ok"},
-                         {"role": "assistant", "content": "Committed."}]})
-        rows.append({"id": f"bead-{i}", "task": "bead-creation", "agent_role": "mayor",
-                     "tools": [BASH, CREATE], "messages": [
-                         {"role": "user", "content": f"File a bead for bug {i}."},
-                         {"role": "assistant", "content": "Filing it.",
-                          "tool_calls": [_call("c", "bd_create", {"title": f"Bug {i}", "priority": 1})]},
-                         {"role": "tool", "tool_call_id": "c", "content": "created gt-1"}]})
+        rows.append(
+            {
+                "id": f"git-{i}",
+                "task": "git-workflow",
+                "agent_role": "polecat",
+                "tools": [BASH, CREATE],
+                "messages": [
+                    {"role": "system", "content": "You are a polecat."},
+                    {"role": "user", "content": f"Commit the fix for issue {i}."},
+                    {"role": "assistant", "content": "", "tool_calls": [_call("a", "Bash", {"command": "git status"})]},
+                    {"role": "tool", "tool_call_id": "a", "content": "clean"},
+                    {
+                        "role": "assistant",
+                        "content": "",
+                        "tool_calls": [_call("b", "Bash", {"command": f"git commit -m 'fix {i}'"})],
+                    },
+                    {"role": "tool", "tool_call_id": "b", "content": "ok"},
+                    {"role": "assistant", "content": "Committed."},
+                ],
+            }
+        )
+        rows.append(
+            {
+                "id": f"bead-{i}",
+                "task": "bead-creation",
+                "agent_role": "mayor",
+                "tools": [BASH, CREATE],
+                "messages": [
+                    {"role": "user", "content": f"File a bead for bug {i}."},
+                    {
+                        "role": "assistant",
+                        "content": "Filing it.",
+                        "tool_calls": [_call("c", "bd_create", {"title": f"Bug {i}", "priority": 1})],
+                    },
+                    {"role": "tool", "tool_call_id": "c", "content": "created gt-1"},
+                ],
+            }
+        )
     return rows
 
 
@@ -60,16 +94,27 @@ def tiny_model(tmp_path_factory):
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    tok.train_from_iterator(text, trainers.BpeTrainer(
-        vocab_size=400, special_tokens=SPECIAL_TOKENS,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token=IM_END,
-                                        pad_token="<|endoftext|>", chat_template=CHAT_TEMPLATE)
+    tok.train_from_iterator(
+        text,
+        trainers.BpeTrainer(
+            vocab_size=400, special_tokens=SPECIAL_TOKENS, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
+        ),
+    )
+    tokenizer = PreTrainedTokenizerFast(
+        tokenizer_object=tok, eos_token=IM_END, pad_token="<|endoftext|>", chat_template=CHAT_TEMPLATE
+    )
     torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=32, intermediate_size=64,
-                         num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=4,
-                         max_position_embeddings=1024,
-                         eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=4,
+        max_position_embeddings=1024,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
     model = LlamaForCausalLM(config)
     model.save_pretrained(root / "model")
     tokenizer.save_pretrained(root / "model")
@@ -89,6 +134,7 @@ def test_generate_batches_like_single_prompts_and_keeps_special_tokens(tiny_mode
 
     model, tokenizer = load_model(tiny_model)
     from forge.evaluate.suite import prompts_from_row
+
     prompts = [p for r in _rows() for p in prompts_from_row(r)][:5]
     convs, tools = [p.messages for p in prompts], [p.tools for p in prompts]
     batched = generate(model, tokenizer, convs, tools, max_new_tokens=12, batch_size=4)
@@ -132,15 +178,16 @@ def _memorize(model_dir, out_dir, conversations, steps=150):
 def test_memorized_model_passes_its_prompts(tiny_model, dataset, tmp_path):
     """The whole path — template, generation, stop token, decode, parse, check — on a model
     that learned the reference replies: a broken link anywhere drops the score below 1."""
-    store, ds = dataset
+    store, _ds = dataset
     bead_rows = [r for r in _rows() if r["task"] == "bead-creation"]
     convs = [r["messages"][:2] for r in bead_rows]
     loss = _memorize(tiny_model, tmp_path / "memorized", convs)
     assert loss < 0.05
     suite = tmp_path / "suite.jsonl"
     suite.write_text("".join(json.dumps({**r, "id": "s-" + r["id"]}) + "\n" for r in bead_rows))
-    art = run_evaluate(store, tmp_path / "memorized", None,
-                       EvalConfig(suite=str(suite), max_new_tokens=48, device="cpu"))
+    art = run_evaluate(
+        store, tmp_path / "memorized", None, EvalConfig(suite=str(suite), max_new_tokens=48, device="cpu")
+    )
     report = load_report(art)
     assert report["n_prompts"] == 3
     assert report["score"] == 1.0, report["failures"]
@@ -158,7 +205,7 @@ def test_run_evaluate_end_to_end(tiny_model, dataset):
     art.verify()
     report = load_report(art)
     assert report["model"] == str(tiny_model) and report["adapters"] == []
-    assert report["n_prompts"] == 7                       # 9 available, capped
+    assert report["n_prompts"] == 7  # 9 available, capped
     assert 0.0 <= report["score"] <= 1.0
     assert set(report["categories"]) == {"tool_choice", "tool_call_validity", "argument_match"}
     assert report["categories"]["tool_call_validity"]["total"] == 7
@@ -173,8 +220,7 @@ def test_run_evaluate_end_to_end(tiny_model, dataset):
 
     again = run_evaluate(store, tiny_model, ds, config)
     assert again.id == art.id and again.manifest["created_at"] == art.manifest["created_at"]
-    other = run_evaluate(store, tiny_model, ds, EvalConfig(max_prompts=2, max_new_tokens=4,
-                                                           device="cpu"))
+    other = run_evaluate(store, tiny_model, ds, EvalConfig(max_prompts=2, max_new_tokens=4, device="cpu"))
     assert other.id != art.id
     assert not list((store.root / ".staging").iterdir())
 
@@ -193,10 +239,10 @@ def test_model_artifacts_and_stacked_adapters_decide_the_id(tiny_model, dataset,
     adapters = []
     for i in range(2):
         torch.manual_seed(10 + i)
-        lora = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"],
-                          init_lora_weights=False)   # random B: the adapter changes outputs
-        get_peft_model(AutoModelForCausalLM.from_pretrained(base.path), lora) \
-            .save_pretrained(tmp_path / f"adapter{i}")
+        lora = LoraConfig(
+            r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False
+        )  # random B: the adapter changes outputs
+        get_peft_model(AutoModelForCausalLM.from_pretrained(base.path), lora).save_pretrained(tmp_path / f"adapter{i}")
         adapters.append(tmp_path / f"adapter{i}")
 
     # Both adapters active at once == merging them into the base one after the other.
@@ -215,7 +261,6 @@ def test_model_artifacts_and_stacked_adapters_decide_the_id(tiny_model, dataset,
     plain = run_evaluate(store, base.path, ds, config, input_artifacts=[base])
     assert plain.config["model"] == "artifact:base_model-tiny"
     assert {i["id"] for i in plain.manifest["inputs"]} == {ds.id, base.id}
-    with_adapters = run_evaluate(store, base.path, ds, config, adapters=adapters,
-                                 input_artifacts=[base])
+    with_adapters = run_evaluate(store, base.path, ds, config, adapters=adapters, input_artifacts=[base])
     assert with_adapters.id != plain.id
     assert load_report(with_adapters)["adapters"] == [str(a) for a in adapters]

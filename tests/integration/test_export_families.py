@@ -9,25 +9,16 @@ The tokenizer checks use llama.cpp's own tokenizer test vectors for each vocabul
 Forge wrote. Parity compares llama.cpp's logits with HF's (export/parity.py has the derived
 tolerances); broken conversions must fail it.
 """
+
 import json
-import os
 
 import pytest
 
+from forge.artifacts import ArtifactStore
+from helpers import llama_cpp_or_skip
 from real_models import GGUF_FAMILIES, family_base, template_text, tokenizer_vectors
 
-from forge.artifacts import ArtifactStore
-
 pytestmark = pytest.mark.slow
-
-
-def llama_cpp_or_skip():
-    try:
-        import llama_cpp  # noqa: F401
-    except ImportError:
-        if os.environ.get("FORGE_REQUIRE_LLAMA_CPP"):
-            pytest.fail("llama-cpp-python is required here (FORGE_REQUIRE_LLAMA_CPP=1): make llama-cpp")
-        pytest.skip("llama-cpp-python is not installed (make llama-cpp)")
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +40,8 @@ def test_gguf_carries_the_real_tokenizer_template_and_stops(exported, family):
     from gguf import GGUFReader
     from transformers import AutoTokenizer, GenerationConfig
 
-    from forge.export.parity import llama_stop_ids, open_llama
     from forge.export.gguf_writer import inference_template
+    from forge.export.parity import llama_stop_ids, open_llama
 
     base, path, summary = exported[family]
     expected = {"qwen2": ("gpt2", "qwen2"), "llama3": ("gpt2", "llama-bpe"), "phi3": ("llama", None)}[family]
@@ -64,14 +55,15 @@ def test_gguf_carries_the_real_tokenizer_template_and_stops(exported, family):
         # every stop token of the HF model ends generation in llama.cpp too
         hf_stops = set(GenerationConfig.from_pretrained(str(base)).eos_token_id)
         missing = hf_stops - set(llama_stop_ids(llm))
-        if family == "phi3":     # Phi-3.5 also stops on <|assistant|>; llama.cpp has no such rule
+        if family == "phi3":  # Phi-3.5 also stops on <|assistant|>; llama.cpp has no such rule
             assert missing == {tok.convert_tokens_to_ids("<|assistant|>")}
         else:
             assert not missing
         # llama.cpp's tokenizer test vectors, through the vocabulary Forge wrote
         vectors = tokenizer_vectors(family)
-        wrong = [text for text, ids in vectors
-                 if llm.tokenize(text.encode("utf-8"), add_bos=False, special=False) != ids]
+        wrong = [
+            text for text, ids in vectors if llm.tokenize(text.encode("utf-8"), add_bos=False, special=False) != ids
+        ]
         assert not wrong, wrong[:3]
         assert len(vectors) > 40
     finally:
@@ -92,8 +84,9 @@ def test_parity_on_the_family_base(store, family, quant):
     from forge.export.gguf import GGUFConfig, run_gguf_export
     from forge.export.parity import LOGIT_TOLERANCE
 
-    art = run_gguf_export(store, family_base(family),
-                          GGUFConfig(quant=quant, parity_prompts=3, parity_max_new_tokens=24))
+    art = run_gguf_export(
+        store, family_base(family), GGUFConfig(quant=quant, parity_prompts=3, parity_max_new_tokens=24)
+    )
     report = json.loads(art.file("parity.json").read_text())
     assert report["passed"] and report["level"] == "tokens"
     assert report["same_tokenization"] == report["n_prompts"] == 3
@@ -103,8 +96,10 @@ def test_parity_on_the_family_base(store, family, quant):
     for row in report["prompts"]:
         for tie in row["disagreements"]:
             assert tie["hf_margin"] <= 2 * row["max_logit_diff"]
-    print(f"\n{family} {quant}: relative logit diff {report['relative_logit_diff']:.2e}, "
-          f"same greedy tokens {report['same_tokens']}/3, near ties {report['disagreements']}")
+    print(
+        f"\n{family} {quant}: relative logit diff {report['relative_logit_diff']:.2e}, "
+        f"same greedy tokens {report['same_tokens']}/3, near ties {report['disagreements']}"
+    )
 
 
 BROKEN = {
@@ -131,11 +126,13 @@ def test_a_broken_conversion_fails_parity(store, monkeypatch, case):
         monkeypatch.setattr(writer.RopeScaling, "freq_factors", lambda self, d, t: [1.0] * (d // 2))
     else:
         tensors = writer._tensors
-        monkeypatch.setattr(writer, "_tensors", lambda d, f: (
-            (n, np.zeros_like(a) if n.endswith(".bias") else a) for n, a in tensors(d, f)))
+        monkeypatch.setattr(
+            writer,
+            "_tensors",
+            lambda d, f: ((n, np.zeros_like(a) if n.endswith(".bias") else a) for n, a in tensors(d, f)),
+        )
     with pytest.raises(ParityError, match="logits differ by"):
-        run_gguf_export(store, family_base(family), GGUFConfig(quant="f16", parity_prompts=1,
-                                                                parity_max_new_tokens=8))
+        run_gguf_export(store, family_base(family), GGUFConfig(quant="f16", parity_prompts=1, parity_max_new_tokens=8))
 
 
 @pytest.mark.parametrize("family", ["qwen2", "llama3"])
@@ -147,10 +144,20 @@ def test_infer_from_the_gguf_answers_like_hf(exported, family):
     from forge.export.infer import infer_gguf, infer_hf, tool_format
 
     base, path, _ = exported[family]
-    messages = [{"role": "system", "content": "You are a polecat."},
-                {"role": "user", "content": "List the open beads."}]
-    tools = [{"type": "function", "function": {"name": "bd_list", "description": "List beads.",
-              "parameters": {"type": "object", "properties": {"status": {"type": "string"}}}}}]
+    messages = [
+        {"role": "system", "content": "You are a polecat."},
+        {"role": "user", "content": "List the open beads."},
+    ]
+    tools = [
+        {
+            "type": "function",
+            "function": {
+                "name": "bd_list",
+                "description": "List beads.",
+                "parameters": {"type": "object", "properties": {"status": {"type": "string"}}},
+            },
+        }
+    ]
     assert infer_gguf(path, messages, tools, 12) == infer_hf(str(base), [], messages, tools, 12)
     want = {"qwen2": "hermes", "llama3": "llama3"}[family]
     assert tool_format("gguf", path) == tool_format("hf", base) == want

@@ -11,37 +11,58 @@ Two templates per family:
 - "forge": the same model with Forge's own template swapped in (ChatML with generation
   markers): every stage runs today on the real architecture and vocabulary.
 """
+
 import json
 import random
 import shutil
 
 import pytest
 
-from real_models import GGUF_FAMILIES, family_base
-
 from forge.artifacts import ArtifactStore, artifact_id
+from real_models import GGUF_FAMILIES, family_base
 
 pytestmark = pytest.mark.slow
 FAMILY_FORMAT = {"qwen2": "hermes", "llama3": "llama3", "phi3": "hermes", "gemma4": "gemma4"}
-TOOL = {"type": "function", "function": {
-    "name": "bd_create", "description": "Create a bead.",
-    "parameters": {"type": "object", "properties": {"title": {"type": "string"},
-                                                    "priority": {"type": "integer"}},
-                   "required": ["title", "priority"]}}}
+TOOL = {
+    "type": "function",
+    "function": {
+        "name": "bd_create",
+        "description": "Create a bead.",
+        "parameters": {
+            "type": "object",
+            "properties": {"title": {"type": "string"}, "priority": {"type": "integer"}},
+            "required": ["title", "priority"],
+        },
+    },
+}
 TITLES = ["Fix login", "Add cache", "Speed up search", "Write docs", "Remove dead code"]
 
 
 def bead_row(i, rng):
     title, prio = rng.choice(TITLES), rng.randrange(5)
-    return {"id": f"bead-{i}", "task": "bead-creation", "agent_role": "mayor", "tools": [TOOL],
-            "messages": [
-                {"role": "system", "content": "You are the mayor."},
-                {"role": "user", "content": f"File a bead '{title}' at priority {prio}."},
-                {"role": "assistant", "content": "", "tool_calls": [
-                    {"id": "call00001", "type": "function",
-                     "function": {"name": "bd_create", "arguments": json.dumps({"title": title, "priority": prio})}}]},
-                {"role": "tool", "tool_call_id": "call00001", "content": '{"id": "gt-1"}'},
-                {"role": "assistant", "content": "Filed gt-1."}]}
+    return {
+        "id": f"bead-{i}",
+        "task": "bead-creation",
+        "agent_role": "mayor",
+        "tools": [TOOL],
+        "messages": [
+            {"role": "system", "content": "You are the mayor."},
+            {"role": "user", "content": f"File a bead '{title}' at priority {prio}."},
+            {
+                "role": "assistant",
+                "content": "",
+                "tool_calls": [
+                    {
+                        "id": "call00001",
+                        "type": "function",
+                        "function": {"name": "bd_create", "arguments": json.dumps({"title": title, "priority": prio})},
+                    }
+                ],
+            },
+            {"role": "tool", "tool_call_id": "call00001", "content": '{"id": "gt-1"}'},
+            {"role": "assistant", "content": "Filed gt-1."},
+        ],
+    }
 
 
 def make_dataset(store):
@@ -49,8 +70,9 @@ def make_dataset(store):
     staging = store.staging("dataset")
     for name, n in (("sft_train.jsonl", 8), ("sft_eval.jsonl", 4)):
         (staging / name).write_text("".join(json.dumps(bead_row(i, rng)) + "\n" for i in range(n)))
-    return store.commit(staging, kind="dataset", aid=artifact_id("dataset", {"family-pipeline": 1}, []),
-                        config={}, inputs=[])
+    return store.commit(
+        staging, kind="dataset", aid=artifact_id("dataset", {"family-pipeline": 1}, []), config={}, inputs=[]
+    )
 
 
 def base_with_template(family, template, tmp_path):
@@ -86,12 +108,26 @@ def test_sft_merge_export_eval(tmp_path, family, template):
     tokenizer = AutoTokenizer.from_pretrained(str(base))
     rows = tokenize_rows(tokenizer, read_rows(dataset.path / "sft_train.jsonl"), 1024)
     if rows.assistant_tokens == 0:
-        pytest.skip(f"waiting for assistant masks on templates without {{% generation %}} markers "
-                    f"(issue 11 Must 1, train/rows.py): the {family} template's rows have none yet")
+        pytest.skip(
+            f"waiting for assistant masks on templates without {{% generation %}} markers "
+            f"(issue 11 Must 1, train/rows.py): the {family} template's rows have none yet"
+        )
 
-    adapter = train_adapter(store, dataset, str(base), TrainConfig(
-        max_steps=3, batch_size=2, max_seq_length=1024, logging_steps=1, eval_at_end=False,
-        lora_r=8, lora_alpha=16, warmup_steps=0))
+    adapter = train_adapter(
+        store,
+        dataset,
+        str(base),
+        TrainConfig(
+            max_steps=3,
+            batch_size=2,
+            max_seq_length=1024,
+            logging_steps=1,
+            eval_at_end=False,
+            lora_r=8,
+            lora_alpha=16,
+            warmup_steps=0,
+        ),
+    )
     log = json.loads(adapter.file("train_log.json").read_text())
     assert log["steps"] == 3 and log["train_rows"] == 8 and log["assistant_tokens"] > 0
 
@@ -99,14 +135,19 @@ def test_sft_merge_export_eval(tmp_path, family, template):
     if family in GGUF_FAMILIES:
         from forge.export.gguf import GGUFConfig, run_gguf_export
 
-        gguf = run_gguf_export(store, merged, GGUFConfig(quant="f32", parity_prompts=2,
-                                                         parity_max_new_tokens=16), dataset=dataset)
+        gguf = run_gguf_export(
+            store, merged, GGUFConfig(quant="f32", parity_prompts=2, parity_max_new_tokens=16), dataset=dataset
+        )
         parity = json.loads(gguf.file("parity.json").read_text())
         assert parity["passed"] and parity["same_tokenization"] == 2
 
-    report_art = run_evaluate(store, merged.path, dataset, EvalConfig(max_prompts=4, max_new_tokens=24,
-                                                                      batch_size=4),
-                              input_artifacts=[merged])
+    report_art = run_evaluate(
+        store,
+        merged.path,
+        dataset,
+        EvalConfig(max_prompts=4, max_new_tokens=24, batch_size=4),
+        input_artifacts=[merged],
+    )
     report = load_report(report_art)
     assert report["n_prompts"] == 4
     samples = [json.loads(line) for line in report_art.file("samples.jsonl").read_text().splitlines()]

@@ -4,13 +4,14 @@ written to GGUF by our writer, loaded by llama.cpp (llama-cpp-python) and compar
 The parity tests need llama-cpp-python. `make test` installs it and sets
 FORGE_REQUIRE_LLAMA_CPP=1, so there a missing install fails instead of skipping.
 """
+
 import json
-import os
 
 import pytest
 
 from forge.artifacts import ArtifactStore
 from forge.models.chat_format import CHAT_TEMPLATE, IM_END, SPECIAL_TOKENS, TOOLS_POSTAMBLE, TOOLS_PREAMBLE
+from helpers import llama_cpp_or_skip
 
 pytestmark = pytest.mark.slow
 # Llama trains longer: its Q8_0 test needs margins wide enough that 8-bit weights keep
@@ -18,31 +19,44 @@ pytestmark = pytest.mark.slow
 STEPS = {"llama": 200, "qwen2": 120}
 
 # a small schema keeps the prompts short, so the tiny models learn them in a few seconds
-CREATE = {"type": "function", "function": {
-    "name": "bd_create", "parameters": {"type": "object", "properties": {
-        "title": {"type": "string"}, "priority": {"type": "integer"}}}}}
+CREATE = {
+    "type": "function",
+    "function": {
+        "name": "bd_create",
+        "parameters": {"type": "object", "properties": {"title": {"type": "string"}, "priority": {"type": "integer"}}},
+    },
+}
 
 
 def _rows():
     rows = []
     for i, title in enumerate(["Fix login", "Add retries", "Drop cache"]):
-        rows.append({"id": f"bead-{i}", "task": "bead-creation", "agent_role": "mayor", "tools": [CREATE],
-                     "messages": [
-                         {"role": "user", "content": f"File a bead: {title}."},
-                         {"role": "assistant", "content": "",
-                          "tool_calls": [{"id": "c", "type": "function", "function": {
-                              "name": "bd_create",
-                              "arguments": json.dumps({"title": title, "priority": i})}}]}]})
+        rows.append(
+            {
+                "id": f"bead-{i}",
+                "task": "bead-creation",
+                "agent_role": "mayor",
+                "tools": [CREATE],
+                "messages": [
+                    {"role": "user", "content": f"File a bead: {title}."},
+                    {
+                        "role": "assistant",
+                        "content": "",
+                        "tool_calls": [
+                            {
+                                "id": "c",
+                                "type": "function",
+                                "function": {
+                                    "name": "bd_create",
+                                    "arguments": json.dumps({"title": title, "priority": i}),
+                                },
+                            }
+                        ],
+                    },
+                ],
+            }
+        )
     return rows
-
-
-def llama_cpp_or_skip():
-    try:
-        import llama_cpp  # noqa: F401
-    except ImportError:
-        if os.environ.get("FORGE_REQUIRE_LLAMA_CPP"):
-            pytest.fail("llama-cpp-python is required here (FORGE_REQUIRE_LLAMA_CPP=1): make llama-cpp")
-        pytest.skip("llama-cpp-python is not installed (make llama-cpp)")
 
 
 def _tokenizer(texts):
@@ -52,28 +66,45 @@ def _tokenizer(texts):
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    tok.train_from_iterator(texts, trainers.BpeTrainer(
-        vocab_size=700, special_tokens=SPECIAL_TOKENS, show_progress=False,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    return PreTrainedTokenizerFast(tokenizer_object=tok, eos_token=IM_END,
-                                   pad_token="<|endoftext|>", chat_template=CHAT_TEMPLATE)
+    tok.train_from_iterator(
+        texts,
+        trainers.BpeTrainer(
+            vocab_size=700,
+            special_tokens=SPECIAL_TOKENS,
+            show_progress=False,
+            initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        ),
+    )
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tok, eos_token=IM_END, pad_token="<|endoftext|>", chat_template=CHAT_TEMPLATE
+    )
 
 
 def _memorized_model(out, arch):
     """A hidden-64 model (4 query heads, 2 KV heads) fully fine-tuned to answer each row's
     prompt with its tool call: confident, so greedy decoding has no near-ties."""
     import torch
-    from transformers import (LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM)
+    from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
 
     rows = _rows()
     tokenizer = _tokenizer([json.dumps(r) for r in rows] * 3 + [TOOLS_PREAMBLE + TOOLS_POSTAMBLE] * 9)
-    common = dict(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128,
-                  num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
-                  max_position_embeddings=1024, eos_token_id=tokenizer.eos_token_id,
-                  pad_token_id=tokenizer.pad_token_id)
+    common = {
+        "vocab_size": len(tokenizer),
+        "hidden_size": 64,
+        "intermediate_size": 128,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "max_position_embeddings": 1024,
+        "eos_token_id": tokenizer.eos_token_id,
+        "pad_token_id": tokenizer.pad_token_id,
+    }
     torch.manual_seed(0)
-    model = (LlamaForCausalLM(LlamaConfig(**common)) if arch == "llama"
-             else Qwen2ForCausalLM(Qwen2Config(**common, tie_word_embeddings=True)))
+    model = (
+        LlamaForCausalLM(LlamaConfig(**common))
+        if arch == "llama"
+        else Qwen2ForCausalLM(Qwen2Config(**common, tie_word_embeddings=True))
+    )
     texts = [tokenizer.apply_chat_template(r["messages"], tools=r["tools"], tokenize=False) for r in rows]
     enc = tokenizer(texts, return_tensors="pt", padding=True, add_special_tokens=False)
     labels = enc["input_ids"].masked_fill(enc["attention_mask"] == 0, -100)
@@ -119,8 +150,14 @@ def test_writer_layout_tokenizer_and_template(models, tmp_path):
     assert summary["arch"] == "llama" and summary["pre_tokenizer"] == "gpt-2"
     reader = GGUFReader(str(out))
     tensors = {t.name: t for t in reader.tensors}
-    assert {"token_embd.weight", "output_norm.weight", "blk.1.attn_q.weight",
-            "blk.1.attn_k.weight", "blk.0.ffn_down.weight", "output.weight"} <= set(tensors)
+    assert {
+        "token_embd.weight",
+        "output_norm.weight",
+        "blk.1.attn_q.weight",
+        "blk.1.attn_k.weight",
+        "blk.0.ffn_down.weight",
+        "output.weight",
+    } <= set(tensors)
     assert tensors["blk.0.attn_norm.weight"].tensor_type.name == "F32"
     assert tensors["blk.0.attn_q.weight"].tensor_type.name == "F16"
     hf = load_file(str(models["llama"] / "model.safetensors"))
@@ -136,7 +173,7 @@ def test_writer_layout_tokenizer_and_template(models, tmp_path):
     by_id.update({a["id"]: a["content"] for a in tok["added_tokens"]})
     assert [str(t) for t in tokens] == [by_id[i] for i in range(len(tokens))]
     im_end = next(a["id"] for a in tok["added_tokens"] if a["content"] == IM_END)
-    assert fields["tokenizer.ggml.token_type"].contents()[im_end] == 3          # CONTROL
+    assert fields["tokenizer.ggml.token_type"].contents()[im_end] == 3  # CONTROL
     assert fields["tokenizer.ggml.eos_token_id"].contents() == im_end
     template = fields["tokenizer.chat_template"].contents()
     assert "{% generation %}" not in template and "endgeneration" not in template and "<tool_call>" in template
@@ -152,8 +189,8 @@ def test_q8_0_and_bf16_write_quantized_tensors(models, tmp_path):
         write_gguf(models["qwen2"], out, quant)
         types = {t.name: t.tensor_type.name for t in GGUFReader(str(out)).tensors}
         assert types["blk.0.attn_q.weight"] == name
-        assert types["blk.0.attn_q.bias"] == "F32"          # Qwen2's biases stay F32
-        assert "output.weight" not in types                 # tied: llama.cpp reuses token_embd
+        assert types["blk.0.attn_q.bias"] == "F32"  # Qwen2's biases stay F32
+        assert "output.weight" not in types  # tied: llama.cpp reuses token_embd
 
 
 @pytest.mark.parametrize("arch", ["llama", "qwen2"])
@@ -207,7 +244,7 @@ def test_tampered_gguf_is_refused(models, store_and_dataset):
     from forge.errors import IntegrityError
     from forge.export.gguf import GGUFConfig, open_gguf, run_gguf_export
 
-    store, ds = store_and_dataset
+    store, _ds = store_and_dataset
     art = run_gguf_export(store, models["qwen2"], GGUFConfig(quant="q8_0", parity=False))
     assert art.manifest["parity"] == "skipped"
     with open(art.file("model-q8_0.gguf"), "r+b") as f:
@@ -226,7 +263,7 @@ def test_q4_k_m_through_llama_cpp(models, store_and_dataset):
     store, ds = store_and_dataset
     art = run_gguf_export(store, models["llama"], GGUFConfig(quant="q4_k_m", parity_prompts=2), dataset=ds)
     reader = GGUFReader(str(art.file("model-q4_k_m.gguf")))
-    assert reader.fields["general.file_type"].contents() == 15          # MOSTLY_Q4_K_M
+    assert reader.fields["general.file_type"].contents() == 15  # MOSTLY_Q4_K_M
     report = json.loads(art.file("parity.json").read_text())
     assert report["level"] == "report" and report["n_prompts"] == 2
     assert not list(art.path.glob(".f16*"))
@@ -236,7 +273,7 @@ def test_ollama_package_from_gguf(models, store_and_dataset):
     from forge.export.gguf import GGUFConfig, run_gguf_export
     from forge.export.ollama import OllamaConfig, run_ollama_export
 
-    store, ds = store_and_dataset
+    store, _ds = store_and_dataset
     gguf = run_gguf_export(store, models["qwen2"], GGUFConfig(quant="f16", parity=False))
     art = run_ollama_export(store, gguf, OllamaConfig(name="polecat-test"))
     art.verify()
@@ -245,5 +282,5 @@ def test_ollama_package_from_gguf(models, store_and_dataset):
     assert 'PARAMETER stop "<|im_end|>"' in modelfile
     assert art.file("model-f16.gguf").read_bytes() == gguf.file("model-f16.gguf").read_bytes()
     status = json.loads(art.file("ollama.json").read_text())
-    if status["created"] is False:      # no ollama binary here: the skip says what to run
+    if status["created"] is False:  # no ollama binary here: the skip says what to run
         assert "no `ollama` binary on PATH" in status["skipped"]

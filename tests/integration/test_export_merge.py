@@ -4,24 +4,23 @@ import json
 import pytest
 
 from forge.artifacts import ArtifactStore, artifact_id
+from forge.models.tiny_base import DEFAULT_BASE_MODEL
 from forge.settings import Settings
 from forge.train.config import TrainConfig
-from forge.models.tiny_base import DEFAULT_BASE_MODEL, TinyBaseConfig
+from helpers import SMALL_BASE
 
 pytestmark = pytest.mark.slow
-FAST_BASE = TinyBaseConfig(vocab_size=600, corpus_chars=60_000, pretrain_steps=8,
-                           pretrain_batch=2, pretrain_seq_len=64)
 ROW = {"id": "r", "tools": [], "messages": [
     {"role": "user", "content": "Say hello."}, {"role": "assistant", "content": "Hello there."}]}
 
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory):
-    from forge.train.sft import run_train
     from forge.models.tiny_base import ensure_base_model
+    from forge.train.sft import run_train
 
     settings = Settings(home=tmp_path_factory.mktemp("home")).ensure()
-    base = ensure_base_model(DEFAULT_BASE_MODEL, settings, config=FAST_BASE)
+    base = ensure_base_model(DEFAULT_BASE_MODEL, settings, config=SMALL_BASE)
     store = ArtifactStore(settings.artifacts)
     staging = store.staging("dataset")
     (staging / "sft_train.jsonl").write_text(json.dumps(ROW) + "\n")
@@ -65,7 +64,7 @@ def test_merged_logits_equal_base_plus_adapter(setup):
 def test_merge_is_reused_and_records_lineage(setup):
     from forge.models.merge import run_merge
 
-    settings, store, base, adapter = setup
+    _settings, store, base, adapter = setup
     first = run_merge(store, adapter, base)
     assert run_merge(store, adapter, base).path == first.path
     assert [i["id"] for i in first.manifest["inputs"]] == [adapter.id]
@@ -75,7 +74,7 @@ def test_merge_rejects_a_non_adapter(setup):
     from forge.errors import InputError
     from forge.models.merge import run_merge
 
-    settings, store, base, adapter = setup
+    _settings, store, base, _adapter = setup
     dataset = next(a for a in store.all() if a.kind == "dataset")
     with pytest.raises(InputError, match="not a LoRA adapter"):
         run_merge(store, dataset, base)

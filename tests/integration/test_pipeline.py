@@ -4,6 +4,7 @@ Nothing is mocked: ingest, scrub, build, train, export and evaluate all run. The
 set so a barely-trained model passes (threshold 0, no improvement required) because a few
 steps cannot teach the task; `make demo` runs the real gate.
 """
+
 from __future__ import annotations
 
 import json
@@ -12,9 +13,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from forge.bundled import example_sources
 from forge.cli import app
 from forge.jobs.state_machine import JobState
-from forge.bundled import example_sources
 from forge.service import Forge
 
 pytestmark = pytest.mark.slow
@@ -30,12 +31,18 @@ def finished_run(tmp_path_factory):
     mp.setenv("FORGE_TINY_PRETRAIN_STEPS", "20")
     forge = Forge()
     forge.init_environment(allow_cpu=True, actor="pytest")  # jobs refuse to start before
-    job = forge.submit_pipeline({
-        "sources": example_sources(), "name": "polecat", "authorization": "gt-test1",
-        "gate": 0.0, "require_improvement": False,
-        "train": {"max_steps": 6, "logging_steps": 1},
-        "evaluate": {"max_prompts": 6, "max_new_tokens": 24},
-    }, actor="pytest")
+    job = forge.submit_pipeline(
+        {
+            "sources": example_sources(),
+            "name": "polecat",
+            "authorization": "gt-test1",
+            "gate": 0.0,
+            "require_improvement": False,
+            "train": {"max_steps": 6, "logging_steps": 1},
+            "evaluate": {"max_prompts": 6, "max_new_tokens": 24},
+        },
+        actor="pytest",
+    )
     job = forge.run_job(job.id, actor="pytest")
     yield forge, job, home
     mp.undo()
@@ -47,8 +54,9 @@ def test_job_walks_every_state_to_tests_passed(finished_run):
     trail = [t["to"] for t in forge.jobs.transitions(job.id)]
     assert trail == ["QUEUED", "RUNNING", "COMPLETED_SUCCESS", "PACKAGING_COMPLETE", "TESTS_PASSED"]
     assert all(t["actor"] == "pytest" for t in forge.jobs.transitions(job.id)[1:])
-    assert any(e["kind"] == "progress" and e.get("stage") == "train" for e in forge.jobs.events(job.id)) \
-        or any(e["kind"] == "stage" and e.get("stage") == "train" for e in forge.jobs.events(job.id))
+    assert any(e["kind"] == "progress" and e.get("stage") == "train" for e in forge.jobs.events(job.id)) or any(
+        e["kind"] == "stage" and e.get("stage") == "train" for e in forge.jobs.events(job.id)
+    )
 
 
 def test_every_artifact_rehashes_to_its_manifest(finished_run):
@@ -66,6 +74,7 @@ def test_every_artifact_rehashes_to_its_manifest(finished_run):
 
 def test_tampering_is_detected(finished_run):
     from forge.errors import IntegrityError
+
     forge, job, _ = finished_run
     art = forge.store.get(job.result["stages"]["corpus"]["id"])
     target = art.file("work_items.jsonl")
@@ -90,7 +99,7 @@ def test_no_planted_secret_anywhere_under_forge_home(finished_run, planted_secre
 
 
 def test_registry_and_cli_show_scores(finished_run):
-    forge, job, home = finished_run
+    _forge, job, home = finished_run
     runner = CliRunner()
     env = {"FORGE_HOME": str(home)}
     r = runner.invoke(app, ["model", "list", "--json"], env=env)
@@ -109,6 +118,7 @@ def test_rerun_reuses_every_artifact(finished_run):
     forge, job, _ = finished_run
     again = forge.submit_pipeline(job.config, actor="pytest")
     again = forge.run_job(again.id, actor="pytest")
-    assert {k: v["id"] for k, v in again.result["stages"].items()} == \
-           {k: v["id"] for k, v in job.result["stages"].items()}
+    assert {k: v["id"] for k, v in again.result["stages"].items()} == {
+        k: v["id"] for k, v in job.result["stages"].items()
+    }
     assert forge.registry.get("polecat").version == 2

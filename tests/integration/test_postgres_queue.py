@@ -3,13 +3,13 @@ port on 127.0.0.1, its socket in tmp), two worker processes claiming jobs throug
 FOR UPDATE SKIP LOCKED + compare-and-set. Nothing mocked. CI installs the server (.ci/run);
 the tests skip, saying why, only where no PostgreSQL binaries exist at all.
 """
+
 from __future__ import annotations
 
 import glob
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,6 +22,7 @@ from forge.artifacts import artifact_id
 from forge.jobs import leases
 from forge.jobs.state_machine import JobState
 from forge.service import Forge
+from helpers import free_port
 
 pytestmark = pytest.mark.slow
 FORGE = str(Path(sys.executable).parent / "forge")
@@ -33,12 +34,6 @@ def _pg_bin() -> Path | None:
         return Path(os.path.realpath(found)).parent
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     return Path(candidates[-1]).parent if candidates else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -62,17 +57,24 @@ def pg_url():
         shutil.chown(sock, user)
         os.chmod(root, 0o755)
         run_as = ["runuser", "-u", user, "--"]
-    port = _free_port()
-    subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "forge", "-A", "trust",
-                    "--no-sync", "-E", "UTF8"], check=True, capture_output=True)
+    port = free_port()
+    subprocess.run(
+        [*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "forge", "-A", "trust", "--no-sync", "-E", "UTF8"],
+        check=True,
+        capture_output=True,
+    )
     opts = f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off"
-    subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(log),
-                    "-w", "start"], check=True, capture_output=True)
+    subprocess.run(
+        [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-l", str(log), "-w", "start"],
+        check=True,
+        capture_output=True,
+    )
     try:
         yield f"postgresql+psycopg://forge@127.0.0.1:{port}/postgres"
     finally:
-        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"],
-                       capture_output=True)
+        subprocess.run(
+            [*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "stop"], capture_output=True
+        )
         shutil.rmtree(root, ignore_errors=True)
 
 
@@ -80,6 +82,7 @@ def pg_url():
 def pg_forge(pg_url, tmp_path, monkeypatch):
     """A Forge home on local disk whose database is the shared PostgreSQL server (fresh schema)."""
     from sqlalchemy import create_engine, text
+
     engine = create_engine(pg_url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
@@ -97,16 +100,20 @@ def _queue(forge: Forge, n: int) -> list[str]:
     with forge.store.staged("dataset") as st:
         (st / "rows.jsonl").write_text("x" * 1000)
         art = forge.store.commit(st, kind="dataset", aid=aid, config={"t": 1}, inputs=[])
-    return [forge.submit("verify", {"artifacts": [art.id], "authorization": f"gt-{i}"}).id
-            for i in range(n)]
+    return [forge.submit("verify", {"artifacts": [art.id], "authorization": f"gt-{i}"}).id for i in range(n)]
 
 
 def test_migrations_and_the_audit_trail_work_on_postgres(pg_forge):
     [job_id] = _queue(pg_forge, 1)
     job = pg_forge.run_job(job_id, actor="pytest")
     assert job.state is JobState.TESTS_PASSED
-    assert [t["to"] for t in pg_forge.jobs.transitions(job_id)] == \
-        ["QUEUED", "RUNNING", "COMPLETED_SUCCESS", "PACKAGING_COMPLETE", "TESTS_PASSED"]
+    assert [t["to"] for t in pg_forge.jobs.transitions(job_id)] == [
+        "QUEUED",
+        "RUNNING",
+        "COMPLETED_SUCCESS",
+        "PACKAGING_COMPLETE",
+        "TESTS_PASSED",
+    ]
 
 
 def test_racing_claims_skip_locked_rows_and_never_double_claim(pg_forge):
@@ -131,9 +138,16 @@ def test_racing_claims_skip_locked_rows_and_never_double_claim(pg_forge):
 def test_two_worker_processes_share_the_postgres_queue(pg_forge):
     ids = _queue(pg_forge, 12)
     env = {**os.environ}
-    procs = [subprocess.Popen([FORGE, "worker", "--drain", "--json", "--id", f"worker-pg-{n}"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for n in ("a", "b")]
+    procs = [
+        subprocess.Popen(
+            [FORGE, "worker", "--drain", "--json", "--id", f"worker-pg-{n}"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in ("a", "b")
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     ran = [d["job"] for out, _ in outs for d in json.loads(out)["jobs"]]
@@ -148,6 +162,7 @@ def test_dead_worker_recovery_on_postgres(pg_forge):
     [job_id] = _queue(pg_forge, 1)
     assert leases.claim(pg_forge.engine, "dead", seconds=0.01) == job_id
     import time
+
     time.sleep(0.05)
     [moved] = leases.recover_expired(pg_forge.engine, "pytest")
     assert moved["to"] == "QUEUED"

@@ -1,14 +1,15 @@
 """The registry on PostgreSQL (a real server, started by test_postgres_queue's fixtures):
 versions auto-increment without duplicates when registrations race, and deploy/rollback
 history works the same as on SQLite."""
+
 from __future__ import annotations
 
 import threading
 
 import pytest
+from test_postgres_queue import pg_forge, pg_url  # noqa: F401 — fixtures
 
 from forge.registry.api import deployments
-from test_postgres_queue import pg_forge, pg_url  # noqa: F401 — fixtures
 
 pytestmark = pytest.mark.slow
 
@@ -19,8 +20,16 @@ def test_racing_registrations_get_distinct_versions_and_rollback_works(pg_forge)
 
     def register() -> None:
         barrier.wait()
-        forge.registry.register(name="polecat", role="polecat", base="b", eval_score=0.9, base_eval_score=0.1,
-                                lineage={}, hyperparameters={"lora_r": 8}, details={})
+        forge.registry.register(
+            name="polecat",
+            role="polecat",
+            base="b",
+            eval_score=0.9,
+            base_eval_score=0.1,
+            lineage={},
+            hyperparameters={"lora_r": 8},
+            details={},
+        )
 
     threads = [threading.Thread(target=register) for _ in range(6)]
     for t in threads:

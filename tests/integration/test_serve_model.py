@@ -2,7 +2,6 @@
 answers an OpenAI chat request with the model's own greedy reply."""
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,18 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from forge.models.tiny_base import DEFAULT_BASE_MODEL
 from forge.settings import Settings
-from forge.models.tiny_base import DEFAULT_BASE_MODEL, TinyBaseConfig
+from helpers import SMALL_BASE, free_port
 
 pytestmark = pytest.mark.slow
-FAST_BASE = TinyBaseConfig(vocab_size=600, corpus_chars=60_000, pretrain_steps=8,
-                           pretrain_batch=2, pretrain_seq_len=64)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_forge_serve_answers_chat_completions(tmp_path):
@@ -30,8 +22,8 @@ def test_forge_serve_answers_chat_completions(tmp_path):
     from forge.models.tiny_base import ensure_base_model
 
     settings = Settings(home=tmp_path / "home").ensure()
-    base = Path(ensure_base_model(DEFAULT_BASE_MODEL, settings, config=FAST_BASE))
-    port = _free_port()
+    base = Path(ensure_base_model(DEFAULT_BASE_MODEL, settings, config=SMALL_BASE))
+    port = free_port()
     forge_bin = Path(sys.executable).parent / "forge"
     env = {**os.environ, "FORGE_HOME": str(settings.home)}
     proc = subprocess.Popen([str(forge_bin), "serve", "--model", str(base), "--port", str(port)],

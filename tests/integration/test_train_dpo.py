@@ -5,15 +5,14 @@ import math
 import pytest
 
 from forge.artifacts import ArtifactStore, artifact_id
+from forge.models.tiny_base import DEFAULT_BASE_MODEL
 from forge.settings import Settings
 from forge.train.config import TrainConfig
 from forge.train.dpo import run_dpo
 from forge.train.sft import run_train
-from forge.models.tiny_base import DEFAULT_BASE_MODEL, TinyBaseConfig
+from helpers import FAST_BASE
 
 pytestmark = pytest.mark.slow
-FAST_BASE = TinyBaseConfig(vocab_size=700, corpus_chars=80_000, pretrain_steps=20,
-                           pretrain_batch=4, pretrain_seq_len=64)
 TOOL = {"type": "function", "function": {
     "name": "Bash", "description": "Run a shell command.",
     "parameters": {"type": "object", "properties": {"command": {"type": "string"}},

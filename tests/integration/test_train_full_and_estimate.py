@@ -4,15 +4,14 @@ import json
 import pytest
 
 from forge.artifacts import ArtifactStore, artifact_id
+from forge.models.tiny_base import DEFAULT_BASE_MODEL, ensure_base_model
 from forge.settings import Settings
 from forge.train import estimate
 from forge.train.config import TrainConfig
 from forge.train.sft import run_train
-from forge.models.tiny_base import DEFAULT_BASE_MODEL, TinyBaseConfig, ensure_base_model
+from helpers import FAST_BASE
 
 pytestmark = pytest.mark.slow
-FAST_BASE = TinyBaseConfig(vocab_size=700, corpus_chars=80_000, pretrain_steps=20,
-                           pretrain_batch=4, pretrain_seq_len=64)
 ROW = {"messages": [{"role": "user", "content": "Say hi."},
                     {"role": "assistant", "content": "Hi there, friend."}]}
 
@@ -83,8 +82,9 @@ def test_full_finetune_makes_a_complete_model_that_loads_without_forge(setup):
 
 @pytest.mark.parametrize("mode", ["packing", "padded"])
 def test_packed_and_padded_modes_train_and_count_only_real_tokens(setup, mode):
-    from forge.train.rows import tokenize_row
     from transformers import AutoTokenizer
+
+    from forge.train.rows import tokenize_row
 
     store, data, base = setup
     n = len(tokenize_row(AutoTokenizer.from_pretrained(base), ROW)[0])

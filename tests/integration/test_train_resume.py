@@ -7,14 +7,13 @@ import tempfile
 import pytest
 
 from forge.artifacts import ArtifactStore, artifact_id
+from forge.models.tiny_base import DEFAULT_BASE_MODEL, ensure_base_model
 from forge.settings import Settings
 from forge.train.config import TrainConfig
 from forge.train.sft import run_train
-from forge.models.tiny_base import DEFAULT_BASE_MODEL, TinyBaseConfig, ensure_base_model
+from helpers import FAST_BASE
 
 pytestmark = pytest.mark.slow
-FAST_BASE = TinyBaseConfig(vocab_size=700, corpus_chars=80_000, pretrain_steps=20,
-                           pretrain_batch=4, pretrain_seq_len=64)
 CONFIG = TrainConfig(max_steps=8, batch_size=4, logging_steps=1, save_steps=3, learning_rate=3e-3,
                      lora_r=8, lora_alpha=16, lr_scheduler_type="linear", warmup_steps=2,
                      max_seq_length=256, eval_at_end=False)

@@ -3,6 +3,7 @@ SIGKILL mid-training; a new worker finds the job's lease expired, requeues it an
 training from the last checkpoint; the job ends TESTS_PASSED, not stuck in RUNNING. Then a
 running job is cancelled from the CLI and resumed. Nothing mocked; the model is the tiny base.
 """
+
 from __future__ import annotations
 
 import json
@@ -15,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from forge.bundled import example_sources
 from forge.jobs import leases
 from forge.jobs.state_machine import SETTLED, JobState
-from forge.bundled import example_sources
 from forge.service import Forge
 
 pytestmark = pytest.mark.slow
@@ -39,17 +40,28 @@ def home(tmp_path_factory):
 
 
 def submit(forge: Forge, max_steps: int) -> str:
-    return forge.submit_pipeline({
-        "sources": example_sources(), "name": "polecat", "authorization": "gt-crash",
-        "gate": 0.0, "require_improvement": False,
-        "train": {"max_steps": max_steps, "logging_steps": 1, "save_steps": SAVE_STEPS, "batch_size": 2},
-        "evaluate": {"max_prompts": 2, "max_new_tokens": 8},
-    }, actor="pytest").id
+    return forge.submit_pipeline(
+        {
+            "sources": example_sources(),
+            "name": "polecat",
+            "authorization": "gt-crash",
+            "gate": 0.0,
+            "require_improvement": False,
+            "train": {"max_steps": max_steps, "logging_steps": 1, "save_steps": SAVE_STEPS, "batch_size": 2},
+            "evaluate": {"max_prompts": 2, "max_new_tokens": 8},
+        },
+        actor="pytest",
+    ).id
 
 
 def start_worker(name: str) -> subprocess.Popen:
-    return subprocess.Popen([FORGE, "worker", "--once", "--id", name], env={**os.environ},
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [FORGE, "worker", "--once", "--id", name],
+        env={**os.environ},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
 
 
 def wait_for_checkpoint(forge: Forge, job_id: str, proc: subprocess.Popen, timeout: float = 600) -> Path:
@@ -74,9 +86,12 @@ def first_step_of_last_training(forge: Forge, job_id: str) -> int:
     """The step of the first progress event after the last time the train stage started: 1
     for a fresh run, past the checkpoint's step for a resumed one."""
     events = forge.jobs.events(job_id)
-    starts = [i for i, e in enumerate(events) if e["kind"] == "stage" and e.get("stage") == "train"
-              and e.get("status") == "started"]
-    return next(e["step"] for e in events[starts[-1]:] if e["kind"] == "progress" and e.get("stage") == "train")
+    starts = [
+        i
+        for i, e in enumerate(events)
+        if e["kind"] == "stage" and e.get("stage") == "train" and e.get("status") == "started"
+    ]
+    return next(e["step"] for e in events[starts[-1] :] if e["kind"] == "progress" and e.get("stage") == "train")
 
 
 def test_kill_9_mid_training_resumes_from_the_checkpoint(home):
@@ -108,8 +123,9 @@ def test_kill_9_mid_training_resumes_from_the_checkpoint(home):
     assert not forge.checkpoint_dir(job_id).exists()  # settled: checkpoints removed
     # the victim could not discard its half-written adapter; the rescuer removed it
     assert not list((forge.store.root / ".staging").glob(f"{job_id}--*"))
-    assert any("removed partial output of an earlier attempt" in e.get("message", "")
-               for e in forge.jobs.events(job_id))
+    assert any(
+        "removed partial output of an earlier attempt" in e.get("message", "") for e in forge.jobs.events(job_id)
+    )
 
 
 def test_cancel_a_running_worker_job_then_resume_it(home):
@@ -117,8 +133,7 @@ def test_cancel_a_running_worker_job_then_resume_it(home):
     job_id = submit(forge, max_steps=24)
     worker = start_worker("worker-cancel")
     wait_for_checkpoint(forge, job_id, worker)
-    r = subprocess.run([FORGE, "job", "cancel", job_id, "--json"], capture_output=True, text=True,
-                       env={**os.environ})
+    r = subprocess.run([FORGE, "job", "cancel", job_id, "--json"], capture_output=True, text=True, env={**os.environ})
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["cancel_requested"] is True
     out, _ = worker.communicate(timeout=120)
@@ -126,23 +141,26 @@ def test_cancel_a_running_worker_job_then_resume_it(home):
     assert job.state is JobState.CANCELLED, out
     assert "cancelled by" in forge.jobs.transitions(job_id)[-1]["reason"]
     assert not (forge.store.root / "adapter").exists() or not any(
-        a.manifest["config"].get("max_steps") == 24 for a in forge.store.all() if a.kind == "adapter")
+        a.manifest["config"].get("max_steps") == 24 for a in forge.store.all() if a.kind == "adapter"
+    )
     assert not list((forge.store.root / ".staging").glob(f"{job_id}--*"))  # partial output gone
     assert any(forge.checkpoint_dir(job_id).glob("checkpoint-*"))  # kept for the resume
 
-    r = subprocess.run([FORGE, "job", "resume", job_id, "--no-start-worker", "--json"],
-                       capture_output=True, text=True, env={**os.environ})
+    r = subprocess.run(
+        [FORGE, "job", "resume", job_id, "--no-start-worker", "--json"],
+        capture_output=True,
+        text=True,
+        env={**os.environ},
+    )
     assert r.returncode == 0, r.stderr
     new_id = json.loads(r.stdout)["job"]["id"]
     assert json.loads(r.stdout)["checkpoint"]
-    r = subprocess.run([FORGE, "worker", "--once"], capture_output=True, text=True, env={**os.environ},
-                       timeout=900)
+    r = subprocess.run([FORGE, "worker", "--once"], capture_output=True, text=True, env={**os.environ}, timeout=900)
     assert r.returncode == 0, r.stdout + r.stderr
     new = forge.jobs.get(new_id)
     assert new.state in SETTLED and new.state is JobState.TESTS_PASSED, new.error
     assert first_step_of_last_training(forge, new_id) > SAVE_STEPS
-    r = subprocess.run([FORGE, "job", "logs", new_id, "--json"], capture_output=True, text=True,
-                       env={**os.environ})
+    r = subprocess.run([FORGE, "job", "logs", new_id, "--json"], capture_output=True, text=True, env={**os.environ})
     events = [json.loads(x) for x in r.stdout.splitlines()]
     assert any(e["kind"] == "progress" and e.get("stage") == "train" and "loss" in e for e in events)
     assert events[-1]["state"] == "TESTS_PASSED"

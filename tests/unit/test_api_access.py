@@ -2,6 +2,7 @@
 model trains here — tests/web/ runs a real job through the API and the browser): bearer
 tokens and scopes, the UI's cookie with its CSRF header, JSON errors with a message and a
 hint, body limits, and where API callers may train from."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,8 +23,9 @@ def forge(forge_home):
 
 @pytest.fixture
 def tokens(forge):
-    return {scope: forge.create_token(f"t-{scope}", scope, actor="pytest")["token"]
-            for scope in ("read", "write", "admin")}
+    return {
+        scope: forge.create_token(f"t-{scope}", scope, actor="pytest")["token"] for scope in ("read", "write", "admin")
+    }
 
 
 def client(forge, host="127.0.0.1", started=None):
@@ -96,8 +98,11 @@ def test_errors_are_json_with_a_message_and_a_hint_and_never_echo_values(forge, 
     secret = "AKIAIOSFODNN7EXAMPLE"
     r = c.post("/api/v1/fine-tuning/jobs", json={**JOB, "suffix": secret + "/x"}, headers=bearer(tokens["write"]))
     assert r.status_code == 422 and "suffix" in r.json()["error"]["message"] and secret not in r.text
-    r = c.post("/api/v1/fine-tuning/jobs", json={**JOB, "hyperparameters": {"trainer_args": {"push_to_hub": True}}},
-               headers=bearer(tokens["write"]))
+    r = c.post(
+        "/api/v1/fine-tuning/jobs",
+        json={**JOB, "hyperparameters": {"trainer_args": {"push_to_hub": True}}},
+        headers=bearer(tokens["write"]),
+    )
     msg = r.json()["error"]["message"]
     assert r.status_code == 400 and msg.startswith("train: invalid")
     assert "'trainer_args.push_to_hub': not allowed" in msg
@@ -121,8 +126,12 @@ def test_request_bodies_are_limited_declared_or_streamed(forge, forge_home, toke
         for _ in range(10):
             yield b"y" * 500
         yield b'"}'
-    r = c.post("/api/v1/fine-tuning/jobs", content=chunks(), headers={**bearer(tokens["write"]),
-                                                                       "Content-Type": "application/json"})
+
+    r = c.post(
+        "/api/v1/fine-tuning/jobs",
+        content=chunks(),
+        headers={**bearer(tokens["write"]), "Content-Type": "application/json"},
+    )
     assert r.status_code == 413
     assert forge.jobs.list() == []
     assert c.post("/api/v1/fine-tuning/jobs", json=JOB, headers=bearer(tokens["write"])).status_code == 201
@@ -139,13 +148,25 @@ def test_a_loopback_bind_answers_only_loopback_host_names(forge):
 def test_openapi_documents_the_routes_and_bearer_auth(forge):
     spec = client(forge).get("/openapi.json").json()
     paths = spec["paths"]
-    for p in ("/api/v1/fine-tuning/jobs", "/api/v1/fine-tuning/jobs/{job_id}",
-              "/api/v1/fine-tuning/jobs/{job_id}/cancel",
-              "/api/v1/fine-tuning/jobs/{job_id}/resume", "/api/v1/fine-tuning/jobs/{job_id}/events",
-              "/api/v1/fine-tuning/jobs/{job_id}/checkpoints", "/api/v1/fine-tuning/jobs/{job_id}/report",
-              "/api/v1/datasets", "/api/v1/datasets/{dataset_id}", "/api/v1/corpora", "/api/v1/corpora/{corpus_id}",
-              "/api/v1/models", "/api/v1/models/{ref}", "/api/v1/models/{ref}/deploy", "/api/v1/models/{ref}/promote",
-              "/api/v1/deployments/{target}/rollback", "/api/v1/evals/{report_id}"):
+    for p in (
+        "/api/v1/fine-tuning/jobs",
+        "/api/v1/fine-tuning/jobs/{job_id}",
+        "/api/v1/fine-tuning/jobs/{job_id}/cancel",
+        "/api/v1/fine-tuning/jobs/{job_id}/resume",
+        "/api/v1/fine-tuning/jobs/{job_id}/events",
+        "/api/v1/fine-tuning/jobs/{job_id}/checkpoints",
+        "/api/v1/fine-tuning/jobs/{job_id}/report",
+        "/api/v1/datasets",
+        "/api/v1/datasets/{dataset_id}",
+        "/api/v1/corpora",
+        "/api/v1/corpora/{corpus_id}",
+        "/api/v1/models",
+        "/api/v1/models/{ref}",
+        "/api/v1/models/{ref}/deploy",
+        "/api/v1/models/{ref}/promote",
+        "/api/v1/deployments/{target}/rollback",
+        "/api/v1/evals/{report_id}",
+    ):
         assert p in paths, p
     assert not any(p.startswith("/api/v1/fine_tuning") for p in paths)  # the OpenAI-client alias stays out
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"

@@ -1,6 +1,7 @@
 """An artifact id can never name a folder outside the store: every lookup checks the id
 against KIND-SUFFIX (no '/', no '..', no absolute path), so no caller — CLI, MCP, API — can
 load an arbitrary directory that happens to hold a manifest.json."""
+
 from __future__ import annotations
 
 import json
@@ -24,8 +25,22 @@ def store_with_decoy(tmp_path):
     return store, real, decoy
 
 
-@pytest.mark.parametrize("bad", ["../../decoy", "dataset-../../../decoy", "/etc/passwd", "dataset-", "-abc",
-                                 "dataset-a/b", "Dataset-abc", "dataset-abc\x00", "dataset-a.b", "", "dataset-x-y"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "../../decoy",
+        "dataset-../../../decoy",
+        "/etc/passwd",
+        "dataset-",
+        "-abc",
+        "dataset-a/b",
+        "Dataset-abc",
+        "dataset-abc\x00",
+        "dataset-a.b",
+        "",
+        "dataset-x-y",
+    ],
+)
 def test_malformed_ids_are_refused_before_any_path_is_built(store_with_decoy, bad):
     store, _, _ = store_with_decoy
     with pytest.raises(InputError, match="is not an artifact id"):
@@ -51,7 +66,11 @@ def test_facade_lookups_by_id_never_take_a_path(forge_home, tmp_path):
     decoy = tmp_path / "decoy"
     decoy.mkdir()
     (decoy / "manifest.json").write_text(json.dumps({"kind": "dataset", "id": "dataset-decoy", "files": {}}))
-    for call in (lambda: forge.stored_artifact(str(decoy)), lambda: forge.dataset_view(str(decoy)),
-                 lambda: forge.corpus_view("corpus-../../x"), lambda: forge.eval_comparison(str(decoy))):
+    for call in (
+        lambda: forge.stored_artifact(str(decoy)),
+        lambda: forge.dataset_view(str(decoy)),
+        lambda: forge.corpus_view("corpus-../../x"),
+        lambda: forge.eval_comparison(str(decoy)),
+    ):
         with pytest.raises(InputError, match="is not an artifact id"):
             call()

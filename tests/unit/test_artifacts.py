@@ -24,10 +24,9 @@ def test_commit_hashes_every_file_and_verify_catches_changes(tmp_path):
 
 def test_staged_work_is_removed_when_the_block_fails(tmp_path):
     store = ArtifactStore(tmp_path)
-    with pytest.raises(RuntimeError):
-        with store.staged("dataset") as staging:
-            (staging / "partial.jsonl").write_text("half")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), store.staged("dataset") as staging:
+        (staging / "partial.jsonl").write_text("half")
+        raise RuntimeError("boom")
     assert not any((tmp_path / ".staging").iterdir())
     assert not (tmp_path / "dataset").exists()
 

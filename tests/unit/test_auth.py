@@ -1,6 +1,7 @@
 """API tokens and the network rule (forge.auth through the facade): tokens are stored hashed,
 shown once, scoped read < write < admin, revocable; writes need a write token on any bind,
 every request needs a token off loopback, loopback reads are open only as server.toml says."""
+
 from __future__ import annotations
 
 import hashlib
@@ -12,11 +13,6 @@ from typer.testing import CliRunner
 from forge.cli import app
 from forge.errors import ConfigError, Forbidden, InputError, Unauthorized
 from forge.service import Forge
-
-
-@pytest.fixture
-def forge(forge_home):
-    return Forge()
 
 
 def test_token_secret_is_shown_once_and_stored_only_as_its_hash(forge, forge_home):
@@ -94,8 +90,10 @@ def test_loopback_addresses():
 
 def test_api_sources_must_lie_under_allowed_roots(forge, forge_home, tmp_path):
     from forge.service import example_sources
-    assert forge.check_api_sources(example_sources()) == [str(__import__("pathlib").Path(p).resolve())
-                                                          for p in example_sources()]
+
+    assert forge.check_api_sources(example_sources()) == [
+        str(__import__("pathlib").Path(p).resolve()) for p in example_sources()
+    ]
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     with pytest.raises(Forbidden, match="outside the folders API callers may train from"):
@@ -109,7 +107,7 @@ def test_api_sources_must_lie_under_allowed_roots(forge, forge_home, tmp_path):
 def test_token_cli_prints_the_secret_once(forge_home):
     r = CliRunner().invoke(app, ["token", "create", "--name", "alice", "--scope", "write"])
     assert r.exit_code == 0, r.output
-    secret = [line for line in r.output.splitlines() if line.startswith("forge_")][0]
+    secret = next(line for line in r.output.splitlines() if line.startswith("forge_"))
     listed = CliRunner().invoke(app, ["token", "list"])
     assert listed.exit_code == 0 and "alice" in listed.output and secret not in listed.output
     assert Forge().authorize(f"Bearer {secret}", "write", loopback=False).name == "alice"

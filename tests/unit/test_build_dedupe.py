@@ -3,8 +3,34 @@ import random
 from forge.build.dedupe import MinHasher, dedupe, lsh_rows_per_band, shingles, similarity
 from forge.records import Conversation, Message, SourceRef, ToolCall
 
-WORDS = ("bead branch commit push hook test polecat witness mayor convoy rig sling status "
-         "close open review merge rebase deps epic priority label assignee title fix bug").split()
+WORDS = [
+    "bead",
+    "branch",
+    "commit",
+    "push",
+    "hook",
+    "test",
+    "polecat",
+    "witness",
+    "mayor",
+    "convoy",
+    "rig",
+    "sling",
+    "status",
+    "close",
+    "open",
+    "review",
+    "merge",
+    "rebase",
+    "deps",
+    "epic",
+    "priority",
+    "label",
+    "assignee",
+    "title",
+    "fix",
+    "bug",
+]
 
 
 def text(seed: int, n: int = 120) -> str:
@@ -14,11 +40,16 @@ def text(seed: int, n: int = 120) -> str:
 
 def conv(cid: str, body: str, outcome: str = "success", call_id: str = "c1") -> Conversation:
     return Conversation(
-        id=cid, source=SourceRef("s.jsonl", 1), outcome=outcome,
-        messages=[Message("user", body),
-                  Message("assistant", "", tool_calls=[ToolCall(call_id, "bd_create", {"title": "x"})]),
-                  Message("tool", "created gt-1", tool_call_id=call_id, name="bd_create"),
-                  Message("assistant", "Done.")])
+        id=cid,
+        source=SourceRef("s.jsonl", 1),
+        outcome=outcome,
+        messages=[
+            Message("user", body),
+            Message("assistant", "", tool_calls=[ToolCall(call_id, "bd_create", {"title": "x"})]),
+            Message("tool", "created gt-1", tool_call_id=call_id, name="bd_create"),
+            Message("assistant", "Done."),
+        ],
+    )
 
 
 def test_exact_duplicates_ignore_whitespace_case_and_tool_call_ids():
@@ -36,8 +67,7 @@ def test_near_duplicates_are_dropped_and_distinct_sessions_kept():
     words = base.split()
     words[150] = "CHANGED"  # one word differs: Jaccard of 5-shingles ≈ 0.97
     near = " ".join(words)
-    result = dedupe([conv("a", base), conv("b", near), conv("c", text(2, 300))],
-                    near_threshold=0.9)
+    result = dedupe([conv("a", base), conv("b", near), conv("c", text(2, 300))], near_threshold=0.9)
     assert [x.id for x in result.kept] == ["a", "c"]
     assert result.near_duplicates == 1 and result.exact_duplicates == 0
     assert result.duplicate_of["b"] == "a"
@@ -69,4 +99,4 @@ def test_minhash_estimates_jaccard():
 def test_lsh_bands_catch_pairs_at_the_threshold():
     rows = lsh_rows_per_band(128, 0.9)
     bands = 128 // rows
-    assert 1 - (1 - 0.9 ** rows) ** bands > 0.999
+    assert 1 - (1 - 0.9**rows) ** bands > 0.999

@@ -4,18 +4,36 @@ from forge.records import Conversation, Message, PreferencePair, SourceRef, Tool
 SYSTEM = Message("system", "You are a Gas Town polecat.")
 
 
-def attempt(cid: str, outcome: str, command: str, *, work_item: str | None = "gt-1",
-            user: str = "Push the fix for gt-1", task: str = "git-workflow",
-            shared_step: bool = True) -> Conversation:
+def attempt(
+    cid: str,
+    outcome: str,
+    command: str,
+    *,
+    work_item: str | None = "gt-1",
+    user: str = "Push the fix for gt-1",
+    task: str = "git-workflow",
+    shared_step: bool = True,
+) -> Conversation:
     messages = [SYSTEM, Message("user", user)]
     if shared_step:  # both attempts look at the bead first, identically
-        messages += [Message("assistant", "", tool_calls=[ToolCall(f"{cid}-0", "bd_show", {"id": "gt-1"})]),
-                     Message("tool", "gt-1: fix login", tool_call_id=f"{cid}-0", name="bd_show")]
-    messages += [Message("assistant", "", tool_calls=[ToolCall(f"{cid}-1", "bash", {"command": command})]),
-                 Message("tool", "ok", tool_call_id=f"{cid}-1", name="bash"),
-                 Message("assistant", "Pushed.")]
-    return Conversation(id=cid, messages=messages, source=SourceRef("s.jsonl", 1),
-                        agent_role="polecat", task=task, outcome=outcome, work_item=work_item)
+        messages += [
+            Message("assistant", "", tool_calls=[ToolCall(f"{cid}-0", "bd_show", {"id": "gt-1"})]),
+            Message("tool", "gt-1: fix login", tool_call_id=f"{cid}-0", name="bd_show"),
+        ]
+    messages += [
+        Message("assistant", "", tool_calls=[ToolCall(f"{cid}-1", "bash", {"command": command})]),
+        Message("tool", "ok", tool_call_id=f"{cid}-1", name="bash"),
+        Message("assistant", "Pushed."),
+    ]
+    return Conversation(
+        id=cid,
+        messages=messages,
+        source=SourceRef("s.jsonl", 1),
+        agent_role="polecat",
+        task=task,
+        outcome=outcome,
+        work_item=work_item,
+    )
 
 
 def split_all_train(conv: Conversation) -> str:
@@ -54,14 +72,32 @@ def test_rejects_are_named():
     assert make_pair(same, twin) == "identical"
     other_prompt = attempt("z", "failure", "git push -f", user="Something else entirely")
     assert make_pair(same, other_prompt) == "no_shared_prompt"
-    assert validate_pair(PreferencePair(prompt=[SYSTEM, Message("user", "u")], chosen=[],
-                                        rejected=[Message("assistant", "no")])) == "empty_chosen"
-    assert validate_pair(PreferencePair(prompt=[SYSTEM, Message("user", "u")],
-                                        chosen=[Message("user", "x")],
-                                        rejected=[Message("assistant", "no")])) == "chosen_not_assistant"
-    assert validate_pair(PreferencePair(prompt=[SYSTEM, Message("user", "u"), Message("assistant", "a")],
-                                        chosen=[Message("assistant", "b")],
-                                        rejected=[Message("assistant", "c")])) == "prompt_end"
+    assert (
+        validate_pair(
+            PreferencePair(prompt=[SYSTEM, Message("user", "u")], chosen=[], rejected=[Message("assistant", "no")])
+        )
+        == "empty_chosen"
+    )
+    assert (
+        validate_pair(
+            PreferencePair(
+                prompt=[SYSTEM, Message("user", "u")],
+                chosen=[Message("user", "x")],
+                rejected=[Message("assistant", "no")],
+            )
+        )
+        == "chosen_not_assistant"
+    )
+    assert (
+        validate_pair(
+            PreferencePair(
+                prompt=[SYSTEM, Message("user", "u"), Message("assistant", "a")],
+                chosen=[Message("assistant", "b")],
+                rejected=[Message("assistant", "c")],
+            )
+        )
+        == "prompt_end"
+    )
 
 
 def test_pairs_same_bead_first_then_same_role_and_task():
@@ -75,7 +111,9 @@ def test_pairs_same_bead_first_then_same_role_and_task():
     bad_4 = attempt("bad-4", "failure", "bd close", work_item="gt-4", task="bead-creation")
     pairs, rejected = pair_attempts([ok_1], [bad_1, bad_2, bad_3, bad_4], split_all_train)
     assert [(p.pair.chosen_id, p.pair.rejected_id, p.match) for p in pairs] == [
-        ("ok-1", "bad-1", "work_item"), ("ok-1", "bad-2", "role_task")]
+        ("ok-1", "bad-1", "work_item"),
+        ("ok-1", "bad-2", "role_task"),
+    ]
     assert pairs[0].work_item == "gt-1" and pairs[1].work_item is None
     assert rejected == {"no_shared_prompt": 1, "no_success": 1}
 

@@ -1,4 +1,5 @@
 """The build's fingerprints computed in worker processes give exactly the in-process dataset."""
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,21 @@ from forge.build.fingerprint import PARALLEL_MIN_LINES
 from forge.build.stage import run_build
 from forge.records import Conversation, Message, SourceRef, ToolCall
 
-WORDS = "bead polecat witness refinery convoy hook mail queue rig sling nudge deacon mayor".split()
+WORDS = [
+    "bead",
+    "polecat",
+    "witness",
+    "refinery",
+    "convoy",
+    "hook",
+    "mail",
+    "queue",
+    "rig",
+    "sling",
+    "nudge",
+    "deacon",
+    "mayor",
+]
 
 
 def session(i: int, rng: random.Random, outcome: str) -> Conversation:
@@ -18,26 +33,36 @@ def session(i: int, rng: random.Random, outcome: str) -> Conversation:
     ask = " ".join(bead_rng.choice(WORDS) for _ in range(40))
     out = " ".join(rng.choice(WORDS) for _ in range(60))
     call = ToolCall(f"t{i}", "Bash", {"command": f"gt sling {rng.choice(WORDS)}"})
-    msgs = [Message("user", ask), Message("assistant", "", [call]),
-            Message("tool", out, tool_call_id=f"t{i}", name="Bash"), Message("assistant", "done " + out[:80])]
-    return Conversation(f"s{i}", msgs, SourceRef("x.jsonl", i + 1), agent_role="polecat",
-                        task="git-workflow", outcome=outcome, work_item=f"gt-{i // 2}")
+    msgs = [
+        Message("user", ask),
+        Message("assistant", "", [call]),
+        Message("tool", out, tool_call_id=f"t{i}", name="Bash"),
+        Message("assistant", "done " + out[:80]),
+    ]
+    return Conversation(
+        f"s{i}",
+        msgs,
+        SourceRef("x.jsonl", i + 1),
+        agent_role="polecat",
+        task="git-workflow",
+        outcome=outcome,
+        work_item=f"gt-{i // 2}",
+    )
 
 
 def corpus(store: ArtifactStore, n: int):
     rng = random.Random(3)
     convs = [session(i, rng, "success" if i % 2 else "failure") for i in range(n)]
     for i in range(0, n, 10):  # exact duplicates: the same session again under a new id
-        convs.append(Conversation(f"dup{i}", convs[i].messages, SourceRef("y.jsonl", i + 1),
-                                  outcome=convs[i].outcome))
+        convs.append(Conversation(f"dup{i}", convs[i].messages, SourceRef("y.jsonl", i + 1), outcome=convs[i].outcome))
     for i in range(5, n, 10):  # near duplicates: one word of the tool output changed
         msgs = list(convs[i].messages)
-        msgs[2] = Message("tool", msgs[2].content.replace(" ", " x ", 1), tool_call_id=msgs[2].tool_call_id,
-                          name="Bash")
+        msgs[2] = Message(
+            "tool", msgs[2].content.replace(" ", " x ", 1), tool_call_id=msgs[2].tool_call_id, name="Bash"
+        )
         convs.append(Conversation(f"near{i}", msgs, SourceRef("z.jsonl", i + 1), outcome=convs[i].outcome))
     with store.staged("corpus") as staging:
-        (staging / "conversations.jsonl").write_text(
-            "".join(json.dumps(c.to_dict()) + "\n" for c in convs))
+        (staging / "conversations.jsonl").write_text("".join(json.dumps(c.to_dict()) + "\n" for c in convs))
         return store.commit(staging, kind="corpus", aid="corpus-test", config={}, inputs=[])
 
 
@@ -58,9 +83,10 @@ def test_streaming_stage_writes_what_the_in_memory_build_returns(tmp_path):
     in-memory build_dataset runs the same passes over a list. Same rows, same stats."""
     from forge.build.builder import build_dataset
     from forge.build.stage import read_conversations
+
     store = ArtifactStore(tmp_path / "s")
     src = corpus(store, 120)
-    for i, cfg in enumerate(({}, {"max_messages": 3, "eval_fraction": 0.5}, {"dedupe": False, "min_success": 0.6})):
+    for _i, cfg in enumerate(({}, {"max_messages": 3, "eval_fraction": 0.5}, {"dedupe": False, "min_success": 0.6})):
         art = run_build(store, src, BuildConfig(workers=1, **cfg))
         mem = build_dataset(read_conversations(src.file("conversations.jsonl")), BuildConfig(**cfg))
         for family, rows in (("sft", mem.sft), ("dpo", mem.dpo)):

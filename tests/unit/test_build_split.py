@@ -3,8 +3,12 @@ from forge.records import Conversation, Message, SourceRef
 
 
 def conv(cid: str, work_item: str | None = None) -> Conversation:
-    return Conversation(id=cid, messages=[Message("user", "hi"), Message("assistant", "hello")],
-                        source=SourceRef("s.jsonl", 1), work_item=work_item)
+    return Conversation(
+        id=cid,
+        messages=[Message("user", "hi"), Message("assistant", "hello")],
+        source=SourceRef("s.jsonl", 1),
+        work_item=work_item,
+    )
 
 
 def test_same_key_same_split_and_roughly_the_asked_fraction():

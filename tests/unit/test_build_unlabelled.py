@@ -1,4 +1,5 @@
 """The build's policy for sessions without a known outcome, and its errors for empty builds."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,14 +16,18 @@ def unlabelled(cid: str, *results: str, outcome: str = "unknown") -> Conversatio
     messages = [Message("user", f"task {cid}")]
     for n, result in enumerate(results):
         call = ToolCall(f"{cid}-{n}", "Bash", {"command": f"step {n}"})
-        messages += [Message("assistant", f"step {n}", [call]),
-                     Message("tool", result, tool_call_id=call.id, name="Bash")]
-    return Conversation(cid, messages, SourceRef("s.jsonl", 1), outcome=outcome,
-                        metadata={"format": "claude_code"})
+        messages += [
+            Message("assistant", f"step {n}", [call]),
+            Message("tool", result, tool_call_id=call.id, name="Bash"),
+        ]
+    return Conversation(cid, messages, SourceRef("s.jsonl", 1), outcome=outcome, metadata={"format": "claude_code"})
 
 
-SESSIONS = [unlabelled("a", "ok", "Exit code 1\nboom", "ok", "Traceback (most recent call last):"),
-            unlabelled("b", "Exit code 2"), unlabelled("c", "ok", "ok")]
+SESSIONS = [
+    unlabelled("a", "ok", "Exit code 1\nboom", "ok", "Traceback (most recent call last):"),
+    unlabelled("b", "Exit code 2"),
+    unlabelled("c", "ok", "ok"),
+]
 
 
 def build(**cfg):
@@ -35,13 +40,19 @@ def test_default_keeps_the_turns_up_to_the_last_good_one():
     assert set(rows) == {"a", "c"} and built.stats["filtered"] == {"no_successful_turn": 1}
     a = rows["a"]["messages"]
     # system, user, then three turns: the failing tail (turn 4) is cut
-    assert [m["role"] for m in a] == ["system", "user", "assistant", "tool", "assistant", "tool",
-                                      "assistant"]
+    assert [m["role"] for m in a] == ["system", "user", "assistant", "tool", "assistant", "tool", "assistant"]
     assert [m.get("weight") for m in a if m["role"] == "assistant"] == [None, 0, None]
     assert rows["a"]["outcome"] == "unknown" and rows["a"]["unlabelled_policy"] == "successful_turns"
-    assert built.stats["unlabelled"] == {"policy": "successful_turns", "sessions": 3, "rows": 2,
-                                         "assistant_turns": 7, "turns_learned": 4,
-                                         "turns_zero_weight": 1, "turns_cut": 2, "no_good_turn": 1}
+    assert built.stats["unlabelled"] == {
+        "policy": "successful_turns",
+        "sessions": 3,
+        "rows": 2,
+        "assistant_turns": 7,
+        "turns_learned": 4,
+        "turns_zero_weight": 1,
+        "turns_cut": 2,
+        "no_good_turn": 1,
+    }
     assert built.stats["outcomes"]["by_outcome"] == {"unknown": 3}
 
 
@@ -58,8 +69,7 @@ def test_other_policies():
 def test_labels_below_the_confidence_floor_count_as_unknown():
     weak = unlabelled("w", "ok", outcome="success")
     weak.outcome_confidence, weak.outcome_source = 0.6, "git:commit"
-    built = build_dataset([weak], BuildConfig(eval_fraction=0.0, min_outcome_confidence=0.7,
-                                              unlabelled="drop"))
+    built = build_dataset([weak], BuildConfig(eval_fraction=0.0, min_outcome_confidence=0.7, unlabelled="drop"))
     assert built.stats["filtered"] == {"unknown_outcome": 1}
     assert built.stats["outcomes"]["by_source"] == {"none": 1}
 
@@ -67,16 +77,16 @@ def test_labels_below_the_confidence_floor_count_as_unknown():
 def test_empty_build_messages_name_the_reason_in_numbers():
     stats = build(unlabelled="drop").stats
     message, hint = no_sft_rows(stats)
-    assert message == ('the build made 0 SFT rows from 3 sessions: 3 have no known outcome '
-                       '(build.unlabelled = "drop")')
+    assert message == ('the build made 0 SFT rows from 3 sessions: 3 have no known outcome (build.unlabelled = "drop")')
     assert 'build.unlabelled = "successful_turns"' in hint
-    failed = build_dataset([unlabelled("f", "ok", outcome="failure")] * 1 +
-                           [unlabelled(f"u{i}", "ok") for i in range(21)],
-                           BuildConfig(eval_fraction=0.0, unlabelled="drop")).stats
-    assert no_sft_rows(failed)[0] == ("the build made 0 SFT rows from 22 sessions: 21 have no known "
-                                      'outcome; 1 failed (build.unlabelled = "drop")')
+    failed = build_dataset(
+        [unlabelled("f", "ok", outcome="failure")] * 1 + [unlabelled(f"u{i}", "ok") for i in range(21)],
+        BuildConfig(eval_fraction=0.0, unlabelled="drop"),
+    ).stats
+    assert no_sft_rows(failed)[0] == (
+        'the build made 0 SFT rows from 22 sessions: 21 have no known outcome; 1 failed (build.unlabelled = "drop")'
+    )
     message, hint = no_dpo_pairs(failed)
-    assert message == ("the build made 0 DPO pairs: 0 successful and 1 failed sessions; "
-                       "not paired: 1 no success")
+    assert message == ("the build made 0 DPO pairs: 0 successful and 1 failed sessions; not paired: 1 no success")
     assert "method sft" in hint
     assert "no conversations" in no_sft_rows({"conversations_in": 0})[0]

@@ -1,4 +1,5 @@
 """`forge corpus ingest`, `forge scrub`, `forge dataset build|show` on real files (no mocks)."""
+
 from __future__ import annotations
 
 import json
@@ -34,13 +35,18 @@ def test_ingest_build_show_round_trip(forge_home, tmp_path, planted_secret_piece
     assert counts["conversations"] == 84 and counts["work_items"] > 0
     assert counts["messages"] > counts["conversations"] and counts["skipped_records"] == 0
     assert counts["scrub"]["total"] > 0
-    assert {p.name for p in corpus.iterdir()} == {"conversations.jsonl", "work_items.jsonl",
-                                                  "report.json", "manifest.json"}
+    assert {p.name for p in corpus.iterdir()} == {
+        "conversations.jsonl",
+        "work_items.jsonl",
+        "report.json",
+        "manifest.json",
+    }
     written = (corpus / "conversations.jsonl").read_text()
     assert not [p for p in planted_secret_pieces if p in written]
 
-    r = invoke("dataset", "build", str(corpus), "--role", "polecat", "--min-success", "0.2",
-               "--out", str(dataset), "--json")
+    r = invoke(
+        "dataset", "build", str(corpus), "--role", "polecat", "--min-success", "0.2", "--out", str(dataset), "--json"
+    )
     assert r.exit_code == 0, r.output
     stats = json.loads(r.stdout)["stats"]
     assert set(stats["by_role_task"]) == {"polecat/git-workflow"}
@@ -80,8 +86,17 @@ def test_ingest_reports_bad_records_and_exits_nonzero_only_when_nothing_is_usabl
 
 
 def test_format_option_restricts_readers(forge_home, tmp_path):
-    r = invoke("corpus", "ingest", str(FORMATS / "sharegpt.json"), str(FORMATS / "openai_chat.jsonl"),
-               "--format", "sharegpt", "--out", str(tmp_path / "c"), "--json")
+    r = invoke(
+        "corpus",
+        "ingest",
+        str(FORMATS / "sharegpt.json"),
+        str(FORMATS / "openai_chat.jsonl"),
+        "--format",
+        "sharegpt",
+        "--out",
+        str(tmp_path / "c"),
+        "--json",
+    )
     assert r.exit_code == 0, r.output
     out = json.loads(r.stdout)
     assert out["files_by_reader"] == {"sharegpt": 1}
@@ -91,8 +106,7 @@ def test_format_option_restricts_readers(forge_home, tmp_path):
 
 
 def test_ingest_set_options_are_validated(forge_home, tmp_path):
-    r = invoke("corpus", "ingest", *EXAMPLES, "--out", str(tmp_path / "c"),
-               "--set", "outcome_rules=['tests_faild']")
+    r = invoke("corpus", "ingest", *EXAMPLES, "--out", str(tmp_path / "c"), "--set", "outcome_rules=['tests_faild']")
     assert r.exit_code == 1
     assert "'outcome_rules[0]': unknown rule 'tests_faild'" in flat(r)
 
@@ -124,9 +138,9 @@ def test_scrub_folder_keeps_relative_paths_and_never_prints_secrets(tmp_path):
     assert (out / "deep" / "er" / "env.sh").read_text() == "export GITHUB_TOKEN=<SECRET:github_token>\necho ok\n"
     assert json.loads((out / "log.jsonl").read_text())["output"].startswith("key <SECRET:github_token>")
     assert (out / "plain.txt").read_text() == (src / "plain.txt").read_text()  # the SHA stays
-    assert not (out / "image.png").exists()                                    # binary: not copied
+    assert not (out / "image.png").exists()  # binary: not copied
 
-    r = invoke("scrub", str(src / "deep" / "er" / "env.sh"))                   # report only
+    r = invoke("scrub", str(src / "deep" / "er" / "env.sh"))  # report only
     assert r.exit_code == 0 and token not in r.output and "github_token" in r.output
     r = invoke("scrub", str(tmp_path / "missing"))
     assert r.exit_code == 1 and "no such file or folder" in flat(r)
@@ -136,12 +150,22 @@ def test_real_subprocess_ingest_then_build(tmp_path):
     env = {**os.environ, "FORGE_HOME": str(tmp_path / "home")}
     env.pop("FORGE_DATABASE_URL", None)
     corpus = tmp_path / "corpus"
-    run = subprocess.run([str(FORGE), "corpus", "ingest", *EXAMPLES, "--out", str(corpus), "--json"],
-                         capture_output=True, text=True, env=env, timeout=120)
+    run = subprocess.run(
+        [str(FORGE), "corpus", "ingest", *EXAMPLES, "--out", str(corpus), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     assert json.loads(run.stdout)["conversations"] == 84
-    run = subprocess.run([str(FORGE), "dataset", "build", str(corpus), "--out", str(tmp_path / "ds")],
-                         capture_output=True, text=True, env=env, timeout=120)
+    run = subprocess.run(
+        [str(FORGE), "dataset", "build", str(corpus), "--out", str(tmp_path / "ds")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert run.returncode == 0, run.stderr
     assert "SFT rows train / eval" in run.stdout and (tmp_path / "ds" / "manifest.json").is_file()
 

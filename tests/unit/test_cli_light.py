@@ -6,16 +6,20 @@ import pytest
 
 
 def test_help_does_not_import_torch():
-    code = ("import sys\nfrom typer.testing import CliRunner\nfrom forge.cli import app\n"
-            "r = CliRunner().invoke(app, ['--help'])\nassert r.exit_code == 0, r.output\n"
-            "print([m for m in ('torch', 'transformers', 'trl', 'peft', 'datasets') if m in sys.modules])")
+    code = (
+        "import sys\nfrom typer.testing import CliRunner\nfrom forge.cli import app\n"
+        "r = CliRunner().invoke(app, ['--help'])\nassert r.exit_code == 0, r.output\n"
+        "print([m for m in ('torch', 'transformers', 'trl', 'peft', 'datasets') if m in sys.modules])"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
 
 def test_job_and_model_lists_are_json_and_empty_on_fresh_home(forge_home):
     from typer.testing import CliRunner
+
     from forge.cli import app
+
     runner = CliRunner()
     for args in (["job", "list", "--json"], ["model", "list", "--json"]):
         r = runner.invoke(app, args)
@@ -25,7 +29,9 @@ def test_job_and_model_lists_are_json_and_empty_on_fresh_home(forge_home):
 
 def test_unknown_model_is_a_clear_error_not_a_traceback(forge_home):
     from typer.testing import CliRunner
+
     from forge.cli import app
+
     r = CliRunner().invoke(app, ["model", "show", "nope"])
     assert r.exit_code == 1
     assert "no model 'nope'" in r.output and "Traceback" not in r.output
@@ -34,6 +40,7 @@ def test_unknown_model_is_a_clear_error_not_a_traceback(forge_home):
 def test_a_bad_stage_key_is_refused_at_submit_naming_the_key(forge_home):
     from forge.errors import ConfigError
     from forge.service import Forge
+
     forge = Forge()
     with pytest.raises(ConfigError, match=r"'train.max_stpes': unknown key \(did you mean 'train.max_steps'\?\)"):
         forge.submit_pipeline({"sources": ["x"], "train": {"max_stpes": 3}})
@@ -45,6 +52,7 @@ def test_model_aliases_lists_every_alias_the_base_resolver_accepts():
 
     from forge.cli import app
     from forge.models.aliases import lookup
+
     r = CliRunner().invoke(app, ["model", "aliases", "--json"])
     assert r.exit_code == 0, r.output
     rows = json.loads(r.output)

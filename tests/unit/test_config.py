@@ -40,7 +40,7 @@ def test_cross_field_checks_run():
 
 
 def test_overrides_nest_and_coerce():
-    out = apply_overrides({"train": {"lr": 1}}, ["train.max_steps=20", "name=polecat", "train.lr=2e-4",
-                                                  "flags=[1, 2]", "x.y.z=true"])
-    assert out == {"train": {"lr": 2e-4, "max_steps": 20}, "name": "polecat", "flags": [1, 2],
-                   "x": {"y": {"z": True}}}
+    out = apply_overrides(
+        {"train": {"lr": 1}}, ["train.max_steps=20", "name=polecat", "train.lr=2e-4", "flags=[1, 2]", "x.y.z=true"]
+    )
+    assert out == {"train": {"lr": 2e-4, "max_steps": 20}, "name": "polecat", "flags": [1, 2], "x": {"y": {"z": True}}}

@@ -3,6 +3,7 @@
 The corpus is built by the real ingest stage from convention files written by the test; the
 model version is registered directly (registry data, no training) pointing at that corpus and
 at a queued (never run) pipeline job whose config names the sources."""
+
 from __future__ import annotations
 
 import json
@@ -22,14 +23,23 @@ FORMULA = '[formula]\nname = "train-role-model"\ntype = "composition"\n\n[steps.
 def trained(forge_home, tmp_path):
     rig = tmp_path / "gastown"
     (rig / "mayor").mkdir(parents=True)
-    (rig / "CLAUDE.md").write_text("# Rules\nUse gt commands, never pkill.\n" * 10)    # 380 bytes
-    (rig / "AGENTS.md").write_text("Agents: witness, polecat.\n" * 4)                  # 104 bytes
+    (rig / "CLAUDE.md").write_text("# Rules\nUse gt commands, never pkill.\n" * 10)  # 380 bytes
+    (rig / "AGENTS.md").write_text("Agents: witness, polecat.\n" * 4)  # 104 bytes
     (rig / "mayor" / "train.formula.toml").write_text(FORMULA)
     forge = Forge()
     job = forge.submit("pipeline", {"sources": [str(rig)], "name": "mayor", "authorization": "gt-d1"}, actor="t")
     corpus = run_ingest(forge.store, [rig], IngestConfig())
-    model = forge.registry.register(name="mayor", role="mayor", base="b", eval_score=0.9, base_eval_score=0.1,
-                                    lineage={"corpus": corpus.id}, hyperparameters={}, details={}, job_id=job.id)
+    model = forge.registry.register(
+        name="mayor",
+        role="mayor",
+        base="b",
+        eval_score=0.9,
+        base_eval_score=0.1,
+        lineage={"corpus": corpus.id},
+        hyperparameters={},
+        details={},
+        job_id=job.id,
+    )
     return forge, model, rig, job
 
 
@@ -41,14 +51,14 @@ def test_unchanged_conventions_have_no_drift(trained):
 
 
 def test_changes_additions_and_removals_are_weighted_by_size(trained):
-    forge, model, rig, _ = trained
+    forge, _model, rig, _ = trained
     formula_bytes = len(FORMULA.encode())
-    (rig / "AGENTS.md").unlink()                                              # removed: 104
-    (rig / "mayor" / "train.formula.toml").write_text(FORMULA + "# v2\n")    # changed: formula + 5
+    (rig / "AGENTS.md").unlink()  # removed: 104
+    (rig / "mayor" / "train.formula.toml").write_text(FORMULA + "# v2\n")  # changed: formula + 5
     (rig / "witness").mkdir()
-    (rig / "witness" / "CLAUDE.md").write_text("watch\n" * 20)               # added: 120
+    (rig / "witness" / "CLAUDE.md").write_text("watch\n" * 20)  # added: 120
     (rig / ".hidden").mkdir()
-    (rig / ".hidden" / "CLAUDE.md").write_text("ignored")                     # hidden: not looked at
+    (rig / ".hidden" / "CLAUDE.md").write_text("ignored")  # hidden: not looked at
     report = drift(forge, "mayor")
     moved = 104 + formula_bytes + 5 + 120
     assert report["counts"] == {"unchanged": 1, "changed": 1, "added": 1, "removed": 1}
@@ -57,7 +67,7 @@ def test_changes_additions_and_removals_are_weighted_by_size(trained):
 
 
 def test_cli_drift_retrain_queues_the_original_config(trained):
-    forge, model, rig, job = trained
+    forge, _model, rig, job = trained
     runner = CliRunner()
     r = runner.invoke(app, ["drift", "mayor", "--retrain", "--json"])
     assert r.exit_code == 0, r.output
@@ -68,7 +78,8 @@ def test_cli_drift_retrain_queues_the_original_config(trained):
     assert out["stale"] and out["retrain_job"]
     queued = forge.jobs.get(out["retrain_job"])
     assert queued.state.value == "QUEUED" and queued.authorization == "gt-d2"
-    assert {k: v for k, v in queued.config.items() if k != "authorization"} == \
-           {k: v for k, v in job.config.items() if k != "authorization"}
+    assert {k: v for k, v in queued.config.items() if k != "authorization"} == {
+        k: v for k, v in job.config.items() if k != "authorization"
+    }
     r = runner.invoke(app, ["drift", "mayor"], terminal_width=200)
     assert "changed" in r.output and "gastown/CLAUDE.md" in r.output

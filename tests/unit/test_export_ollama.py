@@ -2,19 +2,23 @@
 
 Go templates are rendered by forge.export.gotemplate (Ollama itself is not installed here),
 with the values Ollama hands a template (.System, .Messages, .Tools)."""
+
 import json
 
 import pytest
 
-from forge.models.chat_format import CHAT_TEMPLATE
 from forge.export.gotemplate import TemplateError, go_json, render
-from forge.export.ollama import (OLLAMA_TEMPLATE, OllamaConfig, modelfile_text, ollama_values,
-                                 render_like_ollama)
+from forge.export.ollama import OLLAMA_TEMPLATE, OllamaConfig, modelfile_text, ollama_values, render_like_ollama
+from forge.models.chat_format import CHAT_TEMPLATE
 
-BASH = {"type": "function", "function": {
-    "name": "Bash", "description": "Run a shell command <safely>",
-    "parameters": {"type": "object", "required": ["command"],
-                   "properties": {"command": {"type": "string"}}}}}
+BASH = {
+    "type": "function",
+    "function": {
+        "name": "Bash",
+        "description": "Run a shell command <safely>",
+        "parameters": {"type": "object", "required": ["command"], "properties": {"command": {"type": "string"}}},
+    },
+}
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +30,7 @@ def hf_tokenizer():
     return PreTrainedTokenizerFast(tokenizer_object=tok, chat_template=CHAT_TEMPLATE)
 
 
-def _compact(args):   # how Go's encoding/json (and so Ollama) writes arguments
+def _compact(args):  # how Go's encoding/json (and so Ollama) writes arguments
     return json.dumps(args, separators=(",", ":"), sort_keys=True)
 
 
@@ -39,8 +43,11 @@ CONVERSATION = [
     {"role": "user", "content": "List files, then check git."},
     {"role": "assistant", "content": "", "tool_calls": [_call("a", {"command": "ls -la"})]},
     {"role": "tool", "tool_call_id": "a", "content": "a.py\nb.py"},
-    {"role": "assistant", "content": "Two files. Checking git.",
-     "tool_calls": [_call("b", {"command": "git status"}), _call("c", {"command": "git log -1"})]},
+    {
+        "role": "assistant",
+        "content": "Two files. Checking git.",
+        "tool_calls": [_call("b", {"command": "git status"}), _call("c", {"command": "git log -1"})],
+    },
     {"role": "tool", "tool_call_id": "b", "content": "clean"},
     {"role": "assistant", "content": "All clean."},
     {"role": "user", "content": "Thanks"},
@@ -52,7 +59,7 @@ def test_tool_call_conversation_renders_exactly_like_hf(hf_tokenizer):
     string Ollama writes, which HF's template passes through unchanged)."""
     for messages in (CONVERSATION, CONVERSATION[1:], CONVERSATION[:-1]):
         hf = hf_tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        if messages[-1]["role"] == "assistant":   # Ollama continues a trailing assistant turn
+        if messages[-1]["role"] == "assistant":  # Ollama continues a trailing assistant turn
             continue
         assert render_like_ollama(messages) == hf
 
@@ -60,8 +67,7 @@ def test_tool_call_conversation_renders_exactly_like_hf(hf_tokenizer):
 def test_tools_block_matches_hf_up_to_json_spacing(hf_tokenizer):
     """With tools the system turn is identical except each schema line: Ollama writes JSON
     compactly with sorted keys (documented); the schemas are the same JSON values."""
-    hf = hf_tokenizer.apply_chat_template(CONVERSATION, tools=[BASH], tokenize=False,
-                                          add_generation_prompt=True)
+    hf = hf_tokenizer.apply_chat_template(CONVERSATION, tools=[BASH], tokenize=False, add_generation_prompt=True)
     ol = render_like_ollama(CONVERSATION, [BASH])
     hf_lines, ol_lines = hf.split("\n"), ol.split("\n")
     assert len(hf_lines) == len(ol_lines)
@@ -69,19 +75,20 @@ def test_tools_block_matches_hf_up_to_json_spacing(hf_tokenizer):
     assert len(differing) == 1
     hf_line, ol_line = differing[0]
     assert json.loads(hf_line) == json.loads(ol_line) == BASH
-    assert "\\u003csafely\\u003e" in ol_line      # Go escapes <, > and & in JSON
+    assert "\\u003csafely\\u003e" in ol_line  # Go escapes <, > and & in JSON
 
 
 def test_generation_prompt_and_system_only(hf_tokenizer):
-    for messages in ([{"role": "user", "content": "hi"}],
-                     [{"role": "system", "content": "S"}, {"role": "user", "content": "hi"}]):
+    for messages in (
+        [{"role": "user", "content": "hi"}],
+        [{"role": "system", "content": "S"}, {"role": "user", "content": "hi"}],
+    ):
         hf = hf_tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
         assert render_like_ollama(messages) == hf
 
 
 def test_modelfile_has_from_template_stops_and_parameters():
-    text = modelfile_text("model-q8_0.gguf", OllamaConfig(name="polecat", system="Be brief.",
-                                                          parameters={"top_k": 1}))
+    text = modelfile_text("model-q8_0.gguf", OllamaConfig(name="polecat", system="Be brief.", parameters={"top_k": 1}))
     lines = text.splitlines()
     assert lines[0] == "FROM ./model-q8_0.gguf"
     assert f'TEMPLATE """{OLLAMA_TEMPLATE}"""' in text
@@ -100,9 +107,13 @@ def test_ollama_values_collect_system_and_calls():
 
 # ---- the Go template subset -----------------------------------------------------------------
 
+
 def test_go_template_subset():
     data = {"Items": [{"N": "a", "Ok": True}, {"N": "b", "Ok": False}], "Empty": [], "Zero": 0, "S": "x"}
-    assert render("{{ range $i, $it := .Items }}{{ $i }}{{ .N }}{{ if .Ok }}+{{ else }}-{{ end }}{{ end }}", data) == "0a+1b-"
+    assert (
+        render("{{ range $i, $it := .Items }}{{ $i }}{{ .N }}{{ if .Ok }}+{{ else }}-{{ end }}{{ end }}", data)
+        == "0a+1b-"
+    )
     assert render("{{ if .Empty }}y{{ else if .Zero }}z{{ else }}n{{ end }}", data) == "n"
     assert render("a  {{- .S -}}  b", data) == "axb"
     assert render('{{ $v := "" }}{{ range .Items }}{{ $v = .N }}{{ end }}{{ $v }}', data) == "b"

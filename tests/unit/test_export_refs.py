@@ -1,16 +1,11 @@
 """MODEL arguments: registry names, artifact dirs and ids, model dirs, GGUF files, Hub ids."""
+
 import json
 
 import pytest
 
 from forge.errors import InputError, NotFound
 from forge.models.refs import resolve_model
-
-
-@pytest.fixture
-def forge(forge_home):
-    from forge.service import Forge
-    return Forge()
 
 
 def _artifact(forge, kind, aid, files=None):
@@ -23,9 +18,16 @@ def _artifact(forge, kind, aid, files=None):
 def test_registry_name_resolves_to_merged_model_base_and_dataset(forge):
     merged = _artifact(forge, "merged_model", "merged_model-abc")
     ds = _artifact(forge, "dataset", "dataset-xyz", {"sft_eval.jsonl": ""})
-    forge.registry.register(name="polecat", role="polecat", base="forge/tiny-llama", eval_score=0.5,
-                            base_eval_score=0.2, lineage={"dataset": ds.id, "merged_model": merged.id},
-                            hyperparameters={}, details={"merged_path": str(merged.path)})
+    forge.registry.register(
+        name="polecat",
+        role="polecat",
+        base="forge/tiny-llama",
+        eval_score=0.5,
+        base_eval_score=0.2,
+        lineage={"dataset": ds.id, "merged_model": merged.id},
+        hyperparameters={},
+        details={"merged_path": str(merged.path)},
+    )
     for ref in ("polecat", "polecat-v1"):
         r = resolve_model(forge, ref)
         assert r.location == str(merged.path) and r.kind == "merged_model"
@@ -56,6 +58,7 @@ def test_unknown_names_and_bad_paths_are_clear(forge, tmp_path):
 
 def test_a_changed_artifact_is_refused(forge):
     from forge.errors import IntegrityError
+
     art = _artifact(forge, "merged_model", "merged_model-t", {"config.json": "{}", "model.safetensors": "w"})
     (art.path / "model.safetensors").write_text("tampered")
     with pytest.raises(IntegrityError, match="model.safetensors"):

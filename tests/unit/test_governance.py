@@ -1,4 +1,5 @@
 """Seed 000's safety rules, one test (or more) per rule. Real databases, real artifacts."""
+
 from __future__ import annotations
 
 import json
@@ -7,8 +8,8 @@ from types import SimpleNamespace
 import pytest
 from typer.testing import CliRunner
 
+from forge.artifacts import artifact_id
 from forge.cli import app
-from forge.storage.schema import jobs as jobs_table, utcnow
 from forge.errors import ConfigError, ForgeError, IllegalTransition, IntegrityError
 from forge.governance import ACTIVE, INACTIVE_UNSAFE, EnvironmentInactive, publishable_job, verify_inputs
 from forge.jobs import leases
@@ -16,7 +17,8 @@ from forge.jobs.kinds import JobKind, register_job_kind
 from forge.jobs.state_machine import JobState
 from forge.progress import NULL_PROGRESS
 from forge.service import Forge
-from forge.artifacts import artifact_id
+from forge.storage.schema import jobs as jobs_table
+from forge.storage.schema import utcnow
 
 
 @pytest.fixture
@@ -43,6 +45,7 @@ def verify_job(forge, art, auth="gt-9"):
 
 # -- environment gate ---------------------------------------------------------------------------
 
+
 def test_a_fresh_host_is_inactive_and_jobs_refuse_to_start(fresh):
     assert fresh.environment_state()["state"] == INACTIVE_UNSAFE
     job = verify_job(fresh, make_artifact(fresh))
@@ -65,6 +68,7 @@ def test_env_init_records_what_it_found_and_activates(fresh):
 def test_env_init_without_cuda_needs_explicit_cpu_permission(fresh, monkeypatch):
     monkeypatch.delenv("FORGE_ALLOW_CPU", raising=False)
     import torch
+
     if torch.cuda.is_available():
         pytest.skip("this host has CUDA; the CPU permission is not needed")
     rec = fresh.init_environment(allow_cpu=False, actor="alice")
@@ -95,13 +99,15 @@ def test_cli_env_init_and_status(forge_home):
 
 # -- resources before each job ------------------------------------------------------------------------
 
+
 def test_a_job_too_big_for_the_host_fails_with_the_numbers(active, tmp_path):
     big = tmp_path / "huge-base"
     big.mkdir()
     with open(big / "model.safetensors", "wb") as f:  # sparse: 1 TiB on paper, nothing on disk
         f.truncate(1 << 40)
-    job = active.submit("pipeline", {"sources": [str(tmp_path)], "base_model": str(big),
-                                     "authorization": "gt-big"}, actor="pytest")
+    job = active.submit(
+        "pipeline", {"sources": [str(tmp_path)], "base_model": str(big), "authorization": "gt-big"}, actor="pytest"
+    )
     with pytest.raises(ForgeError, match="not enough resources"):
         active.run_job(job.id)
     job = active.jobs.get(job.id)
@@ -119,6 +125,7 @@ def test_a_job_within_resources_records_the_check(active):
 
 # -- authorization --------------------------------------------------------------------------------------
 
+
 def test_every_job_needs_an_authorization_and_it_is_in_the_audit_trail(active):
     art = make_artifact(active)
     with pytest.raises(ConfigError, match="authorization"):
@@ -131,14 +138,23 @@ def test_every_job_needs_an_authorization_and_it_is_in_the_audit_trail(active):
 
 # -- only registered kinds ---------------------------------------------------------------------------
 
+
 def test_unregistered_kinds_are_refused_at_submit_and_at_run(active):
     with pytest.raises(ForgeError, match="unknown job kind 'shell'"):
         active.submit("shell", {"cmd": "rm -rf /", "authorization": "gt-1"})
     now = utcnow()  # a row written around the service (e.g. by hand in the database)
     with active.engine.begin() as conn:
-        conn.execute(jobs_table.insert().values(id="job-rogue", kind="shell", state="QUEUED",
-                                                authorization="gt-1", config={"cmd": "id"},
-                                                created_at=now, updated_at=now))
+        conn.execute(
+            jobs_table.insert().values(
+                id="job-rogue",
+                kind="shell",
+                state="QUEUED",
+                authorization="gt-1",
+                config={"cmd": "id"},
+                created_at=now,
+                updated_at=now,
+            )
+        )
     with pytest.raises(ForgeError, match="unknown job kind"):
         active.run_job("job-rogue")
     job = active.jobs.get("job-rogue")
@@ -146,6 +162,7 @@ def test_unregistered_kinds_are_refused_at_submit_and_at_run(active):
 
 
 # -- integrity ---------------------------------------------------------------------------------------
+
 
 def test_tampered_input_fails_the_job_naming_the_file(active):
     art = make_artifact(active)
@@ -167,14 +184,21 @@ def test_verify_inputs_rehashes_every_stage_input(active):
 
 # -- cleanup of partial artifacts ------------------------------------------------------------------------
 
+
 def _failing_stage(forge, job, progress, actor):
     with forge.store.staged("adapter") as st:
         (st / "adapter_model.safetensors").write_bytes(b"half-written")
         raise RuntimeError("disk on fire")
 
 
-register_job_kind(JobKind("test-fail", "forge.jobs.verify:validate_verify_config",
-                          f"{__name__}:_failing_stage", "test only: fails mid-stage"))
+register_job_kind(
+    JobKind(
+        "test-fail",
+        "forge.jobs.verify:validate_verify_config",
+        f"{__name__}:_failing_stage",
+        "test only: fails mid-stage",
+    )
+)
 
 
 def test_a_failed_job_leaves_no_partial_artifact(active):
@@ -190,6 +214,7 @@ def test_a_failed_job_leaves_no_partial_artifact(active):
 
 
 # -- sequencing: no publish before TESTS_PASSED -----------------------------------------------------------
+
 
 def test_nothing_is_publishable_before_tests_passed(active):
     art = make_artifact(active)
@@ -211,6 +236,7 @@ def test_nothing_is_publishable_before_tests_passed(active):
 
 # -- the job commands ---------------------------------------------------------------------------------
 
+
 def test_cli_job_logs_cancel_and_resume(active, forge_home):
     runner = CliRunner()
     art = make_artifact(active)
@@ -219,8 +245,12 @@ def test_cli_job_logs_cancel_and_resume(active, forge_home):
     r = runner.invoke(app, ["job", "logs", done.id, "--json", "--follow"])
     assert r.exit_code == 0, r.output
     lines = [json.loads(x) for x in r.output.splitlines()]
-    assert lines[-1] == {"kind": "state", "state": "TESTS_PASSED", "error": None,
-                         "reason": "every hash matches its manifest"}
+    assert lines[-1] == {
+        "kind": "state",
+        "state": "TESTS_PASSED",
+        "error": None,
+        "reason": "every hash matches its manifest",
+    }
     assert any(e["kind"] == "stage" and e["stage"] == "verify" for e in lines)
     r = runner.invoke(app, ["job", "logs", done.id])
     assert "verify: done" in r.output and "TESTS_PASSED" in r.output

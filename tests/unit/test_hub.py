@@ -6,6 +6,7 @@ Hub adds (auth, LFS/Xet, rate limits) is not exercised.
 The model here is registry data plus a small stand-in merged-model artifact (a config and a
 weights file written by the test); the job is walked through the state machine to
 TESTS_PASSED. The MCP integration test publishes a really trained tiny model."""
+
 from __future__ import annotations
 
 import json
@@ -26,19 +27,29 @@ def _model(forge, state: JobState):
     with forge.store.staged("merged_model") as staging:
         (staging / "config.json").write_text('{"model_type": "llama"}')
         (staging / "model.safetensors").write_bytes(bytes(range(256)) * 64)
-        merged = forge.store.commit(staging, kind="merged_model",
-                                    aid=artifact_id("merged_model", {"s": str(state)}, []), config={}, inputs=[])
+        merged = forge.store.commit(
+            staging, kind="merged_model", aid=artifact_id("merged_model", {"s": str(state)}, []), config={}, inputs=[]
+        )
     job = forge.jobs.create("pipeline", {"sources": ["x"]}, authorization="gt-hub1", actor="t")
     walk = [JobState.RUNNING, JobState.COMPLETED_SUCCESS, JobState.PACKAGING_COMPLETE, JobState.TESTS_PASSED]
-    for s in walk[:walk.index(state) + 1] if state in walk else []:
+    for s in walk[: walk.index(state) + 1] if state in walk else []:
         forge.jobs.transition(job.id, s, actor="t", reason="test")
     return forge.registry.register(
-        name="polecat", role="polecat", base="forge/tiny-llama", eval_score=0.7, base_eval_score=0.1,
-        job_id=job.id, lineage={"merged_model": merged.id, "dataset": "dataset-abc"},
+        name="polecat",
+        role="polecat",
+        base="forge/tiny-llama",
+        eval_score=0.7,
+        base_eval_score=0.1,
+        job_id=job.id,
+        lineage={"merged_model": merged.id, "dataset": "dataset-abc"},
         hyperparameters={"lora_r": 8, "learning_rate": 0.001, "notes": f"token={SECRET}"},
-        details={"description": f"trained on rig sfgastown, deploy key {SECRET}",
-                 "corpus": {"conversations": 84}, "dataset": {"dpo": {"train": 10, "eval": 2}},
-                 "eval": {"base": {"bead": {"passed": 1, "total": 4}}, "candidate": {"bead": {"passed": 3, "total": 4}}}})
+        details={
+            "description": f"trained on rig sfgastown, deploy key {SECRET}",
+            "corpus": {"conversations": 84},
+            "dataset": {"dpo": {"train": 10, "eval": 2}},
+            "eval": {"base": {"bead": {"passed": 1, "total": 4}}, "candidate": {"bead": {"passed": 3, "total": 4}}},
+        },
+    )
 
 
 @pytest.fixture
@@ -92,12 +103,16 @@ def test_publish_is_refused_before_tests_passed(forge_home, hub, state):
 
 def test_publish_cli_and_bad_repo_name(forge_home, hub, monkeypatch):
     from typer.testing import CliRunner
+
     from forge.cli import app
+
     forge = Forge()
     _model(forge, JobState.TESTS_PASSED)
     r = CliRunner().invoke(app, ["model", "publish", "polecat", "--repo", "not a repo"])
     assert r.exit_code == 1 and "invalid Hub repository" in r.output
-    monkeypatch.setattr("forge.hub._api", lambda endpoint=None, _u=hub.url: __import__("huggingface_hub").HfApi(endpoint=_u))
+    monkeypatch.setattr(
+        "forge.hub._api", lambda endpoint=None, _u=hub.url: __import__("huggingface_hub").HfApi(endpoint=_u)
+    )
     r = CliRunner().invoke(app, ["model", "publish", "polecat", "--repo", "org/p", "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["repo"] == "org/p" and hub.state.repos["org/p"]["private"] is False

@@ -1,4 +1,5 @@
 """Bad input: one warning per bad record naming its line and why, never its content; reading goes on."""
+
 from __future__ import annotations
 
 import json
@@ -39,14 +40,36 @@ def test_warnings_never_echo_the_record():
 
 
 def test_bad_blocks_inside_a_good_entry(tmp_path):
-    entry = {"parentUuid": None, "isSidechain": False, "type": "user", "uuid": "a", "sessionId": "s1",
-             "message": {"role": "user", "content": "hi"}}
-    bad_call = {"parentUuid": "a", "isSidechain": False, "type": "assistant", "uuid": "b", "sessionId": "s1",
-                "message": {"id": "m1", "role": "assistant",
-                            "content": [{"type": "tool_use", "id": "t1", "name": "Bash", "input": "rm -rf /"},
-                                        {"type": "text", "text": "ok"}]}}
-    no_content = {"parentUuid": "b", "type": "user", "uuid": "c", "sessionId": "s1",
-                  "message": {"role": "user", "content": 42}}
+    entry = {
+        "parentUuid": None,
+        "isSidechain": False,
+        "type": "user",
+        "uuid": "a",
+        "sessionId": "s1",
+        "message": {"role": "user", "content": "hi"},
+    }
+    bad_call = {
+        "parentUuid": "a",
+        "isSidechain": False,
+        "type": "assistant",
+        "uuid": "b",
+        "sessionId": "s1",
+        "message": {
+            "id": "m1",
+            "role": "assistant",
+            "content": [
+                {"type": "tool_use", "id": "t1", "name": "Bash", "input": "rm -rf /"},
+                {"type": "text", "text": "ok"},
+            ],
+        },
+    }
+    no_content = {
+        "parentUuid": "b",
+        "type": "user",
+        "uuid": "c",
+        "sessionId": "s1",
+        "message": {"role": "user", "content": 42},
+    }
     path = tmp_path / "s1.jsonl"
     path.write_text("\n".join(json.dumps(e) for e in (entry, bad_call, no_content)) + "\n")
     convs, warnings = collect(claude_code, path)
@@ -58,7 +81,7 @@ def test_bad_blocks_inside_a_good_entry(tmp_path):
 
 def test_a_file_with_only_bad_lines_yields_nothing(tmp_path):
     path = tmp_path / "junk.jsonl"
-    path.write_bytes(b"{\"sessionId\": \n\xff\xfe\n[]\n")
+    path.write_bytes(b'{"sessionId": \n\xff\xfe\n[]\n')
     convs, warnings = collect(claude_code, path)
     assert convs == [] and len(warnings) == 3
 

@@ -1,5 +1,6 @@
 """Bad input through the whole corpus stage: one warning per bad record (file:line and why), the
 rest processed, counts in the report. Includes a real ~100 MB line."""
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,15 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "claude_code"
 
 
 def entry(uuid: str, parent: str | None, kind: str, content) -> bytes:
-    e = {"parentUuid": parent, "isSidechain": False, "type": kind, "uuid": uuid, "sessionId": "s-good",
-         "cwd": "/home/op/gt/gastown/polecats/nux", "message": {"role": kind, "content": content}}
+    e = {
+        "parentUuid": parent,
+        "isSidechain": False,
+        "type": kind,
+        "uuid": uuid,
+        "sessionId": "s-good",
+        "cwd": "/home/op/gt/gastown/polecats/nux",
+        "message": {"role": kind, "content": content},
+    }
     if kind == "assistant":
         e["message"]["id"] = f"msg-{uuid}"
     return json.dumps(e).encode() + b"\n"
@@ -25,11 +33,11 @@ def write_session(path: Path, huge_line_bytes: int = 0) -> None:
     """A good session with bad lines between its entries: line 2 wrong schema, line 3 invalid
     UTF-8, line 4 a huge line (when asked), line 6 truncated at the end of the file."""
     with open(path, "wb") as f:
-        f.write(entry("a", None, "user", "Fix the flaky test"))           # 1
-        f.write(b"[1, 2, 3]\n")                                            # 2 wrong schema
-        f.write(b'{"type": "user", "text": "caf\xe9"}\n')                  # 3 invalid UTF-8
+        f.write(entry("a", None, "user", "Fix the flaky test"))  # 1
+        f.write(b"[1, 2, 3]\n")  # 2 wrong schema
+        f.write(b'{"type": "user", "text": "caf\xe9"}\n')  # 3 invalid UTF-8
         if huge_line_bytes:
-            f.write(b'{"type": "user", "pad": "')                          # 4 huge line
+            f.write(b'{"type": "user", "pad": "')  # 4 huge line
             block = b"x" * (1 << 20)
             for _ in range(huge_line_bytes >> 20):
                 f.write(block)
@@ -37,7 +45,7 @@ def write_session(path: Path, huge_line_bytes: int = 0) -> None:
         else:
             f.write(b"\n")
         f.write(entry("b", "a", "assistant", [{"type": "text", "text": "Done, tests pass."}]))  # 5
-        f.write(b'{"parentUuid": "b", "type": "user", "message": {"ro')   # 6 truncated
+        f.write(b'{"parentUuid": "b", "type": "user", "message": {"ro')  # 6 truncated
 
 
 def ingest(tmp_path: Path, *paths: Path):
@@ -49,7 +57,7 @@ def ingest(tmp_path: Path, *paths: Path):
 def test_every_kind_of_bad_input_is_one_warning_and_the_rest_is_read(tmp_path):
     src = tmp_path / "in"
     src.mkdir()
-    write_session(src / "s-good.jsonl", huge_line_bytes=100 << 20)        # a real 100 MB line
+    write_session(src / "s-good.jsonl", huge_line_bytes=100 << 20)  # a real 100 MB line
     (src / "empty.jsonl").write_bytes(b"")
     (src / "blank.jsonl").write_bytes(b"\n\n")
     (src / "blob.jsonl").write_bytes(bytes(range(256)) * 64)

@@ -1,4 +1,5 @@
 """The Claude Code reader on small fixtures in the real transcript format."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -34,14 +35,27 @@ def test_main_thread_in_openai_shape(basic):
     conv, warnings = basic
     assert warnings == []
     assert conv.id == "4f35e220-c435-4cf7-b9b9-f40426042847"
-    assert [m.role for m in conv.messages] == ["user", "assistant", "tool", "user", "assistant", "tool",
-                                               "assistant", "tool", "assistant"]
+    assert [m.role for m in conv.messages] == [
+        "user",
+        "assistant",
+        "tool",
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
+        "tool",
+        "assistant",
+    ]
     first = conv.messages[1]
     # thinking + text + tool_use entries of one API message merge into one assistant message
     assert first.content == "Creating the branch."
     assert [(c.id, c.name, c.arguments) for c in first.tool_calls] == [
-        ("toolu_01AAA", "Bash", {"command": "git checkout -b polecat/nux/gt-abc1",
-                                 "description": "Create the work branch"})]
+        (
+            "toolu_01AAA",
+            "Bash",
+            {"command": "git checkout -b polecat/nux/gt-abc1", "description": "Create the work branch"},
+        )
+    ]
     result = conv.messages[2]
     assert (result.tool_call_id, result.name) == ("toolu_01AAA", "Bash")
     assert result.content == "Switched to a new branch 'polecat/nux/gt-abc1'"
@@ -53,10 +67,10 @@ def test_main_thread_in_openai_shape(basic):
 def test_drops_and_counts_what_it_leaves_out(basic):
     conv, _ = basic
     texts = " ".join(m.content for m in conv.messages)
-    assert "Branch first." not in texts                   # thinking
-    assert "Abandoned reply." not in texts                # branch the user rewound away from
+    assert "Branch first." not in texts  # thinking
+    assert "Abandoned reply." not in texts  # branch the user rewound away from
     assert "Sub-agent" not in texts and "router.go" not in texts  # sidechain
-    assert "Caveat" not in texts                          # isMeta entry
+    assert "Caveat" not in texts  # isMeta entry
     assert conv.messages[3].content == "Here is a screenshot of the failure."  # image dropped
     counts = conv.metadata["counts"]
     assert counts["thinking"] == 1
@@ -64,13 +78,13 @@ def test_drops_and_counts_what_it_leaves_out(basic):
     assert counts["sidechain_entries"] == 2
     assert counts["off_thread_entries"] == 1
     assert counts["meta_entries"] == 1
-    assert counts["quiet_entries"] == 1                   # the summary line
+    assert counts["quiet_entries"] == 1  # the summary line
     assert counts["tool_errors"] == 1
 
 
 def test_source_role_task_and_metadata(basic):
     conv, _ = basic
-    assert conv.source.line == 2                          # line 1 is the summary
+    assert conv.source.line == 2  # line 1 is the summary
     assert conv.source.path.endswith("session_basic.jsonl")
     assert conv.agent_role == "polecat"
     assert conv.metadata["rig"] == "gastown" and conv.metadata["agent"] == "nux"
@@ -91,6 +105,7 @@ def test_tool_schemas_known_and_inferred(basic):
 
 def test_round_trips_through_to_dict(basic):
     from forge.records import Conversation
+
     conv, _ = basic
     again = Conversation.from_dict(conv.to_dict())
     assert again.to_dict() == conv.to_dict()

@@ -1,8 +1,10 @@
 """The example corpus generator: deterministic, in the real format, covering roles, tasks,
 successes and failures, with planted fake secrets in tool output."""
+
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import sys
 from collections import Counter, defaultdict
@@ -44,7 +46,7 @@ def sessions(corpus, tmp_path_factory):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text, encoding="utf-8")
         if rel.startswith("sessions/"):
-            convs += list(claude_code.read(root / rel, lambda line, why: pytest.fail(f"{rel}:{line}: {why}")))
+            convs += list(claude_code.read(root / rel, lambda line, why, rel=rel: pytest.fail(f"{rel}:{line}: {why}")))
     items = list(beads.read(root / "beads/issues.jsonl", lambda line, why: pytest.fail(why)))
     return convs, items
 
@@ -52,8 +54,11 @@ def sessions(corpus, tmp_path_factory):
 def test_deterministic_and_matches_the_committed_files(gen, corpus):
     assert gen.build_corpus().files == corpus.files
     assert gen.build_corpus(seed=7).files != corpus.files
-    committed = {p.relative_to(EXAMPLES).as_posix(): p.read_text(encoding="utf-8")
-                 for sub in ("sessions", "beads") for p in (EXAMPLES / sub).rglob("*.jsonl")}
+    committed = {
+        p.relative_to(EXAMPLES).as_posix(): p.read_text(encoding="utf-8")
+        for sub in ("sessions", "beads")
+        for p in (EXAMPLES / sub).rglob("*.jsonl")
+    }
     assert committed == corpus.files, "examples/ is stale: run python examples/generate_corpus.py"
 
 
@@ -70,19 +75,31 @@ def test_real_transcript_fields(corpus):
     entries = [json.loads(line) for line in corpus.files[rel].splitlines()]
     msgs = [e for e in entries if e["type"] in ("user", "assistant")]
     for e in msgs:
-        assert {"parentUuid", "isSidechain", "userType", "cwd", "sessionId", "version", "gitBranch",
-                "uuid", "timestamp", "message"} <= set(e)
+        assert {
+            "parentUuid",
+            "isSidechain",
+            "userType",
+            "cwd",
+            "sessionId",
+            "version",
+            "gitBranch",
+            "uuid",
+            "timestamp",
+            "message",
+        } <= set(e)
     assert msgs[0]["parentUuid"] is None
-    assert all(b["parentUuid"] == a["uuid"] for a, b in zip(msgs, msgs[1:]))
+    assert all(b["parentUuid"] == a["uuid"] for a, b in itertools.pairwise(msgs))
     assistant = next(e for e in msgs if e["type"] == "assistant")["message"]
     assert {"id", "model", "role", "content", "stop_reason", "usage"} <= set(assistant)
-    call = next(b for e in msgs if e["type"] == "assistant" for b in e["message"]["content"]
-                if b["type"] == "tool_use")
+    call = next(b for e in msgs if e["type"] == "assistant" for b in e["message"]["content"] if b["type"] == "tool_use")
     assert call["id"].startswith("toolu_")
-    result = next(e for e in msgs if isinstance(e["message"]["content"], list)
-                  and e["message"]["content"][0]["type"] == "tool_result")
+    result = next(
+        e
+        for e in msgs
+        if isinstance(e["message"]["content"], list) and e["message"]["content"][0]["type"] == "tool_result"
+    )
     assert "toolUseResult" in result and result["message"]["content"][0]["tool_use_id"].startswith("toolu_")
-    assert rel.split("/")[1] == entries[-1]["cwd"].replace("/", "-")   # the project slug
+    assert rel.split("/")[1] == entries[-1]["cwd"].replace("/", "-")  # the project slug
 
 
 def test_coverage_of_roles_tasks_and_outcomes(sessions):
@@ -109,8 +126,11 @@ def test_first_assistant_turn_is_a_tool_call_copying_the_request(sessions):
         assert c.messages[0].role == "user" and first.role == "assistant" and first.tool_calls, c.id
         if outcome[c.id] == "success":  # some failures garble the fields on purpose
             args = first.tool_calls[0].arguments
-            copied = [args["title"], args["description"], str(args["priority"])] if "title" in args \
+            copied = (
+                [args["title"], args["description"], str(args["priority"])]
+                if "title" in args
                 else [args["command"].split()[-1]]
+            )
             assert all(part in ask for part in copied), c.id
 
 
@@ -131,7 +151,7 @@ def test_failed_attempts_show_the_bad_habits(sessions):
 def test_prompts_vary(sessions):
     convs, _ = sessions
     asks = Counter(c.messages[0].content for c in convs)
-    assert len(asks) >= 36                      # one ask per bead, shared only by its attempts
+    assert len(asks) >= 36  # one ask per bead, shared only by its attempts
     assert max(asks.values()) <= 3
 
 

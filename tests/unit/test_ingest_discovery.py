@@ -1,4 +1,5 @@
 """Discovery of the standard local session folders, on a fake home."""
+
 from __future__ import annotations
 
 import shutil
@@ -15,8 +16,10 @@ def fake_home(tmp_path: Path) -> Path:
     project = home / ".claude/projects/-home-alice-acme"
     (project / "de3b8b19/subagents").mkdir(parents=True)
     shutil.copy(REAL / "claude_code/hello-world-script.jsonl", project / "de3b8b19.jsonl")
-    shutil.copy(REAL / "claude_code_subagent/55550000-0000-4000-8000-000000000001/subagents/agent-showcol1.jsonl",
-                project / "de3b8b19/subagents/agent-showcol1.jsonl")
+    shutil.copy(
+        REAL / "claude_code_subagent/55550000-0000-4000-8000-000000000001/subagents/agent-showcol1.jsonl",
+        project / "de3b8b19/subagents/agent-showcol1.jsonl",
+    )
     sessions = home / ".codex/sessions/2025/12/28"
     sessions.mkdir(parents=True)
     shutil.copy(REAL / "codex/sample_codex_session.jsonl", sessions / "rollout-2025-12-28T12-18-30-x.jsonl")
@@ -34,8 +37,11 @@ def test_finds_each_standard_folder_per_format(tmp_path):
     found = discover_local(home, env={})
     assert found.by_format() == {"claude_code": 2, "codex": 1, "beads": 6}
     assert [(f.format, f.path.relative_to(home).as_posix(), f.files) for f in found.found] == [
-        ("claude_code", ".claude/projects", 2), ("codex", ".codex/sessions", 1),
-        ("beads", "gt/.beads", 1), ("beads", "gt/gastown/.beads", 5)]
+        ("claude_code", ".claude/projects", 2),
+        ("codex", ".codex/sessions", 1),
+        ("beads", "gt/.beads", 1),
+        ("beads", "gt/gastown/.beads", 5),
+    ]
     text = found.summary()
     assert "claude_code: 2 files" in text and "~/.claude/projects  (2; 1 subagent file)" in text
     assert "beads: 6 files" in text and "~/gt/gastown/.beads  (5; Gas Town gastown)" in text
@@ -48,8 +54,14 @@ def test_environment_overrides_and_an_empty_home(tmp_path):
     home = fake_home(tmp_path)
     elsewhere = tmp_path / "cfg"
     shutil.copytree(home / ".claude", elsewhere)
-    found = discover_local(home, env={"CLAUDE_CONFIG_DIR": str(elsewhere), "CODEX_HOME": str(tmp_path / "none"),
-                                      "GT_ROOT": str(tmp_path / "none")})
+    found = discover_local(
+        home,
+        env={
+            "CLAUDE_CONFIG_DIR": str(elsewhere),
+            "CODEX_HOME": str(tmp_path / "none"),
+            "GT_ROOT": str(tmp_path / "none"),
+        },
+    )
     assert [(f.format, f.path) for f in found.found] == [("claude_code", elsewhere / "projects")]
     empty = discover_local(tmp_path / "nobody", env={})
     assert empty.found == [] and empty.paths() == []
@@ -61,6 +73,7 @@ def test_claude_code_project_folder_name_is_exposed_for_the_scrubber(tmp_path):
     (-home-alice-acme): the reader keeps it in metadata.project_dir, for parent and subagent
     alike, so the scrubber sees the user name there too."""
     from forge.ingest.readers import get_reader
+
     project = fake_home(tmp_path) / ".claude/projects/-home-alice-acme"
     reader = get_reader("claude_code")
     (parent,) = reader.read(project / "de3b8b19.jsonl", lambda *a: None)

@@ -1,4 +1,5 @@
 """The readers for other agents' formats: each on its fixture, auto-detection, bad records."""
+
 from __future__ import annotations
 
 import json
@@ -45,20 +46,23 @@ def schema_names(conv: Conversation) -> list[str]:
     return [t["function"]["name"] for t in conv.tools]
 
 
-@pytest.mark.parametrize("path, name", [
-    (FIXTURES / "openai_chat.jsonl", "openai_chat"),
-    (FIXTURES / "sharegpt.json", "sharegpt"),
-    (CODEX, "codex"),
-    (CODEX_LEGACY, "codex"),
-    (FIXTURES / "openhands_trajectory.json", "openhands"),
-    (FIXTURES / "openhands_output.jsonl", "openhands"),
-    (FIXTURES / "acme__login-101.traj", "swe_agent"),
-    (FIXTURES / "acme__login-102.traj", "swe_agent"),
-    (AIDER, "aider"),
-    (FIXTURES / "context" / "CLAUDE.md", "context_files"),
-    (FIXTURES / "context" / "AGENTS.md", "context_files"),
-    (FIXTURES / "context" / "mol-polecat-work.formula.toml", "context_files"),
-])
+@pytest.mark.parametrize(
+    "path, name",
+    [
+        (FIXTURES / "openai_chat.jsonl", "openai_chat"),
+        (FIXTURES / "sharegpt.json", "sharegpt"),
+        (CODEX, "codex"),
+        (CODEX_LEGACY, "codex"),
+        (FIXTURES / "openhands_trajectory.json", "openhands"),
+        (FIXTURES / "openhands_output.jsonl", "openhands"),
+        (FIXTURES / "acme__login-101.traj", "swe_agent"),
+        (FIXTURES / "acme__login-102.traj", "swe_agent"),
+        (AIDER, "aider"),
+        (FIXTURES / "context" / "CLAUDE.md", "context_files"),
+        (FIXTURES / "context" / "AGENTS.md", "context_files"),
+        (FIXTURES / "context" / "mol-polecat-work.formula.toml", "context_files"),
+    ],
+)
 def test_auto_detection_picks_the_right_reader(path, name):
     reader = detect_reader(path, read_head(path))
     assert reader is not None and reader.name == name
@@ -76,7 +80,14 @@ def test_folder_walk_finds_every_fixture_including_aider_history():
     found = {s.path.name: s for s in discover([FIXTURES])}
     assert all(s.reader is not None for s in found.values()), {n: s.problem for n, s in found.items()}
     assert {s.reader.name for s in found.values()} == {
-        "openai_chat", "sharegpt", "codex", "openhands", "swe_agent", "context_files", "aider"}
+        "openai_chat",
+        "sharegpt",
+        "codex",
+        "openhands",
+        "swe_agent",
+        "context_files",
+        "aider",
+    }
 
 
 def test_openai_chat():
@@ -86,10 +97,17 @@ def test_openai_chat():
     assert roles(first) == ["system", "user", "assistant", "tool", "assistant"]
     call = first.messages[2].tool_calls[0]
     assert (call.id, call.name, call.arguments) == (
-        "call_abc123", "bd_create", {"title": "Login page crashes on empty password", "priority": 1})
+        "call_abc123",
+        "bd_create",
+        {"title": "Login page crashes on empty password", "priority": 1},
+    )
     assert first.tools[0]["function"]["parameters"]["required"] == ["title"]  # the source's schema
     assert (first.agent_role, first.task, first.outcome, first.work_item) == (
-        "polecat", "bead-creation", "success", "gt-x7k2p")
+        "polecat",
+        "bead-creation",
+        "success",
+        "gt-x7k2p",
+    )
     # legacy functions / function_call / role "function"; developer → system; resolved: false
     assert roles(legacy) == ["system", "user", "assistant", "tool", "assistant"]
     assert legacy.messages[0].content == "Answer briefly."
@@ -160,14 +178,23 @@ def test_codex_legacy_rollout():
 
 def test_openhands_trajectory_export():
     (conv,), warnings = collect(openhands, FIXTURES / "openhands_trajectory.json")
-    assert roles(conv) == ["system", "user", "assistant", "tool", "assistant", "tool",
-                           "assistant", "tool", "tool", "assistant"]
+    assert roles(conv) == [
+        "system",
+        "user",
+        "assistant",
+        "tool",
+        "assistant",
+        "tool",
+        "assistant",
+        "tool",
+        "tool",
+        "assistant",
+    ]
     run = conv.messages[2]
     assert run.content == "Let me run the test first."
     assert (run.tool_calls[0].id, run.tool_calls[0].name) == ("toolu_01", "execute_bash")
     read = conv.messages[4].tool_calls[0]  # no tool_call_metadata: derived from the action's args
-    assert (read.name, read.arguments) == ("str_replace_editor",
-                                          {"command": "view", "path": "/workspace/src/login.py"})
+    assert (read.name, read.arguments) == ("str_replace_editor", {"command": "view", "path": "/workspace/src/login.py"})
     parallel = conv.messages[6].tool_calls  # two calls from one model response
     assert [c.id for c in parallel] == ["toolu_02", "toolu_03"]
     assert [m.tool_call_id for m in conv.messages[7:9]] == ["toolu_02", "toolu_03"]
@@ -181,8 +208,10 @@ def test_openhands_trajectory_export():
 def test_openhands_eval_output():
     convs, warnings = collect(openhands, FIXTURES / "openhands_output.jsonl")
     assert [(c.work_item, c.outcome) for c in convs] == [
-        ("django__django-11099", "success"), ("django__django-11099", "failure"),
-        ("astropy__astropy-12907", "failure")]
+        ("django__django-11099", "success"),
+        ("django__django-11099", "failure"),
+        ("astropy__astropy-12907", "failure"),
+    ]
     assert len({c.id for c in convs}) == 3  # two attempts at one instance stay two sessions
     write = convs[0].messages[3].tool_calls[0]
     assert write.arguments["command"] == "create" and write.arguments["path"].endswith("auth.py")
@@ -242,8 +271,9 @@ def test_context_documents_and_the_build_stage():
     assert "pkill" in docs[0].messages[0].content
     assert docs[2].metadata["formula"] == "mol-polecat-work"
     assert docs[2].metadata["steps"] == ["load-context", "submit-and-exit"]
-    session = Conversation("s1", [Message("user", "hi"), Message("assistant", "hello")],
-                           SourceRef("x", 1), outcome="success")
+    session = Conversation(
+        "s1", [Message("user", "hi"), Message("assistant", "hello")], SourceRef("x", 1), outcome="success"
+    )
     built = build_dataset(docs + [session], BuildConfig(eval_fraction=0.0, dpo=False))
     assert built.stats["filtered"] == {"no_assistant_turn": 3}
     assert built.stats["sft"]["train"] == 1
@@ -268,14 +298,16 @@ def test_bad_records_never_raise_or_echo(tmp_path):
         "rollout-x.jsonl": (codex, f'{{"type": "response_item", "payload": "{secret}"}}\n\xff\n'),
         "c.json": (openhands, f'{{"history": [{{"action": "run", "args": "{secret}"}}, 5]}}'),
         "d.traj": (swe_agent, f'{{"trajectory": "{secret}"}}'),
-        "e.traj": (swe_agent, f'{{"trajectory": [{{"action": "', ),
+        "e.traj": (
+            swe_agent,
+            '{"trajectory": [{"action": "',
+        ),
         ".aider.chat.history.md": (aider, "#### \xff\n"),
     }
     for name, (reader, text) in cases.items():
         path = tmp_path / name
-        path.write_bytes(text.encode("utf-8", "surrogateescape") if "\xff" not in text
-                         else text.encode("latin-1"))
-        convs, warnings = collect(reader, path)
+        path.write_bytes(text.encode("utf-8", "surrogateescape") if "\xff" not in text else text.encode("latin-1"))
+        _convs, warnings = collect(reader, path)
         assert warnings, name
         assert all(isinstance(line, int) for line, _ in warnings), (name, warnings)
         assert not any(secret in why for _, why in warnings), (name, warnings)
@@ -294,11 +326,19 @@ def test_every_conversation_round_trips(tmp_path):
 def test_the_corpus_stage_reads_every_format(tmp_path):
     from forge.artifacts import ArtifactStore
     from forge.ingest.stage import IngestConfig, run_ingest
+
     store = ArtifactStore(tmp_path / "store")
     art = run_ingest(store, [FIXTURES, AIDER], IngestConfig())
     report = json.loads((art.path / "report.json").read_text())["ingest"]
-    assert report["files_by_reader"] == {"aider": 1, "codex": 2, "context_files": 3, "openai_chat": 1,
-                                         "openhands": 2, "sharegpt": 1, "swe_agent": 2}
+    assert report["files_by_reader"] == {
+        "aider": 1,
+        "codex": 2,
+        "context_files": 3,
+        "openai_chat": 1,
+        "openhands": 2,
+        "sharegpt": 1,
+        "swe_agent": 2,
+    }
     assert report["conversations"] == 19  # 16 sessions + 3 convention files kept as context documents
     lines = (art.path / "conversations.jsonl").read_text().splitlines()
     docs = [json.loads(line) for line in lines]

@@ -1,4 +1,5 @@
 """Beads → work items and per-session outcomes; sessions linked to their bead."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -22,8 +23,13 @@ def load_links() -> Links:
 
 
 def conv(cid: str, branch: str | None = None, task: str | None = None) -> Conversation:
-    return Conversation(cid, [Message("user", "hi"), Message("assistant", "ok")], SourceRef("x.jsonl", 1),
-                        task=task, metadata={"git_branch": branch})
+    return Conversation(
+        cid,
+        [Message("user", "hi"), Message("assistant", "ok")],
+        SourceRef("x.jsonl", 1),
+        task=task,
+        metadata={"git_branch": branch},
+    )
 
 
 def test_beads_become_work_items_with_outcomes():
@@ -31,8 +37,8 @@ def test_beads_become_work_items_with_outcomes():
     abc, def_, ghi = links.items["gt-abc1"], links.items["gt-def2"], links.items["gt-ghi3"]
     assert (abc.status, abc.outcome, abc.agent_role, abc.task) == ("closed", "success", "polecat", "git-workflow")
     assert (def_.outcome, def_.sessions, def_.agent_role) == ("success", ["sess-a", "sess-b"], "witness")
-    assert ghi.outcome == "failure"                      # closed as won't fix
-    assert "gt-gone" not in links.items                  # tombstones are deleted beads
+    assert ghi.outcome == "failure"  # closed as won't fix
+    assert "gt-gone" not in links.items  # tombstones are deleted beads
     assert links.attempts["sess-a"] == SessionOutcome("sess-a", "gt-def2", "failure", "wrong issue_type")
 
 
@@ -50,8 +56,8 @@ def test_attempt_gives_the_session_its_own_outcome():
     assert (failed.work_item, failed.outcome) == ("gt-def2", "failure")
     assert failed.metadata["outcome_reason"] == "wrong issue_type"
     assert (won.work_item, won.outcome) == ("gt-def2", "success")
-    assert failed.task == "bead-creation"                # the bead says what the work was
-    assert won.agent_role == "witness"                   # filled from the bead's label
+    assert failed.task == "bead-creation"  # the bead says what the work was
+    assert won.agent_role == "witness"  # filled from the bead's label
 
 
 def test_branch_names_the_bead():

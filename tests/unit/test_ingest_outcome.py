@@ -1,4 +1,5 @@
 """Outcome inference from a transcript's end state and git evidence (ingest/outcome.py)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,36 +29,71 @@ def session(*steps: tuple[str, dict, str], tail: list[Message] | None = None, **
 EDIT = ("Edit", {"file_path": "src/parse.py", "old_string": "a", "new_string": "b"}, "updated")
 
 
-@pytest.mark.parametrize("conv, outcome, source", [
-    (session(EDIT, ("Bash", {"command": "pytest -q"}, "==== 12 passed in 0.4s ====")),
-     "success", "transcript:tests_passed"),
-    (session(EDIT, ("Bash", {"command": "pytest -q"}, "=== 2 failed, 10 passed in 1.2s ===")),
-     "failure", "transcript:tests_failed"),
-    # tests passed, then the code changed again: the run says nothing about the final code
-    (session(("Bash", {"command": "pytest"}, "3 passed"), EDIT), None, None),
-    (session(EDIT, ("Bash", {"command": "git commit -am fix"}, "[main 1a2b3c4] fix\n 1 file changed")),
-     "success", "git:commit"),
-    (session(EDIT, ("Bash", {"command": "git push origin fix"}, "To github.com:o/r.git\n   1a2b3c4..5d6e7f8  fix -> fix")),
-     "success", "git:push"),
-    (session(EDIT, ("Bash", {"command": "gh pr create --fill"}, "https://github.com/o/r/pull/12")),
-     "success", "git:pr"),
-    # a commit with nothing changed before it is no evidence
-    (session(("Bash", {"command": "git commit -m x"}, "[main 1a2b3c4] x")), None, None),
-    (session(EDIT, ("Bash", {"command": "make build"}, "Exit code 2\nerror: missing header")),
-     "failure", "transcript:exit"),
-    # nothing to commit, or a search that found nothing, is not a failed session
-    (session(EDIT, ("Bash", {"command": "git commit -am x"}, "Exit code 1\nnothing to commit, working tree clean")),
-     None, None),
-    (session(("Bash", {"command": "rg TODO src"}, "Exit code 1")), None, None),
-    (session(EDIT, tail=[Message("assistant", "Done."), Message("user", "No, that's wrong: it still fails")]),
-     "failure", "transcript:user_rejected"),
-    (session(EDIT, tail=[Message("assistant", "Done."), Message("user", "thanks, works now")]),
-     "success", "transcript:user_approved"),
-    (session(EDIT, ended_by="interrupt"), "failure", "transcript:interrupted"),
-    (session(EDIT, exit_status="exit_cost"), "failure", "transcript:agent_stop"),
-    (session(EDIT, stop_reason="max_tokens"), "failure", "transcript:agent_stop"),
-    (session(EDIT), None, None),
-])
+@pytest.mark.parametrize(
+    "conv, outcome, source",
+    [
+        (
+            session(EDIT, ("Bash", {"command": "pytest -q"}, "==== 12 passed in 0.4s ====")),
+            "success",
+            "transcript:tests_passed",
+        ),
+        (
+            session(EDIT, ("Bash", {"command": "pytest -q"}, "=== 2 failed, 10 passed in 1.2s ===")),
+            "failure",
+            "transcript:tests_failed",
+        ),
+        # tests passed, then the code changed again: the run says nothing about the final code
+        (session(("Bash", {"command": "pytest"}, "3 passed"), EDIT), None, None),
+        (
+            session(EDIT, ("Bash", {"command": "git commit -am fix"}, "[main 1a2b3c4] fix\n 1 file changed")),
+            "success",
+            "git:commit",
+        ),
+        (
+            session(
+                EDIT,
+                ("Bash", {"command": "git push origin fix"}, "To github.com:o/r.git\n   1a2b3c4..5d6e7f8  fix -> fix"),
+            ),
+            "success",
+            "git:push",
+        ),
+        (
+            session(EDIT, ("Bash", {"command": "gh pr create --fill"}, "https://github.com/o/r/pull/12")),
+            "success",
+            "git:pr",
+        ),
+        # a commit with nothing changed before it is no evidence
+        (session(("Bash", {"command": "git commit -m x"}, "[main 1a2b3c4] x")), None, None),
+        (
+            session(EDIT, ("Bash", {"command": "make build"}, "Exit code 2\nerror: missing header")),
+            "failure",
+            "transcript:exit",
+        ),
+        # nothing to commit, or a search that found nothing, is not a failed session
+        (
+            session(
+                EDIT, ("Bash", {"command": "git commit -am x"}, "Exit code 1\nnothing to commit, working tree clean")
+            ),
+            None,
+            None,
+        ),
+        (session(("Bash", {"command": "rg TODO src"}, "Exit code 1")), None, None),
+        (
+            session(EDIT, tail=[Message("assistant", "Done."), Message("user", "No, that's wrong: it still fails")]),
+            "failure",
+            "transcript:user_rejected",
+        ),
+        (
+            session(EDIT, tail=[Message("assistant", "Done."), Message("user", "thanks, works now")]),
+            "success",
+            "transcript:user_approved",
+        ),
+        (session(EDIT, ended_by="interrupt"), "failure", "transcript:interrupted"),
+        (session(EDIT, exit_status="exit_cost"), "failure", "transcript:agent_stop"),
+        (session(EDIT, stop_reason="max_tokens"), "failure", "transcript:agent_stop"),
+        (session(EDIT), None, None),
+    ],
+)
 def test_signals(conv, outcome, source):
     verdict = infer(conv)
     assert (verdict.outcome if verdict else None, verdict.source if verdict else None) == (outcome, source)
@@ -84,8 +120,7 @@ def test_inference_is_configurable_and_validated():
     assert conv.outcome == "unknown" and conv.outcome_source is None
     on = parse_config(IngestConfig, {}).labeller()
     on.apply(conv)
-    assert (conv.outcome, conv.outcome_source, conv.outcome_confidence) == \
-        ("success", "transcript:tests_passed", 0.7)
+    assert (conv.outcome, conv.outcome_source, conv.outcome_confidence) == ("success", "transcript:tests_passed", 0.7)
     with pytest.raises(ConfigError, match="'outcome_inference': unknown signal 'vibes'"):
         parse_config(IngestConfig, {"outcome_inference": ["vibes"]})
 

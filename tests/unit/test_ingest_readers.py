@@ -1,4 +1,5 @@
 """The reader registry, role/task rules and tool schema inference."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -31,7 +32,7 @@ def test_a_reader_registers_like_a_plugin(tmp_path):
         assert readers()["test_chat"] is reader
         assert detect_reader(tmp_path / "a.chat", b"x") is reader
         assert [s.reader for s in discover([tmp_path])] == [reader]
-        assert discover([tmp_path], only=["claude_code"]) == []   # not a suffix claude_code reads
+        assert discover([tmp_path], only=["claude_code"]) == []  # not a suffix claude_code reads
     finally:
         _READERS.pop("test_chat")
 
@@ -53,12 +54,20 @@ def _calls(*calls: tuple[str, dict]) -> list[Message]:
 
 def test_task_rules():
     assert task_from_tools(_calls(("mcp__beads__create", {"title": "x", "issue_type": "epic"}))) == "planning"
-    assert task_from_tools(_calls(("mcp__beads__create", {"title": "a"}),
-                                  ("mcp__beads__create", {"title": "b", "deps": ["blocks:gt-1"]}))) == "planning"
-    assert task_from_tools(_calls(("Bash", {"command": "git push -u origin b"}),
-                                  ("mcp__beads__create", {"title": "x"}))) == "git-workflow"
+    assert (
+        task_from_tools(
+            _calls(
+                ("mcp__beads__create", {"title": "a"}), ("mcp__beads__create", {"title": "b", "deps": ["blocks:gt-1"]})
+            )
+        )
+        == "planning"
+    )
+    assert (
+        task_from_tools(_calls(("Bash", {"command": "git push -u origin b"}), ("mcp__beads__create", {"title": "x"})))
+        == "git-workflow"
+    )
     assert task_from_tools(_calls(("mcp__beads__create", {"title": "x"}))) == "bead-creation"
-    assert task_from_tools(_calls(("Bash", {"command": "bd create \"x\" -p 1"}))) == "bead-creation"
+    assert task_from_tools(_calls(("Bash", {"command": 'bd create "x" -p 1'}))) == "bead-creation"
     assert task_from_tools(_calls(("Read", {"file_path": "/a"}))) is None
 
 

@@ -1,4 +1,5 @@
 """Readers on real public samples (tests/fixtures/real, sources in its SOURCES.md)."""
+
 from __future__ import annotations
 
 import json
@@ -8,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from forge.artifacts import ArtifactStore
-from forge.ingest.readers import detect_reader, get_reader, read_head
+from forge.ingest.readers import detect_reader, read_head
 from forge.ingest.stage import IngestConfig, run_ingest
 from forge.records import Conversation
 
@@ -22,25 +23,27 @@ def read(path: Path) -> tuple[list, list]:
     return list(reader.read(path, lambda line, reason: warnings.append((line, reason)))), warnings
 
 
-@pytest.mark.parametrize("rel, reader", [
-    ("claude_code/hello-world-script.jsonl", "claude_code"),
-    ("claude_code/coverage-test-fix.jsonl", "claude_code"),
-    ("claude_code/python-to-rust-port.jsonl", "claude_code"),
-    ("claude_code/stop-hook-uncommitted-changes.jsonl", "claude_code"),
-    ("claude_code_subagent/55550000-0000-4000-8000-000000000001/subagents/agent-showcol1.jsonl",
-     "claude_code"),
-    ("codex/sample_codex_session.jsonl", "codex"),
-    ("codex_exec/exec-docs-sample.jsonl", "codex_exec"),
-    ("codex_exec/codex-agent-stream-exec.jsonl", "codex_exec"),
-    ("openhands/basic.json", "openhands"),
-    ("openhands/basic_interactions.json", "openhands"),
-    ("openhands/wrong_initial_state.json", "openhands"),
-    ("swe_agent/function_calling_simple.traj", "swe_agent"),
-    ("swe_agent/humanevalfix-python-0.traj", "swe_agent"),
-    ("swe_agent/6e44b9__sweagenttestrepo-1c2844.traj", "swe_agent"),
-    ("adp/mini-coder.sample_std.json", "adp"),
-    ("adp/codeactinstruct.sample_std.json", "adp"),
-])
+@pytest.mark.parametrize(
+    "rel, reader",
+    [
+        ("claude_code/hello-world-script.jsonl", "claude_code"),
+        ("claude_code/coverage-test-fix.jsonl", "claude_code"),
+        ("claude_code/python-to-rust-port.jsonl", "claude_code"),
+        ("claude_code/stop-hook-uncommitted-changes.jsonl", "claude_code"),
+        ("claude_code_subagent/55550000-0000-4000-8000-000000000001/subagents/agent-showcol1.jsonl", "claude_code"),
+        ("codex/sample_codex_session.jsonl", "codex"),
+        ("codex_exec/exec-docs-sample.jsonl", "codex_exec"),
+        ("codex_exec/codex-agent-stream-exec.jsonl", "codex_exec"),
+        ("openhands/basic.json", "openhands"),
+        ("openhands/basic_interactions.json", "openhands"),
+        ("openhands/wrong_initial_state.json", "openhands"),
+        ("swe_agent/function_calling_simple.traj", "swe_agent"),
+        ("swe_agent/humanevalfix-python-0.traj", "swe_agent"),
+        ("swe_agent/6e44b9__sweagenttestrepo-1c2844.traj", "swe_agent"),
+        ("adp/mini-coder.sample_std.json", "adp"),
+        ("adp/codeactinstruct.sample_std.json", "adp"),
+    ],
+)
 def test_every_real_sample_is_recognised_and_read(rel, reader):
     path = REAL / rel
     assert detect_reader(path, read_head(path)).name == reader
@@ -78,7 +81,7 @@ def test_swe_agent_history_only_files_are_read_from_their_history(tmp_path):
     assert not warnings and conv.metadata["history_only"] is True
     steps = [m for m in conv.messages if m.tool_calls]
     actions = [h["action"].strip() for h in doc["history"] if h["role"] == "assistant"]
-    assert [m.tool_calls[0].arguments["command"] for m in steps] == actions[:len(steps)]
+    assert [m.tool_calls[0].arguments["command"] for m in steps] == actions[: len(steps)]
     assert len(steps) >= len(actions) - 1  # a last command nobody answered keeps only its words
 
 
@@ -93,8 +96,9 @@ def test_adp_actions_become_tool_calls_answered_by_the_environment():
 
 
 def test_claude_code_subagent_file_links_to_its_parent():
-    (child,), _ = read(REAL / "claude_code_subagent/55550000-0000-4000-8000-000000000001/subagents/"
-                              "agent-showcol1.jsonl")
+    (child,), _ = read(
+        REAL / "claude_code_subagent/55550000-0000-4000-8000-000000000001/subagents/agent-showcol1.jsonl"
+    )
     assert child.id == "55550000-0000-4000-8000-000000000001/agent-showcol1"
     assert child.metadata["subagent"] is True and child.metadata["agent_id"] == "showcol1"
     assert child.metadata["parent_session"] == "55550000-0000-4000-8000-000000000001"
@@ -110,8 +114,12 @@ def test_one_bad_line_in_a_real_file_costs_that_line_only(tmp_path):
     (whole,), _ = read(real)
     lines = real.read_text().splitlines(keepends=True)
     # another tool's header first, a torn line in the middle: both skipped, nothing else lost
-    damaged = ['{"_type": "export-header", "tool": "some-viewer", "version": 3}\n',
-               *lines[:10], '{"parentUuid": "x", "type": "user", "mess\n', *lines[10:]]
+    damaged = [
+        '{"_type": "export-header", "tool": "some-viewer", "version": 3}\n',
+        *lines[:10],
+        '{"parentUuid": "x", "type": "user", "mess\n',
+        *lines[10:],
+    ]
     (tmp_path / "s.jsonl").write_text("".join(damaged))
     (conv,), warnings = read(tmp_path / "s.jsonl")
     assert [line for line, _ in warnings] == [1, 12]
@@ -133,8 +141,7 @@ def test_one_bad_line_in_a_real_file_costs_that_line_only(tmp_path):
 def test_beads_backup_tables_fold_into_their_beads(tmp_path):
     store = ArtifactStore(tmp_path / "store")
     art = run_ingest(store, [REAL / "beads_backup"], IngestConfig(workers=1))
-    items = {json.loads(line)["id"]: json.loads(line)
-             for line in art.file("work_items.jsonl").read_text().splitlines()}
+    items = {json.loads(line)["id"]: json.loads(line) for line in art.file("work_items.jsonl").read_text().splitlines()}
     assert len(items) == 10
     report = json.loads(art.file("report.json").read_text())["ingest"]
     assert report["files_by_reader"] == {"beads": 1, "beads_backup": 4} and report["warnings"] == []
@@ -144,18 +151,20 @@ def test_beads_backup_tables_fold_into_their_beads(tmp_path):
     # reopen counts from the events table
     assert {b for b, i in items.items() if i["reopened"]} == {"gt-yd38", "gt-fubw", "gt-5kjn", "gt-otwv"}
     # closes that set the bead aside leave its outcome unknown; a merge is a success
-    assert items["gt-00us"]["outcome"] == "unknown"          # "Garbage bead from --help ..."
-    assert items["gt-69dai"]["outcome"] == "unknown"         # "Completed with no code changes ..."
+    assert items["gt-00us"]["outcome"] == "unknown"  # "Garbage bead from --help ..."
+    assert items["gt-69dai"]["outcome"] == "unknown"  # "Completed with no code changes ..."
     assert items["gt-yd38"]["outcome"] == "success" and items["gt-yd38"]["outcome_source"] == "beads:status"
 
 
 def test_beads_events_decide_a_session_whose_close_was_reopened(tmp_path):
     """A session linked to gt-yd38 (by its polecat branch) that started before the bead's first
     close, which the events show was reopened, did work that did not hold."""
-    events = [json.loads(line) for line in
-              (REAL / "beads_backup/.beads/backup/events.jsonl").read_text().splitlines()]
-    timeline = [(e["created_at"], e["event_type"]) for e in events
-                if e["issue_id"] == "gt-yd38" and e["event_type"] in ("closed", "reopened")]
+    events = [json.loads(line) for line in (REAL / "beads_backup/.beads/backup/events.jsonl").read_text().splitlines()]
+    timeline = [
+        (e["created_at"], e["event_type"])
+        for e in events
+        if e["issue_id"] == "gt-yd38" and e["event_type"] in ("closed", "reopened")
+    ]
     first_close = next(t for t, kind in timeline if kind == "closed")
     assert any(kind == "reopened" and t >= first_close for t, kind in timeline)
     last_reopen = max(t for t, kind in timeline if kind == "reopened")

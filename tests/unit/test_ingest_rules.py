@@ -1,8 +1,8 @@
 """Recipe rules for outcome, role and task: validated config keys, applied in the corpus stage."""
+
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -29,23 +29,30 @@ def label(c: Conversation, **cfg) -> Conversation:
     return c
 
 
-@pytest.mark.parametrize("last, rules, outcome, rule", [
-    (tool("=== 2 failed, 10 passed in 1.2s ==="), ["tests_failed"], "failure", "tests_failed"),
-    (tool("--- FAIL: TestSling (0.00s)\nFAIL\tgt/sling"), ["tests_failed"], "failure", "tests_failed"),
-    (tool("test result: FAILED. 3 passed; 1 failed"), ["tests_failed"], "failure", "tests_failed"),
-    (tool("==== 12 passed in 0.4s ===="), ["tests_failed", "tests_passed"], "success", "tests_passed"),
-    (tool("Exit code 2\nerror: no such file"), ["error_exit"], "failure", "error_exit"),
-    (tool("Traceback (most recent call last):\n  File ..."), ["error_exit"], "failure", "error_exit"),
-    (tool("12 passed"), ["tests_failed", "error_exit"], "unknown", None),
-])
+@pytest.mark.parametrize(
+    "last, rules, outcome, rule",
+    [
+        (tool("=== 2 failed, 10 passed in 1.2s ==="), ["tests_failed"], "failure", "tests_failed"),
+        (tool("--- FAIL: TestSling (0.00s)\nFAIL\tgt/sling"), ["tests_failed"], "failure", "tests_failed"),
+        (tool("test result: FAILED. 3 passed; 1 failed"), ["tests_failed"], "failure", "tests_failed"),
+        (tool("==== 12 passed in 0.4s ===="), ["tests_failed", "tests_passed"], "success", "tests_passed"),
+        (tool("Exit code 2\nerror: no such file"), ["error_exit"], "failure", "error_exit"),
+        (tool("Traceback (most recent call last):\n  File ..."), ["error_exit"], "failure", "error_exit"),
+        (tool("12 passed"), ["tests_failed", "error_exit"], "unknown", None),
+    ],
+)
 def test_builtin_outcome_rules_read_the_last_tool_result(last, rules, outcome, rule):
     c = label(conv(last, Message("assistant", "done")), outcome_rules=rules)
     assert c.outcome == outcome and c.metadata.get("outcome_rule") == rule
 
 
 def test_only_the_last_tool_result_counts_for_tests_failed():
-    c = conv(tool("1 failed"), Message("assistant", "", [ToolCall("c2", "Bash", {"command": "pytest"})]),
-             Message("tool", "5 passed", tool_call_id="c2", name="Bash"), Message("assistant", "fixed"))
+    c = conv(
+        tool("1 failed"),
+        Message("assistant", "", [ToolCall("c2", "Bash", {"command": "pytest"})]),
+        Message("tool", "5 passed", tool_call_id="c2", name="Bash"),
+        Message("assistant", "fixed"),
+    )
     assert label(c, outcome_rules=["tests_failed", "tests_passed"]).outcome == "success"
 
 
@@ -71,9 +78,12 @@ def test_rules_never_override_a_known_outcome():
 
 def test_pattern_rules_for_outcome_role_and_task():
     c = conv(tool("deploy ok: release v2 is live"), Message("assistant", "done"), cwd="/srv/ops/deployer")
-    c = label(c, outcome_rules=[{"pattern": r"release v\d+ is live", "outcome": "success", "in": "last_tool_result"}],
-              role_rules=[{"pattern": r"/ops/", "role": "deployer", "in": "cwd"}],
-              task_rules=[{"pattern": r"(?i)\bfix\b", "task": "bug-fix", "in": "first_user"}])
+    c = label(
+        c,
+        outcome_rules=[{"pattern": r"release v\d+ is live", "outcome": "success", "in": "last_tool_result"}],
+        role_rules=[{"pattern": r"/ops/", "role": "deployer", "in": "cwd"}],
+        task_rules=[{"pattern": r"(?i)\bfix\b", "task": "bug-fix", "in": "first_user"}],
+    )
     assert (c.outcome, c.agent_role, c.task) == ("success", "deployer", "bug-fix")
     assert c.metadata["outcome_rule"] == "outcome_rules[0]"
 
@@ -90,29 +100,49 @@ def test_role_rules_fill_gaps_unless_they_override():
 
 def test_bad_rules_are_refused_each_naming_its_key():
     with pytest.raises(ConfigError) as err:
-        parse_config(IngestConfig, {
-            "outcome_rules": ["tests_faild", {"pattern": "(", "outcome": "meh", "in": "somewhere"}],
-            "role_rules": [{"pattern": "x", "in": "cwd", "colour": "red"}],
-            "workers": 0})
+        parse_config(
+            IngestConfig,
+            {
+                "outcome_rules": ["tests_faild", {"pattern": "(", "outcome": "meh", "in": "somewhere"}],
+                "role_rules": [{"pattern": "x", "in": "cwd", "colour": "red"}],
+                "workers": 0,
+            },
+        )
     text = str(err.value)
-    for expected in ("'outcome_rules[0]': unknown rule 'tests_faild'",
-                     "'outcome_rules[1].pattern': invalid regular expression",
-                     "'outcome_rules[1].outcome': must be one of success, failure, got 'meh'",
-                     "'outcome_rules[1].in': must be one of",
-                     "'role_rules[0]': unknown keys ['colour']",
-                     "'role_rules[0].role': required",
-                     "'workers': must be at least 1"):
+    for expected in (
+        "'outcome_rules[0]': unknown rule 'tests_faild'",
+        "'outcome_rules[1].pattern': invalid regular expression",
+        "'outcome_rules[1].outcome': must be one of success, failure, got 'meh'",
+        "'outcome_rules[1].in': must be one of",
+        "'role_rules[0]': unknown keys ['colour']",
+        "'role_rules[0].role': required",
+        "'workers': must be at least 1",
+    ):
         assert expected in text, expected
 
 
 def test_rules_apply_in_the_stage_and_are_counted(tmp_path):
-    lines = [{"messages": [{"role": "user", "content": "run the tests"},
-                           {"role": "assistant", "content": None, "tool_calls": [
-                               {"id": "c1", "type": "function",
-                                "function": {"name": "bash", "arguments": "{\"command\": \"pytest\"}"}}]},
-                           {"role": "tool", "tool_call_id": "c1", "content": out},
-                           {"role": "assistant", "content": "done"}]}
-             for out in ("2 failed, 3 passed", "5 passed", "nothing")]
+    lines = [
+        {
+            "messages": [
+                {"role": "user", "content": "run the tests"},
+                {
+                    "role": "assistant",
+                    "content": None,
+                    "tool_calls": [
+                        {
+                            "id": "c1",
+                            "type": "function",
+                            "function": {"name": "bash", "arguments": '{"command": "pytest"}'},
+                        }
+                    ],
+                },
+                {"role": "tool", "tool_call_id": "c1", "content": out},
+                {"role": "assistant", "content": "done"},
+            ]
+        }
+        for out in ("2 failed, 3 passed", "5 passed", "nothing")
+    ]
     src = tmp_path / "chats.jsonl"
     src.write_text("".join(json.dumps(x) + "\n" for x in lines))
     cfg = parse_config(IngestConfig, {"outcome_rules": ["tests_failed", "tests_passed"], "workers": 1})

@@ -3,6 +3,7 @@
 Real SQLite databases and real threads/processes; nothing mocked. The quick job kind is
 `verify` (re-hash artifacts), so no model is needed here.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,8 +41,9 @@ def forge(forge_home):
 
 def queue_verify(forge: Forge, n: int) -> list[str]:
     art = make_artifact(forge)
-    return [forge.submit("verify", {"artifacts": [art.id], "authorization": f"gt-{i}"}, actor="pytest").id
-            for i in range(n)]
+    return [
+        forge.submit("verify", {"artifacts": [art.id], "authorization": f"gt-{i}"}, actor="pytest").id for i in range(n)
+    ]
 
 
 def claims(forge: Forge, job_id: str) -> list[dict]:
@@ -123,6 +125,7 @@ def test_worker_runs_queued_jobs_and_records_who(forge):
 
 def test_worker_refuses_on_an_uninitialised_host(forge_home):
     from forge.governance import EnvironmentInactive
+
     f = Forge()
     queue_verify(f, 1)
     with pytest.raises(EnvironmentInactive, match="forge env init"):
@@ -133,12 +136,20 @@ def test_worker_refuses_on_an_uninitialised_host(forge_home):
 def test_two_worker_processes_run_each_job_exactly_once(forge, forge_home):
     ids = queue_verify(forge, 12)
     env = {**os.environ, "FORGE_HOME": str(forge_home)}
-    procs = [subprocess.Popen([FORGE, "worker", "--drain", "--json", "--id", f"worker-{n}"], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for n in ("a", "b")]
+    procs = [
+        subprocess.Popen(
+            [FORGE, "worker", "--drain", "--json", "--id", f"worker-{n}"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in ("a", "b")
+    ]
     outs = [p.communicate(timeout=300) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
     import json
+
     ran = [d["job"] for out, _ in outs for d in json.loads(out)["jobs"]]
     assert sorted(ran) == sorted(ids)  # every job once, none twice
     for job_id in ids:
@@ -147,6 +158,7 @@ def test_two_worker_processes_run_each_job_exactly_once(forge, forge_home):
 
 
 # -- cancel ------------------------------------------------------------------------------------------
+
 
 def _slow_stage(forge, job, progress, actor):
     """A registered test kind: a stage that writes into staging and advances until stopped."""
@@ -159,8 +171,14 @@ def _slow_stage(forge, job, progress, actor):
     return {}
 
 
-register_job_kind(JobKind("test-slow", "forge.jobs.verify:validate_verify_config",
-                          f"{__name__}:_slow_stage", "test only: advances until cancelled"))
+register_job_kind(
+    JobKind(
+        "test-slow",
+        "forge.jobs.verify:validate_verify_config",
+        f"{__name__}:_slow_stage",
+        "test only: advances until cancelled",
+    )
+)
 
 
 def test_cancel_a_queued_job_is_immediate(forge):
@@ -193,11 +211,12 @@ def test_cancel_a_running_job_stops_it_and_removes_partial_artifacts(forge):
 def _catch(errors, fn, *args, **kw):
     try:
         fn(*args, **kw)
-    except BaseException as e:  # noqa: BLE001 — the test inspects it
+    except BaseException as e:
         errors.append(e)
 
 
 # -- resume --------------------------------------------------------------------------------------------
+
 
 def test_resume_creates_a_linked_job_sharing_the_checkpoints(forge):
     [job_id] = queue_verify(forge, 1)
@@ -227,6 +246,7 @@ def test_resume_refuses_running_passed_and_gate_failed_jobs(forge):
 
 # -- the CLI starts a worker when none runs ------------------------------------------------------------
 
+
 def test_ensure_worker_running_starts_one_detached_worker_that_exits_when_idle(forge):
     [job_id] = queue_verify(forge, 1)
     first = forge.start_worker(idle_exit_s=3)
@@ -250,6 +270,7 @@ def test_ensure_worker_running_starts_one_detached_worker_that_exits_when_idle(f
 
 def test_ensure_worker_running_refuses_on_an_uninitialised_host(forge_home):
     from forge.governance import EnvironmentInactive
+
     with pytest.raises(EnvironmentInactive):
         Forge().start_worker()
 
@@ -257,6 +278,7 @@ def test_ensure_worker_running_refuses_on_an_uninitialised_host(forge_home):
 def test_sigterm_puts_the_running_job_back_in_the_queue(forge):
     """The worker loop runs here in the main thread; a timer sends this process SIGTERM."""
     import signal
+
     art = make_artifact(forge)
     job = forge.submit("test-slow", {"artifacts": [art.id], "authorization": "gt-1"}, actor="pytest")
 
@@ -277,8 +299,11 @@ def test_sigterm_puts_the_running_job_back_in_the_queue(forge):
 
 def test_job_logs_follow_streams_until_the_job_settles(forge):
     import json
+
     from typer.testing import CliRunner
+
     from forge.cli import app
+
     art = make_artifact(forge)
     job = forge.submit("test-slow", {"artifacts": [art.id], "authorization": "gt-1"}, actor="pytest")
     runner_thread = threading.Thread(target=lambda: _catch([], forge.run_job, job.id, actor="pytest"))
@@ -303,7 +328,7 @@ def test_job_logs_follow_streams_until_the_job_settles(forge):
 def test_a_dead_attempts_partial_output_is_removed_by_the_next_attempt(forge):
     [job_id, other] = queue_verify(forge, 2)
     staging = forge.store.root / ".staging"
-    mine = staging / f"{job_id}--adapter-0123456789ab"   # what a killed worker leaves behind
+    mine = staging / f"{job_id}--adapter-0123456789ab"  # what a killed worker leaves behind
     theirs = staging / f"{other}--adapter-0123456789ab"  # another job's work in progress
     for d in (mine, theirs):
         d.mkdir(parents=True)
@@ -317,6 +342,7 @@ def _pool_stage(forge, job, progress, actor):
     """A stage with a forked process pool, as ingest and dedupe have: Pool.terminate() stops
     the children with SIGTERM, which they inherit the worker's handler for."""
     import multiprocessing
+
     pool = multiprocessing.get_context("fork").Pool(2)
     assert pool.map(abs, [-1, -2, -3]) == [1, 2, 3]
     closer = threading.Thread(target=lambda: (pool.terminate(), pool.join()), daemon=True)
@@ -328,11 +354,18 @@ def _pool_stage(forge, job, progress, actor):
         closer.join(timeout=10)
         raise RuntimeError("pool children ignored SIGTERM: Pool.join() hangs")
     from forge.jobs.verify import run_verify
+
     return run_verify(forge, job, progress, actor)
 
 
-register_job_kind(JobKind("test-pool", "forge.jobs.verify:validate_verify_config",
-                          f"{__name__}:_pool_stage", "test only: forks a process pool"))
+register_job_kind(
+    JobKind(
+        "test-pool",
+        "forge.jobs.verify:validate_verify_config",
+        f"{__name__}:_pool_stage",
+        "test only: forks a process pool",
+    )
+)
 
 
 def test_a_worker_runs_stages_that_fork_process_pools(forge):

@@ -1,11 +1,11 @@
 import pytest
 
-from forge.storage import connect, migrate, table_names
-from forge.storage.migrations import MIGRATIONS
 from forge.errors import IllegalTransition, NotFound
 from forge.jobs.state_machine import JobState
 from forge.jobs.store import JobStore
 from forge.registry.models import Registry
+from forge.storage import connect, migrate, table_names
+from forge.storage.migrations import MIGRATIONS
 
 
 @pytest.fixture
@@ -16,15 +16,14 @@ def engine(tmp_path):
 def test_migrations_run_once_and_are_recorded(engine):
     assert {"jobs", "job_transitions", "job_events", "model_versions", "schema_migrations"} <= set(table_names(engine))
     assert migrate(engine) == []  # second run applies nothing
-    assert [n for n, _ in MIGRATIONS][0] == "0001_initial"
+    assert next(n for n, _ in MIGRATIONS) == "0001_initial"
 
 
 def test_job_walks_the_state_machine_with_one_audit_row_per_transition(engine):
     jobs = JobStore(engine)
     job = jobs.create("pipeline", {"x": 1}, authorization="gt-a1b2", actor="tester")
     assert job.state is JobState.QUEUED
-    for target in (JobState.RUNNING, JobState.COMPLETED_SUCCESS, JobState.PACKAGING_COMPLETE,
-                   JobState.TESTS_PASSED):
+    for target in (JobState.RUNNING, JobState.COMPLETED_SUCCESS, JobState.PACKAGING_COMPLETE, JobState.TESTS_PASSED):
         jobs.transition(job.id, target, actor="tester", reason=f"to {target.value}")
     trail = jobs.transitions(job.id)
     assert [t["to"] for t in trail] == ["QUEUED", "RUNNING", "COMPLETED_SUCCESS", "PACKAGING_COMPLETE", "TESTS_PASSED"]
@@ -71,8 +70,14 @@ def test_unknown_job_is_not_found(engine):
 
 def test_registry_versions_auto_increment_per_name(engine):
     reg = Registry(engine)
-    kw = dict(role="polecat", base="forge/tiny-llama", base_eval_score=0.0, lineage={"adapter": "a"},
-              hyperparameters={"lora_r": 8}, details={})
+    kw = {
+        "role": "polecat",
+        "base": "forge/tiny-llama",
+        "base_eval_score": 0.0,
+        "lineage": {"adapter": "a"},
+        "hyperparameters": {"lora_r": 8},
+        "details": {},
+    }
     v1 = reg.register(name="polecat", eval_score=0.5, **kw)
     v2 = reg.register(name="polecat", eval_score=0.8, **kw)
     other = reg.register(name="witness", eval_score=0.9, **kw)

@@ -1,19 +1,22 @@
 """The MCP HTTP endpoint's guard in-process (the real streamable-HTTP app behind McpAuth and the
 body limit; tests/integration/test_mcp_server.py runs the SDK's client against a subprocess
 with a token): tokens off loopback, write tools need a write token on any bind."""
+
 from __future__ import annotations
 
 import json
 
-import pytest
 from starlette.testclient import TestClient
 
 from forge.mcp_server import http_app, scope_needed
-from forge.service import Forge
 
 HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
-INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+INIT = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}},
+}
 
 
 def call(tool, **args):
@@ -29,11 +32,6 @@ def test_scope_needed_reads_the_json_rpc_body():
     assert scope_needed(json.dumps(call("a_tool_added_later")).encode()) == "write"  # default: write
     assert scope_needed(json.dumps([call("list_models"), call("deploy_model")]).encode()) == "write"
     assert scope_needed(b"{not json") == "read"
-
-
-@pytest.fixture
-def forge(forge_home):
-    return Forge()
 
 
 def test_off_loopback_every_request_needs_a_token(forge):
@@ -55,8 +53,11 @@ def test_on_loopback_reads_are_open_and_write_tools_need_a_write_token(forge):
         r = c.post("/mcp", json=call("deploy_model", name="p", target="rig"), headers=HEADERS)
         assert r.status_code == 401 and "needs scope write" in r.json()["error"]["message"]
         write = forge.create_token("agent", "write", actor="t")["token"]
-        r = c.post("/mcp", json=call("deploy_model", name="p", target="rig"),
-                   headers={**HEADERS, "Authorization": f"Bearer {write}"})
+        r = c.post(
+            "/mcp",
+            json=call("deploy_model", name="p", target="rig"),
+            headers={**HEADERS, "Authorization": f"Bearer {write}"},
+        )
         assert r.status_code not in (401, 403)  # past the guard (the transport then wants a session)
         r = c.post("/mcp", content=b"x" * (2 * 1024 * 1024), headers={**HEADERS, "Authorization": f"Bearer {write}"})
         assert r.status_code == 413

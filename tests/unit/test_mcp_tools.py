@@ -1,28 +1,31 @@
 """MCP tools in-process (mcp.Client on the server object): schemas, clear errors, the
 publish/packaging sequencing rules and the registry tools. No model runs here; the subprocess
 stdio/HTTP tests in tests/integration/test_mcp_server.py run a real job."""
+
 from __future__ import annotations
 
 import anyio
-import pytest
 from mcp import Client
 
 from forge.mcp_server import build_server
-from forge.service import Forge
 
 
 def _run(fn):
     return anyio.run(fn)
 
 
-@pytest.fixture
-def forge(forge_home):
-    return Forge()
-
-
 def _register(forge, name, job_id=None):
-    return forge.registry.register(name=name, role=name, base="b", eval_score=0.9, base_eval_score=0.1,
-                                   lineage={}, hyperparameters={}, details={}, job_id=job_id)
+    return forge.registry.register(
+        name=name,
+        role=name,
+        base="b",
+        eval_score=0.9,
+        base_eval_score=0.1,
+        lineage={},
+        hyperparameters={},
+        details={},
+        job_id=job_id,
+    )
 
 
 def test_seed_tools_have_typed_inputs(forge):
@@ -36,6 +39,7 @@ def test_seed_tools_have_typed_inputs(forge):
             assert quant["enum"] == ["f16", "bf16", "q8_0", "q4_k_m"]
             r = await c.call_tool("package_and_deploy_artifact", {"job_id": "j", "quantization": "q2"})
             assert r.is_error and "quantization" in r.content[0].text
+
     _run(main)
 
 
@@ -50,12 +54,15 @@ def test_errors_are_clear_and_jobs_refuse_before_env_init(forge):
             env = await c.call_tool("initialize_forge_environment", {"allow_cpu": True})
             assert env.structured_content["state"] == "ACTIVE"
             r = await c.call_tool("initiate_model_forge", {**args, "hyperparameters": {"max_stpes": 3}})
-            assert r.is_error and "'train.max_stpes': unknown key (did you mean 'train.max_steps'?)" in r.content[0].text
+            assert (
+                r.is_error and "'train.max_stpes': unknown key (did you mean 'train.max_steps'?)" in r.content[0].text
+            )
             r = await c.call_tool("initiate_model_forge", {**args, "dataset_config": {"sorces": ["x"]}})
             assert r.is_error and "'dataset_config.sorces': unknown key" in r.content[0].text
             r = await c.call_tool("initiate_model_forge", {**args, "authorization_task_id": " "})
             assert r.is_error and "authorization" in r.content[0].text
             assert forge.jobs.list() == []  # nothing was queued by any refused call
+
     _run(main)
 
 
@@ -70,6 +77,7 @@ def test_publish_and_packaging_refused_before_their_states(forge, forge_home):
             assert r.is_error and f"refused: job {job.id} is QUEUED; publishing needs TESTS_PASSED" in r.content[0].text
             r = await c.call_tool("package_and_deploy_artifact", {"job_id": job.id})
             assert r.is_error and "packaging needs a merged model" in r.content[0].text
+
     _run(main)
     assert forge.jobs.get(job.id).state.value == "QUEUED"
 
@@ -94,6 +102,7 @@ def test_publish_goes_only_to_configured_repos_and_private_by_default(forge, for
             # an allowed repo reaches the next rule: the job has not passed its tests
             r = await c.call_tool("publish_to_registry", {"job_id": job.id, "repo_name": "me/polecat"})
             assert r.is_error and "publishing needs TESTS_PASSED" in r.content[0].text
+
     _run(main)
 
 
@@ -103,14 +112,22 @@ def test_trainer_args_outside_the_allow_list_are_refused(forge):
 
     async def main():
         async with Client(build_server(in_process=True, forge=forge)) as c:
-            r = await c.call_tool("initiate_model_forge", {**args, "hyperparameters": {
-                "trainer_args": {"push_to_hub": True, "hub_model_id": "evil/x", "optim": "adamw_torch"}}})
+            r = await c.call_tool(
+                "initiate_model_forge",
+                {
+                    **args,
+                    "hyperparameters": {
+                        "trainer_args": {"push_to_hub": True, "hub_model_id": "evil/x", "optim": "adamw_torch"}
+                    },
+                },
+            )
             text = r.content[0].text
             assert r.is_error and "'trainer_args.push_to_hub': not allowed" in text
             assert "'trainer_args.hub_model_id': not allowed" in text and "trainer_args.optim'" not in text
             r = await c.call_tool("build_dataset", {"corpus_id": "../../etc"})
             assert r.is_error and "is not an artifact id" in r.content[0].text
             assert forge.jobs.list() == []
+
     _run(main)
 
 
@@ -130,4 +147,5 @@ def test_registry_tools(forge):
             assert r.is_error and "nothing to roll back to" in r.content[0].text
             shown = (await c.call_tool("show_model", {"name": "deacon-v1"})).structured_content
             assert shown["deployed_to"] == ["deacon"] and shown["status"] == "active"
+
     _run(main)

@@ -1,5 +1,6 @@
 """Recipes: every example validates, problems are listed at once in the recipe's own key names,
 profiles < recipe < overrides, {{variables}}, and the demo recipe is the demo's own settings."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -39,6 +40,7 @@ def good(tmp_path, extra: str = "", method: str = "sft", profile: str = "fast_de
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_every_example_recipe_validates_and_compiles(path):
     from forge.pipeline import PipelineConfig, stage_configs
+
     r = load_recipe(path)
     assert r.formula.name and r.job_config["authorization"]
     assert all(Path(s).exists() for s in r.job_config["sources"])
@@ -52,16 +54,19 @@ def test_examples_cover_the_methods():
 
 def test_demo_recipe_is_the_demo_settings():
     from forge.bundled import example_sources
+
     r = load_recipe(RECIPES / "demo.toml")
     train = {k: v for k, v in r.job_config["train"].items() if k not in ("method", "dpo")}
-    assert TrainConfig(**train) == TrainConfig()     # defaults.py: the demo's tuned values
-    assert r.job_config["gate"] == 0.05 and r.method == "sft"   # the gate the README states
+    assert TrainConfig(**train) == TrainConfig()  # defaults.py: the demo's tuned values
+    assert r.job_config["gate"] == 0.05 and r.method == "sft"  # the gate the README states
     assert r.job_config["base_model"] == "forge/tiny-llama"
     assert sorted(r.job_config["sources"]) == sorted(str(Path(s).resolve()) for s in example_sources())
 
 
 def test_every_problem_at_once_named_as_written(tmp_path):
-    path = good(tmp_path, """
+    path = good(
+        tmp_path,
+        """
 methd = "dpo"
 [steps.train]
 lora_rnak = 8
@@ -72,26 +77,38 @@ beta = 1
 beta = -1
 [steps.evaluate]
 max_prompts = 0
-""")
+""",
+    )
     with pytest.raises(ConfigError) as e:
         load_recipe(path, ["steps.build.min_succes=0.5"])
     msg = str(e.value)
     assert str(path) in msg
-    for expected in ("'steps.train.lora_rnak': unknown key (did you mean 'steps.train.lora_rank'?)",
-                     "'steps.train.max_steps': expected int, got 'ten'",
-                     "'steps.dpoo': unknown key (did you mean 'steps.dpo'?)",
-                     "'steps.dpo.beta': must be positive",
-                     "'steps.evaluate.max_prompts': must be at least 1",
-                     "'steps.build.min_succes': unknown key (did you mean 'steps.build.min_success'?)",
-                     "'variables.methd'"):
+    for expected in (
+        "'steps.train.lora_rnak': unknown key (did you mean 'steps.train.lora_r'?)",
+        "'steps.train.max_steps': expected int, got 'ten'",
+        "'steps.dpoo': unknown key (did you mean 'steps.dpo'?)",
+        "'steps.dpo.beta': must be positive",
+        "'steps.evaluate.max_prompts': must be at least 1",
+        "'steps.build.min_succes': unknown key (did you mean 'steps.build.min_success'?)",
+        "'variables.methd'",
+    ):
         assert expected in msg, (expected, msg)
     assert len(e.value.problems) == 7
 
 
 def test_cross_field_problem_of_a_stage_names_the_recipe_key(tmp_path):
     with pytest.raises(ConfigError) as e:
-        load_recipe(good(tmp_path, "[steps.train]\nlora_rank = 0\n"))
-    assert e.value.problems == ["'steps.train.lora_rank': must be at least 1, got 0"]
+        load_recipe(good(tmp_path, "[steps.train]\nlora_r = 0\n"))
+    assert e.value.problems == ["'steps.train.lora_r': must be at least 1, got 0"]
+
+
+def test_old_lora_rank_key_still_works_and_says_its_new_name(tmp_path):
+    path = good(tmp_path, "[steps.train]\nlora_rank = 4\n")
+    with pytest.warns(FutureWarning, match=r"'steps.train.lora_rank' is deprecated: rename it 'steps.train.lora_r'"):
+        assert load_recipe(path).job_config["train"]["lora_r"] == 4
+    with pytest.raises(ConfigError) as e:  # both names: which one is meant is unclear
+        load_recipe(good(tmp_path, "[steps.train]\nlora_rank = 4\nlora_r = 8\n"))
+    assert e.value.problems == ["'steps.train.lora_rank': the old name of 'steps.train.lora_r'; set only lora_r"]
 
 
 def test_toml_syntax_error_names_file_and_line(tmp_path):
@@ -119,7 +136,7 @@ def test_missing_source_folder_is_reported(tmp_path):
 def test_profile_then_recipe_then_override(tmp_path):
     path = good(tmp_path, "[steps.train]\nlora_alpha = 7\n")
     train = load_recipe(path).job_config["train"]
-    assert train["lora_r"] == PROFILES["fast_dev"]["train"]["lora_rank"] and train["lora_alpha"] == 7
+    assert train["lora_r"] == PROFILES["fast_dev"]["train"]["lora_r"] and train["lora_alpha"] == 7
     train = load_recipe(path, ["variables.profile=max_quality", "steps.train.lora_alpha=9"]).job_config["train"]
     assert train["lora_r"] == 128 and train["lora_alpha"] == 9 and train["epochs"] == 3.0
 
@@ -140,13 +157,16 @@ def test_dpo_settings_only_travel_with_a_dpo_method(tmp_path):
 
 
 def test_variables_substitute_with_their_types(tmp_path):
-    path = good(tmp_path, """rank = { type = "int", default = 32 }
+    path = good(
+        tmp_path,
+        """rank = { type = "int", default = 32 }
 name = "{{role}}-r{{rank}}"
 [steps.train]
-lora_rank = "{{rank}}"
+lora_r = "{{rank}}"
 [steps.build]
 roles = ["{{role}}"]
-""")
+""",
+    )
     r = load_recipe(path)
     assert r.job_config["train"]["lora_r"] == 32 and r.job_config["name"] == "polecat-r32"
     assert r.job_config["build"]["roles"] == ["polecat"]
@@ -156,8 +176,11 @@ roles = ["{{role}}"]
 
 
 def test_unknown_variable_reference_and_value_lists(tmp_path):
-    path = good(tmp_path, 'kind = { type = "string", values = ["a", "b"], default = "c" }\n'
-                          '[steps.build]\nroles = ["{{rol}}", "{{kind}}"]\n')
+    path = good(
+        tmp_path,
+        'kind = { type = "string", values = ["a", "b"], default = "c" }\n'
+        '[steps.build]\nroles = ["{{rol}}", "{{kind}}"]\n',
+    )
     with pytest.raises(ConfigError) as e:
         load_recipe(path)
     msg = str(e.value)
@@ -176,22 +199,25 @@ def test_recipe_check_cli_json_and_errors(tmp_path):
     from typer.testing import CliRunner
 
     from forge.cli import app
+
     runner = CliRunner()
-    res = runner.invoke(app, ["recipe", "check", str(RECIPES / "witness-sft-dpo.toml"),
-                              "steps.dpo.beta=0.25", "--json"])
+    res = runner.invoke(
+        app, ["recipe", "check", str(RECIPES / "witness-sft-dpo.toml"), "steps.dpo.beta=0.25", "--json"]
+    )
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert out["job"]["train"]["method"] == "sft+dpo" and out["job"]["train"]["dpo"]["beta"] == 0.25
     bad = good(tmp_path, "[steps.train]\nlora_rnak = 8\n")
     res = runner.invoke(app, ["recipe", "check", str(bad)])
     assert res.exit_code == 1 and "Traceback" not in res.output
-    assert "lora_rank" in res.output
+    assert "did you mean 'steps.train.lora_r'" in res.output
     res = runner.invoke(app, ["train", str(bad), "--nproc", "2"])
     assert res.exit_code == 1 and "steps.train.lora_rnak" in res.output
 
 
 def test_train_nproc_option_is_an_override(tmp_path):
     from forge.cli.pipeline import _load
+
     assert _load(good(tmp_path), [], nproc=2).job_config["train"]["nproc"] == 2
 
 
@@ -205,5 +231,7 @@ def test_override_inside_a_value_and_bad_model_name(tmp_path):
 def test_method_and_dpo_have_their_own_places(tmp_path):
     with pytest.raises(ConfigError) as e:
         load_recipe(good(tmp_path, "[steps.train]\nmethod = 'dpo'\ndpo = { beta = 0.1 }\n"))
-    assert e.value.problems == ["'steps.train.method': set it in [variables] (method = ...)",
-                                "'steps.train.dpo': give DPO settings a [steps.dpo] table"]
+    assert e.value.problems == [
+        "'steps.train.method': set it in [variables] (method = ...)",
+        "'steps.train.dpo': give DPO settings a [steps.dpo] table",
+    ]

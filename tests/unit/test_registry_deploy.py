@@ -1,6 +1,7 @@
 """Registry logic: versions, deploy/rollback history, progressive rollout gates, prune,
 adapters, provider config. Model versions are registered directly with chosen scores (registry
 data, not training); no model is loaded."""
+
 from __future__ import annotations
 
 import json
@@ -12,21 +13,23 @@ from typer.testing import CliRunner
 from forge.cli import app
 from forge.errors import ForgeError, NotFound
 from forge.registry.api import adapters, deployments, lineage, provider_config
-from forge.service import Forge
 
 
 def _register(forge, name, role=None, score=0.9, **details):
-    return forge.registry.register(name=name, role=role or name, base="llama-8b", eval_score=score,
-                                   base_eval_score=0.2, lineage={"corpus": "corpus-x", "dataset": "dataset-y"},
-                                   hyperparameters={"lora_r": 64, "learning_rate": 1e-4},
-                                   details={"corpus": {"conversations": 1847},
-                                            "dataset": {"sft": {"train": 90, "eval": 10},
-                                                        "dpo": {"train": 300, "eval": 42}}, **details})
-
-
-@pytest.fixture
-def forge(forge_home):
-    return Forge()
+    return forge.registry.register(
+        name=name,
+        role=role or name,
+        base="llama-8b",
+        eval_score=score,
+        base_eval_score=0.2,
+        lineage={"corpus": "corpus-x", "dataset": "dataset-y"},
+        hyperparameters={"lora_r": 64, "learning_rate": 1e-4},
+        details={
+            "corpus": {"conversations": 1847},
+            "dataset": {"sft": {"train": 90, "eval": 10}, "dpo": {"train": 300, "eval": 42}},
+            **details,
+        },
+    )
 
 
 def test_versions_auto_increment_per_name(forge):
@@ -61,15 +64,16 @@ def test_each_step_is_gated_on_that_roles_eval(forge, forge_home):
     _register(forge, "generalist", role="polecat", score=0.95, eval_by_role={"deacon": 0.8})
     assert deps.deploy("generalist", "deacon", actor="t").model == "generalist-v2"
     # the threshold and order are configurable
-    (forge_home / "registry.toml").write_text('[rollout]\norder = [["deacon"], ["witness"]]\n'
-                                              'min_eval_by_role = { witness = 0.95 }\n')
+    (forge_home / "registry.toml").write_text(
+        '[rollout]\norder = [["deacon"], ["witness"]]\nmin_eval_by_role = { witness = 0.95 }\n'
+    )
     _register(forge, "witness", score=0.9)
     with pytest.raises(ForgeError, match="witness needs 95.0%"):
         deployments(forge).deploy("witness", "witness", actor="t")
 
 
 def test_bad_rollout_config_names_the_key(forge, forge_home):
-    (forge_home / "registry.toml").write_text('[rollout]\nmin_evl = 0.4\n')
+    (forge_home / "registry.toml").write_text("[rollout]\nmin_evl = 0.4\n")
     with pytest.raises(ForgeError, match=r"'rollout.min_evl': unknown key \(did you mean 'rollout.min_eval'\?\)"):
         deployments(forge)
 
@@ -88,8 +92,12 @@ def test_deploy_rollback_history_and_statuses(forge):
     with pytest.raises(ForgeError, match="nothing to roll back to"):
         deps.rollback("sfgastown", actor="t")
     assert [(d.action, d.model) for d in deps.history("sfgastown")] == [
-        ("deploy", "mayor-v1"), ("deploy", "mayor-v2"), ("deploy", "mayor-v3"),
-        ("rollback", "mayor-v2"), ("rollback", "mayor-v1")]
+        ("deploy", "mayor-v1"),
+        ("deploy", "mayor-v2"),
+        ("deploy", "mayor-v3"),
+        ("rollback", "mayor-v2"),
+        ("rollback", "mayor-v1"),
+    ]
     assert {m.display_name: m.status for m in forge.registry.list()}["mayor-v1"] == "active"
     assert lineage(forge, "mayor-v3")["deployed_to"] == ["frankentui"]
     with pytest.raises(NotFound, match="nothing is deployed to 'nowhere'"):
@@ -112,11 +120,13 @@ def test_prune_keeps_newest_and_deployed(forge):
 
 def test_adapters_and_provider_config(forge, tmp_path):
     from forge.artifacts import artifact_id
+
     m = _register(forge, "polecat")
     with forge.store.staged("adapter") as staging:
         (staging / "adapter_model.safetensors").write_bytes(b"weights")
-        art = forge.store.commit(staging, kind="adapter", aid=artifact_id("adapter", {"t": 1}, []),
-                                 config={}, inputs=[])
+        art = forge.store.commit(
+            staging, kind="adapter", aid=artifact_id("adapter", {"t": 1}, []), config={}, inputs=[]
+        )
     ads = adapters(forge)
     ads.register("code-review", task="code review", artifact_id=art.id, compatible_with=["polecat"])
     again = ads.register("code-review", task="code review", artifact_id=art.id, compatible_with=["polecat-v1"])
@@ -128,14 +138,27 @@ def test_adapters_and_provider_config(forge, tmp_path):
         deployments(forge).deploy(role, role, actor="t")
     deployments(forge).deploy(m.display_name, "polecat", actor="t")
     cfg = provider_config(forge, "polecat")
-    assert cfg == {"agents": {"forge-polecat": {"command": "forge", "provider": "forge",
-                                                "args": ["serve", "--model", "polecat-v1",
-                                                         "--adapters", "code-review"]}},
-                   "role_agents": {"polecat": "forge-polecat"}}
-    (forge.settings.home / "registry.toml").write_text('[provider]\nname = "node0"\ncommand = "node0-inference"\nargs = []\n')
+    assert cfg == {
+        "agents": {
+            "forge-polecat": {
+                "command": "forge",
+                "provider": "forge",
+                "args": ["serve", "--model", "polecat-v1", "--adapters", "code-review"],
+            }
+        },
+        "role_agents": {"polecat": "forge-polecat"},
+    }
+    (forge.settings.home / "registry.toml").write_text(
+        '[provider]\nname = "node0"\ncommand = "node0-inference"\nargs = []\n'
+    )
     cfg = provider_config(forge, "polecat")
-    assert cfg["agents"] == {"node0-polecat": {"command": "node0-inference", "provider": "node0",
-                                               "args": ["--model", "polecat-v1", "--adapters", "code-review"]}}
+    assert cfg["agents"] == {
+        "node0-polecat": {
+            "command": "node0-inference",
+            "provider": "node0",
+            "args": ["--model", "polecat-v1", "--adapters", "code-review"],
+        }
+    }
     assert cfg["role_agents"] == {"polecat": "node0-polecat"}
     info = lineage(forge, "polecat")
     assert info["adapters"] == ["code-review"] and info["dpo_pairs"] == 342
@@ -149,7 +172,7 @@ def test_cli_list_show_deploy_rollback_json(forge, forge_home):
     r = runner.invoke(app, ["model", "list"], terminal_width=200)
     assert r.exit_code == 0, r.output
     header = next(line for line in r.output.splitlines() if "NAME" in line)
-    assert [w for w in header.replace("┃", " ").split()] == ["NAME", "ROLE", "BASE", "VER", "EVAL", "STATUS"]
+    assert list(header.replace("┃", " ").split()) == ["NAME", "ROLE", "BASE", "VER", "EVAL", "STATUS"]
     assert "mayor-v1" in r.output and "87.3%" in r.output
     r = runner.invoke(app, ["model", "deploy", "mayor-v1", "--to", "sfgastown", "--json"])
     assert r.exit_code == 0, r.output
@@ -174,6 +197,7 @@ def test_real_forge_subprocess_prints_seed_columns(forge, forge_home):
     import subprocess
     import sys
     from pathlib import Path
+
     _register(forge, "witness", score=0.912)
     forge_bin = Path(sys.executable).parent / "forge"
     env = {**os.environ, "FORGE_HOME": str(forge_home), "COLUMNS": "160"}
@@ -187,22 +211,36 @@ def test_real_forge_subprocess_prints_seed_columns(forge, forge_home):
 
 def _artifact(forge, kind, name, inputs=()):
     from forge.artifacts import artifact_id
+
     staging = forge.store.staging(kind)
     (staging / "weights.bin").write_bytes(name.encode() * 100)
-    return forge.store.commit(staging, kind=kind, aid=artifact_id(kind, {"n": name}, [i.id for i in inputs]),
-                              config={"n": name}, inputs=list(inputs))
+    return forge.store.commit(
+        staging,
+        kind=kind,
+        aid=artifact_id(kind, {"n": name}, [i.id for i in inputs]),
+        config={"n": name},
+        inputs=list(inputs),
+    )
 
 
 def test_prune_frees_weights_only_pruned_versions_used(forge):
     from forge.registry.prune import prune
+
     corpus = _artifact(forge, "corpus", "shared")
     old_adapter, old_merged = _artifact(forge, "adapter", "a1"), _artifact(forge, "merged_model", "m1")
     gguf = _artifact(forge, "gguf", "g1", [old_merged])
     new_merged = _artifact(forge, "merged_model", "m2")
     for merged, adapter in ((old_merged, old_adapter), (new_merged, old_adapter)):
-        forge.registry.register(name="polecat", role="polecat", base="b", eval_score=0.5, base_eval_score=0.1,
-                                lineage={"corpus": corpus.id, "adapter": adapter.id, "merged_model": merged.id},
-                                hyperparameters={}, details={})
+        forge.registry.register(
+            name="polecat",
+            role="polecat",
+            base="b",
+            eval_score=0.5,
+            base_eval_score=0.1,
+            lineage={"corpus": corpus.id, "adapter": adapter.id, "merged_model": merged.id},
+            hyperparameters={},
+            details={},
+        )
     plan = prune(forge, 1, dry_run=True)
     assert plan["removed"] == ["polecat-v1"]
     # the corpus is kept by design, the adapter because v2 still names it; the GGUF goes with its source

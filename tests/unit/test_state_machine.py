@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 
 from forge.errors import IllegalTransition
@@ -8,7 +10,7 @@ HAPPY = [S.QUEUED, S.RUNNING, S.COMPLETED_SUCCESS, S.PACKAGING_COMPLETE, S.TESTS
 
 
 def test_happy_path_is_allowed_step_by_step():
-    for a, b in zip(HAPPY, HAPPY[1:]):
+    for a, b in itertools.pairwise(HAPPY):
         assert check_transition(a, b) is b
 
 
@@ -64,6 +66,8 @@ def test_transition_table_is_exactly_the_documented_one():
         S.COMPLETED_SUCCESS: {S.PACKAGING_COMPLETE, S.QUEUED, S.FAILED, S.CANCELLED},
         S.PACKAGING_COMPLETE: {S.TESTS_PASSED, S.QUEUED, S.FAILED, S.CANCELLED},
         S.TESTS_PASSED: {S.PUBLISHED, S.FAILED, S.CANCELLED},
-        S.PUBLISHED: set(), S.FAILED: set(), S.CANCELLED: set(),
+        S.PUBLISHED: set(),
+        S.FAILED: set(),
+        S.CANCELLED: set(),
     }
     assert {s: set(t) for s, t in TRANSITIONS.items()} == expected

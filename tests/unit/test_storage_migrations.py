@@ -1,5 +1,6 @@
 """Migrations are fixed DDL: a database made by the previous release opens with today's code,
 and a new database gets exactly the tables and columns the code queries."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -19,14 +20,18 @@ OLD_RELEASE = Path(__file__).resolve().parents[1] / "fixtures" / "storage" / "re
 
 def _columns(engine) -> dict[str, dict[str, tuple[str, bool]]]:
     insp = inspect(engine)
-    return {t: {c["name"]: (str(c["type"]), bool(c["nullable"])) for c in insp.get_columns(t)}
-            for t in insp.get_table_names()}
+    return {
+        t: {c["name"]: (str(c["type"]), bool(c["nullable"])) for c in insp.get_columns(t)}
+        for t in insp.get_table_names()
+    }
 
 
 def _indexes(engine) -> dict[str, set[tuple[str, tuple[str, ...], bool]]]:
     insp = inspect(engine)
-    return {t: {(i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in insp.get_indexes(t)}
-            for t in insp.get_table_names()}
+    return {
+        t: {(i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in insp.get_indexes(t)}
+        for t in insp.get_table_names()
+    }
 
 
 def test_a_database_from_the_previous_release_opens_and_keeps_its_data(tmp_path):
@@ -36,7 +41,7 @@ def test_a_database_from_the_previous_release_opens_and_keeps_its_data(tmp_path)
     con.close()
     engine = connect(f"sqlite:///{path}")  # runs whatever migrations the old database lacks
     fresh = connect(f"sqlite:///{tmp_path / 'fresh.db'}")
-    assert _columns(engine) == _columns(fresh)   # same schema as a database made today
+    assert _columns(engine) == _columns(fresh)  # same schema as a database made today
     assert _indexes(engine) == _indexes(fresh)
     [job] = JobStore(engine).list()
     assert job.state is JobState.TESTS_PASSED and job.authorization == "gt-old1"
@@ -55,11 +60,15 @@ def test_every_table_and_column_the_code_queries_is_made_by_the_migrations(tmp_p
         assert table.name in made, f"no migration creates {table.name}"
         assert set(made[table.name]) == {c.name for c in table.columns}, table.name
         for col in table.columns:
-            assert made[table.name][col.name][1] == bool(col.nullable), \
+            assert made[table.name][col.name][1] == bool(col.nullable), (
                 f"{table.name}.{col.name}: nullability differs between schema.py and the migrations"
+            )
 
 
 def test_migration_names_are_append_only():
     # databases record these names; renaming or reordering one would re-run it
-    assert [n for n, _ in MIGRATIONS][:3] == ["0001_initial", "0002_registry_deployments_adapters",
-                                             "0003_worker_and_governance"]
+    assert [n for n, _ in MIGRATIONS][:3] == [
+        "0001_initial",
+        "0002_registry_deployments_adapters",
+        "0003_worker_and_governance",
+    ]

@@ -6,57 +6,115 @@ it with the parser `parser_for` picks for that template: the calls must come bac
 The family tokenizers go one step further: the assistant's tokens are decoded as generation
 decodes them, then parsed.
 """
+
 from __future__ import annotations
 
 import pytest
 
-from real_models import llama_models_dir, real_tokenizer
-
 from forge.models.chat_format import CHAT_TEMPLATE
 from forge.models.templates import render
-from forge.models.tool_calls import (DEFAULT_FORMAT, called_names, detect_format, parse_reply,
-                                     parser_for, reply_format, reply_part)
+from forge.models.tool_calls import (
+    DEFAULT_FORMAT,
+    called_names,
+    detect_format,
+    parse_reply,
+    parser_for,
+    reply_format,
+    reply_part,
+)
 from forge.models.tool_formats import FORMATS
+from real_models import llama_models_dir, real_tokenizer
 
 TOOLS = [
-    {"type": "function", "function": {"name": "Bash", "description": "Run a shell command.",
-     "parameters": {"type": "object", "required": ["command"], "properties": {
-         "command": {"type": "string", "description": "The command."},
-         "timeout": {"type": "integer", "description": "Seconds."}}}}},
-    {"type": "function", "function": {"name": "bd_create", "description": "File a bead.",
-     "parameters": {"type": "object", "required": ["title"], "properties": {
-         "title": {"type": "string", "description": "Title."},
-         "priority": {"type": "integer", "description": "0-4."},
-         "labels": {"type": "array", "items": {"type": "string"}, "description": "Labels."},
-         "blocked": {"type": "boolean", "description": "Blocked?"},
-         "meta": {"type": "object", "description": "Extra fields."}}}}},
+    {
+        "type": "function",
+        "function": {
+            "name": "Bash",
+            "description": "Run a shell command.",
+            "parameters": {
+                "type": "object",
+                "required": ["command"],
+                "properties": {
+                    "command": {"type": "string", "description": "The command."},
+                    "timeout": {"type": "integer", "description": "Seconds."},
+                },
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "bd_create",
+            "description": "File a bead.",
+            "parameters": {
+                "type": "object",
+                "required": ["title"],
+                "properties": {
+                    "title": {"type": "string", "description": "Title."},
+                    "priority": {"type": "integer", "description": "0-4."},
+                    "labels": {"type": "array", "items": {"type": "string"}, "description": "Labels."},
+                    "blocked": {"type": "boolean", "description": "Blocked?"},
+                    "meta": {"type": "object", "description": "Extra fields."},
+                },
+            },
+        },
+    },
 ]
 CALLS = {
     "plain": [{"name": "Bash", "arguments": {"command": "git status --short", "timeout": 30}}],
-    "tricky strings": [{"name": "Bash", "arguments": {
-        "command": 'grep -n "a, b}" src/*.py | head -3\necho \'done\' && cd /tmp/ü'}}],
-    "nested": [{"name": "bd_create", "arguments": {
-        "title": "Fix: login {retries}", "priority": 0, "labels": ["auth", "p0"], "blocked": False,
-        "meta": {"owner": "mayor", "estimate": 2.5}}}],
-    "two calls": [{"name": "Bash", "arguments": {"command": "ls"}},
-                  {"name": "bd_create", "arguments": {"title": "Add tests", "priority": 2}}],
+    "tricky strings": [
+        {"name": "Bash", "arguments": {"command": "grep -n \"a, b}\" src/*.py | head -3\necho 'done' && cd /tmp/ü"}}
+    ],
+    "nested": [
+        {
+            "name": "bd_create",
+            "arguments": {
+                "title": "Fix: login {retries}",
+                "priority": 0,
+                "labels": ["auth", "p0"],
+                "blocked": False,
+                "meta": {"owner": "mayor", "estimate": 2.5},
+            },
+        }
+    ],
+    "two calls": [
+        {"name": "Bash", "arguments": {"command": "ls"}},
+        {"name": "bd_create", "arguments": {"title": "Add tests", "priority": 2}},
+    ],
 }
 # Real Hub templates by the format they write (llama.cpp's models/templates).
 TEMPLATES = {
-    "hermes": ["Qwen-Qwen2.5-7B-Instruct", "Qwen-Qwen3-0.6B", "NousResearch-Hermes-3-Llama-3.1-8B-tool_use",
-               "NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use", "ibm-granite-granite-4.0"],
+    "hermes": [
+        "Qwen-Qwen2.5-7B-Instruct",
+        "Qwen-Qwen3-0.6B",
+        "NousResearch-Hermes-3-Llama-3.1-8B-tool_use",
+        "NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use",
+        "ibm-granite-granite-4.0",
+    ],
     "qwen3_xml": ["Qwen3-Coder", "Qwen3.5-4B"],
-    "llama3": ["meta-llama-Llama-3.1-8B-Instruct", "meta-llama-Llama-3.2-3B-Instruct",
-               "meta-llama-Llama-3.3-70B-Instruct"],
-    "mistral": ["mistralai-Mistral-Nemo-Instruct-2407", "Mistral-Small-3.2-24B-Instruct-2506",
-                "unsloth-mistral-Devstral-Small-2507", "mistralai-Ministral-3-14B-Reasoning-2512"],
+    "llama3": [
+        "meta-llama-Llama-3.1-8B-Instruct",
+        "meta-llama-Llama-3.2-3B-Instruct",
+        "meta-llama-Llama-3.3-70B-Instruct",
+    ],
+    "mistral": [
+        "mistralai-Mistral-Nemo-Instruct-2407",
+        "Mistral-Small-3.2-24B-Instruct-2506",
+        "unsloth-mistral-Devstral-Small-2507",
+        "mistralai-Ministral-3-14B-Reasoning-2512",
+    ],
     "gemma4": ["google-gemma-4-31B-it", "google-gemma-4-31B-it-interleaved"],
     "deepseek": ["deepseek-ai-DeepSeek-R1-Distill-Qwen-32B"],
 }
 # Templates that refuse a case: Llama 3.1-3.3 write one call per turn.
 SINGLE_CALL = {"llama3"}
-CASES = [(fmt, name, case) for fmt, names in TEMPLATES.items() for name in names for case in CALLS
-         if not (case == "two calls" and fmt in SINGLE_CALL)]
+CASES = [
+    (fmt, name, case)
+    for fmt, names in TEMPLATES.items()
+    for name in names
+    for case in CALLS
+    if not (case == "two calls" and fmt in SINGLE_CALL)
+]
 
 
 def _template(name: str) -> str:
@@ -64,18 +122,25 @@ def _template(name: str) -> str:
 
 
 def _messages(calls, content=""):
-    return [{"role": "user", "content": "Look at the repository and file the bead."},
-            {"role": "assistant", "content": content, "tool_calls": [
-                {"id": f"call{i:05d}", "type": "function",
-                 "function": {"name": c["name"], "arguments": c["arguments"]}}
-                for i, c in enumerate(calls)]}]
+    return [
+        {"role": "user", "content": "Look at the repository and file the bead."},
+        {
+            "role": "assistant",
+            "content": content,
+            "tool_calls": [
+                {"id": f"call{i:05d}", "type": "function", "function": {"name": c["name"], "arguments": c["arguments"]}}
+                for i, c in enumerate(calls)
+            ],
+        },
+    ]
 
 
 def assistant_turn(template: str, messages, tools=TOOLS, **variables) -> str:
     """The text the template adds for the last (assistant) message, after the prompt."""
     full = render(template, messages, tools, bos_token="<s>", eos_token="</s>", **variables)
-    asked = render(template, messages[:-1], tools, add_generation_prompt=True,
-                   bos_token="<s>", eos_token="</s>", **variables)
+    asked = render(
+        template, messages[:-1], tools, add_generation_prompt=True, bos_token="<s>", eos_token="</s>", **variables
+    )
     return reply_part(full, asked)
 
 
@@ -161,9 +226,12 @@ BROKEN = {
     "qwen3_xml": ("<tool_call>\n<parameter=command>\nls\n</parameter>\n</tool_call>", "no <function=...>"),
     "llama3": ('{"name": "Bash", "parameters": {"command": "ls"}', "not valid JSON"),
     "mistral": ('[TOOL_CALLS][{"name": "Bash", "arguments": {"command": "ls"}]', "not valid JSON"),
-    "gemma4": ("<|tool_call>call:Bash{command:<|\"|>ls}<tool_call|>", "unterminated string"),
-    "deepseek": ("<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>Bash\n```json\n{\"command\": ls}\n```"
-                 "<｜tool▁call▁end｜><｜tool▁calls▁end｜>", "not valid JSON"),
+    "gemma4": ('<|tool_call>call:Bash{command:<|"|>ls}<tool_call|>', "unterminated string"),
+    "deepseek": (
+        '<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>Bash\n```json\n{"command": ls}\n```'
+        "<｜tool▁call▁end｜><｜tool▁calls▁end｜>",
+        "not valid JSON",
+    ),
 }
 
 
@@ -185,7 +253,7 @@ def test_prose_is_content_without_calls(fmt):
 
 def test_reply_format_sets_the_default_for_code_that_passes_none():
     llama = '{"name": "Bash", "parameters": {"command": "ls"}}'
-    assert parse_reply(llama).calls == []                  # Forge's own format by default
+    assert parse_reply(llama).calls == []  # Forge's own format by default
     with reply_format("llama3"):
         assert parse_reply(llama).calls == [{"name": "Bash", "arguments": {"command": "ls"}}]
     assert parse_reply(llama).format == DEFAULT_FORMAT
@@ -194,19 +262,22 @@ def test_reply_format_sets_the_default_for_code_that_passes_none():
 def test_reply_is_read_up_to_its_end_of_turn():
     text = '{"name": "Bash", "parameters": {"command": "ls"}}<|eot_id|>{"name": "rm"}'
     assert [c["name"] for c in parse_reply(text, fmt="llama3").calls] == ["Bash"]
-    gemma = "<|tool_call>call:Bash{command:<|\"|>ls<|\"|>}<tool_call|><|tool_response>junk"
+    gemma = '<|tool_call>call:Bash{command:<|"|>ls<|"|>}<tool_call|><|tool_response>junk'
     assert parse_reply(gemma, fmt="gemma4").calls == [{"name": "Bash", "arguments": {"command": "ls"}}]
 
 
 def test_xml_values_take_their_schema_type():
-    text = ("<tool_call>\n<function=bd_create>\n<parameter=title>\n42\n</parameter>\n"
-            "<parameter=priority>\n1\n</parameter>\n<parameter=blocked>\nTrue\n</parameter>\n"
-            "</function>\n</tool_call>")
+    text = (
+        "<tool_call>\n<function=bd_create>\n<parameter=title>\n42\n</parameter>\n"
+        "<parameter=priority>\n1\n</parameter>\n<parameter=blocked>\nTrue\n</parameter>\n"
+        "</function>\n</tool_call>"
+    )
     args = parse_reply(text, fmt="qwen3_xml", tools=TOOLS).calls[0]["arguments"]
     assert args == {"title": "42", "priority": 1, "blocked": True}
 
 
 def test_unknown_format_is_a_clear_error():
     from forge.errors import InputError
+
     with pytest.raises(InputError, match="unknown tool-call format 'harmony'"):
         parse_reply("x", fmt="harmony")

@@ -2,6 +2,7 @@
 training steps, gate 0 so a barely-trained model passes — as in test_pipeline.py) in a
 FORGE_HOME of its own, API tokens of each scope, and `forge ui` running on it as a real
 subprocess. Built once per session: every web test reads the same home."""
+
 from __future__ import annotations
 
 import os
@@ -9,14 +10,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from forge.service import Forge, example_sources, load_settings
 from web_server import UiServer
 
+from forge.service import Forge, example_sources, load_settings
+
 SRC = Path(__file__).resolve().parents[2] / "src"
-JOB = {"name": "polecat", "authorization": "gt-web1", "gate": 0.0, "require_improvement": False,
-       "train": {"max_steps": 12, "logging_steps": 2},
-       "evaluate": {"max_prompts": 6, "max_new_tokens": 24}}
+JOB = {
+    "name": "polecat",
+    "authorization": "gt-web1",
+    "gate": 0.0,
+    "require_improvement": False,
+    "train": {"max_steps": 12, "logging_steps": 2},
+    "evaluate": {"max_prompts": 6, "max_new_tokens": 24},
+}
 
 
 @dataclass
@@ -29,8 +35,13 @@ class Trained:
 
     def env(self) -> dict[str, str]:
         """For subprocesses: this home, the quick tiny base, workers that exit soon when idle."""
-        return {**os.environ, "FORGE_HOME": str(self.home), "FORGE_TINY_PRETRAIN_STEPS": "20",
-                "FORGE_WORKER_IDLE_EXIT": "10", "PYTHONPATH": str(SRC)}
+        return {
+            **os.environ,
+            "FORGE_HOME": str(self.home),
+            "FORGE_TINY_PRETRAIN_STEPS": "20",
+            "FORGE_WORKER_IDLE_EXIT": "10",
+            "PYTHONPATH": str(SRC),
+        }
 
 
 @pytest.fixture(scope="session")
@@ -46,8 +57,10 @@ def trained(tmp_path_factory) -> Trained:
     finally:
         mp.undo()
     assert job.state.value == "TESTS_PASSED", job.error
-    tokens = {scope: forge.create_token(f"web-{scope}", scope, actor="pytest")["token"]
-              for scope in ("read", "write", "admin")}
+    tokens = {
+        scope: forge.create_token(f"web-{scope}", scope, actor="pytest")["token"]
+        for scope in ("read", "write", "admin")
+    }
     return Trained(home, forge, job.id, job.result["model"], tokens)
 
 

@@ -1,6 +1,7 @@
 """The REST API over a real socket on the shared trained job: OpenAI's official client against
 the fine-tuning job routes, the SSE event stream, the run report in every format (CLI and API)
 checked against the artifacts it reports on, and `curl` against a non-loopback bind."""
+
 from __future__ import annotations
 
 import json
@@ -12,17 +13,17 @@ import time
 import httpx2
 import pytest
 from typer.testing import CliRunner
+from web_server import UiServer
 
 from forge.cli import app
 from forge.service import example_sources
-
-from web_server import UiServer
 
 pytestmark = pytest.mark.slow
 
 
 def test_openai_client_reads_jobs_events_and_checkpoints(trained, ui_server):
     from openai import OpenAI
+
     client = OpenAI(base_url=f"{ui_server.url}/api/v1", api_key=trained.tokens["read"], max_retries=0)
     listed = client.fine_tuning.jobs.list(limit=50)
     assert trained.job_id in [j.id for j in listed.data]
@@ -41,14 +42,20 @@ def test_openai_client_reads_jobs_events_and_checkpoints(trained, ui_server):
 
 def test_openai_client_creates_and_cancels_with_a_write_token(trained, ui_server):
     from openai import OpenAI, PermissionDeniedError
+
     reader = OpenAI(base_url=f"{ui_server.url}/api/v1", api_key=trained.tokens["read"], max_retries=0)
     with pytest.raises(PermissionDeniedError):
-        reader.fine_tuning.jobs.create(model="forge/tiny-llama", training_file=example_sources()[0],
-                                       extra_body={"authorization": "gt-oa1"})
+        reader.fine_tuning.jobs.create(
+            model="forge/tiny-llama", training_file=example_sources()[0], extra_body={"authorization": "gt-oa1"}
+        )
     writer = OpenAI(base_url=f"{ui_server.url}/api/v1", api_key=trained.tokens["write"], max_retries=0)
-    job = writer.fine_tuning.jobs.create(model="forge/tiny-llama", training_file=example_sources()[0],
-                                         suffix="oaclient", hyperparameters={"batch_size": 2},
-                                         extra_body={"authorization": "gt-oa1"})
+    job = writer.fine_tuning.jobs.create(
+        model="forge/tiny-llama",
+        training_file=example_sources()[0],
+        suffix="oaclient",
+        hyperparameters={"batch_size": 2},
+        extra_body={"authorization": "gt-oa1"},
+    )
     assert job.status in ("queued", "running") and job.hyperparameters.batch_size == 2
     cancelled = writer.fine_tuning.jobs.cancel(job.id)
     deadline = time.monotonic() + 120
@@ -63,8 +70,12 @@ def test_openai_client_creates_and_cancels_with_a_write_token(trained, ui_server
 
 def test_events_stream_as_server_sent_events_until_the_job_settles(trained, ui_server):
     frames, kinds = [], []
-    with httpx2.stream("GET", f"{ui_server.url}/api/v1/fine-tuning/jobs/{trained.job_id}/events",
-                       headers={"Accept": "text/event-stream"}, timeout=60) as r:
+    with httpx2.stream(
+        "GET",
+        f"{ui_server.url}/api/v1/fine-tuning/jobs/{trained.job_id}/events",
+        headers={"Accept": "text/event-stream"},
+        timeout=60,
+    ) as r:
         assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
         for line in r.iter_lines():
             if line.startswith("event: "):
@@ -75,8 +86,12 @@ def test_events_stream_as_server_sent_events_until_the_job_settles(trained, ui_s
     ids = [int(f["id"]) for f, k in zip(frames, kinds, strict=True) if k not in ("state", "end")]
     assert ids == sorted(ids) and len(ids) == len(trained.forge.job_events(trained.job_id))
     # a reconnecting EventSource sends Last-Event-ID and gets only what came after it
-    with httpx2.stream("GET", f"{ui_server.url}/api/v1/fine-tuning/jobs/{trained.job_id}/events",
-                       headers={"Accept": "text/event-stream", "Last-Event-ID": str(ids[-3])}, timeout=60) as r:
+    with httpx2.stream(
+        "GET",
+        f"{ui_server.url}/api/v1/fine-tuning/jobs/{trained.job_id}/events",
+        headers={"Accept": "text/event-stream", "Last-Event-ID": str(ids[-3])},
+        timeout=60,
+    ) as r:
         resumed = [line for line in r.iter_lines() if line.startswith("id: ")]
     assert [int(x[4:]) for x in resumed] == ids[-2:]
 
@@ -93,8 +108,15 @@ def test_run_report_reproduces_the_retrospective_table(trained, ui_server, tmp_p
     log = json.loads(adapter.file("train_log.json").read_text())
     merged = trained.forge.stored_artifact(_stage(trained, "merged_model"))
     # seed 002's rows, with this run's numbers
-    for row in ("Final Epoch", "Total Duration", "Train Loss (first → final)", "Output", "Samples/Second",
-                "Steps/Second", "Tokens/Second"):
+    for row in (
+        "Final Epoch",
+        "Total Duration",
+        "Train Loss (first → final)",
+        "Output",
+        "Samples/Second",
+        "Steps/Second",
+        "Tokens/Second",
+    ):
         assert f"| **{row}** |" in md, row
     assert f"| **Train Loss (first → final)** | {log['first_loss']:.4f}".rstrip("0") in md
     runtime = log["train_runtime_s"]
@@ -108,13 +130,17 @@ def test_run_report_reproduces_the_retrospective_table(trained, ui_server, tmp_p
         assert f"`{name}`" in md and f"`{digest}`" in md and size > 0
     assert "## Next steps" in md and f"forge model deploy {trained.model}" in md
     # JSON and HTML from the CLI, the same through the API
-    data = json.loads(CliRunner().invoke(app, ["job", "report", trained.job_id, "--format", "json"],
-                                         env={"FORGE_HOME": str(trained.home)}).output)
+    data = json.loads(
+        CliRunner()
+        .invoke(app, ["job", "report", trained.job_id, "--format", "json"], env={"FORGE_HOME": str(trained.home)})
+        .output
+    )
     assert data["training"]["steps"] == 12 and data["training"]["final_loss"] == log["final_loss"]
     assert [p[1] for p in data["training"]["phases"][0]["loss"]] == [e["loss"] for e in log["log"]]
     out = tmp_path / "report.md"
-    r = CliRunner().invoke(app, ["job", "report", trained.job_id, "--out", str(out)],
-                           env={"FORGE_HOME": str(trained.home)})
+    r = CliRunner().invoke(
+        app, ["job", "report", trained.job_id, "--out", str(out)], env={"FORGE_HOME": str(trained.home)}
+    )
     svg = (tmp_path / "report-loss.svg").read_text()
     assert r.exit_code == 0 and "![training loss](report-loss.svg)" in out.read_text()
     pairs = re.search(r'class="loss-line"[^>]* points="([^"]+)"', svg)[1].split()
@@ -130,8 +156,10 @@ def _cat_row(trained) -> str:
     cats = trained.forge.job(trained.job_id).result["categories"]
     name = sorted(set(cats["base"]) | set(cats["candidate"]))[0]
     b, c = cats["base"][name], cats["candidate"][name]
-    return (f"{name} | {b['passed']}/{b['total']} ({b['passed'] / b['total'] * 100:.1f}%) | "
-            f"{c['passed']}/{c['total']} ({c['passed'] / c['total'] * 100:.1f}%) |")
+    return (
+        f"{name} | {b['passed']}/{b['total']} ({b['passed'] / b['total'] * 100:.1f}%) | "
+        f"{c['passed']}/{c['total']} ({c['passed'] / c['total'] * 100:.1f}%) |"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -156,12 +184,29 @@ def test_curl_non_loopback_bind_needs_a_token_and_read_tokens_cannot_write(train
     code, body = _curl("-H", f"Authorization: Bearer {trained.tokens['read']}", url)
     assert code == 200 and trained.job_id in [j["id"] for j in body["data"]]
     job = json.dumps({"authorization": "gt-curl"})
-    code, body = _curl("-X", "POST", "-H", "Content-Type: application/json", "-d", job,
-                       "-H", f"Authorization: Bearer {trained.tokens['read']}", url)
+    code, body = _curl(
+        "-X",
+        "POST",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        job,
+        "-H",
+        f"Authorization: Bearer {trained.tokens['read']}",
+        url,
+    )
     assert code == 403 and "needs write" in body["error"]["message"]
-    code, body = _curl("-X", "POST", "-H", f"Authorization: Bearer {trained.tokens['read']}",
-                       f"{public_server.url}/api/v1/models/{trained.model}/deploy", "-H",
-                       "Content-Type: application/json", "-d", '{"target": "rig-x"}')
+    code, body = _curl(
+        "-X",
+        "POST",
+        "-H",
+        f"Authorization: Bearer {trained.tokens['read']}",
+        f"{public_server.url}/api/v1/models/{trained.model}/deploy",
+        "-H",
+        "Content-Type: application/json",
+        "-d",
+        '{"target": "rig-x"}',
+    )
     assert code == 403
     code, _ = _curl(f"{public_server.url}/jobs")  # pages too: they send you to sign in
     assert code == 303

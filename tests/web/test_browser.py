@@ -8,6 +8,7 @@ model it registered and its lineage → deploy it over the earlier version on a 
 Screenshots of every step are kept under FORGE_TEST_ARTIFACTS (default
 .test-artifacts/web-ui in the repository); the test prints the folder.
 """
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,15 @@ import pytest
 pytestmark = pytest.mark.slow
 
 CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 RUNNING = {"QUEUED", "RUNNING", "COMPLETED_SUCCESS", "PACKAGING_COMPLETE"}
 JOB_TIMEOUT_MS = 15 * 60 * 1000  # the whole job on two shared cores, with room to spare
 
@@ -42,6 +50,7 @@ def browser():
             pytest.fail(f"{CHROMIUM} is missing (apt-get install chromium); FORGE_REQUIRE_BROWSER is set")
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (CI installs it)")
     from playwright.sync_api import sync_playwright
+
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
         yield b
@@ -79,8 +88,7 @@ def test_job_live_then_model_lineage_deploy_and_rollback(trained, ui_server, bro
     job_id = page.url.rsplit("/", 1)[-1]
 
     # live: loss points arrive over SSE while the job is still running
-    page.wait_for_function("Number(document.querySelector('#loss-chart').dataset.points) >= 2",
-                           timeout=JOB_TIMEOUT_MS)
+    page.wait_for_function("Number(document.querySelector('#loss-chart').dataset.points) >= 2", timeout=JOB_TIMEOUT_MS)
     state_then = page.inner_text("#job-state")
     step_then = page.inner_text("#progress-text")
     assert state_then in RUNNING, state_then
@@ -127,6 +135,7 @@ def test_job_live_then_model_lineage_deploy_and_rollback(trained, ui_server, bro
         with page.expect_navigation(timeout=30_000):  # the page reloads once the API said yes
             page.click("#deploy-form button[type=submit]")
         assert "rig-ui" in page.inner_text("#deployed-to"), page.inner_text("#toast")
+
     deploy(trained.model)
     deploy(model)
     assert page.inner_text("#model-status") == "active"

@@ -12,6 +12,7 @@ options exist, so 400 (and 404/409) count as accepted answers to schema-valid da
 (Schemathesis' lazy pytest fixture loader does not run under pytest 9, so each operation runs
 its own Hypothesis test from the operation's strategy, inside one pytest test.)
 """
+
 from __future__ import annotations
 
 import shutil
@@ -46,6 +47,7 @@ def test_every_operation_answers_as_documented(trained, tmp_path):
         @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
         def check(case):
             case.call_and_validate(headers=headers)
+
         try:
             check()
         except Exception as e:  # collect every operation's failure, then report them all

@@ -1,4 +1,5 @@
 """`forge ui` as a subprocess for the web tests (imported by conftest.py and the tests)."""
+
 from __future__ import annotations
 
 import socket
@@ -41,6 +42,7 @@ class UiServer:
 def wait_for_workers_to_exit(forge: Any, timeout_s: float = 90) -> None:
     """A worker the server started must not outlive the tests (it exits 10 s after going idle)."""
     from forge.jobs import presence
+
     deadline = time.monotonic() + timeout_s
     while presence.live(forge.engine, within_seconds=10) and time.monotonic() < deadline:
         time.sleep(1)

@@ -14,6 +14,7 @@ reports. Cases whose every secret-bearing token is a mask (XXXX, 0000) are dropp
 not secrets and Forge rightly keeps them. `split` is a hash of the case id: "dev" (looked at
 while tuning) or "heldout" (only measured).
 """
+
 from __future__ import annotations
 
 import base64
@@ -29,20 +30,30 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).resolve().parent
-NP = ("praetorian-inc+noseyparker", "2e6e7f36ce36619852532bbe698d8cb7a26d2da7",
-      "crates/noseyparker/data/default/builtin/rules")
+NP = (
+    "praetorian-inc+noseyparker",
+    "2e6e7f36ce36619852532bbe698d8cb7a26d2da7",
+    "crates/noseyparker/data/default/builtin/rules",
+)
 SL = ("secretlint+secretlint", "18346ba31b8173d52060b971221ab38c1943def0", "packages/@secretlint")
 CR = ("DRMacIver+claude-reliability", "4e49f16a86de76d9b0dc3ea2b8526677abe89f52", "snapshot-tests/tests")
 # secretlint rule packages that test the tool, not secrets (or duplicate other packages)
-SL_SKIP = {"config-loader", "formatter", "secretlint-formatter-sarif", "secretlint-rule-filter-comments",
-           "secretlint-rule-pattern", "secretlint-rule-example", "secretlint-rule-preset-canary",
-           "secretlint-rule-preset-recommend", "secretlint-rule-no-dotenv"}
+SL_SKIP = {
+    "config-loader",
+    "formatter",
+    "secretlint-formatter-sarif",
+    "secretlint-rule-filter-comments",
+    "secretlint-rule-pattern",
+    "secretlint-rule-example",
+    "secretlint-rule-preset-canary",
+    "secretlint-rule-preset-recommend",
+    "secretlint-rule-no-dotenv",
+}
 TOKEN = re.compile(r"[A-Za-z0-9+/=_\-.~%]{8,}")
 
 
 def git(mirror: Path, repo: str, *args: str) -> str:
-    out = subprocess.run(["git", "-C", str(mirror / repo / "repo"), *args], check=True,
-                         capture_output=True).stdout
+    out = subprocess.run(["git", "-C", str(mirror / repo / "repo"), *args], check=True, capture_output=True).stdout
     return out.decode("utf-8", errors="replace")  # (binary inputs become U+FFFD and are skipped)
 
 
@@ -88,8 +99,17 @@ def nosey_parker(mirror: Path) -> tuple[list[dict], list[dict]]:
                     spans.append(list(m.span(g)))  # the last group: the secret (earlier ones: ids, logins)
             cid = f"np:{rule['id']}:{i}"
             if spans and has_secret_material(text, spans):
-                pos.append({"id": cid, "source": "noseyparker", "kind": kind_of(stem), "rule": rule["id"],
-                            "text": text, "secrets": spans, "split": split_of(cid)})
+                pos.append(
+                    {
+                        "id": cid,
+                        "source": "noseyparker",
+                        "kind": kind_of(stem),
+                        "rule": rule["id"],
+                        "text": text,
+                        "secrets": spans,
+                        "split": split_of(cid),
+                    }
+                )
         for i, text in enumerate(rule.get("negative_examples") or []):
             # a negative for one rule is often a positive for another (a Slack user token is a
             # negative of the bot-token rule): keep only those no rule of the set matches
@@ -125,16 +145,28 @@ def secretlint(mirror: Path) -> tuple[list[dict], list[dict]]:
                 continue  # ranges are UTF-16 offsets; keep to inputs where they are string offsets
             spans = [list(m["range"]) for m in messages if "range" in m]
             if spans and has_secret_material(text, spans):
-                pos.append({"id": cid, "source": "secretlint", "kind": kind, "rule": pkg,
-                            "text": text, "secrets": spans, "split": split_of(cid)})
+                pos.append(
+                    {
+                        "id": cid,
+                        "source": "secretlint",
+                        "kind": kind,
+                        "rule": pkg,
+                        "text": text,
+                        "secrets": spans,
+                        "split": split_of(cid),
+                    }
+                )
     return pos, neg
 
 
 def transcripts(mirror: Path) -> list[tuple[str, str]]:
     repo, commit, folder = CR
     names = git(mirror, repo, "ls-tree", "-r", "--name-only", commit, folder + "/").split("\n")
-    return [(n.split("/")[-2], git(mirror, repo, "show", f"{commit}:{n}"))
-            for n in sorted(names) if n.endswith("/transcript.jsonl")]
+    return [
+        (n.split("/")[-2], git(mirror, repo, "show", f"{commit}:{n}"))
+        for n in sorted(names)
+        if n.endswith("/transcript.jsonl")
+    ]
 
 
 def benign(mirror: Path, sessions: list[tuple[str, str]]) -> list[dict]:
@@ -150,7 +182,11 @@ def benign(mirror: Path, sessions: list[tuple[str, str]]) -> list[dict]:
         shas += git(mirror, repo, "log", "--format=%H", "-n", "400", commit).split()
     add("git_sha", "git log of the source repositories", shas, 1000)
     add("git_sha_short", "git log of the source repositories", [s[:7] for s in shas], 300)
-    uuids = [u for _, text in sessions for u in re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", text)]
+    uuids = [
+        u
+        for _, text in sessions
+        for u in re.findall(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", text)
+    ]
     add("uuid", "Claude Code transcripts (claude-reliability)", uuids, 600)
     lock = git(mirror, CR[0], "show", f"{CR[1]}:snapshot-tests/uv.lock")
     add("sha256_digest", "snapshot-tests/uv.lock (claude-reliability)", re.findall(r"sha256:[0-9a-f]{64}", lock), 400)
@@ -162,7 +198,7 @@ def benign(mirror: Path, sessions: list[tuple[str, str]]) -> list[dict]:
     for repo, commit, _ in (NP, SL, CR):
         readme = git(mirror, repo, "show", f"{commit}:README.md").encode()
         for i in range(0, min(len(readme), 60_000), 600):
-            enc = base64.encodebytes(readme[i:i + 600]).decode()
+            enc = base64.encodebytes(readme[i : i + 600]).decode()
             blobs.append(enc.strip())
     add("base64_blob", "README.md of the source repositories, base64-encoded", blobs, 200)
     return out
@@ -176,8 +212,11 @@ def main(argv: list[str]) -> int:
     (HERE / "transcripts").mkdir(exist_ok=True)
     for name, text in sessions:
         (HERE / "transcripts" / f"{name}.jsonl").write_text(text, encoding="utf-8")
-    for fname, rows in (("positives.jsonl", np_pos + sl_pos), ("negatives.jsonl", np_neg + sl_neg),
-                        ("benign.jsonl", benign(mirror, sessions))):
+    for fname, rows in (
+        ("positives.jsonl", np_pos + sl_pos),
+        ("negatives.jsonl", np_neg + sl_neg),
+        ("benign.jsonl", benign(mirror, sessions)),
+    ):
         with open(HERE / fname, "w", encoding="utf-8") as f:
             for row in rows:
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")

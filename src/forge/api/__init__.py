@@ -8,6 +8,7 @@ routing, request/response shapes (OpenAI's fine-tuning job shape where one exist
 auth, size limits and JSON errors with a message and a hint. Imported lazily: `forge --help`
 never loads FastAPI.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 
 def create_app(*args: Any, **kwargs: Any) -> Any:
     from forge.api.app import create_app as make
+
     return make(*args, **kwargs)
 
 

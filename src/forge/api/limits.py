@@ -5,11 +5,13 @@ A body is refused with 413 when its Content-Length says it is too large, and als
 Content-Length was sent and the bytes that arrive pass the limit (chunked uploads are counted,
 never buffered without bound). A Content-Length that is not a non-negative integer is a 400.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from forge.errors import ForgeError
 
@@ -38,6 +40,7 @@ def content_length(headers: list[tuple[bytes, bytes]]) -> int | None:
 class Guard:
     """What every request to `forge serve` passes before the model sees it. `authorize` gets the
     Authorization header (or None) and raises Unauthorized (401) or Forbidden (403)."""
+
     authorize: Callable[[str | None], Any] | None = None
     max_body_bytes: int = 1024 * 1024
     max_prompt_chars: int = 200_000
@@ -82,12 +85,21 @@ def prompt_chars(messages: list[dict[str, Any]]) -> int:
     return total
 
 
-async def send_json_error(send: Send, status: int, message: str, hint: str | None = None,
-                          kind: str = "request_error") -> None:
+async def send_json_error(
+    send: Send, status: int, message: str, hint: str | None = None, kind: str = "request_error"
+) -> None:
     body = json.dumps({"error": {"message": message, "hint": hint, "type": kind}}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                            (b"connection", b"close")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -105,9 +117,13 @@ class BodyLimit:
         except ValueError as e:
             return await send_json_error(send, 400, str(e), "send a Content-Length of the body's size in bytes")
         if declared is not None and declared > self.max_bytes:
-            return await send_json_error(send, 413, f"request body of {declared} bytes is over the limit of "
-                                         f"{self.max_bytes} bytes", "[limits] max_body_bytes in FORGE_HOME/server.toml",
-                                         "too_large")
+            return await send_json_error(
+                send,
+                413,
+                f"request body of {declared} bytes is over the limit of {self.max_bytes} bytes",
+                "[limits] max_body_bytes in FORGE_HOME/server.toml",
+                "too_large",
+            )
         state = {"received": 0, "over": False, "started": False}
 
         async def limited_receive() -> Message:
@@ -135,5 +151,10 @@ class BodyLimit:
             if not state["over"]:
                 raise
         if state["over"] and not state["started"]:
-            await send_json_error(send, 413, f"request body is over the limit of {self.max_bytes} bytes",
-                                  "[limits] max_body_bytes in FORGE_HOME/server.toml", "too_large")
+            await send_json_error(
+                send,
+                413,
+                f"request body is over the limit of {self.max_bytes} bytes",
+                "[limits] max_body_bytes in FORGE_HOME/server.toml",
+                "too_large",
+            )

@@ -1,6 +1,7 @@
 """Request and response shapes (they make /openapi.json). Jobs follow OpenAI's fine-tuning job
 object (`object`, `id`, `model`, `status`, `fine_tuned_model`, `hyperparameters`, `error` ...)
 with Forge's own fields beside them (`state`, `authorization`, `stages`, `eval` ...)."""
+
 from __future__ import annotations
 
 from typing import Any, Literal
@@ -30,36 +31,58 @@ class ErrorBody(BaseModel):
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody, "description": why} for code, why in (
-        (400, "Bad input (the message names it)"), (401, "No token, or not a valid one"),
-        (403, "The token's scope does not allow this"), (404, "No such job, model or artifact"),
-        (409, "Not possible in the current state"), (413, "Request body too large"),
-        (422, "The request does not match the schema"))
+    code: {"model": ErrorBody, "description": why}
+    for code, why in (
+        (400, "Bad input (the message names it)"),
+        (401, "No token, or not a valid one"),
+        (403, "The token's scope does not allow this"),
+        (404, "No such job, model or artifact"),
+        (409, "Not possible in the current state"),
+        (413, "Request body too large"),
+        (422, "The request does not match the schema"),
+    )
 }
 
 
 # -- jobs --------------------------------------------------------------------------------------
 class Method(Strict):
     type: Literal["supervised", "dpo", "supervised+dpo"] = Field(
-        "supervised", description="supervised: SFT; dpo: preference pairs; supervised+dpo: SFT, then DPO on it.")
+        "supervised", description="supervised: SFT; dpo: preference pairs; supervised+dpo: SFT, then DPO on it."
+    )
 
 
 class JobCreate(Strict):
     """A fine-tuning job: ingest → scrub → build → train → merge → eval gate → register."""
-    model: str | None = Field(None, max_length=256, pattern=r"^[^\x00-\x1f]*$",
-                              description="Base model: an alias, a Hub id, or forge/tiny-llama (the default).")
-    authorization: str = Field(..., min_length=1, max_length=128, pattern=r"^[^\x00-\x1f]*\S[^\x00-\x1f]*$",
-                               description="The bead or ticket id that authorises this job (audit trail).")
-    suffix: str | None = Field(None, pattern=NAME,
-                               description="Model family name to register (NAME-vN), e.g. polecat. Default: polecat.")
-    training_file: str | None = Field(None, max_length=4096,
-                                      description="A transcript file or folder on the server (under the folders "
-                                                  "server.toml [api] source_roots allows). Default: the bundled "
-                                                  "example corpus.")
+
+    model: str | None = Field(
+        None,
+        max_length=256,
+        pattern=r"^[^\x00-\x1f]*$",
+        description="Base model: an alias, a Hub id, or forge/tiny-llama (the default).",
+    )
+    authorization: str = Field(
+        ...,
+        min_length=1,
+        max_length=128,
+        pattern=r"^[^\x00-\x1f]*\S[^\x00-\x1f]*$",
+        description="The bead or ticket id that authorises this job (audit trail).",
+    )
+    suffix: str | None = Field(
+        None, pattern=NAME, description="Model family name to register (NAME-vN), e.g. polecat. Default: polecat."
+    )
+    training_file: str | None = Field(
+        None,
+        max_length=4096,
+        description="A transcript file or folder on the server (under the folders "
+        "server.toml [api] source_roots allows). Default: the bundled "
+        "example corpus.",
+    )
     sources: list[str] | None = Field(None, max_length=64, description="Several training sources (as training_file).")
     hyperparameters: dict[str, Any] | None = Field(
-        None, description="OpenAI's n_epochs and batch_size, or any train.* option of Forge (max_steps, "
-                          "learning_rate, lora_r, logging_steps, trainer_args from the allow-list ...).")
+        None,
+        description="OpenAI's n_epochs and batch_size, or any train.* option of Forge (max_steps, "
+        "learning_rate, lora_r, logging_steps, trainer_args from the allow-list ...).",
+    )
     method: Method | None = None
     seed: int | None = Field(None, ge=0, le=2**31 - 1)
     role: str | None = Field(None, pattern=NAME, description="Gas Town role the model is for (default: the name).")
@@ -100,8 +123,9 @@ class Job(BaseModel):
     kind: str
     authorization: str
     resumed_from: str | None = None
-    progress: dict[str, Any] | None = Field(None, description="Where the job is now: its newest progress or "
-                                                              "stage event.")
+    progress: dict[str, Any] | None = Field(
+        None, description="Where the job is now: its newest progress or stage event."
+    )
     stages: dict[str, Any] = Field(default_factory=dict, description="Artifact id and time of each stage done.")
     eval: dict[str, Any] | None = Field(None, description="Scores and the gate, once evaluated.")
     transitions: list[dict[str, Any]] | None = Field(None, description="The audit trail (in GET /jobs/{id}).")

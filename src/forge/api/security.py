@@ -6,9 +6,11 @@ with the cookie must also carry `X-Requested-With: forge-ui`: a header another s
 add without a CORS preflight this server never grants, so a cookie alone cannot be used
 cross-site. The rule itself (who may do what on which bind) is the facade's `authorize`.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -34,21 +36,23 @@ def authorization_of(request: Request, need: str) -> str | None:
     if not cookie:
         return None
     if need != "read" and request.headers.get(UI_HEADER[0]) != UI_HEADER[1]:
-        raise Forbidden("a write signed by the session cookie must come from the Forge web UI",
-                        hint="send the token as `Authorization: Bearer TOKEN` instead")
+        raise Forbidden(
+            "a write signed by the session cookie must come from the Forge web UI",
+            hint="send the token as `Authorization: Bearer TOKEN` instead",
+        )
     return f"Bearer {cookie}"
 
 
 def principal(request: Request, need: str) -> Any:
-    return forge_of(request).authorize(authorization_of(request, need), need,
-                                       loopback=request.app.state.loopback)
+    return forge_of(request).authorize(authorization_of(request, need), need, loopback=request.app.state.loopback)
 
 
 def requires(need: str) -> Callable[..., Any]:
     """A dependency: the calling Principal, if it may do what needs scope `need`."""
-    def dependency(request: Request,
-                   _credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Any:
+
+    def dependency(request: Request, _credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> Any:
         return principal(request, need)
+
     dependency.__name__ = f"requires_{need}"
     return dependency
 

@@ -1,8 +1,17 @@
 """Dataset build: corpus → deduplicated, curated, split SFT and DPO rows (see stage.py)."""
+
 from forge.build.builder import BuiltDataset, build_dataset
 from forge.build.config import DEFAULT_SYSTEM_PROMPTS, BuildConfig
 from forge.build.stage import DATASET_FILES, run_build
 from forge.build.stats import TokenCounter, chat_token_counter
 
-__all__ = ["BuildConfig", "BuiltDataset", "DATASET_FILES", "DEFAULT_SYSTEM_PROMPTS",
-           "TokenCounter", "build_dataset", "chat_token_counter", "run_build"]
+__all__ = [
+    "DATASET_FILES",
+    "DEFAULT_SYSTEM_PROMPTS",
+    "BuildConfig",
+    "BuiltDataset",
+    "TokenCounter",
+    "build_dataset",
+    "chat_token_counter",
+    "run_build",
+]

@@ -10,18 +10,27 @@ key (canonical.KeyedMessage) — enough to curate and to pair attempts. The seco
 sessions that give rows (`load(handle)`: a byte offset in the corpus file, or a list index) and
 hands each row to a sink as it is made.
 """
+
 from __future__ import annotations
 
 import dataclasses
 from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Protocol
+from typing import Any, Protocol
 
 from forge.build.canonical import memoised_keys, skeleton
 from forge.build.config import BuildConfig
-from forge.build.curate import (effective_outcome, fill_from_work_items, has_assistant_turn,
-                                prepare, role_task_label, role_task_reason, sft_reason,
-                                success_rates)
+from forge.build.curate import (
+    effective_outcome,
+    fill_from_work_items,
+    has_assistant_turn,
+    prepare,
+    role_task_label,
+    role_task_reason,
+    sft_reason,
+    success_rates,
+)
 from forge.build.dedupe import Deduper
 from forge.build.dpo import Pairing, dpo_row, merged_tools, pair_attempts
 from forge.build.sft import sft_row
@@ -42,6 +51,7 @@ class RowSink(Protocol):
 @dataclass
 class BuiltDataset:
     """The in-memory result (and sink) of build_dataset."""
+
     sft: dict[str, list[Row]] = field(default_factory=lambda: {TRAIN: [], EVAL: []})
     dpo: dict[str, list[Row]] = field(default_factory=lambda: {TRAIN: [], EVAL: []})
     stats: dict[str, Any] = field(default_factory=dict)
@@ -53,16 +63,28 @@ class BuiltDataset:
         self.dpo[split].append(row)
 
 
-def build_dataset(conversations: Iterable[Conversation], config: BuildConfig, *,
-                  work_items: dict[str, WorkItem] | None = None,
-                  tokenizer: TokenCounter | None = None,
-                  progress: Progress = NULL_PROGRESS,
-                  fingerprints: Iterator[Any] | None = None) -> BuiltDataset:
+def build_dataset(
+    conversations: Iterable[Conversation],
+    config: BuildConfig,
+    *,
+    work_items: dict[str, WorkItem] | None = None,
+    tokenizer: TokenCounter | None = None,
+    progress: Progress = NULL_PROGRESS,
+    fingerprints: Iterator[Any] | None = None,
+) -> BuiltDataset:
     """The whole dataset in memory (see build_rows for the streaming form)."""
     convs = list(conversations)
     out = BuiltDataset()
-    out.stats = build_rows(enumerate(convs), convs.__getitem__, config, out, work_items=work_items,
-                           tokenizer=tokenizer, progress=progress, fingerprints=fingerprints)
+    out.stats = build_rows(
+        enumerate(convs),
+        convs.__getitem__,
+        config,
+        out,
+        work_items=work_items,
+        tokenizer=tokenizer,
+        progress=progress,
+        fingerprints=fingerprints,
+    )
     return out
 
 
@@ -73,7 +95,7 @@ class _Tally:
         self.tokenizer = tokenizer
         self.sft = {TRAIN: 0, EVAL: 0}
         self.dpo = {TRAIN: 0, EVAL: 0}
-        self.messages = Counter()
+        self.messages: Counter[str] = Counter()
         self.tokens: dict[str, list[int]] = {"sft": [], "dpo_chosen": [], "dpo_rejected": []}
 
     def add_sft(self, split: str, row: Row) -> None:
@@ -89,10 +111,17 @@ class _Tally:
             self.tokens["dpo_rejected"].append(self.tokenizer(row["prompt"] + row["rejected"], row["tools"]))
 
 
-def build_rows(conversations: Iterable[tuple[Any, Conversation]], load: Callable[[Any], Conversation],
-               config: BuildConfig, sink: RowSink, *, work_items: dict[str, WorkItem] | None = None,
-               tokenizer: TokenCounter | None = None, progress: Progress = NULL_PROGRESS,
-               fingerprints: Iterator[Any] | None = None) -> dict[str, Any]:
+def build_rows(
+    conversations: Iterable[tuple[Any, Conversation]],
+    load: Callable[[Any], Conversation],
+    config: BuildConfig,
+    sink: RowSink,
+    *,
+    work_items: dict[str, WorkItem] | None = None,
+    tokenizer: TokenCounter | None = None,
+    progress: Progress = NULL_PROGRESS,
+    fingerprints: Iterator[Any] | None = None,
+) -> dict[str, Any]:
     """Stream (handle, conversation) pairs through both passes; rows go to `sink`; returns the
     stats. `fingerprints`: the dedupe's per-session fingerprints in the same order, when computed
     elsewhere (a process pool, see fingerprint.py); else the dedupe computes them."""
@@ -105,13 +134,14 @@ def build_rows(conversations: Iterable[tuple[Any, Conversation]], load: Callable
         return split_of(split_key(conv), config.eval_fraction, config.split_salt)
 
     # pass 1: dedupe, select, prepare; keep skeletons
-    deduper = Deduper(config.near_dup_threshold, config.shingle_words,
-                      config.minhash_permutations) if config.dedupe else None
+    deduper = (
+        Deduper(config.near_dup_threshold, config.shingle_words, config.minhash_permutations) if config.dedupe else None
+    )
     read = progress.task("build: read and dedupe")
     filtered: Counter = Counter()
-    outcomes: Counter = Counter()      # sessions after dedupe, by outcome
-    sources: Counter = Counter()       # ... by where the outcome came from
-    formats: dict[str, Counter] = {}   # ... per source format: sessions, labelled
+    outcomes: Counter = Counter()  # sessions after dedupe, by outcome
+    sources: Counter = Counter()  # ... by where the outcome came from
+    formats: dict[str, Counter] = {}  # ... per source format: sessions, labelled
     selected: list[tuple[Any, Conversation]] = []
     seen = kept = 0
     for handle, conv in conversations:
@@ -137,8 +167,9 @@ def build_rows(conversations: Iterable[tuple[Any, Conversation]], load: Callable
                 filtered[reason] += 1
             else:
                 fmt = {"format": conv.metadata.get("format")}
-                selected.append((handle, dataclasses.replace(conv, messages=skeleton(conv.messages),
-                                                             tools=[], metadata=fmt)))
+                selected.append(
+                    (handle, dataclasses.replace(conv, messages=skeleton(conv.messages), tools=[], metadata=fmt))
+                )
     read.done(conversations=seen, kept=kept)
 
     # pass 2: rows
@@ -177,8 +208,9 @@ def build_rows(conversations: Iterable[tuple[Any, Conversation]], load: Callable
         failures = [(h, s) for h, s in selected if effective_outcome(s, config) == "failure"]
         pairings, dpo_rejected = pair_attempts([s for _, s in successes], [s for _, s in failures], split_for)
         for p in pairings:
-            row = dpo_row(_real_pairing(p, ready(load(successes[p.chosen_index][0])),
-                                        ready(load(failures[p.rejected_index][0]))))
+            row = dpo_row(
+                _real_pairing(p, ready(load(successes[p.chosen_index][0])), ready(load(failures[p.rejected_index][0])))
+            )
             sink.add_dpo(p.split, row)
             tally.add_dpo(p.split, row)
             dpo_by_role_task[f"{p.pair.agent_role or 'unknown'}/{p.pair.task or 'unknown'}"] += 1
@@ -191,29 +223,39 @@ def build_rows(conversations: Iterable[tuple[Any, Conversation]], load: Callable
         "near_duplicates": deduper.near_duplicates if deduper else 0,
         "filtered": dict(sorted(filtered.items())),
         "sft": dict(tally.sft),
-        "dpo": {**tally.dpo, "rejected": dict(sorted(dpo_rejected.items())),
-                "by_match": dict(sorted(dpo_by_match.items()))},
+        "dpo": {
+            **tally.dpo,
+            "rejected": dict(sorted(dpo_rejected.items())),
+            "by_match": dict(sorted(dpo_by_match.items())),
+        },
         "by_role_task": dict(sorted(sft_by_role_task.items())),
         "sft_by_format": dict(sorted(sft_by_format.items())),
-        "outcomes": {"sessions": kept, "labelled": kept - outcomes.get("unknown", 0),
-                     "by_outcome": dict(sorted(outcomes.items())),
-                     "by_source": dict(sorted(sources.items())),
-                     "by_format": {k: dict(sorted(v.items())) for k, v in sorted(formats.items())}},
+        "outcomes": {
+            "sessions": kept,
+            "labelled": kept - outcomes.get("unknown", 0),
+            "by_outcome": dict(sorted(outcomes.items())),
+            "by_source": dict(sorted(sources.items())),
+            "by_format": {k: dict(sorted(v.items())) for k, v in sorted(formats.items())},
+        },
         "unlabelled": unlabelled.to_dict(),
         "dpo_by_role_task": dict(sorted(dpo_by_role_task.items())),
         **{k: tally.messages.get(k, 0) for k in ("messages", "tool_calls", "chars")},
     }
     if tokenizer is not None:
-        stats["tokens"] = {"tokenizer": tokenizer.name,
-                           **{k: summarise(v) for k, v in tally.tokens.items()}}
+        stats["tokens"] = {"tokenizer": tokenizer.name, **{k: summarise(v) for k, v in tally.tokens.items()}}
     return stats
 
 
 def _real_pairing(p: Pairing, chosen: Conversation, rejected: Conversation) -> Pairing:
     """The pairing made on skeletons, filled with the sessions' messages (cut at the same place)."""
     cut = len(p.pair.prompt)
-    pair = PreferencePair(prompt=chosen.messages[:cut], chosen=chosen.messages[cut:],
-                          rejected=rejected.messages[cut:], task=p.pair.task,
-                          agent_role=p.pair.agent_role, chosen_id=p.pair.chosen_id,
-                          rejected_id=p.pair.rejected_id)
+    pair = PreferencePair(
+        prompt=chosen.messages[:cut],
+        chosen=chosen.messages[cut:],
+        rejected=rejected.messages[cut:],
+        task=p.pair.task,
+        agent_role=p.pair.agent_role,
+        chosen_id=p.pair.chosen_id,
+        rejected_id=p.pair.rejected_id,
+    )
     return dataclasses.replace(p, pair=pair, tools=merged_tools(chosen.tools, rejected.tools))

@@ -3,13 +3,14 @@
 Tool-call ids are random per session, so they are left out: two sessions that made the same
 calls with the same arguments and got the same results are the same, whatever ids they used.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 from forge.records import Conversation, Message
 
@@ -33,6 +34,7 @@ def memoised_keys() -> Iterator[None]:
 class KeyedMessage(Message):
     """A message reduced to its role and key: the build's first pass keeps these, not the text,
     so pairing and curation run over the whole corpus without holding it."""
+
     key: str = ""
 
 
@@ -49,14 +51,15 @@ def message_key(m: Message) -> str:
     """A string equal for two messages that say and do the same thing (and only then: every
     variable-length part of the hashed text is length-prefixed or self-delimiting JSON)."""
     if type(m) is KeyedMessage:
-        return m.key  # type: ignore[attr-defined]
+        return m.key
     if _memo is not None:
         hit = _memo.get(id(m))
         if hit is not None and hit[0] is m:
             return hit[1]
     content = normalise_text(m.content)
-    calls = "".join(f"\x1e{len(c.name)}:{c.name}{json.dumps(c.arguments, sort_keys=True, ensure_ascii=False)}"
-                    for c in m.tool_calls)
+    calls = "".join(
+        f"\x1e{len(c.name)}:{c.name}{json.dumps(c.arguments, sort_keys=True, ensure_ascii=False)}" for c in m.tool_calls
+    )
     name = (m.name or "") if m.role == "tool" else ""
     raw = f"{m.role}\x1f{len(content)}:{content}{calls}\x1d{name}"
     # keys are only compared, so a 128-bit digest stands in for the text (a build holds one per

@@ -1,4 +1,5 @@
 """BuildConfig: what the dataset build keeps, how it splits, and the default system prompts."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -6,21 +7,33 @@ from dataclasses import dataclass, field
 # Claude Code and most CLI transcripts carry no system message; a model trained on them should
 # still know which Gas Town role it plays, so the build adds one that names the role.
 DEFAULT_SYSTEM_PROMPTS: dict[str, str] = {
-    "mayor": ("You are the Gas Town mayor. You plan work for the town: break goals into beads "
-              "with clear dependencies, sling them to polecats, and track convoys to completion."),
-    "polecat": ("You are a Gas Town polecat. You take one bead, do the work on its branch, keep "
-                "the bead's status current with the bd CLI, run the hooks and tests, and never "
-                "force-push."),
-    "witness": ("You are a Gas Town witness. You watch the polecats of a rig, report stuck or "
-                "failing work, and nudge or escalate; you do not do the work yourself."),
-    "deacon": ("You are the Gas Town deacon. You keep the town healthy: run patrols, check the "
-               "agents' heartbeats, and restart what is stuck without destroying work."),
-    "crew": ("You are a Gas Town crew member. You work on the rig with a human, follow the "
-             "project's CLAUDE.md conventions, and track your work as beads."),
+    "mayor": (
+        "You are the Gas Town mayor. You plan work for the town: break goals into beads "
+        "with clear dependencies, sling them to polecats, and track convoys to completion."
+    ),
+    "polecat": (
+        "You are a Gas Town polecat. You take one bead, do the work on its branch, keep "
+        "the bead's status current with the bd CLI, run the hooks and tests, and never "
+        "force-push."
+    ),
+    "witness": (
+        "You are a Gas Town witness. You watch the polecats of a rig, report stuck or "
+        "failing work, and nudge or escalate; you do not do the work yourself."
+    ),
+    "deacon": (
+        "You are the Gas Town deacon. You keep the town healthy: run patrols, check the "
+        "agents' heartbeats, and restart what is stuck without destroying work."
+    ),
+    "crew": (
+        "You are a Gas Town crew member. You work on the rig with a human, follow the "
+        "project's CLAUDE.md conventions, and track your work as beads."
+    ),
 }
 UNLABELLED_POLICIES = ("drop", "include", "weighted", "successful_turns")
-GENERIC_SYSTEM_PROMPT = ("You are a coding agent in a multi-agent setup. Follow the project's "
-                         "conventions and track your work with the bd CLI.")
+GENERIC_SYSTEM_PROMPT = (
+    "You are a coding agent in a multi-agent setup. Follow the project's "
+    "conventions and track your work with the bd CLI."
+)
 
 
 @dataclass
@@ -56,8 +69,7 @@ class BuildConfig:
         if not 0.0 <= self.min_success <= 1.0:
             out.append(f"'min_success': must be between 0 and 1, got {self.min_success}")
         if self.unlabelled not in UNLABELLED_POLICIES:
-            out.append(f"'unlabelled': must be one of {', '.join(UNLABELLED_POLICIES)}, "
-                       f"got {self.unlabelled!r}")
+            out.append(f"'unlabelled': must be one of {', '.join(UNLABELLED_POLICIES)}, got {self.unlabelled!r}")
         if not 0.0 < self.unlabelled_weight <= 1.0:
             out.append(f"'unlabelled_weight': must be in (0, 1], got {self.unlabelled_weight}")
         if not 0.0 <= self.min_outcome_confidence <= 1.0:
@@ -69,8 +81,7 @@ class BuildConfig:
         if self.shingle_words < 1:
             out.append(f"'shingle_words': must be at least 1, got {self.shingle_words}")
         if self.minhash_permutations < 16 or self.minhash_permutations % 8:
-            out.append("'minhash_permutations': must be a multiple of 8, at least 16, "
-                       f"got {self.minhash_permutations}")
+            out.append(f"'minhash_permutations': must be a multiple of 8, at least 16, got {self.minhash_permutations}")
         if self.max_messages is not None and self.max_messages < 2:
             out.append(f"'max_messages': must be at least 2, got {self.max_messages}")
         if self.workers is not None and self.workers < 1:

@@ -1,10 +1,11 @@
 """Which sessions become training rows: role/task selection, the success-rate curator, and the
 per-session preparation (system prompt, truncation) shared by SFT and DPO."""
+
 from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from typing import Iterable
+from collections.abc import Iterable
 
 from forge.build.config import BuildConfig
 from forge.records import Conversation, Message, WorkItem
@@ -15,8 +16,7 @@ def fill_from_work_items(conv: Conversation, items: dict[str, WorkItem]) -> Conv
     item = items.get(conv.work_item or "")
     if item is None or (conv.agent_role and conv.task):
         return conv
-    return dataclasses.replace(conv, agent_role=conv.agent_role or item.agent_role,
-                               task=conv.task or item.task)
+    return dataclasses.replace(conv, agent_role=conv.agent_role or item.agent_role, task=conv.task or item.task)
 
 
 def role_task_reason(conv: Conversation, config: BuildConfig) -> str | None:
@@ -52,8 +52,11 @@ def success_rates(conversations: Iterable[Conversation]) -> dict[str, float]:
 
 def effective_outcome(conv: Conversation, config: BuildConfig) -> str:
     """The session's outcome, or "unknown" when its label is less trusted than the build asks."""
-    if conv.outcome != "unknown" and conv.outcome_confidence is not None and \
-            conv.outcome_confidence < config.min_outcome_confidence:
+    if (
+        conv.outcome != "unknown"
+        and conv.outcome_confidence is not None
+        and conv.outcome_confidence < config.min_outcome_confidence
+    ):
         return "unknown"
     return conv.outcome
 

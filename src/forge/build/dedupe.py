@@ -8,12 +8,14 @@ Sessions are only compared with others of the same outcome: a failed attempt tha
 from a successful one by a single `--force` is the most useful DPO pair there is, not a
 duplicate.
 """
+
 from __future__ import annotations
 
 import zlib
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 import numpy as np
 
@@ -28,7 +30,7 @@ def shingles(words: list[str], k: int) -> set[str]:
         return set()
     if len(words) <= k:
         return {" ".join(words)}
-    return {" ".join(words[i:i + k]) for i in range(len(words) - k + 1)}
+    return {" ".join(words[i : i + k]) for i in range(len(words) - k + 1)}
 
 
 class MinHasher:
@@ -44,19 +46,18 @@ class MinHasher:
         sig = np.full(self.permutations, np.iinfo(np.uint64).max, dtype=np.uint64)
         items = sorted(shingle_set)
         for start in range(0, len(items), _SHINGLE_CHUNK):
-            chunk = items[start:start + _SHINGLE_CHUNK]
+            chunk = items[start : start + _SHINGLE_CHUNK]
             block = np.fromiter((zlib.crc32(s.encode()) for s in chunk), dtype=np.uint64)
             # uint64 arithmetic wraps mod 2**64, which is what multiply-add-shift hashing wants
             hashed = (np.outer(block, self.a) + self.b) >> np.uint64(32)
             np.minimum(sig, hashed.min(axis=0), out=sig)
         return sig
 
-
     def signature_of_hashes(self, shingle_hashes: np.ndarray) -> np.ndarray:
         """The signature of a set of 64-bit shingle hashes (see ShingleHasher)."""
         sig = np.full(self.permutations, np.iinfo(np.uint64).max, dtype=np.uint64)
         for start in range(0, len(shingle_hashes), _SHINGLE_CHUNK):
-            block = shingle_hashes[start:start + _SHINGLE_CHUNK]
+            block = shingle_hashes[start : start + _SHINGLE_CHUNK]
             hashed = (np.outer(block, self.a) + self.b) >> np.uint64(32)
             np.minimum(sig, hashed.min(axis=0), out=sig)
         return sig
@@ -84,7 +85,7 @@ class ShingleHasher:
         n = len(h) - k + 1
         out = h[:n].copy()
         for j in range(1, k):  # uint64 arithmetic wraps mod 2**64, as a polynomial hash wants
-            out = out * self.MULTIPLIER + h[j:j + n]
+            out = out * self.MULTIPLIER + h[j : j + n]
         return np.unique(out)
 
 
@@ -116,7 +117,7 @@ class NearDuplicateIndex:
 
     def _bands(self, sig: np.ndarray) -> Iterable[tuple[int, bytes]]:
         for i in range(0, len(sig), self.rows):
-            yield i, sig[i:i + self.rows].tobytes()
+            yield i, sig[i : i + self.rows].tobytes()
 
     def find(self, sig: np.ndarray) -> str | None:
         """The id of an indexed session at least `threshold` similar to `sig`, if any."""
@@ -149,9 +150,13 @@ class Deduper:
     """The dedupe one session at a time: `keep(conv)` says whether it is the first of its kind.
     Holds only keys and signatures, never the sessions."""
 
-    def __init__(self, near_threshold: float | None = 0.9, shingle_words: int = 5,
-                 permutations: int = 128,
-                 group: Callable[[Conversation], str] = lambda c: c.outcome):
+    def __init__(
+        self,
+        near_threshold: float | None = 0.9,
+        shingle_words: int = 5,
+        permutations: int = 128,
+        group: Callable[[Conversation], str] = lambda c: c.outcome,
+    ):
         self.near_threshold, self.permutations, self.group = near_threshold, permutations, group
         self.hasher = MinHasher(permutations) if near_threshold is not None else None
         self.shingle_hashes = ShingleHasher(shingle_words)
@@ -174,7 +179,7 @@ class Deduper:
             else:
                 hashes = self.shingle_hashes(content_words(conv))
                 sig = self.hasher.signature_of_hashes(hashes) if len(hashes) else None
-            if sig is not None:  # an empty session is compared exactly only
+            if sig is not None and self.near_threshold is not None:  # an empty session: compared exactly only
                 index = self.indices.setdefault(g, NearDuplicateIndex(self.near_threshold, self.permutations))
                 match = index.find(sig)
                 if match is not None:
@@ -186,14 +191,18 @@ class Deduper:
         return True
 
 
-def dedupe(conversations: Iterable[Conversation], *, near_threshold: float | None = 0.9,
-           shingle_words: int = 5, permutations: int = 128,
-           group: Callable[[Conversation], str] = lambda c: c.outcome,
-           fingerprints: Iterator[Any] | None = None) -> DedupeResult:
+def dedupe(
+    conversations: Iterable[Conversation],
+    *,
+    near_threshold: float | None = 0.9,
+    shingle_words: int = 5,
+    permutations: int = 128,
+    group: Callable[[Conversation], str] = lambda c: c.outcome,
+    fingerprints: Iterator[Any] | None = None,
+) -> DedupeResult:
     """Drop exact duplicates, then near duplicates (unless near_threshold is None), in order.
     `fingerprints`, when given, yields each conversation's precomputed Fingerprint (exact key
     and signature, see fingerprint.py) in the same order."""
     d = Deduper(near_threshold, shingle_words, permutations, group)
-    kept = [conv for conv in conversations
-            if d.keep(conv, next(fingerprints) if fingerprints is not None else None)]
+    kept = [conv for conv in conversations if d.keep(conv, next(fingerprints) if fingerprints is not None else None)]
     return DedupeResult(kept, d.exact_duplicates, d.near_duplicates, d.duplicate_of)

@@ -8,12 +8,14 @@ Failures are paired first with a success on the same bead; otherwise with a succ
 same role and task in the same split that shares the opening prompt. Each failure is used
 once; the success sharing the longest prefix wins (ties: the least used, then the first).
 """
+
 from __future__ import annotations
 
 import hashlib
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from forge.build.canonical import message_key
 from forge.build.curate import role_task_label
@@ -70,10 +72,15 @@ def make_pair(chosen: Conversation, rejected: Conversation) -> PreferencePair | 
     first_user = _first_user_index(chosen.messages)
     if first_user is None or cut <= first_user:
         return "no_shared_prompt"
-    pair = PreferencePair(prompt=chosen.messages[:cut], chosen=chosen.messages[cut:],
-                          rejected=rejected.messages[cut:], task=chosen.task,
-                          agent_role=chosen.agent_role, chosen_id=chosen.id,
-                          rejected_id=rejected.id)
+    pair = PreferencePair(
+        prompt=chosen.messages[:cut],
+        chosen=chosen.messages[cut:],
+        rejected=rejected.messages[cut:],
+        task=chosen.task,
+        agent_role=chosen.agent_role,
+        chosen_id=chosen.id,
+        rejected_id=rejected.id,
+    )
     reason = validate_pair(pair)
     return reason if reason else pair
 
@@ -85,7 +92,7 @@ class Pairing:
     work_item: str | None
     split: str
     match: str  # "work_item" or "role_task": how the partner was found
-    chosen_index: int = -1    # positions in the successes / failures lists pair_attempts was given
+    chosen_index: int = -1  # positions in the successes / failures lists pair_attempts was given
     rejected_index: int = -1
 
 
@@ -106,11 +113,12 @@ def opening_key(conv: Conversation) -> str | None:
     first_user = _first_user_index(conv.messages)
     if first_user is None:
         return None
-    return "\n".join(message_key(m) for m in conv.messages[:first_user + 1])
+    return "\n".join(message_key(m) for m in conv.messages[: first_user + 1])
 
 
-def pair_attempts(successes: list[Conversation], failures: list[Conversation],
-                  split_for: Callable[[Conversation], str]) -> tuple[list[Pairing], Counter]:
+def pair_attempts(
+    successes: list[Conversation], failures: list[Conversation], split_for: Callable[[Conversation], str]
+) -> tuple[list[Pairing], Counter]:
     """Pair each failure with a success; return the pairs and the count of unpaired by reason."""
     keys = [[message_key(m) for m in s.messages] for s in successes]
     by_item: dict[str, list[int]] = defaultdict(list)
@@ -131,33 +139,45 @@ def pair_attempts(successes: list[Conversation], failures: list[Conversation],
         same_item = by_item.get(failure.work_item or "", [])
         item_set = set(same_item)
         # other beads' successes can only pair when they open with the same prompt
-        same_prompt = [i for i in by_opening.get((*group, opening_key(failure)), [])
-                       if i not in item_set]
+        same_prompt = [i for i in by_opening.get((*group, opening_key(failure)), []) if i not in item_set]
         if not same_item and not same_prompt:
             rejected["no_shared_prompt" if by_role_task.get(group) else "no_success"] += 1
             continue
         failure_keys = [message_key(m) for m in failure.messages]
 
-        def shared(i: int) -> int:
-            return next((n for n, (a, b) in enumerate(zip(keys[i], failure_keys)) if a != b),
-                        min(len(keys[i]), len(failure_keys)))
+        def shared(i: int, failure_keys: list[str] = failure_keys) -> int:  # bound: this failure's keys
+            return next(
+                (n for n, (a, b) in enumerate(zip(keys[i], failure_keys)) if a != b),
+                min(len(keys[i]), len(failure_keys)),
+            )
 
-        found = _best_partner(failure, successes, uses, shared,
-                              [("work_item", same_item), ("role_task", same_prompt)])
+        found = _best_partner(failure, successes, uses, shared, [("work_item", same_item), ("role_task", same_prompt)])
         if isinstance(found, str):
             rejected[found] += 1
             continue
         match, i, pair = found
         uses[i] += 1
-        pairings.append(Pairing(pair=pair, tools=merged_tools(successes[i].tools, failure.tools),
-                                work_item=failure.work_item if match == "work_item" else None,
-                                split=split, match=match, chosen_index=i, rejected_index=failure_index))
+        pairings.append(
+            Pairing(
+                pair=pair,
+                tools=merged_tools(successes[i].tools, failure.tools),
+                work_item=failure.work_item if match == "work_item" else None,
+                split=split,
+                match=match,
+                chosen_index=i,
+                rejected_index=failure_index,
+            )
+        )
     return pairings, rejected
 
 
-def _best_partner(failure: Conversation, successes: list[Conversation], uses: Counter,
-                  shared: Callable[[int], int],
-                  groups: list[tuple[str, list[int]]]) -> tuple[str, int, PreferencePair] | str:
+def _best_partner(
+    failure: Conversation,
+    successes: list[Conversation],
+    uses: Counter,
+    shared: Callable[[int], int],
+    groups: list[tuple[str, list[int]]],
+) -> tuple[str, int, PreferencePair] | str:
     """The first valid pair, trying groups in order and within a group the longest shared
     prefix first; else the reason the most promising candidate was rejected."""
     first_reason = None

@@ -4,26 +4,33 @@
 training method needs (SFT, DPO) came out empty, so a job stops at the build with the true
 reason instead of failing later, deep in training, with a misleading one.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 # what each filter reason says about the sessions it counted, and what to do about it
 REASONS: dict[str, tuple[str, str]] = {
-    "unknown_outcome": ("have no known outcome",
-                        'set build.unlabelled = "successful_turns" (or "include") to learn from '
-                        "sessions without a known outcome, or link them to beads"),
-    "no_successful_turn": ("have no known outcome and no assistant turn whose tool results "
-                           "succeeded", 'set build.unlabelled = "include" to keep them whole'),
-    "failure": ("failed", "failed sessions make DPO pairs, not SFT rows: add successful sessions, "
-                          "or train with method dpo"),
-    "role": ("are outside the selected roles", "check build.roles (the corpus's roles are in "
-                                               "its report: forge corpus ingest ... --json)"),
+    "unknown_outcome": (
+        "have no known outcome",
+        'set build.unlabelled = "successful_turns" (or "include") to learn from '
+        "sessions without a known outcome, or link them to beads",
+    ),
+    "no_successful_turn": (
+        "have no known outcome and no assistant turn whose tool results succeeded",
+        'set build.unlabelled = "include" to keep them whole',
+    ),
+    "failure": (
+        "failed",
+        "failed sessions make DPO pairs, not SFT rows: add successful sessions, or train with method dpo",
+    ),
+    "role": (
+        "are outside the selected roles",
+        "check build.roles (the corpus's roles are in its report: forge corpus ingest ... --json)",
+    ),
     "task": ("are outside the selected tasks", "check build.tasks"),
-    "low_success_rate": ("belong to beads or role/task pools below min_success",
-                         "lower build.min_success"),
-    "no_assistant_turn": ("have no assistant turn", "these are context documents or prompts "
-                                                    "only; add agent sessions"),
+    "low_success_rate": ("belong to beads or role/task pools below min_success", "lower build.min_success"),
+    "no_assistant_turn": ("have no assistant turn", "these are context documents or prompts only; add agent sessions"),
 }
 
 
@@ -45,17 +52,20 @@ def no_sft_rows(stats: dict[str, Any]) -> tuple[str, str]:
     """(message, hint) for a build that made no SFT row."""
     total = stats.get("conversations_in", 0)
     if not total:
-        return ("the build made 0 SFT rows: the corpus has no conversations",
-                "ingest agent sessions (forge corpus ingest PATH); beads and convention files "
-                "alone make no rows")
+        return (
+            "the build made 0 SFT rows: the corpus has no conversations",
+            "ingest agent sessions (forge corpus ingest PATH); beads and convention files alone make no rows",
+        )
     parts, hint = _why(stats)
     unlabelled = stats.get("unlabelled") or {}
     policy = unlabelled.get("policy")
     detail = "; ".join(parts) if parts else "none was kept"
     if policy and any("no known outcome" in p for p in parts):
         detail += f' (build.unlabelled = "{policy}")'
-    return (f"the build made 0 SFT rows from {total} sessions: {detail}",
-            hint or "check the build's filters against the corpus report")
+    return (
+        f"the build made 0 SFT rows from {total} sessions: {detail}",
+        hint or "check the build's filters against the corpus report",
+    )
 
 
 def no_dpo_pairs(stats: dict[str, Any]) -> tuple[str, str]:
@@ -64,11 +74,14 @@ def no_dpo_pairs(stats: dict[str, Any]) -> tuple[str, str]:
     wins, losses = outcomes.get("success", 0), outcomes.get("failure", 0)
     rejected = (stats.get("dpo") or {}).get("rejected") or {}
     unpaired = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(rejected.items()))
-    msg = (f"the build made 0 DPO pairs: {wins} successful and {losses} failed sessions"
-           + (f"; not paired: {unpaired}" if unpaired else ""))
+    msg = f"the build made 0 DPO pairs: {wins} successful and {losses} failed sessions" + (
+        f"; not paired: {unpaired}" if unpaired else ""
+    )
     if not wins or not losses:
-        hint = ("DPO needs a success and a failure at the same task (the same bead, or the same "
-                "role, task and opening prompt): ingest both, or train with method sft")
+        hint = (
+            "DPO needs a success and a failure at the same task (the same bead, or the same "
+            "role, task and opening prompt): ingest both, or train with method sft"
+        )
     else:
         hint = "pairs need a shared opening prompt; see dpo.rejected in the dataset stats"
     return msg, hint

@@ -4,6 +4,7 @@ process pool while the parent parses the same lines for the rest of the build.
 A fingerprint depends only on the session and the build's shingle size and permutation count,
 so the result is the same for any number of workers; `Pool.imap` keeps file order.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,8 @@ CHUNK_LINES = 64
 
 @dataclass(frozen=True)
 class Fingerprint:
-    exact: str                      # exact_key of the session
-    signature: np.ndarray | None    # MinHash of its word shingles; None for a session without words
+    exact: str  # exact_key of the session
+    signature: np.ndarray | None  # MinHash of its word shingles; None for a session without words
 
 
 class Fingerprinter:
@@ -88,8 +89,7 @@ def worker_count(workers: int | None) -> int:
     return workers or os.cpu_count() or 1
 
 
-def parallel_fingerprints(path: Path, shingle_words: int, permutations: int,
-                          workers: int | None) -> "_Pooled | None":
+def parallel_fingerprints(path: Path, shingle_words: int, permutations: int, workers: int | None) -> _Pooled | None:
     """Fingerprints of the conversations in a JSONL file, in order, from a pool; None when a pool
     is not worth starting (few lines or one worker): the dedupe then computes them itself."""
     n = worker_count(workers)
@@ -107,12 +107,11 @@ def parallel_fingerprints(path: Path, shingle_words: int, permutations: int,
 class _Pooled:
     """Fingerprints from a pool started now, before the parent has grown (fork copies it)."""
 
-    def __init__(self, ranges: list[tuple[str, int, int]], shingle_words: int, permutations: int,
-                 n: int, ctx: Any):
+    def __init__(self, ranges: list[tuple[str, int, int]], shingle_words: int, permutations: int, n: int, ctx: Any):
         self.pool = ctx.Pool(n, initializer=_init, initargs=(shingle_words, permutations))
         self._it = (fp for chunk in self.pool.imap(_chunk, ranges) for fp in chunk)
 
-    def __iter__(self) -> "_Pooled":
+    def __iter__(self) -> _Pooled:
         return self
 
     def __next__(self) -> Fingerprint | None:
@@ -123,6 +122,5 @@ class _Pooled:
         self.pool.join()
 
 
-def _run_pool(ranges: list[tuple[str, int, int]], shingle_words: int, permutations: int, n: int,
-              ctx: Any) -> _Pooled:
+def _run_pool(ranges: list[tuple[str, int, int]], shingle_words: int, permutations: int, n: int, ctx: Any) -> _Pooled:
     return _Pooled(ranges, shingle_words, permutations, n, ctx)

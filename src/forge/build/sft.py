@@ -1,4 +1,5 @@
 """SFT rows: a whole successful session in OpenAI chat form, tool calls and results kept."""
+
 from __future__ import annotations
 
 from typing import Any

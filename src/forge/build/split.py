@@ -3,6 +3,7 @@
 Each key's split depends only on the key and the salt — never on the other rows — so every
 attempt at the same bead lands in the same split, and adding sessions never moves old ones.
 """
+
 from __future__ import annotations
 
 import hashlib

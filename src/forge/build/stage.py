@@ -3,29 +3,30 @@
 Dataset files: sft_train.jsonl, sft_eval.jsonl, dpo_train.jsonl, dpo_eval.jsonl (one row per
 line, see sft.py and dpo.py for the row shapes) and stats.json.
 """
+
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from forge.artifacts import Artifact, ArtifactStore, artifact_id
 from forge.build.builder import BuiltDataset, build_rows
 from forge.build.config import BuildConfig
+from forge.build.empty import no_dpo_pairs, no_sft_rows
 from forge.build.fingerprint import parallel_fingerprints
 from forge.build.split import EVAL, TRAIN
 from forge.build.stats import TokenCounter
-from forge.jsonl import read_jsonl
-from forge.build.empty import no_dpo_pairs, no_sft_rows
 from forge.errors import ForgeError, InputError
+from forge.jsonl import read_jsonl
 from forge.progress import NULL_PROGRESS, Progress
 from forge.records import Conversation, WorkItem
 
 KIND = "dataset"
 CONVERSATIONS, WORK_ITEMS = "conversations.jsonl", "work_items.jsonl"
-DATASET_FILES = ("sft_train.jsonl", "sft_eval.jsonl", "dpo_train.jsonl", "dpo_eval.jsonl",
-                 "stats.json")
+DATASET_FILES = ("sft_train.jsonl", "sft_eval.jsonl", "dpo_train.jsonl", "dpo_eval.jsonl", "stats.json")
 
 
 def read_conversations(path: Path) -> Iterator[Conversation]:
@@ -46,7 +47,7 @@ class CorpusFile:
 
     def __init__(self, path: Path):
         self.path = path
-        self._f = open(path, "rb")
+        self._f = open(path, "rb")  # noqa: SIM115 -- held for load(), closed by close()
 
     def __iter__(self) -> Iterator[tuple[tuple[int, int], Conversation]]:
         offsets = self._offsets()
@@ -76,8 +77,11 @@ class DatasetFiles:
     """Rows written to sft_{train,eval}.jsonl and dpo_{train,eval}.jsonl as they are made."""
 
     def __init__(self, out: Path):
-        self.files = {(family, split): open(out / f"{family}_{split}.jsonl", "w", encoding="utf-8")
-                      for family in ("sft", "dpo") for split in (TRAIN, EVAL)}
+        self.files = {
+            (family, split): open(out / f"{family}_{split}.jsonl", "w", encoding="utf-8")  # noqa: SIM115 -- closed by close()
+            for family in ("sft", "dpo")
+            for split in (TRAIN, EVAL)
+        }
 
     def add_sft(self, split: str, row: dict[str, Any]) -> None:
         self.files[("sft", split)].write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -155,9 +159,14 @@ def check_rows(stats: dict[str, Any], need: tuple[str, ...]) -> None:
         raise ForgeError(message, hint=hint)
 
 
-def run_build(store: ArtifactStore, corpus: Artifact, config: BuildConfig,
-              progress: Progress = NULL_PROGRESS,
-              tokenizer: TokenCounter | None = None, require: str | None = None) -> Artifact:
+def run_build(
+    store: ArtifactStore,
+    corpus: Artifact,
+    config: BuildConfig,
+    progress: Progress = NULL_PROGRESS,
+    tokenizer: TokenCounter | None = None,
+    require: str | None = None,
+) -> Artifact:
     """Build SFT and DPO datasets from a corpus; return the existing dataset if already built.
 
     `require` names the training method the dataset is for ("sft", "dpo", "sft+dpo"; None: no
@@ -175,14 +184,23 @@ def run_build(store: ArtifactStore, corpus: Artifact, config: BuildConfig,
     if not conv_path.is_file():
         raise InputError(f"corpus {corpus.id} has no {CONVERSATIONS}", path=str(corpus.path))
     with store.staged(KIND) as staging:
-        fingerprints = parallel_fingerprints(conv_path, config.shingle_words,
-                                             config.minhash_permutations, config.workers) \
-            if config.dedupe else None
+        fingerprints = (
+            parallel_fingerprints(conv_path, config.shingle_words, config.minhash_permutations, config.workers)
+            if config.dedupe
+            else None
+        )
         source, sink = CorpusFile(conv_path), DatasetFiles(staging)
         try:
-            stats = build_rows(source, source.load, config, sink,
-                               work_items=read_work_items(corpus.file(WORK_ITEMS)),
-                               tokenizer=tokenizer, progress=progress, fingerprints=fingerprints)
+            stats = build_rows(
+                source,
+                source.load,
+                config,
+                sink,
+                work_items=read_work_items(corpus.file(WORK_ITEMS)),
+                tokenizer=tokenizer,
+                progress=progress,
+                fingerprints=fingerprints,
+            )
         finally:
             source.close()
             sink.close()
@@ -191,8 +209,17 @@ def run_build(store: ArtifactStore, corpus: Artifact, config: BuildConfig,
         stats["corpus"] = corpus_summary(corpus)
         check_rows(stats, need)  # before commit: an empty dataset is not stored
         (staging / "stats.json").write_text(json.dumps(stats, indent=2, sort_keys=True))
-        summary = {"sft_train": stats["sft"][TRAIN], "sft_eval": stats["sft"][EVAL],
-                   "dpo_train": stats["dpo"][TRAIN], "dpo_eval": stats["dpo"][EVAL]}
-        return store.commit(staging, kind=KIND, aid=aid, config=_config_dict(config, tokenizer),
-                            inputs=[corpus],
-                            extra={"summary": summary})
+        summary = {
+            "sft_train": stats["sft"][TRAIN],
+            "sft_eval": stats["sft"][EVAL],
+            "dpo_train": stats["dpo"][TRAIN],
+            "dpo_eval": stats["dpo"][EVAL],
+        }
+        return store.commit(
+            staging,
+            kind=KIND,
+            aid=aid,
+            config=_config_dict(config, tokenizer),
+            inputs=[corpus],
+            extra={"summary": summary},
+        )

@@ -4,6 +4,7 @@ A `TokenCounter` takes OpenAI messages and tool schemas and returns the number o
 rendered chat takes. `chat_token_counter(tokenizer)` makes one from a Hugging Face tokenizer
 that has a chat template; the build only calls it, so this module imports nothing heavy.
 """
+
 from __future__ import annotations
 
 from typing import Any, Protocol
@@ -54,8 +55,14 @@ def summarise(values: list[int]) -> dict[str, float | int]:
     def pct(q: float) -> int:
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
-    return {"rows": len(values), "total": sum(values), "mean": round(sum(values) / len(values), 1),
-            "max": ordered[-1], "p50": pct(0.5), "p95": pct(0.95)}
+    return {
+        "rows": len(values),
+        "total": sum(values),
+        "mean": round(sum(values) / len(values), 1),
+        "max": ordered[-1],
+        "p50": pct(0.5),
+        "p95": pct(0.95),
+    }
 
 
 def token_stats(sft_rows: list[Row], dpo_rows: list[Row], count: TokenCounter) -> dict[str, Any]:
@@ -64,6 +71,5 @@ def token_stats(sft_rows: list[Row], dpo_rows: list[Row], count: TokenCounter) -
         "tokenizer": count.name,
         "sft": summarise([count(r["messages"], r["tools"]) for r in sft_rows]),
         "dpo_chosen": summarise([count(r["prompt"] + r["chosen"], r["tools"]) for r in dpo_rows]),
-        "dpo_rejected": summarise([count(r["prompt"] + r["rejected"], r["tools"])
-                                   for r in dpo_rows]),
+        "dpo_rejected": summarise([count(r["prompt"] + r["rejected"], r["tools"]) for r in dpo_rows]),
     }

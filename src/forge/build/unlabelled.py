@@ -17,6 +17,7 @@ makes of the rest:
 Every row from an unlabelled session says so (`"outcome": "unknown"`), and the dataset's stats
 count sessions, rows and turns kept, cut and zero-weighted under `unlabelled`.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -47,7 +48,7 @@ class UnlabelledTally:
 
 @dataclass
 class Shaped:
-    conv: Conversation | None          # the session as it becomes a row, or None: no row
+    conv: Conversation | None  # the session as it becomes a row, or None: no row
     zero_weight: set[int] = field(default_factory=set)  # message indexes not to learn
 
 
@@ -70,7 +71,7 @@ def shape(conv: Conversation, config: BuildConfig, tally: UnlabelledTally) -> Sh
     tally.turns_cut += len(turns) - len(kept)
     tally.turns_zero_weight += len(zero)
     tally.turns_learned += len(kept) - len(zero)
-    return Shaped(dataclasses.replace(conv, messages=conv.messages[:end + 1]), zero)
+    return Shaped(dataclasses.replace(conv, messages=conv.messages[: end + 1]), zero)
 
 
 def finish_row(row: Row, shaped: Shaped, config: BuildConfig, tally: UnlabelledTally) -> Row:

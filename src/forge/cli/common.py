@@ -1,12 +1,14 @@
 """What every command module shares: consoles, the --json option, the `command` decorator that
 turns expected errors into one clear message (never a traceback), and opening the Forge."""
+
 from __future__ import annotations
 
 import functools
 import json
 import os
 import sys
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -25,6 +27,7 @@ def emit_json(obj: Any) -> None:
 
 def open_forge() -> Any:
     from forge.service import Forge
+
     return Forge()
 
 
@@ -36,28 +39,36 @@ def guard(fn: Callable[[], Any]) -> Any:
         raise
     except ForgeError as e:
         from forge.service import scrub_text
+
         err_console.print(f"[red]error:[/red] {scrub_text(str(e))}", highlight=False)
-        raise typer.Exit(1)
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         err_console.print("[yellow]interrupted[/yellow]")
-        raise typer.Exit(130)
+        raise typer.Exit(130) from None
     except Exception as e:  # unexpected: still no traceback unless asked for
         if os.environ.get("FORGE_DEBUG"):
             raise
         from forge.service import scrub_text
-        err_console.print(f"[red]internal error:[/red] {type(e).__name__}: {scrub_text(str(e))}\n"
-                          "  hint: re-run with FORGE_DEBUG=1 for the traceback, and report it", highlight=False)
-        raise typer.Exit(2)
+
+        err_console.print(
+            f"[red]internal error:[/red] {type(e).__name__}: {scrub_text(str(e))}\n"
+            "  hint: re-run with FORGE_DEBUG=1 for the traceback, and report it",
+            highlight=False,
+        )
+        raise typer.Exit(2) from None
 
 
 def command(group: typer.Typer, name: str | None = None, **options: Any) -> Callable[[F], F]:
     """Register `fn` as a command of `group`, run under `guard`."""
+
     def register(fn: F) -> F:
         @functools.wraps(fn)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             return guard(lambda: fn(*args, **kwargs))
+
         group.command(name, **options)(guarded)
         return fn
+
     return register
 
 
@@ -70,6 +81,7 @@ def say_on(as_json: bool) -> Callable[[str], None]:
 def progress_bars(as_json: bool = True) -> Any:
     """Rich progress bars; on stderr when stdout must stay clean JSON."""
     from forge.cli.progress import RichProgress
+
     return RichProgress(err_console if as_json else console)
 
 

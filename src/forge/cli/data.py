@@ -10,10 +10,11 @@ can be used later; `--out` gets a copy of the artifact folder, manifest included
 `forge dataset build DIR` and `forge artifact verify DIR` accept. Nothing here prints a secret:
 reports carry counts, paths and line numbers only.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -29,8 +30,9 @@ dataset_app = typer.Typer(help="Build and inspect SFT/DPO datasets.", no_args_is
 artifact_app = typer.Typer(help="Artifacts and their manifests.", no_args_is_help=True)
 
 MAX_WARNINGS_SHOWN = 50
-SetOpt = typer.Option([], "--set", help="Stage option, e.g. --set min_messages=3 "
-                                        "or --set 'outcome_rules=[\"tests_failed\"]'")
+SetOpt = typer.Option(
+    [], "--set", help="Stage option, e.g. --set min_messages=3 or --set 'outcome_rules=[\"tests_failed\"]'"
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -47,6 +49,7 @@ def register(app: typer.Typer) -> None:
 
 def _options(overrides: list[str]) -> dict[str, Any]:
     from forge.service import apply_overrides
+
     return apply_overrides({}, overrides)
 
 
@@ -55,18 +58,21 @@ def _print_warnings(warnings: list[dict[str, Any]], total: int) -> None:
         where = f"{w['path']}:{w['line']}" if w.get("line") else w["path"]
         err_console.print(f"[yellow]warning:[/yellow] {escape(where)}: {escape(w['reason'])}", highlight=False)
     if total > MAX_WARNINGS_SHOWN:
-        err_console.print(f"[yellow]… {total - MAX_WARNINGS_SHOWN} more warnings[/yellow] "
-                          "(all are in report.json)")
+        err_console.print(f"[yellow]… {total - MAX_WARNINGS_SHOWN} more warnings[/yellow] (all are in report.json)")
 
 
 # -- forge corpus ingest ------------------------------------------------------------------------
 
+
 def corpus_ingest(
-    paths: Optional[list[Path]] = typer.Argument(
-        None, help="Transcript files or folders, beads JSONL. None: the standard local session "
-                   "folders found on this machine (Claude Code, Codex, a Gas Town town's beads)."),
-    formats: list[str] = typer.Option(["auto"], "--format", help="auto, " + ", ".join(FORMATS)
-                                      + " (repeat for several)."),
+    paths: list[Path] | None = typer.Argument(
+        None,
+        help="Transcript files or folders, beads JSONL. None: the standard local session "
+        "folders found on this machine (Claude Code, Codex, a Gas Town town's beads).",
+    ),
+    formats: list[str] = typer.Option(
+        ["auto"], "--format", help="auto, " + ", ".join(FORMATS) + " (repeat for several)."
+    ),
     out: Path = typer.Option(..., "--out", help="Folder for the scrubbed corpus and its manifest."),
     overrides: list[str] = SetOpt,
     as_json: bool = JsonOpt,
@@ -74,6 +80,7 @@ def corpus_ingest(
     """Read transcripts, link outcomes, scrub secrets; write the corpus to --out."""
     from forge.service import discover_sessions
     from forge.service.data import copy_artifact
+
     if not paths:
         found = discover_sessions()
         err_console.print(escape(found.summary()), highlight=False)
@@ -88,29 +95,47 @@ def corpus_ingest(
     usable = ing["conversations"] + ing["work_items"]
     if usable:
         copy_artifact(art, out)
-    summary = {"corpus": art.id, "out": str(out) if usable else None,
-               "files": ing["files"], "files_by_reader": ing["files_by_reader"],
-               "conversations": ing["conversations"], "messages": ing["messages"],
-               "tool_calls": ing["tool_calls"], "work_items": ing["work_items"],
-               "skipped_records": ing["skipped_records"],
-               "skipped_conversations": ing["skipped_conversations"],
-               "outcomes": ing["outcomes"], "outcome_coverage": ing.get("outcome_coverage", {}),
-               "outcome_sources": ing.get("outcome_sources", {}), "by_format": ing.get("by_format", {}),
-               "by_role": ing["by_role"], "by_task": ing["by_task"],
-               "dropped": ing["dropped"],
-               "scrub": {"total": scrub_report["total"], "by_kind": scrub_report["by_kind"]},
-               "warning_count": ing["warning_count"], "warnings": ing["warnings"]}
+    summary = {
+        "corpus": art.id,
+        "out": str(out) if usable else None,
+        "files": ing["files"],
+        "files_by_reader": ing["files_by_reader"],
+        "conversations": ing["conversations"],
+        "messages": ing["messages"],
+        "tool_calls": ing["tool_calls"],
+        "work_items": ing["work_items"],
+        "skipped_records": ing["skipped_records"],
+        "skipped_conversations": ing["skipped_conversations"],
+        "outcomes": ing["outcomes"],
+        "outcome_coverage": ing.get("outcome_coverage", {}),
+        "outcome_sources": ing.get("outcome_sources", {}),
+        "by_format": ing.get("by_format", {}),
+        "by_role": ing["by_role"],
+        "by_task": ing["by_task"],
+        "dropped": ing["dropped"],
+        "scrub": {"total": scrub_report["total"], "by_kind": scrub_report["by_kind"]},
+        "warning_count": ing["warning_count"],
+        "warnings": ing["warnings"],
+    }
     if as_json:
         emit_json(summary)
     else:
         _print_warnings(ing["warnings"], ing["warning_count"])
-        console.print(counts_table(f"corpus {art.id}", [
-            ("files", ing["files"]), ("conversations", ing["conversations"]),
-            ("messages", ing["messages"]), ("tool calls", ing["tool_calls"]),
-            ("work items (beads)", ing["work_items"]),
-            ("skipped records", ing["skipped_records"]),
-            *((f"skipped conversations: {k}", v) for k, v in ing["skipped_conversations"].items()),
-            ("secrets replaced", scrub_report["total"])]))
+        console.print(
+            counts_table(
+                f"corpus {art.id}",
+                [
+                    ("files", ing["files"]),
+                    ("conversations", ing["conversations"]),
+                    ("messages", ing["messages"]),
+                    ("tool calls", ing["tool_calls"]),
+                    ("work items (beads)", ing["work_items"]),
+                    ("skipped records", ing["skipped_records"]),
+                    *((f"skipped conversations: {k}", v) for k, v in ing["skipped_conversations"].items()),
+                    ("secrets replaced", scrub_report["total"]),
+                ],
+            )
+        )
         if ing["outcomes"]:
             console.print(by_table("outcomes", ing["outcomes"]))
         print_outcome_coverage(ing.get("outcome_coverage") or {})
@@ -119,21 +144,26 @@ def corpus_ingest(
         if usable:
             console.print(f"corpus written to [bold]{out}[/bold]; next: forge dataset build {out} --out DIR")
     if not usable:
-        raise InputError(f"nothing usable in the input: {ing['skipped_records']} bad records or files",
-                         hint="the warnings above name each file, line and problem")
+        raise InputError(
+            f"nothing usable in the input: {ing['skipped_records']} bad records or files",
+            hint="the warnings above name each file, line and problem",
+        )
 
 
 # -- forge scrub --------------------------------------------------------------------------------
 
+
 def scrub(
     path: Path = typer.Argument(..., help="A file or a folder to scrub."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Write the scrubbed copy here (relative "
-                                                            "paths kept). Without it: report only."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Write the scrubbed copy here (relative paths kept). Without it: report only."
+    ),
     allow: list[str] = typer.Option([], "--allow", help="An exact string never to replace (repeat)."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Find and replace secrets in any files; print findings by kind (never the secrets)."""
     from forge.service import scrub_files
+
     report = scrub_files(path, out, allow)
     if as_json:
         emit_json(report)
@@ -141,11 +171,15 @@ def scrub(
         per_file = report["per_file"]
         for f in per_file:
             if f["status"] == "skipped":
-                err_console.print(f"[yellow]warning:[/yellow] {escape(f['path'])}: {escape(f['reason'] or '')}",
-                                  highlight=False)
-        console.print(counts_table("scrub", [
-            ("files", report["files"]), *report["by_status"].items(),
-            ("secrets found", report["findings"])]))
+                err_console.print(
+                    f"[yellow]warning:[/yellow] {escape(f['path'])}: {escape(f['reason'] or '')}", highlight=False
+                )
+        console.print(
+            counts_table(
+                "scrub",
+                [("files", report["files"]), *report["by_status"].items(), ("secrets found", report["findings"])],
+            )
+        )
         if report["by_kind"]:
             console.print(by_table("findings by kind", report["by_kind"]))
         changed = [f for f in per_file if f["findings"]]
@@ -156,31 +190,42 @@ def scrub(
             for f in changed[:MAX_WARNINGS_SHOWN]:
                 t.add_row(escape(f["path"]), str(f["findings"]))
             console.print(t)
-        console.print(f"scrubbed copy written to [bold]{out}[/bold]" if out
-                      else "report only: pass --out DIR to write a scrubbed copy")
+        console.print(
+            f"scrubbed copy written to [bold]{out}[/bold]"
+            if out
+            else "report only: pass --out DIR to write a scrubbed copy"
+        )
     if report["files"] and report["by_status"].get("skipped", 0) == report["files"]:
         raise InputError("no file could be scrubbed", path=str(path))
 
 
 # -- forge dataset build / show -----------------------------------------------------------------
 
+
 def dataset_build(
     corpus: str = typer.Argument(..., help="A corpus folder (from `forge corpus ingest --out`) or artifact id."),
     roles: list[str] = typer.Option([], "--role", help="Keep only this agent role (repeat)."),
     tasks: list[str] = typer.Option([], "--task", help="Keep only this task category (repeat)."),
-    min_success: Optional[float] = typer.Option(None, "--min-success",
-                                                help="Curator: drop SFT rows from beads or role/task "
-                                                     "pools with a lower success rate (0..1)."),
-    base: Optional[str] = typer.Option(None, "--base", help="Count tokens with this base model's "
-                                                             "tokenizer (alias, Hub id, path, or forge/tiny-llama)."),
+    min_success: float | None = typer.Option(
+        None,
+        "--min-success",
+        help="Curator: drop SFT rows from beads or role/task pools with a lower success rate (0..1).",
+    ),
+    base: str | None = typer.Option(
+        None, "--base", help="Count tokens with this base model's tokenizer (alias, Hub id, path, or forge/tiny-llama)."
+    ),
     out: Path = typer.Option(..., "--out", help="Folder for the dataset and its manifest."),
-    require: str = typer.Option("none", "--require", help="Fail, saying why, unless the dataset has the "
-                                                          "rows this method needs: sft | dpo | sft+dpo | none."),
+    require: str = typer.Option(
+        "none",
+        "--require",
+        help="Fail, saying why, unless the dataset has the rows this method needs: sft | dpo | sft+dpo | none.",
+    ),
     overrides: list[str] = SetOpt,
     as_json: bool = JsonOpt,
 ) -> None:
     """Dedupe, curate, split and write SFT + DPO rows from a corpus."""
     from forge.service.data import copy_artifact
+
     options = _options(overrides)
     if roles:
         options["roles"] = roles
@@ -190,8 +235,9 @@ def dataset_build(
         options["min_success"] = min_success
     forge = open_forge()
     with progress_bars() as progress:
-        dataset = forge.build_dataset(corpus, options=options, base=base, progress=progress,
-                                      require=None if require == "none" else require)
+        dataset = forge.build_dataset(
+            corpus, options=options, base=base, progress=progress, require=None if require == "none" else require
+        )
     copy_artifact(dataset, out)
     stats = forge.dataset_stats(dataset)["stats"]
     if as_json:
@@ -199,8 +245,9 @@ def dataset_build(
     print_dataset(dataset.id, stats)
     console.print(f"dataset written to [bold]{out}[/bold]")
     if not (stats["sft"]["train"] + stats["sft"]["eval"]):
-        err_console.print("[yellow]warning:[/yellow] no SFT rows: check the role/task filters, "
-                          "--min-success and the corpus outcomes")
+        err_console.print(
+            "[yellow]warning:[/yellow] no SFT rows: check the role/task filters, --min-success and the corpus outcomes"
+        )
 
 
 def dataset_show(
@@ -209,6 +256,7 @@ def dataset_show(
 ) -> None:
     """Counts, token statistics, role x task table and scrub report of a dataset."""
     from forge.service import dataset_stats
+
     info = dataset_stats(ref)
     if as_json:
         return emit_json({k: info[k] for k in ("dataset", "inputs", "config", "stats")})
@@ -217,16 +265,23 @@ def dataset_show(
 
 def print_dataset(aid: str, stats: dict[str, Any]) -> None:
     sft, dpo = stats["sft"], stats["dpo"]
-    console.print(counts_table(f"dataset {aid}", [
-        ("conversations in", stats.get("conversations_in", 0)),
-        ("exact duplicates removed", stats.get("exact_duplicates", 0)),
-        ("near duplicates removed", stats.get("near_duplicates", 0)),
-        *((f"filtered: {k}", v) for k, v in (stats.get("filtered") or {}).items()),
-        ("SFT rows train / eval", f"{sft['train']} / {sft['eval']}"),
-        ("DPO pairs train / eval", f"{dpo['train']} / {dpo['eval']}"),
-        *((f"DPO not paired: {k}", v) for k, v in (dpo.get("rejected") or {}).items()),
-        ("SFT messages", stats.get("messages", 0)), ("SFT tool calls", stats.get("tool_calls", 0)),
-        ("SFT characters", stats.get("chars", 0))]))
+    console.print(
+        counts_table(
+            f"dataset {aid}",
+            [
+                ("conversations in", stats.get("conversations_in", 0)),
+                ("exact duplicates removed", stats.get("exact_duplicates", 0)),
+                ("near duplicates removed", stats.get("near_duplicates", 0)),
+                *((f"filtered: {k}", v) for k, v in (stats.get("filtered") or {}).items()),
+                ("SFT rows train / eval", f"{sft['train']} / {sft['eval']}"),
+                ("DPO pairs train / eval", f"{dpo['train']} / {dpo['eval']}"),
+                *((f"DPO not paired: {k}", v) for k, v in (dpo.get("rejected") or {}).items()),
+                ("SFT messages", stats.get("messages", 0)),
+                ("SFT tool calls", stats.get("tool_calls", 0)),
+                ("SFT characters", stats.get("chars", 0)),
+            ],
+        )
+    )
     tokens = stats.get("tokens")
     if tokens:
         t = Table(title=f"tokens ({tokens.get('tokenizer')})")
@@ -242,20 +297,32 @@ def print_dataset(aid: str, stats: dict[str, Any]) -> None:
     console.print(_role_task_table(stats.get("by_role_task") or {}, stats.get("dpo_by_role_task") or {}))
     outcomes = stats.get("outcomes") or {}
     if outcomes:
-        console.print(f"outcomes: {outcomes.get('labelled', 0)} of {outcomes.get('sessions', 0)} sessions "
-                      "labelled" + (" — " + ", ".join(f"{k} {v}" for k, v in (outcomes.get("by_source") or {}).items())
-                                    if outcomes.get("by_source") else ""), highlight=False)
+        console.print(
+            f"outcomes: {outcomes.get('labelled', 0)} of {outcomes.get('sessions', 0)} sessions "
+            "labelled"
+            + (
+                " — " + ", ".join(f"{k} {v}" for k, v in (outcomes.get("by_source") or {}).items())
+                if outcomes.get("by_source")
+                else ""
+            ),
+            highlight=False,
+        )
     unl = stats.get("unlabelled") or {}
     if unl.get("sessions"):
-        console.print(f"unlabelled sessions ({unl.get('policy')}): {unl['sessions']} → {unl.get('rows', 0)} rows; "
-                      f"assistant turns learned {unl.get('turns_learned', 0)} of {unl.get('assistant_turns', 0)}, "
-                      f"weight 0: {unl.get('turns_zero_weight', 0)}, cut: {unl.get('turns_cut', 0)}", highlight=False)
+        console.print(
+            f"unlabelled sessions ({unl.get('policy')}): {unl['sessions']} → {unl.get('rows', 0)} rows; "
+            f"assistant turns learned {unl.get('turns_learned', 0)} of {unl.get('assistant_turns', 0)}, "
+            f"weight 0: {unl.get('turns_zero_weight', 0)}, cut: {unl.get('turns_cut', 0)}",
+            highlight=False,
+        )
     corpus = stats.get("corpus") or {}
     scrub_report = corpus.get("scrub") or {}
     if scrub_report:
-        console.print(f"scrub: {scrub_report.get('total', 0)} secrets replaced in "
-                      f"{scrub_report.get('conversations_with_findings', 0)} of "
-                      f"{scrub_report.get('conversations', 0)} conversations")
+        console.print(
+            f"scrub: {scrub_report.get('total', 0)} secrets replaced in "
+            f"{scrub_report.get('conversations_with_findings', 0)} of "
+            f"{scrub_report.get('conversations', 0)} conversations"
+        )
         if scrub_report.get("by_kind"):
             console.print(by_table("secrets replaced, by kind", scrub_report["by_kind"]))
 
@@ -264,8 +331,11 @@ def print_outcome_coverage(coverage: dict[str, Any]) -> None:
     if not coverage.get("sessions"):
         return
     evidence = ", ".join(f"{k} {v}" for k, v in (coverage.get("by_evidence") or {}).items())
-    console.print(f"outcome coverage: {coverage.get('labelled', 0)} of {coverage['sessions']} sessions labelled"
-                  + (f" (from {evidence})" if evidence else ""), highlight=False)
+    console.print(
+        f"outcome coverage: {coverage.get('labelled', 0)} of {coverage['sessions']} sessions labelled"
+        + (f" (from {evidence})" if evidence else ""),
+        highlight=False,
+    )
 
 
 def _role_task_table(sft: dict[str, int], dpo: dict[str, int]) -> Table:
@@ -282,19 +352,26 @@ def _role_task_table(sft: dict[str, int], dpo: dict[str, int]) -> Table:
     for task in tasks:
         t.add_column(escape(task), justify="right")
     for role in roles:
-        t.add_row(escape(role), *(("{} / {}".format(*cells[(role, task)]) if (role, task) in cells else "·")
-                                  for task in tasks))
+        t.add_row(
+            escape(role),
+            *(("{} / {}".format(*cells[(role, task)]) if (role, task) in cells else "·") for task in tasks),
+        )
     return t
 
 
 # -- forge artifact list / verify -----------------------------------------------------------------
 
+
 def artifact_list(as_json: bool = JsonOpt) -> None:
     """List artifacts in the store."""
     arts = open_forge().list_artifacts()
     if as_json:
-        return emit_json([{"id": a.id, "kind": a.kind, "path": str(a.path),
-                           "created_at": a.manifest.get("created_at")} for a in arts])
+        return emit_json(
+            [
+                {"id": a.id, "kind": a.kind, "path": str(a.path), "created_at": a.manifest.get("created_at")}
+                for a in arts
+            ]
+        )
     t = Table()
     for col in ("ID", "KIND", "CREATED", "FILES"):
         t.add_column(col)
@@ -303,8 +380,7 @@ def artifact_list(as_json: bool = JsonOpt) -> None:
     console.print(t)
 
 
-def artifact_verify(ref: str = typer.Argument(..., help="Artifact id or directory."),
-                    as_json: bool = JsonOpt) -> None:
+def artifact_verify(ref: str = typer.Argument(..., help="Artifact id or directory."), as_json: bool = JsonOpt) -> None:
     """Re-hash an artifact's files and compare them with its manifest."""
     art = open_forge().verify_artifact(ref)
     n = len(art.manifest.get("files", {}))

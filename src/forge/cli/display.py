@@ -1,4 +1,5 @@
 """Tables shared by several commands."""
+
 from __future__ import annotations
 
 from typing import Any

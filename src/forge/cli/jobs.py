@@ -1,10 +1,11 @@
 """`forge job list|show|logs|cancel|resume`, `forge worker`, `forge env init|status`."""
+
 from __future__ import annotations
 
 import json
 import sys
 import time
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -12,8 +13,9 @@ from rich.table import Table
 from forge.cli.common import JsonOpt, command, console, emit_json, err_console, open_forge, say_on
 
 job_app = typer.Typer(help="Jobs: state, audit trail, progress, cancel, resume.", no_args_is_help=True)
-env_app = typer.Typer(help="The operational state of this host: jobs start only on an ACTIVE host.",
-                      no_args_is_help=True)
+env_app = typer.Typer(
+    help="The operational state of this host: jobs start only on an ACTIVE host.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -50,8 +52,9 @@ def job_show(job_id: str, as_json: bool = JsonOpt) -> None:
     trail = forge.job_transitions(job_id)
     if as_json:
         return emit_json({**job.to_dict(), "transitions": trail})
-    console.print(f"[bold]{job.id}[/bold]  {job.kind}  state [bold]{job.state.value}[/bold]  "
-                  f"authorization {job.authorization}")
+    console.print(
+        f"[bold]{job.id}[/bold]  {job.kind}  state [bold]{job.state.value}[/bold]  authorization {job.authorization}"
+    )
     if job.error:
         console.print(f"[red]error:[/red] {job.error}")
     t = Table(title="audit trail")
@@ -74,12 +77,15 @@ def job_show(job_id: str, as_json: bool = JsonOpt) -> None:
         console.print(f"eval: base {res['base_eval_score']:.1%} → candidate {res['eval_score']:.1%}")
 
 
-def job_logs(job_id: str = typer.Argument(..., help="Job id."),
-             follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing until the job settles."),
-             as_json: bool = typer.Option(False, "--json", help="One JSON object per event (JSON lines)."),
-             poll: float = typer.Option(0.5, help="Seconds between looks for new events when following.")) -> None:
+def job_logs(
+    job_id: str = typer.Argument(..., help="Job id."),
+    follow: bool = typer.Option(False, "--follow", "-f", help="Keep printing until the job settles."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per event (JSON lines)."),
+    poll: float = typer.Option(0.5, help="Seconds between looks for new events when following."),
+) -> None:
     """Print a job's progress events (step, loss, lr, ...) and log lines."""
     from forge.service import SETTLED
+
     forge = open_forge()
     forge.job(job_id)  # NotFound with a hint
     last = 0
@@ -98,8 +104,9 @@ def job_logs(job_id: str = typer.Argument(..., help="Job id."),
     job = forge.job(job_id)
     reason = forge.job_transitions(job_id)[-1]["reason"]
     if as_json:
-        sys.stdout.write(json.dumps({"kind": "state", "state": job.state.value, "error": job.error,
-                                     "reason": reason}) + "\n")
+        sys.stdout.write(
+            json.dumps({"kind": "state", "state": job.state.value, "error": job.error, "reason": reason}) + "\n"
+        )
     else:
         console.print(f"{job_id}: {job.state.value}" + (f" — {reason}" if reason else ""), highlight=False)
 
@@ -127,15 +134,22 @@ def job_cancel(job_id: str = typer.Argument(..., help="Job id."), as_json: bool 
     at_once = state.value == "CANCELLED"
     if as_json:
         return emit_json({"job": job_id, "state": state.value, "cancel_requested": not at_once})
-    console.print(f"{job_id}: CANCELLED" if at_once else
-                  f"{job_id}: cancel requested; its worker stops it within one step "
-                  f"(`forge job logs {job_id} --follow` to watch)", highlight=False)
+    console.print(
+        f"{job_id}: CANCELLED"
+        if at_once
+        else f"{job_id}: cancel requested; its worker stops it within one step "
+        f"(`forge job logs {job_id} --follow` to watch)",
+        highlight=False,
+    )
 
 
-def job_resume(job_id: str = typer.Argument(..., help="A FAILED or CANCELLED job."),
-               start_worker: bool = typer.Option(True, "--start-worker/--no-start-worker",
-                                                 help="Start a background worker if none runs."),
-               as_json: bool = JsonOpt) -> None:
+def job_resume(
+    job_id: str = typer.Argument(..., help="A FAILED or CANCELLED job."),
+    start_worker: bool = typer.Option(
+        True, "--start-worker/--no-start-worker", help="Start a background worker if none runs."
+    ),
+    as_json: bool = JsonOpt,
+) -> None:
     """Queue a failed or cancelled job again, continuing from its last checkpoint."""
     forge = open_forge()
     new = forge.resume(job_id)
@@ -143,33 +157,53 @@ def job_resume(job_id: str = typer.Argument(..., help="A FAILED or CANCELLED job
     has_ckpt = forge.has_checkpoint(new.id)
     worker = forge.start_worker() if start_worker else None
     if as_json:
-        return emit_json({"job": new.to_dict(), "resumed_from": job_id,
-                          "checkpoint": str(ckpt) if has_ckpt else None, "worker": worker})
-    console.print(f"{job_id} is terminal, so it continues as a new job [bold]{new.id}[/bold] "
-                  f"(QUEUED, linked to {job_id} in its audit trail)", highlight=False)
-    console.print(f"  training resumes from {ckpt}" if has_ckpt else
-                  "  no checkpoint was saved: training restarts; finished stages are reused")
+        return emit_json(
+            {
+                "job": new.to_dict(),
+                "resumed_from": job_id,
+                "checkpoint": str(ckpt) if has_ckpt else None,
+                "worker": worker,
+            }
+        )
+    console.print(
+        f"{job_id} is terminal, so it continues as a new job [bold]{new.id}[/bold] "
+        f"(QUEUED, linked to {job_id} in its audit trail)",
+        highlight=False,
+    )
+    console.print(
+        f"  training resumes from {ckpt}"
+        if has_ckpt
+        else "  no checkpoint was saved: training restarts; finished stages are reused"
+    )
     if worker:
-        console.print(f"  worker {worker['worker']['id']} "
-                      + ("started" if worker["started"] else "already running"), highlight=False)
+        console.print(
+            f"  worker {worker['worker']['id']} " + ("started" if worker["started"] else "already running"),
+            highlight=False,
+        )
 
 
-def worker(once: bool = typer.Option(False, "--once", help="Run at most one job, then exit."),
-           drain: bool = typer.Option(False, "--drain", help="Run jobs until the queue is empty, then exit."),
-           worker_id: Optional[str] = typer.Option(None, "--id", help="Worker name (default: worker-HOST-PID-xxxx)."),
-           poll: float = typer.Option(1.0, help="Seconds between looks at an empty queue."),
-           idle_exit: Optional[float] = typer.Option(None, help="Exit after this many seconds with nothing to do."),
-           as_json: bool = JsonOpt) -> None:
+def worker(
+    once: bool = typer.Option(False, "--once", help="Run at most one job, then exit."),
+    drain: bool = typer.Option(False, "--drain", help="Run jobs until the queue is empty, then exit."),
+    worker_id: str | None = typer.Option(None, "--id", help="Worker name (default: worker-HOST-PID-xxxx)."),
+    poll: float = typer.Option(1.0, help="Seconds between looks at an empty queue."),
+    idle_exit: float | None = typer.Option(None, help="Exit after this many seconds with nothing to do."),
+    as_json: bool = JsonOpt,
+) -> None:
     """Take jobs from the database queue and run them here (crash-safe: leases + heartbeat)."""
-    done = open_forge().run_worker(worker_id=worker_id, once=once, drain=drain, poll_s=poll,
-                                   idle_exit_s=idle_exit, say=say_on(as_json))
+    done = open_forge().run_worker(
+        worker_id=worker_id, once=once, drain=drain, poll_s=poll, idle_exit_s=idle_exit, say=say_on(as_json)
+    )
     if as_json:
         emit_json({"jobs": done})
 
 
-def env_init(allow_cpu: bool = typer.Option(False, "--allow-cpu",
-                                            help="Accept a host without a CUDA GPU (training on the CPU)."),
-             as_json: bool = JsonOpt) -> None:
+def env_init(
+    allow_cpu: bool = typer.Option(
+        False, "--allow-cpu", help="Accept a host without a CUDA GPU (training on the CPU)."
+    ),
+    as_json: bool = JsonOpt,
+) -> None:
     """Check accelerator, disk and memory; record them; INACTIVE_UNSAFE → ACTIVE when all pass."""
     record = open_forge().init_environment(allow_cpu=allow_cpu)
     if as_json:
@@ -193,9 +227,14 @@ def env_status(as_json: bool = JsonOpt) -> None:
 
 def _print_env(record: dict[str, Any]) -> None:
     color = "green" if record["state"] == "ACTIVE" else "red"
-    console.print(f"host [bold]{record['host']}[/bold]: [{color}]{record['state']}[/{color}]"
-                  + (f" (checked {record['at'][:19]} by {record['actor']})" if record.get("at") else
-                     " (never checked: run `forge env init`)"))
+    console.print(
+        f"host [bold]{record['host']}[/bold]: [{color}]{record['state']}[/{color}]"
+        + (
+            f" (checked {record['at'][:19]} by {record['actor']})"
+            if record.get("at")
+            else " (never checked: run `forge env init`)"
+        )
+    )
     d = record.get("details") or {}
     if not d:
         return

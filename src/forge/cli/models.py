@@ -1,10 +1,11 @@
 """`forge eval`, `forge export`, `forge infer`, `forge serve`: score a model against its base,
 package it (merged safetensors, GGUF, Ollama), run a prompt through any of its forms, serve it."""
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -20,20 +21,31 @@ def register(app: typer.Typer) -> None:
 
 def eval_model(
     model: str = typer.Argument(..., help="Registry name (polecat, polecat-v2), model dir or Hub id."),
-    adapters: Optional[str] = typer.Option(None, "--adapters", help="Comma-separated adapter dirs, stacked in order."),
-    suite: Optional[str] = typer.Option(None, "--suite", help="A bundled suite name, a suite file, or 'none'. Default: gastown."),
-    dataset: Optional[str] = typer.Option(None, "--dataset", help="Dataset artifact id: add its held-out eval slice."),
-    held_out: bool = typer.Option(False, "--held-out", help="Add the held-out eval slice of the dataset a registry model was trained on."),
-    base: Optional[str] = typer.Option(None, "--base", help="Base model to compare with (registry models know theirs)."),
+    adapters: str | None = typer.Option(None, "--adapters", help="Comma-separated adapter dirs, stacked in order."),
+    suite: str | None = typer.Option(
+        None, "--suite", help="A bundled suite name, a suite file, or 'none'. Default: gastown."
+    ),
+    dataset: str | None = typer.Option(None, "--dataset", help="Dataset artifact id: add its held-out eval slice."),
+    held_out: bool = typer.Option(
+        False, "--held-out", help="Add the held-out eval slice of the dataset a registry model was trained on."
+    ),
+    base: str | None = typer.Option(None, "--base", help="Base model to compare with (registry models know theirs)."),
     max_prompts: int = typer.Option(48, "--max-prompts", min=1),
     max_new_tokens: int = typer.Option(160, "--max-new-tokens", min=1),
-    report: Optional[Path] = typer.Option(None, "--report", help="Write a self-contained HTML report here."),
+    report: Path | None = typer.Option(None, "--report", help="Write a self-contained HTML report here."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Score MODEL (and its base) on a task suite: per-category pass rates and the delta."""
-    out = open_forge().evaluate(model, adapters=split_csv(adapters), suite=suite, dataset=dataset,
-                                held_out=held_out, base=base, html=report,
-                                options={"max_prompts": max_prompts, "max_new_tokens": max_new_tokens})
+    out = open_forge().evaluate(
+        model,
+        adapters=split_csv(adapters),
+        suite=suite,
+        dataset=dataset,
+        held_out=held_out,
+        base=base,
+        html=report,
+        options={"max_prompts": max_prompts, "max_new_tokens": max_new_tokens},
+    )
     if as_json:
         return emit_json(out)
     _print_eval(out)
@@ -43,13 +55,13 @@ def _print_eval(out: dict[str, Any]) -> None:
     from rich.table import Table
 
     from forge.cli.display import pct
+
     t = Table(title=f"{out['model']} vs {out['base'] or 'no base'} ({out['n_prompts']} prompts)")
     for col in ("category", "base", "candidate", "delta"):
         t.add_column(col)
     for r in out["categories"]:
         delta = "-" if r["delta"] is None else f"{r['delta'] * 100:+.1f}"
-        t.add_row(r["category"] + (" (info)" if r["informational"] else ""), pct(r["base"]),
-                  pct(r["candidate"]), delta)
+        t.add_row(r["category"] + (" (info)" if r["informational"] else ""), pct(r["base"]), pct(r["candidate"]), delta)
     console.print(t)
     delta = "" if out["delta"] is None else f" (delta {out['delta'] * 100:+.1f} pts)"
     console.print(f"score: candidate {pct(out['candidate_score'])}, base {pct(out['base_score'])}{delta}")
@@ -64,8 +76,10 @@ def export(
     fmt: str = typer.Option("gguf", "--format", help="merged | gguf | ollama"),
     quant: str = typer.Option("f16", "--quant", help="f16 | bf16 | q8_0 | q4_k_m (gguf, ollama)"),
     parity: bool = typer.Option(True, "--parity/--no-parity", help="Compare llama.cpp with HF on eval prompts."),
-    suite: Optional[str] = typer.Option(None, "--suite", help="Prompts for the parity check (default: held-out slice or gastown)."),
-    name: Optional[str] = typer.Option(None, "--name", help="Model name in the GGUF header / Ollama."),
+    suite: str | None = typer.Option(
+        None, "--suite", help="Prompts for the parity check (default: held-out slice or gastown)."
+    ),
+    name: str | None = typer.Option(None, "--name", help="Model name in the GGUF header / Ollama."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Export MODEL as merged safetensors, GGUF (parity-checked) or an Ollama package."""
@@ -77,8 +91,10 @@ def export(
         console.print(f"  {f}  sha256:{digest[:16]}…")
     if out.get("parity"):
         p = out["parity"]
-        console.print(f"  parity ({p['level']}): {p['same_tokens']}/{p['n_prompts']} identical, "
-                      f"{p['same_tool_calls']}/{p['n_prompts']} same tool calls")
+        console.print(
+            f"  parity ({p['level']}): {p['same_tokens']}/{p['n_prompts']} identical, "
+            f"{p['same_tool_calls']}/{p['n_prompts']} same tool calls"
+        )
     if out.get("ollama", {}).get("skipped"):
         err_console.print(f"ollama: skipped — {out['ollama']['skipped']}")
 
@@ -87,9 +103,11 @@ def infer(
     model: str = typer.Argument(..., help="Registry name, model dir, GGUF file/artifact, or Ollama model name."),
     prompt: str = typer.Option(..., "--prompt", help="The user message."),
     mode: str = typer.Option("hf", "--mode", help="hf | gguf | ollama"),
-    tools: Optional[str] = typer.Option("gastown", "--tools", help="A suite name (its tools), a JSON file of tool schemas, or 'none'."),
-    system: Optional[str] = typer.Option(None, "--system", help="A system message."),
-    adapters: Optional[str] = typer.Option(None, "--adapters", help="Comma-separated adapter dirs (hf mode)."),
+    tools: str | None = typer.Option(
+        "gastown", "--tools", help="A suite name (its tools), a JSON file of tool schemas, or 'none'."
+    ),
+    system: str | None = typer.Option(None, "--system", help="A system message."),
+    adapters: str | None = typer.Option(None, "--adapters", help="Comma-separated adapter dirs (hf mode)."),
     quant: str = typer.Option("f16", "--quant", help="GGUF type when MODEL must be exported first (gguf mode)."),
     max_new_tokens: int = typer.Option(160, "--max-new-tokens", min=1),
     as_json: bool = JsonOpt,
@@ -97,13 +115,28 @@ def infer(
     """Run one prompt (with tools) and print the reply and its parsed tool calls."""
     forge = open_forge()
     messages = ([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": prompt}]
-    done = forge.infer(model, [messages], mode=mode, tools=forge.suite_tools(tools),
-                       adapters=split_csv(adapters), quant=quant, max_new_tokens=max_new_tokens)
+    done = forge.infer(
+        model,
+        [messages],
+        mode=mode,
+        tools=forge.suite_tools(tools),
+        adapters=split_csv(adapters),
+        quant=quant,
+        max_new_tokens=max_new_tokens,
+    )
     result = done["results"][0]
     if as_json:
-        return emit_json({"model": model, "mode": mode, "reply": result["reply"], "content": result["content"],
-                          "tool_calls": result["tool_calls"], "errors": result["errors"],
-                          "seconds": done["seconds"]})
+        return emit_json(
+            {
+                "model": model,
+                "mode": mode,
+                "reply": result["reply"],
+                "content": result["content"],
+                "tool_calls": result["tool_calls"],
+                "errors": result["errors"],
+                "seconds": done["seconds"],
+            }
+        )
     console.print(result["reply"], highlight=False, markup=False)
     for call in result["tool_calls"]:
         console.print(f"[bold]tool call:[/bold] {call['name']} {json.dumps(call['arguments'])}", highlight=False)
@@ -113,25 +146,35 @@ def infer(
 
 def serve(
     model: str = typer.Option(..., "--model", help="Registry name (polecat, polecat-v3), model dir or Hub id."),
-    adapters: Optional[str] = typer.Option(None, "--adapters", help="Comma-separated task adapter names or dirs."),
+    adapters: str | None = typer.Option(None, "--adapters", help="Comma-separated task adapter names or dirs."),
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port", min=1, max=65535),
 ) -> None:
     """Serve a model over an OpenAI-compatible /v1/chat/completions (tools and tool_calls)."""
     from forge.serve import Guard, make_server
+
     names = split_csv(adapters)
     forge = open_forge()
     target = forge.serving_model(model, names)
     loopback, limits = forge.is_loopback(host), forge.server_config().limits
     # off loopback every request needs a token (any scope); on loopback as server.toml [auth] says
-    guard = Guard(authorize=lambda header: forge.authorize(header, "read", loopback=loopback),
-                  max_body_bytes=limits.max_body_bytes, max_prompt_chars=limits.max_prompt_chars)
+    guard = Guard(
+        authorize=lambda header: forge.authorize(header, "read", loopback=loopback),
+        max_body_bytes=limits.max_body_bytes,
+        max_prompt_chars=limits.max_prompt_chars,
+    )
     if not loopback:
-        err_console.print(f"serving on {host}: requests need `Authorization: Bearer TOKEN` "
-                          "(`forge token create --name NAME`)", highlight=False)
+        err_console.print(
+            f"serving on {host}: requests need `Authorization: Bearer TOKEN` (`forge token create --name NAME`)",
+            highlight=False,
+        )
     server = make_server(target.registry_name or model, forge.chat_generator(target), host, port, guard=guard)
-    console.print(f"serving {target.registry_name or model}" + (f" + {', '.join(names)}" if names else "")
-                  + f" on http://{host}:{server.server_address[1]}/v1/chat/completions", highlight=False)
+    console.print(
+        f"serving {target.registry_name or model}"
+        + (f" + {', '.join(names)}" if names else "")
+        + f" on http://{host}:{server.server_address[1]}/v1/chat/completions",
+        highlight=False,
+    )
     try:
         server.serve_forever()
     finally:

@@ -1,16 +1,17 @@
 """`forge demo`, `forge pipeline`, `forge train`, `forge recipe check`: whole pipeline jobs.
 
-    forge demo                                      the demo recipe on the bundled example corpus
-    forge pipeline SOURCES... --name N --auth ID    your own sources, stage options with --set
-    forge train RECIPE.toml [key=value ...]         a recipe (TOML shaped like a Gas Town formula)
-    forge train RECIPE.toml --detach                queue it for a worker, print the job id
-    forge recipe check RECIPE.toml [key=value ...]  validate, print the resolved config
+forge demo                                      the demo recipe on the bundled example corpus
+forge pipeline SOURCES... --name N --auth ID    your own sources, stage options with --set
+forge train RECIPE.toml [key=value ...]         a recipe (TOML shaped like a Gas Town formula)
+forge train RECIPE.toml --detach                queue it for a worker, print the job id
+forge recipe check RECIPE.toml [key=value ...]  validate, print the resolved config
 """
+
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 from rich.table import Table
@@ -22,8 +23,9 @@ from forge.service import DEFAULT_BASE_MODEL
 recipe_app = typer.Typer(help="Training recipes: TOML shaped like Gas Town formulas.", no_args_is_help=True)
 
 RecipeArg = typer.Argument(..., help="Recipe file, e.g. examples/recipes/demo.toml.")
-OverridesArg = typer.Argument(None, help="key=value overrides, e.g. steps.train.max_steps=20 "
-                                         "variables.profile=balanced")
+OverridesArg = typer.Argument(
+    None, help="key=value overrides, e.g. steps.train.max_steps=20 variables.profile=balanced"
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -34,13 +36,16 @@ def register(app: typer.Typer) -> None:
     app.add_typer(recipe_app, name="recipe")
 
 
-def demo(as_json: bool = JsonOpt,
-         name: str = typer.Option("polecat", help="Model family name to register."),
-         max_steps: Optional[int] = typer.Option(None, help="Override the number of training steps.")) -> None:
+def demo(
+    as_json: bool = JsonOpt,
+    name: str = typer.Option("polecat", help="Model family name to register."),
+    max_steps: int | None = typer.Option(None, help="Override the number of training steps."),
+) -> None:
     """Run the whole pipeline on the bundled example corpus with the tiny local base model.
 
     The same as `forge train examples/recipes/demo.toml`: the demo is a recipe like any other."""
     from forge.service import demo_recipe_path, load_recipe
+
     overrides = [f"variables.name={name}"] + ([f"steps.train.max_steps={max_steps}"] if max_steps else [])
     run_in_foreground(load_recipe(demo_recipe_path(), overrides).job_config, as_json)
 
@@ -48,7 +53,9 @@ def demo(as_json: bool = JsonOpt,
 def pipeline(
     sources: list[Path] = typer.Argument(..., help="Transcript files or folders (and beads JSONL)."),
     name: str = typer.Option(..., help="Model family name to register, e.g. polecat."),
-    base: str = typer.Option(DEFAULT_BASE_MODEL, help=f"Base model: alias, Hub id, local path, or {DEFAULT_BASE_MODEL}."),
+    base: str = typer.Option(
+        DEFAULT_BASE_MODEL, help=f"Base model: alias, Hub id, local path, or {DEFAULT_BASE_MODEL}."
+    ),
     authorization: str = typer.Option(..., "--auth", help="Authorizing bead or ticket id."),
     gate: float = typer.Option(0.5, help="Minimum eval score; the candidate must also beat the base."),
     overrides: list[str] = typer.Option([], "--set", help="Stage option, e.g. --set train.max_steps=200"),
@@ -56,16 +63,27 @@ def pipeline(
 ) -> None:
     """Run ingest → scrub → build → train → export → eval → register on your own sources."""
     from forge.service import apply_overrides
-    config = apply_overrides({"sources": [str(s) for s in sources], "name": name, "base_model": base,
-                              "authorization": authorization, "gate": gate}, overrides)
+
+    config = apply_overrides(
+        {
+            "sources": [str(s) for s in sources],
+            "name": name,
+            "base_model": base,
+            "authorization": authorization,
+            "gate": gate,
+        },
+        overrides,
+    )
     run_in_foreground(config, as_json)
 
 
-def train(recipe: Path = RecipeArg, overrides: Optional[list[str]] = OverridesArg,
-          detach: bool = typer.Option(False, "--detach", help="Queue the job for a worker and print its id."),
-          nproc: Optional[int] = typer.Option(None, "--nproc", min=1,
-                                              help="Training processes (torchrun DDP; gloo on CPU)."),
-          as_json: bool = JsonOpt) -> None:
+def train(
+    recipe: Path = RecipeArg,
+    overrides: list[str] | None = OverridesArg,
+    detach: bool = typer.Option(False, "--detach", help="Queue the job for a worker and print its id."),
+    nproc: int | None = typer.Option(None, "--nproc", min=1, help="Training processes (torchrun DDP; gloo on CPU)."),
+    as_json: bool = JsonOpt,
+) -> None:
     """Train from a recipe: ingest → build → train (sft | dpo | sft+dpo) → export → eval → register."""
     r = _load(recipe, overrides, nproc)
     if detach:
@@ -74,23 +92,29 @@ def train(recipe: Path = RecipeArg, overrides: Optional[list[str]] = OverridesAr
     run_in_foreground(r.job_config, as_json)
 
 
-def recipe_check(recipe: Path = RecipeArg, overrides: Optional[list[str]] = OverridesArg,
-                 as_json: bool = JsonOpt) -> None:
+def recipe_check(recipe: Path = RecipeArg, overrides: list[str] | None = OverridesArg, as_json: bool = JsonOpt) -> None:
     """Validate a recipe without running it (every problem at once) and print what it resolves to."""
     r = _load(recipe, overrides)
     if as_json:
         return emit_json(r.to_dict())
     f, v, job = r.formula, r.variables, r.job_config
-    console.print(f"[green]ok[/green] {r.path}: formula [bold]{f.name}[/bold] v{f.version}"
-                  + (f" — {f.description}" if f.description else ""), highlight=False)
-    console.print(f"role {v['role']} · method {r.method} · profile {r.profile} · base {v['base_model']} "
-                  f"· gate {v['gate']} · registers as {job['name']}", highlight=False)
+    console.print(
+        f"[green]ok[/green] {r.path}: formula [bold]{f.name}[/bold] v{f.version}"
+        + (f" — {f.description}" if f.description else ""),
+        highlight=False,
+    )
+    console.print(
+        f"role {v['role']} · method {r.method} · profile {r.profile} · base {v['base_model']} "
+        f"· gate {v['gate']} · registers as {job['name']}",
+        highlight=False,
+    )
     console.print("resolved job config (profile < recipe < overrides):")
     console.print_json(json.dumps(job))
 
 
-def _load(recipe: Path, overrides: Optional[list[str]], nproc: Optional[int] = None) -> Any:
+def _load(recipe: Path, overrides: list[str] | None, nproc: int | None = None) -> Any:
     from forge.service import load_recipe
+
     extra = [f"steps.train.nproc={nproc}"] if nproc is not None else []
     return load_recipe(recipe, [*(overrides or []), *extra])
 
@@ -104,14 +128,18 @@ def _detach(config: dict[str, Any], as_json: bool) -> None:
     w = worker["worker"]
     how = "started worker" if worker["started"] else "worker already running:"
     console.print(f"{job.id}", highlight=False)
-    err_console.print(f"queued; {how} {w.get('id', '?')}"
-                      f"{' (log ' + str(w['log']) + ')' if w.get('log') else ''}. "
-                      f"Follow it: forge job logs {job.id} --follow", highlight=False)
+    err_console.print(
+        f"queued; {how} {w.get('id', '?')}"
+        f"{' (log ' + str(w['log']) + ')' if w.get('log') else ''}. "
+        f"Follow it: forge job logs {job.id} --follow",
+        highlight=False,
+    )
 
 
 def run_in_foreground(config: dict[str, Any], as_json: bool) -> None:
     """Queue a pipeline job and run it here with progress bars; exit 1 unless it passes."""
     from forge.cli.common import progress_bars
+
     forge = open_forge()
     say = say_on(as_json)
     job = forge.submit_pipeline(config, init_environment=say)
@@ -124,8 +152,13 @@ def run_in_foreground(config: dict[str, Any], as_json: bool) -> None:
             failed = e
     job = forge.job(job.id)
     if as_json:
-        emit_json({"job": job.to_dict(), "transitions": forge.job_transitions(job.id),
-                   "models": [m.to_dict() for m in forge.list_models()]})
+        emit_json(
+            {
+                "job": job.to_dict(),
+                "transitions": forge.job_transitions(job.id),
+                "models": [m.to_dict() for m in forge.list_models()],
+            }
+        )
     else:
         _print_summary(forge, job)
     if failed is not None or job.state.value != "TESTS_PASSED":
@@ -136,6 +169,7 @@ def run_in_foreground(config: dict[str, Any], as_json: bool) -> None:
 
 def _print_summary(forge: Any, job: Any) -> None:
     from forge.cli.display import print_models
+
     res = job.result or {}
     console.print()
     if "eval_score" in res:
@@ -151,10 +185,15 @@ def _print_summary(forge: Any, job: Any) -> None:
         t.add_row("[bold]score", f"[bold]{res['base_eval_score']:.1%}", f"[bold]{res['eval_score']:.1%}")
         console.print(t)
         g = res.get("gate", {})
-        console.print(f"gate (≥ {g.get('threshold')} and better than base): "
-                      + ("[green]passed[/green]" if g.get("passed") else f"[red]failed[/red] — {g.get('reason')}"))
+        console.print(
+            f"gate (≥ {g.get('threshold')} and better than base): "
+            + ("[green]passed[/green]" if g.get("passed") else f"[red]failed[/red] — {g.get('reason')}")
+        )
     print_models(forge.list_models())
     color = "green" if job.state.value == "TESTS_PASSED" else "red"
     seconds = res.get("seconds", (job.updated_at - job.created_at).total_seconds())
-    console.print(f"job {job.id}: [{color}]{job.state.value}[/{color}]"
-                  + (f" — {job.error}" if job.error else "") + f" in {seconds:.1f} s")
+    console.print(
+        f"job {job.id}: [{color}]{job.state.value}[/{color}]"
+        + (f" — {job.error}" if job.error else "")
+        + f" in {seconds:.1f} s"
+    )

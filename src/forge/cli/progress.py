@@ -1,28 +1,44 @@
 """Rich progress bars behind the `Progress` protocol (the CLI's view of long work)."""
+
 from __future__ import annotations
 
 from typing import Any
 
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
-                           TimeElapsedColumn, TimeRemainingColumn)
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 
 class RichProgress:
     def __init__(self, console: Console):
         self.console = console
-        self.bars = Progress(SpinnerColumn(), TextColumn("[bold]{task.description:<14}"), BarColumn(),
-                             MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
-                             TextColumn("{task.fields[metrics]}"), console=console, transient=False)
+        self.bars = Progress(
+            SpinnerColumn(),
+            TextColumn("[bold]{task.description:<14}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[metrics]}"),
+            console=console,
+            transient=False,
+        )
 
-    def __enter__(self) -> "RichProgress":
+    def __enter__(self) -> RichProgress:
         self.bars.start()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.bars.stop()
 
-    def task(self, name: str, total: int | None = None) -> "_RichTask":
+    def task(self, name: str, total: int | None = None) -> _RichTask:
         return _RichTask(self.bars, self.bars.add_task(name, total=total, metrics=""))
 
     def log(self, message: str) -> None:
@@ -49,5 +65,7 @@ class _RichTask:
     def done(self, **metrics: Any) -> None:
         task = self.bars.tasks[[t.id for t in self.bars.tasks].index(self.task_id)]
         total = task.total if task.total is not None else task.completed or 1
-        self.bars.update(self.task_id, total=total, completed=total,
-                         **({"metrics": _fmt(metrics)} if metrics else {}))
+        if metrics:
+            self.bars.update(self.task_id, total=total, completed=total, metrics=_fmt(metrics))
+        else:
+            self.bars.update(self.task_id, total=total, completed=total)

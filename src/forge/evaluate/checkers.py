@@ -117,7 +117,7 @@ def check_argument_match(reply: str, tools: list[dict[str, Any]],
         names_ok &= same_tool
         for key, value in (exp.get("arguments") or {}).items():
             total += 1
-            if same_tool and key in call["arguments"] and call["arguments"][key] == value:
+            if same_tool and call is not None and key in call["arguments"] and call["arguments"][key] == value:
                 matched += 1
             else:
                 reasons.append(f"argument '{key}' differs" if same_tool

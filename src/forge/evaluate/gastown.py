@@ -93,7 +93,8 @@ def _not_work(reason: str) -> bool:
 def _transition_problems(op: BeadOp, statuses: dict[str, str], created: set[str]) -> list[str]:
     """Status rules: open → in_progress → closed; close with a reason; no implicit reopen.
     Updates `statuses` as the operation takes effect."""
-    out, where = [], op.where
+    out: list[str] = []
+    where = op.where
     if op.op == "create":
         statuses.update({i: "open" for i in op.ids})
         created.update(op.ids)
@@ -155,7 +156,7 @@ def check_bead_management(reply: str, tools: list[dict[str, Any]], expected: lis
     """Bead create/update/close/reopen/dep operations (beads MCP tools or `bd` commands):
     required fields present, values in range, legal status transitions."""
     ctx = _context(prompt)
-    statuses, created = _statuses_before(ctx), set()
+    statuses, created = _statuses_before(ctx), set[str]()
     ops = bead_ops(reply_calls(reply), ctx.cwd)
     reasons: list[str] = []
     if not ops:
@@ -191,7 +192,7 @@ def _shared(branch: str | None) -> bool:
     return branch is not None and (branch in SHARED_BRANCHES or branch.startswith("release/"))
 
 
-def _positional(args: list[str], with_value: set[str] = frozenset()) -> list[str]:
+def _positional(args: list[str], with_value: frozenset[str] | set[str] = frozenset()) -> list[str]:
     out, skip = [], False
     for arg in args:
         if skip:

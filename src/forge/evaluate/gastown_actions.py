@@ -358,7 +358,7 @@ def _mcp_op(call: Call) -> BeadOp | None:
         ids = [a["id"]] if isinstance(a.get("id"), str) and a["id"] else []
         return BeadOp(op, ids, a, call)
     if op == "reopen":
-        ids = a.get("issue_ids") if isinstance(a.get("issue_ids"), list) else []
+        ids = a["issue_ids"] if isinstance(a.get("issue_ids"), list) else []
         return BeadOp(op, [str(i) for i in ids], a, call)
     ids = [a["issue_id"]] if isinstance(a.get("issue_id"), str) and a["issue_id"] else []
     if op == "dep":
@@ -466,7 +466,7 @@ def _bd_op(call: Call, words: list[str], text: str) -> BeadOp | None:
 def bead_ops(calls: list[Call], cwd: str | None = None) -> list[BeadOp]:
     """Bead operations in call order, from beads MCP tools and `bd` commands in Bash calls."""
     out: list[BeadOp] = []
-    shell = {id(c): [] for c in calls}
+    shell: dict[int, list[ShellCommand]] = {id(c): [] for c in calls}
     for call, cmd in shell_commands(calls, cwd):
         shell[id(call)].append(cmd)
     for call in calls:

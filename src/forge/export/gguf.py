@@ -5,6 +5,7 @@ The artifact holds `model-<quant>.gguf`, `parity.json` (what llama.cpp answered 
 prompts next to HF's answers) and `export.json` (arch, sizes, seconds). Its manifest carries
 every file's SHA-256; `open_gguf` re-checks them before anything loads the file.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -21,18 +22,20 @@ from forge.progress import NULL_PROGRESS, Progress
 KIND = "gguf"
 QUANTS = ("f16", "f32", "bf16", "q8_0", "q4_k_m")
 K_QUANTS = {"q4_k_m": "LLAMA_FTYPE_MOSTLY_Q4_K_M"}
-K_QUANT_HINT = ("K-quants are made by llama.cpp: install llama-cpp-python (`make llama-cpp`), "
-                "or export f16/bf16/q8_0, which need only the gguf library")
+K_QUANT_HINT = (
+    "K-quants are made by llama.cpp: install llama-cpp-python (`make llama-cpp`), "
+    "or export f16/bf16/q8_0, which need only the gguf library"
+)
 
 
 @dataclass
 class GGUFConfig:
     quant: str = "f16"
-    parity: bool = True               # compare llama.cpp's greedy answers with HF's
+    parity: bool = True  # compare llama.cpp's greedy answers with HF's
     parity_prompts: int = 6
     parity_max_new_tokens: int = 48
-    suite: str | None = None          # prompts for parity (name or file); default: bundled suite
-    name: str = "forge-model"         # general.name in the GGUF header
+    suite: str | None = None  # prompts for parity (name or file); default: bundled suite
+    name: str = "forge-model"  # general.name in the GGUF header
 
     def problems(self) -> list[str]:
         out = []
@@ -51,8 +54,8 @@ def gguf_file_name(quant: str) -> str:
 def parity_prompts(config: GGUFConfig, dataset: Artifact | None = None) -> list[Any]:
     """The eval prompts parity runs on: the dataset's held-out slice and/or a suite, spread
     over tasks by the evaluate stage's deterministic selection."""
-    from forge.evaluate.suite import load_dataset_prompts, load_suite_file, select_prompts
     from forge.evaluate.bundled_suites import DEFAULT_SUITE, resolve_suite
+    from forge.evaluate.suite import load_dataset_prompts, load_suite_file, select_prompts
 
     prompts = load_dataset_prompts(dataset.path) if dataset is not None else []
     if config.suite or not prompts:
@@ -69,11 +72,18 @@ def _model_inputs(model: Artifact | Path) -> tuple[Path, list[Artifact], str]:
         raise InputError("not a model directory (no config.json)", path=str(path))
     files = json.dumps(hash_tree(path), sort_keys=True)
     import hashlib
+
     return path, [], "dir:" + hashlib.sha256(files.encode()).hexdigest()[:16]
 
 
-def run_gguf_export(store: ArtifactStore, model: Artifact | Path, config: GGUFConfig | None = None,
-                    progress: Progress = NULL_PROGRESS, *, dataset: Artifact | None = None) -> Artifact:
+def run_gguf_export(
+    store: ArtifactStore,
+    model: Artifact | Path,
+    config: GGUFConfig | None = None,
+    progress: Progress = NULL_PROGRESS,
+    *,
+    dataset: Artifact | None = None,
+) -> Artifact:
     """Write the GGUF, check parity (failing the export with the first differing prompt),
     commit. Returns early when the same model was exported with the same config before."""
     from forge.export.gguf_writer import write_gguf
@@ -84,10 +94,9 @@ def run_gguf_export(store: ArtifactStore, model: Artifact | Path, config: GGUFCo
         raise InputError("bad GGUF export config: " + "; ".join(problems))
     model_dir, inputs, identity = _model_inputs(model)
     if config.parity:
-        import_llama_cpp()   # fail before the work, with the hint, when llama.cpp is missing
+        import_llama_cpp()  # fail before the work, with the hint, when llama.cpp is missing
     prompts = parity_prompts(config, dataset) if config.parity else []
-    stage_config = {**dataclasses.asdict(config), "model": identity,
-                    "prompt_ids": [p.id for p in prompts]}
+    stage_config = {**dataclasses.asdict(config), "model": identity, "prompt_ids": [p.id for p in prompts]}
     aid = artifact_id(KIND, stage_config, [a.id for a in inputs] + ([dataset.id] if dataset else []))
     if (done := store.existing(KIND, aid)) is not None:
         return done
@@ -108,16 +117,26 @@ def run_gguf_export(store: ArtifactStore, model: Artifact | Path, config: GGUFCo
             summary["parity_seconds"] = round(time.monotonic() - t1, 2)
             (staging / "parity.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
             if not report["passed"]:
-                raise ParityError(describe_failure(report),
-                                  hint="the export was not kept; check the converter for this "
-                                       "architecture, or export f16 to compare")
+                raise ParityError(
+                    describe_failure(report),
+                    hint="the export was not kept; check the converter for this architecture, or export f16 to compare",
+                )
             task.advance(1)
         (staging / "export.json").write_text(json.dumps(summary, indent=2))
         task.done(quant=config.quant)
-        return store.commit(staging, kind=KIND, aid=aid, config=stage_config, inputs=inputs,
-                            extra={"file": out.name, "quant": config.quant,
-                                   "parity": (report["level"] if config.parity else "skipped"),
-                                   "source_model": str(model_dir)})
+        return store.commit(
+            staging,
+            kind=KIND,
+            aid=aid,
+            config=stage_config,
+            inputs=inputs,
+            extra={
+                "file": out.name,
+                "quant": config.quant,
+                "parity": (report["level"] if config.parity else "skipped"),
+                "source_model": str(model_dir),
+            },
+        )
 
 
 def _write_k_quant(model_dir: Path, out: Path, config: GGUFConfig, staging: Path) -> dict[str, Any]:
@@ -127,14 +146,13 @@ def _write_k_quant(model_dir: Path, out: Path, config: GGUFConfig, staging: Path
     try:
         import llama_cpp
     except ImportError:
-        raise ForgeError(f"{config.quant} needs llama.cpp, which is not installed",
-                         hint=K_QUANT_HINT) from None
+        raise ForgeError(f"{config.quant} needs llama.cpp, which is not installed", hint=K_QUANT_HINT) from None
     tmp = staging / ".f16-for-quantize.gguf"
     summary = write_gguf(model_dir, tmp, "f16", name=config.name)
     params = llama_cpp.llama_model_quantize_default_params()
     params.ftype = getattr(llama_cpp, K_QUANTS[config.quant])
     params.nthread = 2
-    with _quiet_native_output():   # llama.cpp logs every tensor it quantizes
+    with _quiet_native_output():  # llama.cpp logs every tensor it quantizes
         rc = llama_cpp.llama_model_quantize(str(tmp).encode(), str(out).encode(), params)
     tmp.unlink(missing_ok=True)
     if rc != 0:
@@ -145,12 +163,14 @@ def _write_k_quant(model_dir: Path, out: Path, config: GGUFConfig, staging: Path
 def _quiet_native_output():
     import contextlib
     import os
+
     if os.environ.get("FORGE_VERBOSE"):
         return contextlib.nullcontext()
     try:
         from llama_cpp._utils import suppress_stdout_stderr
+
         return suppress_stdout_stderr(disable=False)
-    except ImportError:   # a private helper: if it moves, the log is merely noisy
+    except ImportError:  # a private helper: if it moves, the log is merely noisy
         return contextlib.nullcontext()
 
 

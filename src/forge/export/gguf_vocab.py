@@ -16,6 +16,7 @@ as <tool_call> → USER_DEFINED, so llama.cpp shows them in text as HF's decode 
 rows past the tokenizer (padding to a round vocab size) are UNUSED. Pure apart from reading the
 file; the `gguf` library is imported inside the functions.
 """
+
 from __future__ import annotations
 
 import json
@@ -36,12 +37,12 @@ SPM_SPACE = "\u2581"
 
 @dataclass
 class Vocab:
-    model: str                      # tokenizer.ggml.model: "gpt2" | "llama"
-    pre: str | None                 # tokenizer.ggml.pre (byte-level BPE only)
+    model: str  # tokenizer.ggml.model: "gpt2" | "llama"
+    pre: str | None  # tokenizer.ggml.pre (byte-level BPE only)
     tokens: list[str]
-    types: list[int]                # gguf.TokenType values
-    scores: list[float] | None      # SentencePiece only
-    add_space_prefix: bool | None   # SentencePiece only
+    types: list[int]  # gguf.TokenType values
+    scores: list[float] | None  # SentencePiece only
+    add_space_prefix: bool | None  # SentencePiece only
 
 
 def pre_tokenizer_name(tokenizer_json: dict[str, Any], where: str) -> str:
@@ -56,9 +57,11 @@ def pre_tokenizer_name(tokenizer_json: dict[str, Any], where: str) -> str:
         return "qwen2"
     if regex.startswith(_LLAMA3_REGEX_START):
         return "llama-bpe"
-    raise InputError("unrecognised BPE pre-tokenizer: llama.cpp would split text differently "
-                     "than HF", path=where,
-                     hint="Forge's GGUF writer knows GPT-2 byte-level, Qwen2 and Llama-3 regexes")
+    raise InputError(
+        "unrecognised BPE pre-tokenizer: llama.cpp would split text differently than HF",
+        path=where,
+        hint="Forge's GGUF writer knows GPT-2 byte-level, Qwen2 and Llama-3 regexes",
+    )
 
 
 def _kind(tj: dict[str, Any]) -> str:
@@ -111,11 +114,14 @@ def read_vocab(model_dir: Path, n_vocab: int) -> Vocab:
     tj = json.loads(path.read_text(encoding="utf-8"))
     kind = _kind(tj)
     if kind == "unsupported":
-        raise InputError("GGUF export needs a byte-level BPE tokenizer (GPT-2 style) or a "
-                         "SentencePiece-style BPE with byte fallback", path=str(path))
+        raise InputError(
+            "GGUF export needs a byte-level BPE tokenizer (GPT-2 style) or a "
+            "SentencePiece-style BPE with byte fallback",
+            path=str(path),
+        )
     vocab: dict[str, int] = tj["model"]["vocab"]
     tokens: dict[int, str] = {i: t for t, i in vocab.items()}
-    types: dict[int, int] = {i: gguf.TokenType.NORMAL for i in tokens}
+    types: dict[int, int] = dict.fromkeys(tokens, gguf.TokenType.NORMAL)
     if kind == "llama":
         for i, t in tokens.items():
             if _BYTE_TOKEN.match(t):
@@ -128,8 +134,9 @@ def read_vocab(model_dir: Path, n_vocab: int) -> Vocab:
         if types.get(added["id"]) != gguf.TokenType.UNKNOWN:
             types[added["id"]] = gguf.TokenType.CONTROL if added.get("special") else gguf.TokenType.USER_DEFINED
     if max(tokens) >= n_vocab:
-        raise InputError(f"tokenizer has token id {max(tokens)} but the model's vocab_size is "
-                         f"{n_vocab}", path=str(path))
+        raise InputError(
+            f"tokenizer has token id {max(tokens)} but the model's vocab_size is {n_vocab}", path=str(path)
+        )
     out_tokens = [tokens.get(i, f"[PAD{i}]") for i in range(n_vocab)]
     out_types = [int(types.get(i, gguf.TokenType.UNUSED)) for i in range(n_vocab)]
     if kind == "gpt2":

@@ -10,14 +10,16 @@ Phi-3's fused qkv and gate/up projections keep HF's layout, which is llama.cpp's
 tokens and the chat template come from gguf_vocab.py. K-quants are made afterwards by
 llama.cpp (see gguf.py).
 """
+
 from __future__ import annotations
 
 import json
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from forge.errors import InputError
 from forge.export.gguf_vocab import add_vocab, read_vocab
@@ -34,6 +36,7 @@ WRITE_TYPES = ("f32", "f16", "bf16", "q8_0")
 class RopeScaling:
     """Llama 3.1's "llama3" RoPE scaling: low frequencies divided by `factor`, high ones kept,
     a smooth blend between (transformers' _compute_llama3_parameters)."""
+
     factor: float
     low_freq_factor: float
     high_freq_factor: float
@@ -51,8 +54,9 @@ class RopeScaling:
             elif wavelen > low_wavelen:
                 out.append(self.factor)
             else:
-                smooth = (self.original_context / wavelen - self.low_freq_factor) / \
-                         (self.high_freq_factor - self.low_freq_factor)
+                smooth = (self.original_context / wavelen - self.low_freq_factor) / (
+                    self.high_freq_factor - self.low_freq_factor
+                )
                 out.append(1.0 / ((1 - smooth) / self.factor + smooth))
         return out
 
@@ -60,7 +64,8 @@ class RopeScaling:
 @dataclass
 class ModelFacts:
     """The config.json values the GGUF header needs, read once."""
-    arch: str                 # "llama" | "qwen2" | "phi3"
+
+    arch: str  # "llama" | "qwen2" | "phi3"
     n_layers: int
     hidden: int
     ffn: int
@@ -76,16 +81,18 @@ class ModelFacts:
     rope_scaling: RopeScaling | None = None
 
     @classmethod
-    def read(cls, model_dir: Path) -> "ModelFacts":
+    def read(cls, model_dir: Path) -> ModelFacts:
         path = model_dir / "config.json"
         if not path.is_file():
             raise InputError("not a model directory (no config.json)", path=str(model_dir))
         cfg = json.loads(path.read_text())
         model_type = cfg.get("model_type")
         if model_type not in ARCHITECTURES:
-            raise InputError(f"GGUF export supports {', '.join(ARCHITECTURES)} models, not "
-                             f"{model_type!r}", path=str(path),
-                             hint="convert it with llama.cpp's convert_hf_to_gguf.py instead")
+            raise InputError(
+                f"GGUF export supports {', '.join(ARCHITECTURES)} models, not {model_type!r}",
+                path=str(path),
+                hint="convert it with llama.cpp's convert_hf_to_gguf.py instead",
+            )
         n_head = int(cfg["num_attention_heads"])
         hidden = int(cfg["hidden_size"])
         head_dim = int(cfg.get("head_dim") or hidden // n_head)
@@ -95,25 +102,40 @@ class ModelFacts:
         rope_type = scaling.get("rope_type") or scaling.get("type") or "default"
         rope_scaling = None
         if rope_type == "llama3":
-            rope_scaling = RopeScaling(float(scaling["factor"]), float(scaling.get("low_freq_factor", 1.0)),
-                                       float(scaling.get("high_freq_factor", 4.0)),
-                                       int(scaling.get("original_max_position_embeddings", 8192)))
+            rope_scaling = RopeScaling(
+                float(scaling["factor"]),
+                float(scaling.get("low_freq_factor", 1.0)),
+                float(scaling.get("high_freq_factor", 4.0)),
+                int(scaling.get("original_max_position_embeddings", 8192)),
+            )
         elif rope_type != "default":
-            raise InputError(f"RoPE scaling {rope_type!r} is not supported by Forge's GGUF writer",
-                             path=str(path), hint="it writes default RoPE and Llama 3.1's 'llama3' scaling")
+            raise InputError(
+                f"RoPE scaling {rope_type!r} is not supported by Forge's GGUF writer",
+                path=str(path),
+                hint="it writes default RoPE and Llama 3.1's 'llama3' scaling",
+            )
         window = cfg.get("sliding_window") if cfg.get("use_sliding_window", True) else None
         if isinstance(window, int) and window < context:
-            raise InputError(f"sliding-window attention ({window} tokens) is not supported by "
-                             "Forge's GGUF writer", path=str(path))
+            raise InputError(
+                f"sliding-window attention ({window} tokens) is not supported by Forge's GGUF writer", path=str(path)
+            )
         partial = float(scaling.get("partial_rotary_factor") or cfg.get("partial_rotary_factor") or 1.0)
-        return cls(arch=model_type, n_layers=int(cfg["num_hidden_layers"]), hidden=hidden,
-                   ffn=int(cfg["intermediate_size"]), n_head=n_head,
-                   n_head_kv=int(cfg.get("num_key_value_heads") or n_head),
-                   head_dim=head_dim, rope_dims=int(head_dim * partial), context=context,
-                   rms_eps=float(cfg.get("rms_norm_eps", 1e-6)),
-                   rope_theta=float(rope.get("rope_theta") or cfg.get("rope_theta") or 10000.0),
-                   vocab_size=int(cfg["vocab_size"]),
-                   tied=bool(cfg.get("tie_word_embeddings", False)), rope_scaling=rope_scaling)
+        return cls(
+            arch=model_type,
+            n_layers=int(cfg["num_hidden_layers"]),
+            hidden=hidden,
+            ffn=int(cfg["intermediate_size"]),
+            n_head=n_head,
+            n_head_kv=int(cfg.get("num_key_value_heads") or n_head),
+            head_dim=head_dim,
+            rope_dims=int(head_dim * partial),
+            context=context,
+            rms_eps=float(cfg.get("rms_norm_eps", 1e-6)),
+            rope_theta=float(rope.get("rope_theta") or cfg.get("rope_theta") or 10000.0),
+            vocab_size=int(cfg["vocab_size"]),
+            tied=bool(cfg.get("tie_word_embeddings", False)),
+            rope_scaling=rope_scaling,
+        )
 
 
 def permute_rope(w: Any, n_head: int) -> Any:
@@ -129,11 +151,14 @@ def hf_tensors(model_dir: Path) -> Iterator[tuple[str, Any]]:
 
     files = sorted(model_dir.glob("*.safetensors"))
     if not files:
-        raise InputError("no .safetensors weights in the model directory", path=str(model_dir),
-                         hint="export a merged model (forge export --format merged) first")
+        raise InputError(
+            "no .safetensors weights in the model directory",
+            path=str(model_dir),
+            hint="export a merged model (forge export --format merged) first",
+        )
     for file in files:
         with safe_open(str(file), framework="pt") as f:
-            for name in f.keys():
+            for name in f.keys():  # noqa: SIM118 -- safetensors' safe_open has keys(), no __iter__
                 yield name, f.get_tensor(name).float().numpy()
 
 
@@ -147,6 +172,7 @@ def inference_template(template: str) -> str:
 
 
 # ---- writer ---------------------------------------------------------------------------------
+
 
 def _store_type(name: str, data: Any, out_type: str):
     """(array to write, raw gguf type or None for plain float arrays)."""
@@ -212,10 +238,12 @@ def _tensors(model_dir: Path, facts: ModelFacts) -> Iterator[tuple[str, Any]]:
         seen_output |= gname == "output.weight"
         yield gname, data
     if not seen_output and facts.arch in NEEDS_OUTPUT and embeddings is not None:
-        yield "output.weight", embeddings      # tied in HF; this loader wants its own copy
+        yield "output.weight", embeddings  # tied in HF; this loader wants its own copy
     if facts.rope_scaling is not None:
-        yield "rope_freqs.weight", np.asarray(
-            facts.rope_scaling.freq_factors(facts.rope_dims, facts.rope_theta), dtype=np.float32)
+        yield (
+            "rope_freqs.weight",
+            np.asarray(facts.rope_scaling.freq_factors(facts.rope_dims, facts.rope_theta), dtype=np.float32),
+        )
 
 
 def write_gguf(model_dir: Path, out_path: Path, out_type: str = "f16", *, name: str = "forge-model") -> dict[str, Any]:
@@ -244,6 +272,13 @@ def write_gguf(model_dir: Path, out_path: Path, out_type: str = "f16", *, name: 
     writer.write_kv_data_to_file()
     writer.write_tensors_to_file()
     writer.close()
-    return {"arch": facts.arch, "type": out_type, "tensors": n_tensors, "vocab": facts.vocab_size,
-            "tokenizer": vocab.model, "pre_tokenizer": vocab.pre, "tied_output": not output_written,
-            "rope_scaling": facts.rope_scaling is not None}
+    return {
+        "arch": facts.arch,
+        "type": out_type,
+        "tensors": n_tensors,
+        "vocab": facts.vocab_size,
+        "tokenizer": vocab.model,
+        "pre_tokenizer": vocab.pre,
+        "tied_output": not output_written,
+        "rope_scaling": facts.rope_scaling is not None,
+    }

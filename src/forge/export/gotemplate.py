@@ -9,10 +9,12 @@ Printing follows Go and Ollama: strings as they are, numbers and booleans as Go 
 maps and lists as Go's encoding/json writes them (Ollama's Tool and argument types print as
 JSON): compact, map keys sorted, and <, >, & escaped as \\u003c, \\u003e, \\u0026.
 """
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,24 +40,30 @@ def go_print(value: Any) -> str:
 
 def truthy(value: Any) -> bool:
     """Go's notion of true: not false, 0, nil, or an empty string, slice or map."""
-    return not (value is None or value is False or value == 0 and not isinstance(value, bool)
-                or (isinstance(value, (str, list, dict, tuple)) and len(value) == 0))
+    return not (
+        value is None
+        or value is False
+        or (value == 0 and not isinstance(value, bool))
+        or (isinstance(value, (str, list, dict, tuple)) and len(value) == 0)
+    )
 
 
 # ---- parsing ----------------------------------------------------------------------------------
 
 _ACTION = re.compile(r"\{\{(-\s)?(.*?)(\s-)?\}\}", re.DOTALL)
-_TOKEN = re.compile(r'\s*(?:(?P<str>"(?:[^"\\]|\\.)*")|(?P<int>-?\d+)|(?P<open>\()|(?P<close>\))'
-                    r'|(?P<word>[^\s()]+))')
+_TOKEN = re.compile(
+    r'\s*(?:(?P<str>"(?:[^"\\]|\\.)*")|(?P<int>-?\d+)|(?P<open>\()|(?P<close>\))'
+    r"|(?P<word>[^\s()]+))"
+)
 
 
 @dataclass
 class Node:
-    kind: str                      # text | out | if | range | set
+    kind: str  # text | out | if | range | set
     text: str = ""
     expr: list[Any] = field(default_factory=list)
-    body: list["Node"] = field(default_factory=list)
-    orelse: list["Node"] = field(default_factory=list)
+    body: list[Node] = field(default_factory=list)
+    orelse: list[Node] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     declare: bool = True
 
@@ -91,7 +99,7 @@ def parse(template: str) -> list[Node]:
     pieces: list[tuple[str, str]] = []
     pos = 0
     for m in _ACTION.finditer(template):
-        text = template[pos:m.start()]
+        text = template[pos : m.start()]
         if m.group(1):
             text = text.rstrip()
         if pieces and pieces[-1][0] == "trim-next":
@@ -107,7 +115,7 @@ def parse(template: str) -> list[Node]:
         pieces.pop()
         tail = tail.lstrip()
     pieces.append(("text", tail))
-    nodes, rest = _parse_block(pieces, 0, top=True)
+    nodes, _rest = _parse_block(pieces, 0, top=True)
     return nodes
 
 
@@ -170,6 +178,7 @@ def _parse_if(pieces: list[tuple[str, str]], i: int, cond: str) -> tuple[Node, i
 
 # ---- evaluation -------------------------------------------------------------------------------
 
+
 def _field(value: Any, path: list[str]) -> Any:
     for name in path:
         if isinstance(value, dict):
@@ -199,7 +208,7 @@ def _operand(tok: Any, dot: Any, scope: dict[str, Any]) -> Any:
     raise TemplateError(f"unknown operand {tok!r}")
 
 
-FUNCS = {
+FUNCS: dict[str, Callable[..., Any]] = {
     "eq": lambda a, *bs: any(a == b for b in bs),
     "ne": lambda a, b: a != b,
     "not": lambda a: not truthy(a),

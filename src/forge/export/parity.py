@@ -29,6 +29,7 @@ Lossier types (BF16, Q8_0: "tool_calls" level) must give the same tool calls, pa
 model's own format (prose around them may differ); K-quants are only reported, as 4-bit weights
 on a small model do change answers.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -41,8 +42,10 @@ from forge.models.tool_calls import parse_reply, parser_for
 EXACT_TYPES = ("f32", "f16")
 CALL_TYPES = ("bf16", "q8_0")
 LOGIT_TOLERANCE = {"f32": 1e-3, "f16": 4e-2}
-LLAMA_CPP_HINT = ("install llama-cpp-python: `make llama-cpp` (uses a cached wheel, else builds "
-                  "one in 5-15 minutes), or skip the check with --no-parity")
+LLAMA_CPP_HINT = (
+    "install llama-cpp-python: `make llama-cpp` (uses a cached wheel, else builds "
+    "one in 5-15 minutes), or skip the check with --no-parity"
+)
 
 
 class ParityError(ForgeError):
@@ -57,8 +60,7 @@ def import_llama_cpp():
     try:
         import llama_cpp
     except ImportError:
-        raise ForgeError("llama-cpp-python is not installed: cannot load the GGUF file",
-                         hint=LLAMA_CPP_HINT) from None
+        raise ForgeError("llama-cpp-python is not installed: cannot load the GGUF file", hint=LLAMA_CPP_HINT) from None
     return llama_cpp
 
 
@@ -71,8 +73,8 @@ class PromptIds:
 
 @dataclass
 class HFAnswer:
-    tokens: list[int]                                  # up to (not including) a stop token
-    logits: list[Any] = field(default_factory=list)    # float32 vectors, one per decoding step
+    tokens: list[int]  # up to (not including) a stop token
+    logits: list[Any] = field(default_factory=list)  # float32 vectors, one per decoding step
 
 
 def hf_prompts(model_dir: Path, prompts: list[Any]) -> tuple[Any, list[PromptIds]]:
@@ -83,8 +85,7 @@ def hf_prompts(model_dir: Path, prompts: list[Any]) -> tuple[Any, list[PromptIds
 
     tok = AutoTokenizer.from_pretrained(str(model_dir))
     texts = render_prompts(tok, [p.messages for p in prompts], [p.tools for p in prompts])
-    return tok, [PromptIds(p.id, t, tok(t, add_special_tokens=False)["input_ids"])
-                 for p, t in zip(prompts, texts)]
+    return tok, [PromptIds(p.id, t, tok(t, add_special_tokens=False)["input_ids"]) for p, t in zip(prompts, texts)]
 
 
 def hf_greedy(model_dir: Path, stops: list[int], prompts: list[PromptIds], max_new_tokens: int) -> list[HFAnswer]:
@@ -98,11 +99,20 @@ def hf_greedy(model_dir: Path, stops: list[int], prompts: list[PromptIds], max_n
     for p in prompts:
         ids = torch.tensor([p.ids])
         with torch.no_grad():
-            gen = model.generate(input_ids=ids, attention_mask=torch.ones_like(ids), do_sample=False,
-                                 max_new_tokens=max_new_tokens, eos_token_id=stops,
-                                 pad_token_id=stops[0], temperature=None, top_p=None, top_k=None,
-                                 output_logits=True, return_dict_in_generate=True)
-        tokens = _until_stop(gen.sequences[0, ids.shape[1]:].tolist(), stops)
+            gen = model.generate(
+                input_ids=ids,
+                attention_mask=torch.ones_like(ids),
+                do_sample=False,
+                max_new_tokens=max_new_tokens,
+                eos_token_id=stops,
+                pad_token_id=stops[0],
+                temperature=None,
+                top_p=None,
+                top_k=None,
+                output_logits=True,
+                return_dict_in_generate=True,
+            )
+        tokens = _until_stop(gen.sequences[0, ids.shape[1] :].tolist(), stops)
         steps = min(len(tokens) + 1, len(gen.logits))
         out.append(HFAnswer(tokens, [gen.logits[i][0].float().numpy() for i in range(steps)]))
     return out
@@ -113,8 +123,9 @@ def open_llama(gguf_path: Path, n_ctx: int) -> Any:
     move logits by ~1e-3 and can flip near-ties)."""
     llama_cpp = import_llama_cpp()
     f32 = llama_cpp.GGML_TYPE_F32 if hasattr(llama_cpp, "GGML_TYPE_F32") else 0
-    return llama_cpp.Llama(model_path=str(gguf_path), n_ctx=n_ctx, n_threads=2, n_batch=512,
-                           seed=0, verbose=False, type_k=f32, type_v=f32)
+    return llama_cpp.Llama(
+        model_path=str(gguf_path), n_ctx=n_ctx, n_threads=2, n_batch=512, seed=0, verbose=False, type_k=f32, type_v=f32
+    )
 
 
 def llama_stop_ids(llm: Any) -> list[int]:
@@ -128,8 +139,7 @@ def llama_stop_ids(llm: Any) -> list[int]:
 def llama_greedy(llm: Any, prompt_ids: list[int], stops: list[int], max_new_tokens: int) -> list[int]:
     llm.reset()  # a fresh evaluation of the whole prompt: no reuse of a previous prompt's cache
     out: list[int] = []
-    for tok in llm.generate(prompt_ids, top_k=1, top_p=1.0, min_p=0.0, temp=0.0,
-                            repeat_penalty=1.0, reset=True):
+    for tok in llm.generate(prompt_ids, top_k=1, top_p=1.0, min_p=0.0, temp=0.0, repeat_penalty=1.0, reset=True):
         if tok in stops or len(out) >= max_new_tokens:
             break
         out.append(int(tok))
@@ -154,18 +164,29 @@ def teacher_forced(llm: Any, prompt_ids: list[int], answer: HFAnswer) -> dict[st
     ties: list[dict[str, Any]] = []
     for step, hf_logits in enumerate(answer.logits):
         ours = _last_logits(llm)
-        n = min(len(ours), len(hf_logits))           # HF may pad the vocabulary past GGUF's rows
+        n = min(len(ours), len(hf_logits))  # HF may pad the vocabulary past GGUF's rows
         diff = float(np.abs(ours[:n] - hf_logits[:n]).max())
         step_scale = float(np.abs(hf_logits[:n]).max()) or 1.0
         worst_abs, worst_rel, scale = max(worst_abs, diff), max(worst_rel, diff / step_scale), max(scale, step_scale)
         want, got = int(hf_logits[:n].argmax()), int(ours[:n].argmax())
         if want != got:
-            ties.append({"step": step, "hf_token": want, "gguf_token": got,
-                         "hf_margin": float(hf_logits[want] - hf_logits[got])})
+            ties.append(
+                {
+                    "step": step,
+                    "hf_token": want,
+                    "gguf_token": got,
+                    "hf_margin": float(hf_logits[want] - hf_logits[got]),
+                }
+            )
         if step < len(answer.tokens):
             llm.eval([answer.tokens[step]])
-    return {"max_logit_diff": worst_abs, "relative_logit_diff": worst_rel, "logit_scale": scale,
-            "steps": len(answer.logits), "disagreements": ties}
+    return {
+        "max_logit_diff": worst_abs,
+        "relative_logit_diff": worst_rel,
+        "logit_scale": scale,
+        "steps": len(answer.logits),
+        "disagreements": ties,
+    }
 
 
 def _until_stop(ids: list[int], stops: list[int]) -> list[int]:
@@ -175,8 +196,9 @@ def _until_stop(ids: list[int], stops: list[int]) -> list[int]:
     return ids
 
 
-def check_parity(model_dir: Path, gguf_path: Path, prompts: list[Any], quant: str,
-                 max_new_tokens: int = 48) -> dict[str, Any]:
+def check_parity(
+    model_dir: Path, gguf_path: Path, prompts: list[Any], quant: str, max_new_tokens: int = 48
+) -> dict[str, Any]:
     """Compare greedy answers and logits on every prompt. Returns the report; `passed` False
     names the first differing prompt in `first_difference` (callers raise ParityError)."""
     from forge.models.loading import stop_token_ids
@@ -192,19 +214,34 @@ def check_parity(model_dir: Path, gguf_path: Path, prompts: list[Any], quant: st
         rows, first = _compare(llm, tokenizer, rendered, hf_out, stops, level, quant, fmt, max_new_tokens)
     finally:
         llm.close()
-    return {"quant": quant, "level": level, "passed": first is None, "n_prompts": len(rows),
-            "tool_call_format": fmt, "tolerance": LOGIT_TOLERANCE.get(quant),
-            "same_tokens": sum(r["same_tokens"] for r in rows),
-            "same_tool_calls": sum(r["same_tool_calls"] for r in rows),
-            "same_tokenization": sum(r["same_tokenization"] for r in rows),
-            "relative_logit_diff": max((r["relative_logit_diff"] for r in rows), default=0.0),
-            "disagreements": sum(len(r["disagreements"]) for r in rows),
-            "first_difference": first, "prompts": rows}
+    return {
+        "quant": quant,
+        "level": level,
+        "passed": first is None,
+        "n_prompts": len(rows),
+        "tool_call_format": fmt,
+        "tolerance": LOGIT_TOLERANCE.get(quant),
+        "same_tokens": sum(r["same_tokens"] for r in rows),
+        "same_tool_calls": sum(r["same_tool_calls"] for r in rows),
+        "same_tokenization": sum(r["same_tokenization"] for r in rows),
+        "relative_logit_diff": max((r["relative_logit_diff"] for r in rows), default=0.0),
+        "disagreements": sum(len(r["disagreements"]) for r in rows),
+        "first_difference": first,
+        "prompts": rows,
+    }
 
 
-def _compare(llm: Any, tokenizer: Any, rendered: list[PromptIds], hf_out: list[HFAnswer],
-             stops: list[int], level: str, quant: str, fmt: str,
-             max_new_tokens: int) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+def _compare(
+    llm: Any,
+    tokenizer: Any,
+    rendered: list[PromptIds],
+    hf_out: list[HFAnswer],
+    stops: list[int],
+    level: str,
+    quant: str,
+    fmt: str,
+    max_new_tokens: int,
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     rows: list[dict[str, Any]] = []
     first: dict[str, Any] | None = None
     for p, want in zip(rendered, hf_out):
@@ -216,14 +253,22 @@ def _compare(llm: Any, tokenizer: Any, rendered: list[PromptIds], hf_out: list[H
         gg_text = tokenizer.decode(got, skip_special_tokens=False)
         hf_reply, gg_reply = parse_reply(hf_text, fmt=fmt), parse_reply(gg_text, fmt=fmt)
         same_calls = hf_reply.calls == gg_reply.calls and hf_reply.errors == gg_reply.errors
-        row = {"id": p.id, "prompt_tokens": len(p.ids), "same_tokenization": tokenized == p.ids,
-               "same_tokens": got == want.tokens, "same_tool_calls": same_calls,
-               "same_text": hf_reply.content == gg_reply.content, **forced,
-               "hf": hf_text, "gguf": gg_text}
+        row = {
+            "id": p.id,
+            "prompt_tokens": len(p.ids),
+            "same_tokenization": tokenized == p.ids,
+            "same_tokens": got == want.tokens,
+            "same_tool_calls": same_calls,
+            "same_text": hf_reply.content == gg_reply.content,
+            **forced,
+            "hf": hf_text,
+            "gguf": gg_text,
+        }
         rows.append(row)
         within = forced["relative_logit_diff"] <= LOGIT_TOLERANCE.get(quant, float("inf"))
-        ok = row["same_tokenization"] and (within if level == "tokens" else
-                                           same_calls if level == "tool_calls" else True)
+        ok = row["same_tokenization"] and (
+            within if level == "tokens" else same_calls if level == "tool_calls" else True
+        )
         if not ok and first is None:
             first = row
     return rows, first
@@ -234,9 +279,13 @@ def describe_failure(report: dict[str, Any]) -> str:
     if not row.get("same_tokenization"):
         what = "llama.cpp tokenizes the prompt differently"
     elif report["level"] == "tokens":
-        what = (f"logits differ by {row.get('relative_logit_diff', 0):.2e} of their scale, above "
-                f"the {report.get('tolerance')} an exact {report['quant']} conversion stays under")
+        what = (
+            f"logits differ by {row.get('relative_logit_diff', 0):.2e} of their scale, above "
+            f"the {report.get('tolerance')} an exact {report['quant']} conversion stays under"
+        )
     else:
         what = "different tool calls"
-    return (f"GGUF {report['quant']} parity failed on prompt {row.get('id')!r} ({what}):\n"
-            f"  HF:   {row.get('hf', '')[:200]!r}\n  GGUF: {row.get('gguf', '')[:200]!r}")
+    return (
+        f"GGUF {report['quant']} parity failed on prompt {row.get('id')!r} ({what}):\n"
+        f"  HF:   {row.get('hf', '')[:200]!r}\n  GGUF: {row.get('gguf', '')[:200]!r}"
+    )

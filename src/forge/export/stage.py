@@ -4,6 +4,7 @@
 artifact itself, a parity-checked GGUF artifact, or an Ollama package built on that GGUF; each
 step returns early when its artifact already exists.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -24,10 +25,11 @@ class ExportConfig:
     parity: bool = True
     suite: str | None = None
     name: str = "forge-model"
-    ollama: dict[str, Any] = field(default_factory=dict)    # OllamaConfig fields
+    ollama: dict[str, Any] = field(default_factory=dict)  # OllamaConfig fields
 
     def problems(self) -> list[str]:
         from forge.export.gguf import QUANTS
+
         out = []
         if self.format not in FORMATS:
             out.append(f"'format': must be one of {', '.join(FORMATS)}, got {self.format!r}")
@@ -36,8 +38,14 @@ class ExportConfig:
         return out
 
 
-def run_export(store: ArtifactStore, merged: Artifact | Path, config: ExportConfig | None = None,
-               progress: Progress = NULL_PROGRESS, *, dataset: Artifact | None = None) -> Artifact:
+def run_export(
+    store: ArtifactStore,
+    merged: Artifact | Path,
+    config: ExportConfig | None = None,
+    progress: Progress = NULL_PROGRESS,
+    *,
+    dataset: Artifact | None = None,
+) -> Artifact:
     from forge.export.gguf import GGUFConfig, run_gguf_export
     from forge.export.ollama import OllamaConfig, run_ollama_export
 
@@ -48,9 +56,13 @@ def run_export(store: ArtifactStore, merged: Artifact | Path, config: ExportConf
         if not isinstance(merged, Artifact):
             raise InputError("already a plain model directory; nothing to merge", path=str(merged))
         return merged
-    gguf = run_gguf_export(store, merged, GGUFConfig(quant=config.quant, parity=config.parity,
-                                                     suite=config.suite, name=config.name),
-                           progress, dataset=dataset)
+    gguf = run_gguf_export(
+        store,
+        merged,
+        GGUFConfig(quant=config.quant, parity=config.parity, suite=config.suite, name=config.name),
+        progress,
+        dataset=dataset,
+    )
     if config.format == "gguf":
         return gguf
     return run_ollama_export(store, gguf, OllamaConfig(**{"name": config.name, **config.ollama}), progress)

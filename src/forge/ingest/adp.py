@@ -14,15 +14,17 @@ names ADP's own OpenHands converter uses). The environment's next observation an
 the user's observations are user turns; an agent-sourced observation is assistant text. Labels
 (outcome, resolved, role, task) come from `details` when it states them.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from forge.ingest.openai_chat import (Counts, classify_task, has_dialogue, iter_records, labels,
-                                      record_id, text_of)
+from forge.ingest.openai_chat import Counts, classify_task, has_dialogue, iter_records, labels, record_id, text_of
 from forge.ingest.readers import Reader, Warn, register
 from forge.ingest.tool_schemas import tools_for
+from forge.jsonl import as_dict
 from forge.records import Conversation, Message, SourceRef, ToolCall
 
 ACTIONS = ("code_action", "api_action", "message_action")
@@ -34,8 +36,11 @@ def detect(path: Path, head: bytes) -> bool:
     if path.suffix not in (".json", ".jsonl"):
         return False
     compact = head.replace(b" ", b"")
-    return b'"class_":' in compact and b'"content":' in compact and (
-        b'"text_observation"' in compact or b'_action"' in compact)
+    return (
+        b'"class_":' in compact
+        and b'"content":' in compact
+        and (b'"text_observation"' in compact or b'_action"' in compact)
+    )
 
 
 def _code_call(item: dict[str, Any], call_id: str) -> ToolCall:
@@ -55,8 +60,7 @@ def _observation_text(item: dict[str, Any], counts: Counts) -> str:
     if item.get("class_") == "web_observation":
         if isinstance(item.get("image_observation"), dict):
             counts.bump("images")
-        return "\n".join(str(item[k]) for k in ("url", "axtree") if item.get(k)) or \
-            str(item.get("html") or "")
+        return "\n".join(str(item[k]) for k in ("url", "axtree") if item.get(k)) or str(item.get("html") or "")
     return text_of(item.get("content"))
 
 
@@ -78,7 +82,7 @@ def _messages(trajectory: dict[str, Any], line: int, warn: Warn, counts: Counts)
             if kind == "code_action":
                 call = _code_call(item, call_id)
             else:
-                kwargs = item.get("kwargs") if isinstance(item.get("kwargs"), dict) else {}
+                kwargs = as_dict(item.get("kwargs"))
                 if not isinstance(item.get("function"), str):
                     warn(line, f"wrong schema: api_action {n} has no function name")
                     continue
@@ -120,17 +124,25 @@ def _conversation(path: Path, line: int, trajectory: dict[str, Any], warn: Warn)
     messages = _messages(trajectory, line, warn, counts)
     if not has_dialogue(messages):
         return None
-    details = trajectory.get("details") if isinstance(trajectory.get("details"), dict) else {}
+    details = as_dict(trajectory.get("details"))
     lab = labels(details)
     tid = trajectory.get("id")
     conv = Conversation(
         id=f"adp-{tid}" if isinstance(tid, (str, int)) else record_id("adp", trajectory),
-        messages=messages, source=SourceRef(str(path), line), agent_role=lab["agent_role"],
-        task=lab["task"] or classify_task(messages), outcome=lab["outcome"] or "unknown",
+        messages=messages,
+        source=SourceRef(str(path), line),
+        agent_role=lab["agent_role"],
+        task=lab["task"] or classify_task(messages),
+        outcome=lab["outcome"] or "unknown",
         work_item=lab["work_item"],
         outcome_source="record:label" if lab["outcome"] else None,
-        metadata={"format": "adp", "trajectory_id": tid, "dataset": details.get("dataset"),
-                  "counts": dict(sorted(counts.items()))})
+        metadata={
+            "format": "adp",
+            "trajectory_id": tid,
+            "dataset": details.get("dataset"),
+            "counts": dict(sorted(counts.items())),
+        },
+    )
     conv.tools = tools_for(conv)
     return conv
 
@@ -142,5 +154,12 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
             yield conv
 
 
-READER = register(Reader("adp", (".json", ".jsonl"), detect, read,
-                         "Agent Data Protocol trajectories ({id, content: [class_ ...], details})"))
+READER = register(
+    Reader(
+        "adp",
+        (".json", ".jsonl"),
+        detect,
+        read,
+        "Agent Data Protocol trajectories ({id, content: [class_ ...], details})",
+    )
+)

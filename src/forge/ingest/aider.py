@@ -12,18 +12,20 @@ two replies with no prompt between are aider sending lint/test errors back (a re
 they are kept as the user turn they were. Other notes go to metadata (edited files, commits).
 The role comes from the folder the log lies in (the repository root).
 """
+
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from forge.ingest.classify import role_from_cwd
-from forge.jsonl import iter_text_lines
 from forge.ingest.openai_chat import Counts, has_dialogue
 from forge.ingest.readers import Reader, Warn, register
+from forge.jsonl import iter_text_lines
 from forge.records import Conversation, Message, SourceRef
 
 STARTED = re.compile(r"^# aider chat started at (.+?)\s*$")
@@ -32,8 +34,10 @@ RESET_COMMANDS = ("/clear", "/reset")
 APPLIED = re.compile(r"^Applied edit to (.+)$")
 COMMIT = re.compile(r"^Commit ([0-9a-f]{7,40})\b")
 # aider's bookkeeping, never part of what it sends back to the model
-BOOKKEEPING = re.compile(r"^(Applied edit to |Commit [0-9a-f]{7,40}\b|Tokens: |Cost: |Added .+ to the chat|"
-                         r"Add .+ to the chat\?|Git repo: |Repo-map: |Aider v)")
+BOOKKEEPING = re.compile(
+    r"^(Applied edit to |Commit [0-9a-f]{7,40}\b|Tokens: |Cost: |Added .+ to the chat|"
+    r"Add .+ to the chat\?|Git repo: |Repo-map: |Aider v)"
+)
 MODEL = re.compile(r"^(?:Main model|Model|Models): (\S+)")
 HISTORY_NAME = ".aider.chat.history.md"
 
@@ -46,7 +50,7 @@ def detect(path: Path, head: bytes) -> bool:
 
 @dataclass
 class _Block:
-    kind: str                          # "user" | "note" | "reply"
+    kind: str  # "user" | "note" | "reply"
     line: int
     lines: list[str] = field(default_factory=list)
 
@@ -114,12 +118,12 @@ def _conversations(session: _Session, counts: Counts, notes: dict[str, Any]) -> 
         text = block.text()
         if block.kind == "note":
             for note in block.lines:
-                if APPLIED.match(note):
-                    notes["edited_files"].append(APPLIED.match(note).group(1).strip())
-                elif COMMIT.match(note):
-                    notes["commits"].append(COMMIT.match(note).group(1))
-                elif MODEL.match(note) and not notes["model"]:
-                    notes["model"] = MODEL.match(note).group(1)
+                if applied := APPLIED.match(note):
+                    notes["edited_files"].append(applied.group(1).strip())
+                elif commit := COMMIT.match(note):
+                    notes["commits"].append(commit.group(1))
+                elif (model := MODEL.match(note)) and not notes["model"]:
+                    notes["model"] = model.group(1)
             counts.bump("notes")
             pending_notes.extend(n for n in block.lines if n.strip() and not BOOKKEEPING.match(n))
             continue
@@ -168,13 +172,21 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
             blob = "\x00".join(f"{m.role}:{m.content}" for m in messages)
             digest = hashlib.sha256(f"{session.started_at}\x00{blob}".encode()).hexdigest()[:16]
             yield Conversation(
-                id=f"aider-{digest}", messages=messages, source=SourceRef(str(path), session.line),
+                id=f"aider-{digest}",
+                messages=messages,
+                source=SourceRef(str(path), session.line),
                 agent_role=role,
-                metadata={"format": "aider", "started_at": session.started_at, "part": n,
-                          "model": notes["model"], "edited_files": sorted(set(notes["edited_files"])),
-                          "commits": notes["commits"], **where,
-                          "counts": dict(sorted(counts.items()))})
+                metadata={
+                    "format": "aider",
+                    "started_at": session.started_at,
+                    "part": n,
+                    "model": notes["model"],
+                    "edited_files": sorted(set(notes["edited_files"])),
+                    "commits": notes["commits"],
+                    **where,
+                    "counts": dict(sorted(counts.items())),
+                },
+            )
 
 
-READER = register(Reader("aider", (".md",), detect, read,
-                         "aider chat logs (.aider.chat.history.md)"))
+READER = register(Reader("aider", (".md",), detect, read, "aider chat logs (.aider.chat.history.md)"))

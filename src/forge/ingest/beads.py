@@ -14,29 +14,40 @@ garbage, pollution, no-changes ...) leaves the outcome unknown: nobody's work su
 The Dolt backup's other tables (labels, dependencies, comments, events) are read by
 beads_backup.py and folded into the beads by `Links.finish_beads`.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from forge.ingest.classify import role_from_cwd
-from forge.jsonl import iter_jsonl
 from forge.ingest.readers import Reader, Warn, register
+from forge.jsonl import iter_jsonl
 from forge.records import OUTCOMES, WorkItem
 
 FAILED_CLOSE = re.compile(r"fail|abandon|won'?t ?fix|invalid|duplicate|rejected|reverted", re.I)
-BACKUP_SIDE_TABLES = ("labels.jsonl", "dependencies.jsonl", "comments.jsonl", "events.jsonl",
-                      "config.jsonl")  # beads_backup.py reads these
-SET_ASIDE_CLOSE = re.compile(r"stale|supersed|obsolete|garbage|pollution|noise|no longer relevant|"
-                             r"not planned|no[- ]changes|already (?:fixed|done|implemented)|cleanup|"
-                             r"artifact", re.I)
+BACKUP_SIDE_TABLES = (
+    "labels.jsonl",
+    "dependencies.jsonl",
+    "comments.jsonl",
+    "events.jsonl",
+    "config.jsonl",
+)  # beads_backup.py reads these
+SET_ASIDE_CLOSE = re.compile(
+    r"stale|supersed|obsolete|garbage|pollution|noise|no longer relevant|"
+    r"not planned|no[- ]changes|already (?:fixed|done|implemented)|cleanup|"
+    r"artifact",
+    re.I,
+)
 
 
 @dataclass
 class SessionOutcome:
     """How one session's attempt at a bead went, as the bead records it."""
+
     session_id: str
     work_item: str
     outcome: str
@@ -46,16 +57,16 @@ class SessionOutcome:
 def detect(path: Path, head: bytes) -> bool:
     if path.suffix != ".jsonl" or b'"sessionId"' in head or path.name in BACKUP_SIDE_TABLES:
         return False
-    return path.name == "issues.jsonl" or (b'"issue_type"' in head and b'"title"' in head
-                                           and b'"id"' in head)
+    return path.name == "issues.jsonl" or (b'"issue_type"' in head and b'"title"' in head and b'"id"' in head)
 
 
 @dataclass
 class BeadEvent:
     """One row of the Dolt backup's events table that bears on outcomes."""
+
     issue_id: str
-    kind: str                 # closed, reopened, status_changed, ...
-    at: str                   # ISO time
+    kind: str  # closed, reopened, status_changed, ...
+    at: str  # ISO time
     reason: str | None = None  # a close's reason
 
 
@@ -83,11 +94,11 @@ def outcome_and_source(record: dict[str, Any]) -> tuple[str, str | None]:
 
 
 def _label(labels: list[Any], prefix: str) -> str | None:
-    return next((str(lab)[len(prefix):] for lab in labels if str(lab).startswith(prefix)), None)
+    return next((str(lab)[len(prefix) :] for lab in labels if str(lab).startswith(prefix)), None)
 
 
 def to_work_item(record: dict[str, Any]) -> WorkItem:
-    labels = record.get("labels") if isinstance(record.get("labels"), list) else []
+    labels: list[Any] = record["labels"] if isinstance(record.get("labels"), list) else []
     role = _label(labels, "role:") or record.get("agent_role")
     if not role and isinstance(record.get("assignee"), str):
         role, _ = role_from_cwd("/" + record["assignee"])
@@ -100,15 +111,25 @@ def to_work_item(record: dict[str, Any]) -> WorkItem:
     if isinstance(closer, str) and closer and closer not in sessions:
         sessions.append(closer)
     outcome, source = outcome_and_source(record)
-    deps = [d.get("depends_on_id") for d in record.get("dependencies") or []
-            if isinstance(d, dict) and isinstance(d.get("depends_on_id"), str)]
-    return WorkItem(id=record["id"], title=str(record.get("title") or ""),
-                    status=str(record.get("status") or "open"), outcome=outcome,  # type: ignore[arg-type]
-                    sessions=sessions, agent_role=role,
-                    task=_label(labels, "task:") or record.get("task"), outcome_source=source,
-                    close_reason=str(record["close_reason"]) if record.get("close_reason") else None,
-                    labels=[str(lab) for lab in labels], depends_on=deps,
-                    assignee=record["assignee"] if isinstance(record.get("assignee"), str) else None)
+    deps: list[str] = [
+        d["depends_on_id"]
+        for d in record.get("dependencies") or []
+        if isinstance(d, dict) and isinstance(d.get("depends_on_id"), str)
+    ]
+    return WorkItem(
+        id=record["id"],
+        title=str(record.get("title") or ""),
+        status=str(record.get("status") or "open"),
+        outcome=outcome,  # type: ignore[arg-type]
+        sessions=sessions,
+        agent_role=role,
+        task=_label(labels, "task:") or record.get("task"),
+        outcome_source=source,
+        close_reason=str(record["close_reason"]) if record.get("close_reason") else None,
+        labels=[str(lab) for lab in labels],
+        depends_on=deps,
+        assignee=record["assignee"] if isinstance(record.get("assignee"), str) else None,
+    )
 
 
 def read(path: Path, warn: Warn) -> Iterator[WorkItem | SessionOutcome]:
@@ -121,13 +142,21 @@ def read(path: Path, warn: Warn) -> Iterator[WorkItem | SessionOutcome]:
         item = to_work_item(record)
         yield item
         for attempt in record.get("attempts") or []:
-            if not isinstance(attempt, dict) or attempt.get("outcome") not in OUTCOMES \
-                    or not isinstance(attempt.get("session_id"), str):
+            if (
+                not isinstance(attempt, dict)
+                or attempt.get("outcome") not in OUTCOMES
+                or not isinstance(attempt.get("session_id"), str)
+            ):
                 warn(lineno, "wrong schema: attempt needs session_id and outcome")
                 continue
-            yield SessionOutcome(attempt["session_id"], item.id, attempt["outcome"],
-                                 attempt.get("reason") if isinstance(attempt.get("reason"), str) else None)
+            yield SessionOutcome(
+                attempt["session_id"],
+                item.id,
+                attempt["outcome"],
+                attempt.get("reason") if isinstance(attempt.get("reason"), str) else None,
+            )
 
 
-READER = register(Reader("beads", (".jsonl",), detect, read, "beads issues (.beads/issues.jsonl)",
-                         provides="work_items"))
+READER = register(
+    Reader("beads", (".jsonl",), detect, read, "beads issues (.beads/issues.jsonl)", provides="work_items")
+)

@@ -13,11 +13,13 @@ A `closed` event's new_value is the close reason; `reopened` means an earlier cl
 hold. Other event types (created, updated, status_changed, label_added ...) are counted only.
 Comment text is not kept: only that the bead was discussed.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from forge.ingest.beads import BACKUP_SIDE_TABLES, BeadEvent
 from forge.ingest.readers import Reader, Warn, register
@@ -88,11 +90,18 @@ def read(path: Path, warn: Warn) -> Iterator[Any]:
             if not isinstance(kind, str):
                 warn(lineno, "wrong schema: event row has no event_type")
                 continue
-            at = record.get("created_at") if isinstance(record.get("created_at"), str) else ""
+            at = record["created_at"] if isinstance(record.get("created_at"), str) else ""
             reason = record.get("new_value") if kind == "closed" else None
             yield BeadEvent(issue, kind, at, reason if isinstance(reason, str) and reason else None)
 
 
-READER = register(Reader("beads_backup", (".jsonl",), detect, read,
-                         "beads Dolt backup tables (.beads/backup/{labels,dependencies,comments,"
-                         "events}.jsonl)", provides="work_items"))
+READER = register(
+    Reader(
+        "beads_backup",
+        (".jsonl",),
+        detect,
+        read,
+        "beads Dolt backup tables (.beads/backup/{labels,dependencies,comments,events}.jsonl)",
+        provides="work_items",
+    )
+)

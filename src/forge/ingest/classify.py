@@ -4,6 +4,7 @@ tools it called). Pure: no I/O.
 Gas Town lays out a town as ~/gt/mayor, ~/gt/deacon, ~/gt/<rig>/witness, ~/gt/<rig>/refinery,
 ~/gt/<rig>/polecats/<name>, ~/gt/<rig>/crew/<name>; the first rule that matches wins.
 """
+
 from __future__ import annotations
 
 import re
@@ -47,11 +48,11 @@ def _creates(messages: list[Message]) -> list[dict[str, Any]]:
 def task_from_tools(messages: list[Message]) -> str | None:
     """planning > git-workflow > bead-creation, by what the agent actually did."""
     creates = _creates(messages)
-    if any(a.get("issue_type") == "epic" for a in creates) or \
-            (len(creates) >= 2 and any(a.get("deps") for a in creates)):
+    if any(a.get("issue_type") == "epic" for a in creates) or (
+        len(creates) >= 2 and any(a.get("deps") for a in creates)
+    ):
         return "planning"
-    commands = [str(c.arguments.get("command", "")) for m in messages for c in m.tool_calls
-                if c.name == "Bash"]
+    commands = [str(c.arguments.get("command", "")) for m in messages for c in m.tool_calls if c.name == "Bash"]
     if any(GIT_RE.search(cmd) for cmd in commands):
         return "git-workflow"
     if creates or any(BD_CREATE_RE.search(cmd) for cmd in commands):

@@ -21,25 +21,29 @@ A line that is not a Claude Code entry (another tool's header, a stray object) i
 a warning naming its line; the rest of the file is read. The project folder's name
 (`-home-alice-acme`: the working directory with `/` as `-`) is kept as `metadata.project_dir`.
 """
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from forge.ingest.classify import role_from_cwd, task_from_tools
-from forge.jsonl import iter_jsonl
 from forge.ingest.readers import Reader, Warn, register
 from forge.ingest.tool_schemas import tools_for
+from forge.jsonl import as_dict, iter_jsonl
 from forge.records import Conversation, Message, SourceRef, ToolCall
 
 MESSAGE_TYPES = ("user", "assistant")
 # entries without conversation text; they may still sit on the parentUuid chain
 QUIET_TYPES = ("summary", "file-history-snapshot", "queue-operation", "system", "progress")
 # user text Claude Code writes itself, not the person: slash-command echoes, interruptions
-HARNESS_TEXT = re.compile(r"^\s*(<command-(name|message|args)>|<local-command-stdout>|"
-                          r"\[Request interrupted by user)")
+HARNESS_TEXT = re.compile(
+    r"^\s*(<command-(name|message|args)>|<local-command-stdout>|"
+    r"\[Request interrupted by user)"
+)
 
 
 def detect(path: Path, head: bytes) -> bool:
@@ -47,8 +51,9 @@ def detect(path: Path, head: bytes) -> bool:
         return False
     compact = head.replace(b" ", b"")
     entry = any(b'"type":"%s"' % kind.encode() in compact for kind in (*MESSAGE_TYPES, *QUIET_TYPES))
-    return (b'"sessionId"' in head and (b'"parentUuid"' in head or b'"uuid"' in head or entry)) or \
-        (b'"leafUuid"' in head and b'"type":"summary"' in compact)
+    return (b'"sessionId"' in head and (b'"parentUuid"' in head or b'"uuid"' in head or entry)) or (
+        b'"leafUuid"' in head and b'"type":"summary"' in compact
+    )
 
 
 class _Counts(dict):
@@ -71,18 +76,18 @@ def _valid_entry(obj: dict[str, Any]) -> str | None:
     return None
 
 
-def _main_thread(entries: list[tuple[int, dict[str, Any]]], by_uuid: dict[str, tuple[int, dict]],
-                 sidechain: bool = False) -> list[tuple[int, dict[str, Any]]]:
+def _main_thread(
+    entries: list[tuple[int, dict[str, Any]]], by_uuid: dict[str, tuple[int, dict]], sidechain: bool = False
+) -> list[tuple[int, dict[str, Any]]]:
     """The chain from the last main-thread message entry back to its root, in order
     (of the sidechain entries instead, for a subagent's own file)."""
-    main = [(n, e) for n, e in entries if bool(e.get("isSidechain")) == sidechain
-            and e.get("type") in MESSAGE_TYPES]
+    main = [(n, e) for n, e in entries if bool(e.get("isSidechain")) == sidechain and e.get("type") in MESSAGE_TYPES]
     if not main:
         return []
     if not any("parentUuid" in e for _, e in main):  # no threading recorded: keep file order
         return main
     chain: list[tuple[int, dict[str, Any]]] = []
-    seen: set[str] = set()
+    seen: set[str | None] = set()
     node: tuple[int, dict[str, Any]] | None = main[-1]
     while node is not None and node[1].get("uuid") not in seen:
         seen.add(node[1].get("uuid"))
@@ -90,8 +95,7 @@ def _main_thread(entries: list[tuple[int, dict[str, Any]]], by_uuid: dict[str, t
         parent = node[1].get("parentUuid") or node[1].get("logicalParentUuid")
         node = by_uuid.get(parent) if isinstance(parent, str) else None
     chain.reverse()
-    return [(n, e) for n, e in chain if e.get("type") in MESSAGE_TYPES
-            and bool(e.get("isSidechain")) == sidechain]
+    return [(n, e) for n, e in chain if e.get("type") in MESSAGE_TYPES and bool(e.get("isSidechain")) == sidechain]
 
 
 def _result_text(content: Any, counts: _Counts) -> str:
@@ -110,8 +114,9 @@ def _result_text(content: Any, counts: _Counts) -> str:
     return "" if content is None else json.dumps(content, ensure_ascii=False)
 
 
-def _to_messages(thread: list[tuple[int, dict[str, Any]]], warn: Warn, counts: _Counts,
-                 marks: dict[str, Any] | None = None) -> list[Message]:
+def _to_messages(
+    thread: list[tuple[int, dict[str, Any]]], warn: Warn, counts: _Counts, marks: dict[str, Any] | None = None
+) -> list[Message]:
     """The thread as OpenAI messages. `marks` learns where the last interruption came
     ("interrupted_at": the number of messages before it) and the subagents Task calls started."""
     marks = {} if marks is None else marks
@@ -132,12 +137,15 @@ def _to_messages(thread: list[tuple[int, dict[str, Any]]], warn: Warn, counts: _
                 elif kind in ("thinking", "redacted_thinking"):
                     counts.bump("thinking")
                 elif kind == "tool_use":
-                    if not isinstance(block.get("id"), str) or not isinstance(block.get("name"), str) \
-                            or not isinstance(block.get("input", {}), dict):
+                    if (
+                        not isinstance(block.get("id"), str)
+                        or not isinstance(block.get("name"), str)
+                        or not isinstance(block.get("input", {}), dict)
+                    ):
                         warn(lineno, "wrong schema: tool_use block without id, name or object input")
                         continue
                     tool_names[block["id"]] = block["name"]
-                    calls.append(ToolCall(block["id"], block["name"], dict(block.get("input") or {})))
+                    calls.append(ToolCall(block["id"], block["name"], dict(as_dict(block.get("input")))))
                 elif kind == "image":
                     counts.bump("images")
                 else:
@@ -172,8 +180,14 @@ def _to_messages(thread: list[tuple[int, dict[str, Any]]], warn: Warn, counts: _
                     continue
                 if block.get("is_error"):
                     counts.bump("tool_errors")
-                messages.append(Message("tool", _result_text(block.get("content"), counts),
-                                        tool_call_id=call_id, name=tool_names[call_id]))
+                messages.append(
+                    Message(
+                        "tool",
+                        _result_text(block.get("content"), counts),
+                        tool_call_id=call_id,
+                        name=tool_names[call_id],
+                    )
+                )
             elif kind == "text":
                 if HARNESS_TEXT.match(str(block.get("text", ""))):
                     counts.bump("meta_entries")
@@ -219,8 +233,7 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
         counts.bump("sidechain_entries", sidechain)
     thread = _main_thread(entries, by_uuid, sidechain=subagent_file)
     on_thread = {id(e) for _, e in thread}
-    off = sum(1 for e in message_entries if bool(e.get("isSidechain")) == subagent_file
-              and id(e) not in on_thread)
+    off = sum(1 for e in message_entries if bool(e.get("isSidechain")) == subagent_file and id(e) not in on_thread)
     if off:
         counts.bump("off_thread_entries", off)
     marks: dict[str, Any] = {}
@@ -243,13 +256,18 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
     project = path.parent
     if project.name == "subagents":  # <project>/<sessionId>/subagents/agent-*.jsonl
         project = project.parent.parent
-    metadata: dict[str, Any] = {"format": "claude_code", "cwd": cwd,
-                                "git_branch": branches[-1] if branches else None,
-                                "version": first.get("version"), "model": model,
-                                "started_at": first.get("timestamp"), **where,
-                                "project_dir": project.name if project.name.startswith("-") else None,
-                                "stop_reason": stop if isinstance(stop, str) else None,
-                                "counts": dict(sorted(counts.items()))}
+    metadata: dict[str, Any] = {
+        "format": "claude_code",
+        "cwd": cwd,
+        "git_branch": branches[-1] if branches else None,
+        "version": first.get("version"),
+        "model": model,
+        "started_at": first.get("timestamp"),
+        **where,
+        "project_dir": project.name if project.name.startswith("-") else None,
+        "stop_reason": stop if isinstance(stop, str) else None,
+        "counts": dict(sorted(counts.items())),
+    }
     interrupted_at = marks.get("interrupted_at")
     if interrupted_at is not None and not any(m.role == "assistant" for m in messages[interrupted_at:]):
         metadata["ended_by"] = "interrupt"
@@ -259,11 +277,18 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
         metadata["subagents"] = sorted(set(marks["subagents"]))
     if len(session_ids) > 1:
         metadata["session_ids"] = session_ids
-    conv = Conversation(id=str(conv_id), messages=messages, source=SourceRef(str(path), thread[0][0]),
-                        agent_role=role, task=task_from_tools(messages), metadata=metadata)
+    conv = Conversation(
+        id=str(conv_id),
+        messages=messages,
+        source=SourceRef(str(path), thread[0][0]),
+        agent_role=role,
+        task=task_from_tools(messages),
+        metadata=metadata,
+    )
     conv.tools = tools_for(conv)
     yield conv
 
 
-READER = register(Reader("claude_code", (".jsonl",), detect, read,
-                         "Claude Code session transcripts (~/.claude/projects/*/*.jsonl)"))
+READER = register(
+    Reader("claude_code", (".jsonl",), detect, read, "Claude Code session transcripts (~/.claude/projects/*/*.jsonl)")
+)

@@ -13,29 +13,40 @@ and its `custom_tool_call_output`, `local_shell_call` {call_id, action {command,
 `reasoning` (dropped, counted). User messages Codex writes itself (`<environment_context>`,
 `<user_instructions>`, AGENTS.md) and developer messages are harness text: counted, not kept.
 """
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from forge.ingest.classify import role_from_cwd
-from forge.jsonl import iter_jsonl
-from forge.ingest.openai_chat import (Counts, classify_task, first_json_line, has_dialogue,
-                                      parse_arguments, text_of)
+from forge.ingest.openai_chat import Counts, classify_task, first_json_line, has_dialogue, parse_arguments, text_of
 from forge.ingest.readers import Reader, Warn, register
 from forge.ingest.tool_schemas import tools_for
+from forge.jsonl import as_dict, iter_jsonl
 from forge.records import Conversation, Message, SourceRef, ToolCall
 
-ITEM_TYPES = ("message", "function_call", "function_call_output", "custom_tool_call",
-              "custom_tool_call_output", "local_shell_call", "local_shell_call_output", "reasoning",
-              "web_search_call")
+ITEM_TYPES = (
+    "message",
+    "function_call",
+    "function_call_output",
+    "custom_tool_call",
+    "custom_tool_call_output",
+    "local_shell_call",
+    "local_shell_call_output",
+    "reasoning",
+    "web_search_call",
+)
 CALLS = ("function_call", "custom_tool_call", "local_shell_call")
 OUTPUTS = ("function_call_output", "custom_tool_call_output", "local_shell_call_output")
 QUIET = ("event_msg", "turn_context", "compacted")
-HARNESS_TEXT = re.compile(r"^\s*(<environment_context>|<user_instructions>|<turn_aborted>|"
-                          r"# AGENTS\.md instructions|<user_shell_command>)")
+HARNESS_TEXT = re.compile(
+    r"^\s*(<environment_context>|<user_instructions>|<turn_aborted>|"
+    r"# AGENTS\.md instructions|<user_shell_command>)"
+)
 CWD_IN_CONTEXT = re.compile(r"<cwd>([^<]+)</cwd>")
 
 
@@ -46,8 +57,13 @@ def detect(path: Path, head: bytes) -> bool:
     if b'"type":"session_meta"' in compact or b'"type":"response_item"' in compact:
         return True
     first = first_json_line(head)  # the bare 2025 header line: {"id", "timestamp", "instructions"}
-    return first is not None and "type" not in first and "id" in first and "timestamp" in first \
+    return (
+        first is not None
+        and "type" not in first
+        and "id" in first
+        and "timestamp" in first
         and ("instructions" in first or b'"record_type":"state"' in compact)
+    )
 
 
 def _call(item: dict[str, Any]) -> ToolCall | str:
@@ -78,7 +94,7 @@ def _output_text(output: Any, counts: Counts) -> str:
         except json.JSONDecodeError:
             return output
         if isinstance(wrapped, dict) and "output" in wrapped:
-            meta = wrapped.get("metadata") if isinstance(wrapped.get("metadata"), dict) else {}
+            meta = as_dict(wrapped.get("metadata"))
             if meta.get("exit_code") not in (None, 0):
                 counts.bump("tool_errors")
             return text_of(wrapped["output"])
@@ -148,8 +164,14 @@ class _Session:
             if call_id not in self.names:
                 self.counts.bump("orphan_tool_results")
                 return
-            self.messages.append(Message("tool", _output_text(item.get("output"), self.counts),
-                                         tool_call_id=call_id, name=self.names[call_id]))
+            self.messages.append(
+                Message(
+                    "tool",
+                    _output_text(item.get("output"), self.counts),
+                    tool_call_id=call_id,
+                    name=self.names[call_id],
+                )
+            )
         elif kind == "reasoning":
             self.counts.bump("thinking")
         else:
@@ -177,9 +199,7 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
             if isinstance(payload, dict):
                 s.model = s.model or payload.get("model")
                 s.cwd = s.cwd or payload.get("cwd")
-        elif kind in QUIET:
-            s.counts.bump("quiet_entries")
-        elif kind is None and "record_type" in obj:
+        elif kind in QUIET or (kind is None and "record_type" in obj):
             s.counts.bump("quiet_entries")
         elif kind is None and not s.meta and "id" in obj and "timestamp" in obj:
             s.meta, s.meta_line = obj, lineno  # the bare 2025 header
@@ -192,20 +212,35 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
         return
     meta = s.meta
     cwd = meta.get("cwd") if isinstance(meta.get("cwd"), str) else s.cwd
-    git = meta.get("git") if isinstance(meta.get("git"), dict) else {}
+    git = as_dict(meta.get("git"))
     role, where = role_from_cwd(cwd)
-    session_id = meta.get("id") if isinstance(meta.get("id"), str) else path.stem
-    metadata: dict[str, Any] = {"format": "codex", "cwd": cwd, "git_branch": git.get("branch"),
-                                "version": meta.get("cli_version"), "model": s.model,
-                                "originator": meta.get("originator"),
-                                "started_at": meta.get("timestamp"), **where,
-                                "counts": dict(sorted(s.counts.items()))}
+    session_id = meta["id"] if isinstance(meta.get("id"), str) else path.stem
+    metadata: dict[str, Any] = {
+        "format": "codex",
+        "cwd": cwd,
+        "git_branch": git.get("branch"),
+        "version": meta.get("cli_version"),
+        "model": s.model,
+        "originator": meta.get("originator"),
+        "started_at": meta.get("timestamp"),
+        **where,
+        "counts": dict(sorted(s.counts.items())),
+    }
     line = s.meta_line or s.first_line or 1
-    conv = Conversation(id=session_id, messages=messages, source=SourceRef(str(path), line),
-                        agent_role=role, task=classify_task(messages), metadata=metadata)
+    conv = Conversation(
+        id=session_id,
+        messages=messages,
+        source=SourceRef(str(path), line),
+        agent_role=role,
+        task=classify_task(messages),
+        metadata=metadata,
+    )
     conv.tools = tools_for(conv)
     yield conv
 
 
-READER = register(Reader("codex", (".jsonl",), detect, read,
-                         "OpenAI Codex CLI session rollouts (~/.codex/sessions/**/rollout-*.jsonl)"))
+READER = register(
+    Reader(
+        "codex", (".jsonl",), detect, read, "OpenAI Codex CLI session rollouts (~/.codex/sessions/**/rollout-*.jsonl)"
+    )
+)

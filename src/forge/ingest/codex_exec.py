@@ -22,21 +22,31 @@ file Codex writes for the same thread (~/.codex/sessions) holds the whole sessio
 id, and whichever of the two is read first is kept. A line that is not an event is skipped
 with a warning naming it (a harness's own header line, for one).
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from forge.ingest.openai_chat import Counts, classify_task, text_of
 from forge.ingest.readers import Reader, Warn, register
 from forge.ingest.tool_schemas import tools_for
-from forge.jsonl import iter_jsonl
+from forge.jsonl import as_dict, iter_jsonl
 from forge.records import Conversation, Message, SourceRef, ToolCall
 
-EVENT_TYPES = ("thread.started", "turn.started", "turn.completed", "turn.failed", "error",
-               "item.started", "item.updated", "item.completed")
+EVENT_TYPES = (
+    "thread.started",
+    "turn.started",
+    "turn.completed",
+    "turn.failed",
+    "error",
+    "item.started",
+    "item.updated",
+    "item.completed",
+)
 ITEM_ALIASES = {"assistant_message": "agent_message"}
 
 
@@ -45,7 +55,8 @@ def detect(path: Path, head: bytes) -> bool:
         return False
     compact = head.replace(b" ", b"")
     return b'"type":"thread.started"' in compact or (
-        b'"type":"turn.started"' in compact and b'"type":"item.' in compact)
+        b'"type":"turn.started"' in compact and b'"type":"item.' in compact
+    )
 
 
 def _mcp_result(result: Any) -> str:
@@ -78,7 +89,8 @@ class _Stream:
 
     def item(self, lineno: int, item: dict[str, Any], warn: Warn) -> None:
         kind = item.get("type") or item.get("item_type")
-        kind = ITEM_ALIASES.get(kind, kind)
+        if isinstance(kind, str):
+            kind = ITEM_ALIASES.get(kind, kind)
         call_id = str(item.get("id") or f"item_line_{lineno}")
         if kind == "agent_message":
             text = str(item.get("text") or "")
@@ -103,11 +115,10 @@ class _Stream:
             if status == "failed":
                 self.counts.bump("tool_errors")
             summary = "\n".join(f"{c.get('kind', 'update')} {c.get('path', '')}" for c in changes)
-            self.call(ToolCall(call_id, "apply_patch", {"changes": changes}),
-                      f"{status}\n{summary}".strip())
+            self.call(ToolCall(call_id, "apply_patch", {"changes": changes}), f"{status}\n{summary}".strip())
         elif kind == "mcp_tool_call":
             name = f"{item.get('server') or 'mcp'}__{item.get('tool') or 'tool'}"
-            args = item.get("arguments") if isinstance(item.get("arguments"), dict) else {}
+            args = as_dict(item.get("arguments"))
             error = item.get("error")
             if error:
                 self.counts.bump("tool_errors")
@@ -148,15 +159,30 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
         return
     digest = hashlib.sha256(json.dumps([m.to_openai() for m in messages], sort_keys=True).encode())
     conv_id = s.thread_id or f"codex-exec-{path.stem}-{digest.hexdigest()[:12]}"
-    metadata: dict[str, Any] = {"format": "codex_exec", "prompt_recorded": False,
-                                "counts": dict(sorted(s.counts.items()))}
+    metadata: dict[str, Any] = {
+        "format": "codex_exec",
+        "prompt_recorded": False,
+        "counts": dict(sorted(s.counts.items())),
+    }
     if s.turn_failed:
         metadata["stop_reason"] = "error: turn failed"
-    conv = Conversation(id=conv_id, messages=messages, source=SourceRef(str(path), s.first_line or 1),
-                        task=classify_task(messages), metadata=metadata)
+    conv = Conversation(
+        id=conv_id,
+        messages=messages,
+        source=SourceRef(str(path), s.first_line or 1),
+        task=classify_task(messages),
+        metadata=metadata,
+    )
     conv.tools = tools_for(conv)
     yield conv
 
 
-READER = register(Reader("codex_exec", (".jsonl", ".json"), detect, read,
-                         "`codex exec --json` event streams (thread.started, item.completed ...)"))
+READER = register(
+    Reader(
+        "codex_exec",
+        (".jsonl", ".json"),
+        detect,
+        read,
+        "`codex exec --json` event streams (thread.started, item.completed ...)",
+    )
+)

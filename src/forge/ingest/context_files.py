@@ -7,22 +7,29 @@ outcome unknown. It has no assistant turn, so the dataset build sets it aside as
 conventions (system prompts, eval checkers). A formula must parse as TOML; its name, version
 and step ids go to metadata. The role comes from the folder the file lies in.
 """
+
 from __future__ import annotations
 
 import hashlib
 import re
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from forge.ingest.classify import role_from_cwd
-from forge.jsonl import read_capped
 from forge.ingest.readers import Reader, Warn, register
+from forge.jsonl import read_capped
 from forge.records import Conversation, Message, SourceRef
 
-CONVENTION_FILES = {"CLAUDE.md": "claude_md", "CLAUDE.local.md": "claude_md",
-                    "AGENTS.md": "agents_md", "AGENT.md": "agents_md", "GEMINI.md": "gemini_md",
-                    "CONVENTIONS.md": "conventions_md"}
+CONVENTION_FILES = {
+    "CLAUDE.md": "claude_md",
+    "CLAUDE.local.md": "claude_md",
+    "AGENTS.md": "agents_md",
+    "AGENT.md": "agents_md",
+    "GEMINI.md": "gemini_md",
+    "CONVENTIONS.md": "conventions_md",
+}
 FORMULA_SUFFIX = ".formula.toml"
 
 
@@ -48,10 +55,18 @@ def _formula_meta(text: str, warn: Warn) -> dict[str, Any] | None:
     if isinstance(name, dict):  # the [formula] table shape: name, type
         name = name.get("name")
     steps = data.get("steps")
-    ids = [s.get("id") for s in steps if isinstance(s, dict)] if isinstance(steps, list) else \
-        list(steps) if isinstance(steps, dict) else []
-    return {"formula": name if isinstance(name, str) else None,
-            "formula_version": data.get("version"), "steps": [i for i in ids if isinstance(i, str)]}
+    ids = (
+        [s.get("id") for s in steps if isinstance(s, dict)]
+        if isinstance(steps, list)
+        else list(steps)
+        if isinstance(steps, dict)
+        else []
+    )
+    return {
+        "formula": name if isinstance(name, str) else None,
+        "formula_version": data.get("version"),
+        "steps": [i for i in ids if isinstance(i, str)],
+    }
 
 
 def read(path: Path, warn: Warn) -> Iterator[Conversation]:
@@ -67,8 +82,12 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
     if not text.strip():
         warn(1, "empty document")
         return
-    metadata: dict[str, Any] = {"format": "context_files", "kind": "context_document",
-                                "doc_type": kind, "file_name": path.name}
+    metadata: dict[str, Any] = {
+        "format": "context_files",
+        "kind": "context_document",
+        "doc_type": kind,
+        "file_name": path.name,
+    }
     if kind == "formula":
         formula = _formula_meta(text, warn)
         if formula is None:
@@ -81,10 +100,22 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
     role, where = role_from_cwd(folder)
     metadata.update(where)
     digest = hashlib.sha256(text.encode()).hexdigest()[:16]
-    yield Conversation(id=f"context-{path.name}-{digest}", messages=[Message("system", text)],
-                       source=SourceRef(str(path), 1), agent_role=role, outcome="unknown",
-                       metadata=metadata)
+    yield Conversation(
+        id=f"context-{path.name}-{digest}",
+        messages=[Message("system", text)],
+        source=SourceRef(str(path), 1),
+        agent_role=role,
+        outcome="unknown",
+        metadata=metadata,
+    )
 
 
-READER = register(Reader("context_files", (".md", ".toml"), detect, read,
-                         "convention files (CLAUDE.md, AGENTS.md, *.formula.toml) as context documents"))
+READER = register(
+    Reader(
+        "context_files",
+        (".md", ".toml"),
+        detect,
+        read,
+        "convention files (CLAUDE.md, AGENTS.md, *.formula.toml) as context documents",
+    )
+)

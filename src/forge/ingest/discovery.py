@@ -6,19 +6,20 @@ with no path. Reads directory listings only; nothing is opened or parsed here.
   gastown      a Gas Town town ($GT_ROOT, else ~/gt): its .beads, and each rig's .beads
                (a town is a folder holding mayor/ or .beads/ with rigs beside it)
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 
 @dataclass
 class Found:
-    format: str            # claude_code, codex, beads
-    path: Path             # the folder to ingest
-    files: int             # session (or beads) files inside it
+    format: str  # claude_code, codex, beads
+    path: Path  # the folder to ingest
+    files: int  # session (or beads) files inside it
     note: str = ""
 
 
@@ -39,9 +40,11 @@ class Discovery:
     def summary(self) -> str:
         """What was found, per format, ready to print before reading."""
         if not any(f.files for f in self.found):
-            return (f"no agent sessions found in the standard places under {self.home} "
-                    "(~/.claude/projects, ~/.codex/sessions, a Gas Town town at ~/gt); "
-                    "pass a path to ingest")
+            return (
+                f"no agent sessions found in the standard places under {self.home} "
+                "(~/.claude/projects, ~/.codex/sessions, a Gas Town town at ~/gt); "
+                "pass a path to ingest"
+            )
         lines = ["found agent sessions in the standard places:"]
         for fmt, n in self.by_format().items():
             lines.append(f"  {fmt}: {n} file{'s' if n != 1 else ''}")
@@ -75,14 +78,14 @@ def discover_local(home: Path | None = None, env: Mapping[str, str] | None = Non
     env = os.environ if env is None else env
     home = Path(home) if home is not None else Path(env.get("HOME") or Path.home())
     out = Discovery(home)
-    claude = Path(env["CLAUDE_CONFIG_DIR"]).expanduser() if env.get("CLAUDE_CONFIG_DIR") \
-        else home / ".claude"
+    claude = Path(env["CLAUDE_CONFIG_DIR"]).expanduser() if env.get("CLAUDE_CONFIG_DIR") else home / ".claude"
     projects = claude / "projects"
     if projects.is_dir():
         n = _count(projects, "*.jsonl")
         agents = _count(projects, "agent-*.jsonl")
-        out.found.append(Found("claude_code", projects, n,
-                               f"{agents} subagent file{'s' if agents != 1 else ''}" if agents else ""))
+        out.found.append(
+            Found("claude_code", projects, n, f"{agents} subagent file{'s' if agents != 1 else ''}" if agents else "")
+        )
     codex = Path(env["CODEX_HOME"]).expanduser() if env.get("CODEX_HOME") else home / ".codex"
     for sub in ("sessions", "archived_sessions"):
         folder = codex / sub
@@ -91,8 +94,11 @@ def discover_local(home: Path | None = None, env: Mapping[str, str] | None = Non
     town = _town(home, env)
     if town is not None:
         beads = [town / ".beads"] if (town / ".beads").is_dir() else []
-        beads += sorted(p / ".beads" for p in town.iterdir()
-                        if p.is_dir() and not p.name.startswith(".") and (p / ".beads").is_dir())
+        beads += sorted(
+            p / ".beads"
+            for p in town.iterdir()
+            if p.is_dir() and not p.name.startswith(".") and (p / ".beads").is_dir()
+        )
         for folder in beads:
             n = _count(folder, "*.jsonl")
             rig = folder.parent.name if folder.parent != town else "town"

@@ -13,6 +13,7 @@ what the work was). The bead learns the session's id.
 The beads' Dolt events (backup/events.jsonl) sharpen a bead's outcome per session: a session
 that started before a close which was later reopened did work that did not hold -> failure.
 """
+
 from __future__ import annotations
 
 import re
@@ -57,6 +58,7 @@ class Links:
         """Fold the side tables into their beads: labels (role:/task:), dependencies, comment
         counts, reopen counts, and a close reason from the events when the bead has none."""
         from forge.ingest.beads_backup import BeadComment, BeadDependency, BeadLabel
+
         last_close: dict[str, str] = {}
         for row in self.pending:
             item = self.items.get(row.issue_id)
@@ -66,9 +68,9 @@ class Links:
                 if row.label not in item.labels:
                     item.labels.append(row.label)
                 if row.label.startswith("role:") and not item.agent_role:
-                    item.agent_role = row.label[len("role:"):]
+                    item.agent_role = row.label[len("role:") :]
                 if row.label.startswith("task:") and not item.task:
-                    item.task = row.label[len("task:"):]
+                    item.task = row.label[len("task:") :]
             elif isinstance(row, BeadDependency):
                 if row.depends_on not in item.depends_on:
                     item.depends_on.append(row.depends_on)
@@ -94,7 +96,7 @@ class Links:
         first = next((n for n, e in enumerate(events) if e[1] == "closed"), None)
         if first is None:
             return None
-        return not any(kind == "reopened" for _, kind in events[first + 1:])
+        return not any(kind == "reopened" for _, kind in events[first + 1 :])
 
     def add_attempt(self, attempt: SessionOutcome) -> None:
         self.attempts[attempt.session_id] = attempt

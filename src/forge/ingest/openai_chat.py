@@ -10,25 +10,40 @@ A `.json` file holding a list of such records is read the same way.
 Labels come from the record when present: `agent_role`, `task`, `outcome`, `work_item` (or
 `bead`) at the top level or under `metadata`; a boolean `resolved` / `success` gives the outcome.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from forge.ingest.classify import task_from_tools
-from forge.jsonl import iter_jsonl, read_capped
 from forge.ingest.readers import Reader, Warn, register
 from forge.ingest.tool_schemas import infer_schema, tools_for
-from forge.records import OUTCOMES, Conversation, Message, SourceRef, ToolCall
+from forge.jsonl import as_dict, iter_jsonl, read_capped
+from forge.records import Conversation, Message, MessageRole, Outcome, SourceRef, ToolCall
 
-ROLES = {"system": "system", "developer": "system", "user": "user", "assistant": "assistant",
-         "tool": "tool", "function": "tool"}
+ROLES: dict[str, MessageRole] = {
+    "system": "system",
+    "developer": "system",
+    "user": "user",
+    "assistant": "assistant",
+    "tool": "tool",
+    "function": "tool",
+}
 TEXT_PARTS = ("text", "input_text", "output_text")
 # tools that run a shell command, and the argument holding it: used to name a session's task
-SHELL_TOOLS = {"Bash": "command", "bash": "command", "shell": "command", "local_shell": "command",
-               "exec_command": "cmd", "execute_bash": "command", "run": "command"}
+SHELL_TOOLS = {
+    "Bash": "command",
+    "bash": "command",
+    "shell": "command",
+    "local_shell": "command",
+    "exec_command": "cmd",
+    "execute_bash": "command",
+    "run": "command",
+}
 
 
 class Counts(dict):
@@ -37,6 +52,7 @@ class Counts(dict):
 
 
 # ---------------------------------------------------------------- helpers shared by readers
+
 
 def text_of(content: Any, counts: Counts | None = None) -> str:
     """Plain text of a message content: a string, or a list of text parts (images counted)."""
@@ -75,21 +91,23 @@ def parse_arguments(raw: Any) -> dict[str, Any] | None:
     return None
 
 
-def outcome_of(value: Any) -> str | None:
+_OUTCOMES: dict[str, Outcome] = {"success": "success", "failure": "failure", "unknown": "unknown"}
+
+
+def outcome_of(value: Any) -> Outcome | None:
     if isinstance(value, bool):
         return "success" if value else "failure"
-    if isinstance(value, str) and value.lower() in OUTCOMES:
-        return value.lower()
+    if isinstance(value, str):
+        return _OUTCOMES.get(value.lower())
     return None
 
 
 def labels(record: dict[str, Any]) -> dict[str, Any]:
     """agent_role / task / outcome / work_item a record states about itself (top level or metadata)."""
-    meta = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
+    meta = as_dict(record.get("metadata"))
     out: dict[str, Any] = {"agent_role": None, "task": None, "outcome": None, "work_item": None}
     for where in (meta, record):  # the top level wins
-        for key, names in (("agent_role", ("agent_role",)), ("task", ("task",)),
-                           ("work_item", ("work_item", "bead"))):
+        for key, names in (("agent_role", ("agent_role",)), ("task", ("task",)), ("work_item", ("work_item", "bead"))):
             for name in names:
                 if isinstance(where.get(name), str) and where[name]:
                     out[key] = where[name]
@@ -150,9 +168,17 @@ def classify_task(messages: list[Message]) -> str | None:
     return task_from_tools([Message("assistant", "", calls)])
 
 
-def record_conversation(fmt: str, id_prefix: str, record: dict[str, Any], messages: list[Message],
-                        raw_tools: Any, path: Path, line: int, counts: "Counts",
-                        warn: Warn) -> Conversation:
+def record_conversation(
+    fmt: str,
+    id_prefix: str,
+    record: dict[str, Any],
+    messages: list[Message],
+    raw_tools: Any,
+    path: Path,
+    line: int,
+    counts: Counts,
+    warn: Warn,
+) -> Conversation:
     """A Conversation from one chat record: its id (or a content hash), labels, the tools it
     declares (inferred for any it calls without declaring), and where it came from."""
     given = normalize_tools(raw_tools) if raw_tools else None
@@ -160,11 +186,16 @@ def record_conversation(fmt: str, id_prefix: str, record: dict[str, Any], messag
         warn(line, "wrong schema: tools are not a list of function schemas (inferring them)")
     lab = labels(record)
     explicit_id = record.get("id") if isinstance(record.get("id"), str) and record["id"] else None
-    conv = Conversation(id=explicit_id or record_id(id_prefix, record), messages=messages,
-                        source=SourceRef(str(path), line), agent_role=lab["agent_role"],
-                        task=lab["task"] or classify_task(messages),
-                        outcome=lab["outcome"] or "unknown", work_item=lab["work_item"],
-                        metadata={"format": fmt, "counts": dict(sorted(counts.items()))})
+    conv = Conversation(
+        id=explicit_id or record_id(id_prefix, record),
+        messages=messages,
+        source=SourceRef(str(path), line),
+        agent_role=lab["agent_role"],
+        task=lab["task"] or classify_task(messages),
+        outcome=lab["outcome"] or "unknown",
+        work_item=lab["work_item"],
+        metadata={"format": fmt, "counts": dict(sorted(counts.items()))},
+    )
     conv.tools = complete_tools(conv, given)
     return conv
 
@@ -268,11 +299,12 @@ def first_json_line(head: bytes) -> dict[str, Any] | None:
 
 # ---------------------------------------------------------------- OpenAI messages → Messages
 
+
 def openai_messages(raw: list[Any], warn: Warn, line: int, counts: Counts) -> list[Message]:
     """Convert OpenAI-shaped messages; a bad message is skipped with a warning naming its index."""
     messages: list[Message] = []
-    names: dict[str, str] = {}        # call id -> tool name
-    unanswered: list[str] = []        # call ids without a result yet (legacy `function` results)
+    names: dict[str, str] = {}  # call id -> tool name
+    unanswered: list[str] = []  # call ids without a result yet (legacy `function` results)
     for i, m in enumerate(raw):
         if not isinstance(m, dict) or m.get("role") not in ROLES:
             warn(line, f"wrong schema: message {i} has no known role")
@@ -288,11 +320,13 @@ def openai_messages(raw: list[Any], warn: Warn, line: int, counts: Counts) -> li
                 fn = spec.get("function") if isinstance(spec, dict) else None
                 args = parse_arguments(fn.get("arguments")) if isinstance(fn, dict) else None
                 if not isinstance(fn, dict) or not isinstance(fn.get("name"), str) or args is None:
-                    warn(line, f"wrong schema: message {i} has a tool call without a name "
-                               "or JSON-object arguments")
+                    warn(line, f"wrong schema: message {i} has a tool call without a name or JSON-object arguments")
                     continue
-                call_id = spec.get("id") if isinstance(spec.get("id"), str) and spec.get("id") \
+                call_id = (
+                    spec.get("id")
+                    if isinstance(spec.get("id"), str) and spec.get("id")
                     else f"call_{line}_{len(names)}"
+                )
                 names[call_id] = fn["name"]
                 unanswered.append(call_id)
                 calls.append(ToolCall(call_id, fn["name"], args))
@@ -319,7 +353,7 @@ def detect(path: Path, head: bytes) -> bool:
     if path.suffix not in (".jsonl", ".json") or b'"messages"' not in head or b'"role"' not in head:
         return False
     compact = head.replace(b" ", b"")
-    if b'"sessionId"' in head or b'"from":' in compact and b'"value":' in compact:
+    if b'"sessionId"' in head or (b'"from":' in compact and b'"value":' in compact):
         return False  # Claude Code / ShareGPT
     if b'"type":"session_meta"' in compact or b'"type":"response_item"' in compact:
         return False  # Codex
@@ -344,9 +378,15 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
             warn(line, "wrong schema: record has no user or no assistant message")
             continue
         raw_tools = record.get("tools") if record.get("tools") is not None else record.get("functions")
-        yield record_conversation("openai_chat", "openai", record, messages, raw_tools,
-                                  path, line, counts, warn)
+        yield record_conversation("openai_chat", "openai", record, messages, raw_tools, path, line, counts, warn)
 
 
-READER = register(Reader("openai_chat", (".jsonl", ".json"), detect, read,
-                         "OpenAI chat JSONL with messages + tools/tool_calls (fine-tuning format)"))
+READER = register(
+    Reader(
+        "openai_chat",
+        (".jsonl", ".json"),
+        detect,
+        read,
+        "OpenAI chat JSONL with messages + tools/tool_calls (fine-tuning format)",
+    )
+)

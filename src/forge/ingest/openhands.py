@@ -15,20 +15,42 @@ execute_ipython_cell {code}, ...). The action's `thought` is the assistant text.
 become tool messages. `message` actions are user or assistant text by `source`; the `system`
 action gives the system prompt and, when present, the tool schemas.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from forge.ingest.openai_chat import (Counts, classify_task, complete_tools, has_dialogue,
-                                      iter_records, json_list_items, labels, load_text,
-                                      normalize_tools, outcome_of, parse_arguments, record_id,
-                                      text_of)
+from forge.ingest.openai_chat import (
+    Counts,
+    classify_task,
+    complete_tools,
+    has_dialogue,
+    iter_records,
+    json_list_items,
+    labels,
+    load_text,
+    normalize_tools,
+    outcome_of,
+    parse_arguments,
+    record_id,
+    text_of,
+)
 from forge.ingest.readers import Reader, Warn, register
-from forge.records import Conversation, Message, SourceRef, ToolCall
+from forge.jsonl import as_dict
+from forge.records import Conversation, Message, MessageRole, Outcome, SourceRef, ToolCall
 
-QUIET_ACTIONS = ("recall", "change_agent_state", "null", "condensation", "condensation_request",
-                 "reject", "pause", "resume")
+QUIET_ACTIONS = (
+    "recall",
+    "change_agent_state",
+    "null",
+    "condensation",
+    "condensation_request",
+    "reject",
+    "pause",
+    "resume",
+)
 QUIET_OBSERVATIONS = ("agent_state_changed", "null", "recall", "condensation", "success")
 EDITOR = "str_replace_editor"
 
@@ -42,8 +64,7 @@ def _from_args(action: str, args: dict[str, Any]) -> tuple[str, dict[str, Any]] 
     if action == "read":
         return EDITOR, {"command": "view", "path": args.get("path", "")}
     if action == "write":
-        return EDITOR, {"command": "create", "path": args.get("path", ""),
-                        "file_text": args.get("content", "")}
+        return EDITOR, {"command": "create", "path": args.get("path", ""), "file_text": args.get("content", "")}
     if action == "edit":
         keys = ("command", "path", "file_text", "old_str", "new_str", "insert_line")
         return EDITOR, {k: args[k] for k in keys if args.get(k) is not None}
@@ -56,7 +77,7 @@ def _from_args(action: str, args: dict[str, Any]) -> tuple[str, dict[str, Any]] 
     if action == "delegate":
         return "delegate", {"agent": args.get("agent", ""), "inputs": args.get("inputs", {})}
     if action in ("call_tool_mcp", "mcp") and isinstance(args.get("name"), str):
-        return args["name"], args.get("arguments") if isinstance(args.get("arguments"), dict) else {}
+        return args["name"], as_dict(args.get("arguments"))
     return None
 
 
@@ -66,7 +87,7 @@ def _recorded_call(event: dict[str, Any]) -> tuple[str, str, dict[str, Any]] | N
     if not isinstance(meta, dict) or not isinstance(meta.get("tool_call_id"), str):
         return None
     call_id, name = meta["tool_call_id"], meta.get("function_name")
-    response = meta.get("model_response") if isinstance(meta.get("model_response"), dict) else {}
+    response = as_dict(meta.get("model_response"))
     for choice in response.get("choices") or []:
         msg = choice.get("message") if isinstance(choice, dict) else None
         for tc in (msg or {}).get("tool_calls") or []:
@@ -95,22 +116,22 @@ class _Trajectory:
     def __init__(self) -> None:
         self.messages: list[Message] = []
         self.tools: list[dict[str, Any]] | None = None
-        self.by_action: dict[Any, str] = {}   # action event id -> call id
+        self.by_action: dict[Any, str] = {}  # action event id -> call id
         self.names: dict[str, str] = {}
         self.last_response: str | None = None
         self.agent_state: str | None = None
         self.counts = Counts()
 
-    def say(self, role: str, text: str) -> None:
+    def say(self, role: MessageRole, text: str) -> None:
         prev = self.messages[-1] if self.messages else None
         if role == "assistant" and prev is not None and prev.role == "assistant" and not prev.tool_calls:
             prev.content = f"{prev.content}\n\n{text}"  # one turn, not two in a row
         else:
-            self.messages.append(Message(role, text))  # type: ignore[arg-type]
+            self.messages.append(Message(role, text))
 
     def action(self, line: int, ev: dict[str, Any], warn: Warn) -> None:
         action, source = ev["action"], ev.get("source")
-        args = ev.get("args") if isinstance(ev.get("args"), dict) else {}
+        args = as_dict(ev.get("args"))
         response_id = _response_id(ev)
         same_response = response_id is not None and response_id == self.last_response
         self.last_response = response_id
@@ -171,8 +192,7 @@ class _Trajectory:
         if kind == "error" or _exit_code(extras) not in (None, 0, -1):
             self.counts.bump("tool_errors")
         content = ev.get("content") if "content" in ev else ev.get("message")
-        self.messages.append(Message("tool", text_of(content), tool_call_id=call_id,
-                                     name=self.names[call_id]))
+        self.messages.append(Message("tool", text_of(content), tool_call_id=call_id, name=self.names[call_id]))
 
 
 def _events(events: list[tuple[int, Any]], warn: Warn) -> _Trajectory:
@@ -189,9 +209,9 @@ def _events(events: list[tuple[int, Any]], warn: Warn) -> _Trajectory:
     return t
 
 
-def _outcome(record: dict[str, Any], agent_state: str | None) -> tuple[str, str | None]:
+def _outcome(record: dict[str, Any], agent_state: str | None) -> tuple[Outcome, str | None]:
     """resolved (report / test_result.report / top level) wins; an error or crashed agent fails."""
-    test_result = record.get("test_result") if isinstance(record.get("test_result"), dict) else {}
+    test_result = as_dict(record.get("test_result"))
     for where in (record.get("report"), test_result.get("report"), record):
         resolved = outcome_of(where.get("resolved")) if isinstance(where, dict) else None
         if resolved is not None:
@@ -211,22 +231,30 @@ def _conversation(path: Path, line: int, record: dict[str, Any], t: _Trajectory)
         messages.insert(at, Message("user", record["instruction"]))
     if not has_dialogue(messages):
         return None
-    meta = record.get("metadata") if isinstance(record.get("metadata"), dict) else {}
-    llm = meta.get("llm_config") if isinstance(meta.get("llm_config"), dict) else {}
+    meta = as_dict(record.get("metadata"))
+    llm = as_dict(meta.get("llm_config"))
     instance = record.get("instance_id") if isinstance(record.get("instance_id"), str) else None
     lab = labels(record)
     outcome, source = _outcome(record, t.agent_state)
     key = {"instance": instance, "record": record or [m.to_openai() for m in messages]}
     conv = Conversation(
         id=record_id(f"openhands-{instance}" if instance else "openhands", key),
-        messages=messages, source=SourceRef(str(path), line), agent_role=lab["agent_role"],
+        messages=messages,
+        source=SourceRef(str(path), line),
+        agent_role=lab["agent_role"],
         task=lab["task"] or classify_task(messages),
-        outcome=outcome, outcome_source=source,  # type: ignore[arg-type]
+        outcome=outcome,
+        outcome_source=source,
         work_item=lab["work_item"] or instance,
-        metadata={"format": "openhands", "instance_id": instance,
-                  "model": llm.get("model") or record.get("model"),
-                  "agent_class": meta.get("agent_class") or record.get("agent_class"),
-                  "final_agent_state": t.agent_state, "counts": dict(sorted(t.counts.items()))})
+        metadata={
+            "format": "openhands",
+            "instance_id": instance,
+            "model": llm.get("model") or record.get("model"),
+            "agent_class": meta.get("agent_class") or record.get("agent_class"),
+            "final_agent_state": t.agent_state,
+            "counts": dict(sorted(t.counts.items())),
+        },
+    )
     conv.tools = complete_tools(conv, t.tools)
     return conv
 
@@ -235,8 +263,9 @@ def detect(path: Path, head: bytes) -> bool:
     if path.suffix not in (".json", ".jsonl"):
         return False
     compact = head.replace(b" ", b"")
-    events = (b'"action":' in compact or b'"observation":' in compact) and \
-        (b'"args":' in compact or b'"extras":' in compact)
+    events = (b'"action":' in compact or b'"observation":' in compact) and (
+        b'"args":' in compact or b'"extras":' in compact
+    )
     if path.suffix == ".jsonl":
         return events and b'"history":' in compact
     return events and head.lstrip()[:1] in (b"[", b"{")
@@ -270,5 +299,6 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
             yield conv
 
 
-READER = register(Reader("openhands", (".json", ".jsonl"), detect, read,
-                         "OpenHands trajectories (event lists, eval output.jsonl)"))
+READER = register(
+    Reader("openhands", (".json", ".jsonl"), detect, read, "OpenHands trajectories (event lists, eval output.jsonl)")
+)

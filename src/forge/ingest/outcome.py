@@ -30,24 +30,37 @@ the outcome (0.85-0.95); a test run or an explicit verdict in the transcript is 
 evidence about the work (0.6-0.75); a commit or push only shows the agent considered it done
 (0.6). The build can select on it (BuildConfig.min_outcome_confidence).
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from forge.records import Conversation, Message
 
 FAILURE, SUCCESS = "failure", "success"
 
 CONFIDENCE: dict[str, float] = {
-    "beads:attempt": 0.95, "beads:events": 0.9, "beads:explicit": 0.9, "beads:status": 0.85,
-    "record:resolved": 0.95, "record:label": 0.9, "record:agent_error": 0.8, "record": 0.85,
+    "beads:attempt": 0.95,
+    "beads:events": 0.9,
+    "beads:explicit": 0.9,
+    "beads:status": 0.85,
+    "record:resolved": 0.95,
+    "record:label": 0.9,
+    "record:agent_error": 0.8,
+    "record": 0.85,
     "rule": 0.8,
-    "transcript:tests_failed": 0.75, "transcript:tests_passed": 0.7,
-    "transcript:agent_stop": 0.7, "transcript:interrupted": 0.6,
-    "transcript:user_rejected": 0.6, "transcript:user_approved": 0.6,
-    "transcript:exit": 0.6, "git:pr": 0.65, "git:push": 0.6, "git:commit": 0.6,
+    "transcript:tests_failed": 0.75,
+    "transcript:tests_passed": 0.7,
+    "transcript:agent_stop": 0.7,
+    "transcript:interrupted": 0.6,
+    "transcript:user_rejected": 0.6,
+    "transcript:user_approved": 0.6,
+    "transcript:exit": 0.6,
+    "git:pr": 0.65,
+    "git:push": 0.6,
+    "git:commit": 0.6,
 }
 
 
@@ -60,27 +73,42 @@ def confidence_of(source: str) -> float:
 TESTS_FAILED = re.compile(
     r"\b[1-9]\d* (?:failed|failing)\b|^FAILED\b|^--- FAIL\b|^FAIL\b|test result: FAILED|"
     r"FAILED \((?:failures|errors)=\d+|Tests?:\s+[1-9]\d* failed|npm ERR! Test failed|"
-    r"\b[1-9]\d* errors? (?:in|during)\b", re.M)
-TESTS_PASSED = re.compile(
-    r"\b[1-9]\d* passed\b|^ok\s|^PASS\b|test result: ok|^OK(?: \(|$)|Tests?:\s+\d+ passed", re.M)
-TEST_COMMAND = re.compile(r"\b(?:pytest|py\.test|tox|nox|go test|cargo test|npm (?:run )?test|"
-                          r"yarn test|pnpm test|jest|vitest|mocha|rspec|phpunit|ctest|"
-                          r"make (?:test|check)|unittest|just test|gradle test|mvn test)\b")
+    r"\b[1-9]\d* errors? (?:in|during)\b",
+    re.M,
+)
+TESTS_PASSED = re.compile(r"\b[1-9]\d* passed\b|^ok\s|^PASS\b|test result: ok|^OK(?: \(|$)|Tests?:\s+\d+ passed", re.M)
+TEST_COMMAND = re.compile(
+    r"\b(?:pytest|py\.test|tox|nox|go test|cargo test|npm (?:run )?test|"
+    r"yarn test|pnpm test|jest|vitest|mocha|rspec|phpunit|ctest|"
+    r"make (?:test|check)|unittest|just test|gradle test|mvn test)\b"
+)
 ERROR_RESULT = re.compile(
     r"(?i)\bexit(?:ed with)? (?:code|status)[:= ]+[1-9]\d*|returned non-zero exit status|"
     r"^Traceback \(most recent call last\)|command not found$|^error(?:\[E\d+\])?:|"
-    r"<tool_use_error>", re.M)
-AGENT_ERROR_STATES = re.compile(r"(?i)error|exit_format|exit_cost|exit_context|exit_api|"
-                                r"max_tokens|refusal|exit_forfeit")
+    r"<tool_use_error>",
+    re.M,
+)
+AGENT_ERROR_STATES = re.compile(
+    r"(?i)error|exit_format|exit_cost|exit_context|exit_api|"
+    r"max_tokens|refusal|exit_forfeit"
+)
 GIT_SUCCESS = (
     ("git:pr", re.compile(r"\bgh\s+pr\s+create\b"), re.compile(r"https://\S+/pull/\d+")),
-    ("git:push", re.compile(r"\bgit\s+push\b"), re.compile(r"(?m)^\s*(?:To |[0-9a-f]{7,}\.\.[0-9a-f]{7,}|"
-                                                           r"\* \[new branch\]|Everything up-to-date)")),
+    (
+        "git:push",
+        re.compile(r"\bgit\s+push\b"),
+        re.compile(
+            r"(?m)^\s*(?:To |[0-9a-f]{7,}\.\.[0-9a-f]{7,}|"
+            r"\* \[new branch\]|Everything up-to-date)"
+        ),
+    ),
     ("git:commit", re.compile(r"\bgit\s+commit\b"), re.compile(r"(?m)^\[[^\]\n]+ [0-9a-f]{7,}\]")),
 )
 # tools that change files; a shell command changes files when it writes with sed -i, tee, >, ...
-EDIT_TOOLS = re.compile(r"(?i)^(?:Edit|MultiEdit|Write|NotebookEdit|str_replace_editor|edit|"
-                        r"create|insert|apply_patch|write_file|replace|str_replace_based_edit_tool)$")
+EDIT_TOOLS = re.compile(
+    r"(?i)^(?:Edit|MultiEdit|Write|NotebookEdit|str_replace_editor|edit|"
+    r"create|insert|apply_patch|write_file|replace|str_replace_based_edit_tool)$"
+)
 GIT_COMMAND = re.compile(r"^\s*(?:cd\s+[^&;|]+(?:&&|;)\s*)?(?:git|gh)\s")  # commits are not changes
 # a non-zero exit that says nothing about the work: nothing left to commit, a search that found
 # nothing
@@ -91,10 +119,12 @@ REJECTION = re.compile(
     r"(?i)^\s*(?:no\b|nope\b|stop\b|wrong\b|undo\b|revert\b)|\b(?:that(?:'s| is) (?:wrong|not right|"
     r"incorrect)|(?:doesn'?t|does not|didn'?t|did not|still (?:doesn'?t|does not)) work|still (?:fails|"
     r"failing|broken)|not what I (?:asked|wanted)|you broke|please revert|roll (?:it )?back|"
-    r"this is broken|it'?s broken)\b")
+    r"this is broken|it'?s broken)\b"
+)
 APPROVAL = re.compile(
     r"(?i)^\s*(?:thanks?(?: you)?|thx|perfect|great|awesome|lgtm|looks good|works(?: now)?|"
-    r"that works|nice|ship it)\b[^?]*$")
+    r"that works|nice|ship it)\b[^?]*$"
+)
 
 
 @dataclass(frozen=True)
@@ -105,8 +135,17 @@ class Verdict:
 
 
 def _is_shell(name: str) -> bool:
-    return name.lower() in ("bash", "shell", "local_shell", "exec_command", "execute_bash", "run",
-                            "run_command", "terminal", "command_execution")
+    return name.lower() in (
+        "bash",
+        "shell",
+        "local_shell",
+        "exec_command",
+        "execute_bash",
+        "run",
+        "run_command",
+        "terminal",
+        "command_execution",
+    )
 
 
 def _command(args: dict) -> str:
@@ -130,8 +169,9 @@ def _failed(result: Message | None) -> bool:
 def _steps(conv: Conversation) -> list[tuple[int, str, str, Message | None]]:
     """(message index, tool name, command or "", result) for every tool call, in order."""
     results = _results(conv)
-    return [(i, c.name, _command(c.arguments), results.get(c.id))
-            for i, m in enumerate(conv.messages) for c in m.tool_calls]
+    return [
+        (i, c.name, _command(c.arguments), results.get(c.id)) for i, m in enumerate(conv.messages) for c in m.tool_calls
+    ]
 
 
 def _changes_files(name: str, command: str) -> bool:
@@ -145,6 +185,7 @@ def _human_turns(conv: Conversation) -> list[tuple[int, Message]]:
 
 
 # ---------------------------------------------------------------- the signals
+
 
 def agent_stop(conv: Conversation) -> Verdict | None:
     meta = conv.metadata
@@ -179,16 +220,20 @@ def user_verdict(conv: Conversation) -> Verdict | None:
 
 def tests(conv: Conversation) -> Verdict | None:
     steps = _steps(conv)
-    runs = [(n, s) for n, s in enumerate(steps) if s[3] is not None and _is_shell(s[1])
-            and (TEST_COMMAND.search(s[2]) or TESTS_FAILED.search(s[3].content)
-                 or TESTS_PASSED.search(s[3].content))]
+    runs = [
+        (n, s)
+        for n, s in enumerate(steps)
+        if s[3] is not None
+        and _is_shell(s[1])
+        and (TEST_COMMAND.search(s[2]) or TESTS_FAILED.search(s[3].content) or TESTS_PASSED.search(s[3].content))
+    ]
     if not runs:
         return None
     n, (_, _, _, result) = runs[-1]
     text = result.content  # type: ignore[union-attr]
     if TESTS_FAILED.search(text):
         return Verdict(FAILURE, "transcript:tests_failed", confidence_of("transcript:tests_failed"))
-    later_change = any(_changes_files(name, cmd) for _, name, cmd, _ in steps[n + 1:])
+    later_change = any(_changes_files(name, cmd) for _, name, cmd, _ in steps[n + 1 :])
     if TESTS_PASSED.search(text) and not _failed(result) and not later_change:
         return Verdict(SUCCESS, "transcript:tests_passed", confidence_of("transcript:tests_passed"))
     return None
@@ -200,29 +245,32 @@ def exit_at_end(conv: Conversation) -> Verdict | None:
     if last_tool is None or not _failed(conv.messages[last_tool]):
         return None
     result = conv.messages[last_tool]
-    command = next((_command(c.arguments) for m in conv.messages for c in m.tool_calls
-                    if c.id == result.tool_call_id), "")
+    command = next(
+        (_command(c.arguments) for m in conv.messages for c in m.tool_calls if c.id == result.tool_call_id), ""
+    )
     if BENIGN_FAILURE.search(result.content[:4000]) or SEARCH_COMMAND.search(command):
         return None
-    if any(m.role == "assistant" and m.tool_calls for m in conv.messages[last_tool + 1:]):
+    if any(m.role == "assistant" and m.tool_calls for m in conv.messages[last_tool + 1 :]):
         return None
     return Verdict(FAILURE, "transcript:exit", confidence_of("transcript:exit"))
 
 
 def git(conv: Conversation) -> Verdict | None:
     steps = _steps(conv)
-    last_change = max((n for n, (_, name, cmd, _) in enumerate(steps) if _changes_files(name, cmd)),
-                      default=-1)
+    last_change = max((n for n, (_, name, cmd, _) in enumerate(steps) if _changes_files(name, cmd)), default=-1)
     if last_change < 0:
         return None  # nothing was changed: a commit says nothing about the work
     found: str | None = None
-    for _, name, cmd, result in steps[last_change + 1:]:
+    for _, name, cmd, result in steps[last_change + 1 :]:
         if not _is_shell(name) or result is None or _failed(result):
             continue
         for source, command, output in GIT_SUCCESS:
-            if command.search(cmd) and output.search(result.content):
-                if found is None or GIT_RANK.index(source) < GIT_RANK.index(found):
-                    found = source
+            if (
+                command.search(cmd)
+                and output.search(result.content)
+                and (found is None or GIT_RANK.index(source) < GIT_RANK.index(found))
+            ):
+                found = source
     return Verdict(SUCCESS, found, confidence_of(found)) if found else None
 
 
@@ -257,11 +305,9 @@ def turn_results(conv: Conversation) -> list[tuple[int, bool]]:
         if m.role != "assistant":
             continue
         answers = [results.get(c.id) for c in m.tool_calls]
-        good = all(r is not None and not _failed(r) and not TESTS_FAILED.search(r.content)
-                   for r in answers)
-        nxt = next((x for x in conv.messages[i + 1:] if x.role in ("user", "assistant")), None)
+        good = all(r is not None and not _failed(r) and not TESTS_FAILED.search(r.content) for r in answers)
+        nxt = next((x for x in conv.messages[i + 1 :] if x.role in ("user", "assistant")), None)
         if nxt is not None and nxt.role == "user" and REJECTION.search(nxt.content.strip()[:500]):
             good = False
         out.append((i, good))
     return out
-

@@ -7,13 +7,15 @@ return scrubbed JSON lines plus the few fields the parent needs; everything that
 order (duplicate session ids, beads learning their sessions, counts) stays in the parent. So
 the corpus is byte-identical for any number of workers.
 """
+
 from __future__ import annotations
 
 import json
 import multiprocessing
 import os
+from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from forge.ingest.beads import BeadEvent, SessionOutcome
 from forge.ingest.beads_backup import BeadComment, BeadDependency, BeadLabel
@@ -34,10 +36,11 @@ PARALLEL_MIN_FILES = 32  # below this, starting processes costs more than it sav
 @dataclass
 class Prepared:
     """One conversation as read: kept (line set) or too short (line None)."""
+
     id: str
     source_line: int
-    line: str | None = None            # the scrubbed conversation as one JSON line
-    tally: "Tally | None" = None
+    line: str | None = None  # the scrubbed conversation as one JSON line
+    tally: Tally | None = None
     linked: str = "unlinked"
     work_item: str | None = None
     agent_role: str | None = None
@@ -60,29 +63,45 @@ class FileResult:
 @dataclass
 class ReadContext:
     """What a worker needs, sent once per worker process."""
-    config: "IngestConfig"
-    links: Links              # read-only snapshot: the beads as read, before any session
+
+    config: IngestConfig
+    links: Links  # read-only snapshot: the beads as read, before any session
     labeller: Labeller
 
     def scrubber(self) -> Any:
         from forge.scrub import Scrubber
+
         return Scrubber(self.config.scrub_allowlist, self.config.scrub_detectors)
 
 
 def conversation_dict(c: Conversation) -> dict[str, Any]:
     """`c.to_dict()` without dataclasses.asdict's deep copies (the dict is only serialised);
     tests check the two agree."""
-    return {"id": c.id, "source": {"path": c.source.path, "line": c.source.line}, "tools": c.tools,
-            "agent_role": c.agent_role, "task": c.task, "outcome": c.outcome, "work_item": c.work_item,
-            "metadata": c.metadata, "outcome_source": c.outcome_source,
-            "outcome_confidence": c.outcome_confidence,
-            "messages": [{"role": m.role, "content": m.content, "tool_call_id": m.tool_call_id,
-                          "name": m.name,
-                          "tool_calls": [{"id": t.id, "name": t.name, "arguments": t.arguments}
-                                         for t in m.tool_calls]} for m in c.messages]}
+    return {
+        "id": c.id,
+        "source": {"path": c.source.path, "line": c.source.line},
+        "tools": c.tools,
+        "agent_role": c.agent_role,
+        "task": c.task,
+        "outcome": c.outcome,
+        "work_item": c.work_item,
+        "metadata": c.metadata,
+        "outcome_source": c.outcome_source,
+        "outcome_confidence": c.outcome_confidence,
+        "messages": [
+            {
+                "role": m.role,
+                "content": m.content,
+                "tool_call_id": m.tool_call_id,
+                "name": m.name,
+                "tool_calls": [{"id": t.id, "name": t.name, "arguments": t.arguments} for t in m.tool_calls],
+            }
+            for m in c.messages
+        ],
+    }
 
 
-def _prepare(conv: Conversation, src: "SourceFile", ctx: ReadContext, scrubber: Any) -> Prepared:
+def _prepare(conv: Conversation, src: SourceFile, ctx: ReadContext, scrubber: Any) -> Prepared:
     conv.source.path = src.display
     if len(conv.messages) < ctx.config.min_messages and conv.metadata.get("kind") != "context_document":
         return Prepared(conv.id, conv.source.line)
@@ -94,15 +113,26 @@ def _prepare(conv: Conversation, src: "SourceFile", ctx: ReadContext, scrubber: 
     ctx.labeller.apply(conv)
     clean, tally = scrubber.scrub_conversation_tallied(conv)
     counts = clean.metadata.get("counts") or {}
-    return Prepared(clean.id, conv.source.line, json.dumps(conversation_dict(clean), ensure_ascii=False, sort_keys=True), tally,
-                    how, clean.work_item, clean.agent_role, clean.task, clean.outcome,
-                    clean.metadata.get("outcome_rule"), clean.outcome_source,
-                    str(clean.metadata.get("format") or "unknown"), len(clean.messages),
-                    sum(len(m.tool_calls) for m in clean.messages),
-                    {str(k): v for k, v in counts.items() if isinstance(v, int)})
+    return Prepared(
+        clean.id,
+        conv.source.line,
+        json.dumps(conversation_dict(clean), ensure_ascii=False, sort_keys=True),
+        tally,
+        how,
+        clean.work_item,
+        clean.agent_role,
+        clean.task,
+        clean.outcome,
+        clean.metadata.get("outcome_rule"),
+        clean.outcome_source,
+        str(clean.metadata.get("format") or "unknown"),
+        len(clean.messages),
+        sum(len(m.tool_calls) for m in clean.messages),
+        {str(k): v for k, v in counts.items() if isinstance(v, int)},
+    )
 
 
-def read_source(src: "SourceFile", ctx: ReadContext, scrubber: Any) -> FileResult:
+def read_source(src: SourceFile, ctx: ReadContext, scrubber: Any) -> FileResult:
     out = FileResult()
     warn = lambda line, reason: out.warnings.append((line, reason))  # noqa: E731
     assert src.reader is not None
@@ -130,16 +160,16 @@ def _init_worker(ctx: ReadContext) -> None:
     _CONTEXT, _SCRUBBER = ctx, ctx.scrubber()
 
 
-def _read_in_worker(src: "SourceFile") -> FileResult:
+def _read_in_worker(src: SourceFile) -> FileResult:
     assert _CONTEXT is not None
     return read_source(src, _CONTEXT, _SCRUBBER)
 
 
-def worker_count(config: "IngestConfig") -> int:
+def worker_count(config: IngestConfig) -> int:
     return config.workers or os.cpu_count() or 1
 
 
-def file_results(sources: list["SourceFile"], ctx: ReadContext) -> Iterator[FileResult]:
+def file_results(sources: list[SourceFile], ctx: ReadContext) -> Generator[FileResult, None, None]:
     """One FileResult per source, in order."""
     workers = min(worker_count(ctx.config), len(sources))
     if workers <= 1 or len(sources) < PARALLEL_MIN_FILES:

@@ -9,11 +9,13 @@ A reader has `detect(path, head) -> bool`, called with the file's first bytes, a
 `warn(line, reason)` once per record it cannot use, and keeps going. A reason says what is
 wrong, never what the line holds (it may hold a secret).
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Protocol
+from typing import Any, Protocol
 
 HEAD_BYTES = 64 * 1024
 ENTRY_POINT_GROUP = "forge.readers"
@@ -26,7 +28,7 @@ class Warn(Protocol):
 @dataclass(frozen=True)
 class Reader:
     name: str
-    suffixes: tuple[str, ...]                         # files a folder walk considers
+    suffixes: tuple[str, ...]  # files a folder walk considers
     detect: Callable[[Path, bytes], bool]
     read: Callable[[Path, Warn], Iterator[Any]]
     description: str = ""
@@ -49,15 +51,28 @@ def _load_plugins() -> None:
         return
     _plugins_loaded = True
     from forge.plugins import entry_point_objects
+
     for reader in entry_point_objects(ENTRY_POINT_GROUP, Reader):
         register(reader)
 
 
 def readers() -> dict[str, Reader]:
     """Every registered reader, built-ins first, in registration order."""
-    from forge.ingest import (beads, beads_backup, claude_code, codex, codex_exec,  # noqa: F401
-                              openhands, swe_agent, adp, sharegpt, openai_chat, aider,
-                              context_files)  # importing registers them, in this order
+    from forge.ingest import (  # noqa: F401
+        adp,
+        aider,
+        beads,
+        beads_backup,
+        claude_code,
+        codex,
+        codex_exec,
+        context_files,  # importing registers them, in this order
+        openai_chat,
+        openhands,
+        sharegpt,
+        swe_agent,
+    )
+
     _load_plugins()
     return dict(_READERS)
 
@@ -66,6 +81,7 @@ def get_reader(name: str) -> Reader:
     table = readers()
     if name not in table:
         from forge.errors import InputError
+
         raise InputError(f"unknown reader {name!r}; known: {', '.join(sorted(table))}")
     return table[name]
 

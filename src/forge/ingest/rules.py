@@ -18,12 +18,14 @@ Outcome rules are built-in names or pattern rules:
 Role and task rules: {"pattern": REGEX, "role"|"task": NAME, "in": WHERE, "override": false}.
 WHERE names the text a pattern searches; see FIELDS.
 """
+
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from forge.ingest.outcome import DEFAULT_SIGNALS, confidence_of, infer
 from forge.records import Conversation, Message
@@ -32,12 +34,15 @@ FAILURE, SUCCESS = "failure", "success"
 
 TESTS_FAILED = re.compile(
     r"\b[1-9]\d* (?:failed|failing)\b|^FAILED\b|^--- FAIL\b|^FAIL\b|test result: FAILED|"
-    r"FAILED \((?:failures|errors)=\d+|Tests?:\s+[1-9]\d* failed|npm ERR! Test failed", re.M)
-TESTS_PASSED = re.compile(
-    r"\b[1-9]\d* passed\b|^ok\s|^PASS\b|test result: ok|^OK(?: \(|$)|Tests?:\s+\d+ passed", re.M)
+    r"FAILED \((?:failures|errors)=\d+|Tests?:\s+[1-9]\d* failed|npm ERR! Test failed",
+    re.M,
+)
+TESTS_PASSED = re.compile(r"\b[1-9]\d* passed\b|^ok\s|^PASS\b|test result: ok|^OK(?: \(|$)|Tests?:\s+\d+ passed", re.M)
 ERROR_EXIT = re.compile(
     r"(?i)\bexit(?:ed with)? (?:code|status)[:= ]+[1-9]\d*|returned non-zero exit status|"
-    r"^Traceback \(most recent call last\)|command not found$", re.M)
+    r"^Traceback \(most recent call last\)|command not found$",
+    re.M,
+)
 AGENT_ERROR_STATES = re.compile(r"(?i)error|exit_format|exit_cost|exit_context|exit_api")
 INTERRUPTED = re.compile(r"\[Request interrupted by user|<turn_aborted>")
 
@@ -56,8 +61,11 @@ def _first_user(conv: Conversation) -> str:
 
 
 def _tool_calls_text(conv: Conversation) -> str:
-    return "\n".join(f"{c.name} {json.dumps(c.arguments, ensure_ascii=False, sort_keys=True)}"
-                     for m in conv.messages for c in m.tool_calls)
+    return "\n".join(
+        f"{c.name} {json.dumps(c.arguments, ensure_ascii=False, sort_keys=True)}"
+        for m in conv.messages
+        for c in m.tool_calls
+    )
 
 
 FIELDS: dict[str, Callable[[Conversation], str]] = {
@@ -108,9 +116,9 @@ BUILTIN_OUTCOME_RULES: dict[str, tuple[str, Callable[[Conversation], bool]]] = {
 
 @dataclass(frozen=True)
 class PatternRule:
-    name: str                 # how reports name it: "outcome_rules[2]"
+    name: str  # how reports name it: "outcome_rules[2]"
     pattern: re.Pattern[str]
-    value: str                # the outcome, role or task it gives
+    value: str  # the outcome, role or task it gives
     field: str
     override: bool = False
 
@@ -118,8 +126,9 @@ class PatternRule:
         return bool(self.pattern.search(FIELDS[self.field](conv)))
 
 
-def rule_problems(key: str, rules: list[Any], label: str, allowed: tuple[str, ...] | None,
-                  builtin: dict[str, Any] | None = None) -> list[str]:
+def rule_problems(
+    key: str, rules: list[Any], label: str, allowed: tuple[str, ...] | None, builtin: dict[str, Any] | None = None
+) -> list[str]:
     """Every problem in one list of rules, each naming the rule as `'key[i]...'`."""
     out: list[str] = []
     for i, rule in enumerate(rules):
@@ -160,14 +169,22 @@ def compile_rules(key: str, rules: list[Any], label: str) -> list[Any]:
         if isinstance(rule, str):
             out.append(rule)
         else:
-            out.append(PatternRule(f"{key}[{i}]", re.compile(rule["pattern"]), rule[label],
-                                   rule["in"], bool(rule.get("override", False))))
+            out.append(
+                PatternRule(
+                    f"{key}[{i}]",
+                    re.compile(rule["pattern"]),
+                    rule[label],
+                    rule["in"],
+                    bool(rule.get("override", False)),
+                )
+            )
     return out
 
 
 @dataclass
 class Labeller:
     """Applies a recipe's rules to a conversation, in place."""
+
     outcome_rules: list[Any]
     role_rules: list[PatternRule]
     task_rules: list[PatternRule]

@@ -6,21 +6,42 @@ A record is `{"conversations": [{"from": ..., "value": ...}], "system": ..., "to
 `observation` (the result). `tools` is a JSON string (or list) of function schemas. Tool calls
 get ids `call_<line>_<n>` and each observation answers the oldest unanswered call.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Literal
 
-from forge.ingest.openai_chat import (Counts, first_json_line, has_dialogue, iter_records,
-                                      parse_arguments, record_conversation)
+from forge.ingest.openai_chat import (
+    Counts,
+    first_json_line,
+    has_dialogue,
+    iter_records,
+    parse_arguments,
+    record_conversation,
+)
 from forge.ingest.readers import Reader, Warn, register
-from forge.records import Conversation, Message, ToolCall
+from forge.records import Conversation, Message, MessageRole, ToolCall
 
-SPEAKERS = {"human": "user", "user": "user", "gpt": "assistant", "assistant": "assistant",
-            "chatgpt": "assistant", "model": "assistant", "bard": "assistant", "bing": "assistant",
-            "system": "system", "function_call": "call", "tool_call": "call",
-            "observation": "result", "function": "result", "tool": "result"}
+# a speaker is a message role, or a function call / its result (written as turns of their own)
+SPEAKERS: dict[str, MessageRole | Literal["call", "result"]] = {
+    "human": "user",
+    "user": "user",
+    "gpt": "assistant",
+    "assistant": "assistant",
+    "chatgpt": "assistant",
+    "model": "assistant",
+    "bard": "assistant",
+    "bing": "assistant",
+    "system": "system",
+    "function_call": "call",
+    "tool_call": "call",
+    "observation": "result",
+    "function": "result",
+    "tool": "result",
+}
 
 
 def detect(path: Path, head: bytes) -> bool:
@@ -59,7 +80,7 @@ def to_messages(turns: list[Any], warn: Warn, line: int, counts: Counts) -> list
     unanswered: list[ToolCall] = []
     n_calls = 0
     for i, turn in enumerate(turns):
-        kind = SPEAKERS.get(turn.get("from")) if isinstance(turn, dict) else None
+        kind = SPEAKERS.get(str(turn.get("from"))) if isinstance(turn, dict) else None
         if kind is None:
             warn(line, f"wrong schema: turn {i} has no known speaker")
             continue
@@ -68,8 +89,7 @@ def to_messages(turns: list[Any], warn: Warn, line: int, counts: Counts) -> list
         if kind == "call":
             specs = _calls(value)
             if specs is None:
-                warn(line, f"wrong schema: turn {i} is a function call without a name "
-                           "or JSON-object arguments")
+                warn(line, f"wrong schema: turn {i} is a function call without a name or JSON-object arguments")
                 continue
             calls = []
             for spec in specs:
@@ -102,15 +122,26 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
             continue
         counts = Counts()
         messages = to_messages(turns, warn, line, counts)
-        if isinstance(record.get("system"), str) and record["system"].strip() and \
-                not (messages and messages[0].role == "system"):
+        if (
+            isinstance(record.get("system"), str)
+            and record["system"].strip()
+            and not (messages and messages[0].role == "system")
+        ):
             messages.insert(0, Message("system", record["system"]))
         if not has_dialogue(messages):
             warn(line, "wrong schema: record has no human or no gpt turn")
             continue
-        yield record_conversation("sharegpt", "sharegpt", record, messages, record.get("tools"),
-                                  path, line, counts, warn)
+        yield record_conversation(
+            "sharegpt", "sharegpt", record, messages, record.get("tools"), path, line, counts, warn
+        )
 
 
-READER = register(Reader("sharegpt", (".json", ".jsonl"), detect, read,
-                         "ShareGPT conversations (from/value), incl. LLaMA-Factory tool calls"))
+READER = register(
+    Reader(
+        "sharegpt",
+        (".json", ".jsonl"),
+        detect,
+        read,
+        "ShareGPT conversations (from/value), incl. LLaMA-Factory tool calls",
+    )
+)

@@ -12,6 +12,7 @@ Files other than beads are read, labelled and scrubbed in a pool of `workers` pr
 (worker.py); results come back in input order and the parent does everything order-dependent,
 so the corpus is byte-identical for any number of workers.
 """
+
 from __future__ import annotations
 
 import copy
@@ -24,14 +25,13 @@ from typing import Any
 from forge.artifacts import Artifact, ArtifactStore, artifact_id, sha256_file
 from forge.config import parse_config
 from forge.errors import InputError
-from forge.ingest.beads import SessionOutcome
+from forge.ingest.beads import BeadEvent, SessionOutcome
 from forge.ingest.beads_backup import BeadComment, BeadDependency, BeadLabel
-from forge.ingest.beads import BeadEvent
 from forge.ingest.linking import Links
 from forge.ingest.outcome import DEFAULT_SIGNALS, SIGNALS
-from forge.ingest.pool import FileResult, ReadContext, Prepared, file_results, read_source
-from forge.ingest.rules import BUILTIN_OUTCOME_RULES, Labeller, compile_rules, rule_problems
+from forge.ingest.pool import FileResult, Prepared, ReadContext, file_results, read_source
 from forge.ingest.readers import Reader, candidate_suffixes, detect_reader, read_head, readers
+from forge.ingest.rules import BUILTIN_OUTCOME_RULES, Labeller, compile_rules, rule_problems
 from forge.progress import NULL_PROGRESS, Progress
 from forge.records import WorkItem
 
@@ -41,9 +41,9 @@ KIND = "corpus"
 @dataclass
 class IngestConfig:
     readers: list[str] = field(default_factory=list)  # reader names to use; empty: all
-    min_messages: int = 2             # shorter conversations are skipped (counted)
-    default_role: str | None = None   # role for sessions no reader, bead or rule labels
-    default_task: str | None = None   # task for sessions no reader, bead or rule labels
+    min_messages: int = 2  # shorter conversations are skipped (counted)
+    default_role: str | None = None  # role for sessions no reader, bead or rule labels
+    default_task: str | None = None  # task for sessions no reader, bead or rule labels
     # recipe rules (see ingest/rules.py): built-in outcome rule names or pattern tables
     outcome_rules: list[str | dict[str, Any]] = field(default_factory=list)
     # after beads, the record and outcome_rules: infer outcomes from the transcript's end state
@@ -52,7 +52,7 @@ class IngestConfig:
     role_rules: list[dict[str, Any]] = field(default_factory=list)
     task_rules: list[dict[str, Any]] = field(default_factory=list)
     scrub_allowlist: list[str] = field(default_factory=list)  # exact strings never replaced
-    scrub_detectors: list[str] | None = None                  # detector names; None: all
+    scrub_detectors: list[str] | None = None  # detector names; None: all
     # processes that read and scrub files; None: one per CPU. The output does not depend on it.
     workers: int | None = None
 
@@ -64,30 +64,42 @@ class IngestConfig:
                 out.append(f"'readers': unknown reader {name!r} (known: {', '.join(sorted(known))})")
         if self.min_messages < 1:
             out.append("'min_messages': must be at least 1")
-        out += rule_problems("outcome_rules", self.outcome_rules, "outcome", ("success", "failure"),
-                             BUILTIN_OUTCOME_RULES)
-        out += [f"'outcome_inference': unknown signal {n!r} (known: {', '.join(SIGNALS)})"
-                for n in self.outcome_inference if n not in SIGNALS]
+        out += rule_problems(
+            "outcome_rules", self.outcome_rules, "outcome", ("success", "failure"), BUILTIN_OUTCOME_RULES
+        )
+        out += [
+            f"'outcome_inference': unknown signal {n!r} (known: {', '.join(SIGNALS)})"
+            for n in self.outcome_inference
+            if n not in SIGNALS
+        ]
         out += rule_problems("role_rules", self.role_rules, "role", None)
         out += rule_problems("task_rules", self.task_rules, "task", None)
         if self.scrub_detectors is not None:
             from forge.scrub.detectors import detectors
+
             table = detectors()
-            out += [f"'scrub_detectors': unknown detector {n!r} (known: {', '.join(table)})"
-                    for n in self.scrub_detectors if n not in table]
+            out += [
+                f"'scrub_detectors': unknown detector {n!r} (known: {', '.join(table)})"
+                for n in self.scrub_detectors
+                if n not in table
+            ]
         if self.workers is not None and self.workers < 1:
             out.append(f"'workers': must be at least 1, got {self.workers}")
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any], source: str | None = None) -> "IngestConfig":
+    def from_dict(cls, data: dict[str, Any], source: str | None = None) -> IngestConfig:
         return parse_config(cls, data, source=source)
 
     def labeller(self) -> Labeller:
-        return Labeller(compile_rules("outcome_rules", self.outcome_rules, "outcome"),
-                        compile_rules("role_rules", self.role_rules, "role"),
-                        compile_rules("task_rules", self.task_rules, "task"),
-                        self.default_role, self.default_task, tuple(self.outcome_inference))
+        return Labeller(
+            compile_rules("outcome_rules", self.outcome_rules, "outcome"),
+            compile_rules("role_rules", self.role_rules, "role"),
+            compile_rules("task_rules", self.task_rules, "task"),
+            self.default_role,
+            self.default_task,
+            tuple(self.outcome_inference),
+        )
 
     def identity(self) -> dict[str, Any]:
         """The config as the artifact id sees it: everything that can change the output."""
@@ -99,11 +111,11 @@ class IngestConfig:
 @dataclass
 class SourceFile:
     path: Path
-    display: str                      # path as recorded: relative to the input given, no home dirs
+    display: str  # path as recorded: relative to the input given, no home dirs
     sha256: str = ""
     reader: Reader | None = None
-    problem: str | None = None        # empty / binary / unrecognised
-    walked: bool = False              # found by walking a folder, not named by the user
+    problem: str | None = None  # empty / binary / unrecognised
+    walked: bool = False  # found by walking a folder, not named by the user
 
 
 @dataclass
@@ -117,7 +129,7 @@ class IngestStats:
     skipped_records: int = 0
     skipped_conversations: dict[str, int] = field(default_factory=dict)
     warnings: list[dict[str, Any]] = field(default_factory=list)
-    dropped: dict[str, int] = field(default_factory=dict)        # thinking blocks, images
+    dropped: dict[str, int] = field(default_factory=dict)  # thinking blocks, images
     reader_counts: dict[str, int] = field(default_factory=dict)  # every entry a reader set aside
     linked: dict[str, int] = field(default_factory=dict)
     outcomes: dict[str, int] = field(default_factory=dict)
@@ -146,9 +158,12 @@ class IngestStats:
         for source, n in self.outcome_sources.items():
             if source != "none":
                 _bump(by_kind, source.split(":", 1)[0], n)
-        self.outcome_coverage = {"sessions": self.conversations, "labelled": labelled,
-                                 "unknown": self.conversations - labelled,
-                                 "by_evidence": dict(sorted(by_kind.items()))}
+        self.outcome_coverage = {
+            "sessions": self.conversations,
+            "labelled": labelled,
+            "unknown": self.conversations - labelled,
+            "by_evidence": dict(sorted(by_kind.items())),
+        }
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -182,7 +197,12 @@ def discover(paths: list[Path], only: list[str] | None = None) -> list[SourceFil
         else:
             raise InputError("no such file or folder", path=str(path))
     seen: set[Path] = set()  # a file named directly and also inside a walked folder is read once
-    found = [s for s in found if not (s.path.resolve() in seen or seen.add(s.path.resolve()))]
+    unique: list[SourceFile] = []
+    for s in found:
+        if s.path.resolve() not in seen:
+            seen.add(s.path.resolve())
+            unique.append(s)
+    found = unique
     for src in found:
         src.sha256 = sha256_file(src.path)
         head = read_head(src.path)
@@ -195,17 +215,28 @@ def discover(paths: list[Path], only: list[str] | None = None) -> list[SourceFil
             if src.reader is None:
                 src.problem = "no reader recognises this file"
     # In a folder walk, a README.md or package.json nobody claims is not a problem worth a warning.
-    return [s for s in found if not (s.walked and s.reader is None and s.problem == "no reader recognises this file"
-                                     and s.path.suffix in GENERIC_SUFFIXES)]
+    return [
+        s
+        for s in found
+        if not (
+            s.walked
+            and s.reader is None
+            and s.problem == "no reader recognises this file"
+            and s.path.suffix in GENERIC_SUFFIXES
+        )
+    ]
 
 
-def run_ingest(store: ArtifactStore, paths: list[Path], config: IngestConfig,
-               progress: Progress = NULL_PROGRESS) -> Artifact:
+def run_ingest(
+    store: ArtifactStore, paths: list[Path], config: IngestConfig, progress: Progress = NULL_PROGRESS
+) -> Artifact:
     sources = discover(paths, config.readers or None)
     if not sources:
-        raise InputError("no input files found in " + ", ".join(str(p) for p in paths),
-                         hint="pass transcripts (Claude Code, Codex, OpenHands, SWE-agent, OpenAI chat, "
-                              "ShareGPT, Aider), beads issues.jsonl, convention files, or folders of them")
+        raise InputError(
+            "no input files found in " + ", ".join(str(p) for p in paths),
+            hint="pass transcripts (Claude Code, Codex, OpenHands, SWE-agent, OpenAI chat, "
+            "ShareGPT, Aider), beads issues.jsonl, convention files, or folders of them",
+        )
     config_dict = config.identity()
     aid = artifact_id(KIND, config_dict, [f"{s.display}@{s.sha256}" for s in sources])
     found = store.existing(KIND, aid)
@@ -213,15 +244,31 @@ def run_ingest(store: ArtifactStore, paths: list[Path], config: IngestConfig,
         return found
     with store.staged(KIND) as staging:
         stats = _ingest(sources, config, staging, progress)
-        manifest_sources = [{"path": s.display, "sha256": s.sha256,
-                             "reader": s.reader.name if s.reader else None,
-                             "bytes": s.path.stat().st_size} for s in sources]
-        return store.commit(staging, kind=KIND, aid=aid, config=config_dict, inputs=[],
-                            extra={"sources": manifest_sources,
-                                   "counts": {"conversations": stats.conversations,
-                                              "work_items": stats.work_items,
-                                              "messages": stats.messages,
-                                              "skipped_records": stats.skipped_records}})
+        manifest_sources = [
+            {
+                "path": s.display,
+                "sha256": s.sha256,
+                "reader": s.reader.name if s.reader else None,
+                "bytes": s.path.stat().st_size,
+            }
+            for s in sources
+        ]
+        return store.commit(
+            staging,
+            kind=KIND,
+            aid=aid,
+            config=config_dict,
+            inputs=[],
+            extra={
+                "sources": manifest_sources,
+                "counts": {
+                    "conversations": stats.conversations,
+                    "work_items": stats.work_items,
+                    "messages": stats.messages,
+                    "skipped_records": stats.skipped_records,
+                },
+            },
+        )
 
 
 def _is_beads(src: SourceFile) -> bool:
@@ -291,8 +338,9 @@ def _absorb_records(result: FileResult, src: SourceFile, links: Links, stats: In
     return conversations
 
 
-def _one_conversation(conv: Prepared, src: SourceFile, links: Links, seen: dict[str, str],
-                      stats: IngestStats, scrubber: Any, out: Any) -> None:
+def _one_conversation(
+    conv: Prepared, src: SourceFile, links: Links, seen: dict[str, str], stats: IngestStats, scrubber: Any, out: Any
+) -> None:
     if conv.id in seen:
         stats.warn(src.display, conv.source_line, f"duplicate session id (first read from {seen[conv.id]})")
         return
@@ -324,6 +372,8 @@ def _scrub_item(scrubber: Any, item: WorkItem) -> WorkItem:
     """The scrubber's work-item pass (title), plus the free-text fields beads may carry."""
     clean = scrubber.scrub_work_item(item)
     return dataclasses.replace(
-        clean, close_reason=scrubber.scrub_text(clean.close_reason) if clean.close_reason else None,
+        clean,
+        close_reason=scrubber.scrub_text(clean.close_reason) if clean.close_reason else None,
         labels=[scrubber.scrub_text(lab) for lab in clean.labels],
-        assignee=scrubber.scrub_text(clean.assignee) if clean.assignee else None)
+        assignee=scrubber.scrub_text(clean.assignee) if clean.assignee else None,
+    )

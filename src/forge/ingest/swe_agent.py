@@ -18,17 +18,28 @@ Outcome: `info.resolved` when an evaluation wrote it; an exit without a submissi
 context limit, format errors, crashes) is a failure; a submitted patch stays unknown until it is
 evaluated.
 """
+
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from forge.ingest.openai_chat import (Counts, classify_task, has_dialogue, labels, load_json,
-                                      openai_messages, outcome_of, text_of)
+from forge.ingest.openai_chat import (
+    Counts,
+    classify_task,
+    has_dialogue,
+    labels,
+    load_json,
+    openai_messages,
+    outcome_of,
+    text_of,
+)
 from forge.ingest.readers import Reader, Warn, register
 from forge.ingest.tool_schemas import tools_for
-from forge.records import Conversation, Message, SourceRef, ToolCall
+from forge.jsonl import as_dict
+from forge.records import Conversation, Message, Outcome, SourceRef, ToolCall
 
 
 def detect(path: Path, head: bytes) -> bool:
@@ -37,8 +48,13 @@ def detect(path: Path, head: bytes) -> bool:
     if path.suffix == ".traj":
         return steps
     # a .traj renamed to .json: SWE-agent steps carry thought/response, not OpenHands args/extras
-    return path.suffix == ".json" and b'"trajectory":' in compact and b'"thought":' in compact \
-        and b'"args":' not in compact and b'"extras":' not in compact
+    return (
+        path.suffix == ".json"
+        and b'"trajectory":' in compact
+        and b'"thought":' in compact
+        and b'"args":' not in compact
+        and b'"extras":' not in compact
+    )
 
 
 def _history(record: dict[str, Any], counts: Counts) -> list[dict[str, Any]]:
@@ -64,8 +80,7 @@ def _from_history(history: list[dict[str, Any]], warn: Warn, counts: Counts) -> 
     return openai_messages(raw, warn, 1, counts)
 
 
-def _from_steps(history: list[dict[str, Any]], steps: list[Any], warn: Warn, counts: Counts
-                ) -> list[Message]:
+def _from_steps(history: list[dict[str, Any]], steps: list[Any], warn: Warn, counts: Counts) -> list[Message]:
     messages: list[Message] = []
     for item in history:
         if item.get("role") in ("system", "user"):
@@ -85,8 +100,7 @@ def _from_steps(history: list[dict[str, Any]], steps: list[Any], warn: Warn, cou
             continue
         call = ToolCall(f"step_{i}", "bash", {"command": action})
         messages.append(Message("assistant", thought, [call]))
-        messages.append(Message("tool", text_of(step.get("observation")), tool_call_id=call.id,
-                                name="bash"))
+        messages.append(Message("tool", text_of(step.get("observation")), tool_call_id=call.id, name="bash"))
     return messages
 
 
@@ -104,8 +118,11 @@ def _from_text_history(history: list[dict[str, Any]], counts: Counts) -> list[Me
                 messages.append(Message("assistant", thought.strip(), [pending]))
             elif text.strip():
                 messages.append(Message("assistant", text))
-        elif role in ("user", "tool") and pending is not None and \
-                (role == "tool" or item.get("message_type") == "observation"):
+        elif (
+            role in ("user", "tool")
+            and pending is not None
+            and (role == "tool" or item.get("message_type") == "observation")
+        ):
             messages.append(Message("tool", text, tool_call_id=pending.id, name="bash"))
             pending = None
         elif role in ("system", "user") and text.strip():
@@ -117,7 +134,7 @@ def _from_text_history(history: list[dict[str, Any]], counts: Counts) -> list[Me
     return [m for m in messages if m.role != "assistant" or m.content.strip() or m.tool_calls]
 
 
-def _outcome(record: dict[str, Any], info: dict[str, Any]) -> tuple[str, str | None]:
+def _outcome(record: dict[str, Any], info: dict[str, Any]) -> tuple[Outcome, str | None]:
     resolved = outcome_of(info.get("resolved"))
     if resolved:
         return resolved, "record:resolved"
@@ -135,11 +152,12 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
     if loaded is None:
         return
     record = loaded[0]
-    if not isinstance(record, dict) or not (isinstance(record.get("trajectory"), list)
-                                            or isinstance(record.get("history"), list)):
+    if not isinstance(record, dict) or not (
+        isinstance(record.get("trajectory"), list) or isinstance(record.get("history"), list)
+    ):
         warn(1, "wrong schema: expected a JSON object with a trajectory or history list")
         return
-    info = record.get("info") if isinstance(record.get("info"), dict) else {}
+    info = as_dict(record.get("info"))
     counts = Counts()
     history = _history(record, counts)
     function_calling = any(h.get("role") == "assistant" and h.get("tool_calls") for h in history)
@@ -151,24 +169,33 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
         messages = _from_text_history(history, counts)
     if not has_dialogue(messages):
         return
-    stats = info.get("model_stats") if isinstance(info.get("model_stats"), dict) else {}
+    stats = as_dict(info.get("model_stats"))
     lab = labels(record)
     outcome, source = _outcome(record, info)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
     conv = Conversation(
-        id=f"swe-agent-{path.stem}-{digest}", messages=messages, source=SourceRef(str(path), 1),
-        agent_role=lab["agent_role"], task=lab["task"] or classify_task(messages),
-        outcome=outcome, outcome_source=source,  # type: ignore[arg-type]
+        id=f"swe-agent-{path.stem}-{digest}",
+        messages=messages,
+        source=SourceRef(str(path), 1),
+        agent_role=lab["agent_role"],
+        task=lab["task"] or classify_task(messages),
+        outcome=outcome,
+        outcome_source=source,
         work_item=lab["work_item"] or path.stem,
-        metadata={"format": "swe_agent", "instance_id": path.stem,
-                  "exit_status": info.get("exit_status"),
-                  "submitted": bool(info.get("submission")),
-                  "function_calling": function_calling, "api_calls": stats.get("api_calls"),
-                  "history_only": not isinstance(record.get("trajectory"), list),
-                  "version": info.get("swe_agent_version"), "counts": dict(sorted(counts.items()))})
+        metadata={
+            "format": "swe_agent",
+            "instance_id": path.stem,
+            "exit_status": info.get("exit_status"),
+            "submitted": bool(info.get("submission")),
+            "function_calling": function_calling,
+            "api_calls": stats.get("api_calls"),
+            "history_only": not isinstance(record.get("trajectory"), list),
+            "version": info.get("swe_agent_version"),
+            "counts": dict(sorted(counts.items())),
+        },
+    )
     conv.tools = tools_for(conv)
     yield conv
 
 
-READER = register(Reader("swe_agent", (".traj", ".json"), detect, read,
-                         "SWE-agent trajectories (*.traj)"))
+READER = register(Reader("swe_agent", (".traj", ".json"), detect, read, "SWE-agent trajectories (*.traj)"))

@@ -4,6 +4,7 @@ Known tools (Claude Code built-ins and the beads MCP server) get their published
 lists; anything else gets a schema inferred from the arguments it was actually called with.
 Pure: no I/O.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,72 +13,154 @@ from forge.records import Conversation
 
 
 def _fn(name: str, description: str, props: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    return {"type": "function", "function": {
-        "name": name, "description": description,
-        "parameters": {"type": "object", "properties": props, "required": required}}}
+    return {
+        "type": "function",
+        "function": {
+            "name": name,
+            "description": description,
+            "parameters": {"type": "object", "properties": props, "required": required},
+        },
+    }
 
 
 S = {"type": "string"}
-I = {"type": "integer"}
+INT = {"type": "integer"}
 B = {"type": "boolean"}
 STR_LIST = {"type": "array", "items": {"type": "string"}}
 ISSUE_TYPE = {"type": "string", "enum": ["bug", "feature", "task", "epic", "chore"]}
 STATUS = {"type": "string", "enum": ["open", "in_progress", "blocked", "closed"]}
 PRIORITY = {"type": "integer", "minimum": 0, "maximum": 4}
 
-KNOWN_TOOLS: dict[str, dict[str, Any]] = {t["function"]["name"]: t for t in [
-    _fn("Bash", "Run a shell command.",
-        {"command": S, "description": S, "timeout": I, "run_in_background": B}, ["command"]),
-    _fn("Read", "Read a file from the local filesystem.",
-        {"file_path": S, "offset": I, "limit": I}, ["file_path"]),
-    _fn("Write", "Write a file to the local filesystem.", {"file_path": S, "content": S},
-        ["file_path", "content"]),
-    _fn("Edit", "Replace an exact string in a file.",
-        {"file_path": S, "old_string": S, "new_string": S, "replace_all": B},
-        ["file_path", "old_string", "new_string"]),
-    _fn("MultiEdit", "Make several edits to one file.",
-        {"file_path": S, "edits": {"type": "array", "items": {"type": "object"}}},
-        ["file_path", "edits"]),
-    _fn("Glob", "Find files by glob pattern.", {"pattern": S, "path": S}, ["pattern"]),
-    _fn("Grep", "Search file contents with a regular expression.",
-        {"pattern": S, "path": S, "glob": S, "type": S, "output_mode": S, "-i": B, "-n": B,
-         "-A": I, "-B": I, "-C": I, "multiline": B, "head_limit": I}, ["pattern"]),
-    _fn("LS", "List a directory.", {"path": S, "ignore": STR_LIST}, ["path"]),
-    _fn("Task", "Launch a sub-agent for a task.",
-        {"description": S, "prompt": S, "subagent_type": S}, ["description", "prompt"]),
-    _fn("TodoWrite", "Update the session's todo list.",
-        {"todos": {"type": "array", "items": {"type": "object"}}}, ["todos"]),
-    _fn("WebFetch", "Fetch a URL and answer a prompt about it.", {"url": S, "prompt": S},
-        ["url", "prompt"]),
-    _fn("WebSearch", "Search the web.", {"query": S}, ["query"]),
-    _fn("NotebookEdit", "Edit a Jupyter notebook cell.",
-        {"notebook_path": S, "cell_id": S, "new_source": S, "cell_type": S, "edit_mode": S},
-        ["notebook_path", "new_source"]),
-    _fn("mcp__beads__create", "Create a bead (issue): bug, feature, task, epic or chore.",
-        {"title": S, "description": S, "design": S, "acceptance": S, "external_ref": S,
-         "priority": PRIORITY, "issue_type": ISSUE_TYPE, "assignee": S, "labels": STR_LIST,
-         "id": S, "deps": STR_LIST}, ["title"]),
-    _fn("mcp__beads__update", "Update a bead's status, priority, assignee or text.",
-        {"issue_id": S, "status": STATUS, "priority": PRIORITY, "assignee": S, "title": S,
-         "description": S, "design": S, "acceptance_criteria": S, "notes": S, "external_ref": S},
-        ["issue_id"]),
-    _fn("mcp__beads__close", "Close (complete) a bead.", {"issue_id": S, "reason": S},
-        ["issue_id"]),
-    _fn("mcp__beads__reopen", "Reopen closed beads.", {"issue_ids": STR_LIST, "reason": S},
-        ["issue_ids"]),
-    _fn("mcp__beads__show", "Show a bead with its dependencies.", {"issue_id": S}, ["issue_id"]),
-    _fn("mcp__beads__list", "List beads with filters.",
-        {"status": STATUS, "priority": PRIORITY, "issue_type": ISSUE_TYPE, "assignee": S,
-         "limit": I}, []),
-    _fn("mcp__beads__ready", "List beads with no blockers.",
-        {"limit": I, "priority": PRIORITY, "assignee": S}, []),
-    _fn("mcp__beads__dep", "Add a dependency between beads.",
-        {"issue_id": S, "depends_on_id": S,
-         "dep_type": {"type": "string", "enum": ["blocks", "related", "parent-child", "discovered-from"]}},
-        ["issue_id", "depends_on_id"]),
-    _fn("mcp__beads__blocked", "List blocked beads.", {}, []),
-    _fn("mcp__beads__stats", "Bead statistics.", {}, []),
-]}
+KNOWN_TOOLS: dict[str, dict[str, Any]] = {
+    t["function"]["name"]: t
+    for t in [
+        _fn(
+            "Bash",
+            "Run a shell command.",
+            {"command": S, "description": S, "timeout": INT, "run_in_background": B},
+            ["command"],
+        ),
+        _fn(
+            "Read",
+            "Read a file from the local filesystem.",
+            {"file_path": S, "offset": INT, "limit": INT},
+            ["file_path"],
+        ),
+        _fn("Write", "Write a file to the local filesystem.", {"file_path": S, "content": S}, ["file_path", "content"]),
+        _fn(
+            "Edit",
+            "Replace an exact string in a file.",
+            {"file_path": S, "old_string": S, "new_string": S, "replace_all": B},
+            ["file_path", "old_string", "new_string"],
+        ),
+        _fn(
+            "MultiEdit",
+            "Make several edits to one file.",
+            {"file_path": S, "edits": {"type": "array", "items": {"type": "object"}}},
+            ["file_path", "edits"],
+        ),
+        _fn("Glob", "Find files by glob pattern.", {"pattern": S, "path": S}, ["pattern"]),
+        _fn(
+            "Grep",
+            "Search file contents with a regular expression.",
+            {
+                "pattern": S,
+                "path": S,
+                "glob": S,
+                "type": S,
+                "output_mode": S,
+                "-i": B,
+                "-n": B,
+                "-A": INT,
+                "-B": INT,
+                "-C": INT,
+                "multiline": B,
+                "head_limit": INT,
+            },
+            ["pattern"],
+        ),
+        _fn("LS", "List a directory.", {"path": S, "ignore": STR_LIST}, ["path"]),
+        _fn(
+            "Task",
+            "Launch a sub-agent for a task.",
+            {"description": S, "prompt": S, "subagent_type": S},
+            ["description", "prompt"],
+        ),
+        _fn(
+            "TodoWrite",
+            "Update the session's todo list.",
+            {"todos": {"type": "array", "items": {"type": "object"}}},
+            ["todos"],
+        ),
+        _fn("WebFetch", "Fetch a URL and answer a prompt about it.", {"url": S, "prompt": S}, ["url", "prompt"]),
+        _fn("WebSearch", "Search the web.", {"query": S}, ["query"]),
+        _fn(
+            "NotebookEdit",
+            "Edit a Jupyter notebook cell.",
+            {"notebook_path": S, "cell_id": S, "new_source": S, "cell_type": S, "edit_mode": S},
+            ["notebook_path", "new_source"],
+        ),
+        _fn(
+            "mcp__beads__create",
+            "Create a bead (issue): bug, feature, task, epic or chore.",
+            {
+                "title": S,
+                "description": S,
+                "design": S,
+                "acceptance": S,
+                "external_ref": S,
+                "priority": PRIORITY,
+                "issue_type": ISSUE_TYPE,
+                "assignee": S,
+                "labels": STR_LIST,
+                "id": S,
+                "deps": STR_LIST,
+            },
+            ["title"],
+        ),
+        _fn(
+            "mcp__beads__update",
+            "Update a bead's status, priority, assignee or text.",
+            {
+                "issue_id": S,
+                "status": STATUS,
+                "priority": PRIORITY,
+                "assignee": S,
+                "title": S,
+                "description": S,
+                "design": S,
+                "acceptance_criteria": S,
+                "notes": S,
+                "external_ref": S,
+            },
+            ["issue_id"],
+        ),
+        _fn("mcp__beads__close", "Close (complete) a bead.", {"issue_id": S, "reason": S}, ["issue_id"]),
+        _fn("mcp__beads__reopen", "Reopen closed beads.", {"issue_ids": STR_LIST, "reason": S}, ["issue_ids"]),
+        _fn("mcp__beads__show", "Show a bead with its dependencies.", {"issue_id": S}, ["issue_id"]),
+        _fn(
+            "mcp__beads__list",
+            "List beads with filters.",
+            {"status": STATUS, "priority": PRIORITY, "issue_type": ISSUE_TYPE, "assignee": S, "limit": INT},
+            [],
+        ),
+        _fn(
+            "mcp__beads__ready", "List beads with no blockers.", {"limit": INT, "priority": PRIORITY, "assignee": S}, []
+        ),
+        _fn(
+            "mcp__beads__dep",
+            "Add a dependency between beads.",
+            {
+                "issue_id": S,
+                "depends_on_id": S,
+                "dep_type": {"type": "string", "enum": ["blocks", "related", "parent-child", "discovered-from"]},
+            },
+            ["issue_id", "depends_on_id"],
+        ),
+        _fn("mcp__beads__blocked", "List blocked beads.", {}, []),
+        _fn("mcp__beads__stats", "Bead statistics.", {}, []),
+    ]
+}
 
 
 def json_type(value: Any) -> dict[str, Any]:

@@ -3,10 +3,11 @@ running, failed or cancelled job resumes from the newest) and, once training fin
 adapter it produced — the checkpoint to deploy. A settled job's training checkpoints are
 removed (`Forge.run_job`), so a finished job lists its adapter only.
 """
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,9 +41,17 @@ def training_checkpoints(checkpoint_dir: Path) -> list[dict[str, Any]]:
                 losses = [e for e in history if "loss" in e]
                 if losses:
                     metrics["train_loss"] = float(losses[-1]["loss"])
-            at = datetime.fromtimestamp(ckpt.stat().st_mtime, timezone.utc)
-            out.append({"kind": "training", "phase": phase, "step": step, "path": str(ckpt),
-                        "created_at": at.isoformat(timespec="seconds"), "metrics": metrics})
+            at = datetime.fromtimestamp(ckpt.stat().st_mtime, UTC)
+            out.append(
+                {
+                    "kind": "training",
+                    "phase": phase,
+                    "step": step,
+                    "path": str(ckpt),
+                    "created_at": at.isoformat(timespec="seconds"),
+                    "metrics": metrics,
+                }
+            )
     return out
 
 
@@ -58,8 +67,19 @@ def final_checkpoint(store: ArtifactStore, result: dict[str, Any] | None) -> dic
     metrics = dict(art.manifest.get("metrics") or {})
     step = int(metrics.get("steps") or 0)
     phase = str((art.config or {}).get("method") or "sft")
-    return {"kind": "final", "phase": phase, "step": step,
-            "artifact_id": art.id, "path": str(art.path), "created_at": art.manifest.get("created_at"),
-            "metrics": {"step": step, **{name: metrics[key] for key, name in (("final_loss", "train_loss"),
-                                                                                ("eval_loss", "eval_loss"))
-                                         if metrics.get(key) is not None}}}
+    return {
+        "kind": "final",
+        "phase": phase,
+        "step": step,
+        "artifact_id": art.id,
+        "path": str(art.path),
+        "created_at": art.manifest.get("created_at"),
+        "metrics": {
+            "step": step,
+            **{
+                name: metrics[key]
+                for key, name in (("final_loss", "train_loss"), ("eval_loss", "eval_loss"))
+                if metrics.get(key) is not None
+            },
+        },
+    }

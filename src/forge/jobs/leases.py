@@ -10,20 +10,21 @@ The claim writes a lease (owner, expires_at). The owner renews it while the job 
 whose lease expired lost its worker (kill -9, power loss): `recover_expired` moves it back
 to QUEUED to resume from its checkpoint, or to FAILED with the reason after `max_attempts`.
 """
+
 from __future__ import annotations
 
 import os
 import threading
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, overload
 
 from sqlalchemy import and_, or_, select, update
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, Row
 
-from forge.storage.schema import job_leases, job_transitions, jobs, utcnow
 from forge.errors import ForgeError, IllegalTransition
 from forge.jobs.state_machine import ACTIVE, SETTLED, JobState, check_transition
+from forge.storage.schema import job_leases, job_transitions, jobs, utcnow
 
 DEFAULT_LEASE_SECONDS = 60.0
 DEFAULT_MAX_ATTEMPTS = 3
@@ -38,10 +39,14 @@ def max_attempts() -> int:
     return int(os.environ.get("FORGE_MAX_ATTEMPTS") or DEFAULT_MAX_ATTEMPTS)
 
 
+@overload
+def aware(t: datetime) -> datetime: ...
+@overload
+def aware(t: None) -> None: ...
 def aware(t: datetime | None) -> datetime | None:
     """SQLite hands datetimes back naive; everything we store is UTC."""
     if t is not None and t.tzinfo is None:
-        return t.replace(tzinfo=timezone.utc)
+        return t.replace(tzinfo=UTC)
     return t
 
 
@@ -57,20 +62,30 @@ class Lease:
     checkpoint_key: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"owner": self.owner, "attempts": self.attempts,
-                "expires_at": self.expires_at.isoformat() if self.expires_at else None,
-                "cancel_requested_at": (self.cancel_requested_at.isoformat()
-                                        if self.cancel_requested_at else None),
-                "cancel_requested_by": self.cancel_requested_by,
-                "resumed_from": self.resumed_from, "checkpoint_key": self.checkpoint_key}
+        return {
+            "owner": self.owner,
+            "attempts": self.attempts,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "cancel_requested_at": (self.cancel_requested_at.isoformat() if self.cancel_requested_at else None),
+            "cancel_requested_by": self.cancel_requested_by,
+            "resumed_from": self.resumed_from,
+            "checkpoint_key": self.checkpoint_key,
+        }
 
 
-def _lease(row, job_id: str) -> Lease:
+def _lease(row: Row[Any] | None, job_id: str) -> Lease:
     if row is None:
         return Lease(job_id, None, None, 0, None, None, None, job_id)
-    return Lease(job_id, row.owner, aware(row.expires_at), row.attempts or 0,
-                 aware(row.cancel_requested_at), row.cancel_requested_by, row.resumed_from,
-                 row.checkpoint_key or job_id)
+    return Lease(
+        job_id,
+        row.owner,
+        aware(row.expires_at),
+        row.attempts or 0,
+        aware(row.cancel_requested_at),
+        row.cancel_requested_by,
+        row.resumed_from,
+        row.checkpoint_key or job_id,
+    )
 
 
 def get_lease(engine: Engine, job_id: str) -> Lease:
@@ -79,10 +94,12 @@ def get_lease(engine: Engine, job_id: str) -> Lease:
     return _lease(row, job_id)
 
 
-def _audit(conn: Connection, job_id: str, frm: JobState, to: JobState, actor: str, reason: str,
-           now: datetime) -> None:
-    conn.execute(job_transitions.insert().values(job_id=job_id, from_state=frm.value,
-                                                 to_state=to.value, at=now, actor=actor, reason=reason))
+def _audit(conn: Connection, job_id: str, frm: JobState, to: JobState, actor: str, reason: str, now: datetime) -> None:
+    conn.execute(
+        job_transitions.insert().values(
+            job_id=job_id, from_state=frm.value, to_state=to.value, at=now, actor=actor, reason=reason
+        )
+    )
 
 
 def _upsert_lease(conn: Connection, job_id: str, **values: Any) -> None:
@@ -91,8 +108,9 @@ def _upsert_lease(conn: Connection, job_id: str, **values: Any) -> None:
         conn.execute(job_leases.insert().values(job_id=job_id, **{"attempts": 0, **values}))
 
 
-def claim(engine: Engine, owner: str, *, job_id: str | None = None, actor: str | None = None,
-          seconds: float | None = None) -> str | None:
+def claim(
+    engine: Engine, owner: str, *, job_id: str | None = None, actor: str | None = None, seconds: float | None = None
+) -> str | None:
     """Claim `job_id` (or the oldest QUEUED job) for `owner`: QUEUED → RUNNING under a lease.
     `actor` names who started it in the audit trail (default: the owner).
 
@@ -104,22 +122,33 @@ def claim(engine: Engine, owner: str, *, job_id: str | None = None, actor: str |
             q = select(jobs.c.id).where(jobs.c.state == JobState.QUEUED.value)
             if job_id is not None:
                 q = q.where(jobs.c.id == job_id)
-            row = conn.execute(q.order_by(jobs.c.created_at, jobs.c.id).limit(1)
-                               .with_for_update(skip_locked=True)).first()
+            row = conn.execute(
+                q.order_by(jobs.c.created_at, jobs.c.id).limit(1).with_for_update(skip_locked=True)
+            ).first()
             if row is None:
                 return None
             now = utcnow()
-            won = conn.execute(update(jobs).where(jobs.c.id == row.id,
-                                                  jobs.c.state == JobState.QUEUED.value)
-                               .values(state=JobState.RUNNING.value, updated_at=now)).rowcount == 1
+            won = (
+                conn.execute(
+                    update(jobs)
+                    .where(jobs.c.id == row.id, jobs.c.state == JobState.QUEUED.value)
+                    .values(state=JobState.RUNNING.value, updated_at=now)
+                ).rowcount
+                == 1
+            )
             if won:
-                prev = conn.execute(select(job_leases.c.attempts)
-                                    .where(job_leases.c.job_id == row.id)).scalar() or 0
-                _upsert_lease(conn, row.id, owner=owner, expires_at=now + timedelta(seconds=seconds),
-                              attempts=prev + 1)
-                _audit(conn, row.id, JobState.QUEUED, JobState.RUNNING, actor,
-                       f"claimed by {owner} (attempt {prev + 1})", now)
-                return row.id
+                prev = conn.execute(select(job_leases.c.attempts).where(job_leases.c.job_id == row.id)).scalar() or 0
+                _upsert_lease(conn, row.id, owner=owner, expires_at=now + timedelta(seconds=seconds), attempts=prev + 1)
+                _audit(
+                    conn,
+                    row.id,
+                    JobState.QUEUED,
+                    JobState.RUNNING,
+                    actor,
+                    f"claimed by {owner} (attempt {prev + 1})",
+                    now,
+                )
+                return str(row.id)
         if job_id is not None:
             return None
     return None
@@ -130,24 +159,30 @@ def renew(engine: Engine, job_id: str, owner: str, seconds: float | None = None)
     seconds = seconds or lease_seconds()
     now = utcnow()
     with engine.begin() as conn:
-        done = conn.execute(update(job_leases)
-                            .where(job_leases.c.job_id == job_id, job_leases.c.owner == owner)
-                            .values(expires_at=now + timedelta(seconds=seconds)))
+        done = conn.execute(
+            update(job_leases)
+            .where(job_leases.c.job_id == job_id, job_leases.c.owner == owner)
+            .values(expires_at=now + timedelta(seconds=seconds))
+        )
     return done.rowcount == 1
 
 
 def release(engine: Engine, job_id: str, owner: str) -> None:
     with engine.begin() as conn:
-        conn.execute(update(job_leases).where(job_leases.c.job_id == job_id, job_leases.c.owner == owner)
-                     .values(owner=None, expires_at=None))
+        conn.execute(
+            update(job_leases)
+            .where(job_leases.c.job_id == job_id, job_leases.c.owner == owner)
+            .values(owner=None, expires_at=None)
+        )
 
 
 def holds(engine: Engine, job_id: str, owner: str) -> bool:
     return get_lease(engine, job_id).owner == owner
 
 
-def recover_expired(engine: Engine, actor: str, *, attempts_allowed: int | None = None,
-                    grace_seconds: float | None = None) -> list[dict[str, Any]]:
+def recover_expired(
+    engine: Engine, actor: str, *, attempts_allowed: int | None = None, grace_seconds: float | None = None
+) -> list[dict[str, Any]]:
     """Requeue (or fail, after too many attempts) every ACTIVE job whose lease expired.
 
     A job ACTIVE with no lease row at all (run by a Forge older than leases) counts as expired
@@ -158,13 +193,23 @@ def recover_expired(engine: Engine, actor: str, *, attempts_allowed: int | None 
     active = [s.value for s in ACTIVE]
     with engine.connect() as conn:
         rows = conn.execute(
-            select(jobs.c.id, jobs.c.state, jobs.c.updated_at, job_leases.c.owner,
-                   job_leases.c.expires_at, job_leases.c.attempts)
+            select(
+                jobs.c.id,
+                jobs.c.state,
+                jobs.c.updated_at,
+                job_leases.c.owner,
+                job_leases.c.expires_at,
+                job_leases.c.attempts,
+            )
             .select_from(jobs.outerjoin(job_leases, job_leases.c.job_id == jobs.c.id))
-            .where(jobs.c.state.in_(active),
-                   or_(job_leases.c.expires_at < now,
-                       and_(job_leases.c.job_id.is_(None), jobs.c.updated_at < now - grace),
-                       and_(job_leases.c.job_id.is_not(None), job_leases.c.expires_at.is_(None))))
+            .where(
+                jobs.c.state.in_(active),
+                or_(
+                    job_leases.c.expires_at < now,
+                    and_(job_leases.c.job_id.is_(None), jobs.c.updated_at < now - grace),
+                    and_(job_leases.c.job_id.is_not(None), job_leases.c.expires_at.is_(None)),
+                ),
+            )
         ).all()
     out = []
     for r in rows:
@@ -173,17 +218,23 @@ def recover_expired(engine: Engine, actor: str, *, attempts_allowed: int | None 
         who = r.owner or "an unknown worker"
         if attempts >= attempts_allowed:
             target = JobState.FAILED
-            reason = (f"worker {who} stopped responding (lease expired {when}) on attempt "
-                      f"{attempts}/{attempts_allowed}; giving up")
+            reason = (
+                f"worker {who} stopped responding (lease expired {when}) on attempt "
+                f"{attempts}/{attempts_allowed}; giving up"
+            )
         else:
             target = JobState.QUEUED
-            reason = (f"requeued: lease of {who} expired {when} (attempt {attempts}/"
-                      f"{attempts_allowed}); resumes from its last checkpoint")
+            reason = (
+                f"requeued: lease of {who} expired {when} (attempt {attempts}/"
+                f"{attempts_allowed}); resumes from its last checkpoint"
+            )
         check_transition(state, target, reason)
         with engine.begin() as conn:
-            moved = conn.execute(update(jobs).where(jobs.c.id == r.id, jobs.c.state == state.value)
-                                 .values(state=target.value, updated_at=now,
-                                         **({"error": reason} if target is JobState.FAILED else {})))
+            moved = conn.execute(
+                update(jobs)
+                .where(jobs.c.id == r.id, jobs.c.state == state.value)
+                .values(state=target.value, updated_at=now, **({"error": reason} if target is JobState.FAILED else {}))
+            )
             if moved.rowcount != 1:
                 continue  # someone else recovered or finished it meanwhile
             _upsert_lease(conn, r.id, owner=None, expires_at=None)
@@ -200,6 +251,7 @@ def request_cancel(engine: Engine, job_id: str, actor: str) -> JobState:
             row = conn.execute(select(jobs.c.state).where(jobs.c.id == job_id)).first()
         if row is None:
             from forge.errors import NotFound
+
             raise NotFound(f"no job {job_id!r}", hint="`forge job list` shows the jobs there are")
         state = JobState(row.state)
         if state in SETTLED:
@@ -207,8 +259,11 @@ def request_cancel(engine: Engine, job_id: str, actor: str) -> JobState:
         now = utcnow()
         with engine.begin() as conn:
             if state is JobState.QUEUED:
-                done = conn.execute(update(jobs).where(jobs.c.id == job_id, jobs.c.state == state.value)
-                                    .values(state=JobState.CANCELLED.value, updated_at=now))
+                done = conn.execute(
+                    update(jobs)
+                    .where(jobs.c.id == job_id, jobs.c.state == state.value)
+                    .values(state=JobState.CANCELLED.value, updated_at=now)
+                )
                 if done.rowcount == 1:
                     _audit(conn, job_id, state, JobState.CANCELLED, actor, "cancelled before it started", now)
                     return JobState.CANCELLED
@@ -220,8 +275,11 @@ def request_cancel(engine: Engine, job_id: str, actor: str) -> JobState:
 
 def cancel_requested(engine: Engine, job_id: str) -> tuple[datetime, str] | None:
     with engine.connect() as conn:
-        row = conn.execute(select(job_leases.c.cancel_requested_at, job_leases.c.cancel_requested_by)
-                           .where(job_leases.c.job_id == job_id)).first()
+        row = conn.execute(
+            select(job_leases.c.cancel_requested_at, job_leases.c.cancel_requested_by).where(
+                job_leases.c.job_id == job_id
+            )
+        ).first()
     if row is None or row.cancel_requested_at is None:
         return None
     return aware(row.cancel_requested_at), row.cancel_requested_by or "unknown"

@@ -1,5 +1,6 @@
 """Worker presence: live workers announce themselves in the database, so the CLI knows whether one runs
 (on any host sharing the queue) before it starts another."""
+
 from __future__ import annotations
 
 import os
@@ -10,18 +11,24 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
-from forge.storage.schema import utcnow, workers
 from forge.jobs.leases import aware, lease_seconds, renew
+from forge.storage.schema import utcnow, workers
 
 
 def register(engine: Engine, worker_id: str, host: str) -> None:
     now = utcnow()
     with engine.begin() as conn:
-        done = conn.execute(update(workers).where(workers.c.id == worker_id).values(
-            host=host, pid=os.getpid(), started_at=now, heartbeat_at=now, stopped_at=None))
+        done = conn.execute(
+            update(workers)
+            .where(workers.c.id == worker_id)
+            .values(host=host, pid=os.getpid(), started_at=now, heartbeat_at=now, stopped_at=None)
+        )
         if done.rowcount == 0:
-            conn.execute(workers.insert().values(id=worker_id, host=host, pid=os.getpid(),
-                                                 started_at=now, heartbeat_at=now, stopped_at=None))
+            conn.execute(
+                workers.insert().values(
+                    id=worker_id, host=host, pid=os.getpid(), started_at=now, heartbeat_at=now, stopped_at=None
+                )
+            )
 
 
 def beat(engine: Engine, worker_id: str) -> None:
@@ -38,25 +45,35 @@ def live(engine: Engine, within_seconds: float | None = None) -> list[dict[str, 
     """Workers that beat within the lease period and did not say they stopped."""
     since = utcnow() - timedelta(seconds=within_seconds or lease_seconds())
     with engine.connect() as conn:
-        rows = conn.execute(select(workers).where(workers.c.stopped_at.is_(None),
-                                                  workers.c.heartbeat_at >= since)).all()
-    return [{"id": r.id, "host": r.host, "pid": r.pid, "started_at": aware(r.started_at).isoformat(),
-             "heartbeat_at": aware(r.heartbeat_at).isoformat()} for r in rows]
+        rows = conn.execute(
+            select(workers).where(workers.c.stopped_at.is_(None), workers.c.heartbeat_at >= since)
+        ).all()
+    return [
+        {
+            "id": r.id,
+            "host": r.host,
+            "pid": r.pid,
+            "started_at": aware(r.started_at).isoformat(),
+            "heartbeat_at": aware(r.heartbeat_at).isoformat(),
+        }
+        for r in rows
+    ]
 
 
 class Heartbeat:
     """A daemon thread renewing the lease on `job_id` every third of the lease period (and the
     worker's own row, if any). `lost` turns True when the lease was taken away meanwhile."""
 
-    def __init__(self, engine: Engine, job_id: str, owner: str, *, worker_id: str | None = None,
-                 seconds: float | None = None):
+    def __init__(
+        self, engine: Engine, job_id: str, owner: str, *, worker_id: str | None = None, seconds: float | None = None
+    ):
         self.engine, self.job_id, self.owner, self.worker_id = engine, job_id, owner, worker_id
         self.seconds = seconds or lease_seconds()
         self.lost = False
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id}", daemon=True)
 
-    def __enter__(self) -> "Heartbeat":
+    def __enter__(self) -> Heartbeat:
         self._thread.start()
         return self
 

@@ -1,5 +1,6 @@
 """What a running job sees: progress that becomes job events (and hears cancel requests), and an
 artifact store whose staging dirs carry the job id so a dead attempt's leftovers can be found."""
+
 from __future__ import annotations
 
 import shutil
@@ -24,6 +25,7 @@ PROGRESS_EVENT_S = 1.0  # one progress event a second is plenty to follow a job
 class JobContext:
     """What a job kind's function works with: the home, the database, the job's own view of the
     artifact store (staging named after the job) and where its training checkpoints go."""
+
     settings: Settings
     engine: Engine
     store: ArtifactStore
@@ -53,6 +55,7 @@ class JobProgress:
 
     def check(self, force: bool = False) -> None:
         from forge.jobs.leases import STOPPING, JobCancelled, LeaseLost, WorkerStopping, cancel_requested
+
         now = time.monotonic()
         if not force and now - self._checked < CANCEL_CHECK_S:
             return
@@ -60,8 +63,9 @@ class JobProgress:
         if STOPPING.is_set():
             raise WorkerStopping(f"job {self.job_id}: the worker is stopping")
         if self.heartbeat is not None and self.heartbeat.lost:
-            raise LeaseLost(f"job {self.job_id}: this worker's lease expired and the job was "
-                            "recovered by another worker; stopping")
+            raise LeaseLost(
+                f"job {self.job_id}: this worker's lease expired and the job was recovered by another worker; stopping"
+            )
         req = cancel_requested(self.jobs.engine, self.job_id)
         if req is not None:
             at, by = req
@@ -81,16 +85,26 @@ class _JobTask:
         # logging_steps); other metrics at most once a second
         if metrics and ("loss" in metrics or now - self._last >= PROGRESS_EVENT_S):
             self._last = now
-            self.owner.jobs.add_event(self.owner.job_id, "progress",
-                                      {"stage": self.name, "step": self.completed,
-                                       "total": self.total, **jsonable_flat(metrics)})
+            self.owner.jobs.add_event(
+                self.owner.job_id,
+                "progress",
+                {"stage": self.name, "step": self.completed, "total": self.total, **jsonable_flat(metrics)},
+            )
         self.owner.check()
 
     def done(self, **metrics: Any) -> None:
         self.inner.done(**metrics)
-        self.owner.jobs.add_event(self.owner.job_id, "stage",
-                                  {"stage": self.name, "status": "done", "step": self.completed,
-                                   "total": self.total, **jsonable_flat(metrics)})
+        self.owner.jobs.add_event(
+            self.owner.job_id,
+            "stage",
+            {
+                "stage": self.name,
+                "status": "done",
+                "step": self.completed,
+                "total": self.total,
+                **jsonable_flat(metrics),
+            },
+        )
 
 
 def jsonable_flat(d: dict[str, Any]) -> dict[str, Any]:

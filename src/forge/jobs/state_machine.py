@@ -9,6 +9,7 @@ A job whose worker died (its lease expired) while it was ACTIVE goes back to QUE
 one backward edge — so another worker resumes it from its last checkpoint; the move needs a
 reason (e.g. "requeued: lease expired"), like FAILED does.
 """
+
 from __future__ import annotations
 
 from enum import Enum
@@ -16,7 +17,7 @@ from enum import Enum
 from forge.errors import IllegalTransition
 
 
-class JobState(str, Enum):
+class JobState(str, Enum):  # noqa: UP042 -- StrEnum would change str(state) in stored text
     QUEUED = "QUEUED"
     RUNNING = "RUNNING"
     COMPLETED_SUCCESS = "COMPLETED_SUCCESS"
@@ -46,8 +47,11 @@ SETTLED: frozenset[JobState] = TERMINAL | {S.TESTS_PASSED}
 ACTIVE: frozenset[JobState] = frozenset({S.RUNNING, S.COMPLETED_SUCCESS, S.PACKAGING_COMPLETE})
 
 TRANSITIONS: dict[JobState, frozenset[JobState]] = {
-    state: frozenset(targets | ({S.FAILED, S.CANCELLED} if state not in TERMINAL else set())
-                     | ({S.QUEUED} if state in ACTIVE else set()))
+    state: frozenset(
+        targets
+        | ({S.FAILED, S.CANCELLED} if state not in TERMINAL else set())
+        | ({S.QUEUED} if state in ACTIVE else set())
+    )
     for state, targets in _FORWARD.items()
 }
 NEEDS_REASON: frozenset[JobState] = frozenset({S.FAILED, S.QUEUED})
@@ -62,8 +66,9 @@ def check_transition(current: JobState | str, target: JobState | str, reason: st
     cur, tgt = JobState(current), JobState(target)
     if tgt not in TRANSITIONS[cur]:
         allowed = ", ".join(sorted(s.value for s in TRANSITIONS[cur])) or "nothing (terminal)"
-        raise IllegalTransition(f"illegal transition {cur.value} → {tgt.value}; from {cur.value} "
-                                f"only {allowed} is allowed")
+        raise IllegalTransition(
+            f"illegal transition {cur.value} → {tgt.value}; from {cur.value} only {allowed} is allowed"
+        )
     if tgt in NEEDS_REASON and not reason:
         raise IllegalTransition(f"a transition to {tgt.value} needs a reason")
     return tgt

@@ -3,6 +3,7 @@
 Cheap and real, so it is also what the worker tests queue by the dozen; a pipeline job takes
 minutes. The job walks the same state machine: verified → nothing to package → TESTS_PASSED.
 """
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
@@ -27,10 +28,11 @@ def validate_verify_config(config: dict[str, Any]) -> dict[str, Any]:
         problems.append(f"unknown key(s): {', '.join(map(repr, unknown))}")
     if problems:
         raise ConfigError(problems, source="verify config")
+    assert isinstance(arts, list)  # checked above: a problem was raised otherwise
     return {"artifacts": list(arts), "authorization": str(config["authorization"])}
 
 
-def run_verify(ctx: "JobContext", job: "Job", progress: "JobProgress", actor: str) -> dict[str, Any]:
+def run_verify(ctx: JobContext, job: Job, progress: JobProgress, actor: str) -> dict[str, Any]:
     task = progress.task("verify", total=len(job.config["artifacts"]))
     verified = []
     for aid in job.config["artifacts"]:
@@ -40,8 +42,9 @@ def run_verify(ctx: "JobContext", job: "Job", progress: "JobProgress", actor: st
         task.advance(1, artifact=art.id)
     task.done()
     result = {"verified": verified, "by": actor}
-    ctx.jobs.transition(job.id, JobState.COMPLETED_SUCCESS, actor=actor,
-                          reason=f"verified {len(verified)} artifact(s)", result=result)
+    ctx.jobs.transition(
+        job.id, JobState.COMPLETED_SUCCESS, actor=actor, reason=f"verified {len(verified)} artifact(s)", result=result
+    )
     ctx.jobs.transition(job.id, JobState.PACKAGING_COMPLETE, actor=actor, reason="nothing to package")
     ctx.jobs.transition(job.id, JobState.TESTS_PASSED, actor=actor, reason="every hash matches its manifest")
     return result

@@ -8,6 +8,7 @@ the Hub id. A Hub model that is not in the local cache is checked before any wor
 offline (HF_HUB_OFFLINE), or with the Hub out of reach, the error names the model and the ways
 out instead of a download traceback deep inside training.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,17 +17,17 @@ from pathlib import Path
 
 from forge.artifacts import MANIFEST, Artifact, ArtifactStore
 from forge.errors import ForgeError, InputError
-from forge.progress import NULL_PROGRESS, Progress
-from forge.settings import Settings
 from forge.models.aliases import lookup
 from forge.models.tiny_base import TINY_MODELS, ensure_base_model
+from forge.progress import NULL_PROGRESS, Progress
+from forge.settings import Settings
 
 
 @dataclass
 class ResolvedBase:
-    ref: str                      # what the user asked for
-    location: str                 # what from_pretrained loads: a local dir or a Hub id
-    identity: str                 # stable name used in artifact ids
+    ref: str  # what the user asked for
+    location: str  # what from_pretrained loads: a local dir or a Hub id
+    identity: str  # stable name used in artifact ids
     artifacts: list[Artifact] = field(default_factory=list)  # manifest inputs (when an artifact)
     # What a training backend that loads its base in 4 bits should load instead: a
     # pre-quantized copy of `location` (aliases only; None: quantize `location` at load).
@@ -38,8 +39,9 @@ def settings_for(store: ArtifactStore, settings: Settings | None) -> Settings:
     return settings or Settings(home=store.root.parent)
 
 
-def resolve_base(base_model: str | Path | Artifact, settings: Settings,
-                 progress: Progress = NULL_PROGRESS) -> ResolvedBase:
+def resolve_base(
+    base_model: str | Path | Artifact, settings: Settings, progress: Progress = NULL_PROGRESS
+) -> ResolvedBase:
     if isinstance(base_model, Artifact):
         return ResolvedBase(base_model.id, str(base_model.path), base_model.id, [base_model])
     ref = str(base_model)
@@ -56,16 +58,19 @@ def resolve_base(base_model: str | Path | Artifact, settings: Settings,
         check_hub_model(alias.hub_id, ref)
         return ResolvedBase(ref, alias.hub_id, alias.hub_id, four_bit=alias.four_bit)
     if "/" not in ref.strip("/") or ref.startswith((".", "/", "~")):
-        raise InputError(f"base model {ref!r} is neither a model directory, an artifact, a known "
-                         "alias nor a Hugging Face Hub id (owner/name)",
-                         hint="pass a local model directory, a Hub id such as Qwen/Qwen2.5-Coder-7B-Instruct, "
-                              "or one of the aliases: " + ", ".join(_alias_names()))
+        raise InputError(
+            f"base model {ref!r} is neither a model directory, an artifact, a known "
+            "alias nor a Hugging Face Hub id (owner/name)",
+            hint="pass a local model directory, a Hub id such as Qwen/Qwen2.5-Coder-7B-Instruct, "
+            "or one of the aliases: " + ", ".join(_alias_names()),
+        )
     check_hub_model(ref, ref)
     return ResolvedBase(ref, ref, ref)
 
 
 def _alias_names() -> list[str]:
     from forge.models.aliases import ALIASES
+
     return sorted(ALIASES)
 
 
@@ -92,26 +97,35 @@ def check_hub_model(hub_id: str, ref: str) -> None:
     from huggingface_hub import try_to_load_from_cache
 
     if isinstance(try_to_load_from_cache(hub_id, "config.json", cache_dir=_hub_cache()), str):
-        return                                          # cached: from_pretrained loads it offline
+        return  # cached: from_pretrained loads it offline
     named = hub_id if ref == hub_id else f"{hub_id} (alias {ref})"
-    ways = (f"download it where the Hub is reachable (`huggingface-cli download {hub_id}`) and copy "
-            "the Hugging Face cache here, or pass a local model directory as the base")
+    ways = (
+        f"download it where the Hub is reachable (`huggingface-cli download {hub_id}`) and copy "
+        "the Hugging Face cache here, or pass a local model directory as the base"
+    )
     if hub_offline():
-        raise ForgeError(f"base model {named} is not in the Hugging Face cache ({_hub_cache()}) "
-                         "and HF_HUB_OFFLINE is set, so it cannot be downloaded",
-                         hint=f"unset HF_HUB_OFFLINE to download it, or {ways}")
+        raise ForgeError(
+            f"base model {named} is not in the Hugging Face cache ({_hub_cache()}) "
+            "and HF_HUB_OFFLINE is set, so it cannot be downloaded",
+            hint=f"unset HF_HUB_OFFLINE to download it, or {ways}",
+        )
     from huggingface_hub import HfApi
     from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError
 
     try:
         HfApi().model_info(hub_id, timeout=20)
     except GatedRepoError:
-        raise ForgeError(f"base model {named} is gated on the Hugging Face Hub",
-                         hint="accept its licence on huggingface.co and set HF_TOKEN, or " + ways) from None
+        raise ForgeError(
+            f"base model {named} is gated on the Hugging Face Hub",
+            hint="accept its licence on huggingface.co and set HF_TOKEN, or " + ways,
+        ) from None
     except RepositoryNotFoundError:
-        raise ForgeError(f"no model {named} on the Hugging Face Hub",
-                         hint="check the id (owner/name), or pass a local model directory") from None
-    except Exception as e:  # noqa: BLE001 - no network, proxy, TLS...: all end the same way
-        raise ForgeError(f"base model {named} is not in the Hugging Face cache and the Hub cannot "
-                         f"be reached ({type(e).__name__})",
-                         hint=f"set HF_HUB_OFFLINE=1 to work from the cache only, or {ways}") from None
+        raise ForgeError(
+            f"no model {named} on the Hugging Face Hub",
+            hint="check the id (owner/name), or pass a local model directory",
+        ) from None
+    except Exception as e:
+        raise ForgeError(
+            f"base model {named} is not in the Hugging Face cache and the Hub cannot be reached ({type(e).__name__})",
+            hint=f"set HF_HUB_OFFLINE=1 to work from the cache only, or {ways}",
+        ) from None

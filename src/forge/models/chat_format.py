@@ -6,19 +6,20 @@ Hermes convention, which most open agent models and Ollama templates already use
 `{% generation %}` markers let TRL compute loss on assistant tokens only.
 Pure: no heavy imports.
 """
+
 from __future__ import annotations
 
 BOS_EOS = "<|endoftext|>"
 IM_START, IM_END = "<|im_start|>", "<|im_end|>"
 TOOL_CALL_OPEN, TOOL_CALL_CLOSE = "<tool_call>", "</tool_call>"
 TOOL_RESPONSE_OPEN, TOOL_RESPONSE_CLOSE = "<tool_response>", "</tool_response>"
-SPECIAL_TOKENS = [BOS_EOS, IM_START, IM_END, TOOL_CALL_OPEN, TOOL_CALL_CLOSE,
-                  TOOL_RESPONSE_OPEN, TOOL_RESPONSE_CLOSE]
+SPECIAL_TOKENS = [BOS_EOS, IM_START, IM_END, TOOL_CALL_OPEN, TOOL_CALL_CLOSE, TOOL_RESPONSE_OPEN, TOOL_RESPONSE_CLOSE]
 
-TOOLS_PREAMBLE = ("# Tools\nYou may call one or more functions. Function signatures are inside "
-                  "<tools></tools>:\n<tools>")
-TOOLS_POSTAMBLE = ("</tools>\nFor each call, return a JSON object with the function name and "
-                   "arguments inside <tool_call></tool_call> tags.")
+TOOLS_PREAMBLE = "# Tools\nYou may call one or more functions. Function signatures are inside <tools></tools>:\n<tools>"
+TOOLS_POSTAMBLE = (
+    "</tools>\nFor each call, return a JSON object with the function name and "
+    "arguments inside <tool_call></tool_call> tags."
+)
 
 # HF renders templates with trim_blocks: a newline right after a block tag is dropped, so
 # newlines that must follow one are written as {{ '\n' }}.
@@ -26,9 +27,11 @@ CHAT_TEMPLATE = (
     "{% if messages[0].role == 'system' %}{% set system = messages[0].content %}"
     "{% set rest = messages[1:] %}{% else %}{% set system = '' %}{% set rest = messages %}{% endif %}"
     "{% if tools %}"
-    "<|im_start|>system\n{% if system %}{{ system }}{{ '\n\n' }}{% endif %}" + TOOLS_PREAMBLE +
-    "{% for tool in tools %}{{ '\n' }}{{ tool | tojson }}{% endfor %}{{ '\n' }}" + TOOLS_POSTAMBLE +
-    "<|im_end|>{{ '\n' }}"
+    "<|im_start|>system\n{% if system %}{{ system }}{{ '\n\n' }}{% endif %}"
+    + TOOLS_PREAMBLE
+    + "{% for tool in tools %}{{ '\n' }}{{ tool | tojson }}{% endfor %}{{ '\n' }}"
+    + TOOLS_POSTAMBLE
+    + "<|im_end|>{{ '\n' }}"
     "{% elif system %}<|im_start|>system\n{{ system }}<|im_end|>{{ '\n' }}{% endif %}"
     "{% for message in rest %}"
     "{% if message.role == 'assistant' %}"
@@ -36,7 +39,7 @@ CHAT_TEMPLATE = (
     "{% if message.tool_calls %}{% for call in message.tool_calls %}"
     "{% if call.function is defined %}{% set call = call.function %}{% endif %}"
     "{% if (message.content or '') or not loop.first %}{{ '\n' }}{% endif %}"
-    "<tool_call>\n{\"name\": \"{{ call.name }}\", \"arguments\": "
+    '<tool_call>\n{"name": "{{ call.name }}", "arguments": '
     "{% if call.arguments is string %}{{ call.arguments }}{% else %}{{ call.arguments | tojson }}{% endif %}"
     "}\n</tool_call>"
     "{% endfor %}{% endif %}<|im_end|>{% endgeneration %}{{ '\n' }}"

@@ -2,18 +2,21 @@
 
 Shared by evaluate, export parity checks and serving. Heavy imports stay inside the functions.
 """
+
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
-from forge.models.chat_format import IM_END
 from forge.errors import InputError
+from forge.models.chat_format import IM_END
 
 
 def _resolve_device(device: str) -> str:
     if device == "auto":
         import torch
+
         return "cuda" if torch.cuda.is_available() else "cpu"
     return device
 
@@ -22,14 +25,16 @@ def _resolve_dtype(dtype: Any) -> Any:
     if dtype is None or not isinstance(dtype, str) or dtype == "auto":
         return dtype
     import torch
+
     value = getattr(torch, dtype, None)
     if not isinstance(value, torch.dtype):
         raise InputError(f"unknown dtype {dtype!r}", hint="use float32, bfloat16 or float16")
     return value
 
 
-def load_model(model_ref: str | Path, adapters: Sequence[str | Path] = (), *,
-               device: str = "cpu", dtype: Any = None) -> tuple[Any, Any]:
+def load_model(
+    model_ref: str | Path, adapters: Sequence[str | Path] = (), *, device: str = "cpu", dtype: Any = None
+) -> tuple[Any, Any]:
     """(model, tokenizer) in eval mode. Adapters are applied in order and all stay active
     together, so their deltas add up (a role adapter plus a task adapter)."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -41,12 +46,14 @@ def load_model(model_ref: str | Path, adapters: Sequence[str | Path] = (), *,
         kwargs["dtype"] = _resolve_dtype(dtype)
     try:
         tokenizer = AutoTokenizer.from_pretrained(ref)
-        model = AutoModelForCausalLM.from_pretrained(ref, **kwargs)
+        model: Any = AutoModelForCausalLM.from_pretrained(ref, **kwargs)  # becomes a PeftModel below
     except OSError as e:
-        raise InputError(f"cannot load model {ref!r}: {e}",
-                         hint="pass a local model directory or a Hugging Face Hub id") from None
+        raise InputError(
+            f"cannot load model {ref!r}: {e}", hint="pass a local model directory or a Hugging Face Hub id"
+        ) from None
     if adapters:
         from peft import PeftModel
+
         names = [f"adapter_{i}" for i in range(len(adapters))]
         model = PeftModel.from_pretrained(model, str(adapters[0]), adapter_name=names[0])
         for name, path in zip(names[1:], adapters[1:]):
@@ -80,21 +87,29 @@ def _generation_eos(model: Any) -> list[int]:
     config = getattr(model, "generation_config", None)
     if config is None and model is not None and (Path(model) / "generation_config.json").is_file():
         from transformers import GenerationConfig
+
         config = GenerationConfig.from_pretrained(str(model))
     eos = getattr(config, "eos_token_id", None)
     return [int(e) for e in (eos if isinstance(eos, (list, tuple)) else [eos]) if e is not None]
 
 
-def render_prompts(tokenizer: Any, conversations: list[list[dict[str, Any]]],
-                   tools_per_prompt: list[list[dict[str, Any]]]) -> list[str]:
-    return [tokenizer.apply_chat_template(conv, tools=tools or None, tokenize=False,
-                                          add_generation_prompt=True)
-            for conv, tools in zip(conversations, tools_per_prompt, strict=True)]
+def render_prompts(
+    tokenizer: Any, conversations: list[list[dict[str, Any]]], tools_per_prompt: list[list[dict[str, Any]]]
+) -> list[str]:
+    return [
+        tokenizer.apply_chat_template(conv, tools=tools or None, tokenize=False, add_generation_prompt=True)
+        for conv, tools in zip(conversations, tools_per_prompt, strict=True)
+    ]
 
 
-def generate(model: Any, tokenizer: Any, conversations: list[list[dict[str, Any]]],
-             tools_per_prompt: list[list[dict[str, Any]]], max_new_tokens: int = 96,
-             batch_size: int = 8) -> list[str]:
+def generate(
+    model: Any,
+    tokenizer: Any,
+    conversations: list[list[dict[str, Any]]],
+    tools_per_prompt: list[list[dict[str, Any]]],
+    max_new_tokens: int = 96,
+    batch_size: int = 8,
+) -> list[str]:
     """Greedy completions, one per conversation, in input order. Special tokens are kept up to
     the stop token (so <tool_call> tags survive); the stop token and padding are dropped."""
     import torch
@@ -113,15 +128,23 @@ def generate(model: Any, tokenizer: Any, conversations: list[list[dict[str, Any]
     tokenizer.padding_side = "left"
     try:
         for start in range(0, len(order), batch_size):
-            idx = order[start:start + batch_size]
+            idx = order[start : start + batch_size]
             # The chat template writes every special token itself: add none.
-            enc = tokenizer([texts[i] for i in idx], return_tensors="pt", padding=True,
-                            add_special_tokens=False).to(device)
+            enc = tokenizer([texts[i] for i in idx], return_tensors="pt", padding=True, add_special_tokens=False).to(
+                device
+            )
             with torch.no_grad():
-                out = model.generate(**enc, do_sample=False, max_new_tokens=max_new_tokens,
-                                     eos_token_id=stops, pad_token_id=pad_id,
-                                     temperature=None, top_p=None, top_k=None)
-            new_tokens = out[:, enc["input_ids"].shape[1]:].tolist()
+                out = model.generate(
+                    **enc,
+                    do_sample=False,
+                    max_new_tokens=max_new_tokens,
+                    eos_token_id=stops,
+                    pad_token_id=pad_id,
+                    temperature=None,
+                    top_p=None,
+                    top_k=None,
+                )
+            new_tokens = out[:, enc["input_ids"].shape[1] :].tolist()
             for i, ids in zip(idx, new_tokens):
                 replies[i] = _decode_until_stop(tokenizer, ids, stops, pad_id)
     finally:

@@ -4,6 +4,7 @@ The result is a plain HF model directory (safetensors weights, config, generatio
 tokenizer with its chat template) that any HF-compatible server loads without PEFT, and that
 the GGUF export converts.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,9 +14,9 @@ from typing import Literal
 
 from forge.artifacts import Artifact, ArtifactStore, artifact_id
 from forge.errors import InputError
+from forge.models.base import resolve_base, settings_for
 from forge.progress import NULL_PROGRESS, Progress
 from forge.settings import Settings
-from forge.models.base import resolve_base, settings_for
 
 KIND = "merged_model"
 
@@ -29,9 +30,15 @@ class MergeConfig:
         return asdict(self)
 
 
-def run_merge(store: ArtifactStore, adapter: Artifact, base_model: str | Path | Artifact | None = None,
-              config: MergeConfig | None = None, progress: Progress = NULL_PROGRESS, *,
-              settings: Settings | None = None) -> Artifact:
+def run_merge(
+    store: ArtifactStore,
+    adapter: Artifact,
+    base_model: str | Path | Artifact | None = None,
+    config: MergeConfig | None = None,
+    progress: Progress = NULL_PROGRESS,
+    *,
+    settings: Settings | None = None,
+) -> Artifact:
     """Merge `adapter` into `base_model` (default: the base recorded in the adapter's manifest)."""
     config = config or MergeConfig()
     if adapter.kind != "adapter" or not (adapter.path / "adapter_config.json").is_file():
@@ -52,14 +59,17 @@ def run_merge(store: ArtifactStore, adapter: Artifact, base_model: str | Path | 
         merged.generation_config.save_pretrained(staging)
         task.advance(1)
         tokenizer.save_pretrained(staging)
-        (staging / "forge_merge.json").write_text(json.dumps(
-            {"adapter": adapter.id, "base_model": base.ref}, indent=2))
+        (staging / "forge_merge.json").write_text(json.dumps({"adapter": adapter.id, "base_model": base.ref}, indent=2))
         task.advance(1)
         task.done()
-        return store.commit(staging, kind=KIND, aid=aid,
-                            config={**stage_config, "base_model_ref": base.ref},
-                            inputs=[adapter, *base.artifacts],
-                            extra={"base_model": base.ref, "adapter": adapter.id})
+        return store.commit(
+            staging,
+            kind=KIND,
+            aid=aid,
+            config={**stage_config, "base_model_ref": base.ref},
+            inputs=[adapter, *base.artifacts],
+            extra={"base_model": base.ref, "adapter": adapter.id},
+        )
 
 
 def merge_adapter(base_location: str, adapter_dir: Path, dtype: str = "float32"):

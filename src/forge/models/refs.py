@@ -1,5 +1,6 @@
 """What a MODEL argument names: a registry model (polecat, polecat-v2), an artifact or model
 directory, a GGUF file, or a Hugging Face Hub id — resolved once for eval, export and infer."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,13 +14,13 @@ from forge.errors import ForgeError, InputError, NotFound
 @dataclass
 class ResolvedModel:
     ref: str
-    location: str                          # what from_pretrained (or llama.cpp) loads
+    location: str  # what from_pretrained (or llama.cpp) loads
     adapters: list[str] = field(default_factory=list)
-    artifacts: list[Artifact] = field(default_factory=list)   # inputs for artifact ids
-    artifact: Artifact | None = None       # the model's own artifact (merged, gguf, ...)
-    base: str | None = None                # the base model to compare with (registry models)
-    dataset: Artifact | None = None        # the dataset it was trained on (held-out slice)
-    adapter: Artifact | None = None        # the adapter it was merged from
+    artifacts: list[Artifact] = field(default_factory=list)  # inputs for artifact ids
+    artifact: Artifact | None = None  # the model's own artifact (merged, gguf, ...)
+    base: str | None = None  # the base model to compare with (registry models)
+    dataset: Artifact | None = None  # the dataset it was trained on (held-out slice)
+    adapter: Artifact | None = None  # the adapter it was merged from
     registry_name: str | None = None
 
     @property
@@ -71,14 +72,23 @@ def _resolve(forge: Any, ref: str, adapters: list[str] | None) -> ResolvedModel:
     if mv is not None:
         merged = Path(mv.details.get("merged_path") or "")
         if not (merged / MANIFEST).is_file():
-            raise NotFound(f"{mv.display_name}: its merged model is gone ({merged})",
-                           hint="re-run the pipeline that made it")
+            raise NotFound(
+                f"{mv.display_name}: its merged model is gone ({merged})", hint="re-run the pipeline that made it"
+            )
         art = Artifact.load(merged)
-        return ResolvedModel(ref, str(merged), adapters, [art], art, base=mv.base,
-                             dataset=_artifact_or_none(forge, mv.lineage.get("dataset")),
-                             adapter=_artifact_or_none(forge, mv.lineage.get("adapter")),
-                             registry_name=mv.display_name)
+        return ResolvedModel(
+            ref,
+            str(merged),
+            adapters,
+            [art],
+            art,
+            base=mv.base,
+            dataset=_artifact_or_none(forge, mv.lineage.get("dataset")),
+            adapter=_artifact_or_none(forge, mv.lineage.get("adapter")),
+            registry_name=mv.display_name,
+        )
     if "/" in ref and not ref.startswith((".", "/", "~")):
-        return ResolvedModel(ref, ref, adapters)    # a Hub id: from_pretrained says if unknown
-    raise NotFound(f"no model {ref!r}: not a registered model, a path or a Hub id (org/name)",
-                   hint="see `forge model list`")
+        return ResolvedModel(ref, ref, adapters)  # a Hub id: from_pretrained says if unknown
+    raise NotFound(
+        f"no model {ref!r}: not a registered model, a path or a Hub id (org/name)", hint="see `forge model list`"
+    )

@@ -7,6 +7,7 @@ named templates such as "default" and "tool_use"), or in a GGUF file's metadata
 what inference, parity and format detection see is what training rendered. transformers is
 imported only inside `render`.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,7 +24,7 @@ def pick_template(value: Any) -> str | None:
     "tool_use" one when there is one — Forge renders tools — else "default")."""
     if isinstance(value, str):
         return value or None
-    if isinstance(value, list):    # tokenizer_config.json spelling: [{"name":..., "template":...}]
+    if isinstance(value, list):  # tokenizer_config.json spelling: [{"name":..., "template":...}]
         value = {t.get("name"): t.get("template") for t in value if isinstance(t, dict)}
     if isinstance(value, dict):
         return value.get("tool_use") or value.get("default") or next(iter(value.values()), None)
@@ -44,8 +45,9 @@ def read_template(source: Any) -> str | None:
         try:
             return pick_template(json.loads(config.read_text(encoding="utf-8")).get("chat_template"))
         except json.JSONDecodeError as e:
-            raise InputError(f"tokenizer_config.json is not valid JSON ({e.msg})", path=str(config),
-                             line=e.lineno) from None
+            raise InputError(
+                f"tokenizer_config.json is not valid JSON ({e.msg})", path=str(config), line=e.lineno
+            ) from None
     return None
 
 
@@ -66,12 +68,24 @@ def special_tokens(source: Any) -> dict[str, str]:
     return out
 
 
-def render(template: str, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None,
-           *, add_generation_prompt: bool = False, **variables: Any) -> str:
+def render(
+    template: str,
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None = None,
+    *,
+    add_generation_prompt: bool = False,
+    **variables: Any,
+) -> str:
     """The template rendered as `tokenizer.apply_chat_template(..., tokenize=False)` would."""
     from transformers.utils.chat_template_utils import render_jinja_template
 
-    rendered, _ = render_jinja_template(conversations=[messages], tools=tools or None,
-                                        chat_template=template,
-                                        add_generation_prompt=add_generation_prompt, **variables)
-    return rendered[0]
+    # annotated `-> str`, but it returns (rendered conversations, generation indices)
+    result: Any = render_jinja_template(
+        conversations=[messages],
+        tools=list[Any](tools) if tools else None,
+        chat_template=template,
+        add_generation_prompt=add_generation_prompt,
+        **variables,
+    )
+    rendered, _ = result
+    return str(rendered[0])

@@ -14,26 +14,28 @@ Scoring code that cannot pass a format around (checkers, plugins) reads the curr
 `with reply_format(fmt): ...` sets it for everything parsed inside. Pure apart from the
 probe rendering, which imports transformers' template renderer.
 """
+
 from __future__ import annotations
 
 import contextvars
 import functools
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
 from forge.errors import InputError
 from forge.models.tool_formats import FORMATS, ToolCallFormat
 
-DEFAULT_FORMAT = "hermes"       # Forge's own template (chat_format.py) writes this one
+DEFAULT_FORMAT = "hermes"  # Forge's own template (chat_format.py) writes this one
 _CURRENT = contextvars.ContextVar("forge_tool_call_format", default=DEFAULT_FORMAT)
 
 
 @dataclass
 class ParsedReply:
-    content: str                                   # text outside tool-call blocks
+    content: str  # text outside tool-call blocks
     calls: list[dict[str, Any]] = field(default_factory=list)  # {"name":..., "arguments":{...}}
-    errors: list[str] = field(default_factory=list)            # one per unparseable block
+    errors: list[str] = field(default_factory=list)  # one per unparseable block
     format: str = DEFAULT_FORMAT
 
 
@@ -82,23 +84,38 @@ def called_names(text: str, fmt: str | None = None) -> list[str]:
 
 # ---- which format a template writes ----------------------------------------------------------
 
-_PROBE_TOOL = {"type": "function", "function": {
-    "name": "read_file", "description": "Read a file of the repository.",
-    "parameters": {"type": "object", "required": ["path"], "properties": {
-        "path": {"type": "string", "description": "Path of the file."},
-        "limit": {"type": "integer", "description": "Lines to read."}}}}}
+_PROBE_TOOL = {
+    "type": "function",
+    "function": {
+        "name": "read_file",
+        "description": "Read a file of the repository.",
+        "parameters": {
+            "type": "object",
+            "required": ["path"],
+            "properties": {
+                "path": {"type": "string", "description": "Path of the file."},
+                "limit": {"type": "integer", "description": "Lines to read."},
+            },
+        },
+    },
+}
 _PROBE_CALL = {"name": "read_file", "arguments": {"path": "src/app.py", "limit": 3}}
 # Mistral's templates require 9-character alphanumeric call ids.
 _PROBE_ASK = [{"role": "user", "content": "Show me the start of src/app.py."}]
-_PROBE = _PROBE_ASK + [{"role": "assistant", "content": "", "tool_calls": [
-    {"id": "call12345", "type": "function", "function": _PROBE_CALL}]}]
+_PROBE = _PROBE_ASK + [
+    {
+        "role": "assistant",
+        "content": "",
+        "tool_calls": [{"id": "call12345", "type": "function", "function": _PROBE_CALL}],
+    }
+]
 
 
 @dataclass(frozen=True)
 class Detection:
     format: str
-    renders_calls: bool      # the template writes an assistant tool call at all
-    how: str                 # "probe" | "template text" | "default"
+    renders_calls: bool  # the template writes an assistant tool call at all
+    how: str  # "probe" | "template text" | "default"
     detail: str = ""
 
 
@@ -119,7 +136,7 @@ def reply_part(full: str, prompt: str) -> str:
     where they part, so the reply starts at its own first token."""
     n = _common_prefix(full, prompt)
     if n < len(prompt):
-        n = max(full.rfind("<", 0, n), 0) if "<" in full[max(n - 2, 0):n] else n
+        n = max(full.rfind("<", 0, n), 0) if "<" in full[max(n - 2, 0) : n] else n
     return full[n:]
 
 
@@ -129,9 +146,8 @@ def _detect(template: str, bos: str, eos: str) -> Detection:
 
     try:
         full = render(template, _PROBE, [_PROBE_TOOL], bos_token=bos, eos_token=eos)
-        asked = render(template, _PROBE_ASK, [_PROBE_TOOL], add_generation_prompt=True,
-                       bos_token=bos, eos_token=eos)
-    except Exception as e:  # noqa: BLE001 - any template error: fall back to reading its text
+        asked = render(template, _PROBE_ASK, [_PROBE_TOOL], add_generation_prompt=True, bos_token=bos, eos_token=eos)
+    except Exception as e:
         for spec in FORMATS.values():
             if any(marker in template for marker in spec.markers):
                 return Detection(spec.name, True, "template text", f"probe failed to render: {e}")
@@ -141,8 +157,9 @@ def _detect(template: str, bos: str, eos: str) -> Detection:
         _, calls, errors = spec.parse(cut_at_end(turn, spec.name), [_PROBE_TOOL])
         if calls == [_PROBE_CALL] and not errors:
             return Detection(spec.name, True, "probe")
-    return Detection(DEFAULT_FORMAT, False, "default",
-                     "the template does not write the assistant's tool call in any known format")
+    return Detection(
+        DEFAULT_FORMAT, False, "default", "the template does not write the assistant's tool call in any known format"
+    )
 
 
 def detect_format(source: Any) -> Detection:
@@ -150,7 +167,7 @@ def detect_format(source: Any) -> Detection:
     from forge.models.templates import read_template, special_tokens
 
     if source is None:
-        template, tokens = None, {}
+        template, tokens = None, dict[str, str]()
     elif isinstance(source, str) and ("{%" in source or "{{" in source):
         template, tokens = source, {}
     else:

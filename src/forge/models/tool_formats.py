@@ -7,23 +7,25 @@
     mistral    [TOOL_CALLS][{"name": N, "arguments": {...}}] (v3, Nemo) or
                [TOOL_CALLS]N[CALL_ID]id[ARGS]{...} (v11+, Small 3.2, Ministral)
     gemma4     <|tool_call>call:N{key:<|"|>text<|"|>,count:3}<tool_call|>      Gemma 4
-    deepseek   <｜tool▁call▁begin｜>function<｜tool▁sep｜>N\\n```json\\n{...}\\n```<｜tool▁call▁end｜>   DeepSeek R1 distills
+    deepseek   <｜tool▁call▁begin｜>function<｜tool▁sep｜>N\\n```json\\n{...}\\n```<｜tool▁call▁end｜>  DeepSeek R1
 
 Each parser takes the reply (already cut at its end of turn) and the offered tool schemas (the
 XML format writes values as bare text; the schema says whether "3" is a number or a string) and
 returns (content, calls, errors). A call is {"name": str, "arguments": dict}; a block that is
 meant as a call but cannot be read becomes one error, never a silent skip. Pure: no heavy imports.
 """
+
 from __future__ import annotations
 
 import ast
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 Call = dict[str, Any]
-Parsed = tuple[str, list[Call], list[str]]          # content, calls, errors
+Parsed = tuple[str, list[Call], list[str]]  # content, calls, errors
 
 
 def schemas_by_name(tools: list[dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
@@ -41,18 +43,19 @@ def _short(text: str) -> str:
     return repr(text[:80])
 
 
-def _call_from_object(obj: Any, raw: str, errors: list[str],
-                      arg_keys: tuple[str, ...] = ("arguments", "parameters")) -> Call | None:
+def _call_from_object(
+    obj: Any, raw: str, errors: list[str], arg_keys: tuple[str, ...] = ("arguments", "parameters")
+) -> Call | None:
     """{"name": ..., "arguments"|"parameters": {...}} → a call; anything else → an error."""
     if not isinstance(obj, dict) or not isinstance(obj.get("name"), str):
         errors.append(f"tool call has no string 'name': {_short(raw)}")
         return None
-    args = next((obj[k] for k in arg_keys if k in obj), {})
+    args: Any = next((obj[k] for k in arg_keys if k in obj), {})
     return _with_arguments(obj["name"], args, raw, errors)
 
 
 def _with_arguments(name: str, args: Any, raw: str, errors: list[str]) -> Call | None:
-    if isinstance(args, str):      # some templates and models double-encode the arguments
+    if isinstance(args, str):  # some templates and models double-encode the arguments
         try:
             args = json.loads(args) if args.strip() else {}
         except json.JSONDecodeError:
@@ -76,7 +79,8 @@ def _json_objects(text: str) -> tuple[list[Any], str]:
     """JSON values written one after another (spaces, newlines or ';' between them);
     returns them and whatever could not be read (empty when all was read)."""
     decoder = json.JSONDecoder()
-    out, i = [], 0
+    out: list[Any] = []
+    i = 0
     while True:
         while i < len(text) and (text[i].isspace() or text[i] == ";"):
             i += 1
@@ -95,7 +99,8 @@ _HERMES_BLOCK = re.compile(r"<tool_call>(.*?)(?:</tool_call>|$)", re.DOTALL)
 
 
 def parse_hermes(text: str, tools: list[dict[str, Any]] | None = None) -> Parsed:
-    calls, errors = [], []
+    calls: list[Call] = []
+    errors: list[str] = []
     for match in _HERMES_BLOCK.finditer(text):
         raw = match.group(1).strip()
         obj = _json_or_error(raw, errors)
@@ -117,7 +122,7 @@ def _typed(value: str, schema: dict[str, Any]) -> Any:
     kinds = kind if isinstance(kind, list) else [kind]
     if "string" in kinds and len(kinds) == 1:
         return value
-    if value in ("True", "False", "None"):       # Jinja's `| string` of Python values
+    if value in ("True", "False", "None"):  # Jinja's `| string` of Python values
         return {"True": True, "False": False, "None": None}[value]
     try:
         return json.loads(value)
@@ -136,8 +141,7 @@ def parse_qwen3_xml(text: str, tools: list[dict[str, Any]] | None = None) -> Par
             continue
         name = fn.group(1).strip()
         props = (schemas.get(name) or {}).get("properties") or {}
-        args = {k.strip(): _typed(v, props.get(k.strip()) or {})
-                for k, v in _XML_PARAMETER.findall(fn.group(2))}
+        args = {k.strip(): _typed(v, props.get(k.strip()) or {}) for k, v in _XML_PARAMETER.findall(fn.group(2))}
         calls.append({"name": name, "arguments": args})
     return _HERMES_BLOCK.sub("", text).strip(), calls, errors
 
@@ -151,8 +155,13 @@ def _builtin_call(body: str, errors: list[str]) -> Call | None:
     """`brave_search.call(query="...")`: Llama 3.1's built-in tools, read without evaluating."""
     try:
         node = ast.parse(body.strip(), mode="eval").body
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "call" and isinstance(node.func.value, ast.Name) and not node.args):
+        if not (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "call"
+            and isinstance(node.func.value, ast.Name)
+            and not node.args
+        ):
             raise ValueError("not NAME.call(key=value, ...)")
         args = {kw.arg: ast.literal_eval(kw.value) for kw in node.keywords if kw.arg}
     except (SyntaxError, ValueError) as e:
@@ -191,10 +200,11 @@ _MISTRAL_V11 = re.compile(r"^\s*([^\[\]{}\s]+)\s*(?:\[CALL_ID\]\s*[^\[]*)?\[ARGS
 
 def parse_mistral(text: str, tools: list[dict[str, Any]] | None = None) -> Parsed:
     content, *segments = text.split(TOOL_CALLS)
-    calls, errors = [], []
+    calls: list[Call] = []
+    errors: list[str] = []
     for segment in segments:
         seg = segment.strip()
-        if seg.startswith("["):                                   # v3: a JSON list of calls
+        if seg.startswith("["):  # v3: a JSON list of calls
             objects, rest = _json_objects(seg)
             if rest:
                 _json_or_error(seg, errors)
@@ -203,7 +213,7 @@ def parse_mistral(text: str, tools: list[dict[str, Any]] | None = None) -> Parse
                 errors.append(f"[TOOL_CALLS] is not followed by one JSON list: {_short(seg)}")
                 continue
             calls += [c for obj in objects[0] if (c := _call_from_object(obj, json.dumps(obj), errors))]
-        elif m := _MISTRAL_V11.match(seg):                        # v11+: NAME[ARGS]{...}
+        elif m := _MISTRAL_V11.match(seg):  # v11+: NAME[ARGS]{...}
             args = _json_or_error(m.group(2).strip(), errors)
             if args is not None and (call := _with_arguments(m.group(1), args, seg, errors)):
                 calls.append(call)
@@ -247,7 +257,7 @@ class _GemmaValues:
         end = self.text.find(GEMMA_QUOTE, self.i + len(GEMMA_QUOTE))
         if end < 0:
             raise self.fail("unterminated string")
-        value = self.text[self.i + len(GEMMA_QUOTE):end]
+        value = self.text[self.i + len(GEMMA_QUOTE) : end]
         self.i = end + len(GEMMA_QUOTE)
         return value
 
@@ -262,7 +272,7 @@ class _GemmaValues:
             return self.sequence()
         match = _GEMMA_SCALAR_END.search(self.text, self.i)
         end = match.start() if match else len(self.text)
-        word, self.i = self.text[self.i:end].strip(), end
+        word, self.i = self.text[self.i : end].strip(), end
         if not word:
             raise self.fail("missing value")
         if word in ("true", "false", "null", "None"):
@@ -285,7 +295,7 @@ class _GemmaValues:
                 colon = self.text.find(":", self.i)
                 if colon < 0:
                     raise self.fail("expected key:value")
-                key, self.i = self.text[self.i:colon].strip(), colon
+                key, self.i = self.text[self.i : colon].strip(), colon
             self.expect(":")
             out[key] = self.value()
         self.i += 1
@@ -319,7 +329,7 @@ def parse_gemma4(text: str, tools: list[dict[str, Any]] | None = None) -> Parsed
         except ValueError as e:
             errors.append(f"tool call arguments cannot be read ({e}): {_short(raw)}")
             continue
-        calls.append({"name": head[len("call:"):].strip(), "arguments": args})
+        calls.append({"name": head[len("call:") :].strip(), "arguments": args})
     content = _GEMMA_CHANNEL.sub("", _GEMMA_BLOCK.sub("", text))
     return content.strip(), calls, errors
 
@@ -329,8 +339,9 @@ def parse_gemma4(text: str, tools: list[dict[str, Any]] | None = None) -> Parsed
 DS_CALLS_BEGIN, DS_CALLS_END = "<｜tool▁calls▁begin｜>", "<｜tool▁calls▁end｜>"
 DS_CALL_BEGIN, DS_CALL_END, DS_SEP = "<｜tool▁call▁begin｜>", "<｜tool▁call▁end｜>", "<｜tool▁sep｜>"
 _DS_BLOCK = re.compile(re.escape(DS_CALL_BEGIN) + r"(.*?)(?:" + re.escape(DS_CALL_END) + r"|$)", re.DOTALL)
-_DS_BODY = re.compile(r"^\s*\w*\s*" + re.escape(DS_SEP) + r"\s*([^\n`]+?)\s*\n?```(?:json)?\s*(.*?)\s*(?:```)?\s*$",
-                      re.DOTALL)
+_DS_BODY = re.compile(
+    r"^\s*\w*\s*" + re.escape(DS_SEP) + r"\s*([^\n`]+?)\s*\n?```(?:json)?\s*(.*?)\s*(?:```)?\s*$", re.DOTALL
+)
 
 
 def parse_deepseek(text: str, tools: list[dict[str, Any]] | None = None) -> Parsed:
@@ -351,15 +362,16 @@ def parse_deepseek(text: str, tools: list[dict[str, Any]] | None = None) -> Pars
 
 # ---- the table --------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class ToolCallFormat:
     name: str
     description: str
     parse: Callable[[str, list[dict[str, Any]] | None], Parsed]
-    call_start: str                 # how a call opens (named in "no tool call" messages)
-    ends: tuple[str, ...]           # end-of-turn text: a reply is read up to the first of these
-    names: Callable[[str], list[str]]   # lenient: the tool names a reply tries to call, even badly
-    markers: tuple[str, ...]        # template text that says a template writes this format
+    call_start: str  # how a call opens (named in "no tool call" messages)
+    ends: tuple[str, ...]  # end-of-turn text: a reply is read up to the first of these
+    names: Callable[[str], list[str]]  # lenient: the tool names a reply tries to call, even badly
+    markers: tuple[str, ...]  # template text that says a template writes this format
 
 
 _NAME = r'\s*\{\s*"name"\s*:\s*"([^"]+)"'
@@ -370,27 +382,65 @@ def _regex_names(pattern: str) -> Callable[[str], list[str]]:
     return lambda text: [next(g for g in m.groups() if g) for m in compiled.finditer(text)]
 
 
-_MISTRAL_NAMES = _regex_names(r'(?:\[TOOL_CALLS\]\s*\[|,)' + _NAME +
-                              r'|\[TOOL_CALLS\]\s*([^\[\]{}\s]+)\s*(?:\[CALL_ID\]|\[ARGS\])')
-FORMATS: dict[str, ToolCallFormat] = {f.name: f for f in (
-    ToolCallFormat("gemma4", "Gemma 4: <|tool_call>call:NAME{key:<|\"|>value<|\"|>}<tool_call|>",
-                   parse_gemma4, "<|tool_call>", ("<turn|>", "<|tool_response>", "<eos>"),
-                   _regex_names(r"<\|tool_call>\s*call:([^{\s<]+)"), ("<|tool_call>",)),
-    ToolCallFormat("mistral", "Mistral: [TOOL_CALLS] then a JSON list (v3) or NAME[ARGS]{...} (v11+)",
-                   parse_mistral, TOOL_CALLS, ("</s>",),
-                   _MISTRAL_NAMES, (TOOL_CALLS,)),
-    ToolCallFormat("deepseek", "DeepSeek: <｜tool▁call▁begin｜>function<｜tool▁sep｜>NAME ```json {...}```",
-                   parse_deepseek, DS_CALL_BEGIN, ("<｜end▁of▁sentence｜>",),
-                   _regex_names(re.escape(DS_CALL_BEGIN) + r"\s*\w*\s*" + re.escape(DS_SEP) + r"\s*([^\n`]+)"),
-                   ("tool▁call▁begin",)),
-    ToolCallFormat("qwen3_xml", "Qwen3-Coder XML: <tool_call><function=NAME><parameter=KEY>value</parameter>",
-                   parse_qwen3_xml, "<tool_call>", ("<|im_end|>", "<|endoftext|>"),
-                   _regex_names(r"<tool_call>\s*<function=([^>\s]+)>"), ("<function=",)),
-    ToolCallFormat("hermes", "Hermes / Qwen: <tool_call>{\"name\": ..., \"arguments\": {...}}</tool_call>",
-                   parse_hermes, "<tool_call>", ("<|im_end|>", "<|endoftext|>"),
-                   _regex_names(r"<tool_call>" + _NAME), ("<tool_call>",)),
-    ToolCallFormat("llama3", "Llama 3.1: {\"name\": ..., \"parameters\": {...}} as the reply, or after <|python_tag|>",
-                   parse_llama3, '{"name": ...}', ("<|eot_id|>", "<|eom_id|>", "<|end_of_text|>"),
-                   _regex_names(r'^(?:\s*<\|python_tag\|>)?' + _NAME + r'|<\|python_tag\|>\s*([A-Za-z_]\w*)\.call\('),
-                   ('"parameters": ', PYTHON_TAG)),
-)}
+_MISTRAL_NAMES = _regex_names(
+    r"(?:\[TOOL_CALLS\]\s*\[|,)" + _NAME + r"|\[TOOL_CALLS\]\s*([^\[\]{}\s]+)\s*(?:\[CALL_ID\]|\[ARGS\])"
+)
+FORMATS: dict[str, ToolCallFormat] = {
+    f.name: f
+    for f in (
+        ToolCallFormat(
+            "gemma4",
+            'Gemma 4: <|tool_call>call:NAME{key:<|"|>value<|"|>}<tool_call|>',
+            parse_gemma4,
+            "<|tool_call>",
+            ("<turn|>", "<|tool_response>", "<eos>"),
+            _regex_names(r"<\|tool_call>\s*call:([^{\s<]+)"),
+            ("<|tool_call>",),
+        ),
+        ToolCallFormat(
+            "mistral",
+            "Mistral: [TOOL_CALLS] then a JSON list (v3) or NAME[ARGS]{...} (v11+)",
+            parse_mistral,
+            TOOL_CALLS,
+            ("</s>",),
+            _MISTRAL_NAMES,
+            (TOOL_CALLS,),
+        ),
+        ToolCallFormat(
+            "deepseek",
+            "DeepSeek: <｜tool▁call▁begin｜>function<｜tool▁sep｜>NAME ```json {...}```",
+            parse_deepseek,
+            DS_CALL_BEGIN,
+            ("<｜end▁of▁sentence｜>",),
+            _regex_names(re.escape(DS_CALL_BEGIN) + r"\s*\w*\s*" + re.escape(DS_SEP) + r"\s*([^\n`]+)"),
+            ("tool▁call▁begin",),
+        ),
+        ToolCallFormat(
+            "qwen3_xml",
+            "Qwen3-Coder XML: <tool_call><function=NAME><parameter=KEY>value</parameter>",
+            parse_qwen3_xml,
+            "<tool_call>",
+            ("<|im_end|>", "<|endoftext|>"),
+            _regex_names(r"<tool_call>\s*<function=([^>\s]+)>"),
+            ("<function=",),
+        ),
+        ToolCallFormat(
+            "hermes",
+            'Hermes / Qwen: <tool_call>{"name": ..., "arguments": {...}}</tool_call>',
+            parse_hermes,
+            "<tool_call>",
+            ("<|im_end|>", "<|endoftext|>"),
+            _regex_names(r"<tool_call>" + _NAME),
+            ("<tool_call>",),
+        ),
+        ToolCallFormat(
+            "llama3",
+            'Llama 3.1: {"name": ..., "parameters": {...}} as the reply, or after <|python_tag|>',
+            parse_llama3,
+            '{"name": ...}',
+            ("<|eot_id|>", "<|eom_id|>", "<|end_of_text|>"),
+            _regex_names(r"^(?:\s*<\|python_tag\|>)?" + _NAME + r"|<\|python_tag\|>\s*([A-Za-z_]\w*)\.call\("),
+            ('"parameters": ', PYTHON_TAG),
+        ),
+    )
+}

@@ -3,6 +3,7 @@
 `load_recipe(path, overrides)` reads, checks (every problem at once, keys as written) and
 compiles; `forge recipe check` prints the result, `forge train` submits it as a job.
 """
+
 from forge.recipes.loader import Recipe, load_recipe
 from forge.recipes.profiles import PROFILES
 

@@ -5,6 +5,7 @@ each key as the user wrote it (`steps.train.lora_rnak`, `variables.profile`); a 
 error names the file and line. Precedence, lowest first: each stage's own defaults, the
 profile, the recipe, the command-line overrides.
 """
+
 from __future__ import annotations
 
 import copy
@@ -12,6 +13,7 @@ import dataclasses
 import difflib
 import re
 import tomllib
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,8 +21,17 @@ from typing import Any
 from forge.config import apply_overrides, parse_config
 from forge.errors import ConfigError, InputError
 from forge.recipes.profiles import PROFILES
-from forge.recipes.schema import (SECTIONS, STEP_NOTES, STEPS, TRAIN_NOT_IN_STEP, TRAIN_RENAMES,
-                                  VARIABLE_SPEC_KEYS, VARIABLE_TYPES, Formula, RecipeVariables)
+from forge.recipes.schema import (
+    DEPRECATED_TRAIN_KEYS,
+    SECTIONS,
+    STEP_NOTES,
+    STEPS,
+    TRAIN_NOT_IN_STEP,
+    VARIABLE_SPEC_KEYS,
+    VARIABLE_TYPES,
+    Formula,
+    RecipeVariables,
+)
 
 _REF = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
@@ -29,8 +40,8 @@ _REF = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 class Recipe:
     path: Path
     formula: Formula
-    variables: dict[str, Any]     # every variable, resolved
-    job_config: dict[str, Any]    # the pipeline job config the recipe compiles to
+    variables: dict[str, Any]  # every variable, resolved
+    job_config: dict[str, Any]  # the pipeline job config the recipe compiles to
 
     @property
     def method(self) -> str:
@@ -41,22 +52,31 @@ class Recipe:
         return self.variables["profile"]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"recipe": str(self.path), "formula": dataclasses.asdict(self.formula),
-                "variables": self.variables, "job": self.job_config}
+        return {
+            "recipe": str(self.path),
+            "formula": dataclasses.asdict(self.formula),
+            "variables": self.variables,
+            "job": self.job_config,
+        }
 
 
 def load_recipe(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Recipe:
     path = Path(path)
     if not path.is_file():
-        raise InputError("no such recipe file", path=str(path), hint="give a .toml recipe, e.g. examples/recipes/demo.toml")
+        raise InputError(
+            "no such recipe file", path=str(path), hint="give a .toml recipe, e.g. examples/recipes/demo.toml"
+        )
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as e:
         raise InputError(f"not UTF-8 text ({e.reason})", path=str(path)) from None
     except tomllib.TOMLDecodeError as e:
         line = re.search(r"line (\d+)", str(e))
-        raise InputError(f"TOML syntax error: {re.sub(r' ?[(]at line.*', '', str(e))}", path=str(path),
-                         line=int(line.group(1)) if line else None) from None
+        raise InputError(
+            f"TOML syntax error: {re.sub(r' ?[(]at line.*', '', str(e))}",
+            path=str(path),
+            line=int(line.group(1)) if line else None,
+        ) from None
     return compile_recipe(raw, path, list(overrides))
 
 
@@ -66,10 +86,15 @@ def compile_recipe(raw: dict[str, Any], path: Path, overrides: list[str]) -> Rec
     try:
         data = apply_overrides({**raw, "variables": values}, overrides)
     except (AttributeError, TypeError):  # a.b=1 where a is a value, not a table
-        raise ConfigError([f"override {o!r}: names a key inside a value that is not a table"
-                           for o in overrides if "=" in o and "." in o.split("=", 1)[0]] or
-                          ["an override names a key inside a value that is not a table"],
-                          source=str(path)) from None
+        raise ConfigError(
+            [
+                f"override {o!r}: names a key inside a value that is not a table"
+                for o in overrides
+                if "=" in o and "." in o.split("=", 1)[0]
+            ]
+            or ["an override names a key inside a value that is not a table"],
+            source=str(path),
+        ) from None
     for key in data:
         if key not in SECTIONS:
             problems.append(_unknown(key, SECTIONS, ""))
@@ -81,8 +106,14 @@ def compile_recipe(raw: dict[str, Any], path: Path, overrides: list[str]) -> Rec
     known = {f.name for f in dataclasses.fields(RecipeVariables)}
     for name, value in variables.items():
         if name not in known and name not in used and name not in specs:
-            problems.append(_unknown(name, known, "variables.", what="unknown variable (not a "
-                                     "known one, and no {{" + name + "}} uses it)"))
+            problems.append(
+                _unknown(
+                    name,
+                    known,
+                    "variables.",
+                    what="unknown variable (not a known one, and no {{" + name + "}} uses it)",
+                )
+            )
         if name in specs:
             problems += _spec_problems(name, value, specs[name])
     for name in specs:
@@ -94,28 +125,42 @@ def compile_recipe(raw: dict[str, Any], path: Path, overrides: list[str]) -> Rec
     # the steps are checked even when a variable is wrong, so one run lists every problem
     method = var.method if var else str(variables.get("method", "sft"))
     profile = PROFILES.get(var.profile if var else str(variables.get("profile")), {})
-    train = _train_section(profile.get("train", {}), steps.get("train", {}), problems)
+    deprecated: list[str] = []
+    train = _train_section(profile.get("train", {}), steps.get("train", {}), problems, deprecated)
     dpo = _dpo_section(profile.get("dpo", {}), steps.get("dpo", {}), method, problems)
     if method != "sft" and steps.get("build", {}).get("dpo") is False:
         problems.append("'steps.build.dpo': method " + method + " trains on DPO rows; leave it on")
     sources = [_source(s, path, problems) for s in (var.sources if var else [])]
     job = None
     if var is not None:
-        job = {"sources": sources, "name": var.name or var.role, "role": var.role,
-               "base_model": var.base_model, "gate": var.gate,
-               "require_improvement": var.require_improvement, "authorization": var.authorization,
-               "ingest": steps.get("ingest", {}), "build": steps.get("build", {}),
-               "train": {**train, "method": var.method, "dpo": dpo},
-               "evaluate": steps.get("evaluate", {}), "export": steps.get("export", {})}
+        job = {
+            "sources": sources,
+            "name": var.name or var.role,
+            "role": var.role,
+            "base_model": var.base_model,
+            "gate": var.gate,
+            "require_improvement": var.require_improvement,
+            "authorization": var.authorization,
+            "ingest": steps.get("ingest", {}),
+            "build": steps.get("build", {}),
+            "train": {**train, "method": var.method, "dpo": dpo},
+            "evaluate": steps.get("evaluate", {}),
+            "export": steps.get("export", {}),
+        }
     if problems:
         raise ConfigError(problems, source=str(path))
+    for note in deprecated:  # FutureWarning: shown to users by default, unlike DeprecationWarning
+        warnings.warn(f"{path}: {note}", FutureWarning, stacklevel=3)
     from forge.pipeline import validate_pipeline_config
+
+    assert job is not None and var is not None  # both set whenever no problem was found
     job = validate_pipeline_config(job)  # the stages' own checks, on the compiled config
     resolved = {**variables, **dataclasses.asdict(var)}
     return Recipe(path=path, formula=formula, variables=resolved, job_config=job)
 
 
 # -- variables --------------------------------------------------------------------------------
+
 
 def _split_variable_specs(section: Any, problems: list[str]) -> tuple[dict[str, dict], dict[str, Any]]:
     """Gas Town formula style `role = { type = "string", values = [...], default = ... }` → spec + value."""
@@ -168,8 +213,7 @@ def _resolve_variables(values: dict[str, Any], problems: list[str]) -> tuple[dic
     return resolved, used
 
 
-def _subst_value(node: Any, variables: dict[str, Any], where: str, problems: list[str] | None,
-                 used: set[str]) -> Any:
+def _subst_value(node: Any, variables: dict[str, Any], where: str, problems: list[str] | None, used: set[str]) -> Any:
     if isinstance(node, dict):
         return {k: _subst_value(v, variables, f"{where}.{k}", problems, used) for k, v in node.items()}
     if isinstance(node, list):
@@ -202,6 +246,7 @@ def _subst_value(node: Any, variables: dict[str, Any], where: str, problems: lis
 
 # -- steps ------------------------------------------------------------------------------------
 
+
 def _check_steps(steps: Any, problems: list[str]) -> dict[str, dict[str, Any]]:
     """Unknown step names, and each stage's keys checked by the stage's own config class."""
     if not isinstance(steps, dict):
@@ -225,43 +270,58 @@ def _check_steps(steps: Any, problems: list[str]) -> dict[str, dict[str, Any]]:
 def _stage_classes() -> dict[str, type]:
     from forge.build.config import BuildConfig
     from forge.evaluate.stage import EvalConfig
-    from forge.models.merge import MergeConfig
     from forge.ingest.stage import IngestConfig
+    from forge.models.merge import MergeConfig
+
     return {"ingest": IngestConfig, "build": BuildConfig, "evaluate": EvalConfig, "export": MergeConfig}
 
 
 def _train_keys() -> list[str]:
     from forge.train.config import TrainConfig
-    back = {v: k for k, v in TRAIN_RENAMES.items()}
-    return [back.get(f.name, f.name) for f in dataclasses.fields(TrainConfig)
-            if f.name not in TRAIN_NOT_IN_STEP]
+
+    return [f.name for f in dataclasses.fields(TrainConfig) if f.name not in TRAIN_NOT_IN_STEP]
 
 
-def _train_section(profile: dict[str, Any], step: dict[str, Any], problems: list[str]) -> dict[str, Any]:
-    """Profile ⊕ [steps.train], in TrainConfig's names. A recipe that sets max_steps without
+def _train_section(
+    profile: dict[str, Any], step: dict[str, Any], problems: list[str], deprecated: list[str]
+) -> dict[str, Any]:
+    """Profile ⊕ [steps.train]: TrainConfig's own keys. A recipe that sets max_steps without
     epochs means steps, even when its profile counts epochs."""
     from forge.train.config import TrainConfig
+
     keys = _train_keys()
     mine = {}
     for key, value in step.items():
         if key in keys:
             mine[key] = value
+        elif key in DEPRECATED_TRAIN_KEYS:
+            new = DEPRECATED_TRAIN_KEYS[key]
+            if new in step:
+                problems.append(f"'steps.train.{key}': the old name of 'steps.train.{new}'; set only {new}")
+            else:
+                mine[new] = value
+                deprecated.append(f"'steps.train.{key}' is deprecated: rename it 'steps.train.{new}' (same meaning)")
         elif key in TRAIN_NOT_IN_STEP:
-            problems.append(f"'steps.train.{key}': " + ("set it in [variables] (method = ...)" if key == "method"
-                                                         else "give DPO settings a [steps.dpo] table"))
+            problems.append(
+                f"'steps.train.{key}': "
+                + (
+                    "set it in [variables] (method = ...)"
+                    if key == "method"
+                    else "give DPO settings a [steps.dpo] table"
+                )
+            )
         else:
             problems.append(_unknown(key, keys, "steps.train."))
     merged = {**profile, **mine}
     if "max_steps" in mine and "epochs" not in mine:
         merged.pop("epochs", None)
-    train = {TRAIN_RENAMES.get(k, k): v for k, v in merged.items()}
-    _parse(TrainConfig, train, "steps.train.", problems, renames={v: k for k, v in TRAIN_RENAMES.items()})
-    return train
+    _parse(TrainConfig, merged, "steps.train.", problems)
+    return merged
 
 
-def _dpo_section(profile: dict[str, Any], step: dict[str, Any], method: str,
-                 problems: list[str]) -> dict[str, Any]:
-    from forge.train.dpo import DPOSettings
+def _dpo_section(profile: dict[str, Any], step: dict[str, Any], method: str, problems: list[str]) -> dict[str, Any]:
+    from forge.train.dpo_config import DPOSettings
+
     merged = {**profile, **step}
     _parse(DPOSettings, merged, "steps.dpo.", problems, strip="dpo.")
     return merged if method != "sft" else {}
@@ -278,34 +338,37 @@ def _source(ref: str, recipe: Path, problems: list[str]) -> str:
 
 # -- problem messages -------------------------------------------------------------------------
 
+
 def _unknown(key: str, known: Any, prefix: str, what: str = "unknown key") -> str:
     close = difflib.get_close_matches(key, list(known), n=1)
     hint = f" (did you mean '{prefix}{close[0]}'?)" if close else ""
     return f"'{prefix}{key}': {what}{hint}"
 
 
-def _parse(cls: type, data: dict[str, Any], prefix: str, problems: list[str], *,
-           renames: dict[str, str] | None = None, strip: str = "") -> Any:
+def _parse(
+    cls: type,
+    data: dict[str, Any],
+    prefix: str,
+    problems: list[str],
+    *,
+    strip: str = "",
+) -> Any:
     """parse_config, its problems added to `problems` with every key in the recipe's own terms
     (a stage's cross-field checks name bare keys; the recipe says steps.<stage>.<key>)."""
     try:
         return parse_config(cls, copy.deepcopy(data), prefix=prefix)
     except ConfigError as e:
-        problems += [_rescope(p, prefix, renames or {}, strip) for p in e.problems]
+        problems += [_rescope(p, prefix, strip) for p in e.problems]
         return None
 
 
-def _rescope(problem: str, prefix: str, renames: dict[str, str], strip: str) -> str:
-    m = re.match(r"'([^']+)'", problem)
-    if not m:
+def _rescope(problem: str, prefix: str, strip: str) -> str:
+    """A problem that names its key first ('lora_r': ..., or 'dpo.beta': ...) named as the
+    recipe spells it ('steps.train.lora_r': ...)."""
+    key, quoted, body = problem[1:].partition("'")
+    if not problem.startswith("'") or not quoted:
         return f"{prefix.rstrip('.')}: {problem}"
-    key = m.group(1)
     for p in (prefix, strip):
         if p and key.startswith(p):
-            key = key[len(p):]
-    head, _, rest = key.partition(".")
-    key = renames.get(head, head) + (f".{rest}" if rest else "")
-    body = problem[m.end():]
-    for old, new in renames.items():  # "did you mean 'steps.train.lora_r'" → lora_rank
-        body = body.replace(f"'{prefix}{old}'", f"'{prefix}{new}'")
+            key = key[len(p) :]
     return f"'{prefix}{key}'{body}"

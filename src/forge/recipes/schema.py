@@ -7,27 +7,35 @@ A recipe is a Gas Town formula for training:
                          tables {type, default, values, description}); any string may say {{role}}
     [steps.ingest]       forge.ingest.stage.IngestConfig keys
     [steps.build]        forge.build.config.BuildConfig keys
-    [steps.train]        forge.train.config.TrainConfig keys (lora_rank for lora_r), + epochs, nproc
-    [steps.dpo]          forge.train.dpo.DPOSettings keys (method dpo or sft+dpo)
+    [steps.train]        forge.train.config.TrainConfig keys (lora_r, lora_alpha, ...), + epochs, nproc
+    [steps.dpo]          forge.train.dpo_config.DPOSettings keys (method dpo or sft+dpo)
     [steps.evaluate]     forge.evaluate.stage.EvalConfig keys
     [steps.export]       forge.models.merge.MergeConfig keys
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from forge.models.tiny_base import DEFAULT_BASE_MODEL
 from forge.recipes.profiles import DEFAULT_PROFILE, PROFILES
 from forge.train.config import METHODS
-from forge.models.tiny_base import DEFAULT_BASE_MODEL
 
 SECTIONS = ("formula", "variables", "steps")
 STEPS = ("ingest", "build", "train", "dpo", "evaluate", "export")
-STEP_NOTES = ("description",)          # formula-style prose a step may carry; not a setting
-TRAIN_RENAMES = {"lora_rank": "lora_r"}  # recipe key -> TrainConfig field
-TRAIN_NOT_IN_STEP = ("method", "dpo")    # set by [variables] method and [steps.dpo]
+STEP_NOTES = ("description",)  # formula-style prose a step may carry; not a setting
+# old recipe key -> its name now: still accepted, with a FutureWarning naming the new one
+DEPRECATED_TRAIN_KEYS = {"lora_rank": "lora_r"}
+TRAIN_NOT_IN_STEP = ("method", "dpo")  # set by [variables] method and [steps.dpo]
 VARIABLE_SPEC_KEYS = {"type", "default", "values", "description"}
-VARIABLE_TYPES = {"string": str, "path": str, "int": int, "float": (int, float), "bool": bool,
-                  "list": list}
+VARIABLE_TYPES: dict[str, type | tuple[type, ...]] = {
+    "string": str,
+    "path": str,
+    "int": int,
+    "float": (int, float),
+    "bool": bool,
+    "list": list,
+}
 
 
 @dataclass
@@ -49,14 +57,14 @@ class Formula:
 @dataclass
 class RecipeVariables:
     role: str
-    authorization: str                 # the bead or ticket id this training is for
+    authorization: str  # the bead or ticket id this training is for
     sources: list[str] = field(default_factory=list)  # transcript files/folders, relative to the recipe
     base_model: str = DEFAULT_BASE_MODEL
     method: str = "sft"
     profile: str = DEFAULT_PROFILE
-    gate: float = 0.5                   # the candidate must score at least this ...
-    require_improvement: bool = True    # ... and beat the base model
-    name: str | None = None             # model family to register (default: the role)
+    gate: float = 0.5  # the candidate must score at least this ...
+    require_improvement: bool = True  # ... and beat the base model
+    name: str | None = None  # model family to register (default: the role)
 
     def problems(self) -> list[str]:
         out = []
@@ -71,8 +79,10 @@ class RecipeVariables:
         model_name = self.name or self.role
         if not model_name or not model_name.replace("-", "").replace("_", "").isalnum():
             key = "name" if self.name else "role"
-            out.append(f"'variables.{key}': the model is registered under it: use letters, digits, "
-                       f"'-' or '_', got {model_name!r}")
+            out.append(
+                f"'variables.{key}': the model is registered under it: use letters, digits, "
+                f"'-' or '_', got {model_name!r}"
+            )
         if not self.authorization.strip():
             out.append("'variables.authorization': name the bead or ticket id this training is for")
         return out

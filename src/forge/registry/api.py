@@ -1,8 +1,10 @@
 """Registry operations over an open Forge: what the CLI and the MCP server both call."""
+
 from __future__ import annotations
 
 from typing import Any
 
+from forge.jsonl import as_dict
 from forge.registry.adapters import Adapters
 from forge.registry.deploy import Deployments
 from forge.registry.models import ModelVersion
@@ -31,7 +33,7 @@ def lineage(forge: Any, ref: str) -> dict[str, Any]:
     m: ModelVersion = forge.registry.get(ref)
     d, hp = m.details or {}, m.hyperparameters or {}
     dataset = d.get("dataset") or {}
-    sft = dataset.get("sft") if isinstance(dataset.get("sft"), dict) else {}
+    sft = as_dict(dataset.get("sft"))
     deps = deployments(forge)
     return {
         **m.to_dict(),
@@ -43,8 +45,12 @@ def lineage(forge: Any, ref: str) -> dict[str, Any]:
         "sft_rows": (sft.get("train", 0) + sft.get("eval", 0)) if sft else None,
         "dpo_pairs": _dpo_pairs(dataset),
         "adapters": [a.name for a in adapters(forge).for_model(m.display_name)],
-        "eval": {"score": m.eval_score, "base_score": m.base_eval_score,
-                 "categories": d.get("eval"), "by_role": d.get("eval_by_role")},
+        "eval": {
+            "score": m.eval_score,
+            "base_score": m.base_eval_score,
+            "categories": d.get("eval"),
+            "by_role": d.get("eval_by_role"),
+        },
         "deployed_to": deps.targets_of(m.display_name),
         "deployment_history": [x.to_dict() for x in deps.history() if x.model == m.display_name],
     }
@@ -55,5 +61,10 @@ def provider_config(forge: Any, target: str) -> dict[str, Any]:
     now = deps.current().get(target)
     model = forge.registry.get(now.model) if now else None
     names = [a.name for a in adapters(forge).for_model(model.display_name)] if model else []
-    return provider_entry(target, model, names, is_role=deps.rollout.stage_of(target) is not None,
-                          provider=load_provider(forge.settings.home))
+    return provider_entry(
+        target,
+        model,
+        names,
+        is_role=deps.rollout.stage_of(target) is not None,
+        provider=load_provider(forge.settings.home),
+    )

@@ -6,6 +6,7 @@ target is what runs there. Rollback = point the target at what it ran before (to
 reference a specific version). Model status follows: a version running somewhere is active,
 one that ran and no longer does is archived, one never deployed stays a candidate.
 """
+
 from __future__ import annotations
 
 import re
@@ -15,11 +16,10 @@ from typing import Any
 
 from sqlalchemy import select
 
-from forge.storage.schema import utcnow
 from forge.errors import ForgeError, NotFound
 from forge.registry.models import ModelVersion, Registry
 from forge.registry.rollout import RolloutConfig, check_rollout
-from forge.storage.schema import deployments
+from forge.storage.schema import deployments, utcnow
 
 _TARGET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 
@@ -28,7 +28,7 @@ _TARGET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 class Deployment:
     id: int
     target: str
-    model: str          # NAME-vN
+    model: str  # NAME-vN
     action: str
     previous: str | None
     at: datetime
@@ -36,14 +36,28 @@ class Deployment:
     reason: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"target": self.target, "model": self.model, "action": self.action,
-                "previous": self.previous, "at": self.at.isoformat(), "actor": self.actor,
-                "reason": self.reason}
+        return {
+            "target": self.target,
+            "model": self.model,
+            "action": self.action,
+            "previous": self.previous,
+            "at": self.at.isoformat(),
+            "actor": self.actor,
+            "reason": self.reason,
+        }
 
 
 def _dep(row) -> Deployment:
-    return Deployment(id=row.id, target=row.target, model=f"{row.model}-v{row.version}", action=row.action,
-                      previous=row.previous, at=row.at, actor=row.actor, reason=row.reason)
+    return Deployment(
+        id=row.id,
+        target=row.target,
+        model=f"{row.model}-v{row.version}",
+        action=row.action,
+        previous=row.previous,
+        at=row.at,
+        actor=row.actor,
+        reason=row.reason,
+    )
 
 
 class Deployments:
@@ -72,8 +86,11 @@ class Deployments:
     # -- changing -----------------------------------------------------------------------------
     def deploy(self, ref: str, target: str, *, actor: str) -> Deployment:
         if not _TARGET.match(target):
-            raise ForgeError(f"invalid target {target!r}", hint="a role (deacon, witness, polecat, crew, mayor) "
-                             "or a rig name: letters, digits, '-', '_', '.', ':'")
+            raise ForgeError(
+                f"invalid target {target!r}",
+                hint="a role (deacon, witness, polecat, crew, mayor) "
+                "or a rig name: letters, digits, '-', '_', '.', ':'",
+            )
         model = self.registry.get(ref)
         now = self.current().get(target)
         if now is not None and now.model == model.display_name:
@@ -87,9 +104,11 @@ class Deployments:
     def rollback(self, target: str, *, actor: str) -> Deployment:
         now = self.current().get(target)
         if now is None:
-            raise NotFound(f"nothing is deployed to {target!r}",
-                           hint="`forge model deploy NAME --to TARGET` first; "
-                                f"targets: {', '.join(sorted(self.current())) or 'none'}")
+            raise NotFound(
+                f"nothing is deployed to {target!r}",
+                hint="`forge model deploy NAME --to TARGET` first; "
+                f"targets: {', '.join(sorted(self.current())) or 'none'}",
+            )
         if not now.previous:
             raise ForgeError(f"{target} runs {now.model}, its first deployment; there is nothing to roll back to")
         try:
@@ -125,12 +144,22 @@ class Deployments:
                     self.registry.delete(m.name, m.version)
         return removed
 
-    def _append(self, target: str, model: ModelVersion, action: str, previous: str | None,
-                actor: str, reason: str) -> Deployment:
+    def _append(
+        self, target: str, model: ModelVersion, action: str, previous: str | None, actor: str, reason: str
+    ) -> Deployment:
         with self.engine.begin() as conn:
-            conn.execute(deployments.insert().values(
-                target=target, model=model.name, version=model.version, action=action,
-                previous=previous, at=utcnow(), actor=actor, reason=reason))
+            conn.execute(
+                deployments.insert().values(
+                    target=target,
+                    model=model.name,
+                    version=model.version,
+                    action=action,
+                    previous=previous,
+                    at=utcnow(),
+                    actor=actor,
+                    reason=reason,
+                )
+            )
         return self.history(target)[-1]
 
     def _refresh_statuses(self) -> None:

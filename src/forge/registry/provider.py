@@ -14,6 +14,7 @@ OpenAI-compatible endpoint (forge/serve.py). Another server can be configured in
     command = "node0-inference"
     args = []                           # leading arguments; --model/--adapters are appended
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -42,18 +43,17 @@ def agent_name(provider: ProviderConfig, target: str) -> str:
     return f"{provider.name}-{target}"
 
 
-def provider_entry(target: str, model: Any, adapter_names: list[str], *, is_role: bool,
-                   provider: ProviderConfig | None = None) -> dict[str, Any]:
+def provider_entry(
+    target: str, model: Any, adapter_names: list[str], *, is_role: bool, provider: ProviderConfig | None = None
+) -> dict[str, Any]:
     if model is None:
-        raise NotFound(f"nothing is deployed to {target!r}",
-                       hint="`forge model deploy NAME --to TARGET` first")
+        raise NotFound(f"nothing is deployed to {target!r}", hint="`forge model deploy NAME --to TARGET` first")
     provider = provider or ProviderConfig()
     args = [*provider.args, "--model", model.display_name]
     if adapter_names:
         args += ["--adapters", ",".join(adapter_names)]
     agent = agent_name(provider, target)
-    entry: dict[str, Any] = {"agents": {agent: {"command": provider.command, "args": args,
-                                                "provider": provider.name}}}
+    entry: dict[str, Any] = {"agents": {agent: {"command": provider.command, "args": args, "provider": provider.name}}}
     if is_role:
         entry["role_agents"] = {target: agent}
     return entry

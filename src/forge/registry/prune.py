@@ -6,6 +6,7 @@ exported from them (GGUF, Ollama packages): corpora and datasets are cheap to ke
 next training run reuses them. An artifact still named by a remaining version's lineage or by
 a registered task adapter stays.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -49,8 +50,7 @@ def prune(forge: Any, keep: int, *, dry_run: bool = False, artifacts: bool = Tru
     lineages = [forge.registry.get(n).lineage for n in names]
     freed: list[Any] = []
     if artifacts:
-        kept_ids = {aid for m in forge.registry.list() if m.display_name not in names
-                    for aid in m.lineage.values()}
+        kept_ids = {aid for m in forge.registry.list() if m.display_name not in names for aid in m.lineage.values()}
         kept_ids |= {a.artifact_id for a in adapters(forge).list()}
         freed = artifacts_to_remove(forge.store, lineages, kept_ids)
     report = [{"id": a.id, "kind": a.kind, "bytes": _size(a.path)} for a in freed]

@@ -8,6 +8,7 @@ FORGE_HOME/registry.toml:
 
 Nothing configured: remote publishing is refused (the owner can still `forge model publish`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -37,13 +38,16 @@ class PublishPolicy:
     def check(self, repo: str, *, private: bool) -> None:
         if not self.allows(repo):
             allowed = ", ".join(self.allowed) or "none configured"
-            raise Forbidden(f"publishing to {repo!r} is not allowed for remote callers (allowed: {allowed})",
-                            hint="the machine's owner lists repositories or ORG/* under [publish] allowed "
-                                 "in FORGE_HOME/registry.toml")
+            raise Forbidden(
+                f"publishing to {repo!r} is not allowed for remote callers (allowed: {allowed})",
+                hint="the machine's owner lists repositories or ORG/* under [publish] allowed "
+                "in FORGE_HOME/registry.toml",
+            )
         if not private and not self.allow_public:
-            raise Forbidden(f"remote callers publish private repositories only; {repo!r} was asked public",
-                            hint="publish with private=true, or set [publish] allow_public = true in "
-                                 "FORGE_HOME/registry.toml")
+            raise Forbidden(
+                f"remote callers publish private repositories only; {repo!r} was asked public",
+                hint="publish with private=true, or set [publish] allow_public = true in FORGE_HOME/registry.toml",
+            )
 
 
 def load_publish_policy(home: Path) -> PublishPolicy:

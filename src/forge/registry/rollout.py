@@ -12,6 +12,7 @@ Configured in <FORGE_HOME>/registry.toml:
     min_eval = 0.5
     min_eval_by_role = { mayor = 0.9 }
 """
+
 from __future__ import annotations
 
 import tomllib
@@ -96,13 +97,19 @@ def check_rollout(config: RolloutConfig, model: Any, role: str, running: dict[st
     missing = [r for s in config.order[:stage] for r in s if r not in running]
     if missing:
         order = " → ".join("/".join(s) for s in config.order)
-        raise ForgeError(f"rollout order: {role} comes after {', '.join(missing)}, which run no Forge model yet",
-                         hint=f"deploy to {missing[0]} first (order: {order}); change it in registry.toml [rollout]")
+        raise ForgeError(
+            f"rollout order: {role} comes after {', '.join(missing)}, which run no Forge model yet",
+            hint=f"deploy to {missing[0]} first (order: {order}); change it in registry.toml [rollout]",
+        )
     score, need = role_eval(model, role), config.threshold(role)
     if score is None:
-        raise ForgeError(f"{model.display_name} has no eval for role {role!r} (it was trained for {model.role!r})",
-                         hint=f"evaluate it on the {role} suite, or deploy a model trained for {role}")
+        raise ForgeError(
+            f"{model.display_name} has no eval for role {role!r} (it was trained for {model.role!r})",
+            hint=f"evaluate it on the {role} suite, or deploy a model trained for {role}",
+        )
     if score < need:
-        raise ForgeError(f"{model.display_name} scored {score:.1%} on the {role} eval; {role} needs {need:.1%}",
-                         hint="train further, or lower rollout.min_eval_by_role in registry.toml")
+        raise ForgeError(
+            f"{model.display_name} scored {score:.1%} on the {role} eval; {role} needs {need:.1%}",
+            hint="train further, or lower rollout.min_eval_by_role in registry.toml",
+        )
     return f"{role} eval {score:.1%} ≥ {need:.1%}; stages before {role} deployed"

@@ -123,9 +123,9 @@ def scrub_file(src: Path, dest: Path | None, scrubber: Scrubber, *, block_chars:
                         out.writelines(clean)
             elif src.suffix == ".json" and src.stat().st_size <= block_chars:
                 text = f.read()
-                clean = _scrub_json_lines([text], scrubber)[0]
+                clean_text = _scrub_json_lines([text], scrubber)[0]
                 if out:
-                    out.write(clean)
+                    out.write(clean_text)
             else:
                 _stream_text(f, out, scrubber, block_chars, overlap)
     finally:

@@ -117,14 +117,15 @@ class _Plan:
 
 def _forge_candidates(text: str, plan: _Plan, anchor_hits: dict[str, list[tuple[int, int]]] | None,
                       out: list[Candidate]) -> None:
+    todo: list[tuple[int, Detector, list[tuple[int, int]] | None]]
     if anchor_hits is None:
         todo = [(order, det, None) for order, det in plan.all]
     else:
         todo = [(order, det, None) for order, det in plan.python]
-        for name, hits in anchor_hits.items():
+        for name, spans in anchor_hits.items():
             entry = plan.by_anchor.get(name)
             if entry is not None:
-                todo.append((entry[0], entry[1], hits))
+                todo.append((entry[0], entry[1], spans))
     for order, det, hits in todo:
         for start, end in _detector_spans(det, text, hits):
             if start == end:
@@ -136,7 +137,7 @@ def _forge_candidates(text: str, plan: _Plan, anchor_hits: dict[str, list[tuple[
 
 def _protected_spans(text: str, allowlist: Iterable[str]) -> list[tuple[int, int]]:
     """Existing placeholders and allowlisted strings: no finding may touch them."""
-    spans = []
+    spans: list[tuple[int, int]] = []
     if PLACEHOLDER_PREFIX in text:
         spans.extend(m.span() for m in PLACEHOLDER.finditer(text))
     for allowed in allowlist:

@@ -40,8 +40,8 @@ def _document(text: str, start: int, end: int) -> tuple[int, int]:
     for m in _DOC_SEP.finditer(text, lo, start):
         lo = m.end()
     hi = min(len(text), end + REACH)
-    m = _DOC_SEP.search(text, end, hi)
-    return lo, (m.start() if m else hi)
+    after = _DOC_SEP.search(text, end, hi)
+    return lo, (after.start() if after else hi)
 
 
 def _lines(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:

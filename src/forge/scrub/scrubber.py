@@ -92,8 +92,8 @@ class Scrubber:
             if not v:
                 out[i] = v
             elif job.key is None and len(v) <= MEMO_MAX_CHARS and (hit := self._memo.get(v)) is not None:
-                clean, found = hit
-                for kind, detector in found:
+                clean, memo_found = hit
+                for kind, detector in memo_found:
                     self._by_kind[kind] += 1
                     self._by_detector[detector] += 1
                 out[i] = clean

@@ -14,6 +14,7 @@ The methods are grouped by what they act on, one module each: jobs and the envir
 (`service.jobs`), corpora and datasets (`service.data`), models — eval, export, infer, serve —
 (`service.models`), and the model registry and the Hub (`service.registry`).
 """
+
 from __future__ import annotations
 
 import importlib
@@ -32,22 +33,33 @@ if TYPE_CHECKING:  # what type checkers see; at run time the names below load on
     from forge.service.data import FORMATS, dataset_stats, discover_sessions, scrub_files
     from forge.service.facade import Forge, scrub_text
     from forge.service.jobs import default_actor
-    from forge.service.models import EXPORT_FORMATS, INFER_MODES
+    from forge.service.models import EXPORT_FORMATS, INFER_MODES, base_model_aliases
     from forge.settings import Settings, load_settings
 
 # Resolved on first use, so `import forge.service` (and `forge --help`) stays light.
 _LAZY = {
-    "Forge": "forge.service.facade", "scrub_text": "forge.service.facade",
-    "dataset_stats": "forge.service.data", "scrub_files": "forge.service.data",
-    "FORMATS": "forge.service.data", "discover_sessions": "forge.service.data", "default_actor": "forge.service.jobs",
-    "EXPORT_FORMATS": "forge.service.models", "base_model_aliases": "forge.service.models", "INFER_MODES": "forge.service.models",
-    "JobState": "forge.jobs.state_machine", "SETTLED": "forge.jobs.state_machine",
+    "Forge": "forge.service.facade",
+    "scrub_text": "forge.service.facade",
+    "dataset_stats": "forge.service.data",
+    "scrub_files": "forge.service.data",
+    "FORMATS": "forge.service.data",
+    "discover_sessions": "forge.service.data",
+    "default_actor": "forge.service.jobs",
+    "EXPORT_FORMATS": "forge.service.models",
+    "base_model_aliases": "forge.service.models",
+    "INFER_MODES": "forge.service.models",
+    "JobState": "forge.jobs.state_machine",
+    "SETTLED": "forge.jobs.state_machine",
     "validate_pipeline_config": "forge.pipeline",
-    "example_sources": "forge.bundled", "demo_recipe_path": "forge.bundled",
-    "parse_reply": "forge.models.tool_calls", "IM_END": "forge.models.chat_format",
+    "example_sources": "forge.bundled",
+    "demo_recipe_path": "forge.bundled",
+    "parse_reply": "forge.models.tool_calls",
+    "IM_END": "forge.models.chat_format",
     "apply_overrides": "forge.config",
-    "Recipe": "forge.recipes", "load_recipe": "forge.recipes",
-    "Settings": "forge.settings", "load_settings": "forge.settings",
+    "Recipe": "forge.recipes",
+    "load_recipe": "forge.recipes",
+    "Settings": "forge.settings",
+    "load_settings": "forge.settings",
 }
 
 
@@ -57,4 +69,30 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'forge.service' has no attribute {name!r}")
 
 
-__all__ = ["DEFAULT_BASE_MODEL", *_LAZY]
+# spelled out (not *_LAZY) so linters and type checkers see every re-export
+__all__ = [
+    "DEFAULT_BASE_MODEL",
+    "EXPORT_FORMATS",
+    "FORMATS",
+    "IM_END",
+    "INFER_MODES",
+    "SETTLED",
+    "Forge",
+    "JobState",
+    "Recipe",
+    "Settings",
+    "apply_overrides",
+    "base_model_aliases",
+    "dataset_stats",
+    "default_actor",
+    "demo_recipe_path",
+    "discover_sessions",
+    "example_sources",
+    "load_recipe",
+    "load_settings",
+    "parse_reply",
+    "scrub_files",
+    "scrub_text",
+    "validate_pipeline_config",
+]
+assert set(__all__) == {"DEFAULT_BASE_MODEL", *_LAZY}

@@ -1,4 +1,5 @@
 """What every part of the facade works with: one open Forge home."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -14,8 +15,9 @@ if TYPE_CHECKING:
 
 class ForgeHome:
     """Attributes `Forge.__init__` sets; the API mixins are written against them."""
-    settings: "Settings"
-    engine: "Engine"
-    store: "ArtifactStore"
-    jobs: "JobStore"
-    registry: "Registry"
+
+    settings: Settings
+    engine: Engine
+    store: ArtifactStore
+    jobs: JobStore
+    registry: Registry

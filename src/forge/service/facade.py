@@ -1,15 +1,14 @@
 """The `Forge` facade assembled from its parts (see forge.service)."""
+
 from __future__ import annotations
 
+from forge.scrub import scrub_text as scrub_text  # re-exported: text Forge writes for people, secrets replaced
 from forge.service.access import AccessAPI
 from forge.service.data import DataAPI
 from forge.service.jobs import JobsAPI
 from forge.service.models import ModelsAPI
 from forge.service.registry import RegistryAPI
 from forge.settings import Settings, load_settings
-
-
-from forge.scrub import scrub_text  # text Forge writes for people, secrets replaced
 
 
 class Forge(JobsAPI, DataAPI, ModelsAPI, RegistryAPI, AccessAPI):

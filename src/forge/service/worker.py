@@ -8,6 +8,7 @@ PostgreSQL), share one queue safely: claiming is a compare-and-set (jobs.leases)
 it starts a detached worker when no live one is registered, and that worker exits after a
 while idle.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from forge.jobs import leases, presence
 from forge.jobs.runtime import clean_job_staging
@@ -31,13 +33,21 @@ AUTOSTART_IDLE_EXIT_S = float(os.environ.get("FORGE_WORKER_IDLE_EXIT", "300"))
 
 def new_worker_id() -> str:
     from forge.governance import host_name
+
     return f"worker-{host_name()}-{os.getpid()}-{secrets.token_hex(2)}"
 
 
-def run_worker(forge: "Forge", *, worker_id: str | None = None, once: bool = False,
-               drain: bool = False, poll_s: float = 1.0, idle_exit_s: float | None = None,
-               progress: Progress = NULL_PROGRESS,
-               say: Callable[[str], None] = lambda _m: None) -> list[dict[str, Any]]:
+def run_worker(
+    forge: Forge,
+    *,
+    worker_id: str | None = None,
+    once: bool = False,
+    drain: bool = False,
+    poll_s: float = 1.0,
+    idle_exit_s: float | None = None,
+    progress: Progress = NULL_PROGRESS,
+    say: Callable[[str], None] = lambda _m: None,
+) -> list[dict[str, Any]]:
     """Run jobs until told to stop. `once`: at most one job; `drain`: until the queue is empty;
     `idle_exit_s`: stop after that long with nothing to do. Returns what each job ended as."""
     from forge.governance import host_name
@@ -45,8 +55,10 @@ def run_worker(forge: "Forge", *, worker_id: str | None = None, once: bool = Fal
 
     say_raw = say
 
-    def say(message: str) -> None:  # the worker log may carry job errors: never a secret
+    def say_scrubbed(message: str) -> None:  # the worker log may carry job errors: never a secret
         say_raw(scrub_text(message))
+
+    say = say_scrubbed
 
     forge.require_active()  # the worker path refuses on an uninitialised host
     worker_id = worker_id or new_worker_id()
@@ -84,8 +96,9 @@ def run_worker(forge: "Forge", *, worker_id: str | None = None, once: bool = Fal
     return done
 
 
-def _run_claimed(forge: "Forge", job_id: str, worker_id: str, actor: str, progress: Progress,
-                 say: Callable[[str], None]) -> dict[str, Any]:
+def _run_claimed(
+    forge: Forge, job_id: str, worker_id: str, actor: str, progress: Progress, say: Callable[[str], None]
+) -> dict[str, Any]:
     try:
         job = forge.run_job(job_id, progress=progress, actor=actor, owner=worker_id)
         outcome = {"job": job_id, "state": job.state.value, "error": job.error}
@@ -107,7 +120,7 @@ def _stop_on_sigterm() -> dict[str, Any]:
     Stages fork process pools, whose children inherit this handler, and Pool.terminate() stops
     them with SIGTERM: in a child the handler restores the default and dies, or the pool's
     join would wait forever on children that ignore it."""
-    flag = {"now": False}
+    flag: dict[str, Any] = {"now": False}
     leases.STOPPING.clear()
 
     me = os.getpid()
@@ -119,6 +132,7 @@ def _stop_on_sigterm() -> dict[str, Any]:
             return
         flag["now"] = True
         leases.STOPPING.set()
+
     try:
         previous = signal.signal(signal.SIGTERM, stop)
         flag["restore"] = lambda: signal.signal(signal.SIGTERM, previous)
@@ -127,7 +141,7 @@ def _stop_on_sigterm() -> dict[str, Any]:
     return flag
 
 
-def ensure_worker_running(forge: "Forge", *, idle_exit_s: float | None = None) -> dict[str, Any]:
+def ensure_worker_running(forge: Forge, *, idle_exit_s: float | None = None) -> dict[str, Any]:
     """Start a detached `forge worker` unless a live one is registered; say which happened.
 
     The started worker outlives the caller (its own session), logs under FORGE_HOME/logs, and
@@ -144,6 +158,13 @@ def ensure_worker_running(forge: "Forge", *, idle_exit_s: float | None = None) -
     cmd = [sys.executable, "-m", "forge.cli", "worker", "--id", worker_id, "--idle-exit", str(idle)]
     env = {**os.environ, "FORGE_HOME": str(forge.settings.home)}
     with open(log_path, "ab") as log:
-        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                env=env, start_new_session=True, cwd=str(Path.cwd()))
+        proc = subprocess.Popen(
+            cmd,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+            cwd=str(Path.cwd()),
+        )
     return {"started": True, "worker": {"id": worker_id, "pid": proc.pid, "log": str(log_path)}}

@@ -2,6 +2,7 @@
 
 `schema` holds the tables (for queries); `migrations` creates and changes them.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -12,13 +13,15 @@ from sqlalchemy.engine import Engine
 from forge.storage.migrations import MIGRATIONS
 from forge.storage.schema import schema_migrations, utcnow
 
-SCHEMA_MIGRATIONS_DDL = ("CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR(128) NOT NULL, "
-                         "applied_at {ts} NOT NULL, PRIMARY KEY (name))")
+SCHEMA_MIGRATIONS_DDL = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR(128) NOT NULL, "
+    "applied_at {ts} NOT NULL, PRIMARY KEY (name))"
+)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")      # readers never block the writer
+    cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
     cur.execute("PRAGMA busy_timeout=10000")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.close()
@@ -35,6 +38,7 @@ def connect(url: str) -> Engine:
 def migrate(engine: Engine) -> list[str]:
     """Apply every migration not yet recorded, in order; return the names applied."""
     from forge.storage.migrations import TYPES
+
     applied_now = []
     with engine.begin() as conn:
         types = TYPES.get(conn.dialect.name, TYPES["postgresql"])

@@ -5,9 +5,10 @@ shipped one; add the next. The DDL is literal text: only the few type names that
 between SQLite and PostgreSQL are filled in from `TYPES` (fixed too), so a database made
 today is made exactly as one made by the release that shipped the migration.
 """
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy.engine import Connection
 
@@ -26,7 +27,9 @@ def _run(conn: Connection, ddl: str) -> None:
 
 
 def m0001_initial(conn: Connection) -> None:
-    _run(conn, """
+    _run(
+        conn,
+        """
     CREATE TABLE jobs (
         id VARCHAR(32) NOT NULL,
         kind VARCHAR(32) NOT NULL,
@@ -79,13 +82,16 @@ def m0001_initial(conn: Connection) -> None:
         PRIMARY KEY (id)
     );
     CREATE INDEX ix_model_versions_name ON model_versions (name)
-    """)
+    """,
+    )
 
 
 def m0002_registry_deployments_adapters(conn: Connection) -> None:
     # one version number per (name, version): two registrations racing for the next version
     # cannot both get it
-    _run(conn, """
+    _run(
+        conn,
+        """
     CREATE TABLE deployments (
         id {serial} NOT NULL,
         target VARCHAR(128) NOT NULL,
@@ -112,11 +118,14 @@ def m0002_registry_deployments_adapters(conn: Connection) -> None:
     );
     CREATE INDEX ix_adapters_name ON adapters (name);
     CREATE UNIQUE INDEX IF NOT EXISTS ux_model_versions_name_version ON model_versions (name, version)
-    """)
+    """,
+    )
 
 
 def m0003_worker_and_governance(conn: Connection) -> None:
-    _run(conn, """
+    _run(
+        conn,
+        """
     CREATE TABLE job_leases (
         job_id VARCHAR(32) NOT NULL,
         owner VARCHAR(128),
@@ -148,11 +157,14 @@ def m0003_worker_and_governance(conn: Connection) -> None:
         PRIMARY KEY (id)
     );
     CREATE INDEX ix_environment_checks_host ON environment_checks (host)
-    """)
+    """,
+    )
 
 
 def m0004_api_tokens(conn: Connection) -> None:
-    _run(conn, """
+    _run(
+        conn,
+        """
     CREATE TABLE api_tokens (
         id VARCHAR(32) NOT NULL,
         name VARCHAR(64) NOT NULL,
@@ -167,7 +179,8 @@ def m0004_api_tokens(conn: Connection) -> None:
     );
     CREATE INDEX ix_api_tokens_name ON api_tokens (name);
     CREATE UNIQUE INDEX ux_api_tokens_token_sha256 ON api_tokens (token_sha256)
-    """)
+    """,
+    )
 
 
 # Append-only. (name, function) in the order they must run; the names are what databases record.

@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from forge.progress import Progress
+from forge.progress import NULL_PROGRESS, Progress, Task
 
 
 def make_progress_callback(progress: Progress, total_steps: int, log: list[dict[str, Any]]):
@@ -17,7 +17,7 @@ def make_progress_callback(progress: Progress, total_steps: int, log: list[dict[
 
     class ProgressCallback(TrainerCallback):
         def __init__(self):
-            self.task = None
+            self.task: Task = NULL_PROGRESS.task("train")  # the real one from on_train_begin
             self.pending = 0
 
         def on_train_begin(self, args, state, control, **kwargs):

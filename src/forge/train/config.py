@@ -50,7 +50,7 @@ class TrainConfig:
     save_steps: int = 0          # checkpoint every N steps when a checkpoint dir is given (0: never)
     # -- recipes (forge.recipes, forge.train.methods): how the adapter is made -------------------
     method: str = "sft"          # sft | dpo | sft+dpo (SFT first, then DPO on the SFT adapter)
-    dpo: dict[str, Any] = field(default_factory=dict)  # DPO settings: forge.train.dpo.DPOSettings
+    dpo: dict[str, Any] = field(default_factory=dict)  # DPO settings: forge.train.dpo_config.DPOSettings
     epochs: float = 0.0          # > 0: passes over the train rows; sets max_steps once rows are known
     nproc: int = 1               # processes on this node (torchrun DDP; gloo on CPU)
     trainer_args: dict[str, Any] = field(default_factory=dict)  # passed to TrainingArguments (fsdp, deepspeed)
@@ -95,7 +95,7 @@ def trainer_args_problems(trainer_args: dict[str, Any]) -> list[str]:
 def method_problems(config: TrainConfig) -> list[str]:
     """Checks of the recipe fields (method, dpo, epochs, nproc); DPO keys by DPOSettings."""
     from forge.errors import ConfigError
-    from forge.train.dpo import DPOSettings
+    from forge.train.dpo_config import DPOSettings
     from forge.config import parse_config
 
     out = []

@@ -29,7 +29,7 @@ from typing import Any, Mapping
 
 from forge.artifacts import Artifact, ArtifactStore
 from forge.errors import ForgeError
-from forge.progress import NULL_PROGRESS, Progress
+from forge.progress import NULL_PROGRESS, Progress, Task
 from forge.settings import Settings
 from forge.train.config import TrainConfig
 
@@ -73,7 +73,7 @@ def run_distributed(store: ArtifactStore, dataset: Artifact, base_model: str | P
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(threads))}
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env=env, start_new_session=True)
-    relay, tail = _Relay(progress), deque(maxlen=30)
+    relay, tail = _Relay(progress), deque[str](maxlen=30)
     try:
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -121,7 +121,8 @@ class _Relay:
     """Replays rank 0's progress events on the launcher's Progress (a job's, a CLI's)."""
 
     def __init__(self, progress: Progress):
-        self.progress, self.tasks, self.result = progress, {}, None
+        self.progress, self.result = progress, None
+        self.tasks: dict[str, Task] = {}
 
     def handle(self, ev: dict[str, Any]) -> None:
         kind = ev.get("event")
@@ -210,6 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     config = parse_config(TrainConfig, spec["config"], source=str(args.spec))
     checkpoint_dir = Path(spec["checkpoint_dir"]) if spec.get("checkpoint_dir") else None
     scratch = None
+    progress: Progress
     if rank == 0:
         store, progress = real, _PrintedProgress()
     else:

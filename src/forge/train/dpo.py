@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -24,48 +24,12 @@ from forge.errors import InputError
 from forge.progress import NULL_PROGRESS, Progress, Task
 from forge.settings import Settings
 from forge.train.config import TrainConfig
+from forge.train.dpo_config import DPOSettings, dpo_settings
 
 KIND = "adapter"
 FULL_KIND = "full_model"   # full fine-tuning (TrainConfig.full_finetune): a complete model dir
 TRAIN_LOG = "train_log.json"
 DPO_TRAIN, DPO_EVAL = "dpo_train.jsonl", "dpo_eval.jsonl"
-LOSS_TYPES = ("sigmoid", "hinge", "ipo", "robust", "sigmoid_norm", "apo_zero", "apo_down")
-
-
-@dataclass
-class DPOSettings:
-    """The `[steps.dpo]` section of a recipe (TrainConfig.dpo). LoRA shape comes from the train step."""
-    beta: float = 0.1
-    loss_type: str = "sigmoid"
-    learning_rate: float = 5e-4
-    lr_scheduler_type: str = "constant"
-    max_steps: int = 40
-    batch_size: int = 2
-    grad_accum: int = 1
-    max_length: int = 1024
-    warmup_steps: int = 0
-    seed: int = 0
-    logging_steps: int = 5
-
-    def problems(self) -> list[str]:
-        out = []
-        for key in ("max_steps", "batch_size", "grad_accum", "max_length", "logging_steps"):
-            if getattr(self, key) < 1:
-                out.append(f"'dpo.{key}': must be at least 1, got {getattr(self, key)}")
-        if not self.beta > 0:
-            out.append(f"'dpo.beta': must be positive, got {self.beta}")
-        if not self.learning_rate > 0:
-            out.append(f"'dpo.learning_rate': must be positive, got {self.learning_rate}")
-        if self.loss_type not in LOSS_TYPES:
-            out.append(f"'dpo.loss_type': must be one of {', '.join(LOSS_TYPES)}, got {self.loss_type!r}")
-        if self.warmup_steps < 0:
-            out.append(f"'dpo.warmup_steps': must not be negative, got {self.warmup_steps}")
-        return out
-
-
-def dpo_settings(config: TrainConfig) -> DPOSettings:
-    from forge.config import parse_config
-    return parse_config(DPOSettings, config.dpo, source="train.dpo", prefix="dpo.")
 
 
 def run_dpo(store: ArtifactStore, dataset: Artifact, base_model: str | Path | Artifact,
@@ -167,7 +131,7 @@ def train_dpo(dataset_dir: Path, base_location: str, config: TrainConfig, dpo: D
     use_cpu = not available.cuda
     # full fine-tuning from an SFT run: that run's output is a complete model, the start point
     start = str(start_adapter) if full and start_adapter is not None else base_location
-    model = AutoModelForCausalLM.from_pretrained(start, **load_kwargs(backend))
+    model: Any = AutoModelForCausalLM.from_pretrained(start, **load_kwargs(backend))  # or a PeftModel below
     if backend.load_in_4bit:  # QLoRA: norms in fp32, inputs require grads (CUDA only)
         from peft import prepare_model_for_kbit_training
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
@@ -186,7 +150,7 @@ def train_dpo(dataset_dir: Path, base_location: str, config: TrainConfig, dpo: D
         "a frozen copy of the start model" if full else
         "the SFT adapter (frozen copy)" if start_adapter else "the base (adapter disabled)"))
     keep = checkpoint_dir is not None and config.save_steps > 0
-    work = Path(checkpoint_dir) if keep else Path(tempfile.mkdtemp(prefix="forge-dpo-"))
+    work = Path(checkpoint_dir) if keep and checkpoint_dir else Path(tempfile.mkdtemp(prefix="forge-dpo-"))
     args = DPOConfig(
         output_dir=str(work), max_steps=dpo.max_steps, beta=dpo.beta, loss_type=[dpo.loss_type],
         per_device_train_batch_size=dpo.batch_size, gradient_accumulation_steps=dpo.grad_accum,
@@ -205,10 +169,11 @@ def train_dpo(dataset_dir: Path, base_location: str, config: TrainConfig, dpo: D
     trainer.remove_callback(PrinterCallback)
     try:
         result = trainer.train(resume_from_checkpoint=_latest_checkpoint(work) if keep else None)
+        trained: Any = trainer.model  # typed Optional by transformers; set once training ran
         if full:
-            trainer.model.save_pretrained(out)
+            trained.save_pretrained(out)
         else:  # only the trained adapter: the frozen "ref" copy TRL added is not part of the result
-            trainer.model.save_pretrained(out, selected_adapters=["default"])
+            trained.save_pretrained(out, selected_adapters=["default"])
         tokenizer.save_pretrained(out)
     finally:
         if not keep:

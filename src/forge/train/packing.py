@@ -83,10 +83,10 @@ class PackedCollator:
                 batch["shift_labels"] = torch.tensor([[targets[t] for t in keep]], dtype=torch.long)
             return batch
         longest = max(len(r) for r, _ in rows)
-        ids = [r + [self.pad_token_id] * (longest - len(r)) for r, _ in rows]
-        labels = [labels_for(r, m) + [IGNORE] * (longest - len(r)) for r, m in rows]
+        padded = [r + [self.pad_token_id] * (longest - len(r)) for r, _ in rows]
+        padded_labels = [labels_for(r, m) + [IGNORE] * (longest - len(r)) for r, m in rows]
         attn = [[1] * len(r) + [0] * (longest - len(r)) for r, _ in rows]
-        return {"input_ids": torch.tensor(ids), "labels": torch.tensor(labels),
+        return {"input_ids": torch.tensor(padded), "labels": torch.tensor(padded_labels),
                 "attention_mask": torch.tensor(attn)}
 
 
@@ -140,7 +140,8 @@ def _packed_mask(*args, attention_mask=None, **kwargs):
     if attention_mask is None:
         return None
     from transformers.masking_utils import sdpa_mask
-    return sdpa_mask(*args, attention_mask=attention_mask, **kwargs)
+    mask: Any = sdpa_mask  # called as transformers calls it: the mask by keyword
+    return mask(*args, attention_mask=attention_mask, **kwargs)
 
 
 def register_packed_attention() -> str:

@@ -7,6 +7,7 @@ Pages read through the facade like every edge; what they show comes from scrubbe
 and the job records, and job errors, audit reasons and log lines pass through
 `forge.service.scrub_text` first.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,6 +20,7 @@ def mount(app: Any) -> None:
     from fastapi.staticfiles import StaticFiles
 
     from forge.web.pages import router
+
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(router)
 

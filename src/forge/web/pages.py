@@ -1,8 +1,9 @@
 """The web UI's pages: jobs, one job (live), its run report, the registry, one model with its
 lineage, datasets and corpora, eval reports, sign-in."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -21,9 +22,10 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 templates.env.filters["pct"] = lambda v: "–" if v is None else f"{v * 100:.1f}%"
 templates.env.filters["delta"] = lambda v: "–" if v is None else f"{v * 100:+.1f} pts"
-templates.env.filters["iso"] = lambda t: "" if t is None else datetime.fromtimestamp(int(t), timezone.utc).isoformat()
-templates.env.filters["num"] = lambda v: "–" if v is None else (f"{v:,}" if isinstance(v, int) else
-                                                                 f"{v:,.4g}" if isinstance(v, float) else str(v))
+templates.env.filters["iso"] = lambda t: "" if t is None else datetime.fromtimestamp(int(t), UTC).isoformat()
+templates.env.filters["num"] = lambda v: (
+    "–" if v is None else (f"{v:,}" if isinstance(v, int) else f"{v:,.4g}" if isinstance(v, float) else str(v))
+)
 
 JobId = Annotated[str, PathParam(pattern=s.JOB_ID)]
 ModelRef = Annotated[str, PathParam(pattern=s.MODEL_REF)]
@@ -41,13 +43,19 @@ def page(request: Request, template: str, title: str, **context: Any) -> Respons
     try:
         data = context.pop("load")() if "load" in context else {}
     except NotFound as e:
-        return templates.TemplateResponse(request, "error.html", {"title": "Not found", "caller": caller,
-                                                                  "message": str(e.args[0]), "hint": e.hint},
-                                          status_code=404)
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"title": "Not found", "caller": caller, "message": str(e.args[0]), "hint": e.hint},
+            status_code=404,
+        )
     except ForgeError as e:
-        return templates.TemplateResponse(request, "error.html", {"title": "Error", "caller": caller,
-                                                                  "message": str(e.args[0]), "hint": e.hint},
-                                          status_code=400)
+        return templates.TemplateResponse(
+            request,
+            "error.html",
+            {"title": "Error", "caller": caller, "message": str(e.args[0]), "hint": e.hint},
+            status_code=400,
+        )
     return templates.TemplateResponse(request, template, {"title": title, "caller": caller, **data, **context})
 
 
@@ -63,18 +71,22 @@ def home(request: Request) -> Response:
 @router.get("/login", response_class=HTMLResponse)
 def login(request: Request, next: str = "/jobs") -> Response:
     safe_next = next if next.startswith("/") and not next.startswith("//") else "/jobs"
-    return templates.TemplateResponse(request, "login.html", {"title": "Sign in", "next": safe_next,
-                                                              "caller": None})
+    return templates.TemplateResponse(request, "login.html", {"title": "Sign in", "next": safe_next, "caller": None})
 
 
 @router.get("/jobs", response_class=HTMLResponse)
 def jobs_page(request: Request) -> Response:
     from forge.service import DEFAULT_BASE_MODEL
+
     forge = forge_of(request)
 
     def load() -> dict[str, Any]:
-        return {"jobs": [job_detail(forge, j.id, trail=False) for j in forge.list_jobs(100)],
-                "default_base": DEFAULT_BASE_MODEL, "environment": forge.environment_state()["state"]}
+        return {
+            "jobs": [job_detail(forge, j.id, trail=False) for j in forge.list_jobs(100)],
+            "default_base": DEFAULT_BASE_MODEL,
+            "environment": forge.environment_state()["state"],
+        }
+
     return page(request, "jobs.html", "Jobs", load=load)
 
 
@@ -90,6 +102,7 @@ def report_page(request: Request, job_id: JobId) -> Response:
 
     def load() -> dict[str, Any]:
         return {"job": job_detail(forge, job_id, trail=False), "report": forge.run_report_html_fragment(job_id)}
+
     return page(request, "report.html", f"Run report {job_id}", load=load)
 
 
@@ -104,8 +117,12 @@ def models_page(request: Request) -> Response:
             d = m.to_dict()
             d["deployed_to"] = sorted(t for t, dep in current.items() if dep["model"] == m.display_name)
             models.append(d)
-        return {"models": models, "current": current,
-                "history": [d.to_dict() for d in forge.deployment_history()][::-1][:50]}
+        return {
+            "models": models,
+            "current": current,
+            "history": [d.to_dict() for d in forge.deployment_history()][::-1][:50],
+        }
+
     return page(request, "models.html", "Models", load=load)
 
 
@@ -115,18 +132,32 @@ def model_page(request: Request, ref: ModelRef) -> Response:
 
     def load() -> dict[str, Any]:
         info = forge.lineage(ref)
-        cats = (info["eval"].get("categories") or {})
+        cats = info["eval"].get("categories") or {}
         base, cand = cats.get("base") or {}, cats.get("candidate") or {}
         rows = []
         for name in sorted(set(base) | set(cand)):
             b, c = base.get(name) or {}, cand.get(name) or {}
             br = b["passed"] / b["total"] if b.get("total") else None
             cr = c["passed"] / c["total"] if c.get("total") else None
-            rows.append({"category": name, "base": br, "candidate": cr, "base_n": b, "cand_n": c,
-                         "delta": cr - br if br is not None and cr is not None else None})
+            rows.append(
+                {
+                    "category": name,
+                    "base": br,
+                    "candidate": cr,
+                    "base_n": b,
+                    "cand_n": c,
+                    "delta": cr - br if br is not None and cr is not None else None,
+                }
+            )
         current = forge.current_deployments()
-        return {"model": info, "eval_rows": rows, "chain": forge.lineage_chain(ref), "current": current,
-                "siblings": [m.display_name for m in forge.list_models() if m.name == info["family"]]}
+        return {
+            "model": info,
+            "eval_rows": rows,
+            "chain": forge.lineage_chain(ref),
+            "current": current,
+            "siblings": [m.display_name for m in forge.list_models() if m.name == info["family"]],
+        }
+
     return page(request, "model.html", f"Model {ref}", load=load)
 
 
@@ -135,8 +166,11 @@ def data_page(request: Request) -> Response:
     forge = forge_of(request)
 
     def load() -> dict[str, Any]:
-        return {"datasets": [forge.dataset_view(a.id) for a in forge.artifacts_of("dataset")],
-                "corpora": [forge.corpus_view(a.id) for a in forge.artifacts_of("corpus")]}
+        return {
+            "datasets": [forge.dataset_view(a.id) for a in forge.artifacts_of("dataset")],
+            "corpora": [forge.corpus_view(a.id) for a in forge.artifacts_of("corpus")],
+        }
+
     return page(request, "data.html", "Data", load=load)
 
 
@@ -159,15 +193,25 @@ def evals_page(request: Request) -> Response:
     def load() -> dict[str, Any]:
         models = {m.lineage.get("eval_candidate"): m.display_name for m in forge.list_models()}
         bases = {m.lineage.get("eval_base") for m in forge.list_models()}
-        return {"reports": [{"id": a.id, "created_at": a.manifest.get("created_at"), "model": models.get(a.id),
-                             "role": "base" if a.id in bases else "candidate" if a.id in models else "",
-                             "score": _score(forge, a)} for a in forge.artifacts_of("eval_report")]}
+        return {
+            "reports": [
+                {
+                    "id": a.id,
+                    "created_at": a.manifest.get("created_at"),
+                    "model": models.get(a.id),
+                    "role": "base" if a.id in bases else "candidate" if a.id in models else "",
+                    "score": _score(forge, a),
+                }
+                for a in forge.artifacts_of("eval_report")
+            ]
+        }
+
     return page(request, "evals.html", "Eval reports", load=load)
 
 
 def _score(forge: Any, art: Any) -> float | None:
     try:
-        return forge.eval_report(art.id).get("score")  # type: ignore[no-any-return]
+        return forge.eval_report(art.id).get("score")
     except ForgeError:
         return None
 

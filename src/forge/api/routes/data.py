@@ -1,4 +1,5 @@
 """/api/v1/datasets and /api/v1/corpora: list and show (by artifact id only, never a path)."""
+
 from __future__ import annotations
 
 from typing import Annotated, Any
@@ -14,9 +15,13 @@ CorpusId = Annotated[str, Path(pattern=r"^corpus-[A-Za-z0-9_]{1,64}$")]
 
 
 def _summary(art: Any) -> dict[str, Any]:
-    return {"id": art.id, "kind": art.kind, "created_at": art.manifest.get("created_at"),
-            "inputs": [i.get("id") for i in art.manifest.get("inputs", [])],
-            "counts": art.manifest.get("counts")}
+    return {
+        "id": art.id,
+        "kind": art.kind,
+        "created_at": art.manifest.get("created_at"),
+        "inputs": [i.get("id") for i in art.manifest.get("inputs", [])],
+        "counts": art.manifest.get("counts"),
+    }
 
 
 @router.get("/datasets", summary="Datasets, newest first")
@@ -31,7 +36,7 @@ def list_datasets(request: Request, _caller: Any = Read) -> dict[str, Any]:
 
 @router.get("/datasets/{dataset_id}", summary="A dataset: counts, role × task, tokens, scrub report by kind")
 def show_dataset(dataset_id: DatasetId, request: Request, _caller: Any = Read) -> dict[str, Any]:
-    return forge_of(request).dataset_view(dataset_id)  # type: ignore[no-any-return]
+    return forge_of(request).dataset_view(dataset_id)
 
 
 @router.get("/corpora", summary="Corpora, newest first")
@@ -46,4 +51,4 @@ def list_corpora(request: Request, _caller: Any = Read) -> dict[str, Any]:
 
 @router.get("/corpora/{corpus_id}", summary="A corpus: sessions by format, role, task, outcome; scrub report by kind")
 def show_corpus(corpus_id: CorpusId, request: Request, _caller: Any = Read) -> dict[str, Any]:
-    return forge_of(request).corpus_view(corpus_id)  # type: ignore[no-any-return]
+    return forge_of(request).corpus_view(corpus_id)

@@ -1,5 +1,6 @@
 """/api/v1/models (the registry: versions, lineage, deploy, promote), /api/v1/deployments
 (current targets, history, rollback) and /api/v1/evals (eval reports by id)."""
+
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
@@ -39,7 +40,7 @@ def show_model(ref: ModelRef, request: Request, _caller: Any = Read) -> dict[str
 @router.post("/models/{ref}/deploy", response_model=s.Deployment, summary="Deploy a version to a target")
 def deploy(ref: ModelRef, body: s.DeployRequest, request: Request, caller: Any = Write) -> dict[str, Any]:
     """Roles follow the rollout order, each gated on the version's eval; other targets (rigs) do not."""
-    return forge_of(request).deploy(ref, body.target, actor=caller.actor).to_dict()  # type: ignore[no-any-return]
+    return forge_of(request).deploy(ref, body.target, actor=caller.actor).to_dict()
 
 
 @router.post("/models/{ref}/promote", response_model=s.PromoteResult, summary="Promote a version one rollout stage")
@@ -52,33 +53,45 @@ def promote(ref: ModelRef, request: Request, caller: Any = Write) -> dict[str, A
 
 
 @router.get("/deployments", summary="What runs where now, and the history")
-def deployments(request: Request, target: Annotated[str | None, Query(pattern=s.TARGET)] = None,
-                _caller: Any = Read) -> dict[str, Any]:
+def deployments(
+    request: Request, target: Annotated[str | None, Query(pattern=s.TARGET)] = None, _caller: Any = Read
+) -> dict[str, Any]:
     forge = forge_of(request)
-    return {"current": forge.current_deployments(),
-            "history": [d.to_dict() for d in forge.deployment_history(target)]}
+    return {"current": forge.current_deployments(), "history": [d.to_dict() for d in forge.deployment_history(target)]}
 
 
 @router.post("/deployments/{target}/rollback", response_model=s.Deployment, summary="Roll a target back")
 def rollback(target: Target, request: Request, caller: Any = Write) -> dict[str, Any]:
     """Point the target back at the version it ran before."""
-    return forge_of(request).rollback(target, actor=caller.actor).to_dict()  # type: ignore[no-any-return]
+    return forge_of(request).rollback(target, actor=caller.actor).to_dict()
 
 
 @router.get("/evals", summary="Eval reports, newest first")
 def list_evals(request: Request, _caller: Any = Read) -> dict[str, Any]:
     forge = forge_of(request)
-    return {"object": "list", "data": [{"id": a.id, "created_at": a.manifest.get("created_at"),
-                                        "score": forge.eval_report(a.id).get("score")}
-                                       for a in forge.artifacts_of("eval_report")]}
+    return {
+        "object": "list",
+        "data": [
+            {"id": a.id, "created_at": a.manifest.get("created_at"), "score": forge.eval_report(a.id).get("score")}
+            for a in forge.artifacts_of("eval_report")
+        ],
+    }
 
 
-@router.get("/evals/{report_id}", summary="An eval report beside its base model's",
-            responses={200: {"content": {"application/json": {}, "text/html": {}}}})
-def show_eval(report_id: EvalId, request: Request,
-              format: Annotated[Literal["json", "html"], Query()] = "json", _caller: Any = Read) -> Response:
+@router.get(
+    "/evals/{report_id}",
+    summary="An eval report beside its base model's",
+    responses={200: {"content": {"application/json": {}, "text/html": {}}}},
+)
+def show_eval(
+    report_id: EvalId,
+    request: Request,
+    format: Annotated[Literal["json", "html"], Query()] = "json",
+    _caller: Any = Read,
+) -> Response:
     """Per-category pass rates of the candidate and its base, the delta and failing examples."""
     import json
+
     forge = forge_of(request)
     if format == "html":
         return HTMLResponse(forge.eval_report_html(report_id))
