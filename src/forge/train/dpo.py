@@ -155,7 +155,6 @@ def train_dpo(dataset_dir: Path, base_location: str, config: TrainConfig, dpo: D
 
     from forge.train.backend import choose_backend, detect, load_kwargs
     from forge.train.callbacks import make_progress_callback
-
     from forge.train.pairs import tokenize_pairs
 
     pairs = read_pairs(Path(dataset_dir))
@@ -206,9 +205,10 @@ def train_dpo(dataset_dir: Path, base_location: str, config: TrainConfig, dpo: D
         save_total_limit=2, eval_strategy="no", dataloader_num_workers=0, disable_tqdm=True,
         **config.trainer_args)
     steps_log: list[dict[str, Any]] = []
-    trainer = _pretokenized(DPOTrainer)(model=model, args=args, train_dataset=Dataset.from_list(tokenized.items),
-                         processing_class=tokenizer, peft_config=peft_config,
-                         callbacks=[make_progress_callback(_Renamed(progress, "dpo"), dpo.max_steps, steps_log)])
+    trainer = _pretokenized(DPOTrainer)(
+        model=model, args=args, train_dataset=Dataset.from_list(tokenized.items),
+        processing_class=tokenizer, peft_config=peft_config,
+        callbacks=[make_progress_callback(_Renamed(progress, "dpo"), dpo.max_steps, steps_log)])
     trainer.remove_callback(PrinterCallback)
     try:
         result = trainer.train(resume_from_checkpoint=_latest_checkpoint(work) if keep else None)
@@ -236,7 +236,8 @@ def train_dpo(dataset_dir: Path, base_location: str, config: TrainConfig, dpo: D
         "final_reward_margin": last.get("rewards/margins"),
         "final_reward_accuracy": last.get("rewards/accuracies"),
         "train_runtime_s": round(float(result.metrics.get("train_runtime", 0.0)), 2),
-        "train_rows": len(tokenized.items), "pairs": tokenized.report(), "reference": ("start_model" if full else "sft_adapter" if start_adapter else "base"),
+        "train_rows": len(tokenized.items), "pairs": tokenized.report(),
+        "reference": ("start_model" if full else "sft_adapter" if start_adapter else "base"),
         "device": "cpu" if use_cpu else "cuda", "backend": backend.name,
     }
 
