@@ -4,10 +4,9 @@ tool-call format — on each family test base (tests/real_models.py: real tokeni
 template, tiny random weights).
 
 Two templates per family:
-- "family": the model's own Hub template. Learning needs assistant-token masks for templates
-  without {% generation %} markers (issue 11, Must 1: train/rows.py). Until the rows a
-  template renders have masks, this case SKIPS, naming what it waits for; it runs unchanged
-  once they do.
+- "family": the model's own Hub template, which has no {% generation %} markers: the
+  assistant-token masks come from rendering the conversation prefix by prefix
+  (models/masks.py), and every assistant turn of every row is learned.
 - "forge": the same model with Forge's own template swapped in (ChatML with generation
   markers): every stage runs today on the real architecture and vocabulary.
 """
@@ -107,11 +106,7 @@ def test_sft_merge_export_eval(tmp_path, family, template):
     base = base_with_template(family, template, tmp_path)
     tokenizer = AutoTokenizer.from_pretrained(str(base))
     rows = tokenize_rows(tokenizer, read_rows(dataset.path / "sft_train.jsonl"), 1024)
-    if rows.assistant_tokens == 0:
-        pytest.skip(
-            f"waiting for assistant masks on templates without {{% generation %}} markers "
-            f"(issue 11 Must 1, train/rows.py): the {family} template's rows have none yet"
-        )
+    assert rows.turns == 16 and rows.turns_learned == 16 and rows.assistant_tokens > 0, rows.summary()
 
     adapter = train_adapter(
         store,

@@ -149,3 +149,70 @@ def test_dpo_resumes_from_its_checkpoint_with_the_same_losses(setup, tmp_path):
     assert set(a) == set(b) == {1, 2, 3, 4}   # the resumed log holds the whole curve
     assert all(b[s] == pytest.approx(a[s], abs=1e-5) for s in a)
     assert resumed.id == whole.id
+
+
+def long_pair(i):
+    """A pair whose prompt (a long session history) alone is longer than max_length."""
+    p = pair(i)
+    history = []
+    for k in range(30):
+        history += [call(f"ls src/module_{k} && cat src/module_{k}/README.md"),
+                    {"role": "tool", "tool_call_id": "c1", "content": f"README of module {k}: " + "text " * 20}]
+    return {**p, "prompt": p["prompt"] + history + [{"role": "user", "content": "Now stop the worker."}]}
+
+
+def test_long_prompts_lose_their_oldest_tokens_and_dpo_still_learns(setup, tmp_path):
+    """Prompts past max_length keep their end and the completions stay whole: the reward
+    margin moves off 0 and LoRA B off its zero start (cut at the end, nothing would be learned)."""
+    from transformers import AutoTokenizer
+
+    from forge.train.pairs import tokenize_pairs
+
+    settings, _, _, base_path = setup
+    tokenizer = AutoTokenizer.from_pretrained(str(base_path))
+    pairs = [long_pair(i) for i in range(8)]
+    cut = tokenize_pairs(tokenizer, pairs, 256)
+    assert cut.pairs == 8 and len(cut.items) == 8 and cut.prompts_cut == 8 and not cut.dropped
+    for item, p in zip(cut.items, pairs, strict=True):
+        assert len(item["prompt_ids"]) + max(len(item["chosen_ids"]), len(item["rejected_ids"])) <= 256
+        assert "Now stop the worker." in tokenizer.decode(item["prompt_ids"])   # the prompt's end
+        assert "gt worker stop" in tokenizer.decode(item["chosen_ids"])          # whole completions
+        assert "pkill -f worker" in tokenizer.decode(item["rejected_ids"])
+    store = ArtifactStore(tmp_path / "store")
+    staging = store.staging("dataset")
+    (staging / "dpo_train.jsonl").write_text("".join(json.dumps(p) + "\n" for p in pairs))
+    dataset = store.commit(staging, kind="dataset", aid=artifact_id("dataset", {"dpo-long": 8}, []),
+                           config={}, inputs=[])
+    adapter = run_dpo(store, dataset, base_path, CONFIG, settings=settings)
+    log = json.loads(adapter.file("train_log.json").read_text())
+    assert log["pairs"]["prompts_cut"] == 8 and log["train_rows"] == 8
+    margins = [r["rewards/margins"] for r in log["rewards"]]
+    assert margins[0] == pytest.approx(0.0, abs=1e-4) and abs(margins[-1]) > 1e-3
+    b = [t for k, t in lora_tensors(adapter).items() if "lora_B" in k]
+    assert b and any(t.abs().sum() > 0 for t in b)
+
+
+def test_pairs_that_teach_nothing_are_dropped_and_none_left_is_refused(setup, tmp_path):
+    from transformers import AutoTokenizer
+
+    from forge.errors import InputError
+    from forge.train.pairs import EMPTY, IDENTICAL, IDENTICAL_AFTER_CUT, tokenize_pairs
+
+    settings, _, _, base_path = setup
+    tokenizer = AutoTokenizer.from_pretrained(str(base_path))
+    same = {**pair(0), "rejected": pair(0)["chosen"]}
+    # completions that part only after their first 200 tokens
+    shared = "x " * 400
+    late = {**pair(1), "chosen": [{"role": "assistant", "content": shared + "chosen"}],
+            "rejected": [{"role": "assistant", "content": shared + "rejected"}]}
+    got = tokenize_pairs(tokenizer, [same, late, pair(2)], 64)
+    assert len(got.items) == 1 and got.dropped == {IDENTICAL: 1, IDENTICAL_AFTER_CUT: 1}
+    assert EMPTY not in got.dropped
+    store = ArtifactStore(tmp_path / "store")
+    staging = store.staging("dataset")
+    (staging / "dpo_train.jsonl").write_text(json.dumps(same) + "\n" + json.dumps(late) + "\n")
+    dataset = store.commit(staging, kind="dataset", aid=artifact_id("dataset", {"dpo-none": 2}, []),
+                           config={}, inputs=[])
+    with pytest.raises(InputError) as e:
+        run_dpo(store, dataset, base_path, CONFIG, settings=settings)
+    assert "no DPO pair left to learn from" in str(e.value) and "0 of 2 pairs kept" in str(e.value)

@@ -48,14 +48,28 @@ def test_tool_schemas_of_different_shapes_render_without_nulls(tokenizer):
     assert "null" not in tokenizer.decode(ids)
 
 
-def test_truncation_keeps_the_start_and_drops_rows_with_nothing_to_learn(tokenizer):
-    ids, _ = tokenize_row(tokenizer, ROW)
+def test_a_row_past_max_length_becomes_windows_that_learn_every_turn_once(tokenizer):
+    from forge.models.windows import NO_ROOM
+
+    ids, mask = tokenize_row(tokenizer, ROW)
     full = tokenize_rows(tokenizer, [ROW], max_length=len(ids))
     cut = tokenize_rows(tokenizer, [ROW], max_length=len(ids) - 3)
     tiny = tokenize_rows(tokenizer, [ROW], max_length=10)
-    assert (full.truncated, len(full.input_ids)) == (0, 1)
-    assert cut.truncated == 1 and cut.input_ids[0] == ids[:len(ids) - 3]
-    assert tiny.dropped == 1 and not tiny.input_ids
+    assert (len(full.input_ids), full.split, full.turns_learned) == (1, 0, 2)
+    assert full.input_ids[0] == ids and full.assistant_tokens == sum(mask)
+    # two windows, each within max_length, each learning one of the two turns
+    assert len(cut.input_ids) == 2 and cut.split == 1 and cut.turns_learned == 2
+    assert all(len(w) <= len(ids) - 3 for w in cut.input_ids)
+    learned = [tokenizer.decode([t for t, m in zip(w, k) if m])
+               for w, k in zip(cut.input_ids, cut.assistant_masks)]
+    assert "mcp__beads__create" in learned[0] and "ASSISTANTDONE" not in learned[0]
+    assert learned[1] == "ASSISTANTDONE<|im_end|>"
+    # every window keeps the system prompt, the tools and the task
+    for w in cut.input_ids:
+        text = tokenizer.decode(w)
+        assert "SYSTEMTEXT" in text and "USERTEXT" in text and '"name": "mcp__beads__create"' in text
+    assert cut.assistant_tokens == full.assistant_tokens  # nothing learned twice, nothing lost
+    assert tiny.dropped == 1 and not tiny.input_ids and tiny.turns_dropped == {NO_ROOM: 2}
 
 
 def test_packed_rows_keep_each_rows_mask_and_learn_nothing_across_the_boundary(tokenizer):

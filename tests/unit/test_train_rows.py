@@ -38,18 +38,29 @@ def test_read_rows_reports_file_and_line(tmp_path):
     assert f"{p}:3" in str(e.value)
 
 
-def test_template_messages_fills_content_and_serialises_arguments():
+def test_template_messages_fills_content_and_gives_arguments_as_a_mapping():
     msgs = template_messages([{"role": "assistant", "content": None, "tool_calls": [
-        {"id": "c1", "type": "function", "function": {"name": "f", "arguments": {"a": "é"}}}]}])
-    assert msgs[0]["content"] == ""
-    assert msgs[0]["tool_calls"][0]["function"] == {"name": "f", "arguments": '{"a": "é"}'}
+        {"id": "c1", "type": "function", "function": {"name": "f", "arguments": '{"a": "é"}'}}]},
+        {"role": "tool", "tool_call_id": "c1", "content": None, "weight": 0}])
+    assert msgs[0]["content"] == "" and msgs[1]["content"] == ""
+    call = msgs[0]["tool_calls"][0]
+    assert call["type"] == "function" and call["function"] == {"name": "f", "arguments": {"a": "é"}}
+    # ids become 9 alphanumerics (Mistral's rule), the result keeps pointing at its call
+    assert len(call["id"]) == 9 and call["id"].isalnum() and msgs[1]["tool_call_id"] == call["id"]
+    assert "weight" not in msgs[1]
 
 
-def test_template_messages_keeps_json_string_arguments_as_they_are():
-    args = '{"b": 1, "a": 2}'
+def test_template_messages_keeps_arguments_that_are_not_a_json_object_as_text():
     msgs = template_messages([{"role": "assistant", "content": "",
-                               "tool_calls": [{"function": {"name": "f", "arguments": args}}]}])
-    assert msgs[0]["tool_calls"][0]["function"]["arguments"] == args
+                               "tool_calls": [{"function": {"name": "f", "arguments": "not json"}}]}])
+    assert msgs[0]["tool_calls"][0]["function"]["arguments"] == "not json"
+
+
+def test_template_messages_links_a_result_without_an_id_to_its_call():
+    msgs = template_messages([
+        {"role": "assistant", "content": "", "tool_calls": [{"id": "abcdefghi", "function": {"name": "f"}}]},
+        {"role": "tool", "content": "ok"}])
+    assert msgs[0]["tool_calls"][0]["id"] == "abcdefghi" and msgs[1]["tool_call_id"] == "abcdefghi"
 
 
 def test_train_config_rejects_bad_values_naming_keys():

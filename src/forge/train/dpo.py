@@ -77,8 +77,8 @@ def _lora_shape(config: TrainConfig) -> dict[str, Any]:
 
 
 def read_pairs(dataset_dir: Path, name: str = DPO_TRAIN) -> list[dict[str, Any]]:
-    """DPO rows as TRL wants them: conversational prompt/chosen/rejected, tools as JSON text
-    (one Arrow type for every row whatever its tool schemas look like)."""
+    """DPO rows: conversational prompt/chosen/rejected and their tools (tokenised by
+    pairs.tokenize_pairs, never through an Arrow table that would unify tool schemas)."""
     from forge.jsonl import read_jsonl
 
     path = dataset_dir / name
@@ -87,8 +87,7 @@ def read_pairs(dataset_dir: Path, name: str = DPO_TRAIN) -> list[dict[str, Any]]
                          hint="method dpo needs preference pairs: build with DPO on and sources "
                               "that hold failed and successful attempts at the same task")
     rows = [{"prompt": r["prompt"], "chosen": r["chosen"], "rejected": r["rejected"],
-             "tools": json.dumps(r["tools"]) if r.get("tools") else None}
-            for _, r in read_jsonl(path)]
+             "tools": r.get("tools") or None} for _, r in read_jsonl(path)]
     if not rows:
         raise InputError(f"{name} has no preference pairs", path=str(path),
                          hint="DPO needs failed and successful attempts at the same task in the sources")
@@ -120,11 +119,18 @@ def train_dpo(dataset_dir: Path, base_location: str, config: TrainConfig, dpo: D
 
     from forge.train.backend import choose_backend, detect, load_kwargs
     from forge.train.callbacks import make_progress_callback
+    from forge.train.pairs import tokenize_pairs
 
     pairs = read_pairs(Path(dataset_dir))
     tokenizer = AutoTokenizer.from_pretrained(base_location)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
+    tokenized = tokenize_pairs(tokenizer, pairs, dpo.max_length)
+    progress.log(f"DPO pairs: {tokenized.summary()}")
+    if not tokenized.items:
+        raise InputError(f"no DPO pair left to learn from: {tokenized.summary()}",
+                         path=str(Path(dataset_dir) / DPO_TRAIN),
+                         hint="raise dpo.max_length, or build pairs whose chosen and rejected replies differ")
     full = config.full_finetune
     available = detect()
     backend = choose_backend(available, full_finetune=full)
@@ -146,7 +152,7 @@ def train_dpo(dataset_dir: Path, base_location: str, config: TrainConfig, dpo: D
         peft_config = LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha,
                                  lora_dropout=config.lora_dropout,
                                  target_modules=list(config.target_modules), task_type="CAUSAL_LM")
-    progress.log(f"DPO pairs: {len(pairs)}; reference: " + (
+    progress.log("DPO reference: " + (
         "a frozen copy of the start model" if full else
         "the SFT adapter (frozen copy)" if start_adapter else "the base (adapter disabled)"))
     keep = checkpoint_dir is not None and config.save_steps > 0
@@ -163,9 +169,10 @@ def train_dpo(dataset_dir: Path, base_location: str, config: TrainConfig, dpo: D
         save_total_limit=2, eval_strategy="no", dataloader_num_workers=0, disable_tqdm=True,
         **config.trainer_args)
     steps_log: list[dict[str, Any]] = []
-    trainer = DPOTrainer(model=model, args=args, train_dataset=Dataset.from_list(pairs),
-                         processing_class=tokenizer, peft_config=peft_config,
-                         callbacks=[make_progress_callback(_Renamed(progress, "dpo"), dpo.max_steps, steps_log)])
+    trainer = _pretokenized(DPOTrainer)(
+        model=model, args=args, train_dataset=Dataset.from_list(tokenized.items),
+        processing_class=tokenizer, peft_config=peft_config,
+        callbacks=[make_progress_callback(_Renamed(progress, "dpo"), dpo.max_steps, steps_log)])
     trainer.remove_callback(PrinterCallback)
     try:
         result = trainer.train(resume_from_checkpoint=_latest_checkpoint(work) if keep else None)
@@ -194,9 +201,21 @@ def train_dpo(dataset_dir: Path, base_location: str, config: TrainConfig, dpo: D
         "final_reward_margin": last.get("rewards/margins"),
         "final_reward_accuracy": last.get("rewards/accuracies"),
         "train_runtime_s": round(float(result.metrics.get("train_runtime", 0.0)), 2),
-        "train_rows": len(pairs), "reference": ("start_model" if full else "sft_adapter" if start_adapter else "base"),
+        "train_rows": len(tokenized.items), "pairs": tokenized.report(),
+        "reference": ("start_model" if full else "sft_adapter" if start_adapter else "base"),
         "device": "cpu" if use_cpu else "cuda", "backend": backend.name,
     }
+
+
+def _pretokenized(trainer_class):
+    """The DPO trainer on pairs Forge tokenised and cut (pairs.py): TRL's own preparation would
+    tokenise again and cut at the end, removing the completions of long-prompt pairs."""
+
+    class ForgeDPOTrainer(trainer_class):
+        def _prepare_dataset(self, dataset, processing_class, args, dataset_name):
+            return dataset
+
+    return ForgeDPOTrainer
 
 
 def _latest_checkpoint(work: Path) -> str | None:

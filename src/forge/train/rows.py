@@ -3,18 +3,19 @@
 A row is {"id", "messages": [OpenAI chat messages], "tools": [OpenAI tool schemas], ...}.
 Rows are tokenised here, one at a time, with the tokenizer's chat template — never through an
 Arrow table, which would unify the differently shaped tool schemas and fill missing keys with
-None (rendered as `null` in the prompt). Only assistant turns are learned: the template's
-{% generation %} markers give the mask. Pure apart from `read_rows`; the tokenizer is passed in.
+None (rendered as `null` in the prompt). Only assistant turns are learned, with masks found for
+any chat template (models/masks.py), and long rows become windows in which every assistant turn
+is learned (models/windows.py). Pure apart from `read_rows`; the tokenizer is passed in.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from forge.jsonl import read_jsonl
 from forge.errors import InputError
+from forge.jsonl import read_jsonl
+from forge.models.turns import template_messages  # noqa: F401  (re-exported: rows in template shape)
 
 TRAIN_FILE, EVAL_FILE = "sft_train.jsonl", "sft_eval.jsonl"
 ROLES = ("system", "user", "assistant", "tool")
@@ -49,32 +50,10 @@ def row_problem(row: Any) -> str | None:
     return None
 
 
-def template_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Messages as chat templates expect them: content never None; tool calls in OpenAI's shape
-    with their id (templates such as Gemma 4's name a tool result by its call's id) and the
-    arguments as an object (Hub templates write them with `| tojson`)."""
-    out = []
-    for m in messages:
-        m = dict(m)
-        m["content"] = m.get("content") or ""
-        if m.get("tool_calls"):
-            m["tool_calls"] = [_call_for_template(c) for c in m["tool_calls"]]
-        out.append(m)
-    return out
-
-
-def _call_for_template(call: dict[str, Any]) -> dict[str, Any]:
-    fn = dict(call.get("function", call))
-    args = fn.get("arguments", {})
-    if isinstance(args, str):
-        try:
-            args = json.loads(args)
-        except ValueError:
-            pass  # not JSON: the template writes the text as it is
-    out: dict[str, Any] = {"type": "function", "function": {"name": fn.get("name", ""), "arguments": args}}
-    if call.get("id"):
-        out["id"] = call["id"]
-    return out
+def row_weight(row: dict[str, Any]) -> float:
+    """The row's loss weight (build/unlabelled.py's "weighted" policy sets it), default 1."""
+    w = row.get("weight", 1.0)
+    return float(w) if isinstance(w, (int, float)) and not isinstance(w, bool) and w >= 0 else 1.0
 
 
 @dataclass
@@ -82,34 +61,88 @@ class TokenizedRows:
     input_ids: list[list[int]] = field(default_factory=list)
     assistant_masks: list[list[int]] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
-    truncated: int = 0         # rows cut at max_length (still trained on their first part)
-    dropped: int = 0           # rows with no assistant token left after truncation
-    tokens: int = 0
-    assistant_tokens: int = 0
+    weights: list[float] = field(default_factory=list)   # loss weight of each window's row
+    rows: int = 0              # rows read
+    split: int = 0             # rows that became more than one window
+    truncated: int = 0         # turns longer than max_length on their own, learned up to it
+    dropped: int = 0           # rows with no assistant token learned
+    tokens: int = 0            # tokens in all windows
+    assistant_tokens: int = 0  # tokens learned
+    turns: int = 0             # assistant turns to learn (weight > 0)
+    turns_learned: int = 0
+    turns_zero_weight: int = 0
+    turns_dropped: dict[str, int] = field(default_factory=dict)   # reason → turns
+    prompt_differs: int = 0    # turns whose generation prompt differs from the rendered turn
+
+    def report(self) -> dict[str, Any]:
+        """The figures train_log.json and the job log carry."""
+        return {"rows": self.rows, "windows": len(self.input_ids), "split_rows": self.split,
+                "tokens": self.tokens, "assistant_tokens": self.assistant_tokens,
+                "turns": self.turns, "turns_learned": self.turns_learned,
+                "turns_zero_weight": self.turns_zero_weight, "turns_truncated": self.truncated,
+                "turns_dropped": dict(sorted(self.turns_dropped.items())),
+                "rows_dropped": self.dropped, "prompt_differs": self.prompt_differs}
+
+    @property
+    def kept(self) -> int:
+        """Rows that contribute at least one learned turn."""
+        return self.rows - self.dropped
+
+    def summary(self) -> str:
+        """What the job log says: "N (T tokens, L learned; ...)" with every row's fate."""
+        text = (f"{self.kept} ({self.tokens} tokens, {self.assistant_tokens} learned; "
+                f"{len(self.input_ids)} windows, {self.split} rows split; "
+                f"{self.turns_learned} of {self.turns} assistant turns learned")
+        if self.turns_zero_weight:
+            text += f", {self.turns_zero_weight} weight-0 turns kept as context"
+        text += f"; {self.truncated} turns cut at max_seq_length; {self.dropped} rows dropped"
+        if self.turns_dropped:
+            text += "; turns not learned: " + ", ".join(
+                f"{n} ({why})" for why, n in sorted(self.turns_dropped.items(), key=lambda kv: -kv[1]))
+        return text + ")"
 
 
 def tokenize_row(tokenizer, row: dict[str, Any]) -> tuple[list[int], list[int]]:
-    """Token ids and the assistant mask (1 = learned) of one row via the chat template."""
-    enc = tokenizer.apply_chat_template(
-        template_messages(row["messages"]), tools=row.get("tools") or None, tokenize=True,
-        return_dict=True, return_assistant_tokens_mask=True)
-    return list(enc["input_ids"]), list(enc["assistant_masks"])
+    """Token ids and the assistant mask (1 = learned) of one whole row via the chat template:
+    every assistant turn with an exact span and weight > 0 (masks.py), no length limit."""
+    from forge.models.masks import render_turns
+    from forge.models.turns import message_weight
+
+    learn = [i for i, m in enumerate(row["messages"])
+             if m.get("role") == "assistant" and message_weight(m) > 0]
+    r = render_turns(tokenizer, row["messages"], row.get("tools") or None, learn)
+    return r.ids, r.mask()
 
 
 def tokenize_rows(tokenizer, rows: list[dict[str, Any]], max_length: int) -> TokenizedRows:
-    """Tokenise, truncate to max_length (keeping the start), drop rows with nothing to learn."""
+    """Every row as windows of at most max_length tokens in which each assistant turn is learned
+    once (models/windows.py); rows with nothing to learn are dropped and counted, with why."""
+    from forge.models.masks import Renderer
+    from forge.models.windows import row_windows
+
+    renderer = Renderer(tokenizer)
     out = TokenizedRows()
-    for row in rows:
-        ids, mask = tokenize_row(tokenizer, row)
-        if len(ids) > max_length:
-            ids, mask = ids[:max_length], mask[:max_length]
-            out.truncated += 1
-        if not any(mask):
+    for n, row in enumerate(rows):
+        out.rows += 1
+        rid = str(row.get("id", n))
+        got = row_windows(tokenizer, row["messages"], row.get("tools") or None, max_length,
+                          renderer=renderer)
+        out.turns += got.turns
+        out.turns_zero_weight += got.zero_weight
+        out.turns_learned += got.learned
+        out.truncated += got.truncated
+        out.prompt_differs += got.prompt_differs
+        for why in got.dropped.values():
+            out.turns_dropped[why] = out.turns_dropped.get(why, 0) + 1
+        if not got.windows:
             out.dropped += 1
             continue
-        out.input_ids.append(ids)
-        out.assistant_masks.append(mask)
-        out.ids.append(str(row.get("id", len(out.ids))))
-        out.tokens += len(ids)
-        out.assistant_tokens += sum(mask)
+        out.split += len(got.windows) > 1
+        for w, window in enumerate(got.windows):
+            out.input_ids.append(window.ids)
+            out.assistant_masks.append(window.mask)
+            out.ids.append(rid if len(got.windows) == 1 else f"{rid}#w{w}")
+            out.weights.append(row_weight(row))
+            out.tokens += len(window.ids)
+            out.assistant_tokens += sum(window.mask)
     return out

@@ -99,13 +99,12 @@ def train_sft(dataset_dir: Path, base_location: str, config: TrainConfig, out: P
         tokenizer.pad_token = tokenizer.eos_token
     train = tokenize_rows(tokenizer, load_split(dataset_dir, TRAIN_FILE, True), config.max_seq_length)
     if not train.input_ids:
-        raise InputError("no SFT row has assistant tokens within max_seq_length",
+        raise InputError(f"no SFT row has assistant tokens within max_seq_length (train rows: {train.summary()})",
                          path=str(dataset_dir / TRAIN_FILE),
-                         hint="raise max_seq_length or check the rows' assistant turns")
+                         hint="raise max_seq_length, or run `forge dataset check` to see what the "
+                              "base model's chat template does with the rows")
     evals = tokenize_rows(tokenizer, load_split(dataset_dir, EVAL_FILE, False), config.max_seq_length)
-    progress.log(f"train rows: {len(train.input_ids)} ({train.tokens} tokens, "
-                 f"{train.assistant_tokens} learned; {train.truncated} truncated, "
-                 f"{train.dropped} dropped)")
+    progress.log(f"train rows: {train.summary()}")
     use_cpu, dtype, _ = pick_device()
     if config.check_resources:
         ensure_fits(base_location, config, train, dtype, disk_path or out, checkpoint_dir, progress)
@@ -280,9 +279,10 @@ def fit(model, tokenizer, train: TokenizedRows, evals: TokenizedRows, config: Tr
         # this process's share: a resumed run's runtime starts at the checkpoint
         "tokens_per_second": round((tokens - tokens_before) / runtime) if runtime else None,
         "resumed_from_step": _step_of(resume),
-        "train_rows": len(train.input_ids), "train_tokens": train.tokens,
+        "train_rows": train.kept, "train_windows": len(train.input_ids), "train_tokens": train.tokens,
         "assistant_tokens": train.assistant_tokens, "truncated_rows": train.truncated,
         "dropped_rows": train.dropped, "eval_rows": len(evals.input_ids),
+        "masks": train.report(),
         "trainable_parameters": sum(p.numel() for p in trainer.model.parameters() if p.requires_grad),
         "device": "cpu" if use_cpu else "cuda", "padding_free": config.padding_free,
         "packing": config.packing, "method": "full" if config.full_finetune else "lora",

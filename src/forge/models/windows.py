@@ -1,0 +1,205 @@
+"""Long sessions as windows: every assistant turn learned inside max_seq_length.
+
+A session that renders within the window is one row. A longer one becomes several windows cut
+at assistant-turn boundaries. Every window keeps the head — the system prompt (the tools are
+rendered with it) and the task, the first user message — then as much recent history as fits
+in `history_share` of the window, then the new assistant turns it learns, as many as fit;
+the oldest history is what goes. Turns an earlier window learned are context (mask 0) in a
+later one, so each turn is learned once.
+
+Templates that are not prefix-stable (masks.py: they rewrite earlier turns once later ones
+follow) give an exact span only for the last turn of a rendering: such a turn is learned in a
+window that ends with it, which makes one row per assistant turn for those templates. A turn
+whose span cannot be made exact even as the last one is dropped with the reason; one longer
+than the window on its own is learned up to the window's end and counted as truncated.
+Messages with `"weight": 0` are context, never learned. Pure apart from the tokenizer.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from forge.models.masks import Renderer, Rendering, TemplateRenderError, render_turns
+from forge.models.turns import message_weight, template_messages
+
+NO_ROOM = "the system prompt, tools and task leave no room for it within max_seq_length"
+
+
+@dataclass
+class Window:
+    ids: list[int]
+    mask: list[int]
+    turns: list[int]            # the row's assistant messages this window learns
+    truncated: bool = False     # a learned turn runs past max_seq_length and was cut
+
+
+@dataclass
+class RowWindows:
+    """What one row becomes: its windows, and what happened to each assistant turn."""
+    windows: list[Window] = field(default_factory=list)
+    turns: int = 0                      # assistant turns to learn (weight > 0)
+    zero_weight: int = 0                # assistant turns with weight 0 (context only)
+    dropped: dict[int, str] = field(default_factory=dict)   # turn → why it is not learned
+    truncated: int = 0                  # turns learned only up to the window's end
+    prompt_differs: int = 0             # turns whose generation prompt differs from the render
+
+    @property
+    def learned(self) -> int:
+        return sum(len(w.turns) for w in self.windows)
+
+
+def head_length(messages: list[dict[str, Any]], first_turn: int) -> int:
+    """How many leading messages every window keeps: the system prompt and the task (the
+    first user message), when they come before the first turn learned."""
+    n = 1 if messages and messages[0].get("role") == "system" else 0
+    if n < first_turn and messages[n].get("role") == "user":
+        n += 1
+    return n
+
+
+class _Estimate:
+    """Token counts per message, close enough to plan windows (each window is then rendered
+    and measured exactly)."""
+
+    def __init__(self, renderer: Renderer, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None):
+        enc = renderer.encode
+        self.per_message = [len(enc(_message_text(m))) + 8 for m in messages]
+        self.tools = len(enc(json.dumps(tools, ensure_ascii=False))) if tools else 0
+
+    def span(self, a: int, b: int) -> int:
+        return sum(self.per_message[a:b])
+
+
+def _message_text(m: dict[str, Any]) -> str:
+    calls = json.dumps(m.get("tool_calls"), ensure_ascii=False) if m.get("tool_calls") else ""
+    return (m.get("content") or "") + calls
+
+
+def row_windows(tokenizer: Any, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None,
+                max_length: int, *, history_share: float = 0.5,
+                renderer: Renderer | None = None) -> RowWindows:
+    """The windows of one row (see the module docstring)."""
+    r = renderer or Renderer(tokenizer)
+    msgs = template_messages(messages)
+    out = RowWindows()
+    targets = []
+    for i, m in enumerate(messages):
+        if m.get("role") == "assistant":
+            if message_weight(m) > 0:
+                targets.append(i)
+            else:
+                out.zero_weight += 1
+    out.turns = len(targets)
+    if not targets:
+        return out
+    plan = _Planner(r, msgs, tools, targets, max_length, history_share, out)
+    plan.run()
+    return out
+
+
+class _Planner:
+    def __init__(self, r: Renderer, msgs: list[dict[str, Any]], tools: list[dict[str, Any]] | None,
+                 targets: list[int], max_length: int, history_share: float, out: RowWindows):
+        self.r, self.msgs, self.tools, self.max = r, msgs, tools, max_length
+        self.targets, self.out = targets, out
+        self.head = list(range(head_length(msgs, targets[0])))
+        self.first = len(self.head)            # first message that history trimming may drop
+        self.share = history_share
+        self.pending = list(targets)
+        self.est: _Estimate | None = None
+
+    def estimate(self) -> _Estimate:
+        if self.est is None:
+            self.est = _Estimate(self.r, self.msgs, self.tools)
+        return self.est
+
+    def run(self) -> None:
+        whole = self.render(self.first, len(self.msgs) - 1, self.pending)
+        if whole is not None and len(whole[0].ids) <= self.max:
+            self.take(*whole)
+        while self.pending:
+            self.window_for(self.pending[0])
+
+    def render(self, start: int, last: int, learn: list[int]) -> tuple[Rendering, list[int]] | None:
+        """Render head + messages[start..last]; None when the template refuses it (then every
+        turn it should have learned is dropped with the template's error)."""
+        index = self.head + [j for j in range(start, last + 1) if j >= self.first]
+        sub = [self.msgs[j] for j in index]
+        wanted = set(learn)
+        local = [n for n, j in enumerate(index) if j in wanted]
+        try:
+            rendering = render_turns(None, sub, self.tools, learn=local, prepared=True, renderer=self.r)
+        except TemplateRenderError as e:
+            for t in learn:
+                if t <= last and t in self.pending:
+                    self.drop(t, f"template error: {e}")
+            return None
+        return rendering, index
+
+    def take(self, rendering: Rendering, index: list[int]) -> list[int]:
+        """Learn the pending turns that have exact spans starting inside the window; returns them."""
+        spans = [s for s in rendering.spans
+                 if index[s.message] in self.pending and s.start < self.max]
+        if not spans:
+            return []
+        learned = [index[s.message] for s in spans]
+        truncated = any(s.end > self.max for s in spans)
+        self.out.windows.append(Window(rendering.ids[:self.max],
+                                       rendering.mask([s.message for s in spans])[:self.max],
+                                       learned, truncated))
+        self.out.truncated += sum(1 for s in spans if s.end > self.max)
+        self.out.prompt_differs += sum(1 for n in rendering.prompt_differs if index[n] in learned)
+        for t in learned:
+            self.pending.remove(t)
+        return learned
+
+    def drop(self, turn: int, why: str) -> None:
+        self.out.dropped[turn] = why
+        self.pending.remove(turn)
+
+    def starts(self, k: int) -> list[int]:
+        """Where a window's history may begin, earliest first: right after the head, or at an
+        assistant message (so tool results always follow their calls)."""
+        return [j for j in range(self.first, k + 1)
+                if j == self.first or self.msgs[j].get("role") == "assistant"]
+
+    def window_for(self, k: int) -> None:
+        est = self.estimate()
+        head = est.span(0, self.first) + est.tools
+        starts = self.starts(k)
+        budget = self.share * self.max - head
+        start = next((a for a in starts if est.span(a, k) <= budget), k)
+        later = [t for t in self.pending if t >= k]
+        last = k
+        for t in later:
+            if head + est.span(start, t + 1) <= self.max:
+                last = t
+        while True:
+            got = self.render(start, last, [t for t in self.pending if t <= last])
+            if got is None:
+                return
+            rendering, index = got
+            if len(rendering.ids) > self.max and last > k:
+                last = max(t for t in later if t < last)
+                continue
+            if len(rendering.ids) > self.max and start < k:
+                start = next(a for a in starts if a > start)
+                continue
+            break
+        if k in self.take(rendering, index):
+            return
+        position = index.index(k)
+        if last > k:            # k is exact only as the last turn of a window: end one there
+            rendering_k = self.render(start, k, [k])
+            if rendering_k is not None and k in self.take(*rendering_k):
+                return
+            if k not in self.pending:
+                return
+            rendering, index = rendering_k if rendering_k is not None else (rendering, index)
+            position = index.index(k)
+        span = rendering.span(position)
+        if span is not None and span.start >= self.max:
+            self.drop(k, NO_ROOM)
+        else:
+            self.drop(k, rendering.problems.get(position, "no exact span for this turn"))

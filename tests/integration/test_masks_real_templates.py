@@ -1,0 +1,152 @@
+"""Assistant-token masks on real Hub chat templates (none has {% generation %} markers).
+
+One conversation (a tool call with content, its result, two plain replies) goes through each
+template; the learned tokens of every assistant turn are decoded and compared with the text
+the template writes for that turn, written out here by hand from the template (not computed
+by the code under test). Templates that are not prefix-stable learn each turn in a window of
+its own (Qwen3), or drop the turns they cannot mask exactly, with the reason (Mistral Nemo).
+"""
+import json
+
+import pytest
+
+from forge.models.masks import HISTORY_CHANGES
+from forge.models.windows import row_windows
+from real_models import llama_models_dir, real_tokenizer
+
+TOOL = {"type": "function", "function": {
+    "name": "bd_create", "description": "Create a bead.",
+    "parameters": {"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"]}}}
+MESSAGES = [
+    {"role": "system", "content": "You are the mayor."},
+    {"role": "user", "content": "File a bead 'Fix login'."},
+    {"role": "assistant", "content": "Sure.", "tool_calls": [{"id": "call00001", "type": "function", "function": {
+        "name": "bd_create", "arguments": json.dumps({"title": "Fix login"})}}]},
+    {"role": "tool", "tool_call_id": "call00001", "content": '{"id": "gt-1"}'},
+    {"role": "assistant", "content": "Filed gt-1."},
+    {"role": "user", "content": "Thanks"},
+    {"role": "assistant", "content": "You are welcome."}]
+CALL_JSON = '{"name": "bd_create", "arguments": {"title": "Fix login"}}'
+# Mistral's control tokens (special in its tokenizers; added to a real BPE vocabulary here)
+MISTRAL_CONTROL = ["</s>", "[INST]", "[/INST]", "[TOOL_CALLS]", "[AVAILABLE_TOOLS]", "[/AVAILABLE_TOOLS]",
+                   "[TOOL_RESULTS]", "[/TOOL_RESULTS]", "[TOOL_CONTENT]", "[SYSTEM_PROMPT]",
+                   "[/SYSTEM_PROMPT]", "[ARGS]", "[CALL_ID]"]
+
+
+def tokenizer_for(name):
+    if name == "forge":
+        from forge.models.chat_format import CHAT_TEMPLATE
+        from forge.models.tiny_base import train_tokenizer
+        from forge.models.tiny_corpus import pretraining_documents
+
+        tok = train_tokenizer(pretraining_documents(60_000, 0.3, 0), 600)
+        tok.chat_template = CHAT_TEMPLATE
+        return tok
+    if name.startswith("mistral"):
+        tok = real_tokenizer("llama3")
+        tok.add_special_tokens({"additional_special_tokens": MISTRAL_CONTROL})
+        tok.eos_token = "</s>"
+        template = {"mistral": "Mistral-Small-3.2-24B-Instruct-2506.jinja",
+                    "mistral-nemo": "mistralai-Mistral-Nemo-Instruct-2407.jinja"}[name]
+        tok.chat_template = (llama_models_dir() / "templates" / template).read_text()
+        return tok
+    if name == "qwen3":
+        tok = real_tokenizer("qwen2")
+        tok.chat_template = (llama_models_dir() / "templates" / "Qwen-Qwen3-0.6B.jinja").read_text()
+        return tok
+    return real_tokenizer(name)
+
+
+def learned_per_turn(tok, messages=MESSAGES, max_length=4096):
+    """{assistant message index: decoded learned text}, and the row's windows."""
+    got = row_windows(tok, messages, [TOOL], max_length)
+    out = {}
+    for w in got.windows:
+        assert len(w.ids) == len(w.mask) <= max_length
+        runs, current = [], []
+        for t, m in zip(w.ids, w.mask, strict=False):
+            if m:
+                current.append(t)
+            elif current:
+                runs.append(current)
+                current = []
+        if current:
+            runs.append(current)
+        assert len(runs) == len(w.turns), "one contiguous span per learned turn"
+        for turn, run in zip(sorted(w.turns), runs, strict=False):
+            assert turn not in out, "every turn learned once"
+            out[turn] = tok.decode(run)
+    return out, got
+
+
+EXPECTED = {
+    # Qwen2.5: content then the call in <tool_call> JSON, <|im_end|> closes the turn
+    "qwen2": {2: f"Sure.\n<tool_call>\n{CALL_JSON}\n</tool_call><|im_end|>",
+              4: "Filed gt-1.<|im_end|>", 6: "You are welcome.<|im_end|>"},
+    # Llama 3.1: a call turn is the bare JSON call ("parameters"), content is not written
+    "llama3": {2: '{"name": "bd_create", "parameters": {"title": "Fix login"}}<|eot_id|>',
+               4: "Filed gt-1.<|eot_id|>", 6: "You are welcome.<|eot_id|>"},
+    # Phi-3.5 has no tool support: the call is not written, only the content
+    "phi3": {2: "Sure.<|end|>", 4: "Filed gt-1.<|end|>", 6: "You are welcome.<|end|>"},
+    # Gemma 4: the call, then the result inside the same model turn (not learned); the reply
+    # after a result continues that turn
+    "gemma4": {2: '<|tool_call>call:bd_create{title:<|"|>Fix login<|"|>}<tool_call|>',
+               4: "Filed gt-1.<turn|>", 6: "You are welcome.<turn|>"},
+    # Mistral Small 3.2: [TOOL_CALLS]name[CALL_ID]id[ARGS]json, content with a call not written
+    "mistral": {2: '[TOOL_CALLS]bd_create[CALL_ID]call00001[ARGS]{"title": "Fix login"}</s>',
+                4: "Filed gt-1.</s>", 6: "You are welcome.</s>"},
+    # Forge's own template (ChatML with generation markers; masks come the same way)
+    "forge": {2: f"Sure.\n<tool_call>\n{CALL_JSON}\n</tool_call><|im_end|>",
+              4: "Filed gt-1.<|im_end|>", 6: "You are welcome.<|im_end|>"},
+    # Qwen3 writes an empty think block only into the last assistant turn: each turn is
+    # learned as the last turn of a window of its own
+    "qwen3": {2: f"<think>\n\n</think>\n\nSure.\n<tool_call>\n{CALL_JSON}\n</tool_call><|im_end|>",
+              4: "<think>\n\n</think>\n\nFiled gt-1.<|im_end|>",
+              6: "<think>\n\n</think>\n\nYou are welcome.<|im_end|>"},
+}
+
+
+@pytest.mark.parametrize("name", list(EXPECTED))
+def test_masks_are_the_assistant_spans_the_template_renders(name):
+    tok = tokenizer_for(name)
+    learned, got = learned_per_turn(tok)
+    assert learned == EXPECTED[name]
+    assert got.turns == 3 and got.learned == 3 and not got.dropped
+    if name == "qwen3":
+        assert len(got.windows) == 3  # not prefix-stable: one row per assistant turn
+    elif name != "mistral":
+        assert len(got.windows) == 1
+
+
+@pytest.mark.parametrize("name", ["qwen2", "llama3", "gemma4", "mistral"])
+def test_the_prompt_of_each_turn_is_the_inference_prompt_token_for_token(name):
+    """What precedes a learned span is what the model is given at inference for that turn."""
+    from forge.models.turns import template_messages
+
+    tok = tokenizer_for(name)
+    msgs = template_messages(MESSAGES)
+    got = row_windows(tok, MESSAGES, [TOOL], 4096)
+    whole = next(w for w in got.windows if 2 in w.turns)
+    start = whole.mask.index(1)
+    prompt = tok.apply_chat_template(msgs[:2], tools=[TOOL], tokenize=False, add_generation_prompt=True)
+    ids = tok(prompt, add_special_tokens=False)["input_ids"]
+    if name == "gemma4":  # its generation prompt opens an empty thought channel the history lacks
+        ids = tok(prompt[:prompt.rindex("<|channel>")], add_special_tokens=False)["input_ids"]
+    assert whole.ids[:start] == ids
+
+
+def test_weight_zero_turns_are_context_not_learned():
+    tok = tokenizer_for("qwen2")
+    messages = [dict(m) for m in MESSAGES]
+    messages[4]["weight"] = 0
+    learned, got = learned_per_turn(tok, messages)
+    assert sorted(learned) == [2, 6] and got.zero_weight == 1
+    assert "Filed gt-1." in tok.decode(got.windows[0].ids)  # still in the context
+
+
+def test_a_template_that_moves_the_system_prompt_drops_turns_with_the_reason():
+    """Mistral Nemo writes the system prompt and tools only into the last user turn: a turn
+    followed by more messages renders with another history than its prompt. Exact or nothing."""
+    learned, got = learned_per_turn(tokenizer_for("mistral-nemo"))
+    assert learned == {4: "Filed gt-1.</s>"}
+    assert got.dropped == {2: HISTORY_CHANGES, 6: HISTORY_CHANGES}
