@@ -21,6 +21,7 @@ Timing, single process, same documents for both:
   which made it about twice as slow again. Its secrets are matched to labels by line and value.
 The last line printed is `ratio=<forge MB/s / detect-secrets MB/s>`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,22 +33,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from scrub_cases import PII_KINDS, Document, Span, build_corpus  # noqa: E402
+from scrub_cases import PII_KINDS, Document, Span, build_corpus
 
-from forge.scrub import Scrubber, find_secrets  # noqa: E402
+from forge.scrub import Scrubber, find_secrets
 
 DETECT_SECRETS_PIN = "detect-secrets==1.5.0"
 
 
 @dataclass
 class Score:
-    caught: Counter = field(default_factory=Counter)      # label kind -> secrets caught
-    total: Counter = field(default_factory=Counter)       # label kind -> secrets
-    tp: Counter = field(default_factory=Counter)          # finding kind -> findings on a secret
-    found: Counter = field(default_factory=Counter)       # finding kind -> findings
-    fp_on: Counter = field(default_factory=Counter)       # what a false positive hit
-    misses: list = field(default_factory=list)            # (doc index, span)
-    false_positives: list = field(default_factory=list)   # (doc index, start, end, kind)
+    caught: Counter = field(default_factory=Counter)  # label kind -> secrets caught
+    total: Counter = field(default_factory=Counter)  # label kind -> secrets
+    tp: Counter = field(default_factory=Counter)  # finding kind -> findings on a secret
+    found: Counter = field(default_factory=Counter)  # finding kind -> findings
+    fp_on: Counter = field(default_factory=Counter)  # what a false positive hit
+    misses: list = field(default_factory=list)  # (doc index, span)
+    false_positives: list = field(default_factory=list)  # (doc index, start, end, kind)
 
     def recall(self, kinds=None) -> float:
         keys = [k for k in self.total if kinds is None or k in kinds]
@@ -92,11 +93,11 @@ def score_detect_secrets(docs: list[Document], found: list[list[tuple[int, str, 
     for i, (doc, secrets) in enumerate(zip(docs, found)):
         positives = [s for s in doc.spans if s.positive]
 
-        def lines_of(s: Span) -> range:
+        def lines_of(s: Span, doc: Document = doc) -> range:
             return range(doc.text.count("\n", 0, s.start) + 1, doc.text.count("\n", 0, s.end) + 2)
 
-        def matches(s: Span, line: int, value: str) -> bool:
-            label = doc.text[s.start:s.end]
+        def matches(s: Span, line: int, value: str, doc: Document = doc) -> bool:
+            label = doc.text[s.start : s.end]
             return line in lines_of(s) and bool(value) and (value in label or label in value)
 
         for s in positives:
@@ -131,8 +132,10 @@ def require_detect_secrets() -> None:
     try:
         import detect_secrets.core.scan  # noqa: F401
     except ImportError:
-        sys.exit(f"benchmarks/scrub.py compares against detect-secrets, which is not installed.\n"
-                 f"Install it with:  .venv/bin/pip install '{DETECT_SECRETS_PIN}'   (or: make bench)")
+        sys.exit(
+            f"benchmarks/scrub.py compares against detect-secrets, which is not installed.\n"
+            f"Install it with:  .venv/bin/pip install '{DETECT_SECRETS_PIN}'   (or: make bench)"
+        )
 
 
 def time_detect_secrets(docs: list[Document]) -> tuple[float, list[list[tuple[int, str, str]]], str]:
@@ -140,6 +143,7 @@ def time_detect_secrets(docs: list[Document]) -> tuple[float, list[list[tuple[in
 
     from detect_secrets.core.scan import _process_line_based_plugins
     from detect_secrets.settings import default_settings
+
     ds_version = version("detect-secrets")
     results = []
     with default_settings():
@@ -154,7 +158,9 @@ def time_detect_secrets(docs: list[Document]) -> tuple[float, list[list[tuple[in
 
 
 def _context(doc: Document, start: int, end: int, width: int = 40) -> str:
-    return repr(doc.text[max(0, start - width):start] + "[[" + doc.text[start:end] + "]]" + doc.text[end:end + width])
+    return repr(
+        doc.text[max(0, start - width) : start] + "[[" + doc.text[start:end] + "]]" + doc.text[end : end + width]
+    )
 
 
 def print_forge(sc: Score, docs: list[Document], show: int) -> None:
@@ -186,25 +192,35 @@ def main(argv: list[str] | None = None) -> int:
     mb = sum(len(d.text.encode()) for d in docs) / 1e6
     n_pos = sum(s.positive for d in docs for s in d.spans)
     n_neg = sum(not s.positive for d in docs for s in d.spans)
-    print(f"corpus: {mb:.2f} MB, {len(docs)} documents, {n_pos} labelled secrets, {n_neg} hard negatives "
-          f"(seed {args.seed})")
+    print(
+        f"corpus: {mb:.2f} MB, {len(docs)} documents, {n_pos} labelled secrets, {n_neg} hard negatives "
+        f"(seed {args.seed})"
+    )
 
     forge_s, outputs = time_forge(docs)
     forge_score = score_forge(docs, [find_secrets(d.text) for d in docs])
-    leaks = sum(1 for d, out in zip(docs, outputs) for s in d.spans
-                if s.positive and s.end - s.start >= 8 and d.text[s.start:s.end] in out)
+    leaks = sum(
+        1
+        for d, out in zip(docs, outputs)
+        for s in d.spans
+        if s.positive and s.end - s.start >= 8 and d.text[s.start : s.end] in out
+    )
     print_forge(forge_score, docs, args.show)
     forge_mbs = mb / forge_s
-    print(f"forge scrub_text: {forge_mbs:.2f} MB/s ({forge_s:.2f} s, median of 5); "
-          f"labelled secrets still in the scrubbed output: {leaks}")
+    print(
+        f"forge scrub_text: {forge_mbs:.2f} MB/s ({forge_s:.2f} s, median of 5); "
+        f"labelled secrets still in the scrubbed output: {leaks}"
+    )
 
     ds_s, ds_found, ds_version = time_detect_secrets(docs)
     ds = score_detect_secrets(docs, ds_found)
     ds_mbs = mb / ds_s
     secret_kinds = {k for k in ds.total if k not in PII_KINDS}
-    print(f"detect-secrets {ds_version}: {ds_mbs:.3f} MB/s ({ds_s:.2f} s); for information: recall "
-          f"{ds.recall():.4f} (credentials only, no e-mail/IP/user: {ds.recall(secret_kinds):.4f}), "
-          f"precision {ds.precision():.4f} ({sum(ds.tp.values())}/{sum(ds.found.values())})")
+    print(
+        f"detect-secrets {ds_version}: {ds_mbs:.3f} MB/s ({ds_s:.2f} s); for information: recall "
+        f"{ds.recall():.4f} (credentials only, no e-mail/IP/user: {ds.recall(secret_kinds):.4f}), "
+        f"precision {ds.precision():.4f} ({sum(ds.tp.values())}/{sum(ds.found.values())})"
+    )
     print(f"ratio={forge_mbs / ds_mbs:.2f}")
     return 0
 

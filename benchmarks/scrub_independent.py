@@ -24,34 +24,37 @@ Scrubber for every pass (no memo carried over), median of 3 passes:
 Files: the real transcripts, and sessions from the example generator (dense with planted
 secrets, a home path in every line). The last line is `ratio=<forge scrub MB/s / detect-secrets MB/s>`.
 """
+
 from __future__ import annotations
 
 import argparse
 import importlib.util
 import json
 import math
-import os
 import statistics
 import sys
 import tempfile
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "benchmarks" / "data" / "secrets"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import re  # noqa: E402
+
 from forge.scrub import Scrubber, find_secrets_many  # noqa: E402
 from forge.scrub.files import scrub_file  # noqa: E402
 
-import re  # noqa: E402
-
 TOKEN = re.compile(r"[A-Za-z0-9+/=_\-.~%]{8,}")
 BENIGN_LINES = {
-    "git_sha": "commit {v}\nAuthor: CI <ci@example.invalid>", "git_sha_short": "{v} Fix the flaky test (#412)",
-    "uuid": '{{"sessionId":"{v}","type":"user"}}', "sha256_digest": 'hash = "{v}"',
-    "sha256_hex": "{v}  dist/forge-0.1.0.tar.gz", "npm_integrity": '      "integrity": "{v}",',
+    "git_sha": "commit {v}\nAuthor: CI <ci@example.invalid>",
+    "git_sha_short": "{v} Fix the flaky test (#412)",
+    "uuid": '{{"sessionId":"{v}","type":"user"}}',
+    "sha256_digest": 'hash = "{v}"',
+    "sha256_hex": "{v}  dist/forge-0.1.0.tar.gz",
+    "npm_integrity": '      "integrity": "{v}",',
     "base64_blob": "$ base64 README.md\n{v}",
 }
 
@@ -75,8 +78,7 @@ def leaked(token: str, out: str, context: str) -> bool:
     """Half of the token (or more) is still in the output, and that half is not also written
     elsewhere in the case (a user name that a password starts with is not a leak)."""
     half = (len(token) + 1) // 2
-    return any(token[i:i + half] in out and token[i:i + half] not in context
-               for i in range(len(token) - half + 1))
+    return any(token[i : i + half] in out and token[i : i + half] not in context for i in range(len(token) - half + 1))
 
 
 def caught(case: dict, out: str) -> bool:
@@ -91,8 +93,10 @@ def caught(case: dict, out: str) -> bool:
 
 # --- the scrubbers compared --------------------------------------------------------------------
 
+
 def forge_outputs(texts: list[str], use_engine: bool = True) -> list[str]:
     from forge.scrub import redact
+
     res = find_secrets_many(texts, use_engine=use_engine)
     if use_engine:
         return Scrubber().scrub_texts(texts)
@@ -102,8 +106,10 @@ def forge_outputs(texts: list[str], use_engine: bool = True) -> list[str]:
 def engine_only_outputs(texts: list[str]) -> list[str]:
     """Kingfisher's built-in rules alone, each finding's secret replaced (no Forge detectors)."""
     from forge.scrub import detectors
+
     dets = [d for d in detectors().values() if d.name == "kingfisher"]
     from forge.scrub import redact
+
     return [redact(t, f) for t, (f, _) in zip(texts, find_secrets_many(texts, dets))]
 
 
@@ -145,9 +151,11 @@ def accuracy(name: str, outputs, pos: list[dict], neg: list[dict], benign: list[
     kept = Counter(b["kind"] for b, o in zip(benign, b_out) if b["text"] in o)
     btotal = Counter(b["kind"] for b in benign)
     r = sum(got.values()) / sum(total.values())
-    print(f"{name}: recall {r:.4f} ({sum(got.values())}/{sum(total.values())}), near-miss negatives altered "
-          f"{altered / len(neg):.2%} ({altered}/{len(neg)}), benign kept {sum(kept.values()) / len(benign):.2%} "
-          f"({sum(kept.values())}/{len(benign)})")
+    print(
+        f"{name}: recall {r:.4f} ({sum(got.values())}/{sum(total.values())}), near-miss negatives altered "
+        f"{altered / len(neg):.2%} ({altered}/{len(neg)}), benign kept {sum(kept.values()) / len(benign):.2%} "
+        f"({sum(kept.values())}/{len(benign)})"
+    )
     if per_kind:
         print("  benign kept by kind: " + ", ".join(f"{k} {kept[k]}/{btotal[k]}" for k in sorted(btotal)))
         print("  recall by kind (kinds below 1.0 first):")
@@ -157,6 +165,7 @@ def accuracy(name: str, outputs, pos: list[dict], neg: list[dict], benign: list[
 
 
 # --- speed ---------------------------------------------------------------------------------------
+
 
 def _load_generator():
     spec = importlib.util.spec_from_file_location("bench_corpus", ROOT / "benchmarks" / "corpus.py")
@@ -176,6 +185,7 @@ def cpu_median(fn, passes: int = 3) -> float:
 
 def speed(name: str, files: list[Path], tmp: Path) -> float:
     from forge.ingest.claude_code import read
+
     mb = sum(f.stat().st_size for f in files) / 1e6
     convs = [c for f in files for c in read(f, lambda *a, **k: None)]
 
@@ -189,11 +199,15 @@ def speed(name: str, files: list[Path], tmp: Path) -> float:
         for c in convs:
             s.scrub_conversation_tallied(c)
 
-    Scrubber().scrub_text("warm-up: aws_access_key_id = AKIAUQ2A3Q81998Z5VX3\n"
-                          "aws_secret_access_key = j5hAQ9TzRwTG6dcUJvV15UvKp90abcdeFGHIJ123")
+    Scrubber().scrub_text(
+        "warm-up: aws_access_key_id = AKIAUQ2A3Q81998Z5VX3\n"
+        "aws_secret_access_key = j5hAQ9TzRwTG6dcUJvV15UvKp90abcdeFGHIJ123"
+    )
     fs, ing = mb / cpu_median(forge_scrub), mb / cpu_median(ingest)
-    print(f"{name} ({mb:.2f} MB of Claude Code JSONL, {len(files)} files): forge scrub {fs:.1f} MB/s, "
-          f"Scrubber.scrub_conversation {ing:.1f} MB/s (per core)")
+    print(
+        f"{name} ({mb:.2f} MB of Claude Code JSONL, {len(files)} files): forge scrub {fs:.1f} MB/s, "
+        f"Scrubber.scrub_conversation {ing:.1f} MB/s (per core)"
+    )
     return fs
 
 
@@ -218,30 +232,42 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--heldout", action="store_true", help="also measure the held-out half")
     ap.add_argument("--show", type=int, default=0, help="print up to N missed dev positives")
     ap.add_argument("--sessions", type=int, default=150, help="generated sessions for the speed test")
-    ap.add_argument("--alternatives", action="store_true", help="also score Kingfisher alone, Betterleaks "
-                    "alone and Forge without the engine")
+    ap.add_argument(
+        "--alternatives",
+        action="store_true",
+        help="also score Kingfisher alone, Betterleaks alone and Forge without the engine",
+    )
     args = ap.parse_args(argv)
     pos, neg, benign = load("positives.jsonl"), load("negatives.jsonl"), load("benign.jsonl")
-    from forge.scrub.engine import describe, get_engine, anchors_of
     from forge.scrub import detectors
+    from forge.scrub.engine import anchors_of, describe, get_engine
+
     print(f"engine: {describe(get_engine(anchors_of(detectors().values())))}")
     halves = ["dev"] + (["heldout"] if args.heldout else [])
     for half in halves:
         p = [c for c in pos if c["split"] == half]
         n = [c for c in neg if c["split"] == half]
-        print(f"\n== {half} half: {len(p)} positives ({len({c['kind'] for c in p})} kinds), {len(n)} near-miss "
-              f"negatives, {len(benign)} benign values")
+        print(
+            f"\n== {half} half: {len(p)} positives ({len({c['kind'] for c in p})} kinds), {len(n)} near-miss "
+            f"negatives, {len(benign)} benign values"
+        )
         res = accuracy("forge (engine + detectors)", forge_outputs, p, n, benign, per_kind=True)
         if args.alternatives:
             accuracy("kingfisher alone", engine_only_outputs, p, n, benign, per_kind=False)
             accuracy("betterleaks alone", betterleaks_outputs, p, n, benign, per_kind=False)
-            accuracy("forge detectors without the engine", lambda t: forge_outputs(t, use_engine=False),
-                     p, n, benign, per_kind=False)
+            accuracy(
+                "forge detectors without the engine",
+                lambda t: forge_outputs(t, use_engine=False),
+                p,
+                n,
+                benign,
+                per_kind=False,
+            )
         if half == "dev" and args.show:
-            for i in res["missed"][:args.show]:
+            for i in res["missed"][: args.show]:
                 print(f"  MISSED {p[i]['id']}: {p[i]['text'][:200]!r}")
             altered = [c for c, o in zip(n, forge_outputs([c["text"] for c in n])) if o != c["text"]]
-            for c in altered[:args.show]:
+            for c in altered[: args.show]:
                 print(f"  ALTERED {c['id']}: {c['text'][:200]!r}")
 
     print()

@@ -22,6 +22,7 @@ machine's torch float32 matmul FLOP/s measured in the same run.
     .venv/bin/python benchmarks/train_throughput.py [--steps 10] [--batch 8] [--rows 256] [--threads 1]
 Last line: ratio=<forge tokens/s ÷ the best TRL configuration's tokens/s>.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -70,9 +71,19 @@ def build_model(out: Path, vocab: int, max_len: int, seed: int) -> None:
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(seed)
-    cfg = LlamaConfig(vocab_size=vocab, hidden_size=256, intermediate_size=688, num_hidden_layers=4,
-                      num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=max_len,
-                      tie_word_embeddings=True, pad_token_id=0, eos_token_id=1, bos_token_id=None)
+    cfg = LlamaConfig(
+        vocab_size=vocab,
+        hidden_size=256,
+        intermediate_size=688,
+        num_hidden_layers=4,
+        num_attention_heads=4,
+        num_key_value_heads=4,
+        max_position_embeddings=max_len,
+        tie_word_embeddings=True,
+        pad_token_id=0,
+        eos_token_id=1,
+        bos_token_id=None,
+    )
     LlamaForCausalLM(cfg).save_pretrained(out)
 
 
@@ -87,7 +98,7 @@ def matmul_flops_per_s(n: int = 1024, seconds: float = 2.0) -> float:
         t = time.perf_counter()
         for _ in range(4):
             a @ b
-        best = max(best, 4 * 2 * n ** 3 / (time.perf_counter() - t))
+        best = max(best, 4 * 2 * n**3 / (time.perf_counter() - t))
     return best
 
 
@@ -101,8 +112,11 @@ def model_flops(model_dir: Path, tokens: int, head_tokens: int, sq_lengths: int)
         m = AutoModelForCausalLM.from_config(cfg)
     head = m.get_output_embeddings()
     body = sum(x.weight.numel() for x in m.modules() if isinstance(x, torch.nn.Linear) and x is not head)
-    return (6 * body * tokens + 6 * head.weight.numel() * head_tokens
-            + 6 * sq_lengths * cfg.hidden_size * cfg.num_hidden_layers)
+    return (
+        6 * body * tokens
+        + 6 * head.weight.numel() * head_tokens
+        + 6 * sq_lengths * cfg.hidden_size * cfg.num_hidden_layers
+    )
 
 
 TRL_OPTIONS = {
@@ -122,13 +136,25 @@ def run_trl(model_dir: Path, tokenizer, rows, args, work: Path, option: str) -> 
     extra = dict(TRL_OPTIONS[option])
     longest = max(len(r) for r in rows.input_ids)
     model = AutoModelForCausalLM.from_pretrained(model_dir)
-    cfg = SFTConfig(output_dir=str(work / f"trl-{option}"), max_steps=args.steps,
-                    per_device_train_batch_size=args.batch, learning_rate=args.lr, seed=args.seed,
-                    data_seed=args.seed, max_length=None if extra.get("padding_free") else longest,
-                    use_cpu=True, bf16=False, gradient_checkpointing=False, report_to="none",
-                    include_num_input_tokens_seen="non_padding", save_strategy="no",
-                    logging_steps=args.steps, disable_tqdm=True,
-                    dataloader_num_workers=0, **extra)
+    cfg = SFTConfig(
+        output_dir=str(work / f"trl-{option}"),
+        max_steps=args.steps,
+        per_device_train_batch_size=args.batch,
+        learning_rate=args.lr,
+        seed=args.seed,
+        data_seed=args.seed,
+        max_length=None if extra.get("padding_free") else longest,
+        use_cpu=True,
+        bf16=False,
+        gradient_checkpointing=False,
+        report_to="none",
+        include_num_input_tokens_seen="non_padding",
+        save_strategy="no",
+        logging_steps=args.steps,
+        disable_tqdm=True,
+        dataloader_num_workers=0,
+        **extra,
+    )
     ds = Dataset.from_dict({"input_ids": rows.input_ids, "assistant_masks": rows.assistant_masks})
     trainer = SFTTrainer(model=model, args=cfg, train_dataset=ds, processing_class=tokenizer)
     trainer.remove_callback(PrinterCallback)  # quiet, as Forge's; no effect on speed
@@ -140,6 +166,7 @@ def run_trl(model_dir: Path, tokenizer, rows, args, work: Path, option: str) -> 
         mask = batch.get("attention_mask")
         real[0] += int(mask.sum()) if mask is not None else batch["input_ids"].numel()
         return batch
+
     trainer.data_collator = counting
     cpu = time.process_time()
     result = trainer.train()
@@ -147,8 +174,9 @@ def run_trl(model_dir: Path, tokenizer, rows, args, work: Path, option: str) -> 
     # tokens trained: the Trainer's own non-padding count, as for Forge (the collator may also be
     # called for a batch that is never trained on, so its totals only give the padding share)
     tokens = int(trainer.state.num_input_tokens_seen)
-    print(f"TRL {option:<16} batches hold {held[0]} tokens for {real[0]} real "
-          f"(x{held[0] / max(1, real[0]):.2f} padding)")
+    print(
+        f"TRL {option:<16} batches hold {held[0]} tokens for {real[0]} real (x{held[0] / max(1, real[0]):.2f} padding)"
+    )
     return tokens, float(result.metrics["train_runtime"]), cpu
 
 
@@ -157,11 +185,20 @@ def run_forge(model_dir: Path, tokenizer, rows, args, work: Path) -> tuple[int, 
     from forge.train.rows import TokenizedRows
     from forge.train.sft import fit, load_model
 
-    config = TrainConfig(full_finetune=True, max_steps=args.steps, batch_size=args.batch,
-                         learning_rate=args.lr, seed=args.seed, logging_steps=args.steps,
-                         lr_scheduler_type="linear", warmup_steps=0, eval_at_end=False,
-                         max_seq_length=max(len(r) for r in rows.input_ids))
+    config = TrainConfig(
+        full_finetune=True,
+        max_steps=args.steps,
+        batch_size=args.batch,
+        learning_rate=args.lr,
+        seed=args.seed,
+        logging_steps=args.steps,
+        lr_scheduler_type="linear",
+        warmup_steps=0,
+        eval_at_end=False,
+        max_seq_length=max(len(r) for r in rows.input_ids),
+    )
     import torch
+
     model = load_model(str(model_dir), config, torch.float32)
     cpu = time.process_time()
     log = fit(model, tokenizer, rows, TokenizedRows(), config, work / "forge-out")
@@ -176,11 +213,20 @@ def main() -> None:
     p.add_argument("--rows", type=int, default=256)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--trl", nargs="+", default=list(TRL_OPTIONS), choices=list(TRL_OPTIONS),
-                   help="TRL configurations to measure (the ratio is against the fastest)")
-    p.add_argument("--threads", type=int, default=1,
-                   help="torch threads for both sides (0: torch's default). 1 by default: on a "
-                        "shared 2-core machine two threads per process stall on each other")
+    p.add_argument(
+        "--trl",
+        nargs="+",
+        default=list(TRL_OPTIONS),
+        choices=list(TRL_OPTIONS),
+        help="TRL configurations to measure (the ratio is against the fastest)",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads for both sides (0: torch's default). 1 by default: on a "
+        "shared 2-core machine two threads per process stall on each other",
+    )
     args = p.parse_args()
     warnings.filterwarnings("ignore")
     logging.disable(logging.WARNING)
@@ -193,6 +239,7 @@ def main() -> None:
     hf_logging.set_verbosity_error()
     hf_logging.disable_progress_bar()
     import datasets
+
     datasets.disable_progress_bars()
     from forge.models.tiny_base import train_tokenizer
     from forge.models.tiny_corpus import pretraining_documents
@@ -201,9 +248,11 @@ def main() -> None:
     lengths = session_lengths(args.rows, args.seed)
     rows = synthetic_rows(lengths, len(tokenizer), args.seed)
     s = sorted(lengths)
-    print(f"rows: {len(lengths)}, tokens: {sum(lengths)}, length min/median/p95/max: "
-          f"{s[0]}/{s[len(s) // 2]}/{s[int(len(s) * 0.95)]}/{s[-1]}; steps {args.steps} × batch "
-          f"{args.batch}; torch threads {torch.get_num_threads()}")
+    print(
+        f"rows: {len(lengths)}, tokens: {sum(lengths)}, length min/median/p95/max: "
+        f"{s[0]}/{s[len(s) // 2]}/{s[int(len(s) * 0.95)]}/{s[-1]}; steps {args.steps} × batch "
+        f"{args.batch}; torch threads {torch.get_num_threads()}"
+    )
     with tempfile.TemporaryDirectory(prefix="forge-bench-") as tmp:
         work = Path(tmp)
         build_model(work / "model", len(tokenizer), 2048, args.seed)
@@ -218,19 +267,27 @@ def main() -> None:
         learned = int(rows.assistant_tokens * share)
         flops = model_flops(work / "model", forge_tokens, learned, sq)
     for opt, (tokens, secs, cpu) in trl.items():
-        print(f"TRL {opt:<16}: {tokens} real tokens in {secs:.1f} s = {tokens / secs:,.0f} tokens/s "
-              f"({tokens / cpu:,.0f} per CPU-second)")
+        print(
+            f"TRL {opt:<16}: {tokens} real tokens in {secs:.1f} s = {tokens / secs:,.0f} tokens/s "
+            f"({tokens / cpu:,.0f} per CPU-second)"
+        )
     best = max(trl, key=lambda o: trl[o][0] / trl[o][1])
     best_tps = trl[best][0] / trl[best][1]
     forge_tps = forge_tokens / forge_s
-    print(f"forge                : {forge_tokens} real tokens in {forge_s:.1f} s = {forge_tps:,.0f} tokens/s "
-          f"({forge_tokens / forge_cpu:,.0f} per CPU-second)")
+    print(
+        f"forge                : {forge_tokens} real tokens in {forge_s:.1f} s = {forge_tps:,.0f} tokens/s "
+        f"({forge_tokens / forge_cpu:,.0f} per CPU-second)"
+    )
     print(f"strongest TRL baseline in this run: {best}")
-    print(f"per CPU-second (less sensitive to other load): forge ÷ TRL {best} = "
-          f"{(forge_tokens / forge_cpu) / (trl[best][0] / trl[best][2]):.2f}")
-    print(f"matmul peak (float32, measured): {peak / 1e9:.1f} GFLOP/s; forge reaches "
-          f"{flops / forge_s / 1e9:.1f} GFLOP/s = {100 * flops / forge_s / peak:.0f}% of it "
-          "(LM head counted on the learned tokens, where Forge computes it)")
+    print(
+        f"per CPU-second (less sensitive to other load): forge ÷ TRL {best} = "
+        f"{(forge_tokens / forge_cpu) / (trl[best][0] / trl[best][2]):.2f}"
+    )
+    print(
+        f"matmul peak (float32, measured): {peak / 1e9:.1f} GFLOP/s; forge reaches "
+        f"{flops / forge_s / 1e9:.1f} GFLOP/s = {100 * flops / forge_s / peak:.0f}% of it "
+        "(LM head counted on the learned tokens, where Forge computes it)"
+    )
     print(f"ratio={forge_tps / best_tps:.2f}")
 
 

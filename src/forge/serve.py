@@ -10,14 +10,16 @@ Before a request reaches the model, a `Guard` (built by the CLI from the facade)
 bearer token — required off loopback — and the limits: a body needs a Content-Length (no
 chunked or unbounded bodies), at most `max_body_bytes`, and a prompt at most `max_prompt_chars`.
 """
+
 from __future__ import annotations
 
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 
 from forge.api.limits import Guard, HTTPRefusal, body_length, prompt_chars
 from forge.errors import Forbidden, ForgeError, Unauthorized
@@ -51,7 +53,7 @@ def parse_chat_request(body: Any) -> ChatRequest:
             raise BadRequest(f"'messages[{i}].content': required unless the message has tool_calls")
     tools = body.get("tools") or []
     if not isinstance(tools, list) or any(not isinstance(t, dict) or "function" not in t for t in tools):
-        raise BadRequest("'tools': a list of {\"type\": \"function\", \"function\": {...}} objects")
+        raise BadRequest('\'tools\': a list of {"type": "function", "function": {...}} objects')
     if body.get("stream"):
         raise BadRequest("'stream': streaming is not supported; send stream=false")
     max_tokens = body.get("max_tokens", body.get("max_completion_tokens", DEFAULT_MAX_TOKENS))
@@ -65,26 +67,35 @@ def chat_response(model_name: str, reply: str, *, created: int | None = None) ->
     from forge.service import IM_END, parse_reply
 
     parsed = parse_reply(reply)
-    calls = [{"id": f"call_{i}", "type": "function",
-              "function": {"name": c["name"], "arguments": json.dumps(c["arguments"], ensure_ascii=False)}}
-             for i, c in enumerate(parsed.calls)]
+    calls = [
+        {
+            "id": f"call_{i}",
+            "type": "function",
+            "function": {"name": c["name"], "arguments": json.dumps(c["arguments"], ensure_ascii=False)},
+        }
+        for i, c in enumerate(parsed.calls)
+    ]
     # a <tool_call> block that does not parse is not dropped: the client sees the raw text
     content = parsed.content or (reply.split(IM_END, 1)[0].strip() if parsed.errors else "")
     message: dict[str, Any] = {"role": "assistant", "content": content or None}
     if calls:
         message["tool_calls"] = calls
     created = int(time.time()) if created is None else created
-    return {"id": f"chatcmpl-{created}", "object": "chat.completion", "created": created,
-            "model": model_name,
-            "choices": [{"index": 0, "message": message,
-                         "finish_reason": "tool_calls" if calls else "stop"}]}
+    return {
+        "id": f"chatcmpl-{created}",
+        "object": "chat.completion",
+        "created": created,
+        "model": model_name,
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls" if calls else "stop"}],
+    }
 
 
 Generate = Callable[[list[dict[str, Any]], list[dict[str, Any]], int], str]
 
 
-def make_server(model_name: str, generate: Generate, host: str = "127.0.0.1", port: int = 8000,
-                guard: Guard | None = None) -> ThreadingHTTPServer:
+def make_server(
+    model_name: str, generate: Generate, host: str = "127.0.0.1", port: int = 8000, guard: Guard | None = None
+) -> ThreadingHTTPServer:
     lock = threading.Lock()
     guard = guard or Guard(max_body_bytes=MAX_BODY_BYTES)
 
@@ -114,8 +125,11 @@ def make_server(model_name: str, generate: Generate, host: str = "127.0.0.1", po
                 return True
             except Unauthorized as e:
                 self.close_connection = True
-                self._send(401, {"error": {"message": str(e), "type": "authentication_error"}},
-                           {"WWW-Authenticate": 'Bearer realm="forge"'})
+                self._send(
+                    401,
+                    {"error": {"message": str(e), "type": "authentication_error"}},
+                    {"WWW-Authenticate": 'Bearer realm="forge"'},
+                )
             except Forbidden as e:
                 self.close_connection = True
                 self._error(403, str(e), "permission_error")
@@ -136,8 +150,11 @@ def make_server(model_name: str, generate: Generate, host: str = "127.0.0.1", po
             if self.path != "/v1/chat/completions":
                 return self._error(404, f"no route {self.path}; use POST /v1/chat/completions")
             try:
-                length = body_length(self.headers.get("Transfer-Encoding"),
-                                     self.headers.get_all("Content-Length") or [], guard.max_body_bytes)
+                length = body_length(
+                    self.headers.get("Transfer-Encoding"),
+                    self.headers.get_all("Content-Length") or [],
+                    guard.max_body_bytes,
+                )
             except HTTPRefusal as e:
                 self.close_connection = True  # the body, if any, is never read
                 return self._error(e.status, str(e))

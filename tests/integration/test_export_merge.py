@@ -1,4 +1,5 @@
 """Merging a LoRA adapter into its base gives the same logits as base + adapter."""
+
 import json
 
 import pytest
@@ -10,8 +11,11 @@ from forge.train.config import TrainConfig
 from helpers import SMALL_BASE
 
 pytestmark = pytest.mark.slow
-ROW = {"id": "r", "tools": [], "messages": [
-    {"role": "user", "content": "Say hello."}, {"role": "assistant", "content": "Hello there."}]}
+ROW = {
+    "id": "r",
+    "tools": [],
+    "messages": [{"role": "user", "content": "Say hello."}, {"role": "assistant", "content": "Hello there."}],
+}
 
 
 @pytest.fixture(scope="module")
@@ -24,11 +28,11 @@ def setup(tmp_path_factory):
     store = ArtifactStore(settings.artifacts)
     staging = store.staging("dataset")
     (staging / "sft_train.jsonl").write_text(json.dumps(ROW) + "\n")
-    dataset = store.commit(staging, kind="dataset", aid=artifact_id("dataset", {}, []),
-                           config={}, inputs=[])
+    dataset = store.commit(staging, kind="dataset", aid=artifact_id("dataset", {}, []), config={}, inputs=[])
     # a high learning rate so the adapter moves the logits visibly
-    adapter = run_train(store, dataset, base, TrainConfig(max_steps=4, batch_size=1,
-                                                          learning_rate=0.05, warmup_steps=0))
+    adapter = run_train(
+        store, dataset, base, TrainConfig(max_steps=4, batch_size=1, learning_rate=0.05, warmup_steps=0)
+    )
     return settings, store, base, adapter
 
 
@@ -48,15 +52,16 @@ def test_merged_logits_equal_base_plus_adapter(setup):
     assert not (merged.path / "adapter_config.json").exists()
 
     tok = AutoTokenizer.from_pretrained(merged.path)
-    ids = tok.apply_chat_template([ROW["messages"][0]], add_generation_prompt=True,
-                                  return_tensors="pt", return_dict=True)["input_ids"]
+    ids = tok.apply_chat_template(
+        [ROW["messages"][0]], add_generation_prompt=True, return_tensors="pt", return_dict=True
+    )["input_ids"]
     with torch.no_grad():
         plain = AutoModelForCausalLM.from_pretrained(base).eval()
         base_logits = plain(ids).logits
         with_adapter = PeftModel.from_pretrained(plain, str(adapter.path)).eval()
         expected = with_adapter(ids).logits
         got = AutoModelForCausalLM.from_pretrained(merged.path).eval()(ids).logits
-    assert (expected - base_logits).abs().max() > 1e-3   # the adapter does change the model
+    assert (expected - base_logits).abs().max() > 1e-3  # the adapter does change the model
     assert torch.allclose(got, expected, atol=1e-4)
     assert tok.chat_template == AutoTokenizer.from_pretrained(base).chat_template
 

@@ -6,6 +6,7 @@ the template writes for that turn, written out here by hand from the template (n
 by the code under test). Templates that are not prefix-stable learn each turn in a window of
 its own (Qwen3), or drop the turns they cannot mask exactly, with the reason (Mistral Nemo).
 """
+
 import json
 
 import pytest
@@ -14,23 +15,50 @@ from forge.models.masks import HISTORY_CHANGES
 from forge.models.windows import row_windows
 from real_models import llama_models_dir, real_tokenizer
 
-TOOL = {"type": "function", "function": {
-    "name": "bd_create", "description": "Create a bead.",
-    "parameters": {"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"]}}}
+TOOL = {
+    "type": "function",
+    "function": {
+        "name": "bd_create",
+        "description": "Create a bead.",
+        "parameters": {"type": "object", "properties": {"title": {"type": "string"}}, "required": ["title"]},
+    },
+}
 MESSAGES = [
     {"role": "system", "content": "You are the mayor."},
     {"role": "user", "content": "File a bead 'Fix login'."},
-    {"role": "assistant", "content": "Sure.", "tool_calls": [{"id": "call00001", "type": "function", "function": {
-        "name": "bd_create", "arguments": json.dumps({"title": "Fix login"})}}]},
+    {
+        "role": "assistant",
+        "content": "Sure.",
+        "tool_calls": [
+            {
+                "id": "call00001",
+                "type": "function",
+                "function": {"name": "bd_create", "arguments": json.dumps({"title": "Fix login"})},
+            }
+        ],
+    },
     {"role": "tool", "tool_call_id": "call00001", "content": '{"id": "gt-1"}'},
     {"role": "assistant", "content": "Filed gt-1."},
     {"role": "user", "content": "Thanks"},
-    {"role": "assistant", "content": "You are welcome."}]
+    {"role": "assistant", "content": "You are welcome."},
+]
 CALL_JSON = '{"name": "bd_create", "arguments": {"title": "Fix login"}}'
 # Mistral's control tokens (special in its tokenizers; added to a real BPE vocabulary here)
-MISTRAL_CONTROL = ["</s>", "[INST]", "[/INST]", "[TOOL_CALLS]", "[AVAILABLE_TOOLS]", "[/AVAILABLE_TOOLS]",
-                   "[TOOL_RESULTS]", "[/TOOL_RESULTS]", "[TOOL_CONTENT]", "[SYSTEM_PROMPT]",
-                   "[/SYSTEM_PROMPT]", "[ARGS]", "[CALL_ID]"]
+MISTRAL_CONTROL = [
+    "</s>",
+    "[INST]",
+    "[/INST]",
+    "[TOOL_CALLS]",
+    "[AVAILABLE_TOOLS]",
+    "[/AVAILABLE_TOOLS]",
+    "[TOOL_RESULTS]",
+    "[/TOOL_RESULTS]",
+    "[TOOL_CONTENT]",
+    "[SYSTEM_PROMPT]",
+    "[/SYSTEM_PROMPT]",
+    "[ARGS]",
+    "[CALL_ID]",
+]
 
 
 def tokenizer_for(name):
@@ -46,8 +74,10 @@ def tokenizer_for(name):
         tok = real_tokenizer("llama3")
         tok.add_special_tokens({"additional_special_tokens": MISTRAL_CONTROL})
         tok.eos_token = "</s>"
-        template = {"mistral": "Mistral-Small-3.2-24B-Instruct-2506.jinja",
-                    "mistral-nemo": "mistralai-Mistral-Nemo-Instruct-2407.jinja"}[name]
+        template = {
+            "mistral": "Mistral-Small-3.2-24B-Instruct-2506.jinja",
+            "mistral-nemo": "mistralai-Mistral-Nemo-Instruct-2407.jinja",
+        }[name]
         tok.chat_template = (llama_models_dir() / "templates" / template).read_text()
         return tok
     if name == "qwen3":
@@ -81,28 +111,45 @@ def learned_per_turn(tok, messages=MESSAGES, max_length=4096):
 
 EXPECTED = {
     # Qwen2.5: content then the call in <tool_call> JSON, <|im_end|> closes the turn
-    "qwen2": {2: f"Sure.\n<tool_call>\n{CALL_JSON}\n</tool_call><|im_end|>",
-              4: "Filed gt-1.<|im_end|>", 6: "You are welcome.<|im_end|>"},
+    "qwen2": {
+        2: f"Sure.\n<tool_call>\n{CALL_JSON}\n</tool_call><|im_end|>",
+        4: "Filed gt-1.<|im_end|>",
+        6: "You are welcome.<|im_end|>",
+    },
     # Llama 3.1: a call turn is the bare JSON call ("parameters"), content is not written
-    "llama3": {2: '{"name": "bd_create", "parameters": {"title": "Fix login"}}<|eot_id|>',
-               4: "Filed gt-1.<|eot_id|>", 6: "You are welcome.<|eot_id|>"},
+    "llama3": {
+        2: '{"name": "bd_create", "parameters": {"title": "Fix login"}}<|eot_id|>',
+        4: "Filed gt-1.<|eot_id|>",
+        6: "You are welcome.<|eot_id|>",
+    },
     # Phi-3.5 has no tool support: the call is not written, only the content
     "phi3": {2: "Sure.<|end|>", 4: "Filed gt-1.<|end|>", 6: "You are welcome.<|end|>"},
     # Gemma 4: the call, then the result inside the same model turn (not learned); the reply
     # after a result continues that turn
-    "gemma4": {2: '<|tool_call>call:bd_create{title:<|"|>Fix login<|"|>}<tool_call|>',
-               4: "Filed gt-1.<turn|>", 6: "You are welcome.<turn|>"},
+    "gemma4": {
+        2: '<|tool_call>call:bd_create{title:<|"|>Fix login<|"|>}<tool_call|>',
+        4: "Filed gt-1.<turn|>",
+        6: "You are welcome.<turn|>",
+    },
     # Mistral Small 3.2: [TOOL_CALLS]name[CALL_ID]id[ARGS]json, content with a call not written
-    "mistral": {2: '[TOOL_CALLS]bd_create[CALL_ID]call00001[ARGS]{"title": "Fix login"}</s>',
-                4: "Filed gt-1.</s>", 6: "You are welcome.</s>"},
+    "mistral": {
+        2: '[TOOL_CALLS]bd_create[CALL_ID]call00001[ARGS]{"title": "Fix login"}</s>',
+        4: "Filed gt-1.</s>",
+        6: "You are welcome.</s>",
+    },
     # Forge's own template (ChatML with generation markers; masks come the same way)
-    "forge": {2: f"Sure.\n<tool_call>\n{CALL_JSON}\n</tool_call><|im_end|>",
-              4: "Filed gt-1.<|im_end|>", 6: "You are welcome.<|im_end|>"},
+    "forge": {
+        2: f"Sure.\n<tool_call>\n{CALL_JSON}\n</tool_call><|im_end|>",
+        4: "Filed gt-1.<|im_end|>",
+        6: "You are welcome.<|im_end|>",
+    },
     # Qwen3 writes an empty think block only into the last assistant turn: each turn is
     # learned as the last turn of a window of its own
-    "qwen3": {2: f"<think>\n\n</think>\n\nSure.\n<tool_call>\n{CALL_JSON}\n</tool_call><|im_end|>",
-              4: "<think>\n\n</think>\n\nFiled gt-1.<|im_end|>",
-              6: "<think>\n\n</think>\n\nYou are welcome.<|im_end|>"},
+    "qwen3": {
+        2: f"<think>\n\n</think>\n\nSure.\n<tool_call>\n{CALL_JSON}\n</tool_call><|im_end|>",
+        4: "<think>\n\n</think>\n\nFiled gt-1.<|im_end|>",
+        6: "<think>\n\n</think>\n\nYou are welcome.<|im_end|>",
+    },
 }
 
 
@@ -131,7 +178,7 @@ def test_the_prompt_of_each_turn_is_the_inference_prompt_token_for_token(name):
     prompt = tok.apply_chat_template(msgs[:2], tools=[TOOL], tokenize=False, add_generation_prompt=True)
     ids = tok(prompt, add_special_tokens=False)["input_ids"]
     if name == "gemma4":  # its generation prompt opens an empty thought channel the history lacks
-        ids = tok(prompt[:prompt.rindex("<|channel>")], add_special_tokens=False)["input_ids"]
+        ids = tok(prompt[: prompt.rindex("<|channel>")], add_special_tokens=False)["input_ids"]
     assert whole.ids[:start] == ids
 
 

@@ -1,6 +1,7 @@
 """`forge train RECIPE` end to end on the example corpus with the tiny base (nothing mocked):
 foreground with progress (sft), and --detach through a real worker (sft+dpo: the registered
 model's adapter is the DPO stage's, trained on top of the SFT adapter)."""
+
 import json
 import os
 import signal
@@ -16,8 +17,13 @@ from forge.jobs.state_machine import JobState
 
 pytestmark = pytest.mark.slow
 RECIPES = Path(__file__).resolve().parents[2] / "examples" / "recipes"
-QUICK = ["steps.evaluate.max_prompts=4", "steps.evaluate.max_new_tokens=16", "variables.gate=0.0",
-         "variables.require_improvement=false", "steps.train.max_seq_length=512"]
+QUICK = [
+    "steps.evaluate.max_prompts=4",
+    "steps.evaluate.max_new_tokens=16",
+    "variables.gate=0.0",
+    "variables.require_improvement=false",
+    "steps.train.max_seq_length=512",
+]
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +39,17 @@ def home(tmp_path_factory):
 
 
 def test_foreground_train_runs_the_recipe_as_a_pipeline_job(home):
-    res = CliRunner().invoke(app, ["train", str(RECIPES / "demo.toml"), "steps.train.max_steps=3",
-                                   "variables.authorization=gt-42", *QUICK, "--json"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "train",
+            str(RECIPES / "demo.toml"),
+            "steps.train.max_steps=3",
+            "variables.authorization=gt-42",
+            *QUICK,
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     job = out["job"]
@@ -45,8 +60,9 @@ def test_foreground_train_runs_the_recipe_as_a_pipeline_job(home):
 def test_train_nproc_2_runs_ddp_under_torchrun(home):
     from forge.service import Forge
 
-    res = CliRunner().invoke(app, ["train", str(RECIPES / "demo.toml"), "--nproc", "2", "--json",
-                                   "steps.train.max_steps=3", *QUICK])
+    res = CliRunner().invoke(
+        app, ["train", str(RECIPES / "demo.toml"), "--nproc", "2", "--json", "steps.train.max_steps=3", *QUICK]
+    )
     assert res.exit_code == 0, res.output
     job_id = json.loads(res.stdout)["job"]["id"]
     forge = Forge()
@@ -61,8 +77,18 @@ def test_train_nproc_2_runs_ddp_under_torchrun(home):
 def test_detached_sft_dpo_runs_in_a_worker(home):
     from forge.service import Forge
 
-    res = CliRunner().invoke(app, ["train", str(RECIPES / "witness-sft-dpo.toml"), "--detach", "--json",
-                                   "steps.train.max_steps=3", "steps.dpo.max_steps=2", *QUICK])
+    res = CliRunner().invoke(
+        app,
+        [
+            "train",
+            str(RECIPES / "witness-sft-dpo.toml"),
+            "--detach",
+            "--json",
+            "steps.train.max_steps=3",
+            "steps.dpo.max_steps=2",
+            *QUICK,
+        ],
+    )
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     pid = out["worker"]["worker"].get("pid")
@@ -77,7 +103,7 @@ def test_detached_sft_dpo_runs_in_a_worker(home):
         sft_id = adapter.manifest["config"]["start_adapter"]
         assert forge.store.get(sft_id).manifest["config"]["max_steps"] == 3
         stages = {e.get("stage") for e in forge.jobs.events(job.id)}
-        assert {"train", "dpo"} <= stages   # both stages' progress is on the job
+        assert {"train", "dpo"} <= stages  # both stages' progress is on the job
     finally:
         if pid:
             try:
@@ -88,12 +114,20 @@ def test_detached_sft_dpo_runs_in_a_worker(home):
 
 def test_recipe_check_as_a_real_command():
     forge = Path(sys.executable).parent / "forge"
-    res = subprocess.run([str(forge), "recipe", "check", str(RECIPES / "polecat-sft.toml"),
-                          "variables.role=witness", "--json"], capture_output=True, text=True, timeout=120)
+    res = subprocess.run(
+        [str(forge), "recipe", "check", str(RECIPES / "polecat-sft.toml"), "variables.role=witness", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
     assert out["job"]["name"] == "witness-sft" and out["job"]["build"]["roles"] == ["witness"]
-    bad = subprocess.run([str(forge), "recipe", "check", str(RECIPES / "polecat-sft.toml"),
-                          "variables.role=admiral"], capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        [str(forge), "recipe", "check", str(RECIPES / "polecat-sft.toml"), "variables.role=admiral"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 1 and "'variables.role': must be one of" in bad.stderr
     assert "Traceback" not in bad.stderr

@@ -1,5 +1,6 @@
 """`forge serve` as a real subprocess on a real (tiny, locally built) model: the endpoint
 answers an OpenAI chat request with the model's own greedy reply."""
+
 import json
 import os
 import subprocess
@@ -26,8 +27,13 @@ def test_forge_serve_answers_chat_completions(tmp_path):
     port = free_port()
     forge_bin = Path(sys.executable).parent / "forge"
     env = {**os.environ, "FORGE_HOME": str(settings.home)}
-    proc = subprocess.Popen([str(forge_bin), "serve", "--model", str(base), "--port", str(port)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [str(forge_bin), "serve", "--model", str(base), "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(120):
@@ -40,13 +46,15 @@ def test_forge_serve_answers_chat_completions(tmp_path):
                 time.sleep(0.5)
         messages = [{"role": "user", "content": "Create a bead for the login bug."}]
         body = json.dumps({"model": "x", "messages": messages, "max_tokens": 12}).encode()
-        req = urllib.request.Request(url + "/v1/chat/completions", data=body,
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            url + "/v1/chat/completions", data=body, headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(req, timeout=60) as r:
             out = json.loads(r.read())
         model, tokenizer = load_model(base)
         expected = generate(model, tokenizer, [messages], [[]], max_new_tokens=12)[0]
         from forge.models.tool_calls import parse_reply
+
         assert out["object"] == "chat.completion"
         assert (out["choices"][0]["message"]["content"] or "") == parse_reply(expected).content
     finally:

@@ -1,5 +1,6 @@
 """`nproc = 2`: two real processes under torchrun (gloo on CPU) train one adapter together;
 rank 0 alone commits it and its progress reaches the caller. Nothing mocked."""
+
 import json
 import math
 
@@ -29,6 +30,7 @@ class Recording:
 
             def done(self, **metrics):
                 events.append(("done", name, None))
+
         return T()
 
     def log(self, message):
@@ -36,10 +38,14 @@ class Recording:
 
 
 def row(i):
-    return {"id": f"r{i}", "messages": [
-        {"role": "system", "content": "You are a polecat."},
-        {"role": "user", "content": f"Say the number {i}."},
-        {"role": "assistant", "content": f"The number is {i}."}]}
+    return {
+        "id": f"r{i}",
+        "messages": [
+            {"role": "system", "content": "You are a polecat."},
+            {"role": "user", "content": f"Say the number {i}."},
+            {"role": "assistant", "content": f"The number is {i}."},
+        ],
+    }
 
 
 def test_two_processes_train_one_adapter_committed_once(tmp_path):
@@ -50,32 +56,41 @@ def test_two_processes_train_one_adapter_committed_once(tmp_path):
     store = ArtifactStore(settings.artifacts)
     staging = store.staging("dataset")
     (staging / "sft_train.jsonl").write_text("".join(json.dumps(row(i)) + "\n" for i in range(16)))
-    dataset = store.commit(staging, kind="dataset", aid=artifact_id("dataset", {"n": 16}, []),
-                           config={}, inputs=[])
-    config = TrainConfig(lora_r=8, lora_alpha=16, max_steps=4, batch_size=2, logging_steps=1,
-                         max_seq_length=128, eval_at_end=False, nproc=2, check_resources=False)
+    dataset = store.commit(staging, kind="dataset", aid=artifact_id("dataset", {"n": 16}, []), config={}, inputs=[])
+    config = TrainConfig(
+        lora_r=8,
+        lora_alpha=16,
+        max_steps=4,
+        batch_size=2,
+        logging_steps=1,
+        max_seq_length=128,
+        eval_at_end=False,
+        nproc=2,
+        check_resources=False,
+    )
     progress = Recording()
     adapter = train_adapter(store, dataset, base, config, progress, settings=settings)
 
     logs = [e[1] for e in progress.events if e[0] == "log"]
     assert any("process group of 2 (backend gloo)" in m for m in logs), logs
-    assert ("done", "train", None) in progress.events          # rank 0's progress relayed
+    assert ("done", "train", None) in progress.events  # rank 0's progress relayed
     assert sum(e[2] for e in progress.events if e[:2] == ("advance", "train")) == 4
     log = json.loads(adapter.file("train_log.json").read_text())
     assert log["steps"] == 4 and all(math.isfinite(e["loss"]) for e in log["log"])
     adapter.verify()
-    assert [a.id for a in store.all() if a.kind == "adapter"] == [adapter.id]   # committed once
-    assert not list((settings.home / "distributed").glob("*.json"))            # spec cleaned up
+    assert [a.id for a in store.all() if a.kind == "adapter"] == [adapter.id]  # committed once
+    assert not list((settings.home / "distributed").glob("*.json"))  # spec cleaned up
 
 
 class CancelAtFirstStep(Recording):
     def task(self, name, total=None):
         class T:
             def advance(self, n=1, **metrics):
-                raise KeyboardInterrupt("cancelled")   # what a job's cancel check raises from
+                raise KeyboardInterrupt("cancelled")  # what a job's cancel check raises from
 
             def done(self, **metrics):
                 pass
+
         return T()
 
 
@@ -89,15 +104,23 @@ def test_cancel_stops_every_rank_and_leaves_nothing(tmp_path):
     store = ArtifactStore(settings.artifacts)
     staging = store.staging("dataset")
     (staging / "sft_train.jsonl").write_text("".join(json.dumps(row(i)) + "\n" for i in range(16)))
-    dataset = store.commit(staging, kind="dataset", aid=artifact_id("dataset", {"n": 16}, []),
-                           config={}, inputs=[])
-    config = TrainConfig(lora_r=8, lora_alpha=16, max_steps=50, batch_size=2, logging_steps=1,
-                         max_seq_length=128, eval_at_end=False, nproc=2, check_resources=False)
+    dataset = store.commit(staging, kind="dataset", aid=artifact_id("dataset", {"n": 16}, []), config={}, inputs=[])
+    config = TrainConfig(
+        lora_r=8,
+        lora_alpha=16,
+        max_steps=50,
+        batch_size=2,
+        logging_steps=1,
+        max_seq_length=128,
+        eval_at_end=False,
+        nproc=2,
+        check_resources=False,
+    )
     with pytest.raises(KeyboardInterrupt):
         train_adapter(store, dataset, base, config, CancelAtFirstStep(), settings=settings)
     deadline = time.monotonic() + 20
     while list((store.root / ".staging").iterdir()) and time.monotonic() < deadline:
-        time.sleep(0.5)   # the ranks unwind after torchrun itself has gone
+        time.sleep(0.5)  # the ranks unwind after torchrun itself has gone
     assert not list((store.root / ".staging").iterdir())
     assert not [a for a in store.all() if a.kind == "adapter"]
 
@@ -111,15 +134,29 @@ def test_two_processes_run_sft_then_dpo(tmp_path):
     store = ArtifactStore(settings.artifacts)
     staging = store.staging("dataset")
     (staging / "sft_train.jsonl").write_text("".join(json.dumps(row(i)) + "\n" for i in range(8)))
-    pairs = [{"prompt": row(i)["messages"][:2], "chosen": row(i)["messages"][2:],
-              "rejected": [{"role": "assistant", "content": "No."}]} for i in range(8)]
+    pairs = [
+        {
+            "prompt": row(i)["messages"][:2],
+            "chosen": row(i)["messages"][2:],
+            "rejected": [{"role": "assistant", "content": "No."}],
+        }
+        for i in range(8)
+    ]
     (staging / "dpo_train.jsonl").write_text("".join(json.dumps(p) + "\n" for p in pairs))
-    dataset = store.commit(staging, kind="dataset", aid=artifact_id("dataset", {"n": 8}, []),
-                           config={}, inputs=[])
-    config = TrainConfig(lora_r=8, lora_alpha=16, max_steps=2, batch_size=2, logging_steps=1,
-                         max_seq_length=128, eval_at_end=False, nproc=2, check_resources=False,
-                         method="sft+dpo", dpo={"max_steps": 2, "batch_size": 2, "logging_steps": 1,
-                                                "max_length": 128})
+    dataset = store.commit(staging, kind="dataset", aid=artifact_id("dataset", {"n": 8}, []), config={}, inputs=[])
+    config = TrainConfig(
+        lora_r=8,
+        lora_alpha=16,
+        max_steps=2,
+        batch_size=2,
+        logging_steps=1,
+        max_seq_length=128,
+        eval_at_end=False,
+        nproc=2,
+        check_resources=False,
+        method="sft+dpo",
+        dpo={"max_steps": 2, "batch_size": 2, "logging_steps": 1, "max_length": 128},
+    )
     progress = Recording()
     dpo = train_adapter(store, dataset, base, config, progress, settings=settings)
     log = json.loads(dpo.file("train_log.json").read_text())
@@ -127,4 +164,4 @@ def test_two_processes_run_sft_then_dpo(tmp_path):
     assert all(math.isfinite(e["loss"]) for e in log["log"])
     assert {e[1] for e in progress.events if e[0] == "task"} >= {"train", "dpo"}
     adapters = {a.id for a in store.all() if a.kind == "adapter"}
-    assert adapters == {dpo.id, dpo.manifest["config"]["start_adapter"]}   # each committed once
+    assert adapters == {dpo.id, dpo.manifest["config"]["start_adapter"]}  # each committed once

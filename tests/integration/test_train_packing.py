@@ -1,5 +1,6 @@
 """Padding-free packing is exact: a packed batch gives the same loss, logits and gradients
 as its rows run one by one (a small random Llama with grouped-query attention)."""
+
 import pytest
 import torch
 
@@ -14,8 +15,15 @@ def model():
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(0)
-    cfg = LlamaConfig(vocab_size=320, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                      num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=256)
+    cfg = LlamaConfig(
+        vocab_size=320,
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=256,
+    )
     m = LlamaForCausalLM(cfg)
     m.set_attn_implementation(register_packed_attention())
     return m.eval()
@@ -54,7 +62,7 @@ def test_packed_loss_and_logits_equal_rows_run_alone(model, rows):
     assert abs(packed.loss.item() - loss.item()) < 1e-5
     at = 0
     for n, logits in zip(LENGTHS, alone):
-        assert torch.allclose(packed.logits[0, at:at + n], logits, atol=1e-5)
+        assert torch.allclose(packed.logits[0, at : at + n], logits, atol=1e-5)
         at += n
 
 

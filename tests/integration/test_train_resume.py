@@ -1,5 +1,6 @@
 """Resume and cancel: a run stopped at step N and resumed from its last checkpoint has the
 loss curve of an uninterrupted run; a cancelled run stops within the step and leaves nothing."""
+
 import json
 import random
 import tempfile
@@ -14,9 +15,19 @@ from forge.train.sft import run_train
 from helpers import FAST_BASE
 
 pytestmark = pytest.mark.slow
-CONFIG = TrainConfig(max_steps=8, batch_size=4, logging_steps=1, save_steps=3, learning_rate=3e-3,
-                     lora_r=8, lora_alpha=16, lr_scheduler_type="linear", warmup_steps=2,
-                     max_seq_length=256, eval_at_end=False)
+CONFIG = TrainConfig(
+    max_steps=8,
+    batch_size=4,
+    logging_steps=1,
+    save_steps=3,
+    learning_rate=3e-3,
+    lora_r=8,
+    lora_alpha=16,
+    lr_scheduler_type="linear",
+    warmup_steps=2,
+    max_seq_length=256,
+    eval_at_end=False,
+)
 
 
 class Stop(Exception):
@@ -41,6 +52,7 @@ class StoppingProgress:
 
             def done(self, **metrics):
                 pass
+
         return T()
 
     def log(self, message):
@@ -53,10 +65,16 @@ def rows(n):
     for i in range(n):
         a, b = rng.randrange(100), rng.randrange(100)
         user = f"Add {a} and {b}." + " Please." * rng.randrange(12)  # varied lengths
-        out.append({"id": f"r{i}", "messages": [
-            {"role": "system", "content": "You add numbers."},
-            {"role": "user", "content": user},
-            {"role": "assistant", "content": f"{a} + {b} = {a + b}."}]})
+        out.append(
+            {
+                "id": f"r{i}",
+                "messages": [
+                    {"role": "system", "content": "You add numbers."},
+                    {"role": "user", "content": user},
+                    {"role": "assistant", "content": f"{a} + {b} = {a + b}."},
+                ],
+            }
+        )
     return out
 
 
@@ -70,8 +88,7 @@ def new_store(tmp_path, name):
     store = ArtifactStore(Settings(home=tmp_path / name).ensure().artifacts)
     staging = store.staging("dataset")
     (staging / "sft_train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows(40)))
-    return store, store.commit(staging, kind="dataset", aid=artifact_id("dataset", {}, []),
-                               config={}, inputs=[])
+    return store, store.commit(staging, kind="dataset", aid=artifact_id("dataset", {}, []), config={}, inputs=[])
 
 
 def losses(adapter):

@@ -1,4 +1,5 @@
 """LoRA SFT on a real tiny Llama: the loss goes down, the adapter artifact is complete."""
+
 import json
 import random
 
@@ -12,24 +13,41 @@ from forge.train.sft import run_train
 from helpers import FAST_BASE
 
 pytestmark = pytest.mark.slow
-TOOL = {"type": "function", "function": {
-    "name": "mcp__beads__create", "description": "Create a bead.",
-    "parameters": {"type": "object", "properties": {"title": {"type": "string"},
-                                                    "priority": {"type": "integer"}},
-                   "required": ["title", "priority"]}}}
+TOOL = {
+    "type": "function",
+    "function": {
+        "name": "mcp__beads__create",
+        "description": "Create a bead.",
+        "parameters": {
+            "type": "object",
+            "properties": {"title": {"type": "string"}, "priority": {"type": "integer"}},
+            "required": ["title", "priority"],
+        },
+    },
+}
 TITLES = ["Fix login", "Add cache", "Speed up search", "Write docs", "Remove dead code"]
 
 
 def bead_row(i, rng):
     title, prio = rng.choice(TITLES), rng.randrange(5)
     args = json.dumps({"title": title, "priority": prio})
-    return {"id": f"r{i}", "tools": [TOOL], "messages": [
-        {"role": "system", "content": "You are a polecat."},
-        {"role": "user", "content": f"File a bead '{title}' at priority {prio}."},
-        {"role": "assistant", "content": "", "tool_calls": [
-            {"id": "c1", "type": "function", "function": {"name": "mcp__beads__create", "arguments": args}}]},
-        {"role": "tool", "tool_call_id": "c1", "content": '{"id": "gt-1"}'},
-        {"role": "assistant", "content": "Created gt-1."}]}
+    return {
+        "id": f"r{i}",
+        "tools": [TOOL],
+        "messages": [
+            {"role": "system", "content": "You are a polecat."},
+            {"role": "user", "content": f"File a bead '{title}' at priority {prio}."},
+            {
+                "role": "assistant",
+                "content": "",
+                "tool_calls": [
+                    {"id": "c1", "type": "function", "function": {"name": "mcp__beads__create", "arguments": args}}
+                ],
+            },
+            {"role": "tool", "tool_call_id": "c1", "content": '{"id": "gt-1"}'},
+            {"role": "assistant", "content": "Created gt-1."},
+        ],
+    }
 
 
 def make_dataset(store, n_train=48, n_eval=8):
@@ -37,8 +55,7 @@ def make_dataset(store, n_train=48, n_eval=8):
     staging = store.staging("dataset")
     for name, n in (("sft_train.jsonl", n_train), ("sft_eval.jsonl", n_eval)):
         (staging / name).write_text("".join(json.dumps(bead_row(i, rng)) + "\n" for i in range(n)))
-    return store.commit(staging, kind="dataset", aid=artifact_id("dataset", {"n": n_train}, []),
-                        config={}, inputs=[])
+    return store.commit(staging, kind="dataset", aid=artifact_id("dataset", {"n": n_train}, []), config={}, inputs=[])
 
 
 class RecordingProgress:
@@ -54,6 +71,7 @@ class RecordingProgress:
 
             def done(self, **metrics):
                 events.append((name, "done", metrics))
+
         return T()
 
     def log(self, message):
@@ -69,10 +87,17 @@ def trained(tmp_path_factory):
     store = ArtifactStore(settings.artifacts)
     dataset = make_dataset(store)
     base_path = ensure_base_model(DEFAULT_BASE_MODEL, settings, config=FAST_BASE)
-    config = TrainConfig(max_steps=24, batch_size=4, logging_steps=3, learning_rate=5e-3,
-                         lora_r=16, lora_alpha=32,
-                         lr_scheduler_type="constant_with_warmup", warmup_steps=2,
-                         max_seq_length=512)
+    config = TrainConfig(
+        max_steps=24,
+        batch_size=4,
+        logging_steps=3,
+        learning_rate=5e-3,
+        lora_r=16,
+        lora_alpha=32,
+        lr_scheduler_type="constant_with_warmup",
+        warmup_steps=2,
+        max_seq_length=512,
+    )
     progress = RecordingProgress()
     adapter = run_train(store, dataset, base_path, config, progress)
     return store, dataset, base_path, config, adapter, progress
@@ -88,10 +113,15 @@ def test_loss_goes_down(trained):
 
 
 def test_adapter_artifact_is_complete_and_verifiable(trained):
-    store, dataset, base_path, _, adapter, _ = trained
+    _, dataset, base_path, _, adapter, _ = trained
     assert adapter.kind == "adapter"
-    for name in ("adapter_model.safetensors", "adapter_config.json", "tokenizer.json",
-                 "tokenizer_config.json", "train_log.json"):
+    for name in (
+        "adapter_model.safetensors",
+        "adapter_config.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "train_log.json",
+    ):
         assert adapter.file(name).is_file(), name
     adapter.verify()
     assert [i["id"] for i in adapter.manifest["inputs"]] == [dataset.id]

@@ -1,15 +1,15 @@
 """The tiny default base model: built once, cached, reloaded identically by AutoTokenizer."""
+
 import json
 
 import pytest
 
 from forge.models.chat_format import CHAT_TEMPLATE, IM_END
-from forge.settings import Settings
 from forge.models.tiny_base import DEFAULT_BASE_MODEL, TinyBaseConfig, ensure_base_model
+from forge.settings import Settings
 
 pytestmark = pytest.mark.slow
-FAST = TinyBaseConfig(vocab_size=700, corpus_chars=80_000, pretrain_steps=12, pretrain_batch=2,
-                      pretrain_seq_len=64)
+FAST = TinyBaseConfig(vocab_size=700, corpus_chars=80_000, pretrain_steps=12, pretrain_batch=2, pretrain_seq_len=64)
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +40,12 @@ def test_tokenizer_round_trips_through_autotokenizer(built):
     from forge.models.tiny_corpus import pretraining_documents
 
     _, path = built
-    fresh = train_tokenizer(pretraining_documents(FAST.corpus_chars, FAST.chat_fraction, FAST.seed),
-                            FAST.vocab_size)
+    fresh = train_tokenizer(pretraining_documents(FAST.corpus_chars, FAST.chat_fraction, FAST.seed), FAST.vocab_size)
     loaded = AutoTokenizer.from_pretrained(path)
-    text = ('<|im_start|>user\n  Tabs\tand café ünïcode {"a": [1, 2]}<|im_end|>\n'
-            '<tool_call>\n{"name": "x"}\n</tool_call><|endoftext|>')
+    text = (
+        '<|im_start|>user\n  Tabs\tand café ünïcode {"a": [1, 2]}<|im_end|>\n'
+        '<tool_call>\n{"name": "x"}\n</tool_call><|endoftext|>'
+    )
     assert loaded(text).input_ids == fresh(text).input_ids
     assert loaded.decode(loaded(text).input_ids) == text
     assert loaded.chat_template == CHAT_TEMPLATE
@@ -64,5 +65,6 @@ def test_saved_model_is_a_llama_with_chat_stop_tokens(built):
     log = json.loads((path / "pretrain_log.json").read_text())
     assert log["steps"] == FAST.pretrain_steps and log["losses"][-1] < log["losses"][0]
     from transformers import AutoTokenizer
+
     tok = AutoTokenizer.from_pretrained(path)
     assert tok.convert_tokens_to_ids(IM_END) in gen.eos_token_id

@@ -4,15 +4,22 @@ import pytest
 
 from forge.errors import InputError
 from forge.evaluate.report import gate, score_reply, summarize
-from forge.evaluate.suite import (EvalPrompt, load_dataset_prompts, load_suite_file,
-                                  prompts_from_row, select_prompts)
+from forge.evaluate.suite import EvalPrompt, load_dataset_prompts, load_suite_file, prompts_from_row, select_prompts
 
-BASH = {"type": "function", "function": {
-    "name": "Bash", "parameters": {"type": "object", "required": ["command"],
-                                   "properties": {"command": {"type": "string"}}}}}
-CREATE = {"type": "function", "function": {
-    "name": "bd_create", "parameters": {"type": "object", "required": ["title"],
-                                        "properties": {"title": {"type": "string"}}}}}
+BASH = {
+    "type": "function",
+    "function": {
+        "name": "Bash",
+        "parameters": {"type": "object", "required": ["command"], "properties": {"command": {"type": "string"}}},
+    },
+}
+CREATE = {
+    "type": "function",
+    "function": {
+        "name": "bd_create",
+        "parameters": {"type": "object", "required": ["title"], "properties": {"title": {"type": "string"}}},
+    },
+}
 
 
 def call(cid, name, args):
@@ -20,11 +27,11 @@ def call(cid, name, args):
 
 
 def row(rid, task, n_calls=2, role="polecat"):
-    msgs = [{"role": "system", "content": "You are a polecat."},
-            {"role": "user", "content": f"Task {rid}"}]
+    msgs = [{"role": "system", "content": "You are a polecat."}, {"role": "user", "content": f"Task {rid}"}]
     for i in range(n_calls):
-        msgs.append({"role": "assistant", "content": "",
-                     "tool_calls": [call(f"c{i}", "Bash", {"command": f"git status {i}"})]})
+        msgs.append(
+            {"role": "assistant", "content": "", "tool_calls": [call(f"c{i}", "Bash", {"command": f"git status {i}"})]}
+        )
         msgs.append({"role": "tool", "tool_call_id": f"c{i}", "content": "ok"})
     msgs.append({"role": "assistant", "content": "Done."})
     return {"id": rid, "messages": msgs, "tools": [BASH, CREATE], "agent_role": role, "task": task}
@@ -36,15 +43,18 @@ def test_one_prompt_per_assistant_tool_call_message():
     first, second = prompts
     assert [m["role"] for m in first.messages] == ["system", "user"]
     assert first.expected == [{"name": "Bash", "arguments": {"command": "git status 0"}}]
-    assert second.messages[-1]["role"] == "tool"          # context includes the tool result
+    assert second.messages[-1]["role"] == "tool"  # context includes the tool result
     assert second.expected[0]["arguments"] == {"command": "git status 1"}
     assert first.task == "git-workflow" and first.agent_role == "polecat"
     assert first.tools == [BASH, CREATE]
 
 
 def test_row_without_tool_calls_gives_no_prompts():
-    r = {"id": "x", "messages": [{"role": "user", "content": "hi"},
-                                 {"role": "assistant", "content": "hello"}], "tools": []}
+    r = {
+        "id": "x",
+        "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}],
+        "tools": [],
+    }
     assert prompts_from_row(r) == []
 
 
@@ -72,11 +82,17 @@ def test_selection_is_capped_deterministic_and_spread_across_tasks():
 
 def test_dataset_and_suite_files(tmp_path):
     (tmp_path / "sft_eval.jsonl").write_text(
-        "\n".join(json.dumps(row(f"r{i}", "git-workflow", 1)) for i in range(3)) + "\n")
+        "\n".join(json.dumps(row(f"r{i}", "git-workflow", 1)) for i in range(3)) + "\n"
+    )
     assert len(load_dataset_prompts(tmp_path)) == 3
-    explicit = {"id": "p1", "messages": [{"role": "user", "content": "file a bead"}],
-                "tools": [CREATE], "expected": [{"name": "bd_create", "arguments": {"title": "t"}}],
-                "task": "bead-creation", "checks": ["tool_call_validity"]}
+    explicit = {
+        "id": "p1",
+        "messages": [{"role": "user", "content": "file a bead"}],
+        "tools": [CREATE],
+        "expected": [{"name": "bd_create", "arguments": {"title": "t"}}],
+        "task": "bead-creation",
+        "checks": ["tool_call_validity"],
+    }
     (tmp_path / "suite.json").write_text(json.dumps({"prompts": [explicit, row("r9", "planning", 1)]}))
     suite = load_suite_file(tmp_path / "suite.json")
     assert [p.id for p in suite] == ["p1", "r9#2"]
@@ -92,17 +108,24 @@ def test_dataset_and_suite_files(tmp_path):
 
 
 def _prompt(pid, task):
-    return EvalPrompt(id=pid, messages=[{"role": "user", "content": "go"}], tools=[BASH],
-                      expected=[{"name": "Bash", "arguments": {"command": "ls"}}], task=task)
+    return EvalPrompt(
+        id=pid,
+        messages=[{"role": "user", "content": "go"}],
+        tools=[BASH],
+        expected=[{"name": "Bash", "arguments": {"command": "ls"}}],
+        task=task,
+    )
 
 
 def test_summarize_scores_by_check_and_task():
     prompts = [_prompt("a", "git"), _prompt("b", "git"), _prompt("c", "plan")]
-    replies = ['<tool_call>{"name": "Bash", "arguments": {"command": "ls"}}</tool_call>',
-               '<tool_call>{"name": "Bash", "arguments": {"command": "pwd"}}</tool_call>',
-               "no call"]
+    replies = [
+        '<tool_call>{"name": "Bash", "arguments": {"command": "ls"}}</tool_call>',
+        '<tool_call>{"name": "Bash", "arguments": {"command": "pwd"}}</tool_call>',
+        "no call",
+    ]
     samples = [score_reply(p, r) for p, r in zip(prompts, replies)]
-    assert [s["passed"] for s in samples] == [True, True, False]   # argument_match does not gate
+    assert [s["passed"] for s in samples] == [True, True, False]  # argument_match does not gate
     report = summarize(prompts, samples)
     assert report["score"] == pytest.approx(2 / 3, abs=1e-4)
     assert report["categories"]["tool_call_validity"] == {"passed": 2, "total": 3, "rate": 0.6667}
@@ -116,8 +139,10 @@ def test_summarize_scores_by_check_and_task():
 
 def test_score_averages_categories_and_strict_score_needs_every_check():
     prompts = [_prompt("a", "git"), _prompt("b", "git")]
-    replies = ['<tool_call>{"name": "Bash", "arguments": {"command": "ls"}}</tool_call>',
-               '<tool_call>{"name": "Bash", "arguments": {"command": "pw</tool_call>']  # right tool, broken JSON
+    replies = [
+        '<tool_call>{"name": "Bash", "arguments": {"command": "ls"}}</tool_call>',
+        '<tool_call>{"name": "Bash", "arguments": {"command": "pw</tool_call>',
+    ]  # right tool, broken JSON
     samples = [score_reply(p, r) for p, r in zip(prompts, replies)]
     report = summarize(prompts, samples)
     assert report["categories"]["tool_choice"]["rate"] == 1.0
@@ -128,6 +153,7 @@ def test_score_averages_categories_and_strict_score_needs_every_check():
 
 def test_tool_choice_reads_the_name_even_when_the_json_is_broken():
     from forge.evaluate.checkers import check_tool_choice
+
     exp = [{"name": "Bash", "arguments": {}}]
     assert check_tool_choice('<tool_call>\n{"name": "Bash", "arguments": {"comm', [], exp).passed
     wrong = check_tool_choice('<tool_call>\n{"name": "Read", "arguments": {}}</tool_call>', [], exp)

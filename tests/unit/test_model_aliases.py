@@ -4,6 +4,7 @@ The offline and unreachable cases run `resolve_base` in a fresh interpreter, bec
 huggingface_hub reads HF_HUB_OFFLINE and HF_ENDPOINT once, at import. No test reaches the
 network: HF_HUB_OFFLINE=1, or an endpoint on a closed local port.
 """
+
 from __future__ import annotations
 
 import json
@@ -13,21 +14,24 @@ import sys
 
 import pytest
 
-from real_models import llama_models_dir
-
 from forge.errors import ForgeError, InputError
 from forge.models.aliases import ALIASES, lookup
 from forge.models.base import resolve_base
 from forge.models.tool_calls import detect_format
 from forge.settings import Settings
+from real_models import llama_models_dir
 
 # The Hub template of each alias, where llama.cpp ships it (Qwen2.5-Coder uses Qwen2.5's).
 ALIAS_TEMPLATES = {
-    "qwen2.5-coder-7b": "Qwen-Qwen2.5-7B-Instruct", "qwen2.5-7b": "Qwen-Qwen2.5-7B-Instruct",
-    "qwen3-8b": "Qwen-Qwen3-0.6B", "qwen3-coder-30b-a3b": "Qwen3-Coder",
-    "llama-3.1-8b": "meta-llama-Llama-3.1-8B-Instruct", "llama-3.2-3b": "meta-llama-Llama-3.2-3B-Instruct",
+    "qwen2.5-coder-7b": "Qwen-Qwen2.5-7B-Instruct",
+    "qwen2.5-7b": "Qwen-Qwen2.5-7B-Instruct",
+    "qwen3-8b": "Qwen-Qwen3-0.6B",
+    "qwen3-coder-30b-a3b": "Qwen3-Coder",
+    "llama-3.1-8b": "meta-llama-Llama-3.1-8B-Instruct",
+    "llama-3.2-3b": "meta-llama-Llama-3.2-3B-Instruct",
     "deepseek-r1-distill-qwen-7b": "deepseek-ai-DeepSeek-R1-Distill-Qwen-32B",
-    "mistral-nemo-12b": "mistralai-Mistral-Nemo-Instruct-2407", "phi-3.5-mini": "microsoft-Phi-3.5-mini-instruct",
+    "mistral-nemo-12b": "mistralai-Mistral-Nemo-Instruct-2407",
+    "phi-3.5-mini": "microsoft-Phi-3.5-mini-instruct",
 }
 
 
@@ -49,17 +53,24 @@ def test_alias_tool_format_is_what_its_real_template_writes(name):
 
 
 def _resolve_in_fresh_python(ref: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    code = ("import json, sys\n"
-            "from forge.errors import ForgeError\n"
-            "from forge.models.base import resolve_base\n"
-            "from forge.settings import Settings\n"
-            "try:\n"
-            f"    b = resolve_base({ref!r}, Settings(home=sys.argv[1]))\n"
-            "    print(json.dumps([b.location, b.identity, b.four_bit]))\n"
-            "except ForgeError as e:\n"
-            "    print(json.dumps({'error': str(e), 'hint': e.hint, 'type': type(e).__name__}))\n")
-    return subprocess.run([sys.executable, "-c", code, env["FORGE_HOME"]], capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=120)
+    code = (
+        "import json, sys\n"
+        "from forge.errors import ForgeError\n"
+        "from forge.models.base import resolve_base\n"
+        "from forge.settings import Settings\n"
+        "try:\n"
+        f"    b = resolve_base({ref!r}, Settings(home=sys.argv[1]))\n"
+        "    print(json.dumps([b.location, b.identity, b.four_bit]))\n"
+        "except ForgeError as e:\n"
+        "    print(json.dumps({'error': str(e), 'hint': e.hint, 'type': type(e).__name__}))\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, env["FORGE_HOME"]],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=120,
+    )
 
 
 @pytest.fixture()
@@ -67,8 +78,10 @@ def empty_hf(tmp_path):
     return {"HF_HOME": str(tmp_path / "hf"), "FORGE_HOME": str(tmp_path / "forge")}
 
 
-@pytest.mark.parametrize("ref,hub_id", [("qwen2.5-coder-7b", "Qwen/Qwen2.5-Coder-7B-Instruct"),
-                                        ("someone/their-model", "someone/their-model")])
+@pytest.mark.parametrize(
+    "ref,hub_id",
+    [("qwen2.5-coder-7b", "Qwen/Qwen2.5-Coder-7B-Instruct"), ("someone/their-model", "someone/their-model")],
+)
 def test_offline_with_an_empty_cache_is_one_clear_error(empty_hf, ref, hub_id):
     out = _resolve_in_fresh_python(ref, {**empty_hf, "HF_HUB_OFFLINE": "1"})
     assert out.returncode == 0, out.stderr
@@ -97,8 +110,11 @@ def test_a_cached_model_resolves_offline_with_its_4bit_copy_named(empty_hf):
     with open(os.path.join(repo, "snapshots", "0" * 40, "config.json"), "w") as f:
         f.write('{"model_type": "qwen2"}')
     out = _resolve_in_fresh_python("QWEN2.5-CODER-7B", {**empty_hf, "HF_HUB_OFFLINE": "1"})
-    assert json.loads(out.stdout) == ["Qwen/Qwen2.5-Coder-7B-Instruct", "Qwen/Qwen2.5-Coder-7B-Instruct",
-                                      "unsloth/Qwen2.5-Coder-7B-Instruct-bnb-4bit"]
+    assert json.loads(out.stdout) == [
+        "Qwen/Qwen2.5-Coder-7B-Instruct",
+        "Qwen/Qwen2.5-Coder-7B-Instruct",
+        "unsloth/Qwen2.5-Coder-7B-Instruct-bnb-4bit",
+    ]
 
 
 def test_neither_path_nor_id_lists_the_aliases(tmp_path):

@@ -2,6 +2,7 @@
 audit trail, job events, the worker log, CLI error messages and MCP tool errors.
 
 The planted values are in the formats of real providers' keys (made up here, not live)."""
+
 from __future__ import annotations
 
 import json
@@ -30,12 +31,17 @@ def _leaks(text: str) -> list[str]:
 
 def _leaky_stage(ctx, job, progress, actor):
     progress.log(f"connecting with {PASSWORD_URL}")
-    raise RuntimeError(f"upload refused: token {GITHUB}, aws_access_key_id={AWS_ID} "
-                       f"aws_secret_access_key={AWS_SECRET}")
+    raise RuntimeError(f"upload refused: token {GITHUB}, aws_access_key_id={AWS_ID} aws_secret_access_key={AWS_SECRET}")
 
 
-register_job_kind(JobKind("test-leaky", "forge.jobs.verify:validate_verify_config",
-                          f"{__name__}:_leaky_stage", "test only: fails with secrets in its error"))
+register_job_kind(
+    JobKind(
+        "test-leaky",
+        "forge.jobs.verify:validate_verify_config",
+        f"{__name__}:_leaky_stage",
+        "test only: fails with secrets in its error",
+    )
+)
 
 
 @pytest.fixture
@@ -77,5 +83,6 @@ def test_cli_and_mcp_errors_that_echo_input_carry_no_secret(forge):
             assert res.is_error and not _leaks(res.content[0].text)
             res = await c.call_tool("get_forge_job_status", {"job_id": GITHUB})
             assert res.is_error and "no job" in res.content[0].text and not _leaks(res.content[0].text)
+
     anyio.run(main)
     assert not os.environ.get("FORGE_DEBUG")  # errors above were shown, not raised

@@ -1,20 +1,22 @@
 """The scrubber end to end: placeholders, overlaps, escapes, idempotence, records, report."""
+
 from __future__ import annotations
 
+import itertools
 import json
 import re
 
 import pytest
+from test_scrub_detectors import GH, TRUE_POSITIVES
 
 from forge.errors import ConfigError
 from forge.records import Conversation, Message, SourceRef, ToolCall, WorkItem
-from forge.scrub import (Detector, Finding, Scrubber, find_secrets, register_detector,
-                         unregister_detector)
+from forge.scrub import Detector, Finding, Scrubber, find_secrets, register_detector, unregister_detector
 
-from test_scrub_detectors import GH, TRUE_POSITIVES
-
-PEM = ("-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n"
-       "VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK\n-----END RSA PRIVATE KEY-----")
+PEM = (
+    "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n"
+    "VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK\n-----END RSA PRIVATE KEY-----"
+)
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 
 
@@ -42,7 +44,8 @@ def test_secrets_inside_double_encoded_tool_output_and_shell_commands():
     out = Scrubber().scrub_text(twice)
     assert GH not in out and "dev@corp.example.org" not in out and "10.1.2.3" not in out
     assert json.loads(json.loads(out)) == {
-        "env": "GITHUB_TOKEN=<SECRET:github_token>\nowner=<SECRET:email>\nhost=<SECRET:ipv4>"}
+        "env": "GITHUB_TOKEN=<SECRET:github_token>\nowner=<SECRET:email>\nhost=<SECRET:ipv4>"
+    }
     cmd = f"export AWS_SECRET_ACCESS_KEY='{AWS_SECRET}' && aws s3 ls"
     assert Scrubber().scrub_text(cmd) == "export AWS_SECRET_ACCESS_KEY='<SECRET:aws_secret_key>' && aws s3 ls"
 
@@ -51,11 +54,13 @@ def test_overlaps_keep_the_most_specific_finding():
     # a GitHub token as the value of a generic key: one finding, typed as the token
     assert Scrubber().scrub_text(f'"api_token": "{GH}"') == '"api_token": "<SECRET:github_token>"'
     # the password of a URL is not an e-mail address, even though pass@host looks like one
-    assert Scrubber().scrub_text("https://bob:hunter22@mail.example.com/") == \
-        "https://bob:<SECRET:password>@mail.example.com/"
+    assert (
+        Scrubber().scrub_text("https://bob:hunter22@mail.example.com/")
+        == "https://bob:<SECRET:password>@mail.example.com/"
+    )
     findings = find_secrets(f"token={GH} and again {GH}")
     assert [f.kind for f in findings] == ["github_token", "github_token"]
-    assert all(a.end <= b.start for a, b in zip(findings, findings[1:]))
+    assert all(a.end <= b.start for a, b in itertools.pairwise(findings))
 
 
 ALL_POSITIVES = "\n".join(t[1] for t in TRUE_POSITIVES)
@@ -88,8 +93,14 @@ def test_detector_selection_and_unknown_names():
 
 
 def test_plugin_detector_registers_like_builtins():
-    det = Detector(name="test_acme_key", kind="acme_key", pattern=re.compile(r"(?P<s>ACME-[0-9]{8})"),
-                   group="s", prefilter=("ACME-",), priority=90)
+    det = Detector(
+        name="test_acme_key",
+        kind="acme_key",
+        pattern=re.compile(r"(?P<s>ACME-[0-9]{8})"),
+        group="s",
+        prefilter=("ACME-",),
+        priority=90,
+    )
     register_detector(det)
     try:
         with pytest.raises(ValueError):
@@ -109,17 +120,34 @@ def _conversation() -> Conversation:
         messages=[
             Message("system", "You are a polecat. Report to mayor@gastown.example.com."),
             Message("user", "Deploy with the key in ~/.aws/credentials"),
-            Message("assistant", "Checking the environment.", tool_calls=[
-                ToolCall("call_1", "Bash", {"command": f"git push https://x:{GH}@github.com/o/r.git",
-                                            "timeout": 30,
-                                            "env": {"AWS_SECRET_ACCESS_KEY": AWS_SECRET,
-                                                    "hosts": ["10.0.0.7", "build-runner"]}})]),
+            Message(
+                "assistant",
+                "Checking the environment.",
+                tool_calls=[
+                    ToolCall(
+                        "call_1",
+                        "Bash",
+                        {
+                            "command": f"git push https://x:{GH}@github.com/o/r.git",
+                            "timeout": 30,
+                            "env": {"AWS_SECRET_ACCESS_KEY": AWS_SECRET, "hosts": ["10.0.0.7", "build-runner"]},
+                        },
+                    )
+                ],
+            ),
             Message("tool", f"AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n{PEM}", tool_call_id="call_1", name="Bash"),
             Message("assistant", "Done; the keys above should be rotated."),
         ],
-        tools=[{"type": "function", "function": {"name": "Bash", "description": "Run a shell command",
-                                                 "parameters": {"type": "object"}}}],
-        agent_role="polecat", task="git-workflow", outcome="success", work_item="gt-a1b2",
+        tools=[
+            {
+                "type": "function",
+                "function": {"name": "Bash", "description": "Run a shell command", "parameters": {"type": "object"}},
+            }
+        ],
+        agent_role="polecat",
+        task="git-workflow",
+        outcome="success",
+        work_item="gt-a1b2",
         metadata={"cwd": "/home/alice/gt/rig", "branch": "polecat/alice-fix", "tokens": 1234},
     )
 
@@ -131,33 +159,55 @@ def test_conversation_scrubbing_covers_every_text_field():
     clean = s.scrub_conversation(conv)
     assert json.dumps(conv.to_dict()) == before, "the input conversation must not change"
     dumped = json.dumps(clean.to_dict())
-    for secret in (GH, AWS_SECRET, "AKIAIOSFODNN7EXAMPLE", "MIIEowIBAAKCAQEA", "10.0.0.7",
-                   "mayor@gastown.example.com", "/home/alice"):
+    for secret in (
+        GH,
+        AWS_SECRET,
+        "AKIAIOSFODNN7EXAMPLE",
+        "MIIEowIBAAKCAQEA",
+        "10.0.0.7",
+        "mayor@gastown.example.com",
+        "/home/alice",
+    ):
         assert secret not in dumped
     call = clean.messages[2].tool_calls[0]
     assert call.id == "call_1" and call.name == "Bash"
     assert call.arguments["command"] == "git push https://x:<SECRET:github_token>@github.com/o/r.git"
     assert call.arguments["timeout"] == 30  # non-strings kept as they are
-    assert call.arguments["env"] == {"AWS_SECRET_ACCESS_KEY": "<SECRET:aws_secret_key>",
-                                     "hosts": ["<SECRET:ipv4>", "build-runner"]}
+    assert call.arguments["env"] == {
+        "AWS_SECRET_ACCESS_KEY": "<SECRET:aws_secret_key>",
+        "hosts": ["<SECRET:ipv4>", "build-runner"],
+    }
     tool = clean.messages[3]
     assert tool.content == "AWS_ACCESS_KEY_ID=<SECRET:aws_access_key>\n<SECRET:private_key>"
     assert (tool.tool_call_id, tool.name) == ("call_1", "Bash")
     assert clean.metadata == {"cwd": "/home/<SECRET:user>/gt/rig", "branch": "polecat/alice-fix", "tokens": 1234}
-    assert (clean.id, clean.work_item, clean.agent_role, clean.task, clean.outcome) == \
-        ("sess-1", "gt-a1b2", "polecat", "git-workflow", "success")
+    assert (clean.id, clean.work_item, clean.agent_role, clean.task, clean.outcome) == (
+        "sess-1",
+        "gt-a1b2",
+        "polecat",
+        "git-workflow",
+        "success",
+    )
     assert clean.source == conv.source and clean.tools == conv.tools
 
 
 def test_report_counts_and_never_holds_a_secret():
     s = Scrubber()
     s.scrub_conversation(_conversation())
-    s.scrub_conversation(Conversation(id="sess-2", messages=[Message("user", "nothing secret here")],
-                                      source=SourceRef("b.jsonl", 1)))
+    s.scrub_conversation(
+        Conversation(id="sess-2", messages=[Message("user", "nothing secret here")], source=SourceRef("b.jsonl", 1))
+    )
     s.scrub_work_item(WorkItem(id="gt-c3d4", title="Rotate key for deploy@corp.example.com", status="open"))
     report = s.report()
-    assert report["by_kind"] == {"aws_access_key": 1, "aws_secret_key": 1, "email": 2, "github_token": 1,
-                                 "ipv4": 1, "private_key": 1, "user": 1}
+    assert report["by_kind"] == {
+        "aws_access_key": 1,
+        "aws_secret_key": 1,
+        "email": 2,
+        "github_token": 1,
+        "ipv4": 1,
+        "private_key": 1,
+        "user": 1,
+    }
     assert report["total"] == 8
     assert report["conversations"] == 2 and report["conversations_with_findings"] == 1
     assert report["work_items"] == 1 and report["work_items_with_findings"] == 1
@@ -179,10 +229,20 @@ def test_findings_hold_positions_not_values():
     assert f == Finding("github_token", 2, 2 + len(GH), "github_token")
 
 
-@pytest.mark.parametrize("blob", [
-    "a" * 50_000, "1." * 30_000, ":" * 20_000 + "1", "a@" * 20_000, "-----BEGIN RSA PRIVATE KEY-----" + "A" * 50_000,
-    "password=" * 5_000, "x" * 20_000 + "@" + "y." * 10_000, "/home/" * 10_000, "\\n" * 20_000 + "eyJ" * 5000,
-])
+@pytest.mark.parametrize(
+    "blob",
+    [
+        "a" * 50_000,
+        "1." * 30_000,
+        ":" * 20_000 + "1",
+        "a@" * 20_000,
+        "-----BEGIN RSA PRIVATE KEY-----" + "A" * 50_000,
+        "password=" * 5_000,
+        "x" * 20_000 + "@" + "y." * 10_000,
+        "/home/" * 10_000,
+        "\\n" * 20_000 + "eyJ" * 5000,
+    ],
+)
 def test_pathological_inputs_finish(blob):
     # no timing assertion: a catastrophic-backtracking regex would make this test hang instead
     assert isinstance(Scrubber().scrub_text(blob), str)
@@ -192,6 +252,7 @@ def test_idempotent_on_random_splices_of_secrets_and_near_misses():
     import random
 
     from test_scrub_detectors import NEAR_MISSES, PRECISION
+
     frags = [t[1] for t in TRUE_POSITIVES] + [t[1] for t in NEAR_MISSES] + PRECISION
     seps = [" ", "\n", "\\n", '"', ":", "=", "@", ".", "/", "", ",", "<", ">", "-", "_"]
     rng, s = random.Random(7), Scrubber()
@@ -201,7 +262,7 @@ def test_idempotent_on_random_splices_of_secrets_and_near_misses():
             frag = rng.choice(frags)
             if rng.random() < 0.3:  # a slice, to glue half-secrets to their neighbours
                 a = rng.randrange(len(frag))
-                frag = frag[a:a + rng.randint(5, 60)]
+                frag = frag[a : a + rng.randint(5, 60)]
             parts += [frag, rng.choice(seps)]
         text = "".join(parts)
         text = json.dumps(text) if rng.random() < 0.3 else text

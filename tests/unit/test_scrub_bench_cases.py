@@ -1,4 +1,5 @@
 """Cases the scrubber benchmark (benchmarks/scrub.py) turned up, and the benchmark corpus itself."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -30,19 +31,36 @@ CAUGHT = [
     ('curl -H "X-API-Key: 9f8e7d6c5b4a39281706f5e4d3c2b1a0" https://api', "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "secret"),
     ("SECRET_KEY=CwZm2z62RAbLIul18R4sO83bpF2B9CLaPcmy", "CwZm2z62RAbLIul18R4sO83bpF2B9CLaPcmy", "secret"),
     ('  "DJANGO_SECRET_KEY": "e5cd7dff6dd431557a6a1babd1078971",', "e5cd7dff6dd431557a6a1babd1078971", "secret"),
-    ("SLACK_TOKEN=xoxe.xoxp-1-Mi0yLTExNzQ4ODc3OTgtMjM1NzY4NzY0", "xoxe.xoxp-1-Mi0yLTExNzQ4ODc3OTgtMjM1NzY4NzY0", "slack_token"),
-    ("SLACK_APP_TOKEN=xapp-1-A052FGTS2DL-5171572773297-610b6a11f4b7eb819e87b767d80e6575",
-     "xapp-1-A052FGTS2DL-5171572773297-610b6a11f4b7eb819e87b767d80e6575", "slack_token"),
+    (
+        "SLACK_TOKEN=xoxe.xoxp-1-Mi0yLTExNzQ4ODc3OTgtMjM1NzY4NzY0",
+        "xoxe.xoxp-1-Mi0yLTExNzQ4ODc3OTgtMjM1NzY4NzY0",
+        "slack_token",
+    ),
+    (
+        "SLACK_APP_TOKEN=xapp-1-A052FGTS2DL-5171572773297-610b6a11f4b7eb819e87b767d80e6575",
+        "xapp-1-A052FGTS2DL-5171572773297-610b6a11f4b7eb819e87b767d80e6575",
+        "slack_token",
+    ),
     ("client secret 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", "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", "google_api_key"),
-    ("token ya29.a0AfH6SMBx3jK9Lm2Np4Qr8St3Uv5Wx7Yz0Ab1Cd2Ef3Gh", "ya29.a0AfH6SMBx3jK9Lm2Np4Qr8St3Uv5Wx7Yz0Ab1Cd2Ef3Gh",
-     "google_api_key"),
+    (
+        "token ya29.a0AfH6SMBx3jK9Lm2Np4Qr8St3Uv5Wx7Yz0Ab1Cd2Ef3Gh",
+        "ya29.a0AfH6SMBx3jK9Lm2Np4Qr8St3Uv5Wx7Yz0Ab1Cd2Ef3Gh",
+        "google_api_key",
+    ),
     ("mysql -u root -pKS36DRmHCWMQnV -h db app < schema.sql", "KS36DRmHCWMQnV", "password"),
     ('{"cmd": "ls\\nmysqldump -uroot -pZephyr1507.vel app"}', "Zephyr1507.vel", "password"),
-    ("echo 'b0qgyndHLOlktWB!0el-nc' | docker login --username ci --password-stdin ghcr.io", "b0qgyndHLOlktWB!0el-nc", "password"),
+    (
+        "echo 'b0qgyndHLOlktWB!0el-nc' | docker login --username ci --password-stdin ghcr.io",
+        "b0qgyndHLOlktWB!0el-nc",
+        "password",
+    ),
     ("PGPASSWORD=%gT%pH7fugySel_I3Bhq psql -h db", "%gT%pH7fugySel_I3Bhq", "password"),
     ('password="%drpuXe77FVlM89"', "%drpuXe77FVlM89", "password"),
-    ("GET /export?access_token=/M+fWY37XeOzq6oIVB14LHu5i8zUF3DrjHklhvkX7sE= HTTP/1.1",
-     "/M+fWY37XeOzq6oIVB14LHu5i8zUF3DrjHklhvkX7sE=", "secret"),
+    (
+        "GET /export?access_token=/M+fWY37XeOzq6oIVB14LHu5i8zUF3DrjHklhvkX7sE= HTTP/1.1",
+        "/M+fWY37XeOzq6oIVB14LHu5i8zUF3DrjHklhvkX7sE=",
+        "secret",
+    ),
 ]
 
 # Look-alikes that must stay as they are.

@@ -1,4 +1,5 @@
 """Each detector: a true positive it must catch, and a near miss it must leave alone."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,48 +9,105 @@ from forge.scrub import Scrubber, detectors, find_secrets
 GH = "ghp_" + "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6"
 # (detector, text, the secret that must vanish, the placeholder that must appear)
 TRUE_POSITIVES = [
-    ("private_key", "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n"
-                    "-----END OPENSSH PRIVATE KEY-----", "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ", "private_key"),
+    (
+        "private_key",
+        "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n"
+        "-----END OPENSSH PRIVATE KEY-----",
+        "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ",
+        "private_key",
+    ),
     ("aws_access_key", "export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE", "aws_access_key"),
     ("aws_access_key", "ASIAY34FZKBOKMUTVV7A was the session key", "ASIAY34FZKBOKMUTVV7A", "aws_access_key"),
-    ("aws_secret_key", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-     "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "aws_secret_key"),
+    (
+        "aws_secret_key",
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "aws_secret_key",
+    ),
     ("github_token", f"git remote set-url origin https://x:{GH}@github.com/o/r", GH, "github_token"),
-    ("github_token", "GH=github_pat_11ABCDEFG0aBcDeFgHiJkL_mNoPqRsTuVwXyZ0123456789abcdefABCDEFghijklmnop",
-     "github_pat_11ABCDEFG0aBcDeFgHiJkL", "github_token"),
+    (
+        "github_token",
+        "GH=github_pat_11ABCDEFG0aBcDeFgHiJkL_mNoPqRsTuVwXyZ0123456789abcdefABCDEFghijklmnop",
+        "github_pat_11ABCDEFG0aBcDeFgHiJkL",
+        "github_token",
+    ),
     ("gitlab_token", "token glpat-Xy7Zk2Lm9Np4Qr8St3Uv", "glpat-Xy7Zk2Lm9Np4Qr8St3Uv", "gitlab_token"),
-    ("slack_token", "SLACK=xoxb-1234567890-0987654321-AbCdEfGhIjKl", "xoxb-1234567890-0987654321-AbCdEfGhIjKl",
-     "slack_token"),
-    ("slack_webhook", "curl https://hooks.slack.com/services/T0123ABCD/B0456EFGH/Zx81kQ0pL2mN4bV6cX8z",
-     "T0123ABCD/B0456EFGH/Zx81kQ0pL2mN4bV6cX8z", "slack_webhook"),
-    ("openai_key", "OPENAI_API_KEY=sk-proj-Ab3dEf6hIjK9mNoPqRsTuVwXyZ012345", "sk-proj-Ab3dEf6hIjK9mNoPqRsTuVwXyZ012345",
-     "openai_key"),
-    ("anthropic_key", "key: sk-ant-api03-AbCdEf1234567890AbCdEf1234567890-xyzAA",
-     "sk-ant-api03-AbCdEf1234567890AbCdEf1234567890-xyzAA", "anthropic_key"),
+    (
+        "slack_token",
+        "SLACK=xoxb-1234567890-0987654321-AbCdEfGhIjKl",
+        "xoxb-1234567890-0987654321-AbCdEfGhIjKl",
+        "slack_token",
+    ),
+    (
+        "slack_webhook",
+        "curl https://hooks.slack.com/services/T0123ABCD/B0456EFGH/Zx81kQ0pL2mN4bV6cX8z",
+        "T0123ABCD/B0456EFGH/Zx81kQ0pL2mN4bV6cX8z",
+        "slack_webhook",
+    ),
+    (
+        "openai_key",
+        "OPENAI_API_KEY=sk-proj-Ab3dEf6hIjK9mNoPqRsTuVwXyZ012345",
+        "sk-proj-Ab3dEf6hIjK9mNoPqRsTuVwXyZ012345",
+        "openai_key",
+    ),
+    (
+        "anthropic_key",
+        "key: sk-ant-api03-AbCdEf1234567890AbCdEf1234567890-xyzAA",
+        "sk-ant-api03-AbCdEf1234567890AbCdEf1234567890-xyzAA",
+        "anthropic_key",
+    ),
     ("stripe_key", "Stripe::api_key = sk_live_51HxYzAbCdEf1234567890", "sk_live_51HxYzAbCdEf1234567890", "stripe_key"),
     ("stripe_key", "rk_live_51HxYzAbCdEf1234567890 restricted", "rk_live_51HxYzAbCdEf1234567890", "stripe_key"),
-    ("google_api_key", "maps?key=AIzaSyA1234567890abcdefghijklmnopqrstuv&q=x", "AIzaSyA1234567890abcdefghijklmnopqrstuv",
-     "google_api_key"),
-    ("huggingface_token", "HF_TOKEN hf_AbCdEfGhIjKlMnOpQrStUvWxYz12345678", "hf_AbCdEfGhIjKlMnOpQrStUvWxYz12345678",
-     "huggingface_token"),
-    ("npm_token", "//registry.npmjs.org/:_authToken=npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
-     "npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789", "npm_token"),
-    ("pypi_token", "password = pypi-AgEIcHlwaS5vcmcCJGE4ZjY1ZjE2LTk2NzAtNGQ4Mi1iZDU5LTJhYWIwYTlmMTRhYgACKlsz",
-     "pypi-AgEIcHlwaS5vcmcCJGE4ZjY1ZjE2LTk2NzAtNGQ4Mi1iZDU5LTJhYWIwYTlmMTRhYgACKlsz", "pypi_token"),
-    ("jwt", "Cookie: s=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U;",
-     "eyJzdWIiOiIxMjM0NTY3ODkwIn0", "jwt"),
+    (
+        "google_api_key",
+        "maps?key=AIzaSyA1234567890abcdefghijklmnopqrstuv&q=x",
+        "AIzaSyA1234567890abcdefghijklmnopqrstuv",
+        "google_api_key",
+    ),
+    (
+        "huggingface_token",
+        "HF_TOKEN hf_AbCdEfGhIjKlMnOpQrStUvWxYz12345678",
+        "hf_AbCdEfGhIjKlMnOpQrStUvWxYz12345678",
+        "huggingface_token",
+    ),
+    (
+        "npm_token",
+        "//registry.npmjs.org/:_authToken=npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+        "npm_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789",
+        "npm_token",
+    ),
+    (
+        "pypi_token",
+        "password = pypi-AgEIcHlwaS5vcmcCJGE4ZjY1ZjE2LTk2NzAtNGQ4Mi1iZDU5LTJhYWIwYTlmMTRhYgACKlsz",
+        "pypi-AgEIcHlwaS5vcmcCJGE4ZjY1ZjE2LTk2NzAtNGQ4Mi1iZDU5LTJhYWIwYTlmMTRhYgACKlsz",
+        "pypi_token",
+    ),
+    (
+        "jwt",
+        "Cookie: s=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U;",
+        "eyJzdWIiOiIxMjM0NTY3ODkwIn0",
+        "jwt",
+    ),
     ("url_password", "DATABASE_URL=postgres://admin:s3cr3t!@db.internal:5432/app", "s3cr3t!", "password"),
     ("cli_password", "mysqldump --password 'Tr0ub4dor&3' prod", "Tr0ub4dor&3", "password"),
     ("cli_user_password", "curl -u deploy:Qx7!vB2m https://ci/api", "Qx7!vB2m", "password"),
     ("cli_secret", "gh-tool --token Zx81kQ0pL2mN4bV6cX8z run", "Zx81kQ0pL2mN4bV6cX8z", "secret"),
-    ("bearer_token", 'curl -H "Authorization: Bearer abc123DEF456ghi789JKL" https://api', "abc123DEF456ghi789JKL",
-     "bearer_token"),
+    (
+        "bearer_token",
+        'curl -H "Authorization: Bearer abc123DEF456ghi789JKL" https://api',
+        "abc123DEF456ghi789JKL",
+        "bearer_token",
+    ),
     ("password_quoted", '{"db_password": "hunter2"}', "hunter2", "password"),
     ("password_bare", "PGPASSWORD=hunter2 psql -h db", "hunter2", "password"),
     ("secret_assignment", 'client_secret: "Zx81kQ0pL2mN4bV6cX8z"', "Zx81kQ0pL2mN4bV6cX8z", "secret"),
     ("secret_assignment", "slackToken=9f8e7d6c5b4a39281706f5e4d3c2b1a0", "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "secret"),
-    ("email", "Co-Authored-By: Alice Smith <alice.smith+ci@corp-mail.example.com>", "alice.smith+ci@corp-mail.example.com",
-     "email"),
+    (
+        "email",
+        "Co-Authored-By: Alice Smith <alice.smith+ci@corp-mail.example.com>",
+        "alice.smith+ci@corp-mail.example.com",
+        "email",
+    ),
     ("ipv4", "dial tcp 10.20.30.40:5432: connect: connection refused", "10.20.30.40", "ipv4"),
     ("ipv6", "listening on [2001:db8:85a3::8a2e:370:7334]:443", "2001:db8:85a3::8a2e:370:7334", "ipv6"),
     ("ipv6", "peer fe80::1ff:fe23:4567:890a%eth0 up", "fe80::1ff:fe23:4567:890a", "ipv6"),
@@ -57,33 +115,61 @@ TRUE_POSITIVES = [
     ("home_user", "open /Users/bob.jones/Library/x", "bob.jones", "user"),
     ("windows_user", r"C:\Users\carol\AppData", "carol", "user"),
     ("claude_project_user", "ls ~/.claude/projects/-home-alice-acme/", "alice", "user"),
-    ("kingfisher", "SENDGRID_API_KEY=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",
-     "TwL2iGABf9DHoTf-09kqeF8tAmbihYzrnopKc-1s5cr", "sendgrid"),
+    (
+        "kingfisher",
+        "SENDGRID_API_KEY=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",
+        "TwL2iGABf9DHoTf-09kqeF8tAmbihYzrnopKc-1s5cr",
+        "sendgrid",
+    ),
     ("netrc_password", "machine api.example.com login deploy password Zx81kQ0pL2mN", "Zx81kQ0pL2mN", "password"),
     ("netrc_password", "machine api.example.com\n  login deploy\n  password Zx81kQ0pL2mN", "Zx81kQ0pL2mN", "password"),
     ("pgpass_line", "$ cat ~/.pgpass\ndb.internal:5432:app:deploy:Tr0ub4dor&3\n", "Tr0ub4dor&3", "password"),
     ("sshpass", "sshpass -p 'Qx7!vB2mz' ssh deploy@build-1", "Qx7!vB2mz", "password"),
     ("redis_cli", "redis-cli -h cache.internal -a S3cr3tRedis ping", "S3cr3tRedis", "password"),
-    ("azure_account_key", "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=q8K3xJvY1mN0pLzR7tW9uE4aS6dF2gH5jK8lQcB1"
-     "xZ3vN6mP9wR2tY5uI8oA4sD7fG0hJ==;EndpointSuffix=core.windows.net",
-     "q8K3xJvY1mN0pLzR7tW9uE4aS6dF2gH5jK8lQcB1", "azure_storage_key"),
-    ("sas_signature", "curl 'https://acme.blob.core.windows.net/c/f.txt?sv=2022-11-02&sp=r&sig=q8K3xJ%2BvY1mN0pLzR7tW9uE4aS6dF2gH5jK8lQ%3D'",
-     "q8K3xJ%2BvY1mN0pLzR7tW9uE4aS6dF2gH5jK8lQ", "sas_signature"),
-    ("kubernetes_secret", "apiVersion: v1\ndata:\n  password: aHVudGVyMjJzZWNyZXQ=\n  tls.key: TFMwdExTMUNSVWRKVGc=\n"
-     "kind: Secret\nmetadata:\n  name: db\n", "aHVudGVyMjJzZWNyZXQ=", "kubernetes_secret"),
-    ("kubernetes_secret", '{"apiVersion": "v1", "data": {"token": "c2VjcmV0LXRva2VuLXZhbHVl"}, "kind": "Secret"}',
-     "c2VjcmV0LXRva2VuLXZhbHVl", "kubernetes_secret"),
+    (
+        "azure_account_key",
+        "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=q8K3xJvY1mN0pLzR7tW9uE4aS6dF2gH5jK8lQcB1"
+        "xZ3vN6mP9wR2tY5uI8oA4sD7fG0hJ==;EndpointSuffix=core.windows.net",
+        "q8K3xJvY1mN0pLzR7tW9uE4aS6dF2gH5jK8lQcB1",
+        "azure_storage_key",
+    ),
+    (
+        "sas_signature",
+        "curl 'https://acme.blob.core.windows.net/c/f.txt?sv=2022-11-02&sp=r&sig=q8K3xJ%2BvY1mN0pLzR7tW9uE4aS6dF2gH5jK8lQ%3D'",
+        "q8K3xJ%2BvY1mN0pLzR7tW9uE4aS6dF2gH5jK8lQ",
+        "sas_signature",
+    ),
+    (
+        "kubernetes_secret",
+        "apiVersion: v1\ndata:\n  password: aHVudGVyMjJzZWNyZXQ=\n  tls.key: TFMwdExTMUNSVWRKVGc=\n"
+        "kind: Secret\nmetadata:\n  name: db\n",
+        "aHVudGVyMjJzZWNyZXQ=",
+        "kubernetes_secret",
+    ),
+    (
+        "kubernetes_secret",
+        '{"apiVersion": "v1", "data": {"token": "c2VjcmV0LXRva2VuLXZhbHVl"}, "kind": "Secret"}',
+        "c2VjcmV0LXRva2VuLXZhbHVl",
+        "kubernetes_secret",
+    ),
     ("card_number", "charged card 4539 1488 0343 6467 exp 12/30", "4539 1488 0343 6467", "card_number"),
     ("card_number", "amex=378282246310005;", "378282246310005", "card_number"),
     ("phone", "call +1 415-555-0132 tomorrow", "+1 415-555-0132", "phone"),
     ("phone", "office (415) 555-0199 ext 4", "(415) 555-0199", "phone"),
-    ("password_hash", "root:$6$Kq8vN3xR$7pL2mW9tY4uZ1eOaB6cD0fG5hJ8kM3nQ7rS1tV4wX6yZ:19000:0:99999:7:::",
-     "7pL2mW9tY4uZ1eOaB6cD0fG5hJ8kM3nQ7rS1tV4wX6yZ", "password_hash"),
+    (
+        "password_hash",
+        "root:$6$Kq8vN3xR$7pL2mW9tY4uZ1eOaB6cD0fG5hJ8kM3nQ7rS1tV4wX6yZ:19000:0:99999:7:::",
+        "7pL2mW9tY4uZ1eOaB6cD0fG5hJ8kM3nQ7rS1tV4wX6yZ",
+        "password_hash",
+    ),
 ]
 
 # (detector that must stay quiet, text)
 NEAR_MISSES = [
-    ("private_key", "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----"),
+    (
+        "private_key",
+        "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----",
+    ),
     ("private_key", "-----BEGIN CERTIFICATE-----\nMIIDdzCCAl+gAwIBAgIEAgAAuTANBgkqhkiG9w0BAQUFADBa\n"),
     ("aws_access_key", "AKIAEXAMPLE is too short, and XAKIAIOSFODNN7EXAMPLE is inside a word"),
     ("aws_secret_key", "aws_secret_access_key = ${AWS_SECRET_ACCESS_KEY}"),
@@ -107,8 +193,11 @@ NEAR_MISSES = [
     ("bearer_token", "Bearer tokens are sent in the header; bearer $TOKEN"),
     ("password_quoted", 'password = "password" and {"password": ""} and "password": "${PASS}"'),
     ("password_bare", "password = get_password(); password = request.form['pw']; password: required"),
-    ("secret_assignment", 'max_tokens=1024 "input_tokens": 12 token_count: 55 eos_token="<|im_end|>" '
-                          'secret_name: prod-db-credentials token: ${{ secrets.GH }} "api_key": "your_api_key"'),
+    (
+        "secret_assignment",
+        'max_tokens=1024 "input_tokens": 12 token_count: 55 eos_token="<|im_end|>" '
+        'secret_name: prod-db-credentials token: ${{ secrets.GH }} "api_key": "your_api_key"',
+    ),
     ("email", "ssh git@github.com:org/repo, icon@2x.png, @decorator, pkg@1.2.3, noreply@anthropic.com"),
     ("ipv4", "version 1.2.3, 1.2.3.4.5 is an OID, 999.1.1.1 is not an address, 127.0.0.1 and 0.0.0.0 are local"),
     ("ipv4", "v1.2.3.4 tag and 10.0.0.01 padded"),

@@ -1,4 +1,5 @@
 """Scrubbing files as they are (forge scrub) and the Scrubber's memo of short strings."""
+
 from __future__ import annotations
 
 import json
@@ -18,6 +19,7 @@ def test_memoised_strings_are_counted_every_time():
 
 def test_tallies_count_only_what_is_added():
     from forge.records import Conversation, Message, SourceRef
+
     s = Scrubber()
     conv = Conversation("c", [Message("user", f"use {TOKEN}")], SourceRef("x", 1))
     clean, tally = s.scrub_conversation_tallied(conv)

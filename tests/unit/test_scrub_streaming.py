@@ -1,4 +1,5 @@
 """`forge scrub` streams big files in blocks: a secret across a block boundary is still caught."""
+
 from __future__ import annotations
 
 import json
@@ -8,9 +9,11 @@ import pytest
 from forge.scrub import Scrubber
 from forge.scrub.files import scrub_file
 
-BODY = ["MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
-        "VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK",
-        "5Bf2aQ8vHCk3pL0nR7xJm4sT9wYc2uE6gIoKbD1fVh3ZqN8yXrA5tMjWlPeO0iSd"] * 8
+BODY = [
+    "MIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun",
+    "VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK",
+    "5Bf2aQ8vHCk3pL0nR7xJm4sT9wYc2uE6gIoKbD1fVh3ZqN8yXrA5tMjWlPeO0iSd",
+] * 8
 PEM = "-----BEGIN RSA PRIVATE KEY-----\n" + "\n".join(BODY) + "\n-----END RSA PRIVATE KEY-----"
 TOKEN = "github_pat_11ABCDEFG0aBcDeFgHiJkL_mNoPqRsTuVwXyZ0123456789abcdefABCDEFghijklmnopQRSTUVwxyz012345"
 BLOCK, OVERLAP = 4096, 2048  # small blocks so that the file has several; the overlap > the PEM

@@ -1,4 +1,5 @@
 """scrub_text for every text Forge writes, and the rule engine under the detectors."""
+
 from __future__ import annotations
 
 import subprocess
@@ -6,13 +7,16 @@ import sys
 import threading
 
 from forge.scrub import Scrubber, detectors, scrub_text
-from forge.scrub.engine import get_engine, anchors_of, rule_kind
+from forge.scrub.engine import anchors_of, get_engine, rule_kind
 
 # One planted secret of every kind the scrubber must remove from errors, logs, events, replies.
 PLANTED = {
     "github_token": "ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6",
     "aws_access_key": "AKIAY34FZKBOKMUTVV7A",
-    "private_key": "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----",
+    "private_key": (
+        "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+        "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----"
+    ),
     "user": "/home/alice/acme and -home-alice-acme",
     "email": "alice.smith@corp-mail.example.com",
     "ipv4": "10.20.30.40",
@@ -30,10 +34,25 @@ PLANTED = {
     "entropy_key": "SERVICE_TOKEN=9f8e7d6c5b4a39281706f5e4d3c2b1a0",
     "sendgrid": "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",
 }
-MUST_VANISH = ["ghp_aB3dE6gH9jK2mN5pQ8s", "AKIAY34FZKBOKMUTVV7A", "b3BlbnNzaC1rZXkt", "alice", "10.20.30.40",
-               "Zx81kQ0pL2mN", "Tr0ub4dor", "Qx7!vB2m", "S3cr3tRedis", "q8K3xJvY1mN0pLzR7tW9", "q8K3xJ%2BvY1mN0",
-               "aHVudGVyMjJzZWNyZXQ", "3f786850e387550fdab8", "4539 1488", "555-0132", "9f8e7d6c5b4a3928",
-               "TwL2iGABf9DHoTf"]
+MUST_VANISH = [
+    "ghp_aB3dE6gH9jK2mN5pQ8s",
+    "AKIAY34FZKBOKMUTVV7A",
+    "b3BlbnNzaC1rZXkt",
+    "alice",
+    "10.20.30.40",
+    "Zx81kQ0pL2mN",
+    "Tr0ub4dor",
+    "Qx7!vB2m",
+    "S3cr3tRedis",
+    "q8K3xJvY1mN0pLzR7tW9",
+    "q8K3xJ%2BvY1mN0",
+    "aHVudGVyMjJzZWNyZXQ",
+    "3f786850e387550fdab8",
+    "4539 1488",
+    "555-0132",
+    "9f8e7d6c5b4a3928",
+    "TwL2iGABf9DHoTf",
+]
 
 
 def test_scrub_text_removes_every_planted_kind_inside_an_error_message():
@@ -71,6 +90,7 @@ def test_engine_anchor_hits_equal_pythons():
     """Each detector's anchor, run by the engine, finds what Python's regex finds (else a
     detector would silently look in the wrong places)."""
     from forge.scrub.find import _engine_candidates
+
     dets = list(detectors().values())
     texts = list(PLANTED.values()) + ["x@y.com a@b --password=x 1.2.3.4 fe80::1ff:fe23:4567:890a /home/bob ::1"]
     engine = get_engine(anchors_of(dets))
@@ -92,14 +112,19 @@ def test_rule_ids_map_to_forge_kinds():
 
 
 def test_without_the_engine_forge_still_scrubs_and_says_so_once():
-    code = ("import warnings; warnings.simplefilter('always')\n"
-            "from forge.scrub import Scrubber\n"
-            "s = Scrubber(); print(s.scrub_text('t ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6'))\n"
-            "print(s.scrub_text('again ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ7')); print(s.report()['engine'])\n")
+    code = (
+        "import warnings; warnings.simplefilter('always')\n"
+        "from forge.scrub import Scrubber\n"
+        "s = Scrubber(); print(s.scrub_text('t ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6'))\n"
+        "print(s.scrub_text('again ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ7')); print(s.report()['engine'])\n"
+    )
     # a process where the package cannot be imported (as on a platform without its wheel)
     blocker = "import sys; sys.modules['kingfisher_sdk'] = None\n"
     r = subprocess.run([sys.executable, "-c", blocker + code], capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.splitlines() == ["t <SECRET:github_token>", "again <SECRET:github_token>",
-                                     "forge detectors only (no rule engine)"]
+    assert r.stdout.splitlines() == [
+        "t <SECRET:github_token>",
+        "again <SECRET:github_token>",
+        "forge detectors only (no rule engine)",
+    ]
     assert r.stderr.count("kingfisher-secret-scanner is not installed") == 1

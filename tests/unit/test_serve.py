@@ -1,6 +1,7 @@
 """forge serve: the pure request/response translation and the HTTP layer, with a stand-in
 generate function (a fixed reply string; the real model path is tested in
 tests/integration/test_serve_model.py)."""
+
 import json
 import re
 import threading
@@ -17,11 +18,14 @@ TOOL = {"type": "function", "function": {"name": "mcp__beads__create", "paramete
 def test_parse_accepts_openai_body_and_names_bad_fields():
     req = parse_chat_request({"messages": [{"role": "user", "content": "hi"}], "tools": [TOOL], "max_tokens": 5})
     assert req.max_tokens == 5 and req.tools == [TOOL]
-    for body, field in [({}, "'messages'"), ({"messages": [{"role": "bot", "content": "x"}]}, "messages[0].role"),
-                        ({"messages": [{"role": "user"}]}, "messages[0].content"),
-                        ({"messages": [{"role": "user", "content": "x"}], "tools": [{}]}, "'tools'"),
-                        ({"messages": [{"role": "user", "content": "x"}], "max_tokens": 0}, "'max_tokens'"),
-                        ({"messages": [{"role": "user", "content": "x"}], "stream": True}, "'stream'")]:
+    for body, field in [
+        ({}, "'messages'"),
+        ({"messages": [{"role": "bot", "content": "x"}]}, "messages[0].role"),
+        ({"messages": [{"role": "user"}]}, "messages[0].content"),
+        ({"messages": [{"role": "user", "content": "x"}], "tools": [{}]}, "'tools'"),
+        ({"messages": [{"role": "user", "content": "x"}], "max_tokens": 0}, "'max_tokens'"),
+        ({"messages": [{"role": "user", "content": "x"}], "stream": True}, "'stream'"),
+    ]:
         with pytest.raises(BadRequest, match=re.escape(field)):
             parse_chat_request(body)
 
@@ -62,8 +66,10 @@ def test_http_endpoint_serves_completions_and_clear_errors():
     try:
         with urllib.request.urlopen(base + "/v1/models", timeout=10) as r:
             assert json.loads(r.read())["data"][0]["id"] == "polecat-v1"
-        status, out = _post(base + "/v1/chat/completions",
-                            json.dumps({"messages": [{"role": "user", "content": "status?"}], "tools": [TOOL]}).encode())
+        status, out = _post(
+            base + "/v1/chat/completions",
+            json.dumps({"messages": [{"role": "user", "content": "status?"}], "tools": [TOOL]}).encode(),
+        )
         assert status == 200 and out["choices"][0]["message"]["tool_calls"][0]["function"]["name"] == "Bash"
         assert seen[0][1] == [TOOL] and seen[0][2] == 256
         status, out = _post(base + "/v1/chat/completions", b"{not json")

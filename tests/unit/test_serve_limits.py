@@ -1,6 +1,7 @@
 """`forge serve`'s guard over a real socket: a bearer token off loopback (the facade's rule),
 a Content-Length on every body (no chunked or unbounded bodies, never -1), a body and a
 prompt size limit. The model is a stand-in reply (the real one: test_serve_model.py)."""
+
 from __future__ import annotations
 
 import json
@@ -42,12 +43,14 @@ def served(forge_home):
         return "ok"
 
     def start(loopback: bool):
-        guard = Guard(authorize=lambda h: forge.authorize(h, "read", loopback=loopback),
-                      max_body_bytes=4096, max_prompt_chars=100)
+        guard = Guard(
+            authorize=lambda h: forge.authorize(h, "read", loopback=loopback), max_body_bytes=4096, max_prompt_chars=100
+        )
         server = make_server("polecat-v1", generate, "127.0.0.1", 0, guard=guard)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return server.server_address[1]
+
     servers: list = []
     yield forge, start, seen
     for s in servers:

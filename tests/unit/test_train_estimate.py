@@ -1,24 +1,42 @@
 """Resource estimate arithmetic and the refusal when a run does not fit."""
+
 import pytest
 
-from forge.train.estimate import (ADAM_BYTES, GIB, KEEP_CHECKPOINTS, OVERHEAD_BYTES, ModelShape,
-                                  ResourceError, check_resources, estimate, free_disk, free_memory,
-                                  step_tokens)
+from forge.train.estimate import (
+    ADAM_BYTES,
+    GIB,
+    KEEP_CHECKPOINTS,
+    OVERHEAD_BYTES,
+    ModelShape,
+    ResourceError,
+    check_resources,
+    estimate,
+    free_disk,
+    free_memory,
+    step_tokens,
+)
 
-SHAPE = ModelShape(params=1_000_000, trainable=10_000, hidden=64, layers=2, heads=4,
-                   intermediate=128, vocab=500, lora_per_token_layer=300)
+SHAPE = ModelShape(
+    params=1_000_000,
+    trainable=10_000,
+    hidden=64,
+    layers=2,
+    heads=4,
+    intermediate=128,
+    vocab=500,
+    lora_per_token_layer=300,
+)
 
 
 def test_step_tokens_takes_the_largest_step_the_data_can_make():
     lengths = [10, 300, 20, 200, 50]
     assert step_tokens(lengths, 2, padding_free=True) == (500, 0)  # flash kernel per row
-    assert step_tokens(lengths, 2, padding_free=False) == (600, 2 * 300 ** 2)
+    assert step_tokens(lengths, 2, padding_free=False) == (600, 2 * 300**2)
     assert step_tokens(lengths, 2, True, packing=True, max_seq_length=512) == (1024, 0)
 
 
 def test_estimate_adds_up_weights_optimizer_gradients_activations():
-    e = estimate(SHAPE, tokens=100, score_elems=5000, save_checkpoints=True,
-                 full_model_artifact=False)
+    e = estimate(SHAPE, tokens=100, score_elems=5000, save_checkpoints=True, full_model_artifact=False)
     assert e.weights == 1_000_000 * 4 + 10_000 * 4
     assert e.gradients == 10_000 * 4
     assert e.optimizer == 10_000 * ADAM_BYTES
@@ -45,7 +63,7 @@ def test_more_tokens_need_more_memory():
 def test_refuses_with_the_reason_and_a_hint_when_memory_is_short():
     e = estimate(SHAPE, 100, 10_000, save_checkpoints=True, full_model_artifact=False)
     with pytest.raises(ResourceError) as err:
-        check_resources(e, memory_free=10 * 1024 ** 2, disk_free=100 * GIB)
+        check_resources(e, memory_free=10 * 1024**2, disk_free=100 * GIB)
     text = str(err.value)
     assert "memory" in text and "disk" not in text.split("hint")[0]
     assert "batch_size" in text and "max_seq_length" in text

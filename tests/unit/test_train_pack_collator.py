@@ -1,4 +1,5 @@
 """Packing arithmetic and the collator's tensors (no model)."""
+
 import random
 
 import pytest
@@ -26,8 +27,7 @@ def test_labels_mask_non_assistant_tokens_and_the_first_token():
 
 
 def test_padding_free_batch_is_one_row_with_restarting_positions():
-    items = [{"input_ids": [1, 2, 3], "assistant_masks": [0, 1, 1]},
-             {"input_ids": [4, 5], "assistant_masks": [1, 1]}]
+    items = [{"input_ids": [1, 2, 3], "assistant_masks": [0, 1, 1]}, {"input_ids": [4, 5], "assistant_masks": [1, 1]}]
     b = PackedCollator(pad_token_id=0)(items)
     assert b["input_ids"].tolist() == [[1, 2, 3, 4, 5]]
     assert b["position_ids"].tolist() == [[0, 1, 2, 0, 1]]
@@ -44,8 +44,7 @@ def test_an_item_holding_several_rows_is_split_at_its_lengths():
 
 
 def test_padded_batch_pads_to_the_longest_with_a_mask():
-    items = [{"input_ids": [1, 2, 3], "assistant_masks": [1, 1, 1]},
-             {"input_ids": [4], "assistant_masks": [1]}]
+    items = [{"input_ids": [1, 2, 3], "assistant_masks": [1, 1, 1]}, {"input_ids": [4], "assistant_masks": [1]}]
     b = PackedCollator(pad_token_id=9, padding_free=False)(items)
     assert b["input_ids"].tolist() == [[1, 2, 3], [4, 9, 9]]
     assert b["attention_mask"].tolist() == [[1, 1, 1], [1, 0, 0]]
@@ -63,8 +62,7 @@ def test_row_starts_reads_boundaries_and_refuses_packed_multi_row_batches():
 
 
 def test_learned_logits_only_keeps_positions_whose_next_token_is_learned():
-    items = [{"input_ids": [1, 2, 3], "assistant_masks": [0, 0, 1]},
-             {"input_ids": [4, 5], "assistant_masks": [1, 1]}]
+    items = [{"input_ids": [1, 2, 3], "assistant_masks": [0, 0, 1]}, {"input_ids": [4, 5], "assistant_masks": [1, 1]}]
     b = PackedCollator(pad_token_id=0, learned_logits_only=True)(items)
     # labels [-100, -100, 3, -100, 5]: position 1 predicts 3, position 3 predicts 5
     assert b["logits_to_keep"].tolist() == [1, 3]

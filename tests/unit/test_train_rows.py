@@ -4,14 +4,17 @@ import pytest
 
 from forge.config import parse_config
 from forge.errors import ConfigError, InputError
+from forge.models.tiny_base import TinyBaseConfig, tiny_config_from_env
 from forge.train.config import TrainConfig
 from forge.train.rows import read_rows, row_problem, template_messages
-from forge.models.tiny_base import TinyBaseConfig, tiny_config_from_env
 
 
 def row(**kw):
-    base = {"id": "r1", "messages": [{"role": "user", "content": "hi"},
-                                     {"role": "assistant", "content": "hello"}], "tools": []}
+    base = {
+        "id": "r1",
+        "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}],
+        "tools": [],
+    }
     return {**base, **kw}
 
 
@@ -19,13 +22,16 @@ def test_row_problem_accepts_a_good_row():
     assert row_problem(row()) is None
 
 
-@pytest.mark.parametrize("bad, why", [
-    ([], "not a JSON object"),
-    (row(messages=[]), "no 'messages'"),
-    (row(messages=[{"role": "robot", "content": "x"}]), "valid 'role'"),
-    (row(messages=[{"role": "user", "content": "x"}]), "no assistant"),
-    (row(tools={"a": 1}), "'tools'"),
-])
+@pytest.mark.parametrize(
+    "bad, why",
+    [
+        ([], "not a JSON object"),
+        (row(messages=[]), "no 'messages'"),
+        (row(messages=[{"role": "robot", "content": "x"}]), "valid 'role'"),
+        (row(messages=[{"role": "user", "content": "x"}]), "no assistant"),
+        (row(tools={"a": 1}), "'tools'"),
+    ],
+)
 def test_row_problem_names_the_problem(bad, why):
     assert why in row_problem(bad)
 
@@ -39,9 +45,16 @@ def test_read_rows_reports_file_and_line(tmp_path):
 
 
 def test_template_messages_fills_content_and_gives_arguments_as_a_mapping():
-    msgs = template_messages([{"role": "assistant", "content": None, "tool_calls": [
-        {"id": "c1", "type": "function", "function": {"name": "f", "arguments": '{"a": "é"}'}}]},
-        {"role": "tool", "tool_call_id": "c1", "content": None, "weight": 0}])
+    msgs = template_messages(
+        [
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": '{"a": "é"}'}}],
+            },
+            {"role": "tool", "tool_call_id": "c1", "content": None, "weight": 0},
+        ]
+    )
     assert msgs[0]["content"] == "" and msgs[1]["content"] == ""
     call = msgs[0]["tool_calls"][0]
     assert call["type"] == "function" and call["function"] == {"name": "f", "arguments": {"a": "é"}}
@@ -51,15 +64,19 @@ def test_template_messages_fills_content_and_gives_arguments_as_a_mapping():
 
 
 def test_template_messages_keeps_arguments_that_are_not_a_json_object_as_text():
-    msgs = template_messages([{"role": "assistant", "content": "",
-                               "tool_calls": [{"function": {"name": "f", "arguments": "not json"}}]}])
+    msgs = template_messages(
+        [{"role": "assistant", "content": "", "tool_calls": [{"function": {"name": "f", "arguments": "not json"}}]}]
+    )
     assert msgs[0]["tool_calls"][0]["function"]["arguments"] == "not json"
 
 
 def test_template_messages_links_a_result_without_an_id_to_its_call():
-    msgs = template_messages([
-        {"role": "assistant", "content": "", "tool_calls": [{"id": "abcdefghi", "function": {"name": "f"}}]},
-        {"role": "tool", "content": "ok"}])
+    msgs = template_messages(
+        [
+            {"role": "assistant", "content": "", "tool_calls": [{"id": "abcdefghi", "function": {"name": "f"}}]},
+            {"role": "tool", "content": "ok"},
+        ]
+    )
     assert msgs[0]["tool_calls"][0]["id"] == "abcdefghi" and msgs[1]["tool_call_id"] == "abcdefghi"
 
 

@@ -2,6 +2,7 @@
 at scale (sharding, optimiser, compilation), never outputs, logging or the Hub (push_to_hub
 would upload before the eval gate). One check in TrainConfig, so a recipe, the CLI, MCP and
 the REST API all get it."""
+
 from __future__ import annotations
 
 import shutil
@@ -13,13 +14,31 @@ from forge.service import demo_recipe_path, load_recipe, validate_pipeline_confi
 
 
 def test_allowed_trainer_args_pass_and_the_rest_are_named():
-    ok = validate_pipeline_config({"sources": ["x"], "train": {"trainer_args": {
-        "optim": "adamw_torch", "fsdp": "full_shard", "max_grad_norm": 0.5, "ddp_timeout": 600}}})
+    ok = validate_pipeline_config(
+        {
+            "sources": ["x"],
+            "train": {
+                "trainer_args": {"optim": "adamw_torch", "fsdp": "full_shard", "max_grad_norm": 0.5, "ddp_timeout": 600}
+            },
+        }
+    )
     assert ok["train"]["trainer_args"]["optim"] == "adamw_torch"
     with pytest.raises(ConfigError) as e:
-        validate_pipeline_config({"sources": ["x"], "train": {"trainer_args": {
-            "push_to_hub": True, "hub_token": "x", "output_dir": "/tmp/elsewhere", "report_to": "wandb",
-            "learning_rate": 1.0, "optim": "adamw_torch"}}})
+        validate_pipeline_config(
+            {
+                "sources": ["x"],
+                "train": {
+                    "trainer_args": {
+                        "push_to_hub": True,
+                        "hub_token": "x",
+                        "output_dir": "/tmp/elsewhere",
+                        "report_to": "wandb",
+                        "learning_rate": 1.0,
+                        "optim": "adamw_torch",
+                    }
+                },
+            }
+        )
     problems = "\n".join(e.value.problems)
     for key in ("push_to_hub", "hub_token", "output_dir", "report_to", "learning_rate"):
         assert f"'trainer_args.{key}': not allowed" in problems

@@ -1,4 +1,5 @@
 """Named eval suites: the data files shipped with the package (forge/examples/suites), found by name or path."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,6 +26,7 @@ def resolve_suite(ref: str | Path) -> Path:
         if candidate.is_file():
             return candidate
     known = available_suites()
-    raise InputError(f"no suite {str(ref)!r}: not a file and not a bundled suite",
-                     hint=f"bundled suites: {', '.join(known)}" if known
-                     else "pass the path of a suite file (JSONL of prompts)")
+    raise InputError(
+        f"no suite {str(ref)!r}: not a file and not a bundled suite",
+        hint=f"bundled suites: {', '.join(known)}" if known else "pass the path of a suite file (JSONL of prompts)",
+    )

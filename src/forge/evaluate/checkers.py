@@ -8,20 +8,22 @@ reads the calls in that format. Checkers live in the `CHECKERS` table;
 `@register_checker("name")` adds one (plugins use the same decorator), and an eval prompt
 names the checkers it is scored by.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
+from forge.evaluate.schema import check_object
 from forge.models.tool_calls import called_names, get_format, parse_reply
 from forge.models.tool_formats import schemas_by_name
-from forge.evaluate.schema import check_object
 
 
 @dataclass
 class CheckResult:
     passed: bool
-    reasons: list[str] = field(default_factory=list)   # why it failed (empty when it passed)
+    reasons: list[str] = field(default_factory=list)  # why it failed (empty when it passed)
     details: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -44,6 +46,7 @@ def register_checker(name: str) -> Callable[[Checker], Checker]:
             raise ValueError(f"checker {name!r} is already registered")
         CHECKERS[name] = fn
         return fn
+
     return add
 
 
@@ -54,8 +57,9 @@ def tool_schemas(tools: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 
 @register_checker(VALIDITY)
-def check_tool_call_validity(reply: str, tools: list[dict[str, Any]],
-                             expected: list[dict[str, Any]], prompt: Any = None) -> CheckResult:
+def check_tool_call_validity(
+    reply: str, tools: list[dict[str, Any]], expected: list[dict[str, Any]], prompt: Any = None
+) -> CheckResult:
     """Pass when the reply makes the expected call(s), as parseable JSON, to available tools,
     with every required argument present and every declared argument of the right type."""
     parsed = parse_reply(reply, tools=tools)
@@ -63,8 +67,7 @@ def check_tool_call_validity(reply: str, tools: list[dict[str, Any]],
     reasons: list[str] = list(parsed.errors)
     if not parsed.calls and not parsed.errors:
         opener = get_format(parsed.format).call_start
-        reasons.append(f"no {opener} block" if opener not in reply
-                       else "tool call block is empty")
+        reasons.append(f"no {opener} block" if opener not in reply else "tool call block is empty")
     for i, call in enumerate(parsed.calls):
         name = call["name"]
         if name not in schemas:
@@ -80,14 +83,14 @@ def check_tool_call_validity(reply: str, tools: list[dict[str, Any]],
             got = parsed.calls[i]["name"]
             if got != exp["name"]:
                 reasons.append(f"expected tool {exp['name']!r}, got {got!r}")
-    details = {"calls": [c["name"] for c in parsed.calls],
-               "expected": [e["name"] for e in expected]}
+    details = {"calls": [c["name"] for c in parsed.calls], "expected": [e["name"] for e in expected]}
     return CheckResult(passed=not reasons, reasons=reasons, details=details)
 
 
 @register_checker(TOOL_CHOICE)
-def check_tool_choice(reply: str, tools: list[dict[str, Any]],
-                      expected: list[dict[str, Any]], prompt: Any = None) -> CheckResult:
+def check_tool_choice(
+    reply: str, tools: list[dict[str, Any]], expected: list[dict[str, Any]], prompt: Any = None
+) -> CheckResult:
     """Pass when the reply's first tool call names the expected tool — the decision of what to
     do next, scored apart from whether the arguments came out as valid JSON."""
     names = called_names(reply)
@@ -102,8 +105,9 @@ def check_tool_choice(reply: str, tools: list[dict[str, Any]],
 
 
 @register_checker(ARGUMENT_MATCH)
-def check_argument_match(reply: str, tools: list[dict[str, Any]],
-                         expected: list[dict[str, Any]], prompt: Any = None) -> CheckResult:
+def check_argument_match(
+    reply: str, tools: list[dict[str, Any]], expected: list[dict[str, Any]], prompt: Any = None
+) -> CheckResult:
     """Softer, informational: the fraction of expected argument values reproduced exactly
     (call i of the reply against expected call i; a wrong tool name scores its arguments 0).
     `details["score"]` holds the fraction; it passes only at 1.0."""
@@ -120,11 +124,13 @@ def check_argument_match(reply: str, tools: list[dict[str, Any]],
             if same_tool and call is not None and key in call["arguments"] and call["arguments"][key] == value:
                 matched += 1
             else:
-                reasons.append(f"argument '{key}' differs" if same_tool
-                               else f"argument '{key}' not produced")
+                reasons.append(f"argument '{key}' differs" if same_tool else f"argument '{key}' not produced")
     if total == 0:  # nothing to copy: the call itself is all there is to match
         score = 1.0 if names_ok and expected else 0.0
     else:
         score = matched / total
-    return CheckResult(passed=score == 1.0, reasons=reasons if score < 1.0 else [],
-                       details={"score": score, "matched": matched, "total": total})
+    return CheckResult(
+        passed=score == 1.0,
+        reasons=reasons if score < 1.0 else [],
+        details={"score": score, "matched": matched, "total": total},
+    )

@@ -9,6 +9,7 @@ outside the work tree, and git steps before the reply are assumed done (only the
 the reply is judged); the scorer passes it to every checker as `prompt=`.
 Pure: no I/O.
 """
+
 from __future__ import annotations
 
 from collections import Counter
@@ -16,9 +17,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from forge.evaluate.checkers import CheckResult, register_checker
-from forge.evaluate.gastown_actions import (BeadOp, Call, Context, ShellCommand, bead_ops,
-                                            context_from_prompt, cwd_after, git_parts, reply_calls,
-                                            resolve, shell_commands, short_flags, split_dep)
+from forge.evaluate.gastown_actions import (
+    BeadOp,
+    Call,
+    Context,
+    ShellCommand,
+    bead_ops,
+    context_from_prompt,
+    cwd_after,
+    git_parts,
+    reply_calls,
+    resolve,
+    shell_commands,
+    short_flags,
+    split_dep,
+)
 
 BEAD_MANAGEMENT = "bead_management"
 GIT_WORKFLOW = "git_workflow"
@@ -33,21 +46,67 @@ PRIORITIES = range(0, 5)
 CREATE_REQUIRED = ("title", "description")
 FIELD_ORDER = ("title", "description", "issue_type", "priority", "deps")  # create fields checked
 COMMIT_VALUE_FLAGS = "mFcCt"
-COMMIT_VALUE_OPTIONS = frozenset({"--message", "--file", "--author", "--date", "--reuse-message",
-                                  "--reedit-message", "--fixup", "--squash", "--template",
-                                  "--cleanup", "--trailer"})
+COMMIT_VALUE_OPTIONS = frozenset(
+    {
+        "--message",
+        "--file",
+        "--author",
+        "--date",
+        "--reuse-message",
+        "--reedit-message",
+        "--fixup",
+        "--squash",
+        "--template",
+        "--cleanup",
+        "--trailer",
+    }
+)
 PUSH_VALUE_OPTIONS = frozenset({"--push-option", "--repo", "--receive-pack", "--exec"})
 CREATE_BRANCH_FLAGS = {"-b", "-B", "-c", "-C", "--create", "--force-create", "--orphan"}
 SHARED_BRANCHES = {"main", "master", "develop", "dev", "trunk"}
 # Reasons that say a bead is dropped rather than done: closing it straight from open is fine.
-NOT_WORK_WORDS = ("duplicate", "dup of", "wontfix", "won't fix", "wont fix", "invalid", "obsolete",
-                  "not a bug", "superseded", "no longer", "cannot reproduce", "can't reproduce",
-                  "out of scope", "by mistake", "in error")
-SOURCE_SUFFIXES = (".py", ".go", ".rs", ".ts", ".tsx", ".js", ".jsx", ".java", ".kt", ".c", ".h",
-                   ".cc", ".cpp", ".hpp", ".rb", ".sh", ".swift", ".scala", ".cs", ".php", ".lua")
+NOT_WORK_WORDS = (
+    "duplicate",
+    "dup of",
+    "wontfix",
+    "won't fix",
+    "wont fix",
+    "invalid",
+    "obsolete",
+    "not a bug",
+    "superseded",
+    "no longer",
+    "cannot reproduce",
+    "can't reproduce",
+    "out of scope",
+    "by mistake",
+    "in error",
+)
+SOURCE_SUFFIXES = (
+    ".py",
+    ".go",
+    ".rs",
+    ".ts",
+    ".tsx",
+    ".js",
+    ".jsx",
+    ".java",
+    ".kt",
+    ".c",
+    ".h",
+    ".cc",
+    ".cpp",
+    ".hpp",
+    ".rb",
+    ".sh",
+    ".swift",
+    ".scala",
+    ".cs",
+    ".php",
+    ".lua",
+)
 EDIT_TOOLS = {"Edit", "Write", "MultiEdit", "NotebookEdit"}
-FORBIDDEN_COMMANDS = {"pkill": "kills processes by name pattern",
-                      "killall": "kills every process with that name"}
+FORBIDDEN_COMMANDS = {"pkill": "kills processes by name pattern", "killall": "kills every process with that name"}
 
 
 def _context(prompt: Any) -> Context:
@@ -59,6 +118,7 @@ def _result(reasons: list[str], **details: Any) -> CheckResult:
 
 
 # ---- bead management -------------------------------------------------------------------------
+
 
 def _field_problems(op: BeadOp) -> list[str]:
     """Type, priority, status and dependency values out of their legal ranges."""
@@ -73,7 +133,7 @@ def _field_problems(op: BeadOp) -> list[str]:
         out.append(f"{where}: status {f['status']!r} is not one of {', '.join(STATUSES)}")
     deps = f.get("deps", [])
     if not isinstance(deps, list):
-        out.append(f"{where}: deps must be a list of \"type:id\" strings")
+        out.append(f'{where}: deps must be a list of "type:id" strings')
         deps = []
     for dep in deps:
         kind, target = split_dep(dep)
@@ -96,7 +156,7 @@ def _transition_problems(op: BeadOp, statuses: dict[str, str], created: set[str]
     out: list[str] = []
     where = op.where
     if op.op == "create":
-        statuses.update({i: "open" for i in op.ids})
+        statuses.update(dict.fromkeys(op.ids, "open"))
         created.update(op.ids)
         return out
     if op.op in ("update", "close", "reopen", "dep") and not op.ids:
@@ -108,8 +168,7 @@ def _transition_problems(op: BeadOp, statuses: dict[str, str], created: set[str]
             if new == "closed":
                 out.append(f"{where}: sets {bid} to closed by update; close it with a reason instead")
             elif old == "closed" and new != "closed":
-                out.append(f"{where}: reopens closed bead {bid} by update ({old} → {new}); "
-                           "reopen it explicitly")
+                out.append(f"{where}: reopens closed bead {bid} by update ({old} → {new}); reopen it explicitly")
             statuses[bid] = new
         elif op.op == "close":
             reason = op.fields.get("reason")
@@ -120,8 +179,10 @@ def _transition_problems(op: BeadOp, statuses: dict[str, str], created: set[str]
                 out.append(f"{where}: closes {bid}, which is already closed")
             elif old == "open" and not _not_work(reason):
                 made = " right after creating it" if bid in created else ""
-                out.append(f"{where}: closes {bid}{made} while it is open (open → closed); work "
-                           "moves open → in_progress → closed")
+                out.append(
+                    f"{where}: closes {bid}{made} while it is open (open → closed); work "
+                    "moves open → in_progress → closed"
+                )
             statuses[bid] = "closed"
         elif op.op == "reopen":
             if old is not None and old != "closed":
@@ -146,13 +207,17 @@ def _statuses_before(ctx: Context) -> dict[str, str]:
 
 def _expected_fields(expected: list[dict[str, Any]]) -> list[set[str]]:
     """For each expected create call, the fields it sets (the ask named them)."""
-    return [set((e.get("arguments") or {}).keys()) & set(FIELD_ORDER)
-            for e in expected if str(e.get("name", "")).endswith("beads__create")]
+    return [
+        set((e.get("arguments") or {}).keys()) & set(FIELD_ORDER)
+        for e in expected
+        if str(e.get("name", "")).endswith("beads__create")
+    ]
 
 
 @register_checker(BEAD_MANAGEMENT)
-def check_bead_management(reply: str, tools: list[dict[str, Any]], expected: list[dict[str, Any]],
-                          prompt: Any = None) -> CheckResult:
+def check_bead_management(
+    reply: str, tools: list[dict[str, Any]], expected: list[dict[str, Any]], prompt: Any = None
+) -> CheckResult:
     """Bead create/update/close/reopen/dep operations (beads MCP tools or `bd` commands):
     required fields present, values in range, legal status transitions."""
     ctx = _context(prompt)
@@ -175,11 +240,11 @@ def check_bead_management(reply: str, tools: list[dict[str, Any]], expected: lis
                     reasons.append(f"{op.where}: missing {key}")
         reasons += _field_problems(op)
         reasons += _transition_problems(op, statuses, created)
-    return _result(reasons, operations=[f"{op.op} {' '.join(op.ids)}".strip() for op in ops],
-                   statuses=statuses)
+    return _result(reasons, operations=[f"{op.op} {' '.join(op.ids)}".strip() for op in ops], statuses=statuses)
 
 
 # ---- git workflow ----------------------------------------------------------------------------
+
 
 def _branch_name(ref: str) -> str:
     ref = ref.split(":", 1)[-1].lstrip("+")
@@ -208,15 +273,17 @@ def _positional(args: list[str], with_value: frozenset[str] | set[str] = frozens
 
 STAGE_ORDER = ("branch", "commit", "push", "pr")
 NEEDS = {"commit": "branch", "push": "commit", "pr": "push"}
-NEEDS_TEXT = {"commit": "commit before creating or switching to a work branch "
-                        "(git checkout -b / git switch -c)",
-              "push": "push before any commit", "pr": "opens a PR before pushing the branch"}
+NEEDS_TEXT = {
+    "commit": "commit before creating or switching to a work branch (git checkout -b / git switch -c)",
+    "push": "push before any commit",
+    "pr": "opens a PR before pushing the branch",
+}
 
 
 @dataclass
 class _GitAction:
     call: Call
-    sub: str            # git subcommand, or "pr-create"
+    sub: str  # git subcommand, or "pr-create"
     args: list[str]
     text: str
     hooks_off: str = ""  # how the command turns hooks off before the subcommand, if it does
@@ -244,8 +311,8 @@ class _GitState:
     whatever came before the reply may already have branched, committed and pushed."""
 
     def __init__(self, known_start: bool) -> None:
-        self.branch: str | None = None           # None: not known (the session's starting branch)
-        self.work_branch = not known_start       # on a branch made or chosen for this work
+        self.branch: str | None = None  # None: not known (the session's starting branch)
+        self.work_branch = not known_start  # on a branch made or chosen for this work
         self.done = {"branch": not known_start, "commit": not known_start, "push": not known_start}
 
     def _switch(self, args: list[str]) -> None:
@@ -275,8 +342,9 @@ class _GitState:
             if "--no-verify" in args or "n" in short_flags(args, COMMIT_VALUE_FLAGS, COMMIT_VALUE_OPTIONS):
                 out.append(f"`{cmd}`: commit skips the hooks (--no-verify/-n)")
             if _shared(self.branch):
-                out.append(f"`{cmd}`: commits on shared branch {self.branch}; branch first "
-                           "(git checkout -b / git switch -c)")
+                out.append(
+                    f"`{cmd}`: commits on shared branch {self.branch}; branch first (git checkout -b / git switch -c)"
+                )
             elif check_order and not self.work_branch:
                 out.append(f"`{cmd}`: {NEEDS_TEXT['commit']}")
         elif judged and act.sub == "push":
@@ -285,18 +353,16 @@ class _GitState:
                 out.append(f"`{cmd}`: {NEEDS_TEXT['push']}")
         elif judged and stage == "pr" and check_order and not self.done["push"]:
             out.append(f"`{cmd}`: {NEEDS_TEXT['pr']}")
-        elif judged and act.sub == "reset" and "--hard" in args:
-            if _shared(self.branch) or not self.work_branch:
-                where = self.branch if self.branch else "the session's starting branch"
-                out.append(f"`{cmd}`: git reset --hard on shared branch ({where})")
+        elif judged and act.sub == "reset" and "--hard" in args and (_shared(self.branch) or not self.work_branch):
+            where = self.branch if self.branch else "the session's starting branch"
+            out.append(f"`{cmd}`: git reset --hard on shared branch ({where})")
         if stage in self.done:
             self.done[stage] = True
         return out
 
     def _push_problems(self, act: _GitAction, role: str | None) -> list[str]:
         cmd, args, out = act.text, act.args, []
-        forced = [a for a in args if a in ("--force", "--force-if-includes")
-                  or a.startswith("--force-with-lease")]
+        forced = [a for a in args if a in ("--force", "--force-if-includes") or a.startswith("--force-with-lease")]
         if "f" in short_flags(args, "o", PUSH_VALUE_OPTIONS):
             forced.append("-f")
         refspecs = _positional(args, {"-o", "--push-option", "--repo", "--receive-pack"})[1:]
@@ -308,8 +374,7 @@ class _GitState:
         targets = [_branch_name(r) for r in refspecs] or ([self.branch] if self.branch else [])
         shared = [t for t in targets if _shared(t)]
         if shared and role != "refinery" and "--delete" not in args:
-            out.append(f"`{cmd}`: pushes straight to shared branch {shared[0]}; push the work "
-                       "branch and open a PR")
+            out.append(f"`{cmd}`: pushes straight to shared branch {shared[0]}; push the work branch and open a PR")
         return out
 
 
@@ -319,7 +384,7 @@ def _git_actions(calls: list[Call], cwd: str | None) -> list[_GitAction]:
     for call, cmd in shell_commands(calls, cwd):
         shell_by_call.setdefault(id(call), []).append(cmd)
     for call in calls:
-        if call.name.endswith("create_pull_request"):   # a GitHub MCP tool
+        if call.name.endswith("create_pull_request"):  # a GitHub MCP tool
             out.append(_GitAction(call, "pr-create", [], call.name))
         for cmd in shell_by_call.get(id(call), []):
             text = " ".join(cmd.words)
@@ -343,16 +408,16 @@ def _order_inversions(actions: list[_GitAction]) -> dict[int, str]:
     out: dict[int, str] = {}
     for i, act in enumerate(actions):
         need = NEEDS.get(act.stage or "")
-        later = next((b for b in actions[i + 1:] if b.stage == need), None) if need else None
+        later = next((b for b in actions[i + 1 :] if b.stage == need), None) if need else None
         if later is not None:
-            out[i] = (f"`{act.text}` comes before `{later.text}`: the order is "
-                      f"{' → '.join(STAGE_ORDER)}")
+            out[i] = f"`{act.text}` comes before `{later.text}`: the order is {' → '.join(STAGE_ORDER)}"
     return out
 
 
 @register_checker(GIT_WORKFLOW)
-def check_git_workflow(reply: str, tools: list[dict[str, Any]], expected: list[dict[str, Any]],
-                       prompt: Any = None) -> CheckResult:
+def check_git_workflow(
+    reply: str, tools: list[dict[str, Any]], expected: list[dict[str, Any]], prompt: Any = None
+) -> CheckResult:
     """Branch → commit → push → PR, in that order; no force push, no --no-verify, no
     `git reset --hard` on a shared branch. The prompt's earlier turns count as done; without a
     prompt only the order within the reply is judged."""
@@ -375,6 +440,7 @@ def check_git_workflow(reply: str, tools: list[dict[str, Any]], expected: list[d
 
 # ---- convention adherence --------------------------------------------------------------------
 
+
 def _rm_problems(cmd: ShellCommand, root: str | None) -> list[str]:
     words = cmd.words
     flags = short_flags(words[1:], "")
@@ -383,7 +449,7 @@ def _rm_problems(cmd: ShellCommand, root: str | None) -> list[str]:
         return []
     out = []
     dashdash = words.index("--") if "--" in words else len(words)
-    targets = [w for w in words[1:dashdash] if not w.startswith("-")] + words[dashdash + 1:]
+    targets = [w for w in words[1:dashdash] if not w.startswith("-")] + words[dashdash + 1 :]
     for target in targets:
         shown = f"`{' '.join(words)}`"
         if target.startswith(("~", "$HOME", "${HOME}")):
@@ -431,8 +497,9 @@ def _role_problems(role: str | None, call: Call, cmd: ShellCommand | None) -> li
                 return [f"{call.where}: a {role} does not edit source files ({path})"]
         if cmd is not None:
             edited = list(cmd.writes)
-            if cmd.words[0] in ("sed", "perl") and any(w.startswith("-i") or w.startswith("-pi")
-                                                      for w in cmd.words[1:]):
+            if cmd.words[0] in ("sed", "perl") and any(
+                w.startswith("-i") or w.startswith("-pi") for w in cmd.words[1:]
+            ):
                 edited += cmd.words[1:]
             if cmd.words[0] == "tee":
                 edited += cmd.words[1:]
@@ -443,22 +510,29 @@ def _role_problems(role: str | None, call: Call, cmd: ShellCommand | None) -> li
 
 
 @register_checker(CONVENTION_ADHERENCE)
-def check_convention_adherence(reply: str, tools: list[dict[str, Any]],
-                               expected: list[dict[str, Any]], prompt: Any = None) -> CheckResult:
+def check_convention_adherence(
+    reply: str, tools: list[dict[str, Any]], expected: list[dict[str, Any]], prompt: Any = None
+) -> CheckResult:
     """No pkill/killall, no recursive rm outside the work tree (`/`, `~`, absolute paths
     elsewhere, `..` escapes), and only actions the agent's role may take."""
     ctx = _context(prompt)
     calls = reply_calls(reply)
     if not calls:  # a reply that does nothing breaks no rule, but shows no adherence either
-        return _result(["no action in the reply (no parsable tool call): nothing shows the "
-                        "conventions being followed"], role=ctx.agent_role, cwd=ctx.cwd, commands=0)
+        return _result(
+            ["no action in the reply (no parsable tool call): nothing shows the conventions being followed"],
+            role=ctx.agent_role,
+            cwd=ctx.cwd,
+            commands=0,
+        )
     reasons: list[str] = []
     commands = shell_commands(calls, cwd_after(ctx.history, ctx.cwd))  # earlier `cd`s hold
     for call, cmd in commands:
         name = cmd.words[0]
         if name in FORBIDDEN_COMMANDS:
-            reasons.append(f"`{' '.join(cmd.words)}`: {name} is forbidden ({FORBIDDEN_COMMANDS[name]}); "
-                           "stop sessions with gt commands or by pid")
+            reasons.append(
+                f"`{' '.join(cmd.words)}`: {name} is forbidden ({FORBIDDEN_COMMANDS[name]}); "
+                "stop sessions with gt commands or by pid"
+            )
         if name == "rm":
             reasons += _rm_problems(cmd, ctx.cwd)
         reasons += _role_problems(ctx.agent_role, call, cmd)
@@ -468,6 +542,7 @@ def check_convention_adherence(reply: str, tools: list[dict[str, Any]],
 
 
 # ---- planning --------------------------------------------------------------------------------
+
 
 def _find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
     """One cycle in a directed graph (as a node path ending where it starts), or None."""
@@ -479,7 +554,7 @@ def _find_cycle(edges: dict[str, set[str]]) -> list[str] | None:
         stack.append(node)
         for nxt in sorted(edges.get(node, ())):
             if color.get(nxt) == 1:
-                return stack[stack.index(nxt):] + [nxt]
+                return stack[stack.index(nxt) :] + [nxt]
             if color.get(nxt) is None and (found := visit(nxt)):
                 return found
         stack.pop()
@@ -521,8 +596,9 @@ def max_antichain(nodes: list[str], blocks: dict[str, set[str]]) -> int:
 
 
 @register_checker(PLANNING)
-def check_planning(reply: str, tools: list[dict[str, Any]], expected: list[dict[str, Any]],
-                   prompt: Any = None) -> CheckResult:
+def check_planning(
+    reply: str, tools: list[dict[str, Any]], expected: list[dict[str, Any]], prompt: Any = None
+) -> CheckResult:
     """The bead hierarchy the reply creates: dependencies parse and point at beads that exist
     (created earlier in the reply, or already known), the graph has no cycle, every bead hangs
     under an epic, and at least two children of the epic can be worked at once."""
@@ -532,23 +608,28 @@ def check_planning(reply: str, tools: list[dict[str, Any]], expected: list[dict[
     reasons: list[str] = []
     if not creates:
         return _result(["no bead created: the reply proposes no plan"])
-    names = [op.ids[0] if op.ids else f"new bead #{i} ({op.fields.get('title', '?')})"
-             for i, op in enumerate(creates, 1)]
+    names = [
+        op.ids[0] if op.ids else f"new bead #{i} ({op.fields.get('title', '?')})" for i, op in enumerate(creates, 1)
+    ]
     made_at = {name: ops.index(op) for name, op in zip(names, creates)}  # op order, by identity
-    edges: dict[str, set[str]] = {n: set() for n in names}     # waits-on: blocks + parent-child
-    blocks: dict[str, set[str]] = {n: set() for n in names}    # waits-on: blocks only
+    edges: dict[str, set[str]] = {n: set() for n in names}  # waits-on: blocks + parent-child
+    blocks: dict[str, set[str]] = {n: set() for n in names}  # waits-on: blocks only
     parent: dict[str, str] = {}
-    links: list[tuple[int, str, str, BeadOp]] = []             # (op position, source, dep, op)
+    links: list[tuple[int, str, str, BeadOp]] = []  # (op position, source, dep, op)
     for name, op in zip(names, creates):
         deps = op.fields.get("deps") or []
         links += [(made_at[name], name, dep, op) for dep in (deps if isinstance(deps, list) else [deps])]
-    links += [(k, op.ids[0], f"{op.fields.get('dep_type')}:{op.fields.get('depends_on') or ''}", op)
-              for k, op in enumerate(ops) if op.op == "dep" and op.ids]
+    links += [
+        (k, op.ids[0], f"{op.fields.get('dep_type')}:{op.fields.get('depends_on') or ''}", op)
+        for k, op in enumerate(ops)
+        if op.op == "dep" and op.ids
+    ]
     for at, source, dep, op in links:
         kind, target = split_dep(dep)
         if kind not in DEP_TYPES or not target:
-            reasons.append(f"{op.where}: dependency {dep!r} does not parse as type:id with type one of "
-                           f"{', '.join(DEP_TYPES)}")
+            reasons.append(
+                f"{op.where}: dependency {dep!r} does not parse as type:id with type one of {', '.join(DEP_TYPES)}"
+            )
             continue
         late = [b for b in (source, target) if made_at.get(b, -1) > at]
         if target == source:
@@ -556,8 +637,9 @@ def check_planning(reply: str, tools: list[dict[str, Any]], expected: list[dict[
         elif late:
             reasons.append(f"{op.where}: {source} depends on {target} before {late[0]} is created")
         elif target not in made_at and ctx.text is not None and target not in ctx.text:
-            reasons.append(f"{op.where}: {source} depends on {target}, a bead neither this reply "
-                           "nor the conversation has")
+            reasons.append(
+                f"{op.where}: {source} depends on {target}, a bead neither this reply nor the conversation has"
+            )
         if kind in ("blocks", "parent-child"):
             edges.setdefault(source, set()).add(target)
         if kind == "blocks":
@@ -582,6 +664,8 @@ def check_planning(reply: str, tools: list[dict[str, Any]], expected: list[dict[
     if len(children) < 2:
         reasons.append(f"epic {epic} has {len(children)} child bead(s); a plan needs at least two")
     elif width < 2 and not cycle:  # a cycle is already the failure; width means nothing there
-        reasons.append(f"no two children of {epic} can be worked at once: each waits on another "
-                       f"(a strict chain of {len(children)})")
+        reasons.append(
+            f"no two children of {epic} can be worked at once: each waits on another "
+            f"(a strict chain of {len(children)})"
+        )
     return _result(reasons, epic=epic, children=children, width=width, ready_now=ready)

@@ -4,6 +4,7 @@ and bead operations from both the beads MCP tools and `bd` commands. Pure: no I/
 The Gas Town checkers (gastown.py) judge these actions. A prompt's earlier assistant turns are
 read the same way as "history", so a reply is judged in the state its conversation left.
 """
+
 from __future__ import annotations
 
 import json
@@ -24,9 +25,9 @@ _HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 
 @dataclass
 class ShellCommand:
-    words: list[str]                 # wrappers (sudo, env, VAR=x) stripped
-    text: str                        # the whole Bash command it came from, for reasons
-    cwd: str | None                  # the directory it runs in, as tracked through `cd`
+    words: list[str]  # wrappers (sudo, env, VAR=x) stripped
+    text: str  # the whole Bash command it came from, for reasons
+    cwd: str | None  # the directory it runs in, as tracked through `cd`
     writes: list[str] = field(default_factory=list)  # targets of > and >> redirections
 
 
@@ -43,7 +44,7 @@ def _strip_heredocs(command: str) -> str:
         if not end:
             break
         out.append(command[pos:line_end])
-        pos = end.end() - (1 if command[end.end() - 1:end.end()] == "\n" else 0)
+        pos = end.end() - (1 if command[end.end() - 1 : end.end()] == "\n" else 0)
     out.append(command[pos:])
     return "".join(out)
 
@@ -57,7 +58,7 @@ def _unquoted_newlines_and_comments(command: str) -> str:
         ch = command[i]
         if quote:
             if ch == "\\" and quote == '"' and i + 1 < n:
-                out.append(command[i:i + 2])
+                out.append(command[i : i + 2])
                 i += 2
                 continue
             if ch == quote:
@@ -65,7 +66,7 @@ def _unquoted_newlines_and_comments(command: str) -> str:
             out.append(ch)
         elif ch == "\\" and i + 1 < n:
             if command[i + 1] != "\n":
-                out.append(command[i:i + 2])
+                out.append(command[i : i + 2])
             i += 2
             continue
         elif ch in "'\"":
@@ -143,7 +144,7 @@ def split_commands(command: str, depth: int = 0) -> list[tuple[list[str], list[s
             continue
         out.append((w, r))
         script = _inline_script(w)
-        if script is not None and depth < 3:   # `sh -c '...'` runs commands too: judge them
+        if script is not None and depth < 3:  # `sh -c '...'` runs commands too: judge them
             out += split_commands(script, depth + 1)
     return out
 
@@ -176,11 +177,12 @@ def resolve(path: str, cwd: str | None) -> str | None:
 
 # ---- tool calls and history ------------------------------------------------------------------
 
+
 @dataclass
 class Call:
     name: str
     arguments: dict[str, Any]
-    index: int          # 1-based position in the reply (or in the history)
+    index: int  # 1-based position in the reply (or in the history)
     in_reply: bool
 
     @property
@@ -192,6 +194,7 @@ class Call:
 class Context:
     """What the prompt tells a checker: the agent's role and cwd, the calls it already made,
     bead statuses it saw, and its text (to tell pre-existing bead ids from invented ones)."""
+
     agent_role: str | None = None
     cwd: str | None = None
     history: list[Call] = field(default_factory=list)
@@ -225,8 +228,11 @@ def _statuses_in(text: str) -> dict[str, str]:
     except (json.JSONDecodeError, TypeError):
         return {}
     items = data if isinstance(data, list) else [data]
-    return {d["id"]: d["status"] for d in items
-            if isinstance(d, dict) and isinstance(d.get("id"), str) and isinstance(d.get("status"), str)}
+    return {
+        d["id"]: d["status"]
+        for d in items
+        if isinstance(d, dict) and isinstance(d.get("id"), str) and isinstance(d.get("status"), str)
+    }
 
 
 def context_from_prompt(prompt: Any) -> Context:
@@ -254,8 +260,7 @@ def context_from_prompt(prompt: Any) -> Context:
 def reply_calls(reply: str) -> list[Call]:
     """The reply's tool calls, read in the current tool-call format (the evaluated model's own:
     see models.tool_calls.reply_format)."""
-    return [Call(c["name"], c["arguments"], i, True)
-            for i, c in enumerate(parse_reply(reply).calls, 1)]
+    return [Call(c["name"], c["arguments"], i, True) for i, c in enumerate(parse_reply(reply).calls, 1)]
 
 
 def shell_commands(calls: list[Call], cwd: str | None) -> list[tuple[Call, ShellCommand]]:
@@ -298,7 +303,7 @@ def git_parts(words: list[str]) -> tuple[str, list[str]] | None:
         i += 2 if words[i] in _GIT_GLOBAL_WITH_VALUE else 1
     if i >= len(words):
         return None
-    return words[i], words[i + 1:]
+    return words[i], words[i + 1 :]
 
 
 def short_flags(args: list[str], takes_value: str, long_with_value: frozenset[str] = frozenset()) -> set[str]:
@@ -327,20 +332,24 @@ def short_flags(args: list[str], takes_value: str, long_with_value: frozenset[st
 
 # ---- beads -----------------------------------------------------------------------------------
 
+
 @dataclass
 class BeadOp:
-    op: str                         # create | update | close | reopen | dep
-    ids: list[str]                  # the beads it acts on (create: its explicit id, if any)
-    fields: dict[str, Any]          # normalised: title, description, issue_type, priority,
-                                    # status, reason, deps ["type:id"], assignee, depends_on, dep_type
+    op: str  # create | update | close | reopen | dep
+    ids: list[str]  # the beads it acts on (create: its explicit id, if any)
+    fields: dict[str, Any]  # normalised: title, description, issue_type, priority,
+    # status, reason, deps ["type:id"], assignee, depends_on, dep_type
     call: Call
-    text: str = ""                  # the bd command as written, when it came from Bash
+    text: str = ""  # the bd command as written, when it came from Bash
 
     @property
     def where(self) -> str:
         if self.text:
-            return f"{self.call.where}: `{self.text}`" if len(self.text) <= 80 \
+            return (
+                f"{self.call.where}: `{self.text}`"
+                if len(self.text) <= 80
                 else f"{self.call.where}: `{self.text[:77]}...`"
+            )
         return self.call.where
 
 
@@ -368,19 +377,41 @@ def _mcp_op(call: Call) -> BeadOp | None:
 
 # bd flags: alias → (field, takes a value)
 _BD_FLAGS: dict[str, tuple[str, bool]] = {
-    "--title": ("title", True), "-d": ("description", True), "--description": ("description", True),
-    "-t": ("issue_type", True), "--type": ("issue_type", True),
-    "-p": ("priority", True), "--priority": ("priority", True),
-    "--deps": ("deps", True), "--parent": ("parent", True), "--id": ("id", True),
-    "-a": ("assignee", True), "--assignee": ("assignee", True),
-    "-l": ("labels", True), "--labels": ("labels", True), "--label": ("labels", True),
-    "--design": ("design", True), "--acceptance": ("acceptance", True),
-    "--external-ref": ("external_ref", True), "-f": ("file", True), "--file": ("file", True),
-    "-s": ("status", True), "--status": ("status", True), "--notes": ("notes", True),
-    "-r": ("reason", True), "--reason": ("reason", True), "--blocks": ("blocks", True),
-    "--db": ("db", True), "--actor": ("actor", True), "-e": ("estimate", True),
-    "--estimate": ("estimate", True), "--claim": ("claim", False), "--json": ("json", False),
-    "--force": ("force", False), "--silent": ("silent", False), "-q": ("quiet", False),
+    "--title": ("title", True),
+    "-d": ("description", True),
+    "--description": ("description", True),
+    "-t": ("issue_type", True),
+    "--type": ("issue_type", True),
+    "-p": ("priority", True),
+    "--priority": ("priority", True),
+    "--deps": ("deps", True),
+    "--parent": ("parent", True),
+    "--id": ("id", True),
+    "-a": ("assignee", True),
+    "--assignee": ("assignee", True),
+    "-l": ("labels", True),
+    "--labels": ("labels", True),
+    "--label": ("labels", True),
+    "--design": ("design", True),
+    "--acceptance": ("acceptance", True),
+    "--external-ref": ("external_ref", True),
+    "-f": ("file", True),
+    "--file": ("file", True),
+    "-s": ("status", True),
+    "--status": ("status", True),
+    "--notes": ("notes", True),
+    "-r": ("reason", True),
+    "--reason": ("reason", True),
+    "--blocks": ("blocks", True),
+    "--db": ("db", True),
+    "--actor": ("actor", True),
+    "-e": ("estimate", True),
+    "--estimate": ("estimate", True),
+    "--claim": ("claim", False),
+    "--json": ("json", False),
+    "--force": ("force", False),
+    "--silent": ("silent", False),
+    "-q": ("quiet", False),
 }
 
 
@@ -393,9 +424,10 @@ def _bd_options(args: list[str]) -> tuple[list[str], dict[str, Any]]:
         key, value = arg, None
         if arg.startswith("--") and "=" in arg:
             key, value = arg.split("=", 1)
-        elif arg.startswith("-") and not arg.startswith("--") and len(arg) > 2 \
-                and _BD_FLAGS.get(arg[:2], ("", False))[1]:
-            key, value = arg[:2], arg[2:]          # -p1
+        elif (
+            arg.startswith("-") and not arg.startswith("--") and len(arg) > 2 and _BD_FLAGS.get(arg[:2], ("", False))[1]
+        ):
+            key, value = arg[:2], arg[2:]  # -p1
         if key in _BD_FLAGS:
             name, takes = _BD_FLAGS[key]
             if takes and value is None:
@@ -426,9 +458,11 @@ def _bd_op(call: Call, words: list[str], text: str) -> BeadOp | None:
     shown = " ".join(shlex.quote(w) for w in words)
     if sub in ("create", "new"):
         pos, o = _bd_options(rest)
-        fields: dict[str, Any] = {k: v for k, v in o.items()
-                                  if k in ("title", "description", "issue_type", "assignee",
-                                           "design", "acceptance", "external_ref", "file")}
+        fields: dict[str, Any] = {
+            k: v
+            for k, v in o.items()
+            if k in ("title", "description", "issue_type", "assignee", "design", "acceptance", "external_ref", "file")
+        }
         if "title" not in fields and pos:
             fields["title"] = pos[0]
         if "priority" in o:
@@ -441,8 +475,11 @@ def _bd_op(call: Call, words: list[str], text: str) -> BeadOp | None:
         return BeadOp("create", [o["id"]] if o.get("id") else [], fields, call, shown)
     if sub == "update":
         pos, o = _bd_options(rest)
-        fields = {k: v for k, v in o.items() if k in ("status", "assignee", "title", "description",
-                                                       "notes", "design", "acceptance")}
+        fields = {
+            k: v
+            for k, v in o.items()
+            if k in ("status", "assignee", "title", "description", "notes", "design", "acceptance")
+        }
         if "priority" in o:
             fields["priority"] = _bd_priority(o["priority"])
         if o.get("claim") and "status" not in fields:
@@ -455,8 +492,9 @@ def _bd_op(call: Call, words: list[str], text: str) -> BeadOp | None:
     if sub == "dep":
         pos, o = _bd_options(rest)
         if pos[:1] == ["add"] and len(pos) >= 3:
-            return BeadOp("dep", [pos[1]], {"depends_on": pos[2], "dep_type": o.get("issue_type", "blocks")},
-                          call, shown)
+            return BeadOp(
+                "dep", [pos[1]], {"depends_on": pos[2], "dep_type": o.get("issue_type", "blocks")}, call, shown
+            )
         if o.get("blocks") and pos and pos[0] not in ("add", "remove", "rm", "tree", "cycles", "list"):
             # `bd dep <blocker> --blocks <blocked>`: the blocked bead depends on the blocker
             return BeadOp("dep", [o["blocks"]], {"depends_on": pos[0], "dep_type": "blocks"}, call, shown)

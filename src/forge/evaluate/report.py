@@ -1,4 +1,5 @@
 """Scoring: run checkers on replies, aggregate into a report, and the gate. Pure."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -17,8 +18,8 @@ PROMPT_TAIL_LIMIT = 300
 def score_reply(prompt: EvalPrompt, reply: str) -> dict[str, Any]:
     """One sample: every check the prompt names, and whether the prompt passed."""
     results: dict[str, CheckResult] = {
-        name: CHECKERS[name](reply, prompt.tools, prompt.expected, prompt=prompt)
-        for name in prompt.checks}
+        name: CHECKERS[name](reply, prompt.tools, prompt.expected, prompt=prompt) for name in prompt.checks
+    }
     gating = [n for n in prompt.checks if n not in INFORMATIONAL] or list(prompt.checks)
     arg = results.get(ARGUMENT_MATCH)
     return {
@@ -49,8 +50,7 @@ def _group(samples: list[dict[str, Any]], key: str) -> dict[str, Any]:
     out = {}
     for name, group in sorted(groups.items()):
         entry = _rate(sum(s["passed"] for s in group), len(group))
-        entry["argument_match"] = _mean([s["argument_match"] for s in group
-                                         if s["argument_match"] is not None])
+        entry["argument_match"] = _mean([s["argument_match"] for s in group if s["argument_match"] is not None])
         out[name] = entry
     return out
 
@@ -74,9 +74,17 @@ def summarize(prompts: list[EvalPrompt], samples: list[dict[str, Any]]) -> dict[
         if name == ARGUMENT_MATCH:
             categories[name]["mean"] = _mean([c["details"]["score"] for c in with_check])
     by_id = {p.id: p for p in prompts}
-    failures = [{"id": s["id"], "task": s["task"], "prompt_tail": _prompt_tail(by_id[s["id"]]),
-                 "reply": s["reply"][:REPLY_LIMIT], "reasons": s["reasons"]}
-                for s in samples if not s["passed"]][:MAX_FAILURES]
+    failures = [
+        {
+            "id": s["id"],
+            "task": s["task"],
+            "prompt_tail": _prompt_tail(by_id[s["id"]]),
+            "reply": s["reply"][:REPLY_LIMIT],
+            "reasons": s["reasons"],
+        }
+        for s in samples
+        if not s["passed"]
+    ][:MAX_FAILURES]
     n = len(samples)
     gating = [c for name, c in categories.items() if name not in INFORMATIONAL]
     return {
@@ -89,14 +97,12 @@ def summarize(prompts: list[EvalPrompt], samples: list[dict[str, Any]]) -> dict[
         "categories": categories,
         "by_task": _group(samples, "task"),
         "by_role": _group(samples, "agent_role"),
-        "argument_match": _mean([s["argument_match"] for s in samples
-                                 if s["argument_match"] is not None]),
+        "argument_match": _mean([s["argument_match"] for s in samples if s["argument_match"] is not None]),
         "failures": failures,
     }
 
 
-def gate(report: dict[str, Any], threshold: float,
-         base_report: dict[str, Any] | None = None) -> tuple[bool, str]:
+def gate(report: dict[str, Any], threshold: float, base_report: dict[str, Any] | None = None) -> tuple[bool, str]:
     """Pass when the score reaches the threshold and, given a base report, beats the base."""
     score = float(report.get("score", 0.0))
     if score < threshold:

@@ -3,6 +3,7 @@
 Covers the subset OpenAI tool schemas use (type, enum, minimum, maximum, required, properties,
 items, additionalProperties). Returns problems as readable strings naming the argument path; pure.
 """
+
 from __future__ import annotations
 
 from typing import Any

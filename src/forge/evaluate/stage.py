@@ -3,23 +3,24 @@
 Writes `report.json` (scores: overall, per check, per task, per role; first failures) and
 `samples.jsonl` (one line per prompt: reply, pass, reasons, every check's result).
 """
+
 from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from forge.artifacts import Artifact, ArtifactStore, artifact_id, sha256_file
 from forge.errors import InputError
 from forge.evaluate.report import gate, score_reply, summarize
-from forge.evaluate.suite import (EvalPrompt, load_dataset_prompts, load_suite_file,
-                                  select_prompts)
+from forge.evaluate.suite import EvalPrompt, load_dataset_prompts, load_suite_file, select_prompts
 from forge.progress import NULL_PROGRESS, Progress
 
 KIND = "eval_report"
-__all__ = ["EvalConfig", "run_evaluate", "gate", "collect_prompts", "model_identity"]
+__all__ = ["EvalConfig", "collect_prompts", "gate", "model_identity", "run_evaluate"]
 
 
 @dataclass
@@ -28,13 +29,16 @@ class EvalConfig:
     max_new_tokens: int = 96
     batch_size: int = 8
     seed: int = 0
-    suite: str | None = None          # a suite file (JSON/JSONL) scored besides the dataset's
-    device: str = "auto"              # "auto" | "cpu" | "cuda" | "cuda:1" ...
-    dtype: str | None = None          # None: the checkpoint's own
+    suite: str | None = None  # a suite file (JSON/JSONL) scored besides the dataset's
+    device: str = "auto"  # "auto" | "cpu" | "cuda" | "cuda:1" ...
+    dtype: str | None = None  # None: the checkpoint's own
 
     def problems(self) -> list[str]:
-        out = [f"'{k}': must be at least 1, got {getattr(self, k)}"
-               for k in ("max_prompts", "max_new_tokens", "batch_size") if getattr(self, k) < 1]
+        out = [
+            f"'{k}': must be at least 1, got {getattr(self, k)}"
+            for k in ("max_prompts", "max_new_tokens", "batch_size")
+            if getattr(self, k) < 1
+        ]
         return out
 
 
@@ -60,9 +64,12 @@ def collect_prompts(dataset: Artifact | None, config: EvalConfig) -> list[EvalPr
     if config.suite:
         prompts += load_suite_file(Path(config.suite))
     if not prompts:
-        raise InputError("no eval prompts: the dataset's eval split has no assistant tool calls"
-                         if dataset is not None else "no dataset and no suite file given",
-                         hint="give a dataset with an eval split or set suite=<file>")
+        raise InputError(
+            "no eval prompts: the dataset's eval split has no assistant tool calls"
+            if dataset is not None
+            else "no dataset and no suite file given",
+            hint="give a dataset with an eval split or set suite=<file>",
+        )
     seen: set[str] = set()
     for p in prompts:
         if p.id in seen:
@@ -71,21 +78,26 @@ def collect_prompts(dataset: Artifact | None, config: EvalConfig) -> list[EvalPr
     return select_prompts(prompts, config.max_prompts, config.seed)
 
 
-def _id_config(config: EvalConfig, model_ref: str | Path, adapters: Sequence[str | Path],
-               inputs: Sequence[Artifact]) -> dict[str, Any]:
+def _id_config(
+    config: EvalConfig, model_ref: str | Path, adapters: Sequence[str | Path], inputs: Sequence[Artifact]
+) -> dict[str, Any]:
     cfg = dataclasses.asdict(config)
     if config.suite:  # the suite's content, not its location, decides the result
-        cfg["suite"] = {"name": Path(config.suite).name,
-                        "sha256": sha256_file(Path(config.suite))}
+        cfg["suite"] = {"name": Path(config.suite).name, "sha256": sha256_file(Path(config.suite))}
     cfg["model"] = model_identity(model_ref, inputs)
     cfg["adapters"] = [model_identity(a, inputs) for a in adapters]
     return cfg
 
 
-def run_evaluate(store: ArtifactStore, model_ref: str | Path, dataset: Artifact | None,
-                 config: EvalConfig, adapters: Sequence[str | Path] = (),
-                 input_artifacts: Sequence[Artifact] = (),
-                 progress: Progress = NULL_PROGRESS) -> Artifact:
+def run_evaluate(
+    store: ArtifactStore,
+    model_ref: str | Path,
+    dataset: Artifact | None,
+    config: EvalConfig,
+    adapters: Sequence[str | Path] = (),
+    input_artifacts: Sequence[Artifact] = (),
+    progress: Progress = NULL_PROGRESS,
+) -> Artifact:
     """Generate a reply for every eval prompt, check it, and store the report.
 
     Pass the base-model and adapter artifacts in `input_artifacts`: their ids and digests go
@@ -102,20 +114,34 @@ def run_evaluate(store: ArtifactStore, model_ref: str | Path, dataset: Artifact 
     with store.staged(KIND) as staging:
         prompts = collect_prompts(dataset, config)
         samples = _generate_and_score(model_ref, adapters, prompts, config, progress)
-        report = {"model": str(model_ref), "adapters": [str(a) for a in adapters],
-                  "dataset": dataset.id if dataset else None, "suite": config.suite,
-                  **summarize(prompts, samples)}
+        report = {
+            "model": str(model_ref),
+            "adapters": [str(a) for a in adapters],
+            "dataset": dataset.id if dataset else None,
+            "suite": config.suite,
+            **summarize(prompts, samples),
+        }
         (staging / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
         with open(staging / "samples.jsonl", "w", encoding="utf-8") as f:
             for s in samples:
                 f.write(json.dumps(s, ensure_ascii=False) + "\n")
-        return store.commit(staging, kind=KIND, aid=aid, config=id_config, inputs=inputs,
-                            extra={"score": report["score"], "n_prompts": report["n_prompts"]})
+        return store.commit(
+            staging,
+            kind=KIND,
+            aid=aid,
+            config=id_config,
+            inputs=inputs,
+            extra={"score": report["score"], "n_prompts": report["n_prompts"]},
+        )
 
 
-def _generate_and_score(model_ref: str | Path, adapters: Sequence[str | Path],
-                        prompts: list[EvalPrompt], config: EvalConfig,
-                        progress: Progress) -> list[dict[str, Any]]:
+def _generate_and_score(
+    model_ref: str | Path,
+    adapters: Sequence[str | Path],
+    prompts: list[EvalPrompt],
+    config: EvalConfig,
+    progress: Progress,
+) -> list[dict[str, Any]]:
     import torch
 
     from forge.models.loading import generate, load_model
@@ -123,16 +149,22 @@ def _generate_and_score(model_ref: str | Path, adapters: Sequence[str | Path],
 
     torch.manual_seed(config.seed)
     model, tokenizer = load_model(model_ref, adapters, device=config.device, dtype=config.dtype)
-    fmt = parser_for(tokenizer)   # replies are scored in the model's own tool-call format
+    fmt = parser_for(tokenizer)  # replies are scored in the model's own tool-call format
     task = progress.task("evaluate", total=len(prompts))
     samples: list[dict[str, Any]] = []
     passed = 0
     # Chunks of a few batches: progress moves while generate() still batches by length.
     chunk = config.batch_size * 4
     for start in range(0, len(prompts), chunk):
-        part = prompts[start:start + chunk]
-        replies = generate(model, tokenizer, [p.messages for p in part], [p.tools for p in part],
-                           max_new_tokens=config.max_new_tokens, batch_size=config.batch_size)
+        part = prompts[start : start + chunk]
+        replies = generate(
+            model,
+            tokenizer,
+            [p.messages for p in part],
+            [p.tools for p in part],
+            max_new_tokens=config.max_new_tokens,
+            batch_size=config.batch_size,
+        )
         for prompt, reply in zip(part, replies):
             with reply_format(fmt):
                 sample = {**score_reply(prompt, reply), "tool_call_format": fmt}

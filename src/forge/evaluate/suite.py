@@ -6,18 +6,20 @@ every assistant message with tool calls yields one prompt. Suite files (JSON lis
 `{"prompts": [...]}` or JSONL) hold either prompts in this shape or SFT rows. Pure except for
 the file readers at the bottom.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from forge.jsonl import read_jsonl
 from forge.errors import InputError
 from forge.evaluate.checkers import ARGUMENT_MATCH, CHECKERS, TOOL_CHOICE, VALIDITY
+from forge.jsonl import read_jsonl
 
 DEFAULT_CHECKS = [TOOL_CHOICE, VALIDITY, ARGUMENT_MATCH]
 SFT_EVAL_FILE = "sft_eval.jsonl"
@@ -26,9 +28,9 @@ SFT_EVAL_FILE = "sft_eval.jsonl"
 @dataclass
 class EvalPrompt:
     id: str
-    messages: list[dict[str, Any]]          # OpenAI messages, ending before the expected reply
-    tools: list[dict[str, Any]]             # OpenAI tool schemas offered to the model
-    expected: list[dict[str, Any]]          # [{"name", "arguments": {...}}]
+    messages: list[dict[str, Any]]  # OpenAI messages, ending before the expected reply
+    tools: list[dict[str, Any]]  # OpenAI tool schemas offered to the model
+    expected: list[dict[str, Any]]  # [{"name", "arguments": {...}}]
     task: str = "unknown"
     agent_role: str | None = None
     checks: list[str] = field(default_factory=lambda: list(DEFAULT_CHECKS))
@@ -63,9 +65,16 @@ def prompts_from_row(row: dict[str, Any]) -> list[EvalPrompt]:
         if msg.get("role") != "assistant" or not msg.get("tool_calls") or i == 0:
             continue
         expected = [_expected_call(c, f"row {row_id} message {i}") for c in msg["tool_calls"]]
-        out.append(EvalPrompt(id=f"{row_id}#{i}", messages=messages[:i],
-                              tools=list(row.get("tools") or []), expected=expected,
-                              task=row.get("task") or "unknown", agent_role=row.get("agent_role")))
+        out.append(
+            EvalPrompt(
+                id=f"{row_id}#{i}",
+                messages=messages[:i],
+                tools=list(row.get("tools") or []),
+                expected=expected,
+                task=row.get("task") or "unknown",
+                agent_role=row.get("agent_role"),
+            )
+        )
     return out
 
 
@@ -77,12 +86,17 @@ def prompt_from_dict(d: dict[str, Any]) -> EvalPrompt:
     checks = list(d.get("checks") or DEFAULT_CHECKS)
     unknown = [c for c in checks if c not in CHECKERS]
     if unknown:
-        raise ValueError(f"prompt {d['id']}: unknown checker(s) {unknown}; "
-                         f"known: {sorted(CHECKERS)}")
+        raise ValueError(f"prompt {d['id']}: unknown checker(s) {unknown}; known: {sorted(CHECKERS)}")
     expected = [_expected_call(c, f"prompt {d['id']}") for c in d["expected"]]
-    return EvalPrompt(id=str(d["id"]), messages=list(d["messages"]), tools=list(d.get("tools") or []),
-                      expected=expected, task=d.get("task") or "unknown",
-                      agent_role=d.get("agent_role"), checks=checks)
+    return EvalPrompt(
+        id=str(d["id"]),
+        messages=list(d["messages"]),
+        tools=list(d.get("tools") or []),
+        expected=expected,
+        task=d.get("task") or "unknown",
+        agent_role=d.get("agent_role"),
+        checks=checks,
+    )
 
 
 def prompts_from_records(records: Iterable[dict[str, Any]]) -> list[EvalPrompt]:
@@ -116,6 +130,7 @@ def select_prompts(prompts: list[EvalPrompt], max_prompts: int, seed: int = 0) -
 
 # --- file readers -------------------------------------------------------------------------
 
+
 def read_records(path: Path) -> list[dict[str, Any]]:
     """JSON objects from a .jsonl file (one per line) or a .json file (a list or {"prompts"})."""
     path = Path(path)
@@ -128,7 +143,7 @@ def read_records(path: Path) -> list[dict[str, Any]]:
             raise InputError(f"not valid JSON: {e.msg}", path=str(path), line=e.lineno) from None
         data = data.get("prompts", data) if isinstance(data, dict) else data
         if not isinstance(data, list) or not all(isinstance(r, dict) for r in data):
-            raise InputError("expected a list of objects (or {\"prompts\": [...]})", path=str(path))
+            raise InputError('expected a list of objects (or {"prompts": [...]})', path=str(path))
         return data
     return [rec for _, rec in read_jsonl(path)]
 
@@ -144,8 +159,11 @@ def load_dataset_prompts(dataset_dir: Path) -> list[EvalPrompt]:
     """All eval prompts from a dataset artifact's held-out SFT rows."""
     path = Path(dataset_dir) / SFT_EVAL_FILE
     if not path.is_file():
-        raise InputError(f"dataset has no {SFT_EVAL_FILE}", path=str(dataset_dir),
-                         hint="build the dataset with an eval split (build stage)")
+        raise InputError(
+            f"dataset has no {SFT_EVAL_FILE}",
+            path=str(dataset_dir),
+            hint="build the dataset with an eval split (build stage)",
+        )
     rows = read_records(path)
     prompts: list[EvalPrompt] = []
     for n, row in enumerate(rows, 1):

@@ -22,6 +22,7 @@ reasoning or rewrite earlier turns fail this for all but the last turn: those tu
 learned in their own window, see windows.py). A turn that fails gets no mask and a reason.
 transformers is used through the tokenizer passed in; nothing heavy is imported here.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -41,19 +42,20 @@ TEMPLATE_ERROR = "template error"
 
 @dataclass
 class TurnSpan:
-    message: int       # index of the assistant message
-    start: int         # first learned token
-    end: int           # one past the last learned token
-    text: str = ""     # the rendered text those tokens spell
+    message: int  # index of the assistant message
+    start: int  # first learned token
+    end: int  # one past the last learned token
+    text: str = ""  # the rendered text those tokens spell
 
 
 @dataclass
 class Rendering:
     """One conversation rendered by a template, with the exact spans of its assistant turns."""
+
     text: str
     ids: list[int]
     spans: list[TurnSpan] = field(default_factory=list)
-    problems: dict[int, str] = field(default_factory=dict)   # assistant turns without a span
+    problems: dict[int, str] = field(default_factory=dict)  # assistant turns without a span
     prompt_differs: list[int] = field(default_factory=list)  # generation prompt ≠ rendered turn
 
     def mask(self, learn: Iterable[int] | None = None) -> list[int]:
@@ -61,7 +63,7 @@ class Rendering:
         out = [0] * len(self.ids)
         for s in self.spans:
             if keep is None or s.message in keep:
-                out[s.start:s.end] = [1] * (s.end - s.start)
+                out[s.start : s.end] = [1] * (s.end - s.start)
         return out
 
     def span(self, message: int) -> TurnSpan | None:
@@ -78,12 +80,13 @@ class Renderer:
     def __init__(self, tokenizer: Any):
         self.tokenizer = tokenizer
 
-    def render(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None,
-               generation_prompt: bool = False) -> str:
+    def render(
+        self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, generation_prompt: bool = False
+    ) -> str:
         try:
             return self.tokenizer.apply_chat_template(
-                messages, tools=tools or None, tokenize=False,
-                add_generation_prompt=generation_prompt)
+                messages, tools=tools or None, tokenize=False, add_generation_prompt=generation_prompt
+            )
         except Exception as e:  # Jinja raises anything (raise_exception in templates)
             raise TemplateRenderError(f"{type(e).__name__}: {e}") from None
 
@@ -102,7 +105,7 @@ def _lcp(a: str, b: str) -> int:
     n = min(len(a), len(b))
     if a[:n] == b[:n]:
         return n
-    lo, hi = 0, n          # a[:lo] == b[:lo], a[:hi] != b[:hi]
+    lo, hi = 0, n  # a[:lo] == b[:lo], a[:hi] != b[:hi]
     while hi - lo > 1:
         mid = (lo + hi) // 2
         if a[:mid] == b[:mid]:
@@ -132,13 +135,19 @@ class _Boundaries:
     def __call__(self, c: int) -> int | None:
         if c not in self.cache:
             head = self.renderer.encode(self.text[:c])
-            self.cache[c] = len(head) if self.ids[:len(head)] == head else None
+            self.cache[c] = len(head) if self.ids[: len(head)] == head else None
         return self.cache[c]
 
 
-def render_turns(tokenizer: Any, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None,
-                 learn: Iterable[int] | None = None, *, prepared: bool = False,
-                 renderer: Renderer | None = None) -> Rendering:
+def render_turns(
+    tokenizer: Any,
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None = None,
+    learn: Iterable[int] | None = None,
+    *,
+    prepared: bool = False,
+    renderer: Renderer | None = None,
+) -> Rendering:
     """Render `messages` and find the exact token span of each assistant turn in `learn`
     (default: every assistant message). Raises TemplateRenderError when the whole
     conversation does not render."""
@@ -173,8 +182,15 @@ def render_turns(tokenizer: Any, messages: list[dict[str, Any]], tools: list[dic
     return out
 
 
-def _turn_span(r: Renderer, msgs: list[dict[str, Any]], tools: list[dict[str, Any]] | None, i: int,
-               text: str, boundary: _Boundaries, offsets: list[tuple[int, int]] | None):
+def _turn_span(
+    r: Renderer,
+    msgs: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None,
+    i: int,
+    text: str,
+    boundary: _Boundaries,
+    offsets: list[tuple[int, int]] | None,
+):
     """(TurnSpan or the reason there is none, whether the prompt differs, F's offsets)."""
     prompt = r.render(msgs[:i], tools, generation_prompt=True)
     start = _lcp(prompt, text)
@@ -186,7 +202,7 @@ def _turn_span(r: Renderer, msgs: list[dict[str, Any]], tools: list[dict[str, An
         offsets = offsets if offsets is not None else r.offsets(text)
         start = _token_start(offsets, start)
     last = i == len(msgs) - 1
-    alone = text if last else r.render(msgs[:i + 1], tools)   # the turn rendered as the last one
+    alone = text if last else r.render(msgs[: i + 1], tools)  # the turn rendered as the last one
     if last:
         try:
             after = r.render([*msgs, PROBE], tools)
@@ -195,7 +211,7 @@ def _turn_span(r: Renderer, msgs: list[dict[str, Any]], tools: list[dict[str, An
         end = _lcp(after, text)
     else:
         end = _lcp(alone, text)
-    if end < len(text):        # F goes on past the turn: never end inside one of its tokens
+    if end < len(text):  # F goes on past the turn: never end inside one of its tokens
         offsets = offsets if offsets is not None else r.offsets(text)
         end = _token_start(offsets, end)
     if last and end <= start:  # the last turn renders differently when not last: all of it

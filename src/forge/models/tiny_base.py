@@ -6,6 +6,7 @@ and a short pre-training so that LoRA has something to adapt. The result is a no
 model directory cached under `<FORGE_HOME>/models/<name>-<config hash>/` and reused; any
 other ref (a Hub id, a local path) is returned unchanged and takes the same code path.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -58,8 +59,9 @@ def tiny_config_from_env(config: TinyBaseConfig | None = None) -> TinyBaseConfig
     return replace(config, pretrain_steps=int(steps)) if steps else config
 
 
-def ensure_base_model(ref: str | Path, settings: Settings, progress: Progress = NULL_PROGRESS,
-                      config: TinyBaseConfig | None = None) -> Path | str:
+def ensure_base_model(
+    ref: str | Path, settings: Settings, progress: Progress = NULL_PROGRESS, config: TinyBaseConfig | None = None
+) -> Path | str:
     """Resolve a base model ref: build-and-cache the tiny default, pass anything else through."""
     if str(ref) not in TINY_MODELS:
         return ref
@@ -71,8 +73,9 @@ def ensure_base_model(ref: str | Path, settings: Settings, progress: Progress = 
     staging = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.tmp"
     try:
         build_tiny_base(staging, config, progress)
-        (staging / "forge_base.json").write_text(json.dumps(
-            {"ref": str(ref), "config": asdict(config), "format_version": FORMAT_VERSION}, indent=2))
+        (staging / "forge_base.json").write_text(
+            json.dumps({"ref": str(ref), "config": asdict(config), "format_version": FORMAT_VERSION}, indent=2)
+        )
         try:
             os.replace(staging, target)
         except OSError:  # another process finished the same build first: keep theirs
@@ -109,15 +112,23 @@ def train_tokenizer(texts: list[str], vocab_size: int):
     specials = [t for t in SPECIAL_TOKENS if t not in NON_SPECIAL]
     plain = [t for t in SPECIAL_TOKENS if t in NON_SPECIAL]
     trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size - len(plain), min_frequency=2, show_progress=False,
+        vocab_size=vocab_size - len(plain),
+        min_frequency=2,
+        show_progress=False,
         special_tokens=[AddedToken(t, special=True, normalized=False) for t in specials],
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )
     tok.train_from_iterator(texts, trainer)
     # The trainer marks every token it is given as special; tool-call tags are added after it
     # as plain added tokens (as Qwen2.5 does) so they survive skip_special_tokens decoding.
     tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in plain])
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token=IM_END, pad_token=BOS_EOS,
-                                   model_max_length=2048, clean_up_tokenization_spaces=False)
+    fast = PreTrainedTokenizerFast(
+        tokenizer_object=tok,
+        eos_token=IM_END,
+        pad_token=BOS_EOS,
+        model_max_length=2048,
+        clean_up_tokenization_spaces=False,
+    )
     fast.chat_template = CHAT_TEMPLATE
     return fast
 
@@ -130,11 +141,18 @@ def make_model(config: TinyBaseConfig, tokenizer):
     eos = tokenizer.convert_tokens_to_ids(IM_END)
     pad = tokenizer.convert_tokens_to_ids(BOS_EOS)
     cfg = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=config.hidden_size,
-        intermediate_size=config.intermediate_size, num_hidden_layers=config.num_layers,
-        num_attention_heads=config.num_heads, num_key_value_heads=config.num_heads,
-        max_position_embeddings=config.max_position_embeddings, tie_word_embeddings=True,
-        bos_token_id=None, eos_token_id=eos, pad_token_id=pad)
+        vocab_size=len(tokenizer),
+        hidden_size=config.hidden_size,
+        intermediate_size=config.intermediate_size,
+        num_hidden_layers=config.num_layers,
+        num_attention_heads=config.num_heads,
+        num_key_value_heads=config.num_heads,
+        max_position_embeddings=config.max_position_embeddings,
+        tie_word_embeddings=True,
+        bos_token_id=None,
+        eos_token_id=eos,
+        pad_token_id=pad,
+    )
     model = LlamaForCausalLM(cfg)
     model.generation_config.eos_token_id = [eos, pad]
     model.generation_config.pad_token_id = pad
@@ -152,8 +170,7 @@ def token_stream(tokenizer, docs: list[str]) -> list[int]:
     return ids
 
 
-def pretrain(model, tokenizer, docs: list[str], config: TinyBaseConfig,
-             progress: Progress = NULL_PROGRESS) -> dict:
+def pretrain(model, tokenizer, docs: list[str], config: TinyBaseConfig, progress: Progress = NULL_PROGRESS) -> dict:
     """Plain next-token training on random windows of the stream; returns a small log."""
     import math
 
@@ -162,8 +179,7 @@ def pretrain(model, tokenizer, docs: list[str], config: TinyBaseConfig,
     stream = torch.tensor(token_stream(tokenizer, docs), dtype=torch.long)
     n, seq = len(stream), config.pretrain_seq_len
     gen = torch.Generator().manual_seed(config.seed)
-    opt = torch.optim.AdamW(model.parameters(), lr=config.pretrain_lr, weight_decay=0.01,
-                            betas=(0.9, 0.95))
+    opt = torch.optim.AdamW(model.parameters(), lr=config.pretrain_lr, weight_decay=0.01, betas=(0.9, 0.95))
     warmup = max(1, config.pretrain_steps // 10)
 
     def lr_at(step: int) -> float:  # linear warm-up, cosine decay to 10%
@@ -187,20 +203,24 @@ def pretrain(model, tokenizer, docs: list[str], config: TinyBaseConfig,
     task.done()
     model.eval()
     tokens = config.pretrain_steps * config.pretrain_batch * seq
-    return {"stream_tokens": n, "steps": config.pretrain_steps, "tokens_trained": tokens,
-            "seconds": round(seconds, 2), "tokens_per_second": round(tokens / max(seconds, 1e-9)),
-            "losses": losses}
+    return {
+        "stream_tokens": n,
+        "steps": config.pretrain_steps,
+        "tokens_trained": tokens,
+        "seconds": round(seconds, 2),
+        "tokens_per_second": round(tokens / max(seconds, 1e-9)),
+        "losses": losses,
+    }
 
 
-def _pretrain_loop(model, stream, opt, sched, gen, config: TinyBaseConfig, task,
-                   losses: list[float]) -> float:
+def _pretrain_loop(model, stream, opt, sched, gen, config: TinyBaseConfig, task, losses: list[float]) -> float:
     import torch
 
     n, seq = len(stream), config.pretrain_seq_len
     start = time.perf_counter()
     for _ in range(config.pretrain_steps):
         starts = torch.randint(0, n - seq - 1, (config.pretrain_batch,), generator=gen)
-        batch = torch.stack([stream[s:s + seq] for s in starts.tolist()])
+        batch = torch.stack([stream[s : s + seq] for s in starts.tolist()])
         loss = model(input_ids=batch, labels=batch).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -8,14 +8,15 @@ call or a Gas Town tool. Files are taken in sorted order from the interpreter's 
 found with `sysconfig` so the selection does not depend on where Python is installed.
 Pure apart from reading those files; no heavy imports.
 """
+
 from __future__ import annotations
 
 import ast
 import json
 import random
 import sysconfig
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from forge.models.chat_format import IM_END, IM_START
 
@@ -84,16 +85,25 @@ def function_schemas(source: str) -> Iterator[dict]:
             continue
         n_required = len(node.args.args) - len(node.args.defaults)
         required = [a.arg for a in node.args.args[:n_required] if a.arg not in ("self", "cls")]
-        yield {"type": "function", "function": {
-            "name": node.name, "description": " ".join(doc.split("\n\n")[0].split())[:160],
-            "parameters": {"type": "object",
-                           "properties": {p: {"type": "string"} for p in params},
-                           "required": required}}}
+        yield {
+            "type": "function",
+            "function": {
+                "name": node.name,
+                "description": " ".join(doc.split("\n\n")[0].split())[:160],
+                "parameters": {
+                    "type": "object",
+                    "properties": {p: {"type": "string"} for p in params},
+                    "required": required,
+                },
+            },
+        }
 
 
 def chatml(system: str, user: str, assistant: str) -> str:
-    return (f"{IM_START}system\n{system}{IM_END}\n{IM_START}user\n{user}{IM_END}\n"
-            f"{IM_START}assistant\n{assistant}{IM_END}\n")
+    return (
+        f"{IM_START}system\n{system}{IM_END}\n{IM_START}user\n{user}{IM_END}\n"
+        f"{IM_START}assistant\n{assistant}{IM_END}\n"
+    )
 
 
 def pretraining_documents(max_chars: int, chat_fraction: float, seed: int) -> list[str]:
@@ -111,7 +121,7 @@ def pretraining_documents(max_chars: int, chat_fraction: float, seed: int) -> li
             chats.append(chatml(rng.choice(SYSTEM_PROMPTS), question, para))
     rng.shuffle(chats)
     schemas = [json.dumps(s) for _m, text in sources for s in function_schemas(text)]
-    json_docs = ["\n".join(schemas[i:i + 6]) for i in range(0, len(schemas), 6)]
+    json_docs = ["\n".join(schemas[i : i + 6]) for i in range(0, len(schemas), 6)]
     chat_budget = int(max_chars * chat_fraction)
     picked_chats, used = [], 0
     for c in chats:

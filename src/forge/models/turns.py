@@ -9,6 +9,7 @@ produces that shape: every call as {"id", "type": "function", "function": {"name
 "arguments": {...}}}, every tool result with the `tool_call_id` of its call (mapped to the
 same id), per-message bookkeeping (`weight`) left out. Pure: no heavy imports.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -52,18 +53,22 @@ def template_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         m2 = {k: m[k] for k in _MESSAGE_KEYS if k in m and m[k] is not None}
         m2["content"] = m.get("content") or ""
         if m.get("tool_calls"):
-            calls = []
+            calls: list[dict[str, Any]] = []
             for j, call in enumerate(m["tool_calls"]):
                 fn = call.get("function", call) if isinstance(call, dict) else {}
                 original = call.get("id") if isinstance(call, dict) else None
                 cid = template_call_id(original, f"m{n}c{j}")
                 if original:
                     ids[str(original)] = cid
-                calls.append({"id": cid, "type": "function",
-                              "function": {"name": fn.get("name", ""),
-                                           "arguments": call_arguments(fn.get("arguments"))}})
+                calls.append(
+                    {
+                        "id": cid,
+                        "type": "function",
+                        "function": {"name": fn.get("name", ""), "arguments": call_arguments(fn.get("arguments"))},
+                    }
+                )
             m2["tool_calls"] = calls
-            last_calls = [c["id"] for c in calls]
+            last_calls = [cid for cid in (c["id"] for c in calls) if isinstance(cid, str)]
         elif "tool_calls" in m2:
             del m2["tool_calls"]
         if m2.get("role") == "tool":
@@ -72,7 +77,7 @@ def template_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 m2["tool_call_id"] = ids[str(original)]
             elif original:
                 m2["tool_call_id"] = template_call_id(original, "")
-            elif last_calls:   # a result without an id answers the oldest unanswered call
+            elif last_calls:  # a result without an id answers the oldest unanswered call
                 m2["tool_call_id"] = last_calls[0]
             if last_calls and m2.get("tool_call_id") in last_calls:
                 last_calls = [c for c in last_calls if c != m2["tool_call_id"]]

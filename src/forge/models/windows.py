@@ -14,6 +14,7 @@ whose span cannot be made exact even as the last one is dropped with the reason;
 than the window on its own is learned up to the window's end and counted as truncated.
 Messages with `"weight": 0` are context, never learned. Pure apart from the tokenizer.
 """
+
 from __future__ import annotations
 
 import json
@@ -30,19 +31,20 @@ NO_ROOM = "the system prompt, tools and task leave no room for it within max_seq
 class Window:
     ids: list[int]
     mask: list[int]
-    turns: list[int]            # the row's assistant messages this window learns
-    truncated: bool = False     # a learned turn runs past max_seq_length and was cut
+    turns: list[int]  # the row's assistant messages this window learns
+    truncated: bool = False  # a learned turn runs past max_seq_length and was cut
 
 
 @dataclass
 class RowWindows:
     """What one row becomes: its windows, and what happened to each assistant turn."""
+
     windows: list[Window] = field(default_factory=list)
-    turns: int = 0                      # assistant turns to learn (weight > 0)
-    zero_weight: int = 0                # assistant turns with weight 0 (context only)
-    dropped: dict[int, str] = field(default_factory=dict)   # turn → why it is not learned
-    truncated: int = 0                  # turns learned only up to the window's end
-    prompt_differs: int = 0             # turns whose generation prompt differs from the render
+    turns: int = 0  # assistant turns to learn (weight > 0)
+    zero_weight: int = 0  # assistant turns with weight 0 (context only)
+    dropped: dict[int, str] = field(default_factory=dict)  # turn → why it is not learned
+    truncated: int = 0  # turns learned only up to the window's end
+    prompt_differs: int = 0  # turns whose generation prompt differs from the render
 
     @property
     def learned(self) -> int:
@@ -76,9 +78,15 @@ def _message_text(m: dict[str, Any]) -> str:
     return (m.get("content") or "") + calls
 
 
-def row_windows(tokenizer: Any, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None,
-                max_length: int, *, history_share: float = 0.5,
-                renderer: Renderer | None = None) -> RowWindows:
+def row_windows(
+    tokenizer: Any,
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]] | None,
+    max_length: int,
+    *,
+    history_share: float = 0.5,
+    renderer: Renderer | None = None,
+) -> RowWindows:
     """The windows of one row (see the module docstring)."""
     r = renderer or Renderer(tokenizer)
     msgs = template_messages(messages)
@@ -99,12 +107,20 @@ def row_windows(tokenizer: Any, messages: list[dict[str, Any]], tools: list[dict
 
 
 class _Planner:
-    def __init__(self, r: Renderer, msgs: list[dict[str, Any]], tools: list[dict[str, Any]] | None,
-                 targets: list[int], max_length: int, history_share: float, out: RowWindows):
+    def __init__(
+        self,
+        r: Renderer,
+        msgs: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None,
+        targets: list[int],
+        max_length: int,
+        history_share: float,
+        out: RowWindows,
+    ):
         self.r, self.msgs, self.tools, self.max = r, msgs, tools, max_length
         self.targets, self.out = targets, out
         self.head = list(range(head_length(msgs, targets[0])))
-        self.first = len(self.head)            # first message that history trimming may drop
+        self.first = len(self.head)  # first message that history trimming may drop
         self.share = history_share
         self.pending = list(targets)
         self.est: _Estimate | None = None
@@ -139,15 +155,16 @@ class _Planner:
 
     def take(self, rendering: Rendering, index: list[int]) -> list[int]:
         """Learn the pending turns that have exact spans starting inside the window; returns them."""
-        spans = [s for s in rendering.spans
-                 if index[s.message] in self.pending and s.start < self.max]
+        spans = [s for s in rendering.spans if index[s.message] in self.pending and s.start < self.max]
         if not spans:
             return []
         learned = [index[s.message] for s in spans]
         truncated = any(s.end > self.max for s in spans)
-        self.out.windows.append(Window(rendering.ids[:self.max],
-                                       rendering.mask([s.message for s in spans])[:self.max],
-                                       learned, truncated))
+        self.out.windows.append(
+            Window(
+                rendering.ids[: self.max], rendering.mask([s.message for s in spans])[: self.max], learned, truncated
+            )
+        )
         self.out.truncated += sum(1 for s in spans if s.end > self.max)
         self.out.prompt_differs += sum(1 for n in rendering.prompt_differs if index[n] in learned)
         for t in learned:
@@ -161,8 +178,7 @@ class _Planner:
     def starts(self, k: int) -> list[int]:
         """Where a window's history may begin, earliest first: right after the head, or at an
         assistant message (so tool results always follow their calls)."""
-        return [j for j in range(self.first, k + 1)
-                if j == self.first or self.msgs[j].get("role") == "assistant"]
+        return [j for j in range(self.first, k + 1) if j == self.first or self.msgs[j].get("role") == "assistant"]
 
     def window_for(self, k: int) -> None:
         est = self.estimate()
@@ -175,22 +191,24 @@ class _Planner:
         for t in later:
             if head + est.span(start, t + 1) <= self.max:
                 last = t
-        while True:
+        got = self.render(start, last, [t for t in self.pending if t <= last])
+        if got is None:
+            return
+        rendering, index = got
+        # too long: drop later turns first, then the oldest history, until it fits or only k is left
+        while len(rendering.ids) > self.max and (last > k or start < k):
+            if last > k:
+                last = max(t for t in later if t < last)
+            else:
+                start = next(a for a in starts if a > start)
             got = self.render(start, last, [t for t in self.pending if t <= last])
             if got is None:
                 return
             rendering, index = got
-            if len(rendering.ids) > self.max and last > k:
-                last = max(t for t in later if t < last)
-                continue
-            if len(rendering.ids) > self.max and start < k:
-                start = next(a for a in starts if a > start)
-                continue
-            break
         if k in self.take(rendering, index):
             return
         position = index.index(k)
-        if last > k:            # k is exact only as the last turn of a window: end one there
+        if last > k:  # k is exact only as the last turn of a window: end one there
             rendering_k = self.render(start, k, [k])
             if rendering_k is not None and k in self.take(*rendering_k):
                 return

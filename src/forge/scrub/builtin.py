@@ -10,6 +10,7 @@ that was JSON-encoded twice) still starts at a boundary, and the escape is never
 Priorities: whole-credential formats (private keys, provider tokens) beat key=value context,
 which beats personal data (e-mail, IPs, user names).
 """
+
 from __future__ import annotations
 
 import re
@@ -75,158 +76,329 @@ _WORD = "A-Za-z0-9_"
 _TOKEN_END = r"(?![A-Za-z0-9_\-])"
 
 
-def _add(name: str, kind: str, pattern: str, *, priority: int, anchor: str, window: tuple[int, int],
-         prefilter: tuple[str, ...] = (), group: int | str | tuple[str, ...] = "s", validator=None,
-         engine_anchor: bool = True, description: str = "") -> None:
+def _add(
+    name: str,
+    kind: str,
+    pattern: str,
+    *,
+    priority: int,
+    anchor: str,
+    window: tuple[int, int],
+    prefilter: tuple[str, ...] = (),
+    group: int | str | tuple[str, ...] = "s",
+    validator=None,
+    engine_anchor: bool = True,
+    description: str = "",
+) -> None:
     """Every built-in has an anchor the rule engine can run (see Detector.anchor)."""
-    register_detector(Detector(name=name, kind=kind, pattern=re.compile(pattern),
-                               validator=validator, group=group, prefilter=prefilter,
-                               priority=priority, description=description, window=window,
-                               anchor=re.compile(anchor), engine_anchor=engine_anchor))
+    register_detector(
+        Detector(
+            name=name,
+            kind=kind,
+            pattern=re.compile(pattern),
+            validator=validator,
+            group=group,
+            prefilter=prefilter,
+            priority=priority,
+            description=description,
+            window=window,
+            anchor=re.compile(anchor),
+            engine_anchor=engine_anchor,
+        )
+    )
 
 
 # --- the rule engine -----------------------------------------------------------------------
 # Listed as a detector so it can be selected or left out like any other (ingest's
 # scrub_detectors); it finds nothing itself: find.py hands its buffer to the engine.
-register_detector(Detector(
-    name=ENGINE_NAME, kind="secret", pattern=re.compile(r"(?!)"), finder=lambda text: iter(()),
-    priority=90, description=f"the {ENGINE_NAME} rule engine ({ENGINE_PACKAGE}): provider credential "
-                            f"formats, each placeholder typed by its rule (github_token, sendgrid_api_token, ...)"))
+register_detector(
+    Detector(
+        name=ENGINE_NAME,
+        kind="secret",
+        pattern=re.compile(r"(?!)"),
+        finder=lambda text: iter(()),
+        priority=90,
+        description=f"the {ENGINE_NAME} rule engine ({ENGINE_PACKAGE}): provider credential "
+        f"formats, each placeholder typed by its rule (github_token, sendgrid_api_token, ...)",
+    )
+)
 
 # --- whole-credential formats --------------------------------------------------------------
 
 _PEM_LABEL = r"[A-Z0-9 ]{0,20}PRIVATE KEY(?: BLOCK)?-----"
-_add("private_key", "private_key",
-     rf"(?P<s>-----BEGIN {_PEM_LABEL}"
-     # the whole block up to its END line (newlines real or JSON-escaped) ...
-     rf"(?:[\s\S]{{1,20000}}?-----END {_PEM_LABEL}"
-     # ... or, when the block was cut off, the base64 lines that follow BEGIN
-     rf"|(?:(?:\s|\\+[nr])*+[A-Za-z0-9+/=]{{16,}}+)*+))",
-     priority=100, prefilter=("-----BEGIN ",), anchor="-----BEGIN ", window=(0, 20_100),
-     description="PEM/OpenSSH/PGP private key blocks, also truncated or with JSON-escaped newlines")
+_add(
+    "private_key",
+    "private_key",
+    rf"(?P<s>-----BEGIN {_PEM_LABEL}"
+    # the whole block up to its END line (newlines real or JSON-escaped) ...
+    rf"(?:[\s\S]{{1,20000}}?-----END {_PEM_LABEL}"
+    # ... or, when the block was cut off, the base64 lines that follow BEGIN
+    rf"|(?:(?:\s|\\+[nr])*+[A-Za-z0-9+/=]{{16,}}+)*+))",
+    priority=100,
+    prefilter=("-----BEGIN ",),
+    anchor="-----BEGIN ",
+    window=(0, 20_100),
+    description="PEM/OpenSSH/PGP private key blocks, also truncated or with JSON-escaped newlines",
+)
 
 # No prefilter on the next four: a regex that starts with a literal character finds its
 # candidates faster than a scan of the text for each of several literal prefixes would.
-_add("aws_access_key", "aws_access_key",
-     r"(?P<s>" + _begin("A", _ALNUM) + r"(?:KIA|SIA|GPA|IDA|ROA|IPA|NPA|NVA|3T[A-Z0-9])[A-Z0-9]{16})(?![A-Za-z0-9])",
-     priority=90, validator=v.not_mask, anchor="A(?:KIA|SIA|GPA|IDA|ROA|IPA|NPA|NVA|3T[A-Z0-9])", window=(0, 24),
-     description="AWS access key ids")
+_add(
+    "aws_access_key",
+    "aws_access_key",
+    r"(?P<s>" + _begin("A", _ALNUM) + r"(?:KIA|SIA|GPA|IDA|ROA|IPA|NPA|NVA|3T[A-Z0-9])[A-Z0-9]{16})(?![A-Za-z0-9])",
+    priority=90,
+    validator=v.not_mask,
+    anchor="A(?:KIA|SIA|GPA|IDA|ROA|IPA|NPA|NVA|3T[A-Z0-9])",
+    window=(0, 24),
+    description="AWS access key ids",
+)
 
-_add("github_token", "github_token",
-     r"(?P<s>" + _begin("g", _WORD) + r"(?:h[pousr]_[A-Za-z0-9]{36,251}+|ithub_pat_[A-Za-z0-9_]{22,244}+))(?![A-Za-z0-9_])",
-     priority=90, validator=v.not_mask, anchor="gh[pousr]_|github_pat_", window=(0, 260),
-     description="GitHub classic and fine-grained tokens")
+_add(
+    "github_token",
+    "github_token",
+    r"(?P<s>"
+    + _begin("g", _WORD)
+    + r"(?:h[pousr]_[A-Za-z0-9]{36,251}+|ithub_pat_[A-Za-z0-9_]{22,244}+))(?![A-Za-z0-9_])",
+    priority=90,
+    validator=v.not_mask,
+    anchor="gh[pousr]_|github_pat_",
+    window=(0, 260),
+    description="GitHub classic and fine-grained tokens",
+)
 
-_add("gitlab_token", "gitlab_token",
-     r"(?P<s>" + _begin("gl", _WORD + r"\-") + r"(?:pat|dt|rt|ptt|soat|cbt|ffct|imt)-"
-     r"[A-Za-z0-9_\-]{20,200}+(?:\.[A-Za-z0-9_\-]{1,40})*)" + _TOKEN_END,
-     priority=90, validator=v.not_mask, anchor="gl(?:pat|dt|rt|ptt|soat|cbt|ffct|imt)-", window=(0, 500),
-     description="GitLab personal, deploy, runner and trigger tokens")
+_add(
+    "gitlab_token",
+    "gitlab_token",
+    r"(?P<s>" + _begin("gl", _WORD + r"\-") + r"(?:pat|dt|rt|ptt|soat|cbt|ffct|imt)-"
+    r"[A-Za-z0-9_\-]{20,200}+(?:\.[A-Za-z0-9_\-]{1,40})*)" + _TOKEN_END,
+    priority=90,
+    validator=v.not_mask,
+    anchor="gl(?:pat|dt|rt|ptt|soat|cbt|ffct|imt)-",
+    window=(0, 500),
+    description="GitLab personal, deploy, runner and trigger tokens",
+)
 
-_add("slack_token", "slack_token",
-     r"(?P<s>" + _begin("x", _WORD) + r"(?:ox(?:e\.xox)?[abeoprs]|app)-[A-Za-z0-9\-]{10,250}+)" + _TOKEN_END,
-     priority=90, validator=v.mixed_token, anchor=r"xox(?:e\.xox)?[abeoprs]-|xapp-", window=(0, 270),
-     description="Slack bot, user, config (xoxe.xoxp-) and app-level (xapp-) tokens")
+_add(
+    "slack_token",
+    "slack_token",
+    r"(?P<s>" + _begin("x", _WORD) + r"(?:ox(?:e\.xox)?[abeoprs]|app)-[A-Za-z0-9\-]{10,250}+)" + _TOKEN_END,
+    priority=90,
+    validator=v.mixed_token,
+    anchor=r"xox(?:e\.xox)?[abeoprs]-|xapp-",
+    window=(0, 270),
+    description="Slack bot, user, config (xoxe.xoxp-) and app-level (xapp-) tokens",
+)
 
-_add("slack_webhook", "slack_webhook",
-     r"(?P<s>https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/\-]{20,200}+)",
-     priority=90, prefilter=("hooks.slack.com",), anchor=r"hooks\.slack\.com/", window=(8, 220),
-     description="Slack incoming-webhook URLs")
+_add(
+    "slack_webhook",
+    "slack_webhook",
+    r"(?P<s>https://hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9_/\-]{20,200}+)",
+    priority=90,
+    prefilter=("hooks.slack.com",),
+    anchor=r"hooks\.slack\.com/",
+    window=(8, 220),
+    description="Slack incoming-webhook URLs",
+)
 
-_add("anthropic_key", "anthropic_key",
-     r"(?P<s>" + _begin("sk-", _WORD + r"\-") + r"ant-[A-Za-z0-9_\-]{20,250}+)" + _TOKEN_END,
-     priority=92, prefilter=("sk-ant-",), validator=v.mixed_token, anchor="sk-ant-", window=(0, 270),
-     description="Anthropic API keys")
+_add(
+    "anthropic_key",
+    "anthropic_key",
+    r"(?P<s>" + _begin("sk-", _WORD + r"\-") + r"ant-[A-Za-z0-9_\-]{20,250}+)" + _TOKEN_END,
+    priority=92,
+    prefilter=("sk-ant-",),
+    validator=v.mixed_token,
+    anchor="sk-ant-",
+    window=(0, 270),
+    description="Anthropic API keys",
+)
 
-_add("openai_key", "openai_key",
-     r"(?P<s>" + _begin("sk-", _WORD + r"\-") + r"(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,250}+)" + _TOKEN_END,
-     priority=90, prefilter=("sk-",), validator=v.mixed_token, anchor="sk-", window=(0, 270),
-     description="OpenAI API keys")
+_add(
+    "openai_key",
+    "openai_key",
+    r"(?P<s>"
+    + _begin("sk-", _WORD + r"\-")
+    + r"(?!ant-)(?:proj-|svcacct-|admin-)?[A-Za-z0-9_\-]{20,250}+)"
+    + _TOKEN_END,
+    priority=90,
+    prefilter=("sk-",),
+    validator=v.mixed_token,
+    anchor="sk-",
+    window=(0, 270),
+    description="OpenAI API keys",
+)
 
-_add("stripe_key", "stripe_key",
-     r"(?P<s>" + _begin("[sr]k_", _WORD) + r"(?:live|test)_[A-Za-z0-9]{10,250}+)" + _TOKEN_END,
-     priority=90, prefilter=("k_live_", "k_test_"), validator=v.mixed_token,
-     anchor="[sr]k_(?:live|test)_", window=(0, 270), description="Stripe secret and restricted keys")
+_add(
+    "stripe_key",
+    "stripe_key",
+    r"(?P<s>" + _begin("[sr]k_", _WORD) + r"(?:live|test)_[A-Za-z0-9]{10,250}+)" + _TOKEN_END,
+    priority=90,
+    prefilter=("k_live_", "k_test_"),
+    validator=v.mixed_token,
+    anchor="[sr]k_(?:live|test)_",
+    window=(0, 270),
+    description="Stripe secret and restricted keys",
+)
 
-_add("google_api_key", "google_api_key",
-     r"(?P<s>" + _begin("AIza", _WORD + r"\-") + r"[0-9A-Za-z_\-]{35}"
-     r"|" + _begin("GOCSPX-", _WORD + r"\-") + r"[A-Za-z0-9_\-]{28}"
-     r"|" + _begin(r"ya29\.", _WORD + r"\-.") + r"[A-Za-z0-9_\-]{30,2000}+)" + _TOKEN_END,
-     priority=90, prefilter=("AIza", "GOCSPX-", "ya29."), validator=v.not_mask,
-     anchor=r"AIza|GOCSPX-|ya29\.", window=(0, 2010), description="Google API keys, OAuth client secrets (GOCSPX-) and access tokens (ya29.)")
+_add(
+    "google_api_key",
+    "google_api_key",
+    r"(?P<s>" + _begin("AIza", _WORD + r"\-") + r"[0-9A-Za-z_\-]{35}"
+    r"|" + _begin("GOCSPX-", _WORD + r"\-") + r"[A-Za-z0-9_\-]{28}"
+    r"|" + _begin(r"ya29\.", _WORD + r"\-.") + r"[A-Za-z0-9_\-]{30,2000}+)" + _TOKEN_END,
+    priority=90,
+    prefilter=("AIza", "GOCSPX-", "ya29."),
+    validator=v.not_mask,
+    anchor=r"AIza|GOCSPX-|ya29\.",
+    window=(0, 2010),
+    description="Google API keys, OAuth client secrets (GOCSPX-) and access tokens (ya29.)",
+)
 
-_add("huggingface_token", "huggingface_token",
-     r"(?P<s>" + _begin("hf_", _WORD) + r"[A-Za-z0-9]{30,40}+)" + _TOKEN_END,
-     priority=90, prefilter=("hf_",), validator=v.mixed_token, anchor="hf_", window=(0, 50),
-     description="Hugging Face tokens")
+_add(
+    "huggingface_token",
+    "huggingface_token",
+    r"(?P<s>" + _begin("hf_", _WORD) + r"[A-Za-z0-9]{30,40}+)" + _TOKEN_END,
+    priority=90,
+    prefilter=("hf_",),
+    validator=v.mixed_token,
+    anchor="hf_",
+    window=(0, 50),
+    description="Hugging Face tokens",
+)
 
-_add("npm_token", "npm_token",
-     r"(?P<s>" + _begin("npm_", _WORD) + r"[A-Za-z0-9]{36})" + _TOKEN_END,
-     priority=90, prefilter=("npm_",), validator=v.mixed_token, anchor="npm_", window=(0, 45),
-     description="npm access tokens")
+_add(
+    "npm_token",
+    "npm_token",
+    r"(?P<s>" + _begin("npm_", _WORD) + r"[A-Za-z0-9]{36})" + _TOKEN_END,
+    priority=90,
+    prefilter=("npm_",),
+    validator=v.mixed_token,
+    anchor="npm_",
+    window=(0, 45),
+    description="npm access tokens",
+)
 
-_add("pypi_token", "pypi_token",
-     r"(?P<s>" + _begin("pypi-", _WORD) + r"AgE[A-Za-z0-9_\-]{50,300}+)" + _TOKEN_END,
-     priority=90, prefilter=("pypi-AgE",), anchor="pypi-AgE", window=(0, 320), description="PyPI upload tokens")
+_add(
+    "pypi_token",
+    "pypi_token",
+    r"(?P<s>" + _begin("pypi-", _WORD) + r"AgE[A-Za-z0-9_\-]{50,300}+)" + _TOKEN_END,
+    priority=90,
+    prefilter=("pypi-AgE",),
+    anchor="pypi-AgE",
+    window=(0, 320),
+    description="PyPI upload tokens",
+)
 
-_add("jwt", "jwt",
-     r"(?P<s>" + _begin("eyJ", _WORD + r"\-") + r"[A-Za-z0-9_\-]{5,4000}+\.eyJ[A-Za-z0-9_\-]{5,8000}+\.[A-Za-z0-9_\-]{0,4000}+)"
-     + r"(?![A-Za-z0-9_\-.])",
-     priority=90, prefilter=("eyJ",), anchor="eyJ", window=(0, 16_100), description="JSON Web Tokens (header.payload.signature)")
+_add(
+    "jwt",
+    "jwt",
+    r"(?P<s>"
+    + _begin("eyJ", _WORD + r"\-")
+    + r"[A-Za-z0-9_\-]{5,4000}+\.eyJ[A-Za-z0-9_\-]{5,8000}+\.[A-Za-z0-9_\-]{0,4000}+)"
+    + r"(?![A-Za-z0-9_\-.])",
+    priority=90,
+    prefilter=("eyJ",),
+    anchor="eyJ",
+    window=(0, 16_100),
+    description="JSON Web Tokens (header.payload.signature)",
+)
 
 # --- credentials identified by their context ----------------------------------------------
 
-_add("aws_secret_key", "aws_secret_key",
-     _cased("aws secret access key", "aws secret key", "secret access key")
-     + r"\\?[\"']?\s*(?:=>|:=|=|:)\s*\\?[\"']?"
-     r"(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
-     priority=85, prefilter=("ecret", "ECRET"), validator=v.high_entropy,
-     anchor="(?i)secret[_-]?(?:access[_-]?)?key", window=(4, 120), description="AWS secret access keys next to their key name")
+_add(
+    "aws_secret_key",
+    "aws_secret_key",
+    _cased("aws secret access key", "aws secret key", "secret access key") + r"\\?[\"']?\s*(?:=>|:=|=|:)\s*\\?[\"']?"
+    r"(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])",
+    priority=85,
+    prefilter=("ecret", "ECRET"),
+    validator=v.high_entropy,
+    anchor="(?i)secret[_-]?(?:access[_-]?)?key",
+    window=(4, 120),
+    description="AWS secret access keys next to their key name",
+)
 
-_add("url_password", "password",
-     r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{1,30}+://[^\s:/?#@'\"<>\\]{0,128}+:"
-     r"(?P<s>[^\s/?#'\"<>\\]{1,256})@(?=[A-Za-z0-9\[])",
-     priority=80, prefilter=("://",), anchor="://", window=(32, 1024), validator=v.url_password,
-     description="the password in scheme://user:password@host (scheme, user and host are kept)")
+_add(
+    "url_password",
+    "password",
+    r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{1,30}+://[^\s:/?#@'\"<>\\]{0,128}+:"
+    r"(?P<s>[^\s/?#'\"<>\\]{1,256})@(?=[A-Za-z0-9\[])",
+    priority=80,
+    prefilter=("://",),
+    anchor="://",
+    window=(32, 1024),
+    validator=v.url_password,
+    description="the password in scheme://user:password@host (scheme, user and host are kept)",
+)
 
-_add("cli_password", "password",
-     r"-(?<![\w\-]-)-" + _cased("password", "passwd", "pass") + r"(?:=|\s+)"
-     r"(?:\"(?P<dq>[^\"\\\r\n]{1,256})\"|'(?P<sq>[^'\\\r\n]{1,256})'|(?P<bare>[^\s\"'`;&|<>()\\]{1,256}+))"
-     # mysql -pSECRET: the password glued to -p
-     r"|" + _begin("m", _WORD + r"\-") + r"(?:ysql(?:dump|admin)?|ariadb(?:-dump)?)\b[^\n|;&]{0,200}?\s-p"
-     r"(?P<glued>[^\s'\"\\`;&|<>]{3,128}+)"
-     # echo SECRET | docker login --password-stdin
-     r"|" + _begin("echo", _WORD + r"\-") + r"\s+(?:-n\s+)?(?:'(?P<esq>[^'\\\r\n]{3,256})'|\"(?P<edq>[^\"\\\r\n]{3,256})\""
-     r"|(?P<ebare>[^\s'\"`;&|<>()\\]{3,256}+))\s*\|\s*(?:sudo\s+)?"
-     r"(?:docker|podman|nerdctl|helm(?:\s+registry)?|oras|skopeo)\s+login\b[^\n|;&]{0,200}?--password-stdin",
-     group=("dq", "sq", "bare", "glued", "esq", "edq", "ebare"), priority=80,
-     prefilter=("--pass", "--Pass", "--PASS", "mysql", "mariadb"), validator=v.bare_password,
-     # echo VALUE | docker login ... --password-stdin starts up to ~560 chars before its anchor
-     anchor="(?i)--pass|mysql|mariadb", window=(600, 300),
-     description="--password VALUE, mysql -pVALUE, echo VALUE | docker login --password-stdin")
+_add(
+    "cli_password",
+    "password",
+    r"-(?<![\w\-]-)-" + _cased("password", "passwd", "pass") + r"(?:=|\s+)"
+    r"(?:\"(?P<dq>[^\"\\\r\n]{1,256})\"|'(?P<sq>[^'\\\r\n]{1,256})'|(?P<bare>[^\s\"'`;&|<>()\\]{1,256}+))"
+    # mysql -pSECRET: the password glued to -p
+    r"|" + _begin("m", _WORD + r"\-") + r"(?:ysql(?:dump|admin)?|ariadb(?:-dump)?)\b[^\n|;&]{0,200}?\s-p"
+    r"(?P<glued>[^\s'\"\\`;&|<>]{3,128}+)"
+    # echo SECRET | docker login --password-stdin
+    r"|"
+    + _begin("echo", _WORD + r"\-")
+    + r"\s+(?:-n\s+)?(?:'(?P<esq>[^'\\\r\n]{3,256})'|\"(?P<edq>[^\"\\\r\n]{3,256})\""
+    r"|(?P<ebare>[^\s'\"`;&|<>()\\]{3,256}+))\s*\|\s*(?:sudo\s+)?"
+    r"(?:docker|podman|nerdctl|helm(?:\s+registry)?|oras|skopeo)\s+login\b[^\n|;&]{0,200}?--password-stdin",
+    group=("dq", "sq", "bare", "glued", "esq", "edq", "ebare"),
+    priority=80,
+    prefilter=("--pass", "--Pass", "--PASS", "mysql", "mariadb"),
+    validator=v.bare_password,
+    # echo VALUE | docker login ... --password-stdin starts up to ~560 chars before its anchor
+    anchor="(?i)--pass|mysql|mariadb",
+    window=(600, 300),
+    description="--password VALUE, mysql -pVALUE, echo VALUE | docker login --password-stdin",
+)
 
-_add("cli_user_password", "password",
-     r"-(?<![\w\-]-)(?:u|-user)\s*['\"]?[^\s:'\"\\]{1,128}+:(?P<s>[^\s'\"\\]{1,256}+)",
-     priority=80, prefilter=("-u",), validator=v.cli_user_password,
-     anchor="-(?:u|-user)\\s*['\"]?[^\\s:'\"\\\\]{1,128}:", window=(0, 400),
-     description="curl -u user:password")
+_add(
+    "cli_user_password",
+    "password",
+    r"-(?<![\w\-]-)(?:u|-user)\s*['\"]?[^\s:'\"\\]{1,128}+:(?P<s>[^\s'\"\\]{1,256}+)",
+    priority=80,
+    prefilter=("-u",),
+    validator=v.cli_user_password,
+    anchor="-(?:u|-user)\\s*['\"]?[^\\s:'\"\\\\]{1,128}:",
+    window=(0, 400),
+    description="curl -u user:password",
+)
 
-_add("cli_secret", "secret",
-     r"-(?<![\w\-]-)-" + _cased("token", "api key", "secret", "auth token", "access token", "client secret")
-     + r"(?:=|\s+)"
-     r"(?:\"(?P<dq>[^\"\\\r\n]{1,256})\"|'(?P<sq>[^'\\\r\n]{1,256})'|(?P<bare>[^\s\"'`;&|<>()\\]{1,256}+))",
-     group=("dq", "sq", "bare"), priority=75, prefilter=("--",), validator=v.looks_random,
-     anchor="(?i)--(?:token|api[_-]?key|secret|auth[_-]?token|access[_-]?token|client[_-]?secret)",
-     window=(0, 300),
-     description="--token VALUE and friends on a command line")
+_add(
+    "cli_secret",
+    "secret",
+    r"-(?<![\w\-]-)-"
+    + _cased("token", "api key", "secret", "auth token", "access token", "client secret")
+    + r"(?:=|\s+)"
+    r"(?:\"(?P<dq>[^\"\\\r\n]{1,256})\"|'(?P<sq>[^'\\\r\n]{1,256})'|(?P<bare>[^\s\"'`;&|<>()\\]{1,256}+))",
+    group=("dq", "sq", "bare"),
+    priority=75,
+    prefilter=("--",),
+    validator=v.looks_random,
+    anchor="(?i)--(?:token|api[_-]?key|secret|auth[_-]?token|access[_-]?token|client[_-]?secret)",
+    window=(0, 300),
+    description="--token VALUE and friends on a command line",
+)
 
-_add("bearer_token", "bearer_token",
-     r"(?:\b(?:bearer|Bearer|BEARER)\s+|" + _cased("authorization")
-     + r"\\?[\"']?\s*[:=]\s*\\?[\"']?" + _cased("basic", "token", "digest") + r"\s+)"
-     r"(?P<s>[A-Za-z0-9._~+/\-]{8,4000}+=*)",
-     priority=75, prefilter=("earer", "EARER", "uthorization", "UTHORIZATION"), validator=v.looks_random,
-     anchor="(?i)bearer\\s|authorization", window=(0, 4_200),
-     description="HTTP Authorization header credentials")
+_add(
+    "bearer_token",
+    "bearer_token",
+    r"(?:\b(?:bearer|Bearer|BEARER)\s+|"
+    + _cased("authorization")
+    + r"\\?[\"']?\s*[:=]\s*\\?[\"']?"
+    + _cased("basic", "token", "digest")
+    + r"\s+)"
+    r"(?P<s>[A-Za-z0-9._~+/\-]{8,4000}+=*)",
+    priority=75,
+    prefilter=("earer", "EARER", "uthorization", "UTHORIZATION"),
+    validator=v.looks_random,
+    anchor="(?i)bearer\\s|authorization",
+    window=(0, 4_200),
+    description="HTTP Authorization header credentials",
+)
 
 # key = value, "key": "value", key: value. The key ends in the keyword (DB_PASSWORD,
 # slackToken); '==' is a comparison and '::'/':/' are not separators.
@@ -237,8 +409,20 @@ _QUOTED = r"(?:\\?\"(?P<dq>[^\"\\\r\n]{1,2048})\\?\"|\\?'(?P<sq>[^'\\\r\n]{1,204
 # followed by ( or [ is code.
 _BARE = r"(?P<bare>[^\s\"'`,;&|<>(){}\[\]\\=]{1,2048}+={0,3}+)(?![(\[])"
 _PASSWORD_WORDS = ("password", "passwd", "passphrase")
-_SECRET_WORDS = ("api key", "secret", "secret key", "token", "access key", "private key", "private key id",
-                 "signing key", "encryption key", "credential", "credentials", "auth")
+_SECRET_WORDS = (
+    "api key",
+    "secret",
+    "secret key",
+    "token",
+    "access key",
+    "private key",
+    "private key id",
+    "signing key",
+    "encryption key",
+    "credential",
+    "credentials",
+    "auth",
+)
 _PASSWORD_KEY = _cased(*_PASSWORD_WORDS)
 _SECRET_KEY = _cased(*_SECRET_WORDS)
 
@@ -249,144 +433,262 @@ def _key_anchor(*specs: str) -> str:
     return "(?i)(?:" + "|".join(names) + ")" + _SEP_ANCHOR
 
 
-_add("password_quoted", "password", _PASSWORD_KEY + _SEP + _QUOTED, group=("dq", "sq"),
-     priority=60, prefilter=("pass", "Pass", "PASS"), validator=v.quoted_password,
-     anchor=_key_anchor(*_PASSWORD_WORDS), window=(0, 2_100),
-     description='password = "value", "password": "value"')
-_add("password_bare", "password", _PASSWORD_KEY + _SEP + _BARE, group="bare",
-     priority=60, prefilter=("pass", "Pass", "PASS"), validator=v.bare_password,
-     anchor=_key_anchor(*_PASSWORD_WORDS), window=(0, 2_100),
-     description="PASSWORD=value, password: value (not plain identifiers)")
-_add("secret_assignment", "secret", _SECRET_KEY + _SEP + r"(?:" + _QUOTED + "|" + _BARE + ")",
-     group=("dq", "sq", "bare"), priority=60,
-     prefilter=("ey", "EY", "ecret", "ECRET", "oken", "OKEN", "redential", "REDENTIAL", "uth", "UTH"),
-     validator=v.looks_random, anchor=_key_anchor(*_SECRET_WORDS), window=(0, 2_100),
-     description="high-entropy values of keys named *token, *secret, *api_key, *credentials, private_key_id ...")
+_add(
+    "password_quoted",
+    "password",
+    _PASSWORD_KEY + _SEP + _QUOTED,
+    group=("dq", "sq"),
+    priority=60,
+    prefilter=("pass", "Pass", "PASS"),
+    validator=v.quoted_password,
+    anchor=_key_anchor(*_PASSWORD_WORDS),
+    window=(0, 2_100),
+    description='password = "value", "password": "value"',
+)
+_add(
+    "password_bare",
+    "password",
+    _PASSWORD_KEY + _SEP + _BARE,
+    group="bare",
+    priority=60,
+    prefilter=("pass", "Pass", "PASS"),
+    validator=v.bare_password,
+    anchor=_key_anchor(*_PASSWORD_WORDS),
+    window=(0, 2_100),
+    description="PASSWORD=value, password: value (not plain identifiers)",
+)
+_add(
+    "secret_assignment",
+    "secret",
+    _SECRET_KEY + _SEP + r"(?:" + _QUOTED + "|" + _BARE + ")",
+    group=("dq", "sq", "bare"),
+    priority=60,
+    prefilter=("ey", "EY", "ecret", "ECRET", "oken", "OKEN", "redential", "REDENTIAL", "uth", "UTH"),
+    validator=v.looks_random,
+    anchor=_key_anchor(*_SECRET_WORDS),
+    window=(0, 2_100),
+    description="high-entropy values of keys named *token, *secret, *api_key, *credentials, private_key_id ...",
+)
 
 # --- passwords in shell and config context -----------------------------------------------
 
 _WS = r"(?:\s|\\[nrt])+"  # whitespace, also JSON-escaped (tool output inside a JSON string)
-_ARG = (r"(?:\"(?P<dq>[^\"\\\r\n]{1,256})\"|'(?P<sq>[^'\\\r\n]{1,256})'"
-        r"|(?P<bare>[^\s\"'`;&|<>()\\]{1,256}+))")
+_ARG = (
+    r"(?:\"(?P<dq>[^\"\\\r\n]{1,256})\"|'(?P<sq>[^'\\\r\n]{1,256})'"
+    r"|(?P<bare>[^\s\"'`;&|<>()\\]{1,256}+))"
+)
 
-_add("netrc_password", "password",
-     r"\b(?:login|user)" + _WS + r"[^\s\\]{1,128}" + _WS + r"(?:password|passwd)" + _WS
-     + r"(?P<s>[^\s\\]{1,256}+)",
-     priority=80, validator=v.quoted_password,
-     anchor=r"(?:login|user)(?:\s|\\[nrt])+[^\s\\]{1,128}(?:\s|\\[nrt])+passw", window=(0, 420),
-     description=".netrc / .authinfo lines: machine HOST login USER password PASS")
+_add(
+    "netrc_password",
+    "password",
+    r"\b(?:login|user)" + _WS + r"[^\s\\]{1,128}" + _WS + r"(?:password|passwd)" + _WS + r"(?P<s>[^\s\\]{1,256}+)",
+    priority=80,
+    validator=v.quoted_password,
+    anchor=r"(?:login|user)(?:\s|\\[nrt])+[^\s\\]{1,128}(?:\s|\\[nrt])+passw",
+    window=(0, 420),
+    description=".netrc / .authinfo lines: machine HOST login USER password PASS",
+)
 
-_add("pgpass_line", "password",
-     r"(?:(?<![^\n])|(?<=\\n))(?:[A-Za-z0-9._\-]{1,253}|\*|\[[0-9A-Fa-f:]{2,45}\]):(?:[0-9]{1,5}|\*):"
-     r"[^:\s\\]{1,64}:[^:\s\\]{1,64}:(?P<s>[^\s\\]{1,256}+)",
-     priority=70, validator=v.bare_password,
-     # a line start (also a JSON-escaped one), then host:port:database:user:
-     anchor=r"(?:\n|\\n|^)[^:\s\\\",]{1,253}:(?:[0-9]{1,5}|\*):[^:\s\\\",]{1,64}:[^:\s\\\",]{1,64}:",
-     window=(0, 400),
-     description="~/.pgpass lines: host:port:database:user:password")
+_add(
+    "pgpass_line",
+    "password",
+    r"(?:(?<![^\n])|(?<=\\n))(?:[A-Za-z0-9._\-]{1,253}|\*|\[[0-9A-Fa-f:]{2,45}\]):(?:[0-9]{1,5}|\*):"
+    r"[^:\s\\]{1,64}:[^:\s\\]{1,64}:(?P<s>[^\s\\]{1,256}+)",
+    priority=70,
+    validator=v.bare_password,
+    # a line start (also a JSON-escaped one), then host:port:database:user:
+    anchor=r"(?:\n|\\n|^)[^:\s\\\",]{1,253}:(?:[0-9]{1,5}|\*):[^:\s\\\",]{1,64}:[^:\s\\\",]{1,64}:",
+    window=(0, 400),
+    description="~/.pgpass lines: host:port:database:user:password",
+)
 
-_add("sshpass", "password",
-     r"\bsshpass" + _WS + r"(?:-[A-Za-z](?:\s+[^\s-][^\s]{0,200})?\s+){0,3}?-p\s*" + _ARG,
-     group=("dq", "sq", "bare"), priority=80, validator=v.quoted_password,
-     anchor="sshpass", window=(0, 700), description="sshpass -p PASSWORD")
+_add(
+    "sshpass",
+    "password",
+    r"\bsshpass" + _WS + r"(?:-[A-Za-z](?:\s+[^\s-][^\s]{0,200})?\s+){0,3}?-p\s*" + _ARG,
+    group=("dq", "sq", "bare"),
+    priority=80,
+    validator=v.quoted_password,
+    anchor="sshpass",
+    window=(0, 700),
+    description="sshpass -p PASSWORD",
+)
 
-_add("redis_cli", "password",
-     r"\bredis-cli\b[^\n|;&]{0,200}?\s(?:-a|--pass|--askpass\s+no)\s+" + _ARG,
-     group=("dq", "sq", "bare"), priority=80, validator=v.quoted_password,
-     anchor="redis-cli", window=(0, 520), description="redis-cli -a PASSWORD")
+_add(
+    "redis_cli",
+    "password",
+    r"\bredis-cli\b[^\n|;&]{0,200}?\s(?:-a|--pass|--askpass\s+no)\s+" + _ARG,
+    group=("dq", "sq", "bare"),
+    priority=80,
+    validator=v.quoted_password,
+    anchor="redis-cli",
+    window=(0, 520),
+    description="redis-cli -a PASSWORD",
+)
 
-_add("azure_account_key", "azure_storage_key",
-     r"\b(?:AccountKey|SharedAccessKey|SharedKey|AccessKey)=(?P<s>[A-Za-z0-9+/]{20,200}={0,2})",
-     priority=85, validator=v.high_entropy,
-     anchor="(?:AccountKey|SharedAccessKey|SharedKey|AccessKey)=", window=(10, 220),
-     description="Azure connection strings: AccountKey=, SharedAccessKey=")
+_add(
+    "azure_account_key",
+    "azure_storage_key",
+    r"\b(?:AccountKey|SharedAccessKey|SharedKey|AccessKey)=(?P<s>[A-Za-z0-9+/]{20,200}={0,2})",
+    priority=85,
+    validator=v.high_entropy,
+    anchor="(?:AccountKey|SharedAccessKey|SharedKey|AccessKey)=",
+    window=(10, 220),
+    description="Azure connection strings: AccountKey=, SharedAccessKey=",
+)
 
-_add("sas_signature", "sas_signature",
-     r"[?&;](?:amp;)?sig=(?P<s>(?:[A-Za-z0-9+/]|%2[BbFf]){16,256}(?:=|%3[Dd]){0,2})",
-     priority=85, validator=v.not_mask,
-     anchor="sig=", window=(6, 300), description="the signature of an Azure SAS URL or token (sig=)")
+_add(
+    "sas_signature",
+    "sas_signature",
+    r"[?&;](?:amp;)?sig=(?P<s>(?:[A-Za-z0-9+/]|%2[BbFf]){16,256}(?:=|%3[Dd]){0,2})",
+    priority=85,
+    validator=v.not_mask,
+    anchor="sig=",
+    window=(6, 300),
+    description="the signature of an Azure SAS URL or token (sig=)",
+)
 
-register_detector(Detector(
-    name="kubernetes_secret", kind="kubernetes_secret", pattern=re.compile(r"(?!)"),  # unused: see finder
-    finder=kubernetes_secret_values, priority=70, prefilter=("Secret",),
-    anchor=re.compile(r"kind\\?[\"']?\s*:\s*\\?[\"']?Secret"), window=(0, 0),
-    description="the values under data:/stringData: of a Kubernetes Secret manifest (YAML or JSON)"))
+register_detector(
+    Detector(
+        name="kubernetes_secret",
+        kind="kubernetes_secret",
+        pattern=re.compile(r"(?!)"),  # unused: see finder
+        finder=kubernetes_secret_values,
+        priority=70,
+        prefilter=("Secret",),
+        anchor=re.compile(r"kind\\?[\"']?\s*:\s*\\?[\"']?Secret"),
+        window=(0, 0),
+        description="the values under data:/stringData: of a Kubernetes Secret manifest (YAML or JSON)",
+    )
+)
 
 # --- personal data -------------------------------------------------------------------------
 
-_add("card_number", "card_number",
-     _start(r"\w.\-/+") + r"(?P<s>[2-6][0-9]{3}(?:[ \-]?[0-9]{4}){2}[ \-]?[0-9]{1,7}"
-     r"|3[47][0-9]{2}[ \-]?[0-9]{6}[ \-]?[0-9]{5}|3[068][0-9]{2}[ \-]?[0-9]{6}[ \-]?[0-9]{4})"
-     r"(?![\w\-/]|\.[0-9])",
-     priority=45, validator=v.card_number,
-     anchor=r"[2-6][0-9]{12,18}|[2-6][0-9]{3}[ \-][0-9]{4}[ \-][0-9]{4}|3[0-9]{3}[ \-][0-9]{6}[ \-][0-9]{4}",
-     window=(0, 30),
-     description="payment card numbers (a known issuer prefix and length, and the Luhn checksum)")
+_add(
+    "card_number",
+    "card_number",
+    _start(r"\w.\-/+") + r"(?P<s>[2-6][0-9]{3}(?:[ \-]?[0-9]{4}){2}[ \-]?[0-9]{1,7}"
+    r"|3[47][0-9]{2}[ \-]?[0-9]{6}[ \-]?[0-9]{5}|3[068][0-9]{2}[ \-]?[0-9]{6}[ \-]?[0-9]{4})"
+    r"(?![\w\-/]|\.[0-9])",
+    priority=45,
+    validator=v.card_number,
+    anchor=r"[2-6][0-9]{12,18}|[2-6][0-9]{3}[ \-][0-9]{4}[ \-][0-9]{4}|3[0-9]{3}[ \-][0-9]{6}[ \-][0-9]{4}",
+    window=(0, 30),
+    description="payment card numbers (a known issuer prefix and length, and the Luhn checksum)",
+)
 
-_add("phone", "phone",
-     _start(r"\w.\-/+") + r"(?P<s>\+[1-9][0-9]{0,2}(?:[ .\-]?\(?[0-9]{1,4}\)?){1,2}(?:[ .\-]?[0-9]{2,4}){2,4}"
-     r"|\([0-9]{3}\)[ .\-]?[0-9]{3}[ .\-][0-9]{4}|[0-9]{3}[.\-][0-9]{3}[.\-][0-9]{4})"
-     r"(?![\w\-/]|\.[0-9])",
-     priority=42, validator=v.phone,
-     anchor=r"\+[1-9][0-9]{0,2}[ .\-(]{0,2}[0-9]{2}|\([0-9]{3}\)[ .\-]?[0-9]{3}|[0-9]{3}[.\-][0-9]{3}[.\-][0-9]{4}",
-     window=(0, 30),
-     description="phone numbers: +international, (NNN) NNN-NNNN, NNN-NNN-NNNN")
+_add(
+    "phone",
+    "phone",
+    _start(r"\w.\-/+") + r"(?P<s>\+[1-9][0-9]{0,2}(?:[ .\-]?\(?[0-9]{1,4}\)?){1,2}(?:[ .\-]?[0-9]{2,4}){2,4}"
+    r"|\([0-9]{3}\)[ .\-]?[0-9]{3}[ .\-][0-9]{4}|[0-9]{3}[.\-][0-9]{3}[.\-][0-9]{4})"
+    r"(?![\w\-/]|\.[0-9])",
+    priority=42,
+    validator=v.phone,
+    anchor=r"\+[1-9][0-9]{0,2}[ .\-(]{0,2}[0-9]{2}|\([0-9]{3}\)[ .\-]?[0-9]{3}|[0-9]{3}[.\-][0-9]{3}[.\-][0-9]{4}",
+    window=(0, 30),
+    description="phone numbers: +international, (NNN) NNN-NNNN, NNN-NNN-NNNN",
+)
 
-_add("email", "email",
-     _start(r"A-Za-z0-9._%+\-") + r"(?P<s>[A-Za-z0-9._%+\-]{1,64}+@"
-     r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24})"
-     r"(?![A-Za-z0-9\-]|\.[A-Za-z0-9])",
-     priority=40, prefilter=("@",), anchor=r"[A-Za-z0-9._%+\-]@[A-Za-z0-9]", window=(64, 260),
-     validator=v.email,
-     description="e-mail addresses")
+_add(
+    "email",
+    "email",
+    _start(r"A-Za-z0-9._%+\-") + r"(?P<s>[A-Za-z0-9._%+\-]{1,64}+@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24})"
+    r"(?![A-Za-z0-9\-]|\.[A-Za-z0-9])",
+    priority=40,
+    prefilter=("@",),
+    anchor=r"[A-Za-z0-9._%+\-]@[A-Za-z0-9]",
+    window=(64, 260),
+    validator=v.email,
+    description="e-mail addresses",
+)
 
 # Starts on a digit, then checks what came before it.
-_add("ipv4", "ipv4",
-     r"(?P<s>[0-9](?:(?<![\w.\\][0-9])|(?<=\\[nrt][0-9]))[0-9]{0,2}\.(?:[0-9]{1,3}\.){2}[0-9]{1,3})"
-     r"(?![\w]|\.[0-9])",
-     # searched only around ".d." (the first dot of an address), which is far rarer than a digit
-     priority=35, prefilter=(".",), anchor=r"[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]", window=(3, 12), validator=v.ipv4,
-     description="IPv4 host addresses (not loopback, 0.x, 224+ or netmasks, x.y.z.0; 1.2.3 and 1.2.3.4.5 are not addresses)")
+_add(
+    "ipv4",
+    "ipv4",
+    r"(?P<s>[0-9](?:(?<![\w.\\][0-9])|(?<=\\[nrt][0-9]))[0-9]{0,2}\.(?:[0-9]{1,3}\.){2}[0-9]{1,3})"
+    r"(?![\w]|\.[0-9])",
+    # searched only around ".d." (the first dot of an address), which is far rarer than a digit
+    priority=35,
+    prefilter=(".",),
+    anchor=r"[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",
+    window=(3, 12),
+    validator=v.ipv4,
+    description=(
+        "IPv4 host addresses (not loopback, 0.x, 224+ or netmasks, x.y.z.0; 1.2.3 and 1.2.3.4.5 are not addresses)"
+    ),
+)
 
-_add("ipv6", "ipv6",
-     _start(r"\w:.") + r"(?P<s>(?:[0-9A-Fa-f]{0,4}:){2,7}+"
-     r"(?:(?:[0-9]{1,3}\.){3}[0-9]{1,3}|[0-9A-Fa-f]{1,4})?(?:%[A-Za-z0-9]{1,16})?)(?![\w:.])",
-     priority=35, prefilter=(":",), window=(40, 64), validator=v.ipv6,
-     # '::' between hex groups, or five groups in a row (timestamps have three); addresses that
-     # start or end with '::' and are not loopback (::ffff:..., 2001:db8::) are not anchored
-     anchor=r"[0-9A-Fa-f]{1,4}::[0-9A-Fa-f]{1,4}|[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:",
-     description="IPv6 addresses (not :: or ::1)")
+_add(
+    "ipv6",
+    "ipv6",
+    _start(r"\w:.") + r"(?P<s>(?:[0-9A-Fa-f]{0,4}:){2,7}+"
+    r"(?:(?:[0-9]{1,3}\.){3}[0-9]{1,3}|[0-9A-Fa-f]{1,4})?(?:%[A-Za-z0-9]{1,16})?)(?![\w:.])",
+    priority=35,
+    prefilter=(":",),
+    window=(40, 64),
+    validator=v.ipv6,
+    # '::' between hex groups, or five groups in a row (timestamps have three); addresses that
+    # start or end with '::' and are not loopback (::ffff:..., 2001:db8::) are not anchored
+    anchor=r"[0-9A-Fa-f]{1,4}::[0-9A-Fa-f]{1,4}|[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:",
+    description="IPv6 addresses (not :: or ::1)",
+)
 
-_add("home_user", "user",
-     r"/(?:(?<![\w.\-\\]/)|(?<=\\[nrt]/))(?:home|Users)/(?P<s>[A-Za-z0-9._\-]{1,64}+)",
-     priority=30, prefilter=("/home/", "/Users/"), validator=v.home_user,
-     # Python finds this anchor itself: in Claude Code JSONL every line's "cwd" holds one, and a
-     # plain-literal search costs less per hit than the engine's (measured)
-     anchor="/(?:home|Users)/", window=(0, 80), engine_anchor=False,
-     description="the user name in /home/NAME and /Users/NAME (the path shape is kept)")
+_add(
+    "home_user",
+    "user",
+    r"/(?:(?<![\w.\-\\]/)|(?<=\\[nrt]/))(?:home|Users)/(?P<s>[A-Za-z0-9._\-]{1,64}+)",
+    priority=30,
+    prefilter=("/home/", "/Users/"),
+    validator=v.home_user,
+    # Python finds this anchor itself: in Claude Code JSONL every line's "cwd" holds one, and a
+    # plain-literal search costs less per hit than the engine's (measured)
+    anchor="/(?:home|Users)/",
+    window=(0, 80),
+    engine_anchor=False,
+    description="the user name in /home/NAME and /Users/NAME (the path shape is kept)",
+)
 
-_add("claude_project_user", "user",
-     # Claude Code names a project's folder after its path with '/' (and '.', '_') as '-':
-     # ~/.claude/projects/-home-alice-acme. The user is the segment after home/Users.
-     r"(?<![\w.\-])-(?:home|Users)-(?P<s>[A-Za-z0-9]{1,64}+)",
-     priority=30, validator=v.home_user,
-     anchor="-(?:home|Users)-", window=(0, 80),
-     description="the user name in Claude Code's project folder names (-home-NAME-..., -Users-NAME-...)")
+_add(
+    "claude_project_user",
+    "user",
+    # Claude Code names a project's folder after its path with '/' (and '.', '_') as '-':
+    # ~/.claude/projects/-home-alice-acme. The user is the segment after home/Users.
+    r"(?<![\w.\-])-(?:home|Users)-(?P<s>[A-Za-z0-9]{1,64}+)",
+    priority=30,
+    validator=v.home_user,
+    anchor="-(?:home|Users)-",
+    window=(0, 80),
+    description="the user name in Claude Code's project folder names (-home-NAME-..., -Users-NAME-...)",
+)
 
-_add("windows_user", "user",
-     _start(r"\w.\-") + r"[A-Za-z]:\\{1,2}Users\\{1,2}(?P<s>[A-Za-z0-9._\-]{1,64}+)",
-     priority=30, prefilter=("\\Users\\",), validator=v.home_user,
-     anchor=r":\\{1,2}Users\\", window=(2, 80),
-     description="the user name in C:\\Users\\NAME (also JSON-escaped)")
+_add(
+    "windows_user",
+    "user",
+    _start(r"\w.\-") + r"[A-Za-z]:\\{1,2}Users\\{1,2}(?P<s>[A-Za-z0-9._\-]{1,64}+)",
+    priority=30,
+    prefilter=("\\Users\\",),
+    validator=v.home_user,
+    anchor=r":\\{1,2}Users\\",
+    window=(2, 80),
+    description="the user name in C:\\Users\\NAME (also JSON-escaped)",
+)
 
 # A dict key that names a credential ("password", "AWS_SECRET_ACCESS_KEY", "slackToken"): the
 # Scrubber gives such a key's string value the key as context, as if it were written key: "value".
 CREDENTIAL_KEY_NAME = re.compile(rf"(?:{_PASSWORD_KEY}|{_SECRET_KEY})\Z")
 
-_add("password_hash", "password_hash",
-     # crypt(3) hashes (bcrypt $2a$, sha-crypt $5$/$6$, yescrypt $y$, scrypt $7$/$8$) and the
-     # Kerberos / NTLM hash formats that cracking tools print: offline-crackable, so secrets
-     _start(r"\w$") + r"(?P<s>\$(?:2[abxy]?|5|6|7|8|y|gy|krb5(?:asrep|tgs|pa)|NT)\$[A-Za-z0-9./$=+:@_\-]{16,4000}+)",
-     priority=80, validator=v.not_mask,
-     anchor=r"\$(?:2[abxy]?|5|6|7|8|y|gy|krb5asrep|krb5tgs|krb5pa|NT)\$", window=(2, 4100),
-     description="password hashes: bcrypt, sha-crypt, yescrypt, scrypt, Kerberos AS-REP/TGS")
+_add(
+    "password_hash",
+    "password_hash",
+    # crypt(3) hashes (bcrypt $2a$, sha-crypt $5$/$6$, yescrypt $y$, scrypt $7$/$8$) and the
+    # Kerberos / NTLM hash formats that cracking tools print: offline-crackable, so secrets
+    _start(r"\w$") + r"(?P<s>\$(?:2[abxy]?|5|6|7|8|y|gy|krb5(?:asrep|tgs|pa)|NT)\$[A-Za-z0-9./$=+:@_\-]{16,4000}+)",
+    priority=80,
+    validator=v.not_mask,
+    anchor=r"\$(?:2[abxy]?|5|6|7|8|y|gy|krb5asrep|krb5tgs|krb5pa|NT)\$",
+    window=(2, 4100),
+    description="password hashes: bcrypt, sha-crypt, yescrypt, scrypt, Kerberos AS-REP/TGS",
+)

@@ -5,11 +5,12 @@ that sees only the candidate secret. Built-in detectors register themselves thro
 `register_detector` exactly as a plugin would; third-party packages add detectors under the
 entry-point group `forge.detectors` (each entry point names a `Detector`), loaded on first use.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 ENTRY_POINT_GROUP = "forge.detectors"
 _KIND = re.compile(r"[a-z0-9_]+")
@@ -18,6 +19,7 @@ _KIND = re.compile(r"[a-z0-9_]+")
 @dataclass(frozen=True)
 class Finding:
     """A secret at text[start:end]. Never holds the secret itself, so it is safe to log."""
+
     kind: str
     start: int
     end: int
@@ -26,14 +28,14 @@ class Finding:
 
 @dataclass(frozen=True)
 class Detector:
-    name: str                        # unique: "github_token", "password_quoted"
-    kind: str                        # placeholder type: <SECRET:kind>; several detectors may share one
+    name: str  # unique: "github_token", "password_quoted"
+    kind: str  # placeholder type: <SECRET:kind>; several detectors may share one
     pattern: re.Pattern[str]
     validator: Callable[[str], bool] | None = None  # sees the candidate secret only
     group: int | str | tuple[str, ...] = 0  # the secret's group; a tuple: the first that matched
     prefilter: tuple[str, ...] = ()  # literals; when none occurs in the text the regex is skipped
     prefilter_ignore_case: bool = False  # compare the prefilter against the lower-cased text
-    priority: int = 50               # overlapping findings: higher priority wins, then longer
+    priority: int = 50  # overlapping findings: higher priority wins, then longer
     # Where to look: the pattern is only tried in a window around each anchor hit, from
     # `window[0]` chars before the hit's start to `window[1]` chars after its end. Every match of
     # the pattern must contain a hit that starts at or after the match's start. With the rule
@@ -43,7 +45,7 @@ class Detector:
     # wider window, so a window bounds the work, never the secret.
     anchor: re.Pattern[str] | None = None
     window: tuple[int, int] = (0, 0)
-    engine_anchor: bool = True       # False: the anchor uses Python-only syntax; Python runs it
+    engine_anchor: bool = True  # False: the anchor uses Python-only syntax; Python runs it
     # A detector that a single regex cannot express (a Kubernetes Secret's data values): yields
     # (start, end) spans of secrets in the text; `pattern` is then unused.
     finder: Callable[[str], Iterable[tuple[int, int]]] | None = None
@@ -78,6 +80,7 @@ def _load_plugins() -> None:
         return
     _plugins_loaded = True
     from forge.plugins import entry_point_objects
+
     for detector in entry_point_objects(ENTRY_POINT_GROUP, Detector):
         if detector.name not in _DETECTORS:  # a plugin never silently replaces a built-in
             register_detector(detector)
@@ -86,6 +89,7 @@ def _load_plugins() -> None:
 def detectors() -> dict[str, Detector]:
     """Every registered detector, built-ins first, in registration order."""
     from forge.scrub import builtin  # noqa: F401  (importing registers the built-ins)
+
     _load_plugins()
     return dict(_DETECTORS)
 
@@ -98,7 +102,7 @@ def select_detectors(names: list[str] | None = None) -> list[Detector]:
     unknown = [n for n in names if n not in table]
     if unknown:
         from forge.errors import ConfigError
-        raise ConfigError([f"'detectors': unknown detector {n!r}; known: {', '.join(table)}"
-                           for n in unknown])
+
+        raise ConfigError([f"'detectors': unknown detector {n!r}; known: {', '.join(table)}" for n in unknown])
     wanted = set(names)
     return [d for name, d in table.items() if name in wanted]

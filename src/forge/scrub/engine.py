@@ -16,6 +16,7 @@ When the package is missing (a platform without its wheel) or fails to load, `ge
 returns None, says so once (a warning), and Forge's own detectors run alone over the whole text.
 FORGE_SCRUB_ENGINE=none turns the engine off on purpose (tests of the fallback, benchmarks).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,9 +25,9 @@ import re
 import tempfile
 import threading
 import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
 ENGINE_NAME = "kingfisher"
 ENGINE_PACKAGE = "kingfisher-secret-scanner"
@@ -38,6 +39,7 @@ SEPARATOR = b"\n\x00\x00\n"
 @dataclass(frozen=True)
 class RuleKind:
     """How an engine rule's findings are typed and ranked among Forge's own candidates."""
+
     kind: str
     priority: int
 
@@ -45,22 +47,36 @@ class RuleKind:
 # Rule-id families that share a placeholder with Forge's own detectors (so a GitHub token is
 # <SECRET:github_token> whichever engine found it). Checked in order; first prefix wins.
 _FAMILIES: tuple[tuple[str, str], ...] = (
-    ("github-", "github_token"), ("gitlab-", "gitlab_token"), ("slack-webhook", "slack_webhook"),
-    ("slack", "slack_token"), ("aws-access-token", "aws_access_key"),
-    ("aws-secret-access-key", "aws_secret_key"), ("private-key", "private_key"),
-    ("jwt", "jwt"), ("openai-", "openai_key"), ("anthropic-", "anthropic_key"),
-    ("stripe-", "stripe_key"), ("gcp-api-key", "google_api_key"), ("huggingface-", "huggingface_token"),
-    ("npm-access-token", "npm_token"), ("npmjsaccesstoken", "npm_token"), ("pypi-", "pypi_token"),
-    ("generic-credential-uri", "password"), ("curl-auth-user", "password"),
-    ("curl-auth-header", "secret"), ("generic-api-key", "secret"),
+    ("github-", "github_token"),
+    ("gitlab-", "gitlab_token"),
+    ("slack-webhook", "slack_webhook"),
+    ("slack", "slack_token"),
+    ("aws-access-token", "aws_access_key"),
+    ("aws-secret-access-key", "aws_secret_key"),
+    ("private-key", "private_key"),
+    ("jwt", "jwt"),
+    ("openai-", "openai_key"),
+    ("anthropic-", "anthropic_key"),
+    ("stripe-", "stripe_key"),
+    ("gcp-api-key", "google_api_key"),
+    ("huggingface-", "huggingface_token"),
+    ("npm-access-token", "npm_token"),
+    ("npmjsaccesstoken", "npm_token"),
+    ("pypi-", "pypi_token"),
+    ("generic-credential-uri", "password"),
+    ("curl-auth-user", "password"),
+    ("curl-auth-header", "secret"),
+    ("generic-api-key", "secret"),
 )
 # Generic rules rank below Forge's key-context detectors and provider formats; everything
 # else is a provider format, ranked with Forge's own provider detectors.
 _GENERIC = {"generic-api-key", "generic-credential-uri", "curl-auth-user", "curl-auth-header"}
 # Hidden helper rules report parts of multi-part credentials. Those that are secrets are
 # replaced; ids, URLs, host and user names are not secrets on their own and stay.
-_HIDDEN_NOT_SECRET = re.compile(r"(?:-id|client-id|url|host|name|domain|username|address|public-key"
-                                r"|repository)(?:\.\d+)?\Z")
+_HIDDEN_NOT_SECRET = re.compile(
+    r"(?:-id|client-id|url|host|name|domain|username|address|public-key"
+    r"|repository)(?:\.\d+)?\Z"
+)
 
 
 def rule_kind(rule_id: str) -> RuleKind:
@@ -81,6 +97,7 @@ def hidden_rule_is_secret(rule_id: str) -> bool:
 @dataclass(frozen=True)
 class Hit:
     """One engine match in a buffer, in bytes: a provider finding, or a Forge anchor."""
+
     rule_id: str
     start: int
     end: int
@@ -93,8 +110,9 @@ class Engine:
     shared by threads (measured: concurrent scans return the same findings as serial ones)."""
 
     def __init__(self, anchors: dict[str, str]):
-        import kingfisher_sdk as kf
         from importlib.metadata import version
+
+        import kingfisher_sdk as kf
 
         self.version = version(ENGINE_PACKAGE)
         self.anchors = dict(anchors)
@@ -113,8 +131,11 @@ class Engine:
         self.rule_count = len(rules) - len(anchors)
         visible = {m["id"]: m["visible"] for m in rules.metadata()}
         # which built-in rules become candidates: visible ones, and hidden ones that are secrets
-        self._wanted = {rid for rid, vis in visible.items()
-                        if not rid.startswith(ANCHOR_PREFIX) and (vis or hidden_rule_is_secret(rid))}
+        self._wanted = {
+            rid
+            for rid, vis in visible.items()
+            if not rid.startswith(ANCHOR_PREFIX) and (vis or hidden_rule_is_secret(rid))
+        }
         # base64=False: Forge decodes nothing; a secret inside a base64 blob stays inside it, and
         # the blob (a file, an image) is kept. Decoding layers cost half the speed (measured).
         self._scanner = kf.Scanner(rules, base64=False)._native
@@ -127,7 +148,7 @@ class Engine:
             rid = f.rule_id
             loc = f.location
             if rid.startswith(ANCHOR_PREFIX):
-                anchors.setdefault(rid[len(ANCHOR_PREFIX):], []).append((loc["start_offset"], loc["end_offset"]))
+                anchors.setdefault(rid[len(ANCHOR_PREFIX) :], []).append((loc["start_offset"], loc["end_offset"]))
             elif rid in self._wanted:
                 found.append(Hit(rid, loc["start_offset"], loc["end_offset"]))
         return found, anchors
@@ -141,8 +162,13 @@ def _anchor_yaml(anchors: dict[str, str]) -> str:
     lines = ["rules:"]
     for name, pattern in sorted(anchors.items()):
         quoted = "'" + pattern.replace("'", "''") + "'"
-        lines += [f"  - name: forge anchor {name}", f"    id: {ANCHOR_PREFIX}{name}",
-                  f"    pattern: {quoted}", "    min_entropy: 0", "    confidence: medium"]
+        lines += [
+            f"  - name: forge anchor {name}",
+            f"    id: {ANCHOR_PREFIX}{name}",
+            f"    pattern: {quoted}",
+            "    min_entropy: 0",
+            "    confidence: medium",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -169,12 +195,16 @@ def get_engine(anchors: dict[str, str]) -> Engine | None:
         try:
             engine = Engine(anchors)
         except ImportError:
-            _warn_once(f"{ENGINE_PACKAGE} is not installed for this platform: secrets are scrubbed "
-                       f"with Forge's own detectors only, which know fewer provider token formats")
+            _warn_once(
+                f"{ENGINE_PACKAGE} is not installed for this platform: secrets are scrubbed "
+                f"with Forge's own detectors only, which know fewer provider token formats"
+            )
             engine = None
         except Exception as exc:  # a broken wheel or rule cache: still scrub, with our own rules
-            _warn_once(f"the {ENGINE_NAME} rule engine failed to load ({exc.__class__.__name__}): "
-                       f"secrets are scrubbed with Forge's own detectors only")
+            _warn_once(
+                f"the {ENGINE_NAME} rule engine failed to load ({exc.__class__.__name__}): "
+                f"secrets are scrubbed with Forge's own detectors only"
+            )
             engine = None
         _engines[key] = engine
         return engine

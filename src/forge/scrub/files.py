@@ -7,6 +7,7 @@ unchanged (surrogateescape), so nothing is lost. JSON and JSONL files stay valid
 text-level scrub would break its JSON is scrubbed value by value instead.
 The report holds counts and relative paths only — never a secret.
 """
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,8 @@ SKIPPED_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules"}
 
 @dataclass
 class FileReport:
-    path: str          # relative to the input
-    status: str        # scrubbed / clean / skipped
+    path: str  # relative to the input
+    status: str  # scrubbed / clean / skipped
     findings: int = 0
     reason: str | None = None
 
@@ -43,10 +44,14 @@ class ScrubFilesReport:
         by_status: dict[str, int] = {}
         for f in self.files:
             by_status[f.status] = by_status.get(f.status, 0) + 1
-        return {"files": len(self.files), "by_status": by_status,
-                "findings": scrub["total"], "by_kind": scrub["by_kind"],
-                "by_detector": scrub["by_detector"],
-                "per_file": [f.__dict__ for f in self.files]}
+        return {
+            "files": len(self.files),
+            "by_status": by_status,
+            "findings": scrub["total"],
+            "by_kind": scrub["by_kind"],
+            "by_detector": scrub["by_detector"],
+            "per_file": [f.__dict__ for f in self.files],
+        }
 
 
 def _walk(root: Path) -> list[tuple[Path, str]]:
@@ -77,7 +82,7 @@ def _scrub_json_lines(lines: list[str], scrubber: Scrubber) -> list[str]:
         try:
             json.loads(clean)
         except ValueError:
-            end = line[len(line.rstrip("\r\n")):]
+            end = line[len(line.rstrip("\r\n")) :]
             out[i] = json.dumps(scrubber._scrub_value(obj), ensure_ascii=False) + end
     return out
 
@@ -103,13 +108,14 @@ def _stream_text(f: Any, out: Any, scrubber: Scrubber, block_chars: int, overlap
             out.write(clean)
 
 
-def scrub_file(src: Path, dest: Path | None, scrubber: Scrubber, *, block_chars: int = BLOCK_CHARS,
-               overlap: int = OVERLAP) -> int | str:
+def scrub_file(
+    src: Path, dest: Path | None, scrubber: Scrubber, *, block_chars: int = BLOCK_CHARS, overlap: int = OVERLAP
+) -> int | str:
     """Scrub one file into dest (when given). Returns the findings count, or why it was skipped."""
     with open(src, "rb") as fb:
         if b"\x00" in fb.read(8192):
             return "binary file (NUL bytes): not copied"
-    out = open(dest, "w", encoding="utf-8", errors="surrogateescape", newline="") if dest else None
+    out = open(dest, "w", encoding="utf-8", errors="surrogateescape", newline="") if dest else None  # noqa: SIM115 -- closed in the finally below; optional
     before = scrubber.report()["total"]
     try:
         with open(src, encoding="utf-8", errors="surrogateescape", newline="") as f:
@@ -141,11 +147,15 @@ def scrub_path(path: Path, out: Path | None, scrubber: Scrubber) -> ScrubFilesRe
     if out is not None:
         out = Path(out)
         if out.resolve() == path.resolve():
-            raise InputError("the output folder is the input; scrubbing in place is not supported",
-                             path=str(out), hint="pass a new folder to --out")
+            raise InputError(
+                "the output folder is the input; scrubbing in place is not supported",
+                path=str(out),
+                hint="pass a new folder to --out",
+            )
         if out.exists() and any(out.iterdir()):
-            raise InputError("output folder exists and is not empty", path=str(out),
-                             hint="pass a new or empty folder to --out")
+            raise InputError(
+                "output folder exists and is not empty", path=str(out), hint="pass a new or empty folder to --out"
+            )
     report = ScrubFilesReport()
     for src, rel in files:
         if out is not None and out.resolve() in src.resolve().parents:

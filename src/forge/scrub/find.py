@@ -9,11 +9,12 @@ detector order (so the result is deterministic). Spans that overlap an existing 
 allowlisted string are dropped. Together with the Scrubber's re-scan of unsettled output (see
 `find_secrets_resolved`) this makes scrubbing idempotent.
 """
+
 from __future__ import annotations
 
 import bisect
 import re
-from typing import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from forge.scrub import engine as eng
 from forge.scrub.detectors import Detector, Finding, select_detectors
@@ -115,8 +116,9 @@ class _Plan:
         self.python = [(order, d) for order, d in self.all if d.name not in self.by_anchor]
 
 
-def _forge_candidates(text: str, plan: _Plan, anchor_hits: dict[str, list[tuple[int, int]]] | None,
-                      out: list[Candidate]) -> None:
+def _forge_candidates(
+    text: str, plan: _Plan, anchor_hits: dict[str, list[tuple[int, int]]] | None, out: list[Candidate]
+) -> None:
     todo: list[tuple[int, Detector, list[tuple[int, int]] | None]]
     if anchor_hits is None:
         todo = [(order, det, None) for order, det in plan.all]
@@ -194,6 +196,7 @@ def _disjoint(text: str, candidates: list[Candidate]) -> tuple[list[Finding], bo
 
 # --- the engine's view: many strings in one buffer -------------------------------------------
 
+
 def _char_offsets(text: str, data: bytes, offsets: list[int]) -> dict[int, int]:
     """Byte offsets into data (text encoded) -> character offsets into text, for sorted offsets.
     An offset inside a multi-byte character moves to that character's start."""
@@ -209,8 +212,9 @@ def _char_offsets(text: str, data: bytes, offsets: list[int]) -> dict[int, int]:
     return out
 
 
-def _engine_candidates(texts: Sequence[str], engine: eng.Engine, dets: Sequence[Detector]
-                       ) -> tuple[list[list[Candidate]], list[dict[str, list[tuple[int, int]]]]]:
+def _engine_candidates(
+    texts: Sequence[str], engine: eng.Engine, dets: Sequence[Detector]
+) -> tuple[list[list[Candidate]], list[dict[str, list[tuple[int, int]]]]]:
     """One engine pass over all texts: provider candidates and anchor hits, per text, in chars."""
     encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
     starts, pos = [], 0
@@ -250,8 +254,9 @@ def _engine_candidates(texts: Sequence[str], engine: eng.Engine, dets: Sequence[
     return cands, hits
 
 
-def _place(raw: list[list[tuple[str, int, int]]], starts: list[int], encoded: list[bytes],
-           what: str, s: int, e: int) -> None:
+def _place(
+    raw: list[list[tuple[str, int, int]]], starts: list[int], encoded: list[bytes], what: str, s: int, e: int
+) -> None:
     """File a buffer span under the text(s) it lies in; one that crosses a separator is split."""
     i = bisect.bisect_right(starts, s) - 1
     while i < len(starts) and starts[i] < e:
@@ -287,9 +292,13 @@ def _plan(dets: Sequence[Detector]) -> _Plan:
     return plan
 
 
-def find_secrets_many(texts: Sequence[str], detectors: Sequence[Detector] | None = None,
-                      allowlist: Iterable[str] = (), *, use_engine: bool = True
-                      ) -> list[tuple[list[Finding], bool]]:
+def find_secrets_many(
+    texts: Sequence[str],
+    detectors: Sequence[Detector] | None = None,
+    allowlist: Iterable[str] = (),
+    *,
+    use_engine: bool = True,
+) -> list[tuple[list[Finding], bool]]:
     """(findings, unsettled) for each text; see find_secrets_resolved."""
     dets = select_detectors() if detectors is None else detectors
     allowlist = tuple(allowlist)
@@ -312,14 +321,16 @@ def find_secrets_many(texts: Sequence[str], detectors: Sequence[Detector] | None
     return out
 
 
-def find_secrets(text: str, detectors: Sequence[Detector] | None = None,
-                 allowlist: Iterable[str] = ()) -> list[Finding]:
+def find_secrets(
+    text: str, detectors: Sequence[Detector] | None = None, allowlist: Iterable[str] = ()
+) -> list[Finding]:
     """Non-overlapping findings in text order. `detectors` defaults to every registered one."""
     return find_secrets_resolved(text, detectors, allowlist)[0]
 
 
-def find_secrets_resolved(text: str, detectors: Sequence[Detector] | None = None,
-                          allowlist: Iterable[str] = ()) -> tuple[list[Finding], bool]:
+def find_secrets_resolved(
+    text: str, detectors: Sequence[Detector] | None = None, allowlist: Iterable[str] = ()
+) -> tuple[list[Finding], bool]:
     """Findings, and whether they may be unsettled: a candidate lost to an overlapping one, or a
     finding touches a word. Then more may show once they are replaced, so the Scrubber scans its
     output again."""
@@ -332,7 +343,7 @@ def redact(text: str, findings: Sequence[Finding]) -> str:
         return text
     parts, pos = [], 0
     for f in findings:
-        parts.append(text[pos:f.start])
+        parts.append(text[pos : f.start])
         parts.append(placeholder(f.kind))
         pos = f.end
     parts.append(text[pos:])

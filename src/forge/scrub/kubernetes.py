@@ -8,10 +8,11 @@ writes `data:` before `kind:`), so this is a small function over the text.
 Manifests appear as YAML (real newlines, or JSON-escaped `\\n` inside tool output) and as JSON
 (`kubectl get secret -o json`, also escaped). Keys are kept; each value is one finding.
 """
+
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 _KIND = re.compile(r"""kind\\?["']?\s*:\s*\\?["']?Secret(?![A-Za-z0-9])""")
 _DOC_SEP = re.compile(r"(?:\n|\\n)---(?:[ \t]|\n|\\n|$)")
@@ -53,7 +54,7 @@ def _lines(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
 
 
 def _yaml_values(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
-    block_indent: int | None = None   # inside data:/stringData: whose key sits at this indent
+    block_indent: int | None = None  # inside data:/stringData: whose key sits at this indent
     scalar_indent: int | None = None  # inside a `key: |` block scalar deeper than this
     for s, e in _lines(text, lo, hi):
         line = text[s:e]

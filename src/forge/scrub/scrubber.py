@@ -8,13 +8,15 @@ A conversation's strings are scanned together: one rule-engine pass over all of 
 find.py), since a pass has a fixed cost that thousands of short strings would each pay.
 The report counts findings by kind, by detector and by engine; it never holds a secret.
 """
+
 from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
-from forge.records import Conversation, Message, ToolCall, WorkItem
+from forge.records import Conversation, ToolCall, WorkItem
 from forge.scrub import engine as eng
 from forge.scrub.builtin import CREDENTIAL_KEY_NAME
 from forge.scrub.detectors import Finding, select_detectors
@@ -24,11 +26,12 @@ from forge.scrub.find import ENGINE_DETECTOR_PREFIX, find_secrets_many, redact
 @dataclasses.dataclass(frozen=True)
 class Tally:
     """One conversation's findings, by kind and by detector (counts only)."""
+
     by_kind: dict[str, int]
     by_detector: dict[str, int]
 
 
-MEMO_MAX_CHARS = 512        # strings this short are remembered with their findings ...
+MEMO_MAX_CHARS = 512  # strings this short are remembered with their findings ...
 MEMO_MAX_ENTRIES = 100_000  # ... up to this many (then the memo starts afresh)
 MAX_PASSES = 4  # overlapping findings are rare; nested ones more than two deep rarer still
 
@@ -37,6 +40,7 @@ MAX_PASSES = 4  # overlapping findings are rare; nested ones more than two deep 
 class _Job:
     """One string to scrub. Framed: the value of a credential-like key, scanned as
     `"key": "value"` so the key gives it context; only findings inside the value count."""
+
     value: str
     key: str | None = None
 
@@ -108,8 +112,11 @@ class Scrubber:
             job = jobs[i]
             if job.key is not None:
                 lo = len(text) - len(job.value) - 1
-                inside = [Finding(f.kind, f.start - lo, f.end - lo, f.detector) for f in findings
-                          if lo <= f.start and f.end <= lo + len(job.value)]
+                inside = [
+                    Finding(f.kind, f.start - lo, f.end - lo, f.detector)
+                    for f in findings
+                    if lo <= f.start and f.end <= lo + len(job.value)
+                ]
                 if not inside:
                     unframed.append(i)
                     continue
@@ -136,7 +143,7 @@ class Scrubber:
     def _settle(self, text: str, found: list[Finding]) -> str:
         """Scan again until nothing new shows (bounded): replacing one finding can reveal another."""
         for _ in range(MAX_PASSES - 1):
-            (findings, conflicts), = find_secrets_many([text], self.detectors, self.allowlist)
+            ((findings, conflicts),) = find_secrets_many([text], self.detectors, self.allowlist)
             found.extend(findings)
             text = redact(text, findings)
             if not (findings and conflicts):
@@ -148,7 +155,7 @@ class Scrubber:
         The rest is at least the last `keep` characters; the cut never falls inside a finding, and
         goes back to a line end where one is near, so that a secret running past the block's end
         (a PEM block, a long token) is carried whole and found with the next block."""
-        (findings, conflicts), = find_secrets_many([text], self.detectors, self.allowlist)
+        ((findings, conflicts),) = find_secrets_many([text], self.detectors, self.allowlist)
         cut = max(0, len(text) - keep)
         for f in findings:
             if f.start < cut < f.end:
@@ -219,7 +226,7 @@ class Scrubber:
         self.add_tally(tally)
         return clean
 
-    def scrub_conversation_tallied(self, conv: Conversation) -> tuple[Conversation, "Tally"]:
+    def scrub_conversation_tallied(self, conv: Conversation) -> tuple[Conversation, Tally]:
         """Scrub without counting: the caller decides whether the conversation is kept and then
         adds its tally (add_tally), so a report counts only kept conversations, whichever
         process did the scrubbing."""
@@ -227,27 +234,33 @@ class Scrubber:
         self._by_kind, self._by_detector = Counter(), Counter()
         try:
             # every string of the conversation, in a fixed order, scrubbed in one batch
-            parts = {"content": [m.content for m in conv.messages],
-                     "calls": [[c.arguments for c in m.tool_calls] for m in conv.messages],
-                     "tools": conv.tools, "task": conv.task or "", "work_item": conv.work_item or "",
-                     "metadata": conv.metadata}
+            parts = {
+                "content": [m.content for m in conv.messages],
+                "calls": [[c.arguments for c in m.tool_calls] for m in conv.messages],
+                "tools": conv.tools,
+                "task": conv.task or "",
+                "work_item": conv.work_item or "",
+                "metadata": conv.metadata,
+            }
             clean_parts = self._scrub_value(parts)
             messages = []
             for m, content, calls in zip(conv.messages, clean_parts["content"], clean_parts["calls"]):
-                tool_calls = [ToolCall(id=c.id, name=c.name, arguments=args)
-                              for c, args in zip(m.tool_calls, calls)]
+                tool_calls = [ToolCall(id=c.id, name=c.name, arguments=args) for c, args in zip(m.tool_calls, calls)]
                 messages.append(dataclasses.replace(m, content=content, tool_calls=tool_calls))
             clean = dataclasses.replace(
-                conv, messages=messages, tools=clean_parts["tools"],
+                conv,
+                messages=messages,
+                tools=clean_parts["tools"],
                 task=clean_parts["task"] if conv.task else conv.task,
                 work_item=clean_parts["work_item"] if conv.work_item else conv.work_item,
-                metadata=clean_parts["metadata"])
+                metadata=clean_parts["metadata"],
+            )
             tally = Tally(dict(self._by_kind), dict(self._by_detector))
         finally:
             self._by_kind, self._by_detector = saved
         return clean, tally
 
-    def add_tally(self, tally: "Tally") -> None:
+    def add_tally(self, tally: Tally) -> None:
         """Count one scrubbed conversation's findings in this scrubber's report."""
         self._by_kind.update(tally.by_kind)
         self._by_detector.update(tally.by_detector)

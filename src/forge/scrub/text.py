@@ -8,6 +8,7 @@ read and written whole, and the counts it keeps are not reported anywhere.
 It never raises and never hands back raw text it could not scrub: if scrubbing itself fails,
 the engine is dropped for Forge's own detectors; if that fails too, the text is withheld.
 """
+
 from __future__ import annotations
 
 import threading
@@ -43,7 +44,8 @@ def scrub_text(text: str) -> str:
         pass
     try:
         from forge.scrub.find import find_secrets_many, redact
-        (findings, _), = find_secrets_many([text], use_engine=False)
+
+        ((findings, _),) = find_secrets_many([text], use_engine=False)
         return redact(text, findings)
     except Exception:
         return WITHHELD

@@ -3,6 +3,7 @@
 Each takes the candidate secret (never its context) and returns True to keep it. They run
 only on candidates, so plain Python is fine here.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -15,21 +16,90 @@ _REFERENCE = re.compile(
     r"""[$<{\[]             # $VAR ${VAR} <your-token> {{ tmpl }} [REDACTED]
       | %(?:\(|[sdr]\b|[A-Za-z_]\w*%(?![A-Za-z0-9]))  # %(x)s %s %APPDATA% (a password may start with %)
       | .*(?:os\.environ|process\.env|getenv|secrets\.|vault:|\.\.\.$)
-    """, re.X | re.S)
+    """,
+    re.X | re.S,
+)
 _MASK = re.compile(r"[*xX•.#\-_]+")
-_STOPWORDS = frozenset("""
-    none null nil true false undefined required optional string str bytes int bool
-    password passwd passphrase secret token apikey api_key key value changeme redacted hidden
-    empty example sample dummy test todo fixme your_password your_token your_api_key
-""".split())
+_STOPWORDS = frozenset(
+    [
+        "none",
+        "null",
+        "nil",
+        "true",
+        "false",
+        "undefined",
+        "required",
+        "optional",
+        "string",
+        "str",
+        "bytes",
+        "int",
+        "bool",
+        "password",
+        "passwd",
+        "passphrase",
+        "secret",
+        "token",
+        "apikey",
+        "api_key",
+        "key",
+        "value",
+        "changeme",
+        "redacted",
+        "hidden",
+        "empty",
+        "example",
+        "sample",
+        "dummy",
+        "test",
+        "todo",
+        "fixme",
+        "your_password",
+        "your_token",
+        "your_api_key",
+    ]
+)
 # Words and identifiers: lowercase, Capitalised or camelCase words joined by separators.
 _WORD_PART = r"(?:(?:[A-Z]?[a-z]++)++|[A-Z]++)"  # possessive: one way to split, no backtracking blow-up
 _WORDS = re.compile(rf"{_WORD_PART}(?:[ _\-./:]{_WORD_PART})*+")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_.]*")
 # A file path, not base64 that happens to start with '/' (that has '+' or '=' in it).
 _PATH = re.compile(r"(?:/|\./|~/)[\w.\-/~@]*")
-_FILE_SUFFIXES = frozenset("png jpg jpeg gif svg webp ico bmp pdf js mjs ts tsx jsx py rs go rb "
-                           "java kt json yaml yml toml md txt css scss html lock sh".split())
+_FILE_SUFFIXES = frozenset(
+    [
+        "png",
+        "jpg",
+        "jpeg",
+        "gif",
+        "svg",
+        "webp",
+        "ico",
+        "bmp",
+        "pdf",
+        "js",
+        "mjs",
+        "ts",
+        "tsx",
+        "jsx",
+        "py",
+        "rs",
+        "go",
+        "rb",
+        "java",
+        "kt",
+        "json",
+        "yaml",
+        "yml",
+        "toml",
+        "md",
+        "txt",
+        "css",
+        "scss",
+        "html",
+        "lock",
+        "sh",
+    ]
+)
 _NOT_PERSONAL_LOCAL_PARTS = frozenset({"git", "noreply", "no-reply"})
 
 
@@ -42,8 +112,7 @@ def shannon_entropy(value: str) -> float:
 def is_reference_or_mask(value: str) -> bool:
     """$VAR, ${{ secrets.X }}, <your-key>, ****, xxxx, 'sk-...', stop words."""
     v = value.strip()
-    return (not v or bool(_REFERENCE.match(v)) or bool(_MASK.fullmatch(v))
-            or v.lower() in _STOPWORDS or len(set(v)) == 1)
+    return not v or bool(_REFERENCE.match(v)) or bool(_MASK.fullmatch(v)) or v.lower() in _STOPWORDS or len(set(v)) == 1
 
 
 def looks_random(value: str, min_length: int = 8, min_entropy: float = 3.0) -> bool:
@@ -59,8 +128,7 @@ def looks_random(value: str, min_length: int = 8, min_entropy: float = 3.0) -> b
 
 def mixed_token(value: str) -> bool:
     """Provider tokens with loose prefixes (sk-, hf_): random bodies mix letters and digits."""
-    return (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
-            and shannon_entropy(value) >= 3.0)
+    return any(c.isdigit() for c in value) and any(c.isalpha() for c in value) and shannon_entropy(value) >= 3.0
 
 
 def not_mask(value: str) -> bool:
@@ -80,8 +148,12 @@ def quoted_password(value: str) -> bool:
 
 def bare_password(value: str) -> bool:
     """An unquoted password value: as quoted, but plain identifiers are variable names, not secrets."""
-    return quoted_password(value) and not _IDENTIFIER.fullmatch(value) \
-        and not _PATH.fullmatch(value) and not value.startswith("-")
+    return (
+        quoted_password(value)
+        and not _IDENTIFIER.fullmatch(value)
+        and not _PATH.fullmatch(value)
+        and not value.startswith("-")
+    )
 
 
 def cli_user_password(value: str) -> bool:
@@ -141,13 +213,13 @@ def luhn(digits: str) -> bool:
 
 # Issuer prefixes and lengths (ISO/IEC 7812 as the networks publish them): (prefix ranges, lengths)
 _CARD_NETWORKS = (
-    (((4, 4),), (13, 16, 19)),                                   # Visa
-    (((51, 55), (2221, 2720)), (16,)),                            # Mastercard
-    (((34, 34), (37, 37)), (15,)),                                # American Express
-    (((6011, 6011), (644, 649), (65, 65)), (16, 19)),             # Discover
-    (((3528, 3589),), (16, 19)),                                  # JCB
-    (((300, 305), (36, 36), (38, 39)), (14, 16)),                 # Diners Club
-    (((62, 62),), (16, 17, 18, 19)),                              # UnionPay
+    (((4, 4),), (13, 16, 19)),  # Visa
+    (((51, 55), (2221, 2720)), (16,)),  # Mastercard
+    (((34, 34), (37, 37)), (15,)),  # American Express
+    (((6011, 6011), (644, 649), (65, 65)), (16, 19)),  # Discover
+    (((3528, 3589),), (16, 19)),  # JCB
+    (((300, 305), (36, 36), (38, 39)), (14, 16)),  # Diners Club
+    (((62, 62),), (16, 17, 18, 19)),  # UnionPay
 )
 
 
@@ -177,6 +249,5 @@ def phone(value: str) -> bool:
     if not 7 <= len(digits) <= 15 or len(set(digits)) < 3:
         return False
     if value.startswith("+"):
-        return len(digits) >= 8 and (" " in value or "-" in value or "." in value or "(" in value
-                                     or len(digits) >= 10)
+        return len(digits) >= 8 and (" " in value or "-" in value or "." in value or "(" in value or len(digits) >= 10)
     return True

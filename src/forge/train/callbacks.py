@@ -1,4 +1,5 @@
 """Trainer callbacks that report to a Forge Progress and keep the loss log for train_log.json."""
+
 from __future__ import annotations
 
 import time
@@ -36,16 +37,23 @@ def make_progress_callback(progress: Progress, total_steps: int, log: list[dict[
             logs = logs or {}
             if "loss" not in logs:
                 return
-            entry = {"step": state.global_step, "loss": round(float(logs["loss"]), 5),
-                     "learning_rate": float(logs.get("learning_rate", 0.0)),
-                     "tokens_seen": int(state.num_input_tokens_seen or 0),
-                     "epoch": round(float(state.epoch or 0.0), 4)}
+            entry = {
+                "step": state.global_step,
+                "loss": round(float(logs["loss"]), 5),
+                "learning_rate": float(logs.get("learning_rate", 0.0)),
+                "tokens_seen": int(state.num_input_tokens_seen or 0),
+                "epoch": round(float(state.epoch or 0.0), 4),
+            }
             seconds = time.perf_counter() - self.started
-            entry["tokens_per_second"] = round((entry["tokens_seen"] - self.tokens_at_start)
-                                               / max(seconds, 1e-9))
+            entry["tokens_per_second"] = round((entry["tokens_seen"] - self.tokens_at_start) / max(seconds, 1e-9))
             log.append(entry)
-            self.task.advance(self.pending or 1, loss=entry["loss"], lr=entry["learning_rate"],
-                              tokens_per_second=entry["tokens_per_second"], epoch=entry["epoch"])
+            self.task.advance(
+                self.pending or 1,
+                loss=entry["loss"],
+                lr=entry["learning_rate"],
+                tokens_per_second=entry["tokens_per_second"],
+                epoch=entry["epoch"],
+            )
             self.pending = 0
 
         def on_train_end(self, args, state, control, **kwargs):

@@ -1,4 +1,5 @@
 """TrainConfig: the SFT recipe (LoRA, or full fine-tuning). Defaults: the offline demo's tuned values."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
@@ -15,13 +16,33 @@ SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup")
 # logged or uploaded (output_dir, report_to, push_to_hub and hub_* would publish before the eval
 # gate), nor what Forge sets itself from its own fields (steps, batch, rates, precision,
 # checkpointing: those are TrainConfig keys, and a duplicate would break the DPO trainer).
-TRAINER_ARGS_ALLOWED = frozenset({
-    "fsdp", "fsdp_config", "deepspeed",
-    "ddp_backend", "ddp_find_unused_parameters", "ddp_bucket_cap_mb", "ddp_broadcast_buffers", "ddp_timeout",
-    "optim", "optim_args", "adam_beta1", "adam_beta2", "adam_epsilon", "max_grad_norm",
-    "lr_scheduler_kwargs", "gradient_checkpointing_kwargs", "label_smoothing_factor", "neftune_noise_alpha",
-    "tf32", "torch_compile", "torch_compile_backend", "torch_compile_mode", "dataloader_pin_memory",
-})
+TRAINER_ARGS_ALLOWED = frozenset(
+    {
+        "fsdp",
+        "fsdp_config",
+        "deepspeed",
+        "ddp_backend",
+        "ddp_find_unused_parameters",
+        "ddp_bucket_cap_mb",
+        "ddp_broadcast_buffers",
+        "ddp_timeout",
+        "optim",
+        "optim_args",
+        "adam_beta1",
+        "adam_beta2",
+        "adam_epsilon",
+        "max_grad_norm",
+        "lr_scheduler_kwargs",
+        "gradient_checkpointing_kwargs",
+        "label_smoothing_factor",
+        "neftune_noise_alpha",
+        "tf32",
+        "torch_compile",
+        "torch_compile_backend",
+        "torch_compile_mode",
+        "dataloader_pin_memory",
+    }
+)
 
 
 @dataclass
@@ -43,22 +64,21 @@ class TrainConfig:
     # Rows of a batch concatenated into one sequence, attention per row (packing.py): no compute
     # on padding. False: classic padding to the longest row, batches grouped by length.
     padding_free: bool = True
-    packing: bool = False        # also pack rows into sequences of up to max_seq_length (needs padding_free)
+    packing: bool = False  # also pack rows into sequences of up to max_seq_length (needs padding_free)
     full_finetune: bool = False  # train every weight (no LoRA); the artifact is a complete model dir
     check_resources: bool = True  # refuse to start when memory/disk estimates exceed what is free
-    eval_at_end: bool = True     # compute eval loss on sft_eval.jsonl after training
-    save_steps: int = 0          # checkpoint every N steps when a checkpoint dir is given (0: never)
+    eval_at_end: bool = True  # compute eval loss on sft_eval.jsonl after training
+    save_steps: int = 0  # checkpoint every N steps when a checkpoint dir is given (0: never)
     # -- recipes (forge.recipes, forge.train.methods): how the adapter is made -------------------
-    method: str = "sft"          # sft | dpo | sft+dpo (SFT first, then DPO on the SFT adapter)
+    method: str = "sft"  # sft | dpo | sft+dpo (SFT first, then DPO on the SFT adapter)
     dpo: dict[str, Any] = field(default_factory=dict)  # DPO settings: forge.train.dpo_config.DPOSettings
-    epochs: float = 0.0          # > 0: passes over the train rows; sets max_steps once rows are known
-    nproc: int = 1               # processes on this node (torchrun DDP; gloo on CPU)
+    epochs: float = 0.0  # > 0: passes over the train rows; sets max_steps once rows are known
+    nproc: int = 1  # processes on this node (torchrun DDP; gloo on CPU)
     trainer_args: dict[str, Any] = field(default_factory=dict)  # passed to TrainingArguments (fsdp, deepspeed)
 
     def problems(self) -> list[str]:
         out = []
-        for key in ("lora_r", "lora_alpha", "max_steps", "batch_size", "grad_accum",
-                    "max_seq_length", "logging_steps"):
+        for key in ("lora_r", "lora_alpha", "max_steps", "batch_size", "grad_accum", "max_seq_length", "logging_steps"):
             if getattr(self, key) < 1:
                 out.append(f"'{key}': must be at least 1, got {getattr(self, key)}")
         if not 0.0 <= self.lora_dropout < 1.0:
@@ -68,8 +88,7 @@ class TrainConfig:
         if self.warmup_steps < 0 or self.save_steps < 0:
             out.append("'warmup_steps' and 'save_steps' must not be negative")
         if self.lr_scheduler_type not in SCHEDULERS:
-            out.append(f"'lr_scheduler_type': must be one of {', '.join(SCHEDULERS)}, "
-                       f"got {self.lr_scheduler_type!r}")
+            out.append(f"'lr_scheduler_type': must be one of {', '.join(SCHEDULERS)}, got {self.lr_scheduler_type!r}")
         if self.packing and not self.padding_free:
             out.append("'packing': needs 'padding_free' = true (packed rows are never padded)")
         if not self.target_modules and not self.full_finetune:
@@ -89,14 +108,15 @@ def trainer_args_problems(trainer_args: dict[str, Any]) -> list[str]:
         return []
     return [f"'trainer_args.{k}': not allowed" for k in refused] + [
         f"'trainer_args': allowed keys are {', '.join(sorted(TRAINER_ARGS_ALLOWED))} (steps, batch, rates and "
-        "checkpoints are train.* keys; outputs, logging and the Hub are Forge's)"]
+        "checkpoints are train.* keys; outputs, logging and the Hub are Forge's)"
+    ]
 
 
 def method_problems(config: TrainConfig) -> list[str]:
     """Checks of the recipe fields (method, dpo, epochs, nproc); DPO keys by DPOSettings."""
+    from forge.config import parse_config
     from forge.errors import ConfigError
     from forge.train.dpo_config import DPOSettings
-    from forge.config import parse_config
 
     out = []
     if config.method not in METHODS:

@@ -14,6 +14,7 @@ Re-measured 2026-11-23 with padding-free packing (~12-14k tokens/s): on the exam
 steps 19.8% (tool_choice 11/48, validity 8/48) in 97 s for the whole pipeline: 320 it is.
 Pure constants: TrainConfig takes its defaults from here.
 """
+
 from __future__ import annotations
 
 LORA_R = 64

@@ -12,6 +12,7 @@ Several nodes: set FORGE_NNODES, FORGE_NODE_RANK, FORGE_MASTER_ADDR (and FORGE_M
 where `forge train` runs; it logs the torchrun command the other nodes run with the same spec
 (FORGE_HOME on a shared filesystem). FSDP / DeepSpeed: `steps.train.trainer_args`.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,8 +25,9 @@ import subprocess
 import sys
 import tempfile
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from forge.artifacts import Artifact, ArtifactStore
 from forge.errors import ForgeError
@@ -33,7 +35,7 @@ from forge.progress import NULL_PROGRESS, Progress, Task
 from forge.settings import Settings
 from forge.train.config import TrainConfig
 
-MARK = "@@forge-rank0 "   # prefix of rank 0's progress lines on stdout
+MARK = "@@forge-rank0 "  # prefix of rank 0's progress lines on stdout
 NODE_ENV = ("FORGE_NNODES", "FORGE_NODE_RANK", "FORGE_MASTER_ADDR", "FORGE_MASTER_PORT")
 
 
@@ -44,25 +46,40 @@ def launch_command(spec: Path, nproc: int, env: Mapping[str, str]) -> list[str]:
     if nnodes > 1:
         if not env.get("FORGE_MASTER_ADDR"):
             raise ForgeError("FORGE_NNODES > 1 needs FORGE_MASTER_ADDR (the host of node rank 0)")
-        cmd += [f"--nnodes={nnodes}", f"--node-rank={int(env.get('FORGE_NODE_RANK', '0') or 0)}",
-                f"--master-addr={env['FORGE_MASTER_ADDR']}",
-                f"--master-port={int(env.get('FORGE_MASTER_PORT', '29500') or 29500)}"]
+        cmd += [
+            f"--nnodes={nnodes}",
+            f"--node-rank={int(env.get('FORGE_NODE_RANK', '0') or 0)}",
+            f"--master-addr={env['FORGE_MASTER_ADDR']}",
+            f"--master-port={int(env.get('FORGE_MASTER_PORT', '29500') or 29500)}",
+        ]
     else:
         cmd += ["--standalone", "--nnodes=1"]
     return cmd + ["-m", "forge.train.distributed", str(spec)]
 
 
-def run_distributed(store: ArtifactStore, dataset: Artifact, base_model: str | Path | Artifact,
-                    config: TrainConfig, progress: Progress = NULL_PROGRESS, *,
-                    settings: Settings | None = None, checkpoint_dir: Path | None = None) -> Artifact:
+def run_distributed(
+    store: ArtifactStore,
+    dataset: Artifact,
+    base_model: str | Path | Artifact,
+    config: TrainConfig,
+    progress: Progress = NULL_PROGRESS,
+    *,
+    settings: Settings | None = None,
+    checkpoint_dir: Path | None = None,
+) -> Artifact:
     from forge.models.base import resolve_base, settings_for
 
     settings = settings_for(store, settings)
     base = resolve_base(base_model, settings, progress)  # the tiny base is built once, here
     base_ref = str(base_model.path) if isinstance(base_model, Artifact) else str(base_model)
-    spec = {"home": str(settings.home), "artifacts": str(store.root), "dataset": dataset.id,
-            "base_model": base_ref, "config": config.to_dict(),
-            "checkpoint_dir": str(checkpoint_dir) if checkpoint_dir else None}
+    spec = {
+        "home": str(settings.home),
+        "artifacts": str(store.root),
+        "dataset": dataset.id,
+        "base_model": base_ref,
+        "config": config.to_dict(),
+        "checkpoint_dir": str(checkpoint_dir) if checkpoint_dir else None,
+    }
     spec_path = write_spec(spec, settings)
     cmd = launch_command(spec_path, config.nproc, os.environ)
     progress.log(f"{config.nproc} processes via torchrun ({base.identity}); spec {spec_path}")
@@ -71,14 +88,15 @@ def run_distributed(store: ArtifactStore, dataset: Artifact, base_model: str | P
         progress.log("on each other node: " + " ".join(other[:4] + ["--node-rank=<R>"] + other[4:]))
     threads = max(1, (os.cpu_count() or 1) // config.nproc)
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", str(threads))}
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env=env, start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, start_new_session=True
+    )
     relay, tail = _Relay(progress), deque[str](maxlen=30)
     try:
         assert proc.stdout is not None
         for line in proc.stdout:
             if line.startswith(MARK):
-                relay.handle(json.loads(line[len(MARK):]))
+                relay.handle(json.loads(line[len(MARK) :]))
             elif line.strip():
                 tail.append(line.rstrip())
         rc = proc.wait()
@@ -87,9 +105,10 @@ def run_distributed(store: ArtifactStore, dataset: Artifact, base_model: str | P
         raise
     if rc != 0 or relay.result is None:
         errors = [ln for ln in tail if "Error" in ln or "error" in ln][-3:] or list(tail)[-5:]
-        raise ForgeError(f"distributed training failed (torchrun exit {rc}): " + " | ".join(errors),
-                         hint="FORGE_DEBUG=1 keeps the spec; run the torchrun command by hand to see "
-                              "every rank's output")
+        raise ForgeError(
+            f"distributed training failed (torchrun exit {rc}): " + " | ".join(errors),
+            hint="FORGE_DEBUG=1 keeps the spec; run the torchrun command by hand to see every rank's output",
+        )
     if not os.environ.get("FORGE_DEBUG"):
         spec_path.unlink(missing_ok=True)
     return store.get(relay.result)
@@ -140,10 +159,11 @@ class _Relay:
 
 # -- what every rank runs -------------------------------------------------------------------------
 
+
 class _PrintedProgress:
     """Rank 0's Progress: one JSON line per event, for the launcher to relay."""
 
-    def task(self, name: str, total: int | None = None) -> "_PrintedTask":
+    def task(self, name: str, total: int | None = None) -> _PrintedTask:
         _emit({"event": "task", "name": name, "total": total})
         return _PrintedTask(name)
 
@@ -190,8 +210,10 @@ def _interrupt(signum: int, frame: Any) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m forge.train.distributed",
-                                     description="One rank of a Forge training run (start it with torchrun).")
+    parser = argparse.ArgumentParser(
+        prog="python -m forge.train.distributed",
+        description="One rank of a Forge training run (start it with torchrun).",
+    )
     parser.add_argument("spec", type=Path, help="spec JSON written by the launcher (forge train --nproc N)")
     args = parser.parse_args(argv)
     # a cancelled job's launcher stops the ranks with SIGTERM: unwind like Ctrl-C, so the staged
@@ -218,16 +240,17 @@ def main(argv: list[str] | None = None) -> int:
         scratch = Path(tempfile.mkdtemp(prefix=f"forge-rank{rank}-"))
         store, progress = FollowerStore(real, scratch), NULL_PROGRESS
     try:
-        art = train_in_process(store, dataset, spec["base_model"], config, progress,
-                               settings=settings, checkpoint_dir=checkpoint_dir)
+        art = train_in_process(
+            store, dataset, spec["base_model"], config, progress, settings=settings, checkpoint_dir=checkpoint_dir
+        )
     finally:
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     if rank == 0:
         import torch.distributed as dist
+
         if dist.is_available() and dist.is_initialized():
-            progress.log(f"trained in a process group of {dist.get_world_size()} "
-                         f"(backend {dist.get_backend()})")
+            progress.log(f"trained in a process group of {dist.get_world_size()} (backend {dist.get_backend()})")
         _emit({"event": "result", "id": art.id})
     return 0
 

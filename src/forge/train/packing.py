@@ -12,11 +12,14 @@ mask (generation, padded batches) go to the stock SDPA path unchanged.
 `pack_bins` (best-fit decreasing) groups rows into packs of at most `capacity` tokens, for
 `TrainConfig.packing`: the sampler then deals in packs of similar total size.
 """
+
 from __future__ import annotations
 
 import bisect
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 PACKED_ATTENTION = "forge_packed"
 IGNORE = -100
@@ -62,6 +65,7 @@ class PackedCollator:
     is learned (`logits_to_keep`) and takes those targets as `shift_labels` — the same loss,
     without the vocabulary-sized matmul and softmax on prompt and tool-result tokens.
     """
+
     pad_token_id: int
     padding_free: bool = True
     learned_logits_only: bool = False
@@ -74,8 +78,11 @@ class PackedCollator:
             ids = [t for r_ids, _ in rows for t in r_ids]
             labels = [t for r_ids, r_mask in rows for t in labels_for(r_ids, r_mask)]
             pos = [p for r_ids, _ in rows for p in range(len(r_ids))]
-            batch = {"input_ids": torch.tensor([ids]), "labels": torch.tensor([labels]),
-                     "position_ids": torch.tensor([pos])}
+            batch = {
+                "input_ids": torch.tensor([ids]),
+                "labels": torch.tensor([labels]),
+                "position_ids": torch.tensor([pos]),
+            }
             if self.learned_logits_only:
                 targets = labels[1:] + [IGNORE]  # what the logits at each position predict
                 keep = [t for t, y in enumerate(targets) if y != IGNORE]
@@ -86,8 +93,11 @@ class PackedCollator:
         padded = [r + [self.pad_token_id] * (longest - len(r)) for r, _ in rows]
         padded_labels = [labels_for(r, m) + [IGNORE] * (longest - len(r)) for r, m in rows]
         attn = [[1] * len(r) + [0] * (longest - len(r)) for r, _ in rows]
-        return {"input_ids": torch.tensor(padded), "labels": torch.tensor(padded_labels),
-                "attention_mask": torch.tensor(attn)}
+        return {
+            "input_ids": torch.tensor(padded),
+            "labels": torch.tensor(padded_labels),
+            "attention_mask": torch.tensor(attn),
+        }
 
 
 def _segments(item: dict[str, Any]) -> list[tuple[list[int], list[int]]]:
@@ -95,7 +105,7 @@ def _segments(item: dict[str, Any]) -> list[tuple[list[int], list[int]]]:
     lengths = item.get("lengths") or [len(ids)]
     out, at = [], 0
     for n in lengths:
-        out.append((ids[at:at + n], mask[at:at + n]))
+        out.append((ids[at : at + n], mask[at : at + n]))
         at += n
     return out
 
@@ -112,26 +122,33 @@ def row_starts(position_ids, batch: int) -> list[int] | None:
     return starts if len(starts) > 1 or (starts and starts[0] != 0) else None
 
 
-def packed_attention(module, query, key, value, attention_mask, dropout: float = 0.0,
-                     scaling: float | None = None, **kwargs):
+def packed_attention(
+    module, query, key, value, attention_mask, dropout: float = 0.0, scaling: float | None = None, **kwargs
+):
     """Causal SDPA on each packed row separately; anything else goes to the stock SDPA."""
     import torch
     from transformers.integrations.sdpa_attention import repeat_kv, sdpa_attention_forward
 
     q_len = query.shape[2]
-    starts = (row_starts(kwargs.get("position_ids"), query.shape[0])
-              if attention_mask is None and q_len == key.shape[2] and q_len > 1 else None)
+    starts = (
+        row_starts(kwargs.get("position_ids"), query.shape[0])
+        if attention_mask is None and q_len == key.shape[2] and q_len > 1
+        else None
+    )
     if starts is None:
-        return sdpa_attention_forward(module, query, key, value, attention_mask, dropout=dropout,
-                                      scaling=scaling, **kwargs)
+        return sdpa_attention_forward(
+            module, query, key, value, attention_mask, dropout=dropout, scaling=scaling, **kwargs
+        )
     groups = getattr(module, "num_key_value_groups", 1)
     if groups > 1:
         key, value = repeat_kv(key, groups), repeat_kv(value, groups)
     bounds = [*starts, q_len] if starts[0] == 0 else [0, *starts, q_len]
-    outs = [torch.nn.functional.scaled_dot_product_attention(
-                query[:, :, a:b], key[:, :, a:b], value[:, :, a:b], dropout_p=dropout,
-                scale=scaling, is_causal=True)
-            for a, b in zip(bounds, bounds[1:])]
+    outs = [
+        torch.nn.functional.scaled_dot_product_attention(
+            query[:, :, a:b], key[:, :, a:b], value[:, :, a:b], dropout_p=dropout, scale=scaling, is_causal=True
+        )
+        for a, b in itertools.pairwise(bounds)
+    ]
     return torch.cat(outs, dim=2).transpose(1, 2).contiguous(), None
 
 
@@ -140,6 +157,7 @@ def _packed_mask(*args, attention_mask=None, **kwargs):
     if attention_mask is None:
         return None
     from transformers.masking_utils import sdpa_mask
+
     mask: Any = sdpa_mask  # called as transformers calls it: the mask by keyword
     return mask(*args, attention_mask=attention_mask, **kwargs)
 

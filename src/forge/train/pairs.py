@@ -14,6 +14,7 @@ whose chosen and rejected are the same tokens after that (or before it) teaches 
 dropped, and so is one left with an empty completion; both are counted with the reason.
 Pure apart from the tokenizer passed in.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -29,25 +30,32 @@ TEMPLATE_ERROR = "the chat template cannot render the pair"
 
 @dataclass
 class TokenizedPairs:
-    items: list[dict[str, list[int]]] = field(default_factory=list)   # prompt_ids, chosen_ids, rejected_ids
-    pairs: int = 0                 # pairs read
-    prompts_cut: int = 0           # prompts that lost their oldest tokens
-    completions_cut: int = 0       # pairs whose completions were cut at their end as well
-    dropped: dict[str, int] = field(default_factory=dict)   # reason → pairs
+    items: list[dict[str, list[int]]] = field(default_factory=list)  # prompt_ids, chosen_ids, rejected_ids
+    pairs: int = 0  # pairs read
+    prompts_cut: int = 0  # prompts that lost their oldest tokens
+    completions_cut: int = 0  # pairs whose completions were cut at their end as well
+    dropped: dict[str, int] = field(default_factory=dict)  # reason → pairs
 
     def drop(self, why: str) -> None:
         self.dropped[why] = self.dropped.get(why, 0) + 1
 
     def summary(self) -> str:
-        text = (f"{len(self.items)} of {self.pairs} pairs kept ({self.prompts_cut} prompts cut from "
-                f"the left, {self.completions_cut} with completions cut")
+        text = (
+            f"{len(self.items)} of {self.pairs} pairs kept ({self.prompts_cut} prompts cut from "
+            f"the left, {self.completions_cut} with completions cut"
+        )
         if self.dropped:
             text += "; dropped: " + ", ".join(f"{n} ({why})" for why, n in sorted(self.dropped.items()))
         return text + ")"
 
     def report(self) -> dict[str, Any]:
-        return {"pairs": self.pairs, "kept": len(self.items), "prompts_cut": self.prompts_cut,
-                "completions_cut": self.completions_cut, "dropped": dict(sorted(self.dropped.items()))}
+        return {
+            "pairs": self.pairs,
+            "kept": len(self.items),
+            "prompts_cut": self.prompts_cut,
+            "completions_cut": self.completions_cut,
+            "dropped": dict(sorted(self.dropped.items())),
+        }
 
 
 def _common_prefix(a: list[int], b: list[int]) -> int:
@@ -68,11 +76,12 @@ def pair_ids(tokenizer: Any, pair: dict[str, Any]) -> tuple[list[int], list[int]
     with_rejected = template_messages([*prompt, *rejected])
 
     def encode(messages: list[dict[str, Any]], generation_prompt: bool = False) -> list[int]:
-        text = tokenizer.apply_chat_template(messages, tools=tools, tokenize=False,
-                                             add_generation_prompt=generation_prompt)
+        text = tokenizer.apply_chat_template(
+            messages, tools=tools, tokenize=False, add_generation_prompt=generation_prompt
+        )
         return list(tokenizer(text, add_special_tokens=False)["input_ids"])
 
-    prompt_ids = encode(with_chosen[:len(prompt)], generation_prompt=True)
+    prompt_ids = encode(with_chosen[: len(prompt)], generation_prompt=True)
     full_chosen, full_rejected = encode(with_chosen), encode(with_rejected)
     # the completion starts where prompt and prompt + completion part (as in TRL): normally
     # the prompt's end; earlier when the generation prompt differs from the rendered turn
@@ -80,8 +89,9 @@ def pair_ids(tokenizer: Any, pair: dict[str, Any]) -> tuple[list[int], list[int]
     return prompt_ids[:n], full_chosen[n:], full_rejected[n:]
 
 
-def tokenize_pairs(tokenizer: Any, pairs: list[dict[str, Any]], max_length: int,
-                   min_prompt: int = 16) -> TokenizedPairs:
+def tokenize_pairs(
+    tokenizer: Any, pairs: list[dict[str, Any]], max_length: int, min_prompt: int = 16
+) -> TokenizedPairs:
     """Every pair within max_length tokens (prompt + the longer completion), see the module
     docstring; pairs that teach nothing are dropped and counted."""
     out = TokenizedPairs()
@@ -101,7 +111,7 @@ def tokenize_pairs(tokenizer: Any, pairs: list[dict[str, Any]], max_length: int,
             keep_bos = bos is not None and prompt[:1] == [bos]
             room = max(max_length - longest, min(len(prompt), min_prompt, max_length // 2))
             head = prompt[:1] if keep_bos and room > 1 else []
-            cut = head + prompt[len(prompt) - (room - len(head)):] if room > len(head) else head
+            cut = head + prompt[len(prompt) - (room - len(head)) :] if room > len(head) else head
             out.prompts_cut += len(cut) < len(prompt)
             prompt = cut
             if len(prompt) + longest > max_length:

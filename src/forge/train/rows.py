@@ -7,6 +7,7 @@ None (rendered as `null` in the prompt). Only assistant turns are learned, with 
 any chat template (models/masks.py), and long rows become windows in which every assistant turn
 is learned (models/windows.py). Pure apart from `read_rows`; the tokenizer is passed in.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -61,27 +62,35 @@ class TokenizedRows:
     input_ids: list[list[int]] = field(default_factory=list)
     assistant_masks: list[list[int]] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)
-    weights: list[float] = field(default_factory=list)   # loss weight of each window's row
-    rows: int = 0              # rows read
-    split: int = 0             # rows that became more than one window
-    truncated: int = 0         # turns longer than max_length on their own, learned up to it
-    dropped: int = 0           # rows with no assistant token learned
-    tokens: int = 0            # tokens in all windows
+    weights: list[float] = field(default_factory=list)  # loss weight of each window's row
+    rows: int = 0  # rows read
+    split: int = 0  # rows that became more than one window
+    truncated: int = 0  # turns longer than max_length on their own, learned up to it
+    dropped: int = 0  # rows with no assistant token learned
+    tokens: int = 0  # tokens in all windows
     assistant_tokens: int = 0  # tokens learned
-    turns: int = 0             # assistant turns to learn (weight > 0)
+    turns: int = 0  # assistant turns to learn (weight > 0)
     turns_learned: int = 0
     turns_zero_weight: int = 0
-    turns_dropped: dict[str, int] = field(default_factory=dict)   # reason → turns
-    prompt_differs: int = 0    # turns whose generation prompt differs from the rendered turn
+    turns_dropped: dict[str, int] = field(default_factory=dict)  # reason → turns
+    prompt_differs: int = 0  # turns whose generation prompt differs from the rendered turn
 
     def report(self) -> dict[str, Any]:
         """The figures train_log.json and the job log carry."""
-        return {"rows": self.rows, "windows": len(self.input_ids), "split_rows": self.split,
-                "tokens": self.tokens, "assistant_tokens": self.assistant_tokens,
-                "turns": self.turns, "turns_learned": self.turns_learned,
-                "turns_zero_weight": self.turns_zero_weight, "turns_truncated": self.truncated,
-                "turns_dropped": dict(sorted(self.turns_dropped.items())),
-                "rows_dropped": self.dropped, "prompt_differs": self.prompt_differs}
+        return {
+            "rows": self.rows,
+            "windows": len(self.input_ids),
+            "split_rows": self.split,
+            "tokens": self.tokens,
+            "assistant_tokens": self.assistant_tokens,
+            "turns": self.turns,
+            "turns_learned": self.turns_learned,
+            "turns_zero_weight": self.turns_zero_weight,
+            "turns_truncated": self.truncated,
+            "turns_dropped": dict(sorted(self.turns_dropped.items())),
+            "rows_dropped": self.dropped,
+            "prompt_differs": self.prompt_differs,
+        }
 
     @property
     def kept(self) -> int:
@@ -90,15 +99,18 @@ class TokenizedRows:
 
     def summary(self) -> str:
         """What the job log says: "N (T tokens, L learned; ...)" with every row's fate."""
-        text = (f"{self.kept} ({self.tokens} tokens, {self.assistant_tokens} learned; "
-                f"{len(self.input_ids)} windows, {self.split} rows split; "
-                f"{self.turns_learned} of {self.turns} assistant turns learned")
+        text = (
+            f"{self.kept} ({self.tokens} tokens, {self.assistant_tokens} learned; "
+            f"{len(self.input_ids)} windows, {self.split} rows split; "
+            f"{self.turns_learned} of {self.turns} assistant turns learned"
+        )
         if self.turns_zero_weight:
             text += f", {self.turns_zero_weight} weight-0 turns kept as context"
         text += f"; {self.truncated} turns cut at max_seq_length; {self.dropped} rows dropped"
         if self.turns_dropped:
             text += "; turns not learned: " + ", ".join(
-                f"{n} ({why})" for why, n in sorted(self.turns_dropped.items(), key=lambda kv: -kv[1]))
+                f"{n} ({why})" for why, n in sorted(self.turns_dropped.items(), key=lambda kv: -kv[1])
+            )
         return text + ")"
 
 
@@ -108,8 +120,7 @@ def tokenize_row(tokenizer, row: dict[str, Any]) -> tuple[list[int], list[int]]:
     from forge.models.masks import render_turns
     from forge.models.turns import message_weight
 
-    learn = [i for i, m in enumerate(row["messages"])
-             if m.get("role") == "assistant" and message_weight(m) > 0]
+    learn = [i for i, m in enumerate(row["messages"]) if m.get("role") == "assistant" and message_weight(m) > 0]
     r = render_turns(tokenizer, row["messages"], row.get("tools") or None, learn)
     return r.ids, r.mask()
 
@@ -125,8 +136,7 @@ def tokenize_rows(tokenizer, rows: list[dict[str, Any]], max_length: int) -> Tok
     for n, row in enumerate(rows):
         out.rows += 1
         rid = str(row.get("id", n))
-        got = row_windows(tokenizer, row["messages"], row.get("tools") or None, max_length,
-                          renderer=renderer)
+        got = row_windows(tokenizer, row["messages"], row.get("tools") or None, max_length, renderer=renderer)
         out.turns += got.turns
         out.turns_zero_weight += got.zero_weight
         out.turns_learned += got.learned
