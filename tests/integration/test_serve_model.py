@@ -45,7 +45,7 @@ def test_forge_serve_answers_chat_completions(tmp_path):
                 assert proc.poll() is None, proc.stdout.read()
                 time.sleep(0.5)
         messages = [{"role": "user", "content": "Create a bead for the login bug."}]
-        body = json.dumps({"model": "x", "messages": messages, "max_tokens": 12}).encode()
+        body = json.dumps({"messages": messages, "max_tokens": 12}).encode()
         req = urllib.request.Request(
             url + "/v1/chat/completions", data=body, headers={"Content-Type": "application/json"}
         )

@@ -1,6 +1,7 @@
-"""forge serve: the pure request/response translation and the HTTP layer, with a stand-in
-generate function (a fixed reply string; the real model path is tested in
-tests/integration/test_serve_model.py)."""
+"""forge serve's pure parts — request parsing, the response and the stream's chunk shapes,
+the content/tool-call split of a streamed reply in each family's format — and the HTTP layer
+with a fixed-reply engine (routing, /v1/models, 404/429). Real generation is tested with the
+official openai client in tests/integration/test_serving_openai.py."""
 
 import json
 import re
@@ -10,42 +11,101 @@ import urllib.request
 
 import pytest
 
-from forge.serve import BadRequest, chat_response, make_server, parse_chat_request
+from forge.api.limits import Guard
+from forge.models.tool_calls import get_format, parse_reply
+from forge.serving.chunks import ChunkMaker, ContentSplitter
+from forge.serving.engine import Router
+from forge.serving.http import make_server
+from forge.serving.protocol import BadRequest, chat_response, parse_chat_request, reply_content
+from serving_fixed import FixedEngine
 
 TOOL = {"type": "function", "function": {"name": "mcp__beads__create", "parameters": {"type": "object"}}}
+USER = [{"role": "user", "content": "hi"}]
 
 
 def test_parse_accepts_openai_body_and_names_bad_fields():
-    req = parse_chat_request({"messages": [{"role": "user", "content": "hi"}], "tools": [TOOL], "max_tokens": 5})
-    assert req.max_tokens == 5 and req.tools == [TOOL]
+    req = parse_chat_request(
+        {"messages": USER, "tools": [TOOL], "max_tokens": 5, "stream": True, "stream_options": {"include_usage": True}}
+    )
+    assert req.max_tokens == 5 and req.tools == [TOOL] and req.stream and req.include_usage
     for body, field in [
         ({}, "'messages'"),
         ({"messages": [{"role": "bot", "content": "x"}]}, "messages[0].role"),
         ({"messages": [{"role": "user"}]}, "messages[0].content"),
-        ({"messages": [{"role": "user", "content": "x"}], "tools": [{}]}, "'tools'"),
-        ({"messages": [{"role": "user", "content": "x"}], "max_tokens": 0}, "'max_tokens'"),
-        ({"messages": [{"role": "user", "content": "x"}], "stream": True}, "'stream'"),
+        ({"messages": USER, "tools": [{}]}, "'tools'"),
+        ({"messages": USER, "max_tokens": 0}, "'max_tokens'"),
+        ({"messages": USER, "adapters": "bead-create"}, "'adapters'"),
+        ({"messages": USER, "stream_options": "yes"}, "'stream_options'"),
     ]:
         with pytest.raises(BadRequest, match=re.escape(field)):
             parse_chat_request(body)
 
 
-def test_response_turns_tool_call_blocks_into_openai_tool_calls():
+def test_arguments_sent_as_json_strings_reach_the_template_as_objects():
+    call = {"id": "c1", "type": "function", "function": {"name": "Bash", "arguments": '{"command": "ls"}'}}
+    req = parse_chat_request({"messages": [*USER, {"role": "assistant", "content": None, "tool_calls": [call]}]})
+    assert req.messages[1]["tool_calls"][0]["function"]["arguments"] == {"command": "ls"}
+    assert req.messages[1]["content"] == ""
+
+
+def test_response_turns_parsed_calls_into_openai_tool_calls():
     reply = 'On it.<tool_call>\n{"name": "mcp__beads__create", "arguments": {"title": "Fix login"}}\n</tool_call>'
-    out = chat_response("polecat-v1", reply, created=1)
+    parsed = parse_reply(reply, fmt="hermes")
+    out = chat_response("polecat-v1", parsed.content, parsed.calls, usage_counts={"prompt_tokens": 1})
     choice = out["choices"][0]
-    assert choice["finish_reason"] == "tool_calls"
-    call = choice["message"]["tool_calls"][0]["function"]
-    assert call["name"] == "mcp__beads__create" and json.loads(call["arguments"]) == {"title": "Fix login"}
+    assert choice["finish_reason"] == "tool_calls" and out["usage"] == {"prompt_tokens": 1}
+    call = choice["message"]["tool_calls"][0]
+    assert call["function"]["name"] == "mcp__beads__create" and re.fullmatch(r"[0-9a-f]{9}", call["id"])
+    assert json.loads(call["function"]["arguments"]) == {"title": "Fix login"}
     assert choice["message"]["content"] == "On it."
-    plain = chat_response("m", "Just text.", created=1)["choices"][0]
-    assert plain["finish_reason"] == "stop" and "tool_calls" not in plain["message"]
-    broken = chat_response("m", '<tool_call>\n{"name": "Bash", "arg\n</tool_call>', created=1)["choices"][0]
-    assert "tool_calls" not in broken["message"] and '"name": "Bash"' in broken["message"]["content"]
+    broken = '<tool_call>\n{"name": "Bash", "arg\n</tool_call>'
+    parsed = parse_reply(broken, fmt="hermes")
+    assert '"name": "Bash"' in reply_content(broken, parsed, get_format("hermes").ends)
 
 
-def _post(url, body):
-    req = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+def _split(pieces, fmt):
+    spec = get_format(fmt)
+    splitter = ContentSplitter(spec.call_start, spec.ends, fmt)
+    streamed = "".join(splitter.feed(p) for p in pieces)
+    text = "".join(pieces)
+    parsed = parse_reply(text, fmt=fmt)
+    return streamed + splitter.finish(reply_content(text, parsed, spec.ends)), parsed
+
+
+@pytest.mark.parametrize(
+    "fmt, reply",
+    [
+        ("hermes", 'Let me look.\n<tool_call>\n{"name": "bd_show", "arguments": {"id": "gt-1"}}\n</tool_call>'),
+        ("llama3", '{"name": "bd_show", "parameters": {"id": "gt-1"}}'),
+        ("mistral", 'Checking.[TOOL_CALLS][{"name": "bd_show", "arguments": {"id": "gt-1"}}]'),
+        ("gemma4", 'Checking.<|tool_call>call:bd_show{id:<|"|>gt-1<|"|>}<tool_call|>'),
+        ("hermes", "Just words, no call at all."),
+    ],
+)
+def test_streamed_content_stops_where_the_families_call_opens(fmt, reply):
+    """Fed a few characters at a time, the content streamed is the non-streamed content; no
+    piece of the call's markup leaks into it."""
+    pieces = [reply[i : i + 3] for i in range(0, len(reply), 3)]
+    streamed, parsed = _split(pieces, fmt)
+    assert streamed == parsed.content
+    assert "bd_show" not in streamed and "<" not in streamed and "[" not in streamed
+
+
+def test_chunks_have_openais_stream_shape():
+    maker = ChunkMaker("polecat", include_usage=True)
+    role, text = maker.role(), maker.content("hi")
+    assert role["object"] == "chat.completion.chunk" and role["choices"][0]["delta"]["role"] == "assistant"
+    assert text["choices"][0]["delta"] == {"content": "hi"} and text["usage"] is None
+    head, args = maker.tool_calls([{"name": "bd_show", "arguments": {"id": "gt-1"}}])
+    assert head["choices"][0]["delta"]["tool_calls"][0]["function"] == {"name": "bd_show", "arguments": ""}
+    assert json.loads(args["choices"][0]["delta"]["tool_calls"][0]["function"]["arguments"]) == {"id": "gt-1"}
+    assert maker.finish("tool_calls")["choices"][0]["finish_reason"] == "tool_calls"
+    assert maker.usage({"total_tokens": 3}) | {"choices": []} == maker.usage({"total_tokens": 3})
+
+
+def _request(url, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
             return r.status, json.loads(r.read())
@@ -53,29 +113,43 @@ def _post(url, body):
         return e.code, json.loads(e.read())
 
 
-def test_http_endpoint_serves_completions_and_clear_errors():
-    seen = []
+@pytest.fixture
+def server():
+    engine = FixedEngine('<tool_call>\n{"name": "Bash", "arguments": {"command": "ls"}}\n</tool_call>', adapters=["t1"])
+    srv = make_server(Router("polecat", engine), Guard(), "127.0.0.1", 0, max_pending=1)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield srv, engine, f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+    srv.server_close()
 
-    def fake_generate(messages, tools, max_tokens):
-        seen.append((messages, tools, max_tokens))
-        return '<tool_call>\n{"name": "Bash", "arguments": {"command": "git status"}}\n</tool_call>'
 
-    server = make_server("polecat-v1", fake_generate, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
+def test_models_routes_and_unknown_names(server):
+    _srv, engine, base = server
+    status, out = _request(base + "/v1/models")
+    assert [m["id"] for m in out["data"]] == ["polecat", "polecat+t1"]
+    status, out = _request(base + "/v1/chat/completions", {"model": "polecat+t1", "messages": USER})
+    assert status == 200 and engine.seen[-1][3] == ["t1"]
+    assert out["usage"] == {"prompt_tokens": 3, "completion_tokens": 7, "total_tokens": 10}
+    status, out = _request(base + "/v1/chat/completions", {"model": "polecat", "messages": USER, "adapters": ["t1"]})
+    assert status == 200 and engine.seen[-1][3] == ["t1"]
+    status, out = _request(base + "/v1/chat/completions", {"model": "mayor", "messages": USER})
+    assert status == 404 and "polecat+t1" in out["error"]["message"]
+    status, out = _request(base + "/v1/chat/completions", {"model": "polecat+nope", "messages": USER})
+    assert status == 404 and "'nope'" in out["error"]["message"]
+
+
+def test_a_full_queue_answers_429(server):
+    srv, engine, base = server
+    engine.lock.acquire()  # the engine is busy: the first request waits in the queue
+    first = threading.Thread(target=_request, args=(base + "/v1/chat/completions", {"messages": USER}))
+    first.start()
     try:
-        with urllib.request.urlopen(base + "/v1/models", timeout=10) as r:
-            assert json.loads(r.read())["data"][0]["id"] == "polecat-v1"
-        status, out = _post(
-            base + "/v1/chat/completions",
-            json.dumps({"messages": [{"role": "user", "content": "status?"}], "tools": [TOOL]}).encode(),
-        )
-        assert status == 200 and out["choices"][0]["message"]["tool_calls"][0]["function"]["name"] == "Bash"
-        assert seen[0][1] == [TOOL] and seen[0][2] == 256
-        status, out = _post(base + "/v1/chat/completions", b"{not json")
-        assert status == 400 and "not JSON" in out["error"]["message"]
-        status, out = _post(base + "/v1/chat/completions", json.dumps({"messages": []}).encode())
-        assert status == 400 and "'messages'" in out["error"]["message"]
+        while srv.admission.in_flight() < 1:
+            first.join(0.01)
+        status, out = _request(base + "/v1/chat/completions", {"messages": USER})
+        assert status == 429 and out["error"]["type"] == "rate_limit_error" and "busy" in out["error"]["message"]
     finally:
-        server.shutdown()
-        server.server_close()
+        engine.lock.release()
+        first.join(10)
+    status, _ = _request(base + "/v1/chat/completions", {"messages": USER})
+    assert status == 200

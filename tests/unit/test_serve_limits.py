@@ -10,8 +10,11 @@ import threading
 
 import pytest
 
-from forge.serve import Guard, make_server
+from forge.api.limits import Guard
 from forge.service import Forge
+from forge.serving.engine import Router
+from forge.serving.http import make_server
+from serving_fixed import FixedEngine
 
 BODY = json.dumps({"messages": [{"role": "user", "content": "hi"}]}).encode()
 
@@ -38,15 +41,13 @@ def served(forge_home):
     forge = Forge()
     seen = []
 
-    def generate(messages, tools, max_tokens):
-        seen.append(messages)
-        return "ok"
+    engine = FixedEngine("ok", seen)
 
     def start(loopback: bool):
         guard = Guard(
             authorize=lambda h: forge.authorize(h, "read", loopback=loopback), max_body_bytes=4096, max_prompt_chars=100
         )
-        server = make_server("polecat-v1", generate, "127.0.0.1", 0, guard=guard)
+        server = make_server(Router("polecat-v1", engine), guard, "127.0.0.1", 0)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return server.server_address[1]

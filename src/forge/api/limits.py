@@ -45,6 +45,13 @@ class Guard:
     max_body_bytes: int = 1024 * 1024
     max_prompt_chars: int = 200_000
 
+    # what forge.serving's HTTP layer calls (it sits below this edge and cannot import it)
+    def body_length(self, transfer_encoding: str | None, content_lengths: list[str] | None) -> int:
+        return body_length(transfer_encoding, content_lengths or [], self.max_body_bytes)
+
+    def prompt_chars(self, messages: list[dict[str, Any]]) -> int:
+        return prompt_chars(messages)
+
 
 class HTTPRefusal(ForgeError):
     """A request refused before its body is read, with its HTTP status."""

@@ -145,17 +145,32 @@ def infer(
 
 
 def serve(
-    model: str = typer.Option(..., "--model", help="Registry name (polecat, polecat-v3), model dir or Hub id."),
-    adapters: str | None = typer.Option(None, "--adapters", help="Comma-separated task adapter names or dirs."),
+    model: str | None = typer.Option(
+        None, "--model", help="Registry name (polecat-v3), model dir, GGUF file or Hub id."
+    ),
+    adapters: str | None = typer.Option(
+        None, "--adapters", help="Comma-separated task adapter names or dirs (hf): served as MODEL+NAME."
+    ),
+    engine: str = typer.Option("hf", "--engine", help="hf | llama.cpp"),
+    target: str | None = typer.Option(
+        None, "--target", help="Serve what this deploy target runs, under its name; follow deploy/rollback."
+    ),
     host: str = typer.Option("127.0.0.1", "--host"),
-    port: int = typer.Option(8000, "--port", min=1, max=65535),
+    port: int = typer.Option(8000, "--port", min=0, max=65535),
+    max_pending: int = typer.Option(8, "--max-pending", min=1, help="Requests running or queued before 429."),
 ) -> None:
-    """Serve a model over an OpenAI-compatible /v1/chat/completions (tools and tool_calls)."""
-    from forge.serve import Guard, make_server
+    """Serve a model over an OpenAI-compatible /v1/chat/completions (streaming, tools, usage)."""
+    from forge.api.limits import Guard
+    from forge.errors import InputError
 
     names = split_csv(adapters)
     forge = open_forge()
-    target = forge.serving_model(model, names)
+    if target and not model:
+        model = forge.deployed_model(target)
+        if model is None:
+            raise InputError(f"nothing is deployed to {target!r}", hint="`forge model deploy NAME --to TARGET` first")
+    if not model:
+        raise InputError("pass --model MODEL (or --target TARGET)")
     loopback, limits = forge.is_loopback(host), forge.server_config().limits
     # off loopback every request needs a token (any scope); on loopback as server.toml [auth] says
     guard = Guard(
@@ -168,9 +183,11 @@ def serve(
             f"serving on {host}: requests need `Authorization: Bearer TOKEN` (`forge token create --name NAME`)",
             highlight=False,
         )
-    server = make_server(target.registry_name or model, forge.chat_generator(target), host, port, guard=guard)
+    server = forge.serve_app(
+        model, names, engine=engine, host=host, port=port, guard=guard, max_pending=max_pending, follow=target
+    )
     console.print(
-        f"serving {target.registry_name or model}"
+        f"serving {server.router.name} ({engine})"
         + (f" + {', '.join(names)}" if names else "")
         + f" on http://{host}:{server.server_address[1]}/v1/chat/completions",
         highlight=False,

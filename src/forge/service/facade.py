@@ -8,10 +8,11 @@ from forge.service.data import DataAPI
 from forge.service.jobs import JobsAPI
 from forge.service.models import ModelsAPI
 from forge.service.registry import RegistryAPI
+from forge.service.serving import ServingAPI
 from forge.settings import Settings, load_settings
 
 
-class Forge(JobsAPI, DataAPI, ModelsAPI, RegistryAPI, AccessAPI):
+class Forge(JobsAPI, DataAPI, ModelsAPI, RegistryAPI, AccessAPI, ServingAPI):
     """An open Forge home: the database (jobs, events, registry) and the artifact store."""
 
     def __init__(self, settings: Settings | None = None):

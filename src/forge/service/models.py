@@ -370,26 +370,6 @@ class ModelsAPI(ForgeHome):
                 seen.setdefault(tool.get("function", tool).get("name", ""), tool)
         return list(seen.values())
 
-    # -- serving ----------------------------------------------------------------------------
-    def serving_model(self, model: str, adapters: list[str] | None = None) -> Any:
-        """A registry model (plus task adapters) resolved for serving: an HF model, not an export."""
-        target = self.resolve_model(model, adapters)
-        if target.kind in ("gguf", "ollama"):
-            raise InputError(f"{model} is a {target.kind} export; serve the registry model instead")
-        return target
-
-    def chat_generator(self, target: Any) -> Any:
-        """A function (messages, tools, max_tokens) -> raw reply, greedy, for a resolved model."""
-        from forge.models.loading import generate, load_model
-
-        _quiet()
-        model, tokenizer = load_model(target.location, target.adapters)
-
-        def run(messages: list[dict[str, Any]], tools: list[dict[str, Any]], max_tokens: int) -> str:
-            return str(generate(model, tokenizer, [messages], [tools], max_new_tokens=max_tokens)[0])
-
-        return run
-
 
 def describe_export(art: Any, seconds: float) -> dict[str, Any]:
     out: dict[str, Any] = {
