@@ -155,6 +155,9 @@ def serve(
     target: str | None = typer.Option(
         None, "--target", help="Serve what this deploy target runs, under its name; follow deploy/rollback."
     ),
+    name: str | None = typer.Option(
+        None, "--name", help="The model name clients send (default: the registry name, or MODEL)."
+    ),
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port", min=0, max=65535),
     max_pending: int = typer.Option(8, "--max-pending", min=1, help="Requests running or queued before 429."),
@@ -184,7 +187,15 @@ def serve(
             highlight=False,
         )
     server = forge.serve_app(
-        model, names, engine=engine, host=host, port=port, guard=guard, max_pending=max_pending, follow=target
+        model,
+        names,
+        engine=engine,
+        host=host,
+        port=port,
+        guard=guard,
+        max_pending=max_pending,
+        follow=target,
+        name=name,
     )
     console.print(
         f"serving {server.router.name} ({engine})"

@@ -186,13 +186,17 @@ def model_prune(
 
 def model_provider_config(
     target: str = typer.Argument(..., help="A deployed target (role or rig)."),
+    engine: str | None = typer.Option(
+        None, "--engine", help="vllm | llama.cpp | ollama | hf: add that engine's launch command and endpoint."
+    ),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="The port the launch command serves on."),
     as_json: bool = typer.Option(
         True, "--json", help="Accepted for symmetry: the entry is always JSON (it is pasted into settings)."
     ),
 ) -> None:
     """Print the Gas Town town-settings agent entry (command, args, role_agents) for the model
-    deployed to TARGET."""
-    emit_json(open_forge().provider_config(target))
+    deployed to TARGET; with --engine, the command that launches it on that engine too."""
+    emit_json(open_forge().provider_config(target, engine, port))
 
 
 def model_publish(

@@ -56,15 +56,36 @@ def lineage(forge: Any, ref: str) -> dict[str, Any]:
     }
 
 
-def provider_config(forge: Any, target: str) -> dict[str, Any]:
+def provider_config(forge: Any, target: str, engine: str | None = None, port: int = 8000) -> dict[str, Any]:
+    """The town-settings entry for TARGET; with `engine`, also the engine's launch command,
+    and the agent entry pointed at that engine's OpenAI endpoint (registry/engines.py)."""
     deps = deployments(forge)
     now = deps.current().get(target)
     model = forge.registry.get(now.model) if now else None
-    names = [a.name for a in adapters(forge).for_model(model.display_name)] if model else []
-    return provider_entry(
+    found = adapters(forge).for_model(model.display_name) if model else []
+    entry = provider_entry(
         target,
         model,
-        names,
+        [a.name for a in found],
         is_role=deps.rollout.stage_of(target) is not None,
         provider=load_provider(forge.settings.home),
     )
+    if engine is None or model is None:
+        return entry
+    from pathlib import Path
+
+    from forge.registry.engines import launch, newest_gguf
+
+    merged = Path(model.details["merged_path"]) if model.details.get("merged_path") else None
+    merged_id = model.lineage.get("merged_model") or (merged.name if merged else None)
+    paths = {a.name: forge.store.get(a.artifact_id).path for a in found}
+    run = launch(engine, model.display_name, merged, paths, gguf=newest_gguf(forge.store, merged_id), port=port)
+    agent, old = next(iter(entry["agents"].items()))
+    entry["agents"][agent] = {
+        **old,
+        "command": run["command"],
+        "args": run["args"],
+        "base_url": run["base_url"],
+        "model": model.display_name,
+    }
+    return {"engine": engine, "launch": run, **entry}

@@ -97,11 +97,11 @@ class RegistryAPI(ForgeHome):
 
         return prune(self, keep, dry_run=dry_run, artifacts=artifacts)
 
-    def provider_config(self, target: str) -> dict[str, Any]:
+    def provider_config(self, target: str, engine: str | None = None, port: int = 8000) -> dict[str, Any]:
         """The Gas Town town-settings agent entry for the model deployed to `target`."""
         from forge.registry.api import provider_config
 
-        return provider_config(self, target)
+        return provider_config(self, target, engine, port)
 
     # -- drift ------------------------------------------------------------------------------
     def drift(

@@ -69,13 +69,14 @@ class ServingAPI(ForgeHome):
         max_pending: int = 8,
         follow: str | None = None,
         follow_seconds: float = 2.0,
+        name: str | None = None,
     ) -> Any:
         """The `forge serve` HTTP server (not yet serving: call serve_forever). `follow`: a
         deploy target whose version this server keeps serving under the target's name."""
         from forge.serving.engine import Router
         from forge.serving.http import make_server
 
-        name = follow or self.served_name(model)
+        name = name or follow or self.served_name(model)
         router = Router(name, self.serving_engine(model, adapters, engine=engine))
         server = make_server(router, guard, host, port, max_pending=max_pending)
         if follow:

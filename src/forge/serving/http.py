@@ -127,7 +127,7 @@ def make_server(
             except json.JSONDecodeError as e:
                 return self._error(400, f"the body is not JSON: {e.msg} at char {e.pos}")
             except UnknownModel as e:
-                return self._error(404, f"{e}; {e.hint}" if e.hint else str(e), "model_not_found")
+                return self._error(404, str(e), "model_not_found")
             except ForgeError as e:
                 return self._error(400, str(e))
             if not pending.enter():
