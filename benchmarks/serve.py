@@ -12,6 +12,11 @@ the official openai client, streaming, greedy, `stream_options.include_usage` co
     base      the plain model, no PEFT wrapper at all (the strongest baseline)
     +1        the same engine as +3, one task adapter stacked (model `bench+a1`)
     +3        three task adapters stacked (model `bench+a1+a2+a3`)
+    mix       requests cycling through none, +1 and +3: the engine re-folds on every request
+
+The hf engine folds the active adapter set into the weights when it changes (serving/hf.py),
+so +1 and +3 cost a switch, not a per-token matmul; `mix` shows what the switches cost.
+PEFT's unmerged path measured 0.36 here (commit "benchmarks/serve.py" on the serving branch).
 
 each at 1 and 4 concurrent streams (the engine runs one generation at a time; the rest queue).
 It prints completion tokens/s and p50/p95 request latency per configuration, and last
@@ -81,11 +86,13 @@ def build(root: Path, rank: int) -> tuple[Path, dict[str, str]]:
     return base, adapters
 
 
-def run(client, model: str, streams: int, requests: int, max_tokens: int) -> dict[str, float]:
+def run(client, model: str | list[str], streams: int, requests: int, max_tokens: int) -> dict[str, float]:
+    models = [model] if isinstance(model, str) else model
+
     def one(i: int) -> tuple[float, int]:
         t0 = time.perf_counter()
         stream = client.chat.completions.create(
-            model=model,
+            model=models[i % len(models)],
             messages=[{"role": "user", "content": PROMPTS[i % len(PROMPTS)]}],
             max_tokens=max_tokens,
             stream=True,
@@ -133,7 +140,12 @@ def main() -> None:
         base, adapters = build(Path(tmp), args.rank)
         plain = HFEngine(str(base), [], {})
         stacked = HFEngine(str(base), [], adapters)
-        configs = [("base", plain, "bench"), ("+1", stacked, "bench+a1"), ("+3", stacked, "bench+a1+a2+a3")]
+        configs: list[tuple[str, HFEngine, str | list[str]]] = [
+            ("base", plain, "bench"),
+            ("+1", stacked, "bench+a1"),
+            ("+3", stacked, "bench+a1+a2+a3"),
+            ("mix", stacked, ["bench", "bench+a1", "bench+a1+a2+a3"]),  # a switch on every request
+        ]
         print(f"model: {base.name}, adapters: 3 x LoRA r={args.rank} on 7 projections; torch threads 2")
         print(f"{'config':<6} {'streams':>7} {'tokens/s':>9} {'p50 s':>7} {'p95 s':>7} {'tokens':>7}")
         figures = {}

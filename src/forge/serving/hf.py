@@ -1,10 +1,19 @@
 """The transformers engine: a role model (a model directory, or a base plus role adapters) with
-task adapters loaded once and stacked per request (PEFT keeps them all; `set_adapter` picks
-the active ones). Greedy, one reply at a time, streamed token by token."""
+task adapters loaded once and stacked per request. Greedy, one reply at a time, streamed
+token by token.
+
+Stacking: PEFT keeps every adapter loaded. Run unmerged, each active adapter adds its own
+low-rank matmuls to every projection at every token — three stacked adapters cost the tiny
+CPU model about 60% of its throughput (benchmarks/serve.py). Since the engine runs one
+generation at a time, it instead keeps each adapter's factors, removes the LoRA wrappers, and
+folds the active set into the plain model's weights when the set changes (W = W0 + sum of
+B·A·scale, from a kept copy of W0, so switching never drifts): stacked adapters then cost
+nothing per token, only a switch (a few matmuls per projection)."""
 
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from typing import Any
 
 from forge.errors import ForgeError
@@ -44,6 +53,16 @@ class TextStream:
         self.text = self.tokenizer.decode(self.ids, skip_special_tokens=False)
 
 
+@dataclass
+class Folded:
+    """One LoRA-wrapped projection of the plain model: its original weight and, per adapter,
+    the low-rank factors whose product (times the scale) is that adapter's delta."""
+
+    linear: Any
+    w0: Any
+    factors: dict[str, tuple[Any, Any, float]]
+
+
 class HFEngine:
     kind = "hf"
 
@@ -57,29 +76,52 @@ class HFEngine:
         model, self.tokenizer = load_model(location)
         self.role = [f"role_{i}" for i in range(len(role_adapters))]
         paths = dict(zip(self.role, role_adapters)) | task_adapters
+        self.folded: list[Folded] = []
         if paths:
-            from peft import PeftModel
-
-            names = list(paths)
-            model = PeftModel.from_pretrained(model, str(paths[names[0]]), adapter_name=names[0])
-            for name in names[1:]:
-                model.load_adapter(str(paths[name]), adapter_name=name)
-            model.eval()
+            model = self._unwrap(model, paths)
         self.model = model
+        self.merged: list[str] | None = [] if not paths else None  # the set folded into the weights
         self.stops = stop_token_ids(self.tokenizer, model)
         self.tool_format = parser_for(self.tokenizer)
         self.context = int(getattr(model.config, "max_position_embeddings", 0) or 0)
 
-    def _activate(self, adapters: list[str]) -> Any:
-        """Make role + `adapters` the active set; returns a context that runs with it."""
-        import contextlib
+    def _unwrap(self, model: Any, paths: dict[str, str]) -> Any:
+        """Load the adapters with PEFT, keep their factors, and return the plain model."""
+        from peft import PeftModel
+
+        names = list(paths)
+        peft = PeftModel.from_pretrained(model, str(paths[names[0]]), adapter_name=names[0])
+        for name in names[1:]:
+            peft.load_adapter(str(paths[name]), adapter_name=name)
+        m: Any  # a peft LoraLayer: its lora_A/lora_B ModuleDicts are untyped here
+        for m in peft.modules():
+            if not (hasattr(m, "lora_A") and hasattr(m, "base_layer")):
+                continue
+            if getattr(m, "fan_in_fan_out", False) or not hasattr(m.base_layer, "weight"):
+                raise ForgeError(f"cannot fold a LoRA adapter on {type(m.base_layer).__name__} layers")
+            factors = {
+                n: (m.lora_B[n].weight.detach(), m.lora_A[n].weight.detach(), float(m.scaling[n])) for n in m.lora_A
+            }
+            self.folded.append(Folded(m.base_layer, m.base_layer.weight.detach().clone(), factors))
+        return peft.unload().eval()  # the LoRA wrappers removed, the weights untouched
+
+    def _activate(self, adapters: list[str]) -> None:
+        """Fold role + `adapters` into the weights (W = W0 + sum B·A·scale, from the kept W0,
+        so switching never drifts); nothing to do when that set is already folded in."""
+        import torch
 
         names = self.role + adapters
-        if not names:
-            return self.model.disable_adapter() if hasattr(self.model, "disable_adapter") else contextlib.nullcontext()
-        # PeftModel.set_adapter takes one name; the tuner underneath activates several
-        self.model.base_model.set_adapter(names, inference_mode=True)
-        return contextlib.nullcontext()
+        if names == self.merged:
+            return
+        with torch.no_grad():
+            for f in self.folded:
+                weight = f.w0.clone()
+                for name in names:
+                    if name in f.factors:
+                        b, a, scale = f.factors[name]
+                        weight += (b @ a) * scale
+                f.linear.weight.copy_(weight)
+        self.merged = list(names)
 
     def complete(
         self,
@@ -103,7 +145,8 @@ class HFEngine:
             )
         stream = TextStream(self.tokenizer, self.stops, on_text)
         pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.stops[0]
-        with self.lock, self._activate(adapters), torch.no_grad():
+        with self.lock, torch.no_grad():
+            self._activate(adapters)
             self.model.generate(
                 **enc,
                 do_sample=False,
