@@ -172,3 +172,69 @@ def test_ollama_entry_exports_then_serves(deployed):
     assert cfg["launch"]["prepare"] == [["forge", "export", "rigbot-v1", "--format", "ollama", "--name", "rigbot-v1"]]
     assert cfg["launch"]["shell"] == "ollama serve" and cfg["launch"]["base_url"] == "http://127.0.0.1:11434/v1"
     assert cfg["agents"]["forge-rig1"]["model"] == "rigbot-v1"
+
+
+def test_serving_a_target_follows_deploy_and_rollback(deployed):
+    """`forge serve --target rig1` serves what rig1 runs under the name rig1; deploying
+    another version (and rolling back) swaps the served model without a restart."""
+    import threading
+
+    import torch
+    from openai import OpenAI
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    from forge.api.limits import Guard
+    from forge.registry.api import deployments
+
+    forge, _, _ = deployed
+    model, task_adapters = tool_model_and_adapters()
+    with forge.store.staged("merged_model") as staging:  # v2: v1 with the bead-create adapter merged in
+        merged = PeftModel.from_pretrained(
+            AutoModelForCausalLM.from_pretrained(model, dtype=torch.float32), str(task_adapters["bead-create"])
+        ).merge_and_unload()
+        merged.save_pretrained(staging)
+        for f in model.iterdir():
+            if f.is_file() and not (staging / f.name).exists():
+                shutil.copy(f, staging / f.name)
+        v2 = forge.store.commit(
+            staging, kind="merged_model", aid=artifact_id("merged_model", {"t": "rigbot-v2"}, []), config={}, inputs=[]
+        )
+    forge.registry.register(
+        name="rigbot",
+        role=None,
+        base=str(model),
+        eval_score=0.9,
+        base_eval_score=0.1,
+        lineage={"merged_model": v2.id},
+        hyperparameters={},
+        details={"merged_path": str(v2.path)},
+    )
+    server = forge.serve_app(
+        forge.deployed_model("rig1"), engine="hf", port=0, guard=Guard(), follow="rig1", follow_seconds=0.1
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    client = OpenAI(base_url=f"http://127.0.0.1:{server.server_address[1]}/v1", api_key="local", max_retries=0)
+
+    def title():
+        out = client.chat.completions.create(model="rig1", messages=ASK, tools=TOOLS, max_tokens=48)
+        return json.loads(out.choices[0].message.tool_calls[0].function.arguments)["title"]
+
+    def title_after(change):
+        engine = server.router.engine
+        change()
+        for _ in range(600):  # the follower loads the new version, then swaps
+            if server.router.engine is not engine:
+                break
+            time.sleep(0.1)
+        return title()
+
+    try:
+        assert [m.id for m in client.models.list()] == ["rig1"]
+        assert title() == "Fix login"
+        assert title_after(lambda: deployments(forge).deploy("rigbot-v2", "rig1", actor="t")) == "Fix login page"
+        assert title_after(lambda: deployments(forge).rollback("rig1", actor="t")) == "Fix login"
+    finally:
+        server.stop_following.set()
+        server.shutdown()
+        server.server_close()
