@@ -7,6 +7,7 @@ session (a few seconds); task adapters for stacking are PEFT LoRA adapters train
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -122,6 +123,11 @@ def build_task_adapter(model_dir: Path, out: Path, title: str) -> Path:
     extra = [(episode(0), TOOLS, assistant_call(0, "bd_create", {"title": title}))] * 3
     _fit(peft, tokenizer, steps=30, lr=1e-2, extra=extra)
     peft.save_pretrained(out)
+    # the base as a path relative to the adapter: it survives the cache's rename (and lets
+    # llama.cpp's serving find the HF model to convert the adapter against)
+    config = json.loads((out / "adapter_config.json").read_text())
+    config["base_model_name_or_path"] = os.path.relpath(model_dir, out)
+    (out / "adapter_config.json").write_text(json.dumps(config, indent=2))
     return out
 
 

@@ -26,15 +26,16 @@ class ServingAPI(ForgeHome):
         names = list(adapters or [])
         target = resolve_model(self, model)
         if engine == "llama.cpp":
-            if names:
-                raise InputError(
-                    "task adapters are stacked by the hf engine; for llama.cpp export the merged model",
-                    hint="`forge serve --engine hf --adapters ...`, or serve the GGUF without --adapters",
-                )
             from forge.export.infer import gguf_for
             from forge.serving.llama import LlamaEngine
 
-            return LlamaEngine(gguf_for(self, target))
+            loras = {}
+            if names:
+                paths = self.adapter_paths(names)  # type: ignore[attr-defined]
+                loras = {
+                    (Path(n).name if Path(n).is_dir() else n): self._gguf_lora(Path(p), target) for n, p in zip(names, paths)
+                }
+            return LlamaEngine(gguf_for(self, target), loras)
         if target.kind in ("gguf", "ollama") or target.location.endswith(".gguf"):
             raise InputError(f"{model} is a {target.kind} export; serve it with --engine llama.cpp")
         from forge.quiet import quiet_ml_libraries
@@ -44,6 +45,35 @@ class ServingAPI(ForgeHome):
         task = {(Path(n).name if Path(n).is_dir() else n): p for n, p in zip(names, paths)}
         quiet_ml_libraries()
         return HFEngine(target.location, list(target.adapters), task)
+
+    def _gguf_lora(self, adapter: Path, target: Any) -> Path:
+        """The adapter as a GGUF LoRA (converted once, cached by content) for the model it was
+        trained on: the served model's HF directory, or the adapter's recorded base."""
+        import hashlib
+        import json
+
+        from forge.export.gguf_lora import write_gguf_lora
+
+        base = Path(target.location)
+        if not (base / "config.json").is_file():
+            recorded = json.loads((adapter / "adapter_config.json").read_text()).get("base_model_name_or_path")
+            base = adapter / recorded if recorded else Path()  # an absolute path stays as it is
+            if not (base / "config.json").is_file():
+                raise InputError(
+                    f"cannot convert {adapter} to GGUF LoRA: the HF model it was trained on is not found",
+                    hint="serve the registry model (its merged HF directory is known) rather than a bare GGUF",
+                )
+        digest = hashlib.sha256()
+        for f in sorted(adapter.iterdir()):
+            if f.is_file():
+                digest.update(f.name.encode() + f.read_bytes())
+        out = self.settings.home / "cache" / "gguf-lora" / f"{digest.hexdigest()[:16]}.gguf"
+        if not out.is_file():
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out.with_suffix(".partial")
+            write_gguf_lora(adapter, base, tmp)
+            tmp.replace(out)
+        return out
 
     def served_name(self, model: str) -> str:
         from forge.models.refs import resolve_model

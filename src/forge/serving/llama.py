@@ -1,6 +1,7 @@
 """The llama.cpp engine: a GGUF (a merged role model) run in process by llama-cpp-python, prompted
 with the chat template stored in the GGUF, greedy, streamed token by token — the same path as
-`forge infer --mode gguf`, so a served reply equals that one."""
+`forge infer --mode gguf`, so a served reply equals that one. Task adapters are GGUF LoRA
+adapters (export/gguf_lora.py), loaded once and stacked per request on the context."""
 
 from __future__ import annotations
 
@@ -15,14 +16,15 @@ from forge.serving.engine import Completion, OnText
 class LlamaEngine:
     kind = "llama.cpp"
 
-    def __init__(self, gguf: Path):
+    def __init__(self, gguf: Path, task_adapters: dict[str, Path] | None = None):
         from forge.export.parity import llama_stop_ids, open_llama
         from forge.models.tool_calls import parser_for
 
         self.path = Path(gguf)
-        self.adapters: list[str] = []  # task adapters stack on the hf engine (see provider-config)
+        self.adapters = list(task_adapters or {})
         self.lock = threading.Lock()
         self.llm = open_llama(self.path, n_ctx=0)  # 0: the context the model was trained with
+        self.loras = {name: self._load_lora(Path(p)) for name, p in (task_adapters or {}).items()}
         template = self.llm.metadata.get("tokenizer.chat_template")
         if not template:
             raise ForgeError(f"{self.path} has no chat template in its metadata")
@@ -33,6 +35,28 @@ class LlamaEngine:
         }
         self.stops = set(llama_stop_ids(self.llm))
         self.tool_format = parser_for(self.path)
+
+    def _load_lora(self, path: Path) -> Any:
+        """A GGUF LoRA adapter (export/gguf_lora.py) loaded against this model."""
+        from forge.export.parity import import_llama_cpp
+
+        adapter = import_llama_cpp().llama_adapter_lora_init(self.llm._model.model, str(path).encode())
+        if not adapter:
+            raise ForgeError(f"llama.cpp could not load the LoRA adapter {path} on {self.path}")
+        return adapter
+
+    def _activate(self, names: list[str]) -> None:
+        """Stack these adapters (scale 1) on the context for the next generation."""
+        import ctypes
+
+        from forge.export.parity import import_llama_cpp
+
+        llama_cpp = import_llama_cpp()
+        chosen = [self.loras[n] for n in names]
+        arr = (llama_cpp.llama_adapter_lora_p_ctypes * len(chosen))(*chosen) if chosen else None
+        scales = (ctypes.c_float * len(chosen))(*([1.0] * len(chosen))) if chosen else None
+        if llama_cpp.llama_set_adapters_lora(self.llm._ctx.ctx, arr, len(chosen), scales) != 0:
+            raise ForgeError(f"llama.cpp refused the adapters {', '.join(names)}")
 
     def _piece(self, ids: list[int]) -> str:
         return bytes(self.llm.detokenize(ids, special=True)).decode("utf-8", errors="replace")
@@ -47,8 +71,6 @@ class LlamaEngine:
     ) -> Completion:
         from forge.export.infer import render_template
 
-        if adapters:
-            raise ForgeError("the llama.cpp engine serves a merged GGUF without task adapters")
         prompt = render_template(self.template, messages, tools, **self.tokens)
         with self.lock:
             ids = self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
@@ -57,6 +79,7 @@ class LlamaEngine:
                     f"the prompt is {len(ids)} tokens; with max_tokens {max_tokens} it exceeds the "
                     f"model's context of {self.llm.n_ctx()}"
                 )
+            self._activate(adapters)
             out: list[int] = []
             text, stopped = "", False
             self.llm.reset()  # a fresh evaluation of the whole prompt, as `forge infer` does
