@@ -45,7 +45,9 @@ def servers(models, tmp_path_factory):
             except pytest.skip.Exception:
                 continue
         names = [str(p) for p in adapters.values()]  # llama.cpp: converted to GGUF LoRA on start
-        server = forge.serve_app(str(gguf if engine == "llama.cpp" else model), names, engine=engine, port=0, guard=Guard())
+        server = forge.serve_app(
+            str(gguf if engine == "llama.cpp" else model), names, engine=engine, port=0, guard=Guard()
+        )
         threading.Thread(target=server.serve_forever, daemon=True).start()
         started[engine] = server
     yield started

@@ -126,15 +126,15 @@ def test_printed_llama_cpp_command_serves_the_gguf_export(deployed):
     forge.export("rigbot-v1", fmt="gguf", quant="f32", parity=False)
     cfg = _config(home, "llama.cpp", free_port())
     assert cfg["launch"]["args"][:4] == ["serve", "--engine", "llama.cpp", "--model"]
-    assert cfg["launch"]["args"][4].endswith(".gguf") and "task adapters" in cfg["launch"]["note"]
+    assert cfg["launch"]["args"][4].endswith(".gguf") and "--adapters" in cfg["launch"]["args"]
     proc, client = _start(cfg, home, token)
     try:
-        stream = client.chat.completions.create(
-            model="rigbot-v1", messages=ASK, tools=TOOLS, max_tokens=48, stream=True
-        )
-        calls = [tc for c in stream for ch in c.choices for tc in (ch.delta.tool_calls or [])]
-        assert calls[0].function.name == "bd_create"
-        assert json.loads("".join(tc.function.arguments or "" for tc in calls)) == {"title": "Fix login"}
+        assert [m.id for m in client.models.list()] == ["rigbot-v1", "rigbot-v1+bead-create"]
+        for model, title in (("rigbot-v1", "Fix login"), ("rigbot-v1+bead-create", "Fix login page")):
+            stream = client.chat.completions.create(model=model, messages=ASK, tools=TOOLS, max_tokens=48, stream=True)
+            calls = [tc for c in stream for ch in c.choices for tc in (ch.delta.tool_calls or [])]
+            assert calls[0].function.name == "bd_create"
+            assert json.loads("".join(tc.function.arguments or "" for tc in calls)) == {"title": title}
     finally:
         proc.terminate()
         proc.wait(timeout=20)

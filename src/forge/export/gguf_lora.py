@@ -52,7 +52,7 @@ def write_gguf_lora(adapter_dir: Path, base_model_dir: Path, out_path: Path) -> 
     count = 0
     for file in files:
         with safe_open(str(file), framework="pt") as f:
-            for key in sorted(f.keys()):  # noqa: SIM118 -- safe_open has keys(), no __iter__
+            for key in sorted(f.keys()):
                 m = _PEFT_NAME.match(key)
                 if not m:
                     raise InputError(f"tensor {key!r} is not a LoRA factor", path=str(file))

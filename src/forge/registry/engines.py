@@ -3,8 +3,9 @@ that points an agent at it (`forge model provider-config TARGET --engine ENGINE`
 
     hf         forge serve --engine hf --model NAME-vN --adapters A,B --port P
                (task adapters stacked per request: model `NAME-vN+A`)
-    llama.cpp  forge serve --engine llama.cpp --model GGUF --port P
-               (the model's newest GGUF export; without one, the registry name: exported on start)
+    llama.cpp  forge serve --engine llama.cpp --model GGUF --name NAME-vN --adapters A,B --port P
+               (the model's newest GGUF export; without one, the registry name: exported on start;
+               task adapters converted to GGUF LoRA)
     vllm       vllm serve MERGED --served-model-name NAME-vN --enable-lora
                --lora-modules NAME-vN+A=PATH ... --max-lora-rank R --port P
                (the merged role model, each task adapter a LoRA module: same model names as hf)
@@ -61,10 +62,10 @@ def launch(
             args += ["--adapters", ",".join(adapters)]
         out |= {"command": "forge", "args": [*args, "--port", str(port)]}
     elif engine == "llama.cpp":
-        args = ["serve", "--engine", "llama.cpp", "--model", str(gguf or name), "--name", name, "--port", str(port)]
-        out |= {"command": "forge", "args": args, "models": [name]}
-        if adapters:
-            out["note"] = "llama.cpp serves the merged role model; task adapters: --engine hf or vllm"
+        args = ["serve", "--engine", "llama.cpp", "--model", str(gguf or name), "--name", name]
+        if adapters:  # converted to GGUF LoRA on start, stacked per request like hf's
+            args += ["--adapters", ",".join(adapters)]
+        out |= {"command": "forge", "args": [*args, "--port", str(port)]}
     elif engine == "vllm":
         if merged is None:
             raise InputError(f"{name} has no merged model to serve with vLLM")

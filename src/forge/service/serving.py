@@ -33,7 +33,8 @@ class ServingAPI(ForgeHome):
             if names:
                 paths = self.adapter_paths(names)  # type: ignore[attr-defined]
                 loras = {
-                    (Path(n).name if Path(n).is_dir() else n): self._gguf_lora(Path(p), target) for n, p in zip(names, paths)
+                    (Path(n).name if Path(n).is_dir() else n): self._gguf_lora(Path(p), target)
+                    for n, p in zip(names, paths)
                 }
             return LlamaEngine(gguf_for(self, target), loras)
         if target.kind in ("gguf", "ollama") or target.location.endswith(".gguf"):
@@ -55,6 +56,13 @@ class ServingAPI(ForgeHome):
         from forge.export.gguf_lora import write_gguf_lora
 
         base = Path(target.location)
+        if not (base / "config.json").is_file() and target.artifact is not None:  # a GGUF export: its source
+            for ref in target.artifact.manifest.get("inputs", []):
+                if ref.get("kind") in ("merged_model", "full_model") or str(ref.get("id", "")).startswith(
+                    "merged_model-"
+                ):
+                    base = self.store.get(ref["id"]).path  # type: ignore[attr-defined]
+                    break
         if not (base / "config.json").is_file():
             recorded = json.loads((adapter / "adapter_config.json").read_text()).get("base_model_name_or_path")
             base = adapter / recorded if recorded else Path()  # an absolute path stays as it is
