@@ -61,7 +61,7 @@ class ServingAPI(ForgeHome):
                 if ref.get("kind") in ("merged_model", "full_model") or str(ref.get("id", "")).startswith(
                     "merged_model-"
                 ):
-                    base = self.store.get(ref["id"]).path  # type: ignore[attr-defined]
+                    base = self.store.get(ref["id"]).path
                     break
         if not (base / "config.json").is_file():
             recorded = json.loads((adapter / "adapter_config.json").read_text()).get("base_model_name_or_path")
