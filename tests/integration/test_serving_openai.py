@@ -222,3 +222,15 @@ def test_swap_keeps_in_flight_requests_on_the_old_model(models):
             old.lock.release()
         server.shutdown()
         server.server_close()
+
+
+def test_a_prompt_past_the_context_is_a_clear_400(served):
+    from openai import BadRequestError
+
+    _, server, client = served
+    for stream in (False, True):
+        with pytest.raises(BadRequestError, match="exceeds the model's context"):
+            out = client.chat.completions.create(
+                model=server.router.name, messages=ASK, tools=TOOLS, max_tokens=8000, stream=stream
+            )
+            list(out) if stream else None
