@@ -92,16 +92,20 @@ def _start(cfg: dict, home: Path, token: str):
     client = OpenAI(base_url=run["base_url"], api_key=token, max_retries=0)  # bearer auth
     from openai import APIConnectionError
 
-    for _ in range(240):
-        try:
-            client.models.list()
-            return proc, client
-        except APIConnectionError:  # not listening yet
-            if proc.poll() is not None:
-                raise AssertionError(proc.stdout.read()) from None
-            time.sleep(0.5)
-    proc.terminate()
-    raise AssertionError("the printed command did not start serving in 120 s")
+    try:
+        for _ in range(240):
+            try:
+                client.models.list()
+                return proc, client
+            except APIConnectionError:  # not listening yet
+                if proc.poll() is not None:
+                    raise AssertionError(proc.stdout.read()) from None
+                time.sleep(0.5)
+        raise AssertionError("the printed command did not start serving in 120 s")
+    except BaseException:
+        proc.terminate()  # never leave a server behind
+        proc.wait(timeout=20)
+        raise
 
 
 def test_printed_hf_command_starts_and_serves_the_adapters(deployed):
