@@ -1,6 +1,6 @@
 """Serving throughput with stacked task adapters: `forge serve`'s hf engine on CPU.
 
-    .venv/bin/python benchmarks/serve.py                    # ~2-4 min on 2 cores
+    .venv/bin/python benchmarks/serve.py                    # ~1-2 min on 2 cores
     .venv/bin/python benchmarks/serve.py --requests 8 --max-tokens 64 --rank 64
 
 Model: Forge's tiny base recipe (models/tiny_base.py) at a larger shape — hidden 256, 4 layers,
@@ -123,6 +123,7 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=8, help="requests per configuration")
     ap.add_argument("--max-tokens", type=int, default=64)
     ap.add_argument("--rank", type=int, default=64, help="LoRA rank of the task adapters")
+    ap.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median is reported")
     args = ap.parse_args()
 
     import torch
@@ -147,23 +148,35 @@ def main() -> None:
             ("mix", stacked, ["bench", "bench+a1", "bench+a1+a2+a3"]),  # a switch on every request
         ]
         print(f"model: {base.name}, adapters: 3 x LoRA r={args.rank} on 7 projections; torch threads 2")
-        print(f"{'config':<6} {'streams':>7} {'tokens/s':>9} {'p50 s':>7} {'p95 s':>7} {'tokens':>7}")
-        figures = {}
-        for label, engine, model in configs:
-            server = make_server(Router("bench", engine), Guard(), "127.0.0.1", 0, max_pending=16)
+        servers = {
+            e: make_server(Router("bench", e), Guard(), "127.0.0.1", 0, max_pending=16) for e in (plain, stacked)
+        }
+        clients = {}
+        for engine, server in servers.items():
             threading.Thread(target=server.serve_forever, daemon=True).start()
-            client = OpenAI(base_url=f"http://127.0.0.1:{server.server_address[1]}/v1", api_key="x", max_retries=0)
-            run(client, model, 1, 2, 8)  # warm-up: first-call allocations, adapter activation
-            for streams in (1, 4):
-                r = run(client, model, streams, args.requests, args.max_tokens)
-                figures[(label, streams)] = r
-                print(
-                    f"{label:<6} {streams:>7} {r['tokens_per_s']:>9.1f} {r['p50']:>7.2f} {r['p95']:>7.2f} "
-                    f"{r['tokens']:>7}",
-                    flush=True,
-                )
+            url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+            clients[engine] = OpenAI(base_url=url, api_key="x", max_retries=0)
+        runs: dict[tuple[str, int], list[dict[str, float]]] = {}
+        # rounds interleave the configurations, so a busy neighbour slows all of them alike
+        for _ in range(args.rounds):
+            for label, engine, model in configs:
+                run(clients[engine], model, 1, 1, 8)  # warm-up: adapter activation, first-call allocations
+                for streams in (1, 4):
+                    runs.setdefault((label, streams), []).append(
+                        run(clients[engine], model, streams, args.requests, args.max_tokens)
+                    )
+        for server in servers.values():
             server.shutdown()
             server.server_close()
+    print(f"median of {args.rounds} interleaved rounds")
+    print(f"{'config':<6} {'streams':>7} {'tokens/s':>9} {'p50 s':>7} {'p95 s':>7} {'tokens':>7}")
+    figures = {}
+    for (label, streams), rs in runs.items():
+        r = {k: statistics.median(x[k] for x in rs) for k in rs[0]}
+        figures[(label, streams)] = r
+        print(
+            f"{label:<6} {streams:>7} {r['tokens_per_s']:>9.1f} {r['p50']:>7.2f} {r['p95']:>7.2f} {r['tokens']:>7.0f}"
+        )
     one = figures[("+3", 1)]["tokens_per_s"] / figures[("base", 1)]["tokens_per_s"]
     print(f"+3 adapters vs base at 1 stream: {one:.2f}")
     print(f"ratio={figures[('+3', 4)]['tokens_per_s'] / figures[('base', 4)]['tokens_per_s']:.2f}")
