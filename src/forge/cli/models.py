@@ -149,7 +149,9 @@ def serve(
         None, "--model", help="Registry name (polecat-v3), model dir, GGUF file or Hub id."
     ),
     adapters: str | None = typer.Option(
-        None, "--adapters", help="Comma-separated task adapter names or dirs (hf): served as MODEL+NAME."
+        None,
+        "--adapters",
+        help="Comma-separated task adapter names or dirs, stacked per request as MODEL+NAME (llama.cpp: as GGUF LoRA).",
     ),
     engine: str = typer.Option("hf", "--engine", help="hf | llama.cpp"),
     target: str | None = typer.Option(
