@@ -25,6 +25,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from forge.models.masks import _lcp
 from forge.models.tool_calls import cut_at_end, detect_format, get_format, reply_part
 from forge.models.turns import call_arguments, template_messages
 
@@ -230,10 +231,7 @@ def _check_result(t: _Template, msgs: list[dict[str, Any]], i: int, tools: Any, 
     if not isinstance(content, str) or not content.strip():
         return
     before, after = t.render(msgs[:i], tools), t.render(msgs[: i + 1], tools)
-    n = 0
-    while n < min(len(before), len(after)) and before[n] == after[n]:
-        n += 1
-    added = after[n:]
+    added = after[_lcp(before, after) :]
     if not any(enc in added for enc in _result_encodings(content)) and content.strip() not in added:
         row.losses.append(Loss(RESULT_DROPPED, i, f"{len(content)} chars not found in the rendering"))
 
@@ -266,3 +264,47 @@ def check_rows(rows: list[dict[str, Any]], template: str, *, bos: str = "<s>", e
 
 def rows_have_calls(rows: list[dict[str, Any]]) -> bool:
     return any(m.get("tool_calls") for row in rows for m in row.get("messages") or [] if isinstance(m, dict))
+
+
+def read_template_file(path: str) -> str:
+    """An explicit chat template (`--template FILE`): Jinja text, or a tokenizer_config.json /
+    model directory holding one."""
+    from pathlib import Path
+
+    from forge.errors import InputError
+    from forge.models.templates import read_template
+
+    p = Path(path).expanduser()
+    if not p.exists():
+        raise InputError("chat template file not found", path=str(p), hint="pass a .jinja file or a model directory")
+    if p.is_dir() or p.suffix in (".json", ".gguf"):
+        found = read_template(p.parent if p.name == "tokenizer_config.json" else p)
+        if not found:
+            raise InputError("no chat template in it", path=str(p))
+        return found
+    text = p.read_text(encoding="utf-8")
+    if "{{" not in text and "{%" not in text:
+        raise InputError("this is not a Jinja chat template (no {{ or {%)", path=str(p))
+    return text
+
+
+def base_template(base_location: str, template_file: str | None = None) -> tuple[str, str, str]:
+    """(template, bos_token, eos_token) of a base model, its template replaced by `template_file`
+    when given. A base without a template and no file is an InputError."""
+    from transformers import AutoTokenizer
+
+    from forge.errors import InputError
+
+    tokenizer = AutoTokenizer.from_pretrained(base_location)
+    template = read_template_file(template_file) if template_file else None
+    if template is None:
+        from forge.models.templates import read_template
+
+        template = read_template(tokenizer)
+    if not template:
+        raise InputError(
+            f"base model {base_location} has no chat template",
+            hint="pass one with --template FILE (a .jinja chat template)",
+        )
+    bos, eos = getattr(tokenizer, "bos_token", None), getattr(tokenizer, "eos_token", None)
+    return template, bos if isinstance(bos, str) else "", eos if isinstance(eos, str) else ""
