@@ -101,8 +101,8 @@ def test_sft_merge_export_eval(tmp_path, family, template):
 
     from forge.evaluate.stage import EvalConfig, gate, load_report, run_evaluate
     from forge.models.chat_format import CHAT_TEMPLATE
-    from forge.models.tool_calls import detect_format
     from forge.models.merge import run_merge
+    from forge.models.tool_calls import detect_format
     from forge.train.config import TrainConfig
     from forge.train.methods import train_adapter
     from forge.train.rows import read_rows, tokenize_rows
