@@ -16,7 +16,8 @@ from typing import Any
 from forge.errors import InputError
 from forge.progress import Progress
 
-SAMPLE_ROWS = 64  # rows round-tripped for the log (the refusal itself looks at the template only)
+SAMPLE_ROWS = 16  # rows round-tripped for the log (each costs two renders per turn; the refusal
+# itself looks at the template only, and `forge dataset check` covers every row)
 
 
 def apply_template(tokenizer: Any, template_file: str) -> str | None:
