@@ -110,3 +110,16 @@ def test_report_dict_has_totals_percent_and_rows():
     assert d["losses_by_kind"] == {f.TOOLS_DROPPED: 1, f.CALLS_DROPPED: 2}
     assert [r["id"] for r in d["per_row"]] == ["r1", "r2"]
     assert f.rows_have_calls([ROW]) and not f.rows_have_calls([{"messages": [{"role": "user", "content": "x"}]}])
+
+
+def test_a_turn_after_a_message_that_ends_differently_when_last_is_still_read():
+    # Hermes 2 Pro's shape: a tool result ends "</tool_response><|im_end|>" when it is the last
+    # message and "</tool_response>\n<|im_end|>" when a turn follows.
+    shifting = FULL.replace(
+        "<|im_end|>\n{% endfor %}",
+        "{% if m.role == 'tool' and not loop.last %}{{ '\\n' }}{% endif %}<|im_end|>\n{% endfor %}",
+    )
+    assert '</tool_call><|im_end|>\n<|im_start|>tool\n{"id": "gt-1"}\n<|im_end|>' in f._Template(
+        shifting, "", ""
+    ).render(ROW["messages"][:5], None)
+    assert f.check_rows([ROW], shifting).fidelity == 100.0

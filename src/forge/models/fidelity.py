@@ -168,7 +168,11 @@ def _json_values(text: str) -> list[Any]:
 def _check_tools(t: _Template, msgs: list[dict[str, Any]], tools: list[dict[str, Any]], row: RowFidelity) -> None:
     with_tools = t.render(msgs, tools)
     row.checked += len(tools)
-    if with_tools == t.render(msgs, None):
+    try:
+        without = t.render(msgs, None)
+    except Exception:  # a tool-use template that needs tools (Hermes 2 Pro): it renders them
+        without = None
+    if with_tools == without:
         row.losses.append(Loss(TOOLS_DROPPED, None, f"{len(tools)} tool schemas are not rendered"))
         return
     dumped = _json_values(with_tools)
@@ -193,10 +197,27 @@ def _calls_of(message: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _turn_text(t: _Template, msgs: list[dict[str, Any]], i: int, tools: Any) -> str:
+    """What the template writes for assistant message i: the rendering past the generation
+    prompt of messages[:i]. Some templates end the message before it differently when it is
+    the last one (Hermes 2 Pro: `</tool_response><|im_end|>` vs `</tool_response>\n<|im_end|>`);
+    then the turn is found after the generation prompt's own text (what add_generation_prompt
+    adds) in what the message adds to the rendering."""
+    full, prompt = t.render(msgs[: i + 1], tools), t.render(msgs[:i], tools, prompt=True)
+    if full.startswith(prompt):
+        return full[len(prompt) :]
+    before = t.render(msgs[:i], tools)
+    opening = prompt[_lcp(before, prompt) :]
+    added = full[_lcp(before, full) :]
+    if opening and opening in added:
+        return added[added.index(opening) + len(opening) :]
+    return reply_part(full, prompt)
+
+
 def _check_turn(t: _Template, msgs: list[dict[str, Any]], i: int, tools: Any, fmt: str, row: RowFidelity) -> None:
     message = msgs[i]
     row.checked += 1
-    reply = cut_at_end(reply_part(t.render(msgs[: i + 1], tools), t.render(msgs[:i], tools, prompt=True)), fmt)
+    reply = cut_at_end(_turn_text(t, msgs, i, tools), fmt)
     reasoning = (message.get("reasoning_content") or "").strip()
     if reasoning:
         if reasoning in reply:
