@@ -143,7 +143,15 @@ def run_pipeline(ctx: JobContext, job: Job, progress: JobProgress, actor: str) -
     verify_inputs(progress, "evaluate", dataset, merged, *base.artifacts)
     base_eval = record(
         "eval_base",
-        run_evaluate(store, base.location, dataset, eval_cfg, input_artifacts=base.artifacts, progress=progress),
+        run_evaluate(
+            store,
+            base.location,
+            dataset,
+            # the base sees the prompts the candidate sees: cut to the context it is trained in
+            dataclasses.replace(eval_cfg, context_length=eval_cfg.context_length or train_cfg.max_seq_length),
+            input_artifacts=base.artifacts,
+            progress=progress,
+        ),
     )
     cand_eval = record(
         "eval_candidate",

@@ -264,3 +264,79 @@ def test_model_artifacts_and_stacked_adapters_decide_the_id(tiny_model, dataset,
     with_adapters = run_evaluate(store, base.path, ds, config, adapters=adapters, input_artifacts=[base])
     assert with_adapters.id != plain.id
     assert load_report(with_adapters)["adapters"] == [str(a) for a in adapters]
+
+
+def test_prompts_longer_than_the_trained_context_are_cut_like_training_windows(tiny_model, dataset):
+    """Later-turn prompts past the context lose their oldest history (head and tools kept) and
+    are counted; the others go in whole."""
+    from transformers import AutoTokenizer
+
+    from forge.evaluate.stage import collect_prompts
+
+    store, _ = dataset
+    calls = [_call(f"k{n}", "Bash", {"command": f"git log -{n}"}) for n in range(4)]
+    long_session = {
+        "id": "long",
+        "task": "git-workflow",
+        "agent_role": "polecat",
+        "tools": [BASH, CREATE],
+        "messages": [
+            {"role": "system", "content": "You are a polecat."},
+            {"role": "user", "content": "Commit the fix for issue 9."},
+        ]
+        + [
+            m
+            for n, call in enumerate(calls)
+            for m in (
+                {"role": "assistant", "content": "", "tool_calls": [call]},
+                {"role": "tool", "tool_call_id": f"k{n}", "content": f"ok {n}"},
+            )
+        ]
+        + [{"role": "assistant", "content": "Done."}],
+    }
+    staging = store.staging("dataset")
+    (staging / "sft_eval.jsonl").write_text("".join(json.dumps(r) + "\n" for r in [*_rows(), long_session]))
+    ds = store.commit(staging, kind="dataset", aid="dataset-long", config={}, inputs=[])
+    tok = AutoTokenizer.from_pretrained(str(tiny_model))
+    prompts = collect_prompts(ds, EvalConfig(max_prompts=13))
+    lengths = {
+        p.id: len(
+            tok(
+                tok.apply_chat_template(p.messages, tools=p.tools, add_generation_prompt=True, tokenize=False),
+                add_special_tokens=False,
+            )["input_ids"]
+        )
+        for p in prompts
+    }
+    # the later turns of the long session do not fit, the rest do
+    budget = max(n for pid, n in lengths.items() if pid not in ("long#6", "long#8"))
+    over = {pid for pid, n in lengths.items() if n > budget}
+    assert over == {"long#6", "long#8"}
+    config = EvalConfig(max_prompts=13, max_new_tokens=8, batch_size=4, device="cpu", context_length=budget + 8)
+    report = load_report(art := run_evaluate(store, tiny_model, ds, config))
+    assert report["context"]["context_length"] == budget + 8
+    assert report["context"]["prompts_cut"] == len(over) and report["context"]["prompts_over_context"] == 0
+    samples = {s["id"]: s for s in map(json.loads, art.file("samples.jsonl").read_text().splitlines())}
+    for pid, s in samples.items():
+        assert s.get("prompt_cut", False) == (pid in over)
+        if pid in over:
+            assert s["prompt_tokens"] <= budget and s["messages_dropped"] >= 2
+    assert report["context"]["messages_dropped"] == sum(s.get("messages_dropped", 0) for s in samples.values())
+    whole = load_report(run_evaluate(store, tiny_model, ds, EvalConfig(max_prompts=13, max_new_tokens=8, device="cpu")))
+    assert whole["context"]["context_length"] is None and whole["context"]["prompts_cut"] == 0
+
+
+def test_the_trained_context_is_read_from_the_adapter_behind_a_merged_model(tmp_path):
+    from forge.evaluate.stage import trained_context
+
+    store = ArtifactStore(tmp_path / "store")
+    staging = store.staging("adapter")
+    (staging / "train_log.json").write_text("{}")
+    adapter = store.commit(staging, kind="adapter", aid="adapter-ctx1", config={"max_seq_length": 640}, inputs=[])
+    staging = store.staging("merged_model")
+    (staging / "config.json").write_text("{}")
+    merged = store.commit(staging, kind="merged_model", aid="merged_model-ctx1", config={}, inputs=[adapter])
+    assert trained_context(store, merged.path, [], [merged]) == 640
+    assert trained_context(store, merged.path, [], []) == 640  # found from the model folder's manifest
+    assert trained_context(store, tmp_path, [adapter.path], []) == 640
+    assert trained_context(store, tmp_path, [], []) is None  # a base Forge did not train: no cut

@@ -9,8 +9,11 @@ Two templates per family:
   (models/masks.py), and every assistant turn of every row is learned.
 - "forge": the same model with Forge's own template swapped in (ChatML with generation
   markers): every stage runs today on the real architecture and vocabulary.
+A family template that cannot write tool calls (Phi-3.5) is refused by the train stage for
+these rows (they have calls); the run then passes Forge's template explicitly (chat_template).
 """
 
+import dataclasses
 import json
 import random
 import shutil
@@ -18,6 +21,7 @@ import shutil
 import pytest
 
 from forge.artifacts import ArtifactStore, artifact_id
+from forge.errors import InputError
 from real_models import GGUF_FAMILIES, family_base
 
 pytestmark = pytest.mark.slow
@@ -96,7 +100,9 @@ def test_sft_merge_export_eval(tmp_path, family, template):
     from transformers import AutoTokenizer
 
     from forge.evaluate.stage import EvalConfig, gate, load_report, run_evaluate
+    from forge.models.chat_format import CHAT_TEMPLATE
     from forge.models.merge import run_merge
+    from forge.models.tool_calls import detect_format
     from forge.train.config import TrainConfig
     from forge.train.methods import train_adapter
     from forge.train.rows import read_rows, tokenize_rows
@@ -108,21 +114,23 @@ def test_sft_merge_export_eval(tmp_path, family, template):
     rows = tokenize_rows(tokenizer, read_rows(dataset.path / "sft_train.jsonl"), 1024)
     assert rows.turns == 16 and rows.turns_learned == 16 and rows.assistant_tokens > 0, rows.summary()
 
-    adapter = train_adapter(
-        store,
-        dataset,
-        str(base),
-        TrainConfig(
-            max_steps=3,
-            batch_size=2,
-            max_seq_length=1024,
-            logging_steps=1,
-            eval_at_end=False,
-            lora_r=8,
-            lora_alpha=16,
-            warmup_steps=0,
-        ),
+    config = TrainConfig(
+        max_steps=3,
+        batch_size=2,
+        max_seq_length=1024,
+        logging_steps=1,
+        eval_at_end=False,
+        lora_r=8,
+        lora_alpha=16,
+        warmup_steps=0,
     )
+    if not detect_format(tokenizer).renders_calls:  # Phi-3.5: its template drops tool calls
+        with pytest.raises(InputError, match="cannot carry tool calls"):
+            train_adapter(store, dataset, str(base), config)
+        explicit = tmp_path / "chat_template.jinja"
+        explicit.write_text(CHAT_TEMPLATE)
+        config = dataclasses.replace(config, chat_template=str(explicit))
+    adapter = train_adapter(store, dataset, str(base), config)
     log = json.loads(adapter.file("train_log.json").read_text())
     assert log["steps"] == 3 and log["train_rows"] == 8 and log["assistant_tokens"] > 0
 

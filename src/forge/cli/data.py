@@ -4,6 +4,7 @@
     forge scrub PATH [--out DIR]                         scrubbed copy of any files, findings by kind
     forge dataset build CORPUS [--role R] [--task T] [--min-success 0.9] --out DIR
     forge dataset show DIR                               counts, tokens, role x task, scrub report
+    forge dataset check DIR --base MODEL [--template F]  round-trip fidelity of the rows on a chat template
 
 Stages run in the Forge store (FORGE_HOME) as usual, so re-running is free and the artifact id
 can be used later; `--out` gets a copy of the artifact folder, manifest included, which
@@ -39,6 +40,7 @@ def register(app: typer.Typer) -> None:
     command(corpus_app, "ingest")(corpus_ingest)
     command(dataset_app, "build")(dataset_build)
     command(dataset_app, "show")(dataset_show)
+    command(dataset_app, "check")(dataset_check)
     command(artifact_app, "list")(artifact_list)
     command(artifact_app, "verify")(artifact_verify)
     command(app, "scrub")(scrub)
@@ -261,6 +263,51 @@ def dataset_show(
     if as_json:
         return emit_json({k: info[k] for k in ("dataset", "inputs", "config", "stats")})
     print_dataset(info["dataset"], info["stats"])
+
+
+MAX_ROWS_SHOWN = 20
+
+
+def dataset_check(
+    ref: str = typer.Argument(..., help="A dataset folder (from `forge dataset build --out`) or artifact id."),
+    base: str = typer.Option(..., "--base", help="Base model whose chat template to check (alias, Hub id, path)."),
+    template: Path | None = typer.Option(
+        None, "--template", help="Check this chat template (.jinja file) instead of the base's own."
+    ),
+    as_json: bool = JsonOpt,
+) -> None:
+    """Render every row with the base's chat template and read it back: what the template loses."""
+    forge = open_forge()
+    with progress_bars() as progress:
+        report = forge.check_dataset(ref, base, template=str(template) if template else None, progress=progress)
+    if as_json:
+        return emit_json(report)
+    console.print(
+        f"dataset [bold]{escape(report['dataset'])}[/bold] on [bold]{escape(report['base'])}[/bold] "
+        f"(template: {escape(report['template'])}, tool calls read as {report['format']})",
+        highlight=False,
+    )
+    lossy = [r for r in report["per_row"] if not r["exact"]]
+    for row in lossy[:MAX_ROWS_SHOWN]:
+        what = "; ".join(
+            f"{x['kind']}" + (f" (message {x['message']}" + (f": {x['detail']})" if x["detail"] else ")"))
+            if x["message"] is not None
+            else f"{x['kind']}" + (f" ({x['detail']})" if x["detail"] else "")
+            for x in row["losses"][:4]
+        )
+        more = f" … {len(row['losses']) - 4} more" if len(row["losses"]) > 4 else ""
+        console.print(f"  {escape(row['id'])}: {escape(what)}{more}", highlight=False)
+    if len(lossy) > MAX_ROWS_SHOWN:
+        console.print(f"  … {len(lossy) - MAX_ROWS_SHOWN} more rows with losses (--json lists all)")
+    for kind, n in report["losses_by_kind"].items():
+        console.print(f"{escape(kind)}: {n} rows", highlight=False)
+    console.print(
+        f"round-trip fidelity: {report['fidelity_percent']:.1f}% "
+        f"({report['exact_rows']} of {report['rows']} rows exact)",
+        highlight=False,
+    )
+    for line in report["next"]:
+        console.print(f"next: {escape(line)}", highlight=False)
 
 
 def print_dataset(aid: str, stats: dict[str, Any]) -> None:

@@ -59,11 +59,16 @@ def pipeline(
     authorization: str = typer.Option(..., "--auth", help="Authorizing bead or ticket id."),
     gate: float = typer.Option(0.5, help="Minimum eval score; the candidate must also beat the base."),
     overrides: list[str] = typer.Option([], "--set", help="Stage option, e.g. --set train.max_steps=200"),
+    template: Path | None = typer.Option(
+        None, "--template", help="Train with this chat template (.jinja file) instead of the base's own."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Run ingest → scrub → build → train → export → eval → register on your own sources."""
     from forge.service import apply_overrides
 
+    if template is not None:  # absolute: the job may run in a worker elsewhere on this machine
+        overrides = [*overrides, f"train.chat_template={template.expanduser().resolve()}"]
     config = apply_overrides(
         {
             "sources": [str(s) for s in sources],

@@ -32,6 +32,10 @@ class EvalConfig:
     suite: str | None = None  # a suite file (JSON/JSONL) scored besides the dataset's
     device: str = "auto"  # "auto" | "cpu" | "cuda" | "cuda:1" ...
     dtype: str | None = None  # None: the checkpoint's own
+    # Prompts longer than this (with room for the reply) lose their oldest history, as training
+    # windows do. 0: the trained context of the model (max_seq_length of the adapter it was
+    # trained as), no cut for a model Forge did not train.
+    context_length: int = 0
 
     def problems(self) -> list[str]:
         out = [
@@ -39,7 +43,41 @@ class EvalConfig:
             for k in ("max_prompts", "max_new_tokens", "batch_size")
             if getattr(self, k) < 1
         ]
+        if self.context_length < 0:
+            out.append(f"'context_length': must not be negative, got {self.context_length}")
         return out
+
+
+TRAINED_KINDS = ("adapter", "full_model")
+
+
+def trained_context(
+    store: ArtifactStore, model_ref: str | Path, adapters: Sequence[str | Path], inputs: Sequence[Artifact]
+) -> int | None:
+    """The max_seq_length a model was trained with: from its adapter / full-model artifact, or
+    the adapter a merged model was made from; None when Forge did not train it."""
+    arts = list(inputs)
+    for ref in [*adapters, model_ref]:
+        if (Path(ref) / "manifest.json").is_file():
+            arts.append(Artifact.load(Path(ref)))
+    seen: set[str] = set()
+    while arts:
+        art = arts.pop(0)
+        if art.id in seen:
+            continue
+        seen.add(art.id)
+        if art.kind in TRAINED_KINDS:
+            value = art.manifest.get("config", {}).get("max_seq_length")
+            if isinstance(value, int) and value > 0:
+                return value
+        if art.kind == "merged_model":
+            for entry in art.manifest.get("inputs", []):
+                if entry.get("kind") in TRAINED_KINDS:
+                    try:
+                        arts.append(store.get(entry["id"]))
+                    except Exception:  # not in this store: the merged model stands alone
+                        continue
+    return None
 
 
 def model_identity(ref: str | Path, artifacts: Sequence[Artifact]) -> str:
@@ -113,13 +151,20 @@ def run_evaluate(
 
     with store.staged(KIND) as staging:
         prompts = collect_prompts(dataset, config)
-        samples = _generate_and_score(model_ref, adapters, prompts, config, progress)
+        context = config.context_length or trained_context(store, model_ref, adapters, inputs)
+        samples = _generate_and_score(model_ref, adapters, prompts, config, progress, context)
         report = {
             "model": str(model_ref),
             "adapters": [str(a) for a in adapters],
             "dataset": dataset.id if dataset else None,
             "suite": config.suite,
             **summarize(prompts, samples),
+            "context": {
+                "context_length": context,
+                "prompts_cut": sum(bool(s.get("prompt_cut")) for s in samples),
+                "messages_dropped": sum(int(s.get("messages_dropped", 0)) for s in samples),
+                "prompts_over_context": sum(bool(s.get("prompt_over_context")) for s in samples),
+            },
         }
         (staging / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False))
         with open(staging / "samples.jsonl", "w", encoding="utf-8") as f:
@@ -141,6 +186,7 @@ def _generate_and_score(
     prompts: list[EvalPrompt],
     config: EvalConfig,
     progress: Progress,
+    context: int | None = None,
 ) -> list[dict[str, Any]]:
     import torch
 
@@ -150,6 +196,7 @@ def _generate_and_score(
     torch.manual_seed(config.seed)
     model, tokenizer = load_model(model_ref, adapters, device=config.device, dtype=config.dtype)
     fmt = parser_for(tokenizer)  # replies are scored in the model's own tool-call format
+    given = _cut_to_context(tokenizer, prompts, context, config.max_new_tokens)
     task = progress.task("evaluate", total=len(prompts))
     samples: list[dict[str, Any]] = []
     passed = 0
@@ -157,22 +204,40 @@ def _generate_and_score(
     chunk = config.batch_size * 4
     for start in range(0, len(prompts), chunk):
         part = prompts[start : start + chunk]
+        cut = given[start : start + chunk]
         replies = generate(
             model,
             tokenizer,
-            [p.messages for p in part],
+            [c.messages for c in cut],
             [p.tools for p in part],
             max_new_tokens=config.max_new_tokens,
             batch_size=config.batch_size,
         )
-        for prompt, reply in zip(part, replies):
+        for prompt, reply, trimmed in zip(part, replies, cut):
             with reply_format(fmt):
                 sample = {**score_reply(prompt, reply), "tool_call_format": fmt}
+            if trimmed.cut:
+                sample.update(prompt_cut=True, messages_dropped=trimmed.dropped, prompt_tokens=trimmed.tokens)
+            if trimmed.over:  # the head and the last call alone are longer than the context
+                sample.update(prompt_over_context=True, prompt_tokens=trimmed.tokens)
             passed += sample["passed"]
             samples.append(sample)
         task.advance(len(part), passed=passed, seen=len(samples))
     task.done(score=passed / len(samples) if samples else 0.0)
     return samples
+
+
+def _cut_to_context(tokenizer: Any, prompts: list[EvalPrompt], context: int | None, reply_tokens: int) -> list[Any]:
+    """Each prompt as the model is given it: cut (models/windows.trim_prompt) so prompt and
+    reply fit in the trained context, as the training windows did; whole without a context."""
+    from forge.models.masks import Renderer
+    from forge.models.windows import TrimmedPrompt, trim_prompt
+
+    if not context:
+        return [TrimmedPrompt(p.messages, 0) for p in prompts]
+    renderer = Renderer(tokenizer)
+    budget = max(context - reply_tokens, 1)
+    return [trim_prompt(renderer, p.messages, p.tools or None, budget) for p in prompts]
 
 
 def load_report(artifact: Artifact) -> dict[str, Any]:

@@ -221,3 +221,44 @@ class _Planner:
             self.drop(k, NO_ROOM)
         else:
             self.drop(k, rendering.problems.get(position, "no exact span for this turn"))
+
+
+@dataclass
+class TrimmedPrompt:
+    messages: list[dict[str, Any]]  # the prompt as the model is given it
+    tokens: int  # its rendered length (with the generation prompt)
+    cut: bool = False  # older history was dropped to fit
+    dropped: int = 0  # messages dropped
+    over: bool = False  # still longer than the budget (nothing more can go)
+
+
+def trim_prompt(
+    renderer: Renderer, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, budget: int
+) -> TrimmedPrompt:
+    """An inference prompt cut to `budget` tokens the way training cuts a window: the head (the
+    system prompt, rendered with the tools, and the task) stays, and the oldest history goes,
+    from an assistant message on so tool results always follow their calls. A prompt that
+    fits is returned as it is; one that fits no way keeps the head and the shortest tail.
+    Lengths are of the messages rendered as given (the caller renders them the same way)."""
+
+    def length(msgs: list[dict[str, Any]]) -> int:
+        return len(renderer.encode(renderer.render(msgs, tools, generation_prompt=True)))
+
+    whole = length(messages)
+    if whole <= budget or not messages:
+        return TrimmedPrompt(messages, whole)
+    n_head = head_length(messages, len(messages))
+    starts = [j for j in range(n_head + 1, len(messages)) if messages[j].get("role") == "assistant"]
+    if not starts:
+        return TrimmedPrompt(messages, whole, over=True)
+    best = starts[-1]
+    lo, hi = 0, len(starts) - 1  # the earliest start whose tail fits (length falls as start grows)
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if length(messages[:n_head] + messages[starts[mid] :]) <= budget:
+            best, hi = starts[mid], mid - 1
+        else:
+            lo = mid + 1
+    kept = messages[:n_head] + messages[best:]
+    tokens = length(kept)
+    return TrimmedPrompt(kept, tokens, cut=True, dropped=best - n_head, over=tokens > budget)

@@ -163,6 +163,18 @@ class DataAPI(ForgeHome):
         counter = self.token_counter(base, progress) if base else None
         return run_build(self.store, art, config, progress, tokenizer=counter, require=require)
 
+    def check_dataset(
+        self, ref: str | Artifact, base: str, *, template: str | None = None, progress: Progress = NULL_PROGRESS
+    ) -> dict[str, Any]:
+        """Round-trip every SFT row through the base's chat template (or `template`, a file):
+        per-row losses, totals, fidelity percentage and what to do next."""
+        from forge.build.check import check_dataset
+        from forge.models.base import resolve_base
+
+        art = ref if isinstance(ref, Artifact) else load_artifact(self.store, ref, "dataset")
+        resolved = resolve_base(base, self.settings, progress)
+        return {"dataset": art.id, "base": resolved.ref, **check_dataset(art.path, resolved.location, template)}
+
     def token_counter(self, base: str, progress: Progress = NULL_PROGRESS) -> Any:
         from forge.models.base import resolve_base
         from forge.pipeline import token_counter

@@ -75,6 +75,8 @@ class TrainConfig:
     epochs: float = 0.0  # > 0: passes over the train rows; sets max_steps once rows are known
     nproc: int = 1  # processes on this node (torchrun DDP; gloo on CPU)
     trainer_args: dict[str, Any] = field(default_factory=dict)  # passed to TrainingArguments (fsdp, deepspeed)
+    # An explicit chat template (.jinja file) in place of the base's own; saved with the adapter.
+    chat_template: str = ""
 
     def problems(self) -> list[str]:
         out = []

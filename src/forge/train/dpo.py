@@ -50,6 +50,7 @@ def run_dpo(
     the same folder continues from the newest (optimizer, scheduler and data position too).
     """
     from forge.models.base import resolve_base, settings_for
+    from forge.train.template_check import template_sha256
 
     dpo = dpo_settings(config)
     base = resolve_base(base_model, settings_for(store, settings), progress)
@@ -63,6 +64,8 @@ def run_dpo(
         "nproc": config.nproc,
         "trainer_args": config.trainer_args,
     }
+    if digest := template_sha256(config.chat_template):
+        stage_config["chat_template_sha256"] = digest
     inputs = [dataset, *base.artifacts, *([start_adapter] if start_adapter else [])]
     kind = FULL_KIND if config.full_finetune else KIND
     aid = artifact_id(kind, stage_config, [a.id for a in inputs])
@@ -166,11 +169,13 @@ def train_dpo(
     from forge.train.backend import choose_backend, detect, load_kwargs
     from forge.train.callbacks import make_progress_callback
     from forge.train.pairs import tokenize_pairs
+    from forge.train.template_check import apply_template
 
     pairs = read_pairs(Path(dataset_dir))
     tokenizer = AutoTokenizer.from_pretrained(base_location)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
+    apply_template(tokenizer, config.chat_template)  # the explicit template SFT trained with, if any
     tokenized = tokenize_pairs(tokenizer, pairs, dpo.max_length)
     progress.log(f"DPO pairs: {tokenized.summary()}")
     if not tokenized.items:

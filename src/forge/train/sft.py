@@ -27,6 +27,7 @@ from forge.progress import NULL_PROGRESS, Progress
 from forge.settings import Settings
 from forge.train.config import TrainConfig
 from forge.train.rows import EVAL_FILE, TRAIN_FILE, TokenizedRows, read_rows, tokenize_rows
+from forge.train.template_check import apply_template, check_template, template_sha256
 
 KIND = "adapter"
 FULL_KIND = "full_model"  # full fine-tuning: a complete HF model directory, nothing to merge
@@ -53,6 +54,8 @@ def run_train(
     base = resolve_base(base_model, settings_for(store, settings), progress)
     kind = FULL_KIND if config.full_finetune else KIND
     stage_config = {**config.to_dict(), "base_model": base.identity}
+    if digest := template_sha256(config.chat_template):
+        stage_config["chat_template_sha256"] = digest
     aid = artifact_id(kind, stage_config, [dataset.id, *(a.id for a in base.artifacts)])
     if (done := store.existing(kind, aid)) is not None:
         return done
@@ -120,7 +123,10 @@ def train_sft(
     tokenizer = AutoTokenizer.from_pretrained(base_location)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    train = tokenize_rows(tokenizer, load_split(dataset_dir, TRAIN_FILE, True), config.max_seq_length)
+    explicit = apply_template(tokenizer, config.chat_template) is not None
+    rows = load_split(dataset_dir, TRAIN_FILE, True)
+    template_report = check_template(tokenizer, rows, base_location, explicit, progress)
+    train = tokenize_rows(tokenizer, rows, config.max_seq_length)
     if not train.input_ids:
         raise InputError(
             f"no SFT row has assistant tokens within max_seq_length (train rows: {train.summary()})",
@@ -139,7 +145,9 @@ def train_sft(
     progress.log(f"backend: {backend.name} ({backend.reason})")
     config = config_for_backend(config, backend.name)
     model = load_model(base_location, config, dtype)
-    return fit(model, tokenizer, train, evals, config, out, progress, checkpoint_dir)
+    log = fit(model, tokenizer, train, evals, config, out, progress, checkpoint_dir)
+    log["chat_template"] = template_report
+    return log
 
 
 def config_for_backend(config: TrainConfig, backend_name: str) -> TrainConfig:
