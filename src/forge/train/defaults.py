@@ -20,7 +20,19 @@ from __future__ import annotations
 LORA_R = 64
 LORA_ALPHA = 64
 LORA_DROPOUT = 0.0
-TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+# Every linear layer of attention and MLP. Phi-3 fuses them (qkv_proj, gate_up_proj); names a
+# model lacks are ignored by PEFT, so one default covers Llama, Qwen, Gemma, Mistral and Phi-3.
+TARGET_MODULES = (
+    "q_proj",
+    "k_proj",
+    "v_proj",
+    "o_proj",
+    "gate_proj",
+    "up_proj",
+    "down_proj",
+    "qkv_proj",
+    "gate_up_proj",
+)
 LEARNING_RATE = 5e-3
 LR_SCHEDULER = "constant_with_warmup"
 MAX_STEPS = 320
