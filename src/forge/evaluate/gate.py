@@ -120,7 +120,9 @@ def evaluate_gate(
     rules = rules or GateRules()
     roles = breakdown(report, rules)
     score = roles[OVERALL]["score"]
-    failures = [_failure(n, e, threshold) for n, e in roles.items() if e["gated"] and e["score"] < threshold]
+    # roles first: a role that fails is the most specific thing to say
+    order = [n for n in roles if n != OVERALL] + [OVERALL]
+    failures = [_failure(n, roles[n], threshold) for n in order if roles[n]["gated"] and roles[n]["score"] < threshold]
     base_score = None
     if base_report is not None:
         base_score = breakdown(base_report, rules)[OVERALL]["score"]
