@@ -157,3 +157,17 @@ def test_categories_read_off_the_reference_calls():
 
 def test_a_report_from_before_components_is_gated_on_its_score():
     assert gate({"score": 0.8, "n_prompts": 4}, 0.7) == (True, "score 80.0% >= threshold 70.0%")
+
+
+def test_forge_eval_comparison_and_html_carry_the_gate(eval_prompts):
+    from forge.evaluate.compare import compare_reports
+    from forge.evaluate.html import render_html
+
+    policy = constant_policy(eval_prompts)
+    report = report_for(eval_prompts, [hermes([policy[str(p.agent_role)]]) for p in eval_prompts])
+    comparison = compare_reports(report, None)
+    assert comparison["gate"]["passed"] is False
+    head = comparison["gate"]["table"]["head"]
+    assert head[:2] == ["role", "prompts"] and "argument_match ×2" in head and head[-2:] == ["gated score", "verdict"]
+    html = render_html("eval", comparison, {"model": "constant"})
+    assert "Gate (every role's weighted score ≥ 50.0%): failed" in html and "<td>FAIL</td>" in html
