@@ -30,7 +30,17 @@ from typing import Annotated, Any, Literal
 from pydantic import Field
 
 ACTOR = "mcp"
-PIPELINE_KEYS = ("sources", "role", "gate", "require_improvement", "ingest", "build", "evaluate", "export")
+PIPELINE_KEYS = (
+    "sources",
+    "role",
+    "gate",
+    "require_improvement",
+    "gate_rules",
+    "ingest",
+    "build",
+    "evaluate",
+    "export",
+)
 # Tools that only read. Every other tool — and any tool added later — needs a write token over HTTP.
 READ_TOOLS = frozenset(
     {"check_resource_availability", "get_forge_job_status", "list_models", "show_model", "provider_config"}

@@ -33,6 +33,8 @@ class PipelineConfig:
     base_model: str = DEFAULT_BASE_MODEL
     gate: float = 0.5  # candidate must score at least this ...
     require_improvement: bool = True  # ... and beat the base model's score
+    # how the gate weighs components and roles (forge.evaluate.gate.GateRules keys)
+    gate_rules: dict[str, Any] = field(default_factory=dict)
     authorization: str = "demo"
     ingest: dict[str, Any] = field(default_factory=dict)
     build: dict[str, Any] = field(default_factory=dict)
@@ -73,13 +75,31 @@ def stage_configs(cfg: PipelineConfig) -> tuple[Any, ...]:
         (MergeConfig, "export"),
         (EvalConfig, "evaluate"),
     )
-    return tuple(parse_config(cls, getattr(cfg, name), source=name, prefix=f"{name}.") for cls, name in sections)
+    from forge.errors import ConfigError
+    from forge.evaluate.gate import GateRules
+
+    parsed: list[Any] = []
+    problems: list[tuple[str, ConfigError]] = []
+    for cls, name in (*sections, (GateRules, "gate_rules")):
+        try:  # every section is checked, so one submit lists every problem
+            parsed.append(parse_config(cls, getattr(cfg, name), source=name, prefix=f"{name}."))
+        except ConfigError as e:
+            problems.append((name, e))
+    if len(problems) == 1:
+        raise problems[0][1]
+    if problems:  # cross-field checks name the key without its section: add it
+        raise ConfigError(
+            [q if q.startswith(f"'{n}.") else q.replace("'", f"'{n}.", 1) for n, e in problems for q in e.problems],
+            source="pipeline config",
+        )
+    return tuple(parsed)
 
 
 def run_pipeline(ctx: JobContext, job: Job, progress: JobProgress, actor: str) -> dict[str, Any]:
     """The pipeline, stage by stage. Each stage returns early when its artifact already exists."""
     from forge.build.stage import run_build
-    from forge.evaluate.stage import gate, run_evaluate
+    from forge.evaluate.gate import evaluate_gate
+    from forge.evaluate.stage import run_evaluate
     from forge.governance import verify_inputs
     from forge.ingest.stage import run_ingest
     from forge.models.base import resolve_base
@@ -99,7 +119,7 @@ def run_pipeline(ctx: JobContext, job: Job, progress: JobProgress, actor: str) -
         jobs.set_result(job.id, result)
         return art
 
-    ingest_cfg, build_cfg, train_cfg, merge_cfg, eval_cfg = stage_configs(cfg)
+    ingest_cfg, build_cfg, train_cfg, merge_cfg, eval_cfg, gate_rules = stage_configs(cfg)
     if "save_steps" not in cfg.train:  # a job checkpoints by default, so a crash loses little
         train_cfg = dataclasses.replace(train_cfg, save_steps=job_save_steps(train_cfg.max_steps))
 
@@ -158,11 +178,12 @@ def run_pipeline(ctx: JobContext, job: Job, progress: JobProgress, actor: str) -
         run_evaluate(store, merged.path, dataset, eval_cfg, input_artifacts=[merged], progress=progress),
     )
     base_report, cand_report = read_json(base_eval.file("report.json")), read_json(cand_eval.file("report.json"))
-    passed, why = gate(cand_report, cfg.gate, base_report if cfg.require_improvement else None)
+    verdict = evaluate_gate(cand_report, cfg.gate, gate_rules, base_report if cfg.require_improvement else None)
+    passed, why = verdict["passed"], verdict["reason"]
     result.update(
         eval_score=cand_report["score"],
         base_eval_score=base_report["score"],
-        gate={"threshold": cfg.gate, "passed": passed, "reason": why},
+        gate=verdict,  # threshold, passed, reason, per-role per-component breakdown, failures
         categories={"base": base_report.get("categories"), "candidate": cand_report.get("categories")},
         seconds=round(time.monotonic() - t0, 1),
     )

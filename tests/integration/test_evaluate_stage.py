@@ -7,6 +7,7 @@ import pytest
 
 from forge.artifacts import ArtifactStore
 from forge.evaluate import EvalConfig, gate, load_report, run_evaluate
+from forge.evaluate.gastown import GASTOWN_CHECKS
 from forge.models.chat_format import CHAT_TEMPLATE, IM_END, SPECIAL_TOKENS
 from forge.models.tool_calls import parse_reply
 
@@ -194,7 +195,11 @@ def test_memorized_model_passes_its_prompts(tiny_model, dataset, tmp_path):
     # Copying the bug number from the prompt takes a longer training run; the constant
     # priority is learned, so every reply reproduces at least half of its arguments.
     assert report["argument_match"] >= 0.5
-    assert gate(report, 0.9) == (True, "score 100.0% >= threshold 90.0%")
+    # the gate weighs argument match (x2): the uncopied bug number keeps it under 90%, and
+    # says so; with at least half the arguments right it clears 80% ((1+1+1+2*0.5)/5)
+    ok, why = gate(report, 0.9)
+    assert not ok and "argument_match" in why, why
+    assert gate(report, 0.8)[0]
 
 
 def test_run_evaluate_end_to_end(tiny_model, dataset):
@@ -207,7 +212,9 @@ def test_run_evaluate_end_to_end(tiny_model, dataset):
     assert report["model"] == str(tiny_model) and report["adapters"] == []
     assert report["n_prompts"] == 7  # 9 available, capped
     assert 0.0 <= report["score"] <= 1.0
-    assert set(report["categories"]) == {"tool_choice", "tool_call_validity", "argument_match"}
+    # the Gas Town categories the reference calls exercise are scored besides the defaults
+    assert {"tool_choice", "tool_call_validity", "argument_match"} <= set(report["categories"])
+    assert set(report["categories"]) <= {"tool_choice", "tool_call_validity", "argument_match", *GASTOWN_CHECKS}
     assert report["categories"]["tool_call_validity"]["total"] == 7
     assert set(report["by_task"]) == {"git-workflow", "bead-creation"}
     assert sum(t["total"] for t in report["by_task"].values()) == 7

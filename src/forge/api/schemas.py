@@ -86,8 +86,13 @@ class JobCreate(Strict):
     method: Method | None = None
     seed: int | None = Field(None, ge=0, le=2**31 - 1)
     role: str | None = Field(None, pattern=NAME, description="Gas Town role the model is for (default: the name).")
-    gate: float | None = Field(None, ge=0.0, le=1.0, description="Minimum eval score (default 0.5).")
+    gate: float | None = Field(
+        None, ge=0.0, le=1.0, description="Minimum weighted eval score, for every role (default 0.5)."
+    )
     require_improvement: bool | None = Field(None, description="The candidate must also beat the base (default true).")
+    gate_rules: dict[str, Any] | None = Field(
+        None, description="gate_rules.* options (weights, other_weight, per_role, min_role_prompts)."
+    )
     ingest: dict[str, Any] | None = Field(None, description="ingest.* options.")
     build: dict[str, Any] | None = Field(None, description="build.* options.")
     evaluate: dict[str, Any] | None = Field(None, description="evaluate.* options (max_prompts, max_new_tokens ...).")

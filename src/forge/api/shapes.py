@@ -174,7 +174,7 @@ def pipeline_config(body: Any, sources: list[str], default_base: str) -> dict[st
         "authorization": body.authorization.strip(),
         "train": train,
     }
-    for key in ("role", "gate", "require_improvement", "ingest", "build", "evaluate", "export"):
+    for key in ("role", "gate", "require_improvement", "gate_rules", "ingest", "build", "evaluate", "export"):
         value = getattr(body, key)
         if value is not None:
             config[key] = value

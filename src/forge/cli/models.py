@@ -61,14 +61,35 @@ def _print_eval(out: dict[str, Any]) -> None:
         t.add_column(col)
     for r in out["categories"]:
         delta = "-" if r["delta"] is None else f"{r['delta'] * 100:+.1f}"
-        t.add_row(r["category"] + (" (info)" if r["informational"] else ""), pct(r["base"]), pct(r["candidate"]), delta)
+        t.add_row(
+            r["category"] + (" (exact)" if r["informational"] else ""), pct(r["base"]), pct(r["candidate"]), delta
+        )
     console.print(t)
+    _print_gate(out.get("gate") or {})
     delta = "" if out["delta"] is None else f" (delta {out['delta'] * 100:+.1f} pts)"
     console.print(f"score: candidate {pct(out['candidate_score'])}, base {pct(out['base_score'])}{delta}")
     for f in out["failures"]:
         console.print(f"[red]✗[/red] {f['id']}: {'; '.join(f['reasons'])[:160]}", highlight=False)
     if out.get("html"):
         console.print(f"report: {out['html']}")
+
+
+def _print_gate(verdict: dict[str, Any]) -> None:
+    """The deployment gate's view: weighted components per role, and what failed."""
+    from rich.table import Table
+
+    table = verdict.get("table") or {}
+    if not table.get("rows"):
+        return
+    head, rows = table["head"], table["rows"]
+    t = Table(title=f"gate: every role's weighted score ≥ {verdict['threshold']:.0%}")
+    for col in head:
+        t.add_column(col)
+    for row in rows:
+        t.add_row(*row)
+    console.print(t)
+    word = "[green]passed[/green]" if verdict["passed"] else "[red]failed[/red]"
+    console.print(f"gate {word}: {verdict['reason']}", highlight=False)
 
 
 def export(

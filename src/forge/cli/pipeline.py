@@ -57,7 +57,11 @@ def pipeline(
         DEFAULT_BASE_MODEL, help=f"Base model: alias, Hub id, local path, or {DEFAULT_BASE_MODEL}."
     ),
     authorization: str = typer.Option(..., "--auth", help="Authorizing bead or ticket id."),
-    gate: float = typer.Option(0.5, help="Minimum eval score; the candidate must also beat the base."),
+    gate: float = typer.Option(
+        0.5,
+        help="Minimum weighted eval score, for every role; the candidate must also beat the base "
+        "(weights: --set gate_rules.weights.argument_match=2).",
+    ),
     overrides: list[str] = typer.Option([], "--set", help="Stage option, e.g. --set train.max_steps=200"),
     template: Path | None = typer.Option(
         None, "--template", help="Train with this chat template (.jinja file) instead of the base's own."
@@ -190,9 +194,17 @@ def _print_summary(forge: Any, job: Any) -> None:
         t.add_row("[bold]score", f"[bold]{res['base_eval_score']:.1%}", f"[bold]{res['eval_score']:.1%}")
         console.print(t)
         g = res.get("gate", {})
+        if (g.get("table") or {}).get("rows"):
+            gt = Table(title="gate by role (weighted components)")
+            for col in g["table"]["head"]:
+                gt.add_column(col)
+            for row in g["table"]["rows"]:
+                gt.add_row(*row)
+            console.print(gt)
         console.print(
-            f"gate (≥ {g.get('threshold')} and better than base): "
-            + ("[green]passed[/green]" if g.get("passed") else f"[red]failed[/red] — {g.get('reason')}")
+            f"gate (every role ≥ {g.get('threshold')} and better than base): "
+            + ("[green]passed[/green]" if g.get("passed") else f"[red]failed[/red] — {g.get('reason')}"),
+            highlight=False,
         )
     print_models(forge.list_models())
     color = "green" if job.state.value == "TESTS_PASSED" else "red"

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from forge.evaluate.gate import DEFAULT_THRESHOLD, GateRules, evaluate_gate
 from forge.evaluate.report import INFORMATIONAL
 
 
-def compare_reports(candidate: dict[str, Any], base: dict[str, Any] | None, max_failures: int = 5) -> dict[str, Any]:
+def compare_reports(
+    candidate: dict[str, Any],
+    base: dict[str, Any] | None,
+    max_failures: int = 5,
+    threshold: float = DEFAULT_THRESHOLD,
+    rules: GateRules | None = None,
+) -> dict[str, Any]:
+    """Side by side, plus the deployment gate's verdict (per role, per component) on the candidate."""
     cats = sorted(set(candidate.get("categories", {})) | set((base or {}).get("categories", {})))
     rows = []
     for name in cats:
@@ -31,4 +39,5 @@ def compare_reports(candidate: dict[str, Any], base: dict[str, Any] | None, max_
         "delta": round(candidate["score"] - score_b, 4) if score_b is not None else None,
         "n_prompts": candidate.get("n_prompts"),
         "failures": candidate.get("failures", [])[:max_failures],
+        "gate": evaluate_gate(candidate, threshold, rules, base),
     }

@@ -669,3 +669,23 @@ def check_planning(
             f"(a strict chain of {len(children)})"
         )
     return _result(reasons, epic=epic, children=children, width=width, ready_now=ready)
+
+
+# ---- which categories a held-out prompt is scored by -----------------------------------------
+
+
+def categories_for(expected: list[dict[str, Any]], cwd: str | None = None) -> list[str]:
+    """The Gas Town categories a held-out prompt exercises, read off its reference calls: bead
+    operations → bead_management; git or gh commands → git_workflow; shell commands or file
+    edits (where a convention can be broken) → convention_adherence. Planning needs a plan
+    prompt (a suite's), so held-out prompts are not scored by it."""
+    calls = [Call(str(e.get("name", "")), dict(e.get("arguments") or {}), i, True) for i, e in enumerate(expected, 1)]
+    commands = [cmd for _, cmd in shell_commands(calls, cwd)]
+    out = []
+    if bead_ops(calls, cwd):
+        out.append(BEAD_MANAGEMENT)
+    if any(git_parts(c.words) or c.words[:1] == ["gh"] for c in commands):
+        out.append(GIT_WORKFLOW)
+    if commands or any(c.name in EDIT_TOOLS for c in calls):
+        out.append(CONVENTION_ADHERENCE)
+    return out

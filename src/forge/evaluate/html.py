@@ -52,8 +52,9 @@ def _delta(v: float | None) -> str:
 
 def render_html(title: str, comparison: dict[str, Any], meta: dict[str, str]) -> str:
     rows = comparison["categories"]
+    note = " <small>(exact-match rate; the gate weighs its mean)</small>"
     table = "".join(
-        f"<tr><td>{escape(r['category'])}{' <small>(informational)</small>' if r['informational'] else ''}"
+        f"<tr><td>{escape(r['category'])}{note if r['informational'] else ''}"
         f"</td><td>{_pct(r['base'])}</td><td>{_pct(r['candidate'])}</td><td>{_delta(r['delta'])}</td>"
         f"<td>{r['total']}</td></tr>"
         for r in rows
@@ -63,6 +64,21 @@ def render_html(title: str, comparison: dict[str, Any], meta: dict[str, str]) ->
         f"<pre>{escape(f['reply'])}</pre></li>"
         for f in comparison["failures"]
     )
+    from forge.evaluate.gate import gate_rows
+
+    g = comparison.get("gate") or {}
+    head, grows = gate_rows(g) if g.get("roles") else ([], [])
+    gate_html = ""
+    if grows:
+        verdict = "passed" if g["passed"] else "failed"
+        gate_html = (
+            f"<h2>Gate (every role's weighted score ≥ {_pct(g['threshold'])}): {verdict}</h2>"
+            f"<p>{escape(g['reason'])}</p><table><tr>"
+            + "".join(f"<th>{escape(h)}</th>" for h in head)
+            + "</tr>"
+            + "".join("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in row) + "</tr>" for row in grows)
+            + "</table>"
+        )
     info = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in meta.items())
     legend = " ".join(f'<span style="color:{c}">■</span> {w}' for w, c in COLORS.items())
     return f"""<!doctype html>
@@ -74,5 +90,6 @@ pre{{background:#f4f4f4;padding:6px;white-space:pre-wrap}}dt{{font-weight:bold;f
 delta {_delta(comparison["delta"])} over {comparison["n_prompts"]} prompts.</p>
 <p>{legend}</p>{bar_chart(rows)}
 <table><tr><th>category</th><th>base</th><th>candidate</th><th>delta</th><th>prompts</th></tr>{table}</table>
+{gate_html}
 <h2>Failing examples (candidate)</h2><ul>{fails or "<li>none</li>"}</ul></body></html>
 """

@@ -6,6 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from forge.evaluate.checkers import ARGUMENT_MATCH, CHECKERS, CheckResult
+from forge.evaluate.gate import GateRules, evaluate_gate
 from forge.evaluate.suite import EvalPrompt
 
 # Scored and reported, but a prompt passes or fails on the other checks alone.
@@ -51,7 +52,21 @@ def _group(samples: list[dict[str, Any]], key: str) -> dict[str, Any]:
     for name, group in sorted(groups.items()):
         entry = _rate(sum(s["passed"] for s in group), len(group))
         entry["argument_match"] = _mean([s["argument_match"] for s in group if s["argument_match"] is not None])
+        entry["components"] = components(group)
         out[name] = entry
+    return out
+
+
+def components(samples: list[dict[str, Any]]) -> dict[str, float]:
+    """What the gate weighs: each check's pass rate over the samples it scored, argument match
+    as its mean fraction (partial credit for the values a reply got right)."""
+    out: dict[str, float] = {}
+    for name in sorted({n for s in samples for n in s["checks"]}):
+        scored = [s["checks"][name] for s in samples if name in s["checks"]]
+        if name == ARGUMENT_MATCH:
+            out[name] = _mean([float(c["details"].get("score", 0.0)) for c in scored]) or 0.0
+        else:
+            out[name] = round(sum(c["passed"] for c in scored) / len(scored), 4)
     return out
 
 
@@ -95,6 +110,7 @@ def summarize(prompts: list[EvalPrompt], samples: list[dict[str, Any]]) -> dict[
         "strict_score": round(sum(s["passed"] for s in samples) / n, 4) if n else 0.0,
         "n_prompts": n,
         "categories": categories,
+        "components": components(samples),
         "by_task": _group(samples, "task"),
         "by_role": _group(samples, "agent_role"),
         "argument_match": _mean([s["argument_match"] for s in samples if s["argument_match"] is not None]),
@@ -102,14 +118,14 @@ def summarize(prompts: list[EvalPrompt], samples: list[dict[str, Any]]) -> dict[
     }
 
 
-def gate(report: dict[str, Any], threshold: float, base_report: dict[str, Any] | None = None) -> tuple[bool, str]:
-    """Pass when the score reaches the threshold and, given a base report, beats the base."""
-    score = float(report.get("score", 0.0))
-    if score < threshold:
-        return False, f"score {score:.1%} is below the threshold {threshold:.1%}"
-    if base_report is not None:
-        base = float(base_report.get("score", 0.0))
-        if score <= base:
-            return False, f"score {score:.1%} does not beat the base model's {base:.1%}"
-        return True, f"score {score:.1%} >= threshold {threshold:.1%} and beats base {base:.1%}"
-    return True, f"score {score:.1%} >= threshold {threshold:.1%}"
+def gate(
+    report: dict[str, Any],
+    threshold: float,
+    base_report: dict[str, Any] | None = None,
+    rules: GateRules | None = None,
+) -> tuple[bool, str]:
+    """Pass when every role (with enough prompts) and the whole report reach the threshold
+    on the weighted components and, given a base report, the candidate beats the base.
+    `evaluate_gate` gives the full per-role breakdown."""
+    result = evaluate_gate(report, threshold, rules, base_report)
+    return result["passed"], result["reason"]

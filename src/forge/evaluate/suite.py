@@ -60,11 +60,15 @@ def prompts_from_row(row: dict[str, Any]) -> list[EvalPrompt]:
     messages = row.get("messages")
     if not isinstance(messages, list):
         raise ValueError(f"row {row_id}: 'messages' must be a list")
+    from forge.evaluate.gastown import categories_for  # registers with the checkers: import late
+
     out = []
     for i, msg in enumerate(messages):
         if msg.get("role") != "assistant" or not msg.get("tool_calls") or i == 0:
             continue
         expected = [_expected_call(c, f"row {row_id} message {i}") for c in msg["tool_calls"]]
+        # the Gas Town categories the reference calls exercise are scored (and gated) too
+        checks = DEFAULT_CHECKS + categories_for(expected, _cwd(messages[:i]))
         out.append(
             EvalPrompt(
                 id=f"{row_id}#{i}",
@@ -73,9 +77,16 @@ def prompts_from_row(row: dict[str, Any]) -> list[EvalPrompt]:
                 expected=expected,
                 task=row.get("task") or "unknown",
                 agent_role=row.get("agent_role"),
+                checks=checks,
             )
         )
     return out
+
+
+def _cwd(messages: list[dict[str, Any]]) -> str | None:
+    from forge.evaluate.gastown_actions import context_from_prompt
+
+    return context_from_prompt(EvalPrompt("", messages, [], [])).cwd
 
 
 def prompt_from_dict(d: dict[str, Any]) -> EvalPrompt:

@@ -198,10 +198,18 @@ def gate_line(report: dict[str, Any]) -> str | None:
     if not g:
         return None
     return (
-        f"Gate (score ≥ {g.get('threshold')}): "
+        f"Gate (every role's weighted score ≥ {g.get('threshold')}): "
         + ("passed" if g.get("passed") else "failed")
         + (f" — {g['reason']}" if g.get("reason") else "")
     )
+
+
+def gate_table(report: dict[str, Any]) -> tuple[list[str], list[list[str]]]:
+    """The gate's breakdown: a row per role (and overall), a column per weighted component."""
+    from forge.evaluate.gate import gate_rows
+
+    g = report["eval"].get("gate") or {}
+    return gate_rows(g) if g.get("roles") else ([], [])
 
 
 def export_rows(report: dict[str, Any]) -> list[tuple[str, str, str, str]]:
@@ -246,6 +254,11 @@ def render_markdown(report: dict[str, Any], *, plot_path: str | None = None) -> 
         out += [f"| {_md(a)} | {b} | {c} | {d} |" for a, b, c, d in ev]
         if gate_line(report):
             out += ["", gate_line(report) or ""]
+        head, rows = gate_table(report)
+        if rows:
+            out += ["", "### Gate by role (weighted components)", ""]
+            out += ["| " + " | ".join(_md(h) for h in head) + " |", "| :--- |" + " ---: |" * (len(head) - 1)]
+            out += ["| " + " | ".join(_md(c) for c in row) + " |" for row in rows]
     else:
         out.append("Not evaluated (yet).")
     ex = export_rows(report)
@@ -295,6 +308,11 @@ def render_html_fragment(report: dict[str, Any]) -> str:
         parts.append("</table>")
         if gate_line(report):
             parts.append(f"<p>{e(gate_line(report) or '')}</p>")
+        head, rows = gate_table(report)
+        if rows:
+            parts.append('<table class="report-gate"><tr>' + "".join(f"<th>{e(h)}</th>" for h in head) + "</tr>")
+            parts += ["<tr>" + "".join(f"<td>{e(c)}</td>" for c in row) + "</tr>" for row in rows]
+            parts.append("</table>")
     else:
         parts.append("<p>Not evaluated (yet).</p>")
     parts.append("<h2>Exports</h2>")

@@ -146,6 +146,7 @@ def compile_recipe(raw: dict[str, Any], path: Path, overrides: list[str]) -> Rec
             "train": {**train, "method": var.method, "dpo": dpo},
             "evaluate": steps.get("evaluate", {}),
             "export": steps.get("export", {}),
+            "gate_rules": steps.get("gate", {}),
         }
     if problems:
         raise ConfigError(problems, source=str(path))
@@ -269,11 +270,18 @@ def _check_steps(steps: Any, problems: list[str]) -> dict[str, dict[str, Any]]:
 
 def _stage_classes() -> dict[str, type]:
     from forge.build.config import BuildConfig
+    from forge.evaluate.gate import GateRules
     from forge.evaluate.stage import EvalConfig
     from forge.ingest.stage import IngestConfig
     from forge.models.merge import MergeConfig
 
-    return {"ingest": IngestConfig, "build": BuildConfig, "evaluate": EvalConfig, "export": MergeConfig}
+    return {
+        "ingest": IngestConfig,
+        "build": BuildConfig,
+        "evaluate": EvalConfig,
+        "export": MergeConfig,
+        "gate": GateRules,
+    }
 
 
 def _train_keys() -> list[str]:

@@ -11,6 +11,8 @@ A recipe is a Gas Town formula for training:
     [steps.dpo]          forge.train.dpo_config.DPOSettings keys (method dpo or sft+dpo)
     [steps.evaluate]     forge.evaluate.stage.EvalConfig keys
     [steps.export]       forge.models.merge.MergeConfig keys
+    [steps.gate]         forge.evaluate.gate.GateRules keys (weights, per_role, ...); the
+                         threshold is `variables.gate`
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from forge.recipes.profiles import DEFAULT_PROFILE, PROFILES
 from forge.train.config import METHODS
 
 SECTIONS = ("formula", "variables", "steps")
-STEPS = ("ingest", "build", "train", "dpo", "evaluate", "export")
+STEPS = ("ingest", "build", "train", "dpo", "evaluate", "export", "gate")
 STEP_NOTES = ("description",)  # formula-style prose a step may carry; not a setting
 # old recipe key -> its name now: still accepted, with a FutureWarning naming the new one
 DEPRECATED_TRAIN_KEYS = {"lora_rank": "lora_r"}
