@@ -189,14 +189,12 @@ def estimate_requirements(home: Path, config: dict[str, Any]) -> dict[str, Any]:
 
 
 def _local_weight_bytes(home: Path, base: str) -> int | None:
-    from forge.models.tiny_base import TINY_MODELS
-    from forge.settings import Settings
+    from forge.models.tiny_base import SHIPPED_DIR, TINY_MODELS
 
     if not base:
         return None
     if base in TINY_MODELS:
-        built = sorted(Settings(home=home).models_cache.glob(f"{TINY_MODELS[base]}-*"))
-        return _weights_in(built[-1]) if built else 16 << 20  # not built yet: a few MB
+        return _weights_in(SHIPPED_DIR)
     path = Path(base).expanduser()
     return _weights_in(path) if path.is_dir() else None
 

@@ -1,6 +1,9 @@
-"""The tiny default base model: built once, cached, reloaded identically by AutoTokenizer."""
+"""The tiny base models: the shipped default verified on load; other recipes built once from
+the committed text, cached, reloaded identically by AutoTokenizer."""
 
+import dataclasses
 import json
+import shutil
 
 import pytest
 
@@ -68,3 +71,45 @@ def test_saved_model_is_a_llama_with_chat_stop_tokens(built):
 
     tok = AutoTokenizer.from_pretrained(path)
     assert tok.convert_tokens_to_ids(IM_END) in gen.eos_token_id
+
+
+def test_default_ref_is_the_shipped_base_verified_by_sha256(tmp_path, monkeypatch):
+    from transformers import AutoConfig
+
+    from forge.errors import ForgeError
+    from forge.models.tiny_base import RECORD, SHIPPED_DIR, verify_shipped
+
+    monkeypatch.delenv("FORGE_TINY_PRETRAIN_STEPS", raising=False)
+    settings = Settings(home=tmp_path / "home").ensure()
+    assert ensure_base_model(DEFAULT_BASE_MODEL, settings) == SHIPPED_DIR
+    assert not list(settings.models_cache.iterdir())  # nothing built on first use
+    record = verify_shipped()
+    assert record["config"] == dataclasses.asdict(TinyBaseConfig())
+    assert AutoConfig.from_pretrained(SHIPPED_DIR).model_type == "llama"
+
+    # A copy with one byte changed is refused, naming the file; a missing file likewise.
+    copy = tmp_path / "copy"
+    shutil.copytree(SHIPPED_DIR, copy)
+    weights = copy / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 1
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ForgeError, match="model.safetensors does not match its recorded SHA-256"):
+        verify_shipped(copy)
+    weights.unlink()
+    with pytest.raises(ForgeError, match="incomplete: .*model.safetensors is missing"):
+        verify_shipped(copy)
+    (copy / RECORD).unlink()
+    with pytest.raises(ForgeError, match="missing: no forge_base.json"):
+        verify_shipped(copy)
+
+
+def test_shipped_base_was_built_from_the_committed_text():
+    from forge.models.tiny_base import SHIPPED_DIR, sha256_of, verify_shipped
+    from forge.models.tiny_corpus import TEXT_DIR
+
+    record = verify_shipped()
+    assert record["text"] == {p.name: sha256_of(p) for p in sorted(TEXT_DIR.glob("*.jsonl.gz"))}
+    log = json.loads((SHIPPED_DIR / "pretrain_log.json").read_text())
+    assert log["steps"] == TinyBaseConfig().pretrain_steps
+    assert sum(log["losses"][-20:]) < sum(log["losses"][:20]) / 2  # it did learn the text

@@ -18,7 +18,7 @@ from pathlib import Path
 from forge.artifacts import MANIFEST, Artifact, ArtifactStore
 from forge.errors import ForgeError, InputError
 from forge.models.aliases import lookup
-from forge.models.tiny_base import TINY_MODELS, ensure_base_model
+from forge.models.tiny_base import TINY_MODELS, base_identity, ensure_base_model
 from forge.progress import NULL_PROGRESS, Progress
 from forge.settings import Settings
 
@@ -47,7 +47,7 @@ def resolve_base(
     ref = str(base_model)
     if ref in TINY_MODELS:
         path = Path(ensure_base_model(ref, settings, progress))
-        return ResolvedBase(ref, str(path), f"{ref}@{path.name}")
+        return ResolvedBase(ref, str(path), f"{ref}@{base_identity(path)}")
     path = Path(ref).expanduser()
     if (path / MANIFEST).is_file():
         art = Artifact.load(path)

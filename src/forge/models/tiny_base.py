@@ -1,10 +1,15 @@
-"""The tiny default base model: a real Llama architecture, built locally on first use.
+"""The tiny default base model `forge/tiny-llama`: a real Llama, shipped in the package.
 
-No machine here reaches the Hugging Face Hub, so `forge/tiny-llama` is made on the spot: a
-byte-level BPE tokenizer trained on offline text (see tiny_corpus), a small LlamaForCausalLM,
-and a short pre-training so that LoRA has something to adapt. The result is a normal HF
-model directory cached under `<FORGE_HOME>/models/<name>-<config hash>/` and reused; any
-other ref (a Hub id, a local path) is returned unchanged and takes the same code path.
+No machine here reaches the Hugging Face Hub, and a base built on each machine came out
+different on each (float rounding varies with CPU and threads), so the default base is built
+once by `tools/tiny_base/build.py` from committed, licence-clean text (see tiny_corpus) and its
+files ship in `forge/models/tiny_llama/`. `forge_base.json` there records the recipe and the
+SHA-256 of every file; `ensure_base_model` checks them before handing the folder out, so a
+damaged or edited copy fails with the file named instead of training something else.
+
+Other recipes (tests use smaller, faster ones; FORGE_TINY_PRETRAIN_STEPS changes the steps) are
+built from the same text on first use and cached under `<FORGE_HOME>/models/<name>-<hash>/`.
+Any other ref (a Hub id, a local path) is returned unchanged and takes the same code path.
 """
 
 from __future__ import annotations
@@ -13,12 +18,12 @@ import hashlib
 import json
 import os
 import shutil
-import sys
 import time
 import uuid
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from forge.errors import ForgeError
 from forge.models.chat_format import BOS_EOS, CHAT_TEMPLATE, IM_END, SPECIAL_TOKENS
 from forge.progress import NULL_PROGRESS, Progress
 from forge.settings import Settings
@@ -26,7 +31,9 @@ from forge.settings import Settings
 DEFAULT_BASE_MODEL = "forge/tiny-llama"
 TINY_MODELS = {"forge/tiny-llama": "tiny-llama"}
 PRETRAIN_STEPS_ENV = "FORGE_TINY_PRETRAIN_STEPS"
-FORMAT_VERSION = 2  # bump when the build recipe changes in a way the config does not show
+FORMAT_VERSION = 3  # bump when the build recipe changes in a way the config does not show
+SHIPPED_DIR = Path(__file__).resolve().parent / "tiny_llama"
+RECORD = "forge_base.json"
 # Added tokens that must survive decoding with skip_special_tokens=True (tool-call parsing).
 NON_SPECIAL = {"<tool_call>", "</tool_call>", "<tool_response>", "</tool_response>"}
 
@@ -41,14 +48,14 @@ class TinyBaseConfig:
     max_position_embeddings: int = 2048
     corpus_chars: int = 1_500_000
     chat_fraction: float = 0.3
-    pretrain_steps: int = 400
+    pretrain_steps: int = 1200
     pretrain_batch: int = 4
     pretrain_seq_len: int = 512
     pretrain_lr: float = 3e-3
     seed: int = 0
 
     def digest(self) -> str:
-        key = json.dumps([asdict(self), FORMAT_VERSION, sys.version_info[:2]], sort_keys=True)
+        key = json.dumps([asdict(self), FORMAT_VERSION], sort_keys=True)
         return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
@@ -59,12 +66,52 @@ def tiny_config_from_env(config: TinyBaseConfig | None = None) -> TinyBaseConfig
     return replace(config, pretrain_steps=int(steps)) if steps else config
 
 
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def verify_shipped(folder: Path = SHIPPED_DIR) -> dict:
+    """The shipped base's record, after checking every file it lists against its SHA-256."""
+    restore = "reinstall forge; in a checkout, `git checkout src/forge/models/tiny_llama` restores it"
+    record_path = folder / RECORD
+    if not record_path.is_file():
+        raise ForgeError(f"the tiny base model is missing: no {RECORD} in {folder}", hint=restore)
+    record = json.loads(record_path.read_text())
+    for name, want in sorted(record["files"].items()):
+        path = folder / name
+        if not path.is_file():
+            raise ForgeError(f"the tiny base model is incomplete: {path} is missing", hint=restore)
+        got = sha256_of(path)
+        if got != want:
+            raise ForgeError(
+                f"the tiny base model file {path} does not match its recorded SHA-256 "
+                f"(recorded {want[:16]}…, found {got[:16]}…)",
+                hint="the file was changed or damaged: " + restore + " (tools/tiny_base/build.py rebuilds it)",
+            )
+    return record
+
+
+def base_identity(path: Path) -> str:
+    """What names a tiny base's bytes: the shipped record's digest, or the built recipe's folder."""
+    if path == SHIPPED_DIR:
+        return "shipped-" + hashlib.sha256((path / RECORD).read_bytes()).hexdigest()[:12]
+    return path.name
+
+
 def ensure_base_model(
     ref: str | Path, settings: Settings, progress: Progress = NULL_PROGRESS, config: TinyBaseConfig | None = None
 ) -> Path | str:
-    """Resolve a base model ref: build-and-cache the tiny default, pass anything else through."""
+    """Resolve a base model ref: the shipped tiny default (verified), a tiny recipe built and
+    cached (an explicit config or FORGE_TINY_PRETRAIN_STEPS), anything else unchanged."""
     if str(ref) not in TINY_MODELS:
         return ref
+    if config is None and not os.environ.get(PRETRAIN_STEPS_ENV):
+        verify_shipped()
+        return SHIPPED_DIR
     config = tiny_config_from_env(config)
     target = settings.models_cache / f"{TINY_MODELS[str(ref)]}-{config.digest()}"
     if (target / "config.json").is_file():
