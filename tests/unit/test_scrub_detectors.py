@@ -162,6 +162,116 @@ TRUE_POSITIVES = [
         "7pL2mW9tY4uZ1eOaB6cD0fG5hJ8kM3nQ7rS1tV4wX6yZ",
         "password_hash",
     ),
+    # provider_formats.py: bodies are made up (hash-derived), in each provider's documented shape
+    (
+        "newrelic_key",
+        "NEW_RELIC_API_KEY=NRAK-VCR9GRAYCFCPMW1HTBGCYX9SUX2",
+        "VCR9GRAYCFCPMW1HTBGCYX9SUX2",
+        "newrelic_key",
+    ),
+    (
+        "newrelic_license_key",
+        "license_key: 3e7c066084a1b4782917c2448c5e8a196b25NRAL",
+        "3e7c066084a1b4782917c2448c5e8a196b25NRAL",
+        "newrelic_key",
+    ),
+    (
+        "doppler_token",
+        "doppler run --token dp.st.prd.pzhhdCa2cy50nQTvEfarB9pHqjEDP9re866Dcy958Ns -- ./app",
+        "pzhhdCa2cy50nQTvEfarB9pHqjEDP9re866Dcy958Ns",
+        "doppler_token",
+    ),
+    (
+        "twitch_stream_key",
+        "obs --stream-key live_48151623_Gc1rnXcTcRm1ZGtkK1CHSHbKpRHi8v",
+        "Gc1rnXcTcRm1ZGtkK1CHSHbKpRHi8v",
+        "twitch_stream_key",
+    ),
+    (
+        "sourcegraph_token",
+        "src login with sgp_9fdd9ce9ccead1e9_6161120717ae6cfb23209c6a4a51572d0e68db99",
+        "6161120717ae6cfb23209c6a4a51572d0e68db99",
+        "sourcegraph_token",
+    ),
+    (
+        "dependency_track_key",
+        "X-Api-Key: odt_DJ7SR3E8kUpgCQ5VaaAqSlIeF1khnegF",
+        "DJ7SR3E8kUpgCQ5VaaAqSlIeF1khnegF",
+        "dependency_track_key",
+    ),
+    (
+        "adafruit_io_key",
+        '#define AIO_KEY "aio_YZF0Fi1pWUxWSWkI66WqEwJgjvwt"',
+        "YZF0Fi1pWUxWSWkI66WqEwJgjvwt",
+        "adafruit_io_key",
+    ),
+    (
+        "databricks_token",
+        "databricks configure --token dapiaf4e918e39e70e2922b6d39b83893c47",
+        "af4e918e39e70e2922b6d39b83893c47",
+        "databricks_token",
+    ),
+    (
+        "groq_key",
+        "client = Groq(api_key='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')",
+        "GXXwaAGH9t8uUXKTnxobsLzvsBwQy5r2WGHyEXCUI75hXcO4kkYq",
+        "groq_key",
+    ),
+    (
+        "grafana_service_account_token",
+        "curl -H 'Authorization: Bearer glsa_Yuv3kJVOoDK8OQB2UzORyPBXCKLJldM2_e53d46be' grafana:3000/api/search",
+        "Yuv3kJVOoDK8OQB2UzORyPBXCKLJldM2",
+        "grafana_token",
+    ),
+    (
+        "shopify_token",
+        "SHOPIFY_TOKEN=shpat_YenPJ0vfTRgXjn7ZhlybL6hd4CnYkcUT",
+        "YenPJ0vfTRgXjn7ZhlybL6hd4CnYkcUT",
+        "shopify_token",
+    ),
+    (
+        "salesforce_session_id",
+        "sf org display: 00D5g000004Abcd!AQ4AQNY6MwDiUL2ODM7PeGbzhKh9wx5q22KplHLRLjTvP4ikza612Lwbt"
+        "qwIpICJOMKwJjwHpo8k3mU9f37XlPSEerpNhop",
+        "AQ4AQNY6MwDiUL2ODM7PeGbzhKh9wx5q22KplHLRLjTvP4ikza612Lwbt",
+        "salesforce_token",
+    ),
+    (
+        "truenas_api_key",
+        'midclt call auth.login_with_api_key "3-EZzpxUlGNrh3NRlNyeQYJLn5Qj3f7sGQzIrt00kxrBI9Z3exeOyUmUyT6noQ3dUB"',
+        "EZzpxUlGNrh3NRlNyeQYJLn5Qj3f7sGQzIrt00kxrBI9Z3exeOyUmUyT6noQ3dUB",
+        "truenas_api_key",
+    ),
+    (
+        "wireguard_key",
+        "[Interface]\nPrivateKey = mdOCxeOQxNVCPwanqyfoyGPRLiUtcRZ2PbXpNTVBmRA=",
+        "mdOCxeOQxNVCPwanqyfoyGPRLiUtcRZ2PbXpNTVBmRA=",
+        "wireguard_key",
+    ),
+    (
+        "kubernetes_bootstrap_token",
+        "kubeadm join 10.0.0.5:6443 --token k3x9qa.88ae79e19effe65a",
+        "k3x9qa.88ae79e19effe65a",
+        "kubernetes_token",
+    ),
+    (
+        "private_key_base64",
+        "SIGNING_KEY_B64=LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0tCk1IY0NBUUVFSULrMQKmy1hnZdAfrTJFI+wLxnue/WotlYnBNa3+33kizA==",
+        "LS0tLS1CRUdJTiBFQyBQUklWQVRFIEtFWS0tLS0tCk1IY0NBUUVFSULrMQKmy1hnZdAfrTJFI",
+        "private_key",
+    ),
+    (
+        "connection_string_password",
+        "Server=sql01.corp.example;Database=Billing;User Id=svc_billing;Password=Hx7!qP2#mw9Z;Encrypt=true",
+        "Hx7!qP2#mw9Z",
+        "password",
+    ),
+    (
+        "psexec_password",
+        r"PsExec64.exe \\build07 -u CORP\deploy -p Gr4nite-Owl-51 cmd /c whoami",
+        "Gr4nite-Owl-51",
+        "password",
+    ),
 ]
 
 # (detector that must stay quiet, text)
@@ -216,6 +326,29 @@ NEAR_MISSES = [
     ("card_number", "4539 1488 0343 6468 (checksum fails), 1700000000000 ms, 4444 4444 4444 4444, 123456789012"),
     ("phone", "version 1.2.3-4, 2025-10-06, +1 vote, @@ -12,7 +12,8 @@, 555-0199"),
     ("password_hash", "$2 and $5 costs; the $6 fee"),
+    # provider_formats.py
+    ("newrelic_key", "NRAK-XXXXXXXXXXXXXXXXXXXXXXXXXXX and the NRAK- prefix alone"),
+    ("newrelic_license_key", "--set licenseKey=a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8NRAL"),
+    ("doppler_token", "dp.st.prd is a config name; dp.ct.short"),
+    ("twitch_stream_key", "live_stream_key_here and live_2024_summer"),
+    ("sourcegraph_token", "sgp_local_token_name sgp_xxxxxxxxxxxxxxxx_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+    ("dependency_track_key", "odt_apikey_placeholder_value"),
+    ("adafruit_io_key", "aio_username aio_key_goes_here"),
+    ("databricks_token", "dapi_token_name and dapixxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+    ("groq_key", "gsk_your_api_key_here"),
+    ("grafana_service_account_token", "glsa_token_placeholder"),
+    ("shopify_token", "shpat_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx and shpss_"),
+    ("salesforce_session_id", "00D5g000004Abcd is an org id"),
+    (
+        "truenas_api_key",
+        "sha256-9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 and "
+        "1-9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    ),
+    ("wireguard_key", "PublicKey = mdOCxeOQxNVCPwanqyfoyGPRLiUtcRZ2PbXpNTVBmRA= and PrivateKey = <server key>"),
+    ("kubernetes_bootstrap_token", "kubeadm token create --token-ttl 24h; version v1.29.3"),
+    ("private_key_base64", "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSULmTIJrazPzB87PVP+EPF+Xl8EFbrM/ndYLxjL1GXEsuQ=="),
+    ("connection_string_password", "Server=db;Database=app;User Id=svc;Password=${DB_PASSWORD};"),
+    ("psexec_password", "psexec \\\\host -u admin -p $env:DEPLOY_PASSWORD cmd; psexec -s -i cmd"),
 ]
 
 # Strings that no detector may touch: ids and hashes agents handle all the time.

@@ -1,0 +1,228 @@
+"""More credential formats: provider tokens the rule engine's catalogue misses or spells
+narrower than the providers issue them, and credentials in connection-string and CLI context.
+
+Registered like the built-ins (builtin.py has the conventions: linear-time patterns, literal
+prefilters, an anchor for the rule engine). Each format comes from the provider's documentation
+of its token shape; the validators reject documentation masks (all-x bodies) and references.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from forge.scrub import validators as v
+from forge.scrub.builtin import _ARG, _TOKEN_END, _WORD, _WS, _add, _begin
+
+
+def _token(
+    name: str, kind: str, prefix: str, body: str, *, width: int, description: str, validator=v.not_mask, anchor=""
+):
+    """A token that starts with a fixed `prefix` (escaped regex) followed by `body`."""
+    literal = prefix.replace("\\", "")
+    _add(
+        name,
+        kind,
+        r"(?P<s>" + _begin(prefix, _WORD) + body + r")" + _TOKEN_END,
+        priority=90,
+        prefilter=(literal,),
+        validator=validator,
+        anchor=anchor or prefix,
+        window=(0, width),
+        description=description,
+    )
+
+
+_token(
+    "newrelic_key",
+    "newrelic_key",
+    "NR",
+    r"(?:AK-[A-Z0-9]{27}|AA-[a-f0-9]{27}|II-[A-Za-z0-9_\-]{32}|JS-[a-f0-9]{19})",
+    width=40,
+    anchor="NR(?:AK|AA|II|JS)-",
+    description="New Relic user (NRAK-), admin (NRAA-), insights (NRII-) and browser (NRJS-) keys",
+)
+_add(
+    "newrelic_license_key",
+    "newrelic_key",
+    r"(?<![A-Za-z0-9])(?P<s>(?:[a-f0-9]{36}|eu01xx[a-f0-9]{30})NRAL)" + _TOKEN_END,
+    priority=90,
+    prefilter=("NRAL",),
+    validator=v.not_mask,
+    anchor="NRAL",
+    window=(40, 4),
+    description="New Relic license keys (40 characters ending in NRAL)",
+)
+_token(
+    "doppler_token",
+    "doppler_token",
+    r"dp\.",
+    r"(?:ct|pt|st(?:\.[a-z0-9_\-]{2,35})?|sa|scim|audit)\.[A-Za-z0-9]{40,44}",
+    width=90,
+    validator=v.mixed_token,
+    description="Doppler tokens: dp.ct., dp.pt., dp.st.[config.], dp.sa., dp.scim., dp.audit.",
+)
+_token(
+    "twitch_stream_key",
+    "twitch_stream_key",
+    "live_",
+    r"[0-9]{6,12}_[A-Za-z0-9]{30}",
+    width=50,
+    validator=v.mixed_token,
+    description="Twitch stream keys (live_<user id>_<30 characters>)",
+)
+_token(
+    "sourcegraph_token",
+    "sourcegraph_token",
+    "sgp_",
+    r"(?:[a-f0-9]{16}_)?[a-f0-9]{40}",
+    width=65,
+    description="Sourcegraph access tokens (sgp_)",
+)
+_token(
+    "dependency_track_key",
+    "dependency_track_key",
+    "odt_",
+    r"[A-Za-z0-9]{32}",
+    width=40,
+    validator=v.mixed_token,
+    description="Dependency-Track API keys (odt_)",
+)
+_token(
+    "adafruit_io_key",
+    "adafruit_io_key",
+    "aio_",
+    r"[A-Za-z0-9]{28}",
+    width=35,
+    validator=v.mixed_token,
+    description="Adafruit IO keys (aio_)",
+)
+_token(
+    "databricks_token",
+    "databricks_token",
+    "dapi",
+    r"[a-fA-F0-9]{32}(?:-[0-9])?",
+    width=40,
+    description="Databricks personal access tokens (dapi + 32 hex)",
+)
+_token(
+    "groq_key",
+    "groq_key",
+    "gsk_",
+    r"[A-Za-z0-9]{52}",
+    width=60,
+    validator=v.mixed_token,
+    description="Groq API keys (gsk_)",
+)
+_token(
+    "grafana_service_account_token",
+    "grafana_token",
+    "glsa_",
+    r"[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}",
+    width=50,
+    description="Grafana service account tokens (glsa_)",
+)
+_token(
+    "shopify_token",
+    "shopify_token",
+    "shp",
+    r"(?:ss|at|ca|pa)_[A-Za-z0-9]{32}",
+    width=40,
+    validator=v.mixed_token,
+    description="Shopify app secrets and access tokens (shpss_, shpat_, shpca_, shppa_)",
+)
+_add(
+    "salesforce_session_id",
+    "salesforce_token",
+    r"(?<![A-Za-z0-9])(?P<s>00D[A-Za-z0-9]{12,15}![A-Za-z0-9._]{80,120})" + _TOKEN_END,
+    priority=90,
+    prefilter=("00D",),
+    validator=v.mixed_token,
+    anchor="00D[A-Za-z0-9]{12,15}!",
+    window=(0, 140),
+    description="Salesforce session ids / access tokens (00D<org id>!<token>)",
+)
+_add(
+    "truenas_api_key",
+    "truenas_api_key",
+    r"(?<![A-Za-z0-9\-])(?P<s>[0-9]{1,4}-[A-Za-z0-9]{64})(?![A-Za-z0-9\-])",
+    priority=85,
+    # a number, a dash and 64 mixed-case characters (a hex digest is never mixed-case)
+    validator=lambda s: v.mixed_token(s) and s != s.lower() and s != s.upper(),
+    anchor="[0-9]-[A-Za-z0-9]{64}",
+    window=(4, 66),
+    description="TrueNAS API keys (<id>-<64 characters>)",
+)
+_add(
+    "wireguard_key",
+    "wireguard_key",
+    r"\b(?:PrivateKey|PresharedKey)\s*=\s*(?P<s>[A-Za-z0-9+/]{42,43}=)",
+    priority=85,
+    validator=v.high_entropy,
+    anchor="(?:PrivateKey|PresharedKey)\\s*=",
+    window=(0, 70),
+    description="WireGuard PrivateKey = / PresharedKey = (base64 keys)",
+)
+_add(
+    "kubernetes_bootstrap_token",
+    "kubernetes_token",
+    r"(?:bootstrap-token|--token|token:)" + _WS + r"(?P<s>[a-z0-9]{6}\.[a-z0-9]{16})(?![A-Za-z0-9])",
+    priority=85,
+    validator=v.not_mask,
+    anchor="(?:bootstrap-token|--token|token:)",
+    window=(0, 60),
+    description="Kubernetes bootstrap tokens (abcdef.0123456789abcdef after --token)",
+)
+
+
+def _base64_private_key(value: str) -> bool:
+    """A base64-encoded PEM block whose header names a private key."""
+    try:
+        head = base64.b64decode(value[:64] + "=" * (-len(value[:64]) % 4), validate=False)
+    except (binascii.Error, ValueError):
+        return False
+    return b"PRIVATE KEY" in head
+
+
+_add(
+    "private_key_base64",
+    "private_key",
+    r"(?<![A-Za-z0-9+/])(?P<s>LS0tLS1CRUdJTi[A-Za-z0-9+/]{40,20000}={0,2})",
+    priority=95,
+    prefilter=("LS0tLS1CRUdJTi",),
+    validator=_base64_private_key,
+    anchor="LS0tLS1CRUdJTi",
+    window=(0, 20_100),
+    description="a PEM private key encoded in base64 (PRIVATE_KEY_B64=LS0tLS1CRUdJTi...)",
+)
+
+# --- credentials in connection-string and CLI context ------------------------------------------
+
+_CONN_KEY = (
+    r"(?:[Uu]ser ?[Ii][Dd]|UID|[Uu]id|[Ss]erver|SERVER|[Dd]ata [Ss]ource|[Dd]atabase|DATABASE|[Ii]nitial [Cc]atalog)"
+)
+_add(
+    "connection_string_password",
+    "password",
+    # Password=VALUE or Pwd=VALUE inside an ADO.NET / ODBC / JDBC-style key=value; string: after
+    # a ';'-separated element that names the server, database or user.
+    _CONN_KEY + r"\s*=[^;\r\n\"]{0,200};\s*(?:[A-Za-z][A-Za-z ]{0,30}=[^;\r\n\"]{0,200};\s*){0,6}?"
+    r"(?:[Pp]assword|PASSWORD|[Pp]wd|PWD)\s*=\s*(?P<s>[^;\"'\r\n]{1,256}?)\s*(?=[;\"'\r\n]|\Z)",
+    priority=75,
+    prefilter=("assword", "ASSWORD", "wd", "WD"),
+    validator=v.quoted_password,
+    anchor="(?i)(?:password|pwd)\\s*=",
+    window=(1_600, 300),
+    description="Password=/Pwd= in a connection string (Server=...;User ID=...;Password=...)",
+)
+_add(
+    "psexec_password",
+    "password",
+    r"(?i:\bpsexec(?:64)?(?:\.exe)?)\b[^\n|;&]{0,300}?\s-p\s+" + _ARG,
+    group=("dq", "sq", "bare"),
+    priority=80,
+    validator=v.quoted_password,
+    anchor="(?i)psexec",
+    window=(0, 620),
+    description="PsExec ... -u USER -p PASSWORD",
+)
