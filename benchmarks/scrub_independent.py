@@ -12,8 +12,11 @@ of the set matches, and secretlint's "ok" snapshots. Benign: git commit ids, UUI
 digests, npm integrity hashes and base64 blobs, in the lines tools print them in.
 
 Scoring. A positive is caught when no secret-bearing token of its labelled spans (8+ characters,
-not a mask) survives even half-way in the scrubbed text. A negative is altered when the scrubbed
-text differs at all. A benign value is kept when it is still whole in the scrubbed line.
+not a mask) survives even half-way in the scrubbed text. Where a labelled span is a URL with
+credentials (scheme://user:password@host...), its secret is the password, whatever its length:
+the scheme, user name and host name are not secrets (they used to count as leaked tokens), and
+a span a scanner labelled inside such a URL (its host) stands for that password too. A negative
+is altered when the scrubbed text differs at all. A benign value is kept when it is still whole in the scrubbed line.
 
 Speed, per core (process CPU seconds, so other jobs on the machine do not count), a fresh
 Scrubber for every pass (no memo carried over), median of 3 passes:
@@ -48,6 +51,8 @@ from forge.scrub import Scrubber, find_secrets_many  # noqa: E402
 from forge.scrub.files import scrub_file  # noqa: E402
 
 TOKEN = re.compile(r"[A-Za-z0-9+/=_\-.~%]{8,}")
+PLACEHOLDER = re.compile(r"<SECRET:[a-z0-9_]+>")
+URL_USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^:/\s@]{1,128}:(?P<pw>[^@\s/]{1,256})@[^\s\"'<>]+")
 BENIGN_LINES = {
     "git_sha": "commit {v}\nAuthor: CI <ci@example.invalid>",
     "git_sha_short": "{v} Fix the flaky test (#412)",
@@ -70,18 +75,27 @@ def entropy(s: str) -> float:
 
 
 def secret_tokens(case: dict) -> list[str]:
-    text = case["text"]
-    return [t for s, e in case["secrets"] for t in TOKEN.findall(text[s:e]) if entropy(t) >= 2.5]
+    text, out = case["text"], []
+    urls = list(URL_USERINFO.finditer(text))
+    for s, e in case["secrets"]:
+        # a span inside (or around) a URL with credentials: the secret is that URL's password
+        url = next((u for u in urls if u.start() < e and s < u.end()), None)
+        out += [url["pw"]] if url else [t for t in TOKEN.findall(text[s:e]) if entropy(t) >= 2.5]
+    return out
 
 
 def leaked(token: str, out: str, context: str) -> bool:
     """Half of the token (or more) is still in the output, and that half is not also written
-    elsewhere in the case (a user name that a password starts with is not a leak)."""
+    elsewhere in the case (a user name that a password starts with is not a leak). A token
+    shorter than 8 characters (a URL password) leaks when it is still whole in the output."""
+    if len(token) < 8:
+        return token in out and token not in context
     half = (len(token) + 1) // 2
     return any(token[i : i + half] in out and token[i : i + half] not in context for i in range(len(token) - half + 1))
 
 
 def caught(case: dict, out: str) -> bool:
+    out = PLACEHOLDER.sub("", out)  # "<SECRET:password>" does not leak a password "pass"
     text, spans = case["text"], sorted(case["secrets"])
     context, pos = [], 0
     for s, e in spans:
