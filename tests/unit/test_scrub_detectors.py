@@ -272,6 +272,50 @@ TRUE_POSITIVES = [
         "Gr4nite-Owl-51",
         "password",
     ),
+    (
+        "notion_token",
+        "use 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 now",
+        "kP2mZ8qR4vX7nB1cF5hJ9tL3wY6sD0gA2eU",
+        "notion_token",
+    ),
+    (
+        "flyio_token",
+        "fly deploy -t fo1_Zq3xW8vB2nM5kL9pR4tY7uI1oE6aS0dF3gH8jK2lQ5z",
+        "Zq3xW8vB2nM5kL9pR4tY7uI1oE6aS0dF3gH8jK2lQ5z",
+        "flyio_token",
+    ),
+    (
+        "vault_token",
+        "vault login hvs.CAESIKq8Zr4mP2xW9vB3nT7cF1hJ5tL3wY6sD0gA2eU8iO4r",
+        "CAESIKq8Zr4mP2xW9vB3nT7cF1hJ5tL3wY6sD0gA2eU8iO4r",
+        "vault_token",
+    ),
+    (
+        "telegram_bot_token",
+        "bot token 5829301746:AAH4kP2mZ8qR4vX7nB1cF5hJ9tL3wY6sD0g",
+        "AAH4kP2mZ8qR4vX7nB1cF5hJ9tL3wY6sD0g",
+        "telegram_bot_token",
+    ),
+    (
+        "discord_bot_token",
+        "bot.run('MTE4NzQ2MjkxMDM4NDc1MjY0OA.GkP2mZ.8qR4vX7nB1cF5hJ9tL3wY6sD0gA2eU8iO4rT7')",
+        "8qR4vX7nB1cF5hJ9tL3wY6sD0gA2eU8iO4rT7",
+        "discord_bot_token",
+    ),
+    (
+        "azure_ad_client_secret",
+        "client_secret Xk48Q~aB3cD5eF7gH9iJ1kL3mN5oP7qR9sT1uV3w",
+        "aB3cD5eF7gH9iJ1kL3mN5oP7qR9sT1uV3w",
+        "azure_client_secret",
+    ),
+    (
+        "teams_webhook",
+        "curl -d @card.json https://contoso.webhook.office.com/webhookb2/8f3a2c1e-4b5d-4e6f-9a8b-7c6d5e4f3a2b"
+        "@1a2b3c4d-5e6f-4a8b-9c0d-1e2f3a4b5c6d/IncomingWebhook/9f8e7d6c5b4a39281706f5e4d3c2b1a0/"
+        "2b3c4d5e-6f7a-4b9c-8d1e-2f3a4b5c6d7e",
+        "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
+        "microsoft_teams_webhook",
+    ),
 ]
 
 # (detector that must stay quiet, text)
@@ -349,6 +393,13 @@ NEAR_MISSES = [
     ("private_key_base64", "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSULmTIJrazPzB87PVP+EPF+Xl8EFbrM/ndYLxjL1GXEsuQ=="),
     ("connection_string_password", "Server=db;Database=app;User Id=svc;Password=${DB_PASSWORD};"),
     ("psexec_password", "psexec \\\\host -u admin -p $env:DEPLOY_PASSWORD cmd; psexec -s -i cmd"),
+    ("notion_token", "ntn_ prefix and ntn_00000000000"),
+    ("flyio_token", "fo1_token_goes_here"),
+    ("vault_token", "hvs.example and hvs.XXXXXXXXXXXXXXXXXXXXXXXXXX"),
+    ("telegram_bot_token", "at 10:30:AA the meeting; 123456789:BBxyz"),
+    ("discord_bot_token", "Mozilla.Firefox.Windows and OAuth.token.refresh"),
+    ("azure_ad_client_secret", "FAQ~ see the docs; Q~ alone"),
+    ("teams_webhook", "see https://learn.microsoft.com/microsoftteams/platform/webhooks-and-connectors"),
 ]
 
 # Strings that no detector may touch: ids and hashes agents handle all the time.

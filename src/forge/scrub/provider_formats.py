@@ -16,7 +16,16 @@ from forge.scrub.builtin import _ARG, _TOKEN_END, _WORD, _WS, _add, _begin
 
 
 def _token(
-    name: str, kind: str, prefix: str, body: str, *, width: int, description: str, validator=v.not_mask, anchor=""
+    name: str,
+    kind: str,
+    prefix: str,
+    body: str,
+    *,
+    width: int,
+    description: str,
+    validator=v.not_mask,
+    anchor="",
+    prefilter=(),
 ):
     """A token that starts with a fixed `prefix` (escaped regex) followed by `body`."""
     literal = prefix.replace("\\", "")
@@ -25,7 +34,7 @@ def _token(
         kind,
         r"(?P<s>" + _begin(prefix, _WORD) + body + r")" + _TOKEN_END,
         priority=90,
-        prefilter=(literal,),
+        prefilter=prefilter or (literal,),
         validator=validator,
         anchor=anchor or prefix,
         window=(0, width),
@@ -225,4 +234,79 @@ _add(
     anchor="(?i)psexec",
     window=(0, 620),
     description="PsExec ... -u USER -p PASSWORD",
+)
+
+# --- tokens that need no key beside them ----------------------------------------------------------
+
+_token(
+    "notion_token",
+    "notion_token",
+    "ntn_",
+    r"[0-9]{11}[A-Za-z0-9]{35}",
+    width=55,
+    validator=v.mixed_token,
+    description="Notion integration tokens (ntn_)",
+)
+_token(
+    "flyio_token",
+    "flyio_token",
+    "fo1_",
+    r"[A-Za-z0-9_\-]{43}",
+    width=50,
+    validator=v.mixed_token,
+    description="Fly.io access tokens (fo1_)",
+)
+_token(
+    "vault_token",
+    "vault_token",
+    r"hv[sbr]\.",
+    r"[A-Za-z0-9_\-]{24,}+",
+    width=400,
+    validator=v.mixed_token,
+    anchor=r"hv[sbr]\.[A-Za-z0-9_\-]{24}",
+    prefilter=("hvs.", "hvb.", "hvr."),
+    description="HashiCorp Vault service, batch and recovery tokens (hvs., hvb., hvr.)",
+)
+_add(
+    "telegram_bot_token",
+    "telegram_bot_token",
+    r"(?<![A-Za-z0-9_:])(?P<s>[0-9]{8,10}:AA[A-Za-z0-9_\-]{33})(?![A-Za-z0-9_\-])",
+    priority=90,
+    prefilter=(":AA",),
+    validator=v.mixed_token,
+    anchor="[0-9]{8,10}:AA[A-Za-z0-9_\\-]{33}",
+    window=(0, 48),
+    description="Telegram bot tokens (<bot id>:AA<33 characters>)",
+)
+_add(
+    "discord_bot_token",
+    "discord_bot_token",
+    r"(?<![A-Za-z0-9_\-.])(?P<s>[MNO][A-Za-z0-9_\-]{23,25}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,38})(?![A-Za-z0-9_\-.])",
+    priority=90,
+    validator=v.mixed_token,
+    anchor="[MNO][A-Za-z0-9_\\-]{23,25}\\.[A-Za-z0-9_\\-]{6}\\.",
+    window=(0, 80),
+    description="Discord bot tokens (base64 user id . timestamp . HMAC)",
+)
+_add(
+    "azure_ad_client_secret",
+    "azure_client_secret",
+    r"(?<![A-Za-z0-9_~.\-])(?P<s>[A-Za-z0-9_~.\-]{3}[0-9]Q~[A-Za-z0-9_~.\-]{31,34})(?![A-Za-z0-9_~.\-])",
+    priority=90,
+    prefilter=("Q~",),
+    validator=v.mixed_token,
+    anchor="[0-9]Q~[A-Za-z0-9_~.\\-]{31}",
+    window=(4, 36),
+    description="Microsoft Entra ID (Azure AD) client secrets (...Q~...)",
+)
+_add(
+    "teams_webhook",
+    "microsoft_teams_webhook",
+    # The whole path after the host carries the credential (tenant, connector id and key).
+    r"(?P<s>https://[A-Za-z0-9\-]{1,63}\.webhook\.office\.com/webhookb2/[A-Za-z0-9\-@/]{40,300}+)",
+    priority=95,
+    prefilter=("webhook.office.com",),
+    anchor="webhook\\.office\\.com/webhookb2/",
+    window=(80, 300),
+    description="Microsoft Teams incoming-webhook URLs",
 )
