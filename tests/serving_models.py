@@ -58,15 +58,24 @@ def examples() -> list[tuple[list[dict[str, Any]], list[dict[str, Any]], dict[st
 
 
 def _rows(tokenizer: Any, extra: list[Any]) -> list[tuple[list[int], int]]:
+    from forge.models.tool_calls import reply_part
+    from forge.models.turns import template_messages
+
     rows = []
     for prompt_msgs, tools, answer in examples() + extra:
+        msgs = template_messages(prompt_msgs + [answer])  # in the shape every family's template expects
         prompt = tokenizer.apply_chat_template(
-            prompt_msgs, tools=tools or None, tokenize=False, add_generation_prompt=True
+            msgs[:-1], tools=tools or None, tokenize=False, add_generation_prompt=True
         )
-        full = tokenizer.apply_chat_template(prompt_msgs + [answer], tools=tools or None, tokenize=False)
-        ids = tokenizer(full, add_special_tokens=False)["input_ids"]
-        n_prompt = len(tokenizer(prompt, add_special_tokens=False)["input_ids"])
-        rows.append((ids, n_prompt))
+        full = tokenizer.apply_chat_template(msgs, tools=tools or None, tokenize=False)
+        prompt_ids = tokenizer(prompt, add_special_tokens=False)["input_ids"]
+        if full.startswith(prompt):
+            ids = tokenizer(full, add_special_tokens=False)["input_ids"]
+        else:
+            # Gemma 4 renders a past turn without the empty thought channel its generation prompt
+            # opens; learn the reply after the generation prompt, as it will be asked for.
+            ids = prompt_ids + tokenizer(reply_part(full, prompt), add_special_tokens=False)["input_ids"]
+        rows.append((ids, len(prompt_ids)))
     return rows
 
 
@@ -92,14 +101,14 @@ def _fit(model: Any, tokenizer: Any, steps: int, lr: float, extra: list[Any] | N
     model.eval()
 
 
-def build_tool_model(out: Path) -> Path:
+def build_tool_model(out: Path, family: str = "qwen2") -> Path:
     """The fine-tuned model directory (HF), written to `out`."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from real_models import family_base
 
-    base = family_base("qwen2")
+    base = family_base(family)
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32)
     _fit(model, tokenizer, steps=STEPS, lr=3e-3)
@@ -129,6 +138,17 @@ def build_task_adapter(model_dir: Path, out: Path, title: str) -> Path:
     config["base_model_name_or_path"] = os.path.relpath(model_dir, out)
     (out / "adapter_config.json").write_text(json.dumps(config, indent=2))
     return out
+
+
+def tool_model(family: str) -> Path:
+    """The tool model of another family (no task adapters), cached like the Qwen2.5 one."""
+    import hashlib
+
+    from real_models import BASES_DIR, _cached_dir, family_base
+
+    key = hashlib.sha256(Path(__file__).read_bytes() + str(family_base(family)).encode()).hexdigest()[:16]
+    root = _cached_dir(BASES_DIR, f"serving-tools-{family}-{key}", lambda out: build_tool_model(out / "model", family))
+    return root / "model"
 
 
 def call_of(reply: str) -> dict[str, Any]:
