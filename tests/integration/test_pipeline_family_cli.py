@@ -1,8 +1,8 @@
 """`forge pipeline … --base DIR` from the command line, on family test bases (tests/real_models.py:
 a real tokenizer and chat template, tiny random weights), over the bundled example corpus:
-each run must reach TESTS_PASSED (gate 0: two steps teach a random model nothing) with learned
-tokens reported. Phi-3.5's own template drops tool calls, so that run passes Forge's template
-with `--template`, as the refusal message tells a user to.
+each run (Qwen2.5, Llama 3.1, Phi-3.5, Gemma 4) must reach TESTS_PASSED (gate 0: two steps
+teach a random model nothing) with learned tokens reported. Phi-3.5's own template drops tool
+calls, so that run passes Forge's template with `--template`, as the refusal tells a user to.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def forge(home: Path, *args: str) -> subprocess.CompletedProcess:
     )
 
 
-@pytest.mark.parametrize("family", ["qwen2", "llama3", "phi3"])
+@pytest.mark.parametrize("family", ["qwen2", "llama3", "phi3", "gemma4"])
 def test_pipeline_cli_on_a_family_base_reaches_tests_passed(tmp_path, family):
     from forge.models.chat_format import CHAT_TEMPLATE
 
