@@ -20,6 +20,8 @@ token for token), the history before a turn must render the same with more messa
 and the turn must render the same when it is not the last (templates that drop earlier
 reasoning or rewrite earlier turns fail this for all but the last turn: those turns are
 learned in their own window, see windows.py). A turn that fails gets no mask and a reason.
+A turn whose generation prompt differs from its render also records that prompt and the reply
+after it, so training can learn it the way inference asks for it (windows.py).
 transformers is used through the tokenizer passed in; nothing heavy is imported here.
 """
 
@@ -46,6 +48,15 @@ class TurnSpan:
     start: int  # first learned token
     end: int  # one past the last learned token
     text: str = ""  # the rendered text those tokens spell
+    # set when the generation prompt differs from the rendered turn (Gemma 4's empty thought
+    # channel): the prompt a model is given for this turn, and the reply it writes after it
+    prompt: str | None = None
+
+    def prompted(self, renderer: Renderer) -> tuple[list[int], list[int]]:
+        """Ids and mask of this turn learned after its own generation prompt, as inference asks."""
+        assert self.prompt is not None
+        head, tail = renderer.encode(self.prompt), renderer.encode(self.text)
+        return head + tail, [0] * len(head) + [1] * len(tail)
 
 
 @dataclass
@@ -225,4 +236,7 @@ def _turn_span(
     a, b = boundary(start), boundary(end)
     if a is None or b is None or b <= a:
         return TOKEN_MERGE, differs, offsets
-    return TurnSpan(i, a, b, text[start:end]), differs, offsets
+    span = TurnSpan(i, a, b, text[start:end])
+    if differs:
+        span.prompt = prompt  # the reply is the turn's text: it starts where the two part
+    return span, differs, offsets

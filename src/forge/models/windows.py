@@ -9,7 +9,9 @@ later one, so each turn is learned once.
 
 Templates that are not prefix-stable (masks.py: they rewrite earlier turns once later ones
 follow) give an exact span only for the last turn of a rendering: such a turn is learned in a
-window that ends with it, which makes one row per assistant turn for those templates. A turn
+window that ends with it, which makes one row per assistant turn for those templates. So is a
+turn whose generation prompt differs from how the template renders it in history (Gemma 4
+opens an empty thought channel the history lacks): it is learned after that prompt. A turn
 whose span cannot be made exact even as the last one is dropped with the reason; one longer
 than the window on its own is learned up to the window's end and counted as truncated.
 Messages with `"weight": 0` are context, never learned. Pure apart from the tokenizer.
@@ -44,7 +46,7 @@ class RowWindows:
     zero_weight: int = 0  # assistant turns with weight 0 (context only)
     dropped: dict[int, str] = field(default_factory=dict)  # turn → why it is not learned
     truncated: int = 0  # turns learned only up to the window's end
-    prompt_differs: int = 0  # turns whose generation prompt differs from the render
+    prompt_differs: int = 0  # turns learned after a generation prompt that differs from the render
 
     @property
     def learned(self) -> int:
@@ -154,22 +156,35 @@ class _Planner:
         return rendering, index
 
     def take(self, rendering: Rendering, index: list[int]) -> list[int]:
-        """Learn the pending turns that have exact spans starting inside the window; returns them."""
+        """Learn the pending turns that have exact spans starting inside the window; returns them.
+        A turn whose generation prompt differs from its render gets a window of its own that
+        ends with it, learned after that prompt (as inference asks for it)."""
         spans = [s for s in rendering.spans if index[s.message] in self.pending and s.start < self.max]
-        if not spans:
-            return []
-        learned = [index[s.message] for s in spans]
-        truncated = any(s.end > self.max for s in spans)
-        self.out.windows.append(
-            Window(
-                rendering.ids[: self.max], rendering.mask([s.message for s in spans])[: self.max], learned, truncated
-            )
-        )
-        self.out.truncated += sum(1 for s in spans if s.end > self.max)
-        self.out.prompt_differs += sum(1 for n in rendering.prompt_differs if index[n] in learned)
+        inline = [s for s in spans if s.prompt is None]
+        learned = []
+        if inline:
+            turns = [index[s.message] for s in inline]
+            ids, mask = rendering.ids[: self.max], rendering.mask([s.message for s in inline])[: self.max]
+            self.add(Window(ids, mask, turns), sum(1 for s in inline if s.end > self.max))
+            learned += turns
+        for s in spans:
+            if s.prompt is None:
+                continue
+            ids, mask = s.prompted(self.r)
+            if mask.index(1) >= self.max:
+                continue  # its prompt alone fills the window: planned again with less history
+            cut = len(ids) > self.max
+            self.add(Window(ids[: self.max], mask[: self.max], [index[s.message]]), int(cut))
+            self.out.prompt_differs += 1
+            learned.append(index[s.message])
         for t in learned:
             self.pending.remove(t)
         return learned
+
+    def add(self, window: Window, truncated: int) -> None:
+        window.truncated = truncated > 0
+        self.out.windows.append(window)
+        self.out.truncated += truncated
 
     def drop(self, turn: int, why: str) -> None:
         self.out.dropped[turn] = why

@@ -73,7 +73,7 @@ class TokenizedRows:
     turns_learned: int = 0
     turns_zero_weight: int = 0
     turns_dropped: dict[str, int] = field(default_factory=dict)  # reason → turns
-    prompt_differs: int = 0  # turns whose generation prompt differs from the rendered turn
+    prompt_differs: int = 0  # turns learned after a generation prompt that differs from their render
 
     def report(self) -> dict[str, Any]:
         """The figures train_log.json and the job log carry."""
