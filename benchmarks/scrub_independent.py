@@ -15,7 +15,9 @@ Scoring. A positive is caught when no secret-bearing token of its labelled spans
 not a mask) survives even half-way in the scrubbed text. Where a labelled span is a URL with
 credentials (scheme://user:password@host...), its secret is the password, whatever its length:
 the scheme, user name and host name are not secrets (they used to count as leaked tokens), and
-a span a scanner labelled inside such a URL (its host) stands for that password too. A negative
+a span a scanner labelled inside such a URL (its host) stands for that password too; and where
+a labelled span starts with the key its value is assigned to (NAME = value), the name is not a
+secret token. A negative
 is altered when the scrubbed text differs at all. A benign value is kept when it is still whole in the scrubbed line.
 
 Speed, per core (process CPU seconds, so other jobs on the machine do not count), a fresh
@@ -52,6 +54,9 @@ from forge.scrub.files import scrub_file  # noqa: E402
 
 TOKEN = re.compile(r"[A-Za-z0-9+/=_\-.~%]{8,}")
 PLACEHOLDER = re.compile(r"<SECRET:[a-z0-9_]+>")
+# A labelled span that starts with the key it is assigned to (AWS_SECRET_ACCESS_KEY = wJal...):
+# the key's name is not secret, its value is
+KEY_PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,80}[\"']?\s*(?:=>|:=|=|:)\s*[\"']?(?=\S)")
 URL_USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]{1,20}://[^:/\s@]{1,128}:(?P<pw>[^@\s/]{1,256})@[^\s\"'<>]+")
 BENIGN_LINES = {
     "git_sha": "commit {v}\nAuthor: CI <ci@example.invalid>",
@@ -80,7 +85,11 @@ def secret_tokens(case: dict) -> list[str]:
     for s, e in case["secrets"]:
         # a span inside (or around) a URL with credentials: the secret is that URL's password
         url = next((u for u in urls if u.start() < e and s < u.end()), None)
-        out += [url["pw"]] if url else [t for t in TOKEN.findall(text[s:e]) if entropy(t) >= 2.5]
+        if url:
+            out.append(url["pw"])
+            continue
+        key = KEY_PREFIX.match(text, s, e)
+        out += [t for t in TOKEN.findall(text[key.end() if key else s : e]) if entropy(t) >= 2.5]
     return out
 
 

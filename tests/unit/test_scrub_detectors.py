@@ -316,6 +316,57 @@ TRUE_POSITIVES = [
         "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
         "microsoft_teams_webhook",
     ),
+    # config_formats.py
+    ("env_file_password", "# staging\nexport SMTP_RELAY_PASSWORD=marmalade42\n", "marmalade42", "password"),
+    ("env_file_password", "APP_DB_PASS=quiltedpenguin", "quiltedpenguin", "password"),
+    (
+        "appsettings_secret",
+        '<appSettings>\n  <add key="MailerPassword" value="Tr0mb0ne&amp;Tuba"/>\n</appSettings>',
+        "Tr0mb0ne&amp;Tuba",
+        "password",
+    ),
+    (
+        "password_phrase",
+        "credentials {\n  username 'deploy'\n  password 'copper-kettle-9'\n}",
+        "copper-kettle-9",
+        "password",
+    ),
+    (
+        "password_phrase",
+        'The router\'s admin password is "velvet7hammer" until you change it.',
+        "velvet7hammer",
+        "password",
+    ),
+    (
+        "vault_legacy_token",
+        "VAULT_TOKEN s.CAESIJx0mQ7rT2vW9yZ4bC6eF8hK1nP3sU5xA7dG0jM2qV4tY6wB9eH1kN3pR5uX7zC0fI2lO4rT6vW8yA1dF3gJ5m",
+        "CAESIJx0mQ7rT2vW9yZ4bC6eF8hK1nP3sU5xA7dG0jM2qV4tY6wB9eH1kN3pR5uX7zC0fI2lO4rT6vW8yA1dF3gJ5m",
+        "vault_token",
+    ),
+    (
+        "thingsboard_device_token",
+        "curl -X POST -d @t.json https://iot.example.org/api/v1/Qm7Zr2Xk9Lp4Tv8Nw3Hs/telemetry",
+        "Qm7Zr2Xk9Lp4Tv8Nw3Hs",
+        "secret",
+    ),
+    (
+        "terraform_variable_default",
+        'variable "grafana_api_token" {\n  type    = string\n  default = "glc_R4nd0mV4lu3Xq9Zt2Wm7Kp"\n}',
+        "glc_R4nd0mV4lu3Xq9Zt2Wm7Kp",
+        "secret",
+    ),
+    (
+        "azure_identifier",
+        "ARM_TENANT_ID=72f988bf-86f1-41af-91ab-2d7cd011db47",
+        "72f988bf-86f1-41af-91ab-2d7cd011db47",
+        "azure_id",
+    ),
+    (
+        "secret_assignment",
+        'azure_devops_pat = "k3v9q2xw7m4r8t1y6u0p5z3n2b7c4d9f8g1h6j0k5l2s7a4e3w"',
+        "k3v9q2xw7m4r8t1y6u0p5z3n2b7c4d9f8g1h6j0k5l2s7a4e3w",
+        "secret",
+    ),
 ]
 
 # (detector that must stay quiet, text)
@@ -400,6 +451,25 @@ NEAR_MISSES = [
     ("discord_bot_token", "Mozilla.Firefox.Windows and OAuth.token.refresh"),
     ("azure_ad_client_secret", "FAQ~ see the docs; Q~ alone"),
     ("teams_webhook", "see https://learn.microsoft.com/microsoftteams/platform/webhooks-and-connectors"),
+    # config_formats.py
+    ("env_file_password", "SKIP_PASS=true\nDB_PASSWORD=${DB_PASSWORD}\nBYPASS=on\nexport PGPASSWORD=$(cat pw)"),
+    ("appsettings_secret", '<add key="PasswordMinLength" value="8"/><add key="ApiToken" value="$(ApiToken)"/>'),
+    ("password_phrase", "Enter your password 'twice' below; the password is \"\" (empty)"),
+    ("vault_legacy_token", "s.CAES alone, and hvs.CAESshort"),
+    ("thingsboard_device_token", "GET /api/v1/users/telemetry and /api/v1/ABCDEFGHIJKLMNOPQRST/telemetry"),
+    (
+        "terraform_variable_default",
+        'variable "token_ttl" {\n  default = "3600"\n}\nvariable "db_password" { default = "" }',
+    ),
+    (
+        "azure_identifier",
+        "sessionId: 123e4567-e89b-12d3-a456-426614174000 and request_id=6f1c9a7e-2b3d-4e5f-8a9b-0c1d2e3f4a5b",
+    ),
+    (
+        "password_quoted",
+        'password = "123"; IAMUserChangePassword = "arn:aws:iam::aws:policy/IAMUserChangePassword"; '
+        "echo 'password = '.$cfg['pw']; passwordLabel:\"Password:\",rememberMe:\"x\"",
+    ),
 ]
 
 # Strings that no detector may touch: ids and hashes agents handle all the time.

@@ -422,6 +422,9 @@ _SECRET_WORDS = (
     "credential",
     "credentials",
     "auth",
+    "pat",  # personal access tokens: azure_devops_pat, GITHUB_PAT
+    "personal access token",
+    "deploy key",
 )
 _PASSWORD_KEY = _cased(*_PASSWORD_WORDS)
 _SECRET_KEY = _cased(*_SECRET_WORDS)
@@ -463,7 +466,21 @@ _add(
     _SECRET_KEY + _SEP + r"(?:" + _QUOTED + "|" + _BARE + ")",
     group=("dq", "sq", "bare"),
     priority=60,
-    prefilter=("ey", "EY", "ecret", "ECRET", "oken", "OKEN", "redential", "REDENTIAL", "uth", "UTH"),
+    prefilter=(
+        "ey",
+        "EY",
+        "ecret",
+        "ECRET",
+        "oken",
+        "OKEN",
+        "redential",
+        "REDENTIAL",
+        "uth",
+        "UTH",
+        "pat",
+        "Pat",
+        "PAT",
+    ),
     validator=v.looks_random,
     anchor=_key_anchor(*_SECRET_WORDS),
     window=(0, 2_100),

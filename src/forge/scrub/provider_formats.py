@@ -135,8 +135,8 @@ _token(
     "shopify_token",
     "shopify_token",
     "shp",
-    r"(?:ss|at|ca|pa)_[A-Za-z0-9]{32}",
-    width=40,
+    r"(?:ss|at|ca|pa)_[A-Za-z0-9]{32,64}",  # 32 hex once; Shopify announced longer ones
+    width=72,
     validator=v.mixed_token,
     description="Shopify app secrets and access tokens (shpss_, shpat_, shpca_, shppa_)",
 )

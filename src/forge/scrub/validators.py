@@ -141,9 +141,17 @@ def high_entropy(value: str) -> bool:
     return shannon_entropy(value) >= 3.5 and not is_reference_or_mask(value)
 
 
+# Code where a value would be: string concatenation ('.$p[...]', "+ name") or the next field
+# of a list ("Password:",rememberMe...), and ARNs, which name a policy or role rather than hold one.
+_NOT_A_VALUE = re.compile(r"[,;:]|[.+]\s*[$\w]|arn:aws")
+
+
 def quoted_password(value: str) -> bool:
-    """A quoted password value: almost anything but references, masks, stop words and prose."""
-    return len(value) >= 3 and not is_reference_or_mask(value) and value.count(" ") < 2
+    """A quoted password value: almost anything but references, masks, stop words, prose, code
+    and values too short to be one (`password = "123"` in a test is a fixture, not a secret)."""
+    return (
+        len(value) >= 4 and not is_reference_or_mask(value) and value.count(" ") < 2 and not _NOT_A_VALUE.match(value)
+    )
 
 
 def bare_password(value: str) -> bool:
@@ -154,6 +162,12 @@ def bare_password(value: str) -> bool:
         and not _PATH.fullmatch(value)
         and not value.startswith("-")
     )
+
+
+def env_password(value: str) -> bool:
+    """The value of an env-file password (DB_PASS=hunter2): env files hold literals, so a plain
+    word is the password itself; references, masks and stop words are not."""
+    return quoted_password(value) and not value.startswith("-")
 
 
 def cli_user_password(value: str) -> bool:

@@ -1,0 +1,112 @@
+"""Credentials that only their context marks: env files, .NET app settings, Groovy/Gradle DSL
+blocks, prose, and tokens that sit in a URL path or after a personal-access-token key.
+
+Registered like the built-ins (builtin.py has the conventions). Each rule reads a value where a
+file format or a sentence puts a password; the validators still reject references ($VAR,
+${{ secrets.X }}), masks, stop words and code.
+"""
+
+from __future__ import annotations
+
+from forge.scrub import validators as v
+from forge.scrub.builtin import _QUOTED, _TOKEN_END, _WORD, _add, _begin
+
+# An env-file line (.env, docker --env-file, CI variables): KEY=value with no spaces, the key in
+# UPPER_SNAKE_CASE ending in a password word. Env files hold literals, so a plain word is the
+# password itself (REACT_APP_AUTH_PASS=whiteduke), where `password = word` in code is a variable.
+_add(
+    "env_file_password",
+    "password",
+    r"(?m)(?:^|(?<=\\n))[ \t]*(?:#[ \t]*)?(?:export[ \t]+)?(?:[A-Z][A-Z0-9]*_)*"
+    r"(?:PASS|PASSWORD|PASSWD|PWD|PASSPHRASE)=(?P<s>[^\s\"'`#\\]{1,256}+)",
+    priority=62,
+    prefilter=("PASS", "PWD"),
+    validator=v.env_password,
+    anchor=r"(?:PASS|PASSWORD|PASSWD|PWD|PASSPHRASE)=",
+    window=(300, 260),
+    description="env-file lines: DB_PASS=value, export ADMIN_PASSWORD=value",
+)
+
+# .NET app settings / web.config: <add key="SmtpPassword" value="..."/>
+_add(
+    "appsettings_secret",
+    "password",
+    r"<add\s+key=\"[A-Za-z0-9_.:\-]{0,80}(?:[Pp]assword|PASSWORD|[Pp]wd|PWD|[Ss]ecret|SECRET|[Tt]oken|TOKEN)"
+    r"\"\s+value=\"(?P<s>[^\"\r\n]{1,512})\"",
+    priority=65,
+    prefilter=("<add",),
+    validator=v.quoted_password,
+    anchor=r"<add\s+key=",
+    window=(0, 700),
+    description='.NET settings: <add key="...Password" value="..."/>',
+)
+
+# Groovy / Gradle DSL credentials blocks (password "value" at a line's start), and prose (the
+# password is 'value')
+_add(
+    "password_phrase",
+    "password",
+    r"(?:(?:(?<![^\n])|(?<=\\n))[ \t]*(?:[Pp]assword|PASSWORD)[ \t]+|\b(?:[Pp]assword|PASSWORD)\s+is\s+)" + _QUOTED,
+    group=("dq", "sq"),
+    priority=55,
+    prefilter=("assword", "ASSWORD"),
+    validator=v.quoted_password,
+    anchor=r"(?i)password(?:\s+is)?[ \t]+\\?[\"']",
+    window=(200, 2_100),  # the line start may be indented
+    description="password \"value\" (Gradle credentials blocks), the password is 'value'",
+)
+
+# Vault service tokens before the hvs. prefix: s. and a base64 protobuf body (CAES...)
+_add(
+    "vault_legacy_token",
+    "vault_token",
+    r"(?P<s>" + _begin(r"s\.", _WORD + ".") + r"CAES[A-Za-z0-9_\-]{60,400}+)" + _TOKEN_END,
+    priority=90,
+    prefilter=("s.CAES",),
+    validator=v.not_mask,
+    anchor=r"s\.CAES",
+    window=(2, 420),
+    description="HashiCorp Vault service tokens in the older s.CAES... form",
+)
+
+# ThingsBoard device access tokens travel in the URL path of its device API
+_add(
+    "thingsboard_device_token",
+    "secret",
+    r"/api/v1/(?P<s>[A-Za-z0-9]{20})/(?:telemetry|attributes|rpc|claim|firmware|software)\b",
+    priority=85,
+    prefilter=("/api/v1/",),
+    validator=v.mixed_token,
+    anchor=r"/api/v1/[A-Za-z0-9]{20}/",
+    window=(0, 60),
+    description="ThingsBoard device tokens: /api/v1/TOKEN/telemetry",
+)
+
+# Terraform: variable "db_password" { default = "..." } — the name says what the default holds
+_add(
+    "terraform_variable_default",
+    "secret",
+    r"\bvariable\s+\"[A-Za-z0-9_\-]{0,60}(?:password|passwd|secret|token|api_key|apikey|private_key|credential)"
+    r"[A-Za-z0-9_\-]{0,30}\"\s*\{[^{}]{0,300}?\bdefault\s*=\s*\"(?P<s>[^\"\r\n]{8,512})\"",
+    priority=60,
+    prefilter=("variable",),
+    validator=v.looks_random,
+    anchor=r"(?i)variable\s+\"[^\"]{0,60}(?:passw|secret|token|api_?key|private_key|credential)",
+    window=(0, 900),
+    description='Terraform variable "…_token" { default = "value" }',
+)
+
+# Azure AD tenant, client (application) and subscription ids: not secrets, but they name the
+# organisation and its apps, so they go with the credentials they sit beside
+_add(
+    "azure_identifier",
+    "azure_id",
+    r"\b(?:(?:[Aa][Zz][Uu][Rr][Ee]|[Aa]{1,2}[Dd]|ARM|arm)[_\-]?)?(?:[Tt]enant|TENANT|[Cc]lient|CLIENT|"
+    r"[Ss]ubscription|SUBSCRIPTION)[_\-]?(?:[Ii][Dd])\\?[\"']?\s*[:=]\s*\\?[\"']?"
+    r"(?P<s>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\b",
+    priority=50,
+    prefilter=("enant", "ENANT", "lient", "LIENT", "ubscription", "UBSCRIPTION"),
+    anchor=r"(?i)(?:tenant|client|subscription)[_\-]?id\\?[\"']?\s*[:=]",
+    window=(12, 60),
+    description="Azure tenant, client and subscription ids under their key (AZURE_TENANT_ID=uuid)",
+)
