@@ -55,7 +55,12 @@ def masked_and_learned(tokenizer, row):
 
 def test_only_assistant_tokens_are_learned(tokenizer):
     masked, learned = masked_and_learned(tokenizer, ROW)
-    for text in ("SYSTEMTEXT", "USERTEXT", "TOOLRESULT", 'mcp__beads__create", "description'):
+    for text in (
+        "SYSTEMTEXT",
+        "USERTEXT",
+        "TOOLRESULT",
+        '{"name": "mcp__beads__create", "arguments": {"title": "string"',
+    ):
         assert text in masked and text not in learned
     assert (
         '<tool_call>\n{"name": "mcp__beads__create", "arguments": {"title": "Fix it"}}\n</tool_call><|im_end|>'

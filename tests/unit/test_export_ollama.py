@@ -64,18 +64,30 @@ def test_tool_call_conversation_renders_exactly_like_hf(hf_tokenizer):
         assert render_like_ollama(messages) == hf
 
 
-def test_tools_block_matches_hf_up_to_json_spacing(hf_tokenizer):
-    """With tools the system turn is identical except each schema line: Ollama writes JSON
-    compactly with sorted keys (documented); the schemas are the same JSON values."""
-    hf = hf_tokenizer.apply_chat_template(CONVERSATION, tools=[BASH], tokenize=False, add_generation_prompt=True)
-    ol = render_like_ollama(CONVERSATION, [BASH])
-    hf_lines, ol_lines = hf.split("\n"), ol.split("\n")
-    assert len(hf_lines) == len(ol_lines)
-    differing = [(h, o) for h, o in zip(hf_lines, ol_lines) if h != o]
-    assert len(differing) == 1
-    hf_line, ol_line = differing[0]
-    assert json.loads(hf_line) == json.loads(ol_line) == BASH
-    assert "\\u003csafely\\u003e" in ol_line  # Go escapes <, > and & in JSON
+def test_tools_block_renders_exactly_like_hf(hf_tokenizer):
+    """With tools the whole prompt is byte for byte HF's: each tool a compact line, its
+    arguments in the schema's declaration order (not sorted), optional ones marked '?'."""
+    edit = {
+        "type": "function",
+        "function": {
+            "name": "Edit",
+            "description": "Replace a string",
+            "parameters": {
+                "type": "object",
+                "required": ["old_string", "file_path"],
+                "properties": {"file_path": {"type": "string"}, "old_string": {}, "replace_all": {"type": "boolean"}},
+            },
+        },
+    }
+    bare = {"type": "function", "function": {"name": "Now"}}  # no description, no parameters
+    tools = [BASH, edit, bare]
+    hf = hf_tokenizer.apply_chat_template(CONVERSATION, tools=tools, tokenize=False, add_generation_prompt=True)
+    assert render_like_ollama(CONVERSATION, tools) == hf
+    assert (
+        '\n{"name": "Bash", "arguments": {"command": "string"}, "description": "Run a shell command <safely>"}'
+        '\n{"name": "Edit", "arguments": {"file_path": "string", "old_string": "any", "replace_all?": "boolean"}, '
+        '"description": "Replace a string"}\n{"name": "Now", "arguments": {}}\n</tools>'
+    ) in hf
 
 
 def test_generation_prompt_and_system_only(hf_tokenizer):

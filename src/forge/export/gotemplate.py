@@ -4,7 +4,9 @@ It exists to test the Modelfile: the template Ollama will run is rendered here w
 Ollama gives it (`.System`, `.Messages`, `.Tools`) and compared with HF's chat template.
 Supported: text, `{{ }}` actions with `{{-`/`-}}` trimming, fields (`.A.B`, `$.A`, `$v.A`),
 variables (`$x := …`, `$x = …`), `if`/`else if`/`else`/`end`, `range [$i, $v :=] …`, string
-and integer literals, parentheses, and the functions eq, ne, and, or, not, len, json.
+and integer literals, parentheses, and the functions eq, ne, and, or, not, len, json. A map's
+`.All` ranges over it in declaration order, as Ollama's ordered tool-property maps do (Go 1.24
+templates range over iterator functions).
 Printing follows Go and Ollama: strings as they are, numbers and booleans as Go prints them,
 maps and lists as Go's encoding/json writes them (Ollama's Tool and argument types print as
 JSON): compact, map keys sorted, and <, >, & escaped as \\u003c, \\u003e, \\u0026.
@@ -179,9 +181,16 @@ def _parse_if(pieces: list[tuple[str, str]], i: int, cond: str) -> tuple[Node, i
 # ---- evaluation -------------------------------------------------------------------------------
 
 
+class Seq2(list):
+    """What Ollama's ordered maps hand `range` through their All() method: (key, value) pairs in
+    declaration order (a plain Go map ranges in sorted key order)."""
+
+
 def _field(value: Any, path: list[str]) -> Any:
     for name in path:
-        if isinstance(value, dict):
+        if name == "All" and isinstance(value, dict) and "All" not in value and "all" not in value:
+            value = Seq2(value.items())  # ToolPropertiesMap.All(): an iter.Seq2 over the properties
+        elif isinstance(value, dict):
             # Go struct fields are capitalised; the OpenAI dicts Ollama decodes them from are not
             value = value.get(name, value.get(name[:1].lower() + name[1:]))
         else:
@@ -248,7 +257,10 @@ def _run(nodes: list[Node], dot: Any, scope: dict[str, Any], out: list[str]) -> 
             _run(branch, dot, scope, out)
         elif node.kind == "range":
             items = _call(node.expr, dot, scope) or []
-            pairs = sorted(items.items()) if isinstance(items, dict) else list(enumerate(items))
+            if isinstance(items, Seq2):
+                pairs = list(items)
+            else:
+                pairs = sorted(items.items()) if isinstance(items, dict) else list(enumerate(items))
             if not pairs:
                 _run(node.orelse, dot, scope, out)
             for key, item in pairs:

@@ -7,10 +7,13 @@ Ollama prompts the model exactly as it was trained and finds its tool calls. Whe
 binary is on PATH the package is also created (`ollama create`) and answers a test prompt;
 otherwise the artifact records a skip line saying so.
 
-Known, documented differences from HF's rendering: Ollama writes JSON values (each tool's
-function schema, call arguments) compactly, as Go's encoding/json does, where HF's `tojson` puts
-a space after `:` and `,` (the tool line's outer `{"type": "function", "function": ...}` is
-written literally, as HF writes it); and Ollama merges consecutive messages of the same role.
+Tools are listed compactly (chat_format.TOOL_SIGNATURE), the arguments in the schema's order:
+Ollama keeps tool properties in declaration order and ranges over them through
+`.Properties.All` (Ollama releases built with Go 1.24 or later, whose templates range over
+iterator functions). Known, documented differences from HF's rendering: Ollama writes call
+arguments and a property's list of types (["string", "null"]) compactly, as Go's encoding/json
+does, where HF's `tojson` puts a space after `:` and `,`; and Ollama merges consecutive messages
+of the same role.
 Call arguments that arrive as a JSON string (OpenAI style) render identically on both sides.
 """
 
@@ -50,7 +53,12 @@ OLLAMA_TEMPLATE = (
     "{{ if .Tools }}" + IM_START + "system\n"
     "{{ if .System }}{{ .System }}\n\n{{ end }}"
     + TOOLS_PREAMBLE
-    + '{{ range .Tools }}\n{"type": "function", "function": {{ .Function }}}{{ end }}\n'
+    + '{{ range .Tools }}\n{"name": "{{ .Function.Name }}", "arguments": {{ "{" }}'
+    "{{ $req := .Function.Parameters.Required }}{{ $first := true }}"
+    "{{ range $k, $v := .Function.Parameters.Properties.All }}{{ if not $first }}, {{ end }}{{ $first = false }}"
+    '"{{ $k }}{{ $in := false }}{{ range $req }}{{ if eq . $k }}{{ $in = true }}{{ end }}{{ end }}'
+    '{{ if not $in }}?{{ end }}": {{ if $v.Type }}{{ json $v.Type }}{{ else }}"any"{{ end }}{{ end }}{{ "}" }}'
+    '{{ if .Function.Description }}, "description": "{{ .Function.Description }}"{{ end }}}{{ end }}\n'
     + TOOLS_POSTAMBLE
     + IM_END
     + "\n"

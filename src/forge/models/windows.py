@@ -69,10 +69,22 @@ class _Estimate:
     def __init__(self, renderer: Renderer, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None):
         enc = renderer.encode
         self.per_message = [len(enc(_message_text(m))) + 8 for m in messages]
-        self.tools = len(enc(json.dumps(tools, ensure_ascii=False))) if tools else 0
+        self.tools = _tools_length(renderer, messages, tools) if tools else 0
 
     def span(self, a: int, b: int) -> int:
         return sum(self.per_message[a:b])
+
+
+def _tools_length(renderer: Renderer, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> int:
+    """Tokens the template spends on the tools: the first message rendered with and without them
+    (templates write them compactly or as JSON); their JSON length when that cannot be rendered."""
+    first = messages[:1]
+    try:
+        with_tools = renderer.render(first, tools)
+        without = renderer.render(first, None)
+    except TemplateRenderError:
+        return len(renderer.encode(json.dumps(tools, ensure_ascii=False)))
+    return max(0, len(renderer.encode(with_tools)) - len(renderer.encode(without)))
 
 
 def _message_text(m: dict[str, Any]) -> str:
