@@ -116,7 +116,7 @@ def scrub_file(
         if b"\x00" in fb.read(8192):
             return "binary file (NUL bytes): not copied"
     out = open(dest, "w", encoding="utf-8", errors="surrogateescape", newline="") if dest else None  # noqa: SIM115 -- closed in the finally below; optional
-    before = scrubber.report()["total"]
+    before = scrubber.total
     try:
         with open(src, encoding="utf-8", errors="surrogateescape", newline="") as f:
             if src.suffix in LINE_FILES:
@@ -137,7 +137,7 @@ def scrub_file(
     finally:
         if out:
             out.close()
-    return scrubber.report()["total"] - before
+    return scrubber.total - before
 
 
 def scrub_path(path: Path, out: Path | None, scrubber: Scrubber) -> ScrubFilesReport:

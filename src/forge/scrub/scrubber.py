@@ -278,6 +278,11 @@ class Scrubber:
 
     # --- report ---------------------------------------------------------------------------
 
+    @property
+    def total(self) -> int:
+        """Findings so far (what report()["total"] says, without building the report)."""
+        return self._total()
+
     def report(self) -> dict[str, Any]:
         """Counts only — never a secret, never a position in a file."""
         by_engine: Counter[str] = Counter()
