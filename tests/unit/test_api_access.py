@@ -109,6 +109,9 @@ def test_errors_are_json_with_a_message_and_a_hint_and_never_echo_values(forge, 
     r = c.post("/api/v1/fine-tuning/jobs", json={**JOB, "training_file": "/etc"}, headers=bearer(tokens["write"]))
     assert r.status_code == 403 and "outside the folders" in r.json()["error"]["message"]
     assert "server.toml" in r.json()["error"]["hint"]
+    for body in ({"training_file": "/data/x\x00y"}, {"sources": ["ok", "/data/\x00"]}):
+        r = c.post("/api/v1/fine-tuning/jobs", json={**JOB, **body}, headers=bearer(tokens["write"]))
+        assert r.status_code == 422 and r.json()["error"]["type"] == "validation_error", r.text
     r = c.get("/nowhere")
     assert r.status_code == 404 and r.json()["error"]["type"] == "http_error"
     assert forge.jobs.list() == []

@@ -100,6 +100,8 @@ def test_api_sources_must_lie_under_allowed_roots(forge, forge_home, tmp_path):
         forge.check_api_sources([str(outside)])
     with pytest.raises(Forbidden):
         forge.check_api_sources([example_sources()[0] + "/../../../../etc"])
+    with pytest.raises(InputError, match="control character"):  # not a ValueError from the OS
+        forge.check_api_sources([example_sources()[0] + "/x\x00y"])
     (forge_home / "server.toml").write_text(f'[api]\nsource_roots = ["{tmp_path}"]\n')
     assert forge.check_api_sources([str(outside)]) == [str(outside.resolve())]
 

@@ -44,7 +44,16 @@ def test_every_operation_answers_as_documented(trained, tmp_path):
         labels.append(operation.label)
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+        # derandomize: the same requests on every machine and run (a random run once found a
+        # NUL byte in training_file that the schema let through; tests/unit/test_api_access.py
+        # now checks that case by name)
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        )
         def check(case):
             case.call_and_validate(headers=headers)
 

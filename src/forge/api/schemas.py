@@ -4,7 +4,7 @@ with Forge's own fields beside them (`state`, `authorization`, `stages`, `eval` 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -51,6 +51,10 @@ class Method(Strict):
     )
 
 
+# a path on the server: printable, as long as a path gets
+SourcePath = Annotated[str, Field(max_length=4096, pattern=r"^[^\x00-\x1f]*$")]
+
+
 class JobCreate(Strict):
     """A fine-tuning job: ingest → scrub → build → train → merge → eval gate → register."""
 
@@ -73,11 +77,14 @@ class JobCreate(Strict):
     training_file: str | None = Field(
         None,
         max_length=4096,
+        pattern=r"^[^\x00-\x1f]*$",
         description="A transcript file or folder on the server (under the folders "
         "server.toml [api] source_roots allows). Default: the bundled "
         "example corpus.",
     )
-    sources: list[str] | None = Field(None, max_length=64, description="Several training sources (as training_file).")
+    sources: list[SourcePath] | None = Field(
+        None, max_length=64, description="Several training sources (as training_file)."
+    )
     hyperparameters: dict[str, Any] | None = Field(
         None,
         description="OpenAI's n_epochs and batch_size, or any train.* option of Forge (max_steps, "

@@ -68,6 +68,8 @@ class AccessAPI(ForgeHome):
         roots += [Path(r).resolve() for r in self.server_config().api.source_roots]
         out = []
         for src in sources:
+            if any(ord(c) < 32 for c in src):  # NUL and friends: no file has such a name
+                raise InputError("a training source contains a control character", hint="send the path as plain text")
             path = Path(src).resolve()
             if not any(path == r or r in path.parents for r in roots):
                 raise Forbidden(
