@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -92,7 +93,12 @@ def test_engine_anchor_hits_equal_pythons():
     from forge.scrub.find import _engine_candidates
 
     dets = list(detectors().values())
-    texts = list(PLANTED.values()) + ["x@y.com a@b --password=x 1.2.3.4 fe80::1ff:fe23:4567:890a /home/bob ::1"]
+    texts = list(PLANTED.values()) + [
+        "x@y.com a@b --password=x 1.2.3.4 fe80::1ff:fe23:4567:890a /home/bob ::1",
+        # anchors that start at a word boundary or a JSON \\n escape, and near misses inside words
+        '{"t":"\\nfe80::1%eth0 use std::fs::File; Add::add x4111111111111111 \\n4111111111111111"}',
+        "card 5555-5555-5555-4444, key 1-" + "aB3" * 21 + "c, id a1-" + "aB3" * 21 + "c",
+    ]
     engine = get_engine(anchors_of(dets))
     _, hits = _engine_candidates(texts, engine, dets)
     for det in dets:
@@ -101,6 +107,27 @@ def test_engine_anchor_hits_equal_pythons():
         for text, h in zip(texts, hits):
             py = [m.span() for m in det.anchor.finditer(text)]
             assert h.get(det.name, []) == py, (det.name, text)
+
+
+def test_anchor_rules_are_the_same_in_every_process():
+    """The engine caches its compiled rules by their text: an anchor built from a set in hash
+    order would differ per process, recompile every time (4 s) and fill the cache folder."""
+    code = (
+        "import hashlib; from forge.scrub import detectors; from forge.scrub.engine import anchors_of, _anchor_yaml\n"
+        "print(hashlib.sha256(_anchor_yaml(anchors_of(detectors().values())).encode()).hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(digests) == 1
 
 
 def test_rule_ids_map_to_forge_kinds():

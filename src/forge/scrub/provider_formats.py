@@ -158,7 +158,7 @@ _add(
     priority=85,
     # a number, a dash and 64 mixed-case characters (a hex digest is never mixed-case)
     validator=lambda s: v.mixed_token(s) and s != s.lower() and s != s.upper(),
-    anchor="[0-9]-[A-Za-z0-9]{64}",
+    anchor=r"\b[0-9]{1,4}-[A-Za-z0-9]{64}",  # at a word start, as the regex
     window=(4, 66),
     description="TrueNAS API keys (<id>-<64 characters>)",
 )
