@@ -511,6 +511,8 @@ def test_ids_hashes_versions_and_placeholders_stay(text):
 
 
 def test_every_builtin_detector_has_a_positive_and_a_near_miss():
-    names = set(detectors())
+    from forge.scrub.prefixed_tokens import NAMES  # those have their own test module
+
+    names = set(detectors()) - set(NAMES)
     assert names <= {t[0] for t in TRUE_POSITIVES}
     assert names <= {t[0] for t in NEAR_MISSES}

@@ -26,13 +26,15 @@ def _token(
     validator=v.not_mask,
     anchor="",
     prefilter=(),
+    not_after=_WORD,
 ):
-    """A token that starts with a fixed `prefix` (escaped regex) followed by `body`."""
+    """A token that starts with a fixed `prefix` (escaped regex) followed by `body`, where the
+    character before is none of `not_after`."""
     literal = prefix.replace("\\", "")
     _add(
         name,
         kind,
-        r"(?P<s>" + _begin(prefix, _WORD) + body + r")" + _TOKEN_END,
+        r"(?P<s>" + _begin(prefix, not_after) + body + r")" + _TOKEN_END,
         priority=90,
         prefilter=prefilter or (literal,),
         validator=validator,

@@ -1,0 +1,233 @@
+"""Provider tokens that carry a documented prefix, for AI APIs and developer platforms that the
+rule engine's catalogue lacks or only finds beside a keyword (`export X=tvly-...` has none).
+
+Each shape comes from the provider's own documentation of its keys. A prefix alone is cheap to
+find (a literal for the engine) and rare in prose; bodies with loose prefixes must also mix
+letters and digits (`mixed_token`), which words and masks do not.
+"""
+
+from __future__ import annotations
+
+from forge.scrub import validators as v
+from forge.scrub.builtin import _TOKEN_END, _WORD, _add
+from forge.scrub.provider_formats import _token
+
+_token(
+    "tavily_key",
+    "tavily_key",
+    "tvly-",
+    r"(?:(?:dev|prod)-)?[A-Za-z0-9]{32}",
+    width=50,
+    validator=v.mixed_token,
+    description="Tavily API keys (tvly-, tvly-dev-)",
+)
+_token(
+    "jina_key",
+    "jina_key",
+    "jina_",
+    r"[A-Za-z0-9]{40,80}",
+    width=90,
+    validator=v.mixed_token,
+    description="Jina AI API keys (jina_)",
+)
+_token(
+    "crates_io_token",
+    "crates_io_token",
+    "cio",
+    r"[A-Za-z0-9]{32}",
+    width=40,
+    validator=v.mixed_token,
+    anchor=r"cio[A-Za-z0-9]{32}",  # "cio" alone is in words
+    description="crates.io API tokens (cio + 32 characters)",
+)
+_token(
+    "fireworks_key",
+    "fireworks_key",
+    "fw_",
+    r"[A-Za-z0-9]{24}",
+    width=30,
+    validator=v.mixed_token,
+    anchor=r"fw_[A-Za-z0-9]{24}",
+    description="Fireworks AI API keys (fw_ + 24 characters)",
+)
+_token(
+    "pinecone_key",
+    "pinecone_key",
+    "pcsk_",
+    r"[A-Za-z0-9]{4,10}_[A-Za-z0-9]{40,80}",
+    width=100,
+    validator=v.mixed_token,
+    description="Pinecone API keys (pcsk_<id>_<secret>)",
+)
+_token(
+    "supabase_secret_key",
+    "supabase_key",
+    "sb_secret_",
+    r"[A-Za-z0-9_\-]{20,64}",
+    width=80,
+    validator=v.mixed_token,
+    description="Supabase secret API keys (sb_secret_; sb_publishable_ keys are public and stay)",
+)
+_token(
+    "render_key",
+    "render_key",
+    "rnd_",
+    r"[A-Za-z0-9]{32}",
+    width=40,
+    validator=v.mixed_token,
+    description="Render API keys (rnd_)",
+)
+_token(
+    "netlify_token",
+    "netlify_token",
+    "nf[pcu]_",
+    r"[A-Za-z0-9]{36,40}",
+    width=50,
+    validator=v.mixed_token,
+    prefilter=("nfp_", "nfc_", "nfu_"),
+    description="Netlify personal and OAuth access tokens (nfp_, nfc_, nfu_)",
+)
+_token(
+    "planetscale_token",
+    "planetscale_token",
+    "pscale_",
+    r"(?:tkn|pw|oauth)_[A-Za-z0-9_\-.]{32,64}",
+    width=80,
+    validator=v.mixed_token,
+    description="PlanetScale service tokens, database passwords and OAuth tokens (pscale_tkn_, pscale_pw_)",
+)
+_token(
+    "sentry_org_token",
+    "sentry_token",
+    "sntrys_",
+    r"[A-Za-z0-9+/=_\-]{60,400}",
+    width=420,
+    validator=v.mixed_token,
+    description="Sentry organization auth tokens (sntrys_)",
+)
+_token(
+    "contentful_token",
+    "contentful_token",
+    "CFPAT-",
+    r"[A-Za-z0-9_\-]{43}",
+    width=50,
+    validator=v.mixed_token,
+    description="Contentful personal access tokens (CFPAT-)",
+)
+_token(
+    "typeform_token",
+    "typeform_token",
+    "tfp_",
+    r"[A-Za-z0-9_\-.=]{40,59}",
+    width=65,
+    validator=v.mixed_token,
+    description="Typeform personal access tokens (tfp_)",
+)
+_token(
+    "nuget_key",
+    "nuget_key",
+    "oy2",
+    r"[a-z0-9]{43}",
+    width=50,
+    validator=v.mixed_token,
+    anchor=r"oy2[a-z0-9]{43}",
+    description="NuGet API keys (oy2 + 43 characters)",
+)
+_token(
+    "huggingface_org_token",
+    "huggingface_token",
+    "api_org_",
+    r"[A-Za-z0-9]{34}",
+    width=45,
+    validator=v.mixed_token,
+    description="Hugging Face organization API tokens (api_org_)",
+)
+_token(
+    "launchdarkly_key",
+    "launchdarkly_key",
+    "(?:api|sdk|mob)-",
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+    width=45,
+    prefilter=("api-", "sdk-", "mob-"),
+    not_after=_WORD + r"\-",  # my-api-<uuid> is a name
+    anchor=r"(?:api|sdk|mob)-[0-9a-f]{8}-[0-9a-f]{4}-",
+    description="LaunchDarkly API, SDK and mobile keys (api-, sdk-, mob- and a UUID)",
+)
+_token(
+    "bitbucket_app_password",
+    "bitbucket_token",
+    "ATBB",
+    r"[A-Za-z0-9_=.\-]{32,60}",
+    width=70,
+    validator=v.mixed_token,
+    description="Bitbucket app passwords (ATBB)",
+)
+
+_token(
+    "mailgun_key",
+    "mailgun_key",
+    "key-",
+    r"[0-9a-f]{32}",
+    width=40,
+    anchor=r"key-[0-9a-f]{32}",
+    not_after=_WORD + r"\-",  # cache-key-<digest> is a name
+    description="Mailgun private API keys (key- + 32 hex)",
+)
+# Okta API tokens have no prefix of their own; the SSWS scheme they are sent with names them.
+_add(
+    "okta_token",
+    "okta_token",
+    r"\bSSWS\s+(?P<s>00[A-Za-z0-9_\-]{40})" + _TOKEN_END,
+    priority=90,
+    prefilter=("SSWS",),
+    validator=v.mixed_token,
+    anchor="SSWS",
+    window=(0, 60),
+    description="Okta API tokens in an SSWS authorization header",
+)
+# Webhook URLs whose path is the credential: the host and ids stay, the secret part goes.
+_add(
+    "discord_webhook",
+    "discord_webhook",
+    r"\bdiscord(?:app)?\.com/api/webhooks/[0-9]{17,20}/(?P<s>[A-Za-z0-9_\-]{60,72})" + _TOKEN_END,
+    priority=90,
+    prefilter=("/api/webhooks/",),
+    validator=v.mixed_token,
+    anchor=r"\.com/api/webhooks/",
+    window=(20, 100),
+    description="Discord webhook tokens (discord.com/api/webhooks/<id>/<token>)",
+)
+_add(
+    "zapier_webhook",
+    "zapier_webhook",
+    r"\bhooks\.zapier\.com/hooks/catch/[0-9]{4,12}/(?P<s>[a-z0-9]{5,12})(?![A-Za-z0-9])",
+    priority=90,
+    prefilter=("hooks.zapier.com",),
+    validator=v.not_mask,  # the secret is short (6 characters): too short for mixed_token's entropy
+    anchor=r"hooks\.zapier\.com/hooks/catch/",
+    window=(0, 60),
+    description="Zapier catch-hook secrets (hooks.zapier.com/hooks/catch/<id>/<secret>)",
+)
+
+NAMES = (
+    "tavily_key",
+    "jina_key",
+    "crates_io_token",
+    "fireworks_key",
+    "pinecone_key",
+    "supabase_secret_key",
+    "render_key",
+    "netlify_token",
+    "planetscale_token",
+    "sentry_org_token",
+    "contentful_token",
+    "typeform_token",
+    "nuget_key",
+    "huggingface_org_token",
+    "launchdarkly_key",
+    "bitbucket_app_password",
+    "mailgun_key",
+    "okta_token",
+    "discord_webhook",
+    "zapier_webhook",
+)

@@ -1,0 +1,119 @@
+"""Prefixed provider tokens (forge.scrub.prefixed_tokens): each format caught in a context with no
+keyword to help (`export X=...`, a bare line), and a near miss of it left alone. The values are
+random strings of the documented shapes, written for this test; the independent benchmark
+(benchmarks/scrub_independent.py) is the measure, not these."""
+
+from __future__ import annotations
+
+import pytest
+
+from forge.scrub import Scrubber, detectors, find_secrets
+from forge.scrub.prefixed_tokens import NAMES
+
+# (detector, text, secret, kind)
+POSITIVES = [
+    ("tavily_key", "export X=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", "u8jzPde0IgxLd6Gnc", "tavily_key"),
+    ("tavily_key", 'client = TavilyClient("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")', "OL8dKLzdocJ2", "tavily_key"),
+    ("jina_key", "JINA=jina_TeKdNnFRIBXuDL7DxtpYlSXpfKtHF4vUCsMehGAkWvj7FAc9QeWJKY40", "TeKdNnFRIBXu", "jina_key"),
+    ("crates_io_token", "cargo login cioMFLZDe1f8rESQedUStPKR0CsTy4Qwb8D", "MFLZDe1f8rESQ", "crates_io_token"),
+    ("fireworks_key", "key: fw_wXoIIXGvOoNZYW2mZp0zVZom", "wXoIIXGvOoNZ", "fireworks_key"),
+    (
+        "pinecone_key",
+        "PC=pcsk_L5DZPj_N0MEQ7wjJJibaZUPgHV7iB3m03nbqnsGpWLuqIA1id6Vw5DQL",
+        "N0MEQ7wjJJibaZ",
+        "pinecone_key",
+    ),
+    ("supabase_secret_key", "X=sb_secret_BenQtYh5Xj8TPQxjq4i9DoV8gz4FkQ1", "BenQtYh5Xj8T", "supabase_key"),
+    ("render_key", "X=rnd_vyfErGPmpGXafq0fjzLczbttOofL9H2W", "vyfErGPmpGXa", "render_key"),
+    ("netlify_token", "netlify --auth nfp_jQ5TY4MyWuUFjsUNPjc01T5GOBUSZGi6HWGK", "jQ5TY4MyWuUF", "netlify_token"),
+    (
+        "planetscale_token",
+        "X=pscale_tkn_DF2yeE6RsXcNOPmeMjvqPVStNKiaEdFrRgSnRFsTHsD",
+        "DF2yeE6RsXcNOP",
+        "planetscale_token",
+    ),
+    (
+        "sentry_org_token",
+        "SENTRY=sntrys_eyJpYXQiOjE3MDAwMDAwMDAuMCwidXJsIjoiaHR0cHM6Ly9zZW50cnkuaW8ifQ==_DDXh5Jmtf7EbsDe0G9Cr",
+        "eyJpYXQiOjE3MDAw",
+        "sentry_token",
+    ),
+    (
+        "contentful_token",
+        "X=CFPAT-NFNl5oFA6Qd8Mj7zdnbMjAdTdlzC5T4uUhf7kvmlP7H",
+        "NFNl5oFA6Qd8Mj",
+        "contentful_token",
+    ),
+    ("typeform_token", "X=tfp_eb0ogET9D9XyYq6B0Fi7FlaZ7Vt0SXjMpu3uDxYYMfGm", "eb0ogET9D9Xy", "typeform_token"),
+    ("nuget_key", "dotnet nuget push -k oy2nsuv1qbwqsdxu64sb0b17gw4d8nfsk1a7msdaw5g5l5", "nsuv1qbwqsdx", "nuget_key"),
+    (
+        "huggingface_org_token",
+        "X=api_org_n5zYIkN5SMYfQ55JYO1tmFSnHfV1CQ4hJh",
+        "n5zYIkN5SMYfQ",
+        "huggingface_token",
+    ),
+    (
+        "launchdarkly_key",
+        "LD=sdk-cf318656-b3e6-40ba-8e65-c3b188cc102d",
+        "cf318656-b3e6",
+        "launchdarkly_key",
+    ),
+    ("bitbucket_app_password", "X=ATBBLOfYczUJ4zIKdztgacm06EMXQdYG6INy", "LOfYczUJ4zIK", "bitbucket_token"),
+    ("mailgun_key", "-u 'api:key-f6941fa1c257c6f561c5cb347611a3ce'", "f6941fa1c257c6f5", "mailgun_key"),
+    (
+        "okta_token",
+        'curl -H "Authorization: SSWS 00Lw91GqK8ks0n8SoFkh8OXfFYSJYgOuwgz7z54VfB"',
+        "Lw91GqK8ks0n8",
+        "okta_token",
+    ),
+    (
+        "discord_webhook",
+        "https://discord.com/api/webhooks/728902579747566125/"
+        "OPbbNcRV7vZq1Xk-9aTgq2f3HLf8kLmn0pQrStUvWxYzAbCdEfGhIjKlMnOpQrStUvWx12",
+        "OPbbNcRV7vZq1Xk",
+        "discord_webhook",
+    ),
+    ("zapier_webhook", "POST https://hooks.zapier.com/hooks/catch/4632778/d43j5p/", "d43j5p", "zapier_webhook"),
+]
+
+NEAR_MISSES = [
+    ("tavily_key", "tvly-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx in the docs"),
+    ("jina_key", "the jina_embeddings_v3_model_name_goes_here_for_the_retrieval_task"),
+    ("crates_io_token", "the cio and the cto; ciofile_without_any_digits_at_all_here"),
+    ("fireworks_key", "fw_YOUR_API_KEY_GOES_HERE_OK and fw_abc"),
+    ("pinecone_key", "pcsk_xxxx_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+    ("supabase_secret_key", "sb_publishable_aB3dE6gH9jK2mN5pQ8sT1vW4 is public"),
+    ("render_key", "rnd_seed and rnd_value_for_the_tests_here_ok"),
+    ("netlify_token", "nfp_token_placeholder_for_your_netlify_site"),
+    ("planetscale_token", "pscale_tkn_<your-service-token-goes-here>"),
+    ("sentry_org_token", "sntrys_ is the prefix of an organization token"),
+    ("contentful_token", "CFPAT-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+    ("typeform_token", "tfp_your_personal_access_token_here_from_settings"),
+    ("nuget_key", "oy2 is how NuGet keys start"),
+    ("huggingface_org_token", "api_org_id = 42 and api_org_name"),
+    ("launchdarkly_key", "req-cf318656-b3e6-40ba-8e65-c3b188cc102d and my-api-cf318656-b3e6-40ba-8e65-c3b188cc102d"),
+    ("bitbucket_app_password", "ATBB followed by the app password"),
+    ("mailgun_key", "cache-key-3f786850e387550fdab836ed7e6dc881 and key-value"),
+    ("okta_token", "SSWS is Okta's scheme; 00Lw91GqK8ks0n8SoFkh8OXfFYSJYgOuwgz7z54VfB alone is not named"),
+    ("discord_webhook", "https://discord.com/api/webhooks/{id}/{token}"),
+    ("zapier_webhook", "https://hooks.zapier.com/hooks/catch/123456/xxxxxx/ and .../catch/<id>/<hook>/"),
+]
+
+
+@pytest.mark.parametrize("name,text,secret,kind", POSITIVES, ids=[f"{p[0]}-{i}" for i, p in enumerate(POSITIVES)])
+def test_prefixed_token_is_caught_without_a_keyword(name, text, secret, kind):
+    findings = find_secrets(text, [detectors()[name]])
+    assert findings and findings[0].kind == kind
+    out = Scrubber().scrub_text(text)
+    assert secret not in out
+    assert f"<SECRET:{kind}>" in out
+
+
+@pytest.mark.parametrize("name,text", NEAR_MISSES, ids=[n for n, _ in NEAR_MISSES])
+def test_prefixed_token_near_miss_stays(name, text):
+    assert find_secrets(text, [detectors()[name]]) == []
+
+
+def test_every_prefixed_token_has_a_positive_and_a_near_miss():
+    assert set(NAMES) <= set(detectors())
+    assert set(NAMES) == {p[0] for p in POSITIVES} == {n for n, _ in NEAR_MISSES}
