@@ -316,6 +316,14 @@ TRUE_POSITIVES = [
         "9f8e7d6c5b4a39281706f5e4d3c2b1a0",
         "microsoft_teams_webhook",
     ),
+    (
+        "teams_webhook",
+        'TEAMS_URL: "https://outlook.office.com/webhook/5c7e1f3a-2b4d-4c6e-8f0a-1b3c5d7e9f2a'
+        "@6d8f0a2c-3e5b-4d7f-9a1c-2e4f6a8c0b3d/IncomingWebhook/0a1b2c3d4e5f60718293a4b5c6d7e8f9/"
+        '7e9a1c3e-5b7d-4f9b-8c2e-4a6c8e0b2d5f"',
+        "0a1b2c3d4e5f60718293a4b5c6d7e8f9",
+        "microsoft_teams_webhook",
+    ),
     # config_formats.py
     ("env_file_password", "# staging\nexport SMTP_RELAY_PASSWORD=marmalade42\n", "marmalade42", "password"),
     ("env_file_password", "APP_DB_PASS=quiltedpenguin", "quiltedpenguin", "password"),

@@ -305,10 +305,12 @@ _add(
     "teams_webhook",
     "microsoft_teams_webhook",
     # The whole path after the host carries the credential (tenant, connector id and key).
-    r"(?P<s>https://[A-Za-z0-9\-]{1,63}\.webhook\.office\.com/webhookb2/[A-Za-z0-9\-@/]{40,300}+)",
+    # Connector URLs on the tenant's webhook.office.com host, and the older outlook.office.com ones.
+    r"(?P<s>https://(?:[A-Za-z0-9\-]{1,63}\.webhook\.office\.com/webhookb2|outlook\.office(?:365)?\.com/webhook)"
+    r"/[A-Za-z0-9\-@/]{40,300}+)",
     priority=95,
-    prefilter=("webhook.office.com",),
-    anchor="webhook\\.office\\.com/webhookb2/",
+    prefilter=("webhook.office.com", "outlook.office"),
+    anchor="webhook\\.office\\.com/webhookb2/|outlook\\.office(?:365)?\\.com/webhook/",
     window=(80, 300),
     description="Microsoft Teams incoming-webhook URLs",
 )
