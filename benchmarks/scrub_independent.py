@@ -58,6 +58,8 @@ from forge.scrub.files import scrub_file  # noqa: E402
 
 TOKEN = re.compile(r"[A-Za-z0-9+/=_\-.~%]{8,}")
 PLACEHOLDER = re.compile(r"<SECRET:[a-z0-9_]+>")
+PLACEHOLDER_KIND = re.compile(r"<SECRET:([a-z0-9_]+)>")
+PERSONAL_DATA_KINDS = {"email", "ipv4", "ipv6", "user", "phone"}
 # A labelled span that starts with the key it is assigned to (AWS_SECRET_ACCESS_KEY = wJal...):
 # the key's name is not secret, its value is
 KEY_PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,80}[\"']?\s*(?:=>|:=|=|:)\s*[\"']?(?=\S)")
@@ -173,6 +175,12 @@ def accuracy(name: str, outputs, pos: list[dict], neg: list[dict], benign: list[
     total, got, missed = score(pos, p_out)
     n_out = outputs([c["text"] for c in neg])
     altered = sum(o != c["text"] for c, o in zip(neg, n_out))
+    # altered only where personal data was replaced, which Forge does on purpose (not a secret
+    # false positive); told apart, not left out of the figure
+    pii_only = sum(
+        o != c["text"] and set(PLACEHOLDER_KIND.findall(o)) <= PERSONAL_DATA_KINDS and bool(PLACEHOLDER_KIND.findall(o))
+        for c, o in zip(neg, n_out)
+    )
     lines = [BENIGN_LINES[b["kind"]].format(v=b["text"]) for b in benign]
     b_out = outputs(lines)
     kept = Counter(b["kind"] for b, o in zip(benign, b_out) if b["text"] in o)
@@ -180,8 +188,8 @@ def accuracy(name: str, outputs, pos: list[dict], neg: list[dict], benign: list[
     r = sum(got.values()) / sum(total.values())
     print(
         f"{name}: recall {r:.4f} ({sum(got.values())}/{sum(total.values())}), near-miss negatives altered "
-        f"{altered / len(neg):.2%} ({altered}/{len(neg)}), benign kept {sum(kept.values()) / len(benign):.2%} "
-        f"({sum(kept.values())}/{len(benign)})"
+        f"{altered / len(neg):.2%} ({altered}/{len(neg)}; {pii_only} of them personal data only), "
+        f"benign kept {sum(kept.values()) / len(benign):.2%} ({sum(kept.values())}/{len(benign)})"
     )
     if per_kind:
         print("  benign kept by kind: " + ", ".join(f"{k} {kept[k]}/{btotal[k]}" for k in sorted(btotal)))
