@@ -26,7 +26,9 @@ __all__ = ["EvalConfig", "collect_prompts", "gate", "model_identity", "run_evalu
 @dataclass
 class EvalConfig:
     max_prompts: int = 48
-    max_new_tokens: int = 96
+    # as `forge eval` and `forge generate` default to: the pipeline's gate scores what a user
+    # re-running `forge eval` sees. 96 cut long bead-create calls short (invalid JSON).
+    max_new_tokens: int = 160
     batch_size: int = 8
     seed: int = 0
     suite: str | None = None  # a suite file (JSON/JSONL) scored besides the dataset's
