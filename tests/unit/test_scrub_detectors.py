@@ -415,6 +415,8 @@ NEAR_MISSES = [
     ("ipv4", "version 1.2.3, 1.2.3.4.5 is an OID, 999.1.1.1 is not an address, 127.0.0.1 and 0.0.0.0 are local"),
     ("ipv4", "v1.2.3.4 tag and 10.0.0.01 padded"),
     ("ipv6", "at 12:30:45, std::vector, Foo::Bar, ::1 loopback, MAC 00:1a:2b:3c:4d:5e, cafe::beef"),
+    # Python slices parse as addresses (0001::2) but lie outside every assigned IPv6 block
+    ("ipv6", "odd = rows[1::2]; tail = x[10::3]; every = seq[0::4]"),
     ("home_user", "https://example.com/home/about and /var/home/x and ~/projects and /home/<SECRET:user>/x"),
     ("windows_user", r"C:\Program Files\Users"),
     ("claude_project_user", "--home-dir /tmp and my-home-page and re-Users-guide"),

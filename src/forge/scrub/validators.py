@@ -200,6 +200,10 @@ def ipv6(value: str) -> bool:
         addr = ipaddress.IPv6Address(value.split("%", 1)[0])
     except ValueError:
         return False
+    if addr.is_reserved and addr.ipv4_mapped is None:
+        # outside every assigned block (global 2000::/3, fc00::/7, fe80::/10, ff00::/8): code, not
+        # an address, as Python's slices rows[1::2] and x[10::3] are
+        return False
     return not (addr.is_loopback or addr.is_unspecified)
 
 
