@@ -102,6 +102,9 @@ TRUE_POSITIVES = [
     ("password_bare", "PGPASSWORD=hunter2 psql -h db", "hunter2", "password"),
     ("secret_assignment", 'client_secret: "Zx81kQ0pL2mN4bV6cX8z"', "Zx81kQ0pL2mN4bV6cX8z", "secret"),
     ("secret_assignment", "slackToken=9f8e7d6c5b4a39281706f5e4d3c2b1a0", "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "secret"),
+    # random values with underscores or capitals are not taken for code names
+    ("secret_assignment", "SECRET_KEY=A1B2_C3D4E5F6G7H8", "A1B2_C3D4E5F6G7H8", "secret"),
+    ("secret_assignment", "auth_token: Ab3_xY9_kLm2Qw7", "Ab3_xY9_kLm2Qw7", "secret"),
     (
         "email",
         "Co-Authored-By: Alice Smith <alice.smith+ci@corp-mail.example.com>",
@@ -410,6 +413,13 @@ NEAR_MISSES = [
         "secret_assignment",
         'max_tokens=1024 "input_tokens": 12 token_count: 55 eos_token="<|im_end|>" '
         'secret_name: prod-db-credentials token: ${{ secrets.GH }} "api_key": "your_api_key"',
+    ),
+    (
+        "secret_assignment",  # code in installed packages that used to be scrubbed as secrets
+        "self.api_key = _sdk_client.WORKLOAD_IDENTITY_API_KEY_PLACEHOLDER; pad_token = self._tokenizer.eos_token; "
+        "f(_enforce_credentials=_enforce_credentials, proxy_auth=self._proxy.auth); "
+        "def g(api_key: _AzureApiKeyT | None, private_key: rsa.RSAPrivateKey, refresh_token: OAuthToken): "
+        "onresumptiontoken: options2?.onresumptiontoken, llama_token = ctypes.c_int32",
     ),
     ("email", "ssh git@github.com:org/repo, icon@2x.png, @decorator, pkg@1.2.3, noreply@anthropic.com"),
     ("ipv4", "version 1.2.3, 1.2.3.4.5 is an OID, 999.1.1.1 is not an address, 127.0.0.1 and 0.0.0.0 are local"),

@@ -115,13 +115,41 @@ def is_reference_or_mask(value: str) -> bool:
     return not v or bool(_REFERENCE.match(v)) or bool(_MASK.fullmatch(v)) or v.lower() in _STOPWORDS or len(set(v)) == 1
 
 
+# Code where a key-context value would be: a name or a chain of them (self._token,
+# _sdk.api_key, options?.resumeToken, rsa.RSAPrivateKey), made of words with at most a two-digit
+# number after one (mask2_token, c_int32). Random tokens interleave letters and digits.
+_CODE_NAME = re.compile(r"[A-Za-z_$][\w$]*+(?:\??\.[A-Za-z_$][\w$]*+)*+")
+_NAME_WORD = re.compile(r"[A-Z]?[a-z]+[0-9]{0,2}|[A-Z]+(?![a-z])")  # capitals with digits: random
+
+
+def is_code_name(value: str) -> bool:
+    """A variable, attribute chain or type name (see _CODE_NAME), not a credential. Without a
+    '.', '_' or '$' and with a digit it is not taken for one (limited123, SuperSecret1)."""
+    if not _CODE_NAME.fullmatch(value):
+        return False
+    if not any(c in value for c in "._$") and any(c.isdigit() for c in value):
+        return False
+    for part in filter(None, re.split(r"[._$?]+", value)):
+        if len(part) == 1:
+            continue  # _t.AuthType, ctypes.c_int32
+        words = _NAME_WORD.findall(part)
+        # a one-letter word only as a capital (OAuthToken, ApiKeyT), not a random token's a/x
+        if "".join(words) != part or any(
+            sum(c.isalpha() for c in w) < 2 and not (len(w) == 1 and w.isupper()) for w in words
+        ):
+            return False
+    return True
+
+
 def looks_random(value: str, min_length: int = 8, min_entropy: float = 3.0) -> bool:
-    """A key-context value that is a credential rather than a name, a word or a reference."""
+    """A key-context value that is a credential rather than a name, a word, code or a reference."""
     if len(value) < min_length or is_reference_or_mask(value):
         return False
     if " " in value or _PATH.fullmatch(value) or value.startswith(("http://", "https://")):
         return False
     if not any(c.isdigit() for c in value) and _WORDS.fullmatch(value):
+        return False
+    if is_code_name(value):
         return False
     return shannon_entropy(value) >= min_entropy
 
