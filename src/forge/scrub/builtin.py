@@ -335,11 +335,29 @@ _add(
     description="the password in scheme://user:password@host (scheme, user and host are kept)",
 )
 
+_REMOTE_ADMIN_TOOLS = (
+    "psexec",
+    "sqlcmd",
+    "winexe",
+    "evil-winrm",
+    "crackmapexec",
+    "netexec",
+    "nxc",
+    "smbmap",
+    "rdesktop",
+)
 _add(
     "cli_password",
     "password",
-    r"-(?<![\w\-]-)-" + _cased("password", "passwd", "pass") + r"(?:=|\s+)"
+    # --password VALUE, and PowerShell's single-dash -Password VALUE / -Password:VALUE
+    r"-(?<![\w\-]-)-?" + _cased("password", "passwd", "pass") + r"(?:[=:]|\s+)"
     r"(?:\"(?P<dq>[^\"\\\r\n]{1,256})\"|'(?P<sq>[^'\\\r\n]{1,256})'|(?P<bare>[^\s\"'`;&|<>()\\]{1,256}+))"
+    # openssl -passin pass:VALUE
+    r"|-(?<![\w\-]-)pass(?:in|out)?\s+pass:(?P<ossl>[^\s'\"\\`;&|<>]{1,256}+)"
+    # Windows remote-admin tools: psexec \\HOST -u USER -p VALUE, sqlcmd -U sa -P VALUE
+    r"|(?i:\b(?:" + "|".join(_REMOTE_ADMIN_TOOLS) + r")(?:64)?(?:\.exe)?\b)"
+    r"[^\n|;&]{0,200}?\s-[uU]\s+(?:\"[^\"\r\n]{1,128}\"|'[^'\r\n]{1,128}'|[^\s'\"]{1,128})\s+-[pP]\s+"
+    r"(?:\"(?P<wdq>[^\"\\\r\n]{1,256})\"|'(?P<wsq>[^'\\\r\n]{1,256})'|(?P<wbare>[^\s\"'`;&|<>()\\]{1,256}+))"
     # mysql -pSECRET: the password glued to -p
     r"|" + _begin("m", _WORD + r"\-") + r"(?:ysql(?:dump|admin)?|ariadb(?:-dump)?)\b[^\n|;&]{0,200}?\s-p"
     r"(?P<glued>[^\s'\"\\`;&|<>]{3,128}+)"
@@ -349,14 +367,22 @@ _add(
     + r"\s+(?:-n\s+)?(?:'(?P<esq>[^'\\\r\n]{3,256})'|\"(?P<edq>[^\"\\\r\n]{3,256})\""
     r"|(?P<ebare>[^\s'\"`;&|<>()\\]{3,256}+))\s*\|\s*(?:sudo\s+)?"
     r"(?:docker|podman|nerdctl|helm(?:\s+registry)?|oras|skopeo)\s+login\b[^\n|;&]{0,200}?--password-stdin",
-    group=("dq", "sq", "bare", "glued", "esq", "edq", "ebare"),
+    group=("dq", "sq", "bare", "ossl", "wdq", "wsq", "wbare", "glued", "esq", "edq", "ebare"),
     priority=80,
-    prefilter=("--pass", "--Pass", "--PASS", "mysql", "mariadb"),
+    prefilter=(
+        "-pass",
+        "-Pass",
+        "-PASS",
+        "mysql",
+        "mariadb",
+        *sorted({f(t) for t in _REMOTE_ADMIN_TOOLS for f in (str.lower, str.upper, str.capitalize)} | {"PsExec"}),
+    ),
     validator=v.bare_password,
     # echo VALUE | docker login ... --password-stdin starts up to ~560 chars before its anchor
-    anchor="(?i)--pass|mysql|mariadb",
-    window=(600, 300),
-    description="--password VALUE, mysql -pVALUE, echo VALUE | docker login --password-stdin",
+    anchor="(?i)-pass|mysql|mariadb|" + "|".join(_REMOTE_ADMIN_TOOLS),
+    window=(600, 700),
+    description="--password VALUE, -Password VALUE, mysql -pVALUE, psexec -u USER -p VALUE, openssl pass:VALUE, "
+    "echo VALUE | docker login --password-stdin",
 )
 
 _add(
@@ -374,16 +400,16 @@ _add(
 _add(
     "cli_secret",
     "secret",
-    r"-(?<![\w\-]-)-"
+    r"-(?<![\w\-]-)-?"  # --token VALUE, PowerShell -AccessToken VALUE
     + _cased("token", "api key", "secret", "auth token", "access token", "client secret")
     + r"(?:=|\s+)"
     r"(?:\"(?P<dq>[^\"\\\r\n]{1,256})\"|'(?P<sq>[^'\\\r\n]{1,256})'|(?P<bare>[^\s\"'`;&|<>()\\]{1,256}+))",
     group=("dq", "sq", "bare"),
     priority=75,
-    prefilter=("--",),
+    prefilter=("-",),
     validator=v.looks_random,
-    anchor="(?i)--(?:token|api[_-]?key|secret|auth[_-]?token|access[_-]?token|client[_-]?secret)",
-    window=(0, 300),
+    anchor="(?i)-(?:token|api[_-]?key|secret|auth[_-]?token|access[_-]?token|client[_-]?secret)",
+    window=(1, 300),  # the anchor finds --token's second dash
     description="--token VALUE and friends on a command line",
 )
 
@@ -429,6 +455,8 @@ _SECRET_WORDS = (
     "pat",  # personal access tokens: azure_devops_pat, GITHUB_PAT
     "personal access token",
     "deploy key",
+    "crumb",  # Jenkins-Crumb: a CSRF token tied to the user's session
+    "test reporter id",  # Code Climate's CC_TEST_REPORTER_ID uploads coverage as the repository
 )
 _PASSWORD_KEY = _cased(*_PASSWORD_WORDS)
 _SECRET_KEY = _cased(*_SECRET_WORDS)
@@ -486,11 +514,30 @@ _add(
         "pat",
         "Pat",
         "PAT",
+        "rumb",
+        "RUMB",
+        "eporter",
+        "EPORTER",
     ),
     validator=v.looks_random,
     anchor=_key_anchor(*_SECRET_WORDS),
     window=(0, 2_100),
     description="high-entropy values of keys named *token, *secret, *api_key, *credentials, private_key_id ...",
+)
+
+# if creds.Secret != 'open-sesame': the literal a password or secret is checked against is it
+_COMPARED_WORDS = ("password", "passwd", "passphrase", "secret", "api key")
+_add(
+    "compared_secret",
+    "password",
+    _cased(*_COMPARED_WORDS) + r"\s*(?:===?|!==?)\s*" + _QUOTED,
+    group=("dq", "sq"),
+    priority=55,
+    prefilter=("pass", "Pass", "PASS", "ecret", "ECRET", "ey", "EY"),
+    validator=v.quoted_password,
+    anchor="(?i)(?:passw(?:or)?d|passphrase|secret|api[_-]?key)\\s*[=!]==?",
+    window=(0, 2_100),
+    description="password == \"value\", secret != 'value' (a comparison with a literal)",
 )
 
 # --- passwords in shell and config context -----------------------------------------------
@@ -715,10 +762,13 @@ _add(
     "password_hash",
     # crypt(3) hashes (bcrypt $2a$, sha-crypt $5$/$6$, yescrypt $y$, scrypt $7$/$8$) and the
     # Kerberos / NTLM hash formats that cracking tools print: offline-crackable, so secrets
-    _start(r"\w$") + r"(?P<s>\$(?:2[abxy]?|5|6|7|8|y|gy|krb5(?:asrep|tgs|pa)|NT)\$[A-Za-z0-9./$=+:@_\-]{16,4000}+)",
+    _start(r"\w$") + r"(?P<s>\$(?:2[abxy]?|5|6|7|8|y|gy|krb5(?:asrep|tgs|pa)|NT)\$[A-Za-z0-9./$=+:@_\-]{16,4000}+"
+    # md5-crypt and Apache's apr1 have a fixed shape ($1$ alone also starts shell text: "$1$HOME/x")
+    r"|\$(?:1|apr1)\$[A-Za-z0-9./]{1,8}\$[A-Za-z0-9./]{22}(?![A-Za-z0-9./])"
+    r"|\$argon2(?:id|i|d)\$(?:v=[0-9]{1,3}\$)?m=[0-9]{1,8},t=[0-9]{1,4},p=[0-9]{1,3}\$[A-Za-z0-9+/]{8,128}\$[A-Za-z0-9+/]{16,512})",
     priority=80,
     validator=v.not_mask,
-    anchor=r"\$(?:2[abxy]?|5|6|7|8|y|gy|krb5asrep|krb5tgs|krb5pa|NT)\$",
+    anchor=r"\$(?:2[abxy]?|5|6|7|8|y|gy|krb5asrep|krb5tgs|krb5pa|NT|1|apr1|argon2id|argon2i|argon2d)\$",
     window=(2, 4100),
-    description="password hashes: bcrypt, sha-crypt, yescrypt, scrypt, Kerberos AS-REP/TGS",
+    description="password hashes: bcrypt, sha-crypt, md5-crypt, apr1, yescrypt, scrypt, Argon2, Kerberos AS-REP/TGS",
 )
