@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+# first, so that Forge's CPU-numerics caps are set before any test imports torch
+from forge import numerics as _numerics  # noqa: F401
+
 
 @pytest.fixture
 def forge_home(tmp_path, monkeypatch):

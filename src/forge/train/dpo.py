@@ -22,6 +22,7 @@ from typing import Any
 
 from forge.artifacts import Artifact, ArtifactStore, artifact_id
 from forge.errors import InputError
+from forge.numerics import cpu_numerics
 from forge.progress import NULL_PROGRESS, Progress, Task
 from forge.settings import Settings
 from forge.train.config import TrainConfig
@@ -294,6 +295,7 @@ def train_dpo(
         "pairs": tokenized.report(),
         "reference": ("start_model" if full else "sft_adapter" if start_adapter else "base"),
         "device": "cpu" if use_cpu else "cuda",
+        "numerics": cpu_numerics() if use_cpu else None,
         "backend": backend.name,
     }
 

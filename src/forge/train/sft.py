@@ -23,6 +23,7 @@ from typing import Any
 from forge.artifacts import Artifact, ArtifactStore, artifact_id
 from forge.errors import InputError
 from forge.models.base import resolve_base, settings_for
+from forge.numerics import cpu_numerics
 from forge.progress import NULL_PROGRESS, Progress
 from forge.settings import Settings
 from forge.train.config import TrainConfig
@@ -386,6 +387,7 @@ def fit(
         "masks": train.report(),
         "trainable_parameters": sum(p.numel() for p in trainer.model.parameters() if p.requires_grad),
         "device": "cpu" if use_cpu else "cuda",
+        "numerics": cpu_numerics() if use_cpu else None,
         "padding_free": config.padding_free,
         "packing": config.packing,
         "method": "full" if config.full_finetune else "lora",
