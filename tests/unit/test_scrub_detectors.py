@@ -142,6 +142,13 @@ TRUE_POSITIVES = [
     ),
     ("compared_secret", "if creds.Secret != 'open-sesame' {", "open-sesame", "password"),
     ("compared_secret", 'if (password === "Tr0ub4dor&3") login()', "Tr0ub4dor&3", "password"),
+    # a sample's "my" value still counts: scanners label Password=myPassword a secret
+    (
+        "connection_string_password",
+        "Server=db01;Database=app;User ID=sa;Password=myPassword;",
+        "myPassword",
+        "password",
+    ),
     (
         "secret_assignment",
         "curl -X POST -H 'Jenkins-Crumb:440561953171ba44ace9740562d172bb' $URL",
@@ -554,6 +561,11 @@ PRECISION = [
     "the <SECRET:github_token> and <SECRET:ipv4> placeholders",
     "Traceback at 2026-11-23T11:14:30Z line 42: KeyError: 'api_key'",
     "base64 of random bytes: 0aGVsbG8gd29ybGQ=",
+    # docs' stand-ins and public logins, also where the rule engine's generic rules look
+    "DATABASE_URL=postgres://user:password@localhost/db; amqp://guest:guest@rabbit:5672/",
+    "GITLAB_TOKEN=glpat-XXXXXXXXXXXXXXXXXXXX; see https://user:pass@localhost:8080/path",
+    'api_key = "your_api_key_here"; TOKEN=insert-token-here; password: "YourPassword"',
+    "export OPENAI_API_KEY=sk-************; AWS_ACCESS_KEY_ID=AKIAXXXXXXXXXXXXXXXX",
 ]
 
 

@@ -40,3 +40,21 @@ def test_json_lines_stay_valid_and_bytes_that_are_not_utf8_survive(tmp_path):
     assert [json.loads(x) for x in out_lines][1] == {"n": 1}
     assert "<SECRET:github_token>" in json.loads(out_lines[0])["out"]
     assert (tmp_path / "out" / "latin1.txt").read_bytes() == b"caf\xe9 <SECRET:github_token>\n"
+
+
+def test_output_folder_inside_the_input_keeps_nested_paths_and_skips_itself(tmp_path):
+    src = tmp_path / "sessions"
+    (src / "a" / "b").mkdir(parents=True)
+    (src / "a" / "b" / "one.jsonl").write_text(json.dumps({"text": f"use {TOKEN}"}) + "\n")
+    (src / "a" / "two.txt").write_text(f"token {TOKEN}\n")
+    (src / "clean").mkdir()
+    (src / "clean" / "stale.txt").write_text(
+        f"copied earlier {TOKEN}\n"
+    )  # an earlier run's output: input like any other
+    out = src / "clean" / "run2"
+    report = scrub_path(src, out, Scrubber())
+    rels = sorted(f.path for f in report.files)
+    assert rels == ["a/b/one.jsonl", "a/two.txt", "clean/stale.txt"]  # listed before run2 existed
+    assert json.loads((out / "a" / "b" / "one.jsonl").read_text())["text"] == "use <SECRET:github_token>"
+    assert (out / "a" / "two.txt").read_text() == "token <SECRET:github_token>\n"
+    assert not (out / "clean" / "run2").exists()

@@ -71,6 +71,7 @@ _FAMILIES: tuple[tuple[str, str], ...] = (
 # Generic rules rank below Forge's key-context detectors and provider formats; everything
 # else is a provider format, ranked with Forge's own provider detectors.
 _GENERIC = {"generic-api-key", "generic-credential-uri", "curl-auth-user", "curl-auth-header"}
+GENERIC_PRIORITY = 62
 # Hidden helper rules report parts of multi-part credentials. Those that are secrets are
 # replaced; ids, URLs, host and user names are not secrets on their own and stay.
 _HIDDEN_NOT_SECRET = re.compile(
@@ -85,9 +86,9 @@ def rule_kind(rule_id: str) -> RuleKind:
     short = re.sub(r"\.\d+\Z", "", short)
     for prefix, kind in _FAMILIES:
         if short.startswith(prefix):
-            return RuleKind(kind, 62 if short in _GENERIC else 90)
+            return RuleKind(kind, GENERIC_PRIORITY if short in _GENERIC else 90)
     kind = re.sub(r"[^a-z0-9]+", "_", short.lower()).strip("_") or "secret"
-    return RuleKind(kind, 62 if short in _GENERIC else 90)
+    return RuleKind(kind, GENERIC_PRIORITY if short in _GENERIC else 90)
 
 
 def hidden_rule_is_secret(rule_id: str) -> bool:

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from forge.scrub import engine as eng
 from forge.scrub.detectors import Detector, Finding, select_detectors
+from forge.scrub.validators import is_reference_or_mask
 
 PLACEHOLDER = re.compile(r"<SECRET:[a-z0-9_]+>")
 PLACEHOLDER_PREFIX = "<SECRET:"
@@ -244,7 +245,9 @@ def _engine_candidates(
             if what.startswith("\x00"):
                 rule = what[1:]
                 rk = eng.rule_kind(rule)
-                if ce > cs:
+                # a generic rule has no format to check: a reference, mask or docs word
+                # (user:password@, api_key = "${KEY}") is not a secret, as for Forge's own
+                if ce > cs and not (rk.priority == eng.GENERIC_PRIORITY and is_reference_or_mask(text[cs:ce])):
                     cands[i].append((-rk.priority, cs - ce, cs, order, rk.kind, ENGINE_DETECTOR_PREFIX + rule))
             else:
                 hits[i].setdefault(what, []).append((cs, ce))

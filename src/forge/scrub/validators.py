@@ -20,6 +20,16 @@ _REFERENCE = re.compile(
     re.X | re.S,
 )
 _MASK = re.compile(r"[*xX•.#\-_]+")
+# A provider prefix over a masked body: ghp_XXXXXXXXXXXX, sk-************, AKIAXXXXXXXXXXXXXXXX
+_PREFIXED_MASK = re.compile(r"[A-Za-z0-9]{0,12}?[_\-.]?[*xX•]{6,}[*xX•_\-.]*")
+# Words that hold a value's place in docs and examples: your_api_key_here, YourPassword,
+# replace-me, insert-token-here (a real credential has no such words). Not "my": scanners'
+# labels count myPassword in a connection-string sample as a secret, and a leak costs more.
+_PLACEHOLDER = re.compile(
+    r"(?i)(?:.*[_\-\s])?(?:your|enter|insert|put)[_\-\s]?(?:own[_\-\s]?)?(?:[a-z]+[_\-\s]?){0,2}?"
+    r"(?:password|passwd|pass|pwd|secret|token|key|credentials?)(?:[_\-\s]?here)?"
+    r"|(?:replace|change)[_\-\s]?(?:me|this|it)|.*placeholder.*"
+)
 _STOPWORDS = frozenset(
     [
         "none",
@@ -57,6 +67,15 @@ _STOPWORDS = frozenset(
         "your_password",
         "your_token",
         "your_api_key",
+        # the user or password of public, documented logins (guest:guest@rabbitmq, ftp's
+        # anonymous) and docs' stand-ins (user:pass@host)
+        "pass",
+        "pwd",
+        "guest",
+        "anonymous",
+        "user",
+        "username",
+        "foobar",
     ]
 )
 # Words and identifiers: lowercase, Capitalised or camelCase words joined by separators.
@@ -112,7 +131,15 @@ def shannon_entropy(value: str) -> float:
 def is_reference_or_mask(value: str) -> bool:
     """$VAR, ${{ secrets.X }}, <your-key>, ****, xxxx, 'sk-...', stop words."""
     v = value.strip()
-    return not v or bool(_REFERENCE.match(v)) or bool(_MASK.fullmatch(v)) or v.lower() in _STOPWORDS or len(set(v)) == 1
+    return (
+        not v
+        or bool(_REFERENCE.match(v))
+        or bool(_MASK.fullmatch(v))
+        or bool(_PREFIXED_MASK.fullmatch(v))
+        or bool(_PLACEHOLDER.fullmatch(v))
+        or v.lower() in _STOPWORDS
+        or len(set(v)) == 1
+    )
 
 
 # Code where a key-context value would be: a name or a chain of them (self._token,
