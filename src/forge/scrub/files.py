@@ -157,22 +157,13 @@ def scrub_path(path: Path, out: Path | None, scrubber: Scrubber) -> ScrubFilesRe
                 "output folder exists and is not empty", path=str(out), hint="pass a new or empty folder to --out"
             )
     report = ScrubFilesReport()
-    # resolved once, and each output folder made once: per-file syscalls are most of the cost
-    # of copying a folder of small transcripts
-    out_resolved = out.resolve() if out is not None else None
-    inside_out = (
-        out_resolved is not None and path.resolve() != out_resolved and out_resolved.is_relative_to(path.resolve())
-    )
-    made: set[Path] = set()
     for src, rel in files:
-        if inside_out and out_resolved in src.resolve().parents:
+        if out is not None and out.resolve() in src.resolve().parents:
             continue  # the output folder inside the input folder: do not scrub our own output
         dest = None
         if out is not None:
             dest = out / rel
-            if dest.parent not in made:
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                made.add(dest.parent)
+            dest.parent.mkdir(parents=True, exist_ok=True)
         if src.is_symlink() or not src.is_file():
             report.files.append(FileReport(rel, "skipped", reason="not a regular file"))
             continue
