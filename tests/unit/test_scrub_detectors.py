@@ -111,6 +111,7 @@ TRUE_POSITIVES = [
         "alice.smith+ci@corp-mail.example.com",
         "email",
     ),
+    ("email", "From:dave.k@acme-corp.io\nTo:ops@acme-corp.io", "dave.k@acme-corp.io", "email"),
     ("ipv4", "dial tcp 10.20.30.40:5432: connect: connection refused", "10.20.30.40", "ipv4"),
     ("ipv6", "listening on [2001:db8:85a3::8a2e:370:7334]:443", "2001:db8:85a3::8a2e:370:7334", "ipv6"),
     ("ipv6", "peer fe80::1ff:fe23:4567:890a%eth0 up", "fe80::1ff:fe23:4567:890a", "ipv6"),
@@ -351,6 +352,12 @@ TRUE_POSITIVES = [
         "telegram_bot_token",
     ),
     (
+        "telegram_bot_token",
+        "curl https://api.telegram.org/bot5829301746:AAH4kP2mZ8qR4vX7nB1cF5hJ9tL3wY6sD0g/getMe",
+        "AAH4kP2mZ8qR4vX7nB1cF5hJ9tL3wY6sD0g",
+        "telegram_bot_token",
+    ),
+    (
         "discord_bot_token",
         "bot.run('MTE4NzQ2MjkxMDM4NDc1MjY0OA.GkP2mZ.8qR4vX7nB1cF5hJ9tL3wY6sD0gA2eU8iO4rT7')",
         "8qR4vX7nB1cF5hJ9tL3wY6sD0gA2eU8iO4rT7",
@@ -473,6 +480,8 @@ NEAR_MISSES = [
         "onresumptiontoken: options2?.onresumptiontoken, llama_token = ctypes.c_int32",
     ),
     ("email", "ssh git@github.com:org/repo, icon@2x.png, @decorator, pkg@1.2.3, noreply@anthropic.com"),
+    # a URL's user info: password@host is not an address (url_password handles real passwords)
+    ("email", "git clone https://user:guest@git.acme.io/app.git; ftp://anonymous:anonymous@ftp.acme.io/pub"),
     ("ipv4", "version 1.2.3, 1.2.3.4.5 is an OID, 999.1.1.1 is not an address, 127.0.0.1 and 0.0.0.0 are local"),
     ("ipv4", "v1.2.3.4 tag and 10.0.0.01 padded"),
     ("ipv6", "at 12:30:45, std::vector, Foo::Bar, ::1 loopback, MAC 00:1a:2b:3c:4d:5e, cafe::beef"),
@@ -563,7 +572,7 @@ PRECISION = [
     "base64 of random bytes: 0aGVsbG8gd29ybGQ=",
     # docs' stand-ins and public logins, also where the rule engine's generic rules look
     "DATABASE_URL=postgres://user:password@localhost/db; amqp://guest:guest@rabbit:5672/",
-    "GITLAB_TOKEN=glpat-XXXXXXXXXXXXXXXXXXXX; see https://user:pass@localhost:8080/path",
+    "GITLAB_TOKEN=glpat-XXXXXXXXXXXXXXXXXXXX; see https://deploy:${DEPLOY_TOKEN}@git.acme.io/app.git",
     'api_key = "your_api_key_here"; TOKEN=insert-token-here; password: "YourPassword"',
     "export OPENAI_API_KEY=sk-************; AWS_ACCESS_KEY_ID=AKIAXXXXXXXXXXXXXXXX",
 ]

@@ -74,6 +74,32 @@ POSITIVES = [
         "discord_webhook",
     ),
     ("zapier_webhook", "POST https://hooks.zapier.com/hooks/catch/4632778/d43j5p/", "d43j5p", "zapier_webhook"),
+    (
+        "cloudflare_token",
+        "export CF=cfut_FL3SgCJQU0SdnOxsIdocmumCjfXb1d2HQg59tEmrZyTB7wrj",
+        "FL3SgCJQU0SdnOxs",
+        "cloudflare_token",
+    ),
+    ("cloudflare_token", "cfk_e2wFXr2o8iMZAW6q9DdDZUMPRU9CJQb4ie1Wb65H03fa099b", "e2wFXr2o8iMZ", "cloudflare_token"),
+    ("square_oauth_secret", "X=sq0csp-qs3exzJxwc3Ejla-PPbIOd-boywFdGgX5jn8_9bVN-f", "qs3exzJxwc3Ejla", "square_token"),
+    (
+        "google_oauth_refresh_token",
+        "X=1//0W3_pIti3fY3aaJYF8JQfx-_qY5_N0_MhrhhTJfKErSgj5T5VR5q-uXroBhHugjWWgUOENBit0R5tKshz",
+        "W3_pIti3fY3aaJYF8",
+        "google_oauth_token",
+    ),
+    (
+        "vault_unseal_key",
+        "Unseal Key 1: UbjHRv6dMXiOFzC10WWEOG19SYnw7ByQ/3sbhCI8P+RD\nUnseal Key 2: ...",
+        "UbjHRv6dMXiOFzC1",
+        "vault_unseal_key",
+    ),
+    (
+        "azure_function_key",
+        "curl 'https://acme-fn.azurewebsites.net/api/ingest?name=x&code=ie1Wb65HOnObrfdJT84RGg7AwQ84FaXIAWDqo22pa2pzQChB9bFVDI=='",
+        "ie1Wb65HOnObrfdJT84",
+        "azure_function_key",
+    ),
 ]
 
 NEAR_MISSES = [
@@ -97,6 +123,12 @@ NEAR_MISSES = [
     ("okta_token", "SSWS is Okta's scheme; 00Lw91GqK8ks0n8SoFkh8OXfFYSJYgOuwgz7z54VfB alone is not named"),
     ("discord_webhook", "https://discord.com/api/webhooks/{id}/{token}"),
     ("zapier_webhook", "https://hooks.zapier.com/hooks/catch/123456/xxxxxx/ and .../catch/<id>/<hook>/"),
+    ("cloudflare_token", "cfut_ and cfat_<token> and cfk_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
+    ("cloudflare_token", "one too many: cfat_e2wFXr2o8iMZAW6q9DdDZUMPRU9CJQb4ie1Wb65H03fa099bZ"),
+    ("square_oauth_secret", "sq0csp- then 43 characters; sq0idp-wGVapF8sNt9PLrdj5znuKA is an application id"),
+    ("google_oauth_refresh_token", "http://1//0 and file:///1//0abc; x/1//0deadbeefdeadbeefdeadbeefdeadbeefdeadbeefdd"),
+    ("vault_unseal_key", "Unseal Key 1: <redacted>; Unseal Progress 1/3; Unseal Key (will be hidden):"),
+    ("azure_function_key", "https://acme-fn.azurewebsites.net/api/ingest?code=<function-key> and ?code=abc"),
 ]
 
 

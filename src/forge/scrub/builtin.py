@@ -666,7 +666,11 @@ _add(
 _add(
     "email",
     "email",
-    _start(r"A-Za-z0-9._%+\-") + r"(?P<s>[A-Za-z0-9._%+\-]{1,64}+@"
+    _start(r"A-Za-z0-9._%+\-")
+    # not the password@host of scheme://user:password@host (a URL's user info), but mailto:a@b
+    # and headers written without a space (From:a@b)
+    + r"(?:(?<![:])|(?<=mailto:)|(?<=[Ff]rom:)|(?<=[Tt]o:)|(?<=[Cc]c:)|(?<=[Ee]mail:)|(?<=[Aa]uthor:))"
+    + r"(?P<s>[A-Za-z0-9._%+\-]{1,64}+@"
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24})"
     r"(?![A-Za-z0-9\-]|\.[A-Za-z0-9])",
     priority=40,

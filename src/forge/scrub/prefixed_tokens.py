@@ -208,6 +208,61 @@ _add(
     window=(0, 60),
     description="Zapier catch-hook secrets (hooks.zapier.com/hooks/catch/<id>/<secret>)",
 )
+_add(
+    "cloudflare_token",
+    "cloudflare_token",
+    r"(?<![A-Za-z0-9_])(?P<s>cf(?:k|ut|at)_[A-Za-z0-9]{40}[A-Za-z0-9]{8})" + _TOKEN_END,  # 8: the checksum
+    priority=90,
+    prefilter=("cfk_", "cfut_", "cfat_"),
+    validator=v.mixed_token,
+    anchor="cf(?:k|ut|at)_[A-Za-z0-9]{40}",
+    window=(1, 60),
+    description="Cloudflare's scannable API keys and tokens (cfk_, cfut_, cfat_ + 40 characters + 8 of checksum)",
+)
+_token(
+    "square_oauth_secret",
+    "square_token",
+    "sq0csp-",
+    r"[A-Za-z0-9_\-]{43}",
+    width=55,
+    validator=v.mixed_token,
+    description="Square OAuth application secrets (sq0csp- + 43 characters)",
+)
+_token(
+    "google_oauth_refresh_token",
+    "google_oauth_token",
+    "1//0",
+    r"[A-Za-z0-9_\-]{40,512}",
+    width=520,
+    validator=v.mixed_token,
+    not_after=_WORD + r"/:",
+    description="Google OAuth refresh tokens (1//0...)",
+)
+# Printed once by `vault operator init`; any 3 of 5 unseal the whole store
+_add(
+    "vault_unseal_key",
+    "vault_unseal_key",
+    r"\b(?:Unseal|Recovery) Key [0-9]{1,2}: (?P<s>[A-Za-z0-9+/]{20,200}={0,2})" + _TOKEN_END,
+    priority=90,
+    prefilter=("Unseal Key", "Recovery Key"),
+    validator=v.not_mask,
+    anchor=r"(?:Unseal|Recovery) Key [0-9]{1,2}: ",
+    window=(0, 230),
+    description="Vault unseal and recovery key shares as `vault operator init` prints them",
+)
+# Azure Functions' function and host keys ride in the URL: https://APP.azurewebsites.net/api/fn?code=KEY
+_add(
+    "azure_function_key",
+    "azure_function_key",
+    r"\.azurewebsites\.net/[^\s?\"'<>]{0,200}\?(?:[^\s\"'<>#]{0,200}&)?code=(?P<s>[A-Za-z0-9_\-]{40,100}={0,2})"
+    + _TOKEN_END,
+    priority=90,
+    prefilter=(".azurewebsites.net/",),
+    validator=v.mixed_token,
+    anchor=r"\.azurewebsites\.net/",
+    window=(0, 520),
+    description="Azure Functions keys in a function URL (?code=)",
+)
 
 NAMES = (
     "tavily_key",
@@ -230,4 +285,9 @@ NAMES = (
     "okta_token",
     "discord_webhook",
     "zapier_webhook",
+    "cloudflare_token",
+    "square_oauth_secret",
+    "google_oauth_refresh_token",
+    "vault_unseal_key",
+    "azure_function_key",
 )

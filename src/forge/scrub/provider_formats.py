@@ -48,10 +48,11 @@ _token(
     "newrelic_key",
     "newrelic_key",
     "NR",
-    r"(?:AK-[A-Z0-9]{27}|AA-[a-f0-9]{27}|II-[A-Za-z0-9_\-]{32}|JS-[a-f0-9]{19})",
+    r"(?:AK-[A-Z0-9]{27}|AA-[a-f0-9]{27}|I[IQ]-[A-Za-z0-9_\-]{32}|JS-[a-f0-9]{19})",
     width=40,
-    anchor="NR(?:AK|AA|II|JS)-",
-    description="New Relic user (NRAK-), admin (NRAA-), insights (NRII-) and browser (NRJS-) keys",
+    anchor="NR(?:AK|AA|II|IQ|JS)-",
+    description="New Relic user (NRAK-), admin (NRAA-), insights insert and query (NRII-, NRIQ-) and browser "
+    "(NRJS-) keys",
 )
 _add(
     "newrelic_license_key",
@@ -272,13 +273,14 @@ _token(
 _add(
     "telegram_bot_token",
     "telegram_bot_token",
-    r"(?<![A-Za-z0-9_:])(?P<s>[0-9]{8,10}:AA[A-Za-z0-9_\-]{33})(?![A-Za-z0-9_\-])",
+    # in a Bot API URL the token follows "bot" with no break: api.telegram.org/bot<id>:<secret>/
+    r"(?:(?<=\bbot)|(?<![A-Za-z0-9_:]))(?P<s>[0-9]{8,10}:AA[A-Za-z0-9_\-]{33})(?![A-Za-z0-9_\-])",
     priority=90,
     prefilter=(":AA",),
     validator=v.mixed_token,
     anchor="[0-9]{8,10}:AA[A-Za-z0-9_\\-]{33}",
     window=(0, 48),
-    description="Telegram bot tokens (<bot id>:AA<33 characters>)",
+    description="Telegram bot tokens (<bot id>:AA<33 characters>), also in api.telegram.org/bot... URLs",
 )
 _add(
     "discord_bot_token",

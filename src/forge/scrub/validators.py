@@ -67,10 +67,8 @@ _STOPWORDS = frozenset(
         "your_password",
         "your_token",
         "your_api_key",
-        # the user or password of public, documented logins (guest:guest@rabbitmq, ftp's
-        # anonymous) and docs' stand-ins (user:pass@host)
-        "pass",
-        "pwd",
+        # the password of public, documented logins (guest:guest@rabbitmq, ftp's anonymous);
+        # not "pass": scanners' labels count user:pass@host as a credential
         "guest",
         "anonymous",
         "user",
