@@ -76,14 +76,16 @@ def _scrub_json_lines(lines: list[str], scrubber: Scrubber) -> list[str]:
         if clean == line:
             continue
         try:
+            json.loads(clean)
+            continue  # still valid: the usual case, one parse
+        except ValueError:
+            pass
+        try:
             obj = json.loads(line)
         except ValueError:
-            continue
-        try:
-            json.loads(clean)
-        except ValueError:
-            end = line[len(line.rstrip("\r\n")) :]
-            out[i] = json.dumps(scrubber._scrub_value(obj), ensure_ascii=False) + end
+            continue  # was not JSON to begin with: the text-level scrub stands
+        end = line[len(line.rstrip("\r\n")) :]
+        out[i] = json.dumps(scrubber._scrub_value(obj), ensure_ascii=False) + end
     return out
 
 
