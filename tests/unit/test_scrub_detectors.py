@@ -142,6 +142,26 @@ TRUE_POSITIVES = [
         "secret",
     ),
     ("compared_secret", "if creds.Secret != 'open-sesame' {", "open-sesame", "password"),
+    (
+        "cli_user_password",
+        "java -jar jenkins-cli.jar -s http://ci:8080/ -auth admin:11f3a9c0d2e4b6a8c0e2f4a6b8c0d2e4f6 build app",
+        "11f3a9c0d2e4b6a8c0e2f4a6b8c0d2e4f6",
+        "password",
+    ),
+    ("cli_user_password", "http --auth deploy:Zx81kQ0pL2mN POST api.acme.io/v1", "Zx81kQ0pL2mN", "password"),
+    ("secret_assignment", 'encrypt = "pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s="', "pUqJrVyVRj5jsiYEkM", "secret"),
+    (
+        "secret_assignment",
+        "vault write auth/approle/login role_id=ops secret_id=310ac34b-0467-42ef-9368-c0db83c892fc",
+        "310ac34b-0467",
+        "secret",
+    ),
+    (
+        "secret_assignment",
+        "NEW_RELIC_LICENSE_KEY=361629b18caf3551c8742e48bc96e55fd5143059",
+        "361629b18caf3551c874",
+        "secret",
+    ),
     ("compared_secret", 'if (password === "Tr0ub4dor&3") login()', "Tr0ub4dor&3", "password"),
     # a sample's "my" value still counts: scanners label Password=myPassword a secret
     (
@@ -498,6 +518,11 @@ NEAR_MISSES = [
     ("cli_password", "mysql -u root -p mydb < dump.sql; mkdir -p /tmp/x; cp -p a b; by-pass -pass"),
     ("cli_password", r"psexec \\HOST01 -u admin -p $Password cmd; Get-Credential -Password $pw"),
     ("cli_password", "ssh -o PasswordAuthentication=no host; non-password-auth"),
+    ("cli_user_password", "rsync -a deploy@web01:/var/www/ ./backup; rsync -a web01:backups .; --author x:y"),
+    (
+        "secret_assignment",
+        'encrypt = true; SecretId="arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-Ab12Cd"',
+    ),
     ("cli_secret", "Connect-AzAccount -AccessToken $token; gh auth -token; x-token value"),
     ("compared_secret", 'if password == "": return; if tok.type == "NAME": pass; if token == "while": x'),
     ("password_hash", 'echo "$1$HOME/projects/foo/bar/baz" and $1$short$x'),

@@ -388,13 +388,14 @@ _add(
 _add(
     "cli_user_password",
     "password",
-    r"-(?<![\w\-]-)(?:u|-user)\s*['\"]?[^\s:'\"\\]{1,128}+:(?P<s>[^\s'\"\\]{1,256}+)",
+    # curl -u, httpie --auth, jenkins-cli -auth: user:password (not -a: rsync -a host:dir)
+    r"-(?<![\w\-]-)(?:u\s*|-user[\s=]+|-?auth[\s=]+)['\"]?[^\s:'\"\\]{1,128}+:(?P<s>[^\s'\"\\]{1,256}+)",
     priority=80,
-    prefilter=("-u",),
+    prefilter=("-u", "-auth", "-AUTH"),
     validator=v.cli_user_password,
-    anchor="-(?:u|-user)\\s*['\"]?[^\\s:'\"\\\\]{1,128}:",
-    window=(0, 400),
-    description="curl -u user:password",
+    anchor="-(?:u|-user|-?auth)[\\s=]*['\"]?[^\\s:'\"\\\\]{1,128}:",
+    window=(1, 400),
+    description="curl -u user:password, http --auth user:password, jenkins-cli -auth user:token",
 )
 
 _add(
@@ -456,6 +457,9 @@ _SECRET_WORDS = (
     "personal access token",
     "deploy key",
     "crumb",  # Jenkins-Crumb: a CSRF token tied to the user's session
+    "encrypt",  # Consul and Nomad gossip keys: encrypt = "<base64>"
+    "secret id",  # Vault AppRole secret_id (ARNs and names are not random: see looks_random)
+    "license key",  # New Relic, Datadog ... license keys
     "test reporter id",  # Code Climate's CC_TEST_REPORTER_ID uploads coverage as the repository
 )
 _PASSWORD_KEY = _cased(*_PASSWORD_WORDS)
@@ -518,6 +522,10 @@ _add(
         "RUMB",
         "eporter",
         "EPORTER",
+        "ncrypt",
+        "NCRYPT",
+        "icense",
+        "ICENSE",
     ),
     validator=v.looks_random,
     anchor=_key_anchor(*_SECRET_WORDS),

@@ -170,7 +170,7 @@ def looks_random(value: str, min_length: int = 8, min_entropy: float = 3.0) -> b
     """A key-context value that is a credential rather than a name, a word, code or a reference."""
     if len(value) < min_length or is_reference_or_mask(value):
         return False
-    if " " in value or _PATH.fullmatch(value) or value.startswith(("http://", "https://")):
+    if " " in value or _PATH.fullmatch(value) or value.startswith(("http://", "https://", "arn:")):
         return False
     if not any(c.isdigit() for c in value) and _WORDS.fullmatch(value):
         return False
