@@ -105,6 +105,8 @@ TRUE_POSITIVES = [
     # random values with underscores or capitals are not taken for code names
     ("secret_assignment", "SECRET_KEY=A1B2_C3D4E5F6G7H8", "A1B2_C3D4E5F6G7H8", "secret"),
     ("secret_assignment", "auth_token: Ab3_xY9_kLm2Qw7", "Ab3_xY9_kLm2Qw7", "secret"),
+    # letters only, but cases at random rather than words
+    ("cli_secret", "vercel deploy --token PFRaMBwOKxlzQBgDoeNwSclP --prod", "PFRaMBwOKxlzQBgDoeNwSclP", "secret"),
     (
         "email",
         "Co-Authored-By: Alice Smith <alice.smith+ci@corp-mail.example.com>",
@@ -524,6 +526,7 @@ NEAR_MISSES = [
         'encrypt = true; SecretId="arn:aws:secretsmanager:us-east-1:123456789012:secret:prod/db-Ab12Cd"',
     ),
     ("cli_secret", "Connect-AzAccount -AccessToken $token; gh auth -token; x-token value"),
+    ("cli_secret", "--token ReadTheDocsToken --api-key HTTPSConnectionPool --secret SuperSecretPassword"),
     ("compared_secret", 'if password == "": return; if tok.type == "NAME": pass; if token == "while": x'),
     ("password_hash", 'echo "$1$HOME/projects/foo/bar/baz" and $1$short$x'),
     ("redis_cli", "redis-cli -h cache.internal ping"),

@@ -157,6 +157,8 @@ def is_code_name(value: str) -> bool:
     for part in filter(None, re.split(r"[._$?]+", value)):
         if len(part) == 1:
             continue  # _t.AuthType, ctypes.c_int32
+        if len(part) >= 10 and not _word_like(part):
+            return False  # PFRaMBwOKxlzQBgDoeNw: cases at random, not words
         words = _NAME_WORD.findall(part)
         # a one-letter word only as a capital (OAuthToken, ApiKeyT), not a random token's a/x
         if "".join(words) != part or any(
@@ -166,13 +168,20 @@ def is_code_name(value: str) -> bool:
     return True
 
 
+def _word_like(value: str) -> bool:
+    """Letters that split into words (SuperSecretPassword, my_app_secret), not a random run of
+    cases (PFRaMBwOKxlzQBgDoeNw splits into pieces of one or two letters)."""
+    parts = _NAME_WORD.findall(value)
+    return bool(parts) and sum(map(len, parts)) >= 3 * len(parts)
+
+
 def looks_random(value: str, min_length: int = 8, min_entropy: float = 3.0) -> bool:
     """A key-context value that is a credential rather than a name, a word, code or a reference."""
     if len(value) < min_length or is_reference_or_mask(value):
         return False
     if " " in value or _PATH.fullmatch(value) or value.startswith(("http://", "https://", "arn:")):
         return False
-    if not any(c.isdigit() for c in value) and _WORDS.fullmatch(value):
+    if not any(c.isdigit() for c in value) and _WORDS.fullmatch(value) and _word_like(value):
         return False
     if is_code_name(value):
         return False
