@@ -165,6 +165,12 @@ TRUE_POSITIVES = [
         "secret",
     ),
     ("compared_secret", 'if (password === "Tr0ub4dor&3") login()', "Tr0ub4dor&3", "password"),
+    ("login_call_arg2", 'var c = new NetworkCredential("svc-build", "Pa55w0rd!");', "Pa55w0rd!", "password"),
+    ("login_call_arg2", 'smtp.login(sender, "qwerty-77-brisk")', "qwerty-77-brisk", "password"),
+    ("login_call_arg3", 'new DirectoryEntry("LDAP://corp", "admin@corp", "Rrhh1234");', "Rrhh1234", "password"),
+    ("login_call_arg3", 'DriverManager.getConnection(url, "sa", "Sup3rS3cret");', "Sup3rS3cret", "password"),
+    ("login_call_arg4", 'mgr.add_password(None, url, "bob", "pw12345x")', "pw12345x", "password"),
+    ("auth_tuple", 'requests.get(url, auth=("bob", "s3cr3tPass"))', "s3cr3tPass", "password"),
     # a sample's "my" value still counts: scanners label Password=myPassword a secret
     (
         "connection_string_password",
@@ -528,6 +534,10 @@ NEAR_MISSES = [
     ("cli_secret", "Connect-AzAccount -AccessToken $token; gh auth -token; x-token value"),
     ("cli_secret", "--token ReadTheDocsToken --api-key HTTPSConnectionPool --secret SuperSecretPassword"),
     ("compared_secret", 'if password == "": return; if tok.type == "NAME": pass; if token == "while": x'),
+    ("login_call_arg2", 'server.login(user, password); HTTPBasicAuth("u", os.environ["P"]); login("u", "password")'),
+    ("login_call_arg3", 'new DirectoryEntry("LDAP://corp", user, pass); getConnection(url, "sa", "<password>")'),
+    ("login_call_arg4", "mgr.add_password(None, url, user, pw)"),
+    ("auth_tuple", 'auth=(user, pwd); auth=("bob", "dummy-password")'),
     ("password_hash", 'echo "$1$HOME/projects/foo/bar/baz" and $1$short$x'),
     ("redis_cli", "redis-cli -h cache.internal ping"),
     ("azure_account_key", "AccountKey=<your-account-key> and AccountKey=${KEY}"),
@@ -603,6 +613,9 @@ PRECISION = [
     "GITLAB_TOKEN=glpat-XXXXXXXXXXXXXXXXXXXX; see https://deploy:${DEPLOY_TOKEN}@git.acme.io/app.git",
     'api_key = "your_api_key_here"; TOKEN=insert-token-here; password: "YourPassword"',
     "export OPENAI_API_KEY=sk-************; AWS_ACCESS_KEY_ID=AKIAXXXXXXXXXXXXXXXX",
+    # templates' markers and YAML tags stand where the value would be; the value is elsewhere
+    'password = "@@PASSWORD@@"; secret: "__SECRET_KEY__"; api_key = "fake-api-key"',
+    "db_password: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\nadmin_password: !secret admin_password",
 ]
 
 

@@ -316,3 +316,55 @@ _add(
     window=(80, 300),
     description="Microsoft Teams incoming-webhook URLs",
 )
+
+# --- passwords passed by position to a login API ---------------------------------------------
+# new NetworkCredential("svc", "Pa55w0rd"), server.login(user, "hunter22"), HTTPBasicAuth("u", "p"),
+# requests.get(url, auth=("u", "p")), DriverManager.getConnection(url, "sa", "p"),
+# new DirectoryEntry("LDAP://host", "admin", "p"): the argument at the password's place, when it
+# is a literal (a variable there is a reference, not a secret).
+_CALL_ARG = r"""(?:"[^"\\\r\n]{0,256}"|'[^'\\\r\n]{0,256}'|[^,()"'\r\n]{1,128})"""
+_CALL_PASSWORD = r"""\s*(?:"(?P<dq>[^"\\\r\n]{1,256})"|'(?P<sq>[^'\\\r\n]{1,256})')\s*[,)]"""
+_LOGIN_CALLS = {
+    2: (
+        "NetworkCredential",
+        "PasswordAuthentication",
+        "UsernamePasswordCredentials",
+        "HTTPBasicAuth",
+        "HTTPDigestAuth",
+        "BasicAuth",
+        "DigestAuth",
+        "login",
+        "simple_bind_s",
+        "simple_bind",
+        "bind_s",
+    ),
+    3: ("DirectoryEntry", "getConnection", "set_password"),
+    4: ("add_password",),
+}
+for _position, _names in _LOGIN_CALLS.items():
+    _before = r"\s*,\s*".join([_CALL_ARG] * (_position - 1))
+    _call = r"\b(?:" + "|".join(_names) + r")\s*\(\s*"
+    _add(
+        f"login_call_arg{_position}",
+        "password",
+        _call + _before + r"\s*," + _CALL_PASSWORD,
+        group=("dq", "sq"),
+        priority=60,
+        prefilter=_names,
+        validator=v.quoted_password,
+        anchor=r"\b(?:" + "|".join(_names) + r")\s*\(",
+        window=(0, 1_200),
+        description=f"the password literal at argument {_position} of a login API call ({', '.join(_names[:3])}, ...)",
+    )
+_add(
+    "auth_tuple",
+    "password",
+    r"\bauth\s*=\s*\(\s*" + _CALL_ARG + r"\s*," + _CALL_PASSWORD,
+    group=("dq", "sq"),
+    priority=60,
+    prefilter=("auth",),
+    validator=v.quoted_password,
+    anchor=r"\bauth\s*=\s*\(",
+    window=(0, 700),
+    description='requests-style auth=("user", "password") tuples',
+)

@@ -118,6 +118,16 @@ _FILE_SUFFIXES = frozenset(
     ]
 )
 _NOT_PERSONAL_LOCAL_PARTS = frozenset({"git", "noreply", "no-reply"})
+# YAML tags where a value would be: the value is elsewhere (Ansible's encrypted block on the next
+# lines, Home Assistant's secrets.yaml, a CloudFormation reference). A listed set: a password
+# may start with '!'.
+_YAML_TAG = re.compile(
+    r"!(?:vault|secret|env_var|env|include|unsafe|reference|Ref|Sub|GetAtt|ImportValue|Join|Select|If"
+    r"|FindInMap|Base64|Split)|!!(?:str|binary|python/\S*)"
+)
+# Words a value is made of when it only names its place: @@PASSWORD@@, __SECRET_KEY__, fake-token.
+_PLACE_WORDS = _STOPWORDS | {"fake", "mock", "demo", "api", "access", "auth", "client", "private", "here", "db"}
+_WORD_OR_NUMBER = re.compile(r"[A-Za-z]+|[0-9]+")
 
 
 def shannon_entropy(value: str) -> float:
@@ -137,7 +147,15 @@ def is_reference_or_mask(value: str) -> bool:
         or bool(_PLACEHOLDER.fullmatch(v))
         or v.lower() in _STOPWORDS
         or len(set(v)) == 1
+        or bool(_YAML_TAG.fullmatch(v))
+        or _only_place_words(v)
     )
+
+
+def _only_place_words(value: str) -> bool:
+    """Every part of the value a placeholder word, none a number (dummy-password yes, test123 no)."""
+    parts = _WORD_OR_NUMBER.findall(value)
+    return bool(parts) and all(p.lower() in _PLACE_WORDS for p in parts)
 
 
 # Code where a key-context value would be: a name or a chain of them (self._token,
