@@ -1,7 +1,6 @@
 """The tiny base models: the shipped default verified on load; other recipes built once from
 the committed text, cached, reloaded identically by AutoTokenizer."""
 
-import dataclasses
 import json
 import shutil
 
@@ -84,8 +83,12 @@ def test_default_ref_is_the_shipped_base_verified_by_sha256(tmp_path, monkeypatc
     assert ensure_base_model(DEFAULT_BASE_MODEL, settings) == SHIPPED_DIR
     assert not list(settings.models_cache.iterdir())  # nothing built on first use
     record = verify_shipped()
-    assert record["config"] == dataclasses.asdict(TinyBaseConfig())
-    assert AutoConfig.from_pretrained(SHIPPED_DIR).model_type == "llama"
+    config = AutoConfig.from_pretrained(SHIPPED_DIR)
+    assert config.model_type == "llama"
+    shape = (config.hidden_size, config.num_hidden_layers, config.num_attention_heads, config.intermediate_size)
+    model = record["model"]
+    assert shape == (model["hidden_size"], model["num_layers"], model["num_heads"], model["intermediate_size"])
+    assert config.vocab_size == record["tokenizer"]["vocab_size"] == TinyBaseConfig().vocab_size
 
     # A copy with one byte changed is refused, naming the file; a missing file likewise.
     copy = tmp_path / "copy"
@@ -104,12 +107,23 @@ def test_default_ref_is_the_shipped_base_verified_by_sha256(tmp_path, monkeypatc
         verify_shipped(copy)
 
 
-def test_shipped_base_was_built_from_the_committed_text():
-    from forge.models.tiny_base import SHIPPED_DIR, sha256_of, verify_shipped
-    from forge.models.tiny_corpus import TEXT_DIR
+def test_shipped_base_was_built_from_the_committed_text(tmp_path):
+    from forge.models.tiny_base import SHIPPED_DIR, sha256_of, train_tokenizer, verify_shipped
+    from forge.models.tiny_copy_text import fingerprint
+    from forge.models.tiny_corpus import TEXT_DIR, pretraining_documents
 
     record = verify_shipped()
     assert record["text"] == {p.name: sha256_of(p) for p in sorted(TEXT_DIR.glob("*.jsonl.gz"))}
+    generated = record["generated_text"]
+    assert generated["first_1000_sha256"] == fingerprint(generated["seed"])  # the generator is unchanged
     log = json.loads((SHIPPED_DIR / "pretrain_log.json").read_text())
-    assert log["steps"] == TinyBaseConfig().pretrain_steps
+    assert log["steps"] == record["pretraining"]["steps"]
     assert sum(log["losses"][-20:]) < sum(log["losses"][:20]) / 2  # it did learn the text
+    assert log["evals"][-1]["real"] < log["evals"][0]["real"]  # and held-out text too
+
+    # The tokenizer is rebuilt from its recipe byte for byte (tools/tiny_base/build.py does so).
+    recipe = record["tokenizer"]
+    docs = pretraining_documents(recipe["corpus_chars"], recipe["chat_fraction"], recipe["seed"])
+    train_tokenizer(docs, recipe["vocab_size"]).save_pretrained(tmp_path)
+    for name in ("tokenizer.json", "tokenizer_config.json", "chat_template.jinja"):
+        assert sha256_of(tmp_path / name) == record["files"][name], name

@@ -58,7 +58,7 @@ def test_demo_recipe_is_the_demo_settings():
     r = load_recipe(RECIPES / "demo.toml")
     train = {k: v for k, v in r.job_config["train"].items() if k not in ("method", "dpo")}
     assert TrainConfig(**train) == TrainConfig()  # defaults.py: the demo's tuned values
-    assert r.job_config["gate"] == 0.05 and r.method == "sft"  # the gate the README states
+    assert r.job_config["gate"] == 0.5 and r.method == "sft"  # the default gate, as the README states
     assert r.job_config["base_model"] == "forge/tiny-llama"
     assert sorted(r.job_config["sources"]) == sorted(str(Path(s).resolve()) for s in example_sources())
 
