@@ -171,6 +171,13 @@ TRUE_POSITIVES = [
     ("login_call_arg3", 'DriverManager.getConnection(url, "sa", "Sup3rS3cret");', "Sup3rS3cret", "password"),
     ("login_call_arg4", 'mgr.add_password(None, url, "bob", "pw12345x")', "pw12345x", "password"),
     ("auth_tuple", 'requests.get(url, auth=("bob", "s3cr3tPass"))', "s3cr3tPass", "password"),
+    ("mqtt_password", 'mosquitto_sub -h broker -u alice -P "S3cretMq!" -t sensors/#', "S3cretMq!", "password"),
+    (
+        "thingsboard_mqtt_token",
+        "mosquitto_pub -h demo.thingsboard.io -t v1/devices/me/telemetry -u A1b2C3d4E5f6G7h8I9j0 -m '{}'",
+        "A1b2C3d4E5f6G7h8I9j0",
+        "secret",
+    ),
     # a sample's "my" value still counts: scanners label Password=myPassword a secret
     (
         "connection_string_password",
@@ -538,6 +545,11 @@ NEAR_MISSES = [
     ("login_call_arg3", 'new DirectoryEntry("LDAP://corp", user, pass); getConnection(url, "sa", "<password>")'),
     ("login_call_arg4", "mgr.add_password(None, url, user, pw)"),
     ("auth_tuple", 'auth=(user, pwd); auth=("bob", "dummy-password")'),
+    ("mqtt_password", "mosquitto_pub -h broker -P $MQTT_PASSWORD -t x; mosquitto_sub -p 1883 -t y"),
+    (
+        "thingsboard_mqtt_token",
+        "mosquitto_pub -h broker -u alice -t sensors/x; mosquitto_pub -t v1/devices/me/rpc -u $TOKEN",
+    ),
     ("password_hash", 'echo "$1$HOME/projects/foo/bar/baz" and $1$short$x'),
     ("redis_cli", "redis-cli -h cache.internal ping"),
     ("azure_account_key", "AccountKey=<your-account-key> and AccountKey=${KEY}"),

@@ -9,7 +9,7 @@ ${{ secrets.X }}), masks, stop words and code.
 from __future__ import annotations
 
 from forge.scrub import validators as v
-from forge.scrub.builtin import _QUOTED, _TOKEN_END, _WORD, _add, _begin
+from forge.scrub.builtin import _ARG, _QUOTED, _TOKEN_END, _WORD, _WS, _add, _begin
 
 # An env-file line (.env, docker --env-file, CI variables): KEY=value with no spaces, the key in
 # UPPER_SNAKE_CASE ending in a password word. Env files hold literals, so a plain word is the
@@ -109,4 +109,35 @@ _add(
     anchor=r"(?i)(?:tenant|client|subscription)[_\-]?id\\?[\"']?\s*[:=]",
     window=(12, 60),
     description="Azure tenant, client and subscription ids under their key (AZURE_TENANT_ID=uuid)",
+)
+
+# MQTT clients: the password after -P, and a ThingsBoard device's access token, which its MQTT
+# API takes as the user name (-u TOKEN, topic v1/devices/me/...)
+_MQTT_CLIENT = r"\bmosquitto_(?:pub|sub|rr)\b"
+_add(
+    "mqtt_password",
+    "password",
+    _MQTT_CLIENT + r"[^\r\n|;&]{0,400}?\s(?:-P|--pw)" + _WS + _ARG,
+    group=("dq", "sq", "bare"),
+    priority=70,
+    prefilter=("mosquitto_",),
+    validator=v.quoted_password,
+    anchor=_MQTT_CLIENT,
+    window=(0, 700),
+    description="mosquitto_pub/sub -P password",
+)
+_add(
+    "thingsboard_mqtt_token",
+    "secret",
+    _MQTT_CLIENT
+    + r"(?=[^\r\n|;&]{0,400}(?:v1/devices/me|thingsboard))[^\r\n|;&]{0,400}?\s(?:-u|--username)"
+    + _WS
+    + _ARG,
+    group=("dq", "sq", "bare"),
+    priority=70,
+    prefilter=("mosquitto_",),
+    validator=v.mixed_token,
+    anchor=_MQTT_CLIENT,
+    window=(0, 900),
+    description="ThingsBoard device tokens given as the MQTT user name (-u TOKEN, topic v1/devices/me/...)",
 )
