@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/scrub_independent.py              # dev half (look at misses here)
     .venv/bin/python benchmarks/scrub_independent.py --heldout    # also the held-out half
     .venv/bin/python benchmarks/scrub_independent.py --show 20    # print missed dev cases
+    .venv/bin/python benchmarks/scrub_independent.py --heldout --by-detector  # which detectors alter negatives
 
 Data (benchmarks/data/secrets/, see SOURCES.md): positives are Nosey Parker's rule examples and
 secretlint's snapshot tests, labelled by those projects (neither is the engine's rule source:
@@ -199,6 +200,16 @@ def accuracy(name: str, outputs, pos: list[dict], neg: list[dict], benign: list[
     return {"recall": r, "missed": missed}
 
 
+def altered_by_detector(neg: list[dict]) -> Counter:
+    """Altered negatives counted by the detectors that altered them (names only, no texts)."""
+    counts: Counter = Counter()
+    for c in neg:
+        s = Scrubber()
+        if s.scrub_text(c["text"]) != c["text"]:
+            counts.update(s.report()["by_detector"].keys())
+    return counts
+
+
 # --- speed ---------------------------------------------------------------------------------------
 
 
@@ -280,6 +291,11 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--heldout", action="store_true", help="also measure the held-out half")
     ap.add_argument("--show", type=int, default=0, help="print up to N missed dev positives")
+    ap.add_argument(
+        "--by-detector",
+        action="store_true",
+        help="count each half's altered near-miss negatives by detector name (names only)",
+    )
     ap.add_argument("--sessions", type=int, default=150, help="generated sessions for the speed test")
     ap.add_argument(
         "--alternatives",
@@ -311,6 +327,11 @@ def main(argv: list[str] | None = None) -> int:
                 n,
                 benign,
                 per_kind=False,
+            )
+        if args.by_detector:
+            counts = altered_by_detector(n)
+            print(
+                "  altered negatives by detector: " + (", ".join(f"{k} {v}" for k, v in counts.most_common()) or "none")
             )
         if half == "dev" and args.show:
             for i in res["missed"][: args.show]:

@@ -18,6 +18,7 @@ PEM = (
     "VTLw7onLRnrq0/IzW7yWR7QkrmBL7jTKEn5u+qKhbwKfBstIs+bMY2Zkp18gnTxK\n-----END RSA PRIVATE KEY-----"
 )
 AWS_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+AWS_KEY_ID = "AKIAQX4BZ7MEYW2T5JRM"  # not AWS's documented AKIA...EXAMPLE, which is left alone
 
 
 def test_json_escaped_pem_is_one_placeholder():
@@ -135,7 +136,7 @@ def _conversation() -> Conversation:
                     )
                 ],
             ),
-            Message("tool", f"AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n{PEM}", tool_call_id="call_1", name="Bash"),
+            Message("tool", f"AWS_ACCESS_KEY_ID={AWS_KEY_ID}\n{PEM}", tool_call_id="call_1", name="Bash"),
             Message("assistant", "Done; the keys above should be rotated."),
         ],
         tools=[
@@ -162,7 +163,7 @@ def test_conversation_scrubbing_covers_every_text_field():
     for secret in (
         GH,
         AWS_SECRET,
-        "AKIAIOSFODNN7EXAMPLE",
+        AWS_KEY_ID,
         "MIIEowIBAAKCAQEA",
         "10.0.0.7",
         "mayor@gastown.example.com",
@@ -213,7 +214,7 @@ def test_report_counts_and_never_holds_a_secret():
     assert report["work_items"] == 1 and report["work_items_with_findings"] == 1
     assert "github_token" in report["detectors"]
     text = json.dumps(report)
-    for secret in (GH, AWS_SECRET, "AKIAIOSFODNN7EXAMPLE", "MIIE", "10.0.0.7", "alice", "corp.example.com"):
+    for secret in (GH, AWS_SECRET, AWS_KEY_ID, "MIIE", "10.0.0.7", "alice", "corp.example.com"):
         assert secret not in text
 
 

@@ -91,7 +91,7 @@ def test_look_alikes_from_the_benchmark_stay(text):
 
 
 def test_ipv4_still_found_next_to_versions_and_in_json_escapes():
-    text = json.dumps("v1.2.3 then\n10.20.30.40:5432 and 1.2.3.4.5 and 203.0.113.9")
+    text = json.dumps("v1.2.3 then\n10.20.30.40:5432 and 1.2.3.4.5 and 93.184.216.34")
     assert [f.kind for f in find_secrets(text)] == ["ipv4", "ipv4"]
 
 

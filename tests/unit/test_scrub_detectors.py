@@ -16,7 +16,7 @@ TRUE_POSITIVES = [
         "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ",
         "private_key",
     ),
-    ("aws_access_key", "export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE", "aws_access_key"),
+    ("aws_access_key", "export AWS_ACCESS_KEY_ID=AKIAQX4BZ7MEYW2T5JRM", "AKIAQX4BZ7MEYW2T5JRM", "aws_access_key"),
     ("aws_access_key", "ASIAY34FZKBOKMUTVV7A was the session key", "ASIAY34FZKBOKMUTVV7A", "aws_access_key"),
     (
         "aws_secret_key",
@@ -115,7 +115,7 @@ TRUE_POSITIVES = [
     ),
     ("email", "From:dave.k@acme-corp.io\nTo:ops@acme-corp.io", "dave.k@acme-corp.io", "email"),
     ("ipv4", "dial tcp 10.20.30.40:5432: connect: connection refused", "10.20.30.40", "ipv4"),
-    ("ipv6", "listening on [2001:db8:85a3::8a2e:370:7334]:443", "2001:db8:85a3::8a2e:370:7334", "ipv6"),
+    ("ipv6", "listening on [2a01:4f8:c17:85a3::8a2e:7334]:443", "2a01:4f8:c17:85a3::8a2e:7334", "ipv6"),
     ("ipv6", "peer fe80::1ff:fe23:4567:890a%eth0 up", "fe80::1ff:fe23:4567:890a", "ipv6"),
     ("home_user", "cd /home/alice/src/app && ls", "alice", "user"),
     ("home_user", "open /Users/bob.jones/Library/x", "bob.jones", "user"),

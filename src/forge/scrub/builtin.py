@@ -152,7 +152,7 @@ _add(
     "aws_access_key",
     r"(?P<s>" + _begin("A", _ALNUM) + r"(?:KIA|SIA|GPA|IDA|ROA|IPA|NPA|NVA|3T[A-Z0-9])[A-Z0-9]{16})(?![A-Za-z0-9])",
     priority=90,
-    validator=v.not_mask,
+    validator=v.aws_access_key,
     anchor="A(?:KIA|SIA|GPA|IDA|ROA|IPA|NPA|NVA|3T[A-Z0-9])",
     window=(0, 24),
     description="AWS access key ids",
@@ -498,10 +498,22 @@ _add(
     window=(0, 2_100),
     description="PASSWORD=value, password: value (not plain identifiers)",
 )
+# Tokens that page through or resume an API call (NextToken, nextPageToken, continuation_token,
+# resumeToken, AWS's idempotency tokens): opaque and random, but they grant nothing
+_NOT_CREDENTIAL_TOKEN_WORDS = ("next", "page", "continuation", "pagination", "resume", "idempotency")
+
+
+def _not_a_paging_token(words: tuple[str, ...]) -> str:
+    """At a key's start: not `token` right after one of the words (any casing, joined with '_',
+    '-' or nothing), so nextToken, NEXT_TOKEN and page-token are not keys here."""
+    spellings = {f(w) + join for w in words for f in (str.lower, str.capitalize, str.upper) for join in ("", "_", "-")}
+    return "(?:" + "".join(f"(?<!{re.escape(sp)})" for sp in sorted(spellings)) + "|(?!token|Token|TOKEN))"
+
+
 _add(
     "secret_assignment",
     "secret",
-    _SECRET_KEY + _SEP + r"(?:" + _QUOTED + "|" + _BARE + ")",
+    _not_a_paging_token(_NOT_CREDENTIAL_TOKEN_WORDS) + _SECRET_KEY + _SEP + r"(?:" + _QUOTED + "|" + _BARE + ")",
     group=("dq", "sq", "bare"),
     priority=60,
     prefilter=(
@@ -674,7 +686,8 @@ _add(
 _add(
     "email",
     "email",
-    _start(r"A-Za-z0-9._%+\-")
+    # not $TOKEN@host (a shell variable in a URL's user info)
+    _start(r"A-Za-z0-9._%+\-$")
     # not the password@host of scheme://user:password@host (a URL's user info), but mailto:a@b
     # and headers written without a space (From:a@b)
     + r"(?:(?<![:])|(?<=mailto:)|(?<=[Ff]rom:)|(?<=[Tt]o:)|(?<=[Cc]c:)|(?<=[Ee]mail:)|(?<=[Aa]uthor:))"

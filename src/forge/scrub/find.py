@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from forge.scrub import engine as eng
 from forge.scrub.detectors import Detector, Finding, select_detectors
-from forge.scrub.validators import is_reference_or_mask
+from forge.scrub.validators import is_reference_or_mask, placeholder_credential_uri
 
 PLACEHOLDER = re.compile(r"<SECRET:[a-z0-9_]+>")
 PLACEHOLDER_PREFIX = "<SECRET:"
@@ -246,8 +246,13 @@ def _engine_candidates(
                 rule = what[1:]
                 rk = eng.rule_kind(rule)
                 # a generic rule has no format to check: a reference, mask or docs word
-                # (user:password@, api_key = "${KEY}") is not a secret, as for Forge's own
-                if ce > cs and not (rk.priority == eng.GENERIC_PRIORITY and is_reference_or_mask(text[cs:ce])):
+                # (user:password@, api_key = "${KEY}") is not a secret, as for Forge's own; nor is
+                # a connection string whose password is one (mongodb://root:<password>@host)
+                span = text[cs:ce]
+                if ce > cs and not (
+                    (rk.priority == eng.GENERIC_PRIORITY and is_reference_or_mask(span))
+                    or ("://" in span and placeholder_credential_uri(span))
+                ):
                     cands[i].append((-rk.priority, cs - ce, cs, order, rk.kind, ENGINE_DETECTOR_PREFIX + rule))
             else:
                 hits[i].setdefault(what, []).append((cs, ce))

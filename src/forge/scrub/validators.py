@@ -7,6 +7,7 @@ only on candidates, so plain Python is fine here.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import math
 import re
 from collections import Counter
@@ -14,11 +15,20 @@ from collections import Counter
 # Values that sit where a secret would but are not one: references, templates, masks, docs.
 _REFERENCE = re.compile(
     r"""[$<{\[]             # $VAR ${VAR} <your-token> {{ tmpl }} [REDACTED]
-      | %(?:\(|[sdr]\b|[A-Za-z_]\w*%(?![A-Za-z0-9]))  # %(x)s %s %APPDATA% (a password may start with %)
+      | %(?:\(|\{|[sdr]\b|[A-Za-z_]\w*%(?![A-Za-z0-9]))  # %(x)s %{x} %s %APPDATA% (a password may start with %)
+      | \#\{ | \(\(        # Ruby's "#{ENV['PW']}", Concourse's ((db-password))
+      | `[^`]+`\Z           # `cat /run/secrets/pw`: a command's output (a password may start with `)
+      | @Microsoft\.KeyVault\(
+      # where a secret store or a tool reads it from: openssl's -pass env:VAR / file:PATH / fd:3,
+      # 1Password's op://vault/item, Kubernetes and vals references
+      | (?:env|file|fd|op|ssm|sops|secretref|secretsmanager|aws-secretsmanager|awssm|gcpsm|keyvault
+          |azurekeyvault|ref\+[a-z0-9]+):[^\s:]
       | .*(?:os\.environ|process\.env|getenv|secrets\.|vault:|\.\.\.$)
     """,
     re.X | re.S,
 )
+# A template or placeholder inside a longer value: sk-<your-key>, prefix-${SUFFIX}, {{ x }}-y
+_EMBEDDED_TEMPLATE = re.compile(r"\$\{[^}\s]+\}|\{\{[^}]*\}\}|<[A-Za-z][\w\- ]{0,40}>")
 _MASK = re.compile(r"[*xX•.#\-_]+")
 # A provider prefix over a masked body: ghp_XXXXXXXXXXXX, sk-************, AKIAXXXXXXXXXXXXXXXX
 _PREFIXED_MASK = re.compile(r"[A-Za-z0-9]{0,12}?[_\-.]?[*xX•]{6,}[*xX•_\-.]*")
@@ -27,7 +37,7 @@ _PREFIXED_MASK = re.compile(r"[A-Za-z0-9]{0,12}?[_\-.]?[*xX•]{6,}[*xX•_\-.]*
 # labels count myPassword in a connection-string sample as a secret, and a leak costs more.
 _PLACEHOLDER = re.compile(
     r"(?i)(?:.*[_\-\s])?(?:your|enter|insert|put)[_\-\s]?(?:own[_\-\s]?)?(?:[a-z]+[_\-\s]?){0,2}?"
-    r"(?:password|passwd|pass|pwd|secret|token|key|credentials?)(?:[_\-\s]?here)?"
+    r"(?:password|passwd|pass|pwd|secret|token|key|credentials?)(?:[_\-\s]?here)?[0-9]{0,4}"
     r"|(?:replace|change)[_\-\s]?(?:me|this|it)|.*placeholder.*"
 )
 _STOPWORDS = frozenset(
@@ -74,6 +84,44 @@ _STOPWORDS = frozenset(
         "user",
         "username",
         "foobar",
+        # what a setting says in place of a value: not applicable, to be decided, left out
+        "n/a",
+        "tbd",
+        "unset",
+        "notset",
+        "blank",
+        "disabled",
+        "sensitive",
+        "prompt",
+        "stdin",
+    ]
+)
+# "Password" in the languages of the i18n files that label a login form ("password": "Passwort")
+_PASSWORD_TRANSLATIONS = frozenset(
+    [
+        "passwort",
+        "kennwort",
+        "contraseña",
+        "contrasena",
+        "senha",
+        "wachtwoord",
+        "lösenord",
+        "losenord",
+        "passord",
+        "adgangskode",
+        "salasana",
+        "hasło",
+        "haslo",
+        "heslo",
+        "jelszó",
+        "parola",
+        "şifre",
+        "sifre",
+        "пароль",
+        "パスワード",
+        "密码",
+        "密碼",
+        "비밀번호",
     ]
 )
 # Words and identifiers: lowercase, Capitalised or camelCase words joined by separators.
@@ -122,11 +170,40 @@ _NOT_PERSONAL_LOCAL_PARTS = frozenset({"git", "noreply", "no-reply"})
 # lines, Home Assistant's secrets.yaml, a CloudFormation reference). A listed set: a password
 # may start with '!'.
 _YAML_TAG = re.compile(
-    r"!(?:vault|secret|env_var|env|include|unsafe|reference|Ref|Sub|GetAtt|ImportValue|Join|Select|If"
+    r"!(?:vault|secret|env_var|env|ENV|include|unsafe|reference|Ref|Sub|GetAtt|ImportValue|Join|Select|If"
     r"|FindInMap|Base64|Split)|!!(?:str|binary|python/\S*)"
 )
 # Words a value is made of when it only names its place: @@PASSWORD@@, __SECRET_KEY__, fake-token.
-_PLACE_WORDS = _STOPWORDS | {"fake", "mock", "demo", "api", "access", "auth", "client", "private", "here", "db"}
+# Masks that say what was done (***REMOVED***, [FILTERED]) and docs phrasing (REPLACE_WITH_PASSWORD,
+# SET_ME, fill-me-in) too.
+_PLACE_WORDS = _STOPWORDS | {
+    "fake",
+    "mock",
+    "demo",
+    "api",
+    "access",
+    "auth",
+    "client",
+    "private",
+    "here",
+    "db",
+    "removed",
+    "masked",
+    "omitted",
+    "filtered",
+    "scrubbed",
+    "sanitized",
+    "censored",
+    "replace",
+    "with",
+    "set",
+    "me",
+    "fill",
+    "in",
+    "not",
+    "goes",
+    "the",
+}
 _WORD_OR_NUMBER = re.compile(r"[A-Za-z]+|[0-9]+")
 
 
@@ -149,6 +226,7 @@ def is_reference_or_mask(value: str) -> bool:
         or len(set(v)) == 1
         or bool(_YAML_TAG.fullmatch(v))
         or _only_place_words(v)
+        or bool(_EMBEDDED_TEMPLATE.search(v))
     )
 
 
@@ -193,15 +271,63 @@ def _word_like(value: str) -> bool:
     return bool(parts) and sum(map(len, parts)) >= 3 * len(parts)
 
 
+# A version where a token would be (token = "v1.2.3-beta")
+_VERSION = re.compile(r"v?\d+(?:\.\d+){1,3}(?:[-+][0-9A-Za-z.\-]+)?")
+# A resource name or path: lowercase words and numbers between '-' or '/' (my-k8s-secret,
+# projects/123/secrets/db-password/versions/latest, prod/db/password)
+_NAME_PART = re.compile(r"[a-z][a-z0-9_]*|[0-9]+")
+
+
+def _resource_name(value: str) -> bool:
+    """Lowercase words joined by '-' or '/', with at most two digits outside whole-number steps:
+    Kubernetes and cloud resource names and paths. Random tokens mix cases or digits in more."""
+    steps = value.split("/")
+    parts = [p for step in steps for p in step.split("-")]
+    if len(parts) < 2 or not all(_NAME_PART.fullmatch(p) for p in parts):
+        return False
+    words = [p for p in parts if not p.isdigit()]
+    if sum(c.isdigit() for p in words for c in p) > 2 or not words:
+        return False
+    if any(p.isdigit() for p in parts) and len(steps) < 3:
+        return False  # numbers between dashes (2024-01-15) are dates or ids; between slashes, steps
+    letters = "-".join("".join(c for c in p if not c.isdigit()) for p in words)
+    return _word_like(letters.replace("_", "-"))
+
+
+def _counts_up(digits: str) -> bool:
+    """123, 1234, 1234567890: each digit one more than the last (9 then 0)."""
+    return all((int(a) + 1) % 10 == int(b) for a, b in itertools.pairwise(digits))
+
+
+_FIXTURE_CHARS = re.compile(r"[A-Za-z0-9_\-.]+")
+
+
+def docs_fixture(value: str) -> bool:
+    """Placeholder words and a counting number (test_api_key_123, your-token-1234, token123):
+    a test's or a tutorial's value, not a random key."""
+    if not _FIXTURE_CHARS.fullmatch(value):
+        return False
+    parts = _WORD_OR_NUMBER.findall(value)
+    words = [p for p in parts if p.isalpha()]
+    numbers = [p for p in parts if p.isdigit()]
+    return (
+        bool(words and numbers)
+        and all(w.lower() in _PLACE_WORDS or w.lower() in ("my", "your") for w in words)
+        and all(len(d) >= 3 and _counts_up(d) for d in numbers)
+    )
+
+
 def looks_random(value: str, min_length: int = 8, min_entropy: float = 3.0) -> bool:
     """A key-context value that is a credential rather than a name, a word, code or a reference."""
     if len(value) < min_length or is_reference_or_mask(value):
         return False
-    if " " in value or _PATH.fullmatch(value) or value.startswith(("http://", "https://", "arn:")):
+    if " " in value or _PATH.fullmatch(value) or _URL.match(value) or value.startswith("arn:"):
         return False
     if not any(c.isdigit() for c in value) and _WORDS.fullmatch(value) and _word_like(value):
         return False
-    if is_code_name(value):
+    if is_code_name(value) or _VERSION.fullmatch(value) or _resource_name(value):
+        return False
+    if docs_fixture(value):
         return False
     return shannon_entropy(value) >= min_entropy
 
@@ -216,6 +342,12 @@ def not_mask(value: str) -> bool:
     return shannon_entropy(value) >= 2.5
 
 
+def aws_access_key(value: str) -> bool:
+    """Not a mask, nor one of the key ids AWS's documentation writes (AKIAIOSFODNN7EXAMPLE): they
+    all end in EXAMPLE, which an issued key id (random base32) does not spell by chance."""
+    return not_mask(value) and not value.endswith("EXAMPLE")
+
+
 def high_entropy(value: str) -> bool:
     """Fixed-length random keys in key context (AWS secret keys): just not a word or a mask."""
     return shannon_entropy(value) >= 3.5 and not is_reference_or_mask(value)
@@ -226,12 +358,68 @@ def high_entropy(value: str) -> bool:
 _NOT_A_VALUE = re.compile(r"[,;:]|[.+]\s*[$\w]|arn:aws")
 
 
+# A form's label or message where a password would be ("Forgot password?", "New Password",
+# "Password:"): the word password and at most one other word, of letters only
+_LABEL = re.compile(r"(?i)(?:[^\W\d_]+ )?(?:password|passphrase|passwort|kennwort)(?: [^\W\d_]+)?[?!.:…]?")
+# Regex syntax: a character class with a range, a counted repeat, a group construct, an escape
+# class, a repeated class or group, anchors at both ends. Two of them make a pattern, not a password.
+_REGEX_PARTS = (
+    re.compile(r"\[[^\]]*\w-\w[^\]]*\]"),
+    re.compile(r"\{\d+,\d*\}"),
+    re.compile(r"\(\?[:=!<P]"),
+    re.compile(r"\\[dwsbDWS]"),
+    re.compile(r"[\])][*+?]"),
+    re.compile(r"\^.*\$\Z", re.S),
+)
+# Validation rules: Laravel's required|string|min:8, Go's validate:"required,min=8"
+_RULE_ITEM = re.compile(r"[a-z_]+(?:[:=][^|,\s]*)?")
+_RULE_NAMES = frozenset(
+    ["required", "nullable", "sometimes", "confirmed", "string", "min", "max", "between", "size", "regex", "omitempty"]
+)
+# A URL without credentials, or a path of two or more steps: a route, an endpoint or a file
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s@]*")
+
+
+def looks_like_regex(value: str) -> bool:
+    return sum(1 for r in _REGEX_PARTS if r.search(value)) >= 2
+
+
+def _validation_rules(value: str) -> bool:
+    items = re.split(r"[|,]", value)
+    return (
+        len(items) >= 2
+        and all(_RULE_ITEM.fullmatch(i) for i in items)
+        and any(i.split(":")[0].split("=")[0] in _RULE_NAMES for i in items)
+    )
+
+
+def _not_a_password(value: str) -> bool:
+    """Text that sits where a password would but says something else: a label, the word in
+    another language, a pattern or rule that checks passwords, a route or a URL."""
+    return (
+        (bool(_LABEL.fullmatch(value)) and (" " in value or value.endswith(":")))
+        or value.lower() in _PASSWORD_TRANSLATIONS
+        or looks_like_regex(value)
+        or _validation_rules(value)
+        or bool(_URL.fullmatch(value))
+        or (bool(_PATH.fullmatch(value)) and value.count("/") >= 2)
+    )
+
+
 def quoted_password(value: str) -> bool:
     """A quoted password value: almost anything but references, masks, stop words, prose, code
     and values too short to be one (`password = "123"` in a test is a fixture, not a secret)."""
     return (
-        len(value) >= 4 and not is_reference_or_mask(value) and value.count(" ") < 2 and not _NOT_A_VALUE.match(value)
+        len(value) >= 4
+        and not is_reference_or_mask(value)
+        and value.count(" ") < 2
+        and not _NOT_A_VALUE.match(value)
+        and not _not_a_password(value)
     )
+
+
+# A YAML alias (password: *db_password): the value is set elsewhere, under its anchor
+_YAML_ALIAS = re.compile(r"\*[A-Za-z_][\w\-]*")
 
 
 def bare_password(value: str) -> bool:
@@ -239,8 +427,10 @@ def bare_password(value: str) -> bool:
     return (
         quoted_password(value)
         and not _IDENTIFIER.fullmatch(value)
+        and not _YAML_ALIAS.fullmatch(value)
         and not _PATH.fullmatch(value)
-        and not value.startswith("-")
+        # -flag; and ${DB_PASSWORD:?unset} / ${PW:+x}: a shell expansion's message or alternative
+        and not value.startswith(("-", "?", "+"))
     )
 
 
@@ -259,15 +449,34 @@ def url_password(value: str) -> bool:
     return not is_reference_or_mask(value)
 
 
+# The user info of a URL in a finding: scheme://user:password@
+_URL_USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://[^\s:/?#@]*:(?P<pw>[^\s/?#@]+)@")
+
+
+def placeholder_credential_uri(span: str) -> bool:
+    """A connection string whose password is a placeholder (mongodb://root:{password}@host,
+    mongodb://root:example@mongo): the rest of a URI (scheme, user, host) is not a secret."""
+    m = _URL_USERINFO.search(span)
+    return m is not None and not url_password(m["pw"])
+
+
+# Address blocks reserved for documentation (RFC 5737, RFC 3849, RFC 9637): no host has one
+_IPV4_DOCUMENTATION = frozenset({(192, 0, 2), (198, 51, 100), (203, 0, 113)})
+_IPV6_DOCUMENTATION = (ipaddress.IPv6Network("2001:db8::/32"), ipaddress.IPv6Network("3fff::/20"))
+
+
 def ipv4(value: str) -> bool:
     """Four valid octets, no leading zeros. Loopback and 0.x identify no one, nor do 224.0.0.0 and
-    up (multicast, reserved, netmasks like 255.255.255.0) or a network address ending in .0,
-    which is also what four-part versions look like (AssemblyVersion 1.0.0.0)."""
+    up (multicast, reserved, netmasks like 255.255.255.0), a network address ending in .0,
+    which is also what four-part versions look like (AssemblyVersion 1.0.0.0), or the blocks
+    set aside for examples in documentation (192.0.2.x, 198.51.100.x, 203.0.113.x)."""
     octets = value.split(".")
     if len(octets) != 4 or any(len(o) > 1 and o[0] == "0" for o in octets):
         return False
     nums = [int(o) for o in octets]
     if any(n > 255 for n in nums):
+        return False
+    if tuple(nums[:3]) in _IPV4_DOCUMENTATION:
         return False
     return nums[0] not in (0, 127) and nums[0] < 224 and nums[3] != 0
 
@@ -284,6 +493,8 @@ def ipv6(value: str) -> bool:
         # outside every assigned block (global 2000::/3, fc00::/7, fe80::/10, ff00::/8): code, not
         # an address, as Python's slices rows[1::2] and x[10::3] are
         return False
+    if any(addr in net for net in _IPV6_DOCUMENTATION):
+        return False  # 2001:db8::/32 and 3fff::/20 are for examples in documentation
     return not (addr.is_loopback or addr.is_unspecified)
 
 
@@ -295,8 +506,68 @@ def email(value: str) -> bool:
     return domain.rsplit(".", 1)[-1].lower() not in _FILE_SUFFIXES
 
 
+# Home folders that name no person: system folders, the default accounts of cloud images, CI
+# runners and containers, and the names docs write for "your user name"
+_IMPERSONAL_USERS = frozenset(
+    [
+        ".",
+        "..",
+        "shared",
+        "public",
+        "default",
+        "all users",
+        "user",
+        "username",
+        "user-name",
+        "user_name",
+        "yourname",
+        "your-name",
+        "your_name",
+        "yourusername",
+        "your-username",
+        "your_username",
+        "you",
+        "me",
+        "myuser",
+        "name",
+        "someone",
+        "somebody",
+        "example",
+        "test",
+        "guest",
+        "root",
+        "admin",
+        "ubuntu",
+        "ec2-user",
+        "centos",
+        "debian",
+        "fedora",
+        "azureuser",
+        "opc",
+        "vagrant",
+        "pi",
+        "runner",
+        "runneradmin",
+        "circleci",
+        "travis",
+        "jenkins",
+        "gitlab-runner",
+        "buildkite-agent",
+        "codespace",
+        "vscode",
+        "node",
+        "app",
+        "appuser",
+        "jovyan",
+        "www-data",
+        "nobody",
+        "linuxbrew",
+    ]
+)
+
+
 def home_user(value: str) -> bool:
-    return value not in (".", "..", "Shared", "Public", "Default", "All Users")
+    return value.lower() not in _IMPERSONAL_USERS
 
 
 def luhn(digits: str) -> bool:
