@@ -423,6 +423,8 @@ TRUE_POSITIVES = [
     # config_formats.py
     ("env_file_password", "# staging\nexport SMTP_RELAY_PASSWORD=marmalade42\n", "marmalade42", "password"),
     ("env_file_password", "APP_DB_PASS=quiltedpenguin", "quiltedpenguin", "password"),
+    ("shell_default_secret", "DB_PASS=${POSTGRES_PASSWORD:-quilted9penguin} psql", "quilted9penguin", "secret"),
+    ("shell_default_secret", "token: ${API_TOKEN:=9f8a7b6c5d4e3f2a}", "9f8a7b6c5d4e3f2a", "secret"),
     (
         "appsettings_secret",
         '<appSettings>\n  <add key="MailerPassword" value="Tr0mb0ne&amp;Tuba"/>\n</appSettings>',
@@ -590,6 +592,7 @@ NEAR_MISSES = [
     ("teams_webhook", "see https://learn.microsoft.com/microsoftteams/platform/webhooks-and-connectors"),
     # config_formats.py
     ("env_file_password", "SKIP_PASS=true\nDB_PASSWORD=${DB_PASSWORD}\nBYPASS=on\nexport PGPASSWORD=$(cat pw)"),
+    ("shell_default_secret", "${HOME:-/root} ${DB_PASSWORD:-$FALLBACK} ${GITHUB_TOKEN:-} ${PG_PASSWORD:-changeme}"),
     ("appsettings_secret", '<add key="PasswordMinLength" value="8"/><add key="ApiToken" value="$(ApiToken)"/>'),
     ("password_phrase", "Enter your password 'twice' below; the password is \"\" (empty)"),
     ("vault_legacy_token", "s.CAES alone, and hvs.CAESshort"),

@@ -27,6 +27,21 @@ _add(
     description="env-file lines: DB_PASS=value, export ADMIN_PASSWORD=value",
 )
 
+# A shell or compose default: ${DB_PASSWORD:-s3cret}, ${API_TOKEN:=abc123} (the variable is a
+# reference, its fallback is the literal a run uses when the variable is unset)
+_add(
+    "shell_default_secret",
+    "secret",
+    r"\$\{[A-Za-z_][A-Za-z0-9_]{0,80}(?i:pass|passwd|password|pwd|secret|token|api_?key|passphrase)"
+    r"[A-Za-z0-9_]{0,40}:?[-=](?P<s>[^\s}\\\"'`$]{1,256}+)\}",
+    priority=62,
+    prefilter=(":-", ":=", "-", "="),
+    validator=v.env_password,
+    anchor=r"\$\{",
+    window=(0, 400),
+    description="shell defaults: ${DB_PASSWORD:-value}, ${API_TOKEN:=value}",
+)
+
 # .NET app settings / web.config: <add key="SmtpPassword" value="..."/>
 _add(
     "appsettings_secret",
