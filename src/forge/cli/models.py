@@ -31,7 +31,12 @@ def eval_model(
     ),
     base: str | None = typer.Option(None, "--base", help="Base model to compare with (registry models know theirs)."),
     max_prompts: int = typer.Option(48, "--max-prompts", min=1),
-    max_new_tokens: int = typer.Option(160, "--max-new-tokens", min=1),
+    max_new_tokens: int | None = typer.Option(
+        None,
+        "--max-new-tokens",
+        min=1,
+        help="New tokens per prompt. Default: 160, or room for a prompt's expected reply where that is longer.",
+    ),
     report: Path | None = typer.Option(None, "--report", help="Write a self-contained HTML report here."),
     as_json: bool = JsonOpt,
 ) -> None:

@@ -26,9 +26,9 @@ __all__ = ["EvalConfig", "collect_prompts", "gate", "model_identity", "run_evalu
 @dataclass
 class EvalConfig:
     max_prompts: int = 48
-    # as `forge eval` and `forge generate` default to: the pipeline's gate scores what a user
-    # re-running `forge eval` sees. 96 cut long bead-create calls short (invalid JSON).
-    max_new_tokens: int = 160
+    # None: 160 new tokens (96 cut long bead-create calls short), or room for a prompt's expected
+    # reply where that is longer (reply_budgets). A number is a hard limit for every prompt.
+    max_new_tokens: int | None = None
     batch_size: int = 8
     seed: int = 0
     suite: str | None = None  # a suite file (JSON/JSONL) scored besides the dataset's
@@ -43,7 +43,7 @@ class EvalConfig:
         out = [
             f"'{k}': must be at least 1, got {getattr(self, k)}"
             for k in ("max_prompts", "max_new_tokens", "batch_size")
-            if getattr(self, k) < 1
+            if getattr(self, k) is not None and getattr(self, k) < 1
         ]
         if self.context_length < 0:
             out.append(f"'context_length': must not be negative, got {self.context_length}")
@@ -198,7 +198,8 @@ def _generate_and_score(
     torch.manual_seed(config.seed)
     model, tokenizer = load_model(model_ref, adapters, device=config.device, dtype=config.dtype)
     fmt = parser_for(tokenizer)  # replies are scored in the model's own tool-call format
-    given = _cut_to_context(tokenizer, prompts, context, config.max_new_tokens)
+    budgets = reply_budgets(tokenizer, prompts, config.max_new_tokens)
+    given = _cut_to_context(tokenizer, prompts, context, budgets)
     task = progress.task("evaluate", total=len(prompts))
     samples: list[dict[str, Any]] = []
     passed = 0
@@ -212,7 +213,7 @@ def _generate_and_score(
             tokenizer,
             [c.messages for c in cut],
             [p.tools for p in part],
-            max_new_tokens=config.max_new_tokens,
+            max_new_tokens=max(budgets[start : start + chunk]),
             batch_size=config.batch_size,
         )
         for prompt, reply, trimmed in zip(part, replies, cut):
@@ -229,7 +230,30 @@ def _generate_and_score(
     return samples
 
 
-def _cut_to_context(tokenizer: Any, prompts: list[EvalPrompt], context: int | None, reply_tokens: int) -> list[Any]:
+# Per call, the tokens a tool-call format wraps around the call's JSON ({"name": ..., "arguments":
+# ...} inside <tool_call> tags, a [TOOL_CALLS] marker or a JSON list): under 16 in every format
+# Forge reads (models/tool_calls.py). The reply may also open with a short sentence: 1/4 more.
+CALL_WRAPPER_TOKENS = 16
+REPLY_TOKENS = 160  # as `forge generate` defaults to
+
+
+def reply_budgets(tokenizer: Any, prompts: list[EvalPrompt], max_new_tokens: int | None) -> list[int]:
+    """New tokens each prompt may generate: `max_new_tokens` when given; else REPLY_TOKENS, or
+    room for the expected reply where that is longer (a plan of five bead creates is ~400 tokens;
+    cut at 160 it could never pass)."""
+    if max_new_tokens is not None:
+        return [max_new_tokens] * len(prompts)
+    floor, out = REPLY_TOKENS, []
+    for p in prompts:
+        calls = json.dumps([{"name": c["name"], "arguments": c.get("arguments") or {}} for c in p.expected])
+        need = len(tokenizer(calls, add_special_tokens=False)["input_ids"]) + CALL_WRAPPER_TOKENS * len(p.expected)
+        out.append(max(floor, need * 5 // 4))
+    return out
+
+
+def _cut_to_context(
+    tokenizer: Any, prompts: list[EvalPrompt], context: int | None, reply_tokens: list[int]
+) -> list[Any]:
     """Each prompt as the model is given it: cut (models/windows.trim_prompt) so prompt and
     reply fit in the trained context, as the training windows did; whole without a context."""
     from forge.models.masks import Renderer
@@ -238,8 +262,10 @@ def _cut_to_context(tokenizer: Any, prompts: list[EvalPrompt], context: int | No
     if not context:
         return [TrimmedPrompt(p.messages, 0) for p in prompts]
     renderer = Renderer(tokenizer)
-    budget = max(context - reply_tokens, 1)
-    return [trim_prompt(renderer, p.messages, p.tools or None, budget) for p in prompts]
+    return [
+        trim_prompt(renderer, p.messages, p.tools or None, max(context - reply, 1))
+        for p, reply in zip(prompts, reply_tokens)
+    ]
 
 
 def load_report(artifact: Artifact) -> dict[str, Any]:
