@@ -116,7 +116,9 @@ def _prepare(conv: Conversation, src: SourceFile, ctx: ReadContext, scrubber: An
     return Prepared(
         clean.id,
         conv.source.line,
-        json.dumps(conversation_dict(clean), ensure_ascii=False, sort_keys=True),
+        # keys keep the order the agent wrote them in: a model learns to write tool arguments
+        # in the order it sees them (title before a long description, command before its note)
+        json.dumps(conversation_dict(clean), ensure_ascii=False),
         tally,
         how,
         clean.work_item,
