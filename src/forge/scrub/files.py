@@ -10,6 +10,7 @@ The report holds counts and relative paths only — never a secret.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from dataclasses import dataclass, field
@@ -114,13 +115,27 @@ def scrub_file(
     src: Path, dest: Path | None, scrubber: Scrubber, *, block_chars: int = BLOCK_CHARS, overlap: int = OVERLAP
 ) -> int | str:
     """Scrub one file into dest (when given). Returns the findings count, or why it was skipped."""
+    # one handle for the binary sniff and the text read: an open costs more than a small
+    # transcript's scan
     with open(src, "rb") as fb:
         if b"\x00" in fb.read(8192):
             return "binary file (NUL bytes): not copied"
+        fb.seek(0)
+        return _scrub_open_file(
+            src,
+            io.TextIOWrapper(fb, encoding="utf-8", errors="surrogateescape", newline=""),
+            dest,
+            scrubber,
+            block_chars,
+            overlap,
+        )
+
+
+def _scrub_open_file(src: Path, f: Any, dest: Path | None, scrubber: Scrubber, block_chars: int, overlap: int) -> int:
     out = open(dest, "w", encoding="utf-8", errors="surrogateescape", newline="") if dest else None  # noqa: SIM115 -- closed in the finally below; optional
     before = scrubber.total
     try:
-        with open(src, encoding="utf-8", errors="surrogateescape", newline="") as f:
+        with f:
             if src.suffix in LINE_FILES:
                 while True:
                     lines = f.readlines(block_chars)
