@@ -88,6 +88,19 @@ TRUE_POSITIVES = [
         "eyJzdWIiOiIxMjM0NTY3ODkwIn0",
         "jwt",
     ),
+    (
+        "jwt",  # encrypted (JWE): key, iv, ciphertext and tag after the header
+        "token=eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.OKOawDo13gRp2ojaHV7LFpZcgV7T6DVZKTyKOMTYUmKoTCVJRgckCL9"
+        ".48V1_ALb6US04U3b.5eym8TW_c8SuK0ltJ3rpYIzOeDQz7TALvtu6UG9oMo4vpzs9tX_EFShS8iB7j6ji.XFBoMYUZodetZdvTiFvSkQ",
+        "5eym8TW_c8SuK0ltJ3rpYIzOeDQz7TALvtu6UG9oMo4vpzs9tX_EFShS8iB7j6ji",
+        "jwt",
+    ),
+    (
+        "jwt",  # unsigned: header and payload only
+        "Authorization-Preview: eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiI0MjQyIiwicm9sZSI6ImFkbWluIn0 ok",
+        "eyJzdWIiOiI0MjQyIiwicm9sZSI6ImFkbWluIn0",
+        "jwt",
+    ),
     ("url_password", "DATABASE_URL=postgres://admin:s3cr3t!@db.internal:5432/app", "s3cr3t!", "password"),
     ("cli_password", "mysqldump --password 'Tr0ub4dor&3' prod", "Tr0ub4dor&3", "password"),
     ("cli_user_password", "curl -u deploy:Qx7!vB2m https://ci/api", "Qx7!vB2m", "password"),
@@ -100,6 +113,11 @@ TRUE_POSITIVES = [
     ),
     ("password_quoted", '{"db_password": "hunter2"}', "hunter2", "password"),
     ("password_bare", "PGPASSWORD=hunter2 psql -h db", "hunter2", "password"),
+    ("password_xml", "<server><password>Vq8#mZ2p!Lr</password></server>", "Vq8#mZ2p!Lr", "password"),
+    ("password_quoted", '"password": "q7\\\\Zr~x^`Wp2",', "q7\\\\Zr~x^`Wp2", "password"),  # escapes in JSON
+    ("secret_xml", "<apiKey>c3VwZXJzZWNyZXQx9Kq2Lm</apiKey>", "c3VwZXJzZWNyZXQx9Kq2Lm", "secret"),
+    ("key_assignment", 'APP_KEY = "p4kq8zt2wm9rx3v"', "p4kq8zt2wm9rx3v", "secret"),
+    ("key_assignment", "['client_key'] = 'Zk29fQpL7xWm3TbR8yNc'", "Zk29fQpL7xWm3TbR8yNc", "secret"),
     ("secret_assignment", 'client_secret: "Zx81kQ0pL2mN4bV6cX8z"', "Zx81kQ0pL2mN4bV6cX8z", "secret"),
     ("secret_assignment", "slackToken=9f8e7d6c5b4a39281706f5e4d3c2b1a0", "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "secret"),
     # random values with underscores or capitals are not taken for code names
@@ -504,6 +522,17 @@ NEAR_MISSES = [
     ("bearer_token", "Bearer tokens are sent in the header; bearer $TOKEN"),
     ("password_quoted", 'password = "password" and {"password": ""} and "password": "${PASS}"'),
     ("password_bare", "password = get_password(); password = request.form['pw']; password: required"),
+    (
+        "password_xml",
+        "<password>${env.DB_PASSWORD}</password> <password></password> <passwordPolicy>strict</passwordPolicy>",
+    ),
+    ("secret_xml", "<token>true</token> <secretName>prod-db</secretName> <apiKey>${API_KEY}</apiKey>"),
+    (
+        "key_assignment",  # lookup keys, ids, digests, names and short values
+        'sort_key = "k8s2024x9q7w3e5r1" cacheKey: "v2-9f8e7d6c5b4a3" primaryKey="a1b2c3d4e5f6g7h8" '
+        '"key": "550e8400-e29b-41d4-a716-446655440000" key: sha256:' + "ab" * 32 + " "
+        'key = "3f786850e387550fdab836ed7e6dc881de23001b" "key": "src/forge/scrub/x.py" KEY=short1',
+    ),
     (
         "secret_assignment",
         'max_tokens=1024 "input_tokens": 12 token_count: 55 eos_token="<|im_end|>" '

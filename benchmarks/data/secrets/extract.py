@@ -37,6 +37,40 @@ NP = (
 )
 SL = ("secretlint+secretlint", "18346ba31b8173d52060b971221ab38c1943def0", "packages/@secretlint")
 CR = ("DRMacIver+claude-reliability", "4e49f16a86de76d9b0dc3ea2b8526677abe89f52", "snapshot-tests/tests")
+RS = ("sirwart+ripsecrets", "416e9d04d6ba8941fc3106bf986b6c8aa875767e", "test")
+# ripsecrets' own patterns (src/lib.rs, src/matcher/mod.rs at RS): they label its test files, as
+# Nosey Parker's rules label its examples. The span is group 1 where a pattern has one (a URL's
+# password, a key's value), else the whole match.
+RS_PATTERNS = [
+    r"[A-Za-z]+://\S{3,50}:(\S{8,50})@[\dA-Za-z#%&+./:=?_~-]+",
+    r"\beyJ[\dA-Za-z=_-]+(?:\.[\dA-Za-z=_-]{3,}){1,4}",
+    r"(?:gh[oprsu]|github_pat)_[\dA-Za-z_]{36}",
+    r"glpat-[\dA-Za-z_=-]{20,22}",
+    r"[rs]k_live_[\dA-Za-z]{24,247}",
+    r"sq0i[a-z]{2}-[\dA-Za-z_-]{22,43}",
+    r"sq0c[a-z]{2}-[\dA-Za-z_-]{40,50}",
+    r"EAAA[\dA-Za-z+=-]{60}",
+    r"AccountKey=[\d+/=A-Za-z]{88}",
+    r"AIzaSy[\dA-Za-z_-]{33}",
+    r"npm_[\dA-Za-z]{36}",
+    r"//.+/:_authToken=[\dA-Za-z_-]+",
+    r"xox[aboprs]-(?:\d+-)+[\da-z]+",
+    r"<master>\{[\dA-Za-z]+\\}</master>",
+    r"https://hooks\.slack\.com/services/T[\dA-Za-z_]+/B[\dA-Za-z_]+/[\dA-Za-z_]+",
+    r"SG\.[\dA-Za-z_-]{22}\.[\dA-Za-z_-]{43}",
+    r"(?:AC|SK)[\da-z]{32}",
+    r"[\da-f]{32}-us\d{1,2}",
+    r"s-s4t2(?:af|ud)-[\da-f]{64}",
+    r"AGE-SECRET-KEY-1[\dA-Z]{58}",
+    r"-{5}BEGIN (?:DSA |EC |OPENSSH |RSA |SSH2 ENCRYPTED )?PRIVATE KEY-{5}(?:$|[^-]{63,}-{5}END)",
+    r"-{5}BEGIN PGP PRIVATE KEY BLOCK-{5}(?:$|[^-]{63,}-{5}END)",
+    r"""(?i:key|token|secret|password)\w*["']?]?\s*(?:[:=]|:=|=>|<-|>)\s*[\t "'`]?"""
+    r"""([\w+./=~\-\\`^]{15,90})(?:[\t\n "'`]|</|$)""",
+]
+# lines of its "none" file that hold a live-format secret and pass only through ripsecrets' own
+# suppressions (an allowlist comment, its .secretsignore): not near misses
+RS_FILE_KINDS = {"aws_json": "aws", "pem_key": "pem", "private_key": "pem"}  # the kinds other sources name them
+RS_SUPPRESSED = ("pragma: allowlist secret", "secret is in .secretsignore")
 # secretlint rule packages that test the tool, not secrets (or duplicate other packages)
 SL_SKIP = {
     "config-loader",
@@ -159,6 +193,52 @@ def secretlint(mirror: Path) -> tuple[list[dict], list[dict]]:
     return pos, neg
 
 
+def ripsecrets(mirror: Path) -> tuple[list[dict], list[dict]]:
+    """Its tests: every line of test/one_per_line/* holds one secret, every test/one_per_file/*
+    file one; no line of test/none holds any."""
+    repo, commit, folder = RS
+    rx = re.compile("|".join(f"(?:{p})" for p in RS_PATTERNS))  # `$`: the end of the text, as in Rust
+    names = sorted(git(mirror, repo, "ls-tree", "-r", "--name-only", commit, folder + "/").split())
+    pos, neg = [], []
+
+    def add(cid: str, kind: str, text: str) -> None:
+        m = rx.search(text)
+        if m is None:
+            return
+        g = next((i for i in range(1, (m.lastindex or 0) + 1) if m.group(i) is not None), None)
+        span = list(m.span(g)) if g else list(m.span())
+        # a test writer's mask (Txxxxxxxx, xxxxxxxxxxxxxxxxxxxx) is no secret, nor is a span
+        # without secret material
+        if re.search(r"(.)\1{7}", text[span[0] : span[1]]) or not has_secret_material(text, [span]):
+            return
+        pos.append(
+            {
+                "id": cid,
+                "source": "ripsecrets",
+                "kind": kind,
+                "rule": "ripsecrets",
+                "text": text,
+                "secrets": [span],
+                "split": split_of(cid),
+            }
+        )
+
+    for name in names:
+        text = git(mirror, repo, "show", f"{commit}:{name}")
+        part, kind = name.split("/")[1:3] if name.count("/") >= 2 else ("none", "none")
+        if name == f"{folder}/none":
+            for i, line in enumerate(text.splitlines()):
+                if line.strip() and not any(s in line for s in RS_SUPPRESSED):
+                    cid = f"rs-neg:none:{i}"
+                    neg.append({"id": cid, "source": "ripsecrets", "text": line, "split": split_of(cid)})
+        elif part == "one_per_line":
+            for i, line in enumerate(text.splitlines()):
+                add(f"rs:{kind}:{i}", kind_of(kind), line)
+        elif part == "one_per_file":
+            add(f"rs:{kind}", RS_FILE_KINDS.get(kind, kind_of(kind)), text)
+    return pos, neg
+
+
 def transcripts(mirror: Path) -> list[tuple[str, str]]:
     repo, commit, folder = CR
     names = git(mirror, repo, "ls-tree", "-r", "--name-only", commit, folder + "/").split("\n")
@@ -208,13 +288,14 @@ def main(argv: list[str]) -> int:
     mirror = Path(argv[1] if len(argv) > 1 else "/work/.mirror")
     np_pos, np_neg = nosey_parker(mirror)
     sl_pos, sl_neg = secretlint(mirror)
+    rs_pos, rs_neg = ripsecrets(mirror)
     sessions = transcripts(mirror)
     (HERE / "transcripts").mkdir(exist_ok=True)
     for name, text in sessions:
         (HERE / "transcripts" / f"{name}.jsonl").write_text(text, encoding="utf-8")
     for fname, rows in (
-        ("positives.jsonl", np_pos + sl_pos),
-        ("negatives.jsonl", np_neg + sl_neg),
+        ("positives.jsonl", np_pos + sl_pos + rs_pos),
+        ("negatives.jsonl", np_neg + sl_neg + rs_neg),
         ("benign.jsonl", benign(mirror, sessions)),
     ):
         with open(HERE / fname, "w", encoding="utf-8") as f:

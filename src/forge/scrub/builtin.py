@@ -296,15 +296,18 @@ _add(
 _add(
     "jwt",
     "jwt",
+    # header, then 1-4 more parts: payload and signature (JWS; unsigned ones end after the
+    # payload), or key, iv, ciphertext and tag (JWE). The header must decode to one.
     r"(?P<s>"
     + _begin("eyJ", _WORD + r"\-")
-    + r"[A-Za-z0-9_\-]{5,4000}+\.eyJ[A-Za-z0-9_\-]{5,8000}+\.[A-Za-z0-9_\-]{0,4000}+)"
+    + r"[A-Za-z0-9_\-]{5,4000}+(?:\.[A-Za-z0-9_\-]{3,8000}+)(?:\.[A-Za-z0-9_\-]{0,8000}+){0,3})"
     + r"(?![A-Za-z0-9_\-.])",
     priority=90,
     prefilter=("eyJ",),
+    validator=v.jwt_header,
     anchor="eyJ",
-    window=(0, 16_100),
-    description="JSON Web Tokens (header.payload.signature)",
+    window=(0, 32_100),
+    description="JSON Web Tokens: signed, unsigned and encrypted (the header decodes to JSON with alg or enc)",
 )
 
 # --- credentials identified by their context ----------------------------------------------
@@ -435,7 +438,12 @@ _add(
 # slackToken); '==' is a comparison and '::'/':/' are not separators.
 _SEP = r"\\?[\"']?\s*(?::=|=>|=(?!=)|:(?![:/]))\s*"
 _SEP_ANCHOR = r"\\?[\"']?\s*[:=]"  # the same, in the engine's syntax (a superset)
-_QUOTED = r"(?:\\?\"(?P<dq>[^\"\\\r\n]{1,2048})\\?\"|\\?'(?P<sq>[^'\\\r\n]{1,2048})\\?')"
+# Inside the quotes, escaped characters are part of the value (pa\\`ss): all but an escaped
+# quote (the string's end, in JSON written inside JSON) and \n, \r, \t (a line break ends it)
+_QUOTED = (
+    r"(?:\\?\"(?P<dq>(?:[^\"\\\r\n]|\\[^\"\r\nnrt]){1,2048}+)\\?\""
+    r"|\\?'(?P<sq>(?:[^'\\\r\n]|\\[^'\r\nnrt]){1,2048}+)\\?')"
+)
 # Unquoted: stops at quotes, separators, brackets and '=' (base64 padding aside); a value
 # followed by ( or [ is code.
 _BARE = r"(?P<bare>[^\s\"'`,;&|<>(){}\[\]\\=]{1,2048}+={0,3}+)(?![(\[])"
@@ -498,6 +506,33 @@ _add(
     window=(0, 2_100),
     description="PASSWORD=value, password: value (not plain identifiers)",
 )
+# <password>value</password> (Maven's settings.xml, NuGet, .NET configs): the element names the value
+_XML_TAG_CHARS = r"[A-Za-z0-9_:.\-]"
+_add(
+    "password_xml",
+    "password",
+    r"<(?P<tag>" + _XML_TAG_CHARS + r"{0,40}(?:" + _PASSWORD_KEY + r"))>(?P<s>[^<>\r\n]{1,2048})</(?P=tag)>",
+    priority=60,
+    prefilter=("pass", "Pass", "PASS"),
+    validator=v.quoted_password,
+    anchor="(?i)<" + _XML_TAG_CHARS + "{0,40}(?:passw(?:or)?d|passphrase)>",
+    window=(0, 2_200),
+    description="<password>value</password>, <dbPassword>value</dbPassword>",
+)
+_XML_SECRET_WORDS = ("secret", "token", "api key", "access key", "secret key", "private key", "credential")
+_add(
+    "secret_xml",
+    "secret",
+    r"<(?P<tag>" + _XML_TAG_CHARS + r"{0,40}(?:" + _cased(*_XML_SECRET_WORDS) + r"))>"
+    r"(?P<s>[^<>\s]{1,2048})</(?P=tag)>",
+    priority=60,
+    prefilter=("ecret", "ECRET", "oken", "OKEN", "ey>", "EY>", "redential", "REDENTIAL"),
+    validator=v.looks_random,
+    anchor="(?i)<" + _XML_TAG_CHARS + "{0,40}(?:secret|token|key|credential)>",
+    window=(0, 2_200),
+    description="<apiKey>value</apiKey>, <token>value</token> (high-entropy values only)",
+)
+
 # Tokens that page through or resume an API call (NextToken, nextPageToken, continuation_token,
 # resumeToken, AWS's idempotency tokens): opaque and random, but they grant nothing
 _NOT_CREDENTIAL_TOKEN_WORDS = ("next", "page", "continuation", "pagination", "resume", "idempotency")
@@ -543,6 +578,45 @@ _add(
     anchor=_key_anchor(*_SECRET_WORDS),
     window=(0, 2_100),
     description="high-entropy values of keys named *token, *secret, *api_key, *credentials, private_key_id ...",
+)
+
+# Any other *key (APP_KEY, clientKey, 'key', ['dict_key']): a key is often a credential, as
+# often an index or a name, so only a long random value counts, and never after the words that
+# name a lookup key. (Keys named as secrets, api_key, secret_key, are secret_assignment's.)
+_LOOKUP_KEY_WORDS = (
+    "primary", "foreign", "sort", "partition", "cache", "hash", "range", "idempotency", "dedup",
+    "dedupe", "lookup", "row", "registry", "group", "index", "unique", "composite", "shard",
+    "routing", "translation", "i18n", "public", "pub",
+)  # fmt: skip
+
+
+def _not_after_words(words: tuple[str, ...], last: str) -> str:
+    """Right after a key name's `last` word: that word did not follow one of the words (as
+    written in snake, camel, Pascal or upper case, joined with '_', '-', '.' or nothing), so
+    sort_key, cacheKey and PRIMARY-KEY are not keys here. Checked after the word, so the regex
+    engine can skip ahead to it; one lookbehind per length (a lookbehind has a fixed width)."""
+    low, cap, up = str.lower, str.capitalize, str.upper
+    cases = ((low, low), (low, cap), (cap, cap), (cap, low), (up, up))
+    spellings = {a(w) + join + b(last) for w in words for a, b in cases for join in ("", "_", "-", ".")}
+    by_length: dict[int, list[str]] = {}
+    for sp in sorted(spellings):
+        by_length.setdefault(len(sp), []).append(re.escape(sp))
+    return "".join(f"(?<!{'|'.join(alts)})" for _, alts in sorted(by_length.items()))
+
+
+_KEY_SEP = r"\\?[\"']?\]?\s*(?::=|=>|=(?!=)|:(?![:/]))\s*"  # as _SEP, and ['dict_key'] = ...
+_add(
+    "key_assignment",
+    "secret",
+    # quoted values only: unquoted ones are code (key: PositionalIndexer2D, l2_key = info.l2_key)
+    _cased("key") + _not_after_words(_LOOKUP_KEY_WORDS, "key") + _KEY_SEP + _QUOTED,
+    group=("dq", "sq"),
+    priority=55,
+    prefilter=("ey", "EY"),
+    validator=v.random_key,
+    anchor="(?i)key\\\\?[\"']?\\]?\\s*[:=]",
+    window=(0, 2_100),
+    description='long random quoted values of other keys named *key (APP_KEY = "..."); never sort_key, cacheKey ...',
 )
 
 # if creds.Secret != 'open-sesame': the literal a password or secret is checked against is it

@@ -223,10 +223,10 @@ _token(
     "square_oauth_secret",
     "square_token",
     "sq0csp-",
-    r"[A-Za-z0-9_\-]{43}",
-    width=55,
+    r"[A-Za-z0-9_\-]{40,50}",  # 43 in Square's docs; the prefix alone says what it is
+    width=60,
     validator=v.mixed_token,
-    description="Square OAuth application secrets (sq0csp- + 43 characters)",
+    description="Square OAuth application secrets (sq0csp- + 43 characters, 40 to 50 accepted)",
 )
 _token(
     "google_oauth_refresh_token",

@@ -6,8 +6,11 @@ only on candidates, so plain Python is fine here.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import ipaddress
 import itertools
+import json
 import math
 import re
 from collections import Counter
@@ -332,6 +335,29 @@ def looks_random(value: str, min_length: int = 8, min_entropy: float = 3.0) -> b
     return shannon_entropy(value) >= min_entropy
 
 
+_ID_OR_DIGEST = re.compile(
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"  # a UUID
+    r"|(?:sha(?:1|224|256|384|512)|md5)[:\-][0-9a-fA-F]{32,128}"  # a typed digest
+    r"|[0-9a-f]{40}|[0-9a-f]{64}"  # a git commit, a sha256
+)
+
+
+_WORDS_JOINED = re.compile(r"[a-z]{3,}[/\-][a-z]{3,}")  # arrow-datasets/nyc-taxi/...: a path or a name
+
+
+def random_key(value: str) -> bool:
+    """The value of a key named only *key: random (as looks_random), 15 characters or more and
+    mixing letters and digits, as generated keys do; names, words and ids of a lookup do not,
+    nor do the ids and digests agents must keep seeing (UUIDs, git and sha256 hashes)."""
+    return (
+        len(value) >= 15
+        and not _ID_OR_DIGEST.fullmatch(value)
+        and not _WORDS_JOINED.search(value)
+        and mixed_token(value)
+        and looks_random(value)
+    )
+
+
 def mixed_token(value: str) -> bool:
     """Provider tokens with loose prefixes (sk-, hf_): random bodies mix letters and digits."""
     return any(c.isdigit() for c in value) and any(c.isalpha() for c in value) and shannon_entropy(value) >= 3.0
@@ -346,6 +372,17 @@ def aws_access_key(value: str) -> bool:
     """Not a mask, nor one of the key ids AWS's documentation writes (AKIAIOSFODNN7EXAMPLE): they
     all end in EXAMPLE, which an issued key id (random base32) does not spell by chance."""
     return not_mask(value) and not value.endswith("EXAMPLE")
+
+
+def jwt_header(value: str) -> bool:
+    """A JWT or JWE: its first part is base64url JSON naming an algorithm ({"alg": ...} or
+    {"enc": ...}). Text that only starts like one (eyJhbGci.notapayload) does not decode."""
+    head = value.split(".", 1)[0]
+    try:
+        decoded = json.loads(base64.urlsafe_b64decode(head + "=" * (-len(head) % 4)))
+    except (ValueError, binascii.Error):  # (a UnicodeDecodeError is a ValueError)
+        return False
+    return isinstance(decoded, dict) and ("alg" in decoded or "enc" in decoded)
 
 
 def high_entropy(value: str) -> bool:
