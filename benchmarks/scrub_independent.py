@@ -30,8 +30,10 @@ milliseconds a pass, so fewer passes wander with the machine):
 - ingest path: Scrubber.scrub_conversation_tallied on the conversations the Claude Code reader
   makes of the same files (reading not timed), as src/forge/ingest/pool.py calls it;
 - detect-secrets 1.5.0: its line scan over the same JSONL text (see benchmarks/scrub.py).
-Files: the real transcripts, and sessions from the example generator (dense with planted
-secrets, a home path in every line). The last line is `ratio=<forge scrub MB/s / detect-secrets MB/s>`.
+Files: the real transcripts; the same with their working folder (a temporary one) moved under a
+home folder, as a user's own sessions have it (the cwd of every line names the user); and
+sessions from the example generator (dense with planted secrets, a home path in every line).
+The last line is `ratio=<forge scrub MB/s / detect-secrets MB/s>`.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ from forge.scrub.files import scrub_file  # noqa: E402
 
 TOKEN = re.compile(r"[A-Za-z0-9+/=_\-.~%]{8,}")
 PLACEHOLDER = re.compile(r"<SECRET:[a-z0-9_]+>")
+TMP_WORKDIR = re.compile(r"/tmp/tmp[a-z0-9_]{8}")  # the transcripts' working folders (Python's mkdtemp)
 PLACEHOLDER_KIND = re.compile(r"<SECRET:([a-z0-9_]+)>")
 PERSONAL_DATA_KINDS = {"email", "ipv4", "ipv6", "user", "phone"}
 # A labelled span that starts with the key it is assigned to (AWS_SECRET_ACCESS_KEY = wJal...):
@@ -352,6 +355,14 @@ def main(argv: list[str] | None = None) -> int:
         mb = sum(f.stat().st_size for f in real) / 1e6
         print(f"real transcripts: {rep['total']} findings in {mb:.2f} MB ({rep['by_kind']})")
         fs_real, _ = speed("real transcripts", real, tmp_path)
+        # as on the user's own machine: their sessions ran in temporary folders; a user's run in
+        # a project under the home folder, so every line's cwd (and most paths) name the user
+        homed = tmp_path / "homed"
+        homed.mkdir()
+        for f in real:
+            text = TMP_WORKDIR.sub("/Users/alice/code/demo", f.read_text(encoding="utf-8"))
+            (homed / f.name).write_text(text, encoding="utf-8")
+        speed("real transcripts, working folder under /Users/alice", sorted(homed.glob("*.jsonl")), tmp_path)
         gen_dir = tmp_path / "gen"
         _load_generator().generate(gen_dir, args.sessions, 7)
         gen_files = sorted(gen_dir.glob("sessions/*/*.jsonl"))
