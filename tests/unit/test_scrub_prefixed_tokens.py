@@ -12,6 +12,19 @@ from forge.scrub.prefixed_tokens import NAMES
 
 # (detector, text, secret, kind)
 POSITIVES = [
+    ("mailchimp_key", "MC=7c3e9a1f5b2d8e4a6c0f9b3d7e1a5c2f-us21 done", "7c3e9a1f5b2d8e4a", "mailchimp_key"),
+    (
+        "square_access_token",
+        "Authorization: EAAAl2Kq9Zx7Vb4Nm1Pw8Rt5Yc3Hj6Gf0Ds9Ae2Uo7Ik4Lp1Mn8Bv5Cx3Zq6Wr9T ok",
+        "l2Kq9Zx7Vb4Nm1Pw8Rt5",
+        "square_token",
+    ),
+    (
+        "maven_master_password",
+        "<settingsSecurity><master>{jSMOWnoPFgsHVpMvz5VrIt5kRbzGpI8u+9EF1iFQyJQ=}</master></settingsSecurity>",
+        "jSMOWnoPFgsHVpMvz5VrIt5",
+        "password",
+    ),
     ("tavily_key", "export X=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", "u8jzPde0IgxLd6Gnc", "tavily_key"),
     ("tavily_key", 'client = TavilyClient("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")', "OL8dKLzdocJ2", "tavily_key"),
     ("jina_key", "JINA=jina_TeKdNnFRIBXuDL7DxtpYlSXpfKtHF4vUCsMehGAkWvj7FAc9QeWJKY40", "TeKdNnFRIBXu", "jina_key"),
@@ -103,6 +116,9 @@ POSITIVES = [
 ]
 
 NEAR_MISSES = [
+    ("mailchimp_key", "md5 7c3e9a1f5b2d8e4a6c0f9b3d7e1a5c2f-usage and 7c3e9a1f5b2d8e4a-us21"),
+    ("square_access_token", "EAAAAAAAAAAAAAAA= in base64, and EAAAl2Kq9Zx7 is too short"),
+    ("maven_master_password", "<master>{xxxxxxxxxxxxxxxxxxxxxxxx}</master> <master>${env.MASTER}</master>"),
     ("tavily_key", "tvly-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx in the docs"),
     ("jina_key", "the jina_embeddings_v3_model_name_goes_here_for_the_retrieval_task"),
     ("crates_io_token", "the cio and the cto; ciofile_without_any_digits_at_all_here"),

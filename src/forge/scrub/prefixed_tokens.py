@@ -264,6 +264,39 @@ _add(
     description="Azure Functions keys in a function URL (?code=)",
 )
 
+_add(
+    "mailchimp_key",
+    "mailchimp_key",
+    r"(?<![A-Za-z0-9])(?P<s>[0-9a-f]{32}-us[0-9]{1,2})(?![A-Za-z0-9])",
+    priority=90,
+    prefilter=("-us",),
+    validator=v.mixed_token,
+    anchor=r"[0-9a-f]{32}-us[0-9]",
+    window=(0, 8),
+    description="Mailchimp API keys (32 hex characters, then -us and the data centre)",
+)
+_token(
+    "square_access_token",
+    "square_token",
+    "EAAA",
+    r"[A-Za-z0-9_\-+=]{60}",
+    width=70,
+    validator=v.mixed_token,
+    anchor=r"EAAA[A-Za-z0-9_\-+=]{60}",  # "EAAA" alone is in base64 and hex
+    description="Square access tokens (EAAA + 60 characters)",
+)
+_add(
+    "maven_master_password",
+    "password",
+    r"<master>\{(?P<s>[A-Za-z0-9+/=]{16,400})\\?\}</master>",  # the braces stay: they mark it encrypted
+    priority=90,
+    prefilter=("<master>",),
+    validator=v.high_entropy,
+    anchor="<master>",
+    window=(0, 420),
+    description="Maven's master password in settings-security.xml (<master>{...}</master>)",
+)
+
 NAMES = (
     "tavily_key",
     "jina_key",
@@ -290,4 +323,7 @@ NAMES = (
     "google_oauth_refresh_token",
     "vault_unseal_key",
     "azure_function_key",
+    "mailchimp_key",
+    "square_access_token",
+    "maven_master_password",
 )
