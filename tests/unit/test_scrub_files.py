@@ -58,3 +58,43 @@ def test_output_folder_inside_the_input_keeps_nested_paths_and_skips_itself(tmp_
     assert json.loads((out / "a" / "b" / "one.jsonl").read_text())["text"] == "use <SECRET:github_token>"
     assert (out / "a" / "two.txt").read_text() == "token <SECRET:github_token>\n"
     assert not (out / "clean" / "run2").exists()
+
+
+def test_a_span_is_vouched_for_only_where_it_lies_inside_a_json_string():
+    from forge.scrub.files import in_json_string
+
+    line = '{"cwd": "/home/alice/x", "n": 4111111111111111, "e": "caf\\u00e9abc", "q": "a\\nb"}'
+
+    def span(sub: str) -> tuple[str, int, int]:
+        start = line.index(sub)
+        return line, start, start + len(sub)
+
+    assert in_json_string(*span("alice"))
+    assert in_json_string(*span("/home/alice/x"))
+    assert not in_json_string(*span("4111111111111111"))  # a number: outside every string
+    assert not in_json_string(*span("abc"))  # just after a \u escape: it could cut one
+    after_newline = line.rindex("b")  # the b of "a\nb": an escape is just before it
+    assert not in_json_string(line, after_newline, after_newline + 1)
+    assert in_json_string(line, line.index("cwd"), line.index("cwd") + 3)  # a key is a string too
+    assert not in_json_string(*span('x", "n'))  # crosses a string's end
+
+
+def test_json_lines_stay_valid_when_a_finding_is_not_inside_a_string(tmp_path):
+    """Findings in numbers, beside escapes and across a string's end are checked by parsing; the
+    rest are vouched for by where they lie. Every line comes out as JSON either way."""
+    card = "4111 1111 1111 1111"
+    rows = [
+        {"cwd": "/home/alice/project", "text": f"token {TOKEN}"},
+        {"text": f"caf\u00e9{TOKEN}", "n": 1},
+        {"note": f"line one\nGITHUB_TOKEN={TOKEN}\n"},
+        {"card": card},
+    ]
+    src = tmp_path / "s.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in rows) + "\n" + '{"pan": 4111111111111111}\n')
+    out = tmp_path / "o.jsonl"
+    from forge.scrub.files import scrub_file
+
+    scrub_file(src, out, Scrubber())
+    parsed = [json.loads(x) for x in out.read_text().splitlines()]
+    assert len(parsed) == 5 and TOKEN not in out.read_text()
+    assert parsed[0]["cwd"] != "/home/alice/project" and "alice" not in out.read_text()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from forge.records import Conversation, ToolCall, WorkItem
@@ -31,6 +31,7 @@ class Tally:
     by_detector: dict[str, int]
 
 
+SpanCheck = Callable[[str, int, int], bool]  # (text, start, end) of a span about to be replaced
 MEMO_MAX_CHARS = 512  # strings this short are remembered with their findings ...
 MEMO_MAX_ENTRIES = 100_000  # ... up to this many (then the memo starts afresh)
 MAX_PASSES = 4  # overlapping findings are rare; nested ones more than two deep rarer still
@@ -88,7 +89,14 @@ class Scrubber:
         commands, paths): their results are remembered."""
         return self._run([_Job(t) for t in texts])
 
-    def _run(self, jobs: list[_Job]) -> list[str]:
+    def scrub_texts_vouched(self, texts: list[str], span_ok: SpanCheck) -> tuple[list[str], list[bool]]:
+        """scrub_texts, and for each text whether `span_ok(text, start, end)` held for every span
+        replaced in it, all found in one scan (False where a result came from the memo, or a
+        second scan was needed: the spans replaced are then not all spans of the input)."""
+        vouched = [False] * len(texts)
+        return self._run([_Job(t) for t in texts], span_ok, vouched), vouched
+
+    def _run(self, jobs: list[_Job], span_ok: SpanCheck | None = None, vouched: list[bool] | None = None) -> list[str]:
         out: list[str | None] = [None] * len(jobs)
         pending: list[int] = []
         for i, job in enumerate(jobs):
@@ -125,6 +133,8 @@ class Scrubber:
             clean = redact(job.value, findings)
             if findings and conflicts:
                 clean = self._settle(clean, found)
+            elif vouched is not None and span_ok is not None:
+                vouched[i] = all(span_ok(job.value, f.start, f.end) for f in findings)
             self._count(found)
             out[i] = clean
             if job.key is None and len(job.value) <= MEMO_MAX_CHARS:
