@@ -34,6 +34,10 @@ PLANTED = {
     "phone": "+1 415-555-0132",
     "entropy_key": "SERVICE_TOKEN=9f8e7d6c5b4a39281706f5e4d3c2b1a0",
     "sendgrid": "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",
+    "xml_password": "<server><password>Vq8#mZ2p!Lrw</password></server>",
+    "app_key": 'APP_KEY = "p4kq8zt2wm9rx3vb"',
+    "jwe": "eyJhbGciOiJSU0EtT0FFUCIsImVuYyI6IkEyNTZHQ00ifQ.OKOawDo13gRp2ojaHV7LFpZcgV7T6DVZKTyKOMTYUmKo"
+    ".48V1_ALb6US04U3b.5eym8TW_c8SuK0ltJ3rpYIzOeDQz7TALvtu6UG9oMo4v.XFBoMYUZodetZdvTiFvSkQ",
 }
 MUST_VANISH = [
     "ghp_aB3dE6gH9jK2mN5pQ8s",
@@ -53,6 +57,9 @@ MUST_VANISH = [
     "555-0132",
     "9f8e7d6c5b4a3928",
     "TwL2iGABf9DHoTf",
+    "Vq8#mZ2p",
+    "p4kq8zt2wm9r",
+    "5eym8TW_c8SuK0ltJ3rp",
 ]
 
 
