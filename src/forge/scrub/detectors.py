@@ -46,8 +46,9 @@ class Detector:
     anchor: re.Pattern[str] | None = None
     window: tuple[int, int] = (0, 0)
     engine_anchor: bool = True  # False: the anchor uses Python-only syntax; Python runs it
-    # A detector that a single regex cannot express (a Kubernetes Secret's data values): yields
-    # (start, end) spans of secrets in the text; `pattern` is then unused.
+    # A detector that a single regex cannot express (a Kubernetes Secret's data values), or one
+    # cheaper to run as one pass over the text than per anchor hit (home paths): yields
+    # (start, end) spans of secrets in the text; `pattern` and the anchor are then unused.
     finder: Callable[[str], Iterable[tuple[int, int]]] | None = None
     description: str = ""
 
