@@ -531,7 +531,8 @@ NEAR_MISSES = [
         "key_assignment",  # lookup keys, ids, digests, names and short values
         'sort_key = "k8s2024x9q7w3e5r1" cacheKey: "v2-9f8e7d6c5b4a3" primaryKey="a1b2c3d4e5f6g7h8" '
         '"key": "550e8400-e29b-41d4-a716-446655440000" key: sha256:' + "ab" * 32 + " "
-        'key = "3f786850e387550fdab836ed7e6dc881de23001b" "key": "src/forge/scrub/x.py" KEY=short1',
+        'key = "3f786850e387550fdab836ed7e6dc881de23001b" "key": "src/forge/scrub/x.py" KEY=short1 '
+        '"Key": "uploads/2024/01/a8f9d0c1.png"',
     ),
     (
         "secret_assignment",

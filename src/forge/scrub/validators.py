@@ -343,6 +343,7 @@ _ID_OR_DIGEST = re.compile(
 
 
 _WORDS_JOINED = re.compile(r"[a-z]{3,}[/\-][a-z]{3,}")  # arrow-datasets/nyc-taxi/...: a path or a name
+_FILE_PATH = re.compile(r"\S*/[^\s/]*\.[A-Za-z0-9]{1,5}")  # uploads/2024/01/a8f9d0c1.png: an object key
 
 
 def random_key(value: str) -> bool:
@@ -353,6 +354,7 @@ def random_key(value: str) -> bool:
         len(value) >= 15
         and not _ID_OR_DIGEST.fullmatch(value)
         and not _WORDS_JOINED.search(value)
+        and not _FILE_PATH.fullmatch(value)
         and mixed_token(value)
         and looks_random(value)
     )
