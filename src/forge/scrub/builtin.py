@@ -26,8 +26,12 @@ def _start(chars: str) -> str:
     return rf"(?:(?<![{chars}\\])|(?<=\\[nrt]))"
 
 
-# An engine anchor's start where the regex's _start allows one: a word boundary or a \\n escape
-_ANCHOR_START = r"(?:\b|\\[nrt])"
+def _anchored_at_start(body: str) -> str:
+    """An engine anchor that starts where the regex's _start allows: at a word boundary or after
+    a \\n escape. The two starts are spelled out in full (\\b(?:body)|\\\\[nrt](?:body)): written as
+    (?:\\b|\\\\[nrt])(?:body), the engine paid for each hit in proportion to its offset in the
+    buffer (measured: 23 ms a hit at 5 MB, for UUIDs whose groups look like a card number)."""
+    return rf"\b(?:{body})|\\[nrt](?:{body})"
 
 
 def _cased(*specs: str) -> str:
@@ -740,8 +744,9 @@ _add(
     validator=v.card_number,
     # at a word start (or after a \\n escape), as the regex: a digit run inside a longer one is
     # not a card, and without the boundary the engine tries every digit (measured: 6% of its time)
-    anchor=_ANCHOR_START
-    + r"(?:[2-6][0-9]{12,18}|[2-6][0-9]{3}[ \-][0-9]{4}[ \-][0-9]{4}|3[0-9]{3}[ \-][0-9]{6}[ \-][0-9]{4})",
+    anchor=_anchored_at_start(
+        r"[2-6][0-9]{12,18}|[2-6][0-9]{3}[ \-][0-9]{4}[ \-][0-9]{4}|3[0-9]{3}[ \-][0-9]{6}[ \-][0-9]{4}"
+    ),
     window=(0, 30),
     description="payment card numbers (a known issuer prefix and length, and the Luhn checksum)",
 )
@@ -808,9 +813,8 @@ _add(
     # start or end with '::' and are not loopback (::ffff:..., 2001:db8::) are not anchored.
     # Whole hex groups around '::': Rust and C++ paths (std::fs) are not anchored; checking each
     # of their '::' cost the engine half its time on real transcripts (measured)
-    anchor=_ANCHOR_START
-    + r"[0-9A-Fa-f]{1,4}::[0-9A-Fa-f]{1,4}\b|"
-    + r"[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:",
+    anchor=_anchored_at_start(r"[0-9A-Fa-f]{1,4}::[0-9A-Fa-f]{1,4}\b")
+    + r"|[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:",
     description="IPv6 addresses (not :: or ::1)",
 )
 

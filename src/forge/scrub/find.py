@@ -149,8 +149,37 @@ def _protected_spans(text: str, allowlist: Iterable[str]) -> list[tuple[int, int
     return spans
 
 
-def _overlaps(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
-    return any(start < e and s < end for s, e in spans)
+class _Spans:
+    """Disjoint spans kept in order, so that checking a candidate against thousands of them (a
+    long text full of findings, or of placeholders when it is scanned again) costs a bisection,
+    not a pass over all of them."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]] = ()):
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        for s, e in sorted(spans):  # merged: protected spans may overlap one another
+            if self.ends and s < self.ends[-1]:
+                self.ends[-1] = max(self.ends[-1], e)
+            else:
+                self.starts.append(s)
+                self.ends.append(e)
+
+    def overlapping(self, start: int, end: int) -> list[tuple[int, int]]:
+        """The spans that overlap [start, end), in order."""
+        i = bisect.bisect_right(self.starts, start) - 1  # the last span starting at or before start
+        if i < 0 or self.ends[i] <= start:
+            i += 1
+        out = []
+        while i < len(self.starts) and self.starts[i] < end:
+            out.append((self.starts[i], self.ends[i]))
+            i += 1
+        return out
+
+    def add(self, start: int, end: int) -> None:
+        """Add a span that overlaps none of them."""
+        i = bisect.bisect_left(self.starts, start)
+        self.starts.insert(i, start)
+        self.ends.insert(i, end)
 
 
 def _resolve(text: str, candidates: list[Candidate], allowlist: Iterable[str]) -> tuple[list[Finding], bool]:
@@ -161,19 +190,21 @@ def _resolve(text: str, candidates: list[Candidate], allowlist: Iterable[str]) -
         fast = _disjoint(text, candidates)
         if fast is not None:
             return fast
-    chosen: list[tuple[int, int]] = []
+    guarded = _Spans(protected)
+    chosen = _Spans()
     findings: list[Finding] = []
     conflicts = False
     # ties (two engine rules on one span) go to the first rule id: the same answer every run
     for _, neg_len, start, _, kind, name in sorted(candidates, key=lambda c: (c[0], c[1], c[2], c[3], c[5])):
         end = start - neg_len
-        if _overlaps(start, end, protected):
+        if guarded.overlapping(start, end):
             continue
-        if _overlaps(start, end, chosen):
+        winners = chosen.overlapping(start, end)
+        if winners:
             # a loser inside one winner vanishes with it; one that sticks out may leave a secret
-            conflicts = conflicts or not any(s <= start and end <= e for s, e in chosen)
+            conflicts = conflicts or not any(s <= start and end <= e for s, e in winners)
             continue
-        chosen.append((start, end))
+        chosen.add(start, end)
         findings.append(Finding(kind, start, end, name))
         # glued to its neighbours (AKIA...EXAMPLEcurl, TOKEN/Users/bob): the placeholder's '<' and
         # '>' make boundaries that were not there, so another scan may find more

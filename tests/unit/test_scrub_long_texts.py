@@ -1,0 +1,84 @@
+"""Long inputs: the engine scans many texts in pieces, and overlap resolution stays exact when a
+text holds thousands of findings (a long session, a log full of tokens). Behaviour only; the
+speed these buy is measured in benchmarks/scrub_independent.py."""
+
+from __future__ import annotations
+
+import random
+
+from forge.scrub import Scrubber, detectors
+from forge.scrub.detectors import Finding
+from forge.scrub.engine import SCAN_PIECE, SEPARATOR, anchors_of, get_engine, pieces
+from forge.scrub.find import _glued, _protected_spans, _resolve, find_secrets_many
+
+TOKEN = "ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6"
+EMAIL = "alice.smith@corp-mail.example.com"
+
+
+def test_pieces_cut_only_between_texts():
+    rng = random.Random(3)
+    for _ in range(500):
+        texts = [bytes(rng.choice(b"ab\n") for _ in range(rng.randint(0, 40))) for _ in range(rng.randint(1, 15))]
+        data, size = SEPARATOR.join(texts), rng.randint(1, 80)
+        cut = pieces(data, size)
+        assert SEPARATOR.join(p for _, p in cut) == data
+        assert all(data[off : off + len(p)] == p for off, p in cut)
+        # every piece is whole texts: as many separators inside the pieces as texts, less one a cut
+        assert sum(p.count(SEPARATOR) for _, p in cut) + len(cut) - 1 == len(texts) - 1
+        assert all(len(p) <= size or SEPARATOR not in p for _, p in cut)
+
+
+def test_many_texts_in_pieces_find_what_each_text_alone_finds():
+    assert get_engine(anchors_of(detectors().values())) is not None
+    filler = '{"type":"assistant","uuid":"3a29aefb-5518-4614-9156-0488511034fd","text":"%s"}'
+    texts = []
+    for i in range(900):  # about 4 pieces of texts, secrets near every cut
+        body = "nothing here " * (i % 9) + (f"token {TOKEN} mail {EMAIL}" if i % 3 == 0 else "plain")
+        texts.append(filler % body)
+    texts.append("x" * (SCAN_PIECE + 100) + " " + TOKEN)  # one text longer than a piece
+    assert len(SEPARATOR.join(t.encode() for t in texts)) > 3 * SCAN_PIECE
+    together = find_secrets_many(texts)
+    assert together == [find_secrets_many([t])[0] for t in texts]
+    assert sum(len(f) for f, _ in together) == 2 * 300 + 1
+
+
+def _plain_resolve(text: str, candidates: list, allowlist: tuple) -> tuple[list[Finding], bool]:
+    """The rule _resolve follows, read literally: each candidate in rank order stands unless it
+    touches a protected span or a candidate that already stood."""
+    protected = _protected_spans(text, allowlist)
+    chosen: list[tuple[int, int]] = []
+    findings, conflicts = [], False
+    for _, neg_len, start, _, kind, name in sorted(candidates, key=lambda c: (c[0], c[1], c[2], c[3], c[5])):
+        end = start - neg_len
+        if any(start < e and s < end for s, e in protected):
+            continue
+        if any(start < e and s < end for s, e in chosen):
+            conflicts = conflicts or not any(s <= start and end <= e for s, e in chosen)
+            continue
+        chosen.append((start, end))
+        findings.append(Finding(kind, start, end, name))
+        conflicts = conflicts or _glued(text, start, end)
+    return sorted(findings, key=lambda f: f.start), conflicts
+
+
+def test_resolve_agrees_with_the_plain_reading():
+    rng = random.Random(11)
+    for _ in range(2000):
+        n = rng.randint(20, 300)
+        text = "".join(rng.choice(["ab", " ", "<SECRET:x>", "\n", "_", "cd"]) for _ in range(n // 2))
+        cands = []
+        for _ in range(rng.randint(1, 40)):
+            s = rng.randrange(len(text))
+            e = rng.randint(s + 1, min(len(text), s + 30))
+            cands.append((-rng.choice([30, 40, 60]), s - e, s, rng.randint(0, 5), "k", rng.choice("xyz")))
+        allow = rng.choice([(), ("ab",), ("b c", "cd")])
+        assert _resolve(text, cands, allow) == _plain_resolve(text, cands, allow)
+
+
+def test_a_text_with_thousands_of_overlapping_findings():
+    # each line's token is also inside a longer key=value finding: the slow path of overlap
+    # resolution, 4,000 times in one text
+    text = "".join(f"line {i} SERVICE_TOKEN={TOKEN} {EMAIL}\n" for i in range(4000))
+    out = Scrubber().scrub_text(text)
+    assert TOKEN not in out and EMAIL not in out
+    assert out.count("<SECRET:") == 8000
