@@ -65,3 +65,16 @@ def test_jsonl_lines_are_whole_records(tmp_path):
     assert [r["i"] for r in back] == list(range(40))
     assert all(TOKEN not in r["out"] and "MIIEow" not in r["out"] for r in back)
     assert n == 40 + sum(1 for i in range(40) if i % 7 == 3)
+
+
+def test_default_blocks_pem_across_the_stream_block_boundary(tmp_path):
+    # with the default sizes: text streams in STREAM_BLOCK_CHARS blocks, and a key on the first
+    # boundary is still seen whole
+    from forge.scrub.files import STREAM_BLOCK_CHARS
+
+    before = _filler(STREAM_BLOCK_CHARS - len(PEM) // 2)
+    text = before + PEM + "\n" + _filler(STREAM_BLOCK_CHARS)
+    src, dest = tmp_path / "big.log", tmp_path / "out.log"
+    src.write_text(text, encoding="utf-8", newline="")
+    assert scrub_file(src, dest, Scrubber()) == 1
+    assert dest.read_text(encoding="utf-8") == before + "<SECRET:private_key>\n" + _filler(STREAM_BLOCK_CHARS)
