@@ -32,7 +32,8 @@ milliseconds a pass, so fewer passes wander with the machine):
 - detect-secrets 1.5.0: its line scan over the same JSONL text (see benchmarks/scrub.py).
 Files: the real transcripts; the same with their working folder (a temporary one) moved under a
 home folder, as a user's own sessions have it (the cwd of every line names the user); and
-sessions from the example generator (dense with planted secrets, a home path in every line).
+sessions from the example generator (dense with planted secrets, a home path in every line),
+as separate files and as one long file.
 The last line is `ratio=<forge scrub MB/s / detect-secrets MB/s>`.
 """
 
@@ -236,11 +237,11 @@ def cpu_median(fn, passes: int = 11, after=None) -> float:
     return statistics.median(times)
 
 
-def speed(name: str, files: list[Path], tmp: Path) -> tuple[float, float]:
+def speed(name: str, files: list[Path], tmp: Path, ingest_too: bool = True) -> tuple[float, float]:
     from forge.ingest.claude_code import read
 
     mb = sum(f.stat().st_size for f in files) / 1e6
-    convs = [c for f in files for c in read(f, lambda *a, **k: None)]
+    convs = [c for f in files for c in read(f, lambda *a, **k: None)] if ingest_too else []
     out = tmp / "out"
 
     def forge_scrub_out() -> None:
@@ -267,10 +268,12 @@ def speed(name: str, files: list[Path], tmp: Path) -> tuple[float, float]:
         "aws_secret_access_key = j5hAQ9TzRwTG6dcUJvV15UvKp90abcdeFGHIJ123"
     )
     fs = mb / cpu_median(forge_scrub_out, after=lambda: (shutil.rmtree(out), os.sync()))
-    rep, ing = mb / cpu_median(forge_scrub_report), mb / cpu_median(ingest)
+    rep = mb / cpu_median(forge_scrub_report)
+    # (the ingest path reads one session per file: sessions joined into one file are not one)
+    ing = f", Scrubber.scrub_conversation {mb / cpu_median(ingest):.1f} MB/s" if ingest_too else ""
     print(
         f"{name} ({mb:.2f} MB of Claude Code JSONL, {len(files)} files): forge scrub --out {fs:.1f} MB/s, "
-        f"forge scrub (report only) {rep:.1f} MB/s, Scrubber.scrub_conversation {ing:.1f} MB/s (per core)"
+        f"forge scrub (report only) {rep:.1f} MB/s{ing} (per core)"
     )
     return fs, rep
 
@@ -367,6 +370,11 @@ def main(argv: list[str] | None = None) -> int:
         _load_generator().generate(gen_dir, args.sessions, 7)
         gen_files = sorted(gen_dir.glob("sessions/*/*.jsonl"))
         speed("generated sessions", gen_files, tmp_path)
+        # one long session file, as a user's longest are (tens of MB): the same sessions in one file
+        one = tmp_path / "one" / "all-sessions.jsonl"
+        one.parent.mkdir()
+        one.write_text("".join(f.read_text(encoding="utf-8") for f in gen_files), encoding="utf-8")
+        speed("generated sessions as one file", [one], tmp_path, ingest_too=False)
         ds = detect_secrets_speed(real)
     if ds is None:
         sys.exit("detect-secrets is not installed: .venv/bin/pip install 'detect-secrets==1.5.0' (or make bench)")
