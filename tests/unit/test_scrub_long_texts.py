@@ -18,14 +18,24 @@ EMAIL = "alice.smith@corp-mail.example.com"
 def test_pieces_cut_only_between_texts():
     rng = random.Random(3)
     for _ in range(500):
-        texts = [bytes(rng.choice(b"ab\n") for _ in range(rng.randint(0, 40))) for _ in range(rng.randint(1, 15))]
+        # texts may hold the separator's bytes themselves: only the given starts are cuts
+        texts = [b"".join(rng.choice([b"a", b"\n", SEPARATOR]) for _ in range(rng.randint(0, 20))) for _ in range(9)]
+        starts, pos = [], 0
+        for t in texts:
+            starts.append(pos)
+            pos += len(t) + len(SEPARATOR)
         data, size = SEPARATOR.join(texts), rng.randint(1, 80)
-        cut = pieces(data, size)
+        cut = pieces(data, starts, size)
         assert SEPARATOR.join(p for _, p in cut) == data
         assert all(data[off : off + len(p)] == p for off, p in cut)
-        # every piece is whole texts: as many separators inside the pieces as texts, less one a cut
-        assert sum(p.count(SEPARATOR) for _, p in cut) + len(cut) - 1 == len(texts) - 1
-        assert all(len(p) <= size or SEPARATOR not in p for _, p in cut)
+        # each piece is a run of whole texts: it starts where a text starts, ends where one ends
+        offsets = [off for off, _ in cut]
+        assert offsets[0] == 0 and set(offsets) <= set(starts)
+        lengths = dict(zip(starts, map(len, texts)))
+        for off, p in cut:
+            run = [s for s in starts if off <= s < off + len(p) + 1]
+            assert len(p) == sum(lengths[s] for s in run) + len(SEPARATOR) * (len(run) - 1)
+            assert len(p) <= size or len(run) == 1
 
 
 def test_many_texts_in_pieces_find_what_each_text_alone_finds():

@@ -253,7 +253,7 @@ def _engine_candidates(
     for data in encoded:
         starts.append(pos)
         pos += len(data) + len(eng.SEPARATOR)
-    found, anchors = engine.scan(eng.SEPARATOR.join(encoded))
+    found, anchors = engine.scan(eng.SEPARATOR.join(encoded), starts)
     order = len(dets)  # engine candidates rank after Forge's detectors of equal priority
     raw: list[list[tuple[str, int, int]]] = [[] for _ in texts]  # (rule or anchor, byte start, end)
     for hit in found:
