@@ -1,13 +1,13 @@
 """Finding secrets in strings and replacing them: pure functions over the detectors and the engine.
 
-`find_secrets_many` scans many strings at once: they are joined into one buffer for a single
-rule-engine pass (see engine.py), whose provider findings become candidates, and whose anchor
-hits tell each of Forge's own detectors where to try its regex. Without the engine, each
-detector finds its anchors itself. Candidates then go through the detectors' validators and
-overlaps are resolved: higher priority first, then the longer span, then the earlier one, then
-detector order (so the result is deterministic). Spans that overlap an existing placeholder or an
-allowlisted string are dropped. Together with the Scrubber's re-scan of unsettled output (see
-`find_secrets_resolved`) this makes scrubbing idempotent.
+`find_secrets_many` scans many strings at once: they are joined into one buffer for the rule engine
+(which scans it in pieces of whole strings, see engine.py), whose provider findings become
+candidates, and whose anchor hits tell each of Forge's own detectors where to try its regex. Without
+the engine, each detector finds its anchors itself. Candidates then go through the detectors'
+validators and overlaps are resolved: higher priority first, then the longer span, then the earlier
+one, then detector order (so the result is deterministic). Spans that overlap an existing
+placeholder or an allowlisted string are dropped. Together with the Scrubber's re-scan of unsettled
+output (see `find_secrets_resolved`) this makes scrubbing idempotent.
 """
 
 from __future__ import annotations
