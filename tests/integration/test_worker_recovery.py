@@ -55,13 +55,27 @@ def submit(forge: Forge, max_steps: int) -> str:
 
 
 def start_worker(name: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [FORGE, "worker", "--once", "--id", name],
-        env={**os.environ},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    """A worker whose output goes to a file, read when it ends or is stuck (a pipe that nothing
+    reads while the test waits could fill and stall it)."""
+    log = Path(os.environ["FORGE_HOME"]) / f"{name}.log"
+    with open(log, "w", encoding="utf-8") as out:
+        proc = subprocess.Popen(
+            [FORGE, "worker", "--once", "--id", name],
+            env={**os.environ, "PYTHONFAULTHANDLER": "1"},  # SIGABRT prints every thread's stack
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    proc.log = log  # type: ignore[attr-defined]
+    return proc
+
+
+def output_of(proc: subprocess.Popen) -> str:
+    return proc.log.read_text(encoding="utf-8", errors="replace")  # type: ignore[attr-defined]
+
+
+def finish(proc: subprocess.Popen, timeout: float) -> str:
+    proc.wait(timeout=timeout)
+    return output_of(proc)
 
 
 def wait_for_checkpoint(forge: Forge, job_id: str, proc: subprocess.Popen, timeout: float = 600) -> Path:
@@ -72,9 +86,11 @@ def wait_for_checkpoint(forge: Forge, job_id: str, proc: subprocess.Popen, timeo
         done = sorted(ckpts.glob("checkpoint-*/trainer_state.json"))
         if done:
             return done[0].parent
-        assert proc.poll() is None, proc.stdout.read()
+        assert proc.poll() is None, output_of(proc)
         time.sleep(0.05)
-    raise AssertionError("no checkpoint appeared")
+    proc.send_signal(signal.SIGABRT)  # a stuck worker: show where each of its threads waits
+    proc.wait(timeout=30)
+    raise AssertionError(f"no checkpoint appeared in {timeout:.0f} s; the worker said:\n{output_of(proc)[-20_000:]}")
 
 
 def train_log(forge: Forge, job_id: str) -> dict:
@@ -101,14 +117,13 @@ def test_kill_9_mid_training_resumes_from_the_checkpoint(home):
     ckpt = wait_for_checkpoint(forge, job_id, victim)
     os.kill(victim.pid, signal.SIGKILL)
     victim.wait(timeout=30)
-    victim.stdout.close()
     assert forge.jobs.get(job_id).state is JobState.RUNNING  # orphaned: only the lease tells
     saved_step = int(ckpt.name.split("-")[1])
 
     lease = leases.get_lease(forge.engine, job_id)
     time.sleep(max(0.0, (lease.expires_at.timestamp() - time.time())) + 0.5)
     rescuer = start_worker("worker-rescuer")
-    out, _ = rescuer.communicate(timeout=900)
+    out = finish(rescuer, timeout=900)
     assert rescuer.returncode == 0, out
 
     job = forge.jobs.get(job_id)
@@ -136,7 +151,7 @@ def test_cancel_a_running_worker_job_then_resume_it(home):
     r = subprocess.run([FORGE, "job", "cancel", job_id, "--json"], capture_output=True, text=True, env={**os.environ})
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["cancel_requested"] is True
-    out, _ = worker.communicate(timeout=120)
+    out = finish(worker, timeout=120)
     job = forge.jobs.get(job_id)
     assert job.state is JobState.CANCELLED, out
     assert "cancelled by" in forge.jobs.transitions(job_id)[-1]["reason"]
