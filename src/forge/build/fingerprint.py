@@ -2,22 +2,21 @@
 process pool while the parent parses the same lines for the rest of the build.
 
 A fingerprint depends only on the session and the build's shingle size and permutation count,
-so the result is the same for any number of workers; `Pool.imap` keeps file order.
+so the result is the same for any number of workers; `OrderedPool.map` keeps file order.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from forge.build.canonical import content_words, exact_key, memoised_keys
 from forge.build.dedupe import MinHasher, ShingleHasher
+from forge.parallel import OrderedPool
 from forge.records import Conversation
 
 PARALLEL_MIN_LINES = 256  # below this a pool costs more than it saves
@@ -98,18 +97,15 @@ def parallel_fingerprints(path: Path, shingle_words: int, permutations: int, wor
     ranges, total = _ranges(path, CHUNK_LINES)
     if total < PARALLEL_MIN_LINES:
         return None
-    # fork: cheap, and safe here even with other threads alive (a progress display): workers run
-    # pure functions of their inputs and never touch a lock the parent's threads may hold
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    return _run_pool(ranges, shingle_words, permutations, n, multiprocessing.get_context(method))
+    return _Pooled(ranges, shingle_words, permutations, n)
 
 
 class _Pooled:
-    """Fingerprints from a pool started now, before the parent has grown (fork copies it)."""
+    """Fingerprints from a pool that starts on them now, while the parent parses the lines."""
 
-    def __init__(self, ranges: list[tuple[str, int, int]], shingle_words: int, permutations: int, n: int, ctx: Any):
-        self.pool = ctx.Pool(n, initializer=_init, initargs=(shingle_words, permutations))
-        self._it = (fp for chunk in self.pool.imap(_chunk, ranges) for fp in chunk)
+    def __init__(self, ranges: list[tuple[str, int, int]], shingle_words: int, permutations: int, n: int):
+        self.pool = OrderedPool(n, _init, (shingle_words, permutations))
+        self._it = (fp for chunk in self.pool.map(_chunk, ranges) for fp in chunk)
 
     def __iter__(self) -> _Pooled:
         return self
@@ -118,9 +114,4 @@ class _Pooled:
         return next(self._it)
 
     def close(self) -> None:
-        self.pool.terminate()
-        self.pool.join()
-
-
-def _run_pool(ranges: list[tuple[str, int, int]], shingle_words: int, permutations: int, n: int, ctx: Any) -> _Pooled:
-    return _Pooled(ranges, shingle_words, permutations, n, ctx)
+        self.pool.close()

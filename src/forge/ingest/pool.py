@@ -2,7 +2,7 @@
 
 The parent reads the beads first, then hands every other file to `file_results`, which yields
 one `FileResult` per file *in input order* whether it ran in-process or in worker processes
-(`Pool.imap` keeps order). Workers link sessions against a read-only copy of the beads and
+(`OrderedPool.map` keeps order). Workers link sessions against a read-only copy of the beads and
 return scrubbed JSON lines plus the few fields the parent needs; everything that depends on
 order (duplicate session ids, beads learning their sessions, counts) stays in the parent. So
 the corpus is byte-identical for any number of workers.
@@ -11,7 +11,6 @@ the corpus is byte-identical for any number of workers.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from forge.ingest.beads_backup import BeadComment, BeadDependency, BeadLabel
 from forge.ingest.linking import Links, link
 from forge.ingest.outcome import confidence_of
 from forge.ingest.rules import Labeller
+from forge.parallel import OrderedPool
 from forge.records import Conversation, WorkItem
 
 BEAD_RECORDS = (WorkItem, SessionOutcome, BeadEvent, BeadLabel, BeadDependency, BeadComment)
@@ -179,10 +179,6 @@ def file_results(sources: list[SourceFile], ctx: ReadContext) -> Generator[FileR
         for src in sources:
             yield read_source(src, ctx, scrubber)
         return
-    # fork: cheap, and safe here even with other threads alive (a progress display): workers run
-    # pure functions of their inputs and never touch a lock the parent's threads may hold
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    mp = multiprocessing.get_context(method)
     chunk = max(1, min(16, len(sources) // (workers * 8)))
-    with mp.Pool(workers, initializer=_init_worker, initargs=(ctx,)) as pool:
-        yield from pool.imap(_read_in_worker, sources, chunksize=chunk)
+    with OrderedPool(workers, _init_worker, (ctx,)) as pool:
+        yield from pool.map(_read_in_worker, sources, chunksize=chunk)

@@ -117,16 +117,16 @@ def _stop_on_sigterm() -> dict[str, Any]:
     """SIGTERM: the running job stops at its next step and goes back to the queue (resumable
     from its checkpoint by any worker), then the worker exits. kill -9 is what leases are for.
 
-    Stages fork process pools, whose children inherit this handler, and Pool.terminate() stops
-    them with SIGTERM: in a child the handler restores the default and dies, or the pool's
-    join would wait forever on children that ignore it."""
+    A stage may fork a process pool (a plugin's; Forge's own start their children clean), whose
+    children inherit this handler, and Pool.terminate() stops them with SIGTERM: in a child the
+    handler restores the default and dies, or the pool's join would wait forever on them."""
     flag: dict[str, Any] = {"now": False}
     leases.STOPPING.clear()
 
     me = os.getpid()
 
     def stop(signum: int, _frame: object) -> None:
-        if os.getpid() != me:  # a forked pool child (ingest, dedupe): terminate as asked
+        if os.getpid() != me:  # a forked pool child: terminate as asked
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
             return
