@@ -42,6 +42,10 @@ def read(path: Path) -> tuple[list, list]:
         ("swe_agent/6e44b9__sweagenttestrepo-1c2844.traj", "swe_agent"),
         ("adp/mini-coder.sample_std.json", "adp"),
         ("adp/codeactinstruct.sample_std.json", "adp"),
+        ("aider/afi-core/.aider.chat.history.md", "aider"),
+        ("sharegpt/conversation.json", "sharegpt"),
+        ("sharegpt/glaive_toolcall_en_demo.json", "sharegpt"),
+        ("openai_chat/drone_training.jsonl", "openai_chat"),
     ],
 )
 def test_every_real_sample_is_recognised_and_read(rel, reader):
@@ -95,6 +99,142 @@ def test_adp_actions_become_tool_calls_answered_by_the_environment():
     assert conv.messages[2].role == "tool" and conv.messages[2].tool_call_id == first.tool_calls[0].id
 
 
+def test_aider_history_keeps_prompts_replies_and_what_aider_sent_back():
+    convs, warnings = read(REAL / "aider/afi-core/.aider.chat.history.md")
+    assert warnings == []
+    # eight sessions; the one that only upgraded aider has no dialogue
+    assert [c.metadata["started_at"] for c in convs] == [
+        "2025-07-15 11:38:37",
+        "2025-07-15 14:53:34",
+        "2025-07-15 15:06:38",
+        "2025-07-15 15:18:04",
+        "2025-07-16 20:11:30",
+        "2025-07-22 17:49:27",
+        "2025-07-23 11:25:21",
+    ]
+    assert [len(c.messages) for c in convs] == [2, 6, 2, 6, 26, 6, 2]
+    for conv in convs:
+        assert [m.role for m in conv.messages] == ["user", "assistant"] * (len(conv.messages) // 2)
+    everything = [m.content for c in convs for m in c.messages]
+    # "Skip all" / "All" answers aider logged as `####` lines are not prompts
+    assert not any("Add file to the chat?" in text for text in everything)
+    assert [m.content.split("\n")[0] for m in convs[3].messages if m.role == "user"] == [
+        "sync-afi",
+        "for dir in ~/AFI_Modular_Repos/afi-*; do",
+        "for dir in ~/AFI_Modular_Repos/afi-*; do",
+    ]
+    big = convs[4]
+    # the files the person let aider add are what it sent back before the next reply
+    assert big.messages[2].content == (
+        "engine/afi-dag-engine.ts\nschemas/pipeline_config_schema.ts\n"
+        "validators/SignalValidator.tsx\nvalidators/useSignalEvaluation.ts"
+    )
+    # the failed SEARCH/REPLACE report, quoted on its first line only, is the user turn, not a reply
+    failed, fixed = big.messages[-2], big.messages[-1]
+    assert failed.role == "user" and failed.content.startswith("The LLM did not conform to the edit format.")
+    assert "## SearchReplaceNoExactMatch" in failed.content
+    assert failed.content.endswith("Just reply with fixed versions of the block above that failed to match.")
+    assert fixed.content.startswith("Here is the corrected *SEARCH/REPLACE* block")
+    assert not any("SearchReplaceNoExactMatch" in m.content for c in convs for m in c.messages if m.role == "assistant")
+    assert big.metadata["counts"] == {"commands": 9, "notes": 29, "reflections": 3}
+    assert big.metadata["commits"] == [
+        "9760d2f",
+        "24aed81",
+        "c4b9dc7",
+        "0d4b6dc",
+        "c3b2015",
+        "6dec692",
+        "d101abd",
+        "7f1724d",
+        "8cba441",
+    ]
+    assert "validators/SignalScorer.ts" in big.metadata["edited_files"] and big.metadata["model"] == "gpt-4o"
+    # `!find ...` is a shell command, as /run
+    last = convs[-1]
+    assert [m.role for m in last.messages] == ["user", "assistant"] and last.messages[0].content == "pwd"
+    assert last.metadata["counts"]["commands"] == 1
+
+
+def test_aider_output_sent_back_right_after_clear_is_the_user_turn(tmp_path):
+    real = REAL / "aider/afi-core/.aider.chat.history.md"
+    lines = real.read_text(encoding="utf-8").splitlines(keepends=True)
+    assert lines[71].startswith("Once you add the file") and lines[73].startswith("> Tokens:")
+    # the person clears the chat before confirming the file aider offered to add
+    (tmp_path / ".aider.chat.history.md").write_text(
+        "".join([*lines[:73], "#### /clear  \n", "\n", *lines[73:]]), encoding="utf-8"
+    )
+    convs, warnings = read(tmp_path / ".aider.chat.history.md")
+    assert warnings == []
+    first, second = (c for c in convs if c.metadata["started_at"] == "2025-07-15 14:53:34")
+    assert [m.role for m in first.messages] == ["user", "assistant", "user", "assistant"]
+    assert (second.metadata["part"], [m.role for m in second.messages]) == (1, ["user", "assistant"])
+    assert second.messages[0].content == "init_repo.sh"
+    assert second.messages[1].content.startswith("To implement the `sync-afi` and `aider-afi` commands")
+
+
+def test_sharegpt_turns_and_glaive_function_calls():
+    (conv,), warnings = read(REAL / "sharegpt/conversation.json")
+    assert warnings == [] and conv.tools == []
+    assert [m.role for m in conv.messages] == ["user", "assistant"] * 6
+    assert conv.messages[0].content.startswith("how could i implement a minesweeper algorithm")
+
+    convs, warnings = read(REAL / "sharegpt/glaive_toolcall_en_demo.json")
+    assert warnings == [] and len(convs) == 300
+    roles = [m.role for c in convs for m in c.messages]
+    assert (roles.count("user"), roles.count("assistant"), roles.count("tool")) == (746, 957, 211)
+    assert sum(len(m.tool_calls) for c in convs for m in c.messages) == 211
+    # `tools` is a JSON string of bare function schemas
+    assert [t["function"]["name"] for t in convs[0].tools] == ["search_recipes"]
+    (call,) = convs[0].messages[3].tool_calls
+    assert call.name == "search_recipes" and call.arguments == {"ingredients": ["chicken", "bell peppers", "rice"]}
+    # three calls in one record, each answered by the observation after it
+    conv = next(c for c in convs if c.source.line == 121)
+    calls = [t for m in conv.messages for t in m.tool_calls]
+    assert [t.arguments["shape"] for t in calls] == ["rectangle", "circle", "square"]
+    results = [m for m in conv.messages if m.role == "tool"]
+    assert [(m.tool_call_id, m.content) for m in results] == [
+        (calls[0].id, '{"area": 15}'),
+        (calls[1].id, '{"area": 50.24}'),
+        (calls[2].id, '{"area": 49}'),
+    ]
+    # 35 records are exact repeats: same content, same id
+    assert len({c.id for c in convs}) == 265
+
+
+def test_openai_chat_tool_calls_with_arguments_encoded_twice():
+    convs, warnings = read(REAL / "openai_chat/drone_training.jsonl")
+    assert warnings == [] and len(convs) == 5
+    assert all([m.role for m in c.messages] == ["system", "user", "assistant"] for c in convs)
+    calls = [(t.id, t.name, t.arguments) for c in convs for t in c.messages[2].tool_calls]
+    assert calls == [
+        ("call_id", "takeoff_drone", {"altitude": 100}),
+        ("call_id", "takeoff_drone", {"altitude": 100}),
+        # published as a JSON string holding the JSON object
+        ("call_id", "land_drone", {"location": "current"}),
+        ("call_id", "land_drone", {"location": "current"}),
+        ("call_id", "land_drone", {"location": "home_base"}),
+    ]
+    assert all(len(c.tools) == 16 and c.tools[-1]["function"]["name"] == "reject_request" for c in convs)
+
+
+def test_real_aider_sharegpt_and_openai_chat_through_the_stage(tmp_path):
+    paths = [REAL / "aider", REAL / "openai_chat", REAL / "sharegpt"]
+    art = run_ingest(ArtifactStore(tmp_path / "store"), paths, IngestConfig(workers=1))
+    report = json.loads(art.file("report.json").read_text())["ingest"]
+    assert report["files_by_reader"] == {"aider": 1, "openai_chat": 1, "sharegpt": 2}
+    # 7 + 5 + 1 + 265: the glaive set's 35 exact repeats are dropped as duplicates, nothing else
+    assert report["conversations"] == 278
+    assert {w["reason"].split(" (")[0] for w in report["warnings"]} == {"duplicate session id"}
+    assert len(report["warnings"]) == 35
+    convs = [json.loads(line) for line in art.file("conversations.jsonl").read_text().splitlines()]
+    drone = [c for c in convs if c["metadata"]["format"] == "openai_chat"]
+    assert [c["messages"][2]["tool_calls"][0]["arguments"] for c in drone][2:] == [
+        {"location": "current"},
+        {"location": "current"},
+        {"location": "home_base"},
+    ]
+
+
 def test_claude_code_subagent_file_links_to_its_parent():
     (child,), _ = read(
         REAL / "claude_code_subagent/55550000-0000-4000-8000-000000000001/subagents/agent-showcol1.jsonl"
@@ -112,7 +252,7 @@ def test_claude_code_subagent_file_links_to_its_parent():
 def test_one_bad_line_in_a_real_file_costs_that_line_only(tmp_path):
     real = REAL / "claude_code/coverage-test-fix.jsonl"
     (whole,), _ = read(real)
-    lines = real.read_text().splitlines(keepends=True)
+    lines = real.read_text(encoding="utf-8").splitlines(keepends=True)
     # another tool's header first, a torn line in the middle: both skipped, nothing else lost
     damaged = [
         '{"_type": "export-header", "tool": "some-viewer", "version": 3}\n',

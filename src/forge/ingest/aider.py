@@ -7,10 +7,17 @@ model's reply. Each session becomes one Conversation; `/clear` and `/reset` star
 as they empty aider's chat. Other `/commands` are not prompts: they are counted and left out
 (`/ask`, `/code`, `/architect` carry a prompt and are kept).
 
-aider edits files from the reply text itself, so there are no tool calls. Quote blocks between
-two replies with no prompt between are aider sending lint/test errors back (a reflection):
-they are kept as the user turn they were. Other notes go to metadata (edited files, commits).
-The role comes from the folder the log lies in (the repository root).
+aider edits files from the reply text itself, so there are no tool calls. Quote blocks before a
+reply with no prompt since the last reply (or since /clear) are aider sending lint/test errors
+or command output back (a reflection): they are kept as the user turn they were. Other notes
+go to metadata (edited files, commits). The role comes from the folder the log lies in (the
+repository root).
+
+aider quotes only the first line of a multi-line note (a failed edit, test output) and ends the
+note with a markdown hard break (two trailing spaces), so a quote line without one runs on,
+blank lines included, to the next line that has one. A `####` line that is a confirmation
+question with its answer (`... (Y)es/(N)o ... [Yes]: all`) is aider answering for the person
+after "All"/"Skip all", a note; `!cmd` runs a shell command, as `/run` does.
 """
 
 from __future__ import annotations
@@ -39,6 +46,10 @@ BOOKKEEPING = re.compile(
     r"Add .+ to the chat\?|Git repo: |Repo-map: |Aider v)"
 )
 MODEL = re.compile(r"^(?:Main model|Model|Models): (\S+)")
+# a confirmation question and its answer: aider's own prompt, never sent to the model
+CONFIRM = re.compile(r"\(Y\)es/\(N\)o\b.*\[(?:Yes|No)\]: ?\S*\s*$")
+# how aider ends every line it appends: the text, right-stripped, then a markdown hard break
+HARD_BREAK = re.compile(r"\S  $")
 HISTORY_NAME = ".aider.chat.history.md"
 
 
@@ -65,15 +76,29 @@ class _Session:
     blocks: list[_Block] = field(default_factory=list)
 
 
-def _lines(path: Path, warn: Warn) -> Iterator[tuple[int, str]]:
-    return iter_text_lines(path, warn)
+def _note_end(lines: list[tuple[int, str]], i: int) -> int | None:
+    """For a quote line without aider's closing hard break: the index of the later line that
+    closes the note, when one does before the next prompt, session or whole note; else None.
+    (Lines inside the note that look like quotes, such as pytest's `>   code`, have no hard break,
+    and its whitespace-only lines are not one.)"""
+    for j in range(i + 1, len(lines)):
+        text = lines[j][1]
+        if STARTED.match(text) or text.startswith("####"):
+            return None
+        if HARD_BREAK.search(text):
+            return None if text.startswith("> ") or text.rstrip() == ">" else j
+    return None
 
 
 def _sessions(path: Path, warn: Warn) -> list[_Session]:
     sessions: list[_Session] = []
     block: _Block | None = None
     in_fence = False
-    for lineno, text in _lines(path, warn):
+    lines = list(iter_text_lines(path, warn))
+    i = -1
+    while i + 1 < len(lines):
+        i += 1
+        lineno, text = lines[i]
         m = STARTED.match(text)
         if m:  # a new session wins even over a reply cut off inside a code block
             sessions.append(_Session(lineno, m.group(1)))
@@ -87,6 +112,8 @@ def _sessions(path: Path, warn: Warn) -> list[_Session]:
             kind, body = "reply", text  # inside a code block of the reply: SEARCH/REPLACE markers
         elif text.startswith("####"):
             kind, body = "user", text[4:].removeprefix(" ").rstrip()
+            if CONFIRM.search(body):  # aider answering its own question for the person
+                kind = "note"
         elif text.startswith("> ") or text.rstrip() == ">":
             kind, body = "note", text[1:].removeprefix(" ").rstrip()
         elif not text.strip():
@@ -105,6 +132,11 @@ def _sessions(path: Path, warn: Warn) -> list[_Session]:
             sessions[-1].blocks.append(block)
             in_fence = False
         block.lines.append(body)
+        if kind == "note" and text.startswith("> ") and not HARD_BREAK.search(text):
+            end = _note_end(lines, i)  # a multi-line note: the rest is note too, blank lines and all
+            if end is not None:
+                block.lines.extend(t.rstrip() for _, t in lines[i + 1 : end + 1])
+                i = end
         if kind == "reply" and body.lstrip().startswith("```"):
             in_fence = not in_fence
     return sessions
@@ -125,11 +157,16 @@ def _conversations(session: _Session, counts: Counts, notes: dict[str, Any]) -> 
                 elif (model := MODEL.match(note)) and not notes["model"]:
                     notes["model"] = model.group(1)
             counts.bump("notes")
-            pending_notes.extend(n for n in block.lines if n.strip() and not BOOKKEEPING.match(n))
+            pending_notes.extend(
+                n for n in block.lines if n.strip() and not BOOKKEEPING.match(n) and not CONFIRM.search(n)
+            )
             continue
         messages = convs[-1]
         if block.kind == "user":
             pending_notes = []
+            if text.startswith("!"):  # a shell command, as /run
+                counts.bump("commands")
+                continue
             if text.startswith("/"):
                 command, _, rest = text.partition(" ")
                 if command in RESET_COMMANDS:
@@ -145,13 +182,14 @@ def _conversations(session: _Session, counts: Counts, notes: dict[str, Any]) -> 
             continue
         if not text:
             continue
-        if messages and messages[-1].role == "assistant":
-            if pending_notes:  # aider sent its lint/test output back: that was the user turn
-                counts.bump("reflections")
-                messages.append(Message("user", "\n".join(pending_notes)))
-                messages.append(Message("assistant", text))
-            else:
-                messages[-1].content += "\n\n" + text
+        if pending_notes and not (messages and messages[-1].role == "user"):
+            # no prompt since the last reply (or since /clear): aider sent its own output back
+            # (lint/test errors, command output), and that was the user turn
+            counts.bump("reflections")
+            messages.append(Message("user", "\n".join(pending_notes)))
+            messages.append(Message("assistant", text))
+        elif messages and messages[-1].role == "assistant":
+            messages[-1].content += "\n\n" + text
         else:
             messages.append(Message("assistant", text))
         pending_notes = []

@@ -77,7 +77,8 @@ def text_of(content: Any, counts: Counts | None = None) -> str:
 
 
 def parse_arguments(raw: Any) -> dict[str, Any] | None:
-    """Tool-call arguments as a dict: a JSON-object string or a dict; None when neither."""
+    """Tool-call arguments as a dict: a JSON-object string or a dict; None when neither.
+    A JSON string holding the JSON object (encoded twice, as some published data is) is read too."""
     if isinstance(raw, dict):
         return raw
     if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -85,6 +86,8 @@ def parse_arguments(raw: Any) -> dict[str, Any] | None:
     if isinstance(raw, str):
         try:
             value = json.loads(raw)
+            if isinstance(value, str) and value.lstrip().startswith("{"):
+                value = json.loads(value)
         except json.JSONDecodeError:
             return None
         return value if isinstance(value, dict) else None
