@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 from forge.errors import ResourceError
@@ -55,7 +56,8 @@ class OrderedPool:
         )
 
     def map(self, fn: Callable[[T], R], items: Iterable[T], chunksize: int = 1) -> Iterator[R]:
-        results = self._executor.map(fn, items, chunksize=chunksize)  # submits every chunk now
+        with _main_without_a_missing_file():  # the processes start as the chunks are submitted
+            results = self._executor.map(fn, items, chunksize=chunksize)
         return _reporting_a_dead_worker(results)
 
     def close(self) -> None:
@@ -66,6 +68,23 @@ class OrderedPool:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+@contextmanager
+def _main_without_a_missing_file() -> Iterator[None]:
+    """A child started clean runs the main module again from its path. A script read from
+    stdin has the path '<stdin>', which no child can open: hide it while children start (they
+    run Forge's functions, never the script's)."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or path is None or os.path.isfile(path):
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
 
 
 def _reporting_a_dead_worker(results: Iterator[R]) -> Iterator[R]:

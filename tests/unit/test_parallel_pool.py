@@ -78,3 +78,20 @@ def test_a_child_that_dies_fails_the_work_with_a_clear_error():
         list(pool.map(_dies_on_three, range(8)))
     assert "stopped without finishing" in str(e.value)
     assert "fewer workers" in str(e.value)
+
+
+def test_a_script_read_from_stdin_can_run_a_pool_with_threads_alive():
+    """Its main module's path is '<stdin>', which children started clean cannot open."""
+    import subprocess
+
+    script = (
+        "import threading, time\n"
+        "threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n"
+        "from forge.parallel import OrderedPool, start_method\n"
+        "with OrderedPool(2, int, ()) as pool:\n"
+        "    print(start_method(), list(pool.map(abs, [-1, -2, -3])))\n"
+    )
+    out = subprocess.run([sys.executable, "-"], input=script, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    expected = "forkserver" if sys.platform == "linux" else start_method()
+    assert out.stdout.strip() == f"{expected} [1, 2, 3]"
