@@ -185,14 +185,39 @@ def test_real_transcripts_of_every_format_become_sft_rows(tmp_path):
     corpus = run_ingest(store, [REAL], IngestConfig(workers=1))
     ingest = json.loads(corpus.file("report.json").read_text())["ingest"]
     coverage = ingest["outcome_coverage"]
-    assert coverage["sessions"] == ingest["conversations"] == 19
-    assert coverage["labelled"] + coverage["unknown"] == 19
+    # every file of every format is read (266 of them the ShareGPT records, 10 convention files)
+    assert ingest["files_by_reader"] == {
+        "adp": 2,
+        "aider": 1,
+        "beads": 5,
+        "beads_backup": 4,
+        "claude_code": 5,
+        "codex": 3,
+        "codex_exec": 2,
+        "context_files": 10,
+        "openai_chat": 1,
+        "openhands": 3,
+        "sharegpt": 2,
+        "swe_agent": 3,
+    }
+    assert coverage["sessions"] == ingest["conversations"] == 309
+    assert coverage["labelled"] + coverage["unknown"] == 309
     assert coverage["labelled"] == sum(n for k, n in ingest["outcome_sources"].items() if k != "none")
     assert ingest["outcome_sources"]["transcript:tests_passed"] >= 1  # the real Rust port's tests
     dataset = run_build(store, corpus, BuildConfig(), require="sft")
     stats = json.loads(dataset.file("stats.json").read_text())
     rows = stats["sft_by_format"]
-    for fmt in ("claude_code", "codex", "codex_exec", "openhands", "swe_agent", "adp"):
+    for fmt in (
+        "claude_code",
+        "codex",
+        "codex_exec",
+        "openhands",
+        "swe_agent",
+        "adp",
+        "aider",
+        "sharegpt",
+        "openai_chat",
+    ):
         assert rows.get(fmt, 0) > 0, f"no SFT rows from {fmt}: {stats['filtered']}"
     with_turn = stats["outcomes"]["sessions"]
     assert sum(rows.values()) >= 0.8 * with_turn  # most sessions with an assistant turn give a row

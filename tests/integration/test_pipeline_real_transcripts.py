@@ -20,7 +20,17 @@ from forge.service import Forge
 pytestmark = pytest.mark.slow
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
-TRANSCRIPT_FORMATS = {"claude_code", "codex", "codex_exec", "openhands", "swe_agent", "adp"}
+TRANSCRIPT_FORMATS = {
+    "claude_code",
+    "codex",
+    "codex_exec",
+    "openhands",
+    "swe_agent",
+    "adp",
+    "aider",
+    "sharegpt",
+    "openai_chat",
+}
 
 
 def test_real_transcripts_train_evaluate_and_reach_tests_passed(tmp_path, monkeypatch):

@@ -56,6 +56,33 @@ def test_default_keeps_the_turns_up_to_the_last_good_one():
     assert built.stats["outcomes"]["by_outcome"] == {"unknown": 3}
 
 
+def test_a_call_the_record_ends_on_is_learned_and_one_left_unanswered_midway_is_not():
+    """Fine-tuning data (OpenAI chat, ShareGPT) often ends on the call it teaches: no result
+    follows because the record stops there. A call the session went on past unanswered is
+    a turn that did not work."""
+    ends_on_call = Conversation(
+        "d",
+        [Message("user", "take off"), Message("assistant", "", [ToolCall("d-0", "takeoff", {"altitude": 100})])],
+        SourceRef("d.jsonl", 1),
+        metadata={"format": "openai_chat"},
+    )
+    midway = Conversation(
+        "e",
+        [
+            Message("user", "deploy"),
+            Message("assistant", "", [ToolCall("e-0", "Bash", {"command": "make deploy"})]),
+            Message("user", "well?"),
+            Message("assistant", "It is still running."),
+        ],
+        SourceRef("e.jsonl", 1),
+        metadata={"format": "claude_code"},
+    )
+    built = build_dataset([ends_on_call, midway], parse_config(BuildConfig, {"eval_fraction": 0.0}))
+    rows = {r["id"]: r for r in built.sft["train"]}
+    assert rows["d"]["messages"][-1]["tool_calls"][0]["function"]["name"] == "takeoff"
+    assert [m.get("weight") for m in rows["e"]["messages"] if m["role"] == "assistant"] == [0, None]
+
+
 def test_other_policies():
     assert build(unlabelled="drop").stats["filtered"] == {"unknown_outcome": 3}
     whole = build(unlabelled="include").sft["train"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from forge.ingest import beads, claude_code
 from forge.ingest.beads import SessionOutcome, derive_outcome
 from forge.ingest.linking import Links, link
@@ -47,6 +49,23 @@ def test_derive_outcome_rules():
     assert derive_outcome({"status": "closed", "close_reason": "Merged"}) == "success"
     assert derive_outcome({"status": "closed", "close_reason": "duplicate of gt-1"}) == "failure"
     assert derive_outcome({"status": "in_progress"}) == "unknown"
+
+
+@pytest.mark.parametrize(
+    "reason, outcome",
+    [
+        ("Build failed: linker error on arm64", "failure"),
+        ("Tests fail on main after the merge", "failure"),
+        ("Closed as duplicate of bd-7z5", "failure"),
+        ("Won't fix", "failure"),
+        ("Implemented sync rollback on git commit failure", "success"),  # the bug it fixed
+        ("Fixed test failures in the refinery", "success"),
+        ("Out of scope for this rig", "unknown"),
+        ("burned: molecule expired", "unknown"),
+    ],
+)
+def test_a_close_reason_is_a_failure_when_its_verdict_says_so(reason, outcome):
+    assert derive_outcome({"status": "closed", "close_reason": reason}) == outcome
 
 
 def test_attempt_gives_the_session_its_own_outcome():

@@ -11,7 +11,7 @@ import pytest
 from forge.artifacts import ArtifactStore
 from forge.ingest.readers import detect_reader, read_head
 from forge.ingest.stage import IngestConfig, run_ingest
-from forge.records import Conversation
+from forge.records import Conversation, WorkItem
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
 
@@ -32,6 +32,8 @@ def read(path: Path) -> tuple[list, list]:
         ("claude_code/stop-hook-uncommitted-changes.jsonl", "claude_code"),
         ("claude_code_subagent/55550000-0000-4000-8000-000000000001/subagents/agent-showcol1.jsonl", "claude_code"),
         ("codex/sample_codex_session.jsonl", "codex"),
+        ("codex/rollout-2026-05-11T11-26-55-019e1625-789d-76c0-80ab-3724b5ddb799.jsonl", "codex"),
+        ("codex/rollout-2026-05-11T13-28-45-019e1695-0522-7c83-8b39-0dd379793f80.jsonl", "codex"),
         ("codex_exec/exec-docs-sample.jsonl", "codex_exec"),
         ("codex_exec/codex-agent-stream-exec.jsonl", "codex_exec"),
         ("openhands/basic.json", "openhands"),
@@ -46,14 +48,37 @@ def read(path: Path) -> tuple[list, list]:
         ("sharegpt/conversation.json", "sharegpt"),
         ("sharegpt/glaive_toolcall_en_demo.json", "sharegpt"),
         ("openai_chat/drone_training.jsonl", "openai_chat"),
+        ("beads/steveyegge-beads/.beads/issues.jsonl", "beads"),
+        ("beads/steveyegge-beads-2026-01/.beads/issues.jsonl", "beads"),
+        ("beads/skyhook/.beads/issues.jsonl", "beads"),
+        ("beads/beads-manager/.beads/issues.jsonl", "beads"),
+        ("context/beads/CLAUDE.md", "context_files"),
+        ("context/beads/AGENTS.md", "context_files"),
+        ("context/beads/.beads/formulas/beads-release.formula.toml", "context_files"),
+        ("context/gastown/AGENTS.md", "context_files"),
+        ("context/gastown/formulas/mol-polecat-work.formula.toml", "context_files"),
+        ("context/gastown/formulas/code-review.formula.toml", "context_files"),
+        ("context/gastown/formulas/rule-of-five.formula.toml", "context_files"),
+        ("context/gastown/formulas/security-audit.formula.toml", "context_files"),
+        ("context/gastown/formulas/shiny-secure.formula.toml", "context_files"),
+        ("context/gemini-cli/GEMINI.md", "context_files"),
     ],
 )
 def test_every_real_sample_is_recognised_and_read(rel, reader):
     path = REAL / rel
     assert detect_reader(path, read_head(path)).name == reader
     records, warnings = read(path)
-    convs = [r for r in records if isinstance(r, Conversation)]
-    assert convs and all(any(m.role == "assistant" for m in c.messages) for c in convs)
+    if reader == "beads":  # work items, one per bead; a tombstone is a deleted bead
+        beads = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+        assert [r.id for r in records] == [b["id"] for b in beads if b["status"] != "tombstone"]
+        assert all(isinstance(r, WorkItem) for r in records)
+    elif reader == "context_files":  # the whole text as one system message, no reply
+        (doc,) = records
+        assert [m.role for m in doc.messages] == ["system"] and doc.outcome == "unknown"
+        assert doc.messages[0].content == path.read_bytes().decode("utf-8")
+    else:
+        convs = [r for r in records if isinstance(r, Conversation)]
+        assert convs and all(any(m.role == "assistant" for m in c.messages) for c in convs)
     # only the capture tool's own header line is not an event
     expected = [(1, "not a codex exec event, skipped")] if "stream-exec" in rel else []
     assert warnings == expected
@@ -330,3 +355,203 @@ def test_beads_events_decide_a_session_whose_close_was_reopened(tmp_path):
     convs = {c["id"]: c for c in map(json.loads, art.file("conversations.jsonl").read_text().splitlines())}
     assert (convs["before-close"]["outcome"], convs["before-close"]["outcome_source"]) == ("failure", "beads:events")
     assert (convs["after-reopen"]["outcome"], convs["after-reopen"]["outcome_source"]) == ("success", "beads:status")
+
+
+def beads_of(rel: str) -> dict[str, WorkItem]:
+    records, warnings = read(REAL / "beads" / rel / ".beads" / "issues.jsonl")
+    assert warnings == []
+    return {r.id: r for r in records}
+
+
+def test_beads_exports_give_status_outcome_role_comments_and_dependencies():
+    items = beads_of("steveyegge-beads")
+    assert len(items) == 21
+    xmf = items["bd-xmf"]
+    assert (xmf.status, xmf.outcome, xmf.agent_role) == ("hooked", "unknown", "polecat")
+    assert xmf.assignee == "beads/polecats/obsidian" and xmf.depends_on == ["bd-wisp-uq6fx"]
+    assert (items["bd-pr-sheriff"].status, items["bd-pr-sheriff"].agent_role) == ("pinned", "crew")
+    assert (items["bd-5ua"].status, items["bd-5ua"].outcome) == ("in_progress", "unknown")
+    # every kind of dependency, each the id the bead points at
+    assert items["bd-hlsw.3"].depends_on == ["bd-hlsw"]  # parent-child
+    assert items["bd-ee1"].depends_on == ["bd-da96-baseline-lint", "bd-wisp-1fzx"]  # discovered-from, blocks
+    assert items["hq-cv-d46qe"].depends_on == ["external:gastown:gt-5kjn"]  # a convoy tracks
+    assert items["bd-6ie"].comments == 1  # comment_count: this export carries no comment text
+    assert items["bd-wisp-kj9g7"].labels == ["gt:merge-request"]
+    outcomes = {i: (b.outcome, b.outcome_source) for i, b in items.items() if b.status == "closed"}
+    assert outcomes == {
+        "bd-1x0": ("unknown", None),  # "Completed with no code changes (already fixed ...)"
+        "bd-7vk": ("success", "beads:status"),  # "Closed"
+        "bd-6ie": ("failure", "beads:status"),  # "Duplicate of bd-7z5"
+        "bd-ee1": ("success", "beads:status"),
+        "bd-7z5": ("success", "beads:status"),
+        "bd-9g1z": ("unknown", None),  # "stale:auto-closed by reaper"
+        "bd-hlsw": ("unknown", None),
+        "bd-hlsw.3": ("unknown", None),
+        "bd-hlsw.4": ("unknown", None),
+        "bd-wisp-04r7": ("success", "beads:status"),  # a merge request: "merged"
+        "bd-wisp-5eap": ("failure", "beads:status"),  # "rejected: Duplicate: bd-7vk fix already merged ..."
+        "bd-wisp-7ap84": ("success", "beads:status"),
+        "bd-wisp-kj9g7": ("failure", "beads:status"),  # "rejected: Build failure: ..."
+        "bd-wisp-nyoi9": ("unknown", None),  # a molecule thrown away: "burned: polecat nuked"
+        "bd-wisp-bje6rq": ("unknown", None),  # "Moot - ... Quartz's failed attempt superseded."
+        # a patrol's summary that mentions others' test failures is not a failed patrol
+        "bd-wisp-g9rz": ("success", "beads:status"),
+    }
+    assert items["bd-wisp-g9rz"].agent_role == "witness"
+
+    old = beads_of("steveyegge-beads-2026-01")
+    assert "bd-06px" not in old and len(old) == 12  # the tombstone is a deleted bead
+    assert {i: b.outcome for i, b in old.items()} == {
+        "bd-03z45": "success",
+        "bd-0e1gk": "unknown",  # "Wrong rig - refiling in gastown beads as gt-*"
+        "bd-3bhl": "success",  # "Implemented sync rollback on git commit failure ..."
+        "bd-40c2": "failure",  # "Duplicate of bd-c0b6"
+        "bd-5482": "unknown",  # "Branch polecat/obsidian-... no longer exists on remote"
+        "bd-6dnt": "success",  # "Extracted IssueDetails ... - removed 5 duplicate definitions"
+        "bd-8hea": "unknown",  # "Misfiled - belongs in gastown (gt-)"
+        "bd-eysh": "unknown",  # "Refiled to gt-w66v4"
+        "bd-hvwnb": "failure",  # "Won't fix - minor duplication ..."
+        "bd-kp9y": "unknown",  # "Moved to gastown: gt-s94gq ..."
+        "bd-yk9iz": "success",  # "Fixed by adding invalidateBlockedCache() call ..."
+        "bd-zw72": "unknown",  # open
+    }
+    assert (old["bd-03z45"].comments, old["bd-zw72"].comments) == (1, 2)  # embedded comment lists
+    assert old["bd-03z45"].agent_role == "crew" and old["bd-3bhl"].depends_on == ["bd-pnx2", "bd-usvv"]
+
+    sky = beads_of("skyhook")
+    assert [(b.id, b.status, b.outcome) for b in sky.values()][:2] == [
+        ("skyhook-gld", "open", "unknown"),
+        ("skyhook-gld.1", "closed", "success"),
+    ]
+    assert sky["skyhook-gld.6"].depends_on == ["skyhook-gld"] + [f"skyhook-gld.{n}" for n in range(1, 6)]
+    assert (
+        sky["skyhook-gld.4"].comments == 1
+        and sky["skyhook-gld.6"].title == "Add comprehensive E2E tests for batch state reset"
+    )
+
+
+def test_beads_export_with_type_discriminator_and_memories(tmp_path):
+    """bd 1.0.3+ writes "_type":"issue" on each line; `bd export --memories` adds memory lines."""
+    path = REAL / "beads/beads-manager/.beads/issues.jsonl"
+    items = beads_of("beads-manager")
+    assert len(items) == 20 and sum(b.status == "open" for b in items.values()) == 3
+    assert (items["beads-manager-okp"].outcome, items["beads-manager-okp"].close_reason) == ("success", None)
+    assert items["beads-manager-huk"].outcome == "unknown"  # "Removed from backlog — out of scope for now"
+    assert items["beads-manager-dns"].comments == 1  # an embedded comment and comment_count 1
+    # the line bd writes for a memory (cmd/bd/export.go) is no bead, and no wrong line either
+    memory = json.dumps({"_type": "memory", "key": "k", "value": "v"}, separators=(",", ":"))
+    copy = tmp_path / ".beads" / "issues.jsonl"
+    copy.parent.mkdir()
+    copy.write_text(path.read_text(encoding="utf-8") + memory + "\n", encoding="utf-8")
+    records, warnings = read(copy)
+    assert warnings == [] and [r.id for r in records] == list(items)
+
+
+def test_real_polecat_branch_links_a_session_to_its_bead(tmp_path):
+    """Gas Town names a polecat's branch polecat/<name>/<bead>@<timestamp>; the merge-request
+    beads in the real export say which branch carried which bead."""
+    src = tmp_path / "in"
+    shutil.copytree(REAL / "beads/steveyegge-beads", src / "beads")
+    beads = {
+        b["id"]: b
+        for b in map(json.loads, (src / "beads/.beads/issues.jsonl").read_text(encoding="utf-8").splitlines())
+    }
+
+    def branch(mr: str) -> str:
+        line = next(x for x in beads[mr]["description"].splitlines() if x.startswith("branch: "))
+        return line.removeprefix("branch: ")
+
+    merged, rejected = branch("bd-wisp-04r7"), branch("bd-wisp-kj9g7")
+    assert (merged, rejected) == ("polecat/amber/bd-7vk@mm5l4dwf", "polecat/quartz/bd-1x0@mm5qp96g")
+    hello = (REAL / "claude_code/hello-world-script.jsonl").read_text(encoding="utf-8").splitlines()
+    for name, git_branch in (("on-7vk", merged), ("on-1x0", rejected)):
+        out = []
+        for line in hello:
+            entry = json.loads(line)
+            entry["sessionId"] = name
+            if "gitBranch" in entry:
+                entry["gitBranch"] = git_branch
+            out.append(json.dumps(entry))
+        (src / f"{name}.jsonl").write_text("\n".join(out) + "\n", encoding="utf-8")
+    art = run_ingest(ArtifactStore(tmp_path / "store"), [src], IngestConfig(workers=1))
+    convs = {c["id"]: c for c in map(json.loads, art.file("conversations.jsonl").read_text().splitlines())}
+    items = {i["id"]: i for i in map(json.loads, art.file("work_items.jsonl").read_text().splitlines())}
+    assert convs["on-7vk"]["work_item"] == "bd-7vk"
+    assert (convs["on-7vk"]["outcome"], convs["on-7vk"]["outcome_source"]) == ("success", "beads:status")
+    assert convs["on-7vk"]["agent_role"] == "polecat"  # from the bead's assignee beads/polecats/quartz
+    # bd-1x0 was closed with no code changes: linked, but its outcome says nothing of the session
+    assert convs["on-1x0"]["work_item"] == "bd-1x0" and convs["on-1x0"]["outcome_source"] != "beads:status"
+    assert items["bd-7vk"]["sessions"] == ["on-7vk"] and items["bd-1x0"]["sessions"] == ["on-1x0"]
+
+
+def test_real_convention_files_and_formulas_through_the_stage(tmp_path):
+    art = run_ingest(ArtifactStore(tmp_path / "store"), [REAL / "context"], IngestConfig(workers=1))
+    report = json.loads(art.file("report.json").read_text())["ingest"]
+    # the formula under .beads/formulas is found too: .beads is a folder the walk keeps
+    assert report["files_by_reader"] == {"context_files": 10} and report["warnings"] == []
+    docs = {
+        d["source"]["path"].removeprefix("context/"): d
+        for d in map(json.loads, art.file("conversations.jsonl").read_text().splitlines())
+    }
+    assert len(docs) == 10 and all(d["metadata"]["kind"] == "context_document" for d in docs.values())
+    assert {p: d["metadata"]["doc_type"] for p, d in docs.items() if p.endswith(".md")} == {
+        "beads/CLAUDE.md": "claude_md",
+        "beads/AGENTS.md": "agents_md",
+        "gastown/AGENTS.md": "agents_md",
+        "gemini-cli/GEMINI.md": "gemini_md",
+    }
+    assert docs["beads/AGENTS.md"]["id"] != docs["gastown/AGENTS.md"]["id"]
+    formulas = {
+        d["metadata"]["formula"]: (
+            d["metadata"]["formula_type"],
+            d["metadata"]["formula_version"],
+            d["metadata"]["steps"],
+        )
+        for d in docs.values()
+        if d["metadata"]["doc_type"] == "formula"
+    }
+    release = formulas.pop("beads-release")
+    assert release[:2] == ("workflow", 1) and len(release[2]) == 31
+    assert (release[2][0], release[2][-1]) == ("preflight-worktree", "release-complete")
+    assert formulas == {
+        "mol-polecat-work": (
+            None,
+            10,
+            ["load-context", "branch-setup", "implement", "commit-changes"]
+            + ["self-review", "build-check", "pre-verify", "submit-and-exit"],
+        ),
+        # a convoy's legs and an expansion's template are its steps
+        "code-review": (
+            "convoy",
+            1,
+            ["correctness", "performance", "security", "elegance", "resilience"]
+            + ["style", "smells", "wiring", "commit-discipline", "test-quality"],
+        ),
+        "rule-of-five": ("expansion", 1, ["{target}.draft"] + [f"{{target}}.refine-{n}" for n in range(1, 5)]),
+        "security-audit": ("aspect", 1, []),  # advice around other formulas' steps
+        "shiny-secure": ("workflow", 1, []),  # extends shiny, adds none of its own
+    }
+
+
+def test_codex_prompts_are_read_once_whether_logged_as_items_events_or_both():
+    """codex-tui logs each prompt as a response item and as a `user_message` event; Codex
+    Desktop writes only the event (a reader of items alone found no dialogue in it)."""
+    (tui,), warnings = read(REAL / "codex/rollout-2026-05-11T11-26-55-019e1625-789d-76c0-80ab-3724b5ddb799.jsonl")
+    assert warnings == []
+    assert [m.content for m in tui.messages if m.role == "user"] == [
+        "show tools",
+        "let's update the defailt context compart to 90 in env var",
+    ]
+    assert tui.metadata["model"] == "gpt-5.5" and tui.metadata["git_branch"] == "feat/codex-agent-plugin"
+    (desktop,), warnings = read(REAL / "codex/rollout-2026-05-11T13-28-45-019e1695-0522-7c83-8b39-0dd379793f80.jsonl")
+    assert warnings == [] and desktop.metadata["originator"] == "Codex Desktop"
+    prompts = [m.content for m in desktop.messages if m.role == "user"]
+    assert len(prompts) == 3 and "## My request for Codex:" in prompts[0]
+    assert prompts[2].startswith("use app tools to go to Analytics and Project management tabs")
+    # parallel calls stay one assistant turn, each answered by its own result
+    turns = [m for m in desktop.messages if m.tool_calls]
+    assert [len(m.tool_calls) for m in turns][:3] == [1, 2, 4]
+    second = turns[1].tool_calls
+    assert second[0].name == "exec_command" and second[0].arguments["cmd"].startswith("wc -l ")
+    results = [m.tool_call_id for m in desktop.messages if m.role == "tool"]
+    assert results[1:3] == [c.id for c in second]

@@ -123,6 +123,7 @@ def _conversation(path: Path, line: int, trajectory: dict[str, Any], warn: Warn)
     counts = Counts()
     messages = _messages(trajectory, line, warn, counts)
     if not has_dialogue(messages):
+        warn(line, "no dialogue: no user turn with an assistant reply; trajectory skipped")
         return None
     details = as_dict(trajectory.get("details"))
     lab = labels(details)

@@ -8,9 +8,16 @@ derives the outcome from status and close_reason. Role and task come from `role:
 labels, else from the assignee path (rig/polecats/name → polecat). A bead closed by a session
 (`closed_by_session`, as beads' Dolt backup records it) is linked to that session.
 
-A close reason that says the work failed (failed, abandoned, won't fix, reverted ...) is a
-failure; one that says the bead was set aside without the work (stale, superseded, obsolete,
-garbage, pollution, no-changes ...) leaves the outcome unknown: nobody's work succeeded there.
+A close reason that starts with a failure verdict (failed, abandoned, won't fix, duplicate,
+rejected, reverted; "Build failed", "Tests fail") is a failure: the verdict comes first
+("Duplicate of bd-7z5", "rejected: Build failure ..."), and such a word later on mostly names
+the bug that was fixed ("Implemented sync rollback on git commit failure"). One that says the
+bead was set aside without the work (stale, superseded, obsolete, garbage, pollution,
+no-changes, out of scope, refiled, a Gas Town molecule "burned: ...") leaves the outcome
+unknown: nobody's work succeeded there.
+
+Comments are counted from the bead's `comments` list, else its `comment_count` (newer exports).
+Since bd 1.0.3 each line carries `_type`; lines of another type (`memory`) are not beads.
 The Dolt backup's other tables (labels, dependencies, comments, events) are read by
 beads_backup.py and folded into the beads by `Links.finish_beads`.
 """
@@ -28,7 +35,11 @@ from forge.ingest.readers import Reader, Warn, register
 from forge.jsonl import iter_jsonl
 from forge.records import OUTCOMES, WorkItem
 
-FAILED_CLOSE = re.compile(r"fail|abandon|won'?t ?fix|invalid|duplicate|rejected|reverted", re.I)
+FAILED_CLOSE = re.compile(
+    r"^\W*(?:clos(?:ed|ing)\b\W*(?:as\s+(?:an?\s+)?)?)?(?:(?:the\s+)?(?:tests?|build|ci|checks?|deploy(?:ment)?)\s+)?"
+    r"(?:fail(?:ed|ure)?|abandon(?:ed)?|won'?t ?fix|wontfix|invalid|duplicates?|rejected|reverted)\b",
+    re.I,
+)
 BACKUP_SIDE_TABLES = (
     "labels.jsonl",
     "dependencies.jsonl",
@@ -37,9 +48,9 @@ BACKUP_SIDE_TABLES = (
     "config.jsonl",
 )  # beads_backup.py reads these
 SET_ASIDE_CLOSE = re.compile(
-    r"stale|supersed|obsolete|garbage|pollution|noise|no longer relevant|"
-    r"not planned|no[- ]changes|already (?:fixed|done|implemented)|cleanup|"
-    r"artifact",
+    r"stale|supersed|obsolete|garbage|pollution|noise|no longer (?:relevant|exists)|"
+    r"not planned|out of scope|not a bug|can(?:no|')t reproduce|refiled|misfiled|wrong (?:rig|repo)|"
+    r"no[- ]changes|already (?:fixed|done|implemented)|cleanup|artifact|^\W*(?:burned|moved to)\b",
     re.I,
 )
 
@@ -116,6 +127,8 @@ def to_work_item(record: dict[str, Any]) -> WorkItem:
         for d in record.get("dependencies") or []
         if isinstance(d, dict) and isinstance(d.get("depends_on_id"), str)
     ]
+    listed = record.get("comments")
+    comments = len(listed) if isinstance(listed, list) else record.get("comment_count")
     return WorkItem(
         id=record["id"],
         title=str(record.get("title") or ""),
@@ -128,12 +141,15 @@ def to_work_item(record: dict[str, Any]) -> WorkItem:
         close_reason=str(record["close_reason"]) if record.get("close_reason") else None,
         labels=[str(lab) for lab in labels],
         depends_on=deps,
+        comments=comments if isinstance(comments, int) and not isinstance(comments, bool) else 0,
         assignee=record["assignee"] if isinstance(record.get("assignee"), str) else None,
     )
 
 
 def read(path: Path, warn: Warn) -> Iterator[WorkItem | SessionOutcome]:
     for lineno, record in iter_jsonl(path, warn):
+        if record.get("_type", "issue") != "issue":  # a memory line of `bd export`, not a bead
+            continue
         if not isinstance(record.get("id"), str) or not record["id"]:
             warn(lineno, "wrong schema: bead has no id")
             continue

@@ -124,6 +124,16 @@ class _Session:
         self.messages.append(Message("assistant", ""))
         return self.messages[-1]
 
+    def user(self, text: str) -> None:
+        """A user turn, once: Codex logs a prompt as a response item and as a `user_message`
+        event, in either order, and some clients (Codex Desktop) write only the event."""
+        for m in reversed(self.messages):
+            if m.role != "user":
+                break
+            if m.content.strip() == text.strip():
+                return
+        self.messages.append(Message("user", text))
+
     def item(self, lineno: int, item: dict[str, Any], warn: Warn) -> None:
         kind = item.get("type")
         if self.first_line is None:
@@ -147,7 +157,7 @@ class _Session:
                     if found and not self.cwd:
                         self.cwd = found.group(1).strip()
                 elif text.strip():
-                    self.messages.append(Message("user", text))
+                    self.user(text)
             elif role in ("developer", "system"):
                 self.counts.bump("instructions")
             else:
@@ -199,6 +209,11 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
             if isinstance(payload, dict):
                 s.model = s.model or payload.get("model")
                 s.cwd = s.cwd or payload.get("cwd")
+        elif kind == "event_msg" and isinstance(payload, dict) and payload.get("type") == "user_message":
+            text = payload.get("message")
+            if isinstance(text, str) and text.strip() and not HARNESS_TEXT.match(text):
+                s.user(text)
+            s.counts.bump("quiet_entries")
         elif kind in QUIET or (kind is None and "record_type" in obj):
             s.counts.bump("quiet_entries")
         elif kind is None and not s.meta and "id" in obj and "timestamp" in obj:
@@ -209,6 +224,8 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
             s.counts.bump("unknown_entries")
     messages = [m for m in s.messages if m.role != "assistant" or m.content.strip() or m.tool_calls]
     if not has_dialogue(messages):
+        # said, not silent: a session the reader cannot follow must not vanish unnoticed
+        warn(s.meta_line or s.first_line or 1, "no dialogue: no user prompt with an assistant reply; session skipped")
         return
     meta = s.meta
     cwd = meta.get("cwd") if isinstance(meta.get("cwd"), str) else s.cwd

@@ -4,8 +4,9 @@ They are not sessions but the house rules sessions follow, so each is kept as a 
 a Conversation holding one system message (the file's text), metadata kind="context_document",
 outcome unknown. It has no assistant turn, so the dataset build sets it aside as
 `no_assistant_turn` instead of training on it; it stays in the corpus for whatever wants the
-conventions (system prompts, eval checkers). A formula must parse as TOML; its name, version
-and step ids go to metadata. The role comes from the folder the file lies in.
+conventions (system prompts, eval checkers). A formula must parse as TOML; its name, type
+(workflow, convoy, expansion, aspect), version and step ids go to metadata: a convoy's legs and
+an expansion's template entries are its steps. The role comes from the folder the file lies in.
 """
 
 from __future__ import annotations
@@ -51,10 +52,12 @@ def _formula_meta(text: str, warn: Warn) -> dict[str, Any] | None:
         at = re.search(r"at line (\d+)", str(exc))
         warn(int(at.group(1)) if at else None, f"invalid TOML: {str(exc).split(' (at')[0]}")
         return None
-    name = data.get("formula")
+    name, kind = data.get("formula"), data.get("type")
     if isinstance(name, dict):  # the [formula] table shape: name, type
+        kind = name.get("type", kind)
         name = name.get("name")
-    steps = data.get("steps")
+    # a workflow has steps; a convoy formula runs legs, an expansion formula stamps out a template
+    steps = next((data[k] for k in ("steps", "legs", "template") if k in data), None)
     ids = (
         [s.get("id") for s in steps if isinstance(s, dict)]
         if isinstance(steps, list)
@@ -64,6 +67,7 @@ def _formula_meta(text: str, warn: Warn) -> dict[str, Any] | None:
     )
     return {
         "formula": name if isinstance(name, str) else None,
+        "formula_type": kind if isinstance(kind, str) else None,
         "formula_version": data.get("version"),
         "steps": [i for i in ids if isinstance(i, str)],
     }

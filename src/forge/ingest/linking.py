@@ -3,8 +3,8 @@
 A session finds its bead, first match wins:
   1. an attempt recorded on a bead for this session id (per-session outcome);
   2. a bead whose `sessions` list holds the session id (the bead's outcome);
-  3. a bead id in the session's git branch (Gas Town polecat branches end in the bead id),
-     taking the bead's outcome.
+  3. a bead id in the session's git branch (Gas Town polecat branches end in the bead id, or
+     in `<bead id>@<timestamp>`: polecat/quartz/bd-1x0@mm5qp96g), taking the bead's outcome.
 A subagent (Claude Code sidechain) file links through its parent session's id.
 The bead's known outcome replaces what the session's file stated; its role and task fill in
 what the session's own rules could not, and win over the tool-based task guess (the bead says
@@ -24,7 +24,7 @@ from forge.ingest.beads import BeadEvent, SessionOutcome, close_outcome
 from forge.ingest.outcome import confidence_of
 from forge.records import Conversation, WorkItem
 
-BEAD_ID_IN_BRANCH = re.compile(r"(?<![A-Za-z0-9])([a-z][a-z0-9]*-[a-z0-9]{3,}(?:\.\d+)*)$")
+BEAD_ID_IN_BRANCH = re.compile(r"(?<![A-Za-z0-9])([a-z][a-z0-9]*-[a-z0-9]{3,}(?:\.\d+)*)(?:@[a-z0-9]+)?$")
 
 
 @dataclass

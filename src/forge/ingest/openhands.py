@@ -224,12 +224,13 @@ def _outcome(record: dict[str, Any], agent_state: str | None) -> tuple[Outcome, 
     return "unknown", None
 
 
-def _conversation(path: Path, line: int, record: dict[str, Any], t: _Trajectory) -> Conversation | None:
+def _conversation(path: Path, line: int, record: dict[str, Any], t: _Trajectory, warn: Warn) -> Conversation | None:
     messages = t.messages
     if not any(m.role == "user" for m in messages) and isinstance(record.get("instruction"), str):
         at = 1 if messages and messages[0].role == "system" else 0
         messages.insert(at, Message("user", record["instruction"]))
     if not has_dialogue(messages):
+        warn(line, "no dialogue: no user turn with an assistant reply; record skipped")
         return None
     meta = as_dict(record.get("metadata"))
     llm = as_dict(meta.get("llm_config"))
@@ -284,7 +285,7 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
         if text is None:
             return
         if text.lstrip().startswith("["):  # a bare event list: each event keeps its own line
-            conv = _conversation(path, 1, {}, _events(list(json_list_items(text, warn)), warn))
+            conv = _conversation(path, 1, {}, _events(list(json_list_items(text, warn)), warn), warn)
             if conv is not None:
                 yield conv
             return
@@ -294,7 +295,7 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
         if events is None:
             warn(line, "wrong schema: record has no history list of events")
             continue
-        conv = _conversation(path, line, record, _events(events, warn))
+        conv = _conversation(path, line, record, _events(events, warn), warn)
         if conv is not None:
             yield conv
 

@@ -298,14 +298,21 @@ def infer(conv: Conversation, signals: list[str] | tuple[str, ...] = DEFAULT_SIG
 
 def turn_results(conv: Conversation) -> list[tuple[int, bool]]:
     """(index, good) per assistant turn: good when every tool result answering it succeeded and
-    a following person's message does not reject it. Used by the build's unlabelled policy."""
+    a following person's message does not reject it. Used by the build's unlabelled policy.
+    The last message's calls may have no results: the record ends where the tools would answer
+    (fine-tuning data that teaches the call, a session closed mid-call), which says nothing
+    against them. A call left unanswered while the session went on is not good."""
     results = _results(conv)
+    last = len(conv.messages) - 1
     out = []
     for i, m in enumerate(conv.messages):
         if m.role != "assistant":
             continue
         answers = [results.get(c.id) for c in m.tool_calls]
-        good = all(r is not None and not _failed(r) and not TESTS_FAILED.search(r.content) for r in answers)
+        good = all(
+            (r is None and i == last) or (r is not None and not _failed(r) and not TESTS_FAILED.search(r.content))
+            for r in answers
+        )
         nxt = next((x for x in conv.messages[i + 1 :] if x.role in ("user", "assistant")), None)
         if nxt is not None and nxt.role == "user" and REJECTION.search(nxt.content.strip()[:500]):
             good = False
