@@ -31,6 +31,10 @@ def read(path: Path) -> tuple[list, list]:
         ("claude_code/python-to-rust-port.jsonl", "claude_code"),
         ("claude_code/stop-hook-uncommitted-changes.jsonl", "claude_code"),
         ("claude_code_subagent/55550000-0000-4000-8000-000000000001/subagents/agent-showcol1.jsonl", "claude_code"),
+        ("claude_code_agents_2.0/-tmp-private/4c2ddfdc-b619-4525-8d03-1950fb1b0257.jsonl", "claude_code"),
+        ("claude_code_agents_2.0/-tmp-private/agent-36541525.jsonl", "claude_code"),
+        ("claude_code_agents_2.0/-tmp-private/agent-50243ee8.jsonl", "claude_code"),
+        ("claude_code_parallel/e9fb405b-169f-40eb-9396-7e75076f045d/subagents/agent-a485154.jsonl", "claude_code"),
         ("codex/sample_codex_session.jsonl", "codex"),
         ("codex/rollout-2026-05-11T11-26-55-019e1625-789d-76c0-80ab-3724b5ddb799.jsonl", "codex"),
         ("codex/rollout-2026-05-11T13-28-45-019e1695-0522-7c83-8b39-0dd379793f80.jsonl", "codex"),
@@ -555,3 +559,58 @@ def test_codex_prompts_are_read_once_whether_logged_as_items_events_or_both():
     assert second[0].name == "exec_command" and second[0].arguments["cmd"].startswith("wc -l ")
     results = [m.tool_call_id for m in desktop.messages if m.role == "tool"]
     assert results[1:3] == [c.id for c in second]
+
+
+CLAUDE_CODE_FILES = sorted(
+    str(p.relative_to(REAL))
+    for folder in ("claude_code", "claude_code_agents_2.0", "claude_code_parallel", "claude_code_subagent")
+    for p in (REAL / folder).rglob("*.jsonl")
+)
+
+
+@pytest.mark.parametrize("rel", CLAUDE_CODE_FILES)
+def test_every_claude_code_call_and_result_in_the_file_is_read(rel):
+    """Parallel calls form a tree in `parentUuid` (each result a child of its own call): the
+    walk back from the session's end follows one path, and read alone it lost the calls and
+    results off it (python-to-rust-port: 2 of 39 results, the parallel file: 2 of 4 calls)."""
+    path = REAL / rel
+    used, answered = [], []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        content = (json.loads(line).get("message") or {}).get("content")
+        for block in content if isinstance(content, list) else []:
+            if block.get("type") == "tool_use":
+                used.append(block["id"])
+            elif block.get("type") == "tool_result":
+                answered.append(block["tool_use_id"])
+    convs, warnings = read(path)
+    calls = [t.id for c in convs for m in c.messages for t in m.tool_calls]
+    results = [m.tool_call_id for c in convs for m in c.messages if m.role == "tool"]
+    assert warnings == []
+    assert calls == used and sorted(results) == sorted(answered)
+
+
+def test_parallel_calls_are_one_assistant_turn_with_every_result_after_it():
+    (conv,), _ = read(REAL / "claude_code_parallel/e9fb405b-169f-40eb-9396-7e75076f045d/subagents/agent-a485154.jsonl")
+    assert [m.role for m in conv.messages] == ["user", "assistant", "tool", "tool", "tool", "tool"]
+    turn = conv.messages[1]
+    assert turn.content.startswith("I'll analyze the existing CLI command structure")
+    assert [(t.name, next(iter(t.arguments.values()))) for t in turn.tool_calls] == [
+        ("Glob", "src/cli/commands/*.ts"),
+        ("Glob", "bin/*.js"),
+        ("Read", "/Users/User/repo/codemie-ai/codemie-code/src/cli/index.ts"),
+        ("Read", "/Users/User/repo/codemie-ai/codemie-code/src/cli/CLAUDE.md"),
+    ]
+    # results in the order they were written (the third and fourth calls answered first)
+    ids = [t.id for t in turn.tool_calls]
+    assert [m.tool_call_id for m in conv.messages[2:]] == [ids[2], ids[3], ids[0], ids[1]]
+    assert conv.metadata["parent_session"] == "e9fb405b-169f-40eb-9396-7e75076f045d"
+
+
+def test_older_subagent_files_beside_the_session_link_to_it():
+    folder = REAL / "claude_code_agents_2.0/-tmp-private"
+    (main,), _ = read(folder / "4c2ddfdc-b619-4525-8d03-1950fb1b0257.jsonl")
+    assert main.messages[0].content == "create hello.py, md and js" and main.metadata["version"] == "2.0.64"
+    for agent in ("36541525", "50243ee8"):
+        (sub,), _ = read(folder / f"agent-{agent}.jsonl")
+        assert sub.id == f"4c2ddfdc-b619-4525-8d03-1950fb1b0257/agent-{agent}"
+        assert sub.metadata["parent_session"] == main.id and sub.metadata["agent_id"] == agent

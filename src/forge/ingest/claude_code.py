@@ -95,7 +95,49 @@ def _main_thread(
         parent = node[1].get("parentUuid") or node[1].get("logicalParentUuid")
         node = by_uuid.get(parent) if isinstance(parent, str) else None
     chain.reverse()
-    return [(n, e) for n, e in chain if e.get("type") in MESSAGE_TYPES and bool(e.get("isSidechain")) == sidechain]
+    thread = [(n, e) for n, e in chain if e.get("type") in MESSAGE_TYPES and bool(e.get("isSidechain")) == sidechain]
+    return _with_parallel_calls(thread, main)
+
+
+def _message_id(entry: dict[str, Any]) -> Any:
+    return entry["message"].get("id") if entry.get("type") == "assistant" else None
+
+
+def _result_ids(entry: dict[str, Any]) -> list[Any] | None:
+    """The call ids a user entry answers, when it holds only tool results; else None."""
+    content = entry["message"]["content"]
+    if entry.get("type") != "user" or not isinstance(content, list) or not content:
+        return None
+    if not all(b.get("type") == "tool_result" for b in content):
+        return None
+    return [b.get("tool_use_id") for b in content]
+
+
+def _with_parallel_calls(
+    thread: list[tuple[int, dict[str, Any]]], candidates: list[tuple[int, dict[str, Any]]]
+) -> list[tuple[int, dict[str, Any]]]:
+    """The thread with the parallel calls and results that hang off it. Claude Code writes a
+    turn of parallel calls as a tree: each call's entry a child of the one before, each result a
+    child of its own call, and the next message a child of the last result written. The walk
+    back from the end follows one path through it; the other calls (same API message as their
+    parent) and results (answering a call not yet answered) belong to the same turns. An
+    abandoned branch starts with a prompt or another message, so none of it comes in."""
+    on = {e["uuid"]: e for _, e in thread}
+    answered = {i for _, e in thread for i in (_result_ids(e) or [])}
+    extra: list[tuple[int, dict[str, Any]]] = []
+    for n, e in candidates:  # file order: a parent is written before its children
+        parent = on.get(e.get("parentUuid"))
+        if parent is None or e["uuid"] in on:
+            continue
+        ids = _result_ids(e)
+        sibling_call = _message_id(e) is not None and _message_id(e) == _message_id(parent)
+        if sibling_call or (ids is not None and not answered.intersection(ids)):
+            extra.append((n, e))
+            on[e["uuid"]] = e
+            answered.update(ids or [])
+    if not extra:
+        return thread
+    return sorted(thread + extra, key=lambda item: item[0])
 
 
 def _result_text(content: Any, counts: _Counts) -> str:
