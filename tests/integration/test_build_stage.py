@@ -191,7 +191,7 @@ def test_real_transcripts_of_every_format_become_sft_rows(tmp_path):
         "aider": 1,
         "beads": 5,
         "beads_backup": 4,
-        "claude_code": 9,
+        "claude_code": 17,
         "codex": 3,
         "codex_exec": 2,
         "context_files": 10,
@@ -200,8 +200,8 @@ def test_real_transcripts_of_every_format_become_sft_rows(tmp_path):
         "sharegpt": 2,
         "swe_agent": 3,
     }
-    assert coverage["sessions"] == ingest["conversations"] == 313
-    assert coverage["labelled"] + coverage["unknown"] == 313
+    assert coverage["sessions"] == ingest["conversations"] == 322
+    assert coverage["labelled"] + coverage["unknown"] == 322
     assert coverage["labelled"] == sum(n for k, n in ingest["outcome_sources"].items() if k != "none")
     assert ingest["outcome_sources"]["transcript:tests_passed"] >= 1  # the real Rust port's tests
     dataset = run_build(store, corpus, BuildConfig(), require="sft")
@@ -221,7 +221,7 @@ def test_real_transcripts_of_every_format_become_sft_rows(tmp_path):
         assert rows.get(fmt, 0) > 0, f"no SFT rows from {fmt}: {stats['filtered']}"
     with_turn = stats["outcomes"]["sessions"]
     assert sum(rows.values()) >= 0.8 * with_turn  # most sessions with an assistant turn give a row
-    assert stats["outcomes"]["by_format"]["claude_code"]["sessions"] == 9
+    assert stats["outcomes"]["by_format"]["claude_code"]["sessions"] == 18
     assert stats["corpus"]["ingest"]["outcome_coverage"] == coverage
     assert stats["unlabelled"]["policy"] == "successful_turns" and stats["unlabelled"]["rows"] > 0
 

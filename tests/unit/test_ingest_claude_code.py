@@ -13,9 +13,11 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "claude_code"
 
 
 def read_one(path: Path) -> tuple:
+    """The session's own conversation (first), and the warnings; subagents written into the
+    session file itself come after it."""
     warnings: list[tuple[int | None, str]] = []
     convs = list(claude_code.read(path, lambda line, why: warnings.append((line, why))))
-    assert len(convs) == 1
+    assert len(convs) >= 1 and all(c.metadata.get("subagent") for c in convs[1:])
     return convs[0], warnings
 
 
@@ -82,6 +84,12 @@ def test_drops_and_counts_what_it_leaves_out(basic):
     assert counts["tool_errors"] == 1
 
 
+def test_a_subagent_written_into_the_session_file_is_a_conversation_of_its_own():
+    main, sub = claude_code.read(FIXTURES / "session_basic.jsonl", lambda *a: None)
+    assert sub.id == f"{main.id}/agent-s-01" and sub.metadata["parent_session"] == main.id
+    assert sub.metadata["subagent"] is True and sub.messages[0].content == "Sub-agent: find the router file"
+
+
 def test_source_role_task_and_metadata(basic):
     conv, _ = basic
     assert conv.source.line == 2  # line 1 is the summary
@@ -109,3 +117,53 @@ def test_round_trips_through_to_dict(basic):
     conv, _ = basic
     again = Conversation.from_dict(conv.to_dict())
     assert again.to_dict() == conv.to_dict()
+
+
+def _entry(uuid: str, parent: str | None, kind: str, content, **extra) -> str:
+    import json
+
+    message = {"role": kind, "content": content} | ({"id": f"msg_{uuid}"} if kind == "assistant" else {})
+    return json.dumps({"parentUuid": parent, "sessionId": "s1", "uuid": uuid, "type": kind, "message": message} | extra)
+
+
+def test_background_task_notices_are_not_the_persons_prompts(tmp_path):
+    """Claude Code 2.1 tells the model a background task ended with a plain user entry."""
+    path = tmp_path / "s1.jsonl"
+    notice = "<task-notification>\n<task-id>b1</task-id>\n<status>completed</status>\n</task-notification>"
+    lines = [
+        _entry("u1", None, "user", "run the tests in the background"),
+        _entry("a1", "u1", "assistant", [{"type": "text", "text": "Started."}]),
+        _entry("u2", "a1", "user", notice),
+        _entry("a2", "u2", "assistant", [{"type": "text", "text": "They passed."}]),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    conv, warnings = read_one(path)
+    assert [m.role for m in conv.messages] == ["user", "assistant", "assistant"] and warnings == []
+    assert conv.metadata["counts"]["meta_entries"] == 1
+
+
+def test_a_session_with_messages_but_no_prompt_says_why_it_is_skipped(tmp_path):
+    path = tmp_path / "s1.jsonl"
+    lines = [
+        _entry("u1", None, "user", "<command-name>/model</command-name>\n<command-args></command-args>"),
+        _entry("a1", "u1", "assistant", [{"type": "text", "text": "Set model."}]),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    warnings: list = []
+    assert list(claude_code.read(path, lambda line, why: warnings.append((line, why)))) == []
+    assert warnings == [(1, "no prompt and reply on the session's thread (2 message entries): session skipped")]
+
+
+def test_a_command_without_a_written_expansion_gives_what_was_typed_after_it(tmp_path):
+    path = tmp_path / "s1.jsonl"
+    echo = (
+        "<command-message>review</command-message>\n<command-name>/review</command-name>\n"
+        "<command-args>PR 12</command-args>"
+    )
+    lines = [
+        _entry("u1", None, "user", echo),
+        _entry("a1", "u1", "assistant", [{"type": "text", "text": "Reviewing PR 12."}]),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    conv, _ = read_one(path)
+    assert [(m.role, m.content) for m in conv.messages] == [("user", "PR 12"), ("assistant", "Reviewing PR 12.")]

@@ -101,6 +101,6 @@ def test_unlinked_sessions_stay_unknown():
 
 
 def test_fixture_session_links_through_its_branch():
-    (session,) = claude_code.read(FIXTURES / "session_basic.jsonl", lambda line, why: None)
+    session, _subagent = claude_code.read(FIXTURES / "session_basic.jsonl", lambda line, why: None)
     assert link(session, load_links()) == "branch"
     assert session.outcome == "success"

@@ -25,7 +25,7 @@ def test_fast_conversation_dict_matches_to_dict():
     from forge.ingest.pool import conversation_dict
 
     fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "claude_code"
-    (conv,) = claude_code.read(fixtures / "session_basic.jsonl", lambda *a: None)
+    conv, _subagent = claude_code.read(fixtures / "session_basic.jsonl", lambda *a: None)
     assert conv.messages and any(m.tool_calls for m in conv.messages)
     assert conversation_dict(conv) == conv.to_dict()
 

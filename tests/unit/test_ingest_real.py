@@ -561,11 +561,34 @@ def test_codex_prompts_are_read_once_whether_logged_as_items_events_or_both():
     assert results[1:3] == [c.id for c in second]
 
 
+CLAUDE_CODE_FOLDERS = (
+    "claude_code",
+    "claude_code_1.0",
+    "claude_code_2.1_hooks",
+    "claude_code_agents_2.0",
+    "claude_code_parallel",
+    "claude_code_subagent",
+)
 CLAUDE_CODE_FILES = sorted(
     str(p.relative_to(REAL))
-    for folder in ("claude_code", "claude_code_agents_2.0", "claude_code_parallel", "claude_code_subagent")
+    for folder in CLAUDE_CODE_FOLDERS
     for p in (REAL / folder).rglob("*.jsonl")
+    if "acompact" not in p.name  # a compaction's own file: skipped on purpose (below)
 )
+
+
+def unanswered_turns(conv: Conversation) -> list[int]:
+    """Indexes of tool messages that answer no call of the assistant turn before them (OpenAI
+    chat wants each turn's results right after it)."""
+    bad, calls = [], set()
+    for i, m in enumerate(conv.messages):
+        if m.role == "assistant":
+            calls = {t.id for t in m.tool_calls}
+        elif m.role == "tool" and m.tool_call_id not in calls:
+            bad.append(i)
+        elif m.role == "user":
+            calls = set()
+    return bad
 
 
 @pytest.mark.parametrize("rel", CLAUDE_CODE_FILES)
@@ -586,7 +609,11 @@ def test_every_claude_code_call_and_result_in_the_file_is_read(rel):
     calls = [t.id for c in convs for m in c.messages for t in m.tool_calls]
     results = [m.tool_call_id for c in convs for m in c.messages if m.role == "tool"]
     assert warnings == []
-    assert calls == used and sorted(results) == sorted(answered)
+    # in file order (a 1.0.x session file also holds its subagents: each is a conversation after it)
+    assert (calls if len(convs) == 1 else sorted(calls)) == (used if len(convs) == 1 else sorted(used))
+    assert sorted(results) == sorted(answered)
+    for conv in convs:  # each starts with a prompt, and each result follows the turn that called it
+        assert conv.messages[0].role == "user" and unanswered_turns(conv) == []
 
 
 def test_parallel_calls_are_one_assistant_turn_with_every_result_after_it():
@@ -614,3 +641,62 @@ def test_older_subagent_files_beside_the_session_link_to_it():
         (sub,), _ = read(folder / f"agent-{agent}.jsonl")
         assert sub.id == f"4c2ddfdc-b619-4525-8d03-1950fb1b0257/agent-{agent}"
         assert sub.metadata["parent_session"] == main.id and sub.metadata["agent_id"] == agent
+
+
+HOOKS = REAL / "claude_code_2.1_hooks"
+OLD = REAL / "claude_code_1.0"
+
+
+def test_a_slash_command_session_starts_with_the_prompt_the_command_gave_the_model():
+    """Claude Code writes a command as its echo (`<command-name>`, the typed `<command-args>`)
+    and the expansion the model received (a following isMeta entry; inside the echo as
+    `<command-contents>` in 1.0.x). Both were dropped: /init sessions gave no conversation, silently."""
+    (init,), warnings = read(OLD / "sample-project/1af7fc5e-8455-4414-9ccd-011d40f70b2a.jsonl")
+    assert warnings == [] and init.metadata["version"] == "1.0.98"
+    assert init.messages[0].role == "user"
+    assert init.messages[0].content.startswith("Please analyze this codebase and create a CLAUDE.md file")
+    assert sum(len(m.tool_calls) for m in init.messages) == 12 and init.metadata["counts"]["slash_commands"] == 1
+    (old,), _ = read(OLD / "-Users-chip-dev-ai-music/ba79134d-b6e9-4867-af0c-6941038c9e4b.jsonl")
+    assert old.metadata["version"] == "1.0.17"
+    assert old.messages[0].content.startswith("Please analyze this codebase and create a CLAUDE.md file")
+    (skill,), _ = read(HOOKS / "subagent.jsonl")
+    first = skill.messages[0]
+    assert first.role == "user" and first.content.startswith("Create beads (epic + tasks + dependencies)")
+    assert "credo, dialyzer, mix_audit" in first.content  # what was typed after the command
+
+
+def test_subagents_written_into_a_1_0_session_file_are_conversations_of_their_own():
+    main, *subs = read(OLD / "sample-project/5c0375b4-57a5-4f26-b12d-d022ee4e51b7.jsonl")[0]
+    assert main.id == "5c0375b4-57a5-4f26-b12d-d022ee4e51b7" and main.messages[0].role == "user"
+    assert main.metadata["counts"]["sidechain_entries"] == 22
+    assert [s.id for s in subs] == [f"{main.id}/agent-6340ddef", f"{main.id}/agent-83e2917c"]
+    assert [s.messages[0].content.split(" in ")[0] for s in subs] == [
+        "Examine the package.json file(s)",
+        "Analyze the current project structure",
+    ]
+    assert all(s.metadata["parent_session"] == main.id and s.metadata["subagent"] for s in subs)
+    assert [sum(len(m.tool_calls) for m in s.messages) for s in subs] == [2, 6]
+
+
+def test_a_compaction_whose_parent_entry_is_missing_keeps_the_thread_before_it():
+    """The boundary's logicalParentUuid names an entry that is not in the file: the walk stopped
+    there and lost everything before the compaction (the real file: 2 of 2 prompts, 69 of 150
+    calls). The summary a compaction writes is not the person's prompt."""
+    (conv,), warnings = read(HOOKS / "4d5611e5-241a-462a-8d15-5122611a9569.jsonl")
+    assert warnings == []
+    assert [m.role for m in conv.messages].count("user") == 1
+    assert conv.messages[0].content.startswith("Work on bead spotter-dov.")
+    assert conv.metadata["started_at"] == "2026-02-12T16:02:25.284Z"
+    assert conv.metadata["counts"]["compact_summaries"] == 1
+    assert not any(m.content.startswith("This session is being continued") for m in conv.messages)
+
+
+def test_one_reply_whose_calls_were_written_between_its_own_results_stays_one_turn():
+    (conv,), _ = read(HOOKS / "fa812bfe-b295-4cca-9c2f-fdf01028cb46/subagents/agent-aa84377.jsonl")
+    assert [m.role for m in conv.messages] == ["user", "assistant"] + ["tool"] * 6
+    assert [t.name for t in conv.messages[1].tool_calls] == ["Glob"] * 6
+
+
+def test_a_compactions_own_file_is_skipped_with_a_reason():
+    convs, warnings = read(HOOKS / "4d5611e5-241a-462a-8d15-5122611a9569/subagents/agent-acompact-e1f845.jsonl")
+    assert convs == [] and len(warnings) == 1 and "compaction" in warnings[0][1]

@@ -39,11 +39,18 @@ from forge.records import Conversation, Message, SourceRef, ToolCall
 MESSAGE_TYPES = ("user", "assistant")
 # entries without conversation text; they may still sit on the parentUuid chain
 QUIET_TYPES = ("summary", "file-history-snapshot", "queue-operation", "system", "progress")
-# user text Claude Code writes itself, not the person: slash-command echoes, interruptions
+# user text Claude Code writes itself, not the person: slash-command echoes, interruptions,
+# background-task notices
 HARNESS_TEXT = re.compile(
-    r"^\s*(<command-(name|message|args)>|<local-command-stdout>|"
+    r"^\s*(<command-(name|message|args)>|<local-command-stdout>|<task-notification>|"
     r"\[Request interrupted by user)"
 )
+# a slash command's echo: what the person typed after the command, and (Claude Code 1.0.x) the
+# prompt it expanded to; 2.x writes the expansion as the next entry, marked isMeta
+COMMAND_ARGS = re.compile(r"<command-args>(.*?)</command-args>", re.S)
+COMMAND_CONTENTS = re.compile(r"<command-contents>(.*?)</command-contents>", re.S)
+# how far a parent link is followed through entries that carry no message (hook progress)
+MAX_QUIET_HOPS = 64
 
 
 def detect(path: Path, head: bytes) -> bool:
@@ -93,10 +100,15 @@ def _main_thread(
         seen.add(node[1].get("uuid"))
         chain.append(node)
         parent = node[1].get("parentUuid") or node[1].get("logicalParentUuid")
-        node = by_uuid.get(parent) if isinstance(parent, str) else None
+        found = by_uuid.get(parent) if isinstance(parent, str) else None
+        if found is None and node[1].get("subtype") == "compact_boundary":
+            # the entry compacted from is not in the file: the thread before the compaction
+            # ends with the last message written before its boundary
+            found = next(((n, e) for n, e in reversed(main) if n < node[0]), None)
+        node = found
     chain.reverse()
     thread = [(n, e) for n, e in chain if e.get("type") in MESSAGE_TYPES and bool(e.get("isSidechain")) == sidechain]
-    return _with_parallel_calls(thread, main)
+    return _with_parallel_calls(thread, main, by_uuid)
 
 
 def _message_id(entry: dict[str, Any]) -> Any:
@@ -113,27 +125,56 @@ def _result_ids(entry: dict[str, Any]) -> list[Any] | None:
     return [b.get("tool_use_id") for b in content]
 
 
+def _message_parent(entry: dict[str, Any], by_uuid: dict[str, tuple[int, dict]]) -> Any:
+    """The uuid of the nearest message entry above this one: hook `progress` entries (and other
+    entries without a message) sit between a call and what follows it in Claude Code 2.1."""
+    parent = entry.get("parentUuid")
+    for _ in range(MAX_QUIET_HOPS):
+        found = by_uuid.get(parent) if isinstance(parent, str) else None
+        if found is None or found[1].get("type") in MESSAGE_TYPES:
+            return parent
+        parent = found[1].get("parentUuid")
+    return parent
+
+
+def _call_ids(entry: dict[str, Any]) -> list[Any]:
+    content = entry["message"]["content"]
+    if entry.get("type") != "assistant" or not isinstance(content, list):
+        return []
+    return [b.get("id") for b in content if b.get("type") == "tool_use"]
+
+
 def _with_parallel_calls(
-    thread: list[tuple[int, dict[str, Any]]], candidates: list[tuple[int, dict[str, Any]]]
+    thread: list[tuple[int, dict[str, Any]]],
+    candidates: list[tuple[int, dict[str, Any]]],
+    by_uuid: dict[str, tuple[int, dict]],
 ) -> list[tuple[int, dict[str, Any]]]:
     """The thread with the parallel calls and results that hang off it. Claude Code writes a
-    turn of parallel calls as a tree: each call's entry a child of the one before, each result a
-    child of its own call, and the next message a child of the last result written. The walk
-    back from the end follows one path through it; the other calls (same API message as their
-    parent) and results (answering a call not yet answered) belong to the same turns. An
-    abandoned branch starts with a prompt or another message, so none of it comes in."""
+    turn of parallel calls as a tree: each call's entry a child of the one before (or of a hook's
+    progress entry, or of a result already written while the reply still streamed), each result
+    a child of its own call, and the next message a child of the last result written. The walk
+    back from the end follows one path through it; the other calls (same API message as one on
+    the thread) and results (answering a call on the thread not yet answered) belong to the same
+    turns. An abandoned branch starts with a prompt or another API message, so none of it comes in."""
     on = {e["uuid"]: e for _, e in thread}
+    replies = {_message_id(e) for _, e in thread} - {None}
+    called = {i for _, e in thread for i in _call_ids(e)}
     answered = {i for _, e in thread for i in (_result_ids(e) or [])}
     extra: list[tuple[int, dict[str, Any]]] = []
     for n, e in candidates:  # file order: a parent is written before its children
-        parent = on.get(e.get("parentUuid"))
-        if parent is None or e["uuid"] in on:
+        if e["uuid"] in on:
             continue
         ids = _result_ids(e)
-        sibling_call = _message_id(e) is not None and _message_id(e) == _message_id(parent)
-        if sibling_call or (ids is not None and not answered.intersection(ids)):
+        sibling_call = _message_id(e) in replies
+        answers = (
+            ids is not None
+            and not answered.intersection(ids)
+            and (_message_parent(e, by_uuid) in on or called.issuperset(ids))
+        )
+        if sibling_call or answers:
             extra.append((n, e))
             on[e["uuid"]] = e
+            called.update(_call_ids(e))
             answered.update(ids or [])
     if not extra:
         return thread
@@ -156,15 +197,45 @@ def _result_text(content: Any, counts: _Counts) -> str:
     return "" if content is None else json.dumps(content, ensure_ascii=False)
 
 
+def _command_prompt(text: str) -> tuple[str | None, str]:
+    """A slash command's echo: (the prompt it expanded to where the echo holds it, the text typed
+    after the command). Claude Code 1.0.x writes the expansion as the JSON of a text block."""
+    args = COMMAND_ARGS.search(text)
+    typed = args.group(1).strip() if args else ""
+    contents = COMMAND_CONTENTS.search(text)
+    if contents is None:
+        return None, typed
+    body = contents.group(1).strip()
+    try:
+        block = json.loads(body)
+    except ValueError:
+        return body or None, typed
+    if isinstance(block, dict) and isinstance(block.get("text"), str):
+        return block["text"].strip() or None, typed
+    return body or None, typed
+
+
+def _merge_target(messages: list[Message], index: int | None) -> Message | None:
+    """The assistant message at `index` when only its own tool results follow it (so calls of
+    the same API message written after some of its results still join it)."""
+    if index is None or not all(m.role == "tool" for m in messages[index + 1 :]):
+        return None
+    return messages[index]
+
+
 def _to_messages(
     thread: list[tuple[int, dict[str, Any]]], warn: Warn, counts: _Counts, marks: dict[str, Any] | None = None
 ) -> list[Message]:
     """The thread as OpenAI messages. `marks` learns where the last interruption came
-    ("interrupted_at": the number of messages before it) and the subagents Task calls started."""
+    ("interrupted_at": the number of messages before it) and the subagents Task calls started.
+    A slash command becomes the prompt the model was given: its expansion, or what was typed
+    after the command when no expansion was written."""
     marks = {} if marks is None else marks
     messages: list[Message] = []
     tool_names: dict[str, str] = {}
     last_msg_id: str | None = None
+    reply_at: dict[str, int] = {}  # API message id -> index of its assistant message
+    command: dict[str, Any] | None = None  # the slash command whose prompt is still to come
     for lineno, entry in thread:
         msg = entry["message"]
         content = msg["content"]
@@ -196,18 +267,34 @@ def _to_messages(
             if not text and not calls:  # e.g. a thinking-only entry
                 last_msg_id = msg_id
                 continue
+            if command is not None and command["typed"]:
+                messages.append(Message("user", command["typed"]))
+            command = None
             prev = messages[-1] if messages else None
+            same_reply = _merge_target(messages, reply_at.get(msg_id)) if msg_id else None
             if prev is not None and prev.role == "assistant" and (msg_id == last_msg_id or not msg_id):
-                # the next content block of the same API message: merge
-                prev.content = "\n\n".join(p for p in (prev.content, *text) if p)
-                prev.tool_calls.extend(calls)
+                same_reply = prev  # the next content block of the same API message
+            if same_reply is not None:
+                same_reply.content = "\n\n".join(p for p in (same_reply.content, *text) if p)
+                same_reply.tool_calls.extend(calls)
             else:
                 messages.append(Message("assistant", "\n\n".join(text), calls))
+                if msg_id:
+                    reply_at[msg_id] = len(messages) - 1
             last_msg_id = msg_id
             continue
         last_msg_id = None
+        if entry.get("isCompactSummary"):  # the summary a compaction wrote; the thread goes on past it
+            counts.bump("compact_summaries")
+            continue
         if entry.get("isMeta"):
-            counts.bump("meta_entries")
+            expansion = "\n\n".join(str(b.get("text", "")) for b in blocks if b.get("type") == "text").strip()
+            if command is not None and entry.get("parentUuid") == command["uuid"] and expansion:
+                messages.append(Message("user", expansion))
+                counts.bump("slash_commands")
+                command = None
+            else:
+                counts.bump("meta_entries")
             continue
         result = entry.get("toolUseResult")
         if isinstance(result, dict) and isinstance(result.get("agentId"), str):
@@ -231,13 +318,22 @@ def _to_messages(
                     )
                 )
             elif kind == "text":
-                if HARNESS_TEXT.match(str(block.get("text", ""))):
+                said = str(block.get("text", ""))
+                if "<command-name>" in said and HARNESS_TEXT.match(said):
+                    expanded, typed = _command_prompt(said)
+                    if expanded:
+                        user_text.append(expanded)
+                        counts.bump("slash_commands")
+                    else:
+                        command = {"uuid": entry.get("uuid"), "typed": typed}
+                elif HARNESS_TEXT.match(said):
                     counts.bump("meta_entries")
-                    if "[Request interrupted by user" in str(block.get("text", "")):
+                    if "[Request interrupted by user" in said:
                         counts.bump("interruptions")  # read by the `aborted` outcome rule
                         marks["interrupted_at"] = len(messages)
-                elif str(block.get("text", "")).strip():
-                    user_text.append(str(block["text"]))
+                elif said.strip():
+                    user_text.append(said)
+                    command = None
             elif kind == "image":
                 counts.bump("images")
             else:
@@ -245,6 +341,22 @@ def _to_messages(
         if user_text:
             messages.append(Message("user", "\n\n".join(user_text)))
     return messages
+
+
+def _inline_agents(
+    entries: list[tuple[int, dict[str, Any]]], by_uuid: dict[str, tuple[int, dict]]
+) -> dict[str, list[tuple[int, dict[str, Any]]]]:
+    """Claude Code 1.0.x wrote each Task subagent's entries into the session file itself,
+    marked isSidechain, its first entry with no parent: those entries by the root they hang off."""
+    groups: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for n, e in entries:
+        if not e.get("isSidechain") or e.get("type") not in MESSAGE_TYPES:
+            continue
+        node, hops = e, 0
+        while isinstance(node.get("parentUuid"), str) and node["parentUuid"] in by_uuid and hops < len(entries):
+            node, hops = by_uuid[node["parentUuid"]][1], hops + 1
+        groups.setdefault(str(node.get("uuid")), []).append((n, e))
+    return groups
 
 
 def read(path: Path, warn: Warn) -> Iterator[Conversation]:
@@ -273,20 +385,57 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
     subagent_file = bool(message_entries) and sidechain == len(message_entries)
     if sidechain and not subagent_file:
         counts.bump("sidechain_entries", sidechain)
+    agent_id = next((e["agentId"] for e in message_entries if isinstance(e.get("agentId"), str)), None)
+    if subagent_file and (agent_id or path.stem.removeprefix("agent-")).startswith("acompact"):
+        # the agent a compaction runs: it summarises a conversation that is not in its file
+        warn(1, "a compaction's own file (it summarises a session that is kept elsewhere): skipped")
+        return
     thread = _main_thread(entries, by_uuid, sidechain=subagent_file)
     on_thread = {id(e) for _, e in thread}
     off = sum(1 for e in message_entries if bool(e.get("isSidechain")) == subagent_file and id(e) not in on_thread)
     if off:
         counts.bump("off_thread_entries", off)
+    main = _conversation(path, thread, warn, counts, subagent_file)
+    if main is not None:
+        yield main
+    elif message_entries:
+        warn(
+            entries[0][0],
+            f"no prompt and reply on the session's thread ({len(message_entries)} message entries): session skipped",
+        )
+    if sidechain and not subagent_file:
+        parent_id = main.id if main is not None else path.stem
+        for root, group in _inline_agents(entries, by_uuid).items():
+            sub = _conversation(
+                path, _main_thread(group, by_uuid, sidechain=True), warn, _Counts(), True, (parent_id, root[:8])
+            )
+            if sub is not None:
+                yield sub
+
+
+def _conversation(
+    path: Path,
+    thread: list[tuple[int, dict[str, Any]]],
+    warn: Warn,
+    counts: _Counts,
+    subagent: bool,
+    inline: tuple[str, str] | None = None,
+) -> Conversation | None:
+    """One thread as a Conversation (None without a prompt and a reply). `inline`: (parent
+    session, agent id) of a subagent written into its parent's file."""
     marks: dict[str, Any] = {}
     messages = _to_messages(thread, warn, counts, marks)
     if not any(m.role == "user" for m in messages) or not any(m.role == "assistant" for m in messages):
-        return
+        return None
     first = thread[0][1]
     session_ids = sorted({e["sessionId"] for _, e in thread if isinstance(e.get("sessionId"), str)})
     conv_id = path.stem if path.stem in session_ids else (first.get("sessionId") or path.stem)
     agent_id = next((e["agentId"] for _, e in thread if isinstance(e.get("agentId"), str)), None)
-    if subagent_file:
+    parent_session = first.get("sessionId")
+    if inline is not None:
+        parent_session, agent_id = inline
+        conv_id = f"{parent_session}/agent-{agent_id}"
+    elif subagent:
         agent_id = agent_id or path.stem.removeprefix("agent-")
         conv_id = f"{first.get('sessionId') or path.parent.name}/agent-{agent_id}"
     cwd = next((e["cwd"] for _, e in thread if isinstance(e.get("cwd"), str)), None)
@@ -313,8 +462,8 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
     interrupted_at = marks.get("interrupted_at")
     if interrupted_at is not None and not any(m.role == "assistant" for m in messages[interrupted_at:]):
         metadata["ended_by"] = "interrupt"
-    if subagent_file:
-        metadata.update(subagent=True, agent_id=agent_id, parent_session=first.get("sessionId"))
+    if subagent:
+        metadata.update(subagent=True, agent_id=agent_id, parent_session=parent_session)
     elif marks.get("subagents"):
         metadata["subagents"] = sorted(set(marks["subagents"]))
     if len(session_ids) > 1:
@@ -328,7 +477,7 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
         metadata=metadata,
     )
     conv.tools = tools_for(conv)
-    yield conv
+    return conv
 
 
 READER = register(
