@@ -19,8 +19,11 @@ credentials (scheme://user:password@host...), its secret is the password, whatev
 the scheme, user name and host name are not secrets (they used to count as leaked tokens), and
 a span a scanner labelled inside such a URL (its host) stands for that password too; and where
 a labelled span starts with the key its value is assigned to (NAME = value), the name is not a
-secret token. A negative
-is altered when the scrubbed text differs at all. A benign value is kept when it is still whole in the scrubbed line.
+secret token. Each half is
+scored twice: on the text as it is, and with each case inside a Claude Code JSONL line (a tool
+result), read as `forge scrub` reads such a file, where quotes come escaped and line breaks as \\n.
+A negative is altered when the scrubbed text differs at all. A benign value is kept when it is still
+whole in the scrubbed line.
 
 Speed, per core (process CPU seconds, so other jobs on the machine do not count), a fresh
 Scrubber for every pass (no memo carried over), median of 11 passes (the real transcripts take
@@ -136,6 +139,20 @@ def forge_outputs(texts: list[str], use_engine: bool = True) -> list[str]:
     if use_engine:
         return Scrubber().scrub_texts(texts)
     return [redact(t, f) for t, (f, _) in zip(texts, res)]
+
+
+def transcript_line_outputs(texts: list[str]) -> list[str]:
+    """Each case as a Claude Code tool result, scrubbed as `forge scrub` reads a JSONL file: the
+    line's JSON text, where quotes are \\" and line breaks \\n (then decoded back for scoring)."""
+    from forge.scrub.files import scrub_json_lines
+
+    lines = [
+        json.dumps(
+            {"type": "user", "message": {"content": [{"type": "tool_result", "content": t}]}}, ensure_ascii=False
+        )
+        for t in texts
+    ]
+    return [json.loads(line)["message"]["content"][0]["content"] for line in scrub_json_lines(lines, Scrubber())]
 
 
 def engine_only_outputs(texts: list[str]) -> list[str]:
@@ -324,6 +341,9 @@ def main(argv: list[str] | None = None) -> int:
             f"negatives, {len(benign)} benign values"
         )
         res = accuracy("forge (engine + detectors)", forge_outputs, p, n, benign, per_kind=True)
+        accuracy(
+            "forge scrub, each case inside a transcript line", transcript_line_outputs, p, n, benign, per_kind=False
+        )
         if args.alternatives:
             accuracy("kingfisher alone", engine_only_outputs, p, n, benign, per_kind=False)
             accuracy("betterleaks alone", betterleaks_outputs, p, n, benign, per_kind=False)

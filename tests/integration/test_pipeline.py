@@ -17,6 +17,7 @@ from forge.bundled import example_sources
 from forge.cli import app
 from forge.jobs.state_machine import JobState
 from forge.service import Forge
+from planted_kinds import needles, plants, write_planted_sessions
 
 pytestmark = pytest.mark.slow
 
@@ -26,6 +27,9 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 @pytest.fixture(scope="module")
 def finished_run(tmp_path_factory):
     home = tmp_path_factory.mktemp("forge-home")
+    # a real session with every kind of secret users' sessions carry planted in it, beside the examples
+    planted = tmp_path_factory.mktemp("planted")
+    write_planted_sessions(planted)
     mp = pytest.MonkeyPatch()
     mp.setenv("FORGE_HOME", str(home))
     mp.setenv("FORGE_TINY_PRETRAIN_STEPS", "20")
@@ -33,7 +37,7 @@ def finished_run(tmp_path_factory):
     forge.init_environment(allow_cpu=True, actor="pytest")  # jobs refuse to start before
     job = forge.submit_pipeline(
         {
-            "sources": example_sources(),
+            "sources": [*example_sources(), str(planted)],
             "name": "polecat",
             "authorization": "gt-test1",
             "gate": 0.0,
@@ -88,14 +92,16 @@ def test_tampering_is_detected(finished_run):
 
 
 def test_no_planted_secret_anywhere_under_forge_home(finished_run, planted_secret_pieces):
-    _, _, home = finished_run
+    forge, job, home = finished_run
     assert len(planted_secret_pieces) > 100
-    needles = [s.encode() for s in planted_secret_pieces]
+    found = [("example corpus", s.encode()) for s in planted_secret_pieces] + needles(plants())
+    corpus = forge.store.get(job.result["stages"]["corpus"]["id"]).file("conversations.jsonl")
+    assert len(corpus.read_text().splitlines()) == 84 + 25  # the planted sessions were read
     for path in home.rglob("*"):
         if path.is_file():
             data = path.read_bytes()
-            for needle in needles:
-                assert needle not in data, f"planted secret found in {path}"
+            for kind, needle in found:
+                assert needle not in data, f"planted secret ({kind}) found in {path}"
 
 
 def test_registry_and_cli_show_scores(finished_run):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from forge.scrub import Scrubber, detectors, find_secrets
+from forge.scrub.files import scrub_file
+from forge.scrub.kubernetes import kubernetes_secret_values
 
 GH = "ghp_" + "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6"
 # (detector, text, the secret that must vanish, the placeholder that must appear)
@@ -259,6 +263,12 @@ TRUE_POSITIVES = [
         '{"apiVersion": "v1", "data": {"token": "c2VjcmV0LXRva2VuLXZhbHVl"}, "kind": "Secret"}',
         "c2VjcmV0LXRva2VuLXZhbHVl",
         "kubernetes_secret",
+    ),
+    (
+        "twilio_auth_token",
+        'client = Client("AC' + "3f9c2d7e1b8a4f6c0d5e9b2a7c1f4e8d" + '", "' + "9b2e7f1c4a8d3e6b0f5c2a9d7e1b4c8f" + '")',
+        "9b2e7f1c4a8d3e6b0f5c2a9d7e1b4c8f",
+        "twilio_auth_token",
     ),
     ("card_number", "charged card 4539 1488 0343 6467 exp 12/30", "4539 1488 0343 6467", "card_number"),
     ("card_number", "amex=378282246310005;", "378282246310005", "card_number"),
@@ -613,6 +623,10 @@ NEAR_MISSES = [
     ("private_key_base64", "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSULmTIJrazPzB87PVP+EPF+Xl8EFbrM/ndYLxjL1GXEsuQ=="),
     ("connection_string_password", "Server=db;Database=app;User Id=svc;Password=${DB_PASSWORD};"),
     ("psexec_password", "psexec \\\\host -u admin -p $env:DEPLOY_PASSWORD cmd; psexec -s -i cmd"),
+    (
+        "twilio_auth_token",
+        "GET /2010-04-01/Accounts/AC3f9c2d7e1b8a4f6c0d5e9b2a7c1f4e8d/Messages/SM9b2e7f1c4a8d3e6b0f5c2a9d7e1b4c8f.json",
+    ),
     ("notion_token", "ntn_ prefix and ntn_00000000000"),
     ("flyio_token", "fo1_token_goes_here"),
     ("vault_token", "hvs.example and hvs.XXXXXXXXXXXXXXXXXXXXXXXXXX"),
@@ -676,6 +690,31 @@ def test_detector_catches_its_secret(name, text, secret, kind):
     out = Scrubber().scrub_text(text)
     assert secret not in out
     assert f"<SECRET:{kind}>" in out
+
+
+@pytest.mark.parametrize("name,text,secret,kind", TRUE_POSITIVES, ids=[t[0] for t in TRUE_POSITIVES])
+def test_detector_catches_its_secret_inside_a_transcript_line(tmp_path, name, text, secret, kind):
+    """`forge scrub` reads JSON lines as text: there quotes are \\", newlines \\n and tabs \\t, and a
+    command or a file's first line starts right after an escape or the string's opening quote."""
+    places = {"string start": text, "after a line": "$ cat creds\n" + text, "indented": "out:\n\t" + text}
+    src = tmp_path / "session.jsonl"
+    src.write_text(
+        "".join(
+            json.dumps({"type": "user", "message": {"content": [{"type": "tool_result", "content": t}]}}) + "\n"
+            for t in places.values()
+        )
+    )
+    scrub_file(src, tmp_path / "out.jsonl", Scrubber())
+    lines = (tmp_path / "out.jsonl").read_text().splitlines()
+    for place, line in zip(places, lines):
+        value = json.loads(line)["message"]["content"][0]["content"]
+        assert secret not in value, f"{name}: the secret stayed when the text sits at {place}"
+
+
+def test_kubernetes_secret_values_in_yaml_inside_a_json_string():
+    manifest = "apiVersion: v1\nkind: Secret\ndata:\n  username: YWRtaW4=\n  password: czNjcjN0LXB3ZA==\n"
+    line = json.dumps({"content": manifest})
+    assert [line[s:e] for s, e in kubernetes_secret_values(line)] == ["YWRtaW4=", "czNjcjN0LXB3ZA=="]
 
 
 @pytest.mark.parametrize("name,text", NEAR_MISSES, ids=[t[0] for t in NEAR_MISSES])

@@ -9,7 +9,7 @@ ${{ secrets.X }}), masks, stop words and code.
 from __future__ import annotations
 
 from forge.scrub import validators as v
-from forge.scrub.builtin import _ARG, _QUOTED, _TOKEN_END, _WORD, _WS, _add, _begin
+from forge.scrub.builtin import _ARG, _QUOTED, _TOKEN_END, _WORD, _WORD_START, _WS, _add, _begin
 
 # An env-file line (.env, docker --env-file, CI variables): KEY=value with no spaces, the key in
 # UPPER_SNAKE_CASE ending in a password word. Env files hold literals, so a plain word is the
@@ -17,7 +17,7 @@ from forge.scrub.builtin import _ARG, _QUOTED, _TOKEN_END, _WORD, _WS, _add, _be
 _add(
     "env_file_password",
     "password",
-    r"(?m)(?:^|(?<=\\n))[ \t]*(?:#[ \t]*)?(?:export[ \t]+)?(?:[A-Z][A-Z0-9]*_)*"
+    r"(?m)(?:^|(?<=\\n)|(?<=\"))(?:[ \t]|\\t)*(?:#[ \t]*)?(?:export[ \t]+)?(?:[A-Z][A-Z0-9]*_)*"
     r"(?:PASS|PASSWORD|PASSWD|PWD|PASSPHRASE)=(?P<s>[^\s\"'`#\\]{1,256}+)",
     priority=62,
     prefilter=("PASS", "PWD"),
@@ -46,8 +46,8 @@ _add(
 _add(
     "appsettings_secret",
     "password",
-    r"<add\s+key=\"[A-Za-z0-9_.:\-]{0,80}(?:[Pp]assword|PASSWORD|[Pp]wd|PWD|[Ss]ecret|SECRET|[Tt]oken|TOKEN)"
-    r"\"\s+value=\"(?P<s>[^\"\r\n]{1,512})\"",
+    r"<add\s+key=\\?\"[A-Za-z0-9_.:\-]{0,80}(?:[Pp]assword|PASSWORD|[Pp]wd|PWD|[Ss]ecret|SECRET|[Tt]oken|TOKEN)"
+    r"\\?\"\s+value=\\?\"(?P<s>(?:[^\"\\\r\n]|\\[^\"\r\nnrt]){1,512})\\?\"",
     priority=65,
     prefilter=("<add",),
     validator=v.quoted_password,
@@ -101,12 +101,13 @@ _add(
 _add(
     "terraform_variable_default",
     "secret",
-    r"\bvariable\s+\"[A-Za-z0-9_\-]{0,60}(?:password|passwd|secret|token|api_key|apikey|private_key|credential)"
-    r"[A-Za-z0-9_\-]{0,30}\"\s*\{[^{}]{0,300}?\bdefault\s*=\s*\"(?P<s>[^\"\r\n]{8,512})\"",
+    _WORD_START + r"variable\s+\\?\"[A-Za-z0-9_\-]{0,60}"
+    r"(?:password|passwd|secret|token|api_key|apikey|private_key|credential)"
+    r"[A-Za-z0-9_\-]{0,30}\\?\"\s*\{[^{}]{0,300}?\bdefault\s*=\s*\\?\"(?P<s>[^\"\\\r\n]{8,512})\\?\"",
     priority=60,
     prefilter=("variable",),
     validator=v.looks_random,
-    anchor=r"(?i)variable\s+\"[^\"]{0,60}(?:passw|secret|token|api_?key|private_key|credential)",
+    anchor=r"(?i)variable\s+\\?\"[^\"]{0,60}(?:passw|secret|token|api_?key|private_key|credential)",
     window=(0, 900),
     description='Terraform variable "…_token" { default = "value" }',
 )
@@ -116,7 +117,7 @@ _add(
 _add(
     "azure_identifier",
     "azure_id",
-    r"\b(?:(?:[Aa][Zz][Uu][Rr][Ee]|[Aa]{1,2}[Dd]|ARM|arm)[_\-]?)?(?:[Tt]enant|TENANT|[Cc]lient|CLIENT|"
+    _WORD_START + r"(?:(?:[Aa][Zz][Uu][Rr][Ee]|[Aa]{1,2}[Dd]|ARM|arm)[_\-]?)?(?:[Tt]enant|TENANT|[Cc]lient|CLIENT|"
     r"[Ss]ubscription|SUBSCRIPTION)[_\-]?(?:[Ii][Dd])\\?[\"']?\s*[:=]\s*\\?[\"']?"
     r"(?P<s>[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})\b",
     priority=50,
@@ -128,7 +129,8 @@ _add(
 
 # MQTT clients: the password after -P, and a ThingsBoard device's access token, which its MQTT
 # API takes as the user name (-u TOKEN, topic v1/devices/me/...)
-_MQTT_CLIENT = r"\bmosquitto_(?:pub|sub|rr)\b"
+_MQTT_CLIENT_NAME = r"mosquitto_(?:pub|sub|rr)\b"  # the engine's anchor (it has no look-behind)
+_MQTT_CLIENT = _WORD_START + _MQTT_CLIENT_NAME
 _add(
     "mqtt_password",
     "password",
@@ -137,7 +139,7 @@ _add(
     priority=70,
     prefilter=("mosquitto_",),
     validator=v.quoted_password,
-    anchor=_MQTT_CLIENT,
+    anchor=_MQTT_CLIENT_NAME,
     window=(0, 700),
     description="mosquitto_pub/sub -P password",
 )
@@ -152,7 +154,7 @@ _add(
     priority=70,
     prefilter=("mosquitto_",),
     validator=v.mixed_token,
-    anchor=_MQTT_CLIENT,
+    anchor=_MQTT_CLIENT_NAME,
     window=(0, 900),
     description="ThingsBoard device tokens given as the MQTT user name (-u TOKEN, topic v1/devices/me/...)",
 )

@@ -91,7 +91,7 @@ def in_json_string(text: str, start: int, end: int) -> bool:
     )
 
 
-def _scrub_json_lines(lines: list[str], scrubber: Scrubber) -> list[str]:
+def scrub_json_lines(lines: list[str], scrubber: Scrubber) -> list[str]:
     """Text-level scrub of each line (one batch); a line whose JSON that broke is scrubbed value
     by value instead. Where every replaced span lay inside a JSON string, the line's JSON is as
     valid as it was, and is not parsed to check."""
@@ -164,12 +164,12 @@ def _scrub_open_file(src: Path, f: Any, dest: Path | None, scrubber: Scrubber, b
                     lines = f.readlines(block_chars)
                     if not lines:
                         break
-                    clean = _scrub_json_lines(lines, scrubber)
+                    clean = scrub_json_lines(lines, scrubber)
                     if out:
                         out.writelines(clean)
             elif src.suffix == ".json" and src.stat().st_size <= block_chars:
                 text = f.read()
-                clean_text = _scrub_json_lines([text], scrubber)[0]
+                clean_text = scrub_json_lines([text], scrubber)[0]
                 if out:
                     out.write(clean_text)
             else:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 _KIND = re.compile(r"""kind\\?["']?\s*:\s*\\?["']?Secret(?![A-Za-z0-9])""")
 _DOC_SEP = re.compile(r"(?:\n|\\n)---(?:[ \t]|\n|\\n|$)")
-_NEWLINE = re.compile(r"\r?\n|\\r?\\n")
+_NEWLINE = re.compile(r"\r?\n|(?:\\r)?\\n")
 _BLOCK = re.compile(r"([ \t]*)(?:data|stringData):[ \t]*\Z")
 _ENTRY = re.compile(r"""([ \t]+)(?:[\w.\-]+|"[^"\\]*"|'[^']*'):[ \t]*(.*?)[ \t]*\Z""")
 _JSON_BLOCK = re.compile(r"""\\?"(?:data|stringData)\\?"\s*:\s*\{([^{}]{0,200000})\}""")

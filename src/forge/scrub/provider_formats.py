@@ -12,7 +12,7 @@ import base64
 import binascii
 
 from forge.scrub import validators as v
-from forge.scrub.builtin import _ARG, _TOKEN_END, _WORD, _WS, _add, _begin
+from forge.scrub.builtin import _ARG, _TOKEN_END, _WORD, _WORD_START, _WS, _add, _begin
 
 
 def _token(
@@ -230,7 +230,7 @@ _add(
 _add(
     "psexec_password",
     "password",
-    r"(?i:\bpsexec(?:64)?(?:\.exe)?)\b[^\n|;&]{0,300}?\s-p\s+" + _ARG,
+    r"(?i:" + _WORD_START + r"psexec(?:64)?(?:\.exe)?)\b[^\n|;&]{0,300}?\s-p\s+" + _ARG,
     group=("dq", "sq", "bare"),
     priority=80,
     validator=v.quoted_password,
@@ -317,13 +317,31 @@ _add(
     description="Microsoft Teams incoming-webhook URLs",
 )
 
+# Twilio auth tokens are 32 lowercase hex with no prefix of their own; the account SID (AC + 32
+# hex) written just before one says what it is: Client("AC…", "…"), "account AC…, auth token …".
+# The SID is an identifier and stays. (A SID's own hex, or a message SID's, follows a letter.)
+_add(
+    "twilio_auth_token",
+    "twilio_auth_token",
+    r"\bAC[0-9a-f]{32}\b[^\r\n]{0,160}?(?<![0-9A-Za-z])(?P<s>[0-9a-f]{32})(?![0-9A-Za-z])",
+    priority=70,
+    prefilter=("AC",),
+    validator=v.mixed_token,
+    anchor=r"\bAC[0-9a-f]{32}\b",
+    window=(0, 240),
+    description="Twilio auth tokens written after their account SID (AC...)",
+)
+
 # --- passwords passed by position to a login API ---------------------------------------------
 # new NetworkCredential("svc", "Pa55w0rd"), server.login(user, "hunter22"), HTTPBasicAuth("u", "p"),
 # requests.get(url, auth=("u", "p")), DriverManager.getConnection(url, "sa", "p"),
 # new DirectoryEntry("LDAP://host", "admin", "p"): the argument at the password's place, when it
 # is a literal (a variable there is a reference, not a secret).
-_CALL_ARG = r"""(?:"[^"\\\r\n]{0,256}"|'[^'\\\r\n]{0,256}'|[^,()"'\r\n]{1,128})"""
-_CALL_PASSWORD = r"""\s*(?:"(?P<dq>[^"\\\r\n]{1,256})"|'(?P<sq>[^'\\\r\n]{1,256})')\s*[,)]"""
+# (quotes may be JSON-escaped: the call inside a tool's output in a transcript line)
+_CALL_ARG = r"""(?:\\?"[^"\\\r\n]{0,256}\\?"|\\?'[^'\\\r\n]{0,256}\\?'|[^,()"'\r\n]{1,128})"""
+_CALL_PASSWORD = (
+    r"""(?:\s|\\[nrt])*(?:\\?"(?P<dq>[^"\\\r\n]{1,256})\\?"|\\?'(?P<sq>[^'\\\r\n]{1,256})\\?')(?:\s|\\[nrt])*[,)]"""
+)
 _LOGIN_CALLS = {
     2: (
         "NetworkCredential",
@@ -342,12 +360,12 @@ _LOGIN_CALLS = {
     4: ("add_password",),
 }
 for _position, _names in _LOGIN_CALLS.items():
-    _before = r"\s*,\s*".join([_CALL_ARG] * (_position - 1))
-    _call = r"\b(?:" + "|".join(_names) + r")\s*\(\s*"
+    _before = r"(?:\s|\\[nrt])*,(?:\s|\\[nrt])*".join([_CALL_ARG] * (_position - 1))
+    _call = r"\b(?:" + "|".join(_names) + r")\s*\((?:\s|\\[nrt])*"
     _add(
         f"login_call_arg{_position}",
         "password",
-        _call + _before + r"\s*," + _CALL_PASSWORD,
+        _call + _before + r"(?:\s|\\[nrt])*," + _CALL_PASSWORD,
         group=("dq", "sq"),
         priority=60,
         prefilter=_names,
@@ -359,7 +377,7 @@ for _position, _names in _LOGIN_CALLS.items():
 _add(
     "auth_tuple",
     "password",
-    r"\bauth\s*=\s*\(\s*" + _CALL_ARG + r"\s*," + _CALL_PASSWORD,
+    r"\bauth\s*=\s*\((?:\s|\\[nrt])*" + _CALL_ARG + r"(?:\s|\\[nrt])*," + _CALL_PASSWORD,
     group=("dq", "sq"),
     priority=60,
     prefilter=("auth",),

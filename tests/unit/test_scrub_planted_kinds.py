@@ -1,0 +1,66 @@
+"""Every kind of secret users' sessions carry, planted in a real Claude Code session where a user's
+would be (prompt, command, command output, written file), is gone from what `forge scrub --out`
+writes and from what `forge corpus ingest` and `forge dataset build` write, and from what they
+print. The sessions and values: tests/planted_kinds.py."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from forge.cli import app
+from forge.ingest.claude_code import read
+from planted_kinds import needles, write_planted_sessions
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory):
+    src = tmp_path_factory.mktemp("planted")
+    plants = write_planted_sessions(src)
+    return src, plants, needles(plants)
+
+
+def _leaked(data: bytes, found: list[tuple[str, bytes]]) -> list[str]:
+    return sorted({kind for kind, needle in found if needle in data})
+
+
+def _every_file(folder) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
+
+
+def test_the_plants_are_in_the_sessions_before_scrubbing(planted):
+    src, plants, found = planted
+    assert len(plants) == 25 and len({p.carrier for p in plants}) == 4
+    assert _leaked(_every_file(src), found) == sorted({p.kind for p in plants})
+
+
+def test_forge_scrub_out_removes_every_kind_and_keeps_the_sessions_readable(planted, tmp_path):
+    src, plants, found = planted
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["scrub", str(src), "--out", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    assert _leaked(_every_file(out), found) == []
+    assert _leaked(r.output.encode(), found) == []
+    assert json.loads(r.stdout)["by_status"] == {"scrubbed": len(plants)}
+    for path in sorted(src.rglob("*.jsonl")):
+        clean = out / path.relative_to(src)
+        lines = clean.read_text().splitlines()
+        assert all(json.loads(line) for line in lines)  # every line is still one JSON record
+        before = [len(c.messages) for c in read(path, lambda *a, **k: None)]
+        assert [len(c.messages) for c in read(clean, lambda *a, **k: None)] == before
+
+
+def test_ingest_and_build_write_no_planted_kind(planted, forge_home, tmp_path):
+    src, _, found = planted
+    corpus, dataset = tmp_path / "corpus", tmp_path / "dataset"
+    runner = CliRunner()
+    r = runner.invoke(app, ["corpus", "ingest", str(src), "--out", str(corpus), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["conversations"] == 25
+    r2 = runner.invoke(app, ["dataset", "build", str(corpus), "--out", str(dataset), "--json"])
+    assert r2.exit_code == 0, r2.output
+    assert json.loads(r2.stdout)["stats"]["sft"]["train"] > 0
+    written = _every_file(corpus) + _every_file(dataset) + _every_file(forge_home)
+    assert _leaked(written + r.output.encode() + r2.output.encode(), found) == []
