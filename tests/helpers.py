@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -36,3 +38,24 @@ def llama_cpp_or_skip() -> None:
         if os.environ.get("FORGE_REQUIRE_LLAMA_CPP"):
             pytest.fail("llama-cpp-python is required here (FORGE_REQUIRE_LLAMA_CPP=1): make llama-cpp")
         pytest.skip("llama-cpp-python is not installed (make llama-cpp)")
+
+
+def scrubbed_in_transcript_lines(tmp_path: Path, text: str) -> dict[str, str]:
+    """text as a Claude Code tool result in three places of a JSONL line (the string's start,
+    after a line, indented after a line), scrubbed as `forge scrub` reads the file: as JSON text,
+    where quotes are \\", newlines \\n and tabs \\t. Returns place -> the scrubbed text."""
+    from forge.scrub import Scrubber
+    from forge.scrub.files import scrub_file
+
+    places = {"string start": text, "after a line": "$ cat creds\n" + text, "indented": "out:\n\t" + text}
+    src, out = tmp_path / "session.jsonl", tmp_path / "out.jsonl"
+    src.write_text(
+        "".join(
+            json.dumps({"type": "user", "message": {"content": [{"type": "tool_result", "content": t}]}}) + "\n"
+            for t in places.values()
+        )
+    )
+    scrub_file(src, out, Scrubber())
+    lines = out.read_text().splitlines()
+    assert len(lines) == len(places)
+    return {place: json.loads(line)["message"]["content"][0]["content"] for place, line in zip(places, lines)}

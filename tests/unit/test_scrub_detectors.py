@@ -7,8 +7,8 @@ import json
 import pytest
 
 from forge.scrub import Scrubber, detectors, find_secrets
-from forge.scrub.files import scrub_file
 from forge.scrub.kubernetes import kubernetes_secret_values
+from helpers import scrubbed_in_transcript_lines
 
 GH = "ghp_" + "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6"
 # (detector, text, the secret that must vanish, the placeholder that must appear)
@@ -696,18 +696,7 @@ def test_detector_catches_its_secret(name, text, secret, kind):
 def test_detector_catches_its_secret_inside_a_transcript_line(tmp_path, name, text, secret, kind):
     """`forge scrub` reads JSON lines as text: there quotes are \\", newlines \\n and tabs \\t, and a
     command or a file's first line starts right after an escape or the string's opening quote."""
-    places = {"string start": text, "after a line": "$ cat creds\n" + text, "indented": "out:\n\t" + text}
-    src = tmp_path / "session.jsonl"
-    src.write_text(
-        "".join(
-            json.dumps({"type": "user", "message": {"content": [{"type": "tool_result", "content": t}]}}) + "\n"
-            for t in places.values()
-        )
-    )
-    scrub_file(src, tmp_path / "out.jsonl", Scrubber())
-    lines = (tmp_path / "out.jsonl").read_text().splitlines()
-    for place, line in zip(places, lines):
-        value = json.loads(line)["message"]["content"][0]["content"]
+    for place, value in scrubbed_in_transcript_lines(tmp_path, text).items():
         assert secret not in value, f"{name}: the secret stayed when the text sits at {place}"
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from forge.scrub import Scrubber, detectors, find_secrets
 from forge.scrub.prefixed_tokens import NAMES
+from helpers import scrubbed_in_transcript_lines
 
 # (detector, text, secret, kind)
 POSITIVES = [
@@ -155,6 +156,12 @@ def test_prefixed_token_is_caught_without_a_keyword(name, text, secret, kind):
     out = Scrubber().scrub_text(text)
     assert secret not in out
     assert f"<SECRET:{kind}>" in out
+
+
+@pytest.mark.parametrize("name,text,secret,kind", POSITIVES, ids=[f"{p[0]}-{i}" for i, p in enumerate(POSITIVES)])
+def test_prefixed_token_is_caught_inside_a_transcript_line(tmp_path, name, text, secret, kind):
+    for place, value in scrubbed_in_transcript_lines(tmp_path, text).items():
+        assert secret not in value, f"{name}: the token stayed when the text sits at {place}"
 
 
 @pytest.mark.parametrize("name,text", NEAR_MISSES, ids=[n for n, _ in NEAR_MISSES])

@@ -9,7 +9,7 @@ letters and digits (`mixed_token`), which words and masks do not.
 from __future__ import annotations
 
 from forge.scrub import validators as v
-from forge.scrub.builtin import _TOKEN_END, _WORD, _add
+from forge.scrub.builtin import _TOKEN_END, _WORD, _add, _start
 from forge.scrub.provider_formats import _token
 
 _token(
@@ -211,7 +211,7 @@ _add(
 _add(
     "cloudflare_token",
     "cloudflare_token",
-    r"(?<![A-Za-z0-9_])(?P<s>cf(?:k|ut|at)_[A-Za-z0-9]{40}[A-Za-z0-9]{8})" + _TOKEN_END,  # 8: the checksum
+    _start("A-Za-z0-9_") + r"(?P<s>cf(?:k|ut|at)_[A-Za-z0-9]{40}[A-Za-z0-9]{8})" + _TOKEN_END,  # 8: the checksum
     priority=90,
     prefilter=("cfk_", "cfut_", "cfat_"),
     validator=v.mixed_token,
