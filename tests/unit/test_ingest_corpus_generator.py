@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import json
+import re
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -38,9 +39,7 @@ def corpus(gen):
     return gen.build_corpus()
 
 
-@pytest.fixture(scope="module")
-def sessions(corpus, tmp_path_factory):
-    root = tmp_path_factory.mktemp("corpus")
+def read_corpus(corpus, root):
     convs = []
     for rel, text in corpus.files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -49,6 +48,21 @@ def sessions(corpus, tmp_path_factory):
             convs += list(claude_code.read(root / rel, lambda line, why, rel=rel: pytest.fail(f"{rel}:{line}: {why}")))
     items = list(beads.read(root / "beads/issues.jsonl", lambda line, why: pytest.fail(why)))
     return convs, items
+
+
+@pytest.fixture(scope="module")
+def sessions(corpus, tmp_path_factory):
+    return read_corpus(corpus, tmp_path_factory.mktemp("corpus"))
+
+
+@pytest.fixture(scope="module")
+def town_corpus(gen):
+    return gen.build_corpus(town=True)
+
+
+@pytest.fixture(scope="module")
+def town_sessions(town_corpus, tmp_path_factory):
+    return read_corpus(town_corpus, tmp_path_factory.mktemp("town"))
 
 
 def test_deterministic_and_matches_the_committed_files(gen, corpus):
@@ -171,3 +185,85 @@ def test_planted_secrets_sit_in_tool_output_across_many_sessions(gen, corpus):
             if any(v.split("\n")[1 if "\n" in v else 0] in line for vs in planted.values() for v in vs):
                 holders.add(rel)
     assert len([h for h in holders if h.startswith("sessions/")]) >= 40
+
+
+TOWN_TASKS = ("bead-lifecycle", "town-ops", "batch-planning")
+
+
+def test_the_town_corpus_adds_the_rest_of_the_day_and_keeps_the_example_sessions(corpus, town_corpus, town_sessions):
+    convs, records = town_sessions
+    assert len(convs) >= 200  # hundreds of sessions, every role the town runs an agent in
+    assert {"polecat", "witness", "mayor", "crew", "deacon"} <= {c.agent_role for c in convs}
+    items = [r for r in records if isinstance(r, WorkItem) and r.sessions]
+    assert {i.task for i in items} >= set(TOWN_TASKS)
+    outcomes = defaultdict(set)
+    for r in records:
+        if not isinstance(r, WorkItem):
+            outcomes[r.work_item].add(r.outcome)
+    assert all(outcomes[i.id] == {"success", "failure"} for i in items)
+    # generated after the first three tasks from the same RNG: those sessions are byte-identical
+    assert {k: v for k, v in corpus.files.items() if k.startswith("sessions/")}.items() <= town_corpus.files.items()
+
+
+def test_town_sessions_name_only_beads_they_were_told_about_and_fail_by_breaking_conventions(town_sessions):
+    convs, records = town_sessions
+    task = {s: i.task for i in records if isinstance(i, WorkItem) for s in i.sessions}
+    outcome = {r.session_id: r.outcome for r in records if not isinstance(r, WorkItem)}
+    bad = ("pkill", "sudo rm", "reset --hard", "/home/op/gt/", "bd delete")
+    commands = defaultdict(list)
+    for c in convs:
+        if task[c.id] not in TOWN_TASKS:
+            continue
+        first = next(m for m in c.messages if m.tool_calls)
+        seen = " ".join(m.content for m in c.messages[: c.messages.index(first)])
+        ids = re.findall(r"\bgt-[a-z0-9]{3,4}\b", json.dumps([t.arguments for t in first.tool_calls]))
+        assert all(i in seen for i in ids), c.id
+        commands[outcome[c.id]] += [
+            t.arguments["command"] for m in c.messages for t in m.tool_calls if t.name == "Bash"
+        ]
+    assert any(b in cmd for cmd in commands["failure"] for b in bad)
+    assert not any(b in cmd for cmd in commands["success"] for b in bad)
+
+
+def test_a_plan_with_fixed_ids_is_filed_in_one_reply(town_sessions):
+    convs, records = town_sessions
+    task = {s: i.task for i in records if isinstance(i, WorkItem) for s in i.sessions}
+    plans = [c for c in convs if task[c.id] == "batch-planning"]
+    assert len(plans) >= 16
+    for c in plans:
+        reply = c.messages[1]
+        assert len(reply.tool_calls) >= 3 and {t.name for t in reply.tool_calls} == {"mcp__beads__create"}, c.id
+        results = [m for m in c.messages[2:] if m.role == "tool"]
+        assert len(results) == len(reply.tool_calls)  # every call's result came back to this reply
+        assert reply.tool_calls[0].arguments["id"] in c.messages[0].content
+
+
+@pytest.mark.parametrize("which", ["corpus", "town_corpus"])
+def test_no_task_suite_prompt_or_expected_call_is_in_the_corpus(which, request):
+    """The Gas Town suite scores what a model learned; a corpus must not hold its answers."""
+    files = request.getfixturevalue(which).files
+    suite = [json.loads(line) for line in (EXAMPLES / "suites" / "gastown.jsonl").read_text().splitlines()]
+    asked, called = set(), set()
+    for rel, text in files.items():
+        if not rel.startswith("sessions/"):
+            continue
+        for line in text.splitlines():
+            entry = json.loads(line)
+            content = entry.get("message", {}).get("content")
+            if entry.get("type") == "user" and isinstance(content, str):
+                asked.add(content)
+            elif entry.get("type") == "assistant":
+                called |= {
+                    (b["name"], json.dumps(b["input"], sort_keys=True)) for b in content if b["type"] == "tool_use"
+                }
+    for prompt in suite:
+        assert not [m for m in prompt["messages"] if m["role"] == "user" and m["content"] in asked], prompt["id"]
+        for exp in prompt["expected"]:
+            assert (exp["name"], json.dumps(exp["arguments"], sort_keys=True)) not in called, prompt["id"]
+
+
+def test_the_town_corpus_needs_an_out_dir(gen, tmp_path, capsys):
+    assert gen.main(["generate_corpus.py", "--town"]) == 2
+    assert "OUT_DIR" in capsys.readouterr().err
+    assert gen.main(["generate_corpus.py", "--town", str(tmp_path)]) == 0
+    assert sum(1 for _ in (tmp_path / "sessions").rglob("*.jsonl")) >= 200

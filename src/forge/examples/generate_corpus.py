@@ -4,8 +4,9 @@ output so the scrubber has something to find.
 
 Deterministic (one seeded RNG, no clock, no uuid4): running it twice writes identical files.
 Standard library only. Run `python examples/generate_corpus.py [OUT_DIR]` (default: this
-folder), or import it: `build_corpus()` returns the files in memory, `PLANTED_SECRETS` lists
-every planted fake secret by kind (tests grep the scrubbed corpus for them).
+folder; `--town OUT_DIR` for the larger corpus), or import it: `build_corpus()` returns the
+files in memory, `PLANTED_SECRETS` lists every planted fake secret by kind (tests grep the
+scrubbed corpus for them).
 
 Layout written under OUT_DIR:
   sessions/<project-slug>/<sessionId>.jsonl   one Claude Code transcript per session; the slug
@@ -20,6 +21,9 @@ Tasks and roles (role from the cwd, as Gas Town lays out its town):
   git-workflow   polecat (/home/op/gt/<rig>/polecats/<name>) branches, edits, tests, commits,
                  pushes and opens a PR; failures force-push, skip hooks or ship failing tests
   planning       mayor creates an epic and child beads chained with deps
+  bead-lifecycle, town-ops, batch-planning: the rest of the town's day (town_tasks.py), only
+                 with --town (229 sessions across five roles; the 4.3M demo base cannot absorb
+                 them in the demo's budget, see forge/train/defaults.py)
 Each bead has at least one successful and one failed attempt (DPO pairs share the prompt).
 """
 
@@ -36,6 +40,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+
+def _sibling(name: str) -> Any:
+    """A module next to this file: examples/ ships as data, not as a package."""
+    import importlib.util
+
+    key = f"forge_example_{name}"
+    if key not in sys.modules:
+        spec = importlib.util.spec_from_file_location(key, Path(__file__).resolve().parent / f"{name}.py")
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[key] = module
+        spec.loader.exec_module(module)
+    return sys.modules[key]
+
+
+TownTasks = _sibling("town_tasks").TownTasks
 
 SEED = 20251006
 BEADS_PER_TASK = 12
@@ -321,6 +342,16 @@ class Transcript:
             block["is_error"] = True
         self._entry("user", {"role": "user", "content": [block]}, toolUseResult=result)
 
+    def calls(self, made: list[tuple[str, dict[str, Any], str]]) -> None:
+        """One assistant turn with several tool calls (name, arguments, output), then their results
+        in order, as Claude Code records parallel calls."""
+        ids = [self._id("toolu_01") for _ in made]
+        self.assistant([{"type": "tool_use", "id": i, "name": n, "input": a} for i, (n, a, _) in zip(ids, made)])
+        for tool_id, (name, args, output) in zip(ids, made):
+            content, result = tool_output(name, args, output, False)
+            block = {"tool_use_id": tool_id, "type": "tool_result", "content": content}
+            self._entry("user", {"role": "user", "content": [block]}, toolUseResult=result)
+
     def lines(self, summary: str | None) -> list[str]:
         rows = list(self.entries)
         if summary:  # Claude Code writes summaries of the session at the top of the file
@@ -383,8 +414,9 @@ class Bead:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class Gen:
-    def __init__(self, seed: int = SEED):
+class Gen(TownTasks):  # type: ignore[misc,valid-type]  # loaded by path: mypy cannot follow
+    def __init__(self, seed: int = SEED, town: bool = False):
+        self.town = town  # add the rest of the town's day (town_tasks.py): 229 sessions, not 84
         self.rng = random.Random(seed)
         self.secrets = Secrets(self.rng)
         self.clock = START
@@ -451,6 +483,12 @@ class Gen:
             f"[default]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n"
             f"# contact {s.email()} before rotating"
         )
+
+    def composed_bead(self, i: int, task: str) -> Bead:
+        """A bead with a composed title and description, as filed beads have (role set by the task)."""
+        bead = self.creation_bead(i)
+        bead.task = task
+        return bead
 
     # ---- task: bead creation (witness or mayor) -------------------------------------------
     def creation_bead(self, i: int) -> Bead:
@@ -833,12 +871,13 @@ class Gen:
     # ---- the whole corpus ----------------------------------------------------------------------
     def run(self) -> None:
         tasks = [
-            ("bead-creation", self.creation_bead, self.creation_session),
-            ("git-workflow", self.git_bead, self.git_session),
-            ("planning", self.plan_bead, self.plan_session),
+            ("bead-creation", self.creation_bead, self.creation_session, self.beads_per_task),
+            ("git-workflow", self.git_bead, self.git_session, self.beads_per_task),
+            ("planning", self.plan_bead, self.plan_session, self.beads_per_task),
+            *(self.town_tasks() if self.town else []),
         ]
-        for task, make_bead, make_session in tasks:
-            for i in range(self.beads_per_task):
+        for task, make_bead, make_session, n_beads in tasks:
+            for i in range(n_beads):
                 bead = make_bead(i)
                 bead.created_at = self.stamp(self.clock)
                 bead.labels = [f"task:{task}", f"role:{bead.role}", f"rig:{bead.rig}"]
@@ -910,17 +949,17 @@ class Corpus:
     secrets: dict[str, list[str]]  # kind -> planted values
 
 
-def build_corpus(seed: int = SEED) -> Corpus:
-    gen = Gen(seed)
+def build_corpus(seed: int = SEED, town: bool = False) -> Corpus:
+    gen = Gen(seed, town)
     gen.run()
     files = dict(sorted(gen.files.items()))
     files["beads/issues.jsonl"] = gen.issues_jsonl()
     return Corpus(files, {k: list(v) for k, v in gen.secrets.planted.items()})
 
 
-def write_corpus(out_dir: Path, seed: int = SEED) -> Corpus:
+def write_corpus(out_dir: Path, seed: int = SEED, town: bool = False) -> Corpus:
     """Write the corpus under out_dir, replacing the sessions/ and beads/ folders it owns."""
-    corpus = build_corpus(seed)
+    corpus = build_corpus(seed, town)
     for owned in ("sessions", "beads"):
         shutil.rmtree(out_dir / owned, ignore_errors=True)
     for rel, text in corpus.files.items():
@@ -939,8 +978,13 @@ def __getattr__(name: str) -> Any:  # PLANTED_SECRETS is computed on first use
 
 
 def main(argv: list[str]) -> int:
-    out = Path(argv[1]) if len(argv) > 1 else Path(__file__).resolve().parent
-    corpus = write_corpus(out)
+    town = "--town" in argv
+    args = [a for a in argv[1:] if a != "--town"]
+    if town and not args:  # the committed example corpus is the small one the demo trains on
+        print("--town writes a larger corpus: name an OUT_DIR for it", file=sys.stderr)
+        return 2
+    out = Path(args[0]) if args else Path(__file__).resolve().parent
+    corpus = write_corpus(out, town=town)
     sessions = sum(1 for p in corpus.files if p.startswith("sessions/"))
     planted = sum(len(v) for v in corpus.secrets.values())
     print(f"wrote {sessions} sessions and beads/issues.jsonl under {out} ({planted} planted fake secrets)")
