@@ -37,6 +37,9 @@ def eval_model(
         min=1,
         help="New tokens per prompt. Default: 160, or room for a prompt's expected reply where that is longer.",
     ),
+    guided: bool = typer.Option(
+        False, "--guided", help="Hold tool calls to the offered tools while generating (both models)."
+    ),
     report: Path | None = typer.Option(None, "--report", help="Write a self-contained HTML report here."),
     as_json: bool = JsonOpt,
 ) -> None:
@@ -49,7 +52,7 @@ def eval_model(
         held_out=held_out,
         base=base,
         html=report,
-        options={"max_prompts": max_prompts, "max_new_tokens": max_new_tokens},
+        options={"max_prompts": max_prompts, "max_new_tokens": max_new_tokens, "guided": guided},
     )
     if as_json:
         return emit_json(out)
@@ -61,7 +64,8 @@ def _print_eval(out: dict[str, Any]) -> None:
 
     from forge.cli.display import pct
 
-    t = Table(title=f"{out['model']} vs {out['base'] or 'no base'} ({out['n_prompts']} prompts)")
+    guided = ", guided tool calls" if out.get("decoding") == "guided" else ""
+    t = Table(title=f"{out['model']} vs {out['base'] or 'no base'} ({out['n_prompts']} prompts{guided})")
     for col in ("category", "base", "candidate", "delta"):
         t.add_column(col)
     for r in out["categories"]:
@@ -136,6 +140,7 @@ def infer(
     adapters: str | None = typer.Option(None, "--adapters", help="Comma-separated adapter dirs (hf mode)."),
     quant: str = typer.Option("f16", "--quant", help="GGUF type when MODEL must be exported first (gguf mode)."),
     max_new_tokens: int = typer.Option(160, "--max-new-tokens", min=1),
+    guided: bool = typer.Option(False, "--guided", help="Hold tool calls to the offered tools (hf mode)."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Run one prompt (with tools) and print the reply and its parsed tool calls."""
@@ -149,6 +154,7 @@ def infer(
         adapters=split_csv(adapters),
         quant=quant,
         max_new_tokens=max_new_tokens,
+        guided=guided,
     )
     result = done["results"][0]
     if as_json:
@@ -189,6 +195,9 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port", min=0, max=65535),
     max_pending: int = typer.Option(8, "--max-pending", min=1, help="Requests running or queued before 429."),
+    guided: bool = typer.Option(
+        False, "--guided", help="Hold each request's tool calls to the tools it offers (hf engine)."
+    ),
 ) -> None:
     """Serve a model over an OpenAI-compatible /v1/chat/completions (streaming, tools, usage)."""
     from forge.api.limits import Guard
@@ -224,9 +233,10 @@ def serve(
         max_pending=max_pending,
         follow=target,
         name=name,
+        guided=guided,
     )
     console.print(
-        f"serving {server.router.name} ({engine})"
+        f"serving {server.router.name} ({engine}{', guided tool calls' if guided else ''})"
         + (f" + {', '.join(names)}" if names else "")
         + f" on http://{host}:{server.server_address[1]}/v1/chat/completions",
         highlight=False,

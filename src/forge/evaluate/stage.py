@@ -38,6 +38,9 @@ class EvalConfig:
     # windows do. 0: the trained context of the model (max_seq_length of the adapter it was
     # trained as), no cut for a model Forge did not train.
     context_length: int = 0
+    # Hold every tool call to the prompt's tools as it is generated (models/guided.py): the
+    # score is then of the model as served with guided decoding, not of what it writes alone.
+    guided: bool = False
 
     def problems(self) -> list[str]:
         out = [
@@ -122,6 +125,12 @@ def _id_config(
     config: EvalConfig, model_ref: str | Path, adapters: Sequence[str | Path], inputs: Sequence[Artifact]
 ) -> dict[str, Any]:
     cfg = dataclasses.asdict(config)
+    if config.guided:  # a changed grammar scores differently: its version is part of the id
+        from forge.models.guided import GRAMMAR_VERSION
+
+        cfg["guided"] = GRAMMAR_VERSION
+    else:  # reports scored before the option existed keep their ids
+        cfg.pop("guided")
     if config.suite:  # the suite's content, not its location, decides the result
         cfg["suite"] = {"name": Path(config.suite).name, "sha256": sha256_file(Path(config.suite))}
     cfg["model"] = model_identity(model_ref, inputs)
@@ -160,6 +169,7 @@ def run_evaluate(
             "adapters": [str(a) for a in adapters],
             "dataset": dataset.id if dataset else None,
             "suite": config.suite,
+            "decoding": "guided" if config.guided else "free",
             **summarize(prompts, samples),
             "context": {
                 "context_length": context,
@@ -215,6 +225,7 @@ def _generate_and_score(
             [p.tools for p in part],
             max_new_tokens=max(budgets[start : start + chunk]),
             batch_size=config.batch_size,
+            guided=config.guided,
         )
         for prompt, reply, trimmed in zip(part, replies, cut):
             with reply_format(fmt):

@@ -109,9 +109,11 @@ def generate(
     tools_per_prompt: list[list[dict[str, Any]]],
     max_new_tokens: int = 96,
     batch_size: int = 8,
+    guided: bool = False,
 ) -> list[str]:
     """Greedy completions, one per conversation, in input order. Special tokens are kept up to
-    the stop token (so <tool_call> tags survive); the stop token and padding are dropped."""
+    the stop token (so <tool_call> tags survive); the stop token and padding are dropped.
+    `guided`: every tool call is held to the prompt's tools as it is written (models/guided.py)."""
     import torch
 
     texts = render_prompts(tokenizer, conversations, tools_per_prompt)
@@ -133,9 +135,15 @@ def generate(
             enc = tokenizer([texts[i] for i in idx], return_tensors="pt", padding=True, add_special_tokens=False).to(
                 device
             )
+            extra: dict[str, Any] = {}
+            if guided:
+                extra["logits_processor"] = guided_logits(
+                    model, tokenizer, [tools_per_prompt[i] for i in idx], stops, enc
+                )
             with torch.no_grad():
                 out = model.generate(
                     **enc,
+                    **extra,
                     do_sample=False,
                     max_new_tokens=max_new_tokens,
                     eos_token_id=stops,
@@ -150,6 +158,19 @@ def generate(
     finally:
         tokenizer.padding_side = previous_side
     return replies
+
+
+def guided_logits(model: Any, tokenizer: Any, tools: list[list[dict[str, Any]]], stops: list[int], enc: Any) -> Any:
+    """A logits processor for one batch (`enc`, left-padded): row i's tool calls held to `tools[i]`
+    in the model's own tool-call format (models/guided.py)."""
+    from transformers import LogitsProcessorList
+
+    from forge.models.guided import guided_processor
+    from forge.models.tool_calls import parser_for
+
+    n_vocab = int(model.get_output_embeddings().weight.shape[0])
+    proc = guided_processor(tokenizer, tools, parser_for(tokenizer), stops, enc["input_ids"].shape[1], n_vocab)
+    return LogitsProcessorList([proc])
 
 
 def _decode_until_stop(tokenizer: Any, ids: list[int], stops: list[int], pad_id: int) -> str:

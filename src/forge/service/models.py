@@ -120,6 +120,7 @@ class ModelsAPI(ForgeHome):
             "base": base_ref,
             "suite": suite_path.stem if suite_path else None,
             "dataset": ds.id if ds else None,
+            "decoding": "guided" if config.guided else "free",
             "report_id": cand_art.id,
             "base_report_id": base_id,
             "seconds": round(time.monotonic() - t0, 1),
@@ -299,15 +300,18 @@ class ModelsAPI(ForgeHome):
         adapters: list[str] | None = None,
         quant: str = "f16",
         max_new_tokens: int = 160,
+        guided: bool = False,
     ) -> dict[str, Any]:
         """Greedy replies, one per conversation, from MODEL in one of its forms (hf: transformers
         with adapters; gguf: llama.cpp, exported first if needed; ollama: a local Ollama server),
-        each with its parsed tool calls."""
+        each with its parsed tool calls. `guided` (hf only): tool calls held to `tools`."""
         from forge.export import infer
         from forge.models.tool_calls import parse_reply
 
         if mode not in INFER_MODES:
             raise InputError(f"--mode must be one of {', '.join(INFER_MODES)}, got {mode!r}")
+        if guided and mode != "hf":
+            raise InputError("guided tool calls run in hf mode only", hint="use --mode hf, or drop --guided")
         schemas = list(tools or [])
         _quiet()
         t0 = time.monotonic()
@@ -325,7 +329,12 @@ class ModelsAPI(ForgeHome):
                 location = target.location
                 hf_model, tokenizer = load_model(target.location, target.adapters)
                 replies = generate(
-                    hf_model, tokenizer, conversations, [schemas] * len(conversations), max_new_tokens=max_new_tokens
+                    hf_model,
+                    tokenizer,
+                    conversations,
+                    [schemas] * len(conversations),
+                    max_new_tokens=max_new_tokens,
+                    guided=guided,
                 )
             else:
                 gguf = infer.gguf_for(self, target, quant)

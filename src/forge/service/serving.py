@@ -16,13 +16,18 @@ ENGINES = ("hf", "llama.cpp")
 
 
 class ServingAPI(ForgeHome):
-    def serving_engine(self, model: str, adapters: list[str] | None = None, *, engine: str = "hf") -> Any:
+    def serving_engine(
+        self, model: str, adapters: list[str] | None = None, *, engine: str = "hf", guided: bool = False
+    ) -> Any:
         """A loaded engine for MODEL: hf (transformers, task adapters stackable per request) or
-        llama.cpp (a GGUF: a .gguf file or GGUF artifact, or a model exported to one first)."""
+        llama.cpp (a GGUF: a .gguf file or GGUF artifact, or a model exported to one first).
+        `guided` (hf): every request's tool calls are held to the tools it offers."""
         from forge.models.refs import resolve_model
 
         if engine not in ENGINES:
             raise InputError(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+        if guided and engine != "hf":
+            raise InputError("guided tool calls are served by the hf engine only", hint="use --engine hf")
         names = list(adapters or [])
         target = resolve_model(self, model)
         if engine == "llama.cpp":
@@ -45,7 +50,7 @@ class ServingAPI(ForgeHome):
         paths = self.adapter_paths(names)  # type: ignore[attr-defined]
         task = {(Path(n).name if Path(n).is_dir() else n): p for n, p in zip(names, paths)}
         quiet_ml_libraries()
-        return HFEngine(target.location, list(target.adapters), task)
+        return HFEngine(target.location, list(target.adapters), task, guided=guided)
 
     def _gguf_lora(self, adapter: Path, target: Any) -> Path:
         """The adapter as a GGUF LoRA (converted once, cached by content) for the model it was
@@ -108,6 +113,7 @@ class ServingAPI(ForgeHome):
         follow: str | None = None,
         follow_seconds: float = 2.0,
         name: str | None = None,
+        guided: bool = False,
     ) -> Any:
         """The `forge serve` HTTP server (not yet serving: call serve_forever). `follow`: a
         deploy target whose version this server keeps serving under the target's name."""
@@ -115,13 +121,13 @@ class ServingAPI(ForgeHome):
         from forge.serving.http import make_server
 
         name = name or follow or self.served_name(model)
-        router = Router(name, self.serving_engine(model, adapters, engine=engine))
+        router = Router(name, self.serving_engine(model, adapters, engine=engine, guided=guided))
         server = make_server(router, guard, host, port, max_pending=max_pending)
         if follow:
             stop = threading.Event()
             watcher = threading.Thread(
                 target=self._follow_deploys,
-                args=(router, follow, model, adapters, engine, follow_seconds, stop),
+                args=(router, follow, model, adapters, engine, follow_seconds, stop, guided),
                 daemon=True,
             )
             watcher.start()
@@ -137,12 +143,13 @@ class ServingAPI(ForgeHome):
         engine: str,
         every: float,
         stop: threading.Event,
+        guided: bool = False,
     ) -> None:
         current = model
         while not stop.wait(every):
             now = self.deployed_model(target)
             if now is None or now == current:
                 continue
-            fresh = self.serving_engine(now, adapters, engine=engine)  # loaded before the swap
+            fresh = self.serving_engine(now, adapters, engine=engine, guided=guided)  # loaded before the swap
             router.swap(fresh)  # requests already routed keep the old engine; it goes with them
             current = now

@@ -66,11 +66,12 @@ class Folded:
 class HFEngine:
     kind = "hf"
 
-    def __init__(self, location: str, role_adapters: list[str], task_adapters: dict[str, str]):
+    def __init__(self, location: str, role_adapters: list[str], task_adapters: dict[str, str], guided: bool = False):
         from forge.models.loading import load_model, stop_token_ids
         from forge.models.tool_calls import parser_for
 
         self.location = location
+        self.guided = guided  # hold tool calls to the request's tools (models/guided.py)
         self.adapters = list(task_adapters)
         self.lock = threading.Lock()
         model, self.tokenizer = load_model(location)
@@ -144,6 +145,11 @@ class HFEngine:
                 f"model's context of {self.context}"
             )
         stream = TextStream(self.tokenizer, self.stops, on_text)
+        extra: dict[str, Any] = {}
+        if self.guided and tools:
+            from forge.models.loading import guided_logits
+
+            extra["logits_processor"] = guided_logits(self.model, self.tokenizer, [tools], self.stops, enc)
         pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.stops[0]
         with self.lock, torch.no_grad():
             self._activate(adapters)
@@ -157,6 +163,7 @@ class HFEngine:
                 top_p=None,
                 top_k=None,
                 streamer=stream,
+                **extra,
             )
         stream.end()
         reason = "stop" if stream.stopped or stream.generated < max_tokens else "length"

@@ -1,0 +1,124 @@
+"""Guided tool calls (forge/models/guided.py): the grammar built from a prompt's tools, checked
+token by token with llguidance on two real tokenizers — Qwen2.5's (its chat template and added
+<tool_call> tokens, tests/real_models.py) and the shipped tiny base's. No model runs here; the
+generation side is in tests/integration/test_guided_generation.py."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from forge.errors import InputError
+from forge.models.guided import call_layout, lark_grammar
+from forge.models.tiny_base import SHIPPED_DIR
+from real_models import real_tokenizer
+
+
+def _tool(name: str, props: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    params = {"type": "object", "properties": props, "required": required}
+    return {"type": "function", "function": {"name": name, "parameters": params}}
+
+
+TOOLS = [
+    _tool("Bash", {"command": {"type": "string"}, "timeout": {"type": "integer"}}, ["command"]),
+    _tool(
+        "bead_create",
+        {
+            "title": {"type": "string"},
+            "priority": {"type": "integer", "minimum": 0, "maximum": 4},
+            "issue_type": {"type": "string", "enum": ["bug", "task", "epic"]},
+            "deps": {"type": "array", "items": {"type": "string"}},
+        },
+        ["title"],
+    ),
+    _tool("link", {"from_id": {"type": "string"}, "to_id": {"type": "string"}}, ["from_id", "to_id"]),
+]
+
+
+def _tokenizer(which: str) -> Any:
+    if which == "qwen2":
+        return real_tokenizer("qwen2")
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(str(SHIPPED_DIR))
+
+
+def _call(name: str, args: dict[str, Any]) -> str:
+    return f"<tool_call>\n{json.dumps({'name': name, 'arguments': args})}\n</tool_call>"
+
+
+def _accepts(tokenizer: Any, tools: list[dict[str, Any]], text: str) -> bool:
+    """Whether the grammar lets a model write `text` (as the tokenizer splits it) and stop."""
+    import llguidance
+    import llguidance.hf
+
+    grammar = lark_grammar(tools, call_layout(tokenizer, "hermes"))
+    matcher = llguidance.LLMatcher(llguidance.hf.from_tokenizer(tokenizer), grammar, log_level=0)
+    assert not matcher.is_error(), matcher.get_error()
+    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+    return matcher.consume_tokens(ids) and matcher.is_accepting()
+
+
+@pytest.mark.parametrize("which", ["qwen2", "tiny"])
+def test_layout_is_read_off_the_chat_template(which):
+    tok = _tokenizer(which)
+    layout = call_layout(tok, "hermes")
+    # both templates write <tool_call>\n{"name": N, "arguments": {...}}\n</tool_call>, with
+    # json.dumps-style separators, and both have the markers as single added tokens
+    assert (layout.before, layout.after, layout.item_sep, layout.key_sep) == ("\n", "\n", ", ", ": ")
+    assert layout.open_id == tok.convert_tokens_to_ids("<tool_call>")
+    assert layout.close_id == tok.convert_tokens_to_ids("</tool_call>")
+
+
+@pytest.mark.parametrize("which", ["qwen2", "tiny"])
+def test_well_formed_calls_pass_in_any_key_order(which):
+    tok = _tokenizer(which)
+    ok = [
+        "Plain text, no call at all.",
+        _call("Bash", {"command": "ls -la"}),
+        "I will look first.\n" + _call("Bash", {"command": "ls", "timeout": 5}),
+        # the model's key order, not the schema's (issue_type before priority; title last)
+        _call("bead_create", {"issue_type": "task", "priority": 1, "deps": ["blocks:gt-1"], "title": "Fix"}),
+        _call("link", {"to_id": "gt-2", "from_id": "gt-1"}),
+        _call("bead_create", {"title": "A"}) + "\n" + _call("bead_create", {"title": "B", "priority": 0}),
+    ]
+    for text in ok:
+        assert _accepts(tok, TOOLS, text), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        _call("Write", {"file_path": "a"}),  # a tool the prompt does not offer
+        _call("Bash", {"timeout": 5}),  # the required key is missing
+        _call("link", {"from_id": "gt-1"}),  # one of two required keys is missing
+        _call("bead_create", {"title": "x", "prio": 1}),  # a key the schema does not declare
+        _call("bead_create", {"title": "x", "priority": "high"}),  # wrong type
+        _call("bead_create", {"title": "x", "priority": 9}),  # out of range
+        _call("bead_create", {"title": "x", "issue_type": "story"}),  # not in the enum
+        '<tool_call>\n{"name": "Bash", "arguments": {"command":"ls"}}\n</tool_call>',  # not the template's spacing
+        '<tool_call>\n{"name": "Bash", "arguments": {"command": "ls"}\n</tool_call>',  # unbalanced
+        "</tool_call>",  # a closing marker with no call
+    ],
+)
+def test_malformed_calls_are_refused(text):
+    assert not _accepts(_tokenizer("qwen2"), TOOLS, text)
+
+
+def test_keywords_the_compiler_does_not_know_are_ignored_not_fatal():
+    # a tool schema from the wild: a string `format` llguidance does not implement
+    tools = [_tool("fetch", {"url": {"type": "string", "format": "uri-reference"}}, ["url"])]
+    assert _accepts(_tokenizer("qwen2"), tools, _call("fetch", {"url": "../a"}))
+
+
+def test_no_tools_means_text_only():
+    tok = _tokenizer("qwen2")
+    assert _accepts(tok, [], "Hello rig, ready to work.")
+    assert not _accepts(tok, [], _call("Bash", {"command": "ls"}))
+
+
+def test_a_format_that_is_not_json_in_tags_is_refused_with_its_name():
+    with pytest.raises(InputError, match="'llama3'"):
+        call_layout(_tokenizer("tiny"), "llama3")
