@@ -1,9 +1,10 @@
 """Guided tool calls end to end on a model that really calls tools: the Qwen2.5-family tool model
 of the serving tests (real tokenizer and chat template, fine-tuned on CPU to create, show and
-close a bead; tests/serving_models.py). Offered the tools it learned, guidance changes nothing;
-offered tools it did not learn (one it never saw required, or its habitual tool withdrawn), its
-free replies are not valid calls and its guided ones are — through `generate`, `forge eval
---guided` and the served OpenAI API (with the official client)."""
+close a bead; tests/serving_models.py), in transformers and, exported to GGUF, in llama.cpp.
+Offered the tools it learned, guidance changes nothing; offered tools it did not learn (one it
+never saw required, or its habitual tool withdrawn), its free replies are not valid calls and its
+guided ones are — through `generate`, `forge eval --guided`, `forge infer --mode gguf` and the
+served OpenAI API of both engines (with the official client)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import pytest
 from forge.evaluate.schema import check_object
 from forge.models.tool_calls import parse_reply
 from forge.models.tool_formats import schemas_by_name
+from helpers import llama_cpp_or_skip
 from serving_models import ASK, TOOLS, episode, tool_model_and_adapters
 
 # Budget far above the replies, and each reply is checked to end before it, so none is judged as
@@ -98,7 +100,44 @@ def test_forge_eval_guided_scores_the_guided_replies(tool_model, forge, tmp_path
     assert {r["category"]: r["candidate"] for r in free["categories"]}["tool_call_validity"] == 0.5
 
 
-def test_the_served_api_guides_each_request_by_its_own_tools(tool_model):
+@pytest.fixture(scope="module")
+def gguf(tool_model, tmp_path_factory):
+    from forge.export.gguf_writer import write_gguf
+
+    llama_cpp_or_skip()
+    path = tmp_path_factory.mktemp("gguf") / "tools-f32.gguf"
+    write_gguf(tool_model[0], path, "f32")
+    return path
+
+
+def test_llama_cpp_guides_like_transformers(gguf):
+    from forge.serving.llama import LlamaEngine
+
+    free, guided = LlamaEngine(gguf), LlamaEngine(gguf, guided=True)
+    try:
+        for messages, tools in ((episode(1), TOOLS), (ASK, _need_priority()), (ASK, TOOLS[1:])):
+            loose = free.complete(messages, tools, BUDGET, []).text
+            held = guided.complete(messages, tools, BUDGET, [])
+            assert held.finish_reason == "stop" and _valid(held.text, tools), held.text
+            if tools is TOOLS:
+                assert held.text == loose  # a learned call is left as it is
+            else:
+                assert not _valid(loose, tools), loose
+    finally:
+        free.close()
+        guided.close()
+
+
+def test_forge_infer_gguf_guided(gguf):
+    from forge.export.infer import infer_gguf
+
+    tools = _need_priority()
+    assert not _valid(infer_gguf(gguf, ASK, tools, BUDGET), tools)
+    assert _valid(infer_gguf(gguf, ASK, tools, BUDGET, guided=True), tools)
+
+
+@pytest.mark.parametrize("engine", ["hf", "llama.cpp"])
+def test_the_served_api_guides_each_request_by_its_own_tools(tool_model, engine, request):
     from openai import OpenAI
 
     from forge.api.limits import Guard
@@ -106,8 +145,13 @@ def test_the_served_api_guides_each_request_by_its_own_tools(tool_model):
     from forge.serving.hf import HFEngine
     from forge.serving.http import make_server
 
-    engine = HFEngine(str(tool_model[0]), [], {}, guided=True)
-    server = make_server(Router("polecat", engine), Guard(), "127.0.0.1", 0)
+    if engine == "llama.cpp":
+        from forge.serving.llama import LlamaEngine
+
+        served: Any = LlamaEngine(request.getfixturevalue("gguf"), guided=True)
+    else:
+        served = HFEngine(str(tool_model[0]), [], {}, guided=True)
+    server = make_server(Router("polecat", served), Guard(), "127.0.0.1", 0)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     client = OpenAI(base_url=f"http://127.0.0.1:{server.server_address[1]}/v1", api_key="local", max_retries=0)
     try:
@@ -123,3 +167,4 @@ def test_the_served_api_guides_each_request_by_its_own_tools(tool_model):
     finally:
         server.shutdown()
         server.server_close()
+        served.close()

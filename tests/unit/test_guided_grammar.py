@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from forge.errors import InputError
-from forge.models.guided import call_layout, lark_grammar
+from forge.models.guided import hf_layout, lark_grammar
 from forge.models.tiny_base import SHIPPED_DIR
 from real_models import real_tokenizer
 
@@ -54,7 +54,7 @@ def _accepts(tokenizer: Any, tools: list[dict[str, Any]], text: str) -> bool:
     import llguidance
     import llguidance.hf
 
-    grammar = lark_grammar(tools, call_layout(tokenizer, "hermes"))
+    grammar = lark_grammar(tools, hf_layout(tokenizer, "hermes"))
     matcher = llguidance.LLMatcher(llguidance.hf.from_tokenizer(tokenizer), grammar, log_level=0)
     assert not matcher.is_error(), matcher.get_error()
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -64,7 +64,7 @@ def _accepts(tokenizer: Any, tools: list[dict[str, Any]], text: str) -> bool:
 @pytest.mark.parametrize("which", ["qwen2", "tiny"])
 def test_layout_is_read_off_the_chat_template(which):
     tok = _tokenizer(which)
-    layout = call_layout(tok, "hermes")
+    layout = hf_layout(tok, "hermes")
     # both templates write <tool_call>\n{"name": N, "arguments": {...}}\n</tool_call>, with
     # json.dumps-style separators, and both have the markers as single added tokens
     assert (layout.before, layout.after, layout.item_sep, layout.key_sep) == ("\n", "\n", ", ", ": ")
@@ -121,4 +121,4 @@ def test_no_tools_means_text_only():
 
 def test_a_format_that_is_not_json_in_tags_is_refused_with_its_name():
     with pytest.raises(InputError, match="'llama3'"):
-        call_layout(_tokenizer("tiny"), "llama3")
+        hf_layout(_tokenizer("tiny"), "llama3")

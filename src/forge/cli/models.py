@@ -140,7 +140,7 @@ def infer(
     adapters: str | None = typer.Option(None, "--adapters", help="Comma-separated adapter dirs (hf mode)."),
     quant: str = typer.Option("f16", "--quant", help="GGUF type when MODEL must be exported first (gguf mode)."),
     max_new_tokens: int = typer.Option(160, "--max-new-tokens", min=1),
-    guided: bool = typer.Option(False, "--guided", help="Hold tool calls to the offered tools (hf mode)."),
+    guided: bool = typer.Option(False, "--guided", help="Hold tool calls to the offered tools (hf, gguf)."),
     as_json: bool = JsonOpt,
 ) -> None:
     """Run one prompt (with tools) and print the reply and its parsed tool calls."""
@@ -195,9 +195,7 @@ def serve(
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8000, "--port", min=0, max=65535),
     max_pending: int = typer.Option(8, "--max-pending", min=1, help="Requests running or queued before 429."),
-    guided: bool = typer.Option(
-        False, "--guided", help="Hold each request's tool calls to the tools it offers (hf engine)."
-    ),
+    guided: bool = typer.Option(False, "--guided", help="Hold each request's tool calls to the tools it offers."),
 ) -> None:
     """Serve a model over an OpenAI-compatible /v1/chat/completions (streaming, tools, usage)."""
     from forge.api.limits import Guard

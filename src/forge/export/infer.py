@@ -67,10 +67,15 @@ def gguf_for(forge: Any, target: Any, quant: str = "f16") -> Path:
 
 
 def infer_gguf(
-    gguf_path: Path, messages: list[dict[str, Any]], tools: list[dict[str, Any]], max_new_tokens: int
+    gguf_path: Path,
+    messages: list[dict[str, Any]],
+    tools: list[dict[str, Any]],
+    max_new_tokens: int,
+    guided: bool = False,
 ) -> str:
     """Greedy reply from llama.cpp, prompted with the chat template stored in the GGUF itself;
-    it stops on every token llama.cpp treats as end of generation (eos, end of turn)."""
+    it stops on every token llama.cpp treats as end of generation (eos, end of turn). `guided`:
+    its tool calls held to `tools` (models/guided_decoding.py)."""
     from forge.export.parity import llama_greedy, llama_stop_ids, open_llama
 
     llm = open_llama(gguf_path, n_ctx=0)  # 0: the context length the model was trained with
@@ -90,7 +95,17 @@ def infer_gguf(
                 f"exceeds the model's context of {llm.n_ctx()}",
                 hint="pass fewer tools (--tools FILE or none) or lower --max-new-tokens",
             )
-        out = llama_greedy(llm, ids, llama_stop_ids(llm), max_new_tokens)
+        stops = llama_stop_ids(llm)
+        guide = None
+        if guided and tools:
+            from llama_cpp import LogitsProcessorList
+
+            from forge.models.guided_decoding import llama_guide, llama_layout
+            from forge.models.tool_calls import parser_for
+
+            layout = llama_layout(llm, parser_for(gguf_path), lambda m, t: render_template(template, m, t, **tokens))
+            guide = LogitsProcessorList([llama_guide(llm, layout, tools, stops, len(ids))])
+        out = llama_greedy(llm, ids, stops, max_new_tokens, logits_processor=guide)
         return llm.detokenize(out, special=True).decode("utf-8", errors="replace")
     finally:
         llm.close()

@@ -136,10 +136,21 @@ def llama_stop_ids(llm: Any) -> list[int]:
     return [i for i in range(llm.n_vocab()) if llama_cpp.llama_vocab_is_eog(vocab, i)]
 
 
-def llama_greedy(llm: Any, prompt_ids: list[int], stops: list[int], max_new_tokens: int) -> list[int]:
+def llama_greedy(
+    llm: Any, prompt_ids: list[int], stops: list[int], max_new_tokens: int, logits_processor: Any = None
+) -> list[int]:
     llm.reset()  # a fresh evaluation of the whole prompt: no reuse of a previous prompt's cache
     out: list[int] = []
-    for tok in llm.generate(prompt_ids, top_k=1, top_p=1.0, min_p=0.0, temp=0.0, repeat_penalty=1.0, reset=True):
+    for tok in llm.generate(
+        prompt_ids,
+        top_k=1,
+        top_p=1.0,
+        min_p=0.0,
+        temp=0.0,
+        repeat_penalty=1.0,
+        reset=True,
+        logits_processor=logits_processor,
+    ):
         if tok in stops or len(out) >= max_new_tokens:
             break
         out.append(int(tok))

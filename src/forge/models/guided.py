@@ -4,7 +4,8 @@ give each declared key a value of its type — and the model stays free everywhe
 before, between and after calls, how many calls, whether to call at all).
 
 The grammar is compiled by llguidance (the structured-output engine llama.cpp and vLLM use) from
-the offered schemas; a logits processor asks it, token by token, which tokens may come next. The
+the offered schemas; a logits processor (models/guided_decoding.py) asks it, token by token,
+which tokens may come next, in transformers and in llama.cpp alike. The
 call's layout (the whitespace around the JSON, its separators) is read off the model's own chat
 template, so a guided reply is spelled as the model was trained to spell it. Only formats that
 write a call as one JSON object between an opening and a closing marker are guided (hermes:
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,8 +46,10 @@ class CallLayout:
     key_sep: str
 
 
-def call_layout(tokenizer: Any, fmt: str) -> CallLayout:
-    """Render one probe call through the chat template and read the layout off it."""
+def call_layout(fmt: str, render: Callable[..., str], single_token: Callable[[str], int | None]) -> CallLayout:
+    """Render one probe call with the model's chat template (`render(messages, tools)`) and read
+    the layout off it; `single_token(text)`: the id when the model's vocabulary spells `text` as
+    one token."""
     if fmt not in GUIDED_FORMATS:
         raise InputError(
             f"guided tool calls need a JSON-in-tags tool-call format; this model writes {fmt!r}",
@@ -56,7 +60,7 @@ def call_layout(tokenizer: Any, fmt: str) -> CallLayout:
     messages = [{"role": "user", "content": "probe"}, {"role": "assistant", "content": "", "tool_calls": [call]}]
     tools = [{"type": "function", "function": {"name": _PROBE["name"], "parameters": {"type": "object"}}}]
     try:
-        text = tokenizer.apply_chat_template(messages, tools=tools, tokenize=False)
+        text = render(messages, tools)
     except Exception:  # a template that cannot render tool calls: the plain default layout
         text = f'{open_text}\n{{"name": "forge_probe", "arguments": {{"a": "x", "b": 1}}}}\n{close_text}'
     start = text.rfind(open_text)
@@ -67,18 +71,23 @@ def call_layout(tokenizer: Any, fmt: str) -> CallLayout:
     return CallLayout(
         open_text=open_text,
         close_text=close_text,
-        open_id=_single_token(tokenizer, open_text),
-        close_id=_single_token(tokenizer, close_text),
+        open_id=single_token(open_text),
+        close_id=single_token(close_text),
         before=before,
         after=after,
-        item_sep=", " if '", "' in core or ", " in core else ",",
+        item_sep=", " if ", " in core else ",",
         key_sep=": " if '": ' in core else ":",
     )
 
 
-def _single_token(tokenizer: Any, text: str) -> int | None:
-    ids = tokenizer(text, add_special_tokens=False)["input_ids"]
-    return int(ids[0]) if len(ids) == 1 else None
+def hf_layout(tokenizer: Any, fmt: str) -> CallLayout:
+    """The layout of a transformers model's calls, from its tokenizer's chat template."""
+
+    def single(text: str) -> int | None:
+        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        return int(ids[0]) if len(ids) == 1 else None
+
+    return call_layout(fmt, lambda m, t: tokenizer.apply_chat_template(m, tools=t, tokenize=False), single)
 
 
 def _lit(text: str) -> str:
@@ -161,72 +170,3 @@ def lark_grammar(tools: list[dict[str, Any]], layout: CallLayout) -> str:
         lines.append(f'tool{i}: {name_part} {_lit(json.dumps("arguments"))} {kv} args{i} "}}"')
         lines += _arguments_rules(f"args{i}", params, layout)
     return "\n".join(lines) + "\n"
-
-
-# llguidance's view of a tokenizer takes up to a second to build for a 150k vocabulary: built once
-# per loaded tokenizer (kept alive here, so its id is never reused) and reused by every request.
-_LL_TOKENIZERS: dict[tuple[int, int, tuple[int, ...]], tuple[Any, Any]] = {}
-
-
-def _ll_tokenizer(tokenizer: Any, n_vocab: int, stops: list[int]) -> Any:
-    import llguidance.hf
-
-    key = (id(tokenizer), n_vocab, tuple(stops))
-    if key not in _LL_TOKENIZERS:
-        _LL_TOKENIZERS[key] = (tokenizer, llguidance.hf.from_tokenizer(tokenizer, n_vocab=n_vocab, eos_token=stops))
-    return _LL_TOKENIZERS[key][1]
-
-
-class GuidedCalls:
-    """A transformers logits processor for one batch: row i is held to `grammars[i]`. Rows that
-    have ended (a stop token) are left alone. A grammar that does not compile is an InputError up
-    front; a row whose matcher fails later (it cannot, unless the grammar itself is wrong) goes on
-    unguided rather than being forced into nonsense, and is marked in `failed`."""
-
-    def __init__(self, tokenizer: Any, grammars: list[str], stops: list[int], prompt_len: int, n_vocab: int):
-        import llguidance
-
-        ll_tok = _ll_tokenizer(tokenizer, n_vocab, stops)
-        self.matchers = [llguidance.LLMatcher(ll_tok, g, log_level=0) for g in grammars]
-        for m in self.matchers:
-            if m.is_error():
-                raise InputError(
-                    f"guided tool calls: the offered tool schemas do not compile: {m.get_error()[:300]}",
-                    hint="fix the tool schema, or run without guided tool calls",
-                )
-        self.failed = [False] * len(grammars)
-        self.stops = set(stops)
-        self.prompt_len = prompt_len
-        self.done = [False] * len(grammars)
-        self.n_vocab = n_vocab
-
-    def __call__(self, input_ids: Any, scores: Any) -> Any:
-        import numpy as np
-        import torch
-
-        generated = input_ids.shape[1] - self.prompt_len
-        for i, matcher in enumerate(self.matchers):
-            if generated > 0 and not (self.done[i] or self.failed[i]):
-                last = int(input_ids[i, -1])
-                if last in self.stops:
-                    self.done[i] = True
-                elif not matcher.consume_token(last):
-                    self.failed[i] = True
-            if self.done[i] or self.failed[i]:
-                continue
-            bits = np.frombuffer(matcher.compute_bitmask(), dtype=np.uint8)
-            allowed = np.unpackbits(bits, bitorder="little")[: scores.shape[1]].astype(bool)
-            if not allowed.any():  # nothing fits (should not happen): leave the row unguided
-                self.failed[i] = True
-                continue
-            if allowed.shape[0] < scores.shape[1]:
-                allowed = np.concatenate([allowed, np.zeros(scores.shape[1] - allowed.shape[0], dtype=bool)])
-            scores[i] = scores[i].masked_fill(~torch.from_numpy(allowed).to(scores.device), float("-inf"))
-        return scores
-
-
-def guided_processor(
-    tokenizer: Any, tools_per_row: list[list[dict[str, Any]]], fmt: str, stops: list[int], prompt_len: int, n_vocab: int
-) -> GuidedCalls:
-    layout = call_layout(tokenizer, fmt)
-    return GuidedCalls(tokenizer, [lark_grammar(t or [], layout) for t in tools_per_row], stops, prompt_len, n_vocab)

@@ -165,7 +165,7 @@ def guided_logits(model: Any, tokenizer: Any, tools: list[list[dict[str, Any]]],
     in the model's own tool-call format (models/guided.py)."""
     from transformers import LogitsProcessorList
 
-    from forge.models.guided import guided_processor
+    from forge.models.guided_decoding import guided_processor
     from forge.models.tool_calls import parser_for
 
     n_vocab = int(model.get_output_embeddings().weight.shape[0])

@@ -304,14 +304,16 @@ class ModelsAPI(ForgeHome):
     ) -> dict[str, Any]:
         """Greedy replies, one per conversation, from MODEL in one of its forms (hf: transformers
         with adapters; gguf: llama.cpp, exported first if needed; ollama: a local Ollama server),
-        each with its parsed tool calls. `guided` (hf only): tool calls held to `tools`."""
+        each with its parsed tool calls. `guided` (hf, gguf): tool calls held to `tools`."""
         from forge.export import infer
         from forge.models.tool_calls import parse_reply
 
         if mode not in INFER_MODES:
             raise InputError(f"--mode must be one of {', '.join(INFER_MODES)}, got {mode!r}")
-        if guided and mode != "hf":
-            raise InputError("guided tool calls run in hf mode only", hint="use --mode hf, or drop --guided")
+        if guided and mode == "ollama":
+            raise InputError(
+                "guided tool calls run in hf and gguf modes", hint="use --mode hf or gguf, or drop --guided"
+            )
         schemas = list(tools or [])
         _quiet()
         t0 = time.monotonic()
@@ -339,7 +341,7 @@ class ModelsAPI(ForgeHome):
             else:
                 gguf = infer.gguf_for(self, target, quant)
                 location = str(gguf)
-                replies = [infer.infer_gguf(gguf, c, schemas, max_new_tokens) for c in conversations]
+                replies = [infer.infer_gguf(gguf, c, schemas, max_new_tokens, guided) for c in conversations]
         fmt = infer.tool_format(mode, location if mode != "ollama" else None)  # the model's own format
         results = []
         for reply in replies:

@@ -21,13 +21,11 @@ class ServingAPI(ForgeHome):
     ) -> Any:
         """A loaded engine for MODEL: hf (transformers, task adapters stackable per request) or
         llama.cpp (a GGUF: a .gguf file or GGUF artifact, or a model exported to one first).
-        `guided` (hf): every request's tool calls are held to the tools it offers."""
+        `guided`: every request's tool calls are held to the tools it offers."""
         from forge.models.refs import resolve_model
 
         if engine not in ENGINES:
             raise InputError(f"--engine must be one of {', '.join(ENGINES)}, got {engine!r}")
-        if guided and engine != "hf":
-            raise InputError("guided tool calls are served by the hf engine only", hint="use --engine hf")
         names = list(adapters or [])
         target = resolve_model(self, model)
         if engine == "llama.cpp":
@@ -41,7 +39,7 @@ class ServingAPI(ForgeHome):
                     (Path(n).name if Path(n).is_dir() else n): self._gguf_lora(Path(p), target)
                     for n, p in zip(names, paths)
                 }
-            return LlamaEngine(gguf_for(self, target), loras)
+            return LlamaEngine(gguf_for(self, target), loras, guided=guided)
         if target.kind in ("gguf", "ollama") or target.location.endswith(".gguf"):
             raise InputError(f"{model} is a {target.kind} export; serve it with --engine llama.cpp")
         from forge.quiet import quiet_ml_libraries

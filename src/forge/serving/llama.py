@@ -16,7 +16,7 @@ from forge.serving.engine import Completion, OnText
 class LlamaEngine:
     kind = "llama.cpp"
 
-    def __init__(self, gguf: Path, task_adapters: dict[str, Path] | None = None):
+    def __init__(self, gguf: Path, task_adapters: dict[str, Path] | None = None, guided: bool = False):
         from forge.export.parity import llama_stop_ids, open_llama
         from forge.models.tool_calls import parser_for
 
@@ -35,6 +35,14 @@ class LlamaEngine:
         }
         self.stops = set(llama_stop_ids(self.llm))
         self.tool_format = parser_for(self.path)
+        self.layout = None  # guided: how this model spells a call (models/guided.py)
+        if guided:
+            from forge.export.infer import render_template
+            from forge.models.guided_decoding import llama_layout
+
+            self.layout = llama_layout(
+                self.llm, self.tool_format, lambda m, t: render_template(self.template, m, t, **self.tokens)
+            )
 
     def _load_lora(self, path: Path) -> Any:
         """A GGUF LoRA adapter (export/gguf_lora.py) loaded against this model."""
@@ -83,7 +91,10 @@ class LlamaEngine:
             out: list[int] = []
             text, stopped = "", False
             self.llm.reset()  # a fresh evaluation of the whole prompt, as `forge infer` does
-            for tok in self.llm.generate(ids, top_k=1, top_p=1.0, min_p=0.0, temp=0.0, repeat_penalty=1.0, reset=True):
+            guide = self._guide(tools, len(ids))
+            for tok in self.llm.generate(
+                ids, top_k=1, top_p=1.0, min_p=0.0, temp=0.0, repeat_penalty=1.0, reset=True, logits_processor=guide
+            ):
                 if tok in self.stops:
                     stopped = True
                     break
@@ -98,6 +109,16 @@ class LlamaEngine:
         text = self._piece(out)
         reason = "stop" if stopped or len(out) < max_tokens else "length"
         return Completion(text, len(ids), len(out) + int(stopped), reason)
+
+    def _guide(self, tools: list[dict[str, Any]], prompt_len: int) -> Any:
+        """The logits processor holding this reply's calls to `tools` (None when unguided)."""
+        if self.layout is None or not tools:
+            return None
+        from llama_cpp import LogitsProcessorList
+
+        from forge.models.guided_decoding import llama_guide
+
+        return LogitsProcessorList([llama_guide(self.llm, self.layout, tools, sorted(self.stops), prompt_len)])
 
     def close(self) -> None:
         self.llm.close()

@@ -1,0 +1,154 @@
+"""Guided tool calls at generation time: logits processors that hold each reply to its prompt's
+grammar (models/guided.py), one for transformers' batched `generate` and one for llama.cpp's
+token loop. Both ask an llguidance matcher, token by token, which tokens may come next and set
+every other logit to -inf; the matcher is told each token as it is chosen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from forge.errors import InputError
+from forge.models.guided import CallLayout, hf_layout, lark_grammar
+
+
+def _kept_on(owner: Any, key: Any, build: Any) -> Any:
+    """llguidance's view of a vocabulary, built once per loaded tokenizer or model and kept on it
+    (up to a second to build for 150k tokens; dies with its owner, so nothing accumulates in a
+    long-running server)."""
+    kept = getattr(owner, "_forge_ll_tokenizers", None)
+    if kept is None:
+        kept = {}
+        owner._forge_ll_tokenizers = kept
+    if key not in kept:
+        kept[key] = build()
+    return kept[key]
+
+
+class RowGuide:
+    """One reply held to one grammar. `allowed(n)`: which of the n logits may be chosen next (a
+    boolean numpy array), or None once the reply has ended or its matcher has failed (it cannot,
+    unless the grammar itself is wrong: the reply then goes on unguided rather than being forced
+    into nonsense)."""
+
+    def __init__(self, ll_tokenizer: Any, grammar: str, stops: list[int]):
+        import llguidance
+
+        self.matcher = llguidance.LLMatcher(ll_tokenizer, grammar, log_level=0)
+        if self.matcher.is_error():
+            raise InputError(
+                f"guided tool calls: the offered tool schemas do not compile: {self.matcher.get_error()[:300]}",
+                hint="fix the tool schema, or run without guided tool calls",
+            )
+        self.stops = set(stops)
+        self.done = self.failed = False
+
+    def consume(self, token: int) -> None:
+        if self.done or self.failed:
+            return
+        if token in self.stops:
+            self.done = True
+        elif not self.matcher.consume_token(token):
+            self.failed = True
+
+    def allowed(self, n: int) -> Any:
+        import numpy as np
+
+        if self.done or self.failed:
+            return None
+        bits = np.frombuffer(self.matcher.compute_bitmask(), dtype=np.uint8)
+        mask = np.unpackbits(bits, bitorder="little")[:n].astype(bool)
+        if mask.shape[0] < n:
+            mask = np.concatenate([mask, np.zeros(n - mask.shape[0], dtype=bool)])
+        if not mask.any():
+            self.failed = True
+            return None
+        return mask
+
+
+class GuidedCalls:
+    """A transformers logits processor for one left-padded batch: row i held to `grammars[i]`."""
+
+    def __init__(self, ll_tokenizer: Any, grammars: list[str], stops: list[int], prompt_len: int):
+        self.rows = [RowGuide(ll_tokenizer, g, stops) for g in grammars]
+        self.prompt_len = prompt_len
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import torch
+
+        generated = input_ids.shape[1] - self.prompt_len
+        for i, row in enumerate(self.rows):
+            if generated > 0:
+                row.consume(int(input_ids[i, -1]))
+            mask = row.allowed(scores.shape[1])
+            if mask is not None:
+                scores[i] = scores[i].masked_fill(~torch.from_numpy(mask).to(scores.device), float("-inf"))
+        return scores
+
+
+def guided_processor(
+    tokenizer: Any, tools_per_row: list[list[dict[str, Any]]], fmt: str, stops: list[int], prompt_len: int, n_vocab: int
+) -> GuidedCalls:
+    import llguidance.hf
+
+    layout = hf_layout(tokenizer, fmt)
+    ll_tok = _kept_on(
+        tokenizer,
+        (n_vocab, tuple(stops)),
+        lambda: llguidance.hf.from_tokenizer(tokenizer, n_vocab=n_vocab, eos_token=stops),
+    )
+    return GuidedCalls(ll_tok, [lark_grammar(t or [], layout) for t in tools_per_row], stops, prompt_len)
+
+
+class LlamaGuide:
+    """A llama-cpp-python logits processor for one reply: it is handed the whole sequence (prompt
+    included) and the next token's logits, as numpy arrays."""
+
+    def __init__(self, row: RowGuide, prompt_len: int):
+        self.row, self.seen = row, prompt_len
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        import numpy as np
+
+        for tok in input_ids[self.seen :]:
+            self.row.consume(int(tok))
+        self.seen = len(input_ids)
+        mask = self.row.allowed(scores.shape[-1])
+        if mask is not None:
+            scores = np.where(mask, scores, -np.inf).astype(scores.dtype)
+        return scores
+
+
+def llama_guide(
+    llm: Any, layout: CallLayout, tools: list[dict[str, Any]], stops: list[int], prompt_len: int
+) -> LlamaGuide:
+    """The processor for one llama.cpp reply to a prompt of `prompt_len` tokens offering `tools`."""
+    import llama_cpp  # present: `llm` is a llama_cpp.Llama
+    import llguidance.llamacpp
+
+    n_vocab = int(llm.n_vocab())
+
+    def build() -> Any:
+        import warnings
+
+        vocab = llama_cpp.llama_model_get_vocab(llm._model.model)
+        # it asks each token's attributes through a call llama-cpp-python marks deprecated: one
+        # warning per token (150k for Qwen) otherwise, which also triples the build time
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return llguidance.llamacpp.lltokenizer_from_vocab(vocab, n_vocab=n_vocab, eos_token=stops)
+
+    # it tokenizes through the model's own vocabulary, which llama.cpp frees when the model is
+    # closed: it must never outlive its model (a shared cache crashed on a closed one)
+    ll_tok = _kept_on(llm, (n_vocab, tuple(stops)), build)
+    return LlamaGuide(RowGuide(ll_tok, lark_grammar(tools, layout), stops), prompt_len)
+
+
+def llama_layout(llm: Any, fmt: str, render: Any) -> CallLayout:
+    """The layout of a GGUF model's calls: `render(messages, tools)` with its stored template."""
+    from forge.models.guided import call_layout
+
+    def single(text: str) -> int | None:
+        ids = llm.tokenize(text.encode("utf-8"), add_bos=False, special=True)
+        return int(ids[0]) if len(ids) == 1 else None
+
+    return call_layout(fmt, render, single)
