@@ -18,8 +18,9 @@ class FixedEngine:
         self.adapters = adapters or []
         self.lock = threading.Lock()
 
-    def complete(self, messages, tools, max_tokens, adapters, on_text=None) -> Completion:
+    def complete(self, messages, tools, max_tokens, adapters, on_text=None, tool_choice=None) -> Completion:
         self.seen.append((messages, tools, max_tokens, adapters))
+        self.tool_choice = tool_choice
         with self.lock:
             if on_text is not None:
                 for i in range(0, len(self.reply), 5):

@@ -141,9 +141,18 @@ def test_served_tool_call_is_parsed_from_the_family_format(tmp_path, family):
     try:
         client = OpenAI(base_url=f"http://127.0.0.1:{server.server_address[1]}/v1", api_key="local", max_retries=0)
         out = client.chat.completions.create(model=server.router.name, messages=ASK, tools=SERVED_TOOLS, max_tokens=48)
+        # this format cannot be guided: a tool_choice is left to the model, as before, not refused
+        forced = client.chat.completions.create(
+            model=server.router.name, messages=ASK, tools=SERVED_TOOLS, max_tokens=48, tool_choice="required"
+        )
+        assert forced.choices[0].message.tool_calls[0].function.name == CALLS[0][0]
     finally:
         server.shutdown()
         server.server_close()
+    from forge.errors import InputError
+
+    with pytest.raises(InputError, match=f"writes '{detect_format(model).format}'"):  # --guided says so at start
+        Forge(Settings(home=tmp_path / "home").ensure()).serving_engine(str(model), guided=True)
     choice = out.choices[0]
     assert choice.finish_reason == "tool_calls"
     got = [(c.function.name, json.loads(c.function.arguments)) for c in choice.message.tool_calls]

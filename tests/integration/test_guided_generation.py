@@ -19,7 +19,7 @@ from forge.evaluate.schema import check_object
 from forge.models.tool_calls import parse_reply
 from forge.models.tool_formats import schemas_by_name
 from helpers import llama_cpp_or_skip
-from serving_models import ASK, TOOLS, episode, tool_model_and_adapters
+from serving_models import ASK, GREETING, TOOLS, episode, tool_model_and_adapters
 
 # Budget far above the replies, and each reply is checked to end before it, so none is judged as
 # cut at the limit. Out of its training (another schema in the prompt) the model fills a string
@@ -164,6 +164,56 @@ def test_the_served_api_guides_each_request_by_its_own_tools(tool_model, engine,
         # the learned request, with the learned tools: the same call as unguided serving gives
         out = client.chat.completions.create(model="polecat", messages=episode(1), tools=TOOLS, max_tokens=BUDGET)
         assert json.loads(out.choices[0].message.tool_calls[0].function.arguments) == {"id": "gt-1"}
+    finally:
+        server.shutdown()
+        server.server_close()
+        served.close()
+
+
+@pytest.mark.parametrize("engine", ["hf", "llama.cpp"])
+def test_tool_choice_is_honoured_without_guided_serving(tool_model, engine, request):
+    """A server started without --guided still honours a request's tool_choice (OpenAI's
+    semantics), by guiding that one request."""
+    from openai import OpenAI
+
+    from forge.api.limits import Guard
+    from forge.serving.engine import Router
+    from forge.serving.hf import HFEngine
+    from forge.serving.http import make_server
+
+    if engine == "llama.cpp":
+        from forge.serving.llama import LlamaEngine
+
+        served: Any = LlamaEngine(request.getfixturevalue("gguf"))
+    else:
+        served = HFEngine(str(tool_model[0]), [], {})
+    server = make_server(Router("polecat", served), Guard(), "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    client = OpenAI(base_url=f"http://127.0.0.1:{server.server_address[1]}/v1", api_key="local", max_retries=0)
+
+    def ask(messages, choice, max_tokens=BUDGET):
+        out = client.chat.completions.create(
+            model="polecat", messages=messages, tools=TOOLS, tool_choice=choice, max_tokens=max_tokens
+        )
+        return out.choices[0]
+
+    try:
+        # left to the model, it creates the bead (as it learned); named, it must show it
+        assert ask(ASK, "auto").message.tool_calls[0].function.name == "bd_create"
+        named = ask(ASK, {"type": "function", "function": {"name": "bd_show"}})
+        assert named.finish_reason == "tool_calls"
+        assert {c.function.name for c in named.message.tool_calls} == {"bd_show"}
+        # "none": no call at all, where the model would make one (held off its call, it writes
+        # whatever text it likes, and may run to the limit: 64 tokens are enough to show it)
+        none = ask(ASK, "none", max_tokens=64)
+        assert not none.message.tool_calls and none.finish_reason in ("stop", "length")
+        assert "<tool_call>" not in (none.message.content or "")
+        # "required" on the greeting it learned to answer in text (offered tools it never had
+        # there, it starts a call it cannot finish): a well-formed call
+        required = ask(GREETING, "required")
+        assert required.finish_reason == "tool_calls" and required.message.tool_calls[0].function.name in {
+            t["function"]["name"] for t in TOOLS
+        }
     finally:
         server.shutdown()
         server.server_close()

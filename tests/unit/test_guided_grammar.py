@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from forge.errors import InputError
-from forge.models.guided import hf_layout, lark_grammar
+from forge.models.guided import ToolChoice, hf_layout, lark_grammar
 from forge.models.tiny_base import SHIPPED_DIR
 from real_models import real_tokenizer
 
@@ -49,12 +49,12 @@ def _call(name: str, args: dict[str, Any]) -> str:
     return f"<tool_call>\n{json.dumps({'name': name, 'arguments': args})}\n</tool_call>"
 
 
-def _accepts(tokenizer: Any, tools: list[dict[str, Any]], text: str) -> bool:
+def _accepts(tokenizer: Any, tools: list[dict[str, Any]], text: str, choice: ToolChoice | None = None) -> bool:
     """Whether the grammar lets a model write `text` (as the tokenizer splits it) and stop."""
     import llguidance
     import llguidance.hf
 
-    grammar = lark_grammar(tools, hf_layout(tokenizer, "hermes"))
+    grammar = lark_grammar(tools, hf_layout(tokenizer, "hermes"), choice or ToolChoice())
     matcher = llguidance.LLMatcher(llguidance.hf.from_tokenizer(tokenizer), grammar, log_level=0)
     assert not matcher.is_error(), matcher.get_error()
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
@@ -111,6 +111,19 @@ def test_keywords_the_compiler_does_not_know_are_ignored_not_fatal():
     # a tool schema from the wild: a string `format` llguidance does not implement
     tools = [_tool("fetch", {"url": {"type": "string", "format": "uri-reference"}}, ["url"])]
     assert _accepts(_tokenizer("qwen2"), tools, _call("fetch", {"url": "../a"}))
+
+
+def test_tool_choice_none_required_and_named():
+    tok = _tokenizer("qwen2")
+    text, bash = "Done.", _call("Bash", {"command": "ls"})
+    link = _call("link", {"from_id": "gt-1", "to_id": "gt-2"})
+    assert _accepts(tok, TOOLS, text, ToolChoice("none"))
+    assert not _accepts(tok, TOOLS, bash, ToolChoice("none"))
+    assert not _accepts(tok, TOOLS, text, ToolChoice("required"))
+    assert _accepts(tok, TOOLS, "Listing.\n" + bash + "\nThen linking.\n" + link, ToolChoice("required"))
+    assert _accepts(tok, TOOLS, link, ToolChoice("required", "link"))
+    assert not _accepts(tok, TOOLS, bash, ToolChoice("required", "link"))
+    assert not _accepts(tok, TOOLS, text, ToolChoice("required", "link"))
 
 
 def test_no_tools_means_text_only():

@@ -41,6 +41,27 @@ def test_parse_accepts_openai_body_and_names_bad_fields():
             parse_chat_request(body)
 
 
+def test_tool_choice_is_read_as_openai_defines_it():
+    from forge.models.guided import AUTO, ToolChoice
+
+    def choice(value, tools=(TOOL,)):
+        body = {"messages": USER, "tools": list(tools), **({"tool_choice": value} if value is not None else {})}
+        return parse_chat_request(body).tool_choice
+
+    assert choice(None) == choice("auto") == AUTO
+    assert choice("none") == ToolChoice("none") and choice("required") == ToolChoice("required")
+    named = {"type": "function", "function": {"name": "mcp__beads__create"}}
+    assert choice(named) == ToolChoice("required", "mcp__beads__create")
+    for value, tools, why in [
+        ({"type": "function", "function": {"name": "Bash"}}, [TOOL], "does not offer"),
+        ("required", [], "offers none"),
+        ("sometimes", [TOOL], "'tool_choice'"),
+        ({"type": "function"}, [TOOL], "'tool_choice'"),
+    ]:
+        with pytest.raises(BadRequest, match=re.escape(why)):
+            choice(value, tools)
+
+
 def test_arguments_sent_as_json_strings_reach_the_template_as_objects():
     call = {"id": "c1", "type": "function", "function": {"name": "Bash", "arguments": '{"command": "ls"}'}}
     req = parse_chat_request({"messages": [*USER, {"role": "assistant", "content": None, "tool_calls": [call]}]})

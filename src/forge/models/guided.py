@@ -143,11 +143,27 @@ def _arguments_rules(rule: str, params: Any, layout: CallLayout) -> list[str]:
     return rules
 
 
-def lark_grammar(tools: list[dict[str, Any]], layout: CallLayout) -> str:
-    """Free text with any number of calls in it; with no tools offered, free text only."""
+@dataclass(frozen=True)
+class ToolChoice:
+    """What a request lets the reply do with its tools (OpenAI's `tool_choice`): "auto" (text and
+    any number of calls), "none" (text only), "required" (at least one call); `name`: every call
+    is to that tool (and there is at least one)."""
+
+    mode: str = "auto"
+    name: str | None = None
+
+
+AUTO = ToolChoice()
+
+
+def lark_grammar(tools: list[dict[str, Any]], layout: CallLayout, choice: ToolChoice = AUTO) -> str:
+    """Free text with calls in it as `choice` allows; with no tools offered, free text only."""
     schemas = schemas_by_name(tools)
-    if not schemas:
+    if choice.name is not None:
+        schemas = {k: v for k, v in schemas.items() if k == choice.name}
+    if not schemas or choice.mode == "none":
         return "%llguidance {}\nstart: TEXT\nTEXT: /(.|\\n)*/\n"
+    required = choice.mode == "required" or choice.name is not None
 
     def piece(token_id: int | None, text: str) -> str:
         return f"<[{token_id}]>" if token_id is not None else _lit(text)
@@ -157,7 +173,7 @@ def lark_grammar(tools: list[dict[str, Any]], layout: CallLayout) -> str:
     after = [_lit(layout.after)] if layout.after else []
     lines = [
         "%llguidance {}",
-        "start: TEXT (call TEXT)*",
+        "start: TEXT call (TEXT call)* TEXT" if required else "start: TEXT (call TEXT)*",
         "TEXT: /(.|\\n)*/",
         " ".join(
             ["call:", piece(layout.open_id, layout.open_text), *around, "body", *after]

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from forge.errors import InputError
-from forge.models.guided import CallLayout, hf_layout, lark_grammar
+from forge.models.guided import AUTO, CallLayout, ToolChoice, hf_layout, lark_grammar
 
 
 def _kept_on(owner: Any, key: Any, build: Any) -> Any:
@@ -86,7 +86,13 @@ class GuidedCalls:
 
 
 def guided_processor(
-    tokenizer: Any, tools_per_row: list[list[dict[str, Any]]], fmt: str, stops: list[int], prompt_len: int, n_vocab: int
+    tokenizer: Any,
+    tools_per_row: list[list[dict[str, Any]]],
+    fmt: str,
+    stops: list[int],
+    prompt_len: int,
+    n_vocab: int,
+    choice: ToolChoice = AUTO,
 ) -> GuidedCalls:
     import llguidance.hf
 
@@ -96,7 +102,7 @@ def guided_processor(
         (n_vocab, tuple(stops)),
         lambda: llguidance.hf.from_tokenizer(tokenizer, n_vocab=n_vocab, eos_token=stops),
     )
-    return GuidedCalls(ll_tok, [lark_grammar(t or [], layout) for t in tools_per_row], stops, prompt_len)
+    return GuidedCalls(ll_tok, [lark_grammar(t or [], layout, choice) for t in tools_per_row], stops, prompt_len)
 
 
 class LlamaGuide:
@@ -119,7 +125,12 @@ class LlamaGuide:
 
 
 def llama_guide(
-    llm: Any, layout: CallLayout, tools: list[dict[str, Any]], stops: list[int], prompt_len: int
+    llm: Any,
+    layout: CallLayout,
+    tools: list[dict[str, Any]],
+    stops: list[int],
+    prompt_len: int,
+    choice: ToolChoice = AUTO,
 ) -> LlamaGuide:
     """The processor for one llama.cpp reply to a prompt of `prompt_len` tokens offering `tools`."""
     import llama_cpp  # present: `llm` is a llama_cpp.Llama
@@ -140,7 +151,7 @@ def llama_guide(
     # it tokenizes through the model's own vocabulary, which llama.cpp frees when the model is
     # closed: it must never outlive its model (a shared cache crashed on a closed one)
     ll_tok = _kept_on(llm, (n_vocab, tuple(stops)), build)
-    return LlamaGuide(RowGuide(ll_tok, lark_grammar(tools, layout), stops), prompt_len)
+    return LlamaGuide(RowGuide(ll_tok, lark_grammar(tools, layout, choice), stops), prompt_len)
 
 
 def llama_layout(llm: Any, fmt: str, render: Any) -> CallLayout:

@@ -160,16 +160,20 @@ def generate(
     return replies
 
 
-def guided_logits(model: Any, tokenizer: Any, tools: list[list[dict[str, Any]]], stops: list[int], enc: Any) -> Any:
+def guided_logits(
+    model: Any, tokenizer: Any, tools: list[list[dict[str, Any]]], stops: list[int], enc: Any, choice: Any = None
+) -> Any:
     """A logits processor for one batch (`enc`, left-padded): row i's tool calls held to `tools[i]`
-    in the model's own tool-call format (models/guided.py)."""
+    in the model's own tool-call format (models/guided.py), as `choice` (a ToolChoice) allows."""
     from transformers import LogitsProcessorList
 
+    from forge.models.guided import AUTO
     from forge.models.guided_decoding import guided_processor
     from forge.models.tool_calls import parser_for
 
     n_vocab = int(model.get_output_embeddings().weight.shape[0])
-    proc = guided_processor(tokenizer, tools, parser_for(tokenizer), stops, enc["input_ids"].shape[1], n_vocab)
+    choice = choice or AUTO
+    proc = guided_processor(tokenizer, tools, parser_for(tokenizer), stops, enc["input_ids"].shape[1], n_vocab, choice)
     return LogitsProcessorList([proc])
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from forge.errors import ForgeError, NotFound
+from forge.models.guided import AUTO, ToolChoice
 
 OnText = Callable[[str], None]
 
@@ -41,6 +42,7 @@ class Engine(Protocol):
         max_tokens: int,
         adapters: list[str],
         on_text: OnText | None = None,
+        tool_choice: ToolChoice = AUTO,  # other than "auto": the reply is guided to honour it
     ) -> Completion: ...
 
     def close(self) -> None: ...

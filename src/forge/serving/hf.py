@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from forge.errors import ForgeError
+from forge.models.guided import AUTO, GUIDED_FORMATS, ToolChoice
 from forge.serving.engine import Completion, OnText
 
 
@@ -84,6 +85,13 @@ class HFEngine:
         self.merged: list[str] | None = [] if not paths else None  # the set folded into the weights
         self.stops = stop_token_ids(self.tokenizer, model)
         self.tool_format = parser_for(self.tokenizer)
+        # a request's tool_choice is honoured by guiding it, where the model's format can be
+        # guided; elsewhere it is left to the model, as before. --guided on another format fails here.
+        self.guidable = self.tool_format in GUIDED_FORMATS
+        if guided:
+            from forge.models.guided import hf_layout
+
+            hf_layout(self.tokenizer, self.tool_format)
         self.context = int(getattr(model.config, "max_position_embeddings", 0) or 0)
 
     def _unwrap(self, model: Any, paths: dict[str, str]) -> Any:
@@ -131,6 +139,7 @@ class HFEngine:
         max_tokens: int,
         adapters: list[str],
         on_text: OnText | None = None,
+        tool_choice: ToolChoice = AUTO,
     ) -> Completion:
         import torch
 
@@ -146,10 +155,10 @@ class HFEngine:
             )
         stream = TextStream(self.tokenizer, self.stops, on_text)
         extra: dict[str, Any] = {}
-        if self.guided and tools:
+        if self.guidable and ((self.guided and tools) or tool_choice != AUTO):
             from forge.models.loading import guided_logits
 
-            extra["logits_processor"] = guided_logits(self.model, self.tokenizer, [tools], self.stops, enc)
+            extra["logits_processor"] = guided_logits(self.model, self.tokenizer, [tools], self.stops, enc, tool_choice)
         pad = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.stops[0]
         with self.lock, torch.no_grad():
             self._activate(adapters)

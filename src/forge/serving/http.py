@@ -149,7 +149,9 @@ def make_server(
 
             engine = route.engine
             try:
-                done = engine.complete(req.messages, req.tools, req.max_tokens, route.adapters)
+                done = engine.complete(
+                    req.messages, req.tools, req.max_tokens, route.adapters, tool_choice=req.tool_choice
+                )
             except ForgeError as e:
                 return self._error(400, str(e))
             parsed = parse_reply(done.text, fmt=engine.tool_format, tools=req.tools)
@@ -186,7 +188,9 @@ def make_server(
                     write(maker.content(text))
 
             try:
-                done = engine.complete(req.messages, req.tools, req.max_tokens, route.adapters, on_text)
+                done = engine.complete(
+                    req.messages, req.tools, req.max_tokens, route.adapters, on_text, tool_choice=req.tool_choice
+                )
             except ForgeError as e:
                 if not started:
                     return self._error(400, str(e))

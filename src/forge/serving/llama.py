@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from forge.errors import ForgeError
+from forge.models.guided import AUTO, GUIDED_FORMATS, ToolChoice
 from forge.serving.engine import Completion, OnText
 
 
@@ -35,14 +36,11 @@ class LlamaEngine:
         }
         self.stops = set(llama_stop_ids(self.llm))
         self.tool_format = parser_for(self.path)
-        self.layout = None  # guided: how this model spells a call (models/guided.py)
+        self.guided = guided
+        self.guidable = self.tool_format in GUIDED_FORMATS  # as in the hf engine
+        self.layout: Any = None  # how this model spells a call (models/guided.py), read when first guided
         if guided:
-            from forge.export.infer import render_template
-            from forge.models.guided_decoding import llama_layout
-
-            self.layout = llama_layout(
-                self.llm, self.tool_format, lambda m, t: render_template(self.template, m, t, **self.tokens)
-            )
+            self._call_layout()
 
     def _load_lora(self, path: Path) -> Any:
         """A GGUF LoRA adapter (export/gguf_lora.py) loaded against this model."""
@@ -76,6 +74,7 @@ class LlamaEngine:
         max_tokens: int,
         adapters: list[str],
         on_text: OnText | None = None,
+        tool_choice: ToolChoice = AUTO,
     ) -> Completion:
         from forge.export.infer import render_template
 
@@ -91,7 +90,7 @@ class LlamaEngine:
             out: list[int] = []
             text, stopped = "", False
             self.llm.reset()  # a fresh evaluation of the whole prompt, as `forge infer` does
-            guide = self._guide(tools, len(ids))
+            guide = self._guide(tools, len(ids), tool_choice)
             for tok in self.llm.generate(
                 ids, top_k=1, top_p=1.0, min_p=0.0, temp=0.0, repeat_penalty=1.0, reset=True, logits_processor=guide
             ):
@@ -110,15 +109,27 @@ class LlamaEngine:
         reason = "stop" if stopped or len(out) < max_tokens else "length"
         return Completion(text, len(ids), len(out) + int(stopped), reason)
 
-    def _guide(self, tools: list[dict[str, Any]], prompt_len: int) -> Any:
-        """The logits processor holding this reply's calls to `tools` (None when unguided)."""
-        if self.layout is None or not tools:
+    def _call_layout(self) -> Any:
+        if self.layout is None:
+            from forge.export.infer import render_template
+            from forge.models.guided_decoding import llama_layout
+
+            self.layout = llama_layout(
+                self.llm, self.tool_format, lambda m, t: render_template(self.template, m, t, **self.tokens)
+            )
+        return self.layout
+
+    def _guide(self, tools: list[dict[str, Any]], prompt_len: int, choice: ToolChoice) -> Any:
+        """The logits processor holding this reply's calls to `tools` as `choice` allows (None
+        when unguided: a server started without --guided and a request leaving it to the model)."""
+        if not (self.guidable and ((self.guided and tools) or choice != AUTO)):
             return None
         from llama_cpp import LogitsProcessorList
 
         from forge.models.guided_decoding import llama_guide
 
-        return LogitsProcessorList([llama_guide(self.llm, self.layout, tools, sorted(self.stops), prompt_len)])
+        guide = llama_guide(self.llm, self._call_layout(), tools, sorted(self.stops), prompt_len, choice)
+        return LogitsProcessorList([guide])
 
     def close(self) -> None:
         self.llm.close()

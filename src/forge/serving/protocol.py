@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forge.errors import ForgeError
+from forge.models.guided import AUTO, ToolChoice
+from forge.models.tool_formats import schemas_by_name
 
 DEFAULT_MAX_TOKENS = 256
 
@@ -30,6 +32,28 @@ class ChatRequest:
     stream: bool = False
     include_usage: bool = False
     adapters: list[str] = field(default_factory=list)
+    tool_choice: ToolChoice = AUTO
+
+
+def parse_tool_choice(value: Any, tools: list[dict[str, Any]]) -> ToolChoice:
+    """OpenAI's `tool_choice`: "auto" (or absent), "none", "required", or
+    {"type": "function", "function": {"name": N}} naming one of the offered tools."""
+    if value is None or value == "auto":
+        return AUTO
+    if value in ("none", "required"):
+        choice = ToolChoice(value)
+    elif isinstance(value, dict) and isinstance((value.get("function") or {}).get("name"), str):
+        name = value["function"]["name"]
+        if name not in schemas_by_name(tools):
+            raise BadRequest(f"'tool_choice': names {name!r}, which 'tools' does not offer")
+        choice = ToolChoice("required", name)
+    else:
+        raise BadRequest(
+            '\'tool_choice\': "auto", "none", "required" or {"type": "function", "function": {"name": ...}}'
+        )
+    if choice.mode == "required" and not tools:
+        raise BadRequest("'tool_choice': a call is required but 'tools' offers none")
+    return choice
 
 
 def parse_chat_request(body: Any) -> ChatRequest:
@@ -67,6 +91,7 @@ def parse_chat_request(body: Any) -> ChatRequest:
         stream=bool(body.get("stream")),
         include_usage=bool(options.get("include_usage")),
         adapters=adapters,
+        tool_choice=parse_tool_choice(body.get("tool_choice"), tools),
     )
 
 
