@@ -135,3 +135,16 @@ def test_no_tools_means_text_only():
 def test_a_format_that_is_not_json_in_tags_is_refused_with_its_name():
     with pytest.raises(InputError, match="'llama3'"):
         hf_layout(_tokenizer("tiny"), "llama3")
+
+
+def test_every_reference_reply_of_the_gas_town_suite_fits_its_grammar():
+    """Guidance must never refuse a correct reply: each suite prompt's expected calls (several in
+    one reply for plans), under that prompt's own tools (beads MCP, Bash, Read, Edit schemas)."""
+    from forge.evaluate.bundled_suites import resolve_suite
+
+    tok = _tokenizer("tiny")
+    rows = [json.loads(line) for line in resolve_suite("gastown").read_text().splitlines() if line.strip()]
+    assert len(rows) >= 39
+    for row in rows:
+        reply = "\n".join(_call(c["name"], c.get("arguments") or {}) for c in row["expected"])
+        assert _accepts(tok, row["tools"], reply), row["id"]
