@@ -6,6 +6,7 @@ official openai client in tests/integration/test_serving_openai.py."""
 import json
 import re
 import threading
+import time
 import urllib.error
 import urllib.request
 
@@ -157,6 +158,27 @@ def test_models_routes_and_unknown_names(server):
     assert status == 404 and "polecat+t1" in out["error"]["message"]
     status, out = _request(base + "/v1/chat/completions", {"model": "polecat+nope", "messages": USER})
     assert status == 404 and "'nope'" in out["error"]["message"]
+
+
+def test_a_reply_is_sent_after_its_slot_is_free(server):
+    """With room for one request, a client that asks again as soon as it has a reply is served:
+    the slot is given back when generation ends, before the reply's last bytes go out (it was
+    given back after them, and a quick client got a 429 now and then). Giving it back is made
+    slow here: done after the reply, the count is still 1 when the client has read it."""
+    srv, _engine, base = server
+    give_back = srv.admission.leave
+
+    def slow_leave():  # a server thread held up while it gives the slot back
+        time.sleep(0.2)
+        give_back()
+
+    srv.admission.leave = slow_leave
+    for stream in (False, True, False, True):
+        body = json.dumps({"messages": USER, "stream": stream}).encode()
+        req = urllib.request.Request(base + "/v1/chat/completions", data=body)
+        with urllib.request.urlopen(req, timeout=10) as r:
+            assert r.status == 200 and r.read()  # the whole reply (a stream up to [DONE])
+        assert srv.admission.in_flight() == 0
 
 
 def test_a_full_queue_answers_429(server):

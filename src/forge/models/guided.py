@@ -111,7 +111,8 @@ def _arguments_rules(rule: str, params: Any, layout: CallLayout) -> list[str]:
     """Rules for one tool's arguments object. JSON compilers fix the keys to the schema's order;
     a model writes them in the order it learned (`issue_type` before `priority` where the schema
     lists `priority` first), so here declared keys come in any order, each with its own value
-    schema, and every required key appears. Undeclared keys are refused (strict tool schemas)."""
+    schema, and every required key appears. Undeclared keys are refused (strict tool schemas). An
+    optional key may appear twice (JSON keeps the last): ruling that out takes a rule per subset."""
     props = params.get("properties") if isinstance(params, dict) else None
     if not isinstance(props, dict) or not props:
         return [f"{rule}: {_value(params if isinstance(params, dict) else {'type': 'object'}, layout)}"]

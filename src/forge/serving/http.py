@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -137,14 +138,24 @@ def make_server(
                     "rate_limit_error",
                     **{"Retry-After": "1"},
                 )
+            left = False
+
+            def leave() -> None:
+                # once generation is over, before the reply's last bytes go out: a client that
+                # sends its next request as soon as it has this reply must find the slot free
+                nonlocal left
+                if not left:
+                    left = True
+                    pending.leave()
+
             try:
-                (self._stream if req.stream else self._complete)(req, route)
+                (self._stream if req.stream else self._complete)(req, route, leave)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client went away; generation stopped with the failed write
             finally:
-                pending.leave()
+                leave()
 
-        def _complete(self, req: ChatRequest, route: Any) -> None:
+        def _complete(self, req: ChatRequest, route: Any, leave: Callable[[], None]) -> None:
             from forge.models.tool_calls import get_format, parse_reply
 
             engine = route.engine
@@ -153,7 +164,9 @@ def make_server(
                     req.messages, req.tools, req.max_tokens, route.adapters, tool_choice=req.tool_choice
                 )
             except ForgeError as e:
+                leave()
                 return self._error(400, str(e))
+            leave()
             parsed = parse_reply(done.text, fmt=engine.tool_format, tools=req.tools)
             content = reply_content(done.text, parsed, get_format(engine.tool_format).ends)
             counts = usage(done.prompt_tokens, done.completion_tokens)
@@ -162,7 +175,7 @@ def make_server(
                 200, chat_response(name, content, parsed.calls, finish_reason=done.finish_reason, usage_counts=counts)
             )
 
-        def _stream(self, req: ChatRequest, route: Any) -> None:
+        def _stream(self, req: ChatRequest, route: Any, leave: Callable[[], None]) -> None:
             from forge.models.tool_calls import get_format, parse_reply
 
             engine = route.engine
@@ -192,10 +205,12 @@ def make_server(
                     req.messages, req.tools, req.max_tokens, route.adapters, on_text, tool_choice=req.tool_choice
                 )
             except ForgeError as e:
+                leave()
                 if not started:
                     return self._error(400, str(e))
                 write({"error": {"message": str(e), "type": "server_error"}})
                 return write(DONE)
+            leave()
             parsed = parse_reply(done.text, fmt=spec.name, tools=req.tools)
             if rest := splitter.finish(reply_content(done.text, parsed, spec.ends)):
                 write(maker.content(rest))
