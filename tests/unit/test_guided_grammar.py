@@ -6,12 +6,13 @@ generation side is in tests/integration/test_guided_generation.py."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
 
 from forge.errors import InputError
-from forge.models.guided import ToolChoice, hf_layout, lark_grammar
+from forge.models.guided import AUTO, ToolChoice, hf_layout, lark_grammar
 from forge.models.tiny_base import SHIPPED_DIR
 from real_models import real_tokenizer
 
@@ -124,6 +125,69 @@ def test_tool_choice_none_required_and_named():
     assert _accepts(tok, TOOLS, link, ToolChoice("required", "link"))
     assert not _accepts(tok, TOOLS, bash, ToolChoice("required", "link"))
     assert not _accepts(tok, TOOLS, text, ToolChoice("required", "link"))
+
+
+def _accepts_ids(tokenizer: Any, grammar: str, ids: list[int]) -> bool:
+    import llguidance
+    import llguidance.hf
+
+    matcher = llguidance.LLMatcher(llguidance.hf.from_tokenizer(tokenizer), grammar, log_level=0)
+    assert not matcher.is_error(), matcher.get_error()
+    return matcher.consume_tokens(ids) and matcher.is_accepting()
+
+
+def _spelled_out(tokenizer: Any, text: str) -> list[int]:
+    """`text` tokenized with both markers written in ordinary tokens ("<" + "tool_call>",
+    "</" + "tool_call>"), not as the added tokens."""
+    ids: list[int] = []
+    for piece in re.split(r"(</?tool_call>)", text):
+        if piece in ("<tool_call>", "</tool_call>"):
+            ids += tokenizer(piece[:-10], add_special_tokens=False)["input_ids"]
+            piece = piece[-10:]
+        ids += tokenizer(piece, add_special_tokens=False)["input_ids"]
+    return ids
+
+
+def test_a_call_spelled_in_ordinary_tokens_is_held_too():
+    """A model whose marker is an added token can still spell it from ordinary tokens ("<",
+    "tool", "_call", ">"), and a parser reads that as a call; such a call must not slip past the
+    grammar, nor past "none" (where the added token is masked, that spelling is what is left)."""
+    tok = _tokenizer("qwen2")
+    layout = hf_layout(tok, "hermes")
+    good, bad = _call("Bash", {"command": "ls"}), _call("Write", {"file_path": "a"})
+    spelled = _spelled_out(tok, good)
+    assert layout.open_id not in spelled and layout.close_id not in spelled
+    assert tok.decode(spelled) == good  # the same text, in other tokens
+    for choice in (ToolChoice(), ToolChoice("required"), ToolChoice("none")):
+        grammar = lark_grammar(TOOLS, layout, choice)
+        assert not _accepts_ids(tok, grammar, _spelled_out(tok, "Here: " + good)), choice
+        assert not _accepts_ids(tok, grammar, _spelled_out(tok, "Here: " + bad)), choice
+    assert _accepts(tok, TOOLS, "a < b, and <tool is not a call", ToolChoice("none"))
+
+
+def test_markers_that_are_only_text_are_guided():
+    """A hermes-style template on a tokenizer without <tool_call> as an added token (Llama 3's
+    vocabulary): the markers are text, and calls are held to the tools all the same."""
+    from dataclasses import replace
+
+    tok = real_tokenizer("llama3")
+    layout = replace(hf_layout(_tokenizer("qwen2"), "hermes"), open_id=None, close_id=None)
+    assert len(tok("<tool_call>", add_special_tokens=False)["input_ids"]) > 1
+
+    def accepts(text: str, choice: ToolChoice = AUTO) -> bool:
+        ids = tok(text, add_special_tokens=False)["input_ids"]
+        return _accepts_ids(tok, lark_grammar(TOOLS, layout, choice), ids)
+
+    bash, link = _call("Bash", {"command": "ls"}), _call("link", {"from_id": "gt-1", "to_id": "gt-2"})
+    assert accepts("Plain text, a < b.")
+    assert accepts("Listing.\n" + bash + "\nThen linking.\n" + link + "\nDone.")
+    assert not accepts("Listing.\n" + _call("Write", {"file_path": "a"}))
+    assert not accepts(_call("Bash", {"timeout": 5}))
+    assert not accepts(bash, ToolChoice("none"))
+    assert accepts("no call here <tool", ToolChoice("none"))
+    assert not accepts("Done.", ToolChoice("required"))
+    assert accepts(bash + "\n" + link, ToolChoice("required"))
+    assert not accepts(bash, ToolChoice("required", "link"))
 
 
 def test_no_tools_means_text_only():

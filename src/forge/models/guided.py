@@ -1,7 +1,8 @@
 """Guided tool calls: while a reply is generated, every tool call it opens is held to the prompt's
 own tools — a name the prompt offers, arguments that parse as JSON, carry every required key and
 give each declared key a value of its type — and the model stays free everywhere else (text
-before, between and after calls, how many calls, whether to call at all).
+before, between and after calls, how many calls, whether to call at all). Free text never
+spells the opening marker, so a call cannot slip past the grammar as text.
 
 The grammar is compiled by llguidance (the structured-output engine llama.cpp and vLLM use) from
 the offered schemas; a logits processor (models/guided_decoding.py) asks it, token by token,
@@ -27,7 +28,7 @@ from forge.errors import InputError
 from forge.models.tool_formats import schemas_by_name
 
 GUIDED_FORMATS = ("hermes",)
-GRAMMAR_VERSION = 1  # part of a guided eval report's id: bump when the grammar changes
+GRAMMAR_VERSION = 2  # part of a guided eval report's id: bump when the grammar changes
 _PROBE = {"name": "forge_probe", "arguments": {"a": "x", "b": 1}}
 
 
@@ -157,31 +158,42 @@ class ToolChoice:
 AUTO = ToolChoice()
 
 
+def _rust_regex_literal(text: str) -> str:
+    """`text` matched literally inside a grammar regex (Rust syntax, `/` delimited). Only the
+    metacharacters are escaped: in Rust `\\<` is a word boundary, not a `<`."""
+    return "".join("\\" + c if c in "\\.+*?()|[]{}^$#&-~/" else c for c in text)
+
+
 def lark_grammar(tools: list[dict[str, Any]], layout: CallLayout, choice: ToolChoice = AUTO) -> str:
-    """Free text with calls in it as `choice` allows; with no tools offered, free text only."""
+    """Free text with calls in it as `choice` allows; with no tools offered, free text only.
+    Free text never spells the call's opening marker: a call opened in plain characters (where
+    the marker is also one added token, or only text) is held to the grammar like any other, and
+    "none" means no call at all."""
     schemas = schemas_by_name(tools)
     if choice.name is not None:
         schemas = {k: v for k, v in schemas.items() if k == choice.name}
+    opener = _rust_regex_literal(layout.open_text)
+    text_rule = f"TEXT: /(.|\\n)*/ & ~/(.|\\n)*{opener}(.|\\n)*/"
     if not schemas or choice.mode == "none":
-        return "%llguidance {}\nstart: TEXT\nTEXT: /(.|\\n)*/\n"
+        return f"%llguidance {{}}\nstart: TEXT\n{text_rule}\n"
     required = choice.mode == "required" or choice.name is not None
-
-    def piece(token_id: int | None, text: str) -> str:
-        return f"<[{token_id}]>" if token_id is not None else _lit(text)
 
     sep, kv = _lit(layout.item_sep), _lit(layout.key_sep)
     around = [_lit(layout.before)] if layout.before else []
     after = [_lit(layout.after)] if layout.after else []
-    lines = [
-        "%llguidance {}",
-        "start: TEXT call (TEXT call)* TEXT" if required else "start: TEXT (call TEXT)*",
-        "TEXT: /(.|\\n)*/",
-        " ".join(
-            ["call:", piece(layout.open_id, layout.open_text), *around, "body", *after]
-            + [piece(layout.close_id, layout.close_text)]
-        ),
-        "body: " + " | ".join(f"tool{i}" for i in range(len(schemas))),
-    ]
+    close = f"<[{layout.close_id}]>" if layout.close_id is not None else _lit(layout.close_text)
+    if layout.open_id is not None:  # an added token: free text cannot hold it
+        head = [f"call: <[{layout.open_id}]> " + " ".join([*around, "body", *after, close])]
+        start = "start: TEXT call (TEXT call)* TEXT" if required else "start: TEXT (call TEXT)*"
+    else:
+        # Spelled in text, the marker would end free text only where a greedy lexer lets it (never):
+        # text and marker are one lazy lexeme instead, closed by the marker's first appearance.
+        head = [
+            f"head[lazy]: TEXT {_lit(layout.open_text)}",
+            "call: head " + " ".join([*around, "body", *after, close]),
+        ]
+        start = "start: call+ TEXT" if required else "start: call* TEXT"
+    lines = ["%llguidance {}", start, text_rule, *head, "body: " + " | ".join(f"tool{i}" for i in range(len(schemas)))]
     for i, (name, params) in enumerate(schemas.items()):
         name_part = f'"{{" {_lit(json.dumps("name"))} {kv} {_lit(json.dumps(name))} {sep}'
         lines.append(f'tool{i}: {name_part} {_lit(json.dumps("arguments"))} {kv} args{i} "}}"')
