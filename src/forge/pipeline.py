@@ -1,5 +1,6 @@
 """The pipeline job, top to bottom: ingest+scrub → build → train → (COMPLETED_SUCCESS) → merge
-→ (PACKAGING_COMPLETE) → evaluate base and candidate → gate → (TESTS_PASSED) → register.
+(a full fine-tune is already a whole model) → (PACKAGING_COMPLETE) → evaluate base and candidate
+→ gate → (TESTS_PASSED) → register.
 
 Each stage returns at once when its artifact already exists for the same inputs and config;
 any error moves the job to FAILED with the reason (the job runner does that) and leaves no
@@ -107,6 +108,7 @@ def run_pipeline(ctx: JobContext, job: Job, progress: JobProgress, actor: str) -
     from forge.quiet import quiet_ml_libraries
     from forge.registry.models import Registry
     from forge.train.methods import train_adapter
+    from forge.train.sft import FULL_KIND as FULL_MODEL_KIND
 
     quiet_ml_libraries()
     cfg = PipelineConfig(**job.config)
@@ -154,11 +156,16 @@ def run_pipeline(ctx: JobContext, job: Job, progress: JobProgress, actor: str) -
     )
     jobs.transition(job.id, JobState.COMPLETED_SUCCESS, actor=actor, reason=f"adapter {adapter.id}")
 
-    verify_inputs(progress, "export", adapter, *base.artifacts)
-    merged = record(
-        "merged_model", run_merge(store, adapter, cfg.base_model, merge_cfg, progress, settings=ctx.settings)
-    )
-    jobs.transition(job.id, JobState.PACKAGING_COMPLETE, actor=actor, reason=f"merged {merged.id}")
+    if adapter.kind == FULL_MODEL_KIND:  # full fine-tuning: already a complete model, nothing to merge
+        merged = record("merged_model", adapter)
+        packaged = f"full model {adapter.id}: nothing to merge"
+    else:
+        verify_inputs(progress, "export", adapter, *base.artifacts)
+        merged = record(
+            "merged_model", run_merge(store, adapter, cfg.base_model, merge_cfg, progress, settings=ctx.settings)
+        )
+        packaged = f"merged {merged.id}"
+    jobs.transition(job.id, JobState.PACKAGING_COMPLETE, actor=actor, reason=packaged)
 
     verify_inputs(progress, "evaluate", dataset, merged, *base.artifacts)
     base_eval = record(

@@ -62,7 +62,7 @@ def _resolve(forge: Any, ref: str, adapters: list[str] | None) -> ResolvedModel:
         if not (path / "config.json").is_file():
             raise InputError("not a model directory (no config.json)", path=str(path))
         return ResolvedModel(ref, str(path.resolve()), adapters)
-    if ref.startswith(("merged_model-", "gguf-", "ollama-", "adapter-", "base_model-")):
+    if ref.startswith(("merged_model-", "full_model-", "gguf-", "ollama-", "adapter-", "base_model-")):
         art = forge.store.get(ref)
         return ResolvedModel(ref, str(art.path), adapters, [art], art)
     try:

@@ -13,7 +13,7 @@ from forge.service.base import ForgeHome
 
 EXPORT_FORMATS = ("merged", "gguf", "ollama")
 INFER_MODES = ("hf", "gguf", "ollama")
-HF_MODEL_KINDS = ("model", "merged_model", "base_model")
+HF_MODEL_KINDS = ("model", "merged_model", "full_model", "base_model")
 
 
 def base_model_aliases() -> list[dict[str, Any]]:
