@@ -108,6 +108,30 @@ def test_malformed_calls_are_refused(text):
     assert not _accepts(_tokenizer("qwen2"), TOOLS, text)
 
 
+def _raw_call(name: str, args_json: str) -> str:
+    """A call whose arguments are given as JSON text (duplicate keys can be written)."""
+    return f'<tool_call>\n{{"name": "{name}", "arguments": {args_json}}}\n</tool_call>'
+
+
+def test_a_repeated_optional_key_cannot_run_on():
+    """A small model repeats a key it likes ("reason": …, "reason": … until the token budget
+    ends); each run of optional keys holds at most as many as the tool declares."""
+    tok = _tokenizer("qwen2")
+    note = _tool("note", {"text": {"type": "string"}, "tag": {"type": "string"}}, [])
+    tools = [*TOOLS, note]
+    # Bash declares one optional key: one after the required key, not two
+    assert _accepts(tok, tools, _raw_call("Bash", '{"command": "ls", "timeout": 1}'))
+    assert not _accepts(tok, tools, _raw_call("Bash", '{"command": "ls", "timeout": 1, "timeout": 2}'))
+    # bead_create declares three: three in a run, not four
+    three = '{"title": "x", "priority": 1, "priority": 2, "priority": 3}'
+    assert _accepts(tok, tools, _raw_call("bead_create", three))
+    assert not _accepts(tok, tools, _raw_call("bead_create", three[:-1] + ', "priority": 4}'))
+    # no required keys: at most as many pairs as declared keys
+    assert _accepts(tok, tools, _raw_call("note", '{"tag": "a", "text": "b"}'))
+    assert _accepts(tok, tools, _raw_call("note", "{}"))
+    assert not _accepts(tok, tools, _raw_call("note", '{"tag": "a", "tag": "b", "tag": "c"}'))
+
+
 def test_keywords_the_compiler_does_not_know_are_ignored_not_fatal():
     # a tool schema from the wild: a string `format` llguidance does not implement
     tools = [_tool("fetch", {"url": {"type": "string", "format": "uri-reference"}}, ["url"])]

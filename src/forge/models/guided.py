@@ -28,7 +28,7 @@ from forge.errors import InputError
 from forge.models.tool_formats import schemas_by_name
 
 GUIDED_FORMATS = ("hermes",)
-GRAMMAR_VERSION = 2  # part of a guided eval report's id: bump when the grammar changes
+GRAMMAR_VERSION = 3  # part of a guided eval report's id: bump when the grammar changes
 _PROBE = {"name": "forge_probe", "arguments": {"a": "x", "b": 1}}
 
 
@@ -113,7 +113,9 @@ def _arguments_rules(rule: str, params: Any, layout: CallLayout) -> list[str]:
     a model writes them in the order it learned (`issue_type` before `priority` where the schema
     lists `priority` first), so here declared keys come in any order, each with its own value
     schema, and every required key appears. Undeclared keys are refused (strict tool schemas). An
-    optional key may appear twice (JSON keeps the last): ruling that out takes a rule per subset."""
+    optional key may appear twice (JSON keeps the last; ruling that out takes a rule per subset),
+    but each run of optional keys holds at most as many as are declared, so a model that repeats
+    one (`"reason": …, "reason": …` without end) must close the object."""
     props = params.get("properties") if isinstance(params, dict) else None
     if not isinstance(props, dict) or not props:
         return [f"{rule}: {_value(params if isinstance(params, dict) else {'type': 'object'}, layout)}"]
@@ -128,18 +130,20 @@ def _arguments_rules(rule: str, params: Any, layout: CallLayout) -> list[str]:
     opt = f"{rule}_o"
     if optional:
         rules.append(f"{opt}: " + " | ".join(pair(k) for k in optional))
+    most = len(optional)
     if not required:
-        rules.append(f'{rule}: "{{" ({opt} ({sep} {opt})*)? "}}"')
+        more = f" ({sep} {opt}){{0,{most - 1}}}" if most > 1 else ""
+        rules.append(f'{rule}: "{{" ({opt}{more})? "}}"')
         return rules
     idx = list(range(len(required)))
     orders = list(itertools.permutations(idx)) if len(idx) <= MAX_REQUIRED_ORDERS else [tuple(idx)]
     alts = []
     for order in orders:
-        parts = [f"({opt} {sep})*"] if optional else []
+        parts = [f"({opt} {sep}){{0,{most}}}"] if optional else []
         for n, i in enumerate(order):
             parts.append(("" if n == 0 else f"{sep} ") + f"{rule}_r{i}")
             if optional:
-                parts.append(f"({sep} {opt})*")
+                parts.append(f"({sep} {opt}){{0,{most}}}")
         alts.append(" ".join(parts))
     rules.append(f'{rule}: "{{" (' + " | ".join(f"({a})" for a in alts) + ') "}"')
     return rules
