@@ -39,6 +39,11 @@ witness 22.2%: the gate fails), Gas Town suite 33.1% (46.3% on the example corpu
 43.6% against 38.5%); 320 steps held-out 59.2%, gated 47.4%, still failing, and past the demo's
 time budget. The 4.3M base cannot absorb the whole town in the budget, so the demo keeps the
 example corpus and the town corpus waits for a larger base.
+Re-measured 2026-12-05: on the town corpus LoRA for 1,000 steps (543 s of training) gave held-out
+63.9%, gated 49.2% (loss 0.21 at epoch 25: memorised, not learned); full fine-tuning
+(`full_finetune`, 1e-3, 400 steps, 212 s) held-out 77.3%, gated 65.9% with witness under the gate
+(44.5%, 6 prompts), Gas Town suite 46.0% (guided 50.2%), no plan filed in one reply. On the
+example corpus full fine-tuning (1e-3, 200 steps) gave held-out 80.3%, gated 67.7%: LoRA stays.
 Pure constants: TrainConfig takes its defaults from here.
 """
 
