@@ -42,8 +42,10 @@ example corpus and the town corpus waits for a larger base.
 Re-measured 2026-12-05: on the town corpus LoRA for 1,000 steps (543 s of training) gave held-out
 63.9%, gated 49.2% (loss 0.21 at epoch 25: memorised, not learned); full fine-tuning
 (`full_finetune`, 1e-3, 400 steps, 212 s) held-out 77.3%, gated 65.9% with witness under the gate
-(44.5%, 6 prompts), Gas Town suite 46.0% (guided 50.2%), no plan filed in one reply. On the
-example corpus full fine-tuning (1e-3, 200 steps) gave held-out 80.3%, gated 67.7%: LoRA stays.
+(44.5%, 6 prompts), Gas Town suite 46.0% (guided 50.2%), no plan filed in one reply; 600 steps
+(305 s) held-out 84.0%, gated 68.7%, witness 40.3%, suite 42.6% (guided 53.8%); 2e-3 for 400
+steps gated 62.9%, witness 36.1%. On the example corpus full fine-tuning (1e-3, 200 steps) gave
+held-out 80.3%, gated 67.7%: LoRA stays.
 Pure constants: TrainConfig takes its defaults from here.
 """
 
