@@ -104,6 +104,8 @@ def test_dpo_from_base_trains_a_fresh_adapter_against_the_base(setup):
     assert log["log"] and all(math.isfinite(e["loss"]) for e in log["log"])
     assert log["rewards"] and "rewards/margins" in log["rewards"][-1]
     assert log["log"][0]["loss"] == pytest.approx(math.log(2), abs=1e-3)  # fresh LoRA == base
+    # the policy read chosen and rejected rows: 4 steps of 2 pairs, each row at least 2 tokens
+    assert log["tokens_seen"] >= 4 * 2 * 2 * 2 and log["tokens_per_second"] > 0
     # LoRA B starts at zero: any non-zero B means DPO moved the weights
     tensors = lora_tensors(adapter)
     b = [t for k, t in tensors.items() if "lora_B" in k]

@@ -62,3 +62,24 @@ def make_progress_callback(progress: Progress, total_steps: int, log: list[dict[
             self.task.done()
 
     return ProgressCallback()
+
+
+def counting_tokens(trainer_class: Any) -> Any:
+    """The trainer class, counting the real tokens of each batch into num_input_tokens_seen: a
+    packed batch has no padding, a padded one its mask. A DPO batch holds chosen and rejected
+    rows, so both count (the policy reads both).
+
+    (The stock "non_padding" count compares ids with pad_token_id, which is often also the
+    end-of-turn token and so appears in real rows; DPO batches it does not count at all.)"""
+    import torch
+
+    class CountingTrainer(trainer_class):  # the class is chosen at run time
+        def training_step(self, model, inputs, num_items_in_batch=None):
+            mask = inputs.get("attention_mask")
+            n = torch.tensor([int(mask.sum()) if mask is not None else inputs["input_ids"].numel()])
+            if self.args.world_size > 1:
+                n = self.accelerator.gather(n.to(self.args.device)).sum().cpu()
+            self.state.num_input_tokens_seen += int(n)
+            return super().training_step(model, inputs, num_items_in_batch)
+
+    return CountingTrainer

@@ -168,8 +168,9 @@ def train_dpo(
     from trl import DPOConfig, DPOTrainer
 
     from forge.train.backend import choose_backend, detect, load_kwargs
-    from forge.train.callbacks import make_progress_callback
+    from forge.train.callbacks import counting_tokens, make_progress_callback
     from forge.train.pairs import tokenize_pairs
+    from forge.train.sft import tokens_seen_at
     from forge.train.template_check import apply_template
 
     pairs = read_pairs(Path(dataset_dir))
@@ -251,7 +252,7 @@ def train_dpo(
         **config.trainer_args,
     )
     steps_log: list[dict[str, Any]] = []
-    trainer = _pretokenized(DPOTrainer)(
+    trainer = counting_tokens(_pretokenized(DPOTrainer))(
         model=model,
         args=args,
         train_dataset=Dataset.from_list(tokenized.items),
@@ -261,7 +262,9 @@ def train_dpo(
     )
     trainer.remove_callback(PrinterCallback)
     try:
-        result = trainer.train(resume_from_checkpoint=_latest_checkpoint(work) if keep else None)
+        resume = _latest_checkpoint(work) if keep else None
+        tokens_before = tokens_seen_at(resume)
+        result = trainer.train(resume_from_checkpoint=resume)
         trained: Any = trainer.model  # typed Optional by transformers; set once training ran
         if full:
             trained.save_pretrained(out)
@@ -281,6 +284,8 @@ def train_dpo(
     rewards = [{"step": e["step"], **{k: float(v) for k, v in e.items() if k.startswith("rewards/")}} for e in history]
     losses = [e["loss"] for e in steps_log]
     last = rewards[-1] if rewards else {}
+    runtime = float(result.metrics.get("train_runtime", 0.0))
+    tokens = int(trainer.state.num_input_tokens_seen or 0)
     return {
         "method": "sft+dpo" if start_adapter else "dpo",
         "steps": trainer.state.global_step,
@@ -290,7 +295,9 @@ def train_dpo(
         "final_loss": losses[-1] if losses else None,
         "final_reward_margin": last.get("rewards/margins"),
         "final_reward_accuracy": last.get("rewards/accuracies"),
-        "train_runtime_s": round(float(result.metrics.get("train_runtime", 0.0)), 2),
+        "train_runtime_s": round(runtime, 2),
+        "tokens_seen": tokens,  # chosen and rejected rows, prompts included: what the policy read
+        "tokens_per_second": round((tokens - tokens_before) / runtime) if runtime else None,
         "train_rows": len(tokenized.items),
         "pairs": tokenized.report(),
         "reference": ("start_model" if full else "sft_adapter" if start_adapter else "base"),

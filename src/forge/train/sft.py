@@ -301,10 +301,10 @@ def fit(
     checkpoint_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Train `model` on tokenised rows, save model/adapter + tokenizer into `out`, return the log."""
-    from transformers import TrainingArguments
+    from transformers import Trainer, TrainingArguments
     from transformers.trainer_callback import PrinterCallback
 
-    from forge.train.callbacks import make_progress_callback
+    from forge.train.callbacks import counting_tokens, make_progress_callback
     from forge.train.packing import PackedCollator
 
     use_cpu, _, bf16 = pick_device()
@@ -343,7 +343,7 @@ def fit(
         }
     )
     steps_log: list[dict[str, Any]] = []
-    trainer = _trainer_class()(
+    trainer = counting_tokens(Trainer)(
         model=model,
         args=args,
         train_dataset=ListDataset(items),
@@ -354,7 +354,7 @@ def fit(
     )
     trainer.remove_callback(PrinterCallback)  # our progress callback reports steps
     resume = _latest_checkpoint(work) if checkpoint_dir else None
-    tokens_before = _tokens_seen_at(resume)
+    tokens_before = tokens_seen_at(resume)
     try:
         result = trainer.train(resume_from_checkpoint=resume)
         eval_loss = trainer.evaluate()["eval_loss"] if eval_items else None
@@ -416,27 +416,7 @@ def loss_log(history: list[dict[str, Any]], steps_log: list[dict[str, Any]]) -> 
     ]
 
 
-def _trainer_class():
-    """Trainer counting real tokens: a packed batch has no padding, a padded one its mask.
-
-    (The stock "non_padding" count compares ids with pad_token_id, which is often also the
-    end-of-turn token and so appears in real rows.)"""
-    import torch
-    from transformers import Trainer
-
-    class ForgeTrainer(Trainer):
-        def training_step(self, model, inputs, num_items_in_batch=None):
-            mask = inputs.get("attention_mask")
-            n = torch.tensor([int(mask.sum()) if mask is not None else inputs["input_ids"].numel()])
-            if self.args.world_size > 1:
-                n = self.accelerator.gather(n.to(self.args.device)).sum().cpu()
-            self.state.num_input_tokens_seen += int(n)
-            return super().training_step(model, inputs, num_items_in_batch)
-
-    return ForgeTrainer
-
-
-def _tokens_seen_at(checkpoint: str | None) -> int:
+def tokens_seen_at(checkpoint: str | None) -> int:
     state = Path(checkpoint) / "trainer_state.json" if checkpoint else None
     if state is None or not state.is_file():
         return 0
