@@ -28,6 +28,7 @@ def as_dict(value: Any) -> dict[str, Any]:
 # Real transcript lines with a pasted screenshot run to a few MB; 32 MiB leaves ample room.
 MAX_LINE_BYTES = 32 * 1024 * 1024
 SKIP_CHUNK = 1024 * 1024
+UTF8_BOM = b"\xef\xbb\xbf"
 
 
 def _lines(f: Any, max_bytes: int) -> Iterator[tuple[bytes | None, int]]:
@@ -59,6 +60,8 @@ def iter_jsonl(path: Path, warn: Warn, max_line_bytes: int | None = None) -> Ite
                 continue
             ends_file = not raw.endswith(b"\n")
             raw = raw.rstrip(b"\r\n")
+            if lineno == 1 and raw.startswith(UTF8_BOM):  # written by a Windows editor or PowerShell
+                raw = raw[len(UTF8_BOM) :]
             if not raw.strip():
                 continue
             if b"\x00" in raw:

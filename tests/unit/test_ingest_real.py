@@ -307,6 +307,19 @@ def test_one_bad_line_in_a_real_file_costs_that_line_only(tmp_path):
         assert len(records) == len(good)
 
 
+def test_a_byte_order_mark_or_windows_line_ends_cost_nothing(tmp_path):
+    """A file saved by a Windows editor or PowerShell starts with a UTF-8 BOM and ends its lines
+    with CRLF: every record is still read, the first one included."""
+    real = REAL / "claude_code/coverage-test-fix.jsonl"
+    (whole,), _ = read(real)
+    raw = real.read_bytes()
+    for name, data in (("bom", b"\xef\xbb\xbf" + raw), ("crlf", b"\xef\xbb\xbf" + raw.replace(b"\n", b"\r\n"))):
+        (tmp_path / f"{name}.jsonl").write_bytes(data)
+        (conv,), warnings = read(tmp_path / f"{name}.jsonl")
+        assert warnings == []
+        assert [m.to_openai() for m in conv.messages] == [m.to_openai() for m in whole.messages]
+
+
 def test_beads_backup_tables_fold_into_their_beads(tmp_path):
     store = ArtifactStore(tmp_path / "store")
     art = run_ingest(store, [REAL / "beads_backup"], IngestConfig(workers=1))
