@@ -244,6 +244,30 @@ def test_a_broken_call_is_an_error_not_a_silent_skip(fmt):
     assert called_names(text, fmt) == ([] if fmt == "qwen3_xml" else ["Bash"])
 
 
+REPEATED = {
+    "hermes": '<tool_call>\n{"name": "Bash", "arguments": {"command": "ls", "command": "rm -rf build"}}\n</tool_call>',
+    "qwen3_xml": "<tool_call>\n<function=Bash>\n<parameter=command>\nls\n</parameter>\n"
+    "<parameter=command>\nrm -rf build\n</parameter>\n</function>\n</tool_call>",
+    "llama3": '{"name": "Bash", "parameters": {"command": "ls", "command": "rm -rf build"}}',
+    "mistral": '[TOOL_CALLS][{"name": "Bash", "arguments": {"command": "ls", "command": "rm -rf build"}}]',
+    "deepseek": (
+        "<｜tool▁calls▁begin｜><｜tool▁call▁begin｜>function<｜tool▁sep｜>Bash\n```json\n"
+        '{"command": "ls", "command": "rm -rf build"}\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜>'
+    ),
+}
+
+
+@pytest.mark.parametrize("fmt", sorted(REPEATED))
+def test_a_call_that_gives_a_key_twice_is_an_error(fmt):
+    """Which of two values counts is up to the JSON parser (Python keeps the last, some keep the
+    first, some refuse): such a call says two things at once, so no check or client reads one."""
+    parsed = parse_reply(REPEATED[fmt], fmt=fmt, tools=TOOLS)
+    assert parsed.calls == [] and len(parsed.errors) == 1 and "twice" in parsed.errors[0], parsed
+    # nested objects too
+    nested = '<tool_call>\n{"name": "Bash", "arguments": {"env": {"A": "1", "A": "2"}, "command": "ls"}}\n</tool_call>'
+    assert parse_reply(nested, fmt="hermes", tools=TOOLS).errors
+
+
 @pytest.mark.parametrize("fmt", sorted(FORMATS))
 def test_prose_is_content_without_calls(fmt):
     parsed = parse_reply("The tests pass; nothing to file. {not json}", fmt=fmt)

@@ -57,8 +57,8 @@ def _call_from_object(
 def _with_arguments(name: str, args: Any, raw: str, errors: list[str]) -> Call | None:
     if isinstance(args, str):  # some templates and models double-encode the arguments
         try:
-            args = json.loads(args) if args.strip() else {}
-        except json.JSONDecodeError:
+            args = _DECODER.decode(args) if args.strip() else {}
+        except (json.JSONDecodeError, _RepeatedKey):
             errors.append(f"tool call arguments are not a JSON object: {_short(args)}")
             return None
     if not isinstance(args, dict):
@@ -67,18 +67,40 @@ def _with_arguments(name: str, args: Any, raw: str, errors: list[str]) -> Call |
     return {"name": name, "arguments": args}
 
 
+class _RepeatedKey(ValueError):
+    pass
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object whose keys are all different: JSON parsers disagree on which of two values for
+    one key counts (most keep the last), so a call that repeats a key says two things at once."""
+    obj = dict(pairs)
+    if len(obj) < len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
+    return obj
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_unique_keys)
+
+
 def _json_or_error(raw: str, errors: list[str]) -> Any:
     try:
-        return json.loads(raw)
+        return _DECODER.decode(raw)
     except json.JSONDecodeError as e:
         errors.append(f"tool call is not valid JSON ({e.msg} at char {e.pos}): {_short(raw)}")
-        return None
+    except _RepeatedKey as e:
+        errors.append(f"tool call gives the key {e.args[0]!r} twice: {_short(raw)}")
+    return None
 
 
 def _json_objects(text: str) -> tuple[list[Any], str]:
     """JSON values written one after another (spaces, newlines or ';' between them);
     returns them and whatever could not be read (empty when all was read)."""
-    decoder = json.JSONDecoder()
+    decoder = _DECODER
     out: list[Any] = []
     i = 0
     while True:
@@ -88,7 +110,7 @@ def _json_objects(text: str) -> tuple[list[Any], str]:
             return out, ""
         try:
             obj, i = decoder.raw_decode(text, i)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, _RepeatedKey):
             return out, text[i:]
         out.append(obj)
 
@@ -141,7 +163,11 @@ def parse_qwen3_xml(text: str, tools: list[dict[str, Any]] | None = None) -> Par
             continue
         name = fn.group(1).strip()
         props = (schemas.get(name) or {}).get("properties") or {}
-        args = {k.strip(): _typed(v, props.get(k.strip()) or {}) for k, v in _XML_PARAMETER.findall(fn.group(2))}
+        params = [(k.strip(), v) for k, v in _XML_PARAMETER.findall(fn.group(2))]
+        args = {k: _typed(v, props.get(k) or {}) for k, v in params}
+        if len(args) < len(params):
+            errors.append(f"tool call gives a parameter twice: {_short(raw.strip())}")
+            continue
         calls.append({"name": name, "arguments": args})
     return _HERMES_BLOCK.sub("", text).strip(), calls, errors
 
