@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from forge.errors import InputError
-from forge.models.guided import AUTO, ToolChoice, hf_layout, lark_grammar
+from forge.models.guided import AUTO, MAX_EXACT_KEYS, ToolChoice, hf_layout, lark_grammar
 from forge.models.tiny_base import SHIPPED_DIR
 from real_models import real_tokenizer
 
@@ -113,23 +113,40 @@ def _raw_call(name: str, args_json: str) -> str:
     return f'<tool_call>\n{{"name": "{name}", "arguments": {args_json}}}\n</tool_call>'
 
 
-def test_a_repeated_optional_key_cannot_run_on():
+def test_no_key_is_written_twice():
     """A small model repeats a key it likes ("reason": …, "reason": … until the token budget
-    ends); each run of optional keys holds at most as many as the tool declares."""
+    ends, or "description" three times in one call); JSON parsers keep one value and drop the
+    rest. Each declared key appears at most once, in any order, required ones included."""
     tok = _tokenizer("qwen2")
     note = _tool("note", {"text": {"type": "string"}, "tag": {"type": "string"}}, [])
     tools = [*TOOLS, note]
-    # Bash declares one optional key: one after the required key, not two
-    assert _accepts(tok, tools, _raw_call("Bash", '{"command": "ls", "timeout": 1}'))
+    assert _accepts(tok, tools, _raw_call("Bash", '{"timeout": 1, "command": "ls"}'))
     assert not _accepts(tok, tools, _raw_call("Bash", '{"command": "ls", "timeout": 1, "timeout": 2}'))
-    # bead_create declares three: three in a run, not four
-    three = '{"title": "x", "priority": 1, "priority": 2, "priority": 3}'
-    assert _accepts(tok, tools, _raw_call("bead_create", three))
-    assert not _accepts(tok, tools, _raw_call("bead_create", three[:-1] + ', "priority": 4}'))
-    # no required keys: at most as many pairs as declared keys
+    assert not _accepts(tok, tools, _raw_call("Bash", '{"command": "ls", "command": "pwd"}'))
+    every = '{"deps": [], "issue_type": "bug", "title": "x", "priority": 1}'
+    assert _accepts(tok, tools, _raw_call("bead_create", every))
+    assert not _accepts(tok, tools, _raw_call("bead_create", '{"title": "x", "priority": 1, "priority": 2}'))
+    assert not _accepts(tok, tools, _raw_call("bead_create", '{"priority": 1, "title": "x", "priority": 1}'))
+    assert not _accepts(tok, tools, _raw_call("bead_create", every[:-1] + ', "title": "y"}'))
+    assert not _accepts(tok, tools, _raw_call("link", '{"from_id": "a", "to_id": "b", "from_id": "c"}'))
+    # no required keys: none, either or both, once each
     assert _accepts(tok, tools, _raw_call("note", '{"tag": "a", "text": "b"}'))
     assert _accepts(tok, tools, _raw_call("note", "{}"))
-    assert not _accepts(tok, tools, _raw_call("note", '{"tag": "a", "tag": "b", "tag": "c"}'))
+    assert not _accepts(tok, tools, _raw_call("note", '{"tag": "a", "tag": "b"}'))
+
+
+def test_a_tool_with_very_many_keys_bounds_each_run_of_optional_keys():
+    """Past MAX_EXACT_KEYS (one rule per set of written keys would grow as 2^n) a key may repeat,
+    but a run of optional keys holds at most as many as are declared, so it cannot run on."""
+    tok = _tokenizer("qwen2")
+    n = MAX_EXACT_KEYS + 1
+    wide = _tool("wide", {"id": {"type": "string"}, **{f"k{i}": {"type": "integer"} for i in range(n)}}, ["id"])
+    pairs = ", ".join(f'"k{i}": {i}' for i in range(n))
+    assert _accepts(tok, [wide], _raw_call("wide", f'{{"id": "a", {pairs}}}'))
+    repeats = ", ".join(['"k0": 0'] * n)
+    assert _accepts(tok, [wide], _raw_call("wide", f'{{"id": "a", {repeats}}}'))
+    assert not _accepts(tok, [wide], _raw_call("wide", f'{{"id": "a", {repeats}, "k0": 0}}'))
+    assert not _accepts(tok, [wide], _raw_call("wide", '{"k0": 0}'))  # the required key
 
 
 def test_keywords_the_compiler_does_not_know_are_ignored_not_fatal():

@@ -1,6 +1,6 @@
 """Guided tool calls: while a reply is generated, every tool call it opens is held to the prompt's
 own tools — a name the prompt offers, arguments that parse as JSON, carry every required key and
-give each declared key a value of its type — and the model stays free everywhere else (text
+give each declared key (once) a value of its type — and the model stays free everywhere else (text
 before, between and after calls, how many calls, whether to call at all). Free text never
 spells the opening marker, so a call cannot slip past the grammar as text.
 
@@ -28,7 +28,7 @@ from forge.errors import InputError
 from forge.models.tool_formats import schemas_by_name
 
 GUIDED_FORMATS = ("hermes",)
-GRAMMAR_VERSION = 3  # part of a guided eval report's id: bump when the grammar changes
+GRAMMAR_VERSION = 4  # part of a guided eval report's id: bump when the grammar changes
 _PROBE = {"name": "forge_probe", "arguments": {"a": "x", "b": 1}}
 
 
@@ -106,19 +106,51 @@ def _value(schema: Any, layout: CallLayout) -> str:
 
 
 MAX_REQUIRED_ORDERS = 3  # up to 3! = 6 orders of the required keys are spelled out
+# Up to this many declared keys, each key appears at most once: one rule per set of keys already
+# written (2^n rules of at most n short alternatives; only the current set's are live while
+# decoding, so the per-token cost stays that of a small grammar). Past it, runs are bounded.
+MAX_EXACT_KEYS = 12
 
 
 def _arguments_rules(rule: str, params: Any, layout: CallLayout) -> list[str]:
     """Rules for one tool's arguments object. JSON compilers fix the keys to the schema's order;
     a model writes them in the order it learned (`issue_type` before `priority` where the schema
     lists `priority` first), so here declared keys come in any order, each with its own value
-    schema, and every required key appears. Undeclared keys are refused (strict tool schemas). An
-    optional key may appear twice (JSON keeps the last; ruling that out takes a rule per subset),
-    but each run of optional keys holds at most as many as are declared, so a model that repeats
-    one (`"reason": …, "reason": …` without end) must close the object."""
+    schema, each at most once, and every required key appears. Undeclared keys are refused
+    (strict tool schemas)."""
     props = params.get("properties") if isinstance(params, dict) else None
     if not isinstance(props, dict) or not props:
         return [f"{rule}: {_value(params if isinstance(params, dict) else {'type': 'object'}, layout)}"]
+    if len(props) > MAX_EXACT_KEYS:
+        return _bounded_arguments_rules(rule, params, props, layout)
+    keys = list(props)
+    required = [k for k in (params.get("required") or []) if k in props]
+    need = sum(1 << keys.index(k) for k in required)
+    full = (1 << len(keys)) - 1
+    sep, kv = _lit(layout.item_sep), _lit(layout.key_sep)
+    rules = [f"{rule}_k{i}: {_lit(json.dumps(k))} {kv} {_value(props[k], layout)}" for i, k in enumerate(keys)]
+
+    def state(done: int, first: bool) -> str:
+        """The rule for what may follow once the keys in `done` are written."""
+        alts = []
+        for i in range(len(keys)):
+            if done & (1 << i):
+                continue
+            nxt = done | (1 << i)
+            step = f"{rule}_k{i}" if first else f"{sep} {rule}_k{i}"
+            alts.append(f"{step} {rule}_s{nxt}" if nxt != full else step)
+        body = " | ".join(alts)
+        return f"({body})?" if done & need == need else f"({body})"
+
+    rules.append(f'{rule}: "{{" {state(0, True)} "}}"')
+    rules += [f"{rule}_s{done}: {state(done, False)}" for done in range(1, full)]
+    return rules
+
+
+def _bounded_arguments_rules(rule: str, params: Any, props: dict[str, Any], layout: CallLayout) -> list[str]:
+    """For tools with more keys than MAX_EXACT_KEYS: an optional key may appear twice (JSON keeps
+    the last), but each run of optional keys holds at most as many as are declared, so a model that
+    repeats one (`"reason": …, "reason": …` without end) must close the object."""
     required = [k for k in (params.get("required") or []) if k in props]
     optional = [k for k in props if k not in required]
     sep, kv = _lit(layout.item_sep), _lit(layout.key_sep)

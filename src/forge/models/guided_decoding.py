@@ -24,21 +24,46 @@ def _kept_on(owner: Any, key: Any, build: Any) -> Any:
     return kept[key]
 
 
+class Grammars:
+    """llguidance's view of one vocabulary and the grammars compiled for it. A grammar is compiled
+    once (a tool with a dozen keys takes a tenth of a second) and each reply gets a copy of the
+    compiled matcher (microseconds): an eval suite or a server sees the same tools again and again."""
+
+    KEEP = 64  # compiled grammars kept, least recently used dropped first
+
+    def __init__(self, ll_tokenizer: Any):
+        from collections import OrderedDict
+
+        self.ll_tokenizer = ll_tokenizer
+        self.compiled: OrderedDict[str, Any] = OrderedDict()
+
+    def matcher(self, grammar: str) -> Any:
+        import llguidance
+
+        base = self.compiled.get(grammar)
+        if base is None:
+            base = llguidance.LLMatcher(self.ll_tokenizer, grammar, log_level=0)
+            if base.is_error():
+                raise InputError(
+                    f"guided tool calls: the offered tool schemas do not compile: {base.get_error()[:300]}",
+                    hint="fix the tool schema, or run without guided tool calls",
+                )
+            self.compiled[grammar] = base
+            while len(self.compiled) > self.KEEP:
+                self.compiled.popitem(last=False)
+        else:
+            self.compiled.move_to_end(grammar)
+        return base.deep_copy()
+
+
 class RowGuide:
     """One reply held to one grammar. `allowed(n)`: which of the n logits may be chosen next (a
     boolean numpy array), or None once the reply has ended or its matcher has failed (it cannot,
     unless the grammar itself is wrong: the reply then goes on unguided rather than being forced
     into nonsense)."""
 
-    def __init__(self, ll_tokenizer: Any, grammar: str, stops: list[int]):
-        import llguidance
-
-        self.matcher = llguidance.LLMatcher(ll_tokenizer, grammar, log_level=0)
-        if self.matcher.is_error():
-            raise InputError(
-                f"guided tool calls: the offered tool schemas do not compile: {self.matcher.get_error()[:300]}",
-                hint="fix the tool schema, or run without guided tool calls",
-            )
+    def __init__(self, grammars: Grammars, grammar: str, stops: list[int]):
+        self.matcher = grammars.matcher(grammar)
         self.stops = set(stops)
         self.done = self.failed = False
 
@@ -68,8 +93,8 @@ class RowGuide:
 class GuidedCalls:
     """A transformers logits processor for one left-padded batch: row i held to `grammars[i]`."""
 
-    def __init__(self, ll_tokenizer: Any, grammars: list[str], stops: list[int], prompt_len: int):
-        self.rows = [RowGuide(ll_tokenizer, g, stops) for g in grammars]
+    def __init__(self, compiled: Grammars, grammars: list[str], stops: list[int], prompt_len: int):
+        self.rows = [RowGuide(compiled, g, stops) for g in grammars]
         self.prompt_len = prompt_len
 
     def __call__(self, input_ids: Any, scores: Any) -> Any:
@@ -97,12 +122,12 @@ def guided_processor(
     import llguidance.hf
 
     layout = hf_layout(tokenizer, fmt)
-    ll_tok = _kept_on(
+    compiled = _kept_on(
         tokenizer,
         (n_vocab, tuple(stops)),
-        lambda: llguidance.hf.from_tokenizer(tokenizer, n_vocab=n_vocab, eos_token=stops),
+        lambda: Grammars(llguidance.hf.from_tokenizer(tokenizer, n_vocab=n_vocab, eos_token=stops)),
     )
-    return GuidedCalls(ll_tok, [lark_grammar(t or [], layout, choice) for t in tools_per_row], stops, prompt_len)
+    return GuidedCalls(compiled, [lark_grammar(t or [], layout, choice) for t in tools_per_row], stops, prompt_len)
 
 
 class LlamaGuide:
@@ -146,12 +171,12 @@ def llama_guide(
         # warning per token (150k for Qwen) otherwise, which also triples the build time
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)
-            return llguidance.llamacpp.lltokenizer_from_vocab(vocab, n_vocab=n_vocab, eos_token=stops)
+            return Grammars(llguidance.llamacpp.lltokenizer_from_vocab(vocab, n_vocab=n_vocab, eos_token=stops))
 
     # it tokenizes through the model's own vocabulary, which llama.cpp frees when the model is
     # closed: it must never outlive its model (a shared cache crashed on a closed one)
-    ll_tok = _kept_on(llm, (n_vocab, tuple(stops)), build)
-    return LlamaGuide(RowGuide(ll_tok, lark_grammar(tools, layout, choice), stops), prompt_len)
+    compiled = _kept_on(llm, (n_vocab, tuple(stops)), build)
+    return LlamaGuide(RowGuide(compiled, lark_grammar(tools, layout, choice), stops), prompt_len)
 
 
 def llama_layout(llm: Any, fmt: str, render: Any) -> CallLayout:
