@@ -23,6 +23,10 @@ def fake_home(tmp_path: Path) -> Path:
     sessions = home / ".codex/sessions/2025/12/28"
     sessions.mkdir(parents=True)
     shutil.copy(REAL / "codex/sample_codex_session.jsonl", sessions / "rollout-2025-12-28T12-18-30-x.jsonl")
+    chats = home / ".gemini/tmp/pomodoro/chats"
+    chats.mkdir(parents=True)
+    shutil.copy(REAL / "gemini_cli/gemini-cli-pomodoro-timer.json", chats / "session-2025-10-21T20-04-0b23371a.json")
+    (home / ".gemini/tmp/pomodoro/logs.json").write_text("[]")  # the CLI's prompt log: not a session
     town = home / "gt"
     (town / "mayor").mkdir(parents=True)
     shutil.copytree(REAL / "beads_backup/.beads", town / "gastown/.beads")
@@ -35,10 +39,11 @@ def fake_home(tmp_path: Path) -> Path:
 def test_finds_each_standard_folder_per_format(tmp_path):
     home = fake_home(tmp_path)
     found = discover_local(home, env={})
-    assert found.by_format() == {"claude_code": 2, "codex": 1, "beads": 6}
+    assert found.by_format() == {"claude_code": 2, "codex": 1, "gemini_cli": 1, "beads": 6}
     assert [(f.format, f.path.relative_to(home).as_posix(), f.files) for f in found.found] == [
         ("claude_code", ".claude/projects", 2),
         ("codex", ".codex/sessions", 1),
+        ("gemini_cli", ".gemini/tmp/pomodoro/chats", 1),
         ("beads", "gt/.beads", 1),
         ("beads", "gt/gastown/.beads", 5),
     ]
@@ -47,7 +52,7 @@ def test_finds_each_standard_folder_per_format(tmp_path):
     assert "beads: 6 files" in text and "~/gt/gastown/.beads  (5; Gas Town gastown)" in text
     # what it found is what the corpus stage reads
     names = {s.reader.name for s in discover(found.paths()) if s.reader}
-    assert names == {"claude_code", "codex", "beads", "beads_backup"}
+    assert names == {"claude_code", "codex", "gemini_cli", "beads", "beads_backup"}
 
 
 def test_environment_overrides_and_an_empty_home(tmp_path):
@@ -60,6 +65,7 @@ def test_environment_overrides_and_an_empty_home(tmp_path):
             "CLAUDE_CONFIG_DIR": str(elsewhere),
             "CODEX_HOME": str(tmp_path / "none"),
             "GT_ROOT": str(tmp_path / "none"),
+            "GEMINI_CLI_HOME": str(tmp_path / "none"),
         },
     )
     assert [(f.format, f.path) for f in found.found] == [("claude_code", elsewhere / "projects")]

@@ -26,6 +26,8 @@ def session(*steps: tuple[str, dict, str], tail: list[Message] | None = None, **
     return Conversation("s", messages, SourceRef("s.jsonl", 1), metadata=meta)
 
 
+# the result layout of Gemini CLI's run_shell_command (tests/fixtures/real/gemini_cli)
+GEMINI_SHELL = "Command: make\nDirectory: (root)\nOutput: (empty)\nError: (none)\nExit Code: {code}\nSignal: 0"
 EDIT = ("Edit", {"file_path": "src/parse.py", "old_string": "a", "new_string": "b"}, "updated")
 
 
@@ -78,6 +80,13 @@ EDIT = ("Edit", {"file_path": "src/parse.py", "old_string": "a", "new_string": "
             None,
         ),
         (session(("Bash", {"command": "rg TODO src"}, "Exit code 1")), None, None),
+        # Gemini CLI's shell results always say "Error:"; "(none)" is no error, an exit code is
+        (session(EDIT, ("run_shell_command", {"command": "make"}, GEMINI_SHELL.format(code=0))), None, None),
+        (
+            session(EDIT, ("run_shell_command", {"command": "make"}, GEMINI_SHELL.format(code=2))),
+            "failure",
+            "transcript:exit",
+        ),
         (
             session(EDIT, tail=[Message("assistant", "Done."), Message("user", "No, that's wrong: it still fails")]),
             "failure",

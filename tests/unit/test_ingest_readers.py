@@ -18,6 +18,13 @@ def test_builtin_readers_are_registered():
     assert table["beads"].provides == "work_items"
 
 
+def test_every_builtin_reader_has_a_format_name_for_the_cli():
+    from forge.service.data import FORMATS, readers_for
+
+    assert set(FORMATS.values()) == set(readers())
+    assert readers_for(["gemini-cli"]) == ["gemini_cli"]
+
+
 def test_a_reader_registers_like_a_plugin(tmp_path):
     def detect(path: Path, head: bytes) -> bool:
         return path.suffix == ".chat"

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from forge.ingest.classify import role_from_cwd, task_from_tools
+from forge.ingest.gemini_cli import is_gemini_head
 from forge.ingest.readers import Reader, Warn, register
 from forge.ingest.tool_schemas import tools_for
 from forge.jsonl import as_dict, iter_jsonl
@@ -54,7 +55,7 @@ MAX_QUIET_HOPS = 64
 
 
 def detect(path: Path, head: bytes) -> bool:
-    if path.suffix != ".jsonl":
+    if path.suffix != ".jsonl" or is_gemini_head(head):  # Gemini CLI's log has sessionId and types too
         return False
     compact = head.replace(b" ", b"")
     entry = any(b'"type":"%s"' % kind.encode() in compact for kind in (*MESSAGE_TYPES, *QUIET_TYPES))

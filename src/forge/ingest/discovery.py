@@ -3,6 +3,8 @@ with no path. Reads directory listings only; nothing is opened or parsed here.
 
   claude_code  $CLAUDE_CONFIG_DIR/projects, else ~/.claude/projects   (*.jsonl, subagents too)
   codex        $CODEX_HOME/sessions and archived_sessions, else ~/.codex/...   (rollout-*.jsonl)
+  gemini_cli   $GEMINI_CLI_HOME/.gemini/tmp, else ~/.gemini/tmp: each project's chats/ folder
+               (session-*.json before Gemini CLI 0.39, session-*.jsonl after; subagents inside)
   gastown      a Gas Town town ($GT_ROOT, else ~/gt): its .beads, and each rig's .beads
                (a town is a folder holding mayor/ or .beads/ with rigs beside it)
 """
@@ -42,7 +44,7 @@ class Discovery:
         if not any(f.files for f in self.found):
             return (
                 f"no agent sessions found in the standard places under {self.home} "
-                "(~/.claude/projects, ~/.codex/sessions, a Gas Town town at ~/gt); "
+                "(~/.claude/projects, ~/.codex/sessions, ~/.gemini/tmp, a Gas Town town at ~/gt); "
                 "pass a path to ingest"
             )
         lines = ["found agent sessions in the standard places:"]
@@ -91,6 +93,12 @@ def discover_local(home: Path | None = None, env: Mapping[str, str] | None = Non
         folder = codex / sub
         if folder.is_dir():
             out.found.append(Found("codex", folder, _count(folder, "*.jsonl")))
+    gemini_home = Path(env["GEMINI_CLI_HOME"]).expanduser() if env.get("GEMINI_CLI_HOME") else home
+    gemini = gemini_home / ".gemini" / "tmp"
+    if gemini.is_dir():  # only the chats folders: beside them lie logs and shell history
+        for chats in sorted(p / "chats" for p in gemini.iterdir() if (p / "chats").is_dir()):
+            n = _count(chats, "*.json") + _count(chats, "*.jsonl")
+            out.found.append(Found("gemini_cli", chats, n, f"project {chats.parent.name}"))
     town = _town(home, env)
     if town is not None:
         beads = [town / ".beads"] if (town / ".beads").is_dir() else []

@@ -43,6 +43,7 @@ SHELL_TOOLS = {
     "exec_command": "cmd",
     "execute_bash": "command",
     "run": "command",
+    "run_shell_command": "command",  # Gemini CLI
 }
 
 

@@ -82,9 +82,10 @@ TEST_COMMAND = re.compile(
     r"yarn test|pnpm test|jest|vitest|mocha|rspec|phpunit|ctest|"
     r"make (?:test|check)|unittest|just test|gradle test|mvn test)\b"
 )
+# (Gemini CLI's shell results always carry an "Error:" line: "Error: (none)" when there was none)
 ERROR_RESULT = re.compile(
     r"(?i)\bexit(?:ed with)? (?:code|status)[:= ]+[1-9]\d*|returned non-zero exit status|"
-    r"^Traceback \(most recent call last\)|command not found$|^error(?:\[E\d+\])?:|"
+    r"^Traceback \(most recent call last\)|command not found$|^error(?:\[E\d+\])?:(?! \(none\)$)|"
     r"<tool_use_error>",
     re.M,
 )

@@ -67,6 +67,7 @@ def readers() -> dict[str, Reader]:
         codex,
         codex_exec,
         context_files,  # importing registers them, in this order
+        gemini_cli,
         openai_chat,
         openhands,
         sharegpt,

@@ -234,7 +234,7 @@ def run_ingest(
     if not sources:
         raise InputError(
             "no input files found in " + ", ".join(str(p) for p in paths),
-            hint="pass transcripts (Claude Code, Codex, OpenHands, SWE-agent, OpenAI chat, "
+            hint="pass transcripts (Claude Code, Codex, Gemini CLI, OpenHands, SWE-agent, OpenAI chat, "
             "ShareGPT, Aider), beads issues.jsonl, convention files, or folders of them",
         )
     config_dict = config.identity()

@@ -17,6 +17,7 @@ FORMATS = {
     "claude-code": "claude_code",
     "codex": "codex",
     "codex-exec": "codex_exec",
+    "gemini-cli": "gemini_cli",
     "openhands": "openhands",
     "swe-agent": "swe_agent",
     "adp": "adp",
