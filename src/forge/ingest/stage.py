@@ -27,6 +27,7 @@ from forge.config import parse_config
 from forge.errors import InputError
 from forge.ingest.beads import BeadEvent, SessionOutcome
 from forge.ingest.beads_backup import BeadComment, BeadDependency, BeadLabel
+from forge.ingest.compressed import OPENERS, expand, expanded_name, is_compressed
 from forge.ingest.linking import Links
 from forge.ingest.outcome import DEFAULT_SIGNALS, SIGNALS
 from forge.ingest.pool import FileResult, Prepared, ReadContext, file_results, read_source
@@ -116,6 +117,8 @@ class SourceFile:
     reader: Reader | None = None
     problem: str | None = None  # empty / binary / unrecognised
     walked: bool = False  # found by walking a folder, not named by the user
+    group: int = 0  # which of the paths given it came from
+    compressed: Path | None = None  # the compressed file `path` was expanded from
 
 
 @dataclass
@@ -179,21 +182,23 @@ KEPT_HIDDEN = (".beads", ".aider.chat.history.md")
 GENERIC_SUFFIXES = (".json", ".md", ".toml")
 
 
-def discover(paths: list[Path], only: list[str] | None = None) -> list[SourceFile]:
-    """Every file to read: files as given, folders walked for files a reader may claim."""
+def discover(paths: list[Path], only: list[str] | None = None, expand_into: Path | None = None) -> list[SourceFile]:
+    """Every file to read: files as given, folders walked for files a reader may claim, and
+    compressed copies of those (`.gz`, `.bz2`, `.xz`), expanded under `expand_into` (a temporary
+    folder, removed at exit, when not given) and read from there."""
     suffixes = candidate_suffixes(only)
     found: list[SourceFile] = []
-    for raw in paths:
+    for n, raw in enumerate(paths):
         path = Path(raw)
         if path.is_dir():
             root = path.resolve()
             for p in sorted(root.rglob("*")):
                 rel = p.relative_to(root)
                 hidden = any(part.startswith(".") and part not in KEPT_HIDDEN for part in rel.parts)
-                if p.is_file() and p.suffix in suffixes and not hidden:
-                    found.append(SourceFile(p, f"{root.name}/{rel.as_posix()}", walked=True))
+                if p.is_file() and not hidden and (p.suffix in suffixes or is_compressed(p, suffixes)):
+                    found.append(SourceFile(p, f"{root.name}/{rel.as_posix()}", walked=True, group=n))
         elif path.is_file():
-            found.append(SourceFile(path, path.name))
+            found.append(SourceFile(path, path.name, group=n))
         else:
             raise InputError("no such file or folder", path=str(path))
     seen: set[Path] = set()  # a file named directly and also inside a walked folder is read once
@@ -204,6 +209,15 @@ def discover(paths: list[Path], only: list[str] | None = None) -> list[SourceFil
             unique.append(s)
     found = unique
     for src in found:
+        if src.path.suffix in OPENERS:
+            # the same place under the expansion folder: readers that look beside a file
+            # (subagent folders, a session's newer copy) find the expanded neighbours
+            expand_into = expand_into or _expansion_folder()
+            dest = expand_into / str(src.group) / Path(src.display).with_name(expanded_name(Path(src.display)))
+            src.problem = expand(src.path, dest)
+            if src.problem is not None:
+                continue
+            src.compressed, src.path = src.path, dest
         src.sha256 = sha256_file(src.path)
         head = read_head(src.path)
         if not head:
@@ -230,7 +244,17 @@ def discover(paths: list[Path], only: list[str] | None = None) -> list[SourceFil
 def run_ingest(
     store: ArtifactStore, paths: list[Path], config: IngestConfig, progress: Progress = NULL_PROGRESS
 ) -> Artifact:
-    sources = discover(paths, config.readers or None)
+    expanded = store.staging("expanded")  # compressed inputs, expanded for the ingest's length
+    try:
+        return _run_ingest(store, paths, config, progress, expanded)
+    finally:
+        store.discard(expanded)
+
+
+def _run_ingest(
+    store: ArtifactStore, paths: list[Path], config: IngestConfig, progress: Progress, expanded: Path
+) -> Artifact:
+    sources = discover(paths, config.readers or None, expanded)
     if not sources:
         raise InputError(
             "no input files found in " + ", ".join(str(p) for p in paths),
@@ -269,6 +293,16 @@ def run_ingest(
                 },
             },
         )
+
+
+def _expansion_folder() -> Path:
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="forge-expanded-"))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 def _is_beads(src: SourceFile) -> bool:

@@ -1,0 +1,104 @@
+"""Compressed transcripts (.gz, .bz2, .xz) read as the files they hold: real sessions from
+tests/fixtures/real (sources in its SOURCES.md), compressed here."""
+
+from __future__ import annotations
+
+import bz2
+import gzip
+import json
+import lzma
+import shutil
+from pathlib import Path
+
+from forge.artifacts import ArtifactStore
+from forge.ingest.compressed import expand
+from forge.ingest.stage import IngestConfig, discover, run_ingest
+
+REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
+SESSIONS = {
+    "claude.jsonl": REAL / "claude_code/coverage-test-fix.jsonl",
+    "rollout.jsonl": REAL / "codex/sample_codex_session.jsonl",
+    "session-2025-10-21T20-04-0b23371a.json": REAL / "gemini_cli/gemini-cli-pomodoro-timer.json",
+}
+
+
+def ingest(folder: Path, store: Path) -> tuple[dict, list[dict]]:
+    art = run_ingest(ArtifactStore(store), [folder], IngestConfig(workers=1))
+    report = json.loads(art.file("report.json").read_text())["ingest"]
+    convs = [json.loads(line) for line in art.file("conversations.jsonl").read_text().splitlines()]
+    return {**report, "sources": art.manifest["sources"]}, convs
+
+
+def test_compressed_sessions_read_as_the_files_they_hold(tmp_path):
+    plain, packed = tmp_path / "plain" / "s", tmp_path / "packed" / "s"
+    (plain / "archive").mkdir(parents=True)
+    (packed / "archive").mkdir(parents=True)
+    openers = {
+        "claude.jsonl": gzip.open,
+        "rollout.jsonl": bz2.open,
+        "session-2025-10-21T20-04-0b23371a.json": lzma.open,
+    }
+    suffix = {gzip.open: ".gz", bz2.open: ".bz2", lzma.open: ".xz"}
+    for name, src in SESSIONS.items():
+        shutil.copy(src, plain / "archive" / name)
+        with openers[name](packed / "archive" / (name + suffix[openers[name]]), "wb") as f:
+            f.write(src.read_bytes())
+    report_plain, convs_plain = ingest(plain, tmp_path / "store1")
+    report_packed, convs_packed = ingest(packed, tmp_path / "store2")
+    assert (
+        report_packed["files_by_reader"]
+        == report_plain["files_by_reader"]
+        == {
+            "claude_code": 1,
+            "codex": 1,
+            "gemini_cli": 1,
+        }
+    )
+    assert [c["messages"] for c in convs_packed] == [c["messages"] for c in convs_plain]
+    # the manifest and every conversation name the compressed file, never the expansion folder
+    assert sorted(s["path"] for s in report_packed["sources"]) == [
+        "s/archive/claude.jsonl.gz",
+        "s/archive/rollout.jsonl.bz2",
+        "s/archive/session-2025-10-21T20-04-0b23371a.json.xz",
+    ]
+    assert {c["source"]["path"] for c in convs_packed} == {s["path"] for s in report_packed["sources"]}
+    # the expansions live as long as the ingest
+    assert not any((tmp_path / "store2" / ".staging").iterdir())
+
+
+def test_a_bad_line_inside_a_compressed_file_is_named_by_its_line(tmp_path):
+    lines = SESSIONS["claude.jsonl"].read_bytes().splitlines(keepends=True)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    with gzip.open(folder / "s.jsonl.gz", "wb") as f:
+        f.write(b"".join([*lines[:3], b"not json\n", *lines[3:]]))
+    report, convs = ingest(folder, tmp_path / "store")
+    assert len(convs) == 1
+    assert [(w["path"], w["line"]) for w in report["warnings"]] == [("in/s.jsonl.gz", 4)]
+
+
+def test_a_broken_archive_costs_that_file_only(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    whole = gzip.compress(SESSIONS["claude.jsonl"].read_bytes())
+    (folder / "cut.jsonl.gz").write_bytes(whole[: len(whole) // 2])
+    (folder / "garbage.jsonl.gz").write_bytes(b"not gzip at all, " * 20)
+    (folder / "notes.txt.gz").write_bytes(whole)  # no reader takes .txt: not picked up
+    shutil.copy(SESSIONS["rollout.jsonl"], folder / "rollout.jsonl")
+    found = {s.display: s for s in discover([folder], expand_into=tmp_path / "x")}
+    assert found["in/cut.jsonl.gz"].problem == "compressed file is cut off (the compressed stream ends early)"
+    assert found["in/garbage.jsonl.gz"].problem == "compressed file does not decompress (BadGzipFile)"
+    assert "in/notes.txt.gz" not in found
+    assert found["in/rollout.jsonl"].reader.name == "codex"
+    report, convs = ingest(folder, tmp_path / "store")
+    assert len(convs) == 1
+    assert {w["path"] for w in report["warnings"]} == {"in/cut.jsonl.gz", "in/garbage.jsonl.gz"}
+
+
+def test_an_archive_that_expands_without_end_stops_at_the_limit(tmp_path):
+    bomb = tmp_path / "bomb.jsonl.gz"
+    bomb.write_bytes(gzip.compress(b"{}\n" * 1_000_000))  # 3 MB from about 3 KB
+    problem = expand(bomb, tmp_path / "out" / "bomb.jsonl", limit=1_000_000)
+    assert problem == "compressed file expands past 1,000,000 bytes; decompress it yourself if that is meant"
+    assert not (tmp_path / "out" / "bomb.jsonl").exists()
+    assert expand(bomb, tmp_path / "out" / "ok.jsonl", limit=3_000_000) is None
