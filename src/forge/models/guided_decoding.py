@@ -5,6 +5,7 @@ every other logit to -inf; the matcher is told each token as it is chosen."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from forge.errors import InputError
@@ -36,6 +37,17 @@ class Grammars:
 
         self.ll_tokenizer = ll_tokenizer
         self.compiled: OrderedDict[str, Any] = OrderedDict()
+        self.texts: dict[str, str] = {}
+
+    def grammar(self, tools: list[dict[str, Any]], layout: CallLayout, choice: ToolChoice) -> str:
+        """The grammar for `tools` (its text for a dozen-key tool runs to 300 KB: built once too)."""
+        key = json.dumps([tools, layout.__dict__, choice.__dict__], sort_keys=True, default=str)
+        text = self.texts.get(key)
+        if text is None:
+            text = self.texts[key] = lark_grammar(tools, layout, choice)
+            while len(self.texts) > self.KEEP:
+                self.texts.pop(next(iter(self.texts)))
+        return text
 
     def matcher(self, grammar: str) -> Any:
         import llguidance
@@ -121,13 +133,13 @@ def guided_processor(
 ) -> GuidedCalls:
     import llguidance.hf
 
-    layout = hf_layout(tokenizer, fmt)
+    layout = _kept_on(tokenizer, ("layout", fmt), lambda: hf_layout(tokenizer, fmt))  # renders the template
     compiled = _kept_on(
         tokenizer,
         (n_vocab, tuple(stops)),
         lambda: Grammars(llguidance.hf.from_tokenizer(tokenizer, n_vocab=n_vocab, eos_token=stops)),
     )
-    return GuidedCalls(compiled, [lark_grammar(t or [], layout, choice) for t in tools_per_row], stops, prompt_len)
+    return GuidedCalls(compiled, [compiled.grammar(t or [], layout, choice) for t in tools_per_row], stops, prompt_len)
 
 
 class LlamaGuide:
@@ -176,7 +188,7 @@ def llama_guide(
     # it tokenizes through the model's own vocabulary, which llama.cpp frees when the model is
     # closed: it must never outlive its model (a shared cache crashed on a closed one)
     compiled = _kept_on(llm, (n_vocab, tuple(stops)), build)
-    return LlamaGuide(RowGuide(compiled, lark_grammar(tools, layout, choice), stops), prompt_len)
+    return LlamaGuide(RowGuide(compiled, compiled.grammar(tools, layout, choice), stops), prompt_len)
 
 
 def llama_layout(llm: Any, fmt: str, render: Any) -> CallLayout:
