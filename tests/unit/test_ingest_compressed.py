@@ -29,7 +29,17 @@ def ingest(folder: Path, store: Path) -> tuple[dict, list[dict]]:
     return {**report, "sources": art.manifest["sources"]}, convs
 
 
-def test_compressed_sessions_read_as_the_files_they_hold(tmp_path):
+def test_compressed_sessions_read_as_the_files_they_hold(tmp_path, monkeypatch):
+    import tempfile
+
+    from forge.ingest import stage
+
+    systmp = tmp_path / "systmp"
+    systmp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(systmp))
+    expanded_to: list[Path] = []
+    real_expand = stage.expand
+    monkeypatch.setattr(stage, "expand", lambda src, dest: expanded_to.append(dest) or real_expand(src, dest))
     plain, packed = tmp_path / "plain" / "s", tmp_path / "packed" / "s"
     (plain / "archive").mkdir(parents=True)
     (packed / "archive").mkdir(parents=True)
@@ -62,8 +72,10 @@ def test_compressed_sessions_read_as_the_files_they_hold(tmp_path):
         "s/archive/session-2025-10-21T20-04-0b23371a.json.xz",
     ]
     assert {c["source"]["path"] for c in convs_packed} == {s["path"] for s in report_packed["sources"]}
-    # the expansions live as long as the ingest
-    assert not any((tmp_path / "store2" / ".staging").iterdir())
+    # the expansions (not scrubbed yet) live in the system's temporary folder for the ingest's length
+    assert len(expanded_to) == 3 and all(systmp in p.parents for p in expanded_to)
+    assert not any(systmp.iterdir())
+    assert not [p for p in (tmp_path / "store2").rglob("*") if p.name in SESSIONS]
 
 
 def test_a_bad_line_inside_a_compressed_file_is_named_by_its_line(tmp_path):

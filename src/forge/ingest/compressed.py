@@ -1,7 +1,8 @@
 """Compressed transcripts (`session.jsonl.gz`, `.bz2`, `.xz`): what users keep when they archive
 old sessions (Claude Code deletes its own after 30 days by default). Each is expanded into a
-folder that lives as long as the ingest, at the same relative place, and read from there as
-the file it holds; warnings and the manifest still name the compressed file.
+temporary folder that lives as long as the ingest (never under FORGE_HOME: the expansion is not
+scrubbed yet), at the same relative place, and read from there as the file it holds; warnings
+and the manifest still name the compressed file.
 
 Expansion stops at MAX_EXPANDED_BYTES: a small archive that expands without end (a
 decompression bomb) costs that file, with a warning, not the disk.

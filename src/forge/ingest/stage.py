@@ -244,11 +244,12 @@ def discover(paths: list[Path], only: list[str] | None = None, expand_into: Path
 def run_ingest(
     store: ArtifactStore, paths: list[Path], config: IngestConfig, progress: Progress = NULL_PROGRESS
 ) -> Artifact:
-    expanded = store.staging("expanded")  # compressed inputs, expanded for the ingest's length
-    try:
-        return _run_ingest(store, paths, config, progress, expanded)
-    finally:
-        store.discard(expanded)
+    import tempfile
+
+    # compressed inputs, expanded for the ingest's length: in the system's temporary folder (0700,
+    # $TMPDIR), never under FORGE_HOME, where a killed run would leave unscrubbed text behind
+    with tempfile.TemporaryDirectory(prefix="forge-expanded-") as expanded:
+        return _run_ingest(store, paths, config, progress, Path(expanded))
 
 
 def _run_ingest(
