@@ -167,3 +167,16 @@ def test_claude_code_and_gemini_files_are_told_apart(tmp_path):
     assert detect_reader(tmp_path / "g.jsonl", read_head(tmp_path / "g.jsonl")).name == "gemini_cli"
     claude = REAL.parent / "claude_code" / "hello-world-script.jsonl"
     assert detect_reader(claude, read_head(claude)).name == "claude_code"
+
+
+def test_a_subagent_session_names_the_session_that_started_it(tmp_path):
+    doc = json.loads(POMODORO.read_text(encoding="utf-8"))
+    parent = "7e1c0d2a-5b6f-4c1e-9a0b-2f3d4e5f6a7b"
+    folder = tmp_path / "chats" / parent
+    folder.mkdir(parents=True)
+    log = as_log(doc).replace('"kind": "main"', '"kind": "subagent"', 1)
+    (folder / f"{doc['sessionId']}.jsonl").write_text(log, encoding="utf-8")
+    (conv,), _ = read(folder / f"{doc['sessionId']}.jsonl")
+    assert conv.metadata["kind"] == "subagent" and conv.metadata["parent_session"] == parent
+    (main,), _ = read(POMODORO)
+    assert main.metadata["parent_session"] is None

@@ -16,7 +16,9 @@ Messages: `user` (content: text or parts; parts that only return tool results, w
 `<hook_context>` texts the CLI injects and `/` or `?` commands it handles itself); `gemini` (the
 reply text, then `toolCalls` [{id, name, args, result: [{functionResponse: {response: {output |
 error}}}], status, resultDisplay}] in one assistant turn, each answered by a tool message);
-`info`, `error`, `warning` are the CLI's notices: counted, not kept. `thoughts` are dropped and
+`info`, `error`, `warning` are the CLI's notices: counted, not kept. A subagent's session
+(`kind: subagent`, in chats/<parent session id>/) names its parent in `parent_session`, so it
+links to the parent's bead and outcome as the parent does. `thoughts` are dropped and
 counted. A call whose status is error or cancelled returns "error: ..." as its result.
 """
 
@@ -228,6 +230,8 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
         "model": models[0] if models else None,
         "models": models,
         "kind": meta.get("kind") or "main",
+        # a subagent's log lies in a folder named after the session that started it
+        "parent_session": path.parent.name if meta.get("kind") == "subagent" else None,
         "project_hash": meta.get("projectHash"),
         "started_at": meta.get("startTime"),
         "ended_at": meta.get("lastUpdated"),
