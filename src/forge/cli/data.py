@@ -70,12 +70,16 @@ def corpus_ingest(
     paths: list[Path] | None = typer.Argument(
         None,
         help="Transcript files or folders, beads JSONL. None: the standard local session "
-        "folders found on this machine (Claude Code, Codex, a Gas Town town's beads).",
+        "folders found on this machine (Claude Code, Codex, Gemini CLI, a Gas Town town's beads).",
     ),
     formats: list[str] = typer.Option(
         ["auto"], "--format", help="auto, " + ", ".join(FORMATS) + " (repeat for several)."
     ),
     out: Path = typer.Option(..., "--out", help="Folder for the scrubbed corpus and its manifest."),
+    since: str | None = typer.Option(
+        None, "--since", help="Only sessions started at or after this ISO date or time, e.g. 2026-09-01 (UTC)."
+    ),
+    until: str | None = typer.Option(None, "--until", help="Only sessions started before this ISO date or time."),
     overrides: list[str] = SetOpt,
     as_json: bool = JsonOpt,
 ) -> None:
@@ -91,7 +95,8 @@ def corpus_ingest(
             raise InputError("no transcripts to read", hint="pass a file or folder: forge corpus ingest PATH --out DIR")
     forge = open_forge()
     with progress_bars() as progress:
-        art = forge.ingest(list(paths), options=_options(overrides), formats=formats, progress=progress)
+        options = _options(overrides) | {k: v for k, v in (("since", since), ("until", until)) if v is not None}
+        art = forge.ingest(list(paths), options=options, formats=formats, progress=progress)
     report = forge.corpus_report(art)
     ing, scrub_report = report["ingest"], report["scrub"]
     usable = ing["conversations"] + ing["work_items"]

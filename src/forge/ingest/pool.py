@@ -35,7 +35,7 @@ PARALLEL_MIN_FILES = 32  # below this, starting processes costs more than it sav
 
 @dataclass
 class Prepared:
-    """One conversation as read: kept (line set) or too short (line None)."""
+    """One conversation as read: kept (line set) or skipped (line None, `skipped` says why)."""
 
     id: str
     source_line: int
@@ -52,6 +52,7 @@ class Prepared:
     messages: int = 0
     tool_calls: int = 0
     counts: dict[str, int] = field(default_factory=dict)
+    skipped: str = "too_short"  # why, when line is None
 
 
 @dataclass
@@ -101,10 +102,36 @@ def conversation_dict(c: Conversation) -> dict[str, Any]:
     }
 
 
+def parse_time(value: Any) -> float | None:
+    """Seconds since the epoch of an ISO date or time ("2026-09-01", "2026-09-01T12:00:00.5Z",
+    "2025-07-15 11:38:37"); UTC unless it names an offset. None when it is not one."""
+    from datetime import UTC, datetime
+
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip()
+    text = text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).timestamp()
+
+
+def _in_window(conv: Conversation, since: str | None, until: str | None) -> bool:
+    started = parse_time(conv.metadata.get("started_at"))
+    if started is None:
+        return True  # no start time recorded: kept rather than lost
+    low, high = parse_time(since), parse_time(until)
+    return (low is None or started >= low) and (high is None or started < high)
+
+
 def _prepare(conv: Conversation, src: SourceFile, ctx: ReadContext, scrubber: Any) -> Prepared:
     conv.source.path = src.display
     if len(conv.messages) < ctx.config.min_messages and conv.metadata.get("kind") != "context_document":
         return Prepared(conv.id, conv.source.line)
+    if (ctx.config.since or ctx.config.until) and not _in_window(conv, ctx.config.since, ctx.config.until):
+        return Prepared(conv.id, conv.source.line, skipped="outside_since_until")
     if conv.outcome != "unknown" and not conv.outcome_source:
         conv.outcome_source = "record"  # the file stated it (a reader that knows how says which)
     if conv.outcome_source and conv.outcome_confidence is None:

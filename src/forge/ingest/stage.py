@@ -30,7 +30,7 @@ from forge.ingest.beads_backup import BeadComment, BeadDependency, BeadLabel
 from forge.ingest.compressed import OPENERS, expand, expanded_name, is_compressed
 from forge.ingest.linking import Links
 from forge.ingest.outcome import DEFAULT_SIGNALS, SIGNALS
-from forge.ingest.pool import FileResult, Prepared, ReadContext, file_results, read_source
+from forge.ingest.pool import FileResult, Prepared, ReadContext, file_results, parse_time, read_source
 from forge.ingest.readers import Reader, candidate_suffixes, detect_reader, read_head, readers
 from forge.ingest.rules import BUILTIN_OUTCOME_RULES, Labeller, compile_rules, rule_problems
 from forge.progress import NULL_PROGRESS, Progress
@@ -54,6 +54,10 @@ class IngestConfig:
     task_rules: list[dict[str, Any]] = field(default_factory=list)
     scrub_allowlist: list[str] = field(default_factory=list)  # exact strings never replaced
     scrub_detectors: list[str] | None = None  # detector names; None: all
+    # only sessions that started in [since, until): ISO dates or times ("2026-09-01"), UTC
+    # unless they say otherwise; sessions whose reader records no start time are kept
+    since: str | None = None
+    until: str | None = None
     # processes that read and scrub files; None: one per CPU. The output does not depend on it.
     workers: int | None = None
 
@@ -84,6 +88,12 @@ class IngestConfig:
                 for n in self.scrub_detectors
                 if n not in table
             ]
+        for name in ("since", "until"):
+            value = getattr(self, name)
+            if value is not None and parse_time(value) is None:
+                out.append(f"'{name}': not an ISO date or time (2026-09-01, 2026-09-01T12:00:00Z), got {value!r}")
+        if self.since and self.until and (parse_time(self.since) or 0) >= (parse_time(self.until) or 0):
+            out.append(f"'since' ({self.since}) must come before 'until' ({self.until})")
         if self.workers is not None and self.workers < 1:
             out.append(f"'workers': must be at least 1, got {self.workers}")
         return out
@@ -381,7 +391,7 @@ def _one_conversation(
         return
     seen[conv.id] = src.display
     if conv.line is None:
-        _bump(stats.skipped_conversations, "too_short")
+        _bump(stats.skipped_conversations, conv.skipped)
         return
     links.learn(conv.id, conv.work_item, conv.agent_role, conv.task)
     _bump(stats.linked, conv.linked)
