@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from forge.ingest import Reader, detect_reader, readers, register
@@ -88,3 +89,40 @@ def test_known_beads_create_schema():
     params = KNOWN_TOOLS["mcp__beads__create"]["function"]["parameters"]
     assert params["properties"]["priority"] == {"type": "integer", "minimum": 0, "maximum": 4}
     assert "epic" in params["properties"]["issue_type"]["enum"]
+
+
+def test_a_known_schema_is_fitted_to_the_calls_it_must_admit():
+    from forge.ingest.tool_schemas import fitted
+
+    bash = KNOWN_TOOLS["Bash"]
+    assert fitted(bash, [{"command": "ls"}, {"command": "pwd", "timeout": 5}]) is bash
+    # Gemini CLI 0.10 named read_file's arguments otherwise than later releases
+    old = fitted(KNOWN_TOOLS["read_file"], [{"absolute_path": "/r/a.py", "offset": 3}, {"file_path": "b.py"}])
+    params = old["function"]["parameters"]
+    assert params["properties"]["absolute_path"] == {"type": "string"} and "start_line" in params["properties"]
+    assert params["required"] == [] and old["function"]["description"] == "Read a file."
+
+
+def test_every_call_in_the_real_sessions_fits_the_schema_it_is_shown_with(tmp_path):
+    from forge.artifacts import ArtifactStore
+    from forge.ingest.stage import IngestConfig, run_ingest
+    from forge.ingest.tool_schemas import json_type
+
+    real = Path(__file__).resolve().parents[1] / "fixtures" / "real"
+    folders = [real / n for n in ("claude_code", "claude_code_1.0", "codex", "gemini_cli", "openhands", "swe_agent")]
+    art = run_ingest(ArtifactStore(tmp_path), folders, IngestConfig(workers=1))
+    convs = [json.loads(line) for line in art.file("conversations.jsonl").read_text().splitlines()]
+    checked = 0
+    for conv in convs:
+        schemas = {t["function"]["name"]: t["function"]["parameters"] for t in conv["tools"]}
+        for msg in conv["messages"]:
+            for call in msg["tool_calls"]:
+                params, args = schemas[call["name"]], call["arguments"]
+                assert set(args) <= set(params["properties"]), (call["name"], set(args) - set(params["properties"]))
+                assert set(params["required"]) <= set(args), call["name"]
+                for key, value in args.items():
+                    declared = params["properties"][key].get("type")
+                    seen = json_type(value).get("type")
+                    assert declared in (None, seen) or (declared == "number" and seen == "integer"), (call, key)
+                checked += 1
+    assert checked > 100

@@ -1,7 +1,10 @@
 """OpenAI tool schemas for the tools a conversation used.
 
-Known tools (Claude Code built-ins and the beads MCP server) get their published parameter
-lists; anything else gets a schema inferred from the arguments it was actually called with.
+Known tools (Claude Code and Gemini CLI built-ins, the beads MCP server) get their published
+parameter lists; anything else gets a schema inferred from the arguments it was actually called
+with. A known tool called with keys its list lacks (another version of the agent named them
+differently) gets those keys added, and a listed required key that some call left out is no
+longer required: the schema a model is shown always admits the calls it learns from.
 Pure: no I/O.
 """
 
@@ -159,6 +162,42 @@ KNOWN_TOOLS: dict[str, dict[str, Any]] = {
         ),
         _fn("mcp__beads__blocked", "List blocked beads.", {}, []),
         _fn("mcp__beads__stats", "Bead statistics.", {}, []),
+        # Gemini CLI built-ins, as its 0.2x-0.5x releases declare them
+        _fn(
+            "run_shell_command",
+            "Run a shell command.",
+            {"command": S, "description": S, "dir_path": S, "is_background": B},
+            ["command"],
+        ),
+        _fn("read_file", "Read a file.", {"file_path": S, "start_line": INT, "end_line": INT}, ["file_path"]),
+        _fn("write_file", "Write a file.", {"file_path": S, "content": S}, ["file_path", "content"]),
+        _fn(
+            "replace",
+            "Replace text in a file.",
+            {"file_path": S, "instruction": S, "old_string": S, "new_string": S, "allow_multiple": B},
+            ["file_path", "old_string", "new_string"],
+        ),
+        _fn("glob", "Find files by glob pattern.", {"pattern": S, "dir_path": S, "case_sensitive": B}, ["pattern"]),
+        _fn(
+            "grep_search",
+            "Search file contents with a regular expression.",
+            {"pattern": S, "dir_path": S, "include_pattern": S},
+            ["pattern"],
+        ),
+        _fn(
+            "search_file_content",
+            "Search file contents with a regular expression.",
+            {"pattern": S, "dir_path": S, "include": S},
+            ["pattern"],
+        ),
+        _fn("list_directory", "List a directory.", {"dir_path": S, "ignore": STR_LIST}, ["dir_path"]),
+        _fn("google_web_search", "Search the web.", {"query": S}, ["query"]),
+        _fn("web_fetch", "Fetch and read web pages named in the prompt.", {"prompt": S}, ["prompt"]),
+        _fn("read_many_files", "Read several files.", {"include": STR_LIST, "exclude": STR_LIST}, ["include"]),
+        _fn(
+            "write_todos", "Write the todo list.", {"todos": {"type": "array", "items": {"type": "object"}}}, ["todos"]
+        ),
+        _fn("save_memory", "Remember a fact across sessions.", {"fact": S}, ["fact"]),
     ]
 }
 
@@ -191,10 +230,27 @@ def infer_schema(name: str, calls: list[dict[str, Any]]) -> dict[str, Any]:
     return _fn(name, f"{name} (schema inferred from observed calls)", props, required)
 
 
+def fitted(known: dict[str, Any], calls: list[dict[str, Any]]) -> dict[str, Any]:
+    """A known schema that admits `calls`: keys it lacks added (typed as observed), required
+    keys some call left out made optional. Unchanged when every call fits it."""
+    params = known["function"]["parameters"]
+    props, required = params["properties"], params["required"]
+    extra = infer_schema("", [{k: v for k, v in a.items() if k not in props} for a in calls])
+    extra_props = extra["function"]["parameters"]["properties"]
+    keep = [k for k in required if all(k in a for a in calls)]
+    if not extra_props and keep == required:
+        return known
+    fn = known["function"]
+    return _fn(fn["name"], fn["description"], {**props, **extra_props}, keep)
+
+
 def tools_for(conv: Conversation) -> list[dict[str, Any]]:
     """The schemas of the tools `conv` called, in order of first use."""
     calls: dict[str, list[dict[str, Any]]] = {}
     for msg in conv.messages:
         for call in msg.tool_calls:
             calls.setdefault(call.name, []).append(call.arguments)
-    return [KNOWN_TOOLS.get(name) or infer_schema(name, args) for name, args in calls.items()]
+    return [
+        fitted(KNOWN_TOOLS[name], args) if name in KNOWN_TOOLS else infer_schema(name, args)
+        for name, args in calls.items()
+    ]
