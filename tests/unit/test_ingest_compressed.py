@@ -11,7 +11,7 @@ import shutil
 from pathlib import Path
 
 from forge.artifacts import ArtifactStore
-from forge.ingest.compressed import expand
+from forge.compression import expand
 from forge.ingest.stage import IngestConfig, discover, run_ingest
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"

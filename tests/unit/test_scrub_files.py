@@ -98,3 +98,38 @@ def test_json_lines_stay_valid_when_a_finding_is_not_inside_a_string(tmp_path):
     parsed = [json.loads(x) for x in out.read_text().splitlines()]
     assert len(parsed) == 5 and TOKEN not in out.read_text()
     assert parsed[0]["cwd"] != "/home/alice/project" and "alice" not in out.read_text()
+
+
+def test_compressed_files_are_scrubbed_as_what_they_hold_and_stay_compressed(tmp_path):
+    """An archived session (x.jsonl.gz, .bz2, .xz) is scrubbed inside, written back compressed the
+    same way; a cut-off or foreign archive is set aside, with no partial copy."""
+    import bz2
+    import gzip
+    import lzma
+    from pathlib import Path
+
+    real = Path(__file__).resolve().parents[1] / "fixtures" / "real" / "claude_code" / "hello-world-script.jsonl"
+    lines = real.read_text(encoding="utf-8").splitlines(keepends=True)
+    planted = json.dumps({"type": "note", "text": f"export GITHUB_TOKEN={TOKEN}"}) + "\n"
+    body = "".join([*lines[:2], planted, *lines[2:]]).encode()
+    src = tmp_path / "in"
+    src.mkdir()
+    for name, opener in (("a.jsonl.gz", gzip.open), ("b.jsonl.bz2", bz2.open), ("c.log.xz", lzma.open)):
+        with opener(src / name, "wb") as f:
+            f.write(body)
+    whole = gzip.compress(body)
+    (src / "cut.jsonl.gz").write_bytes(whole[: len(whole) // 2])
+    (src / "fake.jsonl.gz").write_bytes(b"plain text, not gzip " + TOKEN.encode())
+    report = scrub_path(src, tmp_path / "out", Scrubber())
+    by_path = {f.path: f for f in report.files}
+    plain = scrub_path(real, None, Scrubber()).files[0].findings  # what the session holds itself
+    for name, opener in (("a.jsonl.gz", gzip.open), ("b.jsonl.bz2", bz2.open), ("c.log.xz", lzma.open)):
+        assert by_path[name].status == "scrubbed" and by_path[name].findings == plain + 1
+        with opener(tmp_path / "out" / name, "rb") as f:
+            text = f.read().decode()
+        assert TOKEN not in text and "<SECRET:github_token>" in text
+        if name.endswith(".jsonl.gz"):
+            assert all(json.loads(line) for line in text.splitlines())  # still JSON lines
+    assert by_path["cut.jsonl.gz"].status == "skipped" and "cut off" in by_path["cut.jsonl.gz"].reason
+    assert by_path["fake.jsonl.gz"].reason == "compressed file does not decompress (BadGzipFile): not copied"
+    assert not (tmp_path / "out" / "cut.jsonl.gz").exists() and not (tmp_path / "out" / "fake.jsonl.gz").exists()

@@ -23,11 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from forge.artifacts import Artifact, ArtifactStore, artifact_id, sha256_file
+from forge.compression import OPENERS, expand, expanded_name, is_compressed
 from forge.config import parse_config
 from forge.errors import InputError
 from forge.ingest.beads import BeadEvent, SessionOutcome
 from forge.ingest.beads_backup import BeadComment, BeadDependency, BeadLabel
-from forge.ingest.compressed import OPENERS, expand, expanded_name, is_compressed
 from forge.ingest.linking import Links
 from forge.ingest.outcome import DEFAULT_SIGNALS, SIGNALS
 from forge.ingest.pool import FileResult, Prepared, ReadContext, file_results, parse_time, read_source

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import io
 import json
+import lzma
 import os
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from forge.compression import OPENERS
 from forge.errors import InputError
 from forge.scrub.scrubber import Scrubber
 
@@ -137,7 +140,12 @@ def _stream_text(f: Any, out: Any, scrubber: Scrubber, block_chars: int, overlap
 def scrub_file(
     src: Path, dest: Path | None, scrubber: Scrubber, *, block_chars: int = BLOCK_CHARS, overlap: int = OVERLAP
 ) -> int | str:
-    """Scrub one file into dest (when given). Returns the findings count, or why it was skipped."""
+    """Scrub one file into dest (when given). Returns the findings count, or why it was skipped.
+    A compressed file (`x.jsonl.gz`, `.bz2`, `.xz`) is scrubbed as the file it holds and written
+    compressed the same way."""
+    opener = OPENERS.get(src.suffix)
+    if opener is not None:
+        return _scrub_compressed(src, dest, scrubber, opener, block_chars, overlap)
     # one handle for the binary sniff and the text read: an open costs more than a small
     # transcript's scan
     with open(src, "rb") as fb:
@@ -145,8 +153,10 @@ def scrub_file(
             return "binary file (NUL bytes): not copied"
         fb.seek(0)
         return _scrub_open_file(
-            src,
+            src.suffix,
+            src.stat().st_size,
             io.TextIOWrapper(fb, encoding="utf-8", errors="surrogateescape", newline=""),
+            (lambda d: open(d, "w", encoding="utf-8", errors="surrogateescape", newline="")) if dest else None,
             dest,
             scrubber,
             block_chars,
@@ -154,12 +164,47 @@ def scrub_file(
         )
 
 
-def _scrub_open_file(src: Path, f: Any, dest: Path | None, scrubber: Scrubber, block_chars: int, overlap: int) -> int:
-    out = open(dest, "w", encoding="utf-8", errors="surrogateescape", newline="") if dest else None  # noqa: SIM115 -- closed in the finally below; optional
+def _scrub_compressed(
+    src: Path, dest: Path | None, scrubber: Scrubber, opener: Any, block_chars: int, overlap: int
+) -> int | str:
+    try:
+        with opener(src, "rb") as fb:
+            if b"\x00" in fb.read(8192):
+                return "binary file inside the compressed file (NUL bytes): not copied"
+            fb.seek(0)
+            return _scrub_open_file(
+                Path(src.stem).suffix,
+                None,  # not known before reading: read as a stream
+                io.TextIOWrapper(fb, encoding="utf-8", errors="surrogateescape", newline=""),
+                (lambda d: opener(d, "wt", encoding="utf-8", errors="surrogateescape", newline="")) if dest else None,
+                dest,
+                scrubber,
+                block_chars,
+                overlap,
+            )
+    except (EOFError, OSError, lzma.LZMAError, zlib.error) as exc:  # its message may quote the file
+        if dest is not None:
+            dest.unlink(missing_ok=True)  # a partial copy is not a copy
+        if isinstance(exc, EOFError):
+            return "compressed file is cut off (the compressed stream ends early): not copied"
+        return f"compressed file does not decompress ({type(exc).__name__}): not copied"
+
+
+def _scrub_open_file(
+    suffix: str,
+    size: int | None,
+    f: Any,
+    open_out: Any,
+    dest: Path | None,
+    scrubber: Scrubber,
+    block_chars: int,
+    overlap: int,
+) -> int:
+    out = open_out(dest) if open_out and dest else None
     before = scrubber.total
     try:
         with f:
-            if src.suffix in LINE_FILES:
+            if suffix in LINE_FILES:
                 while True:
                     lines = f.readlines(block_chars)
                     if not lines:
@@ -167,7 +212,7 @@ def _scrub_open_file(src: Path, f: Any, dest: Path | None, scrubber: Scrubber, b
                     clean = scrub_json_lines(lines, scrubber)
                     if out:
                         out.writelines(clean)
-            elif src.suffix == ".json" and src.stat().st_size <= block_chars:
+            elif suffix == ".json" and size is not None and size <= block_chars:
                 text = f.read()
                 clean_text = scrub_json_lines([text], scrubber)[0]
                 if out:
