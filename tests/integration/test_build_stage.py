@@ -195,13 +195,14 @@ def test_real_transcripts_of_every_format_become_sft_rows(tmp_path):
         "codex": 3,
         "codex_exec": 2,
         "context_files": 10,
+        "gemini_cli": 3,
         "openai_chat": 1,
         "openhands": 3,
         "sharegpt": 2,
         "swe_agent": 3,
     }
-    assert coverage["sessions"] == ingest["conversations"] == 322
-    assert coverage["labelled"] + coverage["unknown"] == 322
+    assert coverage["sessions"] == ingest["conversations"] == 325
+    assert coverage["labelled"] + coverage["unknown"] == 325
     assert coverage["labelled"] == sum(n for k, n in ingest["outcome_sources"].items() if k != "none")
     assert ingest["outcome_sources"]["transcript:tests_passed"] >= 1  # the real Rust port's tests
     dataset = run_build(store, corpus, BuildConfig(), require="sft")
@@ -211,6 +212,7 @@ def test_real_transcripts_of_every_format_become_sft_rows(tmp_path):
         "claude_code",
         "codex",
         "codex_exec",
+        "gemini_cli",
         "openhands",
         "swe_agent",
         "adp",

@@ -24,6 +24,7 @@ TRANSCRIPT_FORMATS = {
     "claude_code",
     "codex",
     "codex_exec",
+    "gemini_cli",
     "openhands",
     "swe_agent",
     "adp",
