@@ -144,44 +144,12 @@ def scrub_file(
     A compressed file (`x.jsonl.gz`, `.bz2`, `.xz`) is scrubbed as the file it holds and written
     compressed the same way."""
     opener = OPENERS.get(src.suffix)
-    if opener is not None:
-        return _scrub_compressed(src, dest, scrubber, opener, block_chars, overlap)
-    # one handle for the binary sniff and the text read: an open costs more than a small
-    # transcript's scan
-    with open(src, "rb") as fb:
-        if b"\x00" in fb.read(8192):
-            return "binary file (NUL bytes): not copied"
-        fb.seek(0)
-        return _scrub_open_file(
-            src.suffix,
-            src.stat().st_size,
-            io.TextIOWrapper(fb, encoding="utf-8", errors="surrogateescape", newline=""),
-            (lambda d: open(d, "w", encoding="utf-8", errors="surrogateescape", newline="")) if dest else None,
-            dest,
-            scrubber,
-            block_chars,
-            overlap,
-        )
-
-
-def _scrub_compressed(
-    src: Path, dest: Path | None, scrubber: Scrubber, opener: Any, block_chars: int, overlap: int
-) -> int | str:
+    if opener is None:
+        with open(src, "rb") as fb:
+            return _scrub_handle(fb, src.suffix, src.stat().st_size, open, dest, scrubber, block_chars, overlap)
     try:
-        with opener(src, "rb") as fb:
-            if b"\x00" in fb.read(8192):
-                return "binary file inside the compressed file (NUL bytes): not copied"
-            fb.seek(0)
-            return _scrub_open_file(
-                Path(src.stem).suffix,
-                None,  # not known before reading: read as a stream
-                io.TextIOWrapper(fb, encoding="utf-8", errors="surrogateescape", newline=""),
-                (lambda d: opener(d, "wt", encoding="utf-8", errors="surrogateescape", newline="")) if dest else None,
-                dest,
-                scrubber,
-                block_chars,
-                overlap,
-            )
+        with opener(src, "rb") as fb:  # the size it expands to is not known before reading: streamed
+            return _scrub_handle(fb, Path(src.stem).suffix, None, opener, dest, scrubber, block_chars, overlap)
     except (EOFError, OSError, lzma.LZMAError, zlib.error) as exc:  # its message may quote the file
         if dest is not None:
             dest.unlink(missing_ok=True)  # a partial copy is not a copy
@@ -190,17 +158,29 @@ def _scrub_compressed(
         return f"compressed file does not decompress ({type(exc).__name__}): not copied"
 
 
-def _scrub_open_file(
+def _scrub_handle(
+    fb: Any,
     suffix: str,
     size: int | None,
-    f: Any,
     open_out: Any,
     dest: Path | None,
     scrubber: Scrubber,
     block_chars: int,
     overlap: int,
+) -> int | str:
+    """One handle for the binary sniff and the text read (an open costs more than a small
+    transcript's scan); `open_out` opens the copy (`open`, or the file's compressor)."""
+    if b"\x00" in fb.read(8192):
+        return "binary file (NUL bytes): not copied"
+    fb.seek(0)
+    out = open_out(dest, "wt", encoding="utf-8", errors="surrogateescape", newline="") if dest else None
+    text = io.TextIOWrapper(fb, encoding="utf-8", errors="surrogateescape", newline="")
+    return _scrub_open_file(suffix, size, text, out, scrubber, block_chars, overlap)
+
+
+def _scrub_open_file(
+    suffix: str, size: int | None, f: Any, out: Any, scrubber: Scrubber, block_chars: int, overlap: int
 ) -> int:
-    out = open_out(dest) if open_out and dest else None
     before = scrubber.total
     try:
         with f:
