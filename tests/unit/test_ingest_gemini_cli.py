@@ -123,12 +123,15 @@ def test_echoed_results_injected_context_and_cli_commands_are_not_prompts(tmp_pa
     context = {"id": "ctx", "type": "user", "content": [{"text": "<session_context>cwd: /repo</session_context>"}]}
     command = {"id": "cmd", "type": "user", "content": "/stats"}
     doc["messages"][2:2] = [echo, context, command]
+    path_first = {"id": "p", "type": "user", "content": "/Users/yoavfarhi/dev/pomodoro/gemini/style.css looks off"}
+    doc["messages"].append(path_first)  # a prompt that opens with a path is a prompt
     log = tmp_path / "session.jsonl"
     log.write_text(as_log(doc), encoding="utf-8")
     (conv,), warnings = read(log)
     (whole,), _ = read(POMODORO)
     assert warnings == []
-    assert [m.to_openai() for m in conv.messages] == [m.to_openai() for m in whole.messages]
+    assert [m.to_openai() for m in conv.messages[:-1]] == [m.to_openai() for m in whole.messages]
+    assert conv.messages[-1].content == path_first["content"]
     assert conv.metadata["counts"]["tool_result_echoes"] == 1 and conv.metadata["counts"]["cli_messages"] == 2
 
 

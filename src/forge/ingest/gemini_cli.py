@@ -24,6 +24,7 @@ counted. A call whose status is error or cancelled returns "error: ..." as its r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,8 @@ MESSAGE_TYPES = ("user", "gemini", "info", "error", "warning")
 NOTICES = ("info", "error", "warning")
 INJECTED = ("<session_context>", "<hook_context>")
 FAILED = ("error", "cancelled")
+# what the CLI handles itself: /stats, /chat save x, ? (help); not a prompt that opens with a path
+CLI_COMMAND = re.compile(r"\s*(?:/[A-Za-z][\w-]*|\?)(?:\s|$)")
 
 
 def is_gemini_head(head: bytes) -> bool:
@@ -194,7 +197,7 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
             text = _parts_text(content, counts)
             if not text.strip():
                 continue
-            if text.lstrip().startswith(INJECTED) or text.lstrip().startswith(("/", "?")):
+            if text.lstrip().startswith(INJECTED) or CLI_COMMAND.match(text):
                 counts.bump("cli_messages")
                 continue
             messages.append(Message("user", text))
