@@ -114,3 +114,61 @@ def test_an_archive_that_expands_without_end_stops_at_the_limit(tmp_path):
     assert problem == "compressed file expands past 1,000,000 bytes; decompress it yourself if that is meant"
     assert not (tmp_path / "out" / "bomb.jsonl").exists()
     assert expand(bomb, tmp_path / "out" / "ok.jsonl", limit=3_000_000) is None
+    # an archive's members count together
+    import tarfile
+
+    from forge.compression import unpack
+
+    with tarfile.open(tmp_path / "two.tar.gz", "w:gz") as tf:
+        for name in ("a.jsonl", "b.jsonl"):
+            tf.add(tmp_path / "out" / "ok.jsonl", arcname=name)
+    written, outside, problem = unpack(tmp_path / "two.tar.gz", tmp_path / "two", limit=4_000_000)
+    assert written == ["a.jsonl"] and outside == []
+    assert problem == "archive expands past 4,000,000 bytes; unpack it yourself if that is meant"
+
+
+def test_an_archived_sessions_folder_reads_as_the_folder(tmp_path):
+    """A backed-up sessions folder (tar.gz, zip) reads as the folder it holds: Claude Code
+    subagent files beside their session, a compressed file inside, members named through the
+    archive; a member that would land outside the archive is not written and is a warning."""
+    import io
+    import tarfile
+    import zipfile
+
+    folder = REAL / "claude_code_agents_2.0"  # a session and its two subagent files, side by side
+    _, plain = ingest(folder, tmp_path / "plain")
+    packed = tmp_path / "in"
+    packed.mkdir()
+    with tarfile.open(packed / "backup.tar.gz", "w:gz") as tf:
+        tf.add(folder, arcname="claude_code_agents_2.0")
+        evil = b'{"type": "user"}\n'
+        for name in ("../escaped.jsonl", "/abs.jsonl"):
+            info = tarfile.TarInfo(name)
+            info.size = len(evil)
+            tf.addfile(info, io.BytesIO(evil))
+    with zipfile.ZipFile(packed / "more.zip", "w") as zf:
+        zf.write(SESSIONS["session-2025-10-21T20-04-0b23371a.json"], "gemini/session-1.json")
+        zf.writestr("codex/rollout-1.jsonl.gz", gzip.compress(SESSIONS["rollout.jsonl"].read_bytes()))
+    report, convs = ingest(packed, tmp_path / "packed")
+    assert report["files_by_reader"] == {"claude_code": 3, "gemini_cli": 1, "codex": 1}
+    from_tar = [c for c in convs if c["source"]["path"].startswith("in/backup.tar.gz/")]
+    assert sorted(c["id"] for c in from_tar) == sorted(c["id"] for c in plain)
+    assert {c["id"]: c["messages"] for c in from_tar} == {c["id"]: c["messages"] for c in plain}
+    assert "in/more.zip/codex/rollout-1.jsonl.gz" in {c["source"]["path"] for c in convs}
+    assert sorted((w["path"], w["reason"]) for w in report["warnings"]) == [
+        ("in/backup.tar.gz/../escaped.jsonl", "archive member outside the archive: not read"),
+        ("in/backup.tar.gz//abs.jsonl", "archive member outside the archive: not read"),
+    ]
+    assert not (tmp_path / "escaped.jsonl").exists() and not Path("/abs.jsonl").exists()
+
+
+def test_a_broken_archive_is_a_warning(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "bad.zip").write_bytes(b"PK\x03\x04 not really a zip")
+    shutil.copy(SESSIONS["rollout.jsonl"], folder / "rollout.jsonl")
+    report, convs = ingest(folder, tmp_path / "store")
+    assert len(convs) == 1
+    assert [(w["path"], w["reason"]) for w in report["warnings"]] == [
+        ("in/bad.zip", "archive does not unpack (BadZipFile)")
+    ]

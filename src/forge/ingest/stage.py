@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from forge.artifacts import Artifact, ArtifactStore, artifact_id, sha256_file
-from forge.compression import OPENERS, expand, expanded_name, is_compressed
+from forge.compression import OPENERS, expand, expanded_name, is_archive, is_compressed, unpack
 from forge.config import parse_config
 from forge.errors import InputError
 from forge.ingest.beads import BeadEvent, SessionOutcome
@@ -193,8 +193,9 @@ GENERIC_SUFFIXES = (".json", ".md", ".toml")
 
 
 def discover(paths: list[Path], only: list[str] | None = None, expand_into: Path | None = None) -> list[SourceFile]:
-    """Every file to read: files as given, folders walked for files a reader may claim, and
-    compressed copies of those (`.gz`, `.bz2`, `.xz`), expanded under `expand_into` (a temporary
+    """Every file to read: files as given, folders walked for files a reader may claim,
+    compressed copies of those (`.gz`, `.bz2`, `.xz`) and archives of them (`.tar*`, `.tgz`,
+    `.zip`: read as folders of the archive's name), expanded under `expand_into` (a temporary
     folder, removed at exit, when not given) and read from there."""
     suffixes = candidate_suffixes(only)
     found: list[SourceFile] = []
@@ -205,7 +206,8 @@ def discover(paths: list[Path], only: list[str] | None = None, expand_into: Path
             for p in sorted(root.rglob("*")):
                 rel = p.relative_to(root)
                 hidden = any(part.startswith(".") and part not in KEPT_HIDDEN for part in rel.parts)
-                if p.is_file() and not hidden and (p.suffix in suffixes or is_compressed(p, suffixes)):
+                wanted = p.suffix in suffixes or is_compressed(p, suffixes) or is_archive(p)
+                if p.is_file() and not hidden and wanted:
                     found.append(SourceFile(p, f"{root.name}/{rel.as_posix()}", walked=True, group=n))
         elif path.is_file():
             found.append(SourceFile(path, path.name, group=n))
@@ -218,7 +220,12 @@ def discover(paths: list[Path], only: list[str] | None = None, expand_into: Path
             seen.add(s.path.resolve())
             unique.append(s)
     found = unique
+    if any(is_archive(s.path) for s in found):
+        expand_into = expand_into or _expansion_folder()
+        found = _unpacked(found, suffixes, expand_into)
     for src in found:
+        if src.problem is not None:
+            continue
         if src.path.suffix in OPENERS:
             # the same place under the expansion folder: readers that look beside a file
             # (subagent folders, a session's newer copy) find the expanded neighbours
@@ -304,6 +311,30 @@ def _run_ingest(
                 },
             },
         )
+
+
+def _unpacked(found: list[SourceFile], suffixes: set[str], into: Path) -> list[SourceFile]:
+    """Each archive replaced by the files in it a reader may claim, as if it were a folder of
+    that name; what would land outside it, and an archive that does not unpack, are warnings."""
+    out: list[SourceFile] = []
+    for n, src in enumerate(found):
+        if not is_archive(src.path):
+            out.append(src)
+            continue
+        root = into / "archives" / str(n)
+        members, outside, problem = unpack(src.path, root)
+        for name in members:
+            member = root / name
+            hidden = any(part.startswith(".") and part not in KEPT_HIDDEN for part in Path(name).parts)
+            if not hidden and (member.suffix in suffixes or is_compressed(member, suffixes)):
+                out.append(SourceFile(member, f"{src.display}/{name}", walked=True, group=src.group))
+        out += [
+            SourceFile(src.path, f"{src.display}/{name}", problem="archive member outside the archive: not read")
+            for name in outside
+        ]
+        if problem is not None:
+            out.append(SourceFile(src.path, src.display, problem=problem))
+    return out
 
 
 def _expansion_folder() -> Path:
