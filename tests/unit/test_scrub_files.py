@@ -133,3 +133,10 @@ def test_compressed_files_are_scrubbed_as_what_they_hold_and_stay_compressed(tmp
     assert by_path["cut.jsonl.gz"].status == "skipped" and "cut off" in by_path["cut.jsonl.gz"].reason
     assert by_path["fake.jsonl.gz"].reason == "compressed file does not decompress (BadGzipFile): not copied"
     assert not (tmp_path / "out" / "cut.jsonl.gz").exists() and not (tmp_path / "out" / "fake.jsonl.gz").exists()
+    # an archive of many files would have to be rebuilt member by member: set aside, saying why
+    import tarfile
+
+    with tarfile.open(tmp_path / "backup.tar.gz", "w:gz") as tf:
+        tf.add(src / "a.jsonl.gz", arcname="a.jsonl.gz")
+    (archive,) = scrub_path(tmp_path / "backup.tar.gz", None, Scrubber()).files
+    assert archive.status == "skipped" and archive.reason == "archive of many files: unpack it and scrub the folder"

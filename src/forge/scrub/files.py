@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from forge.compression import OPENERS
+from forge.compression import OPENERS, is_archive
 from forge.errors import InputError
 from forge.scrub.scrubber import Scrubber
 
@@ -143,6 +143,8 @@ def scrub_file(
     """Scrub one file into dest (when given). Returns the findings count, or why it was skipped.
     A compressed file (`x.jsonl.gz`, `.bz2`, `.xz`) is scrubbed as the file it holds and written
     compressed the same way."""
+    if is_archive(src):  # its copy would have to be an archive again, member by member
+        return "archive of many files: unpack it and scrub the folder"
     opener = OPENERS.get(src.suffix)
     if opener is None:
         with open(src, "rb") as fb:
