@@ -183,3 +183,19 @@ def test_a_subagent_session_names_the_session_that_started_it(tmp_path):
     assert conv.metadata["kind"] == "subagent" and conv.metadata["parent_session"] == parent
     (main,), _ = read(POMODORO)
     assert main.metadata["parent_session"] is None
+
+
+def test_the_project_folder_marker_gives_the_working_folder_and_the_role(tmp_path):
+    """Gemini CLI 0.29+ names each project's folder with a short id and keeps the project's path
+    in a `.project_root` marker beside chats/: a session there ran in that folder, which names
+    its Gas Town role."""
+    project = tmp_path / ".gemini" / "tmp" / "furiosa"
+    (project / "chats").mkdir(parents=True)
+    (project / ".project_root").write_text("/home/op/gt/gastown/polecats/furiosa\n")
+    session = project / "chats" / "session-2025-10-21T20-04-0b23371a.json"
+    shutil.copy(POMODORO, session)
+    (conv,), _ = read(session)
+    assert conv.metadata["cwd"] == "/home/op/gt/gastown/polecats/furiosa" and conv.agent_role == "polecat"
+    (project / ".project_root").write_text("not a path")
+    (conv,), _ = read(session)
+    assert conv.metadata["cwd"] is None and conv.agent_role is None

@@ -18,8 +18,10 @@ reply text, then `toolCalls` [{id, name, args, result: [{functionResponse: {resp
 error}}}], status, resultDisplay}] in one assistant turn, each answered by a tool message);
 `info`, `error`, `warning` are the CLI's notices: counted, not kept. A subagent's session
 (`kind: subagent`, in chats/<parent session id>/) names its parent in `parent_session`, so it
-links to the parent's bead and outcome as the parent does. `thoughts` are dropped and
-counted. A call whose status is error or cancelled returns "error: ..." as its result.
+links to the parent's bead and outcome as the parent does. The working folder (and so the Gas
+Town role) is the record's `directories`, else the project's `.project_root` marker beside
+chats/. `thoughts` are dropped and counted. A call whose status is error or cancelled returns
+"error: ..." as its result.
 """
 
 from __future__ import annotations
@@ -174,6 +176,22 @@ def _replay(path: Path, warn: Warn) -> _Replay | None:
     return replay
 
 
+def _project_root(path: Path) -> str | None:
+    """The folder the session ran in, from the marker Gemini CLI (0.29+) keeps in each project's
+    folder: ~/.gemini/tmp/<project>/.project_root holds its path (chats/ sits beside it, a
+    subagent's session one level further down)."""
+    for folder in list(path.parents)[:3]:
+        if folder.name == "chats":
+            marker = folder.parent / ".project_root"
+            try:
+                with open(marker, encoding="utf-8") as f:
+                    root = f.read(4096).strip()
+            except (OSError, UnicodeDecodeError):
+                return None
+            return root if root.startswith(("/", "~")) or root[1:3] in (":\\", ":/") else None
+    return None
+
+
 def read(path: Path, warn: Warn) -> Iterator[Conversation]:
     if path.suffix == ".json" and path.with_suffix(".jsonl").is_file():
         warn(None, f"skipped: Gemini CLI copied this session to {path.stem}.jsonl on resume; that copy is read")
@@ -226,10 +244,11 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
         return
     meta = replay.meta
     dirs = [d for d in meta.get("directories") or [] if isinstance(d, str)]
-    role, where = role_from_cwd(dirs[0] if dirs else None)
+    cwd = dirs[0] if dirs else _project_root(path)
+    role, where = role_from_cwd(cwd)
     metadata: dict[str, Any] = {
         "format": "gemini_cli",
-        "cwd": dirs[0] if dirs else None,
+        "cwd": cwd,
         "model": models[0] if models else None,
         "models": models,
         "kind": meta.get("kind") or "main",
