@@ -129,3 +129,23 @@ def unpack(path: Path, dest: Path, limit: int = MAX_EXPANDED_BYTES) -> tuple[lis
     except (OSError, lzma.LZMAError, zlib.error, tarfile.TarError, zipfile.BadZipFile) as exc:
         return written, outside, f"archive does not unpack ({type(exc).__name__})"
     return written, outside, None
+
+
+def pack(folder: Path, names: list[str], dest: Path) -> None:
+    """`names` (paths under `folder`) into a new archive at `dest`, of the kind its name says."""
+    import tarfile
+    import zipfile
+
+    lower = dest.name.lower()
+    if lower.endswith(".zip"):
+        with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zf:
+            for name in names:
+                zf.write(folder / name, name)
+        return
+    mode: Any = next((m for ends, m in _TAR_MODES if lower.endswith(ends)), "w")
+    with tarfile.open(dest, mode) as tf:
+        for name in names:
+            tf.add(folder / name, arcname=name, recursive=False)
+
+
+_TAR_MODES = ((".tar.gz", "w:gz"), (".tgz", "w:gz"), (".tar.bz2", "w:bz2"), (".tar.xz", "w:xz"))

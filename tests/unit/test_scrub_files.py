@@ -133,10 +133,45 @@ def test_compressed_files_are_scrubbed_as_what_they_hold_and_stay_compressed(tmp
     assert by_path["cut.jsonl.gz"].status == "skipped" and "cut off" in by_path["cut.jsonl.gz"].reason
     assert by_path["fake.jsonl.gz"].reason == "compressed file does not decompress (BadGzipFile): not copied"
     assert not (tmp_path / "out" / "cut.jsonl.gz").exists() and not (tmp_path / "out" / "fake.jsonl.gz").exists()
-    # an archive of many files would have to be rebuilt member by member: set aside, saying why
-    import tarfile
 
-    with tarfile.open(tmp_path / "backup.tar.gz", "w:gz") as tf:
-        tf.add(src / "a.jsonl.gz", arcname="a.jsonl.gz")
-    (archive,) = scrub_path(tmp_path / "backup.tar.gz", None, Scrubber()).files
-    assert archive.status == "skipped" and archive.reason == "archive of many files: unpack it and scrub the folder"
+
+def test_an_archive_is_scrubbed_member_by_member_into_an_archive_of_its_kind(tmp_path):
+    """A backed-up sessions folder (tar.gz, zip) is scrubbed as the folder it holds: one report per
+    member, the copy an archive of the same kind; binary members are set aside as in a folder."""
+    import gzip
+    import io
+    import tarfile
+    import zipfile
+
+    session = json.dumps({"type": "note", "text": f"export GITHUB_TOKEN={TOKEN}"}) + "\n"
+    src = tmp_path / "in"
+    src.mkdir()
+    with tarfile.open(src / "backup.tar.gz", "w:gz") as tf:
+        for name, data in (
+            ("p/a.jsonl", session.encode()),
+            ("p/b.jsonl.gz", gzip.compress(session.encode())),
+            ("p/blob.bin", b"\x00\x01" + TOKEN.encode()),
+            ("../up.jsonl", session.encode()),
+        ):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+    with zipfile.ZipFile(src / "more.zip", "w") as zf:
+        zf.writestr("c.log", f"token {TOKEN}\n")
+    report = scrub_path(src, tmp_path / "out", Scrubber())
+    by_path = {f.path: (f.status, f.findings, f.reason) for f in report.files}
+    assert by_path == {
+        "backup.tar.gz/../up.jsonl": ("skipped", 0, "outside the archive: not copied"),
+        "backup.tar.gz/p/a.jsonl": ("scrubbed", 1, None),
+        "backup.tar.gz/p/b.jsonl.gz": ("scrubbed", 1, None),
+        "backup.tar.gz/p/blob.bin": ("skipped", 0, "binary file (NUL bytes): not copied"),
+        "more.zip/c.log": ("scrubbed", 1, None),
+    }
+    with tarfile.open(tmp_path / "out" / "backup.tar.gz", "r:gz") as tf:
+        names = tf.getnames()
+        a = tf.extractfile("p/a.jsonl").read().decode()
+        b = gzip.decompress(tf.extractfile("p/b.jsonl.gz").read()).decode()
+    assert names == ["p/a.jsonl", "p/b.jsonl.gz"]
+    assert TOKEN not in a + b and "<SECRET:github_token>" in a and "<SECRET:github_token>" in b
+    with zipfile.ZipFile(tmp_path / "out" / "more.zip") as zf:
+        assert zf.read("c.log").decode() == "token <SECRET:github_token>\n"

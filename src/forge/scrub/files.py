@@ -5,6 +5,9 @@ output folder, the scrubbed copy keeps each file's path relative to PATH. Binary
 aside (never copied: a secret could hide in them). Bytes that are not UTF-8 are carried through
 unchanged (surrogateescape), so nothing is lost. JSON and JSONL files stay valid: a line whose
 text-level scrub would break its JSON is scrubbed value by value instead.
+Compressed files (`.gz`, `.bz2`, `.xz`) are scrubbed as what they hold and written compressed the
+same way; an archive (`.tar*`, `.tgz`, `.zip`) is scrubbed as the folder it holds, into a new
+archive of its kind.
 The report holds counts and relative paths only — never a secret.
 """
 
@@ -19,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from forge.compression import OPENERS, is_archive
+from forge.compression import OPENERS, is_archive, pack, unpack
 from forge.errors import InputError
 from forge.scrub.scrubber import Scrubber
 
@@ -143,8 +146,8 @@ def scrub_file(
     """Scrub one file into dest (when given). Returns the findings count, or why it was skipped.
     A compressed file (`x.jsonl.gz`, `.bz2`, `.xz`) is scrubbed as the file it holds and written
     compressed the same way."""
-    if is_archive(src):  # its copy would have to be an archive again, member by member
-        return "archive of many files: unpack it and scrub the folder"
+    if is_archive(src):  # scrub_path takes archives member by member (scrub_archive)
+        return "archive of many files: scrub it with forge scrub (each member is scrubbed)"
     opener = OPENERS.get(src.suffix)
     if opener is None:
         with open(src, "rb") as fb:
@@ -234,6 +237,9 @@ def scrub_path(path: Path, out: Path | None, scrubber: Scrubber) -> ScrubFilesRe
         if src.is_symlink() or not src.is_file():
             report.files.append(FileReport(rel, "skipped", reason="not a regular file"))
             continue
+        if is_archive(src):
+            report.files += scrub_archive(src, rel, dest, scrubber)
+            continue
         try:
             result = scrub_file(src, dest, scrubber)
         except OSError as exc:
@@ -243,3 +249,32 @@ def scrub_path(path: Path, out: Path | None, scrubber: Scrubber) -> ScrubFilesRe
         else:
             report.files.append(FileReport(rel, "scrubbed" if result else "clean", result))
     return report
+
+
+def scrub_archive(src: Path, rel: str, dest: Path | None, scrubber: Scrubber) -> list[FileReport]:
+    """An archive of many files (.tar, .tar.gz, .tgz, .tar.bz2, .tar.xz, .zip), scrubbed as the
+    folder it holds: one report per member (`backup.tar.gz/<member>`), and with `dest` a new
+    archive of the same kind holding the scrubbed members. As in a folder, binary members are set
+    aside; so are links and members that would land outside the folder."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="forge-scrub-") as tmp:  # 0700: unscrubbed until packed
+        unpacked, cleaned = Path(tmp) / "in", Path(tmp) / "out"
+        members, outside, problem = unpack(src, unpacked)
+        if problem is not None:
+            return [FileReport(rel, "skipped", reason=f"{problem}: not copied")]
+        reports = [FileReport(f"{rel}/{name}", "skipped", reason="outside the archive: not copied") for name in outside]
+        kept = []
+        for name in members:
+            out = cleaned / name if dest is not None else None
+            if out is not None:
+                out.parent.mkdir(parents=True, exist_ok=True)
+            result = scrub_file(unpacked / name, out, scrubber)
+            if isinstance(result, str):
+                reports.append(FileReport(f"{rel}/{name}", "skipped", reason=result))
+                continue
+            kept.append(name)
+            reports.append(FileReport(f"{rel}/{name}", "scrubbed" if result else "clean", result))
+        if dest is not None:
+            pack(cleaned, kept, dest)
+        return reports
