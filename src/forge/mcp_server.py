@@ -173,6 +173,8 @@ def build_server(*, in_process: bool = False, forge: Any = None, remote: bool = 
         forge.require_active()
         if remote and "sources" in extra:
             extra["sources"] = forge.check_api_sources([str(x) for x in extra["sources"]])
+        if remote and isinstance(extra.get("ingest"), dict):
+            extra["ingest"] = forge.check_api_ingest_options(extra["ingest"])
         config = {
             "sources": example_sources(),
             **extra,
@@ -281,6 +283,7 @@ def build_server(*, in_process: bool = False, forge: Any = None, remote: bool = 
         forge = F()
         if remote:
             sources = forge.check_api_sources(sources)
+            options = forge.check_api_ingest_options(options)
         art = forge.ingest([Path(s) for s in sources], options=options)
         return {
             "corpus_id": art.id,

@@ -109,6 +109,13 @@ def test_errors_are_json_with_a_message_and_a_hint_and_never_echo_values(forge, 
     r = c.post("/api/v1/fine-tuning/jobs", json={**JOB, "training_file": "/etc"}, headers=bearer(tokens["write"]))
     assert r.status_code == 403 and "outside the folders" in r.json()["error"]["message"]
     assert "server.toml" in r.json()["error"]["hint"]
+    # rule files are read from the same folders as sources, never from anywhere on the server
+    r = c.post(
+        "/api/v1/fine-tuning/jobs",
+        json={**JOB, "ingest": {"scrub_rules": ["/etc/passwd.toml"]}},
+        headers=bearer(tokens["write"]),
+    )
+    assert r.status_code == 403 and "outside the folders" in r.json()["error"]["message"]
     for body in ({"training_file": "/data/x\x00y"}, {"sources": ["ok", "/data/\x00"]}):
         r = c.post("/api/v1/fine-tuning/jobs", json={**JOB, **body}, headers=bearer(tokens["write"]))
         assert r.status_code == 422 and r.json()["error"]["type"] == "validation_error", r.text

@@ -80,6 +80,12 @@ def corpus_ingest(
         None, "--since", help="Only sessions started at or after this ISO date or time, e.g. 2026-09-01 (UTC)."
     ),
     until: str | None = typer.Option(None, "--until", help="Only sessions started before this ISO date or time."),
+    scrub_rules: list[Path] = typer.Option(
+        [],
+        "--scrub-rules",
+        help="Your own secret rules, scrubbed beside Forge's: a gitleaks config (.toml) or Kingfisher rules (.yml) "
+        "(repeat).",
+    ),
     overrides: list[str] = SetOpt,
     as_json: bool = JsonOpt,
 ) -> None:
@@ -96,6 +102,8 @@ def corpus_ingest(
     forge = open_forge()
     with progress_bars() as progress:
         options = _options(overrides) | {k: v for k, v in (("since", since), ("until", until)) if v is not None}
+        if scrub_rules:
+            options["scrub_rules"] = [str(r.expanduser().resolve()) for r in scrub_rules]
         art = forge.ingest(list(paths), options=options, formats=formats, progress=progress)
     report = forge.corpus_report(art)
     ing, scrub_report = report["ingest"], report["scrub"]
@@ -166,15 +174,23 @@ def scrub(
         None, "--out", help="Write the scrubbed copy here (relative paths kept). Without it: report only."
     ),
     allow: list[str] = typer.Option([], "--allow", help="An exact string never to replace (repeat)."),
+    rules: list[Path] = typer.Option(
+        [],
+        "--rules",
+        help="Your own secret rules, run beside Forge's: a gitleaks config (.toml) or Kingfisher rules (.yml), "
+        "repeatable.",
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Find and replace secrets in any files; print findings by kind (never the secrets)."""
     from forge.service import scrub_files
 
-    report = scrub_files(path, out, allow)
+    report = scrub_files(path, out, allow, rules=[str(r) for r in rules])
     if as_json:
         emit_json(report)
     else:
+        for note in report.get("rule_notes") or []:
+            err_console.print(f"[yellow]note:[/yellow] {escape(note)}", highlight=False)
         per_file = report["per_file"]
         for f in per_file:
             if f["status"] == "skipped":

@@ -72,7 +72,7 @@ class ReadContext:
     def scrubber(self) -> Any:
         from forge.scrub import Scrubber
 
-        return Scrubber(self.config.scrub_allowlist, self.config.scrub_detectors)
+        return Scrubber(self.config.scrub_allowlist, self.config.scrub_detectors, self.config.scrub_rules)
 
 
 def conversation_dict(c: Conversation) -> dict[str, Any]:

@@ -54,6 +54,9 @@ class IngestConfig:
     task_rules: list[dict[str, Any]] = field(default_factory=list)
     scrub_allowlist: list[str] = field(default_factory=list)  # exact strings never replaced
     scrub_detectors: list[str] | None = None  # detector names; None: all
+    # your own secret rules: gitleaks configs (.toml) or Kingfisher rule files (.yml), run beside
+    # Forge's detectors (see scrub/custom_rules.py)
+    scrub_rules: list[str] = field(default_factory=list)
     # only sessions that started in [since, until): ISO dates or times ("2026-09-01"), UTC
     # unless they say otherwise; sessions whose reader records no start time are kept
     since: str | None = None
@@ -88,6 +91,14 @@ class IngestConfig:
                 for n in self.scrub_detectors
                 if n not in table
             ]
+        if self.scrub_rules:
+            from forge.errors import ConfigError
+            from forge.scrub.custom_rules import cached_rule_files
+
+            try:
+                cached_rule_files(self.scrub_rules)
+            except ConfigError as exc:
+                out += [f"'scrub_rules': {p}" for p in exc.problems]
         for name in ("since", "until"):
             value = getattr(self, name)
             if value is not None and parse_time(value) is None:
@@ -116,6 +127,12 @@ class IngestConfig:
         """The config as the artifact id sees it: everything that can change the output."""
         d = dataclasses.asdict(self)
         d.pop("workers")
+        if self.scrub_rules:  # the rules as loaded, not where their files lie
+            from forge.scrub.custom_rules import cached_rule_files
+
+            d["scrub_rules"] = cached_rule_files(self.scrub_rules).digest
+        else:
+            d.pop("scrub_rules")  # (ids of corpora made before rule files existed stay the same)
         return d
 
 

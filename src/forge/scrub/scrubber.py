@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 from forge.records import Conversation, ToolCall, WorkItem
 from forge.scrub import engine as eng
 from forge.scrub.builtin import CREDENTIAL_KEY_NAME
+from forge.scrub.custom_rules import RULE_PREFIX, cached_rule_files
 from forge.scrub.detectors import Finding, select_detectors
 from forge.scrub.find import ENGINE_DETECTOR_PREFIX, find_secrets_many, redact
 
@@ -60,15 +62,26 @@ def _credential_key(key: str) -> bool:
 
 
 def engine_of(detector: str) -> str:
-    return eng.ENGINE_NAME if detector.startswith(ENGINE_DETECTOR_PREFIX) else "forge"
+    if detector.startswith(ENGINE_DETECTOR_PREFIX):
+        return eng.ENGINE_NAME
+    return "rules" if detector.startswith(RULE_PREFIX) else "forge"
 
 
 class Scrubber:
-    def __init__(self, allowlist: Iterable[str] = (), detectors: list[str] | None = None):
+    def __init__(
+        self, allowlist: Iterable[str] = (), detectors: list[str] | None = None, rules: Sequence[str | Path] = ()
+    ):
         """allowlist: exact strings never replaced (e.g. a public test address); detectors: names
-        of registered detectors to run (all when None; unknown names raise ConfigError)."""
+        of registered detectors to run (all when None; unknown names raise ConfigError); rules:
+        your own rule files, gitleaks configs (.toml) or Kingfisher rules (.yml), run beside them
+        (problems in them raise ConfigError)."""
         self.allowlist = tuple(a for a in allowlist if a)
         self.detectors = select_detectors(detectors)
+        self.rule_notes: list[str] = []
+        if rules:
+            loaded = cached_rule_files(list(rules))
+            self.rule_notes = loaded.notes
+            self.detectors = [*self.detectors, *loaded.detectors]
         self._by_kind: Counter[str] = Counter()
         self._by_detector: Counter[str] = Counter()
         self._conversations = 0

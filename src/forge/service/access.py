@@ -81,6 +81,16 @@ class AccessAPI(ForgeHome):
             out.append(str(path))
         return out
 
+    def check_api_ingest_options(self, options: dict[str, Any] | None) -> dict[str, Any] | None:
+        """Ingest options from an API caller: rule files (`scrub_rules`) are read from the same
+        folders as training sources, never from anywhere else on this server."""
+        if not options or "scrub_rules" not in options:
+            return options
+        rules = options["scrub_rules"]
+        if not isinstance(rules, list) or not all(isinstance(r, str) for r in rules):
+            raise InputError("ingest.scrub_rules must be a list of paths")
+        return {**options, "scrub_rules": self.check_api_sources(rules)}
+
     # -- where remote callers may publish ----------------------------------------------------
     def publish_policy(self) -> Any:
         """FORGE_HOME/registry.toml [publish] (forge.registry.publish_policy.PublishPolicy)."""

@@ -77,16 +77,20 @@ def dataset_stats(ref: str, store: Any = None) -> dict[str, Any]:
     }
 
 
-def scrub_files(path: Path, out: Path | None = None, allow: list[str] | None = None) -> dict[str, Any]:
+def scrub_files(
+    path: Path, out: Path | None = None, allow: list[str] | None = None, *, rules: list[str] | None = None
+) -> dict[str, Any]:
     """Scrub any files (a file or a folder): findings by kind and per file, never the secrets.
-    With `out`, a scrubbed copy keeping relative paths is written there."""
+    With `out`, a scrubbed copy keeping relative paths is written there. `rules`: your own rule
+    files (gitleaks .toml, Kingfisher .yml), run beside Forge's detectors."""
     from forge.scrub import Scrubber
     from forge.scrub.files import scrub_path
 
-    scrubber = Scrubber(allowlist=allow or [])
+    scrubber = Scrubber(allowlist=allow or [], rules=rules or [])
     files = scrub_path(path, out, scrubber)
     report = files.to_dict(scrubber.report())
     report["out"] = str(out) if out else None
+    report["rule_notes"] = scrubber.rule_notes
     return report
 
 

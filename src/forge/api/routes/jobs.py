@@ -52,7 +52,10 @@ def create_job(body: s.JobCreate, request: Request, caller: Any = Write) -> dict
     require_active(forge)
     wanted = [*(body.sources or []), *([body.training_file] if body.training_file else [])]
     sources = forge.check_api_sources(wanted) if wanted else example_sources()
-    job = forge.submit_pipeline(pipeline_config(body, sources, DEFAULT_BASE_MODEL), actor=caller.actor)
+    config = pipeline_config(body, sources, DEFAULT_BASE_MODEL)
+    if "ingest" in config:
+        config["ingest"] = forge.check_api_ingest_options(config["ingest"])
+    job = forge.submit_pipeline(config, actor=caller.actor)
     runner = request.app.state.start_job(job.id)
     return {**job_detail(forge, job.id), "runner": runner}
 

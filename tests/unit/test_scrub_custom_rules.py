@@ -1,0 +1,251 @@
+"""Users' own secret rules: gitleaks configs and Kingfisher rule files, read from the real public
+files of both projects (tests/fixtures/real/SOURCES.md): gitleaks' default config and the
+configs its own tests load or must refuse, and Kingfisher rule files with their authors'
+examples, judged against the Kingfisher engine itself."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from forge.errors import ConfigError
+from forge.scrub import Scrubber
+from forge.scrub.custom_rules import load_rule_files
+from forge.scrub.regex_dialect import RegexDialectError, compile_rule, to_python
+
+REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
+GITLEAKS = REAL / "gitleaks"
+KINGFISHER = REAL / "kingfisher_rules"
+TOKEN = "acme_dk_Q7fT2mXz9LpR4vWc8NbY3kJd6HsA1eGu"  # made up: the format of an in-house key
+ACME = """title = "acme"
+[[rules]]
+id = "acme-deploy-key"
+regex = '''acme_dk_([A-Za-z0-9]{32})'''
+keywords = ["acme_dk_"]
+entropy = 3.0
+[[rules.allowlists]]
+stopwords = ["example"]
+"""
+
+
+def only_rules(paths):
+    return Scrubber(detectors=[], rules=[str(p) for p in paths])
+
+
+# --- the regex dialects ----------------------------------------------------------------------
+
+
+def test_flags_mid_pattern_hold_to_the_end_of_their_group_across_alternatives_as_in_re2():
+    p = compile_rule(r"a(?i)b|c", ascii_classes=True)  # RE2: a[bB] | [cC]
+    assert p.fullmatch("aB") and p.fullmatch("C") and not p.fullmatch("AB")
+    p = compile_rule(r"(?i)(facebook|fb)(.{0,20})?(?-i)['\"][0-9a-f]{32}['\"]", ascii_classes=True)
+    assert p.search('FB_KEY = "' + "ab" * 16 + '"') and not p.search('FB_KEY = "' + "AB" * 16 + '"')
+    assert to_python(r"[[:alnum:]_-]+\z") == r"[A-Za-z0-9_-]+\Z"
+    assert compile_rule(r"(?<tok>x)\x{1F600}", ascii_classes=False).fullmatch("x\U0001f600")
+    verbose = compile_rule(
+        "(?x)\n \\b ( age1 [0-9a-z]{4} ) # a comment (with a paren\n (?# and this )", ascii_classes=False
+    )
+    assert verbose.search("key age1abcd here").group(1) == "age1abcd"
+    assert compile_rule(r"\w+", ascii_classes=True).fullmatch("é") is None  # RE2's \w is ASCII
+    for bad, why in ((r"\pL+", "Unicode classes"), (r"(?U)a+", "'U'"), (r"(a", "never closed"), ("[a", "never closed")):
+        with pytest.raises(RegexDialectError, match=why):
+            to_python(bad)
+
+
+# --- gitleaks configs ------------------------------------------------------------------------
+
+
+def test_gitleaks_default_config_loads_whole_and_its_rules_find_secrets():
+    loaded = load_rule_files([GITLEAKS / "config" / "gitleaks.toml"])
+    assert len(loaded.detectors) == 221  # 222 rules; pkcs12-file matches file names only
+    assert loaded.notes == [
+        f"{GITLEAKS / 'config' / 'gitleaks.toml'} rule 'pkcs12-file': matches file paths only, "
+        "which transcripts do not have; left out"
+    ]
+    s = Scrubber(detectors=[], rules=[GITLEAKS / "config" / "gitleaks.toml"])
+    out = s.scrub_text("pushed with ghp_" + "k3J9xQ2mZ7pL4vN8cW1bY6tR5sD0fH3gA2eK" + " today")
+    assert out == "pushed with <SECRET:github_pat> today", out
+    assert s.report()["by_engine"] == {"rules": 1}
+
+
+def test_the_configs_gitleaks_refuses_are_refused_each_naming_its_file_and_problem():
+    expected = {
+        "allowlist_global_empty": "needs at least one of regexes",
+        "allowlist_global_old_and_new": "not both",
+        "allowlist_global_regextarget": "regexTarget 'mtach'",
+        "allowlist_global_target_rule_id": "rules that do not exist: github-pat",
+        "allowlist_rule_empty": "needs at least one of regexes",
+        "allowlist_rule_old_and_new": "not both",
+        "allowlist_rule_regextarget": "regexTarget 'mtach'",
+        "extend_invalid_base": "does_not_exist.toml: no such file",
+        "extend_invalid_ruleid": "rule 1: has no id",
+        "rule_bad_entropy_group": "secretGroup 5 but the regex has 3 group(s)",
+        "rule_missing_id": "rule 1: has no id",
+        "rule_no_regex_or_path": "'discord-api-key': has no regex",
+    }
+    found = sorted(p.stem for p in (GITLEAKS / "testdata/config/invalid").glob("*.toml"))
+    assert found == sorted(expected)
+    for name, why in expected.items():
+        with pytest.raises(ConfigError) as err:
+            load_rule_files([GITLEAKS / "testdata/config/invalid" / f"{name}.toml"])
+        assert len(err.value.problems) == 1 and why in err.value.problems[0], (name, err.value.problems)
+        assert name in err.value.problems[0] or "does_not_exist" in err.value.problems[0]
+
+
+def test_the_configs_gitleaks_loads_load_with_its_extend_semantics(monkeypatch):
+    monkeypatch.chdir(GITLEAKS / "config")  # their extend paths are relative to gitleaks' config/
+    valid = sorted((GITLEAKS / "testdata/config").glob("*.toml")) + sorted(
+        p
+        for p in (GITLEAKS / "testdata/config/valid").glob("*.toml")
+        if p.stem not in ("extend_base_1", "extend_base_2")
+    )  # (those two are bases read through extend.toml, at the depth gitleaks stops)
+    for path in valid:
+        load_rule_files([path])
+    ids = lambda name: {d.name for d in load_rule_files([GITLEAKS / "testdata/config/valid" / name]).detectors}  # noqa: E731
+    # gitleaks' own expectations (config/config_test.go) for these files
+    assert ids("extend.toml") == {"rules:aws-access-key", "rules:aws-secret-key", "rules:aws-secret-key-again"}
+    assert ids("extend_disabled.toml") == {"rules:aws-secret-key", "rules:pypi-upload-token"}
+    overridden = load_rule_files([GITLEAKS / "testdata/config/valid/extend_rule_override_regex.toml"])
+    aws = next(d for d in overridden.detectors if d.name == "rules:aws-access-key")
+    assert aws.pattern.pattern == "(?:a)"
+
+
+def test_allowlists_regexes_stopwords_and_target_rules(tmp_path):
+    valid = GITLEAKS / "testdata/config/valid"
+    s = only_rules([valid / "allowlist_rule_regex.toml"])
+    assert s.scrub_text("AKIALALEMEL33243OLIA") == "AKIALALEMEL33243OLIA"  # the rule's allowlisted key
+    assert s.scrub_text("AKIALALEMEL33243OLIB") == "<SECRET:aws_access_key>"
+    s = only_rules([valid / "allowlist_global_target_rules.toml"])
+    fake, real = "ghp_" + "fake" * 9, "ghp_" + "k3J9xQ2mZ7pL4vN8cW1bY6tR5sD0fH3gA2eK"
+    assert s.scrub_text(fake) == fake  # the global `.*fake.*` list applies to every rule
+    assert s.scrub_text(real) == "<SECRET:github_pat>"  # a paths-only list cannot allow text
+    rules = tmp_path / "acme.toml"
+    rules.write_text(ACME, encoding="utf-8")
+    s = only_rules([rules])
+    low = "acme_dk_" + "ab" * 16  # entropy 1.0, under the rule's floor of 3.0
+    text = f"{TOKEN} acme_dk_exampleexampleexampleexample12 {low}"
+    assert s.scrub_text(text) == f"acme_dk_<SECRET:acme_deploy_key> acme_dk_exampleexampleexampleexample12 {low}"
+
+
+def test_problems_in_several_files_are_reported_at_once(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[rules]]\nid = "x"\nregex = "\\\\pL+"\n[[rules]]\nid = "y"\nregex = "(a"\n', encoding="utf-8")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[[rules]\nid =", encoding="utf-8")
+    yml = tmp_path / "k.yml"
+    yml.write_text("rules:\n  - id: k.1\n    pattern: '[a'\n  - pattern: x\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_rule_files([bad, broken, yml, tmp_path / "missing.toml", tmp_path / "rules.json"])
+    text = "\n".join(err.value.problems)
+    for want in (
+        "bad.toml rule 'x': regex cannot be used: \\p Unicode classes",
+        "bad.toml rule 'y': regex cannot be used: a '(' is never closed",
+        "broken.toml: not valid TOML",
+        "k.yml rule 'k.1': pattern cannot be used",
+        "k.yml rule 2: has no id",
+        "missing.toml: no such file",
+        "rules.json: rule files are gitleaks configs (.toml) or Kingfisher rules (.yml, .yaml)",
+    ):
+        assert want in text, text
+
+
+# --- Kingfisher rule files -------------------------------------------------------------------
+
+
+def test_kingfisher_rule_files_load_and_agree_with_the_kingfisher_engine_on_every_example(tmp_path):
+    kf = pytest.importorskip("kingfisher_sdk", reason="Kingfisher's wheel is not built for this platform")
+    yaml = pytest.importorskip("yaml")
+    files = sorted(KINGFISHER.glob("*.yml"))
+    loaded = load_rule_files(files)
+    ours = {d.name.removeprefix("rules:"): d for d in loaded.detectors}
+    rules, examples = [], []
+    for f in files:
+        for r in yaml.safe_load(f.read_text(encoding="utf-8"))["rules"]:
+            # the engine is asked about the pattern alone: no entropy floor, no live validation
+            rules.append(
+                {k: v for k, v in r.items() if k not in ("validation", "depends_on_rule")} | {"min_entropy": 0}
+            )
+            examples += [(r["id"], e) for e in r.get("examples") or [] if r.get("visible", True)]
+    catalogue = tmp_path / "all.yml"
+    catalogue.write_text(yaml.safe_dump({"rules": rules}), encoding="utf-8")
+    engine = kf.Scanner(kf.Rules([str(catalogue)], builtins=False, confidence="low"), base64=False)._native
+    agree = missed_by_both = 0
+    for rid, example in examples:
+        theirs = any(h.rule_id == rid for h in engine.scan_bytes(example.encode()))
+        mine = ours[rid].pattern.search(example) is not None
+        assert theirs == mine, (rid, example[:80])
+        agree += 1
+        missed_by_both += not mine
+    assert agree == len(examples) == 195
+    # the examples their own rule does not match (in Kingfisher either) are named, not fatal
+    assert missed_by_both == 10 and sum("is not matched by its own pattern" in n for n in loaded.notes) == 10
+
+
+# --- through forge scrub and ingest ----------------------------------------------------------
+
+
+def test_forge_scrub_rules_flag_scrubs_an_in_house_key_the_built_ins_miss(tmp_path):
+    from typer.testing import CliRunner
+
+    from forge.cli import app
+
+    rules = tmp_path / "acme.toml"
+    rules.write_text(ACME, encoding="utf-8")
+    session = tmp_path / "in" / "s.jsonl"
+    session.parent.mkdir()
+    line = {"type": "user", "message": {"role": "user", "content": f"deploy with {TOKEN} now"}}
+    session.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    plain = runner.invoke(app, ["scrub", str(session.parent), "--json"])
+    assert plain.exit_code == 0 and json.loads(plain.stdout)["findings"] == 0  # Forge alone misses it
+    r = runner.invoke(
+        app, ["scrub", str(session.parent), "--out", str(tmp_path / "out"), "--rules", str(rules), "--json"]
+    )
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    assert report["by_kind"] == {"acme_deploy_key": 1} and report["by_detector"] == {"rules:acme-deploy-key": 1}
+    clean = json.loads((tmp_path / "out" / "s.jsonl").read_text(encoding="utf-8"))
+    assert clean["message"]["content"] == "deploy with acme_dk_<SECRET:acme_deploy_key> now"
+    assert TOKEN not in r.output
+    r = runner.invoke(app, ["scrub", str(session.parent), "--rules", str(tmp_path / "nope.toml")])
+    said = " ".join(r.output.split())  # (the console wraps long lines)
+    assert r.exit_code != 0 and "nope.toml: no such file" in said and "Traceback" not in said
+
+
+def test_ingest_scrub_rules_scrub_the_corpus_and_name_it_by_the_rules(forge_home, tmp_path):
+    from forge.service import Forge
+
+    rules = tmp_path / "acme.toml"
+    rules.write_text(ACME, encoding="utf-8")
+    src = tmp_path / "sessions" / "s.jsonl"
+    src.parent.mkdir()
+    lines = [
+        {
+            "type": "user",
+            "sessionId": "s1",
+            "uuid": "u1",
+            "timestamp": "2026-09-01T10:00:00Z",
+            "message": {"role": "user", "content": f"use {TOKEN} to deploy"},
+        },
+        {
+            "type": "assistant",
+            "sessionId": "s1",
+            "uuid": "u2",
+            "parentUuid": "u1",
+            "timestamp": "2026-09-01T10:00:05Z",
+            "message": {"role": "assistant", "content": [{"type": "text", "text": "Deploying."}]},
+        },
+    ]
+    src.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    forge = Forge()
+    art = forge.ingest([src.parent], options={"scrub_rules": [str(rules)], "workers": 1})
+    corpus = "".join(p.read_text(encoding="utf-8") for p in art.path.rglob("*.jsonl"))
+    assert TOKEN not in corpus and "<SECRET:acme_deploy_key>" in corpus
+    plain = forge.ingest([src.parent], options={"workers": 1})
+    assert plain.id != art.id
+    rules.write_text(ACME.replace("entropy = 3.0", "entropy = 4.5"), encoding="utf-8")  # same path, new rules
+    assert forge.ingest([src.parent], options={"scrub_rules": [str(rules)], "workers": 1}).id != art.id
+    with pytest.raises(ConfigError, match="'scrub_rules': .*missing.toml: no such file"):
+        forge.ingest([src.parent], options={"scrub_rules": [str(tmp_path / "missing.toml")]})
