@@ -249,3 +249,36 @@ def test_ingest_scrub_rules_scrub_the_corpus_and_name_it_by_the_rules(forge_home
     assert forge.ingest([src.parent], options={"scrub_rules": [str(rules)], "workers": 1}).id != art.id
     with pytest.raises(ConfigError, match="'scrub_rules': .*missing.toml: no such file"):
         forge.ingest([src.parent], options={"scrub_rules": [str(tmp_path / "missing.toml")]})
+
+
+def test_rule_keywords_run_in_the_engine_pass_and_give_what_the_python_prefilter_gives(tmp_path, monkeypatch):
+    pytest.importorskip("kingfisher_sdk", reason="Kingfisher's wheel is not built for this platform")
+    rules = tmp_path / "punct.toml"
+    odd = r"""
+[[rules]]
+id = "odd-keywords"
+regex = '''z\.k-(\w{12})'''
+keywords = ["z.k-", "a b'c", "\\x"]
+"""
+    rules.write_text(ACME + odd, encoding="utf-8")
+    texts = [
+        f"key {TOKEN}",
+        "Z.K-abcdefghijkl and z.k-mnopqrstuvwx",
+        "nothing here",
+        "acme_dk_exampleexampleexampleexample12",
+    ]
+    with_engine = Scrubber(rules=[rules])
+    assert with_engine.report()["engine"].startswith("kingfisher")  # the keyword anchors compiled
+    monkeypatch.setenv("FORGE_SCRUB_ENGINE", "none")
+    without = Scrubber(rules=[rules])
+    assert without.report()["engine"].startswith("forge detectors only")
+    assert (
+        [with_engine.scrub_text(t) for t in texts]
+        == [without.scrub_text(t) for t in texts]
+        == [
+            "key acme_dk_<SECRET:acme_deploy_key>",
+            "Z.K-abcdefghijkl and z.k-<SECRET:odd_keywords>",  # the regex is case-sensitive, its keywords not
+            "nothing here",
+            "acme_dk_exampleexampleexampleexample12",
+        ]
+    )

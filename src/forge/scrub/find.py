@@ -52,10 +52,29 @@ def _secret_span(match: re.Match[str], group: int | str | tuple[str, ...]) -> tu
     return match.span(group) if match.group(group) is not None else None
 
 
-def _prefilter_passes(det: Detector, text: str) -> bool:
+class _Lowered:
+    """A text lower-cased once, however many detectors' prefilters ask for it (a rule file can
+    hold hundreds of rules, each with case-insensitive keywords)."""
+
+    __slots__ = ("_low", "text")
+
+    def __init__(self, text: str):
+        self.text = text
+        self._low: str | None = None
+
+    def lower(self) -> str:
+        if self._low is None:
+            self._low = self.text.lower()
+        return self._low
+
+
+def _prefilter_passes(det: Detector, text: str, lowered: _Lowered | None = None) -> bool:
     if not det.prefilter:
         return True
-    haystack = text.lower() if det.prefilter_ignore_case else text
+    if det.prefilter_ignore_case:
+        haystack = lowered.lower() if lowered is not None else text.lower()
+    else:
+        haystack = text
     return any(p in haystack for p in det.prefilter)
 
 
@@ -81,22 +100,24 @@ def _windowed(det: Detector, text: str, hits: Iterable[tuple[int, int]]) -> Iter
                 break
 
 
-def _detector_spans(det: Detector, text: str, hits: list[tuple[int, int]] | None) -> Iterator[tuple[int, int]]:
+def _detector_spans(
+    det: Detector, text: str, hits: list[tuple[int, int]] | None, lowered: _Lowered | None = None
+) -> Iterator[tuple[int, int]]:
     """Candidate secret spans of one detector. hits: its anchor hits from the engine, or None
     when the engine did not run this detector's anchor (then Python finds them)."""
     if det.finder is not None:
-        if _prefilter_passes(det, text):
+        if _prefilter_passes(det, text, lowered):
             yield from det.finder(text)
         return
     if det.anchor is None:
-        if _prefilter_passes(det, text):
+        if _prefilter_passes(det, text, lowered):
             for m in det.pattern.finditer(text):
                 span = _secret_span(m, det.group)
                 if span is not None:
                     yield span
         return
     if hits is None:
-        if not _prefilter_passes(det, text):
+        if not _prefilter_passes(det, text, lowered):
             return
         hits = [m.span() for m in det.anchor.finditer(text)]
     if not hits:
@@ -129,8 +150,9 @@ def _forge_candidates(
             entry = plan.by_anchor.get(name)
             if entry is not None:
                 todo.append((entry[0], entry[1], spans))
+    lowered = _Lowered(text)
     for order, det, hits in todo:
-        for start, end in _detector_spans(det, text, hits):
+        for start, end in _detector_spans(det, text, hits, lowered):
             if start == end:
                 continue
             if det.validator is not None and not det.validator(text[start:end]):
