@@ -131,19 +131,19 @@ def test_allowlists_regexes_stopwords_and_target_rules(tmp_path):
 
 def test_problems_in_several_files_are_reported_at_once(tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text('[[rules]]\nid = "x"\nregex = "\\\\pL+"\n[[rules]]\nid = "y"\nregex = "(a"\n', encoding="utf-8")
+    bad.write_text('[[rules]]\nid = "x"\nregex = "a(?=b)"\n[[rules]]\nid = "y"\nregex = "(a"\n', encoding="utf-8")
     broken = tmp_path / "broken.toml"
     broken.write_text("[[rules]\nid =", encoding="utf-8")
     yml = tmp_path / "k.yml"
-    yml.write_text("rules:\n  - id: k.1\n    pattern: '[a'\n  - pattern: x\n", encoding="utf-8")
+    yml.write_text("rules:\n  - id: k.1\n    pattern: '\\pL[a'\n  - pattern: x\n", encoding="utf-8")
     with pytest.raises(ConfigError) as err:
         load_rule_files([bad, broken, yml, tmp_path / "missing.toml", tmp_path / "rules.json"])
     text = "\n".join(err.value.problems)
     for want in (
-        "bad.toml rule 'x': regex cannot be used: \\p Unicode classes",
-        "bad.toml rule 'y': regex cannot be used: a '(' is never closed",
+        "bad.toml rule 'x': regex cannot be used: invalid perl operator: (?=",  # as Go's regexp says
+        "bad.toml rule 'y': regex cannot be used: missing ): (a",
         "broken.toml: not valid TOML",
-        "k.yml rule 'k.1': pattern cannot be used",
+        "k.yml rule 'k.1': pattern cannot be used: \\p Unicode classes are not supported by Python's re",
         "k.yml rule 2: has no id",
         "missing.toml: no such file",
         "rules.json: rule files are gitleaks configs (.toml) or Kingfisher rules (.yml, .yaml)",
@@ -282,3 +282,19 @@ keywords = ["z.k-", "a b'c", "\\x"]
             "acme_dk_exampleexampleexampleexample12",
         ]
     )
+
+
+def test_without_re2_gitleaks_rules_are_translated_for_python_and_find_the_same(monkeypatch):
+    config = GITLEAKS / "config" / "gitleaks.toml"
+    line = "pushed with ghp_k3J9xQ2mZ7pL4vN8cW1bY6tR5sD0fH3gA2eK and AKIALALEMEL33243OLIB"
+    with_re2 = load_rule_files([config])
+    monkeypatch.setitem(__import__("sys").modules, "re2", None)  # as on a platform without its wheel
+    translated = load_rule_files([config])
+    assert [type(d.pattern).__module__ for d in translated.detectors] == ["re"] * 221
+    assert {type(d.pattern).__module__ for d in with_re2.detectors} == {"re2"}
+    assert translated.digest != with_re2.digest  # a corpus scrubbed by either says which
+    found = {
+        name: [(d.name, s) for d in loaded.detectors for s in d.finder(line)]
+        for name, loaded in (("re2", with_re2), ("re", translated))
+    }
+    assert found["re"] == found["re2"] and len(found["re"]) >= 2, found

@@ -23,11 +23,11 @@ import tomllib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from forge.errors import ConfigError
 from forge.scrub.detectors import Detector
-from forge.scrub.regex_dialect import RegexDialectError, compile_rule
+from forge.scrub.regex_dialect import RegexDialectError, compile_go, compile_rule
 from forge.scrub.validators import shannon_entropy
 
 RULE_PREFIX = "rules:"  # detector names of custom rules: rules:<rule id>
@@ -39,7 +39,7 @@ MAX_EXTEND_DEPTH = 2  # as gitleaks: a config, its base and its base's base; dee
 
 @dataclass(frozen=True)
 class Allowlist:
-    regexes: tuple[re.Pattern[str], ...] = ()
+    regexes: tuple[Any, ...] = ()  # compiled, re's API (RE2 or re)
     target: str = "secret"  # what the regexes are matched against: secret | match | line
     stopwords: tuple[str, ...] = ()  # lower case; a secret containing one is allowed
     # AND: every criterion must hold. A path or commit criterion cannot be judged on a
@@ -62,7 +62,7 @@ class Allowlist:
 @dataclass
 class Rule:
     id: str
-    pattern: re.Pattern[str]
+    pattern: Any  # compiled, re's API: RE2 for gitleaks' Go regexes, re for Kingfisher's translated
     source: str  # the file it came from (for messages)
     secret_group: int = 0  # 0: the first capture group that matched, else the whole match
     group_or_whole: bool = False  # Kingfisher: secret_group if it took part, else the whole match
@@ -131,7 +131,7 @@ def detector_for(rule: Rule, global_lists: Sequence[Allowlist] = ()) -> Detector
     return Detector(
         name=RULE_PREFIX + rule.id,
         kind=kind_of(rule.id),
-        pattern=rule.pattern,
+        pattern=cast("re.Pattern[str]", rule.pattern),  # (unused: the finder runs the rule)
         prefilter=rule.keywords,
         prefilter_ignore_case=True,
         priority=PRIORITY,
@@ -166,12 +166,13 @@ def _read(path: Path, problems: list[str]) -> str | None:
     return None
 
 
-def _regex(pattern: Any, where: str, what: str, problems: list[str], *, ascii_classes: bool) -> re.Pattern[str] | None:
+def _regex(pattern: Any, where: str, what: str, problems: list[str], *, go: bool) -> Any:
+    """A compiled rule regex (re's API): Go syntax with RE2 (gitleaks), Rust's translated for re."""
     if not isinstance(pattern, str) or not pattern:
         problems.append(f"{where}: {what} must be a non-empty string")
         return None
     try:
-        return compile_rule(pattern, ascii_classes=ascii_classes)
+        return compile_go(pattern) if go else compile_rule(pattern, ascii_classes=False)
     except (RegexDialectError, re.error) as exc:
         problems.append(f"{where}: {what} cannot be used: {exc}")
         return None
@@ -199,7 +200,7 @@ def _gitleaks_allowlist(raw: Any, where: str, problems: list[str], *, global_lis
     regexes = [
         r
         for r in (
-            _regex(p, where, "allowlist regex", problems, ascii_classes=True)
+            _regex(p, where, "allowlist regex", problems, go=True)
             for p in _strings(raw.get("regexes"), where, "regexes", problems)
         )
         if r is not None
@@ -316,7 +317,7 @@ def _gitleaks_rule(
         return None
     pattern = base.pattern if base is not None and raw.get("regex") is None else None
     if pattern is None:
-        pattern = _regex(raw.get("regex"), where, "regex", problems, ascii_classes=True)
+        pattern = _regex(raw.get("regex"), where, "regex", problems, go=True)
         if pattern is None:
             return None
     group = raw.get("secretGroup", base.secret_group if base else 0)
@@ -383,7 +384,7 @@ def _load_kingfisher(path: Path, problems: list[str], notes: list[str]) -> RuleS
         if raw.get("visible") is False:
             notes.append(f"{where}: visible: false (a helper that matches no secret of its own); left out")
             continue
-        pattern = _regex(raw.get("pattern"), where, "pattern", problems, ascii_classes=False)
+        pattern = _regex(raw.get("pattern"), where, "pattern", problems, go=False)
         if pattern is None:
             continue
         entropy = raw.get("min_entropy", 0.0)
@@ -415,7 +416,9 @@ class LoadedRules:
 
 
 def _describe(rule: Rule, lists: Sequence[Allowlist]) -> str:
-    parts = [rule.id, rule.pattern.pattern, str(rule.pattern.flags), str(rule.secret_group), str(rule.group_or_whole)]
+    engine = type(rule.pattern).__module__  # re or re2: the same regex may match otherwise
+    parts = [rule.id, rule.pattern.pattern, engine, str(getattr(rule.pattern, "flags", 0))]
+    parts += [str(rule.secret_group), str(rule.group_or_whole)]
     parts += [repr(rule.min_entropy), repr(rule.keywords)]
     for a in [*lists, *rule.allowlists]:
         parts.append(
