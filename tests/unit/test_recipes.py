@@ -235,3 +235,14 @@ def test_method_and_dpo_have_their_own_places(tmp_path):
         "'steps.train.method': set it in [variables] (method = ...)",
         "'steps.train.dpo': give DPO settings a [steps.dpo] table",
     ]
+
+
+def test_scrub_rule_files_are_found_beside_the_recipe(tmp_path, monkeypatch):
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "acme.toml").write_text("[[rules]]\nid = 'acme'\nregex = '''acme_[a-z0-9]{16}'''\n")
+    path = good(tmp_path, '[steps.ingest]\nscrub_rules = ["rules/acme.toml"]\n')
+    monkeypatch.chdir(tmp_path / "data")  # not where the recipe is
+    r = load_recipe(path)
+    assert r.job_config["ingest"]["scrub_rules"] == [str(tmp_path / "rules" / "acme.toml")]
+    with pytest.raises(ConfigError, match=r"'steps.ingest.scrub_rules': .*nope\.toml: no such file"):
+        load_recipe(good(tmp_path, '[steps.ingest]\nscrub_rules = ["rules/nope.toml"]\n'))

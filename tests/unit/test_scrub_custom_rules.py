@@ -298,3 +298,16 @@ def test_without_re2_gitleaks_rules_are_translated_for_python_and_find_the_same(
         for name, loaded in (("re2", with_re2), ("re", translated))
     }
     assert found["re"] == found["re2"] and len(found["re"]) >= 2, found
+
+
+def test_a_queued_job_keeps_its_rule_files_where_they_were_named(forge_home, tmp_path, monkeypatch):
+    from forge.service import Forge, example_sources
+
+    (tmp_path / "acme.toml").write_text(ACME, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # a worker runs the job from another folder
+    forge = Forge()
+    config = {"sources": example_sources(), "name": "polecat", "base_model": "forge/tiny-llama"}
+    job = forge.submit_pipeline({**config, "authorization": "gt-1", "ingest": {"scrub_rules": ["acme.toml"]}})
+    assert forge.job(job.id).config["ingest"]["scrub_rules"] == [str(tmp_path / "acme.toml")]
+    with pytest.raises(ConfigError, match="missing.toml: no such file"):
+        forge.submit_pipeline({**config, "authorization": "gt-2", "ingest": {"scrub_rules": ["missing.toml"]}})

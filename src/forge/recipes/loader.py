@@ -121,6 +121,7 @@ def compile_recipe(raw: dict[str, Any], path: Path, overrides: list[str]) -> Rec
             problems.append(f"'variables.{name}': has no default; set it, e.g. variables.{name}=...")
     var = _parse(RecipeVariables, {k: v for k, v in variables.items() if k in known}, "variables.", problems)
 
+    _resolve_rule_files(steps_raw, path)
     steps = _check_steps(steps_raw, problems)
     # the steps are checked even when a variable is wrong, so one run lists every problem
     method = var.method if var else str(variables.get("method", "sft"))
@@ -333,6 +334,16 @@ def _dpo_section(profile: dict[str, Any], step: dict[str, Any], method: str, pro
     merged = {**profile, **step}
     _parse(DPOSettings, merged, "steps.dpo.", problems, strip="dpo.")
     return merged if method != "sft" else {}
+
+
+def _resolve_rule_files(steps: Any, recipe: Path) -> None:
+    """[steps.ingest] scrub_rules name files relative to the recipe, as its sources do."""
+    ingest = steps.get("ingest") if isinstance(steps, dict) else None
+    rules = ingest.get("scrub_rules") if isinstance(ingest, dict) else None
+    if isinstance(rules, list):
+        ingest["scrub_rules"] = [
+            str((recipe.parent / Path(r).expanduser()).resolve()) if isinstance(r, str) else r for r in rules
+        ]
 
 
 def _source(ref: str, recipe: Path, problems: list[str]) -> str:

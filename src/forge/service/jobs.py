@@ -49,6 +49,11 @@ class JobsAPI(ForgeHome):
         uninitialised host itself (CPU allowed) and says so through this callback."""
         from forge.pipeline import validate_pipeline_config
 
+        ingest = config.get("ingest")
+        if isinstance(ingest, dict) and isinstance(ingest.get("scrub_rules"), list):
+            # rule files mean what they meant where the job was queued, whatever folder runs it
+            rules = [str(Path(r).expanduser().resolve()) if isinstance(r, str) else r for r in ingest["scrub_rules"]]
+            config = {**config, "ingest": {**ingest, "scrub_rules": rules}}
         validate_pipeline_config(config)  # a typo is reported before anything else happens
         if init_environment is not None:
             self.ensure_environment(init_environment)
