@@ -339,7 +339,9 @@ def _dpo_section(profile: dict[str, Any], step: dict[str, Any], method: str, pro
 def _resolve_rule_files(steps: Any, recipe: Path) -> None:
     """[steps.ingest] scrub_rules name files relative to the recipe, as its sources do."""
     ingest = steps.get("ingest") if isinstance(steps, dict) else None
-    rules = ingest.get("scrub_rules") if isinstance(ingest, dict) else None
+    if not isinstance(ingest, dict):
+        return
+    rules = ingest.get("scrub_rules")
     if isinstance(rules, list):
         ingest["scrub_rules"] = [
             str((recipe.parent / Path(r).expanduser()).resolve()) if isinstance(r, str) else r for r in rules
