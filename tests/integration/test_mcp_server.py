@@ -224,6 +224,12 @@ def test_http_job_to_tests_passed_through_a_worker(home, hub):
                 assert status["result"]["model"].startswith("polecat-v")
                 models = await _call(client, "list_models", {})
                 assert {m["name"] for m in models["models"]} >= {status["result"]["model"]}
+                # a network caller's rule files come from the folders its sources may, no others
+                sessions = str(Path(__file__).resolve().parents[2] / "examples" / "sessions")
+                msg = await _error(
+                    client, "ingest_corpus", {"sources": [sessions], "options": {"scrub_rules": ["/etc/x.toml"]}}
+                )
+                assert "outside the folders" in msg
 
         anyio.run(main)
     finally:

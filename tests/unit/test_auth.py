@@ -117,3 +117,16 @@ def test_token_cli_prints_the_secret_once(forge_home):
     assert r.exit_code == 0 and '"active": false' in r.output
     r = CliRunner().invoke(app, ["token", "create", "--name", "bob", "--scope", "god"])
     assert r.exit_code == 1 and "must be one of read, write, admin" in r.output
+
+
+def test_api_callers_rule_files_are_confined_like_their_sources(forge, forge_home, tmp_path):
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[[rules]]\nid = 'x'\nregex = 'x_[0-9]{8}'\n")
+    options = {"scrub_rules": [str(rules)], "min_messages": 2}
+    with pytest.raises(Forbidden, match="outside the folders API callers may train from"):
+        forge.check_api_ingest_options(options)
+    with pytest.raises(InputError, match="must be a list of paths"):
+        forge.check_api_ingest_options({"scrub_rules": str(rules)})
+    assert forge.check_api_ingest_options({"min_messages": 3}) == {"min_messages": 3}
+    (forge_home / "server.toml").write_text(f'[api]\nsource_roots = ["{tmp_path}"]\n')
+    assert forge.check_api_ingest_options(options) == {**options, "scrub_rules": [str(rules.resolve())]}
