@@ -311,3 +311,20 @@ def test_a_queued_job_keeps_its_rule_files_where_they_were_named(forge_home, tmp
     assert forge.job(job.id).config["ingest"]["scrub_rules"] == [str(tmp_path / "acme.toml")]
     with pytest.raises(ConfigError, match="missing.toml: no such file"):
         forge.submit_pipeline({**config, "authorization": "gt-2", "ingest": {"scrub_rules": ["missing.toml"]}})
+
+
+def test_rules_scrub_text_with_other_scripts_and_undecodable_bytes(tmp_path):
+    rules = tmp_path / "acme.toml"
+    rules.write_text(ACME, encoding="utf-8")
+    s = only_rules([rules])
+    assert s.scrub_text(f"日本語 {TOKEN} é") == "日本語 acme_dk_<SECRET:acme_deploy_key> é"
+    # forge scrub carries bytes that are not UTF-8 as lone surrogates (surrogateescape)
+    assert s.scrub_text(f"\udcff\udcfe {TOKEN}") == "\udcff\udcfe acme_dk_<SECRET:acme_deploy_key>"
+    src = tmp_path / "in" / "raw.log"
+    src.parent.mkdir()
+    src.write_bytes(b"caf\xe9 " + TOKEN.encode() + b"\n")
+    from forge.service import scrub_files
+
+    report = scrub_files(src.parent, tmp_path / "out", rules=[str(rules)])
+    assert report["findings"] == 1
+    assert (tmp_path / "out" / "raw.log").read_bytes() == b"caf\xe9 acme_dk_<SECRET:acme_deploy_key>\n"

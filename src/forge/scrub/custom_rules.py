@@ -88,7 +88,14 @@ def _line_at(text: str, start: int, end: int) -> str:
 def rule_spans(rule: Rule, global_lists: Sequence[Allowlist], text: str) -> Iterator[tuple[int, int]]:
     """The rule's secrets in text, as (start, end)."""
     lists = [a for a in global_lists if not a.rules or rule.id in a.rules] + rule.allowlists
-    for m in rule.pattern.finditer(text):
+    try:
+        matches = list(rule.pattern.finditer(text))
+    except UnicodeEncodeError:
+        # RE2 reads UTF-8, and forge scrub keeps undecodable bytes as lone surrogates: each
+        # becomes '?', one character for one, so every span still fits the text
+        text = text.encode("utf-8", "replace").decode("utf-8")
+        matches = list(rule.pattern.finditer(text))
+    for m in matches:
         if rule.secret_group:
             if m.group(rule.secret_group) is not None:
                 start, end = m.span(rule.secret_group)
