@@ -131,7 +131,10 @@ def test_allowlists_regexes_stopwords_and_target_rules(tmp_path):
 
 def test_problems_in_several_files_are_reported_at_once(tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text('[[rules]]\nid = "x"\nregex = "a(?=b)"\n[[rules]]\nid = "y"\nregex = "(a"\n', encoding="utf-8")
+    bad.write_text(
+        '[[rules]]\nid = "x"\nregex = "a(?=b)"\n[[rules]]\nid = "y"\nregex = "(a"\n[[rules]]\nid = "z"\nregex = "t*"\n',
+        encoding="utf-8",
+    )
     broken = tmp_path / "broken.toml"
     broken.write_text("[[rules]\nid =", encoding="utf-8")
     yml = tmp_path / "k.yml"
@@ -142,6 +145,7 @@ def test_problems_in_several_files_are_reported_at_once(tmp_path):
     for want in (
         "bad.toml rule 'x': regex cannot be used: invalid perl operator: (?=",  # as Go's regexp says
         "bad.toml rule 'y': regex cannot be used: missing ): (a",
+        "bad.toml rule 'z': regex matches the empty string, so it would match everywhere",
         "broken.toml: not valid TOML",
         "k.yml rule 'k.1': pattern cannot be used: \\p Unicode classes are not supported by Python's re",
         "k.yml rule 2: has no id",

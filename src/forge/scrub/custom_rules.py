@@ -173,16 +173,22 @@ def _read(path: Path, problems: list[str]) -> str | None:
     return None
 
 
-def _regex(pattern: Any, where: str, what: str, problems: list[str], *, go: bool) -> Any:
-    """A compiled rule regex (re's API): Go syntax with RE2 (gitleaks), Rust's translated for re."""
+def _regex(pattern: Any, where: str, what: str, problems: list[str], *, go: bool, secret: bool = True) -> Any:
+    """A compiled rule regex (re's API): Go syntax with RE2 (gitleaks), Rust's translated for re.
+    secret: it finds secrets, so one that matches the empty string is a mistake (it would match
+    at every character and replace nothing)."""
     if not isinstance(pattern, str) or not pattern:
         problems.append(f"{where}: {what} must be a non-empty string")
         return None
     try:
-        return compile_go(pattern) if go else compile_rule(pattern, ascii_classes=False)
+        compiled = compile_go(pattern) if go else compile_rule(pattern, ascii_classes=False)
     except (RegexDialectError, re.error) as exc:
         problems.append(f"{where}: {what} cannot be used: {exc}")
         return None
+    if secret and compiled.search("") is not None:
+        problems.append(f"{where}: {what} matches the empty string, so it would match everywhere")
+        return None
+    return compiled
 
 
 def _strings(value: Any, where: str, what: str, problems: list[str]) -> list[str]:
@@ -207,7 +213,7 @@ def _gitleaks_allowlist(raw: Any, where: str, problems: list[str], *, global_lis
     regexes = [
         r
         for r in (
-            _regex(p, where, "allowlist regex", problems, go=True)
+            _regex(p, where, "allowlist regex", problems, go=True, secret=False)
             for p in _strings(raw.get("regexes"), where, "regexes", problems)
         )
         if r is not None
