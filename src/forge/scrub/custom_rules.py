@@ -397,6 +397,9 @@ def _load_kingfisher(path: Path, problems: list[str], notes: list[str]) -> RuleS
         if raw.get("visible") is False:
             notes.append(f"{where}: visible: false (a helper that matches no secret of its own); left out")
             continue
+        if str(raw.get("confidence", "medium")).lower() == "low":
+            notes.append(f"{where}: confidence: low, which Kingfisher leaves out by default; left out")
+            continue
         pattern = _regex(raw.get("pattern"), where, "pattern", problems, go=False)
         if pattern is None:
             continue
@@ -417,6 +420,9 @@ def _load_kingfisher(path: Path, problems: list[str], notes: list[str]) -> RuleS
         for i, example in enumerate(_strings(raw.get("examples"), where, "examples", problems), 1):
             if pattern.search(example) is None:  # (examples test the pattern, as Kingfisher's do)
                 notes.append(f"{where}: its example {i} is not matched by its own pattern")
+        for i, example in enumerate(_strings(raw.get("negative_examples"), where, "negative_examples", problems), 1):
+            if pattern.search(example) is not None:
+                notes.append(f"{where}: its negative example {i} is matched by its own pattern")
         out.rules.append(rule)
     return out
 
