@@ -250,6 +250,12 @@ def test_ingest_scrub_rules_scrub_the_corpus_and_name_it_by_the_rules(forge_home
     assert TOKEN not in corpus and "<SECRET:acme_deploy_key>" in corpus
     plain = forge.ingest([src.parent], options={"workers": 1})
     assert plain.id != art.id
+    path_only = tmp_path / "paths.toml"  # a rule that cannot apply is said, not dropped silently
+    path_only.write_text("[[rules]]\nid = 'p12'\npath = 'p12$'\n", encoding="utf-8")
+    noted = forge.corpus_report(forge.ingest([src.parent], options={"scrub_rules": [str(path_only)], "workers": 1}))
+    assert [w["reason"] for w in noted["ingest"]["warnings"] if w["path"] == "scrub_rules"] == [
+        f"{path_only} rule 'p12': matches file paths only, which transcripts do not have; left out"
+    ]
     rules.write_text(ACME.replace("entropy = 3.0", "entropy = 4.5"), encoding="utf-8")  # same path, new rules
     assert forge.ingest([src.parent], options={"scrub_rules": [str(rules)], "workers": 1}).id != art.id
     with pytest.raises(ConfigError, match="'scrub_rules': .*missing.toml: no such file"):

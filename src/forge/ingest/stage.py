@@ -377,6 +377,8 @@ def _ingest(sources: list[SourceFile], config: IngestConfig, out: Path, progress
     beads = [s for s in ordered if _is_beads(s)]
     bead_job = ReadContext(config, links, config.labeller())
     scrubber = bead_job.scrubber()  # the report's: counts only what is kept
+    for note in scrubber.rule_notes:  # rules read but left out (file-name rules, low confidence)
+        stats.warn("scrub_rules", None, note)
     seen: dict[str, str] = {}
     with open(out / "conversations.jsonl", "w", encoding="utf-8") as conv_out:
         for src in beads:
