@@ -339,3 +339,27 @@ def test_rules_scrub_text_with_other_scripts_and_undecodable_bytes(tmp_path):
     report = scrub_files(src.parent, tmp_path / "out", rules=[str(rules)])
     assert report["findings"] == 1
     assert (tmp_path / "out" / "raw.log").read_bytes() == b"caf\xe9 acme_dk_<SECRET:acme_deploy_key>\n"
+
+
+def test_corpus_ingest_scrub_rules_flag(forge_home, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from forge.cli import app
+
+    (tmp_path / "acme.toml").write_text(ACME, encoding="utf-8")
+    src = tmp_path / "in" / "s.jsonl"
+    src.parent.mkdir()
+    lines = [
+        {"type": "user", "sessionId": "s1", "uuid": "u1", "message": {"role": "user", "content": f"use {TOKEN}"}},
+        {"type": "assistant", "sessionId": "s1", "uuid": "u2", "parentUuid": "u1",
+         "message": {"role": "assistant", "content": [{"type": "text", "text": "Done."}]}},
+    ]  # fmt: skip
+    src.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # a relative path, as a user types it
+    r = CliRunner().invoke(
+        app, ["corpus", "ingest", "in", "--scrub-rules", "acme.toml", "--out", str(tmp_path / "c"), "--json"]
+    )
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["scrub"]["by_kind"] == {"acme_deploy_key": 1}
+    corpus = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "c").rglob("*.jsonl"))
+    assert TOKEN not in corpus and TOKEN not in r.output
