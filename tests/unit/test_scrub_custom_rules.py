@@ -79,7 +79,7 @@ def test_the_configs_gitleaks_refuses_are_refused_each_naming_its_file_and_probl
         "allowlist_rule_empty": "needs at least one of regexes",
         "allowlist_rule_old_and_new": "not both",
         "allowlist_rule_regextarget": "regexTarget 'mtach'",
-        "extend_invalid_base": "does_not_exist.toml: no such file",
+        "extend_invalid_base": "does_not_exist.toml, which is neither beside it",
         "extend_invalid_ruleid": "rule 1: has no id",
         "rule_bad_entropy_group": "secretGroup 5 but the regex has 3 group(s)",
         "rule_missing_id": "rule 1: has no id",
@@ -363,3 +363,24 @@ def test_corpus_ingest_scrub_rules_flag(forge_home, tmp_path, monkeypatch):
     assert json.loads(r.stdout)["scrub"]["by_kind"] == {"acme_deploy_key": 1}
     corpus = "".join(p.read_text(encoding="utf-8") for p in (tmp_path / "c").rglob("*.jsonl"))
     assert TOKEN not in corpus and TOKEN not in r.output
+
+
+def test_a_projects_gitleaks_config_as_most_are_written_loads_and_says_what_it_adds(tmp_path):
+    # useDefault plus path allowlists: no rule of its own, so nothing is added, and it says why
+    for name in ("honeclaw.gitleaks.toml", "tool-turnkey-migrate.gitleaks.toml"):
+        loaded = load_rule_files([GITLEAKS / "wild" / name])
+        assert loaded.detectors == [] and len(loaded.notes) == 1 and "useDefault" in loaded.notes[0]
+    old = tmp_path / "v7.toml"  # gitleaks 7: rules named by description, file-name rules, whitelists
+    old.write_text(
+        "[[rules]]\ndescription = \"AWS Manager ID\"\nregex = '''(A3T[A-Z0-9]|AKIA|ASIA)[A-Z0-9]{16}'''\n"
+        "[[rules.whitelist]]\nregex = '''AKIAIOSFODNN7EXAMPLE'''\n"
+        "[[rules]]\ndescription = \"Files with keys\"\nfile = '''(?i)id_rsa'''\n",
+        encoding="utf-8",
+    )
+    loaded = load_rule_files([old])
+    assert [d.name for d in loaded.detectors] == ["rules:aws-manager-id"]
+    assert [n.split(": ", 1)[1] for n in loaded.notes] == [
+        "no id (a gitleaks 7 rule); named 'aws-manager-id' from its description",
+        "[[rules.whitelist]] (gitleaks before 7) is not read, so nothing is let through by it",
+        "matches file paths only, which transcripts do not have; left out",
+    ]

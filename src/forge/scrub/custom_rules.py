@@ -219,7 +219,7 @@ def _gitleaks_allowlist(raw: Any, where: str, problems: list[str], *, global_lis
         if r is not None
     ]
     stopwords = tuple(w.lower() for w in _strings(raw.get("stopwords"), where, "stopwords", problems))
-    undecidable = bool(raw.get("paths") or raw.get("commits"))
+    undecidable = bool(raw.get("paths") or raw.get("commits") or raw.get("files"))  # (files: gitleaks 7)
     if not (regexes or stopwords or undecidable) and not raw.get("regexes"):
         problems.append(f"{where}: an allowlist needs at least one of regexes, stopwords, paths or commits")
         return None
@@ -232,7 +232,9 @@ def _gitleaks_lists(table: dict[str, Any], where: str, problems: list[str], *, g
     if old is not None and new is not None:
         problems.append(f"{where}: give either [allowlist] or [[allowlists]], not both")
         return []
-    raws = [old] if old is not None else (new if isinstance(new, list) else [new] if new is not None else [])
+    chosen = old if old is not None else new
+    # ([[allowlist]], an array under the old name, is read as [[allowlists]])
+    raws = chosen if isinstance(chosen, list) else [chosen] if chosen is not None else []
     out = []
     for i, raw in enumerate(raws, 1):
         a = _gitleaks_allowlist(raw, f"{where} allowlist {i}", problems, global_list=global_list)
@@ -280,13 +282,20 @@ def _load_gitleaks(
         base_path = Path(str(extend["path"]))
         if not base_path.is_absolute():
             beside = path.parent / base_path
+            if not beside.exists() and not base_path.exists():
+                problems.append(
+                    f"{path}: extends {extend['path']}, which is neither beside it ({beside}) "
+                    f"nor in the current folder ({Path.cwd()})"
+                )
             base_path = beside if beside.exists() or not base_path.exists() else base_path
-        base = _load_gitleaks(base_path, problems, notes, seen, depth + 1)
+        base = _load_gitleaks(base_path, problems, notes, seen, depth + 1) if base_path.exists() else None
         if base is not None:
             disabled = set(_strings(extend.get("disabledRules"), f"{path} [extend]", "disabledRules", problems))
             out.rules = [r for r in base.rules if r.id not in disabled]
             out.allowlists = list(base.allowlists)
     out.allowlists += _gitleaks_lists(doc, str(path), problems, global_list=True)
+    if "whitelist" in doc:
+        notes.append(f"{path}: [whitelist] (gitleaks before 7) is not read, so nothing is let through by it")
     rules = doc.get("rules") or []
     if not isinstance(rules, list):
         problems.append(f"{path}: rules must be an array of tables ([[rules]])")
@@ -300,9 +309,20 @@ def _load_gitleaks(
     known = set(by_id)
     for a in out.allowlists:
         unknown = sorted(a.rules - known)
-        if unknown:
+        if unknown and extend.get("useDefault"):
+            notes.append(f"{path}: a global allowlist names rules of gitleaks' default config: {', '.join(unknown)}")
+        elif unknown:
             problems.append(f"{path}: a global allowlist names rules that do not exist: {', '.join(unknown)}")
     return out
+
+
+def _slug(description: str, taken: dict[str, Rule]) -> str:
+    base = re.sub(r"[^a-z0-9]+", "-", description.lower()).strip("-") or "rule"
+    rid, n = base, 1
+    while rid in taken:
+        n += 1
+        rid = f"{base}-{n}"
+    return rid
 
 
 def _gitleaks_rule(
@@ -313,10 +333,27 @@ def _gitleaks_rule(
         problems.append(f"{where}: must be a table")
         return None
     rid = raw.get("id")
+    if (
+        raw.get("regex") is None
+        and (raw.get("path") or raw.get("file"))
+        and not (isinstance(rid, str) and rid in by_id)
+    ):
+        named = f"{path} rule {rid!r}" if isinstance(rid, str) and rid.strip() else where
+        notes.append(f"{named}: matches file paths only, which transcripts do not have; left out")
+        return None
+    gitleaks7 = not any(k in raw for k in ("secretGroup", "entropy", "keywords", "allowlists"))
+    if (not isinstance(rid, str) or not rid.strip()) and gitleaks7 and isinstance(raw.get("description"), str):
+        # gitleaks 7 named rules by description only (and had none of these keys); 8 wants an id
+        rid = _slug(raw["description"], by_id)
+        notes.append(f"{where}: no id (a gitleaks 7 rule); named {rid!r} from its description")
     if not isinstance(rid, str) or not rid.strip():
         problems.append(f"{where}: has no id")
         return None
     where = f"{path} rule {rid!r}"
+    if "whitelist" in raw:
+        notes.append(f"{where}: [[rules.whitelist]] (gitleaks before 7) is not read, so nothing is let through by it")
+    if raw.get("entropies") or raw.get("Entropies"):
+        notes.append(f"{where}: gitleaks 7 entropies (per-group ranges) are not read; use entropy")
     base = by_id.get(rid)  # a rule of an extended config: this one overrides what it sets
     if raw.get("regex") is None and base is None:
         if raw.get("path"):
@@ -341,6 +378,8 @@ def _gitleaks_rule(
         problems.append(f"{where}: secretGroup {group} but the regex has {pattern.groups} group(s)")
         return None
     entropy = raw.get("entropy", base.min_entropy if base else 0.0)
+    if entropy is False:
+        entropy = 0.0  # (written in the wild for "no entropy floor")
     if not isinstance(entropy, (int, float)) or isinstance(entropy, bool) or entropy < 0:
         problems.append(f"{where}: entropy must be a number ≥ 0")
         return None
