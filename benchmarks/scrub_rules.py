@@ -26,8 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from forge.scrub import Scrubber  # noqa: E402
-from forge.scrub.custom_rules import load_rule_files  # noqa: E402
 from forge.scrub.files import scrub_file  # noqa: E402
+from forge.scrub.rules import load_rule_files  # noqa: E402
 
 CONFIG = ROOT / "tests" / "fixtures" / "real" / "gitleaks" / "config" / "gitleaks.toml"
 DATA = ROOT / "benchmarks" / "data" / "secrets"
@@ -71,14 +71,14 @@ def main() -> int:
     with_rules = mb / cpu_median(lambda: forge([CONFIG]))
     re2 = sys.modules.pop("re2", None)
     sys.modules["re2"] = None  # type: ignore[assignment]  # as on a platform without RE2's wheel
-    from forge.scrub import custom_rules
+    from forge.scrub import rules
 
-    custom_rules._CACHE.clear()
+    rules._CACHE.clear()
     python_re = mb / cpu_median(lambda: forge([CONFIG]))
     sys.modules.pop("re2")
     if re2 is not None:
         sys.modules["re2"] = re2
-    custom_rules._CACHE.clear()
+    rules._CACHE.clear()
     bl = mb / cpu_median(lambda: [betterleaks.scan_file(str(f)) for f in files])
     print(
         f"real transcripts ({mb:.2f} MB of Claude Code JSONL, {len(files)} files), per core: "

@@ -12,8 +12,8 @@ import pytest
 
 from forge.errors import ConfigError
 from forge.scrub import Scrubber
-from forge.scrub.custom_rules import load_rule_files
-from forge.scrub.regex_dialect import RegexDialectError, compile_rule, to_python
+from forge.scrub.rules import load_rule_files
+from forge.scrub.rules.dialect import RegexDialectError, compile_rule, to_python
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
 GITLEAKS = REAL / "gitleaks"

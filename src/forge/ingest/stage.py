@@ -55,7 +55,7 @@ class IngestConfig:
     scrub_allowlist: list[str] = field(default_factory=list)  # exact strings never replaced
     scrub_detectors: list[str] | None = None  # detector names; None: all
     # your own secret rules: gitleaks configs (.toml) or Kingfisher rule files (.yml), run beside
-    # Forge's detectors (see scrub/custom_rules.py)
+    # Forge's detectors (see scrub/rules/)
     scrub_rules: list[str] = field(default_factory=list)
     # only sessions that started in [since, until): ISO dates or times ("2026-09-01"), UTC
     # unless they say otherwise; sessions whose reader records no start time are kept
@@ -93,7 +93,7 @@ class IngestConfig:
             ]
         if self.scrub_rules:
             from forge.errors import ConfigError
-            from forge.scrub.custom_rules import cached_rule_files
+            from forge.scrub.rules import cached_rule_files
 
             try:
                 cached_rule_files(self.scrub_rules)
@@ -128,7 +128,7 @@ class IngestConfig:
         d = dataclasses.asdict(self)
         d.pop("workers")
         if self.scrub_rules:  # the rules as loaded, not where their files lie
-            from forge.scrub.custom_rules import cached_rule_files
+            from forge.scrub.rules import cached_rule_files
 
             d["scrub_rules"] = cached_rule_files(self.scrub_rules).digest
         else:

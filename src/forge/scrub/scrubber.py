@@ -20,9 +20,9 @@ from typing import Any
 from forge.records import Conversation, ToolCall, WorkItem
 from forge.scrub import engine as eng
 from forge.scrub.builtin import CREDENTIAL_KEY_NAME
-from forge.scrub.custom_rules import RULE_PREFIX, cached_rule_files
 from forge.scrub.detectors import Finding, select_detectors
 from forge.scrub.find import ENGINE_DETECTOR_PREFIX, find_secrets_many, redact
+from forge.scrub.rules import RULE_PREFIX, cached_rule_files
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,0 +1,109 @@
+"""Your own secret rules, in the formats secret scanners already use: a gitleaks config (`.toml`,
+e.g. a repository's `.gitleaks.toml`) or Kingfisher rule files (`.yml`/`.yaml`).
+
+Each rule becomes a Forge detector (`rules:<id>`) beside the built-in ones: its regex finds
+candidates, the secret is the rule's `secretGroup` (gitleaks) or else the first capture group
+that matched, or else the whole match (as both scanners take it), and the candidate is dropped
+when its entropy is at or under the rule's floor (`entropy`, `min_entropy`) or an allowlist
+lets it pass (gitleaks `regexes` against the secret, the match or the line, and `stopwords`).
+A rule's `keywords` are its prefilter, as in gitleaks. Verification and file-path rules do not
+apply to transcripts and are left out (said in `notes`).
+
+Everything wrong in the files is reported at once (ConfigError), each problem naming its file
+and rule: unreadable files, TOML/YAML errors with their line, regexes Python cannot run, a
+`secretGroup` the regex does not have, a Kingfisher example its own rule does not find.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from forge.errors import ConfigError
+from forge.scrub.detectors import Detector
+from forge.scrub.rules.gitleaks import load_gitleaks
+from forge.scrub.rules.kingfisher import load_kingfisher
+from forge.scrub.rules.model import RULE_PREFIX, Allowlist, Rule, RuleSet, detector_for
+
+__all__ = ["RULE_PREFIX", "LoadedRules", "cached_rule_files", "load_rule_files"]
+
+
+@dataclass(frozen=True)
+class LoadedRules:
+    detectors: list[Detector]
+    notes: list[str]  # what was read but does not apply, and examples their rule misses
+    digest: str  # of every rule as loaded (regexes, groups, floors, keywords, allowlists)
+
+
+def _describe(rule: Rule, lists: Sequence[Allowlist]) -> str:
+    engine = type(rule.pattern).__module__  # re or re2: the same regex may match otherwise
+    parts = [rule.id, rule.pattern.pattern, engine, str(getattr(rule.pattern, "flags", 0))]
+    parts += [str(rule.secret_group), str(rule.group_or_whole)]
+    parts += [repr(rule.min_entropy), repr(rule.keywords)]
+    for a in [*lists, *rule.allowlists]:
+        parts.append(
+            repr(([r.pattern for r in a.regexes], a.target, a.stopwords, a.all_of, a.undecidable, sorted(a.rules)))
+        )
+    return "\x00".join(parts)
+
+
+def load_rule_files(paths: Iterable[str | os.PathLike[str]]) -> LoadedRules:
+    """Detectors for the rules in these files, notes on what was read but does not apply, and
+    a digest of the rules. Raises ConfigError naming every problem in every file."""
+    problems: list[str] = []
+    notes: list[str] = []
+    sets: list[RuleSet] = []
+    for p in paths:
+        path = Path(p).expanduser()
+        if path.suffix.lower() == ".toml":
+            got = load_gitleaks(path, problems, notes, set())
+        elif path.suffix.lower() in (".yml", ".yaml"):
+            got = load_kingfisher(path, problems, notes)
+        else:
+            problems.append(f"{path}: rule files are gitleaks configs (.toml) or Kingfisher rules (.yml, .yaml)")
+            got = None
+        if got is not None:
+            sets.append(got)
+    owner: dict[str, Rule] = {}
+    detectors: list[Detector] = []
+    described: list[str] = []
+    for rs in sets:
+        for rule in rs.rules:
+            first = owner.get(rule.id)
+            if first is not None:
+                if first.pattern.pattern != rule.pattern.pattern:
+                    problems.append(f"rule {rule.id!r} is defined in both {first.source} and {rule.source}")
+                else:
+                    notes.append(f"{rule.source}: rule {rule.id!r} repeats the one in {first.source}; used once")
+                continue
+            owner[rule.id] = rule
+            detectors.append(detector_for(rule, rs.allowlists))
+            described.append(_describe(rule, rs.allowlists))
+    if problems:
+        raise ConfigError(problems, source="scrub rules")
+    digest = hashlib.sha256("\x01".join(described).encode("utf-8", "surrogatepass")).hexdigest()
+    return LoadedRules(detectors, notes, digest)
+
+
+_CACHE: dict[tuple[tuple[str, int, int], ...], LoadedRules] = {}
+
+
+def cached_rule_files(paths: Sequence[str | os.PathLike[str]]) -> LoadedRules:
+    """load_rule_files, once per set of unchanged files: the detectors are then the same
+    objects, so the scrubber's per-detector-set caches are reused, not grown."""
+    key = []
+    for p in paths:
+        try:
+            st = Path(p).expanduser().stat()
+            key.append((str(Path(p).expanduser().resolve()), st.st_mtime_ns, st.st_size))
+        except OSError:
+            return load_rule_files(paths)  # raises, naming the file
+    k = tuple(key)
+    if k not in _CACHE:
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        _CACHE[k] = load_rule_files(paths)
+    return _CACHE[k]
