@@ -56,6 +56,7 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+GITLEAKS_CONFIG = ROOT / "tests" / "fixtures" / "real" / "gitleaks" / "config" / "gitleaks.toml"
 DATA = ROOT / "benchmarks" / "data" / "secrets"
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
@@ -350,6 +351,14 @@ def main(argv: list[str] | None = None) -> int:
             accuracy(
                 "forge detectors without the engine",
                 lambda t: forge_outputs(t, use_engine=False),
+                p,
+                n,
+                benign,
+                per_kind=False,
+            )
+            accuracy(
+                "forge with gitleaks' default config as a rule file (--rules)",
+                lambda t: Scrubber(rules=[GITLEAKS_CONFIG]).scrub_texts(t),
                 p,
                 n,
                 benign,
