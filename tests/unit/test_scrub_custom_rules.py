@@ -384,3 +384,21 @@ def test_a_projects_gitleaks_config_as_most_are_written_loads_and_says_what_it_a
         "[[rules.whitelist]] (gitleaks before 7) is not read, so nothing is let through by it",
         "matches file paths only, which transcripts do not have; left out",
     ]
+
+
+def test_rule_ids_with_yaml_and_comment_characters_still_anchor_in_the_engine(tmp_path, monkeypatch):
+    pytest.importorskip("kingfisher_sdk", reason="Kingfisher's wheel is not built for this platform")
+    rules = tmp_path / "ids.toml"
+    rules.write_text(
+        "[[rules]]\nid = \"my rule #1: x\"\nregex = '''zq_[a-z0-9]{12}'''\nkeywords = [\"zq_\"]\n"
+        "[[rules]]\nid = \"it's\"\nregex = '''yq_[a-z0-9]{12}'''\nkeywords = [\"yq_\"]\n"
+        "[[rules]]\nid = \"a\\tb\"\nregex = '''xq_[a-z0-9]{12}'''\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError, match=r"its id 'a\\tb' holds a control character"):
+        load_rule_files([rules])
+    rules.write_text(rules.read_text(encoding="utf-8").split('[[rules]]\nid = "a')[0], encoding="utf-8")
+    text = "a zq_abcdef123456 b yq_abcdef123456"
+    with_engine = Scrubber(rules=[rules]).scrub_text(text)
+    monkeypatch.setenv("FORGE_SCRUB_ENGINE", "none")
+    assert with_engine == Scrubber(rules=[rules]).scrub_text(text) == "a <SECRET:my_rule_1_x> b <SECRET:it_s>"

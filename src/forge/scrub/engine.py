@@ -187,13 +187,16 @@ def pieces(data: bytes, starts: Sequence[int], size: int = SCAN_PIECE) -> list[t
 
 def _anchor_yaml(anchors: dict[str, str]) -> str:
     """Forge's anchors as Kingfisher custom rules: no entropy floor, every hit reported."""
+
+    def quoted(value: str) -> str:  # YAML single quotes: a rule id may hold '#', ': ' or quotes
+        return "'" + value.replace("'", "''") + "'"
+
     lines = ["rules:"]
     for name, pattern in sorted(anchors.items()):
-        quoted = "'" + pattern.replace("'", "''") + "'"
         lines += [
-            f"  - name: forge anchor {name}",
-            f"    id: {ANCHOR_PREFIX}{name}",
-            f"    pattern: {quoted}",
+            f"  - name: {quoted('forge anchor ' + name)}",
+            f"    id: {quoted(ANCHOR_PREFIX + name)}",
+            f"    pattern: {quoted(pattern)}",
             "    min_entropy: 0",
             "    confidence: medium",
         ]

@@ -162,6 +162,9 @@ def _gitleaks_rule(
     if not isinstance(rid, str) or not rid.strip():
         problems.append(f"{where}: has no id")
         return None
+    if not rid.isprintable():
+        problems.append(f"{where}: its id {rid!r} holds a control character")
+        return None
     where = f"{path} rule {rid!r}"
     if "whitelist" in raw:
         notes.append(f"{where}: [[rules.whitelist]] (gitleaks before 7) is not read, so nothing is let through by it")

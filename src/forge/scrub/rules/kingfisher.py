@@ -35,6 +35,9 @@ def load_kingfisher(path: Path, problems: list[str], notes: list[str]) -> RuleSe
         if not isinstance(rid, str) or not rid.strip():
             problems.append(f"{where}: has no id")
             continue
+        if not rid.isprintable():
+            problems.append(f"{where}: its id {rid!r} holds a control character")
+            continue
         where = f"{path} rule {rid!r}"
         if raw.get("visible") is False:
             notes.append(f"{where}: visible: false (a helper that matches no secret of its own); left out")
