@@ -402,3 +402,19 @@ def test_rule_ids_with_yaml_and_comment_characters_still_anchor_in_the_engine(tm
     with_engine = Scrubber(rules=[rules]).scrub_text(text)
     monkeypatch.setenv("FORGE_SCRUB_ENGINE", "none")
     assert with_engine == Scrubber(rules=[rules]).scrub_text(text) == "a <SECRET:my_rule_1_x> b <SECRET:it_s>"
+
+
+def test_one_id_with_two_patterns_in_two_files_runs_both():
+    # Kingfisher's own catalogue gives kingfisher.fullstory.1 two patterns in two files
+    clash = sorted((KINGFISHER / "clash").glob("*.yml"))
+    loaded = load_rule_files(clash)
+    assert [d.name for d in loaded.detectors] == ["rules:kingfisher.fullstory.1", "rules:kingfisher.fullstory.1#2"]
+    assert loaded.notes == [
+        f"{clash[1]}: rule 'kingfisher.fullstory.1' is also in {clash[0]} with another pattern; both run"
+    ]
+    s = Scrubber(detectors=[], rules=clash)
+    yaml = pytest.importorskip("yaml")
+    for f in clash:
+        for example in yaml.safe_load(f.read_text(encoding="utf-8"))["rules"][0]["examples"]:
+            assert "<SECRET:kingfisher_fullstory_1>" in s.scrub_text(example), (f.name, example[:40])
+    assert load_rule_files(clash[:1] * 2).notes[0].endswith("repeats the one in " + str(clash[0]) + "; used once")

@@ -67,20 +67,24 @@ def load_rule_files(paths: Iterable[str | os.PathLike[str]]) -> LoadedRules:
             got = None
         if got is not None:
             sets.append(got)
-    owner: dict[str, Rule] = {}
+    owner: dict[str, list[Rule]] = {}
     detectors: list[Detector] = []
     described: list[str] = []
     for rs in sets:
         for rule in rs.rules:
-            first = owner.get(rule.id)
-            if first is not None:
-                if first.pattern.pattern != rule.pattern.pattern:
-                    problems.append(f"rule {rule.id!r} is defined in both {first.source} and {rule.source}")
-                else:
+            same_id = owner.setdefault(rule.id, [])
+            if same_id:
+                first = same_id[0]
+                if any(r.pattern.pattern == rule.pattern.pattern for r in same_id):
                     notes.append(f"{rule.source}: rule {rule.id!r} repeats the one in {first.source}; used once")
-                continue
-            owner[rule.id] = rule
-            detectors.append(detector_for(rule, rs.allowlists))
+                    continue
+                # two files, one id, two patterns (Kingfisher's own catalogue has three such):
+                # both run, so whatever either finds is scrubbed
+                notes.append(
+                    f"{rule.source}: rule {rule.id!r} is also in {first.source} with another pattern; both run"
+                )
+            same_id.append(rule)
+            detectors.append(detector_for(rule, rs.allowlists, copy=len(same_id)))
             described.append(_describe(rule, rs.allowlists))
     if problems:
         raise ConfigError(problems, source="scrub rules")

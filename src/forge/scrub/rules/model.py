@@ -110,11 +110,12 @@ def _keyword_anchor(keywords: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("(?i)(?:" + "|".join(spelled) + ")")
 
 
-def detector_for(rule: Rule, global_lists: Sequence[Allowlist] = ()) -> Detector:
+def detector_for(rule: Rule, global_lists: Sequence[Allowlist] = (), *, copy: int = 1) -> Detector:
+    """copy: the n-th rule of that id (two files may give one id different patterns)."""
     lists = tuple(global_lists)
     anchor = _keyword_anchor(rule.keywords)
     return Detector(
-        name=RULE_PREFIX + rule.id,
+        name=RULE_PREFIX + rule.id + (f"#{copy}" if copy > 1 else ""),
         kind=kind_of(rule.id),
         pattern=cast("re.Pattern[str]", rule.pattern),  # (unused: the finder runs the rule)
         prefilter=rule.keywords,
