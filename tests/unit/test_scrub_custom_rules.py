@@ -418,3 +418,13 @@ def test_one_id_with_two_patterns_in_two_files_runs_both():
         for example in yaml.safe_load(f.read_text(encoding="utf-8"))["rules"][0]["examples"]:
             assert "<SECRET:kingfisher_fullstory_1>" in s.scrub_text(example), (f.name, example[:40])
     assert load_rule_files(clash[:1] * 2).notes[0].endswith("repeats the one in " + str(clash[0]) + "; used once")
+
+
+def test_a_folder_of_rule_files_stands_for_the_rule_files_in_it(tmp_path):
+    files = sorted([*KINGFISHER.glob("*.yml"), *KINGFISHER.glob("*.yaml")])
+    by_folder = load_rule_files([KINGFISHER])  # (LICENSE and the clash/ folder beside them are not rules)
+    assert [d.name for d in by_folder.detectors] == [d.name for d in load_rule_files(files).detectors]
+    assert by_folder.digest == load_rule_files(files).digest
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match="a folder with no rule file"):
+        load_rule_files([tmp_path / "empty"])

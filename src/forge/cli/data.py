@@ -83,8 +83,8 @@ def corpus_ingest(
     scrub_rules: list[Path] = typer.Option(
         [],
         "--scrub-rules",
-        help="Your own secret rules, scrubbed beside Forge's: a gitleaks config (.toml) or Kingfisher rules (.yml) "
-        "(repeat).",
+        help="Your own secret rules, scrubbed beside Forge's: a gitleaks config (.toml), Kingfisher rules (.yml) "
+        "or a folder of them (repeat).",
     ),
     overrides: list[str] = SetOpt,
     as_json: bool = JsonOpt,
@@ -177,8 +177,8 @@ def scrub(
     rules: list[Path] = typer.Option(
         [],
         "--rules",
-        help="Your own secret rules, run beside Forge's: a gitleaks config (.toml) or Kingfisher rules (.yml), "
-        "repeatable.",
+        help="Your own secret rules, run beside Forge's: a gitleaks config (.toml), Kingfisher rules (.yml) or a "
+        "folder of them, repeatable.",
     ),
     as_json: bool = JsonOpt,
 ) -> None:

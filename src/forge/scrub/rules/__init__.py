@@ -50,14 +50,34 @@ def _describe(rule: Rule, lists: Sequence[Allowlist]) -> str:
     return "\x00".join(parts)
 
 
+RULE_SUFFIXES = (".toml", ".yml", ".yaml")
+
+
+def rule_file_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    """The files named, a folder standing for the rule files directly in it (Kingfisher keeps
+    one file per provider in a rules folder), in name order."""
+    out: list[Path] = []
+    for p in paths:
+        path = Path(p).expanduser()
+        if path.is_dir():
+            out += sorted(f for f in path.iterdir() if f.is_file() and f.suffix.lower() in RULE_SUFFIXES)
+        else:
+            out.append(path)
+    return out
+
+
 def load_rule_files(paths: Iterable[str | os.PathLike[str]]) -> LoadedRules:
-    """Detectors for the rules in these files, notes on what was read but does not apply, and
-    a digest of the rules. Raises ConfigError naming every problem in every file."""
+    """Detectors for the rules in these files (or the rule files in these folders), notes on
+    what was read but does not apply, and a digest of the rules. Raises ConfigError naming every
+    problem in every file."""
     problems: list[str] = []
     notes: list[str] = []
     sets: list[RuleSet] = []
-    for p in paths:
-        path = Path(p).expanduser()
+    folders = [Path(p).expanduser() for p in paths if Path(p).expanduser().is_dir()]
+    problems += [
+        f"{d}: a folder with no rule file (.toml, .yml, .yaml) in it" for d in folders if not rule_file_paths([d])
+    ]
+    for path in rule_file_paths(paths):
         if path.suffix.lower() == ".toml":
             got = load_gitleaks(path, problems, notes, set())
         elif path.suffix.lower() in (".yml", ".yaml"):
@@ -99,10 +119,10 @@ def cached_rule_files(paths: Sequence[str | os.PathLike[str]]) -> LoadedRules:
     """load_rule_files, once per set of unchanged files: the detectors are then the same
     objects, so the scrubber's per-detector-set caches are reused, not grown."""
     key = []
-    for p in paths:
+    for p in rule_file_paths(paths):
         try:
-            st = Path(p).expanduser().stat()
-            key.append((str(Path(p).expanduser().resolve()), st.st_mtime_ns, st.st_size))
+            st = p.stat()
+            key.append((str(p.resolve()), st.st_mtime_ns, st.st_size))
         except OSError:
             return load_rule_files(paths)  # raises, naming the file
     k = tuple(key)
