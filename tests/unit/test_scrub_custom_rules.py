@@ -428,3 +428,17 @@ def test_a_folder_of_rule_files_stands_for_the_rule_files_in_it(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ConfigError, match="a folder with no rule file"):
         load_rule_files([tmp_path / "empty"])
+
+
+def test_a_line_target_allowlist_sees_one_line_of_a_tool_output_not_the_whole_record(tmp_path):
+    rules = tmp_path / "line.toml"
+    rules.write_text(
+        ACME.replace('stopwords = ["example"]', "regexTarget = \"line\"\nregexes = ['''(?i)fixture''']"),
+        encoding="utf-8",
+    )
+    s = only_rules([rules])
+    # one line says "fixture"; the token is on another line of the same tool output
+    record = json.dumps({"content": f"tests/fixture.txt\nexport KEY={TOKEN}\n"})
+    assert TOKEN not in s.scrub_text(record)
+    assert TOKEN in s.scrub_text(json.dumps({"content": f"fixture: {TOKEN}\n"}))  # the same line: allowed
+    assert TOKEN not in s.scrub_text(f"fixture\n{TOKEN}")

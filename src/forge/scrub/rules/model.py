@@ -57,10 +57,20 @@ class RuleSet:
     notes: list[str] = field(default_factory=list)  # what was read but does not apply
 
 
+_LINE_BREAK = re.compile(r"\n|\\[nr]")  # a line break, or one escaped in a JSON string
+MAX_LINE_SIDE = 4096
+
+
 def _line_at(text: str, start: int, end: int) -> str:
-    lo = text.rfind("\n", 0, start) + 1
-    hi = text.find("\n", end)
-    return text[lo : len(text) if hi < 0 else hi]
+    """The line the match lies on, as an allowlist's `regexTarget = "line"` sees it. In a JSONL
+    record, a tool output's lines are joined by escaped line breaks: the line ends at those too,
+    or an allowlist written for one line would pass a whole record's secrets."""
+    lo = max(0, start - MAX_LINE_SIDE)  # (a longer line is cut: a narrower line allows less)
+    for m in _LINE_BREAK.finditer(text, lo, start):
+        lo = m.end()
+    hi = min(len(text), end + MAX_LINE_SIDE)
+    nxt = _LINE_BREAK.search(text, end, hi)
+    return text[lo : nxt.start() if nxt else hi]
 
 
 def rule_spans(rule: Rule, global_lists: Sequence[Allowlist], text: str) -> Iterator[tuple[int, int]]:
