@@ -6,11 +6,13 @@
     .venv/bin/python benchmarks/scrub_independent.py --heldout --by-detector  # which detectors alter negatives
 
 Data (benchmarks/data/secrets/, see SOURCES.md): positives are Nosey Parker's rule examples,
-secretlint's snapshot tests and ripsecrets' test files, labelled by those projects
+secretlint's snapshot tests, ripsecrets' test files and detect-secrets' plugin tests, labelled by
+those projects
 (none is the engine's rule source:
 Kingfisher 1.5.0 ships the Betterleaks/gitleaks catalogue and Google's Veles detectors, so
 gitleaks' own test cases are left out on purpose). Negatives are their near misses that no rule
-of the set matches, secretlint's "ok" snapshots and ripsecrets' "none" file. Benign: git commit ids, UUIDs, sha256
+of the set matches, secretlint's "ok" snapshots, ripsecrets' "none" file and the detect-secrets
+test lines that none of its plugins flags. Benign: git commit ids, UUIDs, sha256
 digests, npm integrity hashes and base64 blobs, in the lines tools print them in.
 
 Scoring. A positive is caught when no secret-bearing token of its labelled spans (8+ characters,

@@ -117,6 +117,10 @@ TRUE_POSITIVES = [
     ),
     ("password_quoted", '{"db_password": "hunter2"}', "hunter2", "password"),
     ("password_bare", "PGPASSWORD=hunter2 psql -h db", "hunter2", "password"),
+    # detect-secrets' Cloudant test line, with a random value in place of its repeated one
+    ("password_short_key_quoted", 'cloudant_pw="Xk3pq9ZmT2vw8RbN4cL7yH1f"', "Xk3pq9ZmT2vw8RbN4cL7yH1f", "password"),
+    ("password_short_key_quoted", "admin-pwd: 'open sesame'", "open sesame", "password"),
+    ("password_short_key", "MYSQL_PWD=hunter2x mysql -u root", "hunter2x", "password"),
     ("password_xml", "<server><password>Vq8#mZ2p!Lr</password></server>", "Vq8#mZ2p!Lr", "password"),
     ("password_quoted", '"password": "q7\\\\Zr~x^`Wp2",', "q7\\\\Zr~x^`Wp2", "password"),  # escapes in JSON
     ("secret_xml", "<apiKey>c3VwZXJzZWNyZXQx9Kq2Lm</apiKey>", "c3VwZXJzZWNyZXQx9Kq2Lm", "secret"),
@@ -532,6 +536,9 @@ NEAR_MISSES = [
     ("bearer_token", "Bearer tokens are sent in the header; bearer $TOKEN"),
     ("password_quoted", 'password = "password" and {"password": ""} and "password": "${PASS}"'),
     ("password_bare", "password = get_password(); password = request.form['pw']; password: required"),
+    # the shell's working folders, the pwd command, references and plain identifiers
+    ("password_short_key", 'PWD=/home/x/app OLDPWD=/tmp; cd $PWD; db_pw = get_pw(); db_pw: $DB_PW'),
+    ("password_short_key_quoted", 'db_pw = "${DB_PW}"; "PWD": "/srv/app"; new_pw = ""; x_pwd == "abc"'),
     (
         "password_xml",
         "<password>${env.DB_PASSWORD}</password> <password></password> <passwordPolicy>strict</passwordPolicy>",

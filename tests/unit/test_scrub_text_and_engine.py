@@ -137,6 +137,21 @@ def test_anchor_rules_are_the_same_in_every_process():
     assert len(digests) == 1
 
 
+def test_an_engine_jwt_must_decode_like_one():
+    """The engine's JWT rules match any eyJ....eyJ....x shape; a header that does not decode to JSON
+    naming an algorithm is no token (detect-secrets' near miss, Apache-2.0: Yelp/detect-secrets
+    tests/plugins/jwt_test.py), and a real one is still replaced whatever its neighbours."""
+    from forge.scrub.find import find_secrets
+
+    body = "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+    fake = "eyJhbasdGciOiJIUaddasdasfsasdasdzI1NiIasdsInR5cCI6IkpXVCasdJasd9." + body
+    real = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9." + body
+    assert find_secrets(fake) == []
+    for text in (real, f"Authorization: Bearer {real}", f'{{"token":"{real}"}}', f"jwt={real};"):
+        out = scrub_text(text)
+        assert real not in out and "<SECRET:jwt>" in out, text
+
+
 def test_rule_ids_map_to_forge_kinds():
     assert rule_kind("betterleaks.github-pat").kind == "github_token"
     assert rule_kind("betterleaks.aws-access-token").kind == "aws_access_key"

@@ -1,6 +1,7 @@
 """Rebuild the independent scrubber vectors in this folder from public repositories (see SOURCES.md).
 
     python benchmarks/data/secrets/extract.py MIRROR_DIR
+    python benchmarks/data/secrets/extract.py MIRROR_DIR --only=detect-secrets   # that source's rows only
 
 MIRROR_DIR holds bare git clones named OWNER+NAME/repo (the commits in SOURCES.md). Writes:
   positives.jsonl  {"id", "source", "kind", "text", "secrets": [[start, end], ...], "split"}
@@ -10,7 +11,8 @@ MIRROR_DIR holds bare git clones named OWNER+NAME/repo (the commits in SOURCES.m
 
 Labels come from the sources themselves, never from Forge: a Nosey Parker example's secret is
 what its rule's capture group matches; a secretlint snapshot's is the range its expected output
-reports. Cases whose every secret-bearing token is a mask (XXXX, 0000) are dropped: they are
+reports; a detect-secrets test line's is what the plugin under test reports (detect-secrets and
+pytest must be installed: `make bench`). Cases whose every secret-bearing token is a mask (XXXX, 0000) are dropped: they are
 not secrets and Forge rightly keeps them. `split` is a hash of the case id: "dev" (looked at
 while tuning) or "heldout" (only measured).
 """
@@ -38,6 +40,7 @@ NP = (
 SL = ("secretlint+secretlint", "18346ba31b8173d52060b971221ab38c1943def0", "packages/@secretlint")
 CR = ("DRMacIver+claude-reliability", "4e49f16a86de76d9b0dc3ea2b8526677abe89f52", "snapshot-tests/tests")
 RS = ("sirwart+ripsecrets", "416e9d04d6ba8941fc3106bf986b6c8aa875767e", "test")
+DS = ("Yelp+detect-secrets", "5e141933554a0b74e7341841f318be21e895339c", "tests/plugins")
 # ripsecrets' own patterns (src/lib.rs, src/matcher/mod.rs at RS): they label its test files, as
 # Nosey Parker's rules label its examples. The span is group 1 where a pattern has one (a URL's
 # password, a key's value), else the whole match.
@@ -257,6 +260,105 @@ def ripsecrets(mirror: Path) -> tuple[list[dict], list[dict]]:
     return pos, neg
 
 
+# pytest plugin, run in a subprocess over detect-secrets' own tests: writes every parametrized
+# case (test file, test, its str/bool/None parameters) as JSON lines to $FORGE_DS_CASES
+DS_COLLECTOR = '''
+import json, os
+def pytest_collection_modifyitems(items):
+    with open(os.environ["FORGE_DS_CASES"], "w") as f:
+        for item in items:
+            params = getattr(getattr(item, "callspec", None), "params", None) or {}
+            keep = {k: v for k, v in params.items() if v is None or isinstance(v, (str, bool))}
+            f.write(json.dumps({"file": item.path.name, "test": item.originalname, "params": keep}) + "\\n")
+'''
+DS_RESPONSES_STUB = "def __getattr__(name):\n    return lambda *a, **k: (a[0] if a and callable(a[0]) else None)\n"
+# the file names a keyword line is tried under when it is checked to be a near miss: detect-secrets
+# reads a line by its file's language (C wants quotes, Go takes :=), a transcript has no language
+# The keyword tests' own secret values. A keyword line holding one that its test says is not flagged
+# is so only by one language's quoting rule (C wants double quotes, a .py line quotes): in a
+# transcript, with no language, it is a secret assignment, not a near miss
+DS_KEYWORD_SECRETS = ("m{{h}o)p${e]nob(ody[finds>-_$#thisone}}", "value with quotes and spaces", "A,.:-¨@*¿?!",
+                      "hopenobodyfindsthisone")
+DS_FILENAMES = ("x.conf", "x.py", "x.go", "x.c", "x.java", "x.yaml", "x.js", "x.tf", "x")
+
+
+def _ds_plugins() -> list:
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+    return [cls() for cls in get_mapping_from_secret_type_to_class().values()]
+
+
+def _ds_flagged(plugins: list, line: str) -> bool:
+    """Whether any detect-secrets plugin (no filters, default limits) flags the line under any
+    file name: a near miss is one that none does."""
+    return any(p.analyze_line(filename=name, line=line) for p in plugins for name in DS_FILENAMES)
+
+
+def detect_secrets(mirror: Path) -> tuple[list[dict], list[dict]]:
+    """Its plugin tests' parametrized lines. A positive's secret is what the test's own plugin
+    reports (the keyword tests name it); a negative is a line its test says is not flagged and
+    that no detect-secrets plugin flags under any file type. Needs detect-secrets and pytest
+    installed (`make bench`)."""
+    import importlib
+    import os
+    import tempfile
+
+    from detect_secrets.plugins.base import BasePlugin
+
+    repo, commit, folder = DS
+    plugins = _ds_plugins()
+    with tempfile.TemporaryDirectory() as tmp:
+        archive = subprocess.run(
+            ["git", "-C", str(mirror / repo / "repo"), "archive", commit, "tests", "testing"],
+            check=True, capture_output=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        Path(tmp, "forge_ds_collector.py").write_text(DS_COLLECTOR, encoding="utf-8")
+        # its verification tests import `responses` (HTTP mocks) at the top; collecting needs none
+        Path(tmp, "responses.py").write_text(DS_RESPONSES_STUB, encoding="utf-8")
+        out = Path(tmp, "cases.jsonl")
+        env = dict(os.environ, FORGE_DS_CASES=str(out), PYTHONPATH=tmp)
+        subprocess.run(
+            [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "forge_ds_collector",
+             "-p", "no:cacheprovider", "--noconftest", folder],
+            cwd=tmp, env=env, check=True, capture_output=True,
+        )
+        cases = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        # each test file imports the plugin it tests: that plugin labels its positives
+        tested = {
+            f.name: re.findall(r"^from detect_secrets\.plugins\.(\w+) import (\w+)", f.read_text(), re.M)
+            for f in Path(tmp, folder).glob("*_test.py")
+        }
+    pos, neg, seen = [], [], set()
+    for case in cases:
+        params = case["params"]
+        text = params.get("payload", params.get("line"))
+        if not isinstance(text, str) or not text.strip() or (case["file"], text) in seen:
+            continue
+        seen.add((case["file"], text))  # (the keyword lines recur once per file type)
+        stem = case["file"].removesuffix("_test.py")
+        own = [getattr(importlib.import_module(f"detect_secrets.plugins.{m}"), c) for m, c in tested[case["file"]]]
+        own = [c for c in own if isinstance(c, type) and issubclass(c, BasePlugin) and c is not BasePlugin]
+        if "expected_secret" in params:
+            flagged = params["expected_secret"] is not None
+            values = [params["expected_secret"]] if flagged else []
+        else:
+            flagged = params.get("should_flag", True) is True
+            values = [s.secret_value for c in own for s in c().analyze_line(filename="mock_filename", line=text)]
+        cid = f"ds:{stem}:{hashlib.sha256(text.encode()).hexdigest()[:12]}"
+        if flagged:
+            spans = [[text.find(v), text.find(v) + len(v)] for v in dict.fromkeys(values) if v and v in text]
+            if spans and has_secret_material(text, spans):
+                pos.append({"id": cid, "source": "detect-secrets", "kind": kind_of(stem), "rule": stem,
+                            "text": text, "secrets": spans, "split": split_of(cid)})
+        elif stem == "keyword" and any(v in text for v in DS_KEYWORD_SECRETS):
+            continue
+        elif len(text) < 4096 and not _ds_flagged(plugins, text):
+            cid = cid.replace("ds:", "ds-neg:", 1)
+            neg.append({"id": cid, "source": "detect-secrets", "text": text, "split": split_of(cid)})
+    return pos, neg
+
+
 def transcripts(mirror: Path) -> list[tuple[str, str]]:
     repo, commit, folder = CR
     names = git(mirror, repo, "ls-tree", "-r", "--name-only", commit, folder + "/").split("\n")
@@ -303,25 +405,38 @@ def benign(mirror: Path, sessions: list[tuple[str, str]]) -> list[dict]:
 
 
 def main(argv: list[str]) -> int:
-    mirror = Path(argv[1] if len(argv) > 1 else "/work/.mirror")
+    args = [a for a in argv[1:] if not a.startswith("--only=")]
+    only = next((a.split("=", 1)[1] for a in argv[1:] if a.startswith("--only=")), None)
+    mirror = Path(args[0] if args else "/work/.mirror")
+    if only == "detect-secrets":  # rebuild that source's rows, keep the others as they are
+        ds_pos, ds_neg = detect_secrets(mirror)
+        for fname, rows in (("positives.jsonl", ds_pos), ("negatives.jsonl", ds_neg)):
+            kept = [r for r in read_rows(HERE / fname) if r["source"] != "detect-secrets"]
+            write_rows(HERE / fname, kept + rows)
+        return 0
     np_pos, np_neg = nosey_parker(mirror)
     sl_pos, sl_neg = secretlint(mirror)
     rs_pos, rs_neg = ripsecrets(mirror)
+    ds_pos, ds_neg = detect_secrets(mirror)
     sessions = transcripts(mirror)
     (HERE / "transcripts").mkdir(exist_ok=True)
     for name, text in sessions:
         (HERE / "transcripts" / f"{name}.jsonl").write_text(text, encoding="utf-8")
-    for fname, rows in (
-        ("positives.jsonl", np_pos + sl_pos + rs_pos),
-        ("negatives.jsonl", np_neg + sl_neg + rs_neg),
-        ("benign.jsonl", benign(mirror, sessions)),
-    ):
-        with open(HERE / fname, "w", encoding="utf-8") as f:
-            for row in rows:
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
-        print(f"{fname}: {len(rows)}")
+    write_rows(HERE / "positives.jsonl", np_pos + sl_pos + rs_pos + ds_pos)
+    write_rows(HERE / "negatives.jsonl", np_neg + sl_neg + rs_neg + ds_neg)
+    write_rows(HERE / "benign.jsonl", benign(mirror, sessions))
     return 0
 
+
+def read_rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def write_rows(path: Path, rows: list[dict]) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+    print(f"{path.name}: {len(rows)}")
 
 if __name__ == "__main__":
     raise SystemExit(main(sys.argv))

@@ -521,6 +521,33 @@ _add(
     window=(0, 2_100),
     description="PASSWORD=value, password: value (not plain identifiers)",
 )
+# pw / pwd as the last word of a longer key (db_pw, cloudant_pw, MYSQL_PWD, admin-pwd): short
+# forms of password. Never alone: PWD and OLDPWD are the shell's working folders, and `pwd` a command
+_SHORT_PASSWORD_KEY = r"(?<=[A-Za-z0-9])[_\-](?:pwd?|PWD?|Pwd?)(?![A-Za-z0-9])"
+_add(
+    "password_short_key_quoted",
+    "password",
+    _SHORT_PASSWORD_KEY + _SEP + _QUOTED,
+    group=("dq", "sq"),
+    priority=60,
+    prefilter=("_pw", "-pw", "_PW", "-PW", "_Pw", "-Pw"),
+    validator=v.quoted_password,
+    anchor=r"(?i)[a-z0-9][_\-]pwd?\\?[\"']?\s*[:=]",
+    window=(2, 2_100),
+    description='db_pw = "value", admin-pwd: "value" (pw/pwd ending a longer key)',
+)
+_add(
+    "password_short_key",
+    "password",
+    _SHORT_PASSWORD_KEY + _SEP + _BARE,
+    group="bare",
+    priority=60,
+    prefilter=("_pw", "-pw", "_PW", "-PW", "_Pw", "-Pw"),
+    validator=v.bare_password,
+    anchor=r"(?i)[a-z0-9][_\-]pwd?\\?[\"']?\s*[:=]",
+    window=(2, 2_100),
+    description="DB_PW=value, MYSQL_PWD: value (pw/pwd ending a longer key; not plain identifiers)",
+)
 # <password>value</password> (Maven's settings.xml, NuGet, .NET configs): the element names the value
 _XML_TAG_CHARS = r"[A-Za-z0-9_:.\-]"
 _add(

@@ -18,13 +18,25 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from forge.scrub import engine as eng
 from forge.scrub.detectors import Detector, Finding, select_detectors
-from forge.scrub.validators import is_reference_or_mask, placeholder_credential_uri
+from forge.scrub.validators import is_reference_or_mask, jwt_header, placeholder_credential_uri
 
 PLACEHOLDER = re.compile(r"<SECRET:[a-z0-9_]+>")
 PLACEHOLDER_PREFIX = "<SECRET:"
 ENGINE_DETECTOR_PREFIX = eng.ENGINE_NAME + ":"
 
 Candidate = tuple[int, int, int, int, str, str]  # (-priority, -length, start, order, kind, detector)
+
+
+def _engine_jwt(span: str) -> bool:
+    """A JWT's header decodes to JSON naming its algorithm: text that only starts like one
+    (eyJhbasdGci...) is no token. The header is read from its 'eyJ' on, whatever a rule's match
+    holds before it; a match without one is kept."""
+    at = span.find("eyJ")
+    return at < 0 or jwt_header(span[at:])
+
+
+# Kinds whose format can be checked, whichever engine rule matched them
+_ENGINE_FORMAT_CHECKS = {"jwt": _engine_jwt}
 
 
 def placeholder(kind: str) -> str:
@@ -302,9 +314,11 @@ def _engine_candidates(
                 # (user:password@, api_key = "${KEY}") is not a secret, as for Forge's own; nor is
                 # a connection string whose password is one (mongodb://root:<password>@host)
                 span = text[cs:ce]
+                check = _ENGINE_FORMAT_CHECKS.get(rk.kind)
                 if ce > cs and not (
                     (rk.priority == eng.GENERIC_PRIORITY and is_reference_or_mask(span))
                     or ("://" in span and placeholder_credential_uri(span))
+                    or (check is not None and not check(span))
                 ):
                     cands[i].append((-rk.priority, cs - ce, cs, order, rk.kind, ENGINE_DETECTOR_PREFIX + rule))
             else:
