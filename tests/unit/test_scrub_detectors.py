@@ -537,7 +537,7 @@ NEAR_MISSES = [
     ("password_quoted", 'password = "password" and {"password": ""} and "password": "${PASS}"'),
     ("password_bare", "password = get_password(); password = request.form['pw']; password: required"),
     # the shell's working folders, the pwd command, references and plain identifiers
-    ("password_short_key", 'PWD=/home/x/app OLDPWD=/tmp; cd $PWD; db_pw = get_pw(); db_pw: $DB_PW'),
+    ("password_short_key", "PWD=/home/x/app OLDPWD=/tmp; cd $PWD; db_pw = get_pw(); db_pw: $DB_PW"),
     ("password_short_key_quoted", 'db_pw = "${DB_PW}"; "PWD": "/srv/app"; new_pw = ""; x_pwd == "abc"'),
     (
         "password_xml",

@@ -143,7 +143,10 @@ def test_an_engine_jwt_must_decode_like_one():
     tests/plugins/jwt_test.py), and a real one is still replaced whatever its neighbours."""
     from forge.scrub.find import find_secrets
 
-    body = "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+    body = (
+        "eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ"
+        ".SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"
+    )
     fake = "eyJhbasdGciOiJIUaddasdasfsasdasdzI1NiIasdsInR5cCI6IkpXVCasdJasd9." + body
     real = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9." + body
     assert find_secrets(fake) == []

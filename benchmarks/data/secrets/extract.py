@@ -12,8 +12,8 @@ MIRROR_DIR holds bare git clones named OWNER+NAME/repo (the commits in SOURCES.m
 Labels come from the sources themselves, never from Forge: a Nosey Parker example's secret is
 what its rule's capture group matches; a secretlint snapshot's is the range its expected output
 reports; a detect-secrets test line's is what the plugin under test reports (detect-secrets and
-pytest must be installed: `make bench`). Cases whose every secret-bearing token is a mask (XXXX, 0000) are dropped: they are
-not secrets and Forge rightly keeps them. `split` is a hash of the case id: "dev" (looked at
+pytest must be installed: `make bench`). Cases whose every secret-bearing token is a mask (XXXX,
+0000) are dropped: they are not secrets and Forge rightly keeps them. `split` is a hash of the case id: "dev" (looked at
 while tuning) or "heldout" (only measured).
 """
 
@@ -262,7 +262,7 @@ def ripsecrets(mirror: Path) -> tuple[list[dict], list[dict]]:
 
 # pytest plugin, run in a subprocess over detect-secrets' own tests: writes every parametrized
 # case (test file, test, its str/bool/None parameters) as JSON lines to $FORGE_DS_CASES
-DS_COLLECTOR = '''
+DS_COLLECTOR = """
 import json, os
 def pytest_collection_modifyitems(items):
     with open(os.environ["FORGE_DS_CASES"], "w") as f:
@@ -270,15 +270,19 @@ def pytest_collection_modifyitems(items):
             params = getattr(getattr(item, "callspec", None), "params", None) or {}
             keep = {k: v for k, v in params.items() if v is None or isinstance(v, (str, bool))}
             f.write(json.dumps({"file": item.path.name, "test": item.originalname, "params": keep}) + "\\n")
-'''
+"""
 DS_RESPONSES_STUB = "def __getattr__(name):\n    return lambda *a, **k: (a[0] if a and callable(a[0]) else None)\n"
 # the file names a keyword line is tried under when it is checked to be a near miss: detect-secrets
 # reads a line by its file's language (C wants quotes, Go takes :=), a transcript has no language
 # The keyword tests' own secret values. A keyword line holding one that its test says is not flagged
 # is so only by one language's quoting rule (C wants double quotes, a .py line quotes): in a
 # transcript, with no language, it is a secret assignment, not a near miss
-DS_KEYWORD_SECRETS = ("m{{h}o)p${e]nob(ody[finds>-_$#thisone}}", "value with quotes and spaces", "A,.:-¨@*¿?!",
-                      "hopenobodyfindsthisone")
+DS_KEYWORD_SECRETS = (
+    "m{{h}o)p${e]nob(ody[finds>-_$#thisone}}",
+    "value with quotes and spaces",
+    "A,.:-¨@*¿?!",
+    "hopenobodyfindsthisone",
+)
 DS_FILENAMES = ("x.conf", "x.py", "x.go", "x.c", "x.java", "x.yaml", "x.js", "x.tf", "x")
 
 
@@ -310,7 +314,8 @@ def detect_secrets(mirror: Path) -> tuple[list[dict], list[dict]]:
     with tempfile.TemporaryDirectory() as tmp:
         archive = subprocess.run(
             ["git", "-C", str(mirror / repo / "repo"), "archive", commit, "tests", "testing"],
-            check=True, capture_output=True,
+            check=True,
+            capture_output=True,
         ).stdout
         subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
         Path(tmp, "forge_ds_collector.py").write_text(DS_COLLECTOR, encoding="utf-8")
@@ -319,9 +324,23 @@ def detect_secrets(mirror: Path) -> tuple[list[dict], list[dict]]:
         out = Path(tmp, "cases.jsonl")
         env = dict(os.environ, FORGE_DS_CASES=str(out), PYTHONPATH=tmp)
         subprocess.run(
-            [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "forge_ds_collector",
-             "-p", "no:cacheprovider", "--noconftest", folder],
-            cwd=tmp, env=env, check=True, capture_output=True,
+            [
+                sys.executable,
+                "-m",
+                "pytest",
+                "--collect-only",
+                "-q",
+                "-p",
+                "forge_ds_collector",
+                "-p",
+                "no:cacheprovider",
+                "--noconftest",
+                folder,
+            ],
+            cwd=tmp,
+            env=env,
+            check=True,
+            capture_output=True,
         )
         cases = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
         # each test file imports the plugin it tests: that plugin labels its positives
@@ -349,8 +368,17 @@ def detect_secrets(mirror: Path) -> tuple[list[dict], list[dict]]:
         if flagged:
             spans = [[text.find(v), text.find(v) + len(v)] for v in dict.fromkeys(values) if v and v in text]
             if spans and has_secret_material(text, spans):
-                pos.append({"id": cid, "source": "detect-secrets", "kind": kind_of(stem), "rule": stem,
-                            "text": text, "secrets": spans, "split": split_of(cid)})
+                pos.append(
+                    {
+                        "id": cid,
+                        "source": "detect-secrets",
+                        "kind": kind_of(stem),
+                        "rule": stem,
+                        "text": text,
+                        "secrets": spans,
+                        "split": split_of(cid),
+                    }
+                )
         elif stem == "keyword" and any(v in text for v in DS_KEYWORD_SECRETS):
             continue
         elif len(text) < 4096 and not _ds_flagged(plugins, text):
@@ -437,6 +465,7 @@ def write_rows(path: Path, rows: list[dict]) -> None:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     print(f"{path.name}: {len(rows)}")
+
 
 if __name__ == "__main__":
     raise SystemExit(main(sys.argv))
