@@ -43,16 +43,18 @@ def placeholder(kind: str) -> str:
     return f"<SECRET:{kind}>"
 
 
-def _wordish(ch: str) -> bool:
-    return ch.isalnum() or ch in "_-."
-
-
 def _glued(text: str, start: int, end: int) -> bool:
     """Whether the finding touches a word on either side (or a /home/ path after it), where
     its placeholder's '<' and '>' would make a boundary that was not there."""
-    if start and _wordish(text[start - 1]) and not (start >= 2 and text[start - 2] == "\\"):
-        return True  # (the n of a JSON \n escape is a boundary already)
-    return end < len(text) and (_wordish(text[end]) or text.startswith(("/home/", "/Users/"), end))
+    # a word character: alphanumeric or _-. (inline: this runs for every finding)
+    if start:
+        ch = text[start - 1]
+        if (ch.isalnum() or ch in "_-.") and not (start >= 2 and text[start - 2] == "\\"):
+            return True  # (the n of a JSON \n escape is a boundary already)
+    if end < len(text):
+        ch = text[end]
+        return ch.isalnum() or ch in "_-." or text.startswith(("/home/", "/Users/"), end)
+    return False
 
 
 def _secret_span(match: re.Match[str], group: int | str | tuple[str, ...]) -> tuple[int, int] | None:
@@ -148,6 +150,8 @@ class _Plan:
         # with the engine: detectors whose anchors it runs (looked up by its hits) and the rest
         self.by_anchor = {d.name: (order, d) for order, d in self.all if d.anchor is not None and d.engine_anchor}
         self.python = [(order, d) for order, d in self.all if d.name not in self.by_anchor]
+        self.all_todo = [(order, d, None) for order, d in self.all]
+        self.python_todo = [(order, d, None) for order, d in self.python]
 
 
 def _forge_candidates(
@@ -155,19 +159,28 @@ def _forge_candidates(
 ) -> None:
     todo: list[tuple[int, Detector, list[tuple[int, int]] | None]]
     if anchor_hits is None:
-        todo = [(order, det, None) for order, det in plan.all]
+        todo = plan.all_todo
+    elif not anchor_hits:  # most texts: no anchor hit, only the detectors Python runs itself
+        todo = plan.python_todo
     else:
-        todo = [(order, det, None) for order, det in plan.python]
+        todo = list(plan.python_todo)
         for name, spans in anchor_hits.items():
             entry = plan.by_anchor.get(name)
             if entry is not None:
                 todo.append((entry[0], entry[1], spans))
     lowered = _Lowered(text)
     for order, det, hits in todo:
-        for start, end in _detector_spans(det, text, hits, lowered):
+        if det.finder is not None:  # (inline: a finder runs on nearly every text of a transcript)
+            if det.prefilter and not _prefilter_passes(det, text, lowered):
+                continue
+            spans: Iterable[tuple[int, int]] = det.finder(text)
+        else:
+            spans = _detector_spans(det, text, hits, lowered)
+        validator = det.validator
+        for start, end in spans:
             if start == end:
                 continue
-            if det.validator is not None and not det.validator(text[start:end]):
+            if validator is not None and not validator(text[start:end]):
                 continue
             out.append((-det.priority, start - end, start, order, det.kind, det.name))
 
@@ -250,6 +263,9 @@ def _resolve(text: str, candidates: list[Candidate], allowlist: Iterable[str]) -
 
 def _disjoint(text: str, candidates: list[Candidate]) -> tuple[list[Finding], bool] | None:
     """The common case, in one sorted pass: no two candidates overlap, so all of them stand."""
+    if len(candidates) == 1:  # (most texts with a finding: a home path's user name)
+        _, neg_len, start, _, kind, name = candidates[0]
+        return [Finding(kind, start, start - neg_len, name)], _glued(text, start, start - neg_len)
     by_start = sorted(candidates, key=lambda c: (c[2], c[5]))
     end = -1
     for c in by_start:
