@@ -142,6 +142,10 @@ def _detector_spans(
             yield span
 
 
+# (detector order, detector, its anchor hits from the engine, or None: Python finds them)
+_Todo = tuple[int, Detector, list[tuple[int, int]] | None]
+
+
 class _Plan:
     """The detectors, split by where their anchors are found (built once per detector set)."""
 
@@ -150,34 +154,35 @@ class _Plan:
         # with the engine: detectors whose anchors it runs (looked up by its hits) and the rest
         self.by_anchor = {d.name: (order, d) for order, d in self.all if d.anchor is not None and d.engine_anchor}
         self.python = [(order, d) for order, d in self.all if d.name not in self.by_anchor]
-        self.all_todo = [(order, d, None) for order, d in self.all]
-        self.python_todo = [(order, d, None) for order, d in self.python]
+        self.all_todo: list[_Todo] = [(order, d, None) for order, d in self.all]
+        self.python_todo: list[_Todo] = [(order, d, None) for order, d in self.python]
 
 
 def _forge_candidates(
     text: str, plan: _Plan, anchor_hits: dict[str, list[tuple[int, int]]] | None, out: list[Candidate]
 ) -> None:
-    todo: list[tuple[int, Detector, list[tuple[int, int]] | None]]
+    todo: list[_Todo]
     if anchor_hits is None:
         todo = plan.all_todo
     elif not anchor_hits:  # most texts: no anchor hit, only the detectors Python runs itself
         todo = plan.python_todo
     else:
         todo = list(plan.python_todo)
-        for name, spans in anchor_hits.items():
+        for name, hit_spans in anchor_hits.items():
             entry = plan.by_anchor.get(name)
             if entry is not None:
-                todo.append((entry[0], entry[1], spans))
+                todo.append((entry[0], entry[1], hit_spans))
     lowered = _Lowered(text)
     for order, det, hits in todo:
+        found: Iterable[tuple[int, int]]
         if det.finder is not None:  # (inline: a finder runs on nearly every text of a transcript)
             if det.prefilter and not _prefilter_passes(det, text, lowered):
                 continue
-            spans: Iterable[tuple[int, int]] = det.finder(text)
+            found = det.finder(text)
         else:
-            spans = _detector_spans(det, text, hits, lowered)
+            found = _detector_spans(det, text, hits, lowered)
         validator = det.validator
-        for start, end in spans:
+        for start, end in found:
             if start == end:
                 continue
             if validator is not None and not validator(text[start:end]):
