@@ -64,3 +64,20 @@ def test_ingest_and_build_write_no_planted_kind(planted, forge_home, tmp_path):
     assert json.loads(r2.stdout)["stats"]["sft"]["train"] > 0
     written = _every_file(corpus) + _every_file(dataset) + _every_file(forge_home)
     assert _leaked(written + r.output.encode() + r2.output.encode(), found) == []
+
+
+def test_forge_scrub_with_worker_processes_writes_what_one_process_writes(planted, tmp_path, monkeypatch):
+    """--workers 2 from the CLI (its progress bar runs a thread, so the workers start from a clean
+    interpreter, not a fork): no planted kind survives, and the copies equal a one-process run."""
+    import forge.scrub.files as files
+
+    src, _, found = planted
+    monkeypatch.setattr(files, "PARALLEL_MIN_BYTES", 0)  # the sessions are small: spread them anyway
+    outputs = {}
+    for workers in ("1", "2"):
+        out = tmp_path / f"out{workers}"
+        r = CliRunner().invoke(app, ["scrub", str(src), "--out", str(out), "--workers", workers, "--json"])
+        assert r.exit_code == 0, r.output
+        assert _leaked(_every_file(out) + r.output.encode(), found) == []
+        outputs[workers] = (_every_file(out), json.loads(r.stdout)["by_kind"])
+    assert outputs["1"] == outputs["2"]

@@ -180,12 +180,16 @@ def scrub(
         help="Your own secret rules, run beside Forge's: a gitleaks config (.toml), Kingfisher rules (.yml) or a "
         "folder of them, repeatable.",
     ),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, help="Processes for many files. Default: one per CPU core; 1: this process only."
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Find and replace secrets in any files; print findings by kind (never the secrets)."""
     from forge.service import scrub_files
 
-    report = scrub_files(path, out, allow, rules=[str(r) for r in rules])
+    with progress_bars() as progress:
+        report = scrub_files(path, out, allow, rules=[str(r) for r in rules], workers=workers, progress=progress)
     if as_json:
         emit_json(report)
     else:

@@ -32,6 +32,14 @@ class Tally:
     by_kind: dict[str, int]
     by_detector: dict[str, int]
 
+    def minus(self, earlier: Tally) -> Tally:
+        """The findings counted since `earlier` (a tally of the same scrubber)."""
+
+        def diff(now: dict[str, int], then: dict[str, int]) -> dict[str, int]:
+            return {k: n - then.get(k, 0) for k, n in now.items() if n != then.get(k, 0)}
+
+        return Tally(diff(self.by_kind, earlier.by_kind), diff(self.by_detector, earlier.by_detector))
+
 
 SpanCheck = Callable[[str, int, int], bool]  # (text, start, end) of a span about to be replaced
 MEMO_MAX_CHARS = 512  # strings this short are remembered with their findings ...
@@ -76,6 +84,7 @@ class Scrubber:
         your own rule files, gitleaks configs (.toml) or Kingfisher rules (.yml), run beside them
         (problems in them raise ConfigError)."""
         self.allowlist = tuple(a for a in allowlist if a)
+        self._spec = (self.allowlist, None if detectors is None else list(detectors), tuple(str(r) for r in rules))
         self.detectors = select_detectors(detectors)
         self.rule_notes: list[str] = []
         if rules:
@@ -282,6 +291,19 @@ class Scrubber:
         finally:
             self._by_kind, self._by_detector = saved
         return clean, tally
+
+    def spec(self) -> tuple[tuple[str, ...], list[str] | None, tuple[str, ...]]:
+        """Scrubber(*spec()) scrubs as this one does (what a worker process builds its own from)."""
+        return self._spec
+
+    def counts(self) -> Tally:
+        """The findings counted so far, by kind and by detector."""
+        return Tally(dict(self._by_kind), dict(self._by_detector))
+
+    def add_counts(self, tally: Tally) -> None:
+        """Count findings another scrubber made (in a worker process) in this one's report."""
+        self._by_kind.update(tally.by_kind)
+        self._by_detector.update(tally.by_detector)
 
     def add_tally(self, tally: Tally) -> None:
         """Count one scrubbed conversation's findings in this scrubber's report."""

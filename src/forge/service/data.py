@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -78,16 +79,25 @@ def dataset_stats(ref: str, store: Any = None) -> dict[str, Any]:
 
 
 def scrub_files(
-    path: Path, out: Path | None = None, allow: list[str] | None = None, *, rules: list[str] | None = None
+    path: Path,
+    out: Path | None = None,
+    allow: list[str] | None = None,
+    *,
+    rules: list[str] | None = None,
+    workers: int | None = None,
+    progress: Progress = NULL_PROGRESS,
 ) -> dict[str, Any]:
     """Scrub any files (a file or a folder): findings by kind and per file, never the secrets.
     With `out`, a scrubbed copy keeping relative paths is written there. `rules`: your own rule
-    files (gitleaks .toml, Kingfisher .yml), run beside Forge's detectors."""
+    files (gitleaks .toml, Kingfisher .yml), run beside Forge's detectors. `workers`: processes
+    for many files (default: one per CPU core; 1 scrubs in this process)."""
     from forge.scrub import Scrubber
     from forge.scrub.files import scrub_path
 
+    if workers is not None and workers < 1:
+        raise InputError(f"workers must be 1 or more, not {workers}", hint="pass --workers 1 to scrub in one process")
     scrubber = Scrubber(allowlist=allow or [], rules=rules or [])
-    files = scrub_path(path, out, scrubber)
+    files = scrub_path(path, out, scrubber, workers=workers or os.cpu_count() or 1, progress=progress)
     report = files.to_dict(scrubber.report())
     report["out"] = str(out) if out else None
     report["rule_notes"] = scrubber.rule_notes
