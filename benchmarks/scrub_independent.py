@@ -4,6 +4,7 @@
     .venv/bin/python benchmarks/scrub_independent.py --heldout    # also the held-out half
     .venv/bin/python benchmarks/scrub_independent.py --show 20    # print missed dev cases
     .venv/bin/python benchmarks/scrub_independent.py --heldout --by-detector  # which detectors alter negatives
+    .venv/bin/python benchmarks/scrub_independent.py --workers 2  # also forge scrub --workers 2, wall clock
 
 Data (benchmarks/data/secrets/, see SOURCES.md): positives are Nosey Parker's rule examples,
 secretlint's snapshot tests, ripsecrets' test files and detect-secrets' plugin tests, labelled by
@@ -298,6 +299,39 @@ def speed(name: str, files: list[Path], tmp: Path, ingest_too: bool = True) -> t
     return fs, rep
 
 
+def workers_speed(files: list[Path], folder: Path, workers: int) -> None:
+    """`forge scrub FOLDER --out NEW` in one process and in `workers`, wall clock (what a user
+    waits; each worker starts and builds its own engine), median of 3: the files copied until
+    the folder passes the size from which forge scrub spreads them."""
+    from forge.scrub.files import PARALLEL_MIN_BYTES, scrub_path
+
+    folder.mkdir()
+    size, copy = 0, 0
+    while size < PARALLEL_MIN_BYTES:
+        for f in files:
+            dest = folder / f"c{copy}" / f.name
+            dest.parent.mkdir(exist_ok=True)
+            shutil.copyfile(f, dest)
+            size += f.stat().st_size
+        copy += 1
+    times: dict[int, float] = {}
+    for n in (1, workers):
+        runs = []
+        for i in range(3):
+            out = folder.parent / f"many-out-{n}-{i}"
+            t = time.perf_counter()
+            scrub_path(folder, out, Scrubber(), workers=n)
+            runs.append(time.perf_counter() - t)
+            shutil.rmtree(out)
+        times[n] = statistics.median(runs)
+    mb = size / 1e6
+    print(
+        f"forge scrub --out on {mb:.0f} MB in {copy * len(files)} files, wall clock: one process "
+        f"{mb / times[1]:.1f} MB/s, {workers} workers {mb / times[workers]:.1f} MB/s "
+        f"({times[1] / times[workers]:.2f}x; {os.cpu_count()} CPU cores)"
+    )
+
+
 def detect_secrets_speed(files: list[Path]) -> float | None:
     try:
         from detect_secrets.core.scan import _process_line_based_plugins
@@ -324,6 +358,12 @@ def main(argv: list[str] | None = None) -> int:
         help="count each half's altered near-miss negatives by detector name (names only)",
     )
     ap.add_argument("--sessions", type=int, default=150, help="generated sessions for the speed test")
+    ap.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        help="also time forge scrub --workers N against one process, wall clock, on a folder of 64+ MB",
+    )
     ap.add_argument(
         "--alternatives",
         action="store_true",
@@ -406,6 +446,8 @@ def main(argv: list[str] | None = None) -> int:
         one.parent.mkdir()
         one.write_text("".join(f.read_text(encoding="utf-8") for f in gen_files), encoding="utf-8")
         speed("generated sessions as one file", [one], tmp_path, ingest_too=False)
+        if args.workers > 1:
+            workers_speed(gen_files, tmp_path / "many", args.workers)
         ds = detect_secrets_speed(real)
     if ds is None:
         sys.exit("detect-secrets is not installed: .venv/bin/pip install 'detect-secrets==1.5.0' (or make bench)")

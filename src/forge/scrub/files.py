@@ -302,8 +302,10 @@ def scrub_path(
     if workers > 1 and total_bytes >= (PARALLEL_MIN_BYTES if parallel_min_bytes is None else parallel_min_bytes):
         from forge.parallel import OrderedPool
 
+        # files go out in chunks (a small session file takes less time to scrub than to send)
+        chunk = max(1, min(16, len(todo) // (workers * 8)))
         with OrderedPool(workers, _init_worker, scrubber.spec()) as pool:
-            done = pool.map(_scrub_in_worker, todo)
+            done = pool.map(_scrub_in_worker, todo, chunksize=chunk)
             results = _counted(done, scrubber)
             return _report(plan, results, task, scrubber, total_bytes)
     return _report(plan, (_scrub_work(w, scrubber) for w in todo), task, scrubber, total_bytes)
