@@ -124,7 +124,7 @@ class Gen:
         "acme-corp.com",
         "initech.io",
         "globex.net",
-        "corp-mail.example.com",
+        "corp-mail.example",
         "umbrella.co.uk",
         "hooli.dev",
         "stark-industries.com",

@@ -40,10 +40,10 @@ def test_url_password_keeps_scheme_user_host():
 
 
 def test_secrets_inside_double_encoded_tool_output_and_shell_commands():
-    inner = json.dumps({"env": f"GITHUB_TOKEN={GH}\nowner=dev@corp.example.org\nhost=10.1.2.3"})
+    inner = json.dumps({"env": f"GITHUB_TOKEN={GH}\nowner=dev@corp.example\nhost=10.1.2.3"})
     twice = json.dumps(inner)  # JSON inside a JSON string: \\n and \" escapes
     out = Scrubber().scrub_text(twice)
-    assert GH not in out and "dev@corp.example.org" not in out and "10.1.2.3" not in out
+    assert GH not in out and "dev@corp.example" not in out and "10.1.2.3" not in out
     assert json.loads(json.loads(out)) == {
         "env": "GITHUB_TOKEN=<SECRET:github_token>\nowner=<SECRET:email>\nhost=<SECRET:ipv4>"
     }
@@ -80,14 +80,14 @@ def test_scrubbing_is_deterministic():
 
 
 def test_allowlist_keeps_listed_values():
-    s = Scrubber(allowlist=["ops@example.com", "postgres://dev:devpass@localhost"])
-    out = s.scrub_text("mail ops@example.com or eve@example.com; postgres://dev:devpass@localhost/x")
-    assert out == "mail ops@example.com or <SECRET:email>; postgres://dev:devpass@localhost/x"
+    s = Scrubber(allowlist=["ops@acme.example", "postgres://dev:devpass@localhost"])
+    out = s.scrub_text("mail ops@acme.example or eve@acme.example; postgres://dev:devpass@localhost/x")
+    assert out == "mail ops@acme.example or <SECRET:email>; postgres://dev:devpass@localhost/x"
 
 
 def test_detector_selection_and_unknown_names():
     s = Scrubber(detectors=["email"])
-    assert s.scrub_text(f"{GH} a@b.example.com") == f"{GH} <SECRET:email>"
+    assert s.scrub_text(f"{GH} a@b.example") == f"{GH} <SECRET:email>"
     assert s.report()["detectors"] == ["email"]
     with pytest.raises(ConfigError, match="no_such_detector"):
         Scrubber(detectors=["no_such_detector"])
@@ -119,7 +119,7 @@ def _conversation() -> Conversation:
         id="sess-1",
         source=SourceRef("/home/op/.claude/projects/x.jsonl", 1),
         messages=[
-            Message("system", "You are a polecat. Report to mayor@gastown.example.com."),
+            Message("system", "You are a polecat. Report to mayor@gastown.example."),
             Message("user", "Deploy with the key in ~/.aws/credentials"),
             Message(
                 "assistant",
@@ -166,7 +166,7 @@ def test_conversation_scrubbing_covers_every_text_field():
         AWS_KEY_ID,
         "MIIEowIBAAKCAQEA",
         "10.0.0.7",
-        "mayor@gastown.example.com",
+        "mayor@gastown.example",
         "/home/alice",
     ):
         assert secret not in dumped
@@ -198,7 +198,7 @@ def test_report_counts_and_never_holds_a_secret():
     s.scrub_conversation(
         Conversation(id="sess-2", messages=[Message("user", "nothing secret here")], source=SourceRef("b.jsonl", 1))
     )
-    s.scrub_work_item(WorkItem(id="gt-c3d4", title="Rotate key for deploy@corp.example.com", status="open"))
+    s.scrub_work_item(WorkItem(id="gt-c3d4", title="Rotate key for deploy@corp.example", status="open"))
     report = s.report()
     assert report["by_kind"] == {
         "aws_access_key": 1,
@@ -219,7 +219,7 @@ def test_report_counts_and_never_holds_a_secret():
 
 
 def test_work_item_title_is_scrubbed():
-    item = WorkItem(id="gt-c3d4", title="Fix login for bob@corp.example.com on 192.168.1.20", status="open")
+    item = WorkItem(id="gt-c3d4", title="Fix login for bob@corp.example on 192.168.1.20", status="open")
     clean = Scrubber().scrub_work_item(item)
     assert clean.title == "Fix login for <SECRET:email> on <SECRET:ipv4>"
     assert clean.id == "gt-c3d4" and item.title.startswith("Fix login for bob@")

@@ -197,7 +197,7 @@ def test_worker_processes_write_the_same_copies_and_report_as_one_process(tmp_pa
     for i, f in enumerate(real):
         shutil.copy(f, src / ("nested" if i % 2 else ".") / f.name)
     (src / "planted.jsonl").write_text(json.dumps({"out": f"export GITHUB_TOKEN={TOKEN}\\ncwd /home/alice"}) + "\n")
-    (src / "notes.txt").write_text(f"key {TOKEN} and mail bob@corp.example.com\n")
+    (src / "notes.txt").write_text(f"key {TOKEN} and mail bob@corp.example\n")
     (src / "blob.bin").write_bytes(b"\x00\x01" + TOKEN.encode())
     (src / "link.txt").symlink_to(src / "notes.txt")
     with tarfile.open(src / "old.tar.gz", "w:gz") as tar:

@@ -19,7 +19,7 @@ PLANTED = {
         "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ\n-----END OPENSSH PRIVATE KEY-----"
     ),
     "user": "/home/alice/acme and -home-alice-acme",
-    "email": "alice.smith@corp-mail.example.com",
+    "email": "alice.smith@corp-mail.example",
     "ipv4": "10.20.30.40",
     "netrc": "machine api.example.com login deploy password Zx81kQ0pL2mN",
     "pgpass": "\ndb.internal:5432:app:deploy:Tr0ub4dor&3\n",

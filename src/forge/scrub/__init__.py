@@ -2,7 +2,7 @@
 
 from forge.scrub import Scrubber, find_secrets, scrub_text
 scrub_text("token ghp_...")             # "token <SECRET:github_token>" (any text, any thread)
-s = Scrubber(allowlist=["ops@example.com"])
+s = Scrubber(allowlist=["ops@acme.example"])
 clean = s.scrub_conversation(conv)      # "<SECRET:github_token>" where the token was
 s.report()                              # {"total": 3, "by_kind": {...}, "by_engine": {...}, ...}
 """

@@ -537,12 +537,21 @@ def ipv6(value: str) -> bool:
     return not (addr.is_loopback or addr.is_unspecified)
 
 
+# The second-level domains set aside for examples (RFC 2606): an address there reaches no one,
+# and code and docs are full of them (assert is_valid_email("user@example.com"))
+_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
+
+
 def email(value: str) -> bool:
-    """Not ssh's git@host, not noreply addresses, not asset names like icon@2x.png."""
+    """Not ssh's git@host, not noreply addresses, not asset names like icon@2x.png, not the
+    documentation domains example.com/.net/.org (as for IP addresses, their documentation blocks)."""
     local, _, domain = value.rpartition("@")
     if local.lower() in _NOT_PERSONAL_LOCAL_PARTS:
         return False
-    return domain.rsplit(".", 1)[-1].lower() not in _FILE_SUFFIXES
+    domain = domain.lower()
+    if domain in _EXAMPLE_DOMAINS or domain.endswith(tuple("." + d for d in _EXAMPLE_DOMAINS)):
+        return False
+    return domain.rsplit(".", 1)[-1] not in _FILE_SUFFIXES
 
 
 # Home folders that name no person: system folders, the default accounts of cloud images, CI
