@@ -226,7 +226,10 @@ def test_worker_processes_write_the_same_copies_and_report_as_one_process(tmp_pa
             src, tmp_path / f"out{workers}", scrubber, workers=workers, progress=progress, parallel_min_bytes=0
         )
         runs[workers] = (report.to_dict(scrubber.report()), progress.steps)
+    assert runs[1][0].pop("workers") == 1 and runs[2][0].pop("workers") == 2
     assert runs[1] == runs[2]
+    sizes = sum(p.stat().st_size for p in src.rglob("*") if p.is_file() and not p.is_symlink())
+    assert runs[2][0]["bytes"] == sizes
     one, two = _tree(tmp_path / "out1"), _tree(tmp_path / "out2")
     assert one.keys() == two.keys() and "planted.jsonl" in one and "blob.bin" not in one
     for name in one:

@@ -204,7 +204,14 @@ def scrub(
         console.print(
             counts_table(
                 "scrub",
-                [("files", report["files"]), *report["by_status"].items(), ("secrets found", report["findings"])],
+                [
+                    ("files", report["files"]),
+                    *report["by_status"].items(),
+                    ("secrets found", report["findings"]),
+                    ("MB", f"{report['bytes'] / 1e6:.1f}"),
+                    ("seconds", f"{report['seconds']:.1f}"),
+                    ("processes", report["workers"]),
+                ],
             )
         )
         if report["by_kind"]:

@@ -52,6 +52,8 @@ class FileReport:
 @dataclass
 class ScrubFilesReport:
     files: list[FileReport] = field(default_factory=list)
+    bytes: int = 0  # the size of the files scrubbed (archives and compressed files as stored)
+    workers: int = 1  # processes that scrubbed them
 
     def to_dict(self, scrub: dict[str, Any]) -> dict[str, Any]:
         by_status: dict[str, int] = {}
@@ -61,6 +63,8 @@ class ScrubFilesReport:
             "files": len(self.files),
             "by_status": by_status,
             "findings": scrub["total"],
+            "bytes": self.bytes,
+            "workers": self.workers,
             "by_kind": scrub["by_kind"],
             "by_detector": scrub["by_detector"],
             "per_file": [f.__dict__ for f in self.files],
@@ -307,7 +311,9 @@ def scrub_path(
         with OrderedPool(workers, _init_worker, scrubber.spec()) as pool:
             done = pool.map(_scrub_in_worker, todo, chunksize=chunk)
             results = _counted(done, scrubber)
-            return _report(plan, results, task, scrubber, total_bytes)
+            report = _report(plan, results, task, scrubber, total_bytes)
+            report.workers = workers
+            return report
     return _report(plan, (_scrub_work(w, scrubber) for w in todo), task, scrubber, total_bytes)
 
 
@@ -330,6 +336,7 @@ def _report(
         done_bytes += item.size
         task.advance(1, MB=round(done_bytes / 1e6, 1), findings=scrubber.total)
     task.done(MB=round(total / 1e6, 1), findings=scrubber.total)
+    report.bytes = total
     return report
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from pathlib import Path
 from typing import Any
 
@@ -97,8 +98,10 @@ def scrub_files(
     if workers is not None and workers < 1:
         raise InputError(f"workers must be 1 or more, not {workers}", hint="pass --workers 1 to scrub in one process")
     scrubber = Scrubber(allowlist=allow or [], rules=rules or [])
+    started = time.perf_counter()
     files = scrub_path(path, out, scrubber, workers=workers or os.cpu_count() or 1, progress=progress)
     report = files.to_dict(scrubber.report())
+    report["seconds"] = round(time.perf_counter() - started, 3)
     report["out"] = str(out) if out else None
     report["rule_notes"] = scrubber.rule_notes
     return report
