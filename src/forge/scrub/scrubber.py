@@ -140,6 +140,15 @@ class Scrubber:
         unframed: list[int] = []
         for i, text, (findings, conflicts) in zip(pending, texts, results):
             job = jobs[i]
+            if not findings and job.key is None:  # most strings: nothing to replace, count or settle
+                out[i] = job.value
+                if vouched is not None and span_ok is not None:
+                    vouched[i] = True
+                if len(job.value) <= MEMO_MAX_CHARS:
+                    if len(self._memo) >= MEMO_MAX_ENTRIES:
+                        self._memo.clear()
+                    self._memo[job.value] = (job.value, ())
+                continue
             if job.key is not None:
                 lo = len(text) - len(job.value) - 1
                 inside = [
