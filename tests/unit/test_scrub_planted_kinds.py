@@ -43,7 +43,11 @@ def test_forge_scrub_out_removes_every_kind_and_keeps_the_sessions_readable(plan
     assert r.exit_code == 0, r.output
     assert _leaked(_every_file(out), found) == []
     assert _leaked(r.output.encode(), found) == []
-    assert json.loads(r.stdout)["by_status"] == {"scrubbed": len(plants)}
+    report = json.loads(r.stdout)
+    assert report["by_status"] == {"scrubbed": len(plants)}
+    # findings by kind and by engine (the "reports findings by kind and by engine")
+    assert {"forge", "kingfisher"} <= set(report["by_engine"]) and report["engine"].startswith("kingfisher")
+    assert sum(report["by_engine"].values()) == sum(report["by_kind"].values()) == report["findings"]
     for path in sorted(src.rglob("*.jsonl")):
         clean = out / path.relative_to(src)
         lines = clean.read_text().splitlines()

@@ -211,11 +211,13 @@ def scrub(
                     ("MB", f"{report['bytes'] / 1e6:.1f}"),
                     ("seconds", f"{report['seconds']:.1f}"),
                     ("processes", report["workers"]),
+                    ("rule engine", report["engine"]),
                 ],
             )
         )
         if report["by_kind"]:
             console.print(by_table("findings by kind", report["by_kind"]))
+            console.print(by_table("findings by engine", report["by_engine"]))
         changed = [f for f in per_file if f["findings"]]
         if changed:
             t = Table(title="files with findings")

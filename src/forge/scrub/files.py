@@ -66,6 +66,8 @@ class ScrubFilesReport:
             "bytes": self.bytes,
             "workers": self.workers,
             "by_kind": scrub["by_kind"],
+            "by_engine": scrub["by_engine"],
+            "engine": scrub["engine"],
             "by_detector": scrub["by_detector"],
             "per_file": [f.__dict__ for f in self.files],
         }
