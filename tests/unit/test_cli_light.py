@@ -37,6 +37,20 @@ def test_unknown_model_is_a_clear_error_not_a_traceback(forge_home):
     assert "no model 'nope'" in r.output and "Traceback" not in r.output
 
 
+def test_an_error_keeps_a_long_path_whole_on_one_line(forge_home, tmp_path):
+    """The console does not fold messages at the terminal's width (CliRunner's is 80): a path
+    longer than a line stays whole, whatever the temporary folder's length on this machine."""
+    from typer.testing import CliRunner
+
+    from forge.cli import app
+
+    missing = tmp_path / ("a-folder-with-a-long-name-" * 4) / "sessions-that-are-not-there.jsonl"
+    r = CliRunner().invoke(app, ["scrub", str(missing)])
+    assert r.exit_code == 1 and len(str(missing)) > 120
+    line = next(x for x in r.output.splitlines() if "error:" in x)
+    assert str(missing) in line and "no such file or folder" in line
+
+
 def test_a_bad_stage_key_is_refused_at_submit_naming_the_key(forge_home):
     from forge.errors import ConfigError
     from forge.service import Forge

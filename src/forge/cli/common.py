@@ -16,7 +16,9 @@ from rich.console import Console
 from forge.errors import ForgeError
 
 console = Console()
-err_console = Console(stderr=True)
+# Messages are not folded at the terminal's width: a path or an id in an error stays whole
+# (copyable, greppable in a log); the terminal wraps long lines itself.
+err_console = Console(stderr=True, soft_wrap=True)
 JsonOpt = typer.Option(False, "--json", help="Print machine-readable JSON.")
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -75,7 +77,7 @@ def command(group: typer.Typer, name: str | None = None, **options: Any) -> Call
 def say_on(as_json: bool) -> Callable[[str], None]:
     """Where notes go: stderr when stdout carries JSON."""
     out = err_console if as_json else console
-    return lambda message: out.print(message, highlight=False)
+    return lambda message: out.print(message, highlight=False, soft_wrap=True)
 
 
 def progress_bars(as_json: bool = True) -> Any:

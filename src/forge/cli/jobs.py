@@ -56,7 +56,7 @@ def job_show(job_id: str, as_json: bool = JsonOpt) -> None:
         f"[bold]{job.id}[/bold]  {job.kind}  state [bold]{job.state.value}[/bold]  authorization {job.authorization}"
     )
     if job.error:
-        console.print(f"[red]error:[/red] {job.error}")
+        console.print(f"[red]error:[/red] {job.error}", highlight=False, soft_wrap=True)
     t = Table(title="audit trail")
     for col in ("AT", "FROM", "TO", "ACTOR", "REASON"):
         t.add_column(col)
