@@ -183,13 +183,31 @@ def scrub(
     workers: int | None = typer.Option(
         None, "--workers", min=1, help="Processes for many files. Default: one per CPU core; 1: this process only."
     ),
+    resume: bool = typer.Option(
+        False,
+        "--resume",
+        help="Go on with an interrupted run into the same --out folder: the files it finished are kept "
+        "(and counted), the rest scrubbed.",
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Find and replace secrets in any files; print findings by kind (never the secrets)."""
     from forge.service import scrub_files
 
-    with progress_bars() as progress:
-        report = scrub_files(path, out, allow, rules=[str(r) for r in rules], workers=workers, progress=progress)
+    try:
+        with progress_bars() as progress:
+            report = scrub_files(
+                path, out, allow, rules=[str(r) for r in rules], workers=workers, progress=progress, resume=resume
+            )
+    except KeyboardInterrupt:
+        if out is None:
+            raise
+        err_console.print(
+            "[yellow]interrupted[/yellow]: the files finished are kept; "
+            "run the same command with --resume to go on from there",
+            highlight=False,
+        )
+        raise typer.Exit(130) from None
     if as_json:
         emit_json(report)
     else:
@@ -211,6 +229,7 @@ def scrub(
                     ("MB", f"{report['bytes'] / 1e6:.1f}"),
                     ("seconds", f"{report['seconds']:.1f}"),
                     ("processes", report["workers"]),
+                    *([("finished by the earlier run", report["resumed"])] if report["resumed"] else []),
                     ("rule engine", report["engine"]),
                 ],
             )

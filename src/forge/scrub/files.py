@@ -26,6 +26,7 @@ from typing import Any
 from forge.compression import OPENERS, is_archive, pack, unpack
 from forge.errors import InputError
 from forge.progress import NULL_PROGRESS, Progress, Task
+from forge.scrub.resume import BOOKKEEPING, Finished, Journal, options_hash
 from forge.scrub.scrubber import Scrubber, Tally
 
 BLOCK_CHARS = 8 * 1024 * 1024  # JSON lines are scrubbed this many characters of them at a time ...
@@ -37,8 +38,9 @@ STREAM_BLOCK_CHARS = 1024 * 1024
 # secret across a block boundary is seen whole: no detector matches more than this (a PEM block
 # is at most ~20,000 characters; tokens are far shorter).
 OVERLAP = 64 * 1024
+_UNREAD = "could not read"  # a file that failed to read is not finished: a resumed run tries it again
 LINE_FILES = (".jsonl", ".ndjson")  # one JSON record per line: lines are scrubbed as records
-SKIPPED_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules"}
+SKIPPED_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules", BOOKKEEPING}
 
 
 @dataclass
@@ -54,6 +56,7 @@ class ScrubFilesReport:
     files: list[FileReport] = field(default_factory=list)
     bytes: int = 0  # the size of the files scrubbed (archives and compressed files as stored)
     workers: int = 1  # processes that scrubbed them
+    resumed: int = 0  # input files an earlier, interrupted run had finished (--resume)
 
     def to_dict(self, scrub: dict[str, Any]) -> dict[str, Any]:
         by_status: dict[str, int] = {}
@@ -65,6 +68,7 @@ class ScrubFilesReport:
             "findings": scrub["total"],
             "bytes": self.bytes,
             "workers": self.workers,
+            "resumed": self.resumed,
             "by_kind": scrub["by_kind"],
             "by_engine": scrub["by_engine"],
             "engine": scrub["engine"],
@@ -226,9 +230,19 @@ class _FileWork:
     rel: str
     dest: Path | None
     size: int
+    mtime_ns: int = 0
+    partial: Path | None = None  # where its copy is written until it is whole
 
 
-def _plan(path: Path, out: Path | None) -> list[FileReport | _FileWork]:
+@dataclass(frozen=True)
+class _Earlier:
+    """A file an earlier run into the same output folder finished (taken from its journal)."""
+
+    work: _FileWork
+    done: Finished
+
+
+def _plan(path: Path, out: Path | None, journal: Journal | None) -> list[FileReport | _FileWork]:
     """What scrub_path does with each file under path, in order: a report for a file set aside
     now, the work for one to scrub."""
     plan: list[FileReport | _FileWork] = []
@@ -238,19 +252,38 @@ def _plan(path: Path, out: Path | None) -> list[FileReport | _FileWork]:
         if src.is_symlink() or not src.is_file():
             plan.append(FileReport(rel, "skipped", reason="not a regular file"))
             continue
-        plan.append(_FileWork(src, rel, out / rel if out is not None else None, src.stat().st_size))
+        st = src.stat()
+        dest = out / rel if out is not None else None
+        partial = journal.partial_of(rel) if journal is not None else None
+        plan.append(_FileWork(src, rel, dest, st.st_size, st.st_mtime_ns, partial))
     return plan
 
 
 def _scrub_work(work: _FileWork, scrubber: Scrubber) -> list[FileReport]:
-    if work.dest is not None:
-        work.dest.parent.mkdir(parents=True, exist_ok=True)
-    if is_archive(work.src):
-        return scrub_archive(work.src, work.rel, work.dest, scrubber)
+    """Scrub one file; its copy is written under the bookkeeping folder and moved into place
+    once whole, so an interrupt never leaves a half copy under the file's own name."""
+    target = work.partial if work.partial is not None else work.dest
+    if target is not None:
+        target.parent.mkdir(parents=True, exist_ok=True)
     try:
-        result = scrub_file(work.src, work.dest, scrubber)
+        reports = _scrub_one(work, target, scrubber)
+    except BaseException:
+        if work.partial is not None:
+            work.partial.unlink(missing_ok=True)
+        raise
+    if work.partial is not None and work.dest is not None and work.partial.exists():
+        work.dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(work.partial, work.dest)
+    return reports
+
+
+def _scrub_one(work: _FileWork, target: Path | None, scrubber: Scrubber) -> list[FileReport]:
+    if is_archive(work.src):
+        return scrub_archive(work.src, work.rel, target, scrubber)
+    try:
+        result = scrub_file(work.src, target, scrubber)
     except OSError as exc:
-        result = f"could not read file ({exc.__class__.__name__})"
+        result = f"{_UNREAD} file ({exc.__class__.__name__})"
     if isinstance(result, str):
         return [FileReport(work.rel, "skipped", reason=result)]
     return [FileReport(work.rel, "scrubbed" if result else "clean", result)]
@@ -282,60 +315,127 @@ def scrub_path(
     workers: int = 1,
     progress: Progress = NULL_PROGRESS,
     parallel_min_bytes: int | None = None,
+    resume: bool = False,
 ) -> ScrubFilesReport:
     """Scrub a file or every file under a folder; with `out`, write the scrubbed copies there.
     `workers` > 1 spreads the files over that many processes when there are `parallel_min_bytes`
-    (default PARALLEL_MIN_BYTES) of them or more; the copies and the report are the same either way (the findings are
-    counted in `scrubber`)."""
-    path = Path(path)
-    if out is not None:
-        out = Path(out)
-        if out.resolve() == path.resolve():
+    (default PARALLEL_MIN_BYTES) of them or more; the copies and the report are the same either
+    way (the findings are counted in `scrubber`). `resume`: go on with an interrupted run into
+    the same `out` (see forge.scrub.resume); the copies and the report are those of one run."""
+    path, out = Path(path), (Path(out) if out is not None else None)
+    journal, finished = _open_journal(path, out, scrubber, resume) if out is not None else (None, {})
+    try:
+        plan = _plan(path, out, journal)
+        items: list[FileReport | _FileWork | _Earlier] = [_earlier(w, finished) for w in plan]
+        todo = [w for w in items if isinstance(w, _FileWork)]
+        total_bytes = sum(w.size for w in plan if isinstance(w, _FileWork))
+        task = progress.task("scrub", total=sum(1 for w in plan if isinstance(w, _FileWork)))
+        workers = min(workers, len(todo))
+        if workers > 1 and total_bytes >= (PARALLEL_MIN_BYTES if parallel_min_bytes is None else parallel_min_bytes):
+            from forge.parallel import OrderedPool
+
+            # files go out in chunks (a small session file takes less time to scrub than to send)
+            chunk = max(1, min(16, len(todo) // (workers * 8)))
+            with OrderedPool(workers, _init_worker, scrubber.spec()) as pool:
+                done = pool.map(_scrub_in_worker, todo, chunksize=chunk)
+                report = _report(items, _counted(done, scrubber), task, scrubber, total_bytes, journal)
+                report.workers = workers
+                return report
+        return _report(items, _in_process(todo, scrubber), task, scrubber, total_bytes, journal)
+    finally:
+        if journal is not None:
+            journal.close()
+
+
+def _open_journal(path: Path, out: Path, scrubber: Scrubber, resume: bool) -> tuple[Journal, dict[str, Finished]]:
+    """The output folder's journal, opened for this run, and what an earlier run finished."""
+    from forge import __version__
+
+    if out.resolve() == path.resolve():
+        raise InputError(
+            "the output folder is the input; scrubbing in place is not supported",
+            path=str(out),
+            hint="pass a new folder to --out",
+        )
+    journal = Journal(out)
+    options = options_hash(scrubber.spec(), __version__)
+    finished: dict[str, Finished] = {}
+    if out.exists() and not out.is_dir():
+        raise InputError("--out exists and is not a folder", path=str(out), hint="pass a new or empty folder to --out")
+    if out.exists() and any(out.iterdir()):
+        if not resume:
             raise InputError(
-                "the output folder is the input; scrubbing in place is not supported",
+                "output folder exists and is not empty",
                 path=str(out),
-                hint="pass a new folder to --out",
+                hint="pass a new or empty folder to --out, or --resume to go on with the run that wrote it",
             )
-        if out.exists() and any(out.iterdir()):
+        if not journal.path.is_file():
             raise InputError(
-                "output folder exists and is not empty", path=str(out), hint="pass a new or empty folder to --out"
+                "output folder holds files no forge scrub run recorded: nothing to resume",
+                path=str(out),
+                hint="pass a new or empty folder to --out",
             )
-    plan = _plan(path, out)
-    todo = [w for w in plan if isinstance(w, _FileWork)]
-    total_bytes = sum(w.size for w in todo)
-    task = progress.task("scrub", total=len(todo))
-    workers = min(workers, len(todo))
-    if workers > 1 and total_bytes >= (PARALLEL_MIN_BYTES if parallel_min_bytes is None else parallel_min_bytes):
-        from forge.parallel import OrderedPool
-
-        # files go out in chunks (a small session file takes less time to scrub than to send)
-        chunk = max(1, min(16, len(todo) // (workers * 8)))
-        with OrderedPool(workers, _init_worker, scrubber.spec()) as pool:
-            done = pool.map(_scrub_in_worker, todo, chunksize=chunk)
-            results = _counted(done, scrubber)
-            report = _report(plan, results, task, scrubber, total_bytes)
-            report.workers = workers
-            return report
-    return _report(plan, (_scrub_work(w, scrubber) for w in todo), task, scrubber, total_bytes)
+        finished = journal.load(options)
+    journal.start(options)
+    return journal, finished
 
 
-def _counted(done: Iterable[tuple[list[FileReport], Tally]], scrubber: Scrubber) -> Iterator[list[FileReport]]:
+def _earlier(item: FileReport | _FileWork, finished: dict[str, Finished]) -> FileReport | _FileWork | _Earlier:
+    """The file as an earlier run left it, when that still stands: same size and modification
+    time, and its copy (if it made one) still in the output folder."""
+    if not isinstance(item, _FileWork):
+        return item
+    done = finished.get(item.rel)
+    if done is None or (done.size, done.mtime_ns) != (item.size, item.mtime_ns):
+        return item
+    if done.copied and (item.dest is None or not item.dest.exists()):
+        return item
+    return _Earlier(item, done)
+
+
+def _in_process(todo: list[_FileWork], scrubber: Scrubber) -> Iterator[tuple[list[FileReport], Tally]]:
+    for work in todo:  # (counted in scrubber as they are found)
+        before = scrubber.counts()
+        reports = _scrub_work(work, scrubber)
+        yield reports, scrubber.counts().minus(before)
+
+
+def _counted(
+    done: Iterable[tuple[list[FileReport], Tally]], scrubber: Scrubber
+) -> Iterator[tuple[list[FileReport], Tally]]:
     for reports, tally in done:
         scrubber.add_counts(tally)
-        yield reports
+        yield reports, tally
 
 
 def _report(
-    plan: list[FileReport | _FileWork], results: Iterator[list[FileReport]], task: Task, scrubber: Scrubber, total: int
+    items: list[FileReport | _FileWork | _Earlier],
+    results: Iterator[tuple[list[FileReport], Tally]],
+    task: Task,
+    scrubber: Scrubber,
+    total: int,
+    journal: Journal | None,
 ) -> ScrubFilesReport:
     report = ScrubFilesReport()
     done_bytes = 0
-    for item in plan:
+    for item in items:
         if isinstance(item, FileReport):
             report.files.append(item)
             continue
-        report.files += next(results)
-        done_bytes += item.size
+        if isinstance(item, _Earlier):
+            work, done = item.work, item.done
+            report.files += [FileReport(**r) for r in done.reports]
+            scrubber.add_counts(Tally(done.by_kind, done.by_detector))
+            report.resumed += 1
+        else:
+            work = item
+            reports, tally = next(results)
+            report.files += reports
+            if journal is not None and not any((r.reason or "").startswith(_UNREAD) for r in reports):
+                copied = work.dest is not None and work.dest.exists()
+                rows = [r.__dict__ for r in reports]
+                journal.record(work.rel, work.size, work.mtime_ns, copied, rows, tally)
+        done_bytes += work.size
         task.advance(1, MB=round(done_bytes / 1e6, 1), findings=scrubber.total)
     task.done(MB=round(total / 1e6, 1), findings=scrubber.total)
     report.bytes = total

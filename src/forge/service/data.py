@@ -87,19 +87,23 @@ def scrub_files(
     rules: list[str] | None = None,
     workers: int | None = None,
     progress: Progress = NULL_PROGRESS,
+    resume: bool = False,
 ) -> dict[str, Any]:
     """Scrub any files (a file or a folder): findings by kind and per file, never the secrets.
     With `out`, a scrubbed copy keeping relative paths is written there. `rules`: your own rule
     files (gitleaks .toml, Kingfisher .yml), run beside Forge's detectors. `workers`: processes
-    for many files (default: one per CPU core; 1 scrubs in this process)."""
+    for many files (default: one per CPU core; 1 scrubs in this process). `resume`: go on with
+    an interrupted run into the same `out` (files it finished are kept and counted)."""
     from forge.scrub import Scrubber
     from forge.scrub.files import scrub_path
 
     if workers is not None and workers < 1:
         raise InputError(f"workers must be 1 or more, not {workers}", hint="pass --workers 1 to scrub in one process")
+    if resume and out is None:
+        raise InputError("--resume goes on with a run into an output folder", hint="pass that folder with --out")
     scrubber = Scrubber(allowlist=allow or [], rules=rules or [])
     started = time.perf_counter()
-    files = scrub_path(path, out, scrubber, workers=workers or os.cpu_count() or 1, progress=progress)
+    files = scrub_path(path, out, scrubber, workers=workers or os.cpu_count() or 1, progress=progress, resume=resume)
     report = files.to_dict(scrubber.report())
     report["seconds"] = round(time.perf_counter() - started, 3)
     report["out"] = str(out) if out else None
