@@ -716,3 +716,37 @@ def test_one_reply_whose_calls_were_written_between_its_own_results_stays_one_tu
 def test_a_compactions_own_file_is_skipped_with_a_reason():
     convs, warnings = read(HOOKS / "4d5611e5-241a-462a-8d15-5122611a9569/subagents/agent-acompact-e1f845.jsonl")
     assert convs == [] and len(warnings) == 1 and "compaction" in warnings[0][1]
+
+
+def test_a_user_name_in_the_project_folder_reaches_no_row_manifest_or_report(tmp_path):
+    """Claude Code keeps a project's sessions in a folder named after its path
+    (~/.claude/projects/-Users-<name>-code-app): the name is scrubbed from what ingest and the
+    dataset write (each row's source, the manifest, warnings), while a role rule on the path
+    still sees the folder as it is. A real session (SOURCES.md), its temporary working folder
+    moved under the same home folder, as a user's own sessions have it."""
+    import re
+
+    from forge.build.config import BuildConfig
+    from forge.build.stage import run_build
+    from forge.config import parse_config
+
+    name = "dorotheaquist"
+    folder = tmp_path / "projects" / f"-Users-{name}-code-app"
+    folder.mkdir(parents=True)
+    text = (REAL / "claude_code" / "hello-world-script.jsonl").read_text(encoding="utf-8")
+    text = re.sub(r"/tmp/[A-Za-z0-9_]+", f"/Users/{name}/code/app", text)
+    assert name in text
+    (folder / "session.jsonl").write_text(text, encoding="utf-8")
+    (folder / "broken.jsonl").write_text('{"type": "user", "message": \n', encoding="utf-8")  # a warning names it
+    rule = {"pattern": "-Users-[a-z]+-code-app/", "in": "path", "role": "crew"}  # not the scrubbed path
+    cfg = parse_config(IngestConfig, {"workers": 1, "role_rules": [rule]})
+    store = ArtifactStore(tmp_path / "store")
+    corpus = run_ingest(store, [tmp_path / "projects"], cfg)
+    rows = [json.loads(x) for x in corpus.file("conversations.jsonl").read_text().splitlines()]
+    assert rows and all(r["agent_role"] == "crew" for r in rows)  # the rule matched the path as found
+    assert rows[0]["source"]["path"] == "projects/-Users-<SECRET:user>-code-app/session.jsonl"
+    report = json.loads(corpus.file("report.json").read_text())
+    assert any("-Users-<SECRET:user>-code-app/broken.jsonl" in json.dumps(w) for w in report["ingest"]["warnings"])
+    ds = run_build(store, corpus, parse_config(BuildConfig, {}))
+    written = b"".join(p.read_bytes() for root in (corpus.path, ds.path) for p in root.rglob("*") if p.is_file())
+    assert name.encode() not in written

@@ -137,7 +137,9 @@ def _prepare(conv: Conversation, src: SourceFile, ctx: ReadContext, scrubber: An
     if conv.outcome_source and conv.outcome_confidence is None:
         conv.outcome_confidence = confidence_of(conv.outcome_source)
     how = link(conv, ctx.links, learn=False) or "unlinked"
+    conv.source.path = src.name_as_found or src.display  # labelling rules see the path as found ...
     ctx.labeller.apply(conv)
+    conv.source.path = src.display  # ... what is written, the scrubbed one
     clean, tally = scrubber.scrub_conversation_tallied(conv)
     counts = clean.metadata.get("counts") or {}
     return Prepared(

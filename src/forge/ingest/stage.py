@@ -139,13 +139,25 @@ class IngestConfig:
 @dataclass
 class SourceFile:
     path: Path
-    display: str  # path as recorded: relative to the input given, no home dirs
+    display: str  # path as recorded: relative to the input given, no home dirs; scrubbed (below)
     sha256: str = ""
     reader: Reader | None = None
     problem: str | None = None  # empty / binary / unrecognised
     walked: bool = False  # found by walking a folder, not named by the user
     group: int = 0  # which of the paths given it came from
     compressed: Path | None = None  # the compressed file `path` was expanded from
+    name_as_found: str = ""  # display before scrubbing: what labelling rules on `path` match
+
+
+def scrub_names(sources: list[SourceFile], config: IngestConfig) -> None:
+    """Paths as recorded (each row's source, the manifest, warnings) pass through the scrubber:
+    Claude Code names a project's folder after its path (-Users-alice-code-app), so a user name
+    would otherwise ride along in every row built from it."""
+    from forge.scrub import Scrubber
+
+    scrubber = Scrubber(config.scrub_allowlist, config.scrub_detectors, config.scrub_rules)
+    for src, clean in zip(sources, scrubber.scrub_texts([s.display for s in sources]), strict=True):
+        src.name_as_found, src.display = src.display, clean
 
 
 @dataclass
@@ -296,6 +308,7 @@ def _run_ingest(
             hint="pass transcripts (Claude Code, Codex, Gemini CLI, OpenHands, SWE-agent, OpenAI chat, "
             "ShareGPT, Aider), beads issues.jsonl, convention files, or folders of them",
         )
+    scrub_names(sources, config)
     config_dict = config.identity()
     aid = artifact_id(KIND, config_dict, [f"{s.display}@{s.sha256}" for s in sources])
     found = store.existing(KIND, aid)
