@@ -147,6 +147,7 @@ TRUE_POSITIVES = [
     ("home_user", "open /Users/bob.jones/Library/x", "bob.jones", "user"),
     ("windows_user", r"C:\Users\carol\AppData", "carol", "user"),
     ("claude_project_user", "ls ~/.claude/projects/-home-alice-acme/", "alice", "user"),
+    ("claude_project_user", r"dir %USERPROFILE%\.claude\projects\C--Users-carol-src-app", "carol", "user"),
     (
         "kingfisher",
         "SENDGRID_API_KEY=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",
@@ -576,7 +577,7 @@ NEAR_MISSES = [
     ("ipv6", "odd = rows[1::2]; tail = x[10::3]; every = seq[0::4]"),
     ("home_user", "https://example.com/home/about and /var/home/x and ~/projects and /home/<SECRET:user>/x"),
     ("windows_user", r"C:\Program Files\Users"),
-    ("claude_project_user", "--home-dir /tmp and my-home-page and re-Users-guide"),
+    ("claude_project_user", "--home-dir /tmp and my-home-page and re-Users-guide and go-C--Users-list"),
     ("kingfisher", "SG.short and the sendgrid docs; ghp_ alone"),
     ("netrc_password", "machine api.example.com login deploy"),
     ("pgpass_line", "root:x:0:0:root:/root:/bin/bash\n12:30:45:00:01 and at 10:20:30"),

@@ -883,13 +883,14 @@ _add(
     "claude_project_user",
     "user",
     # Claude Code names a project's folder after its path with '/' (and '.', '_') as '-':
-    # ~/.claude/projects/-home-alice-acme. The user is the segment after home/Users.
-    r"(?<![\w.\-])-(?:home|Users)-(?P<s>[A-Za-z0-9]{1,64}+)",
+    # ~/.claude/projects/-home-alice-acme; on Windows ':' and '\' too: C--Users-alice-acme. The
+    # user is the segment after home/Users.
+    r"(?:(?<![\w.\-])|(?<=[A-Za-z]-)(?<![\w.\-][A-Za-z]-))-(?:home|Users)-(?P<s>[A-Za-z0-9]{1,64}+)",
     priority=30,
     validator=v.home_user,
     anchor="-(?:home|Users)-",
     window=(0, 80),
-    description="the user name in Claude Code's project folder names (-home-NAME-..., -Users-NAME-...)",
+    description="the user name in Claude Code's project folder names (-home-NAME-, -Users-NAME-, C--Users-NAME-)",
 )
 
 _add(
