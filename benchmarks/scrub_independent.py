@@ -31,8 +31,10 @@ whole in the scrubbed line.
 Speed, per core (process CPU seconds, so other jobs on the machine do not count), a fresh
 Scrubber for every pass (no memo carried over), median of 11 passes (the real transcripts take
 milliseconds a pass, so fewer passes wander with the machine):
-- `forge scrub` path: scrub_file on the Claude Code JSONL files as they are, into a new folder
-  (`--out`: writing the copies is timed too), and without an output (a findings report only);
+- `forge scrub` path: scrub_path, as the command runs it in one process, on the folder of Claude
+  Code JSONL files as they are, into a new folder (`--out`: the walk, writing each copy whole and
+  moving it into place, and the resume journal are timed too), and without an output (a findings
+  report only);
 - ingest path: Scrubber.scrub_conversation_tallied on the conversations the Claude Code reader
   makes of the same files (reading not timed), as src/forge/ingest/pool.py calls it;
 - detect-secrets 1.5.0: its line scan over the same JSONL text (see benchmarks/scrub.py).
@@ -258,26 +260,25 @@ def cpu_median(fn, passes: int = 11, after=None) -> float:
     return statistics.median(times)
 
 
-def speed(name: str, files: list[Path], tmp: Path, ingest_too: bool = True) -> tuple[float, float]:
+def speed(name: str, root: Path, tmp: Path, ingest_too: bool = True) -> tuple[float, float]:
+    """`forge scrub ROOT` as the command runs it (scrub_path: the walk, each copy written whole
+    then moved into place, the journal), with and without --out, and the ingest path."""
     from forge.ingest.claude_code import read
+    from forge.scrub.files import scrub_path
 
+    files = sorted(root.rglob("*.jsonl")) if root.is_dir() else [root]
     mb = sum(f.stat().st_size for f in files) / 1e6
     convs = [c for f in files for c in read(f, lambda *a, **k: None)] if ingest_too else []
     out = tmp / "out"
 
     def forge_scrub_out() -> None:
-        # as `forge scrub DIR --out NEW` runs it: a new, empty output folder each pass, removed
-        # (untimed) after it. Rewriting the same files costs ext4 a flush per file, and letting
-        # the copies pile up slows the kernel's writes pass by pass; no real run pays either.
-        out.mkdir()
-        s = Scrubber()
-        for i, f in enumerate(files):
-            scrub_file(f, out / f"o{i}.jsonl", s)
+        # as `forge scrub DIR --out NEW` runs it: a new output folder each pass, removed (untimed)
+        # after it. Rewriting the same files costs ext4 a flush per file, and letting the copies
+        # pile up slows the kernel's writes pass by pass; no real run pays either.
+        scrub_path(root, out, Scrubber(), workers=1)
 
     def forge_scrub_report() -> None:  # `forge scrub DIR`: findings counted, nothing written
-        s = Scrubber()
-        for f in files:
-            scrub_file(f, None, s)
+        scrub_path(root, None, Scrubber(), workers=1)
 
     def ingest() -> None:
         s = Scrubber()
@@ -428,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
         rep = found.report()
         mb = sum(f.stat().st_size for f in real) / 1e6
         print(f"real transcripts: {rep['total']} findings in {mb:.2f} MB ({rep['by_kind']})")
-        fs_real, _ = speed("real transcripts", real, tmp_path)
+        fs_real, _ = speed("real transcripts", DATA / "transcripts", tmp_path)
         # as on the user's own machine: their sessions ran in temporary folders; a user's run in
         # a project under the home folder, so every line's cwd (and most paths) name the user
         homed = tmp_path / "homed"
@@ -436,16 +437,16 @@ def main(argv: list[str] | None = None) -> int:
         for f in real:
             text = TMP_WORKDIR.sub("/Users/alice/code/demo", f.read_text(encoding="utf-8"))
             (homed / f.name).write_text(text, encoding="utf-8")
-        speed("real transcripts, working folder under /Users/alice", sorted(homed.glob("*.jsonl")), tmp_path)
+        speed("real transcripts, working folder under /Users/alice", homed, tmp_path)
         gen_dir = tmp_path / "gen"
         _load_generator().generate(gen_dir, args.sessions, 7)
         gen_files = sorted(gen_dir.glob("sessions/*/*.jsonl"))
-        speed("generated sessions", gen_files, tmp_path)
+        speed("generated sessions", gen_dir / "sessions", tmp_path)
         # one long session file, as a user's longest are (tens of MB): the same sessions in one file
         one = tmp_path / "one" / "all-sessions.jsonl"
         one.parent.mkdir()
         one.write_text("".join(f.read_text(encoding="utf-8") for f in gen_files), encoding="utf-8")
-        speed("generated sessions as one file", [one], tmp_path, ingest_too=False)
+        speed("generated sessions as one file", one, tmp_path, ingest_too=False)
         if args.workers > 1:
             workers_speed(gen_files, tmp_path / "many", args.workers)
         ds = detect_secrets_speed(real)

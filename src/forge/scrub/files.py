@@ -246,9 +246,11 @@ def _plan(path: Path, out: Path | None, journal: Journal | None) -> list[FileRep
     """What scrub_path does with each file under path, in order: a report for a file set aside
     now, the work for one to scrub."""
     plan: list[FileReport | _FileWork] = []
+    # the output folder inside the input folder: its files are not scrubbed again
+    inside = out.resolve() if out is not None and path.resolve() in out.resolve().parents else None
     for src, rel in _walk(path):
-        if out is not None and out.resolve() in src.resolve().parents:
-            continue  # the output folder inside the input folder: do not scrub our own output
+        if inside is not None and inside in src.resolve().parents:
+            continue
         if src.is_symlink() or not src.is_file():
             plan.append(FileReport(rel, "skipped", reason="not a regular file"))
             continue
@@ -259,21 +261,33 @@ def _plan(path: Path, out: Path | None, journal: Journal | None) -> list[FileRep
     return plan
 
 
-def _scrub_work(work: _FileWork, scrubber: Scrubber) -> list[FileReport]:
+def _folder_for(path: Path, made: set[Path]) -> None:
+    """Make path's folder, once per run (`made`: the folders this run has made; a mkdir per file
+    costs syscalls)."""
+    folder = path.parent
+    if folder not in made:
+        folder.mkdir(parents=True, exist_ok=True)
+        made.add(folder)
+
+
+def _scrub_work(work: _FileWork, scrubber: Scrubber, made: set[Path]) -> list[FileReport]:
     """Scrub one file; its copy is written under the bookkeeping folder and moved into place
     once whole, so an interrupt never leaves a half copy under the file's own name."""
     target = work.partial if work.partial is not None else work.dest
     if target is not None:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        _folder_for(target, made)
     try:
         reports = _scrub_one(work, target, scrubber)
+        if work.partial is not None and work.dest is not None:
+            _folder_for(work.dest, made)
+            try:
+                os.replace(work.partial, work.dest)
+            except FileNotFoundError:
+                pass  # skipped: no copy was written
     except BaseException:
         if work.partial is not None:
             work.partial.unlink(missing_ok=True)
         raise
-    if work.partial is not None and work.dest is not None and work.partial.exists():
-        work.dest.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(work.partial, work.dest)
     return reports
 
 
@@ -293,17 +307,19 @@ def _scrub_one(work: _FileWork, target: Path | None, scrubber: Scrubber) -> list
 # they pay off only on inputs that take longer than that to scrub
 PARALLEL_MIN_BYTES = 64 * 1024 * 1024
 _WORKER_SCRUBBER: Scrubber | None = None
+_WORKER_MADE: set[Path] = set()  # (a worker lives for one run: its pool is the run's)
 
 
 def _init_worker(allowlist: tuple[str, ...], detectors: list[str] | None, rules: tuple[str, ...]) -> None:
     global _WORKER_SCRUBBER
     _WORKER_SCRUBBER = Scrubber(allowlist, detectors, rules)
+    _WORKER_MADE.clear()
 
 
 def _scrub_in_worker(work: _FileWork) -> tuple[list[FileReport], Tally]:
     assert _WORKER_SCRUBBER is not None
     before = _WORKER_SCRUBBER.counts()
-    reports = _scrub_work(work, _WORKER_SCRUBBER)
+    reports = _scrub_work(work, _WORKER_SCRUBBER, _WORKER_MADE)
     return reports, _WORKER_SCRUBBER.counts().minus(before)
 
 
@@ -394,9 +410,10 @@ def _earlier(item: FileReport | _FileWork, finished: dict[str, Finished]) -> Fil
 
 
 def _in_process(todo: list[_FileWork], scrubber: Scrubber) -> Iterator[tuple[list[FileReport], Tally]]:
+    made: set[Path] = set()
     for work in todo:  # (counted in scrubber as they are found)
         before = scrubber.counts()
-        reports = _scrub_work(work, scrubber)
+        reports = _scrub_work(work, scrubber, made)
         yield reports, scrubber.counts().minus(before)
 
 
@@ -432,7 +449,7 @@ def _report(
             reports, tally = next(results)
             report.files += reports
             if journal is not None and not any((r.reason or "").startswith(_UNREAD) for r in reports):
-                copied = work.dest is not None and work.dest.exists()
+                copied = work.dest is not None and any(r.status != "skipped" for r in reports)
                 rows = [r.__dict__ for r in reports]
                 journal.record(work.rel, work.size, work.mtime_ns, copied, rows, tally)
         done_bytes += work.size

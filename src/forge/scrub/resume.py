@@ -3,7 +3,7 @@
 Every run with an output folder keeps its bookkeeping in `DIR/.forge-scrub/`:
   partial/<path>   a copy being written; renamed to `DIR/<path>` only once it is whole, so a
                    file under its own name in DIR is always a complete copy
-  journal.jsonl    one line per input file finished: its path, size and modification time, the
+  journal.jsonl    a line per input file finished: its path, size and modification time, the
                    reports it gave and its findings counted by kind and detector (counts and
                    relative paths only, as the report: never a secret); first a header line
                    naming the run's options by a hash
@@ -136,8 +136,9 @@ class Journal:
         shutil.rmtree(self.partial, ignore_errors=True)
 
     def _write(self, obj: dict[str, Any]) -> None:
+        # buffered: Ctrl-C ends the run through close(), which writes every line; a killed run
+        # loses the last few, whose files are scrubbed again
         self._fh.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n")
-        self._fh.flush()  # a line per file as it finishes: an interrupt loses at most the one running
 
 
 def _json(line: str) -> dict[str, Any] | None:
