@@ -38,8 +38,10 @@ milliseconds a pass, so fewer passes wander with the machine):
 - ingest path: Scrubber.scrub_conversation_tallied on the conversations the Claude Code reader
   makes of the same files (reading not timed), as src/forge/ingest/pool.py calls it;
 - detect-secrets 1.5.0: its line scan over the same JSONL text (see benchmarks/scrub.py).
-Files: the real transcripts; the same with their working folder (a temporary one) moved under a
-home folder, as a user's own sessions have it (the cwd of every line names the user); and
+Files: the real transcripts; the real Claude Code sessions (1.0 to 2.1) of five more projects the
+readers are tested on (tests/fixtures/real/claude_code_*, see SOURCES.md there; what is found in
+them is printed by kind); the real transcripts with their working folder (a temporary one) moved
+under a home folder, as a user's own sessions have it (the cwd of every line names the user); and
 sessions from the example generator (dense with planted secrets, a home path in every line),
 as separate files and as one long file.
 The last line is `ratio=<forge scrub MB/s / detect-secrets MB/s>`.
@@ -68,7 +70,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import re  # noqa: E402
 
 from forge.scrub import Scrubber, find_secrets_many  # noqa: E402
-from forge.scrub.files import scrub_file  # noqa: E402
+from forge.scrub.files import scrub_file, scrub_path  # noqa: E402
 
 TOKEN = re.compile(r"[A-Za-z0-9+/=_\-.~%]{8,}")
 PLACEHOLDER = re.compile(r"<SECRET:[a-z0-9_]+>")
@@ -264,7 +266,6 @@ def speed(name: str, root: Path, tmp: Path, ingest_too: bool = True) -> tuple[fl
     """`forge scrub ROOT` as the command runs it (scrub_path: the walk, each copy written whole
     then moved into place, the journal), with and without --out, and the ingest path."""
     from forge.ingest.claude_code import read
-    from forge.scrub.files import scrub_path
 
     files = sorted(root.rglob("*.jsonl")) if root.is_dir() else [root]
     mb = sum(f.stat().st_size for f in files) / 1e6
@@ -304,7 +305,7 @@ def workers_speed(files: list[Path], folder: Path, workers: int) -> None:
     """`forge scrub FOLDER --out NEW` in one process and in `workers`, wall clock (what a user
     waits; each worker starts and builds its own engine), median of 3: the files copied until
     the folder passes the size from which forge scrub spreads them."""
-    from forge.scrub.files import PARALLEL_MIN_BYTES, scrub_path
+    from forge.scrub.files import PARALLEL_MIN_BYTES
 
     folder.mkdir()
     size, copy = 0, 0
@@ -430,6 +431,16 @@ def main(argv: list[str] | None = None) -> int:
         mb = sum(f.stat().st_size for f in real) / 1e6
         print(f"real transcripts: {rep['total']} findings in {mb:.2f} MB ({rep['by_kind']})")
         fs_real, _ = speed("real transcripts", DATA / "transcripts", tmp_path)
+        # the Claude Code sessions the readers are tested on: 1.0 to 2.1, from five more projects
+        # (tests/fixtures/real/SOURCES.md); their findings by value's kind only
+        more = tmp_path / "more"
+        for d in sorted((ROOT / "tests" / "fixtures" / "real").glob("claude_code_*")):
+            shutil.copytree(d, more / d.name)
+        found_more = Scrubber()
+        scrub_path(more, None, found_more, workers=1)
+        rep_more = found_more.report()
+        print(f"more real sessions: {rep_more['total']} findings ({rep_more['by_kind']})")
+        speed("more real sessions (Claude Code 1.0-2.1, five projects)", more, tmp_path)
         # as on the user's own machine: their sessions ran in temporary folders; a user's run in
         # a project under the home folder, so every line's cwd (and most paths) name the user
         homed = tmp_path / "homed"
