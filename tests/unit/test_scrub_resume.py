@@ -155,3 +155,36 @@ def test_cli_resume_prints_what_the_earlier_run_finished(tmp_path, monkeypatch):
     alone = runner.invoke(app, ["scrub", str(src), "--resume"])
     assert alone.exit_code == 1 and "--out" in alone.output and "Traceback" not in alone.output
     assert TOKEN not in first.output + refused.output + again.output
+
+
+def test_an_output_folder_that_cannot_be_written_is_a_clear_error(tmp_path):
+    src = _sources(tmp_path)
+    (tmp_path / "a-file").write_text("not a folder")
+    r = CliRunner().invoke(app, ["scrub", str(src), "--out", str(tmp_path / "a-file" / "out")])
+    assert r.exit_code == 1 and "could not write to the output folder" in r.output and "Traceback" not in r.output
+
+
+def test_a_full_disk_stops_the_run_and_resume_goes_on(tmp_path, monkeypatch):
+    """A full disk (ENOSPC, raised where the copy is written: a disk cannot be filled here)
+    stops the run with one clear error instead of skipping every later file as unreadable."""
+    import errno
+
+    src = _sources(tmp_path)
+    whole = _run(src, tmp_path / "whole")
+    real, calls = files.scrub_file, []
+
+    def full_after_two(s, target, scrubber, **kw):
+        calls.append(s)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(s, target, scrubber, **kw)
+
+    monkeypatch.setattr(files, "scrub_file", full_after_two)
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["scrub", str(src), "--out", str(out), "--workers", "1"])
+    assert r.exit_code == 1 and "No space left on device" in r.output and "--resume" in r.output
+    assert len(calls) == 3 and "Traceback" not in r.output
+    monkeypatch.undo()
+    resumed = _run(src, out, resume=True)
+    assert resumed.pop("resumed") == 2 and whole.pop("resumed") == 0 and resumed == whole
+    assert _copies(out) == _copies(tmp_path / "whole")

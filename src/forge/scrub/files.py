@@ -13,6 +13,7 @@ The report holds counts and relative paths only — never a secret.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import lzma
@@ -38,6 +39,7 @@ STREAM_BLOCK_CHARS = 1024 * 1024
 # secret across a block boundary is seen whole: no detector matches more than this (a PEM block
 # is at most ~20,000 characters; tokens are far shorter).
 OVERLAP = 64 * 1024
+_CANNOT_WRITE = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
 _UNREAD = "could not read"  # a file that failed to read is not finished: a resumed run tries it again
 LINE_FILES = (".jsonl", ".ndjson")  # one JSON record per line: lines are scrubbed as records
 SKIPPED_DIRS = {".git", ".hg", ".svn", "__pycache__", ".venv", "node_modules", BOOKKEEPING}
@@ -297,6 +299,13 @@ def _scrub_one(work: _FileWork, target: Path | None, scrubber: Scrubber) -> list
     try:
         result = scrub_file(work.src, target, scrubber)
     except OSError as exc:
+        if exc.errno in _CANNOT_WRITE or (target is not None and exc.filename == str(target)):
+            # the output side: every later file would fail the same way, so the run stops here
+            raise InputError(
+                f"could not write the scrubbed copy ({exc.strerror or type(exc).__name__})",
+                path=str(work.dest),
+                hint="free some space or pass a folder you can write to; --resume then goes on from there",
+            ) from None
         result = f"{_UNREAD} file ({exc.__class__.__name__})"
     if isinstance(result, str):
         return [FileReport(work.rel, "skipped", reason=result)]
@@ -392,7 +401,14 @@ def _open_journal(path: Path, out: Path, scrubber: Scrubber, resume: bool) -> tu
                 hint="pass a new or empty folder to --out",
             )
         finished = journal.load(options)
-    journal.start(options)
+    try:
+        journal.start(options)
+    except OSError as exc:
+        raise InputError(
+            f"could not write to the output folder ({exc.strerror or type(exc).__name__})",
+            path=str(out),
+            hint="pass a folder you can write to",
+        ) from None
     return journal, finished
 
 
