@@ -188,3 +188,36 @@ def test_a_full_disk_stops_the_run_and_resume_goes_on(tmp_path, monkeypatch):
     resumed = _run(src, out, resume=True)
     assert resumed.pop("resumed") == 2 and whole.pop("resumed") == 0 and resumed == whole
     assert _copies(out) == _copies(tmp_path / "whole")
+
+
+def test_names_in_paths_are_scrubbed_in_the_copies_report_and_journal(tmp_path):
+    """Two users' Claude Code project folders (-Users-NAME-code-app, real sessions) whose sessions
+    share a file name, and a token in a file's name: no name or token in any output path, the
+    report or the journal; the two sessions stay two files; --keep-names keeps the paths."""
+    real = sorted(Path("tests/fixtures/real/claude_code").glob("*.jsonl"))
+    src = tmp_path / "projects"
+    for user in ("dorotheaquist", "bartholomewk"):
+        (src / f"-Users-{user}-code-app").mkdir(parents=True)
+        shutil.copy(real[0], src / f"-Users-{user}-code-app" / "session.jsonl")
+    (src / f"key-{TOKEN}.txt").write_text("nothing secret inside\n")
+    out = tmp_path / "out"
+    r = CliRunner().invoke(app, ["scrub", str(src), "--out", str(out), "--json"])
+    assert r.exit_code == 0, r.output
+    report = json.loads(r.stdout)
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    copies = [
+        "-Users-<SECRET:user>-code-app/session-2.jsonl",
+        "-Users-<SECRET:user>-code-app/session.jsonl",
+        "key-<SECRET:github_token>.txt",
+    ]
+    assert written == sorted([*copies, ".forge-scrub/journal.jsonl"])
+    assert sorted(f["path"] for f in report["per_file"]) == copies
+    everything = r.output + "".join(written) + (out / ".forge-scrub" / "journal.jsonl").read_text()
+    assert not any(s in everything for s in ("dorotheaquist", "bartholomewk", TOKEN))
+    assert report["findings"] == sum(f["findings"] for f in report["per_file"])  # names not counted
+    again = CliRunner().invoke(app, ["scrub", str(src), "--out", str(out), "--resume", "--json"])
+    assert again.exit_code == 0 and json.loads(again.stdout)["resumed"] == 3
+    kept = tmp_path / "kept"
+    r = CliRunner().invoke(app, ["scrub", str(src), "--out", str(kept), "--keep-names", "--json"])
+    assert r.exit_code == 0 and (kept / "-Users-dorotheaquist-code-app" / "session.jsonl").is_file()
+    assert (kept / f"key-{TOKEN}.txt").is_file()

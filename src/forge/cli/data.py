@@ -189,6 +189,12 @@ def scrub(
         help="Go on with an interrupted run into the same --out folder: the files it finished are kept "
         "(and counted), the rest scrubbed.",
     ),
+    keep_names: bool = typer.Option(
+        False,
+        "--keep-names",
+        help="Keep file and folder names as they are. Default: what the scrubber finds in them (a user name "
+        "in a Claude Code project folder, -Users-NAME-app) is replaced in the copies' paths and the report.",
+    ),
     as_json: bool = JsonOpt,
 ) -> None:
     """Find and replace secrets in any files; print findings by kind (never the secrets)."""
@@ -197,7 +203,14 @@ def scrub(
     try:
         with progress_bars() as progress:
             report = scrub_files(
-                path, out, allow, rules=[str(r) for r in rules], workers=workers, progress=progress, resume=resume
+                path,
+                out,
+                allow,
+                rules=[str(r) for r in rules],
+                workers=workers,
+                progress=progress,
+                resume=resume,
+                keep_names=keep_names,
             )
     except KeyboardInterrupt:
         if out is None:

@@ -1,14 +1,15 @@
 """Scrub files as they are (any text format), for `forge scrub PATH [--out DIR]`.
 
 Every text file under PATH is scrubbed with the same detectors as the corpus stage; with an
-output folder, the scrubbed copy keeps each file's path relative to PATH. Binary files are set
+output folder, the scrubbed copy keeps each file's path relative to PATH, itself scrubbed (a user
+name in a Claude Code project folder's name becomes its placeholder; `--keep-names` keeps it). Binary files are set
 aside (never copied: a secret could hide in them). Bytes that are not UTF-8 are carried through
 unchanged (surrogateescape), so nothing is lost. JSON and JSONL files stay valid: a line whose
 text-level scrub would break its JSON is scrubbed value by value instead.
 Compressed files (`.gz`, `.bz2`, `.xz`) are scrubbed as what they hold and written compressed the
 same way; an archive (`.tar*`, `.tgz`, `.zip`) is scrubbed as the folder it holds, into a new
 archive of its kind.
-The report holds counts and relative paths only — never a secret.
+The report holds counts and (scrubbed) relative paths only — never a secret.
 """
 
 from __future__ import annotations
@@ -244,15 +245,17 @@ class _Earlier:
     done: Finished
 
 
-def _plan(path: Path, out: Path | None, journal: Journal | None) -> list[FileReport | _FileWork]:
+def _plan(
+    path: Path, out: Path | None, journal: Journal | None, names: Scrubber | None
+) -> list[FileReport | _FileWork]:
     """What scrub_path does with each file under path, in order: a report for a file set aside
-    now, the work for one to scrub."""
+    now, the work for one to scrub. `names`: the scrubber the paths go through (see _named)."""
     plan: list[FileReport | _FileWork] = []
     # the output folder inside the input folder: its files are not scrubbed again
     inside = out.resolve() if out is not None and path.resolve() in out.resolve().parents else None
-    for src, rel in _walk(path):
-        if inside is not None and inside in src.resolve().parents:
-            continue
+    found = [(src, rel) for src, rel in _walk(path) if inside is None or inside not in src.resolve().parents]
+    shown = _named([rel for _, rel in found], names) if names is not None else [rel for _, rel in found]
+    for (src, _), rel in zip(found, shown, strict=True):
         if src.is_symlink() or not src.is_file():
             plan.append(FileReport(rel, "skipped", reason="not a regular file"))
             continue
@@ -261,6 +264,26 @@ def _plan(path: Path, out: Path | None, journal: Journal | None) -> list[FileRep
         partial = journal.partial_of(rel) if journal is not None else None
         plan.append(_FileWork(src, rel, dest, st.st_size, st.st_mtime_ns, partial))
     return plan
+
+
+def _named(rels: list[str], names: Scrubber) -> list[str]:
+    """Each relative path as the copy and the report name it: what the scrubber finds in it
+    replaced by its placeholder (Claude Code names a project's folder after its path,
+    -Users-alice-code-app, so the user name is in every copy's path). Two files that would share
+    a path keep apart: the later gets -2, -3, ... before its suffixes."""
+    clean = names.scrub_texts(rels)
+    taken: set[str] = set()
+    out = []
+    for name in clean:
+        if name in taken:
+            folder, _, base = name.rpartition("/")
+            stem, dot, suffixes = base.partition(".")
+            n = 2
+            while (name := f"{folder}/{stem}-{n}{dot}{suffixes}".lstrip("/")) in taken:
+                n += 1
+        taken.add(name)
+        out.append(name)
+    return out
 
 
 def _folder_for(path: Path, made: set[Path]) -> None:
@@ -341,16 +364,20 @@ def scrub_path(
     progress: Progress = NULL_PROGRESS,
     parallel_min_bytes: int | None = None,
     resume: bool = False,
+    keep_names: bool = False,
 ) -> ScrubFilesReport:
     """Scrub a file or every file under a folder; with `out`, write the scrubbed copies there.
     `workers` > 1 spreads the files over that many processes when there are `parallel_min_bytes`
     (default PARALLEL_MIN_BYTES) of them or more; the copies and the report are the same either
     way (the findings are counted in `scrubber`). `resume`: go on with an interrupted run into
-    the same `out` (see forge.scrub.resume); the copies and the report are those of one run."""
+    the same `out` (see forge.scrub.resume); the copies and the report are those of one run.
+    Paths are scrubbed too (a user name in a folder's name), in the copies and the report, unless
+    `keep_names`; what is found in them is not counted among the findings."""
     path, out = Path(path), (Path(out) if out is not None else None)
-    journal, finished = _open_journal(path, out, scrubber, resume) if out is not None else (None, {})
+    journal, finished = _open_journal(path, out, scrubber, resume, keep_names) if out is not None else (None, {})
     try:
-        plan = _plan(path, out, journal)
+        names = None if keep_names else Scrubber(*scrubber.spec())
+        plan = _plan(path, out, journal, names)
         items: list[FileReport | _FileWork | _Earlier] = [_earlier(w, finished) for w in plan]
         todo = [w for w in items if isinstance(w, _FileWork)]
         total_bytes = sum(w.size for w in plan if isinstance(w, _FileWork))
@@ -372,7 +399,9 @@ def scrub_path(
             journal.close()
 
 
-def _open_journal(path: Path, out: Path, scrubber: Scrubber, resume: bool) -> tuple[Journal, dict[str, Finished]]:
+def _open_journal(
+    path: Path, out: Path, scrubber: Scrubber, resume: bool, keep_names: bool
+) -> tuple[Journal, dict[str, Finished]]:
     """The output folder's journal, opened for this run, and what an earlier run finished."""
     from forge import __version__
 
@@ -383,7 +412,7 @@ def _open_journal(path: Path, out: Path, scrubber: Scrubber, resume: bool) -> tu
             hint="pass a new folder to --out",
         )
     journal = Journal(out)
-    options = options_hash(scrubber.spec(), __version__)
+    options = options_hash([scrubber.spec(), keep_names], __version__)
     finished: dict[str, Finished] = {}
     if out.exists() and not out.is_dir():
         raise InputError("--out exists and is not a folder", path=str(out), hint="pass a new or empty folder to --out")

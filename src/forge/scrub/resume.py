@@ -31,8 +31,9 @@ FORMAT = 1
 
 
 def options_hash(spec: Any, version: str) -> str:
-    """The run's options (allowlist, detectors, rule files) and Forge's version, hashed: the
-    allowlist stays out of the file, and an upgrade or other options rule out a resume."""
+    """The run's options (allowlist, detectors, rule files, --keep-names) and Forge's version,
+    hashed: the allowlist stays out of the file, and an upgrade or other options rule out a
+    resume."""
     raw = json.dumps([spec, version], sort_keys=True, default=str)
     return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
@@ -124,8 +125,8 @@ class Journal:
                 "mtime_ns": mtime_ns,
                 "copied": copied,
                 "reports": reports,
-                "by_kind": tally.by_kind,
-                "by_detector": tally.by_detector,
+                "by_kind": dict(sorted(tally.by_kind.items())),  # (the same line from any process)
+                "by_detector": dict(sorted(tally.by_detector.items())),
             }
         )
 

@@ -88,12 +88,15 @@ def scrub_files(
     workers: int | None = None,
     progress: Progress = NULL_PROGRESS,
     resume: bool = False,
+    keep_names: bool = False,
 ) -> dict[str, Any]:
     """Scrub any files (a file or a folder): findings by kind and per file, never the secrets.
     With `out`, a scrubbed copy keeping relative paths is written there. `rules`: your own rule
     files (gitleaks .toml, Kingfisher .yml), run beside Forge's detectors. `workers`: processes
     for many files (default: one per CPU core; 1 scrubs in this process). `resume`: go on with
-    an interrupted run into the same `out` (files it finished are kept and counted)."""
+    an interrupted run into the same `out` (files it finished are kept and counted). Paths are
+    scrubbed as the copies and the report name them (a user name in a folder's name) unless
+    `keep_names`."""
     from forge.scrub import Scrubber
     from forge.scrub.files import scrub_path
 
@@ -103,7 +106,15 @@ def scrub_files(
         raise InputError("--resume goes on with a run into an output folder", hint="pass that folder with --out")
     scrubber = Scrubber(allowlist=allow or [], rules=rules or [])
     started = time.perf_counter()
-    files = scrub_path(path, out, scrubber, workers=workers or os.cpu_count() or 1, progress=progress, resume=resume)
+    files = scrub_path(
+        path,
+        out,
+        scrubber,
+        workers=workers or os.cpu_count() or 1,
+        progress=progress,
+        resume=resume,
+        keep_names=keep_names,
+    )
     report = files.to_dict(scrubber.report())
     report["seconds"] = round(time.perf_counter() - started, 3)
     report["out"] = str(out) if out else None
