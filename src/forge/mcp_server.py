@@ -198,7 +198,12 @@ def build_server(*, in_process: bool = False, forge: Any = None, remote: bool = 
         events: Annotated[int, Field(ge=0, le=200, description="How many recent events to include.")] = 10,
     ) -> dict[str, Any]:
         """A job's state, audit trail, latest progress and result (artifact ids, eval scores)."""
+        from forge.service import scrub_text
+
         status = F().job_status(job_id, events=events)
+        config = status.get("config") or {}
+        if config.get("sources"):  # (a session folder's path names its user: /home/NAME/...)
+            status["config"] = {**config, "sources": [scrub_text(str(p)) for p in config["sources"]]}
         return _jsonable({"job_id": status["id"], "events": [], **status})
 
     @tool

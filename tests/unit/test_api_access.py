@@ -190,3 +190,17 @@ def test_jobs_refuse_to_start_on_a_host_that_never_passed_env_init(forge_home):
     r = client(forge).post("/api/v1/fine-tuning/jobs", json=JOB, headers=bearer(token))
     assert r.status_code == 409 and "INACTIVE_UNSAFE" in r.json()["error"]["message"]
     assert "forge env init" in r.json()["error"]["hint"] and forge.jobs.list() == []
+
+
+def test_a_job_names_its_sources_without_the_user_name_in_their_path(forge):
+    """A job's sources as the API shows them (`training_file`): a user's session folder names the
+    user (/home/NAME/..., Claude Code's -home-NAME-app); the reply names neither. (The job is only
+    queued: the folders need not exist.)"""
+    sources = ["/home/dorotheaquist/.claude/projects/-home-dorotheaquist-app", "/Users/bartholomewk/sessions"]
+    job_id = forge.submit_pipeline({"sources": sources, "train": {"max_steps": 2}}).id
+    r = client(forge).get(f"/api/v1/fine-tuning/jobs/{job_id}")
+    assert r.status_code == 200, r.text
+    assert r.json()["training_file"] == (
+        "/home/<SECRET:user>/.claude/projects/-home-<SECRET:user>-app, /Users/<SECRET:user>/sessions"
+    )
+    assert "dorotheaquist" not in r.text and "bartholomewk" not in r.text

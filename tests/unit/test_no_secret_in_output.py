@@ -86,3 +86,19 @@ def test_cli_and_mcp_errors_that_echo_input_carry_no_secret(forge):
 
     anyio.run(main)
     assert not os.environ.get("FORGE_DEBUG")  # errors above were shown, not raised
+
+
+def test_a_job_status_over_mcp_names_its_sources_without_the_user_name(forge):
+    sources = ["/home/dorotheaquist/.claude/projects/-home-dorotheaquist-app", "/Users/bartholomewk/sessions"]
+    job = forge.submit_pipeline({"sources": sources, "train": {"max_steps": 2}})
+
+    async def main():
+        async with Client(build_server(in_process=True, forge=forge)) as c:
+            res = await c.call_tool("get_forge_job_status", {"job_id": job.id})
+            assert not res.is_error
+            text = res.content[0].text
+            assert "/home/<SECRET:user>/.claude/projects/-home-<SECRET:user>-app" in text
+            assert "dorotheaquist" not in text and "bartholomewk" not in text
+
+    anyio.run(main)
+    assert forge.jobs.get(job.id).config["sources"] == sources  # the job itself still knows where to read

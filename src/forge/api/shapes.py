@@ -71,7 +71,8 @@ def job_object(status: dict[str, Any], *, scrub: Any, trail: bool = False) -> di
             **{k: v for k, v in train.items() if k not in ("epochs", "batch_size")},
         },
         "method": {"type": {v: k for k, v in METHODS.items()}.get(train.get("method", "sft"), "supervised")},
-        "training_file": ", ".join(config.get("sources") or []) or None,
+        # (a source folder's path names its user: /home/NAME/..., -Users-NAME-app)
+        "training_file": scrub(", ".join(config.get("sources") or [])) or None,
         "result_files": [],
         "trained_tokens": adapter_tokens,
         "error": error,
