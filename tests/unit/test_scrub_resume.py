@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -200,6 +201,9 @@ def test_names_in_paths_are_scrubbed_in_the_copies_report_and_journal(tmp_path):
         (src / f"-Users-{user}-code-app").mkdir(parents=True)
         shutil.copy(real[0], src / f"-Users-{user}-code-app" / "session.jsonl")
     (src / f"key-{TOKEN}.txt").write_text("nothing secret inside\n")
+    with tarfile.open(tmp_path / "backup.tar.gz", "w:gz") as tar:  # a backup of the projects folder
+        tar.add(src / "-Users-dorotheaquist-code-app", arcname="-Users-dorotheaquist-code-app")
+    shutil.move(tmp_path / "backup.tar.gz", src / "backup.tar.gz")
     out = tmp_path / "out"
     r = CliRunner().invoke(app, ["scrub", str(src), "--out", str(out), "--json"])
     assert r.exit_code == 0, r.output
@@ -208,15 +212,19 @@ def test_names_in_paths_are_scrubbed_in_the_copies_report_and_journal(tmp_path):
     copies = [
         "-Users-<SECRET:user>-code-app/session-2.jsonl",
         "-Users-<SECRET:user>-code-app/session.jsonl",
+        "backup.tar.gz",
         "key-<SECRET:github_token>.txt",
     ]
     assert written == sorted([*copies, ".forge-scrub/journal.jsonl"])
-    assert sorted(f["path"] for f in report["per_file"]) == copies
+    member = "-Users-<SECRET:user>-code-app/session.jsonl"
+    assert sorted(f["path"] for f in report["per_file"]) == sorted([*copies[:2], f"backup.tar.gz/{member}", copies[3]])
+    with tarfile.open(out / "backup.tar.gz") as tar:
+        assert tar.getnames() == [member]
     everything = r.output + "".join(written) + (out / ".forge-scrub" / "journal.jsonl").read_text()
     assert not any(s in everything for s in ("dorotheaquist", "bartholomewk", TOKEN))
     assert report["findings"] == sum(f["findings"] for f in report["per_file"])  # names not counted
     again = CliRunner().invoke(app, ["scrub", str(src), "--out", str(out), "--resume", "--json"])
-    assert again.exit_code == 0 and json.loads(again.stdout)["resumed"] == 3
+    assert again.exit_code == 0 and json.loads(again.stdout)["resumed"] == 4
     kept = tmp_path / "kept"
     r = CliRunner().invoke(app, ["scrub", str(src), "--out", str(kept), "--keep-names", "--json"])
     assert r.exit_code == 0 and (kept / "-Users-dorotheaquist-code-app" / "session.jsonl").is_file()

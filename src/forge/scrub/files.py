@@ -235,6 +235,7 @@ class _FileWork:
     size: int
     mtime_ns: int = 0
     partial: Path | None = None  # where its copy is written until it is whole
+    scrub_names: bool = True  # an archive's member names too
 
 
 @dataclass(frozen=True)
@@ -262,7 +263,7 @@ def _plan(
         st = src.stat()
         dest = out / rel if out is not None else None
         partial = journal.partial_of(rel) if journal is not None else None
-        plan.append(_FileWork(src, rel, dest, st.st_size, st.st_mtime_ns, partial))
+        plan.append(_FileWork(src, rel, dest, st.st_size, st.st_mtime_ns, partial, names is not None))
     return plan
 
 
@@ -318,7 +319,7 @@ def _scrub_work(work: _FileWork, scrubber: Scrubber, made: set[Path]) -> list[Fi
 
 def _scrub_one(work: _FileWork, target: Path | None, scrubber: Scrubber) -> list[FileReport]:
     if is_archive(work.src):
-        return scrub_archive(work.src, work.rel, target, scrubber)
+        return scrub_archive(work.src, work.rel, target, scrubber, scrub_names=work.scrub_names)
     try:
         result = scrub_file(work.src, target, scrubber)
     except OSError as exc:
@@ -504,11 +505,14 @@ def _report(
     return report
 
 
-def scrub_archive(src: Path, rel: str, dest: Path | None, scrubber: Scrubber) -> list[FileReport]:
+def scrub_archive(
+    src: Path, rel: str, dest: Path | None, scrubber: Scrubber, *, scrub_names: bool = True
+) -> list[FileReport]:
     """An archive of many files (.tar, .tar.gz, .tgz, .tar.bz2, .tar.xz, .zip), scrubbed as the
     folder it holds: one report per member (`backup.tar.gz/<member>`), and with `dest` a new
     archive of the same kind holding the scrubbed members. As in a folder, binary members are set
-    aside; so are links and members that would land outside the folder."""
+    aside; so are links and members that would land outside the folder. Member names are
+    scrubbed as a folder's paths are (unless not `scrub_names`)."""
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="forge-scrub-") as tmp:  # 0700: unscrubbed until packed
@@ -516,18 +520,22 @@ def scrub_archive(src: Path, rel: str, dest: Path | None, scrubber: Scrubber) ->
         members, outside, problem = unpack(src, unpacked)
         if problem is not None:
             return [FileReport(rel, "skipped", reason=f"{problem}: not copied")]
-        reports = [FileReport(f"{rel}/{name}", "skipped", reason="outside the archive: not copied") for name in outside]
+        every = [*members, *outside]
+        shown = dict(zip(every, _named(every, Scrubber(*scrubber.spec())) if scrub_names else every, strict=True))
+        reports = [
+            FileReport(f"{rel}/{shown[name]}", "skipped", reason="outside the archive: not copied") for name in outside
+        ]
         kept = []
         for name in members:
-            out = cleaned / name if dest is not None else None
+            out = cleaned / shown[name] if dest is not None else None
             if out is not None:
                 out.parent.mkdir(parents=True, exist_ok=True)
             result = scrub_file(unpacked / name, out, scrubber)
             if isinstance(result, str):
-                reports.append(FileReport(f"{rel}/{name}", "skipped", reason=result))
+                reports.append(FileReport(f"{rel}/{shown[name]}", "skipped", reason=result))
                 continue
-            kept.append(name)
-            reports.append(FileReport(f"{rel}/{name}", "scrubbed" if result else "clean", result))
+            kept.append(shown[name])
+            reports.append(FileReport(f"{rel}/{shown[name]}", "scrubbed" if result else "clean", result))
         if dest is not None:
             pack(cleaned, kept, dest)
         return reports
