@@ -75,7 +75,8 @@ def test_counts_links_and_report(corpus):
     ]
     assert len(convs) == ingest["conversations"]
     assert all(c.outcome in ("success", "failure") and c.work_item for c in convs)
-    assert all(c.source.path.startswith("sessions/-home-op-gt-") for c in convs)
+    # the project folders name their user (-home-op-gt-...): recorded scrubbed
+    assert all(c.source.path.startswith("sessions/-home-<SECRET:user>-gt-") for c in convs)
     items = [json.loads(line) for line in corpus.file("work_items.jsonl").read_text().splitlines()]
     assert {
         "id",
