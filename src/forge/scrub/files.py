@@ -234,7 +234,7 @@ class _FileWork:
     dest: Path | None
     size: int
     mtime_ns: int = 0
-    partial: Path | None = None  # where its copy is written until it is whole
+    partials: Path | None = None  # the folder its copy is written in until it is whole
     scrub_names: bool = True  # an archive's member names too
 
 
@@ -262,8 +262,8 @@ def _plan(
             continue
         st = src.stat()
         dest = out / rel if out is not None else None
-        partial = journal.partial_of(rel) if journal is not None else None
-        plan.append(_FileWork(src, rel, dest, st.st_size, st.st_mtime_ns, partial, names is not None))
+        partials = journal.partial if journal is not None else None
+        plan.append(_FileWork(src, rel, dest, st.st_size, st.st_mtime_ns, partials, names is not None))
     return plan
 
 
@@ -298,21 +298,26 @@ def _folder_for(path: Path, made: set[Path]) -> None:
 
 def _scrub_work(work: _FileWork, scrubber: Scrubber, made: set[Path]) -> list[FileReport]:
     """Scrub one file; its copy is written under the bookkeeping folder and moved into place
-    once whole, so an interrupt never leaves a half copy under the file's own name."""
-    target = work.partial if work.partial is not None else work.dest
+    once whole, so an interrupt never leaves a half copy under the file's own name. The partial
+    copy keeps the file's name (a .gz copy's header names it) in a folder of this process's own
+    (a process writes one copy at a time): one folder per process, not a tree of them."""
+    partial = None
+    if work.partials is not None and work.dest is not None:
+        partial = work.partials / str(os.getpid()) / work.dest.name
+    target = partial if partial is not None else work.dest
     if target is not None:
         _folder_for(target, made)
     try:
         reports = _scrub_one(work, target, scrubber)
-        if work.partial is not None and work.dest is not None:
+        if partial is not None and work.dest is not None:
             _folder_for(work.dest, made)
             try:
-                os.replace(work.partial, work.dest)
+                os.replace(partial, work.dest)
             except FileNotFoundError:
                 pass  # skipped: no copy was written
     except BaseException:
-        if work.partial is not None:
-            work.partial.unlink(missing_ok=True)
+        if partial is not None:
+            partial.unlink(missing_ok=True)
         raise
     return reports
 

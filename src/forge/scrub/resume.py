@@ -1,7 +1,8 @@
 """What lets `forge scrub --out DIR` be interrupted and go on (`--resume`) without a half copy.
 
 Every run with an output folder keeps its bookkeeping in `DIR/.forge-scrub/`:
-  partial/<path>   a copy being written; renamed to `DIR/<path>` only once it is whole, so a
+  partial/<process>/<name>
+                   a copy being written; renamed to `DIR/<path>` only once it is whole, so a
                    file under its own name in DIR is always a complete copy
   journal.jsonl    a line per input file finished: its path, size and modification time, the
                    reports it gave and its findings counted by kind and detector (counts and
@@ -58,9 +59,6 @@ class Journal:
         self.path = self.root / JOURNAL
         self.partial = self.root / PARTIAL
         self._fh: Any = None
-
-    def partial_of(self, rel: str) -> Path:
-        return self.partial / rel
 
     def load(self, options: str) -> dict[str, Finished]:
         """What an earlier run finished, by input path. Raises when it ran with other options."""
