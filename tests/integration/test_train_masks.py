@@ -94,6 +94,10 @@ def test_a_row_past_max_length_becomes_windows_that_learn_every_turn_once(tokeni
     learned = [tokenizer.decode([t for t, m in zip(w, k) if m]) for w, k in zip(cut.input_ids, cut.assistant_masks)]
     assert "mcp__beads__create" in learned[0] and "ASSISTANTDONE" not in learned[0]
     assert learned[1] == "ASSISTANTDONE<|im_end|>"
+    # ...the reply without the call and result it answers: counted, and the job log says so
+    assert (full.without_context, cut.without_context) == (0, 1)
+    assert cut.report()["turns_without_context"] == 1
+    assert "1 turns learned without the messages they answer" in cut.summary()
     # every window keeps the system prompt, the tools and the task
     for w in cut.input_ids:
         text = tokenizer.decode(w)

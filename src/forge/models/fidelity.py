@@ -27,7 +27,7 @@ from typing import Any
 
 from forge.models.masks import _lcp
 from forge.models.tool_calls import cut_at_end, detect_format, get_format, reply_part
-from forge.models.turns import call_arguments, template_messages
+from forge.models.turns import call_arguments, one_call_per_turn, refuses_parallel_calls, template_messages
 
 # An empty thought block that reasoning templates (Qwen3) write before every final reply.
 _EMPTY_THINK = re.compile(r"^\s*<think>\s*</think>\s*")
@@ -144,6 +144,8 @@ class FidelityReport:
 class _Template:
     def __init__(self, template: str, bos: str, eos: str):
         self.template, self.variables = template, {"bos_token": bos, "eos_token": eos}
+        # parallel calls are trained one per message where the template takes no more (windows.py)
+        self.single_call_only = refuses_parallel_calls(lambda m: self.render(m, None))
 
     def render(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, prompt: bool = False) -> str:
         from forge.models.templates import render
@@ -259,7 +261,8 @@ def _check_result(t: _Template, msgs: list[dict[str, Any]], i: int, tools: Any, 
 
 def check_row(t: _Template, row: dict[str, Any], fmt: str, n: int) -> RowFidelity:
     out = RowFidelity(str(row.get("id", n)))
-    msgs = template_messages(row.get("messages") or [])
+    messages = row.get("messages") or []
+    msgs = template_messages(one_call_per_turn(messages) if t.single_call_only else messages)
     tools = row.get("tools") or None
     try:
         if tools:

@@ -96,6 +96,11 @@ def _generation_eos(model: Any) -> list[int]:
 def render_prompts(
     tokenizer: Any, conversations: list[list[dict[str, Any]]], tools_per_prompt: list[list[dict[str, Any]]]
 ) -> list[str]:
+    from forge.models.masks import Renderer
+    from forge.models.turns import one_call_per_turn
+
+    if Renderer(tokenizer).single_call_only:  # parallel calls in the history, one per message
+        conversations = [one_call_per_turn(conv) for conv in conversations]
     return [
         tokenizer.apply_chat_template(conv, tools=tools or None, tokenize=False, add_generation_prompt=True)
         for conv, tools in zip(conversations, tools_per_prompt, strict=True)

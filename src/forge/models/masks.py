@@ -31,7 +31,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from forge.models.turns import template_messages
+from forge.models.turns import refuses_parallel_calls, template_messages
 
 PROBE = {"role": "user", "content": "Continue."}
 
@@ -90,6 +90,15 @@ class Renderer:
 
     def __init__(self, tokenizer: Any):
         self.tokenizer = tokenizer
+        self._single_call_only: bool | None = None
+
+    @property
+    def single_call_only(self) -> bool:
+        """Whether the template takes one tool call per assistant message and refuses more
+        (Llama 3.1): parallel calls are then written one per message (turns.one_call_per_turn)."""
+        if self._single_call_only is None:
+            self._single_call_only = refuses_parallel_calls(lambda m: self.render(m, None))
+        return self._single_call_only
 
     def render(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, generation_prompt: bool = False

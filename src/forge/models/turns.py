@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 _ALNUM9 = re.compile(r"[A-Za-z0-9]{9}")
@@ -92,3 +93,61 @@ def message_weight(message: dict[str, Any]) -> float:
         return float(w)
     except (TypeError, ValueError):
         return 1.0
+
+
+def one_call_per_turn(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`messages` with every assistant message that makes several tool calls written as that many
+    assistant messages of one call each, each followed by the result that answers it, for
+    templates that refuse parallel calls (Llama 3.1 raises "only supports single tool-calls").
+    Calls made together run independently, so one after the other says the same thing. The
+    first part keeps the text; every part keeps the message's other fields (its `weight`);
+    results that name no call of the message follow the last part in their order."""
+    out: list[dict[str, Any]] = []
+    n = 0
+    while n < len(messages):
+        m = messages[n]
+        calls = m.get("tool_calls") or []
+        if m.get("role") != "assistant" or len(calls) < 2:
+            out.append(m)
+            n += 1
+            continue
+        end = n + 1
+        while end < len(messages) and messages[end].get("role") == "tool":
+            end += 1
+        results = list(messages[n + 1 : end])
+        for j, call in enumerate(calls):
+            part = {**m, "tool_calls": [call]}
+            if j:
+                part["content"] = ""
+                part.pop("reasoning_content", None)
+            out.append(part)
+            cid = call.get("id") if isinstance(call, dict) else None
+            answer = next((r for r in results if cid and r.get("tool_call_id") == cid), None)
+            if answer is None and results and not results[0].get("tool_call_id"):
+                answer = results[0]  # results without ids answer the calls in order
+            if answer is not None:
+                results.remove(answer)
+                out.append(answer)
+        out.extend(results)
+        n = end
+    return out
+
+
+def refuses_parallel_calls(render: Callable[[list[dict[str, Any]]], Any]) -> bool:
+    """Whether a template (`render` of messages, raising when it refuses them) renders a turn with
+    one tool call but raises on a turn with two."""
+
+    def turn(n: int) -> list[dict[str, Any]]:
+        ids = [f"a0000000{j}" for j in range(1, n + 1)]
+        calls = [{"id": i, "type": "function", "function": {"name": "f", "arguments": {}}} for i in ids]
+        results = [{"role": "tool", "tool_call_id": i, "content": "r"} for i in ids]
+        return [{"role": "user", "content": "u"}, {"role": "assistant", "content": "", "tool_calls": calls}, *results]
+
+    def renders(messages: list[dict[str, Any]]) -> bool:
+        try:
+            render(messages)
+        except Exception:  # Jinja raises anything (raise_exception in templates)
+            return False
+        return True
+
+    return renders(turn(1)) and not renders(turn(2))

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forge.models.masks import Renderer, Rendering, TemplateRenderError, render_turns
-from forge.models.turns import message_weight, template_messages
+from forge.models.turns import message_weight, one_call_per_turn, template_messages
 
 NO_ROOM = "the system prompt, tools and task leave no room for it within max_seq_length"
 
@@ -47,6 +47,7 @@ class RowWindows:
     dropped: dict[int, str] = field(default_factory=dict)  # turn → why it is not learned
     truncated: int = 0  # turns learned only up to the window's end
     prompt_differs: int = 0  # turns learned after a generation prompt that differs from the render
+    without_context: int = 0  # turns learned in a window without the messages they answer
 
     @property
     def learned(self) -> int:
@@ -103,6 +104,8 @@ def row_windows(
 ) -> RowWindows:
     """The windows of one row (see the module docstring)."""
     r = renderer or Renderer(tokenizer)
+    if r.single_call_only:
+        messages = one_call_per_turn(messages)
     msgs = template_messages(messages)
     out = RowWindows()
     targets = []
@@ -211,6 +214,7 @@ class _Planner:
         est = self.estimate()
         head = est.span(0, self.first) + est.tools
         starts = self.starts(k)
+        answered = starts[-2] if len(starts) > 1 else k  # what k answers begins here
         budget = self.share * self.max - head
         start = next((a for a in starts if est.span(a, k) <= budget), k)
         later = [t for t in self.pending if t >= k]
@@ -233,11 +237,13 @@ class _Planner:
                 return
             rendering, index = got
         if k in self.take(rendering, index):
+            self.out.without_context += start > answered
             return
         position = index.index(k)
         if last > k:  # k is exact only as the last turn of a window: end one there
             rendering_k = self.render(start, k, [k])
             if rendering_k is not None and k in self.take(*rendering_k):
+                self.out.without_context += start > answered
                 return
             if k not in self.pending:
                 return
@@ -270,6 +276,9 @@ def trim_prompt(
 
     def length(msgs: list[dict[str, Any]]) -> int:
         return len(renderer.encode(renderer.render(msgs, tools, generation_prompt=True)))
+
+    if renderer.single_call_only:
+        messages = one_call_per_turn(messages)
 
     whole = length(messages)
     if whole <= budget or not messages:

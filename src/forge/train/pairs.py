@@ -20,7 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from forge.models.turns import template_messages
+from forge.models.masks import Renderer
+from forge.models.turns import one_call_per_turn, template_messages
 
 IDENTICAL = "chosen and rejected are the same tokens"
 IDENTICAL_AFTER_CUT = "chosen and rejected are the same tokens after truncation"
@@ -67,9 +68,13 @@ def _common_prefix(a: list[int], b: list[int]) -> int:
     return n
 
 
-def pair_ids(tokenizer: Any, pair: dict[str, Any]) -> tuple[list[int], list[int], list[int]]:
-    """(prompt, chosen, rejected) token ids of one pair, before any truncation."""
+def pair_ids(tokenizer: Any, pair: dict[str, Any], single_call: bool = False) -> tuple[list[int], list[int], list[int]]:
+    """(prompt, chosen, rejected) token ids of one pair, before any truncation. `single_call`:
+    the template takes one tool call per message (Renderer.single_call_only), so parallel calls
+    are written one per message."""
     prompt, chosen, rejected = pair["prompt"], pair["chosen"], pair["rejected"]
+    if single_call:
+        prompt, chosen, rejected = (one_call_per_turn(m) for m in (prompt, chosen, rejected))
     tools = pair.get("tools") or None
     # shaped together, so tool results in a completion keep pointing at their calls
     with_chosen = template_messages([*prompt, *chosen])
@@ -96,10 +101,11 @@ def tokenize_pairs(
     docstring; pairs that teach nothing are dropped and counted."""
     out = TokenizedPairs()
     bos = tokenizer.bos_token_id
+    single_call = Renderer(tokenizer).single_call_only
     for pair in pairs:
         out.pairs += 1
         try:
-            prompt, chosen, rejected = pair_ids(tokenizer, pair)
+            prompt, chosen, rejected = pair_ids(tokenizer, pair, single_call)
         except Exception:  # Jinja raises anything (raise_exception in templates)
             out.drop(TEMPLATE_ERROR)
             continue

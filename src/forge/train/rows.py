@@ -74,6 +74,7 @@ class TokenizedRows:
     turns_zero_weight: int = 0
     turns_dropped: dict[str, int] = field(default_factory=dict)  # reason → turns
     prompt_differs: int = 0  # turns learned after a generation prompt that differs from their render
+    without_context: int = 0  # turns learned without the tool results or message they answer
 
     def report(self) -> dict[str, Any]:
         """The figures train_log.json and the job log carry."""
@@ -90,6 +91,7 @@ class TokenizedRows:
             "turns_dropped": dict(sorted(self.turns_dropped.items())),
             "rows_dropped": self.dropped,
             "prompt_differs": self.prompt_differs,
+            "turns_without_context": self.without_context,
         }
 
     @property
@@ -107,6 +109,11 @@ class TokenizedRows:
         if self.turns_zero_weight:
             text += f", {self.turns_zero_weight} weight-0 turns kept as context"
         text += f"; {self.truncated} turns cut at max_seq_length; {self.dropped} rows dropped"
+        if self.without_context:
+            text += (
+                f"; {self.without_context} turns learned without the messages they answer "
+                "(the system prompt, tools and task leave too little room: a longer max_seq_length keeps them)"
+            )
         if self.turns_dropped:
             text += "; turns not learned: " + ", ".join(
                 f"{n} ({why})" for why, n in sorted(self.turns_dropped.items(), key=lambda kv: -kv[1])
@@ -142,6 +149,7 @@ def tokenize_rows(tokenizer, rows: list[dict[str, Any]], max_length: int) -> Tok
         out.turns_learned += got.learned
         out.truncated += got.truncated
         out.prompt_differs += got.prompt_differs
+        out.without_context += got.without_context
         for why in got.dropped.values():
             out.turns_dropped[why] = out.turns_dropped.get(why, 0) + 1
         if not got.windows:
