@@ -138,8 +138,44 @@ def test_background_task_notices_are_not_the_persons_prompts(tmp_path):
     ]
     path.write_text("\n".join(lines) + "\n")
     conv, warnings = read_one(path)
-    assert [m.role for m in conv.messages] == ["user", "assistant", "assistant"] and warnings == []
-    assert conv.metadata["counts"]["meta_entries"] == 1
+    # kept where it re-prompts the model (the reply answers it), marked as the harness's own words
+    assert [m.role for m in conv.messages] == ["user", "assistant", "user", "assistant"] and warnings == []
+    assert conv.messages[2].content == notice
+    assert conv.metadata["counts"]["task_notifications"] == 1
+
+
+def test_a_stop_hooks_feedback_is_what_the_next_reply_answers_not_a_persons_verdict(tmp_path):
+    """A blocking Stop hook makes Claude Code send its message to the model (an isMeta user
+    entry) and the model goes on: dropped, the reply after it would look unprompted."""
+    from forge.ingest.outcome import infer, turn_results
+
+    path = tmp_path / "s1.jsonl"
+    feedback = "Stop hook feedback:\n[stop.sh]: Cannot exit with unstaged changes. No, commit them first."
+    lines = [
+        _entry("u1", None, "user", "add a docstring"),
+        _entry("a1", "u1", "assistant", [{"type": "text", "text": "Done."}]),
+        _entry("u2", "a1", "user", feedback, isMeta=True),
+        _entry("a2", "u2", "assistant", [{"type": "text", "text": "Committing first."}]),
+        _entry(
+            "u3", "a2", "user", "<local-command-caveat>Caveat: the messages below</local-command-caveat>", isMeta=True
+        ),
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    conv, _ = read_one(path)
+    assert [(m.role, m.content) for m in conv.messages] == [
+        ("user", "add a docstring"),
+        ("assistant", "Done."),
+        ("user", feedback),
+        ("assistant", "Committing first."),
+    ]
+    assert conv.metadata["counts"]["hook_feedback"] == 1
+    assert conv.metadata["counts"]["meta_entries"] == 1  # other meta entries are still left out
+    # its "No," is the hook's, not a person rejecting the work
+    assert infer(conv) is None or infer(conv).source != "transcript:user_rejected"
+    assert turn_results(conv) == [(1, True), (3, True)]
+    # ...wherever it sits: the build puts a system prompt first
+    conv.messages.insert(0, type(conv.messages[0])("system", "You are a coding agent."))
+    assert turn_results(conv) == [(2, True), (4, True)]
 
 
 def test_a_session_with_messages_but_no_prompt_says_why_it_is_skipped(tmp_path):

@@ -41,11 +41,13 @@ MESSAGE_TYPES = ("user", "assistant")
 # entries without conversation text; they may still sit on the parentUuid chain
 QUIET_TYPES = ("summary", "file-history-snapshot", "queue-operation", "system", "progress")
 # user text Claude Code writes itself, not the person: slash-command echoes, interruptions,
-# background-task notices
+# background-task notices (a notice, like a Stop hook's feedback, is kept when it re-prompts the model)
 HARNESS_TEXT = re.compile(
     r"^\s*(<command-(name|message|args)>|<local-command-stdout>|<task-notification>|"
     r"\[Request interrupted by user)"
 )
+# a blocking Stop hook's message to the model (an isMeta user entry): the model goes on from it
+HOOK_FEEDBACK = "Stop hook feedback:"
 # a slash command's echo: what the person typed after the command, and (Claude Code 1.0.x) the
 # prompt it expanded to; 2.x writes the expansion as the next entry, marked isMeta
 COMMAND_ARGS = re.compile(r"<command-args>(.*?)</command-args>", re.S)
@@ -294,6 +296,9 @@ def _to_messages(
                 messages.append(Message("user", expansion))
                 counts.bump("slash_commands")
                 command = None
+            elif expansion.startswith(HOOK_FEEDBACK) and messages and messages[-1].role == "assistant":
+                messages.append(Message("user", expansion))  # what the model's next reply answers
+                counts.bump("hook_feedback")
             else:
                 counts.bump("meta_entries")
             continue
@@ -327,6 +332,9 @@ def _to_messages(
                         counts.bump("slash_commands")
                     else:
                         command = {"uuid": entry.get("uuid"), "typed": typed}
+                elif said.lstrip().startswith("<task-notification>") and messages and messages[-1].role == "assistant":
+                    user_text.append(said)  # a background task ended: the model's next reply answers it
+                    counts.bump("task_notifications")
                 elif HARNESS_TEXT.match(said):
                     counts.bump("meta_entries")
                     if "[Request interrupted by user" in said:

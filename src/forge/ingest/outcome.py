@@ -122,6 +122,8 @@ REJECTION = re.compile(
     r"failing|broken)|not what I (?:asked|wanted)|you broke|please revert|roll (?:it )?back|"
     r"this is broken|it'?s broken)\b"
 )
+# user messages Claude Code writes to the model itself (ingest/claude_code.py keeps them)
+HARNESS_PROMPT = re.compile(r"\s*(?:Stop hook feedback:|<task-notification>)")
 APPROVAL = re.compile(
     r"(?i)^\s*(?:thanks?(?: you)?|thx|perfect|great|awesome|lgtm|looks good|works(?: now)?|"
     r"that works|nice|ship it)\b[^?]*$"
@@ -181,8 +183,15 @@ def _changes_files(name: str, command: str) -> bool:
     return bool(EDIT_TOOLS.match(name))
 
 
+def _harness(conv: Conversation) -> set[int]:
+    """User messages the agent's harness wrote (a Stop hook's feedback, a background task's
+    notice): what the model answers, not a person's verdict."""
+    return {i for i, m in enumerate(conv.messages) if m.role == "user" and HARNESS_PROMPT.match(m.content)}
+
+
 def _human_turns(conv: Conversation) -> list[tuple[int, Message]]:
-    return [(i, m) for i, m in enumerate(conv.messages) if m.role == "user"]
+    harness = _harness(conv)
+    return [(i, m) for i, m in enumerate(conv.messages) if m.role == "user" and i not in harness]
 
 
 # ---------------------------------------------------------------- the signals
@@ -305,6 +314,7 @@ def turn_results(conv: Conversation) -> list[tuple[int, bool]]:
     against them. A call left unanswered while the session went on is not good."""
     results = _results(conv)
     last = len(conv.messages) - 1
+    harness = _harness(conv)
     out = []
     for i, m in enumerate(conv.messages):
         if m.role != "assistant":
@@ -314,7 +324,14 @@ def turn_results(conv: Conversation) -> list[tuple[int, bool]]:
             (r is None and i == last) or (r is not None and not _failed(r) and not TESTS_FAILED.search(r.content))
             for r in answers
         )
-        nxt = next((x for x in conv.messages[i + 1 :] if x.role in ("user", "assistant")), None)
+        nxt = next(
+            (
+                x
+                for j, x in enumerate(conv.messages[i + 1 :], i + 1)
+                if x.role in ("user", "assistant") and j not in harness
+            ),
+            None,
+        )
         if nxt is not None and nxt.role == "user" and REJECTION.search(nxt.content.strip()[:500]):
             good = False
         out.append((i, good))
