@@ -345,3 +345,20 @@ def test_the_corpus_stage_reads_every_format(tmp_path):
     assert sum(d["metadata"].get("kind") == "context_document" for d in docs) == 3
     formats = {d["metadata"]["format"] for d in docs if d["metadata"].get("kind") != "context_document"}
     assert formats == {"aider", "codex", "openai_chat", "openhands", "sharegpt", "swe_agent"}
+
+
+def test_a_session_recorded_without_its_request_makes_no_sft_row():
+    """`codex exec --json` takes the prompt on the command line, so its stream (Codex's own
+    documented sample, fixtures/real/codex_exec) has no user turn: a row from it would teach
+    the model to act on no request. The build sets it aside, and says where the prompt is."""
+    from forge.build.empty import no_sft_rows
+    from forge.ingest import codex_exec
+
+    stream = Path(__file__).resolve().parents[1] / "fixtures/real/codex_exec/exec-docs-sample.jsonl"
+    (conv,), _ = collect(codex_exec, stream)
+    assert roles(conv)[:2] == ["assistant", "tool"] and conv.metadata["prompt_recorded"] is False
+    conv.outcome = "success"
+    built = build_dataset([conv], BuildConfig(eval_fraction=0.0, dpo=False))
+    assert built.stats["filtered"] == {"no_prompt": 1} and built.stats["sft"]["train"] == 0
+    said, hint = no_sft_rows(built.stats)
+    assert "no request before the agent's first turn" in said and "~/.codex/sessions" in hint

@@ -25,6 +25,7 @@ from forge.build.curate import (
     effective_outcome,
     fill_from_work_items,
     has_assistant_turn,
+    has_prompt,
     prepare,
     role_task_label,
     role_task_reason,
@@ -163,6 +164,7 @@ def build_rows(
             if reason is None:
                 conv = prepare(conv, config)
                 reason = None if has_assistant_turn(conv) else "no_assistant_turn"
+                reason = reason or (None if has_prompt(conv) else "no_prompt")
             if reason:
                 filtered[reason] += 1
             else:

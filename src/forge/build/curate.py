@@ -95,3 +95,11 @@ def prepare(conv: Conversation, config: BuildConfig) -> Conversation:
 
 def has_assistant_turn(conv: Conversation) -> bool:
     return any(m.role == "assistant" for m in conv.messages)
+
+
+def has_prompt(conv: Conversation) -> bool:
+    """Whether a user message comes before the first assistant turn: a session recorded without
+    its task (`codex exec --json` takes the prompt on the command line) would teach the model to
+    act on no request."""
+    first = next((i for i, m in enumerate(conv.messages) if m.role == "assistant"), len(conv.messages))
+    return any(m.role == "user" for m in conv.messages[:first])

@@ -31,6 +31,11 @@ REASONS: dict[str, tuple[str, str]] = {
     "task": ("are outside the selected tasks", "check build.tasks"),
     "low_success_rate": ("belong to beads or role/task pools below min_success", "lower build.min_success"),
     "no_assistant_turn": ("have no assistant turn", "these are context documents or prompts only; add agent sessions"),
+    "no_prompt": (
+        "have no request before the agent's first turn",
+        "a `codex exec --json` stream does not record the prompt: ingest the rollout Codex wrote for "
+        "the same session (~/.codex/sessions) instead",
+    ),
 }
 
 
