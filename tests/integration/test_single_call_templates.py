@@ -78,3 +78,28 @@ def test_the_dataset_check_reads_parallel_calls_back_from_llama3_as_training_wri
     report = check_rows([{"id": "s", "messages": session()}], tok.chat_template, bos="<|begin_of_text|>")
     (row,) = report.rows
     assert row.checked >= 5 and not [loss for loss in row.losses if loss.kind == TEMPLATE_ERROR], row.losses
+
+
+def test_eval_asks_a_llama3_model_for_each_parallel_call_as_it_was_trained(tmp_path):
+    """Held-out rows become one prompt per call under a one-call template, so a model that
+    learned calls one per message is not failed for "expected 4 tool calls, got 1"; other
+    templates keep the reply's calls together. A tiny random model on the real tokenizers."""
+    from forge.artifacts import ArtifactStore
+    from forge.evaluate import EvalConfig, load_report, run_evaluate
+    from forge.evaluate.suite import prompts_from_row
+    from real_models import BaseShape, family_base
+
+    row = {"id": "s", "messages": session(), "tools": [], "task": "explore", "agent_role": "crew"}
+    together, apart = prompts_from_row(row), prompts_from_row(row, single_call=True)
+    assert [len(p.expected) for p in together] == [4]
+    assert [len(p.expected) for p in apart] == [1, 1, 1, 1]
+    assert [p.expected[0] for p in apart] == together[0].expected  # the same calls, in order
+    store = ArtifactStore(tmp_path / "store")
+    staging = store.staging("dataset")
+    (staging / "sft_eval.jsonl").write_text(json.dumps(row) + "\n")
+    dataset = store.commit(staging, kind="dataset", aid="dataset-parallel", config={}, inputs=[])
+    config = EvalConfig(max_new_tokens=4, context_length=8192)
+    for family, n in (("llama3", 4), ("qwen2", 1)):
+        base = family_base(family, BaseShape(context=8192))
+        report = load_report(run_evaluate(store, base, dataset, config))
+        assert report["n_prompts"] == n, family

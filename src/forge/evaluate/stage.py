@@ -100,10 +100,12 @@ def model_identity(ref: str | Path, artifacts: Sequence[Artifact]) -> str:
     return str(ref)
 
 
-def collect_prompts(dataset: Artifact | None, config: EvalConfig) -> list[EvalPrompt]:
+def collect_prompts(dataset: Artifact | None, config: EvalConfig, single_call: bool = False) -> list[EvalPrompt]:
+    """The held-out rows' prompts (parallel calls one prompt each where the model's template
+    takes one call per message, as it was trained) and the suite's, as given."""
     prompts: list[EvalPrompt] = []
     if dataset is not None:
-        prompts += load_dataset_prompts(dataset.path)
+        prompts += load_dataset_prompts(dataset.path, single_call)
     if config.suite:
         prompts += load_suite_file(Path(config.suite))
     if not prompts:
@@ -161,7 +163,7 @@ def run_evaluate(
         return found
 
     with store.staged(KIND) as staging:
-        prompts = collect_prompts(dataset, config)
+        prompts = collect_prompts(dataset, config, dataset is not None and _single_call_template(model_ref))
         context = config.context_length or trained_context(store, model_ref, adapters, inputs)
         samples = _generate_and_score(model_ref, adapters, prompts, config, progress, context)
         report = {
@@ -190,6 +192,19 @@ def run_evaluate(
             inputs=inputs,
             extra={"score": report["score"], "n_prompts": report["n_prompts"]},
         )
+
+
+def _single_call_template(model_ref: str | Path) -> bool:
+    """Whether the model's chat template takes one tool call per message (masks.Renderer)."""
+    from transformers import AutoTokenizer
+
+    from forge.models.masks import Renderer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(model_ref))
+    except OSError:
+        return False  # loading the model says what is wrong, with its hint
+    return Renderer(tokenizer).single_call_only
 
 
 def _generate_and_score(

@@ -54,12 +54,18 @@ def _expected_call(call: dict[str, Any], where: str) -> dict[str, Any]:
     return {"name": fn["name"], "arguments": args}
 
 
-def prompts_from_row(row: dict[str, Any]) -> list[EvalPrompt]:
-    """One prompt per assistant message with tool calls: the messages before it → its calls."""
+def prompts_from_row(row: dict[str, Any], single_call: bool = False) -> list[EvalPrompt]:
+    """One prompt per assistant message with tool calls: the messages before it → its calls.
+    `single_call`: the model's template takes one call per message (Llama 3.1), as training
+    wrote the row, so parallel calls are one prompt each (turns.one_call_per_turn)."""
     row_id = str(row.get("id", "row"))
     messages = row.get("messages")
     if not isinstance(messages, list):
         raise ValueError(f"row {row_id}: 'messages' must be a list")
+    if single_call:
+        from forge.models.turns import one_call_per_turn
+
+        messages = one_call_per_turn(messages)
     from forge.evaluate.gastown import categories_for  # registers with the checkers: import late
 
     out = []
@@ -166,8 +172,8 @@ def load_suite_file(path: Path) -> list[EvalPrompt]:
         raise InputError(str(e), path=str(path)) from None
 
 
-def load_dataset_prompts(dataset_dir: Path) -> list[EvalPrompt]:
-    """All eval prompts from a dataset artifact's held-out SFT rows."""
+def load_dataset_prompts(dataset_dir: Path, single_call: bool = False) -> list[EvalPrompt]:
+    """All eval prompts from a dataset artifact's held-out SFT rows (see prompts_from_row)."""
     path = Path(dataset_dir) / SFT_EVAL_FILE
     if not path.is_file():
         raise InputError(
@@ -179,7 +185,7 @@ def load_dataset_prompts(dataset_dir: Path) -> list[EvalPrompt]:
     prompts: list[EvalPrompt] = []
     for n, row in enumerate(rows, 1):
         try:
-            prompts += prompts_from_row(row)
+            prompts += prompts_from_row(row, single_call)
         except ValueError as e:
             raise InputError(str(e), path=str(path), line=n) from None
     return prompts
