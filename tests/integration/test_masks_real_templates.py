@@ -194,9 +194,33 @@ def test_weight_zero_turns_are_context_not_learned():
     assert "Filed gt-1." in tok.decode(got.windows[0].ids)  # still in the context
 
 
-def test_a_template_that_moves_the_system_prompt_drops_turns_with_the_reason():
-    """Mistral Nemo writes the system prompt and tools only into the last user turn: a turn
-    followed by more messages renders with another history than its prompt. Exact or nothing."""
-    learned, got = learned_per_turn(tokenizer_for("mistral-nemo"))
-    assert learned == {4: "Filed gt-1.</s>"}
-    assert got.dropped == {2: HISTORY_CHANGES, 6: HISTORY_CHANGES}
+def test_a_template_that_moves_the_system_prompt_learns_turns_after_the_prompt_inference_gives():
+    """Mistral Nemo writes the system prompt and tools only into a last user turn, so a turn
+    after a user message renders with another history than its prompt. Such a turn is learned
+    after its own prompt, system prompt and tools where inference puts them, then exactly what the
+    template writes for the turn (as Gemma 4's turns are); a turn after a tool result is learned
+    in place (no system prompt: inference gives none there either)."""
+    tok = tokenizer_for("mistral-nemo")
+    learned, got = learned_per_turn(tok)
+    assert learned == {
+        2: '[TOOL_CALLS][{"name": "bd_create", "arguments": {"title": "Fix login"}, "id": "call00001"}]</s>',
+        4: "Filed gt-1.</s>",
+        6: "You are welcome.</s>",
+    }
+    assert got.dropped == {} and got.prompt_differs == 2
+    for w in got.windows:
+        text = tok.decode(w.ids)
+        first = tok.decode([t for t, m in zip(w.ids, w.mask) if m])
+        if 'Fix login"}, "id"' in first or "welcome" in first:  # learned after the inference prompt
+            assert text.index("[AVAILABLE_TOOLS]") < text.index("You are the mayor.") < text.index(first)
+
+
+def test_a_turn_whose_history_changes_when_later_messages_follow_is_never_learned_in_place():
+    """Exact or nothing: rendered with a later user message after them, Nemo's history (tools
+    before the last user message) differs from their prompts, so those turns have no span there
+    (each gets a window of its own, ending with it); the last turn is learned after its prompt."""
+    from forge.models.masks import render_turns
+
+    rendering = render_turns(tokenizer_for("mistral-nemo"), MESSAGES, [TOOL])
+    assert rendering.problems == {2: HISTORY_CHANGES, 4: HISTORY_CHANGES}
+    assert [(s.message, s.prompt is not None) for s in rendering.spans] == [(6, True)]

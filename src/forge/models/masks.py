@@ -21,7 +21,10 @@ and the turn must render the same when it is not the last (templates that drop e
 reasoning or rewrite earlier turns fail this for all but the last turn: those turns are
 learned in their own window, see windows.py). A turn that fails gets no mask and a reason.
 A turn whose generation prompt differs from its render also records that prompt and the reply
-after it, so training can learn it the way inference asks for it (windows.py).
+after it, so training can learn it the way inference asks for it (windows.py). So does a last
+turn whose history the template writes otherwise when the conversation ends on it (Mistral Nemo
+puts the system prompt and tools only into a last user message): the prompt inference gives,
+then what the template writes for the turn (found against an empty reply in its place).
 transformers is used through the tokenizer passed in; nothing heavy is imported here.
 """
 
@@ -34,6 +37,7 @@ from typing import Any
 from forge.models.turns import refuses_parallel_calls, template_messages
 
 PROBE = {"role": "user", "content": "Continue."}
+BLANK_REPLY = {"role": "assistant", "content": ""}  # where a turn's own text starts, by difference
 
 NOT_PREFIX_STABLE = "rendered differently when later turns follow (template not prefix-stable)"
 HISTORY_CHANGES = "the history before it renders differently once it follows (template not prefix-stable)"
@@ -215,13 +219,21 @@ def _turn_span(
     prompt = r.render(msgs[:i], tools, generation_prompt=True)
     start = _lcp(prompt, text)
     differs = start < len(prompt)
+    last = i == len(msgs) - 1
     if differs:  # the generation prompt parts from the rendered turn: only inside itself
         history = r.render(msgs[:i], tools) if i else ""
         if start < _lcp(prompt, history):
-            return HISTORY_CHANGES, False, offsets
+            if not last:
+                return HISTORY_CHANGES, False, offsets
+            # The template writes the history otherwise when the conversation ends on this turn
+            # (Mistral Nemo puts the system prompt and tools only into a last user message): the
+            # turn is what it writes after that history, learned after the prompt inference gives.
+            try:
+                start = _lcp(r.render([*msgs[:i], BLANK_REPLY], tools), text)
+            except TemplateRenderError:  # it takes no empty reply: where the turn starts is unknown
+                return HISTORY_CHANGES, False, offsets
         offsets = offsets if offsets is not None else r.offsets(text)
         start = _token_start(offsets, start)
-    last = i == len(msgs) - 1
     alone = text if last else r.render(msgs[: i + 1], tools)  # the turn rendered as the last one
     if last:
         try:
