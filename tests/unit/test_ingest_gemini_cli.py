@@ -7,6 +7,7 @@ reads them (re-written messages, $set, $rewindTo)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -71,6 +72,13 @@ def test_a_session_saved_under_a_jsonl_name_is_read_whole():
     (conv,), warnings = read(REAL / "entire-checkpoint-full.jsonl")
     assert warnings == [] and conv.id == "f7633853-6663-4dbb-bbf4-6159afa29df8"
     assert [c.name for m in conv.messages for c in m.tool_calls][:2] == ["write_file", "run_shell_command"]
+    # a reply that ended without a call, then another: the CLI had sent "Please continue." between
+    at = next(i for i, m in enumerate(conv.messages) if m.content.startswith("I misread the `ls` output"))
+    assert (conv.messages[at + 1].role, conv.messages[at + 1].content) == ("user", "Please continue.")
+    assert conv.messages[at + 2].role == "assistant" and conv.messages[at + 2].tool_calls
+    roles = [m.role for m in conv.messages]
+    assert ("assistant", "assistant") not in set(itertools.pairwise(roles))
+    assert conv.metadata["counts"]["continue_prompts"] >= 1
 
 
 def test_the_log_replays_to_the_same_session(tmp_path):

@@ -16,7 +16,8 @@ Messages: `user` (content: text or parts; parts that only return tool results, w
 `<hook_context>` texts the CLI injects and `/` or `?` commands it handles itself); `gemini` (the
 reply text, then `toolCalls` [{id, name, args, result: [{functionResponse: {response: {output |
 error}}}], status, resultDisplay}] in one assistant turn, each answered by a tool message);
-`info`, `error`, `warning` are the CLI's notices: counted, not kept. A subagent's session
+`info`, `error`, `warning` are the CLI's notices: counted, not kept. Two replies in a row, the
+first without a call, had the CLI's unrecorded "Please continue." between them: it is put back. A subagent's session
 (`kind: subagent`, in chats/<parent session id>/) names its parent in `parent_session`, so it
 links to the parent's bead and outcome as the parent does. The working folder (and so the Gas
 Town role) is the record's `directories`, else the project's `.project_root` marker beside
@@ -39,6 +40,9 @@ from forge.jsonl import as_dict, iter_jsonl
 from forge.records import Conversation, Message, SourceRef, ToolCall
 
 MESSAGE_TYPES = ("user", "gemini", "info", "error", "warning")
+# When a reply ends without a call and the CLI's next-speaker check judges the model should go on,
+# the CLI sends this as a user turn and records only the next reply (two replies in a row)
+CONTINUE = "Please continue."
 NOTICES = ("info", "error", "warning")
 INJECTED = ("<session_context>", "<hook_context>")
 FAILED = ("error", "cancelled")
@@ -238,6 +242,9 @@ def read(path: Path, warn: Warn) -> Iterator[Conversation]:
                     text = text if text.startswith("error: ") else f"error: {call.get('status')}\n{text}".rstrip()
                 results.append(Message("tool", text, tool_call_id=call_id, name=call["name"]))
             if reply.content.strip() or reply.tool_calls:
+                if messages and messages[-1].role == "assistant" and not messages[-1].tool_calls:
+                    messages.append(Message("user", CONTINUE))  # what the CLI sent, unrecorded
+                    counts.bump("continue_prompts")
                 messages += [reply, *results]
     if not has_dialogue(messages):
         warn(first_line or 1, "no dialogue: no user prompt with a Gemini reply; session skipped")

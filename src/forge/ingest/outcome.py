@@ -122,8 +122,9 @@ REJECTION = re.compile(
     r"failing|broken)|not what I (?:asked|wanted)|you broke|please revert|roll (?:it )?back|"
     r"this is broken|it'?s broken)\b"
 )
-# user messages Claude Code writes to the model itself (ingest/claude_code.py keeps them)
-HARNESS_PROMPT = re.compile(r"\s*(?:Stop hook feedback:|<task-notification>)")
+# user messages an agent's harness writes to the model itself (Claude Code's hooks and task notices,
+# Gemini CLI's next-speaker prompt): the readers keep them as what the next reply answers
+HARNESS_PROMPT = re.compile(r"\s*(?:Stop hook feedback:|<task-notification>|Please continue\.\s*$)")
 APPROVAL = re.compile(
     r"(?i)^\s*(?:thanks?(?: you)?|thx|perfect|great|awesome|lgtm|looks good|works(?: now)?|"
     r"that works|nice|ship it)\b[^?]*$"
