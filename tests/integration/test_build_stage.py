@@ -208,10 +208,12 @@ def test_real_transcripts_of_every_format_become_sft_rows(tmp_path):
     dataset = run_build(store, corpus, BuildConfig(), require="sft")
     stats = json.loads(dataset.file("stats.json").read_text())
     rows = stats["sft_by_format"]
+    # a `codex exec --json` stream records no prompt: its session makes no row (no_prompt)
+    assert "codex_exec" not in rows and stats["filtered"]["no_prompt"] == 1
+    assert stats["outcomes"]["by_format"]["codex_exec"]["sessions"] == 1
     for fmt in (
         "claude_code",
         "codex",
-        "codex_exec",
         "gemini_cli",
         "openhands",
         "swe_agent",
