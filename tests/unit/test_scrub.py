@@ -269,3 +269,15 @@ def test_idempotent_on_random_splices_of_secrets_and_near_misses():
         text = json.dumps(text) if rng.random() < 0.3 else text
         once = s.scrub_text(text)
         assert s.scrub_text(once) == once, text
+
+
+def test_a_password_hash_glued_to_a_secret_goes_in_one_pass():
+    """The hash counts only where no word character precedes its '$'; once the secret before it
+    is a placeholder ('>'), it does: the first pass must already take it (found by the random
+    splices above)."""
+    text = (
+        "curl https://hooks.slack.com/services/T0123ABCD/B0456EFGH/Zx81kQ0pL2mN4bV6cX8z_"
+        "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+dWRWJTmaaJObG"
+    )
+    once = Scrubber().scrub_text(text)
+    assert once == "curl <SECRET:slack_webhook><SECRET:password_hash>"

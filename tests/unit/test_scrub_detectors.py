@@ -22,6 +22,21 @@ TRUE_POSITIVES = [
     ),
     ("aws_access_key", "export AWS_ACCESS_KEY_ID=AKIAQX4BZ7MEYW2T5JRM", "AKIAQX4BZ7MEYW2T5JRM", "aws_access_key"),
     ("aws_access_key", "ASIAY34FZKBOKMUTVV7A was the session key", "ASIAY34FZKBOKMUTVV7A", "aws_access_key"),
+    # GitLab's feed tokens, and trigger tokens at the one length GitLab issues them (40)
+    ("gitlab_token", "rss?feed_token=glft-Qm7Rt2Vx9Kp4Wz8Ln3Bc", "glft-Qm7Rt2Vx9Kp4Wz8Ln3Bc", "gitlab_token"),
+    (
+        "gitlab_token",
+        "curl -F token=glptt-8c1e5a9d3f7b2e6a0c4d8f1b5e9a3c7d2f6b0e4a ...",
+        "glptt-8c1e5a9d3f7b2e6a0c4d8f1b5e9a3c7d2f6b0e4a",
+        "gitlab_token",
+    ),
+    # a Slack token whose ids repeat digits: the whole token goes, not just its start
+    (
+        "slack_token",
+        "token: xoxa-2-611111111-41111111111-4111111111111-9c2e50b13f7d8a64e1",
+        "4111111111111-9c2e50b13f7d8a64e1",
+        "slack_token",
+    ),
     (
         "aws_secret_key",
         "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
@@ -396,6 +411,19 @@ TRUE_POSITIVES = [
         "password",
     ),
     (
+        "softlayer_api_key",
+        'export SOFTLAYER_API_KEY="7d1f0c9be24a6853f1e07b9d3c5a28e46f0b1d7c9e3a5f2b8d4c6e0a1f3b5d79"',
+        "7d1f0c9be24a6853f1e07b9d3c5a28e46f0b1d7c9e3a5f2b8d4c6e0a1f3b5d79",
+        "softlayer_key",
+    ),
+    (
+        "softlayer_api_key",
+        "curl https://api.softlayer.com/rest/v3.1/0e4b7a2d9c1f5e8a3b6d0c4f7e2a9b5d1c8f3e6a0b4d7c2e5f9a1b3d6c8e0f2a/"
+        "SoftLayer_Account.json",
+        "0e4b7a2d9c1f5e8a3b6d0c4f7e2a9b5d1c8f3e6a0b4d7c2e5f9a1b3d6c8e0f2a",
+        "softlayer_key",
+    ),
+    (
         "notion_token",
         "use 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 now",
         "kP2mZ8qR4vX7nB1cF5hJ9tL3wY6sD0gA2eU",
@@ -518,8 +546,12 @@ NEAR_MISSES = [
     ("aws_access_key", "AKIAEXAMPLE is too short, and XAKIAIOSFODNN7EXAMPLE is inside a word"),
     ("aws_secret_key", "aws_secret_access_key = ${AWS_SECRET_ACCESS_KEY}"),
     ("github_token", "ghp_short and the gho_config variable and github_pat_ alone"),
-    ("gitlab_token", "glpat-short and myglpat-Xy7Zk2Lm9Np4Qr8St3Uv"),
-    ("slack_token", "xoxb- and xoxz-1234567890-0987654321"),
+    # lengths GitLab does not issue: a 20-character trigger token, a 23-character mail token
+    (
+        "gitlab_token",
+        "glpat-short and myglpat-Xy7Zk2Lm9Np4Qr8St3Uv glptt-Qm7Rt2Vx9Kp4Wz8Ln3Bc glimt-Qm7Rt2Vx9Kp4Wz8Ln3Bc5Hj",
+    ),
+    ("slack_token", "xoxb- and xoxz-1234567890-0987654321 and xoxb-your-bot-token-here"),
     ("slack_webhook", "https://hooks.slack.com/services/"),
     ("openai_key", "pip install sk-learn; task-some-long-kebab-case-identifier-name; sk-your-key-goes-here-please"),
     ("anthropic_key", "sk-ant-... is a placeholder in the docs"),
@@ -634,6 +666,11 @@ NEAR_MISSES = [
     ("private_key_base64", "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSULmTIJrazPzB87PVP+EPF+Xl8EFbrM/ndYLxjL1GXEsuQ=="),
     ("connection_string_password", "Server=db;Database=app;User Id=svc;Password=${DB_PASSWORD};"),
     ("psexec_password", "psexec \\\\host -u admin -p $env:DEPLOY_PASSWORD cmd; psexec -s -i cmd"),
+    (
+        "softlayer_api_key",  # a digest under another key, a slug, a mask
+        "sha256: 7d1f0c9be24a6853f1e07b9d3c5a28e46f0b1d7c9e3a5f2b8d4c6e0a1f3b5d79 "
+        "slug: 0e4b7a2d9c1f5e8a3b6d0c4f7e2a9b5d1c8f3e6a0b4d7c2e5f9a1b3d6c8e0f2a sl_key= " + "x" * 64,
+    ),
     (
         "twilio_auth_token",
         "GET /2010-04-01/Accounts/AC3f9c2d7e1b8a4f6c0d5e9b2a7c1f4e8d/Messages/SM9b2e7f1c4a8d3e6b0f5c2a9d7e1b4c8f.json",

@@ -188,13 +188,17 @@ _add(
 _add(
     "gitlab_token",
     "gitlab_token",
-    r"(?P<s>" + _begin("gl", _WORD + r"\-") + r"(?:pat|dt|rt|ptt|soat|cbt|ffct|imt)-"
-    r"[A-Za-z0-9_\-]{20,200}+(?:\.[A-Za-z0-9_\-]{1,40})*)" + _TOKEN_END,
+    r"(?P<s>" + _begin("gl", _WORD + r"\-") + r"(?:"
+    r"(?:pat|dt|rt|ft|soat|cbt|ffct)-[A-Za-z0-9_\-]{20,200}+(?:\.[A-Za-z0-9_\-]{1,40})*"
+    # the formats GitLab issues at one length: trigger tokens 40 characters (hex digits),
+    # incoming-mail tokens 25, OAuth application secrets 64, agent tokens 50 or more
+    r"|ptt-[A-Za-z0-9_\-]{40}|imt-[A-Za-z0-9_\-]{25}|oas-[A-Za-z0-9_\-]{64}"
+    r"|agent-[A-Za-z0-9_\-]{50,1024}+))" + _TOKEN_END,
     priority=90,
     validator=v.not_mask,
-    anchor="gl(?:pat|dt|rt|ptt|soat|cbt|ffct|imt)-",
-    window=(0, 500),
-    description="GitLab personal, deploy, runner and trigger tokens",
+    anchor="gl(?:pat|dt|rt|ft|ptt|soat|cbt|ffct|imt|oas|agent)-",
+    window=(0, 1100),
+    description="GitLab personal, deploy, runner, feed, trigger, mail, OAuth-application and agent tokens",
 )
 
 _add(
@@ -202,7 +206,7 @@ _add(
     "slack_token",
     r"(?P<s>" + _begin("x", _WORD) + r"(?:ox(?:e\.xox)?[abeoprs]|app)-[A-Za-z0-9\-]{10,250}+)" + _TOKEN_END,
     priority=90,
-    validator=v.mixed_token,
+    validator=v.slack_token,
     anchor=r"xox(?:e\.xox)?[abeoprs]-|xapp-",
     window=(0, 270),
     description="Slack bot, user, config (xoxe.xoxp-) and app-level (xapp-) tokens",

@@ -53,7 +53,8 @@ def _glued(text: str, start: int, end: int) -> bool:
             return True  # (the n of a JSON \n escape is a boundary already)
     if end < len(text):
         ch = text[end]
-        return ch.isalnum() or ch in "_-." or text.startswith(("/home/", "/Users/"), end)
+        # ('$': a password hash starts with one, and counts only when no word char is before it)
+        return ch.isalnum() or ch in "_-.$" or text.startswith(("/home/", "/Users/"), end)
     return False
 
 

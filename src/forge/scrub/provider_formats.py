@@ -228,6 +228,23 @@ _add(
     description="Password=/Pwd= in a connection string (Server=...;User ID=...;Password=...)",
 )
 _add(
+    "softlayer_api_key",
+    "softlayer_key",
+    # IBM Cloud classic infrastructure (SoftLayer) API keys: 64 lower-case characters, under a
+    # key that names SoftLayer (softlayer_api_key, sl_pass, --softlayer-api-key) or in the path
+    # of its API's URL (api.softlayer.com/soap/v3.1/KEY). The bare value is any hex digest.
+    r"(?i:(?:softlayer|\bsl)[a-z_\-.]{0,20}?(?:key|pwd|pass(?:word)?|token|secret)\\?[\"']?"
+    r"\s*(?::=|=>|=|:|\s)\s*\\?[\"']?)(?P<s>[a-z0-9]{64})(?![A-Za-z0-9])"
+    r"|api\.softlayer\.com/(?:soap|rest|mobile)/v3(?:\.1)?/(?P<u>[a-z0-9]{64})(?![A-Za-z0-9])",
+    group=("s", "u"),
+    priority=80,
+    prefilter=("oftlayer", "OFTLAYER", "sl", "SL", "Sl"),
+    validator=v.not_mask,
+    anchor=r"(?i)softlayer|\bsl[_\-.]",
+    window=(4, 160),
+    description="SoftLayer (IBM Cloud classic) API keys under a key that names SoftLayer, or in its API URL",
+)
+_add(
     "psexec_password",
     "password",
     r"(?i:" + _WORD_START + r"psexec(?:64)?(?:\.exe)?)\b[^\n|;&]{0,300}?\s-p\s+" + _ARG,

@@ -365,6 +365,13 @@ def mixed_token(value: str) -> bool:
     return any(c.isdigit() for c in value) and any(c.isalpha() for c in value) and shannon_entropy(value) >= 3.0
 
 
+def slack_token(value: str) -> bool:
+    """Slack's prefixes are fixed (xoxb-, xoxp-, xapp-): a body with a digit that is no mask is a
+    token, however many of its digits repeat (team and user ids: xoxa-2-511111111-...), while
+    xoxb-your-bot-token has none."""
+    return any(c.isdigit() for c in value[5:]) and not_mask(value)
+
+
 def not_mask(value: str) -> bool:
     """Fixed-format provider tokens: ghp_xxxx..., AKIAXXXX..., glpat-XXXX... are documentation masks."""
     return shannon_entropy(value) >= 2.5
