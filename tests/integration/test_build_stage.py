@@ -195,14 +195,15 @@ def test_real_transcripts_of_every_format_become_sft_rows(tmp_path):
         "codex": 3,
         "codex_exec": 2,
         "context_files": 10,
+        "crush": 2,
         "gemini_cli": 3,
         "openai_chat": 1,
         "openhands": 3,
         "sharegpt": 2,
         "swe_agent": 3,
     }
-    assert coverage["sessions"] == ingest["conversations"] == 325
-    assert coverage["labelled"] + coverage["unknown"] == 325
+    assert coverage["sessions"] == ingest["conversations"] == 329
+    assert coverage["labelled"] + coverage["unknown"] == 329
     assert coverage["labelled"] == sum(n for k, n in ingest["outcome_sources"].items() if k != "none")
     assert ingest["outcome_sources"]["transcript:tests_passed"] >= 1  # the real Rust port's tests
     dataset = run_build(store, corpus, BuildConfig(), require="sft")
@@ -214,6 +215,7 @@ def test_real_transcripts_of_every_format_become_sft_rows(tmp_path):
     for fmt in (
         "claude_code",
         "codex",
+        "crush",
         "gemini_cli",
         "openhands",
         "swe_agent",

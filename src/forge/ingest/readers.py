@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 HEAD_BYTES = 64 * 1024
+SQLITE_MAGIC = b"SQLite format 3\x00"  # a binary format a reader may claim (session databases)
 ENTRY_POINT_GROUP = "forge.readers"
 
 
@@ -66,7 +67,8 @@ def readers() -> dict[str, Reader]:
         claude_code,
         codex,
         codex_exec,
-        context_files,  # importing registers them, in this order
+        context_files,
+        crush,  # importing registers them, in this order
         gemini_cli,
         openai_chat,
         openhands,

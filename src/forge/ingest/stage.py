@@ -31,7 +31,7 @@ from forge.ingest.beads_backup import BeadComment, BeadDependency, BeadLabel
 from forge.ingest.linking import Links
 from forge.ingest.outcome import DEFAULT_SIGNALS, SIGNALS
 from forge.ingest.pool import FileResult, Prepared, ReadContext, file_results, parse_time, read_source
-from forge.ingest.readers import Reader, candidate_suffixes, detect_reader, read_head, readers
+from forge.ingest.readers import SQLITE_MAGIC, Reader, candidate_suffixes, detect_reader, read_head, readers
 from forge.ingest.rules import BUILTIN_OUTCOME_RULES, Labeller, compile_rules, rule_problems
 from forge.progress import NULL_PROGRESS, Progress
 from forge.records import WorkItem
@@ -147,6 +147,12 @@ class SourceFile:
     group: int = 0  # which of the paths given it came from
     compressed: Path | None = None  # the compressed file `path` was expanded from
     name_as_found: str = ""  # display before scrubbing: what labelling rules on `path` match
+    wal_sha256: str = ""  # a SQLite database's write-ahead log, whose rows are read with it
+
+    def identity(self) -> str:
+        """What the corpus's id rests on: the file, and its log where it has one (a running
+        agent appends there, leaving the database file as it was)."""
+        return f"{self.display}@{self.sha256}" + (f"+wal@{self.wal_sha256}" if self.wal_sha256 else "")
 
 
 def scrub_names(sources: list[SourceFile], config: IngestConfig) -> None:
@@ -217,7 +223,7 @@ def _bump(table: dict[str, int], key: Any, n: int = 1) -> None:
     table[str(key)] = table.get(str(key), 0) + n
 
 
-KEPT_HIDDEN = (".beads", ".aider.chat.history.md")
+KEPT_HIDDEN = (".beads", ".aider.chat.history.md", ".crush", ".opencode")  # (session databases live there)
 GENERIC_SUFFIXES = (".json", ".md", ".toml")
 
 
@@ -266,9 +272,12 @@ def discover(paths: list[Path], only: list[str] | None = None, expand_into: Path
             src.compressed, src.path = src.path, dest
         src.sha256 = sha256_file(src.path)
         head = read_head(src.path)
+        wal = src.path.with_name(src.path.name + "-wal")
+        if head.startswith(SQLITE_MAGIC) and wal.is_file() and wal.stat().st_size:
+            src.wal_sha256 = sha256_file(wal)
         if not head:
             src.problem = "empty file"
-        elif b"\x00" in head[:8192]:
+        elif b"\x00" in head[:8192] and not head.startswith(SQLITE_MAGIC):
             src.problem = "binary file (NUL bytes), not a transcript"
         else:
             src.reader = detect_reader(src.path, head, only)
@@ -305,12 +314,12 @@ def _run_ingest(
     if not sources:
         raise InputError(
             "no input files found in " + ", ".join(str(p) for p in paths),
-            hint="pass transcripts (Claude Code, Codex, Gemini CLI, OpenHands, SWE-agent, OpenAI chat, "
-            "ShareGPT, Aider), beads issues.jsonl, convention files, or folders of them",
+            hint="pass transcripts (Claude Code, Codex, Gemini CLI, Crush/OpenCode databases, OpenHands, SWE-agent, "
+            "OpenAI chat, ShareGPT, Aider), beads issues.jsonl, convention files, or folders of them",
         )
     scrub_names(sources, config)
     config_dict = config.identity()
-    aid = artifact_id(KIND, config_dict, [f"{s.display}@{s.sha256}" for s in sources])
+    aid = artifact_id(KIND, config_dict, [s.identity() for s in sources])
     found = store.existing(KIND, aid)
     if found is not None:
         return found

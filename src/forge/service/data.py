@@ -20,6 +20,8 @@ FORMATS = {
     "codex": "codex",
     "codex-exec": "codex_exec",
     "gemini-cli": "gemini_cli",
+    "crush": "crush",
+    "opencode": "crush",  # OpenCode's Go edition: Crush's tables
     "openhands": "openhands",
     "swe-agent": "swe_agent",
     "adp": "adp",
