@@ -205,16 +205,17 @@ def _scrub_open_file(
     try:
         with f:
             if suffix in LINE_FILES:
+                names: set[str] = set()  # login names the file's home paths gave away so far
                 while True:
                     lines = f.readlines(block_chars)
                     if not lines:
                         break
-                    clean = scrub_json_lines(lines, scrubber)
+                    clean = scrubber.known_names_in_lines(lines, scrub_json_lines(lines, scrubber), names)
                     if out:
                         out.writelines(clean)
             elif suffix == ".json" and size is not None and size <= block_chars:
                 text = f.read()
-                clean_text = scrub_json_lines([text], scrubber)[0]
+                clean_text = scrubber.known_names_in_lines([text], scrub_json_lines([text], scrubber), set())[0]
                 if out:
                     out.write(clean_text)
             else:

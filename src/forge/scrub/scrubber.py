@@ -19,6 +19,7 @@ from typing import Any
 
 from forge.records import Conversation, ToolCall, WorkItem
 from forge.scrub import engine as eng
+from forge.scrub import known_names
 from forge.scrub.builtin import CREDENTIAL_KEY_NAME
 from forge.scrub.detectors import Finding, select_detectors
 from forge.scrub.find import ENGINE_DETECTOR_PREFIX, find_secrets_many, redact
@@ -73,6 +74,9 @@ def engine_of(detector: str) -> str:
     if detector.startswith(ENGINE_DETECTOR_PREFIX):
         return eng.ENGINE_NAME
     return "rules" if detector.startswith(RULE_PREFIX) else "forge"
+
+
+USER_KIND = "user"  # the placeholder kind of a login name
 
 
 class Scrubber:
@@ -283,7 +287,9 @@ class Scrubber:
                 "work_item": conv.work_item or "",
                 "metadata": conv.metadata,
             }
-            clean_parts = self._scrub_value(parts)
+            jobs: list[_Job] = []
+            self._collect(parts, jobs)
+            clean_parts = self._known_names(jobs, self._rebuild(parts, iter(self._run(jobs))))
             messages = []
             for m, content, calls in zip(conv.messages, clean_parts["content"], clean_parts["calls"]):
                 tool_calls = [ToolCall(id=c.id, name=c.name, arguments=args) for c, args in zip(m.tool_calls, calls)]
@@ -300,6 +306,47 @@ class Scrubber:
         finally:
             self._by_kind, self._by_detector = saved
         return clean, tally
+
+    def known_names_in_lines(self, raw: list[str], clean: list[str], names: set[str]) -> list[str]:
+        """For a file read in blocks of lines: `names` (the file's so far) grows by those the raw
+        lines give away, and each clean line loses every one of them (see _known_names)."""
+        names |= known_names.names_in(raw, self.detectors, self.allowlist)
+        pattern = known_names.pattern_for(names)
+        if pattern is None:
+            return clean
+        out = []
+        for line in clean:
+            text, n = known_names.replace(line, pattern, f"<SECRET:{USER_KIND}>")
+            if n:
+                self._by_kind[USER_KIND] += n
+                self._by_detector[known_names.DETECTOR] += n
+            out.append(text)
+        return out
+
+    def _known_names(self, jobs: list[_Job], clean: Any) -> Any:
+        """`clean` with the login names that home paths in the raw strings (`jobs`) give away
+        replaced wherever else they stand as words (an `ls -l` owner, a folder tree; see
+        known_names.py)."""
+        names = known_names.names_in((j.value for j in jobs), self.detectors, self.allowlist)
+        pattern = known_names.pattern_for(names)
+        if pattern is None:
+            return clean
+        placeholder = f"<SECRET:{USER_KIND}>"
+
+        def sub(value: Any) -> Any:
+            if isinstance(value, str):
+                text, n = known_names.replace(value, pattern, placeholder)
+                if n:
+                    self._by_kind[USER_KIND] += n
+                    self._by_detector[known_names.DETECTOR] += n
+                return text
+            if isinstance(value, dict):
+                return {k: sub(v) for k, v in value.items()}
+            if isinstance(value, (list, tuple)):
+                return [sub(v) for v in value]
+            return value
+
+        return sub(clean)
 
     def spec(self) -> tuple[tuple[str, ...], list[str] | None, tuple[str, ...]]:
         """Scrubber(*spec()) scrubs as this one does (what a worker process builds its own from)."""

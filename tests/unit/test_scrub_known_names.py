@@ -1,0 +1,90 @@
+"""A login name a home path gives away is replaced wherever else the conversation shows it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from forge.artifacts import ArtifactStore
+from forge.ingest.stage import IngestConfig, run_ingest
+from forge.records import Conversation, Message, SourceRef, ToolCall
+from forge.scrub import Scrubber, known_names
+from forge.scrub.detectors import select_detectors
+
+REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
+
+
+def test_names_come_from_every_home_path_shape_and_short_or_shared_ones_stay():
+    texts = [
+        "cd /Users/alicejones/code/app",
+        r"C:\Users\bobsmith\AppData",
+        "~/.claude/projects/-home-carolwu-repo",
+        "/home/dev/x and /home/runner/work and /Users/Shared/y",  # short, CI's and macOS's shared
+    ]
+    assert known_names.names_in(texts, select_detectors()) == {"alicejones", "bobsmith", "carolwu"}
+    assert known_names.names_in(texts, select_detectors(["email"])) == set()  # name detectors off
+    assert known_names.names_in(texts, select_detectors(), allowlist=["bobsmith"]) == {"alicejones", "carolwu"}
+
+
+def test_a_name_is_replaced_as_a_whole_word_only():
+    pattern = known_names.pattern_for({"alice"})
+    text = "alice staff alice.xcuserdatad /alice/ @alice malice alice_2 dev-alice alicejones"
+    assert known_names.replace(text, pattern, "<U>") == (
+        "<U> staff <U>.xcuserdatad /<U>/ @<U> malice alice_2 dev-alice alicejones",
+        4,
+    )
+    assert known_names.pattern_for(set()) is None
+
+
+def test_an_ls_listing_in_tool_output_loses_the_owner_name():
+    conv = Conversation(
+        "s1",
+        [
+            Message("user", "list the project"),
+            Message("assistant", "", [ToolCall("c1", "bash", {"command": "ls -la /Users/alicejones/app"})]),
+            Message(
+                "tool",
+                "drwxr-xr-x@ 9 alicejones  staff  288 May 27 12:00 .\n-rw-r--r--@ 1 alicejones  staff  4401 x.md",
+                tool_call_id="c1",
+                name="bash",
+            ),
+        ],
+        SourceRef("s.jsonl", 1),
+    )
+    s = Scrubber()
+    clean, tally = s.scrub_conversation_tallied(conv)
+    assert "alicejones" not in json.dumps(clean.to_dict())
+    assert clean.messages[2].content.startswith("drwxr-xr-x@ 9 <SECRET:user>  staff")
+    assert tally.by_detector == {"home_user": 1, "known_user": 2} and tally.by_kind == {"user": 3}
+    # with the name allowlisted, it stays everywhere
+    kept, _ = Scrubber(allowlist=["alicejones"]).scrub_conversation_tallied(conv)
+    assert kept.messages[2].content == conv.messages[2].content
+
+
+def test_real_sessions_keep_no_user_name_in_tool_output(tmp_path):
+    """OpenCode's real database shows its user's name in `ls -l` owners, a folder tree and
+    Xcode's per-user folders; a real Gemini CLI session in an `ls -l` line."""
+    for name in ("opencode_go", "gemini_cli"):
+        shutil.copytree(REAL / name, tmp_path / "in" / name)
+    corpus = run_ingest(ArtifactStore(tmp_path / "a"), [tmp_path / "in"], IngestConfig(workers=1))
+    rows = corpus.file("conversations.jsonl").read_text()
+    assert "cschmatzler" not in rows and "peytonmontei" not in rows
+    report = json.loads(corpus.file("report.json").read_text())
+    assert report["scrub"]["by_detector"]["known_user"] >= 50
+
+
+def test_forge_scrub_copies_lose_the_name_too(tmp_path):
+    """`forge scrub` on the real Gemini CLI file: the name its home paths give away also leaves
+    the `ls -l` line of a tool result in the copy."""
+    from forge.scrub.files import scrub_path
+
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copyfile(REAL / "gemini_cli" / "entire-checkpoint-full.jsonl", src / "s.jsonl")
+    assert "peytonmontei  staff" in (src / "s.jsonl").read_text()
+    s = Scrubber()
+    scrub_path(src, tmp_path / "out", s, workers=1)
+    copy = (tmp_path / "out" / "s.jsonl").read_text()
+    assert "peytonmontei" not in copy and "<SECRET:user>  staff" in copy
+    assert s.report()["by_detector"]["known_user"] >= 1
