@@ -197,13 +197,14 @@ def test_real_transcripts_of_every_format_become_sft_rows(tmp_path):
         "context_files": 10,
         "crush": 2,
         "gemini_cli": 3,
+        "goose": 1,
         "openai_chat": 1,
         "openhands": 3,
         "sharegpt": 2,
         "swe_agent": 3,
     }
-    assert coverage["sessions"] == ingest["conversations"] == 329
-    assert coverage["labelled"] + coverage["unknown"] == 329
+    assert coverage["sessions"] == ingest["conversations"] == 330
+    assert coverage["labelled"] + coverage["unknown"] == 330
     assert coverage["labelled"] == sum(n for k, n in ingest["outcome_sources"].items() if k != "none")
     assert ingest["outcome_sources"]["transcript:tests_passed"] >= 1  # the real Rust port's tests
     dataset = run_build(store, corpus, BuildConfig(), require="sft")
@@ -217,6 +218,7 @@ def test_real_transcripts_of_every_format_become_sft_rows(tmp_path):
         "codex",
         "crush",
         "gemini_cli",
+        "goose",
         "openhands",
         "swe_agent",
         "adp",

@@ -71,6 +71,7 @@ def read(path: Path) -> tuple[list, list]:
         ("context/gemini-cli/GEMINI.md", "context_files"),
         ("crush/.crush/crush.db", "crush"),
         ("opencode_go/.opencode/opencode.db", "crush"),
+        ("goose/real_export_v1_46_0.json", "goose"),
     ],
 )
 def test_every_real_sample_is_recognised_and_read(rel, reader):

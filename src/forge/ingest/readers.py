@@ -70,6 +70,7 @@ def readers() -> dict[str, Reader]:
         context_files,
         crush,  # importing registers them, in this order
         gemini_cli,
+        goose,
         openai_chat,
         openhands,
         sharegpt,

@@ -314,8 +314,8 @@ def _run_ingest(
     if not sources:
         raise InputError(
             "no input files found in " + ", ".join(str(p) for p in paths),
-            hint="pass transcripts (Claude Code, Codex, Gemini CLI, Crush/OpenCode databases, OpenHands, SWE-agent, "
-            "OpenAI chat, ShareGPT, Aider), beads issues.jsonl, convention files, or folders of them",
+            hint="pass transcripts (Claude Code, Codex, Gemini CLI, Crush/OpenCode databases, Goose, OpenHands, "
+            "SWE-agent, OpenAI chat, ShareGPT, Aider), beads issues.jsonl, convention files, or folders of them",
         )
     scrub_names(sources, config)
     config_dict = config.identity()

@@ -22,6 +22,7 @@ FORMATS = {
     "gemini-cli": "gemini_cli",
     "crush": "crush",
     "opencode": "crush",  # OpenCode's Go edition: Crush's tables
+    "goose": "goose",
     "openhands": "openhands",
     "swe-agent": "swe_agent",
     "adp": "adp",
