@@ -88,7 +88,8 @@ def main(argv: list[str]) -> int:
             dropped = ", ".join(f"{n} {why}" for why, n in r["turns_dropped"].items()) or "none"
             print(
                 f"{template:48s} {length:>6}  learned {r['turns_learned']:>5} of {r['turns']:<5} "
-                f"without context {r['turns_without_context']:>3}  dropped: {dropped}"
+                f"without context {r['turns_without_context']:>3}  after refused history "
+                f"{r['turns_after_refused_history']:>3}  dropped: {dropped}"
             )
     return 0
 

@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from forge.models.turns import refuses_parallel_calls, template_messages
+from forge.models.turns import refuses_parallel_calls, refuses_prompt_after_tool, template_messages
 
 PROBE = {"role": "user", "content": "Continue."}
 BLANK_REPLY = {"role": "assistant", "content": ""}  # where a turn's own text starts, by difference
@@ -95,6 +95,7 @@ class Renderer:
     def __init__(self, tokenizer: Any):
         self.tokenizer = tokenizer
         self._single_call_only: bool | None = None
+        self._prompt_after_tool_refused: bool | None = None
 
     @property
     def single_call_only(self) -> bool:
@@ -103,6 +104,14 @@ class Renderer:
         if self._single_call_only is None:
             self._single_call_only = refuses_parallel_calls(lambda m: self.render(m, None))
         return self._single_call_only
+
+    @property
+    def prompt_after_tool_refused(self) -> bool:
+        """Whether the template refuses a user message right after a tool result (Mistral):
+        training then starts anew at such a prompt (windows.row_windows)."""
+        if self._prompt_after_tool_refused is None:
+            self._prompt_after_tool_refused = refuses_prompt_after_tool(lambda m: self.render(m, None))
+        return self._prompt_after_tool_refused
 
     def render(
         self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, generation_prompt: bool = False

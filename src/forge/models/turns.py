@@ -151,3 +151,44 @@ def refuses_parallel_calls(render: Callable[[list[dict[str, Any]]], Any]) -> boo
         return True
 
     return renders(turn(1)) and not renders(turn(2))
+
+
+def refuses_prompt_after_tool(render: Callable[[list[dict[str, Any]]], Any]) -> bool:
+    """Whether a template (`render` of messages, raising when it refuses them) refuses a user
+    message right after a tool result, though it takes one after the reply that follows (Mistral's
+    "roles must alternate"). Sessions have them where the user answers a call's result themselves:
+    a permission refused, a command cancelled, then what to do instead."""
+    call = {"id": "a00000001", "type": "function", "function": {"name": "f", "arguments": {}}}
+    start: list[dict[str, Any]] = [
+        {"role": "user", "content": "u"},
+        {"role": "assistant", "content": "", "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": "a00000001", "content": "r"},
+    ]
+
+    def renders(messages: list[dict[str, Any]]) -> bool:
+        try:
+            render(messages)
+        except Exception:  # Jinja raises anything (raise_exception in templates)
+            return False
+        return True
+
+    after_reply: list[dict[str, Any]] = [
+        *start,
+        {"role": "assistant", "content": "a"},
+        {"role": "user", "content": "u"},
+    ]
+    right_after: list[dict[str, Any]] = [
+        *start,
+        {"role": "user", "content": "u"},
+        {"role": "assistant", "content": "a"},
+    ]
+    return renders([*after_reply, {"role": "assistant", "content": "a"}]) and not renders(right_after)
+
+
+def prompts_after_tools(messages: list[dict[str, Any]]) -> list[int]:
+    """Indices of user messages that come right after a tool result."""
+    return [
+        n
+        for n in range(1, len(messages))
+        if messages[n].get("role") == "user" and messages[n - 1].get("role") == "tool"
+    ]

@@ -14,17 +14,21 @@ turn whose generation prompt differs from how the template renders it in history
 opens an empty thought channel the history lacks): it is learned after that prompt. A turn
 whose span cannot be made exact even as the last one is dropped with the reason; one longer
 than the window on its own is learned up to the window's end and counted as truncated.
-Messages with `"weight": 0` are context, never learned. Pure apart from the tokenizer.
+Messages with `"weight": 0` are context, never learned. A template that refuses a user message
+right after a tool result (Mistral's "roles must alternate") gets such a prompt as the start of a
+part planned on its own, after the system prompt: the turns after it are learned without what
+came before (counted as `restarted`). Pure apart from the tokenizer.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from forge.models.masks import Renderer, Rendering, TemplateRenderError, render_turns
-from forge.models.turns import message_weight, one_call_per_turn, template_messages
+from forge.models.turns import message_weight, one_call_per_turn, prompts_after_tools, template_messages
 
 NO_ROOM = "the system prompt, tools and task leave no room for it within max_seq_length"
 
@@ -48,6 +52,9 @@ class RowWindows:
     truncated: int = 0  # turns learned only up to the window's end
     prompt_differs: int = 0  # turns learned after a generation prompt that differs from the render
     without_context: int = 0  # turns learned in a window without the messages they answer
+    # turns learned after a prompt that follows a tool result, without what came before it: the
+    # template refuses such a prompt after the tool result (Mistral), so a window starts there
+    restarted: int = 0
 
     @property
     def learned(self) -> int:
@@ -118,8 +125,30 @@ def row_windows(
     out.turns = len(targets)
     if not targets:
         return out
-    plan = _Planner(r, msgs, tools, targets, max_length, history_share, out)
-    plan.run()
+    cuts = prompts_after_tools(msgs) if r.prompt_after_tool_refused else []
+    if not cuts:
+        _Planner(r, msgs, tools, targets, max_length, history_share, out).run()
+        return out
+    # the template refuses a prompt right after a tool result: each such prompt opens a part of
+    # its own (after the system prompt), planned as a row; what came before it is not shown
+    system = msgs[:1] if msgs[0].get("role") == "system" else []
+    bounds = [0, *cuts, len(msgs)]
+    for a, b in itertools.pairwise(bounds):
+        part_targets = [t for t in targets if a <= t < b]
+        if not part_targets:
+            continue
+        shift = 0 if a == 0 else a - len(system)  # part index + shift = row index
+        part = msgs[:b] if a == 0 else system + msgs[a:b]
+        got = RowWindows()
+        _Planner(r, part, tools, [t - shift for t in part_targets], max_length, history_share, got).run()
+        for w in got.windows:
+            w.turns = [t + shift for t in w.turns]
+            out.windows.append(w)
+        out.dropped.update({t + shift: why for t, why in got.dropped.items()})
+        out.truncated += got.truncated
+        out.prompt_differs += got.prompt_differs
+        out.without_context += got.without_context
+        out.restarted += got.learned if a else 0
     return out
 
 
@@ -271,22 +300,30 @@ def trim_prompt(
     """An inference prompt cut to `budget` tokens the way training cuts a window: the head (the
     system prompt, rendered with the tools, and the task) stays, and the oldest history goes,
     from an assistant message on so tool results always follow their calls. A prompt that
-    fits is returned as it is; one that fits no way keeps the head and the shortest tail.
-    Lengths are of the messages rendered as given (the caller renders them the same way)."""
+    fits is returned as it is; one that fits no way keeps the head and the shortest tail. Under a
+    template that refuses a user message right after a tool result, the prompt starts at the last
+    such message (after the system prompt), as training saw it. Lengths are of the messages
+    rendered as given (the caller renders them the same way)."""
 
     def length(msgs: list[dict[str, Any]]) -> int:
         return len(renderer.encode(renderer.render(msgs, tools, generation_prompt=True)))
 
     if renderer.single_call_only:
         messages = one_call_per_turn(messages)
+    restart = 0
+    cuts = prompts_after_tools(messages) if messages and renderer.prompt_after_tool_refused else []
+    if cuts:  # as training shows such a template: from the last prompt after a tool result on
+        system = messages[:1] if messages[0].get("role") == "system" else []
+        restart = cuts[-1] - len(system)
+        messages = system + messages[cuts[-1] :]
 
     whole = length(messages)
     if whole <= budget or not messages:
-        return TrimmedPrompt(messages, whole)
+        return TrimmedPrompt(messages, whole, cut=restart > 0, dropped=restart)
     n_head = head_length(messages, len(messages))
     starts = [j for j in range(n_head + 1, len(messages)) if messages[j].get("role") == "assistant"]
     if not starts:
-        return TrimmedPrompt(messages, whole, over=True)
+        return TrimmedPrompt(messages, whole, cut=restart > 0, dropped=restart, over=True)
     best = starts[-1]
     lo, hi = 0, len(starts) - 1  # the earliest start whose tail fits (length falls as start grows)
     while lo <= hi:
@@ -297,4 +334,4 @@ def trim_prompt(
             lo = mid + 1
     kept = messages[:n_head] + messages[best:]
     tokens = length(kept)
-    return TrimmedPrompt(kept, tokens, cut=True, dropped=best - n_head, over=tokens > budget)
+    return TrimmedPrompt(kept, tokens, cut=True, dropped=restart + best - n_head, over=tokens > budget)

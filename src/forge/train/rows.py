@@ -75,6 +75,7 @@ class TokenizedRows:
     turns_dropped: dict[str, int] = field(default_factory=dict)  # reason → turns
     prompt_differs: int = 0  # turns learned after a generation prompt that differs from their render
     without_context: int = 0  # turns learned without the tool results or message they answer
+    restarted: int = 0  # turns learned after a prompt the template refuses right after a tool result
 
     def report(self) -> dict[str, Any]:
         """The figures train_log.json and the job log carry."""
@@ -92,6 +93,7 @@ class TokenizedRows:
             "rows_dropped": self.dropped,
             "prompt_differs": self.prompt_differs,
             "turns_without_context": self.without_context,
+            "turns_after_refused_history": self.restarted,
         }
 
     @property
@@ -113,6 +115,11 @@ class TokenizedRows:
             text += (
                 f"; {self.without_context} turns learned without the messages they answer "
                 "(the system prompt, tools and task leave too little room: a longer max_seq_length keeps them)"
+            )
+        if self.restarted:
+            text += (
+                f"; {self.restarted} turns learned without the history before a prompt that follows a tool result "
+                "(the chat template refuses a user message right after a tool result)"
             )
         if self.turns_dropped:
             text += "; turns not learned: " + ", ".join(
@@ -150,6 +157,7 @@ def tokenize_rows(tokenizer, rows: list[dict[str, Any]], max_length: int) -> Tok
         out.truncated += got.truncated
         out.prompt_differs += got.prompt_differs
         out.without_context += got.without_context
+        out.restarted += got.restarted
         for why in got.dropped.values():
             out.turns_dropped[why] = out.turns_dropped.get(why, 0) + 1
         if not got.windows:
