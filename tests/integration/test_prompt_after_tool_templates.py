@@ -82,3 +82,29 @@ def test_an_inference_prompt_starts_where_training_started_it():
     trimmed = trim_prompt(r, prompt, None, 16384)
     assert trimmed.messages == [prompt[0], *prompt[cuts[-1] :]] and trimmed.cut
     assert trimmed.dropped == cuts[-1] - 1 and trimmed.tokens > 0  # rendered: the template took it
+
+
+def test_a_preference_pair_after_such_a_prompt_is_kept():
+    from forge.train.pairs import tokenize_pairs
+
+    messages = _session()
+    last_reply = max(n for n, m in enumerate(messages) if m["role"] == "assistant")
+    pair = {
+        "prompt": messages[:last_reply],
+        "chosen": [messages[last_reply]],
+        "rejected": [{"role": "assistant", "content": "I cannot help with that."}],
+    }
+    got = tokenize_pairs(tokenizer_for("mistral"), [pair], 16384)
+    assert len(got.items) == 1 and got.dropped == {}
+
+
+def test_the_dataset_check_reads_such_a_row_back_in_its_parts():
+    from forge.models.fidelity import check_rows
+    from real_models import llama_models_dir
+
+    template = (llama_models_dir() / "templates" / "Mistral-Small-3.2-24B-Instruct-2506.jinja").read_text()
+    messages = _session()
+    report = check_rows([{"id": "crush", "messages": messages}], template)
+    (row,) = report.rows
+    assert [loss for loss in row.losses if loss.kind == "template_error"] == []
+    assert row.checked == sum(1 for m in messages if m["role"] in ("assistant", "tool"))

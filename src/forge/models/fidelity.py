@@ -19,6 +19,7 @@ templates.render).
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections import Counter
@@ -27,7 +28,14 @@ from typing import Any
 
 from forge.models.masks import _lcp
 from forge.models.tool_calls import cut_at_end, detect_format, get_format, reply_part
-from forge.models.turns import call_arguments, one_call_per_turn, refuses_parallel_calls, template_messages
+from forge.models.turns import (
+    call_arguments,
+    one_call_per_turn,
+    prompts_after_tools,
+    refuses_parallel_calls,
+    refuses_prompt_after_tool,
+    template_messages,
+)
 
 # An empty thought block that reasoning templates (Qwen3) write before every final reply.
 _EMPTY_THINK = re.compile(r"^\s*<think>\s*</think>\s*")
@@ -146,6 +154,8 @@ class _Template:
         self.template, self.variables = template, {"bos_token": bos, "eos_token": eos}
         # parallel calls are trained one per message where the template takes no more (windows.py)
         self.single_call_only = refuses_parallel_calls(lambda m: self.render(m, None))
+        # and a prompt right after a tool result starts a part of its own where it is refused
+        self.prompt_after_tool_refused = refuses_prompt_after_tool(lambda m: self.render(m, None))
 
     def render(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None, prompt: bool = False) -> str:
         from forge.models.templates import render
@@ -259,6 +269,19 @@ def _check_result(t: _Template, msgs: list[dict[str, Any]], i: int, tools: Any, 
         row.losses.append(Loss(RESULT_DROPPED, i, f"{len(content)} chars not found in the rendering"))
 
 
+def _parts(t: _Template, msgs: list[dict[str, Any]]) -> list[tuple[int, list[dict[str, Any]], int]]:
+    """(shift, messages, first to check) of each part a row is trained as: the row whole, or,
+    where the template refuses a prompt right after a tool result, split there with the system
+    prompt before each later part (windows.row_windows); part index + shift = row index."""
+    cuts = prompts_after_tools(msgs) if t.prompt_after_tool_refused else []
+    if not cuts:
+        return [(0, msgs, 0)]
+    system = msgs[:1] if msgs[0].get("role") == "system" else []
+    bounds = [*cuts, len(msgs)]
+    later = [(a - len(system), system + msgs[a:b], len(system)) for a, b in itertools.pairwise(bounds)]
+    return [(0, msgs[: cuts[0]], 0), *later]
+
+
 def check_row(t: _Template, row: dict[str, Any], fmt: str, n: int) -> RowFidelity:
     out = RowFidelity(str(row.get("id", n)))
     messages = row.get("messages") or []
@@ -267,11 +290,17 @@ def check_row(t: _Template, row: dict[str, Any], fmt: str, n: int) -> RowFidelit
     try:
         if tools:
             _check_tools(t, msgs, tools, out)
-        for i, m in enumerate(msgs):
-            if m.get("role") == "assistant":
-                _check_turn(t, msgs, i, tools, fmt, out)
-            elif m.get("role") == "tool":
-                _check_result(t, msgs, i, tools, out)
+        for shift, part, first in _parts(t, msgs):
+            before = len(out.losses)
+            for i in range(first, len(part)):
+                if part[i].get("role") == "assistant":
+                    _check_turn(t, part, i, tools, fmt, out)
+                elif part[i].get("role") == "tool":
+                    _check_result(t, part, i, tools, out)
+            for n in range(before, len(out.losses)):  # message numbers are the row's
+                loss = out.losses[n]
+                if loss.message is not None:
+                    out.losses[n] = Loss(loss.kind, loss.message + shift, loss.detail)
     except Exception as e:  # Jinja raises anything (raise_exception in templates)
         out.losses.append(Loss(TEMPLATE_ERROR, None, f"{type(e).__name__}: {e}"[:300]))
     return out

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forge.models.masks import Renderer
-from forge.models.turns import one_call_per_turn, template_messages
+from forge.models.turns import one_call_per_turn, prompts_after_tools, template_messages
 
 IDENTICAL = "chosen and rejected are the same tokens"
 IDENTICAL_AFTER_CUT = "chosen and rejected are the same tokens after truncation"
@@ -68,13 +68,20 @@ def _common_prefix(a: list[int], b: list[int]) -> int:
     return n
 
 
-def pair_ids(tokenizer: Any, pair: dict[str, Any], single_call: bool = False) -> tuple[list[int], list[int], list[int]]:
+def pair_ids(
+    tokenizer: Any, pair: dict[str, Any], single_call: bool = False, restart: bool = False
+) -> tuple[list[int], list[int], list[int]]:
     """(prompt, chosen, rejected) token ids of one pair, before any truncation. `single_call`:
     the template takes one tool call per message (Renderer.single_call_only), so parallel calls
-    are written one per message."""
+    are written one per message. `restart`: it refuses a user message right after a tool result
+    (Renderer.prompt_after_tool_refused), so the prompt starts at the last such message, after
+    the system prompt, as training windows do."""
     prompt, chosen, rejected = pair["prompt"], pair["chosen"], pair["rejected"]
     if single_call:
         prompt, chosen, rejected = (one_call_per_turn(m) for m in (prompt, chosen, rejected))
+    cuts = prompts_after_tools(prompt) if restart and prompt else []
+    if cuts:
+        prompt = (prompt[:1] if prompt[0].get("role") == "system" else []) + prompt[cuts[-1] :]
     tools = pair.get("tools") or None
     # shaped together, so tool results in a completion keep pointing at their calls
     with_chosen = template_messages([*prompt, *chosen])
@@ -101,11 +108,12 @@ def tokenize_pairs(
     docstring; pairs that teach nothing are dropped and counted."""
     out = TokenizedPairs()
     bos = tokenizer.bos_token_id
-    single_call = Renderer(tokenizer).single_call_only
+    renderer = Renderer(tokenizer)
+    single_call, restart = renderer.single_call_only, renderer.prompt_after_tool_refused
     for pair in pairs:
         out.pairs += 1
         try:
-            prompt, chosen, rejected = pair_ids(tokenizer, pair, single_call)
+            prompt, chosen, rejected = pair_ids(tokenizer, pair, single_call, restart)
         except Exception:  # Jinja raises anything (raise_exception in templates)
             out.drop(TEMPLATE_ERROR)
             continue
