@@ -423,6 +423,8 @@ TRUE_POSITIVES = [
         "0e4b7a2d9c1f5e8a3b6d0c4f7e2a9b5d1c8f3e6a0b4d7c2e5f9a1b3d6c8e0f2a",
         "softlayer_key",
     ),
+    ("ls_owner", "drwxr-xr-x@ 9 mkowalski  staff  288 May 27 12:00 .", "mkowalski", "user"),
+    ("ls_group", "-rw-r--r--  1 jdoe jdoe 4401 May 28 13:14 cliff.toml", " jdoe jdoe", "user"),
     (
         "notion_token",
         "use 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 now",
@@ -666,6 +668,8 @@ NEAR_MISSES = [
     ("private_key_base64", "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCk1JSULmTIJrazPzB87PVP+EPF+Xl8EFbrM/ndYLxjL1GXEsuQ=="),
     ("connection_string_password", "Server=db;Database=app;User Id=svc;Password=${DB_PASSWORD};"),
     ("psexec_password", "psexec \\\\host -u admin -p $env:DEPLOY_PASSWORD cmd; psexec -s -i cmd"),
+    ("ls_owner", "-rw-r--r-- 1 root wheel 12 Jan 1 x; lrwxr-xr-x 1 _www _www 5 y; drwxr-xr-x 2 staff x 0"),
+    ("ls_group", "-rw-r--r--  1 jdoe staff 4401 May 28 13:14 x; -rw-r--r-- 1 root root 5 y"),
     (
         "softlayer_api_key",  # a digest under another key, a slug, a mask
         "sha256: 7d1f0c9be24a6853f1e07b9d3c5a28e46f0b1d7c9e3a5f2b8d4c6e0a1f3b5d79 "

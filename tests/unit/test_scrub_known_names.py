@@ -10,21 +10,33 @@ from forge.artifacts import ArtifactStore
 from forge.ingest.stage import IngestConfig, run_ingest
 from forge.records import Conversation, Message, SourceRef, ToolCall
 from forge.scrub import Scrubber, known_names
-from forge.scrub.detectors import select_detectors
 
 REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
 
 
-def test_names_come_from_every_home_path_shape_and_short_or_shared_ones_stay():
+def test_names_come_from_every_home_path_shape_and_listing_and_short_or_shared_ones_stay():
     texts = [
         "cd /Users/alicejones/code/app",
         r"C:\Users\bobsmith\AppData",
         "~/.claude/projects/-home-carolwu-repo",
+        "drwxr-xr-x@ 9 daveking  staff  288 May 27 12:00 .",
         "/home/dev/x and /home/runner/work and /Users/Shared/y",  # short, CI's and macOS's shared
+        "-rw-r--r-- 1 root root 12 Jan 1 x and -rw-r--r-- 1 _www _www 5 y",  # system accounts
     ]
-    assert known_names.names_in(texts, select_detectors()) == {"alicejones", "bobsmith", "carolwu"}
-    assert known_names.names_in(texts, select_detectors(["email"])) == set()  # name detectors off
-    assert known_names.names_in(texts, select_detectors(), allowlist=["bobsmith"]) == {"alicejones", "carolwu"}
+
+    def names(scrubber):
+        found: set[str] = set()
+        with scrubber.collecting_names(found):
+            scrubber.scrub_texts(texts)
+        return found
+
+    assert names(Scrubber()) == {"alicejones", "bobsmith", "carolwu", "daveking"}
+    assert names(Scrubber(detectors=["email"])) == set()  # the name detectors off
+    assert names(Scrubber(allowlist=["bobsmith"])) == {"alicejones", "carolwu", "daveking"}
+    # a string the scrubber remembers gives its names again
+    s = Scrubber()
+    s.scrub_texts(texts)
+    assert names(s) == {"alicejones", "bobsmith", "carolwu", "daveking"}
 
 
 def test_a_name_is_replaced_as_a_whole_word_only():
@@ -37,7 +49,7 @@ def test_a_name_is_replaced_as_a_whole_word_only():
     assert known_names.pattern_for(set()) is None
 
 
-def test_an_ls_listing_in_tool_output_loses_the_owner_name():
+def test_a_listing_and_a_folder_tree_in_tool_output_lose_the_name():
     conv = Conversation(
         "s1",
         [
@@ -45,38 +57,40 @@ def test_an_ls_listing_in_tool_output_loses_the_owner_name():
             Message("assistant", "", [ToolCall("c1", "bash", {"command": "ls -la /Users/alicejones/app"})]),
             Message(
                 "tool",
-                "drwxr-xr-x@ 9 alicejones  staff  288 May 27 12:00 .\n-rw-r--r--@ 1 alicejones  staff  4401 x.md",
+                "drwxr-xr-x@ 9 alicejones  staff  288 May 27 12:00 .\n- Users/\n  - alicejones/\n    - app/",
                 tool_call_id="c1",
                 name="bash",
             ),
         ],
         SourceRef("s.jsonl", 1),
     )
-    s = Scrubber()
-    clean, tally = s.scrub_conversation_tallied(conv)
+    clean, tally = Scrubber().scrub_conversation_tallied(conv)
     assert "alicejones" not in json.dumps(clean.to_dict())
-    assert clean.messages[2].content.startswith("drwxr-xr-x@ 9 <SECRET:user>  staff")
-    assert tally.by_detector == {"home_user": 1, "known_user": 2} and tally.by_kind == {"user": 3}
+    assert clean.messages[2].content == (
+        "drwxr-xr-x@ 9 <SECRET:user>  staff  288 May 27 12:00 .\n- Users/\n  - <SECRET:user>/\n    - app/"
+    )
+    assert tally.by_detector == {"home_user": 1, "ls_owner": 1, "known_user": 1} and tally.by_kind == {"user": 3}
     # with the name allowlisted, it stays everywhere
     kept, _ = Scrubber(allowlist=["alicejones"]).scrub_conversation_tallied(conv)
     assert kept.messages[2].content == conv.messages[2].content
 
 
 def test_real_sessions_keep_no_user_name_in_tool_output(tmp_path):
-    """OpenCode's real database shows its user's name in `ls -l` owners, a folder tree and
-    Xcode's per-user folders; a real Gemini CLI session in an `ls -l` line."""
+    """OpenCode's real database shows its user's name in `ls -l` owners, a folder tree, Xcode's
+    per-user folders and a changelog's @mention; a real Gemini CLI session in an `ls -l` line."""
     for name in ("opencode_go", "gemini_cli"):
         shutil.copytree(REAL / name, tmp_path / "in" / name)
     corpus = run_ingest(ArtifactStore(tmp_path / "a"), [tmp_path / "in"], IngestConfig(workers=1))
     rows = corpus.file("conversations.jsonl").read_text()
     assert "cschmatzler" not in rows and "peytonmontei" not in rows
     report = json.loads(corpus.file("report.json").read_text())
-    assert report["scrub"]["by_detector"]["known_user"] >= 50
+    by_detector = report["scrub"]["by_detector"]
+    assert by_detector["ls_owner"] == 50 and by_detector["known_user"] == 10
 
 
 def test_forge_scrub_copies_lose_the_name_too(tmp_path):
-    """`forge scrub` on the real Gemini CLI file: the name its home paths give away also leaves
-    the `ls -l` line of a tool result in the copy."""
+    """`forge scrub` on the real Gemini CLI file: its user's name leaves the `ls -l` lines of a
+    tool result in the copy too."""
     from forge.scrub.files import scrub_path
 
     src = tmp_path / "in"
@@ -87,4 +101,22 @@ def test_forge_scrub_copies_lose_the_name_too(tmp_path):
     scrub_path(src, tmp_path / "out", s, workers=1)
     copy = (tmp_path / "out" / "s.jsonl").read_text()
     assert "peytonmontei" not in copy and "<SECRET:user>  staff" in copy
-    assert s.report()["by_detector"]["known_user"] >= 1
+    assert s.report()["by_detector"]["ls_owner"] == 2
+
+
+def test_forge_scrub_replaces_a_name_seen_in_an_earlier_line(tmp_path):
+    lines = [
+        {"type": "user", "cwd": "/Users/alicejones/app", "message": {"role": "user", "content": "show the tree"}},
+        {"type": "user", "message": {"role": "user", "content": [{"type": "tool_result", "content": "- alicejones/"}]}},
+    ]
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "s.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    s = Scrubber()
+    from forge.scrub.files import scrub_path
+
+    scrub_path(src, tmp_path / "out", s, workers=1)
+    copy = [json.loads(line) for line in (tmp_path / "out" / "s.jsonl").read_text().splitlines()]
+    assert copy[0]["cwd"] == "/Users/<SECRET:user>/app"
+    assert copy[1]["message"]["content"][0]["content"] == "- <SECRET:user>/"
+    assert s.report()["by_detector"] == {"home_user": 1, "known_user": 1}

@@ -909,6 +909,31 @@ _add(
     description="the user name in C:\\Users\\NAME (also JSON-escaped)",
 )
 
+# `ls -l` lines: mode, links, then the owner and group columns (a login name; on Linux the group
+# is the user's own group of the same name). Mode strings are specific enough to anchor on.
+_LS_MODE = r"[-dlcbps][-r][-w][-xsStT][-r][-w][-xsStT][-r][-w][-xtT][@+.]?"
+_LS_NAME = r"[A-Za-z_][A-Za-z0-9_.\-]{0,31}"
+_add(
+    "ls_owner",
+    "user",
+    _start(r"\w\-") + _LS_MODE + r" +\d+ +(?P<s>" + _LS_NAME + r") +" + _LS_NAME + r" +\d",
+    priority=30,
+    validator=v.file_owner,
+    anchor=_LS_MODE + r" +\d+ +[A-Za-z_]",
+    window=(0, 120),
+    description="the owner in `ls -l` output (drwxr-xr-x 9 NAME staff ...), not a system account",
+)
+_add(
+    "ls_group",
+    "user",
+    _start(r"\w\-") + _LS_MODE + r" +\d+ +(?P<o>" + _LS_NAME + r") +(?P<s>(?P=o)) +\d",
+    priority=30,
+    validator=v.file_owner,
+    anchor=_LS_MODE + r" +\d+ +[A-Za-z_]",
+    window=(0, 120),
+    description="the group in `ls -l` output where it is the owner's own (alice alice)",
+)
+
 # A dict key that names a credential ("password", "AWS_SECRET_ACCESS_KEY", "slackToken"): the
 # Scrubber gives such a key's string value the key as context, as if it were written key: "value".
 CREDENTIAL_KEY_NAME = re.compile(rf"(?:{_PASSWORD_KEY}|{_SECRET_KEY})\Z")

@@ -210,12 +210,17 @@ def _scrub_open_file(
                     lines = f.readlines(block_chars)
                     if not lines:
                         break
-                    clean = scrubber.known_names_in_lines(lines, scrub_json_lines(lines, scrubber), names)
+                    with scrubber.collecting_names(names):
+                        clean = scrub_json_lines(lines, scrubber)
+                    clean = scrubber.replace_names(clean, names)
                     if out:
                         out.writelines(clean)
             elif suffix == ".json" and size is not None and size <= block_chars:
                 text = f.read()
-                clean_text = scrubber.known_names_in_lines([text], scrub_json_lines([text], scrubber), set())[0]
+                names = set()
+                with scrubber.collecting_names(names):
+                    clean_text = scrub_json_lines([text], scrubber)[0]
+                clean_text = scrubber.replace_names([clean_text], names)[0]
                 if out:
                     out.write(clean_text)
             else:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -101,7 +102,9 @@ class Scrubber:
         self._conversations_with_findings = 0
         self._work_items = 0
         self._work_items_with_findings = 0
-        self._memo: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {}
+        # a string's scrubbed text, its findings (kind, detector) and the login names found in it
+        self._memo: dict[str, tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]] = {}
+        self._names: set[str] | None = None  # where _run collects login names, while one is set
 
     # --- text -----------------------------------------------------------------------------
 
@@ -130,10 +133,12 @@ class Scrubber:
             if not v:
                 out[i] = v
             elif job.key is None and len(v) <= MEMO_MAX_CHARS and (hit := self._memo.get(v)) is not None:
-                clean, memo_found = hit
+                clean, memo_found, memo_names = hit
                 for kind, detector in memo_found:
                     self._by_kind[kind] += 1
                     self._by_detector[detector] += 1
+                if memo_names and self._names is not None:
+                    self._names.update(memo_names)
                 out[i] = clean
             else:
                 pending.append(i)
@@ -151,7 +156,7 @@ class Scrubber:
                 if len(job.value) <= MEMO_MAX_CHARS:
                     if len(self._memo) >= MEMO_MAX_ENTRIES:
                         self._memo.clear()
-                    self._memo[job.value] = (job.value, ())
+                    self._memo[job.value] = (job.value, (), ())
                 continue
             if job.key is not None:
                 lo = len(text) - len(job.value) - 1
@@ -165,6 +170,9 @@ class Scrubber:
                     continue
                 findings, conflicts = inside, True  # settle it as plain text from here on
             found = list(findings)
+            names = known_names.names_of(job.value, findings)
+            if names and self._names is not None:
+                self._names.update(names)
             clean = redact(job.value, findings)
             if findings and conflicts:
                 clean = self._settle(clean, found)
@@ -175,7 +183,7 @@ class Scrubber:
             if job.key is None and len(job.value) <= MEMO_MAX_CHARS:
                 if len(self._memo) >= MEMO_MAX_ENTRIES:
                     self._memo.clear()
-                self._memo[job.value] = (clean, tuple((f.kind, f.detector) for f in found))
+                self._memo[job.value] = (clean, tuple((f.kind, f.detector) for f in found), names)
         if unframed:
             for i, clean in zip(unframed, self._run([_Job(jobs[i].value) for i in unframed])):
                 out[i] = clean
@@ -287,9 +295,10 @@ class Scrubber:
                 "work_item": conv.work_item or "",
                 "metadata": conv.metadata,
             }
-            jobs: list[_Job] = []
-            self._collect(parts, jobs)
-            clean_parts = self._known_names(jobs, self._rebuild(parts, iter(self._run(jobs))))
+            names: set[str] = set()
+            with self.collecting_names(names):
+                clean_parts = self._scrub_value(parts)
+            clean_parts = self._replace_names(clean_parts, names)
             messages = []
             for m, content, calls in zip(conv.messages, clean_parts["content"], clean_parts["calls"]):
                 tool_calls = [ToolCall(id=c.id, name=c.name, arguments=args) for c, args in zip(m.tool_calls, calls)]
@@ -307,46 +316,41 @@ class Scrubber:
             self._by_kind, self._by_detector = saved
         return clean, tally
 
-    def known_names_in_lines(self, raw: list[str], clean: list[str], names: set[str]) -> list[str]:
-        """For a file read in blocks of lines: `names` (the file's so far) grows by those the raw
-        lines give away, and each clean line loses every one of them (see _known_names)."""
-        names |= known_names.names_in(raw, self.detectors, self.allowlist)
-        pattern = known_names.pattern_for(names)
-        if pattern is None:
-            return clean
-        out = []
-        for line in clean:
-            text, n = known_names.replace(line, pattern, f"<SECRET:{USER_KIND}>")
-            if n:
-                self._by_kind[USER_KIND] += n
-                self._by_detector[known_names.DETECTOR] += n
-            out.append(text)
-        return out
+    @contextmanager
+    def collecting_names(self, names: set[str]) -> Iterator[None]:
+        """While open, the login names findings give away (a home path's, an `ls -l` owner's)
+        are added to `names` (see known_names.py)."""
+        saved, self._names = self._names, names
+        try:
+            yield
+        finally:
+            self._names = saved
 
-    def _known_names(self, jobs: list[_Job], clean: Any) -> Any:
-        """`clean` with the login names that home paths in the raw strings (`jobs`) give away
-        replaced wherever else they stand as words (an `ls -l` owner, a folder tree; see
-        known_names.py)."""
-        names = known_names.names_in((j.value for j in jobs), self.detectors, self.allowlist)
+    def replace_names(self, texts: list[str], names: set[str]) -> list[str]:
+        """Scrubbed texts with the login names in `names` replaced wherever else they stand as
+        words (an `ls -l` owner, a folder tree), counted as the detector known_user."""
+        return self._replace_names(texts, names)
+
+    def _replace_names(self, value: Any, names: set[str]) -> Any:
         pattern = known_names.pattern_for(names)
         if pattern is None:
-            return clean
+            return value
         placeholder = f"<SECRET:{USER_KIND}>"
 
-        def sub(value: Any) -> Any:
-            if isinstance(value, str):
-                text, n = known_names.replace(value, pattern, placeholder)
+        def sub(v: Any) -> Any:
+            if isinstance(v, str):
+                text, n = known_names.replace(v, pattern, placeholder)
                 if n:
                     self._by_kind[USER_KIND] += n
                     self._by_detector[known_names.DETECTOR] += n
                 return text
-            if isinstance(value, dict):
-                return {k: sub(v) for k, v in value.items()}
-            if isinstance(value, (list, tuple)):
-                return [sub(v) for v in value]
-            return value
+            if isinstance(v, dict):
+                return {k: sub(x) for k, x in v.items()}
+            if isinstance(v, (list, tuple)):
+                return [sub(x) for x in v]
+            return v
 
-        return sub(clean)
+        return sub(value)
 
     def spec(self) -> tuple[tuple[str, ...], list[str] | None, tuple[str, ...]]:
         """Scrubber(*spec()) scrubs as this one does (what a worker process builds its own from)."""

@@ -627,6 +627,20 @@ def home_user(value: str) -> bool:
     return value.lower() not in _IMPERSONAL_USERS
 
 
+# Accounts and groups that own files on every machine of a kind (macOS's staff and _www, Linux
+# daemons): not a person
+_SYSTEM_ACCOUNTS = frozenset(
+    ["staff", "wheel", "daemon", "bin", "sys", "adm", "users", "nogroup", "docker", "everyone", "admin"]
+    + ["postgres", "mysql", "redis", "syslog", "messagebus", "man", "mail", "sshd", "git", "nginx", "apache"]
+)
+
+
+def file_owner(value: str) -> bool:
+    """An `ls -l` owner or group that is a person's login: not a shared or system account
+    (macOS names its own with a leading underscore: _www, _spotlight)."""
+    return home_user(value) and value.lower() not in _SYSTEM_ACCOUNTS and not value.startswith("_")
+
+
 def luhn(digits: str) -> bool:
     total = 0
     for i, ch in enumerate(reversed(digits)):
