@@ -295,10 +295,12 @@ class Scrubber:
                 "work_item": conv.work_item or "",
                 "metadata": conv.metadata,
             }
+            jobs: list[_Job] = []
+            self._collect(parts, jobs)
             names: set[str] = set()
             with self.collecting_names(names):
-                clean_parts = self._scrub_value(parts)
-            clean_parts = self._replace_names(clean_parts, names)
+                outs = self._run(jobs)
+            clean_parts = self._rebuild(parts, iter(self.replace_names(outs, names)))
             messages = []
             for m, content, calls in zip(conv.messages, clean_parts["content"], clean_parts["calls"]):
                 tool_calls = [ToolCall(id=c.id, name=c.name, arguments=args) for c, args in zip(m.tool_calls, calls)]
@@ -328,29 +330,21 @@ class Scrubber:
 
     def replace_names(self, texts: list[str], names: set[str]) -> list[str]:
         """Scrubbed texts with the login names in `names` replaced wherever else they stand as
-        words (an `ls -l` owner, a folder tree), counted as the detector known_user."""
-        return self._replace_names(texts, names)
-
-    def _replace_names(self, value: Any, names: set[str]) -> Any:
+        words (a folder tree, a git author), counted as the detector known_user."""
         pattern = known_names.pattern_for(names)
         if pattern is None:
-            return value
+            return texts
         placeholder = f"<SECRET:{USER_KIND}>"
-
-        def sub(v: Any) -> Any:
-            if isinstance(v, str):
-                text, n = known_names.replace(v, pattern, placeholder)
+        listed = tuple(names)
+        out = list(texts)
+        for i, text in enumerate(texts):
+            # (most strings hold none: their paths are placeholders now)
+            if text and any(name in text for name in listed):
+                out[i], n = known_names.replace(text, pattern, placeholder)
                 if n:
                     self._by_kind[USER_KIND] += n
                     self._by_detector[known_names.DETECTOR] += n
-                return text
-            if isinstance(v, dict):
-                return {k: sub(x) for k, x in v.items()}
-            if isinstance(v, (list, tuple)):
-                return [sub(x) for x in v]
-            return v
-
-        return sub(value)
+        return out
 
     def spec(self) -> tuple[tuple[str, ...], list[str] | None, tuple[str, ...]]:
         """Scrubber(*spec()) scrubs as this one does (what a worker process builds its own from)."""
