@@ -25,9 +25,11 @@ DETECTOR = "known_user"  # what the report counts these replacements under
 def names_of(text: str, findings: Iterable[Finding]) -> tuple[str, ...]:
     """The login names among a text's findings, long enough to replace elsewhere (the scrubber
     collects them while it scrubs: no second pass over the text)."""
-    return tuple(
-        text[f.start : f.end] for f in findings if f.detector in NAME_DETECTORS and f.end - f.start >= MIN_CHARS
-    )
+    names: tuple[str, ...] = ()
+    for f in findings:  # (a loop, not a generator: this runs for every string with a finding)
+        if f.end - f.start >= MIN_CHARS and f.detector in NAME_DETECTORS:
+            names += (text[f.start : f.end],)
+    return names
 
 
 def pattern_for(names: Iterable[str]) -> re.Pattern[str] | None:

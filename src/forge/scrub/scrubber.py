@@ -335,15 +335,17 @@ class Scrubber:
         if pattern is None:
             return texts
         placeholder = f"<SECRET:{USER_KIND}>"
-        listed = tuple(names)
+        # most strings hold none (their paths are placeholders now): a substring test finds those
+        # that do, one comprehension per name
+        holding: set[int] = set()
+        for name in names:
+            holding.update(i for i, text in enumerate(texts) if name in text)
         out = list(texts)
-        for i, text in enumerate(texts):
-            # (most strings hold none: their paths are placeholders now)
-            if text and any(name in text for name in listed):
-                out[i], n = known_names.replace(text, pattern, placeholder)
-                if n:
-                    self._by_kind[USER_KIND] += n
-                    self._by_detector[known_names.DETECTOR] += n
+        for i in sorted(holding):
+            out[i], n = known_names.replace(texts[i], pattern, placeholder)
+            if n:
+                self._by_kind[USER_KIND] += n
+                self._by_detector[known_names.DETECTOR] += n
         return out
 
     def spec(self) -> tuple[tuple[str, ...], list[str] | None, tuple[str, ...]]:
