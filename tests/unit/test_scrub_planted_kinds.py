@@ -85,3 +85,55 @@ def test_forge_scrub_with_worker_processes_writes_what_one_process_writes(plante
         assert _leaked(_every_file(out) + r.output.encode(), found) == []
         outputs[workers] = (_every_file(out), json.loads(r.stdout)["by_kind"])
     assert outputs["1"] == outputs["2"]
+
+
+def test_a_crush_database_with_every_kind_planted_leaves_none_under_forge_home(forge_home, tmp_path):
+    """The same values planted in a real Crush database (fixtures/real/crush): the prompt, a
+    shell command, what it printed, a written file and the session's title."""
+    import shutil
+    import sqlite3
+    from pathlib import Path
+
+    from planted_kinds import plants
+
+    planted = plants()
+    found = needles(planted)
+    project = tmp_path / "project"
+    (project / ".crush").mkdir(parents=True)
+    db = project / ".crush" / "crush.db"
+    shutil.copyfile(Path(__file__).resolve().parents[1] / "fixtures/real/crush/.crush/crush.db", db)
+    by = {c: "\n".join(p.text for p in planted if p.carrier == c) for c in ("prompt", "command", "output", "file")}
+    con = sqlite3.connect(db)
+
+    def edit(rowid: int, change) -> None:
+        (parts,) = con.execute("SELECT parts FROM messages WHERE rowid = ?", (rowid,)).fetchone()
+        parts = json.loads(parts)
+        change(parts)
+        con.execute("UPDATE messages SET parts = ? WHERE rowid = ?", (json.dumps(parts), rowid))
+
+    def call_input(key: str, text: str):
+        def change(parts):
+            call = next(p["data"] for p in parts if p["type"] == "tool_call")
+            args = json.loads(call["input"])
+            args[key] = text + "\n" + args.get(key, "")
+            call["input"] = json.dumps(args)
+
+        return change
+
+    edit(65, lambda parts: parts[0]["data"].update(text=parts[0]["data"]["text"] + "\n" + by["prompt"]))
+    edit(66, call_input("command", by["command"]))  # the `go test` bash call, and what it printed
+    edit(67, lambda parts: parts[0]["data"].update(content=by["output"] + parts[0]["data"]["content"]))
+    edit(28, call_input("content", by["file"]))  # a write call
+    con.execute("UPDATE sessions SET title = ? WHERE rowid = 1", (by["prompt"][:200],))
+    con.commit()
+    con.close()  # (the values land in the database file, not only its log)
+    assert _leaked(db.read_bytes(), found) == sorted({p.kind for p in planted})
+    corpus, dataset = tmp_path / "corpus", tmp_path / "dataset"
+    runner = CliRunner()
+    r = runner.invoke(app, ["corpus", "ingest", str(project), "--out", str(corpus), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["files_by_reader"] == {"crush": 1}
+    r2 = runner.invoke(app, ["dataset", "build", str(corpus), "--out", str(dataset), "--json"])
+    assert r2.exit_code == 0, r2.output
+    written = _every_file(corpus) + _every_file(dataset) + _every_file(forge_home)
+    assert _leaked(written + r.output.encode() + r2.output.encode(), found) == []
