@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 OPENERS: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+# not compressed, but binary and read all the same: agents that keep sessions in SQLite (Crush)
+SQLITE_MAGIC = b"SQLite format 3\x00"
 MAX_EXPANDED_BYTES = 4 * 1024**3
 CHUNK = 1024 * 1024
 

@@ -87,9 +87,10 @@ def test_forge_scrub_with_worker_processes_writes_what_one_process_writes(plante
     assert outputs["1"] == outputs["2"]
 
 
-def test_a_crush_database_with_every_kind_planted_leaves_none_under_forge_home(forge_home, tmp_path):
+def test_a_crush_database_with_every_kind_planted_leaves_none_in_forge_home_or_a_scrubbed_copy(forge_home, tmp_path):
     """The same values planted in a real Crush database (fixtures/real/crush): the prompt, a
-    shell command, what it printed, a written file and the session's title."""
+    shell command, what it printed, a written file and the session's title; ingested and built,
+    and copied by `forge scrub`."""
     import shutil
     import sqlite3
     from pathlib import Path
@@ -137,3 +138,9 @@ def test_a_crush_database_with_every_kind_planted_leaves_none_under_forge_home(f
     assert r2.exit_code == 0, r2.output
     written = _every_file(corpus) + _every_file(dataset) + _every_file(forge_home)
     assert _leaked(written + r.output.encode() + r2.output.encode(), found) == []
+    # and `forge scrub` writes the database's copy without them
+    copy = tmp_path / "scrubbed"
+    r3 = runner.invoke(app, ["scrub", str(project), "--out", str(copy), "--json"])
+    assert r3.exit_code == 0, r3.output
+    assert json.loads(r3.stdout)["by_status"] == {"scrubbed": 1}
+    assert _leaked(_every_file(copy) + r3.output.encode(), found) == []

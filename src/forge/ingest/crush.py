@@ -40,8 +40,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from forge.compression import SQLITE_MAGIC
 from forge.ingest.openai_chat import Counts, classify_task, has_dialogue, parse_arguments
-from forge.ingest.readers import SQLITE_MAGIC, Reader, Warn, register
+from forge.ingest.readers import Reader, Warn, register
 from forge.ingest.tool_schemas import tools_for
 from forge.records import Conversation, Message, SourceRef, ToolCall
 

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 HEAD_BYTES = 64 * 1024
-SQLITE_MAGIC = b"SQLite format 3\x00"  # a binary format a reader may claim (session databases)
 ENTRY_POINT_GROUP = "forge.readers"
 
 

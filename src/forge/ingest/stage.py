@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from forge.artifacts import Artifact, ArtifactStore, artifact_id, sha256_file
-from forge.compression import OPENERS, expand, expanded_name, is_archive, is_compressed, unpack
+from forge.compression import OPENERS, SQLITE_MAGIC, expand, expanded_name, is_archive, is_compressed, unpack
 from forge.config import parse_config
 from forge.errors import InputError
 from forge.ingest.beads import BeadEvent, SessionOutcome
@@ -31,7 +31,7 @@ from forge.ingest.beads_backup import BeadComment, BeadDependency, BeadLabel
 from forge.ingest.linking import Links
 from forge.ingest.outcome import DEFAULT_SIGNALS, SIGNALS
 from forge.ingest.pool import FileResult, Prepared, ReadContext, file_results, parse_time, read_source
-from forge.ingest.readers import SQLITE_MAGIC, Reader, candidate_suffixes, detect_reader, read_head, readers
+from forge.ingest.readers import Reader, candidate_suffixes, detect_reader, read_head, readers
 from forge.ingest.rules import BUILTIN_OUTCOME_RULES, Labeller, compile_rules, rule_problems
 from forge.progress import NULL_PROGRESS, Progress
 from forge.records import WorkItem

@@ -28,6 +28,7 @@ from typing import Any
 from forge.compression import OPENERS, is_archive, pack, unpack
 from forge.errors import InputError
 from forge.progress import NULL_PROGRESS, Progress, Task
+from forge.scrub.databases import is_sqlite, scrub_database, sqlite_sidecar_of
 from forge.scrub.resume import BOOKKEEPING, Finished, Journal, options_hash
 from forge.scrub.scrubber import Scrubber, Tally
 
@@ -164,6 +165,11 @@ def scrub_file(
     if is_archive(src):  # scrub_path takes archives member by member (scrub_archive)
         return "archive of many files: scrub it with forge scrub (each member is scrubbed)"
     opener = OPENERS.get(src.suffix)
+    if opener is None and is_sqlite(src):  # an agent's session database (Crush): its values
+        return scrub_database(src, dest, scrubber)
+    database = sqlite_sidecar_of(src)
+    if database is not None:
+        return f"{database.name}'s SQLite log: its rows are scrubbed into that database's copy"
     if opener is None:
         with open(src, "rb") as fb:
             return _scrub_handle(fb, src.suffix, src.stat().st_size, open, dest, scrubber, block_chars, overlap)
