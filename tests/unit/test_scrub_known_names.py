@@ -21,6 +21,7 @@ def test_names_come_from_every_home_path_shape_and_listing_and_short_or_shared_o
         "~/.claude/projects/-home-carolwu-repo",
         "drwxr-xr-x@ 9 daveking  staff  288 May 27 12:00 .",
         "/home/dev/x and /home/runner/work and /Users/Shared/y",  # short, CI's and macOS's shared
+        "/home/coder/project and /home/gitpod/.bashrc",  # dev environments' default users
         "-rw-r--r-- 1 root root 12 Jan 1 x and -rw-r--r-- 1 _www _www 5 y",  # system accounts
     ]
 

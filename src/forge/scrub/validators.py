@@ -611,6 +611,8 @@ _IMPERSONAL_USERS = frozenset(
         "gitlab-runner",
         "buildkite-agent",
         "codespace",
+        "coder",  # code-server's and Coder workspaces' default user
+        "gitpod",
         "vscode",
         "node",
         "app",
