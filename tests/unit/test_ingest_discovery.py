@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -86,3 +87,41 @@ def test_claude_code_project_folder_name_is_exposed_for_the_scrubber(tmp_path):
     (child,) = reader.read(project / "de3b8b19/subagents/agent-showcol1.jsonl", lambda *a: None)
     assert parent.metadata["project_dir"] == "-home-alice-acme"
     assert child.metadata["project_dir"] == "-home-alice-acme"
+
+
+def test_crush_projects_come_from_its_registry(tmp_path):
+    """Crush keeps a database in each project and their list in projects.json (its global data
+    folder); a project without a database yet is not offered."""
+    home = tmp_path / "home" / "alice"
+    project = tmp_path / "code" / "api"
+    (project / ".crush").mkdir(parents=True)
+    shutil.copy(REAL / "crush/.crush/crush.db", project / ".crush/crush.db")
+    elsewhere = tmp_path / "data" / "sessions"  # an absolute data_dir
+    elsewhere.mkdir(parents=True)
+    shutil.copy(REAL / "crush/.crush/crush.db", elsewhere / "crush.db")
+    registry = {
+        "projects": [
+            {"path": str(project), "data_dir": ".crush", "last_accessed": "2025-08-09T03:55:40Z"},
+            {
+                "path": str(tmp_path / "code" / "web"),
+                "data_dir": str(elsewhere),
+                "last_accessed": "2025-08-01T00:00:00Z",
+            },
+            {"path": str(tmp_path / "code" / "new"), "data_dir": ".crush", "last_accessed": "2025-08-01T00:00:00Z"},
+        ]
+    }
+    (home / ".local/share/crush").mkdir(parents=True)
+    (home / ".local/share/crush/projects.json").write_text(json.dumps(registry))
+    found = discover_local(home, env={})
+    assert [(f.format, f.path, f.files) for f in found.found] == [
+        ("crush", project / ".crush", 1),
+        ("crush", elsewhere, 1),
+    ]
+    assert "crush: 2 files" in found.summary()
+    assert {s.reader.name for s in discover(found.paths()) if s.reader} == {"crush"}
+    # the registry where CRUSH_GLOBAL_DATA puts it, and a broken one
+    moved = tmp_path / "crushdata"
+    shutil.copytree(home / ".local/share/crush", moved)
+    assert len(discover_local(tmp_path / "nobody", env={"CRUSH_GLOBAL_DATA": str(moved)}).found) == 2
+    (moved / "projects.json").write_text("{not json")
+    assert discover_local(tmp_path / "nobody", env={"CRUSH_GLOBAL_DATA": str(moved)}).found == []

@@ -1,5 +1,5 @@
 """The standard local places agent sessions live, found on this machine, for `forge corpus ingest`
-with no path. Reads directory listings only; nothing is opened or parsed here.
+with no path. Reads directory listings, and Crush's small project registry; no session is opened here.
 
   claude_code  $CLAUDE_CONFIG_DIR/projects, else ~/.claude/projects   (*.jsonl, subagents too)
   codex        $CODEX_HOME/sessions and archived_sessions, else ~/.codex/...   (rollout-*.jsonl)
@@ -7,10 +7,14 @@ with no path. Reads directory listings only; nothing is opened or parsed here.
                (session-*.json before Gemini CLI 0.39, session-*.jsonl after; subagents inside)
   gastown      a Gas Town town ($GT_ROOT, else ~/gt): its .beads, and each rig's .beads
                (a town is a folder holding mayor/ or .beads/ with rigs beside it)
+  crush        each project in Crush's registry ($CRUSH_GLOBAL_DATA, else $XDG_DATA_HOME/crush,
+               else ~/.local/share/crush: projects.json, the one file read here) whose data
+               folder holds its crush.db
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -44,7 +48,7 @@ class Discovery:
         if not any(f.files for f in self.found):
             return (
                 f"no agent sessions found in the standard places under {self.home} "
-                "(~/.claude/projects, ~/.codex/sessions, ~/.gemini/tmp, a Gas Town town at ~/gt); "
+                "(~/.claude/projects, ~/.codex/sessions, ~/.gemini/tmp, Crush's projects, a Gas Town town at ~/gt); "
                 "pass a path to ingest"
             )
         lines = ["found agent sessions in the standard places:"]
@@ -66,6 +70,31 @@ def _tilde(path: Path, home: Path) -> str:
 
 def _count(root: Path, pattern: str) -> int:
     return sum(1 for p in root.rglob(pattern) if p.is_file())
+
+
+def _crush_projects(home: Path, env: Mapping[str, str]) -> list[tuple[Path, Path]]:
+    """(data folder, project) of each project Crush lists that has a session database. Crush
+    keeps its databases in the projects (`.crush/` by default) and their list in projects.json:
+    {"projects": [{"path", "data_dir", "last_accessed"}]}."""
+    if env.get("CRUSH_GLOBAL_DATA"):
+        root = Path(env["CRUSH_GLOBAL_DATA"]).expanduser()
+    elif env.get("XDG_DATA_HOME"):
+        root = Path(env["XDG_DATA_HOME"]).expanduser() / "crush"
+    else:
+        root = home / ".local" / "share" / "crush"
+    try:
+        listed = json.loads((root / "projects.json").read_text(encoding="utf-8")).get("projects")
+    except (OSError, ValueError, AttributeError):
+        return []  # no registry, or one this Forge cannot read: nothing to offer
+    out = []
+    for entry in listed if isinstance(listed, list) else []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            continue
+        project = Path(entry["path"])
+        data_dir = project / str(entry.get("data_dir") or ".crush")  # (an absolute data_dir stays)
+        if (data_dir / "crush.db").is_file():
+            out.append((data_dir, project))
+    return out
 
 
 def _town(home: Path, env: Mapping[str, str]) -> Path | None:
@@ -99,6 +128,8 @@ def discover_local(home: Path | None = None, env: Mapping[str, str] | None = Non
         for chats in sorted(p / "chats" for p in gemini.iterdir() if (p / "chats").is_dir()):
             n = _count(chats, "*.json") + _count(chats, "*.jsonl")
             out.found.append(Found("gemini_cli", chats, n, f"project {chats.parent.name}"))
+    for data_dir, project in _crush_projects(home, env):
+        out.found.append(Found("crush", data_dir, 1, f"project {_tilde(project, home)}"))
     town = _town(home, env)
     if town is not None:
         beads = [town / ".beads"] if (town / ".beads").is_dir() else []
