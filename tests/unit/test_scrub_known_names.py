@@ -121,3 +121,32 @@ def test_forge_scrub_replaces_a_name_seen_in_an_earlier_line(tmp_path):
     assert copy[0]["cwd"] == "/Users/<SECRET:user>/app"
     assert copy[1]["message"]["content"][0]["content"] == "- <SECRET:user>/"
     assert s.report()["by_detector"] == {"home_user": 1, "known_user": 1}
+
+
+def test_forge_scrub_streams_plain_text_without_the_name(tmp_path):
+    """A plain-text file is scrubbed as a stream of blocks: the real OpenCode session, saved as a
+    text log (every message's text, one after another), loses its user's name from the block the
+    name first shows in on, in folder trees and listings as in home paths. Small blocks, so the
+    name is learned in one block and met again in later ones."""
+    from forge.ingest.crush import read
+    from forge.scrub.files import scrub_file
+
+    shutil.copytree(REAL / "opencode_go", tmp_path / "db")
+    convs = list(read(tmp_path / "db" / ".opencode" / "opencode.db", lambda *a, **k: None))
+    log = "\n\n".join(
+        m.content + "".join(json.dumps(c.arguments) for c in m.tool_calls) for c in convs for m in c.messages
+    )
+    assert log.count("cschmatzler") > 50
+    first_path = log.index("/Users/cschmatzler")
+    assert log.index("cschmatzler") == first_path + len("/Users/")  # learned from a home path first
+    src = tmp_path / "session.log"
+    src.write_text(log, encoding="utf-8")
+    s = Scrubber()
+    scrub_file(src, tmp_path / "clean.log", s, block_chars=4096, overlap=1024)
+    clean = (tmp_path / "clean.log").read_text(encoding="utf-8")
+    assert "cschmatzler" not in clean
+    assert s.report()["by_detector"]["known_user"] > 0
+    # nothing else moved: the placeholders stand where the findings were
+    assert clean.count("<SECRET:user>") == sum(
+        n for d, n in s.report()["by_detector"].items() if d in ("home_user", "ls_owner", "ls_group", "known_user")
+    )

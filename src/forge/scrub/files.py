@@ -137,21 +137,27 @@ def scrub_json_lines(lines: list[str], scrubber: Scrubber) -> list[str]:
 
 def _stream_text(f: Any, out: Any, scrubber: Scrubber, block_chars: int, overlap: int) -> None:
     """Scrub a text stream block by block; nothing within `overlap` of a block's end is written
-    until the next block has joined it (see Scrubber.scrub_prefix)."""
+    until the next block has joined it (see Scrubber.scrub_prefix). A login name a home path
+    gives away is replaced from the block it first shows in on, as in JSON lines."""
     carry = ""
+    names: set[str] = set()
     while True:
         chunk = f.read(block_chars)
         text = carry + chunk
         if not chunk:
             if text:
-                clean = scrubber.scrub_text(text)
+                with scrubber.collecting_names(names):
+                    clean = scrubber.scrub_text(text)
+                clean = scrubber.replace_names([clean], names)[0]
                 if out:
                     out.write(clean)
             return
         if len(text) <= 2 * overlap:
             carry = text
             continue
-        clean, carry = scrubber.scrub_prefix(text, keep=overlap)
+        with scrubber.collecting_names(names):
+            clean, carry = scrubber.scrub_prefix(text, keep=overlap)
+        clean = scrubber.replace_names([clean], names)[0]
         if out:
             out.write(clean)
 

@@ -214,10 +214,14 @@ class Scrubber:
             if f.start < cut < f.end:
                 cut = f.start
         newline = text.rfind("\n", max(0, cut - keep // 2), cut)
+        if newline < 0:  # no line end near: a space then, so no word (a login name) is cut in two
+            newline = max(text.rfind(" ", max(0, cut - keep // 2), cut), text.rfind("\t", max(0, cut - keep // 2), cut))
         if newline >= 0 and not any(f.start <= newline < f.end for f in findings):
             cut = newline + 1
         head = [f for f in findings if f.end <= cut]
         found = list(head)
+        if head and self._names is not None:
+            self._names.update(known_names.names_of(text, head))
         clean = redact(text[:cut], head)
         if head and conflicts:
             clean = self._settle(clean, found)
