@@ -18,6 +18,7 @@ import re
 from forge.scrub import validators as v
 from forge.scrub.detectors import Detector, register_detector
 from forge.scrub.engine import ENGINE_NAME, ENGINE_PACKAGE
+from forge.scrub.gutters import GUTTER, WS_ACROSS_LINES
 from forge.scrub.kubernetes import kubernetes_secret_values
 
 
@@ -690,10 +691,17 @@ _ARG = (  # a quoted value's quotes may be JSON-escaped (\"value\" inside a JSON
 _add(
     "netrc_password",
     "password",
-    r"\b(?:login|user)" + _WS + r"[^\s\\]{1,128}" + _WS + r"(?:password|passwd)" + _WS + r"(?P<s>[^\s\\]{1,256}+)",
+    # (across lines, past a gutter: `cat -n ~/.netrc`, Claude Code's Read, a diff; gutters.py)
+    r"\b(?:login|user)"
+    + WS_ACROSS_LINES
+    + r"[^\s\\]{1,128}"
+    + WS_ACROSS_LINES
+    + r"(?:password|passwd)"
+    + WS_ACROSS_LINES
+    + r"(?P<s>[^\s\\]{1,256}+)",
     priority=80,
     validator=v.quoted_password,
-    anchor=r"(?:login|user)(?:\s|\\[nrt])+[^\s\\]{1,128}(?:\s|\\[nrt])+passw",
+    anchor=r"(?:login|user)(?:\s|\\[nrt])+[^\s\\]{1,128}(?:\s|\\[nrt]|[0-9:>+\-]|→|│|\\u2192|\\u2502)+passw",
     window=(0, 420),
     description=".netrc / .authinfo lines: machine HOST login USER password PASS",
 )
@@ -701,7 +709,8 @@ _add(
 _add(
     "pgpass_line",
     "password",
-    r"(?:(?<![^\n])|(?<=\\n)|(?<=\"))(?:[A-Za-z0-9._\-]{1,253}|\*|\[[0-9A-Fa-f:]{2,45}\]):(?:[0-9]{1,5}|\*):"
+    r"(?:(?<![^\n])|(?<=\\n)|(?<=\"))" + GUTTER + r"?[ \t]*"
+    r"(?:[A-Za-z0-9._\-]{1,253}|\*|\[[0-9A-Fa-f:]{2,45}\]):(?:[0-9]{1,5}|\*):"
     r"[^:\s\\]{1,64}:[^:\s\\]{1,64}:(?P<s>[^\s\\]{1,256}+)",
     priority=70,
     validator=v.bare_password,

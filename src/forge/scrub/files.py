@@ -29,6 +29,7 @@ from forge.compression import OPENERS, is_archive, pack, unpack
 from forge.errors import InputError
 from forge.progress import NULL_PROGRESS, Progress, Task
 from forge.scrub.databases import is_sqlite, scrub_database, sqlite_sidecar_of
+from forge.scrub.nested_json import holds_nested, scrub_nested
 from forge.scrub.resume import BOOKKEEPING, Finished, Journal, options_hash
 from forge.scrub.scrubber import Scrubber, Tally
 
@@ -118,6 +119,11 @@ def scrub_json_lines(lines: list[str], scrubber: Scrubber) -> list[str]:
     by value instead. Where every replaced span lay inside a JSON string, the line's JSON is as
     valid as it was, and is not parsed to check."""
     out, vouched = scrubber.scrub_texts_vouched(lines, in_json_string)
+    for i, clean in enumerate(out):
+        if holds_nested(clean):  # JSON in a JSON string: its text scrubbed as text too
+            deeper = scrub_nested(clean, scrubber)
+            if deeper != clean:
+                out[i], vouched[i] = deeper, False
     for i, (line, clean) in enumerate(zip(lines, out)):
         if clean == line or vouched[i]:
             continue
@@ -135,6 +141,12 @@ def scrub_json_lines(lines: list[str], scrubber: Scrubber) -> list[str]:
     return out
 
 
+def _nested_too(clean: str, scrubber: Scrubber) -> str:
+    """A block of any text may be JSON (a .traj, a large .json, a log of JSON records): strings in
+    it that hold escaped text are scrubbed as that text too (nested_json.py)."""
+    return scrub_nested(clean, scrubber) if holds_nested(clean) else clean
+
+
 def _stream_text(f: Any, out: Any, scrubber: Scrubber, block_chars: int, overlap: int) -> None:
     """Scrub a text stream block by block; nothing within `overlap` of a block's end is written
     until the next block has joined it (see Scrubber.scrub_prefix). A login name a home path
@@ -147,7 +159,7 @@ def _stream_text(f: Any, out: Any, scrubber: Scrubber, block_chars: int, overlap
         if not chunk:
             if text:
                 with scrubber.collecting_names(names):
-                    clean = scrubber.scrub_text(text)
+                    clean = _nested_too(scrubber.scrub_text(text), scrubber)
                 clean = scrubber.replace_names([clean], names)[0]
                 if out:
                     out.write(clean)
@@ -157,6 +169,7 @@ def _stream_text(f: Any, out: Any, scrubber: Scrubber, block_chars: int, overlap
             continue
         with scrubber.collecting_names(names):
             clean, carry = scrubber.scrub_prefix(text, keep=overlap)
+            clean = _nested_too(clean, scrubber)
         clean = scrubber.replace_names([clean], names)[0]
         if out:
             out.write(clean)

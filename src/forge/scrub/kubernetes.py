@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from forge.scrub.gutters import gutter_style
+
 _KIND = re.compile(r"""kind\\?["']?\s*:\s*\\?["']?Secret(?![A-Za-z0-9])""")
 _DOC_SEP = re.compile(r"(?:\n|\\n)---(?:[ \t]|\n|\\n|$)")
 _NEWLINE = re.compile(r"\r?\n|(?:\\r)?\\n")
@@ -29,7 +31,12 @@ def kubernetes_secret_values(text: str) -> Iterator[tuple[int, int]]:
     seen: set[tuple[int, int]] = set()
     for kind in _KIND.finditer(text):
         lo, hi = _document(text, kind.start(), kind.end())
-        for span in (*_yaml_values(text, lo, hi), *_json_values(text, lo, hi)):
+        # a manifest shown with a gutter (numbered by a Read tool or cat -n, quoted, in a diff)
+        # has it on every line: the line of `kind:` says which, and YAML is read past it
+        escaped = text.rfind("\\n", 0, kind.start())
+        line_start = max(text.rfind("\n", 0, kind.start()) + 1, escaped + 2 if escaped >= 0 else 0)
+        gutter = gutter_style(text[line_start : kind.start()])
+        for span in (*_yaml_values(text, lo, hi, gutter), *_json_values(text, lo, hi)):
             if span not in seen and span[1] > span[0]:
                 seen.add(span)
                 yield span
@@ -53,10 +60,12 @@ def _lines(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
     yield pos, hi
 
 
-def _yaml_values(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
+def _yaml_values(text: str, lo: int, hi: int, gutter: re.Pattern[str] | None = None) -> Iterator[tuple[int, int]]:
     block_indent: int | None = None  # inside data:/stringData: whose key sits at this indent
     scalar_indent: int | None = None  # inside a `key: |` block scalar deeper than this
     for s, e in _lines(text, lo, hi):
+        if gutter is not None and (g := gutter.match(text, s, e)) is not None:
+            s = g.end()
         line = text[s:e]
         stripped = line.strip()
         indent = len(line) - len(line.lstrip(" \t"))

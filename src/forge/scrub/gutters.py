@@ -1,0 +1,38 @@
+"""Line gutters: what tools print before each line of a file they show.
+
+An agent that reads `~/.netrc` or a Secret manifest rarely shows the bare file: Claude Code's Read
+tool numbers each line (`     3→`), `cat -n` and `grep -n` too (`     3<TAB>`, `3:`), Aider's log
+quotes command output (`> `), panels draw a box edge (`│ `) and a diff marks each line (`+`).
+Rules that read a file line by line (.netrc, .pgpass, a Kubernetes Secret's `data:`) look past
+them. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A gutter at a line's start, as a regex fragment (Python and the rule engine alike).
+# (→ and │ also as JSON writes them when it escapes what is not ASCII: \u2192, \u2502)
+GUTTER = r"(?:[ \t]*[0-9]{1,7}(?:→|\\u2192|\t|\\t|:)|[ \t]*>|[ \t]*(?:│|\\u2502)|[+\-])"
+# A line break, real or JSON-escaped (tool output inside a JSON string), and the gutter after it.
+LINE_BREAK = r"(?:\r?\n|(?:\\r)?\\n)"
+# Whitespace between a file's words, across lines and their gutters.
+WS_ACROSS_LINES = r"(?:[ \t\f\v]|\\t|" + LINE_BREAK + GUTTER + r"?)+"
+
+# Gutter styles, to strip from every line of a block once its first line shows which one it has.
+_STYLES = (
+    re.compile(r"[ \t]*[0-9]{1,7}(?:→|\\u2192)"),  # Claude Code's Read
+    re.compile(r"[ \t]*[0-9]{1,7}(?:\t|\\t)"),  # cat -n (its tab JSON-escaped in a transcript line)
+    re.compile(r"[0-9]{1,7}[:\-]"),  # grep -n (a match and its context lines)
+    re.compile(r"[ \t]*>[ \t]?"),  # a Markdown quote
+    re.compile(r"[ \t]*(?:│|\\u2502)[ \t]?"),  # a panel's edge
+    re.compile(r"[+\- ]"),  # a diff's marker column
+)
+
+
+def gutter_style(prefix: str) -> re.Pattern[str] | None:
+    """The style of gutter `prefix` (what stands before a line's first character) is, or None
+    when it is none (empty, or not a gutter)."""
+    if not prefix:
+        return None
+    return next((style for style in _STYLES if style.fullmatch(prefix)), None)
