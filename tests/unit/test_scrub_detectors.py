@@ -258,6 +258,7 @@ TRUE_POSITIVES = [
         "password_hash",
     ),
     ("redis_cli", "redis-cli -h cache.internal -a S3cr3tRedis ping", "S3cr3tRedis", "password"),
+    ("cli_tool_password", "docker login -u deploy -p S3cr3tD0cker ghcr.io", "S3cr3tD0cker", "password"),
     (
         "azure_account_key",
         "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=q8K3xJvY1mN0pLzR7tW9uE4aS6dF2gH5jK8lQcB1"
@@ -639,6 +640,7 @@ NEAR_MISSES = [
     ),
     ("password_hash", 'echo "$1$HOME/projects/foo/bar/baz" and $1$short$x'),
     ("redis_cli", "redis-cli -h cache.internal ping"),
+    ("cli_tool_password", "docker run -p 8080:80 nginx; docker login -u deploy -p $TOKEN ghcr.io"),
     ("azure_account_key", "AccountKey=<your-account-key> and AccountKey=${KEY}"),
     ("sas_signature", "design=1&assign=2 and ?sig= alone"),
     ("kubernetes_secret", "apiVersion: v1\ndata:\n  mode: fast\nkind: ConfigMap\n"),

@@ -89,7 +89,7 @@ def _load_plugins() -> None:
 
 def detectors() -> dict[str, Detector]:
     """Every registered detector, built-ins first, in registration order."""
-    from forge.scrub import builtin, config_formats, prefixed_tokens, provider_formats  # noqa: F401  (importing registers them)
+    from forge.scrub import builtin, cli_passwords, config_formats, prefixed_tokens, provider_formats  # noqa: F401  (importing registers them)
 
     _load_plugins()
     return dict(_DETECTORS)
