@@ -489,6 +489,14 @@ _SECRET_WORDS = (
     "secret id",  # Vault AppRole secret_id (ARNs and names are not random: see looks_random)
     "license key",  # New Relic, Datadog ... license keys
     "test reporter id",  # Code Climate's CC_TEST_REPORTER_ID uploads coverage as the repository
+    # keys that are a service's own password: SUPABASE_SERVICE_ROLE_KEY, MEILI_MASTER_KEY,
+    # ALGOLIA_ADMIN_KEY, a client or session key
+    "role key",
+    "service key",
+    "master key",
+    "admin key",
+    "client key",
+    "session key",
 )
 _PASSWORD_KEY = _cased(*_PASSWORD_WORDS)
 _SECRET_KEY = _cased(*_SECRET_WORDS)

@@ -38,6 +38,11 @@ _FORMS = (
     r"vault[ \t]+login(?:[ \t]+-\S+)*[ \t]+(?![\w.\-]+=)",  # vault login TOKEN (not method=... pairs)
     r"gh\s+secret\s+set\b" + _ARGS + r"(?:--body|-b)(?:=|\s+)",
     r"aws[ \t]+configure[ \t]+set[ \t]+(?:[\w\-]+\.)?(?:aws_secret_access_key|aws_session_token)[ \t]+",
+    # archives: zip -P PASSWORD, unzip -P PASSWORD (7z and rar glue it on: below)
+    r"(?:zip|unzip|zipcloak)\b" + _ARGS + r"-P[ \t]+",
+    # Wi-Fi: nmcli ... password PSK, wpa_passphrase SSID PASSPHRASE
+    r"nmcli\b" + _ARGS + r"(?:password|wifi-sec\.psk|802-11-wireless-security\.psk)[ \t]+",
+    r"wpa_passphrase[ \t]+(?:\"[^\"\n]{1,64}\"|'[^'\n]{1,64}'|\S+)[ \t]+",
 )
 
 _add(
@@ -58,6 +63,9 @@ _add(
         "htpasswd",
         "secret set",
         "configure set",
+        "zip",
+        "nmcli",
+        "wpa_passphrase",
     ),
     validator=v.bare_password,
     anchor=(
@@ -66,8 +74,70 @@ _add(
         r"|ldap(?:search|add|modify|delete|passwd|compare|whoami|modrdn|exop|url)"
         r"|mosquitto_(?:pub|sub|rr)|rabbitmq(?:admin|ctl)|smbclient|rpcclient|smbcacls|smbget|smbmap"
         r"|net\s+(?:rpc|ads|use)\s|htpasswd|gh\s+secret\s+set|aws\s+configure\s+set"
+        r"|(?:zip|unzip|zipcloak)\s|nmcli\s|wpa_passphrase\s"
     ),
     window=(8, 700),
     description="docker/az login -p, mongosh -p, ldapsearch -w, smbclient -U user%PASS, htpasswd -b, "
-    "rabbitmqctl add_user, net use, vault login TOKEN, gh secret set --body, aws configure set",
+    "rabbitmqctl add_user, net use, vault login TOKEN, gh secret set --body, aws configure set, zip -P, "
+    "nmcli password, wpa_passphrase",
+)
+
+_add(
+    "cli_glued_password",
+    "password",
+    # 7z a -pSECRET, rar a -pSECRET (the password glued to -p, as mysql's is: builtin.py)
+    _WORD_START + r"(?:7z|7za|7zr|rar|unrar)\b" + _ARGS + r"-p(?P<s>[^\s'\"\\`;&|<>]{3,128}+)",
+    priority=80,
+    prefilter=("7z", "rar"),
+    validator=v.bare_password,
+    anchor=r"(?:7z|7za|7zr|rar|unrar)\s",
+    window=(8, 500),
+    description="7z a -pSECRET, rar a -pSECRET",
+)
+
+_add(
+    "keystore_password",
+    "password",
+    # keytool and jarsigner: -storepass, -keypass, -srcstorepass, -destkeypass ... (a command has
+    # several, so each flag is matched on its own: the flag names are the tools' own)
+    r"-(?<![\w\-]-)(?:src|dest|new)?(?:store|key)pass(?!:)[ \t]+" + _ARG,
+    group=("dq", "sq", "bare"),
+    priority=80,
+    prefilter=("pass",),
+    validator=v.bare_password,
+    anchor=r"-(?:src|dest|new)?(?:store|key)pass\s",
+    window=(1, 300),
+    description="keytool / jarsigner -storepass, -keypass",
+)
+
+_add(
+    "stdin_password",
+    "password",
+    # the password piped or fed to sudo -S (it reads it from standard input)
+    r"(?:" + _WORD_START + r"(?:echo(?:[ \t]+-[ne]+)?|printf)[ \t]+"
+    r"(?:'(?P<esq>[^'\\\r\n]{3,256})'|\\?\"(?P<edq>[^\"\\\r\n]{3,256})\\?\"|(?P<ebare>[^\s'\"`;&|<>()\\]{3,256}+))"
+    r"(?:\\\\?n)?[ \t]*\|[ \t]*sudo[ \t]+(?:-[A-Za-z]+[ \t]+)*-[A-Za-z]*S"
+    r"|" + _WORD_START + r"sudo[ \t]+(?:-[A-Za-z]+[ \t]+)*-[A-Za-z]*S\b[^\n|;&<]{0,300}?<<<[ \t]*" + _ARG + r")",
+    group=("esq", "edq", "ebare", "dq", "sq", "bare"),
+    priority=80,
+    prefilter=("sudo",),
+    validator=v.bare_password,
+    anchor=r"sudo\s",
+    window=(300, 400),
+    description="echo PASSWORD | sudo -S, sudo -S ... <<< PASSWORD",
+)
+
+_add(
+    "expect_send_password",
+    "password",
+    # an expect script answers a password prompt: expect "*assword*" then send "SECRET\r"
+    _WORD_START + r"expect[ \t]+(?:-\w+[ \t]+)*(?:\\?\"[^\"\n]{0,80}|'[^'\n]{0,80}|\{[^}\n]{0,80}|\S{0,80})"
+    r"(?:assword|assphrase|PASSWORD|PASSPHRASE)[^\n]{0,80}?(?:\r?\n|(?:\\r)?\\n|;)[ \t]*send[ \t]+(?:--[ \t]+)?"
+    r"\\?\"(?P<s>[^\"\\\r\n]{1,256}?)(?:\\\\?[rn])?\\?\"",
+    priority=80,
+    prefilter=("expect",),
+    validator=v.quoted_password,
+    anchor=r"expect\s",
+    window=(8, 600),
+    description='expect "password:" then send "SECRET\\r"',
 )

@@ -158,3 +158,36 @@ _add(
     window=(0, 900),
     description="ThingsBoard device tokens given as the MQTT user name (-u TOKEN, topic v1/devices/me/...)",
 )
+
+
+# HTTP cookies: a session cookie is the login itself (Cookie: sessionid=..., Set-Cookie:
+# session=...; curl -b 'sid=...'). Each value of the header that looks random is one; names,
+# attributes (Path, Expires, HttpOnly) and short or worded values stay.
+_add(
+    "cookie_value",
+    "secret",
+    r"(?:" + _WORD_START + r"(?i:(?:set-)?cookie)\\?\"?[ \t]*[:=][ \t]*\\?\"?"
+    r"|(?:(?<![\w\-])|(?<=\\[nrt]))(?:-b|--cookie)[ \t]+['\"]?)"
+    r"(?:[^\r\n\"'\\]{0,400}?;[ \t]*)?[A-Za-z0-9_.\-]{1,64}=(?P<s>[^\s;,\"'\\]{16,4096}+)",
+    priority=70,
+    prefilter=("ookie", "OOKIE", "-b"),
+    validator=v.looks_random,
+    anchor=r"(?i:cookie)|-b\s",
+    window=(0, 800),
+    description="Cookie: and Set-Cookie: values, curl -b / --cookie",
+)
+
+# Wi-Fi pre-shared keys: wpa_supplicant's psk="passphrase" (or 64 hex digits), hostapd's
+# wpa_passphrase=..., NetworkManager's psk=
+_add(
+    "wifi_psk",
+    "password",
+    _WORD_START + r"(?:psk|wpa_passphrase|wpa_psk)[ \t]*=[ \t]*" + _ARG,
+    group=("dq", "sq", "bare"),
+    priority=70,
+    prefilter=("psk", "wpa_passphrase"),
+    validator=v.env_password,  # a config file holds literals: a plain word is the passphrase
+    anchor=r"(?:psk|wpa_passphrase|wpa_psk)[ \t]*=",
+    window=(0, 300),
+    description='wpa_supplicant psk="...", hostapd wpa_passphrase=...',
+)

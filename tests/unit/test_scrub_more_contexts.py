@@ -1,0 +1,66 @@
+"""Credentials in contexts agents' sessions show (config_formats.py, cli_passwords.py): cookies,
+Wi-Fi keys, archives' and keystores' passwords, sudo -S, expect scripts, service keys. Each
+caught bare and in a transcript line; references, prompts, names and worded values stay."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from forge.scrub import Scrubber
+from forge.scrub.files import scrub_json_lines
+
+PW = "Tr0ub4dor-x9Qz"  # made up
+TOK = "q8K3xJvY1mN0pLzR7tW9uE4aS6dF2gH5"
+CAUGHT = [
+    (f"Cookie: sessionid={TOK}; csrftoken=abc", [TOK]),
+    (f"Set-Cookie: session={TOK}; Path=/; HttpOnly", [TOK]),
+    (f"curl -b 'connect.sid={TOK}' https://app.example.com/api", [TOK]),
+    (f'{{"headers": {{"cookie": "theme=dark; _session={TOK}"}}}}', [TOK]),
+    (f'network={{\n  ssid="HomeNet"\n  psk="{PW}"\n}}', [PW]),
+    ("interface=wlan0\nwpa_passphrase=sunshine42\n", ["sunshine42"]),
+    (f"nmcli dev wifi connect HomeNet password {PW}", [PW]),
+    (f"wpa_passphrase HomeNet {PW} > /etc/wpa_supplicant.conf", [PW]),
+    (f"zip -r -P {PW} backup.zip data/", [PW]),
+    (f"unzip -P {PW} backup.zip", [PW]),
+    (f"7z a -p{PW} -mhe=on backup.7z data/", [PW]),
+    (f"keytool -genkeypair -alias app -keystore app.jks -storepass {PW} -keypass {PW}x", [PW, PW + "x"]),
+    (f"echo {PW} | sudo -S apt-get update", [PW]),
+    (f"echo '{PW}' | sudo -k -S systemctl restart nginx", [PW]),
+    (f'sudo -S apt-get install -y nginx <<< "{PW}"', [PW]),
+    (f'expect "password:"\nsend "{PW}\\r"', [PW]),
+    (f'spawn ssh deploy@host\nexpect "*assword*"\nsend -- "{PW}\\r"\ninteract', [PW]),
+    (f"SUPABASE_SERVICE_ROLE_KEY={TOK}{TOK}", [TOK + TOK]),
+    (f"MEILI_MASTER_KEY={TOK}", [TOK]),
+    (f'algolia_admin_key: "{TOK}"', [TOK]),
+]
+KEPT = [
+    "Cookie: theme=dark; lang=en-US",
+    "Set-Cookie: session=deleted; Expires=Thu, 01 Jan 1970 00:00:00 GMT",
+    "curl -b cookies.txt https://app.example.com",
+    'network={\n  ssid="HomeNet"\n  psk=$WIFI_PSK\n}',
+    "nmcli dev wifi connect HomeNet --ask",
+    "zip -r backup.zip data/",
+    "7z x backup.7z -o/tmp/out",
+    "keytool -list -keystore app.jks",
+    "echo hello | sudo tee /etc/motd",
+    "echo $SUDO_PASSWORD | sudo -S apt-get update",
+    'expect "password:"\nsend "$env(PASSWORD)\\r"',
+    "MEILI_MASTER_KEY=${MEILI_MASTER_KEY}",
+]
+
+
+@pytest.mark.parametrize(("text", "secrets"), CAUGHT)
+def test_caught_bare_and_in_a_transcript_line(text, secrets):
+    clean = Scrubber().scrub_text(text)
+    assert not [s for s in secrets if s in clean]
+    line = json.dumps({"type": "user", "message": {"content": [{"type": "tool_result", "content": text}]}})
+    (clean_line,) = scrub_json_lines([line], Scrubber())
+    assert not [s for s in secrets if json.dumps(s)[1:-1] in clean_line]
+    assert json.loads(clean_line)["message"]["content"][0]["content"] == clean
+
+
+@pytest.mark.parametrize("text", KEPT)
+def test_references_prompts_and_worded_values_stay(text):
+    assert Scrubber().scrub_text(text) == text
