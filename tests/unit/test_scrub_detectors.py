@@ -265,6 +265,9 @@ TRUE_POSITIVES = [
     ("expect_send_password", 'expect "Password:"\nsend "S3cr3tExp3ct\\r"', "S3cr3tExp3ct", "password"),
     ("cookie_value", "Cookie: sid=q8K3xJvY1mN0pLzR7tW9uE4a", "q8K3xJvY1mN0pLzR7tW9uE4a", "secret"),
     ("wifi_psk", 'psk="S3cr3tW1f1"', "S3cr3tW1f1", "password"),
+    ("password_bare_key_quoted", 'transporter = {user: "me", pass: "S3cr3tM41l"}', "S3cr3tM41l", "password"),
+    ("sql_password", "CREATE USER 'app' IDENTIFIED BY 'S3cr3tSqL';", "S3cr3tSqL", "password"),
+    ("redis_password", "requirepass S3cr3tR3d1s", "S3cr3tR3d1s", "password"),
     (
         "azure_account_key",
         "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=q8K3xJvY1mN0pLzR7tW9uE4aS6dF2gH5jK8lQcB1"
@@ -653,6 +656,9 @@ NEAR_MISSES = [
     ("expect_send_password", 'expect "login:"\nsend "deploy\\r"'),
     ("cookie_value", "Cookie: theme=dark; lang=en-US"),
     ("wifi_psk", "psk=$WIFI_PSK"),
+    ("password_bare_key_quoted", 'pwd: "/home/me/app", pass: "$PW"'),
+    ("sql_password", "CREATE USER app IDENTIFIED BY PASSWORD; ALTER ROLE app WITH PASSWORD NULL;"),
+    ("redis_password", "requirepass ${REDIS_PASSWORD}"),
     ("azure_account_key", "AccountKey=<your-account-key> and AccountKey=${KEY}"),
     ("sas_signature", "design=1&assign=2 and ?sig= alone"),
     ("kubernetes_secret", "apiVersion: v1\ndata:\n  mode: fast\nkind: ConfigMap\n"),

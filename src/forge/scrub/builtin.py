@@ -372,7 +372,7 @@ _add(
     "cli_password",
     "password",
     # --password VALUE, and PowerShell's single-dash -Password VALUE / -Password:VALUE
-    r"-(?<![\w\-]-)-?" + _cased("password", "passwd", "pass") + r"(?:[=:]|\s+)"
+    r"-(?<![\w\-]-)-?" + _cased("password", "passwd", "passphrase", "pass") + r"(?:[=:]|\s+)"
     r"(?:\\?\"(?P<dq>[^\"\\\r\n]{1,256})\\?\"|\\?'(?P<sq>[^'\\\r\n]{1,256})\\?'|(?P<bare>[^\s\"'`;&|<>()\\]{1,256}+))"
     # openssl -passin pass:VALUE
     r"|-(?<![\w\-]-)pass(?:in|out)?\s+pass:(?P<ossl>[^\s'\"\\`;&|<>]{1,256}+)"
@@ -535,16 +535,17 @@ _add(
 )
 # pw / pwd as the last word of a longer key (db_pw, cloudant_pw, MYSQL_PWD, admin-pwd): short
 # forms of password. Never alone: PWD and OLDPWD are the shell's working folders, and `pwd` a command
-_SHORT_PASSWORD_KEY = r"(?<=[A-Za-z0-9])[_\-](?:pwd?|PWD?|Pwd?)(?![A-Za-z0-9])"
+# (and pass: db_pass, smtp_pass, default_pass)
+_SHORT_PASSWORD_KEY = r"(?<=[A-Za-z0-9])[_\-](?:pwd?|PWD?|Pwd?|pass|PASS|Pass)(?![A-Za-z0-9])"
 _add(
     "password_short_key_quoted",
     "password",
     _SHORT_PASSWORD_KEY + _SEP + _QUOTED,
     group=("dq", "sq"),
     priority=60,
-    prefilter=("_pw", "-pw", "_PW", "-PW", "_Pw", "-Pw"),
+    prefilter=("_pw", "-pw", "_PW", "-PW", "_Pw", "-Pw", "_pass", "-pass", "_PASS", "-PASS", "_Pass", "-Pass"),
     validator=v.quoted_password,
-    anchor=r"(?i)[a-z0-9][_\-]pwd?\\?[\"']?\s*[:=]",
+    anchor=r"(?i)[a-z0-9][_\-](?:pwd?|pass)\\?[\"']?\s*[:=]",
     window=(2, 2_100),
     description='db_pw = "value", admin-pwd: "value" (pw/pwd ending a longer key)',
 )
@@ -554,9 +555,9 @@ _add(
     _SHORT_PASSWORD_KEY + _SEP + _BARE,
     group="bare",
     priority=60,
-    prefilter=("_pw", "-pw", "_PW", "-PW", "_Pw", "-Pw"),
+    prefilter=("_pw", "-pw", "_PW", "-PW", "_Pw", "-Pw", "_pass", "-pass", "_PASS", "-PASS", "_Pass", "-Pass"),
     validator=v.bare_password,
-    anchor=r"(?i)[a-z0-9][_\-]pwd?\\?[\"']?\s*[:=]",
+    anchor=r"(?i)[a-z0-9][_\-](?:pwd?|pass)\\?[\"']?\s*[:=]",
     window=(2, 2_100),
     description="DB_PW=value, MYSQL_PWD: value (pw/pwd ending a longer key; not plain identifiers)",
 )

@@ -43,6 +43,19 @@ _FORMS = (
     # Wi-Fi: nmcli ... password PSK, wpa_passphrase SSID PASSPHRASE
     r"nmcli\b" + _ARGS + r"(?:password|wifi-sec\.psk|802-11-wireless-security\.psk)[ \t]+",
     r"wpa_passphrase[ \t]+(?:\"[^\"\n]{1,64}\"|'[^'\n]{1,64}'|\S+)[ \t]+",
+    # accounts: openssl passwd [-1|-6|-salt S] PASSWORD, net user NAME PASSWORD, dscl . -passwd
+    # /Users/NAME PASSWORD, mysqladmin password PASSWORD, macOS keychain -w PASSWORD
+    r"openssl[ \t]+passwd(?:[ \t]+-(?:salt[ \t]+\S+|\w+))*[ \t]+",
+    r"net[ \t]+user[ \t]+(?:\"[^\"\n]{1,64}\"|[^\s/*]\S*)[ \t]+(?![/*])",
+    r"dscl[ \t]+\S+[ \t]+-passwd[ \t]+\S+[ \t]+",
+    r"mysqladmin\b" + _ARGS + r"password[ \t]+",
+    r"security[ \t]+add-(?:generic|internet)-password\b" + _ARGS + r"-w[ \t]+",
+    # PowerShell: ConvertTo-SecureString 'PASSWORD' -AsPlainText; SetEnvironmentVariable('X_TOKEN', 'VALUE')
+    r"(?i:ConvertTo-SecureString)(?:[ \t]+-String)?[ \t]+",
+    r"SetEnvironmentVariable\([ \t]*['\"][^'\"\n]{0,64}(?i:pass|token|secret|key)[^'\"\n]{0,64}['\"][ \t]*,[ \t]*",
+    # fish: set -x DB_PASSWORD VALUE
+    r"set[ \t]+(?:-[A-Za-z]+[ \t]+)+(?:[A-Z0-9]+_)*(?:PASSWORD|PASSWD|PASS|PWD|TOKEN|SECRET|API_KEY)"
+    r"(?:_[A-Z0-9]+)*[ \t]+",
 )
 
 _add(
@@ -66,6 +79,14 @@ _add(
         "zip",
         "nmcli",
         "wpa_passphrase",
+        "passwd",
+        "net user",
+        "mysqladmin",
+        "-password",
+        "SecureString",
+        "securestring",
+        "SetEnvironmentVariable",
+        "set -",
     ),
     validator=v.bare_password,
     anchor=(
@@ -75,8 +96,10 @@ _add(
         r"|mosquitto_(?:pub|sub|rr)|rabbitmq(?:admin|ctl)|smbclient|rpcclient|smbcacls|smbget|smbmap"
         r"|net\s+(?:rpc|ads|use)\s|htpasswd|gh\s+secret\s+set|aws\s+configure\s+set"
         r"|(?:zip|unzip|zipcloak)\s|nmcli\s|wpa_passphrase\s"
+        r"|openssl\s+passwd|net\s+user\s|dscl\s|mysqladmin|add-(?:generic|internet)-password|(?i:convertto-securestring)"
+        r"|SetEnvironmentVariable|set\s+-[A-Za-z]+\s+(?:[A-Z0-9]+_)*(?:PASS|PWD|TOKEN|SECRET|API_KEY)"
     ),
-    window=(8, 700),
+    window=(16, 700),
     description="docker/az login -p, mongosh -p, ldapsearch -w, smbclient -U user%PASS, htpasswd -b, "
     "rabbitmqctl add_user, net use, vault login TOKEN, gh secret set --body, aws configure set, zip -P, "
     "nmcli password, wpa_passphrase",
@@ -117,14 +140,29 @@ _add(
     r"(?:" + _WORD_START + r"(?:echo(?:[ \t]+-[ne]+)?|printf)[ \t]+"
     r"(?:'(?P<esq>[^'\\\r\n]{3,256})'|\\?\"(?P<edq>[^\"\\\r\n]{3,256})\\?\"|(?P<ebare>[^\s'\"`;&|<>()\\]{3,256}+))"
     r"(?:\\\\?n)?[ \t]*\|[ \t]*sudo[ \t]+(?:-[A-Za-z]+[ \t]+)*-[A-Za-z]*S"
-    r"|" + _WORD_START + r"sudo[ \t]+(?:-[A-Za-z]+[ \t]+)*-[A-Za-z]*S\b[^\n|;&<]{0,300}?<<<[ \t]*" + _ARG + r")",
-    group=("esq", "edq", "ebare", "dq", "sq", "bare"),
+    r"|"
+    + _WORD_START
+    + r"sudo[ \t]+(?:-[A-Za-z]+[ \t]+)*-[A-Za-z]*S\b[^\n|;&<]{0,300}?<<<[ \t]*"
+    + _ARG
+    # user:password lines fed to chpasswd
+    # gpg --passphrase-fd 0 ... <<< PASSPHRASE
+    + r"|"
+    + _WORD_START
+    + r"gpg2?\b[^\n|;&<]{0,300}?--passphrase-fd[ \t]+0\b[^\n|;&<]{0,300}?<<<[ \t]*"
+    r"(?:'(?P<gsq>[^'\\\r\n]{1,256})'|\\?\"(?P<gdq>[^\"\\\r\n]{1,256})\\?\"|(?P<gbare>[^\s'\"`;&|<>()\\]{1,256}+))"
+    + r"|"
+    + _WORD_START
+    + r"chpasswd[ \t]*<<<[ \t]*['\"]?[^\s:'\"]{1,64}:(?P<cpw>[^\s'\"\\]{1,256})"
+    r"|" + _WORD_START + r"(?:echo|printf)[ \t]+['\"]?[^\s:'\"|]{1,64}:(?P<cpe>[^\s'\"\\|]{1,256})['\"]?"
+    r"[ \t]*\|[ \t]*(?:sudo[ \t]+)?chpasswd)",
+    group=("esq", "edq", "ebare", "dq", "sq", "bare", "gsq", "gdq", "gbare", "cpw", "cpe"),
     priority=80,
-    prefilter=("sudo",),
+    prefilter=("sudo", "chpasswd", "passphrase-fd"),
     validator=v.bare_password,
-    anchor=r"sudo\s",
+    anchor=r"sudo\s|chpasswd|passphrase-fd",
     window=(300, 400),
-    description="echo PASSWORD | sudo -S, sudo -S ... <<< PASSWORD",
+    description="echo PASSWORD | sudo -S, sudo -S ... <<< PASSWORD, user:PASSWORD fed to chpasswd, "
+    "gpg --passphrase-fd 0 <<< PASSPHRASE",
 )
 
 _add(

@@ -9,7 +9,7 @@ ${{ secrets.X }}), masks, stop words and code.
 from __future__ import annotations
 
 from forge.scrub import validators as v
-from forge.scrub.builtin import _ARG, _QUOTED, _TOKEN_END, _WORD, _WORD_START, _WS, _add, _begin
+from forge.scrub.builtin import _ARG, _QUOTED, _SEP, _TOKEN_END, _WORD, _WORD_START, _WS, _add, _begin
 
 # An env-file line (.env, docker --env-file, CI variables): KEY=value with no spaces, the key in
 # UPPER_SNAKE_CASE ending in a password word. Env files hold literals, so a plain word is the
@@ -190,4 +190,53 @@ _add(
     anchor=r"(?:psk|wpa_passphrase|wpa_psk)[ \t]*=",
     window=(0, 300),
     description='wpa_supplicant psk="...", hostapd wpa_passphrase=...',
+)
+
+
+# `pass` and `pwd` alone as a key, with a quoted value: nodemailer's auth {user, pass}, MongoDB's
+# createUser({user, pwd}). Alone they are also a shell's working folder (pwd: "/home/x") and a
+# verb, so only a quoted value that is not a path counts.
+_add(
+    "password_bare_key_quoted",
+    "password",
+    r"(?<![\w\-.$])(?:pass|pwd|PASS|PWD|Pass|Pwd)" + _SEP + _QUOTED,
+    group=("dq", "sq"),
+    priority=60,
+    prefilter=("pass", "pwd", "PASS", "PWD", "Pass", "Pwd"),
+    validator=v.quoted_non_path_password,
+    anchor=r"(?i:pass|pwd)\\?[\"']?\s*[:=]",
+    window=(1, 2_100),
+    description='pass: "value", pwd: "value" (a quoted value that is not a path)',
+)
+
+# SQL: CREATE USER ... IDENTIFIED BY 'pw', CREATE/ALTER ROLE|USER ... PASSWORD 'pw',
+# SET PASSWORD FOR ... = 'pw' (MySQL, MariaDB, PostgreSQL, Oracle)
+_SQL_VALUE = r"(?:'(?P<sq>[^'\\\r\n]{1,256})'|\\?\"(?P<dq>[^\"\\\r\n]{1,256})\\?\")"
+_add(
+    "sql_password",
+    "password",
+    r"(?i:\bIDENTIFIED\b[^;\n]{0,60}?\bBY(?:[ \t]+PASSWORD)?"
+    r"|\b(?:CREATE|ALTER)[ \t]+(?:USER|ROLE)\b[^;\n]{0,200}?\bPASSWORD(?:[ \t]*=)?"
+    r"|\bSET[ \t]+PASSWORD\b[^;\n]{0,120}?=[ \t]*(?:PASSWORD[ \t]*\([ \t]*)?)[ \t]*" + _SQL_VALUE,
+    group=("sq", "dq"),
+    priority=75,
+    prefilter=("IDENTIFIED", "identified", "PASSWORD", "password", "Password"),
+    validator=v.quoted_password,
+    anchor=r"(?i:identified|password)",
+    window=(300, 300),
+    description="SQL: IDENTIFIED BY 'pw', CREATE/ALTER ROLE ... PASSWORD 'pw', SET PASSWORD ... = 'pw'",
+)
+
+# Redis: requirepass / masterauth in redis.conf or CONFIG SET, and ACL SETUSER ... >password
+_add(
+    "redis_password",
+    "password",
+    _WORD_START + r"(?:(?:requirepass|masterauth)[ \t]+|ACL[ \t]+SETUSER\b[^\n;]{0,200}?[ \t]>)" + _ARG,
+    group=("dq", "sq", "bare"),
+    priority=75,
+    prefilter=("requirepass", "masterauth", "SETUSER"),
+    validator=v.bare_password,
+    anchor=r"requirepass|masterauth|SETUSER",
+    window=(4, 300),
+    description="redis requirepass / masterauth PASSWORD, ACL SETUSER ... >PASSWORD",
 )

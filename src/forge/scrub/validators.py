@@ -464,6 +464,11 @@ def quoted_password(value: str) -> bool:
     )
 
 
+def quoted_non_path_password(value: str) -> bool:
+    """A quoted password under a key that is also a working folder's name (pwd): not a path."""
+    return quoted_password(value) and "/" not in value and "\\" not in value and not value.startswith("~")
+
+
 # A YAML alias (password: *db_password): the value is set elsewhere, under its anchor
 _YAML_ALIAS = re.compile(r"\*[A-Za-z_][\w\-]*")
 
