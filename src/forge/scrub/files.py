@@ -30,6 +30,7 @@ from forge.errors import InputError
 from forge.progress import NULL_PROGRESS, Progress, Task
 from forge.scrub.databases import is_sqlite, scrub_database, sqlite_sidecar_of
 from forge.scrub.nested_json import holds_nested, scrub_nested
+from forge.scrub.notebooks import scrub_line_lists
 from forge.scrub.resume import BOOKKEEPING, Finished, Journal, options_hash
 from forge.scrub.scrubber import Scrubber, Tally
 
@@ -240,11 +241,13 @@ def _scrub_open_file(
                     clean = scrubber.replace_names(clean, names)
                     if out:
                         out.writelines(clean)
-            elif suffix == ".json" and size is not None and size <= block_chars:
+            elif suffix in (".json", ".ipynb") and size is not None and size <= block_chars:
                 text = f.read()
                 names = set()
                 with scrubber.collecting_names(names):
                     clean_text = scrub_json_lines([text], scrubber)[0]
+                    if suffix == ".ipynb":  # cells' and outputs' lines, each its own string
+                        clean_text = scrub_line_lists(clean_text, scrubber)
                 clean_text = scrubber.replace_names([clean_text], names)[0]
                 if out:
                     out.write(clean_text)
