@@ -268,6 +268,9 @@ TRUE_POSITIVES = [
     ("password_bare_key_quoted", 'transporter = {user: "me", pass: "S3cr3tM41l"}', "S3cr3tM41l", "password"),
     ("sql_password", "CREATE USER 'app' IDENTIFIED BY 'S3cr3tSqL';", "S3cr3tSqL", "password"),
     ("redis_password", "requirepass S3cr3tR3d1s", "S3cr3tR3d1s", "password"),
+    ("password_in_prose", "the admin password is S3cr3tPr0se now", "S3cr3tPr0se", "password"),
+    ("query_password", "GET /login?user=me&pass=S3cr3tQu3ry HTTP/1.1", "S3cr3tQu3ry", "password"),
+    ("password_block_scalar", "password: |\n  S3cr3tBl0ck\n", "S3cr3tBl0ck", "password"),
     (
         "azure_account_key",
         "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=q8K3xJvY1mN0pLzR7tW9uE4aS6dF2gH5jK8lQcB1"
@@ -659,6 +662,9 @@ NEAR_MISSES = [
     ("password_bare_key_quoted", 'pwd: "/home/me/app", pass: "$PW"'),
     ("sql_password", "CREATE USER app IDENTIFIED BY PASSWORD; ALTER ROLE app WITH PASSWORD NULL;"),
     ("redis_password", "requirepass ${REDIS_PASSWORD}"),
+    ("password_in_prose", "the password is required; password reset-link sent"),
+    ("query_password", "GET /login?user=me&pass=$PASS HTTP/1.1"),
+    ("password_block_scalar", "password: |\n  ${DB_PASSWORD}\n"),
     ("azure_account_key", "AccountKey=<your-account-key> and AccountKey=${KEY}"),
     ("sas_signature", "design=1&assign=2 and ?sig= alone"),
     ("kubernetes_secret", "apiVersion: v1\ndata:\n  mode: fast\nkind: ConfigMap\n"),

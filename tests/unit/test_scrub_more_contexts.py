@@ -57,6 +57,16 @@ CAUGHT = [
     (f"$pw = ConvertTo-SecureString '{PW}' -AsPlainText -Force", [PW]),
     (f"[System.Environment]::SetEnvironmentVariable('API_TOKEN', '{TOK}', 'User')", [TOK]),
     (f"set -gx DB_PASSWORD {PW}", [PW]),
+    (f"The admin password is {PW} for now.", [PW]),
+    (f"Use username deploy and password {PW} to log in", [PW]),
+    (f"the wifi passphrase was changed to {PW}.", [PW]),
+    (f"https://api.example.com/login?user=deploy&pass={PW}", [PW]),
+    (f"db:\n  password: |\n    {PW}\n", [PW]),
+    (f'dotnet user-secrets set "Db:Password" "{PW}"', [PW]),
+    (f"echo {PW} | gh secret set DB_PASSWORD", [PW]),
+    (f"echo -n '{PW}' | npx wrangler secret put DB_PASSWORD", [PW]),
+    (f"printf '%s' '{PW}' | docker secret create db_password -", [PW]),
+    (f"echo {PW} | vercel env add DB_PASSWORD production", [PW]),
 ]
 KEPT = [
     "Cookie: theme=dark; lang=en-US",
@@ -84,6 +94,14 @@ KEPT = [
     "set -x PATH $PATH /opt/bin",
     "set -x",
     "[System.Environment]::SetEnvironmentVariable('PATH', $path)",
+    "The password is required and must be 12 characters.",
+    "Click the password reset-link in the e-mail.",
+    "password manager v2.3.1 is out",
+    "the password is stored in $DB_PASSWORD",
+    "GET /login?user=deploy&pass=${PASS}",
+    "password: |\n  ${DB_PASSWORD}\n",
+    "echo $TOKEN | gh secret set API_TOKEN",
+    "echo done | tee log.txt",
 ]
 
 

@@ -53,6 +53,8 @@ _FORMS = (
     # PowerShell: ConvertTo-SecureString 'PASSWORD' -AsPlainText; SetEnvironmentVariable('X_TOKEN', 'VALUE')
     r"(?i:ConvertTo-SecureString)(?:[ \t]+-String)?[ \t]+",
     r"SetEnvironmentVariable\([ \t]*['\"][^'\"\n]{0,64}(?i:pass|token|secret|key)[^'\"\n]{0,64}['\"][ \t]*,[ \t]*",
+    # dotnet user-secrets set "Db:Password" VALUE (the tool stores secrets: the value is one)
+    r"dotnet[ \t]+user-secrets[ \t]+set[ \t]+(?:\\?\"[^\"\n]{1,128}\\?\"|'[^'\n]{1,128}'|\S+)[ \t]+",
     # fish: set -x DB_PASSWORD VALUE
     r"set[ \t]+(?:-[A-Za-z]+[ \t]+)+(?:[A-Z0-9]+_)*(?:PASSWORD|PASSWD|PASS|PWD|TOKEN|SECRET|API_KEY)"
     r"(?:_[A-Z0-9]+)*[ \t]+",
@@ -87,6 +89,7 @@ _add(
         "securestring",
         "SetEnvironmentVariable",
         "set -",
+        "user-secrets",
     ),
     validator=v.bare_password,
     anchor=(
@@ -98,6 +101,7 @@ _add(
         r"|(?:zip|unzip|zipcloak)\s|nmcli\s|wpa_passphrase\s"
         r"|openssl\s+passwd|net\s+user\s|dscl\s|mysqladmin|add-(?:generic|internet)-password|(?i:convertto-securestring)"
         r"|SetEnvironmentVariable|set\s+-[A-Za-z]+\s+(?:[A-Z0-9]+_)*(?:PASS|PWD|TOKEN|SECRET|API_KEY)"
+        r"|user-secrets\s+set"
     ),
     window=(16, 700),
     description="docker/az login -p, mongosh -p, ldapsearch -w, smbclient -U user%PASS, htpasswd -b, "
@@ -137,9 +141,13 @@ _add(
     "stdin_password",
     "password",
     # the password piped or fed to sudo -S (it reads it from standard input)
-    r"(?:" + _WORD_START + r"(?:echo(?:[ \t]+-[ne]+)?|printf)[ \t]+"
+    r"(?:" + _WORD_START + r"(?:echo(?:[ \t]+-[ne]+)?|printf(?:[ \t]+'%s(?:\\\\n)?')?)[ \t]+"
     r"(?:'(?P<esq>[^'\\\r\n]{3,256})'|\\?\"(?P<edq>[^\"\\\r\n]{3,256})\\?\"|(?P<ebare>[^\s'\"`;&|<>()\\]{3,256}+))"
-    r"(?:\\\\?n)?[ \t]*\|[ \t]*sudo[ \t]+(?:-[A-Za-z]+[ \t]+)*-[A-Za-z]*S"
+    r"(?:\\\\?n)?[ \t]*\|[ \t]*(?:sudo[ \t]+(?:-[A-Za-z]+[ \t]+)*-[A-Za-z]*S"
+    # ... or into a secret store, which takes the secret on standard input
+    r"|(?:npx[ \t]+|bunx[ \t]+)?(?:gh[ \t]+secret[ \t]+set|vercel[ \t]+env[ \t]+add|docker[ \t]+secret[ \t]+create"
+    r"|wrangler[ \t]+(?:pages[ \t]+)?secret[ \t]+put|gcloud[ \t]+secrets[ \t]+(?:create|versions[ \t]+add)"
+    r"|firebase[ \t]+functions:secrets:set|netlify[ \t]+env:set))"
     r"|"
     + _WORD_START
     + r"sudo[ \t]+(?:-[A-Za-z]+[ \t]+)*-[A-Za-z]*S\b[^\n|;&<]{0,300}?<<<[ \t]*"
@@ -157,9 +165,9 @@ _add(
     r"[ \t]*\|[ \t]*(?:sudo[ \t]+)?chpasswd)",
     group=("esq", "edq", "ebare", "dq", "sq", "bare", "gsq", "gdq", "gbare", "cpw", "cpe"),
     priority=80,
-    prefilter=("sudo", "chpasswd", "passphrase-fd"),
+    prefilter=("sudo", "chpasswd", "passphrase-fd", "secret", "env add", "env:set"),
     validator=v.bare_password,
-    anchor=r"sudo\s|chpasswd|passphrase-fd",
+    anchor=r"sudo\s|chpasswd|passphrase-fd|secret\s+(?:set|create|put)|env\s+add|secrets\s|env:set",
     window=(300, 400),
     description="echo PASSWORD | sudo -S, sudo -S ... <<< PASSWORD, user:PASSWORD fed to chpasswd, "
     "gpg --passphrase-fd 0 <<< PASSPHRASE",

@@ -240,3 +240,46 @@ _add(
     window=(4, 300),
     description="redis requirepass / masterauth PASSWORD, ACL SETUSER ... >PASSWORD",
 )
+
+
+# Prose without quotes: "the admin password is Tr0ub4dor-x9", "log in with password Tr0ub4dor-x9"
+# (a prompt a user typed). Only a word that mixes letters and digits counts (prose_password).
+_add(
+    "password_in_prose",
+    "password",
+    r"\b(?:[Pp]ass(?:word|phrase)|PASS(?:WORD|PHRASE))[ \t]+(?:(?:is|was)[ \t]+)?(?:(?:now|still)[ \t]+)?"
+    r"(?:(?:set|changed)[ \t]+to[ \t]+)?(?P<s>[^\s\"'`,;&|<>(){}\[\]\\=]{6,256}?)(?=[.,;:!?]?(?:\s|\\[nrt]|\\?\"|'|$))",
+    priority=50,
+    prefilter=("assword", "ASSWORD", "assphrase", "ASSPHRASE"),
+    validator=v.prose_password,
+    anchor=r"(?i)pass(?:word|phrase)[ \t]",
+    window=(0, 300),
+    description="the password is Tr0ub4dor-x9 (unquoted, in a sentence: letters and digits)",
+)
+
+# A password in a URL's query: ?user=deploy&pass=..., &pwd=...
+_add(
+    "query_password",
+    "password",
+    r"[?&;](?:pass|pwd|passwd|password|passphrase)=(?P<s>[^\s&#;\"'`<>\\]{1,256}+)",
+    priority=65,
+    prefilter=("pass=", "pwd=", "passwd=", "password=", "passphrase="),
+    validator=v.bare_password,
+    anchor=r"[?&;](?:pass|pwd|passwd|password|passphrase)=",
+    window=(0, 300),
+    description="?user=...&pass=VALUE in a URL",
+)
+
+# YAML block scalar: password: |  (the value on the next, indented line)
+_add(
+    "password_block_scalar",
+    "password",
+    r"\b(?:[A-Za-z0-9]+[_\-])*(?:[Pp]assword|PASSWORD|[Pp]asswd|PASSWD|[Ss]ecret|SECRET)[ \t]*:[ \t]*[|>][+\-]?[ \t]*"
+    r"(?:\r?\n|(?:\\r)?\\n)[ \t]+(?P<s>[^\s\\]{1,256}+)",
+    priority=60,
+    prefilter=("assword", "ASSWORD", "asswd", "ASSWD", "ecret", "ECRET"),
+    validator=v.env_password,
+    anchor=r"(?i)(?:passw(?:or)?d|secret)[ \t]*:[ \t]*[|>]",
+    window=(0, 400),
+    description="password: | then the value on the next line (YAML block scalar)",
+)

@@ -464,6 +464,19 @@ def quoted_password(value: str) -> bool:
     )
 
 
+def prose_password(value: str) -> bool:
+    """An unquoted word after "password" in a sentence (the password is Tr0ub4dor-x9): only one
+    that mixes letters and digits, six characters or more, is taken for one (the password is
+    required, password reset-link, password v2 are words)."""
+    return (
+        len(value) >= 6
+        and bare_password(value.rstrip(".,;:!?"))
+        and any(c.isdigit() for c in value)
+        and any(c.isalpha() for c in value)
+        and not _VERSION.fullmatch(value.rstrip(".,;:!?"))
+    )
+
+
 def quoted_non_path_password(value: str) -> bool:
     """A quoted password under a key that is also a working folder's name (pwd): not a path."""
     return quoted_password(value) and "/" not in value and "\\" not in value and not value.startswith("~")
