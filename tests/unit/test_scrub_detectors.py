@@ -271,6 +271,7 @@ TRUE_POSITIVES = [
     ("password_in_prose", "the admin password is S3cr3tPr0se now", "S3cr3tPr0se", "password"),
     ("query_password", "GET /login?user=me&pass=S3cr3tQu3ry HTTP/1.1", "S3cr3tQu3ry", "password"),
     ("password_block_scalar", "password: |\n  S3cr3tBl0ck\n", "S3cr3tBl0ck", "password"),
+    ("table_column_secret", "user,password\nadmin,S3cr3tT4ble\n", "S3cr3tT4ble", "password"),
     (
         "azure_account_key",
         "DefaultEndpointsProtocol=https;AccountName=acme;AccountKey=q8K3xJvY1mN0pLzR7tW9uE4aS6dF2gH5jK8lQcB1"
@@ -665,6 +666,7 @@ NEAR_MISSES = [
     ("password_in_prose", "the password is required; password reset-link sent"),
     ("query_password", "GET /login?user=me&pass=$PASS HTTP/1.1"),
     ("password_block_scalar", "password: |\n  ${DB_PASSWORD}\n"),
+    ("table_column_secret", "test,pass,fail\nunit,1200,3\nuser,password\nadmin,$PW\n"),
     ("azure_account_key", "AccountKey=<your-account-key> and AccountKey=${KEY}"),
     ("sas_signature", "design=1&assign=2 and ?sig= alone"),
     ("kubernetes_secret", "apiVersion: v1\ndata:\n  mode: fast\nkind: ConfigMap\n"),

@@ -50,6 +50,9 @@ class Detector:
     # cheaper to run as one pass over the text than per anchor hit (home paths): yields
     # (start, end) spans of secrets in the text; `pattern` and the anchor are then unused.
     finder: Callable[[str], Iterable[tuple[int, int]]] | None = None
+    # A finder that takes the anchor hits too, finder(text, hits), so it looks only where they
+    # are: the engine's hits, or None where the engine did not run (the finder then searches)
+    finder_takes_hits: bool = False
     description: str = ""
 
     def __post_init__(self) -> None:

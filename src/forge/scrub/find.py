@@ -122,7 +122,7 @@ def _detector_spans(
     when the engine did not run this detector's anchor (then Python finds them)."""
     if det.finder is not None:
         if _prefilter_passes(det, text, lowered):
-            yield from det.finder(text)
+            yield from det.finder(text, hits) if det.finder_takes_hits else det.finder(text)  # type: ignore[call-arg]
         return
     if det.anchor is None:
         if _prefilter_passes(det, text, lowered):
@@ -179,7 +179,7 @@ def _forge_candidates(
         if det.finder is not None:  # (inline: a finder runs on nearly every text of a transcript)
             if det.prefilter and not _prefilter_passes(det, text, lowered):
                 continue
-            found = det.finder(text)
+            found = det.finder(text, hits) if det.finder_takes_hits else det.finder(text)  # type: ignore[call-arg]
         else:
             found = _detector_spans(det, text, hits, lowered)
         validator = det.validator

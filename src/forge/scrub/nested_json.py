@@ -40,7 +40,9 @@ def scrub_nested(text: str, scrubber: Scrubber, depth: int = 0) -> str:
         except ValueError:  # not a string token after all (text that is not JSON): go on after it
             pos = start + 1
             continue
-        if "\\n" in value or '\\"' in value:
+        # a JSON document held in the string (code with "\n" in its literals is not one: its text
+        # is read where it stands)
+        if value.lstrip()[:1] in ("{", "[") and ("\\n" in value or '\\"' in value):
             tokens.append((start, end, value))
         pos = end
     if not tokens:
