@@ -19,7 +19,11 @@ SECRET_YAML = (
     "apiVersion: v1\nkind: Secret\nmetadata:\n  name: refinery-db\ntype: Opaque\ndata:\n"
     "  username: J6GcPUFmS/ial8Gf==\n  password: c3VwZXItc2VjcmV0LXB3ZA==\n"
 )
+ENV = "DB_HOST=db.internal\nDB_PASS=sunshine\nREACT_APP_AUTH_PASSWORD=whiteduke\n"  # literals: plain words count
+GRADLE = 'credentials {\n    username "deploy"\n    password "sunshine"\n}\n'
 FILES = {
+    "env": (ENV, ["sunshine", "whiteduke"]),
+    "gradle": (GRADLE, ["sunshine"]),
     "netrc": (NETRC, ["Zq8-u3XKhpimMHlJvX"]),
     "pgpass": (PGPASS, ["Pg-zu0HxlG7QVe7mr"]),
     "secret": (SECRET_YAML, ["J6GcPUFmS/ial8Gf==", "c3VwZXItc2VjcmV0LXB3ZA=="]),

@@ -13,6 +13,7 @@ import re
 from forge.scrub import validators as v
 from forge.scrub.builtin import _ARG, _QUOTED, _SEP, _TOKEN_END, _WORD, _WORD_START, _WS, _add, _begin
 from forge.scrub.detectors import Detector, register_detector
+from forge.scrub.gutters import GUTTER
 from forge.scrub.tables import table_secret_values
 
 # An env-file line (.env, docker --env-file, CI variables): KEY=value with no spaces, the key in
@@ -21,7 +22,8 @@ from forge.scrub.tables import table_secret_values
 _add(
     "env_file_password",
     "password",
-    r"(?m)(?:^|(?<=\\n)|(?<=\"))(?:[ \t]|\\t)*(?:#[ \t]*)?(?:export[ \t]+)?(?:[A-Z][A-Z0-9]*_)*"
+    # (a line's start: also past a gutter, as Claude Code's Read or cat -n shows the file; gutters.py)
+    r"(?m)(?:^|(?<=\\n)|(?<=\"))" + GUTTER + r"?(?:[ \t]|\\t)*(?:#[ \t]*)?(?:export[ \t]+)?(?:[A-Z][A-Z0-9]*_)*"
     r"(?:PASS|PASSWORD|PASSWD|PWD|PASSPHRASE)=(?P<s>[^\s\"'`#\\]{1,256}+)",
     priority=62,
     prefilter=("PASS", "PWD"),
@@ -65,7 +67,10 @@ _add(
 _add(
     "password_phrase",
     "password",
-    r"(?:(?:(?<![^\n])|(?<=\\n))[ \t]*(?:[Pp]assword|PASSWORD)[ \t]+|\b(?:[Pp]assword|PASSWORD)\s+is\s+)" + _QUOTED,
+    r"(?:(?:(?<![^\n])|(?<=\\n))"
+    + GUTTER
+    + r"?[ \t]*(?:[Pp]assword|PASSWORD)[ \t]+|\b(?:[Pp]assword|PASSWORD)\s+is\s+)"
+    + _QUOTED,
     group=("dq", "sq"),
     priority=55,
     prefilter=("assword", "ASSWORD"),
