@@ -118,3 +118,21 @@ def test_caught_bare_and_in_a_transcript_line(text, secrets):
 @pytest.mark.parametrize("text", KEPT)
 def test_references_prompts_and_worded_values_stay(text):
     assert Scrubber().scrub_text(text) == text
+
+
+def test_a_token_in_terminal_colours_is_caught_and_the_colours_stay():
+    """Coloured output (grep --color, a test runner) puts an escape code right before a token;
+    read as the text's boundary, raw and JSON-escaped (\\u001b)."""
+    github = "ghp_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"  # made up
+    text = (
+        f"GITHUB_TOKEN=\x1b[01;31m\x1b[K{github}\x1b[m\x1b[K\n"
+        f"\x1b[1mAKIAUQ2A3Q81998Z5VX3\x1b[22m\npassword: \x1b[33m{PW}\x1b[0m"
+    )
+    clean = Scrubber().scrub_text(text)
+    assert clean == (
+        "GITHUB_TOKEN=\x1b[01;31m\x1b[K<SECRET:github_token>\x1b[m\x1b[K\n"
+        "\x1b[1m<SECRET:aws_access_key>\x1b[22m\npassword: \x1b[33m<SECRET:password>\x1b[0m"
+    )
+    line = json.dumps({"type": "user", "message": {"content": [{"type": "tool_result", "content": text}]}})
+    (clean_line,) = scrub_json_lines([line], Scrubber())
+    assert json.loads(clean_line)["message"]["content"][0]["content"] == clean

@@ -389,6 +389,18 @@ def _plan(dets: Sequence[Detector]) -> _Plan:
     return plan
 
 
+# Terminal colour and cursor codes (ESC [ ... letter), raw or JSON-escaped (\u001b[...): coloured
+# output (grep --color, a test runner) puts one right before a token, which would glue the two.
+# They are read as spaces of the same length, so every offset still points into the text.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\\u001[bB]\[[0-9;?]*[ -/]*[@-~]")
+
+
+def _ansi_as_spaces(text: str) -> str:
+    if "\x1b" not in text and "\\u001" not in text:
+        return text
+    return _ANSI.sub(lambda m: " " * (m.end() - m.start()), text)
+
+
 def find_secrets_many(
     texts: Sequence[str],
     detectors: Sequence[Detector] | None = None,
@@ -399,6 +411,7 @@ def find_secrets_many(
     """(findings, unsettled) for each text; see find_secrets_resolved."""
     dets = select_detectors() if detectors is None else detectors
     allowlist = tuple(allowlist)
+    texts = [_ansi_as_spaces(t) for t in texts]
     use_engine = use_engine and any(d.name == eng.ENGINE_NAME for d in dets)
     engine = engine_for(dets) if use_engine else None
     plan = _plan(dets)
