@@ -297,6 +297,71 @@ _add(
     description="Maven's master password in settings-security.xml (<master>{...}</master>)",
 )
 
+_token(
+    "langsmith_key",
+    "langsmith_key",
+    "lsv2_",
+    r"(?:pt|sk)_[0-9a-f]{32}_[0-9a-f]{10}",
+    width=60,
+    description="LangSmith API keys (lsv2_pt_ personal, lsv2_sk_ service)",
+)
+_token(
+    "modal_token",
+    "modal_token",
+    "a",
+    r"[ks]-[A-Za-z0-9]{22}",
+    width=30,
+    validator=v.mixed_token,
+    anchor=r"a[ks]-[A-Za-z0-9]{22}",  # "ak-"/"as-" alone are in words
+    description="Modal token ids and secrets (ak-, as- + 22 characters)",
+)
+_token(
+    "tailscale_key",
+    "tailscale_key",
+    "tskey-",
+    r"(?:auth|api|client|scim|webhook)-[A-Za-z0-9]{8,20}-[A-Za-z0-9]{20,40}",
+    width=80,
+    validator=v.mixed_token,
+    description="Tailscale auth, API, OAuth client, SCIM and webhook keys (tskey-...)",
+)
+_token(
+    "browserbase_key",
+    "browserbase_key",
+    "bb_live_",
+    r"[A-Za-z0-9_\-]{20,40}",
+    width=50,
+    validator=v.mixed_token,
+    description="Browserbase API keys (bb_live_)",
+)
+_token(
+    "e2b_key",
+    "e2b_key",
+    "e2b_",
+    r"[0-9a-f]{40}",
+    width=45,
+    description="E2B API keys (e2b_ + 40 hex digits)",
+)
+_token(
+    "firecrawl_key",
+    "firecrawl_key",
+    "fc-",
+    r"[0-9a-f]{32}",
+    width=36,
+    validator=v.mixed_token,
+    anchor=r"fc-[0-9a-f]{32}",  # "fc-" alone is in names
+    description="Firecrawl API keys (fc- + 32 hex digits)",
+)
+_token(
+    "elevenlabs_key",
+    "elevenlabs_key",
+    "sk_",
+    r"[0-9a-f]{48}",
+    width=52,
+    validator=v.mixed_token,
+    anchor=r"sk_[0-9a-f]{48}",
+    description="ElevenLabs API keys (sk_ + 48 hex digits)",
+)
+
 NAMES = (
     "tavily_key",
     "jina_key",
@@ -326,4 +391,11 @@ NAMES = (
     "mailchimp_key",
     "square_access_token",
     "maven_master_password",
+    "langsmith_key",
+    "modal_token",
+    "tailscale_key",
+    "browserbase_key",
+    "e2b_key",
+    "firecrawl_key",
+    "elevenlabs_key",
 )
