@@ -6,9 +6,11 @@ password to docker login) or by position, so each is matched with its tool: `doc
 -p P`, `az login -p P`, `mongosh -p P`, `ldapsearch -w P`, `mosquitto_pub -P P`, `rabbitmqadmin
 -p P`, Samba's `-U user%P`, `htpasswd -b FILE USER P`, `rabbitmqctl add_user USER P`, `net use
 \\\\HOST\\SHARE P`, `vault login TOKEN`, `gh secret set NAME --body VALUE`, `aws configure set
-aws_secret_access_key VALUE`. Shapes from each tool's documentation; a variable, a placeholder
-or a prompt (`-p $PW`, `-p '<password>'`, `vault login -method=github`) is not a value
-(validators.bare_password).
+aws_secret_access_key VALUE`, `zip -P P`, `openssl passwd P`, `net user NAME P`; and the 7z/rar
+glued `-pP`, keytool's `-storepass`, a password fed to `sudo -S`, `chpasswd` or a secret store
+on standard input, and an expect script's `send` after a password prompt. Shapes from each
+tool's documentation; a variable, a placeholder or a prompt (`-p $PW`, `-p '<password>'`,
+`vault login -method=github`) is not a value (validators.bare_password).
 """
 
 from __future__ import annotations
