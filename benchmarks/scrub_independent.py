@@ -7,13 +7,14 @@
     .venv/bin/python benchmarks/scrub_independent.py --workers 2  # also forge scrub --workers 2, wall clock
 
 Data (benchmarks/data/secrets/, see SOURCES.md): positives are Nosey Parker's rule examples,
-secretlint's snapshot tests, ripsecrets' test files and detect-secrets' plugin tests, labelled by
-those projects
+secretlint's snapshot tests, ripsecrets' test files, detect-secrets' plugin tests and whispers'
+config and code fixtures (added later: passwords in YAML, JSON, XML, .properties, shell and
+code, as agents cat them), labelled by those projects
 (none is the engine's rule source:
 Kingfisher 1.5.0 ships the Betterleaks/gitleaks catalogue and Google's Veles detectors, so
 gitleaks' own test cases are left out on purpose). Negatives are their near misses that no rule
 of the set matches, secretlint's "ok" snapshots, ripsecrets' "none" file and the detect-secrets
-test lines that none of its plugins flags. Benign: git commit ids, UUIDs, sha256
+test lines that none of its plugins flags, and whispers' "compliant" lines. Benign: git commit ids, UUIDs, sha256
 digests, npm integrity hashes and base64 blobs, in the lines tools print them in.
 
 Scoring. A positive is caught when no secret-bearing token of its labelled spans (8+ characters,
@@ -223,6 +224,16 @@ def accuracy(name: str, outputs, pos: list[dict], neg: list[dict], benign: list[
         f"benign kept {sum(kept.values()) / len(benign):.2%} ({sum(kept.values())}/{len(benign)})"
     )
     if per_kind:
+        sources = sorted({c["source"] for c in pos} | {c["source"] for c in neg})
+        missed_set = set(missed)
+        by_src = []
+        for src in sources:
+            ps = [i for i, c in enumerate(pos) if c["source"] == src]
+            ns = [(c, o) for c, o in zip(neg, n_out) if c["source"] == src]
+            got_src = sum(i not in missed_set for i in ps)
+            alt_src = sum(o != c["text"] for c, o in ns)
+            by_src.append(f"{src} {got_src}/{len(ps)}, negatives altered {alt_src}/{len(ns)}")
+        print("  by source: " + "; ".join(by_src))
         print("  benign kept by kind: " + ", ".join(f"{k} {kept[k]}/{btotal[k]}" for k in sorted(btotal)))
         print("  recall by kind (kinds below 1.0 first):")
         rows = sorted(total, key=lambda k: (got[k] / total[k], k))

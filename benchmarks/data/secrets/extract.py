@@ -2,6 +2,7 @@
 
     python benchmarks/data/secrets/extract.py MIRROR_DIR
     python benchmarks/data/secrets/extract.py MIRROR_DIR --only=detect-secrets   # that source's rows only
+    python benchmarks/data/secrets/extract.py MIRROR_DIR --only=whispers
 
 MIRROR_DIR holds bare git clones named OWNER+NAME/repo (the commits in SOURCES.md). Writes:
   positives.jsonl  {"id", "source", "kind", "text", "secrets": [[start, end], ...], "split"}
@@ -11,10 +12,12 @@ MIRROR_DIR holds bare git clones named OWNER+NAME/repo (the commits in SOURCES.m
 
 Labels come from the sources themselves, never from Forge: a Nosey Parker example's secret is
 what its rule's capture group matches; a secretlint snapshot's is the range its expected output
-reports; a detect-secrets test line's is what the plugin under test reports (detect-secrets and
-pytest must be installed: `make bench`). Cases whose every secret-bearing token is a mask (XXXX,
-0000) are dropped: they are not secrets and Forge rightly keeps them. `split` is a hash of the case id: "dev" (looked at
-while tuning) or "heldout" (only measured).
+reports; a whispers fixture's are its values that hold "hardcoded" (its tests assert every finding
+does, and how many each fixture has); a detect-secrets test line's is what the plugin under test
+reports (detect-secrets and pytest must be installed: `make bench`). Cases whose every
+secret-bearing token is a mask (XXXX, 0000) are dropped: they are not secrets and Forge rightly
+keeps them. `split` is a hash of the case id: "dev" (looked at while tuning) or "heldout" (only
+measured).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ SL = ("secretlint+secretlint", "18346ba31b8173d52060b971221ab38c1943def0", "pack
 CR = ("DRMacIver+claude-reliability", "4e49f16a86de76d9b0dc3ea2b8526677abe89f52", "snapshot-tests/tests")
 RS = ("sirwart+ripsecrets", "416e9d04d6ba8941fc3106bf986b6c8aa875767e", "test")
 DS = ("Yelp+detect-secrets", "5e141933554a0b74e7341841f318be21e895339c", "tests/plugins")
+WH = ("Skyscanner+whispers", "5832bf74dcb127128ba653ed87601c927124b5aa", "tests/fixtures")
 # ripsecrets' own patterns (src/lib.rs, src/matcher/mod.rs at RS): they label its test files, as
 # Nosey Parker's rules label its examples. The span is group 1 where a pattern has one (a URL's
 # password, a key's value), else the whole match.
@@ -260,6 +264,113 @@ def ripsecrets(mirror: Path) -> tuple[list[dict], list[dict]]:
     return pos, neg
 
 
+# Whispers' test_detection_by_value: each fixture's expected number of findings, every one a value
+# holding "hardcoded" (or base64 of it, or all digits). A fixture whose lines this reads to a
+# different count is left out (its labels are not line-shaped: an HTML comment, a Python 2 file).
+WH_SECTION = re.compile(r"(?i)\b(non-?)?compliant\d*\b")
+WH_RUN = re.compile(r"[^\s\"'`<>,;()\[\]{}]+")
+
+
+def _wh_value_spans(line: str, noncompliant: bool) -> list[list[int]]:
+    """The values whispers reports on a line: runs holding 'hardcoded' that are not keys or tag
+    names, cut after the key they are assigned to (NAME=value, user:password), unless a URL
+    carries them as credentials; in a noncompliant part, also a number of 12+ digits."""
+    spans = []
+    for m in WH_RUN.finditer(line):
+        run, s = m.group(), m.start()
+        try:
+            decoded = base64.b64decode(run, validate=True) if len(run) >= 12 else b""
+        except ValueError:
+            decoded = b""
+        numeric = noncompliant and run.isdigit() and len(run) >= 12
+        if not ("hardcoded" in run.lower() or b"hardcoded" in decoded or numeric):
+            continue
+        after = line[m.end() :]
+        # a key or a tag named after the fixture (`02_hardcoded_passwords:`, `"hardcoded_key": 1`,
+        # `<hardcoded>`) is no value; base64 padding (`...=`) and a condition's colon are no key
+        key = run.endswith(":") or (run.endswith("=") and re.match(r"\s+\S", after))
+        if key or re.match(r"[\"']?\s*(?::\s*\S|=(?!=))", after) or line[:s].endswith(("<", "</")):
+            continue
+        if not ("://" in run and "@" in run):
+            at = run.lower().find("hardcoded")
+            cut = max(run.rfind("=", 0, at), run.rfind(":", 0, at)) if at > 0 else -1
+            if cut >= 0:
+                s += cut + 1
+        spans.append([s, m.end()])
+    return spans
+
+
+def _wh_context(lines: list[str], i: int) -> list[int]:
+    """Line i with what an agent reading the file sees it under: the lines it is nested in (less
+    indented, nearest first), up to two siblings before it, and shell lines it continues."""
+
+    def indent(s: str) -> int:
+        return len(s) - len(s.lstrip())
+
+    keep, level, siblings = [i], indent(lines[i]), 0
+    for j in range(i - 1, -1, -1):
+        if not lines[j].strip():
+            continue
+        if lines[j].rstrip().endswith("\\") and j == keep[-1] - 1:
+            keep.append(j)
+        elif indent(lines[j]) < level:
+            keep.append(j)
+            level = indent(lines[j])
+        elif indent(lines[j]) == level == indent(lines[i]) and siblings < 2:
+            keep.append(j)
+            siblings += 1
+    return sorted(keep)
+
+
+def whispers(mirror: Path) -> tuple[list[dict], list[dict]]:
+    repo, commit, folder = WH
+    test = git(mirror, repo, "show", f"{commit}:tests/unit/test_secrets.py")
+    block = test[: test.index("def test_detection_by_value")]
+    counts = {m.group(1): int(m.group(2)) for m in re.finditer(r'\("([^"]+)", (\d+)\),', block)}
+    pos, neg = [], []
+    for name, expected in sorted(counts.items()):
+        lines = git(mirror, repo, "show", f"{commit}:{folder}/{name}").splitlines()
+        section, fpos, fneg, found, labelled = None, [], [], 0, set()
+        for i, line in enumerate(lines):
+            mark = WH_SECTION.search(line)
+            spans = _wh_value_spans(line, section == "non" or bool(mark and mark.group(1)))
+            if mark and not spans:
+                section = "non" if mark.group(1) else "comp"
+                continue  # a marker line: where the compliant or noncompliant part starts
+            in_compliant = (mark and not mark.group(1)) or (section == "comp" and not mark)
+            cid = f"wh:{name}:{i}"
+            if spans and not in_compliant:
+                found += len(spans)
+                labelled.add(i)
+                text = "\n".join(lines[j] for j in _wh_context(lines, i))
+                shift = len(text) - len(line)  # the line ends the context
+                fpos.append(
+                    {
+                        "id": cid,
+                        "source": "whispers",
+                        "kind": kind_of(Path(name).name.lstrip(".")),
+                        "rule": f"whispers:{name}",
+                        "text": text,
+                        "secrets": [[s + shift, e + shift] for s, e in spans],
+                        "split": split_of(cid),
+                    }
+                )
+            elif line.strip() and (in_compliant or (section is None and not spans)):
+                # (a line of a noncompliant part that holds no value is neither: left out)
+                context = _wh_context(lines, i)
+                # a value or a command (not bare structure), under no line that holds a secret
+                if re.search(r"[:=]\s*\S|\S\s+\S", line.strip()) and not labelled & set(context):
+                    nid = f"wh-neg:{name}:{i}"
+                    text = "\n".join(lines[j] for j in context)
+                    fneg.append({"id": nid, "source": "whispers", "text": text, "split": split_of(nid)})
+        if found == expected:
+            pos += fpos
+            neg += fneg
+        else:
+            print(f"whispers: {name} left out ({found} values read, its test expects {expected})", file=sys.stderr)
+    return pos, neg
+
+
 # pytest plugin, run in a subprocess over detect-secrets' own tests: writes every parametrized
 # case (test file, test, its str/bool/None parameters) as JSON lines to $FORGE_DS_CASES
 DS_COLLECTOR = """
@@ -436,22 +547,24 @@ def main(argv: list[str]) -> int:
     args = [a for a in argv[1:] if not a.startswith("--only=")]
     only = next((a.split("=", 1)[1] for a in argv[1:] if a.startswith("--only=")), None)
     mirror = Path(args[0] if args else "/work/.mirror")
-    if only == "detect-secrets":  # rebuild that source's rows, keep the others as they are
-        ds_pos, ds_neg = detect_secrets(mirror)
-        for fname, rows in (("positives.jsonl", ds_pos), ("negatives.jsonl", ds_neg)):
-            kept = [r for r in read_rows(HERE / fname) if r["source"] != "detect-secrets"]
+    one_source = {"detect-secrets": detect_secrets, "whispers": whispers}
+    if only in one_source:  # rebuild that source's rows, keep the others as they are
+        src_pos, src_neg = one_source[only](mirror)
+        for fname, rows in (("positives.jsonl", src_pos), ("negatives.jsonl", src_neg)):
+            kept = [r for r in read_rows(HERE / fname) if r["source"] != only]
             write_rows(HERE / fname, kept + rows)
         return 0
     np_pos, np_neg = nosey_parker(mirror)
     sl_pos, sl_neg = secretlint(mirror)
     rs_pos, rs_neg = ripsecrets(mirror)
     ds_pos, ds_neg = detect_secrets(mirror)
+    wh_pos, wh_neg = whispers(mirror)
     sessions = transcripts(mirror)
     (HERE / "transcripts").mkdir(exist_ok=True)
     for name, text in sessions:
         (HERE / "transcripts" / f"{name}.jsonl").write_text(text, encoding="utf-8")
-    write_rows(HERE / "positives.jsonl", np_pos + sl_pos + rs_pos + ds_pos)
-    write_rows(HERE / "negatives.jsonl", np_neg + sl_neg + rs_neg + ds_neg)
+    write_rows(HERE / "positives.jsonl", np_pos + sl_pos + rs_pos + ds_pos + wh_pos)
+    write_rows(HERE / "negatives.jsonl", np_neg + sl_neg + rs_neg + ds_neg + wh_neg)
     write_rows(HERE / "benign.jsonl", benign(mirror, sessions))
     return 0
 
