@@ -550,6 +550,56 @@ TRUE_POSITIVES = [
         "k3v9q2xw7m4r8t1y6u0p5z3n2b7c4d9f8g1h6j0k5l2s7a4e3w",
         "secret",
     ),
+    # config files an agent cats: a YAML line, a name/value pair, .npmrc, a properties line
+    ("yaml_password", "database:\n  host: db\n  password: marmalade  # prod\n", "marmalade", "password"),
+    (
+        "name_value_password_yaml",
+        "env:\n  - name: POSTGRES_PASSWORD\n    value: marmalade\n",
+        "marmalade",
+        "password",
+    ),
+    (
+        "name_value_password_json",
+        '"environment": [{"name": "DB_PASSWORD", "value": "marmalade7"}]',
+        "marmalade7",
+        "password",
+    ),
+    ("name_value_password_xml", "<key>smtp_pass</key>\n  <value>marmalade7</value>", "marmalade7", "password"),
+    (
+        "npmrc_auth",
+        "//npm.corp.example/:_authToken=3f2b8c1e-9d4a-4e6b-a7c5-2f1e0d9c8b7a",
+        "3f2b8c1e-9d4a-4e6b-a7c5-2f1e0d9c8b7a",
+        "secret",
+    ),
+    ("properties_key", "app.signing.key=Qm9vN3RyYXBLZXkxOTk4WnpQ\n", "Qm9vN3RyYXBLZXkxOTk4WnpQ", "secret"),
+    # code that names the setting its literal fills (wp-config.php, env lookups with a fallback)
+    ("define_password", "define( 'DB_PASSWORD', 'marmalade7' );", "marmalade7", "password"),
+    (
+        "query_password",
+        "jdbc:mysql://db/app?user=app&amp;userpass=marmalade",
+        "marmalade",
+        "password",
+    ),
+    (
+        "define_secret",
+        "define('SECURE_AUTH_KEY', 'Zp9#qL2@vX7!mK4$rT8^wN1&');",
+        "Zp9#qL2@vX7!mK4$rT8^wN1&",
+        "secret",
+    ),
+    ("env_default_password", 'os.getenv("DB_PASSWORD", "marmalade7")', "marmalade7", "password"),
+    (
+        "env_default_secret",
+        'env("SECRET_KEY", default="9x#k2m@1l0p7qZr4Tw8v")',
+        "9x#k2m@1l0p7qZr4Tw8v",
+        "secret",
+    ),
+    ("js_env_default_password", 'process.env.SMTP_PASSWORD || "marmalade7"', "marmalade7", "password"),
+    (
+        "js_env_default_secret",
+        "process.env.SESSION_SECRET ?? 'Zp9qL2vX7mK4rT8wN1sB'",
+        "Zp9qL2vX7mK4rT8wN1sB",
+        "secret",
+    ),
 ]
 
 # (detector that must stay quiet, text)
@@ -734,6 +784,25 @@ NEAR_MISSES = [
         'password = "123"; IAMUserChangePassword = "arn:aws:iam::aws:policy/IAMUserChangePassword"; '
         "echo 'password = '.$cfg['pw']; passwordLabel:\"Password:\",rememberMe:\"x\"",
     ),
+    # a field's type, a variable in an object literal, a reference, a YAML tag
+    (
+        "yaml_password",
+        "class User:\n    password: str\n  password: userPassword\n  password: ${DB_PASSWORD}\n"
+        "  password: !vault |\n  password: SecretStr\n",
+    ),
+    ("name_value_password_yaml", "- name: DB_PASSWORD\n  value: ${DB_PASSWORD}\n- name: DB_USER\n  value: admin\n"),
+    ("name_value_password_json", '{"name": "DB_PASSWORD", "value": ""}, {"name": "DB_HOST", "value": "db.internal"}'),
+    ("name_value_password_xml", "<key>password</key><value></value><key>user</key><value>admin</value>"),
+    ("npmrc_auth", "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n_auth=$NPM_AUTH"),
+    ("properties_key", "CACHE_KEY=user_profile_v2_data\nSORT_KEY=created_at\napi.key=\n"),
+    ("define_password", "define('DB_PASSWORD', 'password_here'); define('DB_USER', 'wordpress');"),
+    ("define_secret", "define('AUTH_KEY', 'put your unique phrase here'); define('WP_CACHE_KEY_SALT', 'site1');"),
+    ("env_default_password", 'os.getenv("DB_PASSWORD", "") or os.getenv("PASSWORD_FILE", "/run/secrets/pw")'),
+    ("env_default_secret", 'config("CACHE_KEY", "users") and env("TOKEN_TTL", default="3600")'),
+    ("js_env_default_password", 'process.env.DB_PASSWORD || ""'),
+    ("js_env_default_secret", 'process.env.API_TOKEN ?? "dev"'),
+    # a format string's slot and a CloudFormation reference sit where a password would
+    ("password_quoted", 'format_password = "prefix_{}".format(x); "MasterUserPassword": "!Ref DbMasterPassword"'),
 ]
 
 # Strings that no detector may touch: ids and hashes agents handle all the time.

@@ -270,13 +270,14 @@ _add(
 _add(
     "query_password",
     "password",
-    r"[?&;](?:pass|pwd|passwd|password|passphrase)=(?P<s>[^\s&#;\"'`<>\\]{1,256}+)",
+    r"[?&;](?:(?:user|db|admin|login|account|auth|proxy|smtp|mail)[_\-]?)?(?:pass|pwd|passwd|password|passphrase)="
+    r"(?P<s>[^\s&#;\"'`<>\\]{1,256}+)",
     priority=65,
     prefilter=("pass=", "pwd=", "passwd=", "password=", "passphrase="),
-    validator=v.bare_password,
-    anchor=r"[?&;](?:pass|pwd|passwd|password|passphrase)=",
+    validator=v.env_password,  # a URL holds literals: a plain word there is the password
+    anchor=r"[?&;][a-z_\-]{0,8}(?:pass|pwd|passwd|password|passphrase)=",
     window=(0, 300),
-    description="?user=...&pass=VALUE in a URL",
+    description="?user=...&pass=VALUE, &userpass=VALUE in a URL",
 )
 
 # YAML block scalar: password: |  (the value on the next, indented line)
@@ -293,6 +294,105 @@ _add(
     description="password: | then the value on the next line (YAML block scalar)",
 )
 
+
+# A YAML mapping line whose key names a password (password: hunter2x, db_password: s3cret,
+# SSHpassword: ..., - password: ...): a YAML file holds literals, so a plain word is the password.
+# The value runs to the line's end (or a comment); code that looks alike (password: str in a
+# dataclass, password: userPassword in an object literal) fails yaml_password.
+_LINE_START = r"(?m)(?:^|(?<=\\n)|(?<=\"))" + GUTTER + r"?(?:[ \t]|\\t)*(?:-[ \t]+)?"
+_PASSWORD_KEY_END = r"[A-Za-z0-9_.\-]{0,60}?(?:[Pp]assword|PASSWORD|[Pp]asswd|PASSWD|[Pp]assphrase|PASSPHRASE)"
+_LINE_END = r"(?=[ \t]*(?:[ \t]#[^\n]*)?(?:$|\\[nr]|\\?\"))"
+_add(
+    "yaml_password",
+    "password",
+    _LINE_START + _PASSWORD_KEY_END + r"[ \t]*:[ \t]+(?P<s>[^\s\"'`#\\,;{}\[\]]{1,256}+)" + _LINE_END,
+    priority=61,
+    prefilter=("assword", "ASSWORD", "asswd", "ASSWD", "assphrase", "ASSPHRASE"),
+    validator=v.yaml_password,
+    anchor=r"(?i)(?:passw(?:or)?d|passphrase)[ \t]*:[ \t]",
+    window=(200, 300),
+    description="YAML lines: password: value, db_password: value (a plain word counts; types and code names do not)",
+)
+
+# A name and a value in two fields (Kubernetes and Compose env lists, ECS task definitions,
+# key/value config entries): the name says it is a password, the value field holds it.
+_PAIR_NAME = (
+    r"(?:[A-Za-z0-9_.\-]{0,60}?(?:[Pp]assword|PASSWORD|[Pp]asswd|PASSWD|[Pp]assphrase|PASSPHRASE)"
+    r"|(?:[A-Za-z0-9]+[_.\-])*(?:PASS|[Pp]ass|PWD|[Pp]wd))"
+)
+_PAIR_PREFILTER = ("ass", "ASS", "wd", "WD")
+_add(
+    "name_value_password_yaml",
+    "password",
+    r"\b(?:name|key)[ \t]*:[ \t]*(?:\\?[\"'])?"
+    + _PAIR_NAME
+    + r"(?:\\?[\"'])?[ \t]*(?:\r?\n|(?:\\r)?\\n)"
+    + GUTTER
+    + r"?(?:[ \t]|\\t)*value[ \t]*:[ \t]*(?:"
+    + _QUOTED
+    + r"|(?P<bare>[^\s\"'`#\\,;{}\[\]]{1,256}+)"
+    + _LINE_END
+    + ")",
+    group=("dq", "sq", "bare"),
+    priority=62,
+    prefilter=_PAIR_PREFILTER,
+    validator=v.env_password,
+    anchor=r"(?i)(?:name|key)[ \t]*:[ \t]*\\?[\"']?[A-Za-z0-9_.\-]{0,60}?(?:passw(?:or)?d|passphrase|pass|pwd)\b",
+    window=(0, 400),
+    description="- name: DB_PASSWORD / value: ... (Kubernetes env, key/value lists)",
+)
+_add(
+    "name_value_password_json",
+    "password",
+    r"\\?\"(?:[Nn]ame|[Kk]ey)\\?\"\s*:\s*\\?\"" + _PAIR_NAME + r"\\?\"\s*,\s*\\?\"[Vv]alue\\?\"\s*:\s*" + _QUOTED,
+    group=("dq", "sq"),
+    priority=62,
+    prefilter=_PAIR_PREFILTER,
+    validator=v.env_password,
+    anchor=r"(?i)(?:name|key)\\?\"\s*:\s*\\?\"[A-Za-z0-9_.\-]{0,60}?(?:passw(?:or)?d|passphrase|pass|pwd)\\?\"",
+    window=(2, 400),
+    description='{"name": "DB_PASSWORD", "value": "..."} (ECS task definitions, key/value lists)',
+)
+_add(
+    "name_value_password_xml",
+    "password",
+    r"<(?P<tag>key|name)>" + _PAIR_NAME + r"</(?P=tag)>(?:\s|\\[nrt])*" + r"<value>(?P<s>[^<>\r\n]{1,512})</value>",
+    priority=62,
+    prefilter=_PAIR_PREFILTER,
+    validator=v.env_password,
+    anchor=r"(?i)<(?:key|name)>[A-Za-z0-9_.\-]{0,60}?(?:passw(?:or)?d|passphrase|pass|pwd)</",
+    window=(0, 600),
+    description="<key>password</key> <value>...</value>",
+)
+
+# .npmrc: //registry/:_authToken=..., _auth=..., _password=... hold the credential whatever its
+# shape (legacy npm tokens are UUIDs); only a reference (${NPM_TOKEN}) is not one.
+_add(
+    "npmrc_auth",
+    "secret",
+    r"(?<![A-Za-z0-9])_(?:authToken|auth|password)[ \t]*=[ \t]*(?P<s>[^\s\"'`\\#]{1,1024}+)",
+    priority=70,
+    prefilter=("_auth", "_password"),
+    validator=v.env_password,
+    anchor=r"_(?:authToken|auth|password)[ \t]*=",
+    window=(1, 1_100),
+    description=".npmrc _authToken=..., _auth=..., _password=...",
+)
+
+# A properties or env line whose key ends in KEY, TOKEN or SECRET (api.key=..., GITHUBKEY=...):
+# unquoted, no space around '=', to the line's end; a long random value only, as for any *key.
+_add(
+    "properties_key",
+    "secret",
+    _LINE_START + r"(?:export[ \t]+)?[A-Za-z0-9_.\-]{0,80}?(?:[Kk]ey|KEY|[Tt]oken|TOKEN|[Ss]ecret|SECRET)="
+    r"(?P<s>[^\s\"'`#\\]{16,1024}+)" + _LINE_END,
+    priority=58,
+    prefilter=("ey=", "EY=", "oken=", "OKEN=", "ecret=", "ECRET="),
+    validator=v.properties_key,
+    anchor=r"(?i)(?:key|token|secret)=",
+    window=(200, 1_100),
+    description="api.key=..., GITHUBKEY=... (properties and env lines; long random values only)",
+)
 
 # A table's column: CSV, TSV or Markdown with a header cell naming a password, secret, token or
 # key; each value under it (tables.py)

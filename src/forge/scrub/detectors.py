@@ -92,7 +92,14 @@ def _load_plugins() -> None:
 
 def detectors() -> dict[str, Detector]:
     """Every registered detector, built-ins first, in registration order."""
-    from forge.scrub import builtin, cli_passwords, config_formats, prefixed_tokens, provider_formats  # noqa: F401  (importing registers them)
+    from forge.scrub import (  # noqa: F401  (importing registers them)
+        builtin,
+        cli_passwords,
+        code_defaults,
+        config_formats,
+        prefixed_tokens,
+        provider_formats,
+    )
 
     _load_plugins()
     return dict(_DETECTORS)

@@ -31,7 +31,8 @@ _REFERENCE = re.compile(
     re.X | re.S,
 )
 # A template or placeholder inside a longer value: sk-<your-key>, prefix-${SUFFIX}, {{ x }}-y
-_EMBEDDED_TEMPLATE = re.compile(r"\$\{[^}\s]+\}|\{\{[^}]*\}\}|<[A-Za-z][\w\- ]{0,40}>")
+# (and a format string's slot: "prefix_{}".format(x), "{0}:{1}" is a template, not a password)
+_EMBEDDED_TEMPLATE = re.compile(r"\$\{[^}\s]+\}|\{\{[^}]*\}\}|<[A-Za-z][\w\- ]{0,40}>|\{[0-9]{0,2}\}")
 _MASK = re.compile(r"[*xX•.#\-_]+")
 # A provider prefix over a masked body: ghp_XXXXXXXXXXXX, sk-************, AKIAXXXXXXXXXXXXXXXX
 _PREFIXED_MASK = re.compile(r"[A-Za-z0-9]{0,12}?[_\-.]?[*xX•]{6,}[*xX•_\-.]*")
@@ -176,6 +177,8 @@ _YAML_TAG = re.compile(
     r"!(?:vault|secret|env_var|env|ENV|include|unsafe|reference|Ref|Sub|GetAtt|ImportValue|Join|Select|If"
     r"|FindInMap|Base64|Split)|!!(?:str|binary|python/\S*)"
 )
+# a tag and its argument: !Ref DbPassword, !Sub '${AWS::StackName}-pw' (CloudFormation's references)
+_YAML_TAG_LEAD = re.compile(r"(?:" + _YAML_TAG.pattern + r")(?:\s|\Z)")
 # Words a value is made of when it only names its place: @@PASSWORD@@, __SECRET_KEY__, fake-token.
 # Masks that say what was done (***REMOVED***, [FILTERED]) and docs phrasing (REPLACE_WITH_PASSWORD,
 # SET_ME, fill-me-in) too.
@@ -227,7 +230,7 @@ def is_reference_or_mask(value: str) -> bool:
         or bool(_PLACEHOLDER.fullmatch(v))
         or v.lower() in _STOPWORDS
         or len(set(v)) == 1
-        or bool(_YAML_TAG.fullmatch(v))
+        or bool(_YAML_TAG_LEAD.match(v))
         or _only_place_words(v)
         or bool(_EMBEDDED_TEMPLATE.search(v))
     )
@@ -502,6 +505,35 @@ def env_password(value: str) -> bool:
     """The value of an env-file password (DB_PASS=hunter2): env files hold literals, so a plain
     word is the password itself; references, masks and stop words are not."""
     return quoted_password(value) and not value.startswith("-")
+
+
+# What a typed field's annotation names where a YAML line would hold a value (password: str,
+# password: SecretStr in a dataclass, password: string in a TypeScript interface)
+_TYPE_NAMES = frozenset(
+    ("str", "string", "int", "integer", "bool", "boolean", "bytes", "any", "number", "none", "null", "object")
+    + ("secret", "password", "optional")
+)
+
+
+def yaml_password(value: str) -> bool:
+    """A bare value on a `password: value` line: a YAML file holds literals, so a plain word is
+    the password; a type name or a code name (SecretStr, userPassword, db_password) is a field's
+    annotation or a variable in an object literal, not one."""
+    if not env_password(value) or value.lower() in _TYPE_NAMES or value.startswith(("!", "*", "&")):
+        return False
+    if value.isidentifier() and not any(c.isdigit() for c in value):
+        return value.islower() and "_" not in value  # a plain lower-case word
+    return True
+
+
+# A name made of words (user_profile_v2_data, SESSION-CACHE-V1, com.example.release): each part a
+# word in one casing, with at most a two-digit number after it
+_WORDS_NAME = re.compile(r"(?:[a-z]+|[A-Z]+|[A-Z][a-z]+)[0-9]{0,2}(?:[_.\-](?:[a-z]+|[A-Z]+|[A-Z][a-z]+)[0-9]{0,2})+")
+
+
+def properties_key(value: str) -> bool:
+    """The value of a properties or env line's *key, *token or *secret: random, not a name."""
+    return looks_random(value, min_length=16) and not _WORDS_NAME.fullmatch(value)
 
 
 def cli_user_password(value: str) -> bool:
