@@ -574,6 +574,13 @@ TRUE_POSITIVES = [
     ("properties_key", "app.signing.key=Qm9vN3RyYXBLZXkxOTk4WnpQ\n", "Qm9vN3RyYXBLZXkxOTk4WnpQ", "secret"),
     # code that names the setting its literal fills (wp-config.php, env lookups with a fallback)
     ("define_password", "define( 'DB_PASSWORD', 'marmalade7' );", "marmalade7", "password"),
+    ("password_short_key_line", "[remote]\ntype = sftp\npass = nhcrlYdFpRm9m8s1\n", "nhcrlYdFpRm9m8s1", "password"),
+    (
+        "package_manager_user_password",
+        'BUNDLE_GEMS__CONTRIBSYS__COM: "a1b2c3d4:Vq7rT2mK9xLp4ZsW8nB3"',
+        "Vq7rT2mK9xLp4ZsW8nB3",
+        "password",
+    ),
     (
         "query_password",
         "jdbc:mysql://db/app?user=app&amp;userpass=marmalade",
@@ -801,6 +808,8 @@ NEAR_MISSES = [
     ("env_default_secret", 'config("CACHE_KEY", "users") and env("TOKEN_TTL", default="3600")'),
     ("js_env_default_password", 'process.env.DB_PASSWORD || ""'),
     ("js_env_default_secret", 'process.env.API_TOKEN ?? "dev"'),
+    ("password_short_key_line", "pwd: /home/me/src\n  pass: ${SMTP_PASS}\nif ready:\n    pass\n"),
+    ("package_manager_user_password", 'npmAuthIdent: "${NPM_IDENT}"\nBUNDLE_JOBS: "4"\n'),
     # a format string's slot and a CloudFormation reference sit where a password would
     ("password_quoted", 'format_password = "prefix_{}".format(x); "MasterUserPassword": "!Ref DbMasterPassword"'),
 ]

@@ -379,6 +379,36 @@ _add(
     description=".npmrc _authToken=..., _auth=..., _password=...",
 )
 
+# `pass` or `pwd` alone as a line's key, unquoted (an INI or rclone section's pass = ..., a YAML
+# pass: ...): a config line holds a literal. `pass = x` is no Python (pass is a statement) and
+# `pwd: /home/me` is a folder, which the validator turns down.
+_add(
+    "password_short_key_line",
+    "password",
+    _LINE_START + r"(?:pass|pwd|PASS|PWD|Pass|Pwd)[ \t]*[=:][ \t]*(?P<s>[^\s\"'`#\\,;{}\[\]]{1,256}+)" + _LINE_END,
+    priority=60,
+    prefilter=("pass", "pwd", "PASS", "PWD", "Pass", "Pwd"),
+    validator=v.line_password_not_path,
+    anchor=r"(?i)(?:pass|pwd)[ \t]*[=:]",
+    window=(200, 300),
+    description="pass = value, pwd: value as a config line's whole key (not a path)",
+)
+
+# A user:password pair a package manager keeps under a host: Yarn Berry's npmAuthIdent, Bundler's
+# BUNDLE_GEMS__EXAMPLE__COM (a host's dots written as __), the password after the colon.
+_add(
+    "package_manager_user_password",
+    "password",
+    r"(?:npmAuthIdent|BUNDLE_[A-Z0-9_]*__[A-Z0-9_]+)[ \t]*[:=][ \t]*(?:\\?[\"'])?[^\s:\"'\\]{1,128}:"
+    r"(?P<s>[^\s\"'\\]{1,512}+)",
+    priority=70,
+    prefilter=("npmAuthIdent", "BUNDLE_"),
+    validator=v.env_password,
+    anchor=r"npmAuthIdent|BUNDLE_[A-Z0-9_]*__",
+    window=(0, 700),
+    description='npmAuthIdent: "user:password", BUNDLE_GEMS__HOST__COM: "user:password"',
+)
+
 # A properties or env line whose key ends in KEY, TOKEN or SECRET (api.key=..., GITHUBKEY=...):
 # unquoted, no space around '=', to the line's end; a long random value only, as for any *key.
 _add(

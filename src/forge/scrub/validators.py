@@ -536,6 +536,11 @@ def properties_key(value: str) -> bool:
     return looks_random(value, min_length=16) and not _WORDS_NAME.fullmatch(value)
 
 
+def line_password_not_path(value: str) -> bool:
+    """A config line's pass/pwd value: a literal (as env_password), but not a folder."""
+    return env_password(value) and not _PATH.fullmatch(value) and not value.startswith("~")
+
+
 def cli_user_password(value: str) -> bool:
     """The part after user: in curl -u user:pass; -u 1000:1000 (docker uid:gid) is not one."""
     return quoted_password(value) and not value.isdigit()
