@@ -574,6 +574,19 @@ TRUE_POSITIVES = [
     ("properties_key", "app.signing.key=Qm9vN3RyYXBLZXkxOTk4WnpQ\n", "Qm9vN3RyYXBLZXkxOTk4WnpQ", "secret"),
     # code that names the setting its literal fills (wp-config.php, env lookups with a fallback)
     ("define_password", "define( 'DB_PASSWORD', 'marmalade7' );", "marmalade7", "password"),
+    # a command's key/value rows: vault read (padded), railway variables (drawn)
+    (
+        "key_value_row_password",
+        "Key         Value\n---         -----\npassword    marmalade7\n",
+        "marmalade7",
+        "password",
+    ),
+    (
+        "key_value_row_secret",
+        "║ OPENAI_API_KEY    │ Qm9vN3RyYXBLZXkxOTk4WnpQ ║\n",
+        "Qm9vN3RyYXBLZXkxOTk4WnpQ",
+        "secret",
+    ),
     ("password_short_key_line", "[remote]\ntype = sftp\npass = nhcrlYdFpRm9m8s1\n", "nhcrlYdFpRm9m8s1", "password"),
     (
         "package_manager_user_password",
@@ -808,6 +821,8 @@ NEAR_MISSES = [
     ("env_default_secret", 'config("CACHE_KEY", "users") and env("TOKEN_TTL", default="3600")'),
     ("js_env_default_password", 'process.env.DB_PASSWORD || ""'),
     ("js_env_default_secret", 'process.env.API_TOKEN ?? "dev"'),
+    ("key_value_row_password", "Key         Value\n---         -----\npassword    required\n| password | (hidden) |"),
+    ("key_value_row_secret", "Key         Value\nSORT_KEY    created_at_desc_index\n│ API_TOKEN │ ******** │"),
     ("password_short_key_line", "pwd: /home/me/src\n  pass: ${SMTP_PASS}\nif ready:\n    pass\n"),
     ("package_manager_user_password", 'npmAuthIdent: "${NPM_IDENT}"\nBUNDLE_JOBS: "4"\n'),
     # a format string's slot and a CloudFormation reference sit where a password would

@@ -135,6 +135,12 @@ POSITIVES = [
     ),
     ("browserbase_key", "X=bb_live_Gx7Kp2Qz9Lm4Vt8Rb3Nc6Wd1Yf", "Gx7Kp2Qz9Lm4", "browserbase_key"),
     ("e2b_key", "X=e2b_3f9a1c7e5b2d8f4a6c0e9b3d7f1a5c2e8b4d6f0a", "3f9a1c7e5b2d8f4a", "e2b_key"),
+    (
+        "webhook_signing_secret",
+        "> Ready! Your webhook signing secret is whsec_4f1c9a7e2b3d8c6f0a5e9b1d7c3f2a8e (^C to quit)",
+        "4f1c9a7e2b3d8c6f0a5e9b1d7c3f2a8e",
+        "webhook_secret",
+    ),
     ("firecrawl_key", "X=fc-3f9a1c7e5b2d8f4a6c0e9b3d7f1a5c2e", "3f9a1c7e5b2d8f4a", "firecrawl_key"),
     (
         "elevenlabs_key",
@@ -179,6 +185,7 @@ NEAR_MISSES = [
     ("tailscale_key", "xtskey-auth-AAAAAAAAAAAA-BBBBBBBBBBBBBBBBBBBBBBBB and tskey-auth-XXXX"),
     ("browserbase_key", "bb_live_xxxxxxxxxxxxxxxxxxxxxxxx in the docs"),
     ("e2b_key", "e2b_sandbox_template_name and e2b_0123"),
+    ("webhook_signing_secret", "set STRIPE_WEBHOOK_SECRET=whsec_... and whsec_your_signing_secret_here"),
     ("firecrawl_key", "fc-ffffffffffffffffffffffffffffffff and fc-abc"),
     ("elevenlabs_key", "sk_live_x and sk_ffffffffffffffffffffffffffffffffffffffffffffffff"),
 ]

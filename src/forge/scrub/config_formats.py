@@ -409,6 +409,38 @@ _add(
     description='npmAuthIdent: "user:password", BUNDLE_GEMS__HOST__COM: "user:password"',
 )
 
+# A command's key/value output, a row per setting: columns padded with spaces (vault read,
+# kubectl describe), or drawn (│ KEY │ value │ in railway variables, | KEY | value | in Markdown).
+# The row's name says what its value is: a password there is a literal, a key or token must look
+# random (the header row, Key / Value, does not).
+_BOX = r"(?:[│┃║|]|\\u250[23]|\\u2551)"  # (also as JSON escapes them: \u2502, \u2503, \u2551)
+_ROW_START = _LINE_START + r"(?:" + _BOX + r"[ \t]*)?"
+_ROW_SEP = r"(?:[ \t]{2,}|\t|[ \t]*" + _BOX + r"[ \t]*)"
+_ROW_VALUE = r"(?P<s>[^\s│┃║|\"'`\\]{1,512}+)(?=[ \t]*(?:" + _BOX + r"[ \t]*)?(?:$|\\[nr]|\\?\"))"
+_add(
+    "key_value_row_password",
+    "password",
+    _ROW_START + _PASSWORD_KEY_END + _ROW_SEP + _ROW_VALUE,
+    priority=60,
+    prefilter=("assword", "ASSWORD", "asswd", "ASSWD", "assphrase", "ASSPHRASE"),
+    validator=v.env_password,
+    # (the engine's regex takes no multi-byte character in a class: the box edges as alternatives)
+    anchor=r"(?i)(?:passw(?:or)?d|passphrase)(?:[ \t]{2}|\t|[ \t]*(?:│|┃|║|\|))",
+    window=(200, 600),
+    description="password   value (a command's key/value rows, padded or drawn)",
+)
+_add(
+    "key_value_row_secret",
+    "secret",
+    _ROW_START + r"[A-Za-z0-9_.\-]{0,60}?(?:[Tt]oken|TOKEN|[Ss]ecret|SECRET|[Kk]ey|KEY)" + _ROW_SEP + _ROW_VALUE,
+    priority=58,
+    prefilter=("oken", "OKEN", "ecret", "ECRET", "ey", "EY"),
+    validator=v.properties_key,
+    anchor=r"(?i)(?:token|secret|key)(?:[ \t]{2}|\t|[ \t]*(?:│|┃|║|\|))",
+    window=(200, 600),
+    description="api_token   value, │ OPENAI_API_KEY │ value │ (random values only)",
+)
+
 # A properties or env line whose key ends in KEY, TOKEN or SECRET (api.key=..., GITHUBKEY=...):
 # unquoted, no space around '=', to the line's end; a long random value only, as for any *key.
 _add(

@@ -361,6 +361,15 @@ _token(
     anchor=r"sk_[0-9a-f]{48}",
     description="ElevenLabs API keys (sk_ + 48 hex digits)",
 )
+_token(
+    "webhook_signing_secret",
+    "webhook_secret",
+    "whsec_",
+    r"[A-Za-z0-9+/]{32,88}={0,2}",
+    width=100,
+    validator=v.mixed_token,
+    description="webhook signing secrets (whsec_: Stripe, and Svix for Clerk, Resend ...)",
+)
 
 NAMES = (
     "tavily_key",
@@ -398,4 +407,5 @@ NAMES = (
     "e2b_key",
     "firecrawl_key",
     "elevenlabs_key",
+    "webhook_signing_secret",
 )
