@@ -305,7 +305,7 @@ _LINE_END = r"(?=[ \t]*(?:[ \t]#[^\n]*)?(?:$|\\[nr]|\\?\"))"
 _add(
     "yaml_password",
     "password",
-    _LINE_START + _PASSWORD_KEY_END + r"[ \t]*:[ \t]+(?P<s>[^\s\"'`#\\,;{}\[\]]{1,256}+)" + _LINE_END,
+    _LINE_START + _PASSWORD_KEY_END + r"[ \t]*:[ \t]+(?P<s>[^\s\"'`#\\,;(){}\[\]]{1,256}+)" + _LINE_END,
     priority=61,
     prefilter=("assword", "ASSWORD", "asswd", "ASSWD", "assphrase", "ASSPHRASE"),
     validator=v.yaml_password,
@@ -330,7 +330,7 @@ _add(
     + GUTTER
     + r"?(?:[ \t]|\\t)*value[ \t]*:[ \t]*(?:"
     + _QUOTED
-    + r"|(?P<bare>[^\s\"'`#\\,;{}\[\]]{1,256}+)"
+    + r"|(?P<bare>[^\s\"'`#\\,;(){}\[\]]{1,256}+)"
     + _LINE_END
     + ")",
     group=("dq", "sq", "bare"),
@@ -370,7 +370,8 @@ _add(
 _add(
     "npmrc_auth",
     "secret",
-    r"(?<![A-Za-z0-9])_(?:authToken|auth|password)[ \t]*=[ \t]*(?P<s>[^\s\"'`\\#]{1,1024}+)",
+    # (not an attribute: self._auth = ... is code)
+    r"(?<![A-Za-z0-9_.$])_(?:authToken|auth|password)[ \t]*=[ \t]*(?P<s>[^\s\"'`\\#()]{1,1024}+)",
     priority=70,
     prefilter=("_auth", "_password"),
     validator=v.env_password,
@@ -385,7 +386,7 @@ _add(
 _add(
     "password_short_key_line",
     "password",
-    _LINE_START + r"(?:pass|pwd|PASS|PWD|Pass|Pwd)[ \t]*[=:][ \t]*(?P<s>[^\s\"'`#\\,;{}\[\]]{1,256}+)" + _LINE_END,
+    _LINE_START + r"(?:pass|pwd|PASS|PWD|Pass|Pwd)[ \t]*[=:][ \t]*(?P<s>[^\s\"'`#\\,;(){}\[\]]{1,256}+)" + _LINE_END,
     priority=60,
     prefilter=("pass", "pwd", "PASS", "PWD", "Pass", "Pwd"),
     validator=v.line_password_not_path,
@@ -446,8 +447,9 @@ _add(
 _add(
     "properties_key",
     "secret",
-    _LINE_START + r"(?:export[ \t]+)?[A-Za-z0-9_.\-]{0,80}?(?:[Kk]ey|KEY|[Tt]oken|TOKEN|[Ss]ecret|SECRET)="
-    r"(?P<s>[^\s\"'`#\\]{16,1024}+)" + _LINE_END,
+    # (to the line's end: `key=value,` and `key=f(x)` are a call's arguments)
+    _LINE_START + r"(?:export[ \t]+)?[A-Za-z0-9_.\-]{0,80}?"
+    r"(?:[Kk]ey|KEY|[Tt]oken|TOKEN|[Ss]ecret|SECRET)=(?P<s>[^\s\"'`#\\,;(){}\[\]]{16,1024}+)" + _LINE_END,
     priority=58,
     prefilter=("ey=", "EY=", "oken=", "OKEN=", "ecret=", "ECRET="),
     validator=v.properties_key,

@@ -515,12 +515,17 @@ _TYPE_NAMES = frozenset(
 )
 
 
+_MEMBER_CHAIN = re.compile(r"[A-Za-z_$][\w$]*(?:\??\.[A-Za-z_$][\w$]*)+")
+
+
 def yaml_password(value: str) -> bool:
     """A bare value on a `password: value` line: a YAML file holds literals, so a plain word is
     the password; a type name or a code name (SecretStr, userPassword, db_password) is a field's
     annotation or a variable in an object literal, not one."""
     if not env_password(value) or value.lower() in _TYPE_NAMES or value.startswith(("!", "*", "&")):
         return False
+    if _MEMBER_CHAIN.fullmatch(value):
+        return False  # proxy.password, credentials.password: an object's field
     if value.isidentifier() and not any(c.isdigit() for c in value):
         return value.islower() and "_" not in value  # a plain lower-case word
     return True
@@ -533,12 +538,19 @@ _WORDS_NAME = re.compile(r"(?:[a-z]+|[A-Z]+|[A-Z][a-z]+)[0-9]{0,2}(?:[_.\-](?:[a
 
 def properties_key(value: str) -> bool:
     """The value of a properties or env line's *key, *token or *secret: random, not a name."""
-    return looks_random(value, min_length=16) and not _WORDS_NAME.fullmatch(value)
+    return (
+        looks_random(value, min_length=16) and not _WORDS_NAME.fullmatch(value) and not _MEMBER_CHAIN.fullmatch(value)
+    )
 
 
 def line_password_not_path(value: str) -> bool:
     """A config line's pass/pwd value: a literal (as env_password), but not a folder."""
-    return env_password(value) and not _PATH.fullmatch(value) and not value.startswith("~")
+    return (
+        env_password(value)
+        and not _PATH.fullmatch(value)
+        and not value.startswith("~")
+        and not _MEMBER_CHAIN.fullmatch(value)
+    )
 
 
 def cli_user_password(value: str) -> bool:
