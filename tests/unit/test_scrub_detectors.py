@@ -821,6 +821,11 @@ NEAR_MISSES = [
     ("env_default_secret", 'config("CACHE_KEY", "users") and env("TOKEN_TTL", default="3600")'),
     ("js_env_default_password", 'process.env.DB_PASSWORD || ""'),
     ("js_env_default_secret", 'process.env.API_TOKEN ?? "dev"'),
+    # code that looks like those lines (found in installed packages' source)
+    ("yaml_password", "  password: proxy.password\n  password: tOptional(tString)\n  passphrase: cert.passphrase\n"),
+    ("npmrc_auth", "        self._auth = self._build_auth(auth)\n        case._auth = self.auth\n"),
+    ("password_short_key_line", "    pwd = os.getcwd()\n    pwd = keys.pop('password', '')\n"),
+    ("properties_key", "            create_key=_descriptor._internal_create_key,\n    key=normalized_input,\n"),
     ("key_value_row_password", "Key         Value\n---         -----\npassword    required\n| password | (hidden) |"),
     ("key_value_row_secret", "Key         Value\nSORT_KEY    created_at_desc_index\n│ API_TOKEN │ ******** │"),
     ("password_short_key_line", "pwd: /home/me/src\n  pass: ${SMTP_PASS}\nif ready:\n    pass\n"),
