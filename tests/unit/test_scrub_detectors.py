@@ -574,6 +574,25 @@ TRUE_POSITIVES = [
     ("properties_key", "app.signing.key=Qm9vN3RyYXBLZXkxOTk4WnpQ\n", "Qm9vN3RyYXBLZXkxOTk4WnpQ", "secret"),
     # code that names the setting its literal fills (wp-config.php, env lookups with a fallback)
     ("define_password", "define( 'DB_PASSWORD', 'marmalade7' );", "marmalade7", "password"),
+    # shells' histories and fish; code that hands a setting its literal
+    (
+        "env_file_password",
+        "  501  export DB_PASS=marmalade\n: 1733480000:0;export ADMIN_PASSWORD=marmalade\n",
+        "marmalade",
+        "password",
+    ),
+    ("fish_set_secret", "set -gx DB_PASSWORD marmalade7\n", "marmalade7", "password"),
+    ("go_mysql_dsn_password", 'dsn := "app:marmalade7@tcp(db:3306)/app?parseTime=true"', "marmalade7", "password"),
+    ("setter_password", 'props.setProperty("password", "marmalade7");', "marmalade7", "password"),
+    ("setter_secret", 'os.Setenv("API_TOKEN", "Qm9vN3RyYXBLZXkxOTk4WnpQ")', "Qm9vN3RyYXBLZXkxOTk4WnpQ", "secret"),
+    ("subscript_password", 'os.environ["DB_PASSWORD"] = "marmalade7"', "marmalade7", "password"),
+    ("subscript_secret", "ENV['API_TOKEN'] = 'Qm9vN3RyYXBLZXkxOTk4WnpQ'", "Qm9vN3RyYXBLZXkxOTk4WnpQ", "secret"),
+    (
+        "secret_assignment",
+        "production:\n  secret_key_base: 9f8e7d6c5b4a39281706f5e4d3c2b1a0c9d8e7f6a5b4c3d2\n",
+        "9f8e7d6c5b4a39281706f5e4d3c2b1a0c9d8e7f6a5b4c3d2",
+        "secret",
+    ),
     # a command's key/value rows: vault read (padded), railway variables (drawn)
     (
         "key_value_row_password",
@@ -826,6 +845,12 @@ NEAR_MISSES = [
     ("npmrc_auth", "        self._auth = self._build_auth(auth)\n        case._auth = self.auth\n"),
     ("password_short_key_line", "    pwd = os.getcwd()\n    pwd = keys.pop('password', '')\n"),
     ("properties_key", "            create_key=_descriptor._internal_create_key,\n    key=normalized_input,\n"),
+    ("fish_set_secret", "Secrets allow to set secret keys or tokens\nset -x DB_PASSWORD $argv[1]\n"),
+    ("go_mysql_dsn_password", 'dsn := fmt.Sprintf("%s:%s@tcp(%s)/app", user, pass, host) // root:@tcp(db)/app'),
+    ("setter_password", 'props.setProperty("password", ""); setLabel("password", "Enter your password")'),
+    ("setter_secret", 'cfg.set("token_ttl", "3600"); props.setProperty("key", "user_id")'),
+    ("subscript_password", 'os.environ["DB_PASSWORD"] = "" ; if cfg["password"] == "changeme": pass'),
+    ("subscript_secret", 'os.environ["API_TOKEN"] = token_from_vault ; cfg["cache_key"] = "users"'),
     ("key_value_row_password", "Key         Value\n---         -----\npassword    required\n| password | (hidden) |"),
     ("key_value_row_secret", "Key         Value\nSORT_KEY    created_at_desc_index\n│ API_TOKEN │ ******** │"),
     ("password_short_key_line", "pwd: /home/me/src\n  pass: ${SMTP_PASS}\nif ready:\n    pass\n"),

@@ -486,6 +486,7 @@ _SECRET_WORDS = (
     "deploy key",
     "crumb",  # Jenkins-Crumb: a CSRF token tied to the user's session
     "encrypt",  # Consul and Nomad gossip keys: encrypt = "<base64>"
+    "secret key base",  # Rails' secret_key_base signs and encrypts every session cookie
     "secret id",  # Vault AppRole secret_id (ARNs and names are not random: see looks_random)
     "license key",  # New Relic, Datadog ... license keys
     "test reporter id",  # Code Climate's CC_TEST_REPORTER_ID uploads coverage as the repository

@@ -1,7 +1,8 @@
 """Secrets that code writes next to the name of the setting they fill: a PHP constant
 (wp-config.php's define('DB_PASSWORD', '...') and its salts), the fallback of an environment
 lookup (os.getenv("DB_PASSWORD", "..."), env("API_TOKEN", default="..."), ENV.fetch(...),
-process.env.DB_PASSWORD || "..."). The name says what the literal is, so a password there is any
+process.env.DB_PASSWORD || "..."). a setter (props.setProperty("password", "..."), os.Setenv(...)) and a subscript
+(os.environ["DB_PASSWORD"] = "..."). The name says what the literal is, so a password there is any
 value a password validator takes; a key, token, secret or salt must look random.
 
 Registered like the built-ins (builtin.py has the conventions).
@@ -29,13 +30,37 @@ _LOOKUP = (
     + r"\s*,\s*(?:default\s*=\s*)?"
     + _QUOTED
 )
+# Setters: props.setProperty("password", "value"), os.Setenv("DB_PASSWORD", "value"),
+# map.put("password", "value"), cfg.set("api_token", "value")
+_SETTER = (
+    _WORD_START
+    + r"(?:set|put|Set|Put|setenv|putenv|store)[A-Za-z]{0,12}\(\s*"
+    + _Q
+    + "{name}"
+    + _Q
+    + r"\s*,\s*"
+    + _QUOTED
+)
+# A subscript assigned a literal: os.environ["DB_PASSWORD"] = "value", ENV['API_TOKEN'] = '...'
+_SUBSCRIPT = r"\[\s*" + _Q + "{name}" + _Q + r"\s*\]\s*=(?!=)\s*" + _QUOTED
 # JavaScript: process.env.X || "value", process.env.X ?? "value"
 _JS_FALLBACK = _WORD_START + r"process\.env\.{name}\s*(?:\|\||\?\?)\s*" + _QUOTED
 
+_PREFILTERS = {
+    "define": ("define(",),
+    "env_default": ("getenv(", "environ.get(", "ENV.fetch(", "env(", "config("),
+    "js_env_default": ("process.env.",),
+    "setter": ("et", "ut", "ore"),
+    "subscript": ("]",),
+}
+# how far before its anchor a match may start: a subscript's name stands before its `] =`
+_BEFORE = {"subscript": 90}
 for form, shape, anchor_at in (
     ("define", _DEFINE, r"define\("),
     ("env_default", _LOOKUP, r"(?:getenv|environ\.get|ENV\.fetch|env|config)\("),
     ("js_env_default", _JS_FALLBACK, r"process\.env\."),
+    ("setter", _SETTER, r"(?i)(?:set|put|store)[a-z]{0,12}\("),
+    ("subscript", _SUBSCRIPT, r"\]\s*="),
 ):
     _add(
         f"{form}_password",
@@ -43,12 +68,10 @@ for form, shape, anchor_at in (
         shape.replace("{name}", _PASSWORD_NAME),
         group=("dq", "sq"),
         priority=62,
-        prefilter=("define(", "getenv(", "environ.get(", "ENV.fetch(", "env(", "config(", "process.env.")
-        if form != "js_env_default"
-        else ("process.env.",),
+        prefilter=_PREFILTERS[form],
         validator=v.quoted_password,
         anchor=anchor_at,
-        window=(0, 600),
+        window=(_BEFORE.get(form, 0), 600),
         description=f"{form}: a password literal under a name that says so",
     )
     _add(
@@ -57,11 +80,9 @@ for form, shape, anchor_at in (
         shape.replace("{name}", _SECRET_NAME),
         group=("dq", "sq"),
         priority=60,
-        prefilter=("define(", "getenv(", "environ.get(", "ENV.fetch(", "env(", "config(", "process.env.")
-        if form != "js_env_default"
-        else ("process.env.",),
+        prefilter=_PREFILTERS[form],
         validator=v.looks_random,
         anchor=anchor_at,
-        window=(0, 2_100),
+        window=(_BEFORE.get(form, 0), 2_100),
         description=f"{form}: a random key, token, secret or salt under a name that says so",
     )

@@ -442,6 +442,36 @@ _add(
     description="api_token   value, │ OPENAI_API_KEY │ value │ (random values only)",
 )
 
+# fish sets variables with a command, not `=`: set -x DB_PASSWORD value, set -gx API_TOKEN value
+_add(
+    "fish_set_secret",
+    "password",
+    # (with a scope flag, or an UPPER_CASE name: "set secret keys" in prose is no command)
+    _WORD_START + r"set(?:(?:[ \t]+-[A-Za-z]+)+[ \t]+[A-Za-z0-9_]{0,60}?"
+    r"(?i:password|passwd|passphrase|_pass|_pwd|secret|token)"
+    r"|[ \t]+[A-Z0-9_]{0,60}?(?:PASSWORD|PASSWD|PASSPHRASE|_PASS|_PWD|SECRET|TOKEN))"
+    r"[ \t]+(?P<s>[^\s\"'`#\\;|&()]{1,256}+)",
+    priority=62,
+    prefilter=("set ",),
+    validator=v.line_password_not_path,
+    anchor=r"set(?:[ \t]+-[A-Za-z]+)*[ \t]+[A-Za-z0-9_]{0,60}",
+    window=(0, 400),
+    description="fish: set -x DB_PASSWORD value",
+)
+
+# Go's MySQL driver names the server in its DSN: user:password@tcp(host:3306)/db
+_add(
+    "go_mysql_dsn_password",
+    "password",
+    r"(?<![A-Za-z0-9_.\-])[A-Za-z0-9_.\-]{1,64}:(?P<s>[^\s@\"'`:/\\]{1,256})@(?:tcp|unix|udp)\(",
+    priority=75,
+    prefilter=("@tcp(", "@unix(", "@udp("),
+    validator=v.env_password,
+    anchor=r"@(?:tcp|unix|udp)\(",
+    window=(330, 8),
+    description="user:password@tcp(host)/db (Go MySQL DSN)",
+)
+
 # A properties or env line whose key ends in KEY, TOKEN or SECRET (api.key=..., GITHUBKEY=...):
 # unquoted, no space around '=', to the line's end; a long random value only, as for any *key.
 _add(

@@ -1,4 +1,4 @@
-"""Line gutters: what tools print before each line of a file they show.
+"""Line gutters: what tools print before each line of a file or a history they show.
 
 An agent that reads `~/.netrc` or a Secret manifest rarely shows the bare file: Claude Code's Read
 tool numbers each line (`     3→`), `cat -n` and `grep -n` too (`     3<TAB>`, `3:`), Aider's log
@@ -13,7 +13,13 @@ import re
 
 # A gutter at a line's start, as a regex fragment (Python and the rule engine alike).
 # (→ and │ also as JSON writes them when it escapes what is not ASCII: \u2192, \u2502)
-GUTTER = r"(?:[ \t]*[0-9]{1,7}(?:→|\\u2192|\t|\\t|:)|[ \t]*>|[ \t]*(?:│|\\u2502)|[+\-])"
+GUTTER = (
+    r"(?:[ \t]*[0-9]{1,7}(?:→|\\u2192|\t|\\t|:)|[ \t]*>|[ \t]*(?:│|\\u2502)|[+\-]"
+    # a shell's history: `history` numbers each command (  501  ...), zsh's extended history
+    # stamps it (: 1733480000:0;...); a log's timestamp (GitHub Actions, docker logs -t)
+    r"|(?:[ \t]|\\t)*[0-9]{1,7}[ \t]{2}|(?:[ \t]|\\t)*: [0-9]{9,11}:[0-9]+;"
+    r"|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{8,18}Z?[ \t]+)"
+)
 # A line break, real or JSON-escaped (tool output inside a JSON string), and the gutter after it.
 LINE_BREAK = r"(?:\r?\n|(?:\\r)?\\n)"
 # Whitespace between a file's words, across lines and their gutters.
