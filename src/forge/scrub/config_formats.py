@@ -426,7 +426,7 @@ _add(
     prefilter=("assword", "ASSWORD", "asswd", "ASSWD", "assphrase", "ASSPHRASE"),
     validator=v.env_password,
     # (the engine's regex takes no multi-byte character in a class: the box edges as alternatives)
-    anchor=r"(?i)(?:passw(?:or)?d|passphrase)(?:[ \t]{2}|\t|[ \t]*(?:│|┃|║|\|))",
+    anchor=r"(?i)(?:passw(?:or)?d|passphrase)(?:[ \t]{2}|\t|[ \t]*(?:│|┃|║|\||\\u250[23]|\\u2551))",
     window=(200, 600),
     description="password   value (a command's key/value rows, padded or drawn)",
 )
@@ -437,7 +437,7 @@ _add(
     priority=58,
     prefilter=("oken", "OKEN", "ecret", "ECRET", "ey", "EY"),
     validator=v.properties_key,
-    anchor=r"(?i)(?:token|secret|key)(?:[ \t]{2}|\t|[ \t]*(?:│|┃|║|\|))",
+    anchor=r"(?i)(?:token|secret|key)(?:[ \t]{2}|\t|[ \t]*(?:│|┃|║|\||\\u250[23]|\\u2551))",
     window=(200, 600),
     description="api_token   value, │ OPENAI_API_KEY │ value │ (random values only)",
 )

@@ -1,0 +1,319 @@
+"""What agents' commands print, and shell histories: each tool's documented output shape holding
+made-up values; no value may survive the scrub, as printed, or in a Claude Code JSONL line read
+as `forge scrub` reads it (escaped quotes and line breaks; a JSON string inside a JSON string).
+
+Left alone: `vault token create`'s token_accessor (it names a token, it is not one).
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from forge.scrub import Scrubber
+from forge.scrub.files import scrub_json_lines
+
+S = "Vq7rT2mK9xLp4ZsW8nB3"  # a random 20 characters
+PW = "tangerine-Otter-42"  # a password a person chose
+WORD = "tangerine"  # a password of letters only, where the syntax says it is one
+
+COMMANDS = {
+    "heroku config": (
+        (
+            "=== my-app Config Vars\n"
+            f"DATABASE_URL:      postgres://u1:{PW}@ec2-1-2-3-4.compute-1.amazonaws.com:5432/d1\n"
+            f"SECRET_KEY_BASE:   {S}{S}\n"
+            f"STRIPE_API_KEY:    sk_live_51H{S}\n"
+            f"REDIS_PASSWORD:    {PW}\n"
+        ),
+        [PW, S],
+    ),
+    "docker inspect env": (
+        (
+            '        "Env": [\n'
+            f'            "POSTGRES_PASSWORD={PW}",\n'
+            f'            "API_TOKEN={S}",\n'
+            '            "PATH=/usr/local/bin"\n'
+            "        ],\n"
+        ),
+        [PW, S],
+    ),
+    "kubectl create secret": (
+        (
+            "kubectl create secret generic db --from-literal=username=app "
+            f"--from-literal=password={PW} --from-literal=api-token={S}\n"
+        ),
+        [PW, S],
+    ),
+    "helm set": (
+        (f"helm install pg bitnami/postgresql --set auth.postgresPassword={PW} --set auth.password={PW}\n"),
+        [PW],
+    ),
+    "docker login": (
+        (
+            f"echo {PW} | docker login -u deploy --password-stdin registry.example.com\n"
+            f"docker login -u deploy -p {PW} registry.example.com\n"
+        ),
+        [PW],
+    ),
+    "docker run -e": (
+        (f"docker run -d -e POSTGRES_PASSWORD={PW} -e API_KEY={S} postgres:16\n"),
+        [PW, S],
+    ),
+    "curl -v": (
+        (
+            "> GET /v1/me HTTP/1.1\n"
+            "> Host: api.example.com\n"
+            f"> Authorization: Bearer {S}\n"
+            f"> X-API-Key: {S}\n"
+            "< HTTP/1.1 200 OK\n"
+            f"< Set-Cookie: session={S}; Path=/; HttpOnly\n"
+        ),
+        [S],
+    ),
+    "aws sts": (
+        (
+            "{\n"
+            '    "Credentials": {\n'
+            '        "AccessKeyId": "ASIA4QX7RZ2MNB5KLW3E",\n'
+            '        "SecretAccessKey": "9vQw8Lr2Tx5Kp3Zm7Nb4Yc6Hd1Fg0Js8Ra2We5Uq",\n'
+            f'        "SessionToken": "IQoJb3JpZ2luX2VjE{S}{S}{S}",\n'
+            '        "Expiration": "2026-12-06T13:00:00Z"\n'
+            "    }\n"
+            "}\n"
+        ),
+        ["ASIA4QX7RZ2MNB5KLW3E", "9vQw8Lr2Tx5Kp3Zm7Nb4Yc6Hd1Fg0Js8Ra2We5Uq", S],
+    ),
+    "aws secretsmanager": (
+        (
+            "{\n"
+            '    "Name": "prod/db",\n'
+            f'    "SecretString": "{{\\"username\\":\\"app\\",\\"password\\":\\"{PW}\\"}}",\n'
+            '    "VersionId": "3f2b8c1e-9d4a-4e6b-a7c5-2f1e0d9c8b7a"\n'
+            "}\n"
+        ),
+        [PW],
+    ),
+    "vault read table": (
+        (
+            "Key                 Value\n"
+            "---                 -----\n"
+            "refresh_interval    768h\n"
+            f"password            {PW}\n"
+            f"api_token           {S}\n"
+        ),
+        [PW, S],
+    ),
+    "vault token create": (
+        (
+            "Key                  Value\n"
+            "---                  -----\n"
+            f"token                hvs.CAESI{S}{S}\n"
+            f"token_accessor       {S}\n"
+            "token_duration       768h\n"
+        ),
+        [f"{S}{S}"],
+    ),
+    "supabase status": (
+        (
+            "         API URL: http://127.0.0.1:54321\n"
+            "          DB URL: postgresql://postgres:postgres@127.0.0.1:54322/postgres\n"
+            "      JWT secret: super-secret-jwt-token-with-at-least-32-characters-long\n"
+            "        anon key: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJyb2xlIjoiYW5vbiJ9.c2lnbmF0dXJlLWFub24ta2V5\n"
+            "service_role key: eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9"
+            ".eyJyb2xlIjoic2VydmljZV9yb2xlIn0.c2lnbmF0dXJlLXNlcnZpY2Uta2V5\n"
+        ),
+        [
+            "super-secret-jwt-token-with-at-least-32-characters-long",
+            "c2lnbmF0dXJlLWFub24ta2V5",
+            "c2lnbmF0dXJlLXNlcnZpY2Uta2V5",
+        ],
+    ),
+    "railway variables": (
+        (f"║ DATABASE_PASSWORD │ {PW} ║\n║ OPENAI_API_KEY    │ sk-proj-{S}{S}{S} ║\n"),
+        [PW, S],
+    ),
+    "printenv": (
+        (f"HOME=/home/dev\nGITHUB_TOKEN=ghp_R6x9T2kL8qZ4mN7pW3vB5cY1dF0gH2jK4lM6\nDB_PASSWORD={PW}\nSECRET_KEY={S}\n"),
+        ["ghp_R6x9T2kL8qZ4mN7pW3vB5cY1dF0gH2jK4lM6", PW, S],
+    ),
+    "git config --list": (
+        (
+            "user.name=Dev\n"
+            "remote.origin.url=https://x-access-token:ghs_R6x9T2kL8qZ4mN7pW3vB5cY1dF0gH2jK4lM6@github.com/o/r.git\n"
+            "http.extraheader=AUTHORIZATION: basic eC1hY2Nlc3MtdG9rZW46Z2hzX1I2eDlUMmtMOHFaNG1O\n"
+        ),
+        ["ghs_R6x9T2kL8qZ4mN7pW3vB5cY1dF0gH2jK4lM6", "eC1hY2Nlc3MtdG9rZW46Z2hzX1I2eDlUMmtMOHFaNG1O"],
+    ),
+    "gcloud token": (
+        (f"$ gcloud auth print-access-token\nya29.a0AfB_by{S}{S}{S}\n"),
+        [S],
+    ),
+    "az token": (
+        (
+            "{\n"
+            f'  "accessToken": "eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJhdWQiOiJodHRwcyJ9.{S}{S}",\n'
+            '  "expiresOn": "2026-12-06 14:00:00"\n'
+            "}\n"
+        ),
+        [S],
+    ),
+    "mysql cli": (
+        (f"mysql -h db -u root -p{PW} app\nmysql --user=root --password={PW} app\n"),
+        [PW],
+    ),
+    "psql env": (
+        (f"PGPASSWORD={PW} psql -h db -U app -d app\n"),
+        [PW],
+    ),
+    "redis-cli": (
+        (f"redis-cli -h cache -a {PW} ping\n"),
+        [PW],
+    ),
+    "sshpass": (
+        (f"sshpass -p '{PW}' ssh deploy@host\n"),
+        [PW],
+    ),
+    "httpie": (
+        (f"http POST api.example.com/login Authorization:'Bearer {S}' X-API-Key:{S}\n"),
+        [S],
+    ),
+    "terraform apply -var": (
+        (f"terraform apply -var 'db_password={PW}' -var=\"api_token={S}\"\n"),
+        [PW, S],
+    ),
+    "ansible extra vars": (
+        (f'ansible-playbook site.yml -e "ansible_become_pass={PW} db_password={PW}"\n'),
+        [PW],
+    ),
+    "python repl": (
+        (
+            f'>>> client = OpenAI(api_key="sk-proj-{S}{S}")\n'
+            f">>> conn = psycopg2.connect(host='db', user='app', password='{PW}')\n"
+        ),
+        [S, PW],
+    ),
+    "stripe listen": (
+        (f"> Ready! Your webhook signing secret is whsec_{S}{S} (^C to quit)\n"),
+        [S],
+    ),
+    "firebase login:ci": (
+        (
+            "✔  Success! Use this token to login on a CI server:\n"
+            "\n"
+            f"1//0gLk{S}{S}\n"
+            "\n"
+            'Example: firebase deploy --token "$FIREBASE_TOKEN"\n'
+        ),
+        [S],
+    ),
+    "npm token create": (
+        (
+            "┌────────────────┬──────────────────────────────────────────┐\n"
+            "│ token          │ npm_R6x9T2kL8qZ4mN7pW3vB5cY1dF0gH2jK4lM6 │\n"
+            "└────────────────┴──────────────────────────────────────────┘\n"
+        ),
+        ["npm_R6x9T2kL8qZ4mN7pW3vB5cY1dF0gH2jK4lM6"],
+    ),
+}
+
+# shells' histories, logs and code that hand a setting its literal
+HISTORIES = {
+    "bash history": (
+        (f"  501  export DB_PASS={WORD}\n  502  psql\n  503  export ADMIN_PASSWORD={WORD}\n"),
+        [WORD],
+    ),
+    "zsh history": (
+        (f": 1733480000:0;export DB_PASS={WORD}\n: 1733480010:0;MYSQL_PWD={WORD} mysql -u root\n"),
+        [WORD],
+    ),
+    "fish history": (
+        (f"- cmd: set -x DB_PASSWORD {WORD}\n  when: 1733480000\n"),
+        [WORD],
+    ),
+    "bash set -x": (
+        (f"+ export DB_PASSWORD={WORD}\n++ curl -u admin:{WORD}x https://x\n"),
+        [WORD],
+    ),
+    "docker compose config": (
+        (f"services:\n  db:\n    environment:\n      POSTGRES_PASSWORD: {WORD}\n"),
+        [WORD],
+    ),
+    "env sort": (
+        (f"DB_PASSWORD={WORD}\nHOME=/root\n"),
+        [WORD],
+    ),
+    "github actions log": (
+        (f"2026-12-06T10:00:00.0000000Z   DB_PASSWORD: {WORD}\n"),
+        [WORD],
+    ),
+    "make output": (
+        (f"make: *** [deploy] Error 1\nDB_PASSWORD={WORD} ./deploy.sh\n"),
+        [WORD],
+    ),
+    "python dict repr": (
+        (f"{{'user': 'app', 'password': '{WORD}', 'host': 'db'}}\n"),
+        [WORD],
+    ),
+    "ruby hash": (
+        (f'{{:user=>"app", :password=>"{WORD}"}}\n'),
+        [WORD],
+    ),
+    "elixir config": (
+        (f'config :app, App.Repo,\n  username: "postgres",\n  password: "{WORD}",\n'),
+        [WORD],
+    ),
+    "go dsn": (
+        (f'dsn := "app:{WORD}@tcp(db:3306)/app?parseTime=true"\n'),
+        [WORD],
+    ),
+    "odbc conn": (
+        (f"Driver={{ODBC Driver 18}};Server=db;UID=sa;PWD={WORD};\n"),
+        [WORD],
+    ),
+    "rails credentials": (
+        (f"production:\n  secret_key_base: 9f8e7d6c5b4a39281706f5e4d3c2b1a0\n  database_password: {WORD}\n"),
+        ["9f8e7d6c5b4a39281706f5e4d3c2b1a0", WORD],
+    ),
+    "java jdbc props": (
+        (f'props.setProperty("password", "{WORD}");\n'),
+        [WORD],
+    ),
+    "csharp": (
+        (f'var conn = new SqlConnection("Server=db;User Id=sa;Password={WORD};");\n'),
+        [WORD],
+    ),
+    "http basic in python": (
+        (f'requests.get(url, auth=("admin", "{WORD}"))\n'),
+        [WORD],
+    ),
+    "mongo shell": (
+        (f'db.createUser({{user: "app", pwd: "{WORD}", roles: ["readWrite"]}})\n'),
+        [WORD],
+    ),
+}
+
+
+def _shapes(text: str) -> dict[str, str]:
+    line = json.dumps({"type": "user", "message": {"content": [{"type": "tool_result", "content": text}]}})
+    return {
+        "printed": Scrubber().scrub_text(text),
+        "jsonl": scrub_json_lines([line], Scrubber())[0],
+    }
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_no_value_a_command_prints_survives(name):
+    text, secrets = COMMANDS[name]
+    for shape, out in _shapes(text).items():
+        for value in secrets:
+            assert value not in out and json.dumps(value)[1:-1] not in out, f"{name} ({shape}) kept {value!r}"
+
+
+@pytest.mark.parametrize("name", sorted(HISTORIES))
+def test_no_value_in_a_history_or_code_line_survives(name):
+    text, secrets = HISTORIES[name]
+    for shape, out in _shapes(text).items():
+        for value in secrets:
+            assert value not in out, f"{name} ({shape}) kept {value!r}"
