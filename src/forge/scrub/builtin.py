@@ -352,7 +352,8 @@ _add(
     priority=80,
     prefilter=("://",),
     anchor="://",
-    window=(32, 1024),
+    # (no match reaches further than 388 characters past its "://": user, ':', password, '@')
+    window=(32, 400),
     validator=v.url_password,
     description="the password in scheme://user:password@host (scheme, user and host are kept)",
 )

@@ -59,7 +59,12 @@ for form, shape, anchor_at in (
     ("define", _DEFINE, r"define\("),
     ("env_default", _LOOKUP, r"(?:getenv|environ\.get|ENV\.fetch|env|config)\("),
     ("js_env_default", _JS_FALLBACK, r"process\.env\."),
-    ("setter", _SETTER, r"(?i)(?:set|put|store)[a-z]{0,12}\("),
+    # (the name in the anchor: setTimeout( and settings( are everywhere in code)
+    (
+        "setter",
+        _SETTER,
+        r"(?i)(?:set|put|store)[a-z]{0,12}\(\s*\\?[\"'][a-z0-9_.\-]{0,60}(?:pass|pwd|secret|token|key|salt|credential)",
+    ),
     ("subscript", _SUBSCRIPT, r"\]\s*="),
 ):
     _add(
