@@ -7,7 +7,8 @@ the engine, each detector finds its anchors itself. Candidates then go through t
 validators and overlaps are resolved: higher priority first, then the longer span, then the earlier
 one, then detector order (so the result is deterministic). Spans that overlap an existing
 placeholder or an allowlisted string are dropped. Together with the Scrubber's re-scan of unsettled
-output (see `find_secrets_resolved`) this makes scrubbing idempotent.
+output (see `find_secrets_resolved`) this makes scrubbing idempotent. A text holding terminal
+colour codes is also scanned as a terminal shows it (terminal.py): a token they split is whole.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 
 from forge.scrub import engine as eng
+from forge.scrub import terminal
 from forge.scrub.detectors import Detector, Finding, select_detectors
 from forge.scrub.validators import is_reference_or_mask, jwt_header, placeholder_credential_uri
 
@@ -389,18 +391,6 @@ def _plan(dets: Sequence[Detector]) -> _Plan:
     return plan
 
 
-# Terminal colour and cursor codes (ESC [ ... letter), raw or JSON-escaped (\u001b[...): coloured
-# output (grep --color, a test runner) puts one right before a token, which would glue the two.
-# They are read as spaces of the same length, so every offset still points into the text.
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\\u001[bB]\[[0-9;?]*[ -/]*[@-~]")
-
-
-def _ansi_as_spaces(text: str) -> str:
-    if "\x1b" not in text and "\\u001" not in text:
-        return text
-    return _ANSI.sub(lambda m: " " * (m.end() - m.start()), text)
-
-
 def find_secrets_many(
     texts: Sequence[str],
     detectors: Sequence[Detector] | None = None,
@@ -411,24 +401,47 @@ def find_secrets_many(
     """(findings, unsettled) for each text; see find_secrets_resolved."""
     dets = select_detectors() if detectors is None else detectors
     allowlist = tuple(allowlist)
-    texts = [_ansi_as_spaces(t) for t in texts]
     use_engine = use_engine and any(d.name == eng.ENGINE_NAME for d in dets)
     engine = engine_for(dets) if use_engine else None
     plan = _plan(dets)
+    # terminal codes read as spaces: one right before a token (grep --color) is a boundary
+    read = [terminal.as_spaces(t) for t in texts]
+    cands = _candidates(read, plan, engine, dets)
+    # a text shown otherwise than it reads (a colour code inside a token) is scanned as shown
+    # too, and what that finds counts in the text
+    views = {i: v for i, t in enumerate(texts) if read[i] is not t and (v := terminal.shown(t)) is not None}
+    if views:
+        shown = list(views)
+        for i, found in zip(shown, _candidates([views[i].text for i in shown], plan, engine, dets)):
+            cands[i].extend(_mapped(found, views[i], allowlist))
+    return [_resolve(text, found, allowlist) for text, found in zip(read, cands)]
+
+
+def _candidates(
+    texts: Sequence[str], plan: _Plan, engine: eng.Engine | None, dets: Sequence[Detector]
+) -> list[list[Candidate]]:
+    out: list[list[Candidate]] = [[] for _ in texts]
     nonempty = [i for i, t in enumerate(texts) if t]
-    out: list[tuple[list[Finding], bool]] = [([], False) for _ in texts]
     if engine is None:
         for i in nonempty:
-            cands: list[Candidate] = []
-            _forge_candidates(texts[i], plan, None, cands)
-            out[i] = _resolve(texts[i], cands, allowlist)
+            _forge_candidates(texts[i], plan, None, out[i])
         return out
     engine_cands, hits = _engine_candidates([texts[i] for i in nonempty], engine, dets)
     for j, i in enumerate(nonempty):
-        cands = engine_cands[j]
-        _forge_candidates(texts[i], plan, hits[j], cands)
-        out[i] = _resolve(texts[i], cands, allowlist)
+        out[i] = engine_cands[j]
+        _forge_candidates(texts[i], plan, hits[j], out[i])
     return out
+
+
+def _mapped(cands: list[Candidate], view: terminal.View, allowlist: tuple[str, ...]) -> Iterator[Candidate]:
+    """A view's candidates as spans of its source; those on an allowlisted string (which the
+    codes may split in the source) are left out."""
+    guarded = _Spans(_protected_spans(view.text, allowlist)) if allowlist else None
+    for neg_priority, neg_len, start, order, kind, name in cands:
+        if guarded is not None and guarded.overlapping(start, start - neg_len):
+            continue
+        src_start, src_end = view.span(start, start - neg_len)
+        yield neg_priority, src_start - src_end, src_start, order, kind, name
 
 
 def find_secrets(
