@@ -1,8 +1,9 @@
-"""Tokens a terminal split: colour codes inside one (grep --color highlights its match).
+"""Tokens a terminal split: colour codes inside one (grep --color highlights its match), or a
+line cut at the pane's width (tmux capture-pane -p without -J, a `script` log).
 
-Each is caught whole in plain text, in a Claude Code transcript line (the codes JSON-escaped, as
-\\u001b) and in a conversation; codes around a token stay. Benign values split the same way stay
-as they are. All tokens below are made up.
+Each is caught whole in plain text, in a Claude Code transcript line (codes and line breaks
+JSON-escaped) and in a conversation; codes and lines around a token stay. Benign values split the
+same way, and ordinary lines, stay as they are. All tokens below are made up.
 """
 
 from __future__ import annotations
@@ -121,3 +122,113 @@ def test_an_allowlisted_token_split_by_colour_codes_stays():
     token = TOKENS["github_token"]
     text = f"out: {grep_colour(token, 4, 9)} done"
     assert Scrubber(allowlist=[token]).scrub_text(text) == text
+
+
+# --- lines a terminal cut at its width -----------------------------------------------------------
+
+
+def pane(text: str, width: int = 80) -> str:
+    """text as a pane `width` columns wide shows it: each line cut every `width` characters."""
+    return "\n".join(line[i : i + width] for line in text.split("\n") for i in range(0, max(len(line), 1), width))
+
+
+def wrap_case(line: str, token: str, kind: str, width: int = 80, before: str = "$ ", after: str = "$ ") -> tuple:
+    """(text, scrubbed): `line` (holding `token`) shown in a pane between two prompt lines; the
+    token, with the breaks inside it, becomes its placeholder."""
+    start = line.index(token)
+    end = start + len(token)
+    shown = pane(line, width)
+    a, b = start + start // width, end - 1 + (end - 1) // width + 1  # (each cut adds a break)
+    assert "\n" in shown[a:b], "the pane must cut the token"
+    return f"{before}\n{shown}\n{after}", f"{before}\n{shown[:a]}<SECRET:{kind}>{shown[b:]}\n{after}"
+
+
+def export_line(name: str, token: str, into: int, width: int = 80) -> str:
+    """A shell line ending `export name=token`, the pane's edge `into` characters into the token."""
+    head = "dev@ci-01:~/src/api$ cd ~/src/services/payments-api/deploy/staging/eu-west-1/current/infra/"
+    tail = f" && export {name}={token}"
+    return head[: width - into - len(tail) + len(token)] + tail
+
+
+def service_account_line(pem: str) -> str:
+    """`jq -c . sa.json`: the key's label is cut at column 80 (its newlines are the two
+    characters \\n here, as in the file)."""
+    key = pem.replace("\n", "\\n")
+    head = '{"type":"service_account","project_id":"demo-'
+    rest = '","private_key":"'
+    fill = 80 - len(head) - len(rest) - len("-----BEGIN PRIV")
+    return f'{head}{"1" * fill}{rest}{key}\\n","client_id":"104577212345678901234"}}'
+
+
+def wrap_cases() -> list[tuple[str, str, str]]:
+    t = TOKENS
+    pem = f"-----BEGIN PRIVATE KEY-----\n{BODY}\n-----END PRIVATE KEY-----"
+    cases = {
+        "aws_access_key": wrap_case(
+            export_line("AWS_ACCESS_KEY_ID", t["aws_access_key"], 8), t["aws_access_key"], "aws_access_key"
+        ),
+        "github_token": wrap_case(
+            export_line("GITHUB_TOKEN", t["github_token"], 22), t["github_token"], "github_token"
+        ),
+        "slack_token": wrap_case(export_line("SLACK_BOT_TOKEN", t["slack_token"], 31), t["slack_token"], "slack_token"),
+        # bare on their own lines, long enough for a pane to cut twice: at 80 columns, and in a
+        # narrow split pane (70 and 60 columns: any width, as the lines cut are as wide)
+        "openai_key": wrap_case(t["openai_key"], t["openai_key"], "openai_key"),
+        "openai_key-70": wrap_case(t["openai_key"], t["openai_key"], "openai_key", width=70),
+        "jwt": wrap_case(t["jwt"], t["jwt"], "jwt", before="$ cat .token"),
+        "jwt-60": wrap_case(t["jwt"], t["jwt"], "jwt", width=60, before="$ cat .token"),
+        "private_key": wrap_case(service_account_line(pem), pem.replace("\n", "\\n"), "private_key"),
+    }
+    return [(name, *case) for name, case in cases.items()]
+
+
+WRAPS = wrap_cases()
+
+
+@pytest.mark.parametrize(("text", "clean"), [c[1:] for c in WRAPS], ids=[c[0] for c in WRAPS])
+def test_a_token_a_terminal_cut_at_its_width_is_caught_whole_in_plain_text(text, clean):
+    s = Scrubber()
+    assert s.scrub_text(text) == clean
+    assert s.scrub_text(clean) == clean
+
+
+@pytest.mark.parametrize(("text", "clean"), [c[1:] for c in WRAPS], ids=[c[0] for c in WRAPS])
+def test_a_token_a_terminal_cut_at_its_width_is_caught_in_a_transcript_line(tmp_path, text, clean):
+    src, out, again = tmp_path / "s.jsonl", tmp_path / "out.jsonl", tmp_path / "again.jsonl"
+    src.write_text(tool_result_line(text) + "\n")
+    assert scrub_file(src, out, Scrubber()) >= 1
+    assert content_of(out.read_text()) == clean
+    assert scrub_file(out, again, Scrubber()) == 0 and again.read_text() == out.read_text()
+
+
+def test_tokens_a_terminal_cut_are_caught_in_a_conversation():
+    messages = [Message("tool", text, tool_call_id="t1", name="bash") for _, text, _ in WRAPS]
+    clean, _ = Scrubber().scrub_conversation_tallied(Conversation("c", messages, SourceRef("x", 1)))
+    assert [m.content for m in clean.messages] == [c for _, _, c in WRAPS]
+
+
+def test_a_token_cut_with_colour_codes_in_its_line_is_caught_whole():
+    """tmux capture-pane -p -e: the codes take no room, so the line is still the pane's width."""
+    token = TOKENS["github_token"]
+    text, clean = wrap_case(export_line("GITHUB_TOKEN", token, 22), token, "github_token")
+    coloured, expected = (x.replace("dev@ci-01", "\x1b[1;32mdev@ci-01\x1b[0m") for x in (text, clean))
+    assert Scrubber().scrub_text(coloured) == expected
+
+
+WRAP_KEPT = [
+    # a line that is not the pane's width: what follows it is no part of its value
+    "password = hunter2secret\nnext line",
+    f"export GITHUB_TOKEN={TOKENS['github_token'][:30]}\nvB5cY1dF0g: command not found",
+    # full-width lines of prose, a table, a listing: nothing in them is a secret, joined or not
+    "The migration rewrites every row of the accounts table and takes about ten minu\ntes on staging",
+    "\n".join(f"api-7d9f8b6c5-x2x4{i}        1/1     Running   0          41d" for i in range(4)),
+    "\n".join(f"deploy/worker-{i}   3/3     3            3           12d     worker-{i}-v2" for i in range(4)),
+]
+
+
+@pytest.mark.parametrize("text", WRAP_KEPT)
+def test_ordinary_lines_keep_what_follows_them(text):
+    clean = Scrubber().scrub_text(text)
+    assert clean.split("\n")[1:] == text.split("\n")[1:]
+    line = tool_result_line(text)
+    assert content_of(Scrubber().scrub_text(line)).split("\n")[1:] == text.split("\n")[1:]

@@ -8,7 +8,8 @@ validators and overlaps are resolved: higher priority first, then the longer spa
 one, then detector order (so the result is deterministic). Spans that overlap an existing
 placeholder or an allowlisted string are dropped. Together with the Scrubber's re-scan of unsettled
 output (see `find_secrets_resolved`) this makes scrubbing idempotent. A text holding terminal
-colour codes is also scanned as a terminal shows it (terminal.py): a token they split is whole.
+colour codes, or a line a terminal cut at its width, is also scanned as a terminal shows it
+(terminal.py): a token they split is whole there.
 """
 
 from __future__ import annotations
@@ -406,36 +407,53 @@ def find_secrets_many(
     plan = _plan(dets)
     # terminal codes read as spaces: one right before a token (grep --color) is a boundary
     read = [terminal.as_spaces(t) for t in texts]
-    cands = _candidates(read, plan, engine, dets)
-    # a text shown otherwise than it reads (a colour code inside a token) is scanned as shown
-    # too, and what that finds counts in the text
-    views = {i: v for i, t in enumerate(texts) if read[i] is not t and (v := terminal.shown(t)) is not None}
+    cands, points = _candidates(read, plan, engine, dets)
+    # a text shown otherwise than it reads (a colour code inside a token, a line a terminal cut
+    # at its width) is scanned as shown too, and what that finds counts in the text
+    views: dict[int, terminal.View] = {}
+    for i, text in enumerate(texts):
+        codes = read[i] is not text
+        if codes or points[i] != []:  # (most texts: no code, nothing to follow)
+            view = terminal.shown(text, points[i], codes=codes)
+            if view is not None:
+                views[i] = view
     if views:
         shown = list(views)
-        for i, found in zip(shown, _candidates([views[i].text for i in shown], plan, engine, dets)):
-            cands[i].extend(_mapped(found, views[i], allowlist))
+        found, _ = _candidates([views[i].text for i in shown], plan, engine, dets)
+        for i, view_cands in zip(shown, found):
+            cands[i].extend(_mapped(view_cands, views[i], allowlist))
     return [_resolve(text, found, allowlist) for text, found in zip(read, cands)]
 
 
 def _candidates(
     texts: Sequence[str], plan: _Plan, engine: eng.Engine | None, dets: Sequence[Detector]
-) -> list[list[Candidate]]:
+) -> tuple[list[list[Candidate]], list[list[int] | None]]:
+    """Each text's candidates, and where a secret may go on past its line: where each anchor
+    hit starts and each candidate that ends at a line break ends (None without the engine:
+    Python finds no anchors)."""
     out: list[list[Candidate]] = [[] for _ in texts]
+    points: list[list[int] | None] = [[] for _ in texts]
     nonempty = [i for i, t in enumerate(texts) if t]
     if engine is None:
         for i in nonempty:
             _forge_candidates(texts[i], plan, None, out[i])
-        return out
+            points[i] = None
+        return out, points
     engine_cands, hits = _engine_candidates([texts[i] for i in nonempty], engine, dets)
     for j, i in enumerate(nonempty):
         out[i] = engine_cands[j]
         _forge_candidates(texts[i], plan, hits[j], out[i])
-    return out
+        if hits[j] or out[i]:
+            text = texts[i]
+            points[i] = [s for spans in hits[j].values() for s, _ in spans] + [
+                end for c in out[i] if (end := c[2] - c[1]) < len(text) and text[end] in "\n\r\\"
+            ]
+    return out, points
 
 
 def _mapped(cands: list[Candidate], view: terminal.View, allowlist: tuple[str, ...]) -> Iterator[Candidate]:
-    """A view's candidates as spans of its source; those on an allowlisted string (which the
-    codes may split in the source) are left out."""
+    """A view's candidates as spans of its source; those on an allowlisted string (which codes
+    or a line break may split in the source) are left out."""
     guarded = _Spans(_protected_spans(view.text, allowlist)) if allowlist else None
     for neg_priority, neg_len, start, order, kind, name in cands:
         if guarded is not None and guarded.overlapping(start, start - neg_len):

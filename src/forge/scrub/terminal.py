@@ -1,16 +1,20 @@
-"""Text as a terminal showed it: colour codes take no room.
+"""Text as a terminal showed it: colour codes take no room, and a line cut at the pane's width
+goes on on the next.
 
 `grep --color AKIA` prints `AKIA\\x1b[m\\x1b[KUQ2A...`: on screen one token, in the text two words.
-The finder scans such a text twice, as it is (codes as spaces, so a code right before a token is
-a boundary) and as shown (codes gone), and keeps what either finds; `View` maps a span of the
-shown text back to the text, from its first character to its last (codes inside it go with it,
-codes around it stay). Pure: no I/O.
+`tmux capture-pane -p` (without -J), a `script` log or a fixed-width panel cut a long line at the
+pane's width: a token there goes on on the next line. The finder scans such a text twice, as it is
+(codes as spaces, so a code right before a token is a boundary) and as shown (codes gone, wraps
+joined), and keeps what either finds; `View` maps a span of the shown text back to the text, from
+its first character to its last (codes and line breaks inside it go with it, those around it
+stay). Pure: no I/O.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 
 # Terminal control codes (ESC [ ... letter), raw or JSON-escaped (\u001b[...) as in a transcript line
 CODE = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\\u001[bB]\[[0-9;?]*[ -/]*[@-~]")
@@ -63,7 +67,7 @@ class View:
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """The source span of view[start:end] (not empty): from where its first character came
-        from to the end of where its last one did."""
+        from to where its last one ends."""
         k = bisect.bisect_right(self._at, start) - 1
         src_start = self._src[k] + (start - self._at[k] if self._ends[k] < 0 else 0)
         k = bisect.bisect_right(self._at, end - 1) - 1
@@ -86,10 +90,135 @@ def _code_edits(text: str) -> list[tuple[int, int, str]]:
     return edits
 
 
-def shown(text: str) -> View | None:
-    """The text as a terminal shows it, or None where that is the text itself (most texts)."""
-    if not has_codes(text):
-        return None
-    edits = _code_edits(text)
+# --- lines a terminal wrapped -----------------------------------------------------------------
+#
+# A line break is read as a wrap only where a terminal would have made it and text rarely does:
+# - inside a run of token characters: a letter, digit or one of +/=_- before it, a letter, digit,
+#   _ or = after it (not a dot, which ends sentences; not the -, + or / that start list items,
+#   diff lines, `ls -l` rows and paths);
+# - after a full-width line: as wide as a common terminal (80, 100, ... columns), or, for a pane
+#   of any width, the line after it is as wide, is one token from end to end and is cut the same
+#   way (a token cut twice or more; tables and listings share widths, but their rows hold spaces);
+# - where a secret may go on: on a line where a detector's anchor matched (a token's prefix, a
+#   key's name) or where a candidate ended at the break. Looking only there keeps the cost off
+#   the many texts that hold no secret (a rule-engine pass for every such break made a scrub of
+#   real sessions a third slower; these checks cost about 3%).
+# A line of prose or code rarely ends exactly there, so `password = hunter2\nnext line` keeps its
+# next line. Joining a line that was not wrapped loses nothing: the finder keeps what either
+# reading finds (the text as it is, and as shown).
+TERMINAL_WIDTHS = frozenset({80, 100, 120, 132, 160, 200})
+MIN_WIDTH = 40  # narrower lines are not taken for a pane's width
+_MAX_LINE = 400  # characters a line of at most 200 columns takes in a text (escapes, codes)
+_BEFORE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-")
+_AFTER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_=")
+_ONE_TOKEN = re.compile(r"[A-Za-z0-9+/=_.-]+")  # (a dot inside: a JWT's)
+_BREAK = re.compile(r"\r?\n|(?:\\r)?\\n")
+_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|.)")
+
+
+def _next_break(text: str, at: int) -> tuple[int, int] | None:
+    """The first line break (real or JSON-escaped) at or after `at`, as a span, if it is near."""
+    end = at + _MAX_LINE
+    real = text.find("\n", at, end)
+    escaped = text.find("\\n", at, real if real >= 0 else end)
+    while escaped > 0 and text[escaped - 1] == "\\":  # a backslash, escaped, then an n: no break
+        escaped = text.find("\\n", escaped + 1, real if real >= 0 else end)
+    if escaped >= 0:
+        return (escaped - 2 if escaped >= 2 and text[escaped - 2 : escaped] == "\\r" else escaped), escaped + 2
+    if real >= 0:
+        return (real - 1 if real and text[real - 1] == "\r" else real), real + 1
+    return None
+
+
+def _cut(text: str, brk: tuple[int, int]) -> bool:
+    """Whether the break stands inside a run of token characters (see above)."""
+    start, end = brk
+    return start > 0 and end < len(text) and text[start - 1] in _BEFORE and text[end] in _AFTER
+
+
+def _after(text: str, sub: str, start: int, end: int) -> int:
+    """Where the last `sub` in text[start:end] ends (an escape's, not one after an escaped
+    backslash), or start when there is none."""
+    at = text.rfind(sub, start, end)
+    while sub[0] == "\\" and at > start and text[at - 1] == "\\":
+        at = text.rfind(sub, start, at)
+    return at + len(sub) if at >= 0 else start
+
+
+def _line(text: str, brk: int) -> tuple[int, int]:
+    """Where the line that ends at brk starts (after the last line break or carriage return; in
+    a JSON string, or after its opening quote), and its width on screen (codes as nothing,
+    escapes as what they stand for, tabs to the next multiple of 8, wide characters as two)."""
+    lo = max(0, brk - _MAX_LINE)
+    start = max(_after(text, "\n", lo, brk), _after(text, "\r", lo, brk))
+    escaped = text[brk] == "\\"
+    if escaped:
+        start = max(_after(text, "\\n", start, brk), _after(text, "\\r", start, brk))
+        quote = text.rfind('"', start, brk)
+        while quote > start and text[quote - 1] == "\\":
+            quote = text.rfind('"', start, quote)
+        start = max(start, quote + 1)
+    line = text[start:brk]
+    if has_codes(line):
+        line = CODE.sub("", line)
+    if escaped and "\\" in line:
+        line = _ESCAPE.sub(lambda m: "\t" if m.group() == "\\t" else "x", line)
+    if "\t" in line:
+        line = line.expandtabs(8)
+    if line.isascii():
+        return start, len(line)
+    return start, sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
+def _near(text: str, points: list[int]) -> list[tuple[int, int]]:
+    """The cuts that end the lines these points lie on, and after each, the cuts of the lines
+    that follow while one token runs through them."""
+    found = []
+    seen = 0  # where the last line looked at ends: later points on it have nothing new
+    for at in sorted(points):
+        if at < seen:
+            continue
+        brk = _next_break(text, at)
+        while brk is not None and _cut(text, brk):
+            found.append(brk)
+            after = _next_break(text, brk[1])
+            if after is None or not _ONE_TOKEN.fullmatch(text, brk[1], after[0]):
+                break
+            brk = after
+        seen = brk[1] if brk is not None else at + 1
+    return found
+
+
+def wraps(text: str, points: list[int] | None = None) -> list[tuple[int, int]]:
+    """The line breaks in text that a terminal made (see above), as spans: those on the lines
+    the points lie on, or, where points is None, anywhere."""
+    if points is None:
+        found = [m.span() for m in _BREAK.finditer(text) if _cut(text, m.span())]
+    else:
+        found = _near(text, points)
+    if not found:
+        return []
+    lines = [_line(text, start) for start, _ in found]
+    joined = [width in TERMINAL_WIDTHS for _, width in lines]
+    for k in range(len(found) - 1):  # a run of lines as wide, one token through the middle ones
+        start, width = lines[k + 1]
+        if (
+            width >= MIN_WIDTH
+            and start == found[k][1]
+            and lines[k][1] == width
+            and _ONE_TOKEN.fullmatch(text, start, found[k + 1][0])
+        ):
+            joined[k] = joined[k + 1] = True
+    return [b for b, ok in zip(found, joined) if ok]
+
+
+def shown(text: str, points: list[int] | None = None, *, codes: bool = True) -> View | None:
+    """The text as a terminal shows it, or None where that is the text itself (most texts).
+    points: where to look for lines a terminal cut (see wraps), or None: everywhere. codes:
+    False where the caller knows the text holds none."""
+    edits = _code_edits(text) if codes and has_codes(text) else []
+    joined = wraps(text, points)
+    if joined:
+        edits = sorted(edits + [(start, end, "") for start, end in joined])
     # (codes that all read as spaces show nothing the text read as it is does not)
     return View(text, edits) if any(not new for _, _, new in edits) else None
