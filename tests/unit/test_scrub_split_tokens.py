@@ -171,6 +171,11 @@ def wrap_cases() -> list[tuple[str, str, str]]:
             export_line("GITHUB_TOKEN", t["github_token"], 22), t["github_token"], "github_token"
         ),
         "slack_token": wrap_case(export_line("SLACK_BOT_TOKEN", t["slack_token"], 31), t["slack_token"], "slack_token"),
+        # a pane of any width, where the value found before the break (a key's, `secret`) and
+        # the next line make a provider's token
+        "github_token-any-width": wrap_case(
+            f"export GITHUB_TOKEN={t['github_token']}", t["github_token"], "github_token", width=42
+        ),
         # bare on their own lines, long enough for a pane to cut twice: at 80 columns, and in a
         # narrow split pane (70 and 60 columns: any width, as the lines cut are as wide)
         "openai_key": wrap_case(t["openai_key"], t["openai_key"], "openai_key"),
@@ -216,9 +221,11 @@ def test_a_token_cut_with_colour_codes_in_its_line_is_caught_whole():
 
 
 WRAP_KEPT = [
-    # a line that is not the pane's width: what follows it is no part of its value
+    # a line that is not the pane's width: what follows it is no part of its value (joined, no
+    # stronger candidate shows than the one that ended at the break)
     "password = hunter2secret\nnext line",
-    f"export GITHUB_TOKEN={TOKENS['github_token'][:30]}\nvB5cY1dF0g: command not found",
+    f"export GITHUB_TOKEN={TOKENS['github_token']}\nDone",
+    f"SLACK_BOT_TOKEN={TOKENS['slack_token']}\nrestarting bot",
     # full-width lines of prose, a table, a listing: nothing in them is a secret, joined or not
     "The migration rewrites every row of the accounts table and takes about ten minu\ntes on staging",
     "\n".join(f"api-7d9f8b6c5-x2x4{i}        1/1     Running   0          41d" for i in range(4)),

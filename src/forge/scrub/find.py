@@ -411,54 +411,65 @@ def find_secrets_many(
     # a text shown otherwise than it reads (a colour code inside a token, a line a terminal cut
     # at its width) is scanned as shown too, and what that finds counts in the text
     views: dict[int, terminal.View] = {}
+    anywhere = engine is None  # (no anchor hits: every line is looked at)
     for i, text in enumerate(texts):
         codes = read[i] is not text
-        if codes or points[i] != []:  # (most texts: no code, nothing to follow)
-            view = terminal.shown(text, points[i], codes=codes)
+        if codes or points[i] or (anywhere and text):  # (most texts: no code, nothing to follow)
+            view = terminal.shown(text, points[i], codes=codes, anywhere=anywhere)
             if view is not None:
                 views[i] = view
     if views:
         shown = list(views)
         found, _ = _candidates([views[i].text for i in shown], plan, engine, dets)
         for i, view_cands in zip(shown, found):
-            cands[i].extend(_mapped(view_cands, views[i], allowlist))
+            cands[i].extend(_mapped(view_cands, views[i], allowlist, cands[i]))
     return [_resolve(text, found, allowlist) for text, found in zip(read, cands)]
 
 
 def _candidates(
     texts: Sequence[str], plan: _Plan, engine: eng.Engine | None, dets: Sequence[Detector]
-) -> tuple[list[list[Candidate]], list[list[int] | None]]:
+) -> tuple[list[list[Candidate]], list[list[int]]]:
     """Each text's candidates, and where a secret may go on past its line: where each anchor
-    hit starts and each candidate that ends at a line break ends (None without the engine:
-    Python finds no anchors)."""
+    hit starts (with the engine) and where each candidate that ends at a line break ends."""
     out: list[list[Candidate]] = [[] for _ in texts]
-    points: list[list[int] | None] = [[] for _ in texts]
+    points: list[list[int]] = [[] for _ in texts]
     nonempty = [i for i, t in enumerate(texts) if t]
     if engine is None:
         for i in nonempty:
             _forge_candidates(texts[i], plan, None, out[i])
-            points[i] = None
+            points[i] = _ends_at_breaks(texts[i], out[i])
         return out, points
     engine_cands, hits = _engine_candidates([texts[i] for i in nonempty], engine, dets)
     for j, i in enumerate(nonempty):
         out[i] = engine_cands[j]
         _forge_candidates(texts[i], plan, hits[j], out[i])
         if hits[j] or out[i]:
-            text = texts[i]
-            points[i] = [s for spans in hits[j].values() for s, _ in spans] + [
-                end for c in out[i] if (end := c[2] - c[1]) < len(text) and text[end] in "\n\r\\"
-            ]
+            points[i] = [s for spans in hits[j].values() for s, _ in spans] + _ends_at_breaks(texts[i], out[i])
     return out, points
 
 
-def _mapped(cands: list[Candidate], view: terminal.View, allowlist: tuple[str, ...]) -> Iterator[Candidate]:
-    """A view's candidates as spans of its source; those on an allowlisted string (which codes
-    or a line break may split in the source) are left out."""
+def _ends_at_breaks(text: str, cands: list[Candidate]) -> list[int]:
+    return [end for c in cands if (end := c[2] - c[1]) < len(text) and text[end] in "\n\r\\"]
+
+
+def _mapped(
+    cands: list[Candidate], view: terminal.View, allowlist: tuple[str, ...], read: list[Candidate]
+) -> Iterator[Candidate]:
+    """A view's candidates as spans of its source. Left out: those on an allowlisted string
+    (which codes or a line break may split in the source), and those across a break joined on
+    condition (View.tails) that are no stronger than the candidate of the text as it reads
+    (`read`) that ends there."""
     guarded = _Spans(_protected_spans(view.text, allowlist)) if allowlist else None
+    ended: dict[int, int] = {}  # at a conditional break: the top priority of what ends there
+    for c in read if view.tails else ():
+        if c[2] - c[1] in view.tails:
+            ended[c[2] - c[1]] = max(ended.get(c[2] - c[1], 0), -c[0])
     for neg_priority, neg_len, start, order, kind, name in cands:
         if guarded is not None and guarded.overlapping(start, start - neg_len):
             continue
         src_start, src_end = view.span(start, start - neg_len)
+        if ended and any(src_start < at < src_end and -neg_priority <= p for at, p in ended.items()):
+            continue
         yield neg_priority, src_start - src_end, src_start, order, kind, name
 
 

@@ -40,9 +40,10 @@ class View:
     character of the view came from. Built from edits (start, end, replacement), sorted and
     disjoint."""
 
-    __slots__ = ("_at", "_ends", "_src", "text")
+    __slots__ = ("_at", "_ends", "_src", "tails", "text")
 
-    def __init__(self, source: str, edits: list[tuple[int, int, str]]):
+    def __init__(self, source: str, edits: list[tuple[int, int, str]], tails: list[int] | None = None):
+        self.tails = tails or []  # line breaks joined on condition (see shown)
         parts: list[str] = []
         self._at: list[int] = []  # where each piece starts in the view ...
         self._src: list[int] = []  # ... and in the source
@@ -189,15 +190,18 @@ def _near(text: str, points: list[int]) -> list[tuple[int, int]]:
     return found
 
 
-def wraps(text: str, points: list[int] | None = None) -> list[tuple[int, int]]:
+def wraps(
+    text: str, points: list[int], *, anywhere: bool = False
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """The line breaks in text that a terminal made (see above), as spans: those on the lines
-    the points lie on, or, where points is None, anywhere."""
-    if points is None:
+    the points lie on (anywhere: on every line). And apart, the other breaks inside a token
+    where a point stands right at the break (a candidate that ends there: see shown)."""
+    if anywhere:
         found = [m.span() for m in _BREAK.finditer(text) if _cut(text, m.span())]
     else:
         found = _near(text, points)
     if not found:
-        return []
+        return [], []
     lines = [_line(text, start) for start, _ in found]
     joined = [width in TERMINAL_WIDTHS for _, width in lines]
     for k in range(len(found) - 1):  # a run of lines as wide, one token through the middle ones
@@ -209,16 +213,25 @@ def wraps(text: str, points: list[int] | None = None) -> list[tuple[int, int]]:
             and _ONE_TOKEN.fullmatch(text, start, found[k + 1][0])
         ):
             joined[k] = joined[k + 1] = True
-    return [b for b, ok in zip(found, joined) if ok]
+    tails = set(points)
+    return [b for b, ok in zip(found, joined) if ok], [b for b, ok in zip(found, joined) if not ok and b[0] in tails]
 
 
-def shown(text: str, points: list[int] | None = None, *, codes: bool = True) -> View | None:
+def shown(text: str, points: list[int], *, codes: bool = True, anywhere: bool = False) -> View | None:
     """The text as a terminal shows it, or None where that is the text itself (most texts).
-    points: where to look for lines a terminal cut (see wraps), or None: everywhere. codes:
-    False where the caller knows the text holds none."""
+    points, anywhere: where to look for lines a terminal cut (see wraps). codes: False where the
+    caller knows the text holds none.
+
+    A candidate that ends at a break inside a token, on a line of any width, may be the start of
+    a token cut there (`export GITHUB_TOKEN=ghp_...` in a pane of any width): that break is
+    joined too, on condition (View.tails): what the finder finds across it counts only where it
+    is stronger than the candidate that ended there (a provider's token where a key's value was
+    found), so that `password = hunter2\nnext` keeps its next line."""
     edits = _code_edits(text) if codes and has_codes(text) else []
-    joined = wraps(text, points)
-    if joined:
-        edits = sorted(edits + [(start, end, "") for start, end in joined])
+    joined, tails = wraps(text, points, anywhere=anywhere)
+    if joined or tails:
+        edits = sorted(edits + [(start, end, "") for start, end in joined + tails])
     # (codes that all read as spaces show nothing the text read as it is does not)
-    return View(text, edits) if any(not new for _, _, new in edits) else None
+    if not any(not new for _, _, new in edits):
+        return None
+    return View(text, edits, [start for start, _ in tails])
