@@ -113,6 +113,7 @@ _MAX_LINE = 400  # characters a line of at most 200 columns takes in a text (esc
 _BEFORE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-")
 _AFTER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_=")
 _ONE_TOKEN = re.compile(r"[A-Za-z0-9+/=_.-]+")  # (a dot inside: a JWT's)
+_GLUED = _BEFORE | {"."}
 _BREAK = re.compile(r"\r?\n|(?:\\r)?\\n")
 _ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|.)")
 
@@ -229,9 +230,25 @@ def shown(text: str, points: list[int], *, codes: bool = True, anywhere: bool = 
     found), so that `password = hunter2\nnext` keeps its next line."""
     edits = _code_edits(text) if codes and has_codes(text) else []
     joined, tails = wraps(text, points, anywhere=anywhere)
-    if joined or tails:
-        edits = sorted(edits + [(start, end, "") for start, end in joined + tails])
-    # (codes that all read as spaces show nothing the text read as it is does not)
-    if not any(not new for _, _, new in edits):
-        return None
+    if not (joined or tails or _glue(text, edits)):
+        return None  # (nothing the text as it reads does not show)
+    edits = sorted(edits + [(start, end, "") for start, end in joined + tails])
     return View(text, edits, [start for start, _ in tails])
+
+
+def _glue(text: str, edits: list[tuple[int, int, str]]) -> bool:
+    """Whether a run of codes that take no room stands between two token characters: shown,
+    they touch (AKIA\\x1b[m\\x1b[KUQ2A...). Codes beside a space, or that move the cursor,
+    show nothing the text as it reads (codes as spaces) does not."""
+    k = 0
+    while k < len(edits):
+        start, end, new = edits[k]
+        while k + 1 < len(edits) and edits[k + 1][0] == end:  # a run of codes, one after another
+            k += 1
+            end, new = edits[k][1], new + edits[k][2]
+        k += 1
+        if new or not start or end >= len(text):
+            continue
+        if text[start - 1] in _GLUED and text[end] in _GLUED and not (start >= 2 and text[start - 2] == "\\"):
+            return True  # (the n of a JSON \\n escape before it is no token character)
+    return False
