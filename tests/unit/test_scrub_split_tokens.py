@@ -239,3 +239,23 @@ def test_ordinary_lines_keep_what_follows_them(text):
     assert clean.split("\n")[1:] == text.split("\n")[1:]
     line = tool_result_line(text)
     assert content_of(Scrubber().scrub_text(line)).split("\n")[1:] == text.split("\n")[1:]
+
+
+def test_once_a_pane_shows_its_width_every_line_of_it_is_read_so():
+    """A token whose prefix the pane cut (sk|-proj-...) shows no anchor on its line; the text is
+    a pane's (a JWT cut at 80 columns above it), so every line as wide is joined."""
+    jwt, key = TOKENS["jwt"], TOKENS["openai_key"]
+    prompt = f"{'$ echo $OPENAI_API_KEY':<78}"  # the key starts two columns before the edge
+    text = pane(f"$ cat .token\n{jwt}\n{prompt}{key}\n$ ")
+    assert "sk\n-proj" in text
+    assert Scrubber().scrub_text(text) == f"$ cat .token\n<SECRET:jwt>\n{prompt}<SECRET:openai_key>\n$ "
+
+
+def test_a_line_that_starts_with_a_token_of_its_own_is_not_joined_to_the_one_before():
+    """A full line that happens to end with a whole token, then a line that starts another
+    (its prefix an anchor): two tokens, neither eats the other's start."""
+    slack, github = TOKENS["slack_token"], TOKENS["github_token"]
+    line = f"{'SLACK_BOT_TOKEN':<26}{slack}"
+    assert len(line) == 80
+    text = f"{line}\n{github}\n"
+    assert Scrubber().scrub_text(text) == f"{'SLACK_BOT_TOKEN':<26}<SECRET:slack_token>\n<SECRET:github_token>\n"

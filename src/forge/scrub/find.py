@@ -410,19 +410,16 @@ def find_secrets_many(
     cands, points = _candidates(read, plan, engine, dets)
     # a text shown otherwise than it reads (a colour code inside a token, a line a terminal cut
     # at its width) is scanned as shown too, and what that finds counts in the text
-    views: dict[int, terminal.View] = {}
-    anywhere = engine is None  # (no anchor hits: every line is looked at)
+    views: list[tuple[int, terminal.View]] = []
     for i, text in enumerate(texts):
         codes = read[i] is not text
-        if codes or points[i] or (anywhere and text):  # (most texts: no code, nothing to follow)
-            view = terminal.shown(text, points[i], codes=codes, anywhere=anywhere)
-            if view is not None:
-                views[i] = view
+        if codes or points[i] or (engine is None and text):  # (most texts: no code, nothing to follow)
+            # (without the engine there are no anchor hits: every line is looked at)
+            views += [(i, view) for view in terminal.shown(text, points[i], codes=codes, anywhere=engine is None)]
     if views:
-        shown = list(views)
-        found, _ = _candidates([views[i].text for i in shown], plan, engine, dets)
-        for i, view_cands in zip(shown, found):
-            cands[i].extend(_mapped(view_cands, views[i], allowlist, cands[i]))
+        found, _ = _candidates([view.text for _, view in views], plan, engine, dets)
+        for (i, view), view_cands in zip(views, found):
+            cands[i].extend(_mapped(view_cands, view, allowlist, cands[i]))
     return [_resolve(text, found, allowlist) for text, found in zip(read, cands)]
 
 
@@ -455,12 +452,12 @@ def _ends_at_breaks(text: str, cands: list[Candidate]) -> list[int]:
 def _mapped(
     cands: list[Candidate], view: terminal.View, allowlist: tuple[str, ...], read: list[Candidate]
 ) -> Iterator[Candidate]:
-    """A view's candidates as spans of its source. Left out: those on an allowlisted string
-    (which codes or a line break may split in the source), and those across a break joined on
-    condition (View.tails) that are no stronger than the candidate of the text as it reads
+    """A view's candidates as spans of its source, but for those on an allowlisted string (which
+    codes or a line break may split in the source). From a view with conditional joins
+    (View.tails), only those across one and stronger than the candidate of the text as it reads
     (`read`) that ends there."""
     guarded = _Spans(_protected_spans(view.text, allowlist)) if allowlist else None
-    ended: dict[int, int] = {}  # at a conditional break: the top priority of what ends there
+    ended: dict[int, int] = {}  # at a conditional join: the top priority of what ends there
     for c in read if view.tails else ():
         if c[2] - c[1] in view.tails:
             ended[c[2] - c[1]] = max(ended.get(c[2] - c[1], 0), -c[0])
@@ -468,7 +465,7 @@ def _mapped(
         if guarded is not None and guarded.overlapping(start, start - neg_len):
             continue
         src_start, src_end = view.span(start, start - neg_len)
-        if ended and any(src_start < at < src_end and -neg_priority <= p for at, p in ended.items()):
+        if view.tails and not any(src_start < at < src_end and p < -neg_priority for at, p in ended.items()):
             continue
         yield neg_priority, src_start - src_end, src_start, order, kind, name
 

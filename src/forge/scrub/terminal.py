@@ -94,12 +94,13 @@ def _code_edits(text: str) -> list[tuple[int, int, str]]:
 # --- lines a terminal wrapped -----------------------------------------------------------------
 #
 # A line break is read as a wrap only where a terminal would have made it and text rarely does:
-# - inside a run of token characters: a letter, digit or one of +/=_- before it, a letter, digit,
-#   _ or = after it (not a dot, which ends sentences; not the -, + or / that start list items,
-#   diff lines, `ls -l` rows and paths);
+# - inside a run of token characters (letters, digits, +/=_.-) on both sides: no space, and the
+#   next line does not start with / or + (paths one a line, as `find` prints them, and diff
+#   lines: a token cut right before one is missed);
 # - after a full-width line: as wide as a common terminal (80, 100, ... columns), or, for a pane
 #   of any width, the line after it is as wide, is one token from end to end and is cut the same
-#   way (a token cut twice or more; tables and listings share widths, but their rows hold spaces);
+#   way (a token cut twice or more; tables and listings share widths, but their rows hold
+#   spaces), or as wide as another line so cut in the same text (the pane's width, now known);
 # - where a secret may go on: on a line where a detector's anchor matched (a token's prefix, a
 #   key's name) or where a candidate ended at the break. Looking only there keeps the cost off
 #   the many texts that hold no secret (a rule-engine pass for every such break made a scrub of
@@ -110,12 +111,11 @@ def _code_edits(text: str) -> list[tuple[int, int, str]]:
 TERMINAL_WIDTHS = frozenset({80, 100, 120, 132, 160, 200})
 MIN_WIDTH = 40  # narrower lines are not taken for a pane's width
 _MAX_LINE = 400  # characters a line of at most 200 columns takes in a text (escapes, codes)
-_BEFORE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-")
-_AFTER = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_=")
-_ONE_TOKEN = re.compile(r"[A-Za-z0-9+/=_.-]+")  # (a dot inside: a JWT's)
-_GLUED = _BEFORE | {"."}
+_TOKEN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_.-")
+_NEXT = _TOKEN - {"/", "+"}
+_ONE_TOKEN = re.compile(r"[A-Za-z0-9+/=_.-]+")
 _BREAK = re.compile(r"\r?\n|(?:\\r)?\\n")
-_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|.)")
+_ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|[^t])")
 
 
 def _next_break(text: str, at: int) -> tuple[int, int] | None:
@@ -135,7 +135,7 @@ def _next_break(text: str, at: int) -> tuple[int, int] | None:
 def _cut(text: str, brk: tuple[int, int]) -> bool:
     """Whether the break stands inside a run of token characters (see above)."""
     start, end = brk
-    return start > 0 and end < len(text) and text[start - 1] in _BEFORE and text[end] in _AFTER
+    return start > 0 and end < len(text) and text[start - 1] in _TOKEN and text[end] in _NEXT
 
 
 def _after(text: str, sub: str, start: int, end: int) -> int:
@@ -161,15 +161,22 @@ def _line(text: str, brk: int) -> tuple[int, int]:
             quote = text.rfind('"', start, quote)
         start = max(start, quote + 1)
     line = text[start:brk]
+    if len(line) < MIN_WIDTH and line.isascii() and "\t" not in line and "\\t" not in line:
+        return start, len(line)  # (narrower still on screen: not a pane's width; most lines)
     if has_codes(line):
         line = CODE.sub("", line)
-    if escaped and "\\" in line:
-        line = _ESCAPE.sub(lambda m: "\t" if m.group() == "\\t" else "x", line)
-    if "\t" in line:
+    if escaped and "\\" in line:  # (each escape one character; a tab's expanded below)
+        line = _ESCAPE.sub("x", line).replace("\\t", "\t")
         line = line.expandtabs(8)
-    if line.isascii():
+    if line.isascii() or max(line) < "\u1100":  # (no wide character before U+1100)
         return start, len(line)
     return start, sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+
+
+def _one_token(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is one token from end to end (codes in it take no room)."""
+    line = text[start:end]
+    return _ONE_TOKEN.fullmatch(CODE.sub("", line) if has_codes(line) else line) is not None
 
 
 def _near(text: str, points: list[int]) -> list[tuple[int, int]]:
@@ -184,7 +191,7 @@ def _near(text: str, points: list[int]) -> list[tuple[int, int]]:
         while brk is not None and _cut(text, brk):
             found.append(brk)
             after = _next_break(text, brk[1])
-            if after is None or not _ONE_TOKEN.fullmatch(text, brk[1], after[0]):
+            if after is None or not _one_token(text, brk[1], after[0]):
                 break
             brk = after
         seen = brk[1] if brk is not None else at + 1
@@ -195,14 +202,33 @@ def wraps(
     text: str, points: list[int], *, anywhere: bool = False
 ) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
     """The line breaks in text that a terminal made (see above), as spans: those on the lines
-    the points lie on (anywhere: on every line). And apart, the other breaks inside a token
-    where a point stands right at the break (a candidate that ends there: see shown)."""
-    if anywhere:
-        found = [m.span() for m in _BREAK.finditer(text) if _cut(text, m.span())]
-    else:
-        found = _near(text, points)
+    the points lie on (anywhere: on every line; and once one is found, the text is a pane's, so
+    every line is looked at too: a token's prefix cut shows no anchor). And apart, the other
+    breaks inside a token where a point stands right at the break (a candidate that ends there:
+    see shown)."""
+    found = _every_cut(text) if anywhere else _near(text, points)
     if not found:
         return [], []
+    joined = _pane_cuts(text, found)
+    if not anywhere and any(joined):
+        found = _every_cut(text)
+        joined = _pane_cuts(text, found)
+    # a line that starts where an anchor matched starts a token of its own (a full line that
+    # happened to end with a whole token, then ghp_...): no cut, unless the line ends in a dot (a
+    # JWT's next part starts eyJ too)
+    at = set(points)
+    own = {b for b in found if b[1] in at and text[b[0] - 1] != "."}
+    return [b for b, ok in zip(found, joined) if ok and b not in own], [
+        b for b, ok in zip(found, joined) if not ok and b[0] in at and b not in own
+    ]
+
+
+def _every_cut(text: str) -> list[tuple[int, int]]:
+    return [m.span() for m in _BREAK.finditer(text) if _cut(text, m.span())]
+
+
+def _pane_cuts(text: str, found: list[tuple[int, int]]) -> list[bool]:
+    """Which of these cuts (in order) end a full-width line (see above)."""
     lines = [_line(text, start) for start, _ in found]
     joined = [width in TERMINAL_WIDTHS for _, width in lines]
     for k in range(len(found) - 1):  # a run of lines as wide, one token through the middle ones
@@ -211,29 +237,33 @@ def wraps(
             width >= MIN_WIDTH
             and start == found[k][1]
             and lines[k][1] == width
-            and _ONE_TOKEN.fullmatch(text, start, found[k + 1][0])
+            and _one_token(text, start, found[k + 1][0])
         ):
             joined[k] = joined[k + 1] = True
-    tails = set(points)
-    return [b for b, ok in zip(found, joined) if ok], [b for b, ok in zip(found, joined) if not ok and b[0] in tails]
+    panes = {width for (_, width), ok in zip(lines, joined) if ok}  # the widths seen cut
+    return [ok or width in panes for (_, width), ok in zip(lines, joined)]
 
 
-def shown(text: str, points: list[int], *, codes: bool = True, anywhere: bool = False) -> View | None:
-    """The text as a terminal shows it, or None where that is the text itself (most texts).
+def shown(text: str, points: list[int], *, codes: bool = True, anywhere: bool = False) -> list[View]:
+    """The text as a terminal shows it, where that is not the text itself (most texts: none).
     points, anywhere: where to look for lines a terminal cut (see wraps). codes: False where the
     caller knows the text holds none.
 
     A candidate that ends at a break inside a token, on a line of any width, may be the start of
-    a token cut there (`export GITHUB_TOKEN=ghp_...` in a pane of any width): that break is
-    joined too, on condition (View.tails): what the finder finds across it counts only where it
-    is stronger than the candidate that ended there (a provider's token where a key's value was
-    found), so that `password = hunter2\nnext` keeps its next line."""
+    a token cut there (`export GITHUB_TOKEN=ghp_...` in a pane of any width): a second view
+    joins those breaks too (View.tails), and what the finder finds across one counts only where
+    it is stronger than the candidate that ended there (a provider's token where a key's value
+    was found), so that `password = hunter2\nnext` keeps its next line. (Apart, so that such a
+    join glues no whole token to the next line's in the first view.)"""
     edits = _code_edits(text) if codes and has_codes(text) else []
-    joined, tails = wraps(text, points, anywhere=anywhere)
-    if not (joined or tails or _glue(text, edits)):
-        return None  # (nothing the text as it reads does not show)
-    edits = sorted(edits + [(start, end, "") for start, end in joined + tails])
-    return View(text, edits, [start for start, _ in tails])
+    glue = _glue(text, edits)  # (then codes may split an anchor too: every line is looked at)
+    joined, tails = wraps(text, points, anywhere=anywhere or glue)
+    edits = sorted(edits + [(start, end, "") for start, end in joined])
+    views = [View(text, edits)] if joined or glue else []
+    if tails:
+        edits = sorted(edits + [(start, end, "") for start, end in tails])
+        views.append(View(text, edits, [start for start, _ in tails]))
+    return views
 
 
 def _glue(text: str, edits: list[tuple[int, int, str]]) -> bool:
@@ -249,6 +279,6 @@ def _glue(text: str, edits: list[tuple[int, int, str]]) -> bool:
         k += 1
         if new or not start or end >= len(text):
             continue
-        if text[start - 1] in _GLUED and text[end] in _GLUED and not (start >= 2 and text[start - 2] == "\\"):
+        if text[start - 1] in _TOKEN and text[end] in _TOKEN and not (start >= 2 and text[start - 2] == "\\"):
             return True  # (the n of a JSON \\n escape before it is no token character)
     return False
