@@ -259,3 +259,13 @@ def test_a_line_that_starts_with_a_token_of_its_own_is_not_joined_to_the_one_bef
     assert len(line) == 80
     text = f"{line}\n{github}\n"
     assert Scrubber().scrub_text(text) == f"{'SLACK_BOT_TOKEN':<26}<SECRET:slack_token>\n<SECRET:github_token>\n"
+
+
+def test_a_tab_takes_the_columns_to_the_next_tab_stop():
+    """A line indented with a tab is as wide on screen as the pane though shorter in the text."""
+    token = TOKENS["github_token"]
+    line = f"\t{'x' * 54} {token}"  # 8 + 55 columns, then 17 of the token to the pane's edge
+    text = f"{line[:73]}\n{line[73:]}\n$ "
+    clean = f"{line[:56]}<SECRET:github_token>\n$ "
+    assert Scrubber().scrub_text(text) == clean
+    assert content_of(Scrubber().scrub_text(tool_result_line(text))) == clean

@@ -167,6 +167,7 @@ def _line(text: str, brk: int) -> tuple[int, int]:
         line = CODE.sub("", line)
     if escaped and "\\" in line:  # (each escape one character; a tab's expanded below)
         line = _ESCAPE.sub("x", line).replace("\\t", "\t")
+    if "\t" in line:
         line = line.expandtabs(8)
     if line.isascii() or max(line) < "\u1100":  # (no wide character before U+1100)
         return start, len(line)
