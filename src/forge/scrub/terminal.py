@@ -114,7 +114,7 @@ _MAX_LINE = 400  # characters a line of at most 200 columns takes in a text (esc
 _TOKEN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_.-")
 _NEXT = _TOKEN - {"/", "+"}
 _ONE_TOKEN = re.compile(r"[A-Za-z0-9+/=_.-]+")
-_BREAK = re.compile(r"\r?\n|(?:\\r)?\\n")
+_BREAK = re.compile(r"\\n|\n")  # (the \r or \\r before one: see _every_cut; a literal first: fast)
 _ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|[^t])")
 
 
@@ -225,7 +225,16 @@ def wraps(
 
 
 def _every_cut(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _BREAK.finditer(text) if _cut(text, m.span())]
+    found = []
+    for m in _BREAK.finditer(text):
+        start, end = m.span()
+        if end - start == 1:
+            start -= start > 0 and text[start - 1] == "\r"
+        elif start >= 2 and text[start - 2 : start] == "\\r":
+            start -= 2
+        if _cut(text, (start, end)):
+            found.append((start, end))
+    return found
 
 
 def _pane_cuts(text: str, found: list[tuple[int, int]]) -> list[bool]:
@@ -257,8 +266,8 @@ def shown(text: str, points: list[int], *, codes: bool = True, anywhere: bool = 
     was found), so that `password = hunter2\nnext` keeps its next line. (Apart, so that such a
     join glues no whole token to the next line's in the first view.)"""
     edits = _code_edits(text) if codes and has_codes(text) else []
-    glue = _glue(text, edits)  # (then codes may split an anchor too: every line is looked at)
-    joined, tails = wraps(text, points, anywhere=anywhere or glue)
+    glue = _glue(text, edits)
+    joined, tails = wraps(text, points, anywhere=anywhere)
     edits = sorted(edits + [(start, end, "") for start, end in joined])
     views = [View(text, edits)] if joined or glue else []
     if tails:
