@@ -104,7 +104,7 @@ def _code_edits(text: str) -> list[tuple[int, int, str]]:
 # - where a secret may go on: on a line where a detector's anchor matched (a token's prefix, a
 #   key's name) or where a candidate ended at the break. Looking only there keeps the cost off
 #   the many texts that hold no secret (a rule-engine pass for every such break made a scrub of
-#   real sessions a third slower; these checks cost about 3%).
+#   real sessions a third slower; these checks cost about 5%).
 # A line of prose or code rarely ends exactly there, so `password = hunter2\nnext line` keeps its
 # next line. Joining a line that was not wrapped loses nothing: the finder keeps what either
 # reading finds (the text as it is, and as shown).
