@@ -269,3 +269,16 @@ def test_a_tab_takes_the_columns_to_the_next_tab_stop():
     clean = f"{line[:56]}<SECRET:github_token>\n$ "
     assert Scrubber().scrub_text(text) == clean
     assert content_of(Scrubber().scrub_text(tool_result_line(text))) == clean
+
+
+def test_scrubbing_again_joins_no_line_the_first_scrub_kept_apart():
+    """A placeholder is shorter than the token it stands for: a line 99 columns wide as shown is
+    80 once scrubbed, and must not then read as a pane's, joining the next line to its end."""
+    token = TOKENS["github_token"]
+    head = f"gh-tool --token {token} run "
+    pad = 80 - len(head) + len(token) - len("<SECRET:github_token>") - len(" @SKIP_PASS=true")
+    text = f"{head}{'x' * pad} @SKIP_PASS=true\nDB_PASSWORD=${{DB_PASSWORD}}\nBYPASS=on"
+    s = Scrubber()
+    once = s.scrub_text(text)
+    assert len(once.split("\n")[0]) == 80 and once.endswith("@SKIP_PASS=true\nDB_PASSWORD=${DB_PASSWORD}\nBYPASS=on")
+    assert s.scrub_text(once) == once

@@ -163,6 +163,10 @@ def _line(text: str, brk: int) -> tuple[int, int]:
     line = text[start:brk]
     if len(line) < MIN_WIDTH and line.isascii() and "\t" not in line and "\\t" not in line:
         return start, len(line)  # (narrower still on screen: not a pane's width; most lines)
+    if "<SECRET:" in line:
+        # a line scrubbed already is no longer as wide as the terminal showed it: read as a
+        # pane's width, it could join what the first scrub kept apart (so scrubbing is idempotent)
+        return start, -1
     if has_codes(line):
         line = CODE.sub("", line)
     if escaped and "\\" in line:  # (each escape one character; a tab's expanded below)
