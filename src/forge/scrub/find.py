@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 
 from forge.scrub import engine as eng
 from forge.scrub import terminal
@@ -407,7 +407,7 @@ def find_secrets_many(
     plan = _plan(dets)
     # terminal codes read as spaces: one right before a token (grep --color) is a boundary
     read = [terminal.as_spaces(t) for t in texts]
-    cands, points = _candidates(read, plan, engine, dets)
+    cands, points = _candidates(read, plan, engine, dets, {i for i, t in enumerate(texts) if read[i] is not t})
     # a text shown otherwise than it reads (a colour code inside a token, a line a terminal cut
     # at its width) is scanned as shown too, and what that finds counts in the text
     views: list[tuple[int, terminal.View]] = []
@@ -424,10 +424,16 @@ def find_secrets_many(
 
 
 def _candidates(
-    texts: Sequence[str], plan: _Plan, engine: eng.Engine | None, dets: Sequence[Detector]
+    texts: Sequence[str],
+    plan: _Plan,
+    engine: eng.Engine | None,
+    dets: Sequence[Detector],
+    follow_all: Container[int] = (),
 ) -> tuple[list[list[Candidate]], list[list[int]]]:
-    """Each text's candidates, and where a secret may go on past its line: where each anchor
-    hit starts (with the engine) and where each candidate that ends at a line break ends."""
+    """Each text's candidates, and where a secret may go on past its line: where anchor hits
+    start (with the engine: those whose run reaches a line break, or every one in the texts
+    `follow_all` names, whose codes read as spaces may part a run) and where candidates that
+    end at a line break end."""
     out: list[list[Candidate]] = [[] for _ in texts]
     points: list[list[int]] = [[] for _ in texts]
     nonempty = [i for i, t in enumerate(texts) if t]
@@ -441,8 +447,36 @@ def _candidates(
         out[i] = engine_cands[j]
         _forge_candidates(texts[i], plan, hits[j], out[i])
         if hits[j] or out[i]:
-            points[i] = [s for spans in hits[j].values() for s, _ in spans] + _ends_at_breaks(texts[i], out[i])
+            starts = (
+                [s for spans in hits[j].values() for s, _ in spans]
+                if i in follow_all
+                else _hits_to_breaks(texts[i], hits[j])
+            )
+            points[i] = starts + _ends_at_breaks(texts[i], out[i])
     return out, points
+
+
+# From an anchor hit to the line's end with no space, quote or escape between: a token (or a
+# key=value) that a line break may cut. (Most hits stop short of it: a word in prose, a key
+# before its spaced value, whose value is followed if it ends at the break: _ends_at_breaks.)
+_RUN = re.compile(r"[^\s\"'`<>\\]*")
+_BREAKS = ("\n", "\r", "\\n", "\\r")
+
+
+def _hits_to_breaks(text: str, hits: dict[str, list[tuple[int, int]]]) -> list[int]:
+    """Where anchor hits start whose run reaches a line break, and those at a line's start (a
+    token of its own starts there: see terminal.wraps)."""
+    return [
+        s
+        for spans in hits.values()
+        for s, e in spans
+        if text.startswith(_BREAKS, _run_end(text, e)) or text.endswith(_BREAKS, 0, s)
+    ]
+
+
+def _run_end(text: str, at: int) -> int:
+    m = _RUN.match(text, at)
+    return m.end() if m is not None else at
 
 
 def _ends_at_breaks(text: str, cands: list[Candidate]) -> list[int]:
