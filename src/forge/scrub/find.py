@@ -7,16 +7,19 @@ the engine, each detector finds its anchors itself. Candidates then go through t
 validators and overlaps are resolved: higher priority first, then the longer span, then the earlier
 one, then detector order (so the result is deterministic). Spans that overlap an existing
 placeholder or an allowlisted string are dropped. Together with the Scrubber's re-scan of unsettled
-output (see `find_secrets_resolved`) this makes scrubbing idempotent.
+output (see `find_secrets_resolved`) this makes scrubbing idempotent. A text holding terminal
+colour codes, or a line a terminal cut at its width, is also scanned as a terminal shows it
+(terminal.py): a token they split is whole there.
 """
 
 from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Container, Iterable, Iterator, Sequence
 
 from forge.scrub import engine as eng
+from forge.scrub import terminal
 from forge.scrub.detectors import Detector, Finding, select_detectors
 from forge.scrub.validators import is_reference_or_mask, jwt_header, placeholder_credential_uri
 
@@ -389,18 +392,6 @@ def _plan(dets: Sequence[Detector]) -> _Plan:
     return plan
 
 
-# Terminal colour and cursor codes (ESC [ ... letter), raw or JSON-escaped (\u001b[...): coloured
-# output (grep --color, a test runner) puts one right before a token, which would glue the two.
-# They are read as spaces of the same length, so every offset still points into the text.
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\\u001[bB]\[[0-9;?]*[ -/]*[@-~]")
-
-
-def _ansi_as_spaces(text: str) -> str:
-    if "\x1b" not in text and "\\u001" not in text:
-        return text
-    return _ANSI.sub(lambda m: " " * (m.end() - m.start()), text)
-
-
 def find_secrets_many(
     texts: Sequence[str],
     detectors: Sequence[Detector] | None = None,
@@ -411,24 +402,106 @@ def find_secrets_many(
     """(findings, unsettled) for each text; see find_secrets_resolved."""
     dets = select_detectors() if detectors is None else detectors
     allowlist = tuple(allowlist)
-    texts = [_ansi_as_spaces(t) for t in texts]
     use_engine = use_engine and any(d.name == eng.ENGINE_NAME for d in dets)
     engine = engine_for(dets) if use_engine else None
     plan = _plan(dets)
+    # terminal codes read as spaces: one right before a token (grep --color) is a boundary
+    read = [terminal.as_spaces(t) for t in texts]
+    cands, points = _candidates(read, plan, engine, dets, {i for i, t in enumerate(texts) if read[i] is not t})
+    # a text shown otherwise than it reads (a colour code inside a token, a line a terminal cut
+    # at its width) is scanned as shown too, and what that finds counts in the text
+    views: list[tuple[int, terminal.View]] = []
+    for i, text in enumerate(texts):
+        codes = read[i] is not text
+        if codes or points[i] or (engine is None and text):  # (most texts: no code, nothing to follow)
+            # (without the engine there are no anchor hits: every line is looked at)
+            views += [(i, view) for view in terminal.shown(text, points[i], codes=codes, anywhere=engine is None)]
+    if views:
+        found, _ = _candidates([view.text for _, view in views], plan, engine, dets)
+        for (i, view), view_cands in zip(views, found):
+            cands[i].extend(_mapped(view_cands, view, allowlist, cands[i]))
+    return [_resolve(text, found, allowlist) for text, found in zip(read, cands)]
+
+
+def _candidates(
+    texts: Sequence[str],
+    plan: _Plan,
+    engine: eng.Engine | None,
+    dets: Sequence[Detector],
+    follow_all: Container[int] = (),
+) -> tuple[list[list[Candidate]], list[list[int]]]:
+    """Each text's candidates, and where a secret may go on past its line: where anchor hits
+    start (with the engine: those whose run reaches a line break, or every one in the texts
+    `follow_all` names, whose codes read as spaces may part a run) and where candidates that
+    end at a line break end."""
+    out: list[list[Candidate]] = [[] for _ in texts]
+    points: list[list[int]] = [[] for _ in texts]
     nonempty = [i for i, t in enumerate(texts) if t]
-    out: list[tuple[list[Finding], bool]] = [([], False) for _ in texts]
     if engine is None:
         for i in nonempty:
-            cands: list[Candidate] = []
-            _forge_candidates(texts[i], plan, None, cands)
-            out[i] = _resolve(texts[i], cands, allowlist)
-        return out
+            _forge_candidates(texts[i], plan, None, out[i])
+            points[i] = _ends_at_breaks(texts[i], out[i])
+        return out, points
     engine_cands, hits = _engine_candidates([texts[i] for i in nonempty], engine, dets)
     for j, i in enumerate(nonempty):
-        cands = engine_cands[j]
-        _forge_candidates(texts[i], plan, hits[j], cands)
-        out[i] = _resolve(texts[i], cands, allowlist)
-    return out
+        out[i] = engine_cands[j]
+        _forge_candidates(texts[i], plan, hits[j], out[i])
+        if hits[j] or out[i]:
+            starts = (
+                [s for spans in hits[j].values() for s, _ in spans]
+                if i in follow_all
+                else _hits_to_breaks(texts[i], hits[j])
+            )
+            points[i] = starts + _ends_at_breaks(texts[i], out[i])
+    return out, points
+
+
+# From an anchor hit to the line's end with no space, quote or escape between: a token (or a
+# key=value) that a line break may cut. (Most hits stop short of it: a word in prose, a key
+# before its spaced value, whose value is followed if it ends at the break: _ends_at_breaks.)
+_RUN = re.compile(r"[^\s\"'`<>\\]*")
+_BREAKS = ("\n", "\r", "\\n", "\\r")
+
+
+def _hits_to_breaks(text: str, hits: dict[str, list[tuple[int, int]]]) -> list[int]:
+    """Where anchor hits start whose run reaches a line break, and those at a line's start (a
+    token of its own starts there: see terminal.wraps)."""
+    return [
+        s
+        for spans in hits.values()
+        for s, e in spans
+        if text.startswith(_BREAKS, _run_end(text, e)) or text.endswith(_BREAKS, 0, s)
+    ]
+
+
+def _run_end(text: str, at: int) -> int:
+    m = _RUN.match(text, at)
+    return m.end() if m is not None else at
+
+
+def _ends_at_breaks(text: str, cands: list[Candidate]) -> list[int]:
+    return [end for c in cands if (end := c[2] - c[1]) < len(text) and text[end] in "\n\r\\"]
+
+
+def _mapped(
+    cands: list[Candidate], view: terminal.View, allowlist: tuple[str, ...], read: list[Candidate]
+) -> Iterator[Candidate]:
+    """A view's candidates as spans of its source, but for those on an allowlisted string (which
+    codes or a line break may split in the source). From a view with conditional joins
+    (View.tails), only those across one and stronger than the candidate of the text as it reads
+    (`read`) that ends there."""
+    guarded = _Spans(_protected_spans(view.text, allowlist)) if allowlist else None
+    ended: dict[int, int] = {}  # at a conditional join: the top priority of what ends there
+    for c in read if view.tails else ():
+        if c[2] - c[1] in view.tails:
+            ended[c[2] - c[1]] = max(ended.get(c[2] - c[1], 0), -c[0])
+    for neg_priority, neg_len, start, order, kind, name in cands:
+        if guarded is not None and guarded.overlapping(start, start - neg_len):
+            continue
+        src_start, src_end = view.span(start, start - neg_len)
+        if view.tails and not any(src_start < at < src_end and p < -neg_priority for at, p in ended.items()):
+            continue
+        yield neg_priority, src_start - src_end, src_start, order, kind, name
 
 
 def find_secrets(
