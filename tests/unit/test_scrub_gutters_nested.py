@@ -98,3 +98,23 @@ def test_nesting_is_followed_three_levels_deep_and_no_further():
     for _ in range(3):
         clean = json.loads(clean)["out"]
     assert clean == NETRC.replace("Zq8-u3XKhpimMHlJvX", "<SECRET:password>")
+
+
+# made-up tokens of real formats, each the first thing on its line
+LINE_START_TOKENS = [
+    "AKIA4QX7RZ2MNB5KLW3E",
+    "ghp_R6x9T2kL8qZ4mN7pW3vB5cY1dF0gH2jK4lM6",
+    "sk-proj-Vq7rT2mK9xLp4ZsW8nB3Vq7rT2mK9xLp4ZsW8nB3T3BlbkFJVq7rT2mK9xLp4ZsW8nB3",
+    "hvs.CAESIVq7rT2mK9xLp4ZsW8nB3Vq7rT2mK9xLp4ZsW8nB3",
+    "sk_live_51HVq7rT2mK9xLp4ZsW8nB3Vq7rT2mK9xLp4ZsW8nB3",
+]
+
+
+@pytest.mark.parametrize("token", LINE_START_TOKENS)
+@pytest.mark.parametrize("mark", ["→", "│ "])
+def test_a_token_right_after_a_json_escaped_gutter_mark_is_caught(token, mark):
+    """A JSON writer that escapes non-ASCII writes Read's arrow as \\u2192: its last digit must not
+    glue to the token after it (the rule engine wants a word boundary there)."""
+    line = json.dumps({"content": f"     1{mark}# token\n     2{mark}{token}\n"})
+    assert "\\u2192" in line or "\\u2502" in line
+    assert token not in Scrubber().scrub_text(line)

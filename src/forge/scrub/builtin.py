@@ -23,12 +23,14 @@ from forge.scrub.kubernetes import kubernetes_secret_values
 
 
 def _start(chars: str) -> str:
-    """Match start: not preceded by one of `chars` (or a backslash), or right after a \\n \\r \\t escape."""
-    return rf"(?:(?<![{chars}\\])|(?<=\\[nrt]))"
+    """Match start: not preceded by one of `chars` (or a backslash), or right after a \\n \\r \\t escape
+    or a gutter's escaped arrow or edge (\\u2192, \\u2502)."""
+    return rf"(?:(?<![{chars}\\])|(?<=\\[nrt])|(?<=\\u2192)|(?<=\\u2502))"
 
 
 # A command or key word at a word start, also right after a JSON-escaped \n, \r or \t ("\nsshpass")
-_WORD_START = r"(?:\b|(?<=\\[nrt]))"
+# (and right after a line gutter's arrow or edge as JSON escapes them: \u2192define(...))
+_WORD_START = r"(?:\b|(?<=\\[nrt])|(?<=\\u2192)|(?<=\\u2502))"
 
 
 def _anchored_at_start(body: str) -> str:
@@ -81,7 +83,7 @@ def _trie(words: list[str]) -> str:
 def _begin(prefix: str, chars: str) -> str:
     """`prefix` (a fixed-width regex) at a match start, as `_start` checks it, but written
     prefix-first so the regex engine can skip ahead to the prefix's first character."""
-    return rf"{prefix}(?:(?<![{chars}\\]{prefix})|(?<=\\[nrt]{prefix}))"
+    return rf"{prefix}(?:(?<![{chars}\\]{prefix})|(?<=\\[nrt]{prefix})|(?<=\\u2192{prefix})|(?<=\\u2502{prefix}))"
 
 
 _ALNUM = "A-Za-z0-9"

@@ -303,11 +303,24 @@ def _char_offsets(text: str, data: bytes, offsets: list[int]) -> dict[int, int]:
     return out
 
 
+# A line gutter's arrow or edge as a JSON writer escapes what is not ASCII (Claude Code's Read,
+# `     3\u2192ghp_...`): the escape's last digit would glue to the token after it, and the
+# engine's rules want a word boundary there. It reads as spaces of its length (offsets stay).
+_ESCAPED_MARKS = ("\\u2192", "\\u2502")
+
+
+def _escaped_marks_as_spaces(text: str) -> str:
+    for mark in _ESCAPED_MARKS:
+        if mark in text:
+            text = text.replace(mark, "      ")
+    return text
+
+
 def _engine_candidates(
     texts: Sequence[str], engine: eng.Engine, dets: Sequence[Detector]
 ) -> tuple[list[list[Candidate]], list[dict[str, list[tuple[int, int]]]]]:
     """One engine pass over all texts: provider candidates and anchor hits, per text, in chars."""
-    encoded = [t.encode("utf-8", "surrogatepass") for t in texts]
+    encoded = [_escaped_marks_as_spaces(t).encode("utf-8", "surrogatepass") for t in texts]
     starts, pos = [], 0
     for data in encoded:
         starts.append(pos)
