@@ -373,3 +373,29 @@ def test_a_worker_runs_stages_that_fork_process_pools(forge):
     job = forge.submit("test-pool", {"artifacts": [art.id], "authorization": "gt-1"}, actor="pytest")
     done = forge.run_worker(worker_id="worker-pool", drain=True)  # main thread: the handler is installed
     assert done == [{"job": job.id, "state": "TESTS_PASSED", "error": None}]
+
+
+def test_pool_children_of_a_worker_die_on_sigterm_however_they_were_forked():
+    """A child forked while another of the parent's threads held a lock never gets back to Python
+    code, so a Python SIGTERM handler it inherited would never run and Pool.join() would hang
+    (13 of 200 pools on this machine before children started with the default). 40 pools make
+    that failure all but certain to show; each takes tens of milliseconds."""
+    import multiprocessing
+
+    from forge.service.worker import _stop_on_sigterm
+
+    flag = _stop_on_sigterm()
+    try:
+        for _ in range(40):
+            pool = multiprocessing.get_context("fork").Pool(2)
+            assert pool.map(abs, [-1, -2, -3]) == [1, 2, 3]
+            closer = threading.Thread(target=lambda p=pool: (p.terminate(), p.join()), daemon=True)
+            closer.start()
+            closer.join(timeout=30)
+            if closer.is_alive():
+                for child in pool._pool:
+                    child.kill()
+                closer.join(timeout=10)
+                raise AssertionError("a pool child ignored SIGTERM: Pool.join() hung")
+    finally:
+        flag.get("restore", lambda: None)()

@@ -118,15 +118,17 @@ def _stop_on_sigterm() -> dict[str, Any]:
     from its checkpoint by any worker), then the worker exits. kill -9 is what leases are for.
 
     A stage may fork a process pool (a plugin's; Forge's own start their children clean), whose
-    children inherit this handler, and Pool.terminate() stops them with SIGTERM: in a child the
-    handler restores the default and dies, or the pool's join would wait forever on them."""
+    children would inherit this handler, and Pool.terminate() stops them with SIGTERM. A Python
+    handler runs only when its process gets back to Python code, which a child forked while
+    another thread held a lock never does (measured: 13 pools of 200 hung in join), so a forked
+    child starts with the default instead (_default_sigterm_in_child), and dies when told."""
     flag: dict[str, Any] = {"now": False}
     leases.STOPPING.clear()
 
     me = os.getpid()
 
     def stop(signum: int, _frame: object) -> None:
-        if os.getpid() != me:  # a forked pool child: terminate as asked
+        if os.getpid() != me:  # a child forked before the reset below: terminate as asked
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
             return
@@ -136,9 +138,26 @@ def _stop_on_sigterm() -> dict[str, Any]:
     try:
         previous = signal.signal(signal.SIGTERM, stop)
         flag["restore"] = lambda: signal.signal(signal.SIGTERM, previous)
+        _WORKER_HANDLERS.add(stop)
     except ValueError:  # not the main thread (a test driving the loop): no signal handling
         pass
     return flag
+
+
+# The worker's SIGTERM handlers; a process forked from a worker resets SIGTERM to the default
+# at birth, before it can block anywhere (registered once: os.register_at_fork has no undo).
+_WORKER_HANDLERS: set[Any] = set()
+
+
+def _default_sigterm_in_child() -> None:
+    if signal.getsignal(signal.SIGTERM) in _WORKER_HANDLERS:
+        try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        except ValueError:  # (forked from a thread the runtime does not take for the main one)
+            pass
+
+
+os.register_at_fork(after_in_child=_default_sigterm_in_child)
 
 
 def ensure_worker_running(forge: Forge, *, idle_exit_s: float | None = None) -> dict[str, Any]:
