@@ -257,6 +257,32 @@ TRUE_POSITIVES = [
         "RdescudvJCsgt3ub+b+dWRWJTmaaJObG",
         "password_hash",
     ),
+    # LDAP / htpasswd -s, Django's and Werkzeug's PBKDF2
+    ("password_hash", "bob:{SHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=", "W6ph5Mm5Pz8GgiULbPgzG37mj9g=", "password_hash"),
+    (
+        "password_hash",
+        "userPassword: {SSHA}DkMTwBl+a/3DQTxCYEApdUtNXGgdUac3",
+        "DkMTwBl+a/3DQTxCYEApdUtNXGgdUac3",
+        "password_hash",
+    ),
+    (
+        "password_hash",
+        "| 1 | admin | pbkdf2_sha256$600000$X0cH7XQpG3nKkA2gR9sWbL$yIBQ5CQ1y3rCk3k0Ih2Gqk6y0L2w9h7rK4b8vYc9ZsE= |",
+        "yIBQ5CQ1y3rCk3k0Ih2Gqk6y0L2w9h7rK4b8vYc9ZsE=",
+        "password_hash",
+    ),
+    (
+        "password_hash",
+        "hash='pbkdf2:sha256:600000$Kx1mQz8P$5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8'",
+        "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8",
+        "password_hash",
+    ),
+    # numbered password fields: a sign-up form's password1/password2, DB_PASSWORD_2, password01
+    ("password_quoted", 'let static_password02 = "hardcoded1";', "hardcoded1", "password"),
+    ("password_quoted", '{"password2": "Tr0ub4dor&3"}', "Tr0ub4dor&3", "password"),
+    ("env_file_password", "DB_PASSWORD_2=hunter2x", "hunter2x", "password"),
+    ("yaml_password", "replica:\n  password1: hunter2x\n", "hunter2x", "password"),
+    ("password_xml", "<password2>Vq8#mZ2p!Lr</password2>", "Vq8#mZ2p!Lr", "password"),
     ("redis_cli", "redis-cli -h cache.internal -a S3cr3tRedis ping", "S3cr3tRedis", "password"),
     ("cli_tool_password", "docker login -u deploy -p S3cr3tD0cker ghcr.io", "S3cr3tD0cker", "password"),
     ("cli_glued_password", "7z a -pS3cr3tArch1ve backup.7z data/", "S3cr3tArch1ve", "password"),
@@ -762,6 +788,8 @@ NEAR_MISSES = [
     ("card_number", "4539 1488 0343 6468 (checksum fails), 1700000000000 ms, 4444 4444 4444 4444, 123456789012"),
     ("phone", "version 1.2.3-4, 2025-10-06, +1 vote, @@ -12,7 +12,8 @@, 555-0199"),
     ("password_hash", "$2 and $5 costs; the $6 fee"),
+    ("password_hash", "{SHA} or {SSHA} in the docs; pbkdf2_sha256 is Django's default, scrypt:32768 Werkzeug's"),
+    ("password_quoted", 'password1 = request.POST["password1"]; if password1 != password2: password_2fa = True'),
     # provider_formats.py
     ("newrelic_key", "NRAK-XXXXXXXXXXXXXXXXXXXXXXXXXXX and the NRAK- prefix alone"),
     ("newrelic_license_key", "--set licenseKey=a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8NRAL"),

@@ -502,7 +502,11 @@ _SECRET_WORDS = (
     "client key",
     "session key",
 )
-_PASSWORD_KEY = _cased(*_PASSWORD_WORDS)
+# a numbered password field (password1/password2 of a sign-up form, DB_PASSWORD_2, password01)
+# is one too
+NUMBERED = r"(?:[_\-]?[0-9]{1,2})?"
+_PASSWORD_KEY = _cased(*_PASSWORD_WORDS) + NUMBERED
+_PASSWORD_ANCHOR = _cased(*_PASSWORD_WORDS) + NUMBERED + _SEP_ANCHOR
 _SECRET_KEY = _cased(*_SECRET_WORDS)
 
 
@@ -521,7 +525,7 @@ _add(
     priority=60,
     prefilter=("pass", "Pass", "PASS"),
     validator=v.quoted_password,
-    anchor=_key_anchor(*_PASSWORD_WORDS),
+    anchor=_PASSWORD_ANCHOR,
     window=(0, 2_100),
     description='password = "value", "password": "value"',
 )
@@ -533,7 +537,7 @@ _add(
     priority=60,
     prefilter=("pass", "Pass", "PASS"),
     validator=v.bare_password,
-    anchor=_key_anchor(*_PASSWORD_WORDS),
+    anchor=_PASSWORD_ANCHOR,
     window=(0, 2_100),
     description="PASSWORD=value, password: value (not plain identifiers)",
 )
@@ -574,7 +578,7 @@ _add(
     priority=60,
     prefilter=("pass", "Pass", "PASS"),
     validator=v.quoted_password,
-    anchor="(?i)<" + _XML_TAG_CHARS + "{0,40}(?:passw(?:or)?d|passphrase)>",
+    anchor="(?i)<" + _XML_TAG_CHARS + "{0,40}(?:passw(?:or)?d|passphrase)" + NUMBERED + ">",
     window=(0, 2_200),
     description="<password>value</password>, <dbPassword>value</dbPassword>",
 )
@@ -968,10 +972,17 @@ _add(
     _start(r"\w$") + r"(?P<s>\$(?:2[abxy]?|5|6|7|8|y|gy|krb5(?:asrep|tgs|pa)|NT)\$[A-Za-z0-9./$=+:@_\-]{16,4000}+"
     # md5-crypt and Apache's apr1 have a fixed shape ($1$ alone also starts shell text: "$1$HOME/x")
     r"|\$(?:1|apr1)\$[A-Za-z0-9./]{1,8}\$[A-Za-z0-9./]{22}(?![A-Za-z0-9./])"
-    r"|\$argon2(?:id|i|d)\$(?:v=[0-9]{1,3}\$)?m=[0-9]{1,8},t=[0-9]{1,4},p=[0-9]{1,3}\$[A-Za-z0-9+/]{8,128}\$[A-Za-z0-9+/]{16,512})",
+    r"|\$argon2(?:id|i|d)\$(?:v=[0-9]{1,3}\$)?m=[0-9]{1,8},t=[0-9]{1,4},p=[0-9]{1,3}\$[A-Za-z0-9+/]{8,128}\$[A-Za-z0-9+/]{16,512}"
+    # LDAP and htpasswd -s ({SSHA}base64), Django's PBKDF2 (pbkdf2_sha256$iterations$salt$hash)
+    # and Werkzeug's (pbkdf2:sha256:600000$salt$hex, scrypt:32768:8:1$salt$hex)
+    r"|\{(?:S?SHA(?:256|384|512)?|S?MD5|PBKDF2(?:-SHA(?:256|512))?)\}[A-Za-z0-9+/.$]{20,700}={0,2}"
+    r"|pbkdf2_sha(?:1|256)\$[0-9]{4,7}\$[A-Za-z0-9./+]{1,64}\$[A-Za-z0-9+/]{27,86}={0,2}"
+    r"|(?:pbkdf2:sha(?:1|256|512)(?::[0-9]{1,7})?|scrypt:[0-9]{1,7}:[0-9]{1,3}:[0-9]{1,3})\$[A-Za-z0-9]{1,64}\$[0-9a-f]{40,128})",
     priority=80,
     validator=v.not_mask,
-    anchor=r"\$(?:2[abxy]?|5|6|7|8|y|gy|krb5asrep|krb5tgs|krb5pa|NT|1|apr1|argon2id|argon2i|argon2d)\$",
+    anchor=r"\$(?:2[abxy]?|5|6|7|8|y|gy|krb5asrep|krb5tgs|krb5pa|NT|1|apr1|argon2id|argon2i|argon2d)\$"
+    r"|\{(?:SSHA|SHA|SMD5|MD5|PBKDF2)|pbkdf2_sha|pbkdf2:sha|scrypt:[0-9]",
     window=(2, 4100),
-    description="password hashes: bcrypt, sha-crypt, md5-crypt, apr1, yescrypt, scrypt, Argon2, Kerberos AS-REP/TGS",
+    description="password hashes: bcrypt, sha-crypt, md5-crypt, apr1, yescrypt, scrypt, Argon2, Kerberos AS-REP/TGS, "
+    "LDAP {SSHA}, Django and Werkzeug PBKDF2",
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from forge.scrub import validators as v
-from forge.scrub.builtin import _ARG, _QUOTED, _SEP, _TOKEN_END, _WORD, _WORD_START, _WS, _add, _begin
+from forge.scrub.builtin import _ARG, _QUOTED, _SEP, _TOKEN_END, _WORD, _WORD_START, _WS, NUMBERED, _add, _begin
 from forge.scrub.detectors import Detector, register_detector
 from forge.scrub.gutters import GUTTER
 from forge.scrub.tables import table_secret_values
@@ -24,11 +24,11 @@ _add(
     "password",
     # (a line's start: also past a gutter, as Claude Code's Read or cat -n shows the file; gutters.py)
     r"(?m)(?:^|(?<=\\n)|(?<=\"))" + GUTTER + r"?(?:[ \t]|\\t)*(?:#[ \t]*)?(?:export[ \t]+)?(?:[A-Z][A-Z0-9]*_)*"
-    r"(?:PASS|PASSWORD|PASSWD|PWD|PASSPHRASE)=(?P<s>[^\s\"'`#\\]{1,256}+)",
+    r"(?:PASS|PASSWORD|PASSWD|PWD|PASSPHRASE)(?:_?[0-9]{1,2})?=(?P<s>[^\s\"'`#\\]{1,256}+)",
     priority=62,
     prefilter=("PASS", "PWD"),
     validator=v.env_password,
-    anchor=r"(?:PASS|PASSWORD|PASSWD|PWD|PASSPHRASE)=",
+    anchor=r"(?:PASS|PASSWORD|PASSWD|PWD|PASSPHRASE)(?:_?[0-9]{1,2})?=",
     window=(300, 260),
     description="env-file lines: DB_PASS=value, export ADMIN_PASSWORD=value",
 )
@@ -300,7 +300,9 @@ _add(
 # The value runs to the line's end (or a comment); code that looks alike (password: str in a
 # dataclass, password: userPassword in an object literal) fails yaml_password.
 _LINE_START = r"(?m)(?:^|(?<=\\n)|(?<=\"))" + GUTTER + r"?(?:[ \t]|\\t)*(?:-[ \t]+)?"
-_PASSWORD_KEY_END = r"[A-Za-z0-9_.\-]{0,60}?(?:[Pp]assword|PASSWORD|[Pp]asswd|PASSWD|[Pp]assphrase|PASSPHRASE)"
+_PASSWORD_KEY_END = (
+    r"[A-Za-z0-9_.\-]{0,60}?(?:[Pp]assword|PASSWORD|[Pp]asswd|PASSWD|[Pp]assphrase|PASSPHRASE)" + NUMBERED
+)
 _LINE_END = r"(?=[ \t]*(?:[ \t]#[^\n]*)?(?:$|\\[nr]|\\?\"))"
 _add(
     "yaml_password",
@@ -309,7 +311,7 @@ _add(
     priority=61,
     prefilter=("assword", "ASSWORD", "asswd", "ASSWD", "assphrase", "ASSPHRASE"),
     validator=v.yaml_password,
-    anchor=r"(?i)(?:passw(?:or)?d|passphrase)[ \t]*:[ \t]",
+    anchor=r"(?i)(?:passw(?:or)?d|passphrase)" + NUMBERED + r"[ \t]*:[ \t]",
     window=(200, 300),
     description="YAML lines: password: value, db_password: value (a plain word counts; types and code names do not)",
 )
