@@ -76,6 +76,7 @@ def plants(seed: int = 20261205) -> list[Plant]:
     gcp_pem_lines = [r(_B64, 64) for _ in range(6)]
     card = _luhn_complete("4" + r(_DIGITS, 14))
     phone = "+44 20 7946 " + r(_DIGITS, 4)
+    generated, printed = r(_HEX, 64), "Op-" + r(_ALNUM, 14)
 
     gcp_pem = "-----BEGIN PRIVATE KEY-----\n" + "\n".join(gcp_pem_lines) + "\n-----END PRIVATE KEY-----\n"
     gcp_json = json.dumps(
@@ -158,6 +159,11 @@ def plants(seed: int = 20261205) -> list[Plant]:
         Plant("GCP service account", "output", gcp_json + "\n", (gcp_key_id, *gcp_pem_lines)),
         Plant("card number", "prompt", f"Charge the test order to card {card}, expiry 09/29.", (card,)),
         Plant("phone number", "prompt", f"Page the on-call at {phone} if the refinery stalls.", (phone,)),
+        # bare values a command printed below it (secret_commands.py)
+        Plant("generated key", "output", f"$ openssl rand -hex 32\n{generated}\n", (generated,)),
+        Plant(
+            "password a reader printed", "output", f"$ op read op://Private/refinery/password\n{printed}\n", (printed,)
+        ),
     ]
 
 

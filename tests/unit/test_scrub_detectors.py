@@ -277,6 +277,14 @@ TRUE_POSITIVES = [
         "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8",
         "password_hash",
     ),
+    # secret_commands.py (more in test_scrub_secret_commands.py)
+    (
+        "generated_secret",
+        "$ openssl rand -hex 16\n9c4f1e7a2b8d3065f1a4c7e92d0b6f38\n",
+        "9c4f1e7a2b8d3065f1a4c7e92d0b6f38",
+        "secret",
+    ),
+    ("printed_secret", "$ op read op://Private/db/password\nTr0ub4dor-x9\n", "Tr0ub4dor-x9", "secret"),
     # numbered password fields: a sign-up form's password1/password2, DB_PASSWORD_2, password01
     ("password_quoted", 'let static_password02 = "hardcoded1";', "hardcoded1", "password"),
     ("password_quoted", '{"password2": "Tr0ub4dor&3"}', "Tr0ub4dor&3", "password"),
@@ -788,6 +796,14 @@ NEAR_MISSES = [
     ("card_number", "4539 1488 0343 6468 (checksum fails), 1700000000000 ms, 4444 4444 4444 4444, 123456789012"),
     ("phone", "version 1.2.3-4, 2025-10-06, +1 vote, @@ -12,7 +12,8 @@, 555-0199"),
     ("password_hash", "$2 and $5 costs; the $6 fee"),
+    (
+        "generated_secret",
+        "$ openssl rand -hex 16 > key.txt\n$ git rev-parse HEAD\n9c4f1e7a2b8d3065f1a4c7e92d0b6f38aa11bb22\n",
+    ),
+    (
+        "printed_secret",
+        "op read op://Private/db/password in a script\nTr0ub4dor-x9\n$ pass show db\nError: not found\n",
+    ),
     ("password_hash", "{SHA} or {SSHA} in the docs; pbkdf2_sha256 is Django's default, scrypt:32768 Werkzeug's"),
     ("password_quoted", 'password1 = request.POST["password1"]; if password1 != password2: password_2fa = True'),
     # provider_formats.py

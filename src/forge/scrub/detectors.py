@@ -99,6 +99,7 @@ def detectors() -> dict[str, Detector]:
         config_formats,
         prefixed_tokens,
         provider_formats,
+        secret_commands,
     )
 
     _load_plugins()

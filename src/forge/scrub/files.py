@@ -33,6 +33,7 @@ from forge.scrub.nested_json import holds_nested, scrub_nested
 from forge.scrub.notebooks import scrub_line_lists
 from forge.scrub.resume import BOOKKEEPING, Finished, Journal, options_hash
 from forge.scrub.scrubber import Scrubber, Tally
+from forge.scrub.secret_commands import CommandOutputs
 
 BLOCK_CHARS = 8 * 1024 * 1024  # JSON lines are scrubbed this many characters of them at a time ...
 # ... and other text in blocks of at most this many (a block is one text to the rule engine, whose
@@ -232,23 +233,31 @@ def _scrub_open_file(
         with f:
             if suffix in LINE_FILES:
                 names: set[str] = set()  # login names the file's home paths gave away so far
+                outputs = CommandOutputs()  # calls that printed a secret, and what they printed
                 while True:
                     lines = f.readlines(block_chars)
                     if not lines:
                         break
-                    with scrubber.collecting_names(names):
+                    commands: list[str] = []
+                    with scrubber.collecting_names(names), scrubber.watching_commands(commands):
                         clean = scrub_json_lines(lines, scrubber)
-                    clean = scrubber.replace_names(clean, names)
+                    local = outputs.see_json_lines(lines, commands)
+                    clean = scrubber.replace_command_outputs(scrubber.replace_names(clean, names), outputs, local)
                     if out:
                         out.writelines(clean)
             elif suffix in (".json", ".ipynb") and size is not None and size <= block_chars:
                 text = f.read()
                 names = set()
-                with scrubber.collecting_names(names):
+                commands = []  # (a session's calls and their results in one document: Gemini CLI)
+                with scrubber.collecting_names(names), scrubber.watching_commands(commands):
                     clean_text = scrub_json_lines([text], scrubber)[0]
                     if suffix == ".ipynb":  # cells' and outputs' lines, each its own string
                         clean_text = scrub_line_lists(clean_text, scrubber)
-                clean_text = scrubber.replace_names([clean_text], names)[0]
+                outputs = CommandOutputs()
+                local = outputs.see_json_lines([text], commands)
+                clean_text = scrubber.replace_command_outputs(
+                    scrubber.replace_names([clean_text], names), outputs, local
+                )[0]
                 if out:
                     out.write(clean_text)
             else:

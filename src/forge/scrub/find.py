@@ -410,8 +410,12 @@ def find_secrets_many(
     allowlist: Iterable[str] = (),
     *,
     use_engine: bool = True,
+    watch: Sequence[str] = (),
+    watched: set[int] | None = None,
 ) -> list[tuple[list[Finding], bool]]:
-    """(findings, unsettled) for each text; see find_secrets_resolved."""
+    """(findings, unsettled) for each text; see find_secrets_resolved. `watched`, when given,
+    gets the index of each text in which the anchor of a detector named in `watch` hit (with the
+    engine, from its one pass: a command that printed a secret, see secret_commands.py)."""
     dets = select_detectors() if detectors is None else detectors
     allowlist = tuple(allowlist)
     use_engine = use_engine and any(d.name == eng.ENGINE_NAME for d in dets)
@@ -426,7 +430,7 @@ def find_secrets_many(
             read[i] = terminal.as_spaces(t)
             if read[i] is not t:
                 coded.add(i)
-    cands, points = _candidates(read, plan, engine, dets, coded)
+    cands, points = _candidates(read, plan, engine, dets, coded, watch if watched is not None else (), watched)
     # a text shown otherwise than it reads (a colour code inside a token, a line a terminal cut
     # at its width) is scanned as shown too, and what that finds counts in the text
     # (without the engine there are no anchor hits: every line is looked at)
@@ -452,6 +456,8 @@ def _candidates(
     engine: eng.Engine | None,
     dets: Sequence[Detector],
     follow_all: Container[int] = (),
+    watch: Sequence[str] = (),
+    watched: set[int] | None = None,
 ) -> tuple[list[list[Candidate]], list[list[int]]]:
     """Each text's candidates, and where a secret may go on past its line: where anchor hits
     start (with the engine: those whose run reaches a line break, or every one in the texts
@@ -461,13 +467,18 @@ def _candidates(
     points: list[list[int]] = [[] for _ in texts]
     nonempty = [i for i, t in enumerate(texts) if t]
     if engine is None:
+        anchors = [d.anchor for d in dets if d.name in watch and d.anchor is not None]
         for i in nonempty:
             _forge_candidates(texts[i], plan, None, out[i])
             points[i] = _ends_at_breaks(texts[i], out[i])
+            if watched is not None and any(a.search(texts[i]) for a in anchors):
+                watched.add(i)
         return out, points
     engine_cands, hits = _engine_candidates([texts[i] for i in nonempty], engine, dets)
     for j, i in enumerate(nonempty):
         out[i] = engine_cands[j]
+        if watch and watched is not None and any(n in hits[j] for n in watch):
+            watched.add(i)
         _forge_candidates(texts[i], plan, hits[j], out[i])
         if not (hits[j] or out[i]):
             continue

@@ -20,7 +20,7 @@ from typing import Any
 
 from forge.records import Conversation, ToolCall, WorkItem
 from forge.scrub import engine as eng
-from forge.scrub import known_names
+from forge.scrub import known_names, secret_commands
 from forge.scrub.builtin import CREDENTIAL_KEY_NAME
 from forge.scrub.detectors import Finding, select_detectors
 from forge.scrub.find import ENGINE_DETECTOR_PREFIX, find_secrets_many, redact
@@ -105,6 +105,8 @@ class Scrubber:
         # a string's scrubbed text, its findings (kind, detector) and the login names found in it
         self._memo: dict[str, tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]] = {}
         self._names: set[str] | None = None  # where _run collects login names, while one is set
+        # where _run collects the texts that run a generator or a reader, while one is set
+        self._commands: list[str] | None = None
 
     # --- text -----------------------------------------------------------------------------
 
@@ -145,7 +147,10 @@ class Scrubber:
         if not pending:
             return out  # type: ignore[return-value]
         texts = [self._framed(jobs[i]) for i in pending]
-        results = find_secrets_many(texts, self.detectors, self.allowlist)
+        watched: set[int] | None = set() if self._commands is not None else None
+        results = find_secrets_many(
+            texts, self.detectors, self.allowlist, watch=secret_commands.WATCHED, watched=watched
+        )
         unframed: list[int] = []
         for i, text, (findings, conflicts) in zip(pending, texts, results):
             job = jobs[i]
@@ -187,6 +192,11 @@ class Scrubber:
         if unframed:
             for i, clean in zip(unframed, self._run([_Job(jobs[i].value) for i in unframed])):
                 out[i] = clean
+        if watched and self._commands is not None:
+            for k in sorted(watched):
+                value = jobs[pending[k]].value
+                self._commands.append(value)
+                self._memo.pop(value, None)  # (scanned again when it recurs, to be seen again)
         return out  # type: ignore[return-value]
 
     @staticmethod
@@ -304,10 +314,15 @@ class Scrubber:
             names: set[str] = set()
             with self.collecting_names(names):
                 outs = self._run(jobs)
-            clean_parts = self._rebuild(parts, iter(self.replace_names(outs, names)))
+            outputs = _command_outputs(conv)
+            outs = self.replace_command_outputs(self.replace_names(outs, names), outputs)
+            clean_parts = self._rebuild(parts, iter(outs))
             messages = []
             for m, content, calls in zip(conv.messages, clean_parts["content"], clean_parts["calls"]):
                 tool_calls = [ToolCall(id=c.id, name=c.name, arguments=args) for c, args in zip(m.tool_calls, calls)]
+                if m.role == "tool" and m.tool_call_id in outputs.local:  # a word a reader printed
+                    content, n = secret_commands.replace_values(content, outputs.local[m.tool_call_id])
+                    self._count_command_outputs(n)
                 messages.append(dataclasses.replace(m, content=content, tool_calls=tool_calls))
             clean = dataclasses.replace(
                 conv,
@@ -321,6 +336,32 @@ class Scrubber:
         finally:
             self._by_kind, self._by_detector = saved
         return clean, tally
+
+    @contextmanager
+    def watching_commands(self, commands: list[str]) -> Iterator[None]:
+        """While open, the texts scanned that run a generator or a reader of secrets (see
+        secret_commands.py) are added to `commands`, as given (raw JSON lines: their calls are
+        linked to the outputs that answer them)."""
+        saved, self._commands = self._commands, commands
+        try:
+            yield
+        finally:
+            self._commands = saved
+
+    def replace_command_outputs(
+        self, texts: list[str], outputs: secret_commands.CommandOutputs, local: dict[int, set[str]] | None = None
+    ) -> list[str]:
+        """Scrubbed texts with the values that generators and readers printed (as `outputs` has
+        linked them) replaced wherever they stand, and `local`'s words in the text at their index,
+        counted as the detector command_output."""
+        out, count = outputs.replace(texts, local)
+        self._count_command_outputs(count)
+        return out
+
+    def _count_command_outputs(self, count: int) -> None:
+        if count:
+            self._by_kind[secret_commands.KIND] += count
+            self._by_detector[secret_commands.LINKED] += count
 
     @contextmanager
     def collecting_names(self, names: set[str]) -> Iterator[None]:
@@ -405,3 +446,14 @@ class Scrubber:
             "work_items_with_findings": self._work_items_with_findings,
             "detectors": [d.name for d in self.detectors],
         }
+
+
+def _command_outputs(conv: Conversation) -> secret_commands.CommandOutputs:
+    """The conversation's calls that ran a generator or a reader, linked to their results."""
+    outputs = secret_commands.CommandOutputs()
+    for m in conv.messages:
+        for call in m.tool_calls:
+            outputs.see_call(call.id, call.arguments)
+        if m.role == "tool" and outputs.calls:
+            outputs.see_result(m.tool_call_id, m.content)
+    return outputs
