@@ -56,6 +56,9 @@ SAME_TEXT = {
         [PASSWORD],
     ),
     "printenv": (f"$ printenv STRIPE_SECRET\n{URLSAFE}\n", [URLSAFE]),
+    "heroku config:get": (f"$ heroku config:get SECRET_KEY_BASE -a shop\n{HEX}\n", [HEX]),
+    "docker secret file": (f"/app # cat /run/secrets/db_password\n{PASSWORD}\n", [PASSWORD]),
+    "python one-liner": (f"$ python3 -c \"import os; print(os.environ['API_TOKEN'])\"\n{URLSAFE}\n", [URLSAFE]),
     "echo": (f"$ echo $DB_PASSWORD\n{PASSWORD}\n", [PASSWORD]),
 }
 
@@ -231,7 +234,25 @@ def test_a_conversation_links_a_call_to_its_tool_message():
 @pytest.mark.parametrize(
     "command,output",
     [
+        ("cat /run/secrets/db_password", f"{PASSWORD}\n"),
+        ("netlify env:get STRIPE_SECRET_KEY", f"{URLSAFE}\n"),
+        ('node -e "console.log(process.env.GITHUB_TOKEN)"', f"{URLSAFE}\n"),
+        ("python3 -c \"import os; print(os.getenv('DB_PASSWORD'))\"", f"{PASSWORD}\n"),
+    ],
+)
+def test_a_secret_file_or_variable_a_call_printed_is_replaced(command, output):
+    conv = _conversation(command, output, "ok")
+    clean = Scrubber().scrub_conversation(conv)
+    assert clean.messages[2].content == "<SECRET:secret>\n"
+
+
+@pytest.mark.parametrize(
+    "command,output",
+    [
         ("git rev-parse HEAD", f"{HEX[:40]}\n"),  # a commit id
+        ("cat tests/test_token.py", "import pytest\n"),  # code about tokens
+        ("cat secrets.yaml | wc -l", "12\n"),  # a count
+        ("python3 -c \"import os; print(len(os.environ['API_KEY']))\"", "51\n"),  # a length
         ("op read op://Private/db/password && ./deploy.sh", "Deploying to prod\n"),  # a reader inside a script
         ("cat build.log", f"{HEX}\n"),  # a digest in a file
     ],

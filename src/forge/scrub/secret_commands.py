@@ -50,6 +50,7 @@ _GENERATORS = (
     r"\bget_random_secret_key\(",
     r"\bSecureRandom\.(?:hex|base64|urlsafe_base64|alphanumeric)\b",
 )
+_SECRET_VAR = r"[A-Z0-9_]{0,40}(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|PWD)(?:_BASE)?\b"  # (Rails: SECRET_KEY_BASE)
 # A reader's flag that makes it print the bare value (a reader without one prints a table or
 # JSON, whose keys the other rules read)
 _READERS = (
@@ -71,7 +72,16 @@ _READERS = (
     r"\baz" + _W + r"keyvault" + _W + r"secret" + _W + r"show\b[^\n]{0,200}?(?:-o|--output)" + _W + r"tsv\b",
     r"\bheroku" + _W + r"auth:token\b",
     r"\bsops" + _W + r"(?:-d|--decrypt)\b[^\n]{0,200}?--extract\b",
-    r"\b(?:printenv" + _W + r"|echo" + _W + r"\"?\$\{?)[A-Z0-9_]{0,40}(?:KEY|TOKEN|SECRET|PASSWORD|PASSWD|PASS|PWD)\b",
+    r"\b(?:printenv" + _W + r"|echo" + _W + r"\"?\$\{?)" + _SECRET_VAR,
+    # a platform's variable by name: heroku config:get X_KEY, netlify env:get X_TOKEN
+    r"\b(?:heroku" + _W + r"config:get|netlify" + _W + r"env:get)" + _W + _SECRET_VAR,
+    # one line of code that prints a secret variable: python -c "print(os.environ['X_KEY'])"
+    r"\bprint\(\s*os\.(?:environ\[|environ\.get\(|getenv\()\s*\\?[\"']" + _SECRET_VAR,
+    r"\bconsole\.log\(\s*process\.env\." + _SECRET_VAR,
+    # a file named for what it holds: cat /run/secrets/db_password, cat ~/.config/x/api_token
+    r"\bcat"
+    + _W
+    + r"[^\s|;&<>\\\"']*(?:secret|token|passw(?:or)?d|api[_-]?key|credential)[^\s|;&<>/\\\"']*(?![^\s\\])",
 )
 GENERATOR = re.compile("|".join(_GENERATORS))
 READER = re.compile("|".join(_READERS))
@@ -119,7 +129,11 @@ def printed_values(output: str) -> list[str]:
 
 
 # every generator and reader holds one of these (a cheap test before the regexes)
-_HINTS = ("rand", "Rand", "gen", "secret", "show", "read", "get", "-raw", "token", "printenv", "echo")
+_HINTS: tuple[str, ...] = (
+    *("rand", "Rand", "gen", "secret", "show", "read", "get", "-raw"),
+    *("token", "printenv", "echo", "print", "log(", "cat"),
+)
+_INLINE_CODE = re.compile(r"(?:python3?|node|ruby|php)[ \t]+-[ce][ \t]+")
 _MORE = re.compile(r"[;\n]|&&|\|\|")
 
 
@@ -132,6 +146,10 @@ def values_of(command: str, output: str) -> list[str]:
         return generated_values(output)
     sole = command.strip().removeprefix("sudo ").lstrip()
     if READER.match(sole) and not _MORE.search(sole):
+        return printed_values(output)
+    # one line of code (its ; are the code's): python -c "import os; print(os.environ['X_KEY'])"
+    code = _INLINE_CODE.match(sole)
+    if code is not None and READER.search(sole, code.end()) and "\n" not in sole:
         return printed_values(output)
     return []
 
@@ -288,12 +306,14 @@ def _generated_lines(span: str) -> bool:
 
 
 def _anchor(patterns: tuple[str, ...]) -> str:
-    return "|".join(patterns).replace(r"\b", "")
+    """The patterns in the rule engine's syntax: no word boundaries or lookaheads."""
+    return re.sub(r"\(\?[=!][^()]*\)", "", "|".join(patterns).replace(r"\b", ""))
 
 
 # In one text: the command's line, then its output on the next line (past a gutter or one blank
 # line); a generator's up to eight lines of it (openssl rand -base64 wraps at 64 characters)
-_AFTER = r"(?:[^\n\\]|\\[^nr]){0,300}?" + _BREAK + r"(?:[ \t]*" + _BREAK + r")?" + GUTTER + r"?[ \t]*"
+_IN_LINE = r"(?:[^\n\\]|\\[^nr])"  # a character of the same line (not a break, raw or escaped)
+_AFTER = _IN_LINE + r"{0,300}?" + _BREAK + r"(?:[ \t]*" + _BREAK + r")?" + GUTTER + r"?[ \t]*"
 _add(
     GENERATED,
     KIND,
@@ -313,11 +333,18 @@ _add(
     PRINTED,
     KIND,
     # at a shell's prompt ($ op read ..., % pass show x): in a script, the next line is code
-    r"(?<=[$%#>\u276f] )(?:" + READER.pattern + r")" + _AFTER + rf"(?P<s>{_WORD})(?=[ \t]*(?:{_BREAK}|\\?\"|$))",
+    r"(?<=[$%#>\u276f] )(?:"
+    + _INLINE_CODE.pattern
+    + _IN_LINE
+    + r"{0,200}?)?(?:"
+    + READER.pattern
+    + r")"
+    + _AFTER
+    + rf"(?P<s>{_WORD})(?=[ \t]*(?:{_BREAK}|\\?\"|$))",
     priority=75,
-    prefilter=("show", "read", "get", "-w", "-raw", "auth:token", "--extract", "printenv", "echo"),
+    prefilter=("show", "read", "get", "-w", "-raw", "auth:", "--extract", "printenv", "echo", "print", "log(", "cat"),
     validator=v.quoted_password,
     anchor=_anchor(_READERS),
-    window=(0, 900),
+    window=(240, 900),  # (before: an inline script's head, python3 -c "import os; ...)
     description="what a reader printed: op read, pass show, security find-generic-password -w, terraform output ...",
 )
