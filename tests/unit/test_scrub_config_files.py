@@ -157,6 +157,23 @@ CASES = {
         (f"[client]\nuser=root\npassword={PW}\nhost=localhost\n"),
         [PW],
     ),
+    # INI files hold literals: a plain word under a [section] is the password itself
+    "my.cnf, a word": (
+        "[client]\nuser = root\n# the staging one\npassword = marmalade\n\n[mysqld]\nport = 3306\n",
+        ["marmalade"],
+    ),
+    "odbc.ini": (
+        "[warehouse]\nDriver = PostgreSQL Unicode\nServername = db.internal\nUsername = etl\nPassword = bluebird\n",
+        ["bluebird"],
+    ),
+    "supervisord.conf": (
+        "[inet_http_server]\nport = 127.0.0.1:9001\nusername = admin\npassword = pineapple ; change me\n",
+        ["pineapple"],
+    ),
+    "smb credentials": (
+        "[global]\nworkgroup = HOME\n[backup]\nsmb_user = nas\nsmb_pass = lighthouse\n",
+        ["lighthouse"],
+    ),
     ".pgpass": (
         (f"db.internal:5432:app:app:{PW}\n"),
         [PW],

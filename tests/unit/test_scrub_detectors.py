@@ -277,6 +277,7 @@ TRUE_POSITIVES = [
         "5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8",
         "password_hash",
     ),
+    ("ini_password", "[client]\nuser = root\npassword = marmalade\n", "marmalade", "password"),
     # secret_commands.py (more in test_scrub_secret_commands.py)
     (
         "generated_secret",
@@ -796,6 +797,9 @@ NEAR_MISSES = [
     ("card_number", "4539 1488 0343 6468 (checksum fails), 1700000000000 ms, 4444 4444 4444 4444, 123456789012"),
     ("phone", "version 1.2.3-4, 2025-10-06, +1 vote, @@ -12,7 +12,8 @@, 555-0199"),
     ("password_hash", "$2 and $5 costs; the $6 fee"),
+    # INI: no section above, code between, code's own `;`, a word that only ends in pass
+    ("ini_password", "user = root\npassword = marmalade\n[mysqld]\nbypass = north\ncompass = south\n"),
+    ("ini_password", "[db]\nif (ok) {\npassword = userInput\n[Serializable]\npassword = input;\n"),
     (
         "generated_secret",
         "$ openssl rand -hex 16 > key.txt\n$ git rev-parse HEAD\n9c4f1e7a2b8d3065f1a4c7e92d0b6f38aa11bb22\n",

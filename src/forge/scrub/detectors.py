@@ -97,6 +97,7 @@ def detectors() -> dict[str, Detector]:
         cli_passwords,
         code_defaults,
         config_formats,
+        ini_files,
         prefixed_tokens,
         provider_formats,
         secret_commands,
