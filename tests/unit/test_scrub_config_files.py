@@ -157,6 +157,28 @@ CASES = {
         (f"[client]\nuser=root\npassword={PW}\nhost=localhost\n"),
         [PW],
     ),
+    # a Compose environment list holds literals too, as does a command's -e KEY=value
+    "docker-compose environment list": (
+        "services:\n  db:\n    image: postgres:16\n    environment:\n      - POSTGRES_USER=app\n"
+        '      - POSTGRES_PASSWORD=marmalade\n      - "REDIS_PASSWORD=lighthouse"\n',
+        ["marmalade", "lighthouse"],
+    ),
+    "docker run -e": (
+        "docker run -d -e POSTGRES_PASSWORD=marmalade --env=ADMIN_PASS=bluebird postgres\n",
+        ["marmalade", "bluebird"],
+    ),
+    # a PuTTY key file's private lines, and a wallet's recovery phrase in a web3 project's .env
+    "putty .ppk": (
+        "PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: deploy@ci\nPublic-Lines: 2\n"
+        "AAAAC3NzaC1lZDI1NTE5AAAAIHq2ZpXoV1bKq3sT9vN2mL4wR8yC6dF0hJ5k\nP7uE1iA2\nPrivate-Lines: 1\n"
+        "AAAAIGq7ZpXoV1bKq3sT9vN2mL4wR8yC6dF0hJ5kP7uE1iA2Zx9Qw3Er\nPrivate-MAC: 4f6c1b2a9e8d7c6b5a4f3e2d1c0b9a8f\n",
+        ["AAAAIGq7ZpXoV1bKq3sT9vN2mL4wR8yC6dF0hJ5kP7uE1iA2Zx9Qw3Er"],
+    ),
+    "web3 .env": (
+        "RPC_URL=https://sepolia.infura.io/v3/${INFURA_ID}\n"
+        'MNEMONIC="legal winner thank year wave sausage worth useful legal winner thank yellow"\n',
+        ["legal winner thank year wave sausage worth useful legal winner thank yellow"],
+    ),
     # INI files hold literals: a plain word under a [section] is the password itself
     "my.cnf, a word": (
         "[client]\nuser = root\n# the staging one\npassword = marmalade\n\n[mysqld]\nport = 3306\n",

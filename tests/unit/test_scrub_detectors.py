@@ -278,6 +278,19 @@ TRUE_POSITIVES = [
         "password_hash",
     ),
     ("ini_password", "[client]\nuser = root\npassword = marmalade\n", "marmalade", "password"),
+    ("env_flag_password", "docker run -e POSTGRES_PASSWORD=marmalade postgres", "marmalade", "password"),
+    (
+        "putty_private_key",
+        "Private-Lines: 1\nAAAAIGq7ZpXoV1bKq3sT9vN2mL4wR8yC6dF0\n",
+        "AAAAIGq7ZpXoV1bKq3sT9vN2mL4wR8yC6dF0",
+        "private_key",
+    ),
+    (
+        "recovery_phrase",
+        'mnemonic: "legal winner thank year wave sausage worth useful legal winner thank yellow"',
+        "legal winner thank year wave sausage worth useful legal winner thank yellow",
+        "private_key",
+    ),
     # secret_commands.py (more in test_scrub_secret_commands.py)
     (
         "generated_secret",
@@ -797,6 +810,9 @@ NEAR_MISSES = [
     ("card_number", "4539 1488 0343 6468 (checksum fails), 1700000000000 ms, 4444 4444 4444 4444, 123456789012"),
     ("phone", "version 1.2.3-4, 2025-10-06, +1 vote, @@ -12,7 +12,8 @@, 555-0199"),
     ("password_hash", "$2 and $5 costs; the $6 fee"),
+    ("env_flag_password", "docker run -e DB_PASSWORD -e PASSWORD_FILE=/run/secrets/db --env PASS=${PASS} x"),
+    ("putty_private_key", "Private-Lines: see the PuTTY docs\nPrivate-MAC: a checksum"),
+    ("recovery_phrase", "use a mnemonic: it helps you remember the order of the planets; mnemonic = getMnemonic()"),
     # INI: no section above, code between, code's own `;`, a word that only ends in pass
     ("ini_password", "user = root\npassword = marmalade\n[mysqld]\nbypass = north\ncompass = south\n"),
     ("ini_password", "[db]\nif (ok) {\npassword = userInput\n[Serializable]\npassword = input;\n"),

@@ -23,14 +23,29 @@ _add(
     "env_file_password",
     "password",
     # (a line's start: also past a gutter, as Claude Code's Read or cat -n shows the file; gutters.py)
-    r"(?m)(?:^|(?<=\\n)|(?<=\"))" + GUTTER + r"?(?:[ \t]|\\t)*(?:#[ \t]*)?(?:export[ \t]+)?(?:[A-Z][A-Z0-9]*_)*"
-    r"(?:PASS|PASSWORD|PASSWD|PWD|PASSPHRASE)(?:_?[0-9]{1,2})?=(?P<s>[^\s\"'`#\\]{1,256}+)",
+    # (and a Compose environment list's item: - POSTGRES_PASSWORD=postgres, - "KEY=value")
+    r"(?m)(?:^|(?<=\\n)|(?<=\"))" + GUTTER + r"?(?:[ \t]|\\t)*(?:-[ \t]+(?:\\?[\"'])?)?(?:#[ \t]*)?(?:export[ \t]+)?"
+    r"(?:[A-Z][A-Z0-9]*_)*(?:PASS|PASSWORD|PASSWD|PWD|PASSPHRASE)(?:_?[0-9]{1,2})?=(?P<s>[^\s\"'`#\\]{1,256}+)",
     priority=62,
     prefilter=("PASS", "PWD"),
     validator=v.env_password,
     anchor=r"(?:PASS|PASSWORD|PASSWD|PWD|PASSPHRASE)(?:_?[0-9]{1,2})?=",
     window=(300, 260),
-    description="env-file lines: DB_PASS=value, export ADMIN_PASSWORD=value",
+    description="env-file lines: DB_PASS=value, export ADMIN_PASSWORD=value, - POSTGRES_PASSWORD=value",
+)
+# The same assignment given to a command's environment: docker run -e POSTGRES_PASSWORD=postgres,
+# --env KEY=value, env KEY=value cmd (a literal there too)
+_add(
+    "env_flag_password",
+    "password",
+    r"(?:(?<=[ \t])(?:-e|--env)(?:[ \t]+|=)|\benv[ \t]+(?:-[A-Za-z][ \t]+)*)\\?[\"']?(?:[A-Z][A-Z0-9]*_)*"
+    r"(?:PASS|PASSWORD|PASSWD|PWD|PASSPHRASE)(?:_?[0-9]{1,2})?=(?P<s>[^\s\"'`#\\]{1,256}+)",
+    priority=62,
+    prefilter=("PASS", "PWD"),
+    validator=v.env_password,
+    anchor=r"(?:PASS|PASSWORD|PASSWD|PWD|PASSPHRASE)(?:_?[0-9]{1,2})?=",
+    window=(120, 260),
+    description="docker run -e DB_PASSWORD=value, --env KEY=value, env KEY=value cmd",
 )
 
 # A shell or compose default: ${DB_PASSWORD:-s3cret}, ${API_TOKEN:=abc123} (the variable is a

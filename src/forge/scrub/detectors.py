@@ -98,6 +98,7 @@ def detectors() -> dict[str, Detector]:
         code_defaults,
         config_formats,
         ini_files,
+        key_formats,
         prefixed_tokens,
         provider_formats,
         secret_commands,
