@@ -248,6 +248,26 @@ HISTORIES = {
         (f"2026-12-06T10:00:00.0000000Z   DB_PASSWORD: {WORD}\n"),
         [WORD],
     ),
+    # a plain word as a command's password: its flag, a setting, a mount option, a prompt
+    "helm --set": (f"helm install db bitnami/postgresql --set auth.password={WORD},auth.username=app\n", [WORD]),
+    "kubectl --from-literal": (f"kubectl create secret generic db --from-literal=password={WORD}\n", [WORD]),
+    "mount -o": (f"sudo mount -t cifs //nas/share /mnt -o username=me,password={WORD},uid=1000\n", [WORD]),
+    "gcloud --password": (f"gcloud sql users set-password root --instance=db --password={WORD}\n", [WORD]),
+    "openssl pass:": (f"openssl pkcs12 -export -in c.pem -out c.p12 -passout pass:{WORD}\n", [WORD]),
+    "openssl enc -k": (f"openssl enc -aes-256-cbc -k {WORD} -in a.txt -out a.enc\n", [WORD]),
+    "gpg --passphrase": (f"gpg --batch --passphrase {WORD} -c backup.tar\n", [WORD]),
+    "sqlcmd -P": (f'sqlcmd -S localhost -U sa -P {WORD} -Q "SELECT 1"\n', [WORD]),
+    "xfreerdp /p:": (f"xfreerdp /v:10.0.0.5 /u:admin /p:{WORD}\n", [WORD]),
+    "wget --password": (f"wget --user=me --password={WORD} https://files.example.com/a.tgz\n", [WORD]),
+    "curl --proxy-user": (f"curl --proxy-user me:{WORD} https://example.com\n", [WORD]),
+    "net user": (f"net user alice {WORD} /add\n", [WORD]),
+    "powershell SecureString": (f'$pw = ConvertTo-SecureString "{WORD}" -AsPlainText -Force\n', [WORD]),
+    "aws configure prompt": (
+        "AWS Access Key ID [None]: AKIAQX4BZ7MEYW2T5JRM\n"
+        "AWS Secret Access Key [None]: j5hAQ9TzRwTG6dcUJvV15UvKp90abcdeFGHIJ123\n",
+        ["j5hAQ9TzRwTG6dcUJvV15UvKp90abcdeFGHIJ123"],
+    ),
+    "keystore.properties": (f"storePassword={WORD}\nkeyPassword={WORD}\nkeyAlias=upload\n", [WORD]),
     "make output": (
         (f"make: *** [deploy] Error 1\nDB_PASSWORD={WORD} ./deploy.sh\n"),
         [WORD],

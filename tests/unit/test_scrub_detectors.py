@@ -279,6 +279,14 @@ TRUE_POSITIVES = [
     ),
     ("ini_password", "[client]\nuser = root\npassword = marmalade\n", "marmalade", "password"),
     ("env_flag_password", "docker run -e POSTGRES_PASSWORD=marmalade postgres", "marmalade", "password"),
+    ("cli_setting_password", "helm install db x --set auth.password=marmalade,a=b", "marmalade", "password"),
+    (
+        "aws_configure_prompt",
+        "AWS Secret Access Key [None]: j5hAQ9TzRwTG6dcUJvV15UvKp90abcdeFGHIJ123",
+        "j5hAQ9TzRwTG6dcUJvV15UvKp90abcdeFGHIJ123",
+        "aws_secret_key",
+    ),
+    ("properties_password", "storePassword=marmalade\nkeyAlias=upload\n", "marmalade", "password"),
     (
         "putty_private_key",
         "Private-Lines: 1\nAAAAIGq7ZpXoV1bKq3sT9vN2mL4wR8yC6dF0\n",
@@ -811,6 +819,9 @@ NEAR_MISSES = [
     ("phone", "version 1.2.3-4, 2025-10-06, +1 vote, @@ -12,7 +12,8 @@, 555-0199"),
     ("password_hash", "$2 and $5 costs; the $6 fee"),
     ("env_flag_password", "docker run -e DB_PASSWORD -e PASSWORD_FILE=/run/secrets/db --env PASS=${PASS} x"),
+    ("cli_setting_password", "helm install x --set image.tag=1.2 --set auth.password=$DB_PASSWORD; git log -o a,b"),
+    ("aws_configure_prompt", "AWS Secret Access Key [None]: \nAWS Secret Access Key [****************KEY1]: "),
+    ("properties_password", "f(\n    host=host,\n    password=passwd\n)\nconnect(\n    password=db_password\n"),
     ("putty_private_key", "Private-Lines: see the PuTTY docs\nPrivate-MAC: a checksum"),
     ("recovery_phrase", "use a mnemonic: it helps you remember the order of the planets; mnemonic = getMnemonic()"),
     # INI: no section above, code between, code's own `;`, a word that only ends in pass

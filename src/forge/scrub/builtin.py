@@ -403,7 +403,7 @@ _add(
         "mariadb",
         *sorted({f(t) for t in _REMOTE_ADMIN_TOOLS for f in (str.lower, str.upper, str.capitalize)} | {"PsExec"}),
     ),
-    validator=v.bare_password,
+    validator=v.flag_password,
     # echo VALUE | docker login ... --password-stdin starts up to ~560 chars before its anchor
     anchor="(?i)-pass|mysql|mariadb|" + "|".join(_REMOTE_ADMIN_TOOLS),
     window=(600, 700),
@@ -415,11 +415,12 @@ _add(
     "cli_user_password",
     "password",
     # curl -u, httpie --auth, jenkins-cli -auth: user:password (not -a: rsync -a host:dir)
-    r"-(?<![\w\-]-)(?:u\s*|-user[\s=]+|-?auth[\s=]+)['\"]?[^\s:'\"\\]{1,128}+:(?P<s>[^\s'\"\\]{1,256}+)",
+    # (and curl --proxy-user / -U user:password)
+    r"-(?<![\w\-]-)(?:u\s*|-user[\s=]+|-?auth[\s=]+|-proxy-user[\s=]+|U\s+)['\"]?[^\s:'\"\\]{1,128}+:(?P<s>[^\s'\"\\]{1,256}+)",
     priority=80,
-    prefilter=("-u", "-auth", "-AUTH"),
+    prefilter=("-u", "-auth", "-AUTH", "-proxy-user", "-U"),
     validator=v.cli_user_password,
-    anchor="-(?:u|-user|-?auth)[\\s=]*['\"]?[^\\s:'\"\\\\]{1,128}:",
+    anchor="-(?:u|-user|-?auth|-proxy-user|U)[\\s=]*['\"]?[^\\s:'\"\\\\]{1,128}:",
     window=(1, 400),
     description="curl -u user:password, http --auth user:password, jenkins-cli -auth user:token",
 )

@@ -52,6 +52,9 @@ _FORMS = (
     r"dscl[ \t]+\S+[ \t]+-passwd[ \t]+\S+[ \t]+",
     r"mysqladmin\b" + _ARGS + r"password[ \t]+",
     r"security[ \t]+add-(?:generic|internet)-password\b" + _ARGS + r"-w[ \t]+",
+    # remote desktop: xfreerdp /v:HOST /u:USER /p:PASSWORD; openssl enc -k PASSWORD
+    r"(?:xfreerdp|wlfreerdp|sdl-freerdp)\b" + _ARGS + r"/p:",
+    r"openssl[ \t]+(?:enc|aes-\S+|des\S*|bf\S*)\b" + _ARGS + r"-k[ \t]+",
     # PowerShell: ConvertTo-SecureString 'PASSWORD' -AsPlainText; SetEnvironmentVariable('X_TOKEN', 'VALUE')
     r"(?i:ConvertTo-SecureString)(?:[ \t]+-String)?[ \t]+",
     r"SetEnvironmentVariable\([ \t]*['\"][^'\"\n]{0,64}(?i:pass|token|secret|key)[^'\"\n]{0,64}['\"][ \t]*,[ \t]*",
@@ -92,8 +95,10 @@ _add(
         "SetEnvironmentVariable",
         "set -",
         "user-secrets",
+        "freerdp",
+        "openssl",
     ),
-    validator=v.bare_password,
+    validator=v.flag_password,
     anchor=(
         r"(?:docker|podman|nerdctl|buildah|skopeo|oras|finch|registry|az|vault)\s+login"
         r"|mongo(?:sh|dump|restore|export|import|stat|top|files)?\s"
@@ -103,12 +108,47 @@ _add(
         r"|(?:zip|unzip|zipcloak)\s|nmcli\s|wpa_passphrase\s"
         r"|openssl\s+passwd|net\s+user\s|dscl\s|mysqladmin|add-(?:generic|internet)-password|(?i:convertto-securestring)"
         r"|SetEnvironmentVariable|set\s+-[A-Za-z]+\s+(?:[A-Z0-9]+_)*(?:PASS|PWD|TOKEN|SECRET|API_KEY)"
-        r"|user-secrets\s+set"
+        r"|user-secrets\s+set|(?:xfreerdp|wlfreerdp|sdl-freerdp)\s|openssl\s+(?:enc|aes-|des|bf)"
     ),
     window=(16, 700),
     description="docker/az login -p, mongosh -p, ldapsearch -w, smbclient -U user%PASS, htpasswd -b, "
     "rabbitmqctl add_user, net use, vault login TOKEN, gh secret set --body, aws configure set, zip -P, "
     "nmcli password, wpa_passphrase",
+)
+
+# A password given as a setting on the command line: helm --set auth.password=VALUE (helm
+# separates settings with commas), kubectl create secret --from-literal=password=VALUE, and a
+# mount's options: mount -o username=me,password=VALUE
+_SETTING_KEY = (
+    r"[A-Za-z0-9_.\-\[\]]{0,80}?(?:[Pp]assword|PASSWORD|[Pp]asswd|[Pp]assphrase|[Pp]ass|PASS|[Pp]wd|PWD)[0-9]{0,2}"
+)
+_add(
+    "cli_setting_password",
+    "password",
+    r"(?:--set(?:-string|-literal)?|--from-literal)(?:=|[ \t]+)\\?[\"']?"
+    + _SETTING_KEY
+    + r"=(?P<s>[^\s\"'`,;&|<>()\\]{1,256}+)"
+    r"|-o[ \t]+(?:[^\s,]{1,80},){0,12}(?:password|pass)=(?P<m>[^\s\"'`,;&|<>()\\]{1,256}+)",
+    group=("s", "m"),
+    priority=80,
+    prefilter=("--set", "--from-literal", "-o "),
+    validator=v.flag_password,
+    anchor=r"--set|--from-literal|-o[ \t]",
+    window=(0, 1_400),
+    description="helm --set x.password=VALUE, kubectl --from-literal=password=VALUE, mount -o password=VALUE",
+)
+
+# aws configure's prompts, as its session shows them: AWS Secret Access Key [None]: VALUE
+_add(
+    "aws_configure_prompt",
+    "aws_secret_key",
+    r"AWS Secret Access Key \[[^\]\r\n]{0,40}\]:[ \t]*(?P<s>[A-Za-z0-9/+=]{40})(?![A-Za-z0-9/+=])",
+    priority=85,
+    prefilter=("AWS Secret Access Key",),
+    validator=v.not_mask,
+    anchor=r"AWS Secret Access Key \[",
+    window=(0, 140),
+    description="the secret key typed at aws configure's prompt",
 )
 
 _add(

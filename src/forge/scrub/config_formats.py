@@ -331,6 +331,26 @@ _add(
     description="YAML lines: password: value, db_password: value (a plain word counts; types and code names do not)",
 )
 
+# A properties line: keyPassword=word, signing.password=word, spring.datasource.password=word
+# (gradle.properties, Android's keystore.properties, Spring's application.properties). No spaces
+# around the '=' and nothing after the value: Python's keyword argument password=password, ends
+# with a comma or a parenthesis, or names a variable (yaml_password rules code names out).
+_add(
+    "properties_password",
+    "password",
+    _LINE_START
+    + r"[A-Za-z0-9_.\-]{0,60}?(?:[Pp]assword|PASSWORD|[Pp]asswd|PASSWD|[Pp]assphrase|PASSPHRASE)[0-9]{0,2}"
+    + r"=(?P<s>[^\s\"'`#\\,;(){}\[\]]{1,256}+)"
+    + r"(?=[ \t]*(?:$|\r?\n|\\[nr]|\\?\"))"
+    + r"(?![ \t]*(?:\r?\n|(?:\\r)?\\n)[ \t]*\))",  # (a call's last argument: its ')' on the next line)
+    priority=61,
+    prefilter=("assword=", "ASSWORD=", "asswd=", "ASSWD=", "assphrase=", "ASSPHRASE="),
+    validator=v.yaml_password,
+    anchor=r"(?i)(?:passw(?:or)?d|passphrase)[0-9]{0,2}=",
+    window=(200, 300),
+    description="properties lines: keyPassword=word, spring.datasource.password=word",
+)
+
 # A name and a value in two fields (Kubernetes and Compose env lists, ECS task definitions,
 # key/value config entries): the name says it is a password, the value field holds it.
 _PAIR_NAME = (

@@ -489,6 +489,13 @@ def quoted_non_path_password(value: str) -> bool:
 _YAML_ALIAS = re.compile(r"\*[A-Za-z_][\w\-]*")
 
 
+# A PowerShell cmdlet where a value would be: $password = Read-Host -AsSecureString
+_CMDLET = re.compile(
+    r"(?:Get|Set|New|Read|ConvertTo|ConvertFrom|Import|Export|Invoke|Add|Remove|Out|Write|Select|Test|Start)"
+    r"-[A-Z][A-Za-z]+"
+)
+
+
 def bare_password(value: str) -> bool:
     """An unquoted password value: as quoted, but plain identifiers are variable names, not secrets."""
     return (
@@ -496,8 +503,32 @@ def bare_password(value: str) -> bool:
         and not _IDENTIFIER.fullmatch(value)
         and not _YAML_ALIAS.fullmatch(value)
         and not _PATH.fullmatch(value)
+        and not _CMDLET.fullmatch(value)
         # -flag; and ${DB_PASSWORD:?unset} / ${PW:+x}: a shell expansion's message or alternative
         and not value.startswith(("-", "?", "+"))
+    )
+
+
+# Words that go on a sentence about a password flag (use --password when ..., the --password
+# option), where a command line would hold the password itself
+_FLAG_PROSE_WORDS = (
+    "when with from that this then than also only must will would should could flag option options "
+    "argument arguments parameter parameters value values instead here there again into onto once "
+    "unless until while where which what after before every each both either neither other others "
+    "given used uses using more less like just even still have has been being does done"
+)
+_FLAG_PROSE = frozenset(_FLAG_PROSE_WORDS.split())
+
+
+def flag_password(value: str) -> bool:
+    """The value of a command's password flag (--password VALUE, -p VALUE): a command line holds
+    literals, so a plain word is the password; references, masks, paths, flags and the words of
+    a sentence about the flag are not."""
+    return (
+        quoted_password(value)
+        and not value.startswith("-")
+        and not _PATH.fullmatch(value)
+        and value.lower() not in _FLAG_PROSE
     )
 
 
