@@ -287,6 +287,8 @@ TRUE_POSITIVES = [
         "aws_secret_key",
     ),
     ("properties_password", "storePassword=marmalade\nkeyAlias=upload\n", "marmalade", "password"),
+    ("password_in_prose_quoted", 'The password for the staging db is "marmalade".', "marmalade", "password"),
+    ("password_in_prose_quoted", "Log in with password `bluebird`.", "bluebird", "password"),
     (
         "putty_private_key",
         "Private-Lines: 1\nAAAAIGq7ZpXoV1bKq3sT9vN2mL4wR8yC6dF0\n",
@@ -821,6 +823,7 @@ NEAR_MISSES = [
     ("env_flag_password", "docker run -e DB_PASSWORD -e PASSWORD_FILE=/run/secrets/db --env PASS=${PASS} x"),
     ("cli_setting_password", "helm install x --set image.tag=1.2 --set auth.password=$DB_PASSWORD; git log -o a,b"),
     ("aws_configure_prompt", "AWS Secret Access Key [None]: \nAWS Secret Access Key [****************KEY1]: "),
+    ("password_in_prose_quoted", 'The password field "Password" is required; password "required"; password `str`'),
     ("properties_password", "f(\n    host=host,\n    password=passwd\n)\nconnect(\n    password=db_password\n"),
     ("putty_private_key", "Private-Lines: see the PuTTY docs\nPrivate-MAC: a checksum"),
     ("recovery_phrase", "use a mnemonic: it helps you remember the order of the planets; mnemonic = getMnemonic()"),

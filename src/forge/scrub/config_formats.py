@@ -281,6 +281,23 @@ _add(
     description="the password is Tr0ub4dor-x9 (unquoted, in a sentence: letters and digits)",
 )
 
+# Prose with the password quoted: the password for the db is "marmalade", use password `hunter`,
+# the admin password: 'bluebird' (Markdown's backticks too). Quoted, any word counts.
+_add(
+    "password_in_prose_quoted",
+    "password",
+    r"\b(?:[Pp]ass(?:word|phrase)|PASS(?:WORD|PHRASE))(?:[ \t]+(?:for|of|to|on)[ \t]+[^\n\"'`.;:=]{1,40}?)?"
+    r"[ \t]*(?:(?:is|was|:)[ \t]*)?(?:(?:now|still)[ \t]+)?(?:(?:set|changed)[ \t]+to[ \t]+)?"
+    r"(?:\\?\"(?P<dq>[^\s\"'`\\]{4,128})\\?\"|'(?P<sq>[^\s\"'`\\]{4,128})'|`(?P<bq>[^\s\"'`\\]{4,128})`)",
+    group=("dq", "sq", "bq"),
+    priority=52,
+    prefilter=("assword", "ASSWORD", "assphrase", "ASSPHRASE"),
+    validator=v.flag_password,
+    anchor=r"(?i)pass(?:word|phrase)[ \t]",
+    window=(0, 240),
+    description='the password for the db is "marmalade", use password `hunter` (quoted, in a sentence)',
+)
+
 # A password in a URL's query: ?user=deploy&pass=..., &pwd=...
 _add(
     "query_password",
