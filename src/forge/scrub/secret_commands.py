@@ -128,47 +128,59 @@ def printed_values(output: str) -> list[str]:
     return [value] if re.fullmatch(_WORD, value) and v.quoted_password(value) else []
 
 
-# every generator and reader holds one of these (a cheap test before the regexes)
-_HINTS: tuple[str, ...] = (
-    *("rand", "Rand", "gen", "secret", "show", "read", "get", "-raw"),
-    *("token", "printenv", "echo", "print", "log(", "cat"),
-)
+# every generator holds one of these (a cheap test before the regex)
+_GENERATOR_HINTS = ("rand", "Rand", "gen", "secret")
 _INLINE_CODE = re.compile(r"(?:python3?|node|ruby|php)[ \t]+-[ce][ \t]+")
 _MORE = re.compile(r"[;\n]|&&|\|\|")
 
 
-def values_of(command: str, output: str) -> list[str]:
-    """The secrets `output` holds, as the output of `command` (none when it runs neither kind).
-    A generator's values are random, wherever in a script it runs; a reader's value is a word,
-    so its output is read only when the command is that reader alone (`op read x`, not a script
-    whose first line of output is something else's)."""
-    if GENERATOR.search(command):
-        return generated_values(output)
+def _kind(command: str) -> str | None:
+    """ "generator" or "reader" for a command whose output holds a secret, else None. A
+    generator's values are random, wherever in a script it runs; a reader's value is a word, so
+    the command must be that reader alone (`op read x`, not a script whose first line of output
+    is something else's), or one line of code that prints a secret variable."""
+    if any(h in command for h in _GENERATOR_HINTS) and GENERATOR.search(command):
+        return "generator"
     sole = command.strip().removeprefix("sudo ").lstrip()
     if READER.match(sole) and not _MORE.search(sole):
-        return printed_values(output)
+        return "reader"
     # one line of code (its ; are the code's): python -c "import os; print(os.environ['X_KEY'])"
     code = _INLINE_CODE.match(sole)
-    if code is not None and READER.search(sole, code.end()) and "\n" not in sole:
-        return printed_values(output)
-    return []
+    if code is not None and "\n" not in sole and READER.search(sole, code.end()):
+        return "reader"
+    return None
+
+
+def values_of(command: str, output: str) -> list[str]:
+    """The secrets `output` holds, as the output of `command` (none when it runs neither kind)."""
+    kind = _kind(command)
+    if kind == "generator":
+        return generated_values(output)
+    return printed_values(output) if kind == "reader" else []
+
+
+_COMMAND_KEYS = ("command", "cmd", "code", "script")
 
 
 def command_of(arguments: Any) -> str:
     """The command a call ran: its `command` argument (a string, or an argv list as Codex writes
-    it: bash -lc "..."), else the arguments as text."""
+    it: bash -lc "..."; or the code a code-running tool ran), "" for a call that runs none (a
+    file's edit: its text is not looked through for commands)."""
     if isinstance(arguments, str):
+        if not arguments.lstrip().startswith("{"):
+            return arguments
         try:
             arguments = json.loads(arguments)
         except ValueError:
             return arguments
-    if isinstance(arguments, dict):
-        cmd = arguments.get("command", arguments.get("cmd"))
-        if isinstance(cmd, str):
-            return cmd
-        if isinstance(cmd, list) and cmd and all(isinstance(c, str) for c in cmd):
-            return cmd[-1] if len(cmd) >= 3 and cmd[-2] in ("-c", "-lc") else " ".join(cmd)
-    return arguments if isinstance(arguments, str) else json.dumps(arguments, ensure_ascii=False)
+    if not isinstance(arguments, dict):
+        return ""
+    cmd = next((arguments[k] for k in _COMMAND_KEYS if k in arguments), None)
+    if isinstance(cmd, str):
+        return cmd
+    if isinstance(cmd, list) and cmd and all(isinstance(c, str) for c in cmd):
+        return cmd[-1] if len(cmd) >= 3 and cmd[-2] in ("-c", "-lc") else " ".join(cmd)
+    return ""
 
 
 class CommandOutputs:
@@ -187,7 +199,7 @@ class CommandOutputs:
         if not isinstance(call_id, str) or not call_id:
             return
         command = command_of(arguments)
-        if any(h in command for h in _HINTS) and (GENERATOR.search(command) or READER.search(command)):
+        if command and _kind(command) is not None:
             self.calls[call_id] = command
 
     def see_result(self, call_id: Any, output: str) -> None:
