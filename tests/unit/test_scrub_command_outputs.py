@@ -267,6 +267,9 @@ HISTORIES = {
         "AWS Secret Access Key [None]: j5hAQ9TzRwTG6dcUJvV15UvKp90abcdeFGHIJ123\n",
         ["j5hAQ9TzRwTG6dcUJvV15UvKp90abcdeFGHIJ123"],
     ),
+    "Dockerfile ENV/ARG": (f"FROM postgres:16\nARG DB_PASSWORD={WORD}\nENV ADMIN_PASSWORD {WORD}\n", [WORD]),
+    "ps eww": (f"  812 ?  Ss  0:00 python app.py HOME=/app DB_PASSWORD={WORD} PATH=/usr/bin\n", [WORD]),
+    "cmd.exe set / setx": (f"C:\\app> set DB_PASSWORD={WORD}\nC:\\app> setx SMTP_PASSWORD {WORD}\n", [WORD]),
     "keystore.properties": (f"storePassword={WORD}\nkeyPassword={WORD}\nkeyAlias=upload\n", [WORD]),
     "make output": (
         (f"make: *** [deploy] Error 1\nDB_PASSWORD={WORD} ./deploy.sh\n"),

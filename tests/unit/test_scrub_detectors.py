@@ -280,6 +280,7 @@ TRUE_POSITIVES = [
     ("ini_password", "[client]\nuser = root\npassword = marmalade\n", "marmalade", "password"),
     ("env_flag_password", "docker run -e POSTGRES_PASSWORD=marmalade postgres", "marmalade", "password"),
     ("cli_setting_password", "helm install db x --set auth.password=marmalade,a=b", "marmalade", "password"),
+    ("inline_env_password", "FROM alpine\nENV ADMIN_PASSWORD=marmalade", "marmalade", "password"),
     (
         "aws_configure_prompt",
         "AWS Secret Access Key [None]: j5hAQ9TzRwTG6dcUJvV15UvKp90abcdeFGHIJ123",
@@ -821,6 +822,10 @@ NEAR_MISSES = [
     ("phone", "version 1.2.3-4, 2025-10-06, +1 vote, @@ -12,7 +12,8 @@, 555-0199"),
     ("password_hash", "$2 and $5 costs; the $6 fee"),
     ("env_flag_password", "docker run -e DB_PASSWORD -e PASSWORD_FILE=/run/secrets/db --env PASS=${PASS} x"),
+    (
+        "inline_env_password",
+        "Results: PASS=1234 FAIL=0; x PWD=/home/app; ENV DB_PASSWORD=${DB_PASSWORD}; ARG DB_PASSWORD",
+    ),
     ("cli_setting_password", "helm install x --set image.tag=1.2 --set auth.password=$DB_PASSWORD; git log -o a,b"),
     ("aws_configure_prompt", "AWS Secret Access Key [None]: \nAWS Secret Access Key [****************KEY1]: "),
     ("password_in_prose_quoted", 'The password field "Password" is required; password "required"; password `str`'),

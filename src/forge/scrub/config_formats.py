@@ -33,6 +33,31 @@ _add(
     window=(300, 260),
     description="env-file lines: DB_PASS=value, export ADMIN_PASSWORD=value, - POSTGRES_PASSWORD=value",
 )
+# The same assignment inside a line: a Dockerfile's ENV/ARG, cmd.exe's set, a process's
+# environment as ps eww prints it (... HOME=/root DB_PASSWORD=value PATH=...), and the older
+# space-separated forms: ENV DB_PASSWORD value, setx DB_PASSWORD value
+# (PASS and PWD alone are a test run's counter and the working folder: only as a key's last word)
+_ENV_PASSWORD_KEY = (
+    r"(?:(?:[A-Z][A-Z0-9]*_)+(?:PASS|PWD)|(?:[A-Z][A-Z0-9]*_)*(?:PASSWORD|PASSWD|PASSPHRASE))(?:_?[0-9]{1,2})?"
+)
+_add(
+    "inline_env_password",
+    "password",
+    r"(?<=[ \t])" + _ENV_PASSWORD_KEY + r"=(?P<s>[^\s\"'`#\\]{1,256}+)"
+    r"|"
+    + _WORD_START
+    + r"(?:ENV|setx)[ \t]+"
+    + _ENV_PASSWORD_KEY
+    + r"[ \t]+(?P<sp>[^\s\"'`#\\=]{1,256}+)(?=[ \t]*(?:$|\r?\n|\\[nr]|\\?\"))",
+    group=("s", "sp"),
+    priority=62,
+    prefilter=("PASS", "PWD"),
+    validator=v.env_password,
+    anchor=r"(?:PASS|PASSWORD|PASSWD|PWD|PASSPHRASE)(?:_?[0-9]{1,2})?[= \t]",
+    window=(60, 260),
+    description="ENV/ARG DB_PASSWORD=value, set X_PASSWORD=value, a process environment's ... DB_PASS=value ...",
+)
+
 # The same assignment given to a command's environment: docker run -e POSTGRES_PASSWORD=postgres,
 # --env KEY=value, env KEY=value cmd (a literal there too)
 _add(
