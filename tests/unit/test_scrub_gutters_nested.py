@@ -118,3 +118,25 @@ def test_a_token_right_after_a_json_escaped_gutter_mark_is_caught(token, mark):
     line = json.dumps({"content": f"     1{mark}# token\n     2{mark}{token}\n"})
     assert "\\u2192" in line or "\\u2502" in line
     assert token not in Scrubber().scrub_text(line)
+
+
+def test_json_in_a_json_string_is_read_as_text_on_the_way_to_a_dataset_too():
+    """A session file the agent read (a Codex rollout line whose output is JSON in a string) in a
+    tool message: ingest scrubs the inner text as forge scrub does (it leaked the .netrc password)."""
+    from forge.records import Conversation, Message, SourceRef, ToolCall
+
+    netrc = "machine api.example.com\n  login deploy\n  password marmalade\n"
+    inner = json.dumps({"output": netrc, "metadata": {"exit_code": 0}})
+    line = json.dumps({"type": "response_item", "payload": {"type": "function_call_output", "output": inner}})
+    conv = Conversation(
+        id="c",
+        source=SourceRef("s.jsonl", 1),
+        messages=[
+            Message("assistant", "", tool_calls=[ToolCall("t1", "Read", {"file_path": "rollout.jsonl"})]),
+            Message("tool", line + "\n", tool_call_id="t1", name="Read"),
+        ],
+    )
+    scrubber = Scrubber()
+    clean = scrubber.scrub_conversation(conv).messages[1].content
+    assert "marmalade" not in clean and json.loads(clean)["payload"]["type"] == "function_call_output"
+    assert scrubber.report()["total"] == 1

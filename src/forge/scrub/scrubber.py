@@ -313,7 +313,7 @@ class Scrubber:
             self._collect(parts, jobs)
             names: set[str] = set()
             with self.collecting_names(names):
-                outs = self._run(jobs)
+                outs = self._nested_too(self._run(jobs))
             outputs = _command_outputs(conv)
             outs = self.replace_command_outputs(self.replace_names(outs, names), outputs)
             clean_parts = self._rebuild(parts, iter(outs))
@@ -336,6 +336,13 @@ class Scrubber:
         finally:
             self._by_kind, self._by_detector = saved
         return clean, tally
+
+    def _nested_too(self, texts: list[str]) -> list[str]:
+        """Texts that hold JSON in a JSON string (a session file the agent read, Codex's call
+        outputs) with that inner text scrubbed as text too, as forge scrub reads it (nested_json)."""
+        from forge.scrub.nested_json import holds_nested, scrub_nested  # (it builds on this module)
+
+        return [scrub_nested(t, self) if holds_nested(t) else t for t in texts]
 
     @contextmanager
     def watching_commands(self, commands: list[str]) -> Iterator[None]:
