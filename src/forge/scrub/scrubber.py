@@ -342,7 +342,8 @@ class Scrubber:
         outputs) with that inner text scrubbed as text too, as forge scrub reads it (nested_json)."""
         from forge.scrub.nested_json import holds_nested, scrub_nested  # (it builds on this module)
 
-        return [scrub_nested(t, self) if holds_nested(t) else t for t in texts]
+        # (the backslash test inline: it runs for every string, and few hold one)
+        return [scrub_nested(t, self) if "\\\\" in t and holds_nested(t) else t for t in texts]
 
     @contextmanager
     def watching_commands(self, commands: list[str]) -> Iterator[None]:
@@ -459,8 +460,9 @@ def _command_outputs(conv: Conversation) -> secret_commands.CommandOutputs:
     """The conversation's calls that ran a generator or a reader, linked to their results."""
     outputs = secret_commands.CommandOutputs()
     for m in conv.messages:
-        for call in m.tool_calls:
-            outputs.see_call(call.id, call.arguments)
-        if m.role == "tool" and outputs.calls:
+        if m.tool_calls:
+            for call in m.tool_calls:
+                outputs.see_call(call.id, call.arguments)
+        elif outputs.calls and m.role == "tool":
             outputs.see_result(m.tool_call_id, m.content)
     return outputs

@@ -196,8 +196,10 @@ class CommandOutputs:
         self._answered: set[str] = set()  # calls whose result the record being read holds
 
     def see_call(self, call_id: Any, arguments: Any) -> None:
-        if not isinstance(call_id, str) or not call_id:
+        if not call_id or not isinstance(call_id, str):
             return
+        if isinstance(arguments, dict) and not any(k in arguments for k in _COMMAND_KEYS):
+            return  # (most calls: a file read or edit, a search)
         command = command_of(arguments)
         if command and _kind(command) is not None:
             self.calls[call_id] = command
