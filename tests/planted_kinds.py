@@ -77,6 +77,7 @@ def plants(seed: int = 20261205) -> list[Plant]:
     card = _luhn_complete("4" + r(_DIGITS, 14))
     phone = "+44 20 7946 " + r(_DIGITS, 4)
     generated, printed = r(_HEX, 64), "Op-" + r(_ALNUM, 14)
+    pasted = r(_ALNUM, 32)
 
     gcp_pem = "-----BEGIN PRIVATE KEY-----\n" + "\n".join(gcp_pem_lines) + "\n-----END PRIVATE KEY-----\n"
     gcp_json = json.dumps(
@@ -159,6 +160,7 @@ def plants(seed: int = 20261205) -> list[Plant]:
         Plant("GCP service account", "output", gcp_json + "\n", (gcp_key_id, *gcp_pem_lines)),
         Plant("card number", "prompt", f"Charge the test order to card {card}, expiry 09/29.", (card,)),
         Plant("phone number", "prompt", f"Page the on-call at {phone} if the refinery stalls.", (phone,)),
+        Plant("key pasted in a sentence", "prompt", f"My API key is {pasted}, use it for the deploy.", (pasted,)),
         # bare values a command printed below it (secret_commands.py)
         Plant("generated key", "output", f"$ openssl rand -hex 32\n{generated}\n", (generated,)),
         Plant(

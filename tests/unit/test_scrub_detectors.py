@@ -289,6 +289,18 @@ TRUE_POSITIVES = [
     ),
     ("properties_password", "storePassword=marmalade\nkeyAlias=upload\n", "marmalade", "password"),
     ("password_in_prose_quoted", 'The password for the staging db is "marmalade".', "marmalade", "password"),
+    (
+        "secret_in_prose",
+        "my API key is 8f2c9e1d7b6a4f3e2d1c0b9a8f7e6d5c, use it",
+        "8f2c9e1d7b6a4f3e2d1c0b9a8f7e6d5c",
+        "secret",
+    ),
+    (
+        "secret_in_prose",
+        "The access token for staging is dGhpcyBpcyBhIHRva2Vu9x8.",
+        "dGhpcyBpcyBhIHRva2Vu9x8",
+        "secret",
+    ),
     ("password_in_prose_quoted", "Log in with password `bluebird`.", "bluebird", "password"),
     (
         "putty_private_key",
@@ -828,6 +840,11 @@ NEAR_MISSES = [
     ),
     ("cli_setting_password", "helm install x --set image.tag=1.2 --set auth.password=$DB_PASSWORD; git log -o a,b"),
     ("aws_configure_prompt", "AWS Secret Access Key [None]: \nAWS Secret Access Key [****************KEY1]: "),
+    (
+        "secret_in_prose",
+        "the token expires in 3600 seconds; tokens: 123456789012345678; audio tokens `number_generated_tokens-1`; "
+        "the token commit 3f9a1c7e5b2d8f4a6c0e9b7d5f3a1c8e6b4d2f0a",
+    ),
     ("password_in_prose_quoted", 'The password field "Password" is required; password "required"; password `str`'),
     ("properties_password", "f(\n    host=host,\n    password=passwd\n)\nconnect(\n    password=db_password\n"),
     ("putty_private_key", "Private-Lines: see the PuTTY docs\nPrivate-MAC: a checksum"),

@@ -32,7 +32,7 @@ def _every_file(folder) -> bytes:
 
 def test_the_plants_are_in_the_sessions_before_scrubbing(planted):
     src, plants, found = planted
-    assert len(plants) == 27 and len({p.carrier for p in plants}) == 4
+    assert len(plants) == 28 and len({p.carrier for p in plants}) == 4
     assert _leaked(_every_file(src), found) == sorted({p.kind for p in plants})
 
 
@@ -62,7 +62,7 @@ def test_ingest_and_build_write_no_planted_kind(planted, forge_home, tmp_path):
     runner = CliRunner()
     r = runner.invoke(app, ["corpus", "ingest", str(src), "--out", str(corpus), "--json"])
     assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout)["conversations"] == 27
+    assert json.loads(r.stdout)["conversations"] == 28
     r2 = runner.invoke(app, ["dataset", "build", str(corpus), "--out", str(dataset), "--json"])
     assert r2.exit_code == 0, r2.output
     assert json.loads(r2.stdout)["stats"]["sft"]["train"] > 0

@@ -323,6 +323,25 @@ _add(
     description='the password for the db is "marmalade", use password `hunter` (quoted, in a sentence)',
 )
 
+# A key or token a user pastes into a sentence: my API key is 8f2c..., API key: kT9x..., use
+# this secret 9f8e... for the webhook. Only a value that looks random counts (looks_random): the
+# words after "the token" in prose, a name or a path, are not one.
+_add(
+    "secret_in_prose",
+    "secret",
+    r"\b(?i:api[ _\-]?key|access[ _\-]?(?:key|token)|auth[ _\-]?token|secret(?:[ _\-]?key)?|bearer[ _\-]?token"
+    r"|bot[ _\-]?token|client[ _\-]?secret|private[ _\-]?key|token)s?"
+    r"(?:[ \t]+(?:for|of|on)[ \t]+[^\n\"'`.;:=]{1,40}?)?[ \t]*(?:(?:is|was|:|=)[ \t]*)?(?:(?:now|still)[ \t]+)?"
+    r"(?:\\?[\"'`])?(?P<s>[A-Za-z0-9+/_\-.~]{16,256}={0,2})(?=\\?[\"'`]|[.,;:!?)]?(?:\s|\\[nrt]|$))",
+    priority=48,
+    prefilter=("key", "KEY", "Key", "oken", "OKEN", "ecret", "ECRET"),
+    validator=v.prose_secret,
+    anchor=r"(?i)(?:api[ _\-]?key|access[ _\-]?(?:key|token)|auth[ _\-]?token|secret|bearer[ _\-]?token"
+    r"|bot[ _\-]?token|client[ _\-]?secret|private[ _\-]?key|token)s?[ \t:=]",
+    window=(0, 330),
+    description="my API key is 8f2c..., API key: kT9x..., use this secret 9f8e... (a random value in a sentence)",
+)
+
 # A password in a URL's query: ?user=deploy&pass=..., &pwd=...
 _add(
     "query_password",

@@ -520,6 +520,16 @@ _FLAG_PROSE_WORDS = (
 _FLAG_PROSE = frozenset(_FLAG_PROSE_WORDS.split())
 
 
+_LOWER_NAME = re.compile(r"[a-z][a-z0-9]*(?:[_\-.+/][a-z0-9]+)+")  # number_generated_tokens-1, q_length
+
+
+def prose_secret(value: str) -> bool:
+    """A key or token in a sentence: random, 15 characters or more, mixing letters and digits
+    (random_key: not a UUID, a commit id or a digest), and not a code name made of lower-case
+    words (the tokens `number_generated_tokens-1` in a docstring)."""
+    return random_key(value) and not _LOWER_NAME.fullmatch(value)
+
+
 def flag_password(value: str) -> bool:
     """The value of a command's password flag (--password VALUE, -p VALUE): a command line holds
     literals, so a plain word is the password; references, masks, paths, flags and the words of
