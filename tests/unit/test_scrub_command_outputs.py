@@ -270,6 +270,10 @@ HISTORIES = {
     "Dockerfile ENV/ARG": (f"FROM postgres:16\nARG DB_PASSWORD={WORD}\nENV ADMIN_PASSWORD {WORD}\n", [WORD]),
     "ps eww": (f"  812 ?  Ss  0:00 python app.py HOME=/app DB_PASSWORD={WORD} PATH=/usr/bin\n", [WORD]),
     "cmd.exe set / setx": (f"C:\\app> set DB_PASSWORD={WORD}\nC:\\app> setx SMTP_PASSWORD {WORD}\n", [WORD]),
+    "libpq keywords": (f'psql "host=db.internal user=app password={WORD} dbname=app sslmode=require"\n', [WORD]),
+    "PGPASSWORD prefix": (f"PGPASSWORD={WORD} psql -h db -U app\n", [WORD]),
+    "sudo -S": (f'echo "{WORD}" | sudo -S systemctl restart app\n', [WORD]),
+    "redis.conf": (f"bind 127.0.0.1\nrequirepass {WORD}\n", [WORD]),
     "keystore.properties": (f"storePassword={WORD}\nkeyPassword={WORD}\nkeyAlias=upload\n", [WORD]),
     "make output": (
         (f"make: *** [deploy] Error 1\nDB_PASSWORD={WORD} ./deploy.sh\n"),

@@ -281,6 +281,7 @@ TRUE_POSITIVES = [
     ("env_flag_password", "docker run -e POSTGRES_PASSWORD=marmalade postgres", "marmalade", "password"),
     ("cli_setting_password", "helm install db x --set auth.password=marmalade,a=b", "marmalade", "password"),
     ("inline_env_password", "FROM alpine\nENV ADMIN_PASSWORD=marmalade", "marmalade", "password"),
+    ("libpq_password", 'psql "host=db user=app password=marmalade dbname=app"', "marmalade", "password"),
     (
         "aws_configure_prompt",
         "AWS Secret Access Key [None]: j5hAQ9TzRwTG6dcUJvV15UvKp90abcdeFGHIJ123",
@@ -834,6 +835,7 @@ NEAR_MISSES = [
     ("phone", "version 1.2.3-4, 2025-10-06, +1 vote, @@ -12,7 +12,8 @@, 555-0199"),
     ("password_hash", "$2 and $5 costs; the $6 fee"),
     ("env_flag_password", "docker run -e DB_PASSWORD -e PASSWORD_FILE=/run/secrets/db --env PASS=${PASS} x"),
+    ("libpq_password", "password=$PGPASSWORD host=db; the password= option; host=db password=${PW}"),
     (
         "inline_env_password",
         "Results: PASS=1234 FAIL=0; x PWD=/home/app; ENV DB_PASSWORD=${DB_PASSWORD}; ARG DB_PASSWORD",

@@ -208,7 +208,7 @@ _add(
     group=("esq", "edq", "ebare", "dq", "sq", "bare", "gsq", "gdq", "gbare", "cpw", "cpe"),
     priority=80,
     prefilter=("sudo", "chpasswd", "passphrase-fd", "secret", "env add", "env:set"),
-    validator=v.bare_password,
+    validator=v.flag_password,
     anchor=r"sudo\s|chpasswd|passphrase-fd|secret\s+(?:set|create|put)|env\s+add|secrets\s|env:set",
     window=(300, 400),
     description="echo PASSWORD | sudo -S, sudo -S ... <<< PASSWORD, user:PASSWORD fed to chpasswd, "

@@ -25,7 +25,8 @@ _add(
     # (a line's start: also past a gutter, as Claude Code's Read or cat -n shows the file; gutters.py)
     # (and a Compose environment list's item: - POSTGRES_PASSWORD=postgres, - "KEY=value")
     r"(?m)(?:^|(?<=\\n)|(?<=\"))" + GUTTER + r"?(?:[ \t]|\\t)*(?:-[ \t]+(?:\\?[\"'])?)?(?:#[ \t]*)?(?:export[ \t]+)?"
-    r"(?:[A-Z][A-Z0-9]*_)*(?:PASS|PASSWORD|PASSWD|PWD|PASSPHRASE)(?:_?[0-9]{1,2})?=(?P<s>[^\s\"'`#\\]{1,256}+)",
+    # (PGPASSWORD, MYSQL_PWD: a tool's own name glued to PASSWORD counts too)
+    r"(?:[A-Z][A-Z0-9]*_)*(?:[A-Z0-9]*(?:PASSWORD|PASSWD)|PASS|PWD|PASSPHRASE)(?:_?[0-9]{1,2})?=(?P<s>[^\s\"'`#\\]{1,256}+)",
     priority=62,
     prefilter=("PASS", "PWD"),
     validator=v.env_password,
@@ -38,7 +39,7 @@ _add(
 # space-separated forms: ENV DB_PASSWORD value, setx DB_PASSWORD value
 # (PASS and PWD alone are a test run's counter and the working folder: only as a key's last word)
 _ENV_PASSWORD_KEY = (
-    r"(?:(?:[A-Z][A-Z0-9]*_)+(?:PASS|PWD)|(?:[A-Z][A-Z0-9]*_)*(?:PASSWORD|PASSWD|PASSPHRASE))(?:_?[0-9]{1,2})?"
+    r"(?:(?:[A-Z][A-Z0-9]*_)+(?:PASS|PWD)|(?:[A-Z][A-Z0-9]*_)*[A-Z0-9]*(?:PASSWORD|PASSWD|PASSPHRASE))(?:_?[0-9]{1,2})?"
 )
 _add(
     "inline_env_password",
@@ -284,7 +285,7 @@ _add(
     group=("dq", "sq", "bare"),
     priority=75,
     prefilter=("requirepass", "masterauth", "SETUSER"),
-    validator=v.bare_password,
+    validator=v.flag_password,
     anchor=r"requirepass|masterauth|SETUSER",
     window=(4, 300),
     description="redis requirepass / masterauth PASSWORD, ACL SETUSER ... >PASSWORD",

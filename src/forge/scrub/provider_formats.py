@@ -213,6 +213,22 @@ _add(
 _CONN_KEY = (
     r"(?:[Uu]ser ?[Ii][Dd]|UID|[Uu]id|[Ss]erver|SERVER|[Dd]ata [Ss]ource|[Dd]atabase|DATABASE|[Ii]nitial [Cc]atalog)"
 )
+# libpq's keyword form: psql "host=db user=app password=VALUE dbname=app" (space-separated; the
+# password before or after the other keywords)
+_LIBPQ_KEY = r"(?:host|hostaddr|port|dbname|user|sslmode|connect_timeout|application_name)=[^\s'\"\\]{1,200}"
+_add(
+    "libpq_password",
+    "password",
+    r"(?:" + _LIBPQ_KEY + r"[ \t]+){1,8}password=(?P<s>[^\s'\"\\]{1,256}+)"
+    r"|\bpassword=(?P<b>[^\s'\"\\]{1,256}+)(?=(?:[ \t]+" + _LIBPQ_KEY + r"){1,8})",
+    group=("s", "b"),
+    priority=75,
+    prefilter=("password=",),
+    validator=v.flag_password,
+    anchor="password=",
+    window=(1_700, 1_800),
+    description='libpq keyword strings: psql "host=db user=app password=VALUE dbname=app"',
+)
 _add(
     "connection_string_password",
     "password",
