@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from forge.scrub import validators as v
-from forge.scrub.builtin import _ARG, _QUOTED, _SEP, _TOKEN_END, _WORD, _WORD_START, _WS, NUMBERED, _add, _begin
+from forge.scrub.builtin import _ARG, _QUOTED, _SEP, _TOKEN_END, _WORD, _WORD_START, _WS, NUMBERED, _add, _begin, _trie
 from forge.scrub.detectors import Detector, register_detector
 from forge.scrub.gutters import GUTTER
 from forge.scrub.tables import table_secret_values
@@ -324,23 +324,60 @@ _add(
     description='the password for the db is "marmalade", use password `hunter` (quoted, in a sentence)',
 )
 
-# A key or token a user pastes into a sentence: my API key is 8f2c..., API key: kT9x..., use
-# this secret 9f8e... for the webhook. Only a value that looks random counts (looks_random): the
-# words after "the token" in prose, a name or a path, are not one.
+
+def _spelled(*specs: str) -> str:
+    """The ways a sentence writes these words (api key, API key, API-key, apiKey, Api_Key ...),
+    spelled out rather than (?i:...): the regex engine then skips to their first letters."""
+    out: set[str] = set()
+    for spec in specs:
+        words = spec.split()
+        for join in (" ", "_", "-", ""):
+            for cased in (
+                [w.lower() for w in words],
+                [w.upper() for w in words],
+                [w.capitalize() for w in words],
+                [words[0].upper()] + [w.lower() for w in words[1:]],
+                [words[0].upper()] + [w.capitalize() for w in words[1:]],
+                [words[0].lower()] + [w.capitalize() for w in words[1:]],
+            ):
+                out.add(join.join(cased))
+    return _trie(sorted(out))
+
+
+# (token and secret alone are common words: a connector must follow them, my token is ..., token: ...)
+_PROSE_SECRET_WORDS = _spelled(
+    "api key",
+    "access key",
+    "access token",
+    "auth token",
+    "secret key",
+    "bearer token",
+    "bot token",
+    "client secret",
+    "private key",
+)
+_PROSE_WEAK_WORDS = _spelled("token", "secret")
+
+_PROSE_FOR = r"(?:[ \t]+(?:for|of|on)[ \t]+[^\n\"'`.;:=]{1,40}?)?"  # the token for the staging db ...
+
+# A key or token a user pastes into a sentence: my API key is 8f2c..., API key: kT9x..., the
+# token for staging is Zx81.... Only a value that looks random counts (prose_secret): the words
+# after "the token" in prose, a name or a path, are not one.
 _add(
     "secret_in_prose",
     "secret",
-    r"\b(?i:api[ _\-]?key|access[ _\-]?(?:key|token)|auth[ _\-]?token|secret(?:[ _\-]?key)?|bearer[ _\-]?token"
-    r"|bot[ _\-]?token|client[ _\-]?secret|private[ _\-]?key|token)s?"
-    r"(?:[ \t]+(?:for|of|on)[ \t]+[^\n\"'`.;:=]{1,40}?)?[ \t]*(?:(?:is|was|:|=)[ \t]*)?(?:(?:now|still)[ \t]+)?"
+    r"\b(?:" + _PROSE_SECRET_WORDS + r"s?" + _PROSE_FOR + r"[ \t]*(?:(?:is|was|:|=)[ \t]*)?"
+    r"|" + _PROSE_WEAK_WORDS + r"s?" + _PROSE_FOR + r"[ \t]*(?:is|was|:|=)[ \t]*)(?:(?:now|still)[ \t]+)?"
     r"(?:\\?[\"'`])?(?P<s>[A-Za-z0-9+/_\-.~]{16,256}={0,2})(?=\\?[\"'`]|[.,;:!?)]?(?:\s|\\[nrt]|$))",
     priority=48,
     prefilter=("key", "KEY", "Key", "oken", "OKEN", "ecret", "ECRET"),
     validator=v.prose_secret,
-    anchor=r"(?i)(?:api[ _\-]?key|access[ _\-]?(?:key|token)|auth[ _\-]?token|secret|bearer[ _\-]?token"
-    r"|bot[ _\-]?token|client[ _\-]?secret|private[ _\-]?key|token)s?[ \t:=]",
+    anchor=_PROSE_SECRET_WORDS
+    + r"s?[ \t:=]|"
+    + _PROSE_WEAK_WORDS
+    + r"s?(?:[ \t]*[:=]|[ \t]+(?:is|was|for|of|on)[ \t])",
     window=(0, 330),
-    description="my API key is 8f2c..., API key: kT9x..., use this secret 9f8e... (a random value in a sentence)",
+    description="my API key is 8f2c..., API key: kT9x..., my token is Zx81... (a random value in a sentence)",
 )
 
 # A password in a URL's query: ?user=deploy&pass=..., &pwd=...
