@@ -198,8 +198,10 @@ class CommandOutputs:
     def see_call(self, call_id: Any, arguments: Any) -> None:
         if not call_id or not isinstance(call_id, str):
             return
-        if isinstance(arguments, dict) and not any(k in arguments for k in _COMMAND_KEYS):
-            return  # (most calls: a file read or edit, a search)
+        if isinstance(arguments, dict) and not (
+            "command" in arguments or "cmd" in arguments or "code" in arguments or "script" in arguments
+        ):
+            return  # (most calls: a file read or edit, a search; _COMMAND_KEYS, tested inline)
         command = command_of(arguments)
         if command and _kind(command) is not None:
             self.calls[call_id] = command
