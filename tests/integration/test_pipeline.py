@@ -96,7 +96,7 @@ def test_no_planted_secret_anywhere_under_forge_home(finished_run, planted_secre
     assert len(planted_secret_pieces) > 100
     found = [("example corpus", s.encode()) for s in planted_secret_pieces] + needles(plants())
     corpus = forge.store.get(job.result["stages"]["corpus"]["id"]).file("conversations.jsonl")
-    assert len(corpus.read_text().splitlines()) == 84 + 25  # the planted sessions were read
+    assert len(corpus.read_text().splitlines()) == 84 + len(plants())  # the planted sessions were read
     for path in home.rglob("*"):
         if path.is_file():
             data = path.read_bytes()
