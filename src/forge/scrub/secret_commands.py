@@ -92,8 +92,8 @@ _SHORT = re.compile(r"[A-Za-z0-9+/_\-=!@#$%^&*.]{8,64}")
 
 
 def random_enough(value: str) -> bool:
-    """A generated value, not a word, a path or a number: letters and digits both (hex has both
-    in all but about one in 10^5 of its 32-character values) and 3 bits of entropy per character
+    """A generated value, not a word, a path or a number: letters and digits both (a random
+    32-character hex value lacks one of them about once in three million) and 3 bits of entropy per character
     or more (random hex has about 3.8, base64 about 5); a value shorter than 16 characters, three
     in four of them different."""
     if not (any(c.isdigit() for c in value) and any(c.isalpha() for c in value)):
