@@ -93,6 +93,7 @@ def _load_plugins() -> None:
 def detectors() -> dict[str, Detector]:
     """Every registered detector, built-ins first, in registration order."""
     from forge.scrub import (  # noqa: F401  (importing registers them)
+        argv_lists,
         builtin,
         cli_passwords,
         code_defaults,
