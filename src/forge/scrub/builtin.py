@@ -360,6 +360,21 @@ _add(
     description="the password in scheme://user:password@host (scheme, user and host are kept)",
 )
 
+# A token sent as a URL's user (https://TOKEN@github.com/o/r.git, and the older
+# https://TOKEN:x-oauth-basic@github.com, whose password is a fixed word): url_password would
+# take the fixed word and keep the token. A user name is a word; a token looks random.
+_add(
+    "url_token_user",
+    "secret",
+    r"(?:(?<![A-Za-z0-9+.\-])|(?<=\\[nrt]))(?:https?|git)://(?P<s>[A-Za-z0-9_\-]{20,128}+)(?::x-oauth-basic)?@(?=[A-Za-z0-9\[])",
+    priority=81,
+    prefilter=("://",),
+    anchor="://",
+    window=(8, 160),
+    validator=v.url_token_user,
+    description="a token as a URL's user: https://TOKEN@host, https://TOKEN:x-oauth-basic@host",
+)
+
 _REMOTE_ADMIN_TOOLS = (
     "psexec",
     "sqlcmd",

@@ -600,7 +600,16 @@ def cli_user_password(value: str) -> bool:
 
 
 def url_password(value: str) -> bool:
-    return not is_reference_or_mask(value)
+    # (x-oauth-basic: the fixed password of a token sent as the user, see url_token_user)
+    return not is_reference_or_mask(value) and value != "x-oauth-basic"
+
+
+def url_token_user(value: str) -> bool:
+    """A URL's user that is a token: random, with digits (a user name is a word or a name); a
+    classic GitHub token is 40 hex digits, so a commit-like value counts here."""
+    return any(c.isdigit() for c in value) and (
+        re.fullmatch(r"[0-9a-f]{40}", value) is not None or looks_random(value, min_length=20)
+    )
 
 
 # The user info of a URL in a finding: scheme://user:password@
