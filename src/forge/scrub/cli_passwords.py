@@ -60,6 +60,10 @@ _FORMS = (
     r"SetEnvironmentVariable\([ \t]*['\"][^'\"\n]{0,64}(?i:pass|token|secret|key)[^'\"\n]{0,64}['\"][ \t]*,[ \t]*",
     # dotnet user-secrets set "Db:Password" VALUE (the tool stores secrets: the value is one)
     r"dotnet[ \t]+user-secrets[ \t]+set[ \t]+(?:\\?\"[^\"\n]{1,128}\\?\"|'[^'\n]{1,128}'|\S+)[ \t]+",
+    # MinIO's client: mc alias set NAME URL ACCESS_KEY SECRET_KEY (and its older config host add)
+    r"mc[ \t]+(?:alias[ \t]+set|config[ \t]+host[ \t]+add)[ \t]+\S+[ \t]+\S+[ \t]+\S+[ \t]+",
+    # lftp -u USER,PASSWORD
+    r"lftp\b" + _ARGS + r"-u[ \t]+[^\s,]{1,128},",
     # fish: set -x DB_PASSWORD VALUE
     r"set[ \t]+(?:-[A-Za-z]+[ \t]+)+(?:[A-Z0-9]+_)*(?:PASSWORD|PASSWD|PASS|PWD|TOKEN|SECRET|API_KEY)"
     r"(?:_[A-Z0-9]+)*[ \t]+",
@@ -97,6 +101,8 @@ _add(
         "user-secrets",
         "freerdp",
         "openssl",
+        "mc ",
+        "lftp",
     ),
     validator=v.flag_password,
     anchor=(
@@ -109,11 +115,28 @@ _add(
         r"|openssl\s+passwd|net\s+user\s|dscl\s|mysqladmin|add-(?:generic|internet)-password|(?i:convertto-securestring)"
         r"|SetEnvironmentVariable|set\s+-[A-Za-z]+\s+(?:[A-Z0-9]+_)*(?:PASS|PWD|TOKEN|SECRET|API_KEY)"
         r"|user-secrets\s+set|(?:xfreerdp|wlfreerdp|sdl-freerdp)\s|openssl\s+(?:enc|aes-|des|bf)"
+        r"|mc\s+(?:alias|config)\s|lftp\s"
     ),
     window=(16, 700),
     description="docker/az login -p, mongosh -p, ldapsearch -w, smbclient -U user%PASS, htpasswd -b, "
     "rabbitmqctl add_user, net use, vault login TOKEN, gh secret set --body, aws configure set, zip -P, "
-    "nmcli password, wpa_passphrase",
+    "nmcli password, wpa_passphrase, mc alias set, lftp -u user,PASS",
+)
+
+# Oracle's tools take USER/PASSWORD[@DB]: sqlplus -s app/PASSWORD@//host:1521/XE, rman target
+# sys/PASSWORD, expdp userid=app/PASSWORD (sqlplus / as sysdba names no user and has none)
+_add(
+    "oracle_login_password",
+    "password",
+    _WORD_START
+    + r"(?:sqlplus|sqlcl|expdp|impdp|rman|sqlldr|dgmgrl)(?:\.exe)?(?:[ \t]+-\S+)*[ \t]+"
+    + r"(?:target[ \t]+|userid=)?[A-Za-z][\w$#]{0,127}/(?P<s>[^\s/@\"'`;&|<>\\]{1,128}+)(?=@|[ \t]|$|\\)",
+    priority=80,
+    prefilter=("sqlplus", "sqlcl", "expdp", "impdp", "rman", "sqlldr", "dgmgrl"),
+    validator=v.flag_password,
+    anchor=r"(?:sqlplus|sqlcl|expdp|impdp|rman|sqlldr|dgmgrl)",
+    window=(0, 400),
+    description="sqlplus USER/PASSWORD@DB, rman target sys/PASSWORD, expdp userid=USER/PASSWORD",
 )
 
 # A password given as a setting on the command line: helm --set auth.password=VALUE (helm

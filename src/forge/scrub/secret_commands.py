@@ -78,10 +78,12 @@ _READERS = (
     # one line of code that prints a secret variable: python -c "print(os.environ['X_KEY'])"
     r"\bprint\(\s*os\.(?:environ\[|environ\.get\(|getenv\()\s*\\?[\"']" + _SECRET_VAR,
     r"\bconsole\.log\(\s*process\.env\." + _SECRET_VAR,
-    # a file named for what it holds: cat /run/secrets/db_password, cat ~/.config/x/api_token
+    # a file named for what it holds: cat /run/secrets/db_password, cat ~/.config/x/api_token,
+    # cat config/master.key (Rails' key, 32 hex digits on one line)
     r"\bcat"
     + _W
-    + r"[^\s|;&<>\\\"']*(?:secret|token|passw(?:or)?d|api[_-]?key|credential)[^\s|;&<>/\\\"']*(?![^\s\\])",
+    + r"[^\s|;&<>\\\"']*(?:secret|token|passw(?:or)?d|api[_-]?key|credential|\.key(?![^\s\\]))"
+    + r"[^\s|;&<>/\\\"']*(?![^\s\\])",
 )
 GENERATOR = re.compile("|".join(_GENERATORS))
 READER = re.compile("|".join(_READERS))
