@@ -319,6 +319,28 @@ HISTORIES = {
         (f'db.createUser({{user: "app", pwd: "{WORD}", roles: ["readWrite"]}})\n'),
         [WORD],
     ),
+    # Oracle's USER/PASSWORD@DB, MinIO's client, lftp's USER,PASSWORD
+    "sqlplus": (f"sqlplus -s system/{WORD}@//db.example.com:1521/XEPDB1 @migrate.sql\n", [WORD]),
+    "rman": (f"rman target sys/{WORD}@prod\n", [WORD]),
+    "mc alias set": (f"mc alias set myminio http://minio:9000 app-access {S}\n", [S]),
+    "lftp -u": (f"lftp -u deploy,{WORD} sftp://files.example.com\n", [WORD]),
+    # a token as a URL's user, as git prints a remote and an old GitHub token is used
+    "git remote -v": (f"origin\thttps://{S}@gitea.example.com/acme/app.git (fetch)\n", [S]),
+    "x-oauth-basic": (f"git clone https://{S}:x-oauth-basic@github.com/acme/app.git\n", [S]),
+    # a flag and its value as list items: an MCP server's arguments, a container's args
+    "mcp server args": (
+        '{"mcpServers": {"search": {"command": "npx", "args": ["-y", "search-mcp", "--api-key", "' + S + '"]}}}\n',
+        [S],
+    ),
+    "claude desktop db args": (
+        f'"args": ["-y", "db-mcp", "--db-password", "{WORD}"]\n',
+        [WORD],
+    ),
+    "container args": (
+        f"    args:\n      - --token\n      - {S}\n      - --admin-password\n      - {WORD}\n",
+        [S, WORD],
+    ),
+    "dockerfile exec form": (f'CMD ["server", "--auth-token", "{S}"]\n', [S]),
 }
 
 

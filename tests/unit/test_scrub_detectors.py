@@ -121,6 +121,34 @@ TRUE_POSITIVES = [
         "jwt",
     ),
     ("url_password", "DATABASE_URL=postgres://admin:s3cr3t!@db.internal:5432/app", "s3cr3t!", "password"),
+    ("oracle_login_password", "sqlplus -s app/Tr0ub4dor@//db:1521/XE @run.sql", "Tr0ub4dor", "password"),
+    (
+        "argv_secret",  # an MCP server's arguments in .mcp.json
+        '{"mcpServers": {"search": {"command": "npx", '
+        '"args": ["-y", "search-mcp", "--api-key", "kT9xLm2pR4vW6yB1nC3dF5"]}}}',
+        "kT9xLm2pR4vW6yB1nC3dF5",
+        "secret",
+    ),
+    (
+        "argv_secret",
+        "containers:\n  - args:\n    - --token\n    - Qm7vX2kL9pR4tW8yB3nC6dF1\n",
+        "Qm7vX2kL9pR4tW8yB3nC6dF1",
+        "secret",
+    ),
+    ("argv_password", 'subprocess.run(["psql", "-h", host, "--password", "marmalade42"])', "marmalade42", "password"),
+    ("argv_password", "args:\n  - '--admin-password'\n  - 'hunter-Sky7'\n", "hunter-Sky7", "password"),
+    (
+        "url_token_user",  # a classic GitHub token as the user, the fixed word as the password
+        "git clone https://4e1f9c2a7b3d5e6f8a9b0c1d2e3f4a5b6c7d8e9f:x-oauth-basic@github.com/acme/app.git",
+        "4e1f9c2a7b3d5e6f8a9b0c1d2e3f4a5b6c7d8e9f",
+        "secret",
+    ),
+    (
+        "url_token_user",
+        "git remote set-url origin https://kT9xLm2pR4vW6yB1nC3dF5gH7jK9@gitea.example.com/acme/app.git",
+        "kT9xLm2pR4vW6yB1nC3dF5gH7jK9",
+        "secret",
+    ),
     ("cli_password", "mysqldump --password 'Tr0ub4dor&3' prod", "Tr0ub4dor&3", "password"),
     ("cli_user_password", "curl -u deploy:Qx7!vB2m https://ci/api", "Qx7!vB2m", "password"),
     ("cli_secret", "gh-tool --token Zx81kQ0pL2mN4bV6cX8z run", "Zx81kQ0pL2mN4bV6cX8z", "secret"),
@@ -740,6 +768,11 @@ NEAR_MISSES = [
     ("jwt", "eyJhbGciOiJIUzI1NiJ9 alone, and eyJhbGci.notapayload.sig"),
     ("url_password", "https://example.com:8080/path and git@github.com:org/repo.git and http://user@host/"),
     ("url_password", "postgres://app:${DB_PASSWORD}@db:5432/app"),
+    ("oracle_login_password", "sqlplus / as sysdba; sqlplus app/$APP_PW@db; rman target /"),
+    ("argv_secret", '["--token", "${GITHUB_TOKEN}"], ["--api-key", "YOUR_API_KEY"], ["--secret", "--verbose"]'),
+    ("argv_secret", '["--sort-key", "created_at"], ["--token", "github_token_name"], cmd = ["--token", token]'),
+    ("argv_password", '["--password", "<password>"], ["--password", "--stdin"], ["--password", os.environ["PW"]]'),
+    ("url_token_user", "ssh://git@github.com/o/r and https://deploy-bot@ci.example.com and https://x@h"),
     ("cli_password", "docker login --password-stdin < token.txt; tool --password $PASS"),
     ("cli_user_password", "docker run -u 1000:1000 img; git push -u origin main"),
     ("cli_secret", "gh auth login --with-token; tool --token $GITHUB_TOKEN"),

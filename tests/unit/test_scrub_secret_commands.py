@@ -235,6 +235,7 @@ def test_a_conversation_links_a_call_to_its_tool_message():
     "command,output",
     [
         ("cat /run/secrets/db_password", f"{PASSWORD}\n"),
+        ("cat config/master.key", f"{HEX[:32]}\n"),  # Rails' key
         ("netlify env:get STRIPE_SECRET_KEY", f"{URLSAFE}\n"),
         ('node -e "console.log(process.env.GITHUB_TOKEN)"', f"{URLSAFE}\n"),
         ("python3 -c \"import os; print(os.getenv('DB_PASSWORD'))\"", f"{PASSWORD}\n"),
@@ -255,6 +256,7 @@ def test_a_secret_file_or_variable_a_call_printed_is_replaced(command, output):
         ("python3 -c \"import os; print(len(os.environ['API_KEY']))\"", "51\n"),  # a length
         ("op read op://Private/db/password && ./deploy.sh", "Deploying to prod\n"),  # a reader inside a script
         ("cat build.log", f"{HEX}\n"),  # a digest in a file
+        ("cat config/master.key.enc.sha", f"{HEX}\n"),  # not a .key file
     ],
 )
 def test_outputs_of_other_commands_are_kept(command, output):
