@@ -103,6 +103,7 @@ def detectors() -> dict[str, Detector]:
         prefixed_tokens,
         provider_formats,
         secret_commands,
+        service_outputs,
     )
 
     _load_plugins()
