@@ -341,6 +341,36 @@ HISTORIES = {
         [S, WORD],
     ),
     "dockerfile exec form": (f'CMD ["server", "--auth-token", "{S}"]\n', [S]),
+    # what a service prints when it first starts (docker logs)
+    "mysql first start": (
+        f"2026-12-06T10:00:00.000000Z 6 [Note] [MY-010454] [Server] A temporary password is generated for "
+        f"root@localhost: {S}\n",
+        [S],
+    ),
+    "elasticsearch 8 first start": (
+        "\u2139\ufe0f  Password for the elastic user (reset with `bin/elasticsearch-reset-password -u elastic`):\n"
+        f"  {S}\n\n\u2139\ufe0f  HTTP CA certificate SHA-256 fingerprint:\n",
+        [S],
+    ),
+    "elasticsearch-reset-password": (f"Password for the [elastic] user successfully reset.\nNew value: {S}\n", [S]),
+    "jenkins first start": (
+        "Jenkins initial setup is required. An admin user has been created and a password generated.\n"
+        f"Please use the following password to proceed to installation:\n\n{S}\n\n"
+        "This may also be found at: /var/jenkins_home/secrets/initialAdminPassword\n",
+        [S],
+    ),
+    "consul acl bootstrap": (
+        "AccessorID:       1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901\n"
+        "SecretID:         7e8f9a0b-1c2d-3e4f-5a6b-7c8d9e0f1a2b\n",
+        ["7e8f9a0b-1c2d-3e4f-5a6b-7c8d9e0f1a2b"],
+    ),
+    "vault approle secret-id": (
+        "Key                   Value\n---                   -----\n"
+        "secret_id             841771dc-11c9-bbc7-bcac-6a3945a69cd9\n"
+        "secret_id_accessor    84896a0c-1347-aa90-a4f6-aca8b7558780\n",
+        ["841771dc-11c9-bbc7-bcac-6a3945a69cd9"],
+    ),
+    "cloudflared service install": (f"sudo cloudflared service install eyJhIjoi{S}{S}In0=\n", [f"eyJhIjoi{S}{S}In0="]),
 }
 
 

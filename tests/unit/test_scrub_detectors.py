@@ -121,6 +121,18 @@ TRUE_POSITIVES = [
         "jwt",
     ),
     ("url_password", "DATABASE_URL=postgres://admin:s3cr3t!@db.internal:5432/app", "s3cr3t!", "password"),
+    (
+        "announced_password",  # MySQL's first-start log
+        "[Note] [MY-010454] [Server] A temporary password is generated for root@localhost: q8X7kT9z+Lm2",
+        "q8X7kT9z+Lm2",
+        "password",
+    ),
+    (
+        "acl_secret_id",
+        "AccessorID:   1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901\nSecretID:     7e8f9a0b-1c2d-3e4f-5a6b-7c8d9e0f1a2b",
+        "7e8f9a0b-1c2d-3e4f-5a6b-7c8d9e0f1a2b",
+        "secret",
+    ),
     ("oracle_login_password", "sqlplus -s app/Tr0ub4dor@//db:1521/XE @run.sql", "Tr0ub4dor", "password"),
     (
         "argv_secret",  # an MCP server's arguments in .mcp.json
@@ -768,6 +780,15 @@ NEAR_MISSES = [
     ("jwt", "eyJhbGciOiJIUzI1NiJ9 alone, and eyJhbGci.notapayload.sig"),
     ("url_password", "https://example.com:8080/path and git@github.com:org/repo.git and http://user@host/"),
     ("url_password", "postgres://app:${DB_PASSWORD}@db:5432/app"),
+    (
+        "announced_password",
+        'The initial password is stored in /var/x\nlog.info("Generated password for user %s: %s", u, pw)\n'
+        "Password for the elastic user (reset with x):\n  <redacted>\nUse the following password:\n\n${PW}",
+    ),
+    (
+        "acl_secret_id",
+        "secret_id_accessor    84896a0c-1347-aa90-a4f6-aca8b7558780; AccessorID: 1b2c3d4e-5f60-7182-93a4-b5c6d7e8f901",
+    ),
     ("oracle_login_password", "sqlplus / as sysdba; sqlplus app/$APP_PW@db; rman target /"),
     ("argv_secret", '["--token", "${GITHUB_TOKEN}"], ["--api-key", "YOUR_API_KEY"], ["--secret", "--verbose"]'),
     ("argv_secret", '["--sort-key", "created_at"], ["--token", "github_token_name"], cmd = ["--token", token]'),

@@ -236,6 +236,11 @@ def test_a_conversation_links_a_call_to_its_tool_message():
     [
         ("cat /run/secrets/db_password", f"{PASSWORD}\n"),
         ("cat config/master.key", f"{HEX[:32]}\n"),  # Rails' key
+        ("cat /var/jenkins_home/secrets/initialAdminPassword", f"{HEX[:32]}\n"),
+        (
+            "argocd admin initial-password -n argocd",
+            f"{PASSWORD}\n\n This password must be only used for first time login.\n",
+        ),
         ("netlify env:get STRIPE_SECRET_KEY", f"{URLSAFE}\n"),
         ('node -e "console.log(process.env.GITHUB_TOKEN)"', f"{URLSAFE}\n"),
         ("python3 -c \"import os; print(os.getenv('DB_PASSWORD'))\"", f"{PASSWORD}\n"),
@@ -244,7 +249,8 @@ def test_a_conversation_links_a_call_to_its_tool_message():
 def test_a_secret_file_or_variable_a_call_printed_is_replaced(command, output):
     conv = _conversation(command, output, "ok")
     clean = Scrubber().scrub_conversation(conv)
-    assert clean.messages[2].content == "<SECRET:secret>\n"
+    value = output.split("\n", 1)[0]
+    assert clean.messages[2].content == output.replace(value, "<SECRET:secret>")
 
 
 @pytest.mark.parametrize(

@@ -62,6 +62,8 @@ _FORMS = (
     r"dotnet[ \t]+user-secrets[ \t]+set[ \t]+(?:\\?\"[^\"\n]{1,128}\\?\"|'[^'\n]{1,128}'|\S+)[ \t]+",
     # MinIO's client: mc alias set NAME URL ACCESS_KEY SECRET_KEY (and its older config host add)
     r"mc[ \t]+(?:alias[ \t]+set|config[ \t]+host[ \t]+add)[ \t]+\S+[ \t]+\S+[ \t]+\S+[ \t]+",
+    # cloudflared service install TUNNEL_TOKEN
+    r"cloudflared(?:\.exe)?[ \t]+service[ \t]+install[ \t]+",
     # lftp -u USER,PASSWORD
     r"lftp\b" + _ARGS + r"-u[ \t]+[^\s,]{1,128},",
     # fish: set -x DB_PASSWORD VALUE
@@ -103,6 +105,7 @@ _add(
         "openssl",
         "mc ",
         "lftp",
+        "cloudflared",
     ),
     validator=v.flag_password,
     anchor=(
@@ -115,7 +118,7 @@ _add(
         r"|openssl\s+passwd|net\s+user\s|dscl\s|mysqladmin|add-(?:generic|internet)-password|(?i:convertto-securestring)"
         r"|SetEnvironmentVariable|set\s+-[A-Za-z]+\s+(?:[A-Z0-9]+_)*(?:PASS|PWD|TOKEN|SECRET|API_KEY)"
         r"|user-secrets\s+set|(?:xfreerdp|wlfreerdp|sdl-freerdp)\s|openssl\s+(?:enc|aes-|des|bf)"
-        r"|mc\s+(?:alias|config)\s|lftp\s"
+        r"|mc\s+(?:alias|config)\s|lftp\s|cloudflared(?:\.exe)?\s+service"
     ),
     window=(16, 700),
     description="docker/az login -p, mongosh -p, ldapsearch -w, smbclient -U user%PASS, htpasswd -b, "

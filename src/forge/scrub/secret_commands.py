@@ -71,6 +71,7 @@ _READERS = (
     r"\bgcloud" + _W + r"secrets" + _W + r"versions" + _W + r"access\b",
     r"\baz" + _W + r"keyvault" + _W + r"secret" + _W + r"show\b[^\n]{0,200}?(?:-o|--output)" + _W + r"tsv\b",
     r"\bheroku" + _W + r"auth:token\b",
+    r"\bargocd" + _W + r"admin" + _W + r"initial-password\b",
     r"\bsops" + _W + r"(?:-d|--decrypt)\b[^\n]{0,200}?--extract\b",
     r"\b(?:printenv" + _W + r"|echo" + _W + r"\"?\$\{?)" + _SECRET_VAR,
     # a platform's variable by name: heroku config:get X_KEY, netlify env:get X_TOKEN
@@ -82,7 +83,7 @@ _READERS = (
     # cat config/master.key (Rails' key, 32 hex digits on one line)
     r"\bcat"
     + _W
-    + r"[^\s|;&<>\\\"']*(?:secret|token|passw(?:or)?d|api[_-]?key|credential|\.key(?![^\s\\]))"
+    + r"[^\s|;&<>\\\"']*(?:(?i:secret|token|passw(?:or)?d|api[_-]?key|credential)|\.key(?![^\s\\]))"
     + r"[^\s|;&<>/\\\"']*(?![^\s\\])",
 )
 GENERATOR = re.compile("|".join(_GENERATORS))
