@@ -270,7 +270,8 @@ _add(
     "google_api_key",
     r"(?P<s>" + _begin("AIza", _WORD + r"\-") + r"[0-9A-Za-z_\-]{35}"
     r"|" + _begin("GOCSPX-", _WORD + r"\-") + r"[A-Za-z0-9_\-]{28}"
-    r"|" + _begin(r"ya29\.", _WORD + r"\-.") + r"[A-Za-z0-9_\-]{30,2000}+)" + _TOKEN_END,
+    # (a service account's token has a short part first: ya29.c.b0AXv0z...)
+    r"|" + _begin(r"ya29\.", _WORD + r"\-.") + r"(?:[A-Za-z0-9_\-]{1,8}\.)?[A-Za-z0-9_\-]{30,2000}+)" + _TOKEN_END,
     priority=90,
     prefilter=("AIza", "GOCSPX-", "ya29."),
     validator=v.not_mask,
@@ -517,6 +518,8 @@ _SECRET_WORDS = (
     "admin key",
     "client key",
     "session key",
+    "primary key",  # Azure's primaryKey/secondaryKey (a table's primary_key = "id" is a word)
+    "secondary key",
 )
 # a numbered password field (password1/password2 of a sign-up form, DB_PASSWORD_2, password01)
 # is one too

@@ -175,6 +175,26 @@ _add(
     window=(0, 70),
     description="WireGuard PrivateKey = / PresharedKey = (base64 keys)",
 )
+# What az prints for `... keys list`: a storage account's key1/key2 as a table row or as JSON
+# ("keyName": "key1", ..., "value": "<88 base64>"), and Cognitive Services' {"key1": "<32 hex>"}.
+# The value's key name is "value" or "key1", so the key-name rules cannot know it.
+_AZURE_KEY = r"(?P<s>[A-Za-z0-9+/]{86}==|[0-9a-f]{32})(?![A-Za-z0-9+/=])"
+_add(
+    "azure_key_list",
+    "azure_storage_key",
+    r"(?m)(?:^|(?<=\\n))[ \t]*key[12][ \t]+(?:FULL|Full|READ|Read)[ \t]+"
+    + _AZURE_KEY
+    + r"|\\?\"keyName\\?\"[ \t]*:[ \t]*\\?\"key[12]\\?\"[^{}]{0,200}?\\?\"value\\?\"[ \t]*:[ \t]*\\?\""
+    + _AZURE_KEY.replace("(?P<s>", "(?P<j>")
+    + r"|\\?\"key[12]\\?\"[ \t]*:[ \t]*\\?\""
+    + _AZURE_KEY.replace("(?P<s>", "(?P<c>"),
+    group=("s", "j", "c"),
+    priority=85,
+    validator=v.high_entropy,
+    anchor=r"key[12]",
+    window=(64, 400),
+    description="az ... keys list: a storage account's key1/key2 (table or JSON), Cognitive Services' key1/key2",
+)
 _add(
     "kubernetes_bootstrap_token",
     "kubernetes_token",
