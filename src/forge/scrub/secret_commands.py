@@ -72,6 +72,13 @@ _READERS = (
     r"\baz" + _W + r"keyvault" + _W + r"secret" + _W + r"show\b[^\n]{0,200}?(?:-o|--output)" + _W + r"tsv\b",
     r"\bheroku" + _W + r"auth:token\b",
     r"\bargocd" + _W + r"admin" + _W + r"initial-password\b",
+    # a CLI that prints a short-lived token for another tool: a registry login, an access token
+    r"\baws" + _W + r"ecr(?:-public)?" + _W + r"get-login-password\b",
+    r"\baws" + _W + r"codeartifact" + _W + r"get-authorization-token\b[^\n]{0,300}?--output[ \t=]+text\b",
+    r"\bgcloud" + _W + r"auth" + _W + r"(?:application-default" + _W + r")?print-(?:access|identity)-token\b",
+    r"\baz" + _W + r"account" + _W + r"get-access-token\b[^\n]{0,300}?(?:-o|--output)[ \t=]+tsv\b",
+    r"\b(?:gh|glab|doctl|fly|flyctl)" + _W + r"auth" + _W + r"token\b",
+    r"\boc" + _W + r"whoami" + _W + r"(?:-t|--show-token)\b",
     r"\bsops" + _W + r"(?:-d|--decrypt)\b[^\n]{0,200}?--extract\b",
     r"\b(?:printenv" + _W + r"|echo" + _W + r"\"?\$\{?)" + _SECRET_VAR,
     # a platform's variable by name: heroku config:get X_KEY, netlify env:get X_TOKEN
@@ -89,7 +96,7 @@ _READERS = (
 GENERATOR = re.compile("|".join(_GENERATORS))
 READER = re.compile("|".join(_READERS))
 _TOKEN = r"(?:base64:)?[A-Za-z0-9+/_\-]{16,512}={0,2}"  # (Laravel's key:generate writes base64:...)
-_WORD = r"[^\s\"'`\\]{4,256}"
+_WORD = r"[^\s\"'`\\]{4,8192}"  # (a registry login's token runs to a few thousand characters)
 _BREAK = r"(?:\r?\n|(?:\\r)?\\n)"
 _SHORT = re.compile(r"[A-Za-z0-9+/_\-=!@#$%^&*.]{8,64}")
 
