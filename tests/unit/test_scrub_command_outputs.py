@@ -17,6 +17,7 @@ from forge.scrub.files import scrub_json_lines
 S = "Vq7rT2mK9xLp4ZsW8nB3"  # a random 20 characters
 PW = "tangerine-Otter-42"  # a password a person chose
 WORD = "tangerine"  # a password of letters only, where the syntax says it is one
+AZURE_KEY = "TqRPUjg84a5RMKx1UyfLlVeSnY4x5C/9Xvak+jeI5f9z8D7PoWsBgTJZjrEAs4P5JbxgJ1aokdC76JsFO69SRA=="  # 64 bytes
 
 COMMANDS = {
     "heroku config": (
@@ -370,6 +371,20 @@ HISTORIES = {
         "secret_id_accessor    84896a0c-1347-aa90-a4f6-aca8b7558780\n",
         ["841771dc-11c9-bbc7-bcac-6a3945a69cd9"],
     ),
+    # az ... keys list, as JSON (the table row is in test_scrub_detectors)
+    "az storage account keys list": (
+        '[\n  {\n    "keyName": "key1",\n    "permissions": "FULL",\n    "value": "' + AZURE_KEY + '"\n  }\n]\n',
+        [AZURE_KEY],
+    ),
+    "az cognitiveservices account keys list": (
+        '{\n  "key1": "4f2c7d0e9a1b4c3d8e7f6a5b4c3d2e1f",\n  "key2": "9a1b4c3d8e7f6a5b4c3d2e1f4f2c7d0e"\n}\n',
+        ["4f2c7d0e9a1b4c3d8e7f6a5b4c3d2e1f", "9a1b4c3d8e7f6a5b4c3d2e1f4f2c7d0e"],
+    ),
+    "az servicebus keys list": (f'{{\n  "keyName": "RootManageSharedAccessKey",\n  "primaryKey": "{S}{S}="\n}}\n', [S]),
+    # short-lived tokens one CLI prints for another
+    "gcloud print-access-token": (f"$ gcloud auth application-default print-access-token\nya29.c.b0AXv0z{S}{S}\n", [S]),
+    "aws ecr get-login-password": (f"$ aws ecr get-login-password --region us-east-1\neyJwYXlsb2FkIjoi{S * 40}\n", [S]),
+    "az get-access-token tsv": (f"$ az account get-access-token --query accessToken -o tsv\n{S}{S}\n", [S]),
     "cloudflared service install": (f"sudo cloudflared service install eyJhIjoi{S}{S}In0=\n", [f"eyJhIjoi{S}{S}In0="]),
 }
 

@@ -122,6 +122,13 @@ TRUE_POSITIVES = [
     ),
     ("url_password", "DATABASE_URL=postgres://admin:s3cr3t!@db.internal:5432/app", "s3cr3t!", "password"),
     (
+        "azure_key_list",  # az storage account keys list -o table (64 random bytes in base64)
+        "KeyName    Permissions    Value\nkey1       FULL           "
+        "TqRPUjg84a5RMKx1UyfLlVeSnY4x5C/9Xvak+jeI5f9z8D7PoWsBgTJZjrEAs4P5JbxgJ1aokdC76JsFO69SRA==",
+        "TqRPUjg84a5RMKx1UyfLlVeSnY4x5C/9Xvak+jeI5f9z8D7PoWsBgTJZjrEAs4P5JbxgJ1aokdC76JsFO69SRA==",
+        "azure_storage_key",
+    ),
+    (
         "announced_password",  # MySQL's first-start log
         "[Note] [MY-010454] [Server] A temporary password is generated for root@localhost: q8X7kT9z+Lm2",
         "q8X7kT9z+Lm2",
@@ -780,6 +787,7 @@ NEAR_MISSES = [
     ("jwt", "eyJhbGciOiJIUzI1NiJ9 alone, and eyJhbGci.notapayload.sig"),
     ("url_password", "https://example.com:8080/path and git@github.com:org/repo.git and http://user@host/"),
     ("url_password", "postgres://app:${DB_PASSWORD}@db:5432/app"),
+    ("azure_key_list", '{"key1": "value1", "key2": "00000000000000000000000000000000"}, key1 FULL <your key here>'),
     (
         "announced_password",
         'The initial password is stored in /var/x\nlog.info("Generated password for user %s: %s", u, pw)\n'
