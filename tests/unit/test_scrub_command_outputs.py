@@ -381,6 +381,20 @@ HISTORIES = {
         ["4f2c7d0e9a1b4c3d8e7f6a5b4c3d2e1f", "9a1b4c3d8e7f6a5b4c3d2e1f4f2c7d0e"],
     ),
     "az servicebus keys list": (f'{{\n  "keyName": "RootManageSharedAccessKey",\n  "primaryKey": "{S}{S}="\n}}\n', [S]),
+    # values the tool's own JSON marks secret
+    "terraform output -json": (
+        f'{{\n  "db_password": {{\n    "sensitive": true,\n    "type": "string",\n    "value": "{WORD}"\n  }}\n}}\n',
+        [WORD],
+    ),
+    "aws ssm get-parameter --with-decryption": (
+        f'{{\n    "Parameter": {{\n        "Name": "/prod/db/pw",\n        "Type": "SecureString",\n'
+        f'        "Value": "{WORD}",\n        "Version": 1\n    }}\n}}\n',
+        [WORD],
+    ),
+    "gcloud secrets versions access --format=json": (
+        f'{{\n  "name": "projects/1/secrets/api-token/versions/3",\n  "payload": {{\n    "data": "{S}"\n  }}\n}}\n',
+        [S],
+    ),
     # short-lived tokens one CLI prints for another
     "gcloud print-access-token": (f"$ gcloud auth application-default print-access-token\nya29.c.b0AXv0z{S}{S}\n", [S]),
     "aws ecr get-login-password": (f"$ aws ecr get-login-password --region us-east-1\neyJwYXlsb2FkIjoi{S * 40}\n", [S]),

@@ -122,6 +122,12 @@ TRUE_POSITIVES = [
     ),
     ("url_password", "DATABASE_URL=postgres://admin:s3cr3t!@db.internal:5432/app", "s3cr3t!", "password"),
     (
+        "declared_secret_value",  # terraform output -json
+        '{"db_password": {"sensitive": true, "type": "string", "value": "marmalade42"}}',
+        "marmalade42",
+        "secret",
+    ),
+    (
         "azure_key_list",  # az storage account keys list -o table (64 random bytes in base64)
         "KeyName    Permissions    Value\nkey1       FULL           "
         "TqRPUjg84a5RMKx1UyfLlVeSnY4x5C/9Xvak+jeI5f9z8D7PoWsBgTJZjrEAs4P5JbxgJ1aokdC76JsFO69SRA==",
@@ -787,6 +793,11 @@ NEAR_MISSES = [
     ("jwt", "eyJhbGciOiJIUzI1NiJ9 alone, and eyJhbGci.notapayload.sig"),
     ("url_password", "https://example.com:8080/path and git@github.com:org/repo.git and http://user@host/"),
     ("url_password", "postgres://app:${DB_PASSWORD}@db:5432/app"),
+    (
+        "declared_secret_value",
+        '{"url": {"sensitive": false, "type": "string", "value": "https://x"}}, '
+        '{"Type": "String", "Value": "us-east-1"}, json={"payload": {"data": "something"}}',
+    ),
     ("azure_key_list", '{"key1": "value1", "key2": "00000000000000000000000000000000"}, key1 FULL <your key here>'),
     (
         "announced_password",
