@@ -98,6 +98,7 @@ def detectors() -> dict[str, Detector]:
         cli_passwords,
         code_defaults,
         config_formats,
+        crypto_calls,
         declared_secrets,
         ini_files,
         key_formats,
