@@ -320,6 +320,14 @@ HISTORIES = {
         (f'db.createUser({{user: "app", pwd: "{WORD}", roles: ["readWrite"]}})\n'),
         [WORD],
     ),
+    # a key as a crypto call's literal argument, in each language's documented form
+    "pyjwt": (f'token = jwt.encode(payload, "{S}", algorithm="HS256")\n', [S]),
+    "jsonwebtoken": (f"const t = jwt.sign({{ sub: id }}, '{S}', {{ expiresIn: '1h' }});\n", [S]),
+    "fernet": (f'f = Fernet(b"{S}{S}0123=")\n', [S]),
+    "node hmac": (f"crypto.createHmac('sha256', '{S}').update(body).digest('hex')\n", [S]),
+    "php hash_hmac": (f"$sig = hash_hmac('sha256', $payload, '{S}');\n", [S]),
+    "java SecretKeySpec": (f'new SecretKeySpec("{S}".getBytes(), "HmacSHA256")\n', [S]),
+    "go jwt": (f'signed, err := token.SignedString([]byte("{S}"))\n', [S]),
     # Oracle's USER/PASSWORD@DB, MinIO's client, lftp's USER,PASSWORD
     "sqlplus": (f"sqlplus -s system/{WORD}@//db.example.com:1521/XEPDB1 @migrate.sql\n", [WORD]),
     "rman": (f"rman target sys/{WORD}@prod\n", [WORD]),

@@ -122,6 +122,12 @@ TRUE_POSITIVES = [
     ),
     ("url_password", "DATABASE_URL=postgres://admin:s3cr3t!@db.internal:5432/app", "s3cr3t!", "password"),
     (
+        "crypto_call_key",
+        'jwt.encode(payload, "q8X7kT9zLm2pR4vW6yB1nC3d", algorithm="HS256")',
+        "q8X7kT9zLm2pR4vW6yB1nC3d",
+        "secret",
+    ),
+    (
         "declared_secret_value",  # terraform output -json
         '{"db_password": {"sensitive": true, "type": "string", "value": "marmalade42"}}',
         "marmalade42",
@@ -793,6 +799,11 @@ NEAR_MISSES = [
     ("jwt", "eyJhbGciOiJIUzI1NiJ9 alone, and eyJhbGci.notapayload.sig"),
     ("url_password", "https://example.com:8080/path and git@github.com:org/repo.git and http://user@host/"),
     ("url_password", "postgres://app:${DB_PASSWORD}@db:5432/app"),
+    (
+        "crypto_call_key",  # a variable, a docs word, a words-only key
+        'jwt.encode(payload, key, algorithm="HS256"); jwt.encode(p, "secret"); hmac.new(key, msg, "sha256"); '
+        "jwt.encode({'a': 1}, 'my-super-secret-key-value'); AES.new(key, AES.MODE_CBC, iv)",
+    ),
     (
         "declared_secret_value",
         '{"url": {"sensitive": false, "type": "string", "value": "https://x"}}, '
