@@ -516,6 +516,23 @@ _add(
     description=".npmrc _authToken=..., _auth=..., _password=...",
 )
 
+# Composer's auth.json (and COMPOSER_AUTH): a token per host, the host as its key:
+# "bearer": {"repo.example.org": "TOKEN"}, "github-oauth": {"github.com": "TOKEN"}
+_add(
+    "composer_host_token",
+    "secret",
+    (
+        r"\\?\"(?:bearer|github-oauth|gitlab-token|gitlab-oauth)\\?\"{sp}:{sp}\{{{sp}\\?\"[A-Za-z0-9.\-:]{{1,253}}\\?\"{sp}:{sp}"
+        r"\\?\"(?P<s>[^\"\\\s]{{8,512}}+)\\?\""
+    ).format(sp=r"(?:\s|\\[nrt])*"),  # (white space, or a line break escaped in a transcript line)
+    priority=70,
+    prefilter=("bearer", "-oauth", "gitlab-token"),
+    validator=v.looks_random,
+    anchor=r"(?:bearer|github-oauth|gitlab-token|gitlab-oauth)\\?\"\s*:\s*\{",
+    window=(2, 700),
+    description='Composer auth.json: "bearer": {"HOST": "TOKEN"}, "github-oauth": {"github.com": "TOKEN"}',
+)
+
 # `pass` or `pwd` alone as a line's key, unquoted (an INI or rclone section's pass = ..., a YAML
 # pass: ...): a config line holds a literal. `pass = x` is no Python (pass is a statement) and
 # `pwd: /home/me` is a folder, which the validator turns down.
