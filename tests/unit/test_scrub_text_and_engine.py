@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import threading
 
 from forge.scrub import Scrubber, detectors, scrub_text
-from forge.scrub.engine import anchors_of, get_engine, rule_kind
+from forge.scrub.engine import anchors_of, get_engine, rule_kind, view_pattern
 
 # One planted secret of every kind the scrubber must remove from errors, logs, events, replies.
 PLANTED = {
@@ -95,24 +97,28 @@ def test_the_engine_is_used_here_and_named_in_the_report():
 
 
 def test_engine_anchor_hits_equal_pythons():
-    """Each detector's anchor, run by the engine, finds what Python's regex finds (else a
-    detector would silently look in the wrong places)."""
-    from forge.scrub.find import _engine_candidates
+    """Each detector's anchor, run by the engine, finds what Python's regex finds on the text as
+    the engine reads it (find.rule_view; else a detector would silently look in the wrong
+    places)."""
+    from forge.scrub.find import _engine_candidates, rule_view
 
     dets = list(detectors().values())
-    texts = list(PLANTED.values()) + [
+    plain = list(PLANTED.values()) + [
         "x@y.com a@b --password=x 1.2.3.4 fe80::1ff:fe23:4567:890a /home/bob ::1",
         # anchors that start at a word boundary or a JSON \\n escape, and near misses inside words
         '{"t":"\\nfe80::1%eth0 use std::fs::File; Add::add x4111111111111111 \\n4111111111111111"}',
         "card 5555-5555-5555-4444, key 1-" + "aB3" * 21 + "c, id a1-" + "aB3" * 21 + "c",
     ]
+    texts = plain + [json.dumps({"content": t}) for t in plain]  # and as a transcript line holds them
     engine = get_engine(anchors_of(dets))
     _, hits = _engine_candidates(texts, engine, dets)
     for det in dets:
         if det.anchor is None or not det.engine_anchor:
             continue
+        anchor = re.compile(view_pattern(det.anchor.pattern), det.anchor.flags)
         for text, h in zip(texts, hits):
-            py = [m.span() for m in det.anchor.finditer(text)]
+            shown = rule_view(text.encode()).decode()
+            py = [m.span() for m in anchor.finditer(shown)]
             assert h.get(det.name, []) == py, (det.name, text)
 
 

@@ -150,7 +150,8 @@ class Engine:
 
     def scan(self, data: bytes, starts: Sequence[int] = (0,)) -> tuple[list[Hit], dict[str, list[tuple[int, int]]]]:
         """Provider hits (rule, byte span) and anchor hits per Forge detector name. data: texts
-        joined by SEPARATOR, each starting at its offset in `starts` (by default, one text)."""
+        joined by SEPARATOR, each starting at its offset in `starts` (by default, one text), as
+        find.rule_view shows them."""
         found: list[Hit] = []
         anchors: dict[str, list[tuple[int, int]]] = {}
         for base, piece in pieces(data, starts):
@@ -187,6 +188,13 @@ def pieces(data: bytes, starts: Sequence[int], size: int = SCAN_PIECE) -> list[t
     return out
 
 
+def view_pattern(anchor: str) -> str:
+    """An anchor as the engine runs it: on the rule view (find.rule_view), where a transcript
+    line's escaped quote reads ' "', so the optional backslash an anchor allows before a quote
+    (key\\\\?" then a colon) may be a blank there."""
+    return anchor.replace("\\\\?", "[\\\\ ]?")
+
+
 def _anchor_yaml(anchors: dict[str, str]) -> str:
     """Forge's anchors as Kingfisher custom rules: no entropy floor, every hit reported."""
 
@@ -198,7 +206,7 @@ def _anchor_yaml(anchors: dict[str, str]) -> str:
         lines += [
             f"  - name: {quoted('forge anchor ' + name)}",
             f"    id: {quoted(ANCHOR_PREFIX + name)}",
-            f"    pattern: {quoted(pattern)}",
+            f"    pattern: {quoted(view_pattern(pattern))}",
             "    min_entropy: 0",
             "    confidence: medium",
         ]

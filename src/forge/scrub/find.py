@@ -311,8 +311,14 @@ def _char_offsets(text: str, data: bytes, offsets: list[int]) -> dict[int, int]:
 _ESCAPED_MARKS = re.compile(rb"\\u2(?:192|502)")
 
 
-def _escaped_marks_as_spaces(buffer: bytes) -> bytes:
-    return _ESCAPED_MARKS.sub(b"      ", buffer)
+def rule_view(buffer: bytes) -> bytes:
+    """The joined texts as the rule engine reads them, as long as the buffer (offsets stay): a
+    line gutter's escaped mark as spaces (above), and an escaped quote (\\") as ' "'. The
+    catalogue's rules were written for source text, where a quote or a blank stands next to a
+    value ([\\s'"] around postmark: "<token>"), and a transcript line escapes every quote of
+    the text it holds; our anchors take the blank where they allow a backslash
+    (engine.view_pattern)."""
+    return _ESCAPED_MARKS.sub(b"      ", buffer).replace(b'\\"', b' "')
 
 
 def _engine_candidates(
@@ -324,7 +330,7 @@ def _engine_candidates(
     for data in encoded:
         starts.append(pos)
         pos += len(data) + len(eng.SEPARATOR)
-    found, anchors = engine.scan(_escaped_marks_as_spaces(eng.SEPARATOR.join(encoded)), starts)
+    found, anchors = engine.scan(rule_view(eng.SEPARATOR.join(encoded)), starts)
     order = len(dets)  # engine candidates rank after Forge's detectors of equal priority
     raw: list[list[tuple[str, int, int]]] = [[] for _ in texts]  # (rule or anchor, byte start, end)
     for hit in found:
