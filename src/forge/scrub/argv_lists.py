@@ -18,7 +18,11 @@ _SECRET_FLAG = r"(?:[a-z]+[_-])*(?:token|api[_-]?key|apikey|secret|secret[_-]key
 _VALUE = r"[^\s\"'\\,\[\]]{1,256}+"
 # "--flag", "VALUE" in a flow list (JSON, Python, a YAML [..] list); the quotes may be escaped
 # as a transcript line holds them
-_FLOW = r"(?P<q>\\?[\"'])--?{flag}(?P=q)[ \t]*,[ \t]*(?:\\n[ \t]*)?(?P<q2>\\?[\"'])(?P<s>" + _VALUE + r")(?P=q2)"
+_FLOW = (
+    r"(?P<q>\\?[\"'])--?{flag}(?P=q)(?:\s|\\[nrt]){0,40},(?:\s|\\[nrt]){0,40}(?P<q2>\\?[\"'])(?P<s>"
+    + _VALUE
+    + r")(?P=q2)"
+)
 # - --flag / - VALUE, one YAML list item per line
 _BREAK = r"(?:\r?\n|(?:\\r)?\\n)"
 _BLOCK = (

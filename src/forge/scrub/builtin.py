@@ -90,6 +90,15 @@ _ALNUM = "A-Za-z0-9"
 _WORD = "A-Za-z0-9_"
 _TOKEN_END = r"(?![A-Za-z0-9_\-])"
 
+# a shell line's continuation: a backslash at the line's end (JSON-escaped in a transcript line)
+_CONT = r"(?:\\\r?\n|\\\\\\n)"
+_WS = r"(?:\s|\\[nrt]|" + _CONT + r")+"  # whitespace, also JSON-escaped (tool output inside a JSON string)
+_SP = r"(?:\s|\\[nrt])*"  # the same, or none: between a call's arguments, a JSON object's members
+_BLANKS = r"(?:[ \t]|" + _CONT + r")+"  # between a command's arguments
+# a command's other arguments before the one a rule reads: up to its end (a pipe, a ; or &, a line
+# break that is not a continuation)
+_CMD_GAP = r"(?:[^\n|;&]|" + _CONT + r"){{0,{n}}}?"
+
 
 def _add(
     name: str,
@@ -396,12 +405,19 @@ _add(
     # openssl -passin pass:VALUE
     r"|-(?<![\w\-]-)pass(?:in|out)?\s+pass:(?P<ossl>[^\s'\"\\`;&|<>]{1,256}+)"
     # Windows remote-admin tools: psexec \\HOST -u USER -p VALUE, sqlcmd -U sa -P VALUE
-    r"|(?i:" + _WORD_START + r"(?:" + "|".join(_REMOTE_ADMIN_TOOLS) + r")(?:64)?(?:\.exe)?\b)"
-    r"[^\n|;&]{0,200}?\s-[uU]\s+(?:\\?\"[^\"\r\n]{1,128}\\?\"|'[^'\r\n]{1,128}'|[^\s'\"]{1,128})\s+-[pP]\s+"
+    r"|(?i:"
+    + _WORD_START
+    + r"(?:"
+    + "|".join(_REMOTE_ADMIN_TOOLS)
+    + r")(?:64)?(?:\.exe)?\b)"
+    + _CMD_GAP.format(n=200)
+    + r"\s-[uU]\s+(?:\\?\"[^\"\r\n]{1,128}\\?\"|'[^'\r\n]{1,128}'|[^\s'\"]{1,128})"
+    + _WS
+    + r"-[pP]\s+"
     r"(?:\\?\"(?P<wdq>[^\"\\\r\n]{1,256})\\?\"|\\?'(?P<wsq>[^'\\\r\n]{1,256})\\?'"
     r"|(?P<wbare>[^\s\"'`;&|<>()\\]{1,256}+))"
     # mysql -pSECRET: the password glued to -p
-    r"|" + _begin("m", _WORD + r"\-") + r"(?:ysql(?:dump|admin)?|ariadb(?:-dump)?)\b[^\n|;&]{0,200}?\s-p"
+    r"|" + _begin("m", _WORD + r"\-") + r"(?:ysql(?:dump|admin)?|ariadb(?:-dump)?)\b" + _CMD_GAP.format(n=200) + r"\s-p"
     r"(?P<glued>[^\s'\"\\`;&|<>]{3,128}+)"
     # echo SECRET | docker login --password-stdin
     r"|"
@@ -718,7 +734,6 @@ _add(
 
 # --- passwords in shell and config context -----------------------------------------------
 
-_WS = r"(?:\s|\\[nrt])+"  # whitespace, also JSON-escaped (tool output inside a JSON string)
 _ARG = (  # a quoted value's quotes may be JSON-escaped (\"value\" inside a JSON string)
     r"(?:\\?\"(?P<dq>[^\"\\\r\n]{1,256})\\?\"|\\?'(?P<sq>[^'\\\r\n]{1,256})\\?'"
     r"|(?P<bare>[^\s\"'`;&|<>()\\]{1,256}+))"
@@ -762,7 +777,7 @@ _add(
 _add(
     "sshpass",
     "password",
-    _WORD_START + r"sshpass" + _WS + r"(?:-[A-Za-z](?:\s+[^\s-][^\s]{0,200})?\s+){0,3}?-p\s*" + _ARG,
+    _WORD_START + r"sshpass" + _WS + r"(?:-[A-Za-z](?:\s+[^\s\\-][^\s]{0,200})?" + _WS + r"){0,3}?-p\s*" + _ARG,
     group=("dq", "sq", "bare"),
     priority=80,
     validator=v.quoted_password,
@@ -774,7 +789,7 @@ _add(
 _add(
     "redis_cli",
     "password",
-    _WORD_START + r"redis-cli\b[^\n|;&]{0,200}?\s(?:-a|--pass|--askpass\s+no)\s+" + _ARG,
+    _WORD_START + r"redis-cli\b" + _CMD_GAP.format(n=200) + r"\s(?:-a|--pass|--askpass\s+no)\s+" + _ARG,
     group=("dq", "sq", "bare"),
     priority=80,
     validator=v.quoted_password,

@@ -16,10 +16,11 @@ tool's documentation; a variable, a placeholder or a prompt (`-p $PW`, `-p '<pas
 from __future__ import annotations
 
 from forge.scrub import validators as v
-from forge.scrub.builtin import _ARG, _WORD_START, _add
+from forge.scrub.builtin import _ARG, _BLANKS, _CMD_GAP, _WORD_START, _add
 
-# the tool's other arguments, on the same command; a positional value follows on the same line
-_ARGS = r"[^\n|;&]{0,300}?\s"
+# the tool's other arguments, on the same command (a line ending in \ goes on); a positional
+# value follows on the same line
+_ARGS = _CMD_GAP.format(n=300) + r"\s"
 _FORMS = (
     # -p is --password to these logins (docker's, podman's, az's)
     r"(?:docker|podman|nerdctl|buildah|skopeo|oras|finch|helm\s+registry|az)\s+login\b" + _ARGS + r"-p\s+",
@@ -32,8 +33,12 @@ _FORMS = (
     + _ARGS
     + r"(?:-U|--user=?)\s*['\"]?[^\s%'\"]{1,128}%",
     # batch mode: htpasswd -b[c] FILE USER PASSWORD, htpasswd -nb USER PASSWORD
-    r"htpasswd[ \t]+-[A-Za-z]*b[A-Za-z]*(?:[ \t]+-[A-Za-z]+)*(?:[ \t]+-C[ \t]+[0-9]+)?[ \t]+"
-    r"(?:[^\s\-]\S*[ \t]+)?[^\s\-]\S*[ \t]+",
+    r"htpasswd[ \t]+-[A-Za-z]*b[A-Za-z]*(?:[ \t]+-[A-Za-z]+)*(?:[ \t]+-C[ \t]+[0-9]+)?"
+    + _BLANKS
+    + r"(?:[^\s\-\\]\S*"
+    + _BLANKS
+    + r")?[^\s\-\\]\S*"
+    + _BLANKS,
     r"rabbitmqctl\b[^\n|;&]{0,100}?[ \t](?:add_user|change_password)[ \t]+\S+[ \t]+",
     # net use [DRIVE] \\HOST\SHARE PASSWORD [/user:NAME] (the password is not an option or *)
     r"net[ \t]+use\b[^\n|;&]{0,100}?[ \t](?:\\\\)+\S+[ \t]+(?![/*])",

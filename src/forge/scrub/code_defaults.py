@@ -11,34 +11,41 @@ Registered like the built-ins (builtin.py has the conventions).
 from __future__ import annotations
 
 from forge.scrub import validators as v
-from forge.scrub.builtin import _QUOTED, _WORD_START, _add
+from forge.scrub.builtin import _QUOTED, _SP, _WORD_START, _add
 
 _PASSWORD_NAME = r"[A-Za-z0-9_.\-]{0,60}?(?i:password|passwd|passphrase|_pass|_pwd)"
 _SECRET_NAME = r"[A-Za-z0-9_.\-]{0,60}?(?i:secret|token|key|salt|credentials?)"
 _Q = r"\\?[\"']"  # a quote, maybe JSON-escaped (code inside a tool result)
 
 # PHP: define('DB_PASSWORD', 'value'); define( "AUTH_KEY", "value" );
-_DEFINE = _WORD_START + r"define\(\s*" + _Q + "{name}" + _Q + r"\s*,\s*" + _QUOTED
+_DEFINE = _WORD_START + r"define\(" + _SP + _Q + "{name}" + _Q + _SP + "," + _SP + _QUOTED
 # Python, Ruby, Django-environ: getenv("X", "value"), environ.get("X", "value"), env("X", default="value"),
 # ENV.fetch("X", "value")
 _LOOKUP = (
     _WORD_START
-    + r"(?:getenv|environ\.get|ENV\.fetch|env|config)\(\s*"
+    + r"(?:getenv|environ\.get|ENV\.fetch|env|config)\("
+    + _SP
     + _Q
     + "{name}"
     + _Q
-    + r"\s*,\s*(?:default\s*=\s*)?"
+    + _SP
+    + ","
+    + _SP
+    + r"(?:default\s*=\s*)?"
     + _QUOTED
 )
 # Setters: props.setProperty("password", "value"), os.Setenv("DB_PASSWORD", "value"),
 # map.put("password", "value"), cfg.set("api_token", "value")
 _SETTER = (
     _WORD_START
-    + r"(?:set|put|Set|Put|setenv|putenv|store)[A-Za-z]{0,12}\(\s*"
+    + r"(?:set|put|Set|Put|setenv|putenv|store)[A-Za-z]{0,12}\("
+    + _SP
     + _Q
     + "{name}"
     + _Q
-    + r"\s*,\s*"
+    + _SP
+    + ","
+    + _SP
     + _QUOTED
 )
 # A subscript assigned a literal: os.environ["DB_PASSWORD"] = "value", ENV['API_TOKEN'] = '...'
@@ -63,7 +70,7 @@ for form, shape, anchor_at in (
     (
         "setter",
         _SETTER,
-        r"(?i)(?:set|put|store)[a-z]{0,12}\(\s*\\?[\"'][a-z0-9_.\-]{0,60}(?:pass|pwd|secret|token|key|salt|credential)",
+        r"(?i)(?:set|put|store)[a-z]{0,12}\((?:\s|\\[nrt])*\\?[\"'][a-z0-9_.\-]{0,60}(?:pass|pwd|secret|token|key|salt|credential)",
     ),
     ("subscript", _SUBSCRIPT, r"\]\s*="),
 ):

@@ -11,7 +11,20 @@ from __future__ import annotations
 import re
 
 from forge.scrub import validators as v
-from forge.scrub.builtin import _ARG, _QUOTED, _SEP, _TOKEN_END, _WORD, _WORD_START, _WS, NUMBERED, _add, _begin, _trie
+from forge.scrub.builtin import (
+    _ARG,
+    _QUOTED,
+    _SEP,
+    _SP,
+    _TOKEN_END,
+    _WORD,
+    _WORD_START,
+    _WS,
+    NUMBERED,
+    _add,
+    _begin,
+    _trie,
+)
 from forge.scrub.detectors import Detector, register_detector
 from forge.scrub.gutters import GUTTER
 from forge.scrub.tables import table_secret_values
@@ -480,7 +493,14 @@ _add(
 _add(
     "name_value_password_json",
     "password",
-    r"\\?\"(?:[Nn]ame|[Kk]ey)\\?\"\s*:\s*\\?\"" + _PAIR_NAME + r"\\?\"\s*,\s*\\?\"[Vv]alue\\?\"\s*:\s*" + _QUOTED,
+    r"\\?\"(?:[Nn]ame|[Kk]ey)\\?\"\s*:\s*\\?\""
+    + _PAIR_NAME
+    + r"\\?\""
+    + _SP
+    + ","
+    + _SP
+    + r"\\?\"[Vv]alue\\?\"\s*:\s*"
+    + _QUOTED,
     group=("dq", "sq"),
     priority=62,
     prefilter=_PAIR_PREFILTER,

@@ -15,20 +15,21 @@ from forge.scrub import validators as v
 from forge.scrub.builtin import _WORD_START, _add
 
 _Q = r"\\?[\"']"  # a quote, maybe JSON-escaped (code inside a tool result)
-_ARG = r"[^,()\n]{1,200}?,\s*"  # an argument before the key
+_SP = r"(?:\s|\\[nrt]){0,40}"  # white space, or a line break escaped in a transcript line
+_ARG = r"[^,()\n]{1,200}?," + _SP  # an argument before the key
 _KEY = r"b?" + _Q + r"(?P<s>[^\"'\\\r\n]{8,512}+)" + _Q
 _CALLS = (
-    r"jwt\.(?:encode|decode|sign|verify)\(\s*" + _ARG,
-    r"JWT\.(?:encode|decode)\(\s*" + _ARG,
-    r"Fernet\(\s*",
-    r"(?:AES|DES3?|ChaCha20(?:_Poly1305)?|Salsa20|Blowfish|ARC4)\.new\(\s*",
-    r"(?:hmac|HMAC)\.(?:new|digest)\(\s*",
-    r"create(?:Hmac|Cipheriv|Decipheriv)\(\s*" + _Q + r"[\w\-]{2,40}" + _Q + r"\s*,\s*",
-    r"hash_hmac\(\s*" + _Q + r"[\w\-]{2,40}" + _Q + r"\s*,\s*" + _ARG,
-    r"OpenSSL::HMAC\.(?:hexdigest|digest|base64digest)\(\s*" + _ARG,
-    r"new\s+SecretKeySpec\(\s*",
-    r"SignedString\(\s*\[\]byte\(\s*",
-    r"hmac\.New\(\s*[\w.]{1,40}\s*,\s*\[\]byte\(\s*",
+    r"jwt\.(?:encode|decode|sign|verify)\(" + _SP + _ARG,
+    r"JWT\.(?:encode|decode)\(" + _SP + _ARG,
+    r"Fernet\(" + _SP,
+    r"(?:AES|DES3?|ChaCha20(?:_Poly1305)?|Salsa20|Blowfish|ARC4)\.new\(" + _SP,
+    r"(?:hmac|HMAC)\.(?:new|digest)\(" + _SP,
+    r"create(?:Hmac|Cipheriv|Decipheriv)\(" + _SP + _Q + r"[\w\-]{2,40}" + _Q + _SP + "," + _SP,
+    r"hash_hmac\(" + _SP + _Q + r"[\w\-]{2,40}" + _Q + _SP + "," + _SP + _ARG,
+    r"OpenSSL::HMAC\.(?:hexdigest|digest|base64digest)\(" + _SP + _ARG,
+    r"new\s+SecretKeySpec\(" + _SP,
+    r"SignedString\(\s*\[\]byte\(" + _SP,
+    r"hmac\.New\(\s*[\w.]{1,40}\s*,\s*\[\]byte\(" + _SP,
 )
 
 _add(
