@@ -142,7 +142,8 @@ _add(
     priority=80,
     prefilter=("sqlplus", "sqlcl", "expdp", "impdp", "rman", "sqlldr", "dgmgrl"),
     validator=v.flag_password,
-    anchor=r"(?:sqlplus|sqlcl|expdp|impdp|rman|sqlldr|dgmgrl)",
+    # (the tool's name, not a word's end: German, chairman)
+    anchor=r"(?:^|[^A-Za-z0-9_\-]|\\[nrt])(?:sqlplus|sqlcl|expdp|impdp|rman|sqlldr|dgmgrl)(?:\.exe)?[ \t]",
     window=(0, 400),
     description="sqlplus USER/PASSWORD@DB, rman target sys/PASSWORD, expdp userid=USER/PASSWORD",
 )

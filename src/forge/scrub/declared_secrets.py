@@ -63,7 +63,7 @@ _add(
     priority=70,
     prefilter=("sensitive", "SecureString", "payload"),
     validator=v.env_password,
-    anchor=r"sensitive\\?\"\s*:\s*true|SecureString|payload\\?\"\s*:\s*\{",
+    anchor=r"sensitive\\?\"\s*:\s*true|SecureString|/secrets/[^\"\\\s]{1,255}/versions/",
     window=(600, 1_200),
     description="values a tool marks secret: terraform's sensitive outputs, SSM SecureStrings, GCP secret payloads",
 )
