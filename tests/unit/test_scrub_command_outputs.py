@@ -389,6 +389,16 @@ HISTORIES = {
         ["4f2c7d0e9a1b4c3d8e7f6a5b4c3d2e1f", "9a1b4c3d8e7f6a5b4c3d2e1f4f2c7d0e"],
     ),
     "az servicebus keys list": (f'{{\n  "keyName": "RootManageSharedAccessKey",\n  "primaryKey": "{S}{S}="\n}}\n', [S]),
+    # Authorization schemes other than Basic and Bearer, and a header named for its key
+    "discord bot header": (f'curl -H "Authorization: Bot {S}.Gx81kQ.{S}{S}" https://discord.com/api\n', [S]),
+    "splunk hec header": (
+        'curl -H "Authorization: Splunk 0f3a2c1e-1111-2222-3333-444455556666" https://splunk:8088/services/collector\n',
+        ["0f3a2c1e-1111-2222-3333-444455556666"],
+    ),
+    "azure apim header": (
+        'curl -H "Ocp-Apim-Subscription-Key: 4f2c7d0e9a1b4c3d8e7f6a5b4c3d2e1f" https://x\n',
+        ["4f2c7d0e9a1b4c3d8e7f6a5b4c3d2e1f"],
+    ),
     # values the tool's own JSON marks secret
     "terraform output -json": (
         f'{{\n  "db_password": {{\n    "sensitive": true,\n    "type": "string",\n    "value": "{WORD}"\n  }}\n}}\n',

@@ -122,6 +122,12 @@ TRUE_POSITIVES = [
     ),
     ("url_password", "DATABASE_URL=postgres://admin:s3cr3t!@db.internal:5432/app", "s3cr3t!", "password"),
     (
+        "auth_scheme_credential",  # Okta's scheme
+        'curl -H "Authorization: SSWS 00q8X7kT9zLm2pR4vW6yB1nC3dF5gH7jK9lM0oP2q" https://acme.okta.com/api/v1/users',
+        "00q8X7kT9zLm2pR4vW6yB1nC3dF5gH7jK9lM0oP2q",
+        "bearer_token",
+    ),
+    (
         "composer_host_token",  # auth.json as cat prints it
         '{\n  "bearer": {\n    "repo.example.org": "q8X7kT9zLm2pR4vW6yB1nC3d"\n  }\n}',
         "q8X7kT9zLm2pR4vW6yB1nC3d",
@@ -805,6 +811,10 @@ NEAR_MISSES = [
     ("jwt", "eyJhbGciOiJIUzI1NiJ9 alone, and eyJhbGci.notapayload.sig"),
     ("url_password", "https://example.com:8080/path and git@github.com:org/repo.git and http://user@host/"),
     ("url_password", "postgres://app:${DB_PASSWORD}@db:5432/app"),
+    (
+        "auth_scheme_credential",
+        'Authorization: Signature keyId="x"; the Authorization header carries a scheme; Authorization: Bot $TOKEN',
+    ),
     ("composer_host_token", '{"bearer": {"type": "http"}}, "github-oauth": {"github.com": "${GITHUB_TOKEN}"}'),
     (
         "crypto_call_key",  # a variable, a docs word, a words-only key

@@ -490,6 +490,23 @@ _add(
     description="HTTP Authorization header credentials",
 )
 
+# Other schemes a service names in its Authorization header: Bot (Discord), SSWS (Okta), Splunk
+# and GenieKey (a UUID), ApiKey (Elastic), Key, OAuth, sso-key, Zoho-oauthtoken ...
+_add(
+    "auth_scheme_credential",
+    "bearer_token",
+    _cased("authorization")
+    + r"\\?[\"']?[ \t]*[:=][ \t]*\\?[\"']?"  # (on one line: `authorization:` then code is a Python block)
+    + r"(?!(?i:basic|bearer|token|digest)\s)[A-Za-z][A-Za-z0-9_\-]{1,30}[ \t]+"  # (those: bearer_token)
+    r"(?P<s>[A-Za-z0-9._~+/:\-]{16,4000}+=*)",
+    priority=74,
+    prefilter=("uthorization", "UTHORIZATION"),
+    validator=v.auth_credential,
+    anchor="(?i)authorization",
+    window=(0, 4_200),
+    description="Authorization: <scheme> <credential> for schemes other than Basic and Bearer (Bot, SSWS, Splunk, ...)",
+)
+
 # key = value, "key": "value", key: value. The key ends in the keyword (DB_PASSWORD,
 # slackToken); '==' is a comparison and '::'/':/' are not separators.
 _SEP = r"\\?[\"']?\s*(?::=|=>|=(?!=)|:(?![:/]))\s*"
@@ -536,6 +553,7 @@ _SECRET_WORDS = (
     "session key",
     "primary key",  # Azure's primaryKey/secondaryKey (a table's primary_key = "id" is a word)
     "secondary key",
+    "subscription key",  # Azure API Management and Cognitive Services: Ocp-Apim-Subscription-Key
 )
 # a numbered password field (password1/password2 of a sign-up form, DB_PASSWORD_2, password01)
 # is one too

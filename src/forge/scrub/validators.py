@@ -338,6 +338,7 @@ def looks_random(value: str, min_length: int = 8, min_entropy: float = 3.0) -> b
     return shannon_entropy(value) >= min_entropy
 
 
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _ID_OR_DIGEST = re.compile(
     r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"  # a UUID
     r"|(?:sha(?:1|224|256|384|512)|md5)[:\-][0-9a-fA-F]{32,128}"  # a typed digest
@@ -602,6 +603,12 @@ def cli_user_password(value: str) -> bool:
 def url_password(value: str) -> bool:
     # (x-oauth-basic: the fixed password of a token sent as the user, see url_token_user)
     return not is_reference_or_mask(value) and value != "x-oauth-basic"
+
+
+def auth_credential(value: str) -> bool:
+    """What follows an Authorization header's scheme: random, or a UUID (Splunk's and Opsgenie's
+    keys are UUIDs; in this place a UUID is a key, not an id)."""
+    return bool(_UUID.fullmatch(value)) or looks_random(value, min_length=16)
 
 
 def url_token_user(value: str) -> bool:
