@@ -122,6 +122,12 @@ TRUE_POSITIVES = [
     ),
     ("url_password", "DATABASE_URL=postgres://admin:s3cr3t!@db.internal:5432/app", "s3cr3t!", "password"),
     (
+        "query_key",
+        "GET https://api.example.com/v1/items?key=q8X7kT9zLm2pR4vW6yB1nC3d&page=2",
+        "q8X7kT9zLm2pR4vW6yB1nC3d",
+        "secret",
+    ),
+    (
         "auth_scheme_credential",  # Okta's scheme
         'curl -H "Authorization: SSWS 00q8X7kT9zLm2pR4vW6yB1nC3dF5gH7jK9lM0oP2q" https://acme.okta.com/api/v1/users',
         "00q8X7kT9zLm2pR4vW6yB1nC3dF5gH7jK9lM0oP2q",
@@ -811,6 +817,7 @@ NEAR_MISSES = [
     ("jwt", "eyJhbGciOiJIUzI1NiJ9 alone, and eyJhbGci.notapayload.sig"),
     ("url_password", "https://example.com:8080/path and git@github.com:org/repo.git and http://user@host/"),
     ("url_password", "postgres://app:${DB_PASSWORD}@db:5432/app"),
+    ("query_key", "?key=uploads/2024/a8f9d0c1.png and ?key=user_profile_settings_v2 and ?key=${API_KEY}"),
     (
         "auth_scheme_credential",
         'Authorization: Signature keyId="x"; the Authorization header carries a scheme; Authorization: Bot $TOKEN',

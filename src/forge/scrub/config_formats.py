@@ -407,6 +407,20 @@ _add(
     description="?user=...&pass=VALUE, &userpass=VALUE in a URL",
 )
 
+# A URL's ?key=VALUE (Steam's, Trello's, Bing Maps' and many APIs' key parameter; Google's
+# key=AIza... has its own rule): random values only (?key=uploads/a.png names an object)
+_add(
+    "query_key",
+    "secret",
+    r"[?&;](?:key|apiKey|api-key|appkey|app_key)=(?P<s>[A-Za-z0-9_\-.~%]{20,512}+)(?![A-Za-z0-9_\-.~%/])",
+    priority=64,
+    prefilter=("key=", "Key="),
+    validator=v.properties_key,  # (random, and not a name made of words: ?key=user_profile_v2)
+    anchor=r"[?&;](?:key|apiKey|api-key|appkey|app_key)=",
+    window=(0, 540),
+    description="?key=VALUE in a URL (random values)",
+)
+
 # YAML block scalar: password: |  (the value on the next, indented line)
 _add(
     "password_block_scalar",
