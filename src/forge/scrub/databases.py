@@ -78,11 +78,13 @@ def _cells(con: sqlite3.Connection, table: str, scrubber: Scrubber) -> list[tupl
     return out
 
 
-def _with_names(cells: list[tuple[str, int, str, Any, Any]], names: set[str], scrubber: Scrubber) -> list:
-    """The cells with the login names the scrub gave away replaced wherever else they stand."""
+def _with_names(
+    cells: list[tuple[str, int, str, Any, Any]], names: set[str], values: dict[str, str], scrubber: Scrubber
+) -> list:
+    """The cells with the login names and secrets the scrub found replaced wherever else they stand."""
     texts = [c[4].decode("utf-8") if isinstance(c[4], bytes) else c[4] for c in cells]
     at = [i for i, t in enumerate(texts) if isinstance(t, str)]
-    clean = scrubber.replace_names([texts[i] for i in at], names)
+    clean = scrubber.replace_values(scrubber.replace_names([texts[i] for i in at], names), values)
     out = list(cells)
     for i, text in zip(at, clean, strict=True):
         if text != texts[i]:
@@ -115,9 +117,10 @@ def scrub_database(src: Path, dest: Path | None, scrubber: Scrubber) -> int | st
                     if "WITHOUT ROWID" in sql.upper():
                         return f"table without rowids ({table[:40]}): not copied"
                 names: set[str] = set()
-                with scrubber.collecting_names(names):
+                values: dict[str, str] = {}
+                with scrubber.collecting_names(names), scrubber.collecting_values(values):
                     cells = [cell for table in tables for cell in _cells(con, table, scrubber)]
-                for table, rowid, column, value, clean in _with_names(cells, names, scrubber):
+                for table, rowid, column, value, clean in _with_names(cells, names, values, scrubber):
                     if clean != value:
                         con.execute(
                             f"UPDATE {_quoted(table)} SET {_quoted(column)} = ? WHERE rowid = ?", (clean, rowid)

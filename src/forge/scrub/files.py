@@ -155,24 +155,25 @@ def _stream_text(f: Any, out: Any, scrubber: Scrubber, block_chars: int, overlap
     gives away is replaced from the block it first shows in on, as in JSON lines."""
     carry = ""
     names: set[str] = set()
+    values: dict[str, str] = {}
     while True:
         chunk = f.read(block_chars)
         text = carry + chunk
         if not chunk:
             if text:
-                with scrubber.collecting_names(names):
+                with scrubber.collecting_names(names), scrubber.collecting_values(values):
                     clean = _nested_too(scrubber.scrub_text(text), scrubber)
-                clean = scrubber.replace_names([clean], names)[0]
+                clean = scrubber.replace_values(scrubber.replace_names([clean], names), values)[0]
                 if out:
                     out.write(clean)
             return
         if len(text) <= 2 * overlap:
             carry = text
             continue
-        with scrubber.collecting_names(names):
+        with scrubber.collecting_names(names), scrubber.collecting_values(values):
             clean, carry = scrubber.scrub_prefix(text, keep=overlap)
             clean = _nested_too(clean, scrubber)
-        clean = scrubber.replace_names([clean], names)[0]
+        clean = scrubber.replace_values(scrubber.replace_names([clean], names), values)[0]
         if out:
             out.write(clean)
 
@@ -233,31 +234,41 @@ def _scrub_open_file(
         with f:
             if suffix in LINE_FILES:
                 names: set[str] = set()  # login names the file's home paths gave away so far
+                values: dict[str, str] = {}  # secrets found so far, to replace where they recur
                 outputs = CommandOutputs()  # calls that printed a secret, and what they printed
                 while True:
                     lines = f.readlines(block_chars)
                     if not lines:
                         break
                     commands: list[str] = []
-                    with scrubber.collecting_names(names), scrubber.watching_commands(commands):
+                    with (
+                        scrubber.collecting_names(names),
+                        scrubber.collecting_values(values),
+                        scrubber.watching_commands(commands),
+                    ):
                         clean = scrub_json_lines(lines, scrubber)
                     local = outputs.see_json_lines(lines, commands)
-                    clean = scrubber.replace_command_outputs(scrubber.replace_names(clean, names), outputs, local)
+                    clean = scrubber.replace_values(scrubber.replace_names(clean, names), values)
+                    clean = scrubber.replace_command_outputs(clean, outputs, local)
                     if out:
                         out.writelines(clean)
             elif suffix in (".json", ".ipynb") and size is not None and size <= block_chars:
                 text = f.read()
                 names = set()
+                values = {}
                 commands = []  # (a session's calls and their results in one document: Gemini CLI)
-                with scrubber.collecting_names(names), scrubber.watching_commands(commands):
+                with (
+                    scrubber.collecting_names(names),
+                    scrubber.collecting_values(values),
+                    scrubber.watching_commands(commands),
+                ):
                     clean_text = scrub_json_lines([text], scrubber)[0]
                     if suffix == ".ipynb":  # cells' and outputs' lines, each its own string
                         clean_text = scrub_line_lists(clean_text, scrubber)
                 outputs = CommandOutputs()
                 local = outputs.see_json_lines([text], commands)
-                clean_text = scrubber.replace_command_outputs(
-                    scrubber.replace_names([clean_text], names), outputs, local
-                )[0]
+                clean_text = scrubber.replace_values(scrubber.replace_names([clean_text], names), values)[0]
+                clean_text = scrubber.replace_command_outputs([clean_text], outputs, local)[0]
                 if out:
                     out.write(clean_text)
             else:

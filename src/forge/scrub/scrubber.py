@@ -20,7 +20,7 @@ from typing import Any
 
 from forge.records import Conversation, ToolCall, WorkItem
 from forge.scrub import engine as eng
-from forge.scrub import known_names, secret_commands
+from forge.scrub import known_names, known_values, secret_commands
 from forge.scrub.builtin import CREDENTIAL_KEY_NAME
 from forge.scrub.detectors import Finding, select_detectors
 from forge.scrub.find import ENGINE_DETECTOR_PREFIX, find_secrets_many, redact
@@ -102,9 +102,14 @@ class Scrubber:
         self._conversations_with_findings = 0
         self._work_items = 0
         self._work_items_with_findings = 0
-        # a string's scrubbed text, its findings (kind, detector) and the login names found in it
-        self._memo: dict[str, tuple[str, tuple[tuple[str, str], ...], tuple[str, ...]]] = {}
+        # a string's scrubbed text, its findings (kind, detector), the login names and the
+        # secret values (value, kind) found in it
+        self._memo: dict[
+            str, tuple[str, tuple[tuple[str, str], ...], tuple[str, ...], tuple[tuple[str, str], ...]]
+        ] = {}
         self._names: set[str] | None = None  # where _run collects login names, while one is set
+        self._values: dict[str, str] | None = None  # and secret values (value -> kind)
+        self._known: tuple[frozenset[tuple[str, str]], known_values.Known] | None = None  # the last values' matcher
         # where _run collects the texts that run a generator or a reader, while one is set
         self._commands: list[str] | None = None
 
@@ -135,12 +140,14 @@ class Scrubber:
             if not v:
                 out[i] = v
             elif job.key is None and len(v) <= MEMO_MAX_CHARS and (hit := self._memo.get(v)) is not None:
-                clean, memo_found, memo_names = hit
+                clean, memo_found, memo_names, memo_values = hit
                 for kind, detector in memo_found:
                     self._by_kind[kind] += 1
                     self._by_detector[detector] += 1
                 if memo_names and self._names is not None:
                     self._names.update(memo_names)
+                if memo_values and self._values is not None:
+                    self._values.update(memo_values)
                 out[i] = clean
             else:
                 pending.append(i)
@@ -161,7 +168,7 @@ class Scrubber:
                 if len(job.value) <= MEMO_MAX_CHARS:
                     if len(self._memo) >= MEMO_MAX_ENTRIES:
                         self._memo.clear()
-                    self._memo[job.value] = (job.value, (), ())
+                    self._memo[job.value] = (job.value, (), (), ())
                 continue
             if job.key is not None:
                 lo = len(text) - len(job.value) - 1
@@ -178,17 +185,22 @@ class Scrubber:
             names = known_names.names_of(job.value, findings)
             if names and self._names is not None:
                 self._names.update(names)
+            values = known_values.values_of(job.value, findings)
+            if values and self._values is not None:
+                self._values.update(values)
             clean = redact(job.value, findings)
             if findings and conflicts:
                 clean = self._settle(clean, found)
             elif vouched is not None and span_ok is not None:
                 vouched[i] = all(span_ok(job.value, f.start, f.end) for f in findings)
             self._count(found)
+            if values and any(f in clean for v, _ in values for f in known_values.spellings(v)):
+                clean = self.replace_values([clean], dict(values))[0]  # the same secret again in this string
             out[i] = clean
             if job.key is None and len(job.value) <= MEMO_MAX_CHARS:
                 if len(self._memo) >= MEMO_MAX_ENTRIES:
                     self._memo.clear()
-                self._memo[job.value] = (clean, tuple((f.kind, f.detector) for f in found), names)
+                self._memo[job.value] = (clean, tuple((f.kind, f.detector) for f in found), names, values)
         if unframed:
             for i, clean in zip(unframed, self._run([_Job(jobs[i].value) for i in unframed])):
                 out[i] = clean
@@ -232,6 +244,8 @@ class Scrubber:
         found = list(head)
         if head and self._names is not None:
             self._names.update(known_names.names_of(text, head))
+        if head and self._values is not None:
+            self._values.update(known_values.values_of(text, head))
         clean = redact(text[:cut], head)
         if head and conflicts:
             clean = self._settle(clean, found)
@@ -312,10 +326,12 @@ class Scrubber:
             jobs: list[_Job] = []
             self._collect(parts, jobs)
             names: set[str] = set()
-            with self.collecting_names(names):
+            values: dict[str, str] = {}
+            with self.collecting_names(names), self.collecting_values(values):
                 outs = self._nested_too(self._run(jobs))
             outputs = _command_outputs(conv)
-            outs = self.replace_command_outputs(self.replace_names(outs, names), outputs)
+            outs = self.replace_values(self.replace_names(outs, names), values)
+            outs = self.replace_command_outputs(outs, outputs)
             clean_parts = self._rebuild(parts, iter(outs))
             messages = []
             for m, content, calls in zip(conv.messages, clean_parts["content"], clean_parts["calls"]):
@@ -380,6 +396,36 @@ class Scrubber:
             yield
         finally:
             self._names = saved
+
+    @contextmanager
+    def collecting_values(self, values: dict[str, str]) -> Iterator[None]:
+        """While open, the secret values findings replaced (long enough, not words: see
+        known_values.py) are added to `values`, with their kinds."""
+        saved, self._values = self._values, values
+        try:
+            yield
+        finally:
+            self._values = saved
+
+    def replace_values(self, texts: list[str], values: dict[str, str]) -> list[str]:
+        """Scrubbed texts with the secret values in `values` replaced wherever else they stand
+        (as they are, base64-encoded or percent-encoded), counted as the detector
+        repeated_secret."""
+        if not values:
+            return texts
+        if len(values) > known_values.MAX_CHASED:  # the latest found: a repeat is mostly near its first
+            values = dict(list(values.items())[-known_values.MAX_CHASED :])
+        key = frozenset(values.items())
+        if self._known is None or self._known[0] != key:
+            self._known = (key, known_values.Known(values))  # (a file's blocks mostly add none)
+        known = self._known[1]
+        out = list(texts)
+        for i in known.holding(texts):
+            out[i], kinds = known.replace(texts[i])
+            for kind in kinds:
+                self._by_kind[kind] += 1
+                self._by_detector[known_values.DETECTOR] += 1
+        return known.drop_leftovers(out)
 
     def replace_names(self, texts: list[str], names: set[str]) -> list[str]:
         """Scrubbed texts with the login names in `names` replaced wherever else they stand as
