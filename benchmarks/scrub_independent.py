@@ -7,14 +7,17 @@
     .venv/bin/python benchmarks/scrub_independent.py --workers 2  # also forge scrub --workers 2, wall clock
 
 Data (benchmarks/data/secrets/, see SOURCES.md): positives are Nosey Parker's rule examples,
-secretlint's snapshot tests, ripsecrets' test files, detect-secrets' plugin tests and whispers'
+secretlint's snapshot tests, ripsecrets' test files, detect-secrets' plugin tests, whispers'
 config and code fixtures (added later: passwords in YAML, JSON, XML, .properties, shell and
-code, as agents cat them), labelled by those projects
+code, as agents cat them) and Trivy's secret scanner test files (added after the detectors were
+written: its builtin rules' expected findings, the secret read off the masked match), labelled by
+those projects
 (none is the engine's rule source:
 Kingfisher 1.5.0 ships the Betterleaks/gitleaks catalogue and Google's Veles detectors, so
 gitleaks' own test cases are left out on purpose). Negatives are their near misses that no rule
 of the set matches, secretlint's "ok" snapshots, ripsecrets' "none" file and the detect-secrets
-test lines that none of its plugins flags, and whispers' "compliant" lines. Benign: git commit ids, UUIDs, sha256
+test lines that none of its plugins flags, whispers' "compliant" lines and the lines of Trivy's test files
+that its tests expect no finding in. Benign: git commit ids, UUIDs, sha256
 digests, npm integrity hashes and base64 blobs, in the lines tools print them in.
 
 Scoring. A positive is caught when no secret-bearing token of its labelled spans (8+ characters,

@@ -3,6 +3,7 @@
     python benchmarks/data/secrets/extract.py MIRROR_DIR
     python benchmarks/data/secrets/extract.py MIRROR_DIR --only=detect-secrets   # that source's rows only
     python benchmarks/data/secrets/extract.py MIRROR_DIR --only=whispers
+    python benchmarks/data/secrets/extract.py MIRROR_DIR --only=trivy
 
 MIRROR_DIR holds bare git clones named OWNER+NAME/repo (the commits in SOURCES.md). Writes:
   positives.jsonl  {"id", "source", "kind", "text", "secrets": [[start, end], ...], "split"}
@@ -13,8 +14,10 @@ MIRROR_DIR holds bare git clones named OWNER+NAME/repo (the commits in SOURCES.m
 Labels come from the sources themselves, never from Forge: a Nosey Parker example's secret is
 what its rule's capture group matches; a secretlint snapshot's is the range its expected output
 reports; a whispers fixture's are its values that hold "hardcoded" (its tests assert every finding
-does, and how many each fixture has); a detect-secrets test line's is what the plugin under test
-reports (detect-secrets and pytest must be installed: `make bench`). Cases whose every
+does, and how many each fixture has); a Trivy test file's are what its scanner test's expected
+findings mask with `*` (builtin rules only; the streaming tests' inline inputs are not read); a
+detect-secrets test line's is what the plugin under test reports (detect-secrets and pytest must
+be installed: `make bench`). Cases whose every
 secret-bearing token is a mask (XXXX, 0000) are dropped: they are not secrets and Forge rightly
 keeps them. `split` is a hash of the case id: "dev" (looked at while tuning) or "heldout" (only
 measured).
@@ -45,6 +48,7 @@ CR = ("DRMacIver+claude-reliability", "4e49f16a86de76d9b0dc3ea2b8526677abe89f52"
 RS = ("sirwart+ripsecrets", "416e9d04d6ba8941fc3106bf986b6c8aa875767e", "test")
 DS = ("Yelp+detect-secrets", "5e141933554a0b74e7341841f318be21e895339c", "tests/plugins")
 WH = ("Skyscanner+whispers", "5832bf74dcb127128ba653ed87601c927124b5aa", "tests/fixtures")
+TV = ("aquasecurity+trivy", "dc3c56eed58ab21c7e08d26757c517bc946a86c5", "pkg/fanal/secret")
 # ripsecrets' own patterns (src/lib.rs, src/matcher/mod.rs at RS): they label its test files, as
 # Nosey Parker's rules label its examples. The span is group 1 where a pattern has one (a URL's
 # password, a key's value), else the whole match.
@@ -371,6 +375,254 @@ def whispers(mirror: Path) -> tuple[list[dict], list[dict]]:
     return pos, neg
 
 
+# Trivy's secret scanner tests (pkg/fanal/secret/scanner_test.go): each case names a config file,
+# an input file under testdata/ and the findings it expects, written as Go values. A finding's
+# `Match` (and its code lines) is the line with the secret masked byte for byte by `*`; a line
+# over 100 bytes is cut to a window around the secret. Only tests whose config leaves the builtin
+# rules as they are count: it may add custom rules (their findings are dropped) and must disable
+# the builtin "tests" allow rule (else nothing under testdata/ is scanned), and nothing else.
+GO_STRING = r'"(?:[^"\\\n]|\\.)*"|`[^`]*`'
+GO_TOKEN = re.compile(GO_STRING + r"|//[^\n]*|[{}]")
+GO_TERM = re.compile(
+    rf"\s*(?:(?P<s>{GO_STRING})|strings\.Repeat\((?P<r>{GO_STRING}),\s*(?P<n>\w+)\)|(?P<id>[A-Za-z_]\w*))\s*(?P<plus>\+)?"
+)
+TV_STRUCTURED = (".xml", ".json", ".yaml", ".yml")  # files whose cases carry whispers' context
+TV_LONG_LINE = 1000  # a longer line (minified JS) is cut to the window Trivy's Match shows
+TV_TAG = re.compile(r"</?[\w.:-]+>")
+
+
+def _go_block(src: str, i: int) -> str:
+    """The {...} block whose opening brace is src[i] (braces in strings and comments skipped)."""
+    depth = 0
+    for m in GO_TOKEN.finditer(src, i):
+        depth += {"{": 1, "}": -1}.get(m.group(), 0)
+        if depth == 0:
+            return src[i : m.end()]
+    raise ValueError("unbalanced braces")
+
+
+def _go_items(block: str) -> list[str]:
+    """The {...} blocks directly inside a block."""
+    items, depth, start = [], 0, 0
+    for m in GO_TOKEN.finditer(block):
+        if m.group() == "{":
+            depth += 1
+            start = m.start() if depth == 2 else start
+        elif m.group() == "}":
+            if depth == 2:
+                items.append(block[start : m.end()])
+            depth -= 1
+    return items
+
+
+def _go_literal(lit: str) -> str:
+    return lit[1:-1] if lit[0] == "`" else json.loads(lit)  # (the file's escapes are JSON's)
+
+
+def _go_value(expr: str, env: dict):
+    """A Go expression's value: an integer, or strings, strings.Repeat and names joined by +;
+    None where it is anything else."""
+    if num := re.match(r"\s*(\d+)\b", expr):
+        return int(num.group(1))
+    out, pos = "", 0
+    while m := GO_TERM.match(expr, pos):
+        if m["s"]:
+            out += _go_literal(m["s"])
+        elif m["r"]:
+            n = str(env.get(m["n"], m["n"]))
+            if not n.isdigit():
+                return None  # (a count not known here: a helper's parameter, outside its call)
+            out += _go_literal(m["r"]) * int(n)
+        elif isinstance(env.get(m["id"]), str):
+            out += env[m["id"]]
+        else:
+            return None
+        pos = m.end()
+        if not m["plus"]:
+            return out
+    return None
+
+
+def _go_line(block: str, name: str) -> str:
+    """What follows `name:` on the first line that sets it ("" where none does)."""
+    m = re.search(rf"^\s*{name}:\s*(.*)$", block, re.M)
+    return m.group(1) if m else ""
+
+
+def _go_field(block: str, name: str, env: dict):
+    return _go_value(_go_line(block, name), env)
+
+
+def _go_assignments(body: str, env: dict) -> dict:
+    """`name := value` lines of a function body that evaluate (the masks the findings share)."""
+    env = dict(env)
+    for m in re.finditer(r"^\s*(\w+) := (.+)$", body, re.M):
+        if (v := _go_value(m.group(2), env)) is not None:
+            env[m.group(1)] = v
+    return env
+
+
+def _tv_finding(block: str, env: dict) -> dict:
+    """RuleID, StartLine, EndLine, Match and the code lines marked IsCause (number, content)."""
+    f = {k: _go_field(block, k, env) for k in ("RuleID", "StartLine", "EndLine", "Match")}
+    lines = re.search(r"Lines:\s*\[\]types\.Line\{", block)
+    items = _go_items(_go_block(block, lines.end() - 1)) if lines else []
+    f["causes"] = [
+        (_go_field(item, "Number", env), _go_field(item, "Content", env))
+        for item in items
+        if re.search(r"IsCause:\s*true", item)
+    ]
+    return f
+
+
+def _tv_tests(src: str) -> list[tuple[str, str, list[dict]]]:
+    """TestSecretScanner's cases: (config file, input file, expected findings)."""
+    body = src[src.index("func TestSecretScanner(") : src.index("func TestSecretScannerWithStreaming(")]
+    env = _go_assignments(body, {})
+    named = {}
+    for m in re.finditer(r"(\w+) := types\.SecretFinding\{", body):
+        named[m.group(1)] = _tv_finding(_go_block(body, m.end() - 1), env)
+    # findings a helper builds (openAIFinding(ruleID, title, severity, length)): its body, with
+    # the call's arguments bound to its parameters
+    for h in re.finditer(r"(\w+) := func\(([^)]*)\) types\.SecretFinding \{", body):
+        params = [p.split()[0] for p in h.group(2).split(",")]
+        helper = _go_block(body, h.end() - 1)
+        ret = helper.index("return types.SecretFinding{") + len("return types.SecretFinding")
+        for call in re.finditer(rf"(\w+) := {h.group(1)}\((.*)\)$", body, re.M):
+            args = [_go_value(a, env) for a in re.findall(rf"{GO_STRING}|\d+", call.group(2))]
+            local = _go_assignments(helper, {**env, **dict(zip(params, args))})
+            named[call.group(1)] = _tv_finding(_go_block(helper, ret), local)
+    table = body.index("{", body.index("}", body.index("tests := []struct")))
+    out = []
+    for case in _go_items(_go_block(body, table)):
+        # filepath.Join("testdata", "x.txt") or "testdata/x.txt"
+        config, path = (
+            "/".join(map(_go_literal, re.findall(GO_STRING, _go_line(case, k))))
+            for k in ("configPath", "inputFilePath")
+        )
+        findings = []
+        if fm := re.search(r"Findings:\s*\[\]types\.SecretFinding\{", case):
+            block = _go_block(case, fm.end() - 1)
+            inline = _go_items(block)
+            findings = [_tv_finding(item, env) for item in inline]
+            for item in inline:
+                block = block.replace(item, "")
+            findings += [named[name] for name in re.findall(r"\w+", block)]
+        out.append((config, path, findings))
+    return out
+
+
+def _tv_align(line: str, masked: str) -> tuple[int, list[list[int]]] | None:
+    """Where Trivy's masked line (or window of it) sits in the original line, and the spans its
+    `*` runs cover there; None unless exactly one place fits."""
+    fits = [
+        o for o in range(len(line) - len(masked) + 1) if all(c == "*" or c == line[o + k] for k, c in enumerate(masked))
+    ]
+    if len(fits) != 1 or not masked:
+        return None
+    o = fits[0]
+    return o, [[o + m.start(), o + m.end()] for m in re.finditer(r"\*+", masked)]
+
+
+def trivy(mirror: Path) -> tuple[list[dict], list[dict]]:
+    """Positives: the builtin-rule findings Trivy's scanner tests expect, each secret's span
+    read off its masked Match. Negatives: the value lines of input files no test expects any
+    finding in (and that no builtin allow rule skips by path)."""
+    repo, commit, folder = TV
+
+    def show(name: str) -> str:
+        return git(mirror, repo, "show", f"{commit}:{folder}/{name}")
+
+    builtin = set(re.findall(r'^\s*ID:\s*"([^"]+)"', show("builtin-rules.go"), re.M))
+    allow_paths = re.findall(r'ID:\s*"([^"]+)",[^{}]*?Path:\s*MustCompile\(`([^`]+)`\)', show("builtin-allow-rules.go"))
+    tests = _tv_tests(show("scanner_test.go"))
+    flagged = {path for _, path, findings in tests if findings}  # (under any config)
+    left_out: Counter = Counter()
+    by_file: dict[str, dict] = {}  # input -> {(rule, start line): finding}
+    scanned, disabled = set(), {}
+    for config, path, findings in tests:
+        cfg = yaml.safe_load(show(config)) or {}
+        if not (set(cfg) <= {"rules", "disable-allow-rules"} and cfg.get("disable-allow-rules") == ["tests"]):
+            left_out["finding under a config that changes the builtin rules"] += len(findings)
+            continue
+        scanned.add(path)
+        disabled[path] = set(cfg["disable-allow-rules"])
+        for f in findings:
+            if f["RuleID"] not in builtin:
+                left_out["finding of a custom rule"] += 1
+            else:
+                by_file.setdefault(path, {})[f["RuleID"], f["StartLine"]] = f
+    pos, neg = [], []
+    for path, found in sorted(by_file.items()):
+        name = path.removeprefix("testdata/")
+        lines = show(path).replace("\r", "").split("\n")  # (the test drops CRs before scanning)
+        spans: dict[int, list[list[int]]] = {}  # line index -> secret spans on it
+        cases: dict[int, tuple] = {}  # start line index -> (rule, line indexes, window)
+        for (rule, start), f in sorted(found.items()):
+            causes = f["causes"]
+            if [n for n, _ in causes] != list(range(f["StartLine"], f["EndLine"] + 1)) or causes[0][1] != f["Match"]:
+                left_out["code lines do not match the finding"] += 1
+                continue
+            aligned = [a for n, masked in causes if (a := _tv_align(lines[n - 1], masked))]
+            if len(aligned) < len(causes):
+                left_out["Match does not align with the line"] += 1
+                continue
+            for (n, _), (_, s) in zip(causes, aligned):
+                spans.setdefault(n - 1, [])
+                spans[n - 1] += [x for x in s if x not in spans[n - 1]]
+            i, j = start - 1, f["EndLine"] - 1
+            if j > i:  # a multi-line secret (a PEM key): with the line above and below it
+                rows = list(range(max(i - 1, 0), min(j + 2, len(lines))))
+            elif name.endswith(TV_STRUCTURED):
+                rows = _wh_context(lines, i)
+            else:
+                rows = [i]
+            window = (aligned[0][0], len(f["Match"])) if rows == [i] and len(lines[i]) > TV_LONG_LINE else None
+            cases.setdefault(i, (rule, rows, window))
+        for i, (rule, rows, window) in sorted(cases.items()):
+            text, labels = "", []
+            for j in rows:
+                shift = len(text) + (1 if text else 0)
+                labels += [[s + shift, e + shift] for s, e in sorted(spans.get(j, []))]
+                text += ("\n" if text else "") + lines[j]
+            if window:  # (a single line)
+                o, n = window
+                text = text[o : o + n]
+                labels = [[s - o, e - o] for s, e in labels if o <= s and e <= o + n]
+            if not has_secret_material(text, labels):
+                left_out["secret is a mask"] += 1
+                continue
+            cid = f"tv:{name}:{i}"
+            pos.append(
+                {
+                    "id": cid,
+                    "source": "trivy",
+                    "kind": kind_of(rule),
+                    "rule": rule,
+                    "text": text,
+                    "secrets": labels,
+                    "split": split_of(cid),
+                }
+            )
+    for path in sorted(scanned - flagged):
+        allowed = [rid for rid, rx in allow_paths if rid not in disabled[path] and re.search(rx, path)]
+        if allowed:
+            left_out[f"input skipped by the builtin allow rule {allowed[0]!r}"] += 1
+            continue
+        name = path.removeprefix("testdata/")
+        lines = show(path).replace("\r", "").split("\n")
+        for i, line in enumerate(lines):
+            # a value: a token outside XML tags, on a line that is not a label ("base64:")
+            if TOKEN.search(TV_TAG.sub("", line)) and not line.rstrip().endswith(":"):
+                rows = _wh_context(lines, i) if name.endswith(TV_STRUCTURED) else [i]
+                nid = f"tv-neg:{name}:{i}"
+                text = "\n".join(lines[j] for j in rows)
+                neg.append({"id": nid, "source": "trivy", "text": text, "split": split_of(nid)})
+    for why, n in sorted(left_out.items()):
+        print(f"trivy: {n} left out: {why}", file=sys.stderr)
+    return pos, neg
+
+
 # pytest plugin, run in a subprocess over detect-secrets' own tests: writes every parametrized
 # case (test file, test, its str/bool/None parameters) as JSON lines to $FORGE_DS_CASES
 DS_COLLECTOR = """
@@ -547,7 +799,7 @@ def main(argv: list[str]) -> int:
     args = [a for a in argv[1:] if not a.startswith("--only=")]
     only = next((a.split("=", 1)[1] for a in argv[1:] if a.startswith("--only=")), None)
     mirror = Path(args[0] if args else "/work/.mirror")
-    one_source = {"detect-secrets": detect_secrets, "whispers": whispers}
+    one_source = {"detect-secrets": detect_secrets, "whispers": whispers, "trivy": trivy}
     if only in one_source:  # rebuild that source's rows, keep the others as they are
         src_pos, src_neg = one_source[only](mirror)
         for fname, rows in (("positives.jsonl", src_pos), ("negatives.jsonl", src_neg)):
@@ -559,12 +811,13 @@ def main(argv: list[str]) -> int:
     rs_pos, rs_neg = ripsecrets(mirror)
     ds_pos, ds_neg = detect_secrets(mirror)
     wh_pos, wh_neg = whispers(mirror)
+    tv_pos, tv_neg = trivy(mirror)
     sessions = transcripts(mirror)
     (HERE / "transcripts").mkdir(exist_ok=True)
     for name, text in sessions:
         (HERE / "transcripts" / f"{name}.jsonl").write_text(text, encoding="utf-8")
-    write_rows(HERE / "positives.jsonl", np_pos + sl_pos + rs_pos + ds_pos + wh_pos)
-    write_rows(HERE / "negatives.jsonl", np_neg + sl_neg + rs_neg + ds_neg + wh_neg)
+    write_rows(HERE / "positives.jsonl", np_pos + sl_pos + rs_pos + ds_pos + wh_pos + tv_pos)
+    write_rows(HERE / "negatives.jsonl", np_neg + sl_neg + rs_neg + ds_neg + wh_neg + tv_neg)
     write_rows(HERE / "benign.jsonl", benign(mirror, sessions))
     return 0
 
