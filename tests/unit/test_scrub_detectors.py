@@ -122,6 +122,24 @@ TRUE_POSITIVES = [
     ),
     ("url_password", "DATABASE_URL=postgres://admin:s3cr3t!@db.internal:5432/app", "s3cr3t!", "password"),
     (
+        "openai_client_secret",
+        "const key = 'ek_4f2c7d0e9a1b4c3d8e7f6a5b4c3d2e1f';",
+        "ek_4f2c7d0e9a1b4c3d8e7f6a5b4c3d2e1f",
+        "openai_key",
+    ),
+    (
+        "dockerconfig_data",
+        "data:\n  .dockerconfigjson: eyJhdXRocyI6eyJyZWdpc3RyeSI6e319fQ==\n",
+        "eyJhdXRocyI6eyJyZWdpc3RyeSI6e319fQ==",
+        "secret",
+    ),
+    (
+        "github_token",  # an app installation's token in its 2026 form: ghs_<app id>_<JWT>
+        "https://x-access-token:ghs_123456_eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxMjM0NTYifQ.q8X7kT9zLm2pR4vW6yB1nC3d@github.com",
+        "ghs_123456_eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxMjM0NTYifQ.q8X7kT9zLm2pR4vW6yB1nC3d",
+        "github_token",
+    ),
+    (
         "query_key",
         "GET https://api.example.com/v1/items?key=q8X7kT9zLm2pR4vW6yB1nC3d&page=2",
         "q8X7kT9zLm2pR4vW6yB1nC3d",
@@ -817,6 +835,8 @@ NEAR_MISSES = [
     ("jwt", "eyJhbGciOiJIUzI1NiJ9 alone, and eyJhbGci.notapayload.sig"),
     ("url_password", "https://example.com:8080/path and git@github.com:org/repo.git and http://user@host/"),
     ("url_password", "postgres://app:${DB_PASSWORD}@db:5432/app"),
+    ("openai_client_secret", "speak_4f2c7d0e9a1b4c3d8e7f6a5b4c3d2e1f and ek_0000000000000000000000000000000"),
+    ("dockerconfig_data", ".dockerconfigjson: {{ .Values.registry }} and .dockercfg: ${DOCKERCFG}"),
     ("query_key", "?key=uploads/2024/a8f9d0c1.png and ?key=user_profile_settings_v2 and ?key=${API_KEY}"),
     (
         "auth_scheme_credential",
@@ -1072,6 +1092,7 @@ NEAR_MISSES = [
 # Strings that no detector may touch: ids and hashes agents handle all the time.
 PRECISION = [
     "commit 3f786850e387550fdab836ed7e6dc881de23001b (short 3f78685)",
+    "Soghu_ICANVASRENDERINGVIACONTEXT2D3D5D7D8D",  # a token's prefix in a word's middle (Trivy's test)
     "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
     "session 123e4567-e89b-12d3-a456-426614174000",
     "bd update gt-a1b2 --status in_progress; bd show hq-x9z3",

@@ -189,12 +189,14 @@ _add(
     "github_token",
     r"(?P<s>"
     + _begin("g", _WORD)
-    + r"(?:h[pousr]_[A-Za-z0-9]{36,251}+|ithub_pat_[A-Za-z0-9_]{22,244}+))(?![A-Za-z0-9_])",
+    # (an app installation's token since April 2026: ghs_<app id>_<a JWT>, some 520 characters)
+    + r"(?:hs_[0-9]{1,12}_[A-Za-z0-9_\-]{8,2000}+\.[A-Za-z0-9_\-]{8,2000}+\.[A-Za-z0-9_\-]{8,2000}+"
+    + r"|h[pousr]_[A-Za-z0-9]{36,251}+|ithub_pat_[A-Za-z0-9_]{22,244}+))(?![A-Za-z0-9_])",
     priority=90,
     validator=v.not_mask,
     anchor="gh[pousr]_|github_pat_",
-    window=(0, 260),
-    description="GitHub classic and fine-grained tokens",
+    window=(0, 6_100),
+    description="GitHub classic, fine-grained and app installation tokens",
 )
 
 _add(

@@ -550,6 +550,21 @@ _add(
     description=".npmrc _authToken=..., _auth=..., _password=...",
 )
 
+# A Kubernetes docker-registry Secret's data, wherever it stands (a manifest cut out of its
+# `kind: Secret`, a helm values file): .dockerconfigjson: <base64 of {"auths": ...}>
+_add(
+    "dockerconfig_data",
+    "secret",
+    r"\.(?:dockerconfigjson|dockercfg)\\?[\"']?[ \t]*:[ \t]*\|?[ \t]*\\?[\"']?"
+    r"(?P<s>e[yw][A-Za-z0-9/+]{8,65536}+={0,2})",
+    priority=70,
+    prefilter=(".dockerc",),
+    validator=v.not_mask,
+    anchor=r"\.docker(?:configjson|cfg)",
+    window=(0, 65_600),
+    description=".dockerconfigjson: / .dockercfg: data (base64 of a registry login)",
+)
+
 # Composer's auth.json (and COMPOSER_AUTH): a token per host, the host as its key:
 # "bearer": {"repo.example.org": "TOKEN"}, "github-oauth": {"github.com": "TOKEN"}
 _add(

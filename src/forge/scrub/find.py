@@ -40,6 +40,18 @@ def _engine_jwt(span: str) -> bool:
 
 # Kinds whose format can be checked, whichever engine rule matched them
 _ENGINE_FORMAT_CHECKS = {"jwt": _engine_jwt}
+# Kinds whose tokens start with a fixed prefix at a word's start (ghp_, ghu_ ...): the catalogue's
+# rules do not look before the prefix
+_PREFIX_AT_WORD_START = frozenset({"github_token"})
+
+
+def _inside_word(text: str, start: int) -> bool:
+    """Whether text[start] continues an ASCII word (a JSON-escaped line break's n is no word; the
+    tests glue a token to a non-ASCII letter to check offsets)."""
+    before = text[start - 1] if start > 0 else ""
+    if not (before.isascii() and before.isalnum()) or (start >= 2 and text[start - 2] == "\\"):
+        return False
+    return not (start >= 6 and text[start - 6 : start - 4] == "\\u")  # (nor is an escaped letter's \u00e9)
 
 
 def placeholder(kind: str) -> str:
@@ -358,6 +370,8 @@ def _engine_candidates(
                 # a connection string whose password is one (mongodb://root:<password>@host)
                 span = text[cs:ce]
                 check = _ENGINE_FORMAT_CHECKS.get(rk.kind)
+                if rk.kind in _PREFIX_AT_WORD_START and _inside_word(text, cs):
+                    continue  # (So-ghu_ICANVASRENDERING...: the prefix is a word's middle)
                 if ce > cs and not (
                     (rk.priority == eng.GENERIC_PRIORITY and is_reference_or_mask(span))
                     or ("://" in span and placeholder_credential_uri(span))

@@ -13,6 +13,16 @@ from forge.scrub.builtin import _TOKEN_END, _WORD, _add, _start
 from forge.scrub.provider_formats import _token
 
 _token(
+    "openai_client_secret",
+    "openai_key",
+    "ek_",
+    r"[a-f0-9]{32}",
+    width=40,
+    validator=v.mixed_token,
+    anchor=r"ek_[a-f0-9]{32}",  # ("ek_" alone is in names)
+    description="OpenAI Realtime ephemeral client secrets (ek_ + 32 hex digits)",
+)
+_token(
     "tavily_key",
     "tavily_key",
     "tvly-",
