@@ -381,7 +381,7 @@ _add(
     r"(?:(?<![A-Za-z0-9+.\-])|(?<=\\[nrt]))(?:https?|git)://(?P<s>[A-Za-z0-9_\-]{20,128}+)(?::x-oauth-basic)?@(?=[A-Za-z0-9\[])",
     priority=81,
     prefilter=("://",),
-    anchor="://",
+    anchor=r"(?:https?|git)://[A-Za-z0-9_\-]{20,128}(?::x-oauth-basic)?@",  # (not every URL: url_password has those)
     window=(8, 160),
     validator=v.url_token_user,
     description="a token as a URL's user: https://TOKEN@host, https://TOKEN:x-oauth-basic@host",

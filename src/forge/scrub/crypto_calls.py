@@ -39,7 +39,8 @@ _add(
     priority=70,
     prefilter=("jwt.", "JWT.", "Fernet(", ".new(", "hmac", "Hmac", "HMAC", "Cipheriv", "SecretKeySpec", "SignedString"),
     validator=v.looks_random,
-    anchor=r"jwt\.(?:encode|decode|sign|verify)\(|JWT\.(?:encode|decode)\(|Fernet\(|\.new\(|(?:hmac|HMAC)\."
+    anchor=r"jwt\.(?:encode|decode|sign|verify)\(|JWT\.(?:encode|decode)\(|Fernet\("
+    r"|(?:AES|DES3?|ChaCha20(?:_Poly1305)?|Salsa20|Blowfish|ARC4)\.new\(|(?:hmac|HMAC)\.(?:new|digest)\("
     r"|create(?:Hmac|Cipheriv|Decipheriv)\(|hash_hmac\(|SecretKeySpec\(|SignedString\(|hmac\.New\(",
     window=(48, 500),
     description='a key as a crypto call\'s literal argument: jwt.encode(p, "KEY"), Fernet(b"KEY")',
