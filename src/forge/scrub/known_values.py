@@ -24,9 +24,10 @@ from forge.scrub.detectors import Finding
 
 DETECTOR = "repeated_secret"  # what the report counts these replacements under
 MIN_CHARS = 8
-# at most this many values chased at once (the latest found): the search for them runs at 200 MB/s
-# for a few and falls to 50 for 64 (measured on a 5 MB transcript), where scrubbing runs at 20-50
-MAX_CHASED = 64
+# at most this many values chased at once (the latest found; a repeat mostly stands near its
+# first): the search for them runs at about 1 GB/s for one value, 300 MB/s for five, 70 for 16 and
+# 24 for 64 (Known.holding over a 5 MB transcript), where scrubbing itself runs at 20-50
+MAX_CHASED = 16
 _PERSONAL = frozenset({"email", "ipv4", "ipv6", "phone", "user"})
 
 
@@ -89,9 +90,9 @@ class Known:
 
     def holding(self, texts: list[str]) -> list[int]:
         """The indexes of the texts a spelling's first characters stand in (the others hold
-        none), found in one pass over the texts joined: for a few values a substring search
-        per value, for more the trie (measured: the searches run at 300 MB/s and more up to
-        five values, the trie at 200 and less)."""
+        none), found over the texts joined: a substring search per first characters for a few
+        values (about 300 MB/s for five), the trie for more (about as fast as the searches at
+        ten, faster beyond)."""
         if self._heads is None or not texts:
             return []
         joined = "\x00".join(texts)
