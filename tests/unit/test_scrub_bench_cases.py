@@ -26,8 +26,8 @@ SESSION_TOKEN = "IQoJb3JpZ2luX2Vj" + "Zm9vYmFyYmF6cXV4" * 40 + "AbC9+/xY"  # ~66
 
 # (text, secret that must vanish, placeholder kind)
 CAUGHT = [
-    (f'"SessionToken": "{SESSION_TOKEN}",', SESSION_TOKEN, "secret"),
-    (f"aws_session_token = {SESSION_TOKEN}", SESSION_TOKEN, "secret"),
+    (f'"SessionToken": "{SESSION_TOKEN}",', SESSION_TOKEN, "aws_session_token"),
+    (f"aws_session_token = {SESSION_TOKEN}", SESSION_TOKEN, "aws_session_token"),
     ('curl -H "X-API-Key: 9f8e7d6c5b4a39281706f5e4d3c2b1a0" https://api', "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "secret"),
     ("SECRET_KEY=CwZm2z62RAbLIul18R4sO83bpF2B9CLaPcmy", "CwZm2z62RAbLIul18R4sO83bpF2B9CLaPcmy", "secret"),
     ('  "DJANGO_SECRET_KEY": "e5cd7dff6dd431557a6a1babd1078971",', "e5cd7dff6dd431557a6a1babd1078971", "secret"),

@@ -12,6 +12,8 @@ from forge.scrub.prefixed_tokens import NAMES
 from helpers import scrubbed_in_transcript_lines
 
 # (detector, text, secret, kind)
+STS_BODY = "Kq7vT2mL9xNp4ZsW8nB3cR5yH1jF6dG0aE2uI" * 3
+STS = "IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQD" + STS_BODY + "=="
 POSITIVES = [
     ("mailchimp_key", "MC=7c3e9a1f5b2d8e4a6c0f9b3d7e1a5c2f-us21 done", "7c3e9a1f5b2d8e4a", "mailchimp_key"),
     (
@@ -148,6 +150,9 @@ POSITIVES = [
         "3f9a1c7e5b2d8f4a",
         "elevenlabs_key",
     ),
+    # an STS session token printed alone (`aws configure get aws_session_token`)
+    ("aws_session_token", STS, STS[40:], "aws_session_token"),
+    ("aws_session_token", f"token: FwoGZXIvYXdzEBYaDP{STS_BODY}", STS_BODY[:80], "aws_session_token"),
 ]
 
 NEAR_MISSES = [
@@ -188,6 +193,8 @@ NEAR_MISSES = [
     ("webhook_signing_secret", "set STRIPE_WEBHOOK_SECRET=whsec_... and whsec_your_signing_secret_here"),
     ("firecrawl_key", "fc-ffffffffffffffffffffffffffffffff and fc-abc"),
     ("elevenlabs_key", "sk_live_x and sk_ffffffffffffffffffffffffffffffffffffffffffffffff"),
+    # the opening alone, or inside a longer base64 run (a file's bytes)
+    ("aws_session_token", "IQoJb3JpZ2luX2Vj is how they start; xIQoJb3JpZ2luX2Vj" + "A" * 120),
 ]
 
 

@@ -60,6 +60,28 @@ SAME_TEXT = {
     "docker secret file": (f"/app # cat /run/secrets/db_password\n{PASSWORD}\n", [PASSWORD]),
     "python one-liner": (f"$ python3 -c \"import os; print(os.environ['API_TOKEN'])\"\n{URLSAFE}\n", [URLSAFE]),
     "echo": (f"$ echo $DB_PASSWORD\n{PASSWORD}\n", [PASSWORD]),
+    # password managers and secret stores asked for one value (each CLI's documented form)
+    "1password item get": (f"$ op item get db --fields label=password --reveal\n{PASSWORD}\n", [PASSWORD]),
+    "lastpass": (f"$ lpass show --password work/db\n{PASSWORD}\n", [PASSWORD]),
+    "gnome keyring": (f"$ secret-tool lookup service db user app\n{PASSWORD}\n", [PASSWORD]),
+    "python keyring": (f"$ keyring get system app\n{PASSWORD}\n", [PASSWORD]),
+    "infisical": (f"$ infisical secrets get DB_PASSWORD --plain\n{PASSWORD}\n", [PASSWORD]),
+    "chamber": (f"$ chamber read -q prod db_password\n{PASSWORD}\n", [PASSWORD]),
+    "akeyless": (f"$ akeyless get-secret-value --name /prod/db\n{PASSWORD}\n", [PASSWORD]),
+    "pulumi config": (f"$ pulumi config get dbPassword\n{PASSWORD}\n", [PASSWORD]),
+    "dotenvx": (f"$ dotenvx get STRIPE_SECRET\n{URLSAFE}\n", [URLSAFE]),
+    "npm auth token": (f"$ npm config get //registry.npmjs.org/:_authToken\n{URLSAFE}\n", [URLSAFE]),
+    "kubectl go-template": (
+        f"$ kubectl get secret db -o go-template='{{{{.data.password | base64decode}}}}'\n{PASSWORD}\n",
+        [PASSWORD],
+    ),
+    "kubectl view-secret": (f"$ kubectl view-secret db password\n{PASSWORD}\n", [PASSWORD]),
+    "aws session token": (f"$ aws configure get aws_session_token --profile dev\n{LONG_B64[0]}\n", [LONG_B64[0]]),
+    "az keys tsv": (
+        f"$ az storage account keys list -g rg -n acct --query [0].value -o tsv\n{LONG_B64[0]}==\n",
+        [LONG_B64[0]],
+    ),
+    "openstack token": (f"$ openstack token issue -f value -c id\ngAAAAAB{URLSAFE}{HEX}\n", [URLSAFE]),
 }
 
 
@@ -89,6 +111,8 @@ LEFT_ALONE = [
     "$ pass show db\nError: db is not in the password store.\n",
     "$ terraform output -raw db_password\n<sensitive>\n",
     "$ echo $API_TOKEN\n\n$ ",
+    # a stack's plain setting
+    "$ pulumi config get aws:region\nus-west-2\n",
 ]
 
 
@@ -244,6 +268,9 @@ def test_a_conversation_links_a_call_to_its_tool_message():
         ("netlify env:get STRIPE_SECRET_KEY", f"{URLSAFE}\n"),
         ('node -e "console.log(process.env.GITHUB_TOKEN)"', f"{URLSAFE}\n"),
         ("python3 -c \"import os; print(os.getenv('DB_PASSWORD'))\"", f"{PASSWORD}\n"),
+        ("op item get db --fields password --reveal", f"{PASSWORD}\n"),
+        ("pulumi config get dbPassword --stack prod", f"{PASSWORD}\n"),
+        ("secret-tool lookup service db", f"{PASSWORD}\n"),
     ],
 )
 def test_a_secret_file_or_variable_a_call_printed_is_replaced(command, output):
@@ -347,3 +374,11 @@ def test_a_gemini_cli_session_file_loses_the_value(tmp_path):
     clean = dest.read_text(encoding="utf-8")
     assert B64 not in clean and json.loads(clean)["sessionId"] == session["sessionId"]
     assert scrubber.report()["by_detector"]["command_output"] == 2
+
+
+def test_a_bare_aws_session_token_is_replaced_by_its_opening():
+    # STS tokens' base64 opens with the same bytes; printed alone, nothing else names them
+    token = "IQoJb3JpZ2luX2VjE" + hashlib.sha512(b"sts").hexdigest() + hashlib.sha512(b"sts2").hexdigest()[:60] + "=="
+    out = Scrubber().scrub_text(f"export creds: {token}\n")
+    assert token[20:] not in out and "<SECRET:aws_session_token>" in out
+    assert Scrubber().scrub_text("IQoJb3JpZ2luX2VjE short\n") == "IQoJb3JpZ2luX2VjE short\n"

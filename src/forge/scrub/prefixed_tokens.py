@@ -381,7 +381,25 @@ _token(
     description="webhook signing secrets (whsec_: Stripe, and Svix for Clerk, Resend ...)",
 )
 
+# AWS STS session tokens carry no key name when a CLI prints one alone (`aws configure get
+# aws_session_token`, a credential_process's output piped on); their base64 opens with the same
+# few bytes: IQoJb3JpZ2luX2 (since 2019), FwoGZXIvYXdzE and FQoGZXIvYXdzE (older)
+_add(
+    "aws_session_token",
+    "aws_session_token",
+    _start("A-Za-z0-9+/")
+    + r"(?P<s>(?:IQoJb3JpZ2luX2|FwoGZXIvYXdzE|FQoGZXIvYXdzE)[A-Za-z0-9+/]{100,4096}={0,2})"
+    + r"(?![A-Za-z0-9+/=_\-])",
+    priority=90,
+    prefilter=("IQoJb3JpZ2luX2", "woGZXIvYXdzE"),
+    validator=v.not_mask,
+    anchor=r"IQoJb3JpZ2luX2|[FQ]woGZXIvYXdzE",
+    window=(1, 4120),
+    description="AWS STS session tokens (base64 opening IQoJb3JpZ2luX2, FwoGZXIvYXdzE or FQoGZXIvYXdzE)",
+)
+
 NAMES = (
+    "aws_session_token",
     "tavily_key",
     "jina_key",
     "crates_io_token",

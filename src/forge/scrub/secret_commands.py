@@ -65,7 +65,7 @@ _READERS = (
     + r"(?:secretsmanager|ssm)"
     + _W
     + r"get-(?:secret-value|parameters?)\b[^\n]{0,300}?--output[ \t=]+text\b",
-    r"\baws" + _W + r"configure" + _W + r"get" + _W + r"aws_secret_access_key\b",
+    r"\baws" + _W + r"configure" + _W + r"get" + _W + r"(?:[\w\-]+\.)?aws_(?:secret_access_key|session_token)\b",
     r"\bkubectl" + _W + r"get" + _W + r"secrets?\b[^\n]{0,300}?\bbase64" + _W + r"(?:-d|--decode|-D)\b",
     r"\bdoppler" + _W + r"secrets" + _W + r"get\b[^\n]{0,200}?--plain\b",
     r"\bgcloud" + _W + r"secrets" + _W + r"versions" + _W + r"access\b",
@@ -79,6 +79,23 @@ _READERS = (
     r"\baz" + _W + r"account" + _W + r"get-access-token\b[^\n]{0,300}?(?:-o|--output)[ \t=]+tsv\b",
     r"\b(?:gh|glab|doctl|fly|flyctl)" + _W + r"auth" + _W + r"token\b",
     r"\boc" + _W + r"whoami" + _W + r"(?:-t|--show-token)\b",
+    # password managers and secret stores asked for one value
+    r"\bop" + _W + r"item" + _W + r"get\b[^\n]{0,200}?--fields?\b",
+    r"\blpass" + _W + r"show\b[^\n]{0,200}?--password\b",
+    r"\bsecret-tool" + _W + r"lookup\b",
+    r"\bkeyring" + _W + r"get\b",
+    r"\binfisical" + _W + r"secrets" + _W + r"get\b[^\n]{0,200}?--plain\b",
+    r"\bchamber" + _W + r"read\b[^\n]{0,200}?" + _W + r"-q\b",
+    r"\bakeyless" + _W + r"get-secret-value\b",
+    # (a stack's config holds plain settings too: aws:region)
+    r"\bpulumi" + _W + r"config" + _W + r"get" + _W + r"[\w:.\-]*(?i:passw|secret|token|key|credential)",
+    r"\bdotenvx?" + _W + r"get" + _W + _SECRET_VAR,
+    r"\bnpm" + _W + r"config" + _W + r"get" + _W + r"\S*:?_auth(?:Token)?\b",
+    r"\bkubectl" + _W + r"get" + _W + r"secrets?\b[^\n]{0,300}?\bbase64decode\b",
+    r"\bkubectl" + _W + r"view-secret\b",
+    # an account key asked for as bare text: az storage account keys list --query [0].value -o tsv
+    r"\baz" + _W + r"[^\n]{0,200}?\b(?:keys" + _W + r"list|list-keys)\b[^\n]{0,300}?(?:-o|--output)[ \t=]+tsv\b",
+    r"\bopenstack" + _W + r"token" + _W + r"issue\b[^\n]{0,200}?-f" + _W + r"value\b",
     r"\bsops" + _W + r"(?:-d|--decrypt)\b[^\n]{0,200}?--extract\b",
     r"\b(?:printenv" + _W + r"|echo" + _W + r"\"?\$\{?)" + _SECRET_VAR,
     # a platform's variable by name: heroku config:get X_KEY, netlify env:get X_TOKEN
