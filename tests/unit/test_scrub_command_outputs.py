@@ -333,6 +333,24 @@ HISTORIES = {
     "rman": (f"rman target sys/{WORD}@prod\n", [WORD]),
     "mc alias set": (f"mc alias set myminio http://minio:9000 app-access {S}\n", [S]),
     "lftp -u": (f"lftp -u deploy,{WORD} sftp://files.example.com\n", [WORD]),
+    # package registries' logins, a key's passphrase, the value written into a secret store
+    "poetry http-basic": (f"poetry config http-basic.private deploy {WORD}\n", [WORD]),
+    "twine -p": (f"twine upload -u deploy -p {WORD} dist/*\n", [WORD]),
+    "nuget add source -p": (
+        f"dotnet nuget add source https://nuget.example.com/v3/index.json -n corp -u me -p {WORD} "
+        "--store-password-in-clear-text\n",
+        [WORD],
+    ),
+    "npm config set _authToken": (f"npm config set //registry.npmjs.org/:_authToken {S}\n", [S]),
+    "yarn config set npmAuthToken": (f"yarn config set npmAuthToken {S}\n", [S]),
+    "ssh-keygen -N": (f"ssh-keygen -t ed25519 -N '{PW}' -f ~/.ssh/id_deploy\n", [PW]),
+    "az keyvault secret set": (f"az keyvault secret set --vault-name kv1 --name db --value {WORD}\n", [WORD]),
+    "aws secretsmanager create-secret": (
+        f"aws secretsmanager create-secret --name prod/db --secret-string '{PW}'\n",
+        [PW],
+    ),
+    "aws ssm SecureString": (f"aws ssm put-parameter --name /db/pw --type SecureString --value {WORD}\n", [WORD]),
+    "gcloud secrets here-string": (f'gcloud secrets create db --data-file=- <<< "{PW}"\n', [PW]),
     # a token as a URL's user, as git prints a remote and an old GitHub token is used
     "git remote -v": (f"origin\thttps://{S}@gitea.example.com/acme/app.git (fetch)\n", [S]),
     "x-oauth-basic": (f"git clone https://{S}:x-oauth-basic@github.com/acme/app.git\n", [S]),

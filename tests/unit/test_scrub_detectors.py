@@ -806,6 +806,39 @@ TRUE_POSITIVES = [
         "Zp9qL2vX7mK4rT8wN1sB",
         "secret",
     ),
+    # a Google app password as Google shows it, in Django's settings, an env file and YAML
+    ("app_password_spaced", "EMAIL_HOST_PASSWORD = 'qzvt hnwr kpfy xbcd'", "qzvt hnwr kpfy xbcd", "password"),
+    ("app_password_spaced", 'GMAIL_APP_PASSWORD="qzvt hnwr kpfy xbcd"', "qzvt hnwr kpfy xbcd", "password"),
+    ("app_password_spaced", "smtp:\n  smtp_password: qzvt hnwr kpfy xbcd\n", "qzvt hnwr kpfy xbcd", "password"),
+    # a Python bytes or raw string (Flask's app.secret_key = b'...')
+    ("secret_assignment", "app.secret_key = b'Zp9qL2vX7mK4rT8wN1sB'", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
+    ("password_quoted", "password = rb'tangerine\\Otter-42'", "tangerine", "password"),
+    # a name field that says token, secret or key, and the value field beside it
+    (
+        "name_value_secret_yaml",
+        'env:\n  - name: API_TOKEN\n    value: "Zp9qL2vX7mK4rT8wN1sB"\n',
+        "Zp9qL2vX7mK4rT8wN1sB",
+        "secret",
+    ),
+    (
+        "name_value_secret_json",
+        '{"name": "STRIPE_SECRET", "value": "Zp9qL2vX7mK4rT8wN1sB"}',
+        "Zp9qL2vX7mK4rT8wN1sB",
+        "secret",
+    ),
+    # .NET appSettings and Java's properties XML
+    ("xml_attribute_secret", '<add key="ApiKey" value="Zp9qL2vX7mK4rT8wN1sB" />', "Zp9qL2vX7mK4rT8wN1sB", "secret"),
+    ("xml_attribute_password", '<add key="SmtpPassword" value="tangerine-Otter-42"/>', "Otter-42", "password"),
+    ("xml_attribute_password", '<entry key="db.password">tangerine-Otter-42</entry>', "Otter-42", "password"),
+    # the password by position in a connect call
+    (
+        "connect_call_password",
+        '$db = new mysqli("localhost", "root", "tangerine-Otter-42", "shop");',
+        "Otter-42",
+        "password",
+    ),
+    ("connect_call_password", "$pdo = new PDO($dsn, 'root', 'tangerine-Otter-42');", "Otter-42", "password"),
+    ("connect_call_password", 'pymysql.connect("db", "app", "tangerine-Otter-42", "shop")', "Otter-42", "password"),
 ]
 
 # (detector that must stay quiet, text)
@@ -1087,6 +1120,18 @@ NEAR_MISSES = [
     ("package_manager_user_password", 'npmAuthIdent: "${NPM_IDENT}"\nBUNDLE_JOBS: "4"\n'),
     # a format string's slot and a CloudFormation reference sit where a password would
     ("password_quoted", 'format_password = "prefix_{}".format(x); "MasterUserPassword": "!Ref DbMasterPassword"'),
+    # prose after "Password:", and a sentence under a password key
+    ("app_password_spaced", 'Password: this code does what we want\nhelp = {"password": "must have eight or more"}'),
+    # a key field naming a key whose value is a name, a short word or a variable
+    ("name_value_secret_yaml", "- name: SORT_KEY\n  value: created_at_desc\n- name: API_TOKEN\n  value: ${TOKEN}\n"),
+    ("name_value_secret_json", '{"key": "primary_key", "value": "user_account_id"}'),
+    ("xml_attribute_secret", '<add key="CacheKey" value="products-list" /><add key="ApiKey" value="%API_KEY%" />'),
+    ("xml_attribute_password", '<add key="PasswordMinLength" value="8" /><entry key="password">${db.pw}</entry>'),
+    # variables and empty strings by position
+    (
+        "connect_call_password",
+        'new PDO($dsn, $user, $pass); new mysqli($host, $user, "", $db); mysqli_connect(H, U, P)',
+    ),
 ]
 
 # Strings that no detector may touch: ids and hashes agents handle all the time.

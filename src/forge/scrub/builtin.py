@@ -514,10 +514,13 @@ _add(
 _SEP = r"\\?[\"']?\s*(?::=|=>|=(?!=)|:(?![:/]))\s*"
 _SEP_ANCHOR = r"\\?[\"']?\s*[:=]"  # the same, in the engine's syntax (a superset)
 # Inside the quotes, escaped characters are part of the value (pa\\`ss): all but an escaped
-# quote (the string's end, in JSON written inside JSON) and \n, \r, \t (a line break ends it)
+# quote (the string's end, in JSON written inside JSON) and \n, \r, \t (a line break ends it).
+# A Python bytes string's prefix may stand before the quote (Flask's app.secret_key = b'...'); not
+# a raw string's r, which mostly holds a regex (key_or_pass = r'(?:key|pwd)')
+_STRING_PREFIX = r"(?:[bBuU]|[bB][rR]|[rR][bB])?"
 _QUOTED = (
-    r"(?:\\?\"(?P<dq>(?:[^\"\\\r\n]|\\[^\"\r\nnrt]){1,2048}+)\\?\""
-    r"|\\?'(?P<sq>(?:[^'\\\r\n]|\\[^'\r\nnrt]){1,2048}+)\\?')"
+    r"(?:" + _STRING_PREFIX + r"\\?\"(?P<dq>(?:[^\"\\\r\n]|\\[^\"\r\nnrt]){1,2048}+)\\?\""
+    r"|" + _STRING_PREFIX + r"\\?'(?P<sq>(?:[^'\\\r\n]|\\[^'\r\nnrt]){1,2048}+)\\?')"
 )
 # Unquoted: stops at quotes, separators, brackets and '=' (base64 padding aside); a value
 # followed by ( or [ is code.
@@ -583,6 +586,34 @@ _add(
     anchor=_PASSWORD_ANCHOR,
     window=(0, 2_100),
     description='password = "value", "password": "value"',
+)
+# A Google app password, as Google shows it: four groups of four lower-case letters with spaces
+# between (EMAIL_HOST_PASSWORD = 'abcd efgh ijkl mnop'); the other password rules stop at a space
+_APP_PASSWORD = r"[a-z]{4}(?: [a-z]{4}){3}"
+_add(
+    "app_password_spaced",
+    "password",
+    # quoted, or after '=', or after the colon of a prefixed key (smtp_password: ...); not after
+    # a bare "Password:" in prose ("Password: this code does what")
+    r"(?:"
+    + _PASSWORD_KEY
+    + r"\\?[\"']?\s*(?::=|=>|=(?!=))\s*(?:\\?[\"'])?(?P<eq>"
+    + _APP_PASSWORD
+    + r")|"
+    + _PASSWORD_KEY
+    + r"\\?[\"']?\s*:\s*\\?[\"'](?P<q>"
+    + _APP_PASSWORD
+    + r")|(?<=[\w\-.])"
+    + _PASSWORD_KEY
+    + r"[ \t]*:[ \t]*(?P<y>"
+    + _APP_PASSWORD
+    + r"))(?![\w \-])",
+    group=("eq", "q", "y"),
+    priority=61,
+    prefilter=("pass", "Pass", "PASS"),
+    anchor=_PASSWORD_ANCHOR,
+    window=(0, 200),
+    description="Google app passwords written as shown (four groups of four letters) under a password key",
 )
 _add(
     "password_bare",

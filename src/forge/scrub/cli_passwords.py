@@ -71,6 +71,21 @@ _FORMS = (
     r"cloudflared(?:\.exe)?[ \t]+service[ \t]+install[ \t]+",
     # lftp -u USER,PASSWORD
     r"lftp\b" + _ARGS + r"-u[ \t]+[^\s,]{1,128},",
+    # package registries: poetry config http-basic.REPO USER PASSWORD, twine upload -p PASSWORD,
+    # nuget add source -p PASSWORD, npm/pnpm/yarn config set AUTH_KEY VALUE
+    r"poetry[ \t]+config[ \t]+http-basic\.\S+[ \t]+\S+[ \t]+",
+    r"twine[ \t]+upload\b" + _ARGS + r"-p[ \t]+",
+    r"nuget[ \t]+(?:add|update)[ \t]+source\b" + _ARGS + r"-p[ \t]+",
+    r"(?:npm|pnpm|yarn)[ \t]+config[ \t]+set[ \t]+\S*"
+    r"(?:_authToken|_auth|_password|npmAuthToken|npmAuthIdent)(?:=|[ \t]+)",
+    # ssh-keygen -N NEW_PASSPHRASE, -P OLD_PASSPHRASE
+    r"ssh-keygen\b" + _ARGS + r"-[NP][ \t]+",
+    # a secret store's write: the value given is the secret (SSM only for its SecureString type)
+    r"az[ \t]+keyvault[ \t]+secret[ \t]+set\b" + _ARGS + r"--value(?:=|[ \t]+)",
+    r"aws[ \t]+secretsmanager[ \t]+(?:create-secret|put-secret-value|update-secret)\b"
+    + _ARGS
+    + r"--secret-string(?:=|[ \t]+)",
+    r"aws[ \t]+ssm[ \t]+put-parameter\b(?=[^\n|;&]{0,400}SecureString)" + _ARGS + r"--value(?:=|[ \t]+)",
     # fish: set -x DB_PASSWORD VALUE
     r"set[ \t]+(?:-[A-Za-z]+[ \t]+)+(?:[A-Z0-9]+_)*(?:PASSWORD|PASSWD|PASS|PWD|TOKEN|SECRET|API_KEY)"
     r"(?:_[A-Z0-9]+)*[ \t]+",
@@ -111,6 +126,14 @@ _add(
         "mc ",
         "lftp",
         "cloudflared",
+        "poetry",
+        "twine",
+        "nuget",
+        "config set",
+        "ssh-keygen",
+        "keyvault",
+        "secretsmanager",
+        "put-parameter",
     ),
     validator=v.flag_password,
     anchor=(
@@ -124,11 +147,14 @@ _add(
         r"|SetEnvironmentVariable|set\s+-[A-Za-z]+\s+(?:[A-Z0-9]+_)*(?:PASS|PWD|TOKEN|SECRET|API_KEY)"
         r"|user-secrets\s+set|(?:xfreerdp|wlfreerdp|sdl-freerdp)\s|openssl\s+(?:enc|aes-|des|bf)"
         r"|mc\s+(?:alias|config)\s|lftp\s|cloudflared(?:\.exe)?\s+service"
+        r"|poetry\s+config|twine\s+upload|nuget\s+(?:add|update)|config\s+set\s|ssh-keygen"
+        r"|keyvault\s+secret|aws\s+secretsmanager|put-parameter"
     ),
     window=(16, 700),
     description="docker/az login -p, mongosh -p, ldapsearch -w, smbclient -U user%PASS, htpasswd -b, "
     "rabbitmqctl add_user, net use, vault login TOKEN, gh secret set --body, aws configure set, zip -P, "
-    "nmcli password, wpa_passphrase, mc alias set, lftp -u user,PASS",
+    "nmcli password, wpa_passphrase, mc alias set, lftp -u user,PASS, poetry http-basic, twine/nuget -p, "
+    "npm config set _authToken, ssh-keygen -N, keyvault/secretsmanager/SSM SecureString values",
 )
 
 # Oracle's tools take USER/PASSWORD[@DB]: sqlplus -s app/PASSWORD@//host:1521/XE, rman target
@@ -211,6 +237,12 @@ _add(
     description="keytool / jarsigner -storepass, -keypass",
 )
 
+# secret stores that take the secret on standard input
+_STORES = (
+    r"(?:npx[ \t]+|bunx[ \t]+)?(?:gh[ \t]+secret[ \t]+set|vercel[ \t]+env[ \t]+add|docker[ \t]+secret[ \t]+create"
+    r"|wrangler[ \t]+(?:pages[ \t]+)?secret[ \t]+put|gcloud[ \t]+secrets[ \t]+(?:create|versions[ \t]+add)"
+    r"|firebase[ \t]+functions:secrets:set|netlify[ \t]+env:set)"
+)
 _add(
     "stdin_password",
     "password",
@@ -219,12 +251,12 @@ _add(
     r"(?:'(?P<esq>[^'\\\r\n]{3,256})'|\\?\"(?P<edq>[^\"\\\r\n]{3,256})\\?\"|(?P<ebare>[^\s'\"`;&|<>()\\]{3,256}+))"
     r"(?:\\\\?n)?[ \t]*\|[ \t]*(?:sudo[ \t]+(?:-[A-Za-z]+[ \t]+)*-[A-Za-z]*S"
     # ... or into a secret store, which takes the secret on standard input
-    r"|(?:npx[ \t]+|bunx[ \t]+)?(?:gh[ \t]+secret[ \t]+set|vercel[ \t]+env[ \t]+add|docker[ \t]+secret[ \t]+create"
-    r"|wrangler[ \t]+(?:pages[ \t]+)?secret[ \t]+put|gcloud[ \t]+secrets[ \t]+(?:create|versions[ \t]+add)"
-    r"|firebase[ \t]+functions:secrets:set|netlify[ \t]+env:set))"
+    r"|" + _STORES + r")"
     r"|"
     + _WORD_START
-    + r"sudo[ \t]+(?:-[A-Za-z]+[ \t]+)*-[A-Za-z]*S\b[^\n|;&<]{0,300}?<<<[ \t]*"
+    + r"(?:sudo[ \t]+(?:-[A-Za-z]+[ \t]+)*-[A-Za-z]*S\b|"
+    + _STORES
+    + r")[^\n|;&<]{0,300}?<<<[ \t]*"
     + _ARG
     # user:password lines fed to chpasswd
     # gpg --passphrase-fd 0 ... <<< PASSPHRASE
@@ -243,7 +275,8 @@ _add(
     validator=v.flag_password,
     anchor=r"sudo\s|chpasswd|passphrase-fd|secret\s+(?:set|create|put)|env\s+add|secrets\s|env:set",
     window=(300, 400),
-    description="echo PASSWORD | sudo -S, sudo -S ... <<< PASSWORD, user:PASSWORD fed to chpasswd, "
+    description="echo PASSWORD | sudo -S, sudo -S ... <<< PASSWORD, a secret store's <<< VALUE, "
+    "user:PASSWORD fed to chpasswd, "
     "gpg --passphrase-fd 0 <<< PASSPHRASE",
 )
 

@@ -98,3 +98,31 @@ for form, shape, anchor_at in (
         window=(_BEFORE.get(form, 0), 2_100),
         description=f"{form}: a random key, token, secret or salt under a name that says so",
     )
+
+# Connect calls whose signature puts the password third, after the host (or DSN) and the user:
+# PHP's new mysqli(HOST, USER, PASSWORD, DB), mysqli_connect, mysql_connect, new PDO(DSN, USER,
+# PASSWORD), and Python's pymysql.connect / MySQLdb.connect(HOST, USER, PASSWORD, DB)
+_POSITIONAL_ARG = r"(?:" + _Q + r"[^\"'\\\r\n]{0,200}" + _Q + r"|\$?[A-Za-z_][\w.\->\[\]]{0,80})"
+_add(
+    "connect_call_password",
+    "password",
+    _WORD_START
+    + r"(?:new[ \t]+(?:mysqli|PDO)|mysqli_connect|mysql_p?connect|(?:pymysql|MySQLdb)\.connect)\("
+    + _SP
+    + _POSITIONAL_ARG
+    + _SP
+    + ","
+    + _SP
+    + _POSITIONAL_ARG
+    + _SP
+    + ","
+    + _SP
+    + _QUOTED,
+    group=("dq", "sq"),
+    priority=62,
+    prefilter=("mysqli", "PDO", "mysql_", "connect("),
+    validator=v.quoted_password,
+    anchor=r"new[ \t]+(?:mysqli|PDO)\(|mysqli_connect\(|mysql_p?connect\(|(?:pymysql|MySQLdb)\.connect\(",
+    window=(4, 700),
+    description="new mysqli(HOST, USER, PASSWORD), new PDO(DSN, USER, PASSWORD), pymysql.connect(HOST, USER, PASSWORD)",
+)

@@ -535,6 +535,93 @@ _add(
     description="<key>password</key> <value>...</value>",
 )
 
+# The same two fields where the name says token, secret or key (- name: API_TOKEN / value: ...,
+# {"name": "STRIPE_SECRET", "value": ...}): a long random value only, as for any *key line
+_SECRET_PAIR_NAME = r"[A-Za-z0-9_.\-]{0,60}?(?:[Tt]oken|TOKEN|[Ss]ecret|SECRET|[Kk]ey|KEY)"
+_SECRET_PAIR_PREFILTER = ("oken", "OKEN", "ecret", "ECRET", "ey", "EY")
+_SECRET_PAIR_ANCHOR = r"[A-Za-z0-9_.\-]{0,60}?(?:token|secret|key)"
+_add(
+    "name_value_secret_yaml",
+    "secret",
+    r"\b(?:name|key)[ \t]*:[ \t]*(?:\\?[\"'])?"
+    + _SECRET_PAIR_NAME
+    + r"(?:\\?[\"'])?[ \t]*(?:\r?\n|(?:\\r)?\\n)"
+    + GUTTER
+    + r"?(?:[ \t]|\\t)*value[ \t]*:[ \t]*(?:"
+    + _QUOTED
+    + r"|(?P<bare>[^\s\"'`#\\,;(){}\[\]]{1,1024}+)"
+    + _LINE_END
+    + ")",
+    group=("dq", "sq", "bare"),
+    priority=57,
+    prefilter=_SECRET_PAIR_PREFILTER,
+    validator=v.properties_key,
+    anchor=r"(?i)(?:name|key)[ \t]*:[ \t]*\\?[\"']?" + _SECRET_PAIR_ANCHOR + r"\\?[\"']?[ \t]*(?:\r?\n|\\[rn])",
+    window=(0, 1_200),
+    description="- name: API_TOKEN / value: ... (a long random value)",
+)
+_add(
+    "name_value_secret_json",
+    "secret",
+    r"\\?\"(?:[Nn]ame|[Kk]ey)\\?\"\s*:\s*\\?\""
+    + _SECRET_PAIR_NAME
+    + r"\\?\""
+    + _SP
+    + ","
+    + _SP
+    + r"\\?\"[Vv]alue\\?\"\s*:\s*"
+    + _QUOTED,
+    group=("dq", "sq"),
+    priority=57,
+    prefilter=_SECRET_PAIR_PREFILTER,
+    validator=v.properties_key,
+    anchor=r"(?i)(?:name|key)\\?\"\s*:\s*\\?\"" + _SECRET_PAIR_ANCHOR + r"\\?\"",
+    window=(2, 1_200),
+    description='{"name": "STRIPE_SECRET", "value": "..."} (a long random value)',
+)
+
+# .NET's appSettings (<add key="ApiKey" value="..." />) and Java's properties XML (<entry
+# key="db.password">...</entry>): the key attribute names the secret
+_XML_Q = r"\\?[\"']"
+for _name, _kind, _pair, _check, _pre, _hint in (
+    (
+        "xml_attribute_password",
+        "password",
+        _PAIR_NAME,
+        v.env_password,
+        _PAIR_PREFILTER,
+        r"passw(?:or)?d|passphrase|pass|pwd",
+    ),
+    (
+        "xml_attribute_secret",
+        "secret",
+        _SECRET_PAIR_NAME,
+        v.properties_key,
+        _SECRET_PAIR_PREFILTER,
+        r"token|secret|key",
+    ),
+):
+    _add(
+        _name,
+        _kind,
+        r"<(?:add|entry)\s+key\s*=\s*"
+        + _XML_Q
+        + _pair
+        + _XML_Q
+        + r"(?:\s+value\s*=\s*"
+        + _XML_Q
+        + r"(?P<a>[^\"'<>\r\n\\]{1,1024})"
+        + _XML_Q
+        + r"|\s*>(?P<e>[^<>\r\n]{1,1024})</entry>)",
+        group=("a", "e"),
+        priority=62 if _kind == "password" else 57,
+        prefilter=tuple(p for p in _pre),
+        validator=_check,
+        anchor=r"(?i)<(?:add|entry)\s+key\s*=\s*\\?[\"'][A-Za-z0-9_.\-]{0,60}?(?:" + _hint + r")",
+        window=(0, 1_200),
+        description=f'<add key="..." value="..."/>, <entry key="...">...</entry> ({_kind} names)',
+    )
+
 # .npmrc: //registry/:_authToken=..., _auth=..., _password=... hold the credential whatever its
 # shape (legacy npm tokens are UUIDs); only a reference (${NPM_TOKEN}) is not one.
 _add(
