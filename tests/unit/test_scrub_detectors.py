@@ -839,6 +839,23 @@ TRUE_POSITIVES = [
     ),
     ("connect_call_password", "$pdo = new PDO($dsn, 'root', 'tangerine-Otter-42');", "Otter-42", "password"),
     ("connect_call_password", 'pymysql.connect("db", "app", "tangerine-Otter-42", "shop")', "Otter-42", "password"),
+    # an agent's Markdown reply: a setting and its value in backticks, a label in bold, a table
+    # row's value in backticks, a new key alone in a code block below its label
+    ("markdown_setting_password", "Set `DB_PASSWORD` to `tangerine-Otter-42` in .env", "Otter-42", "password"),
+    ("markdown_setting_secret", "`STRIPE_SECRET`: `Zp9qL2vX7mK4rT8wN1sB`", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
+    ("password_in_prose_quoted", "- **Password**: `tangerine-Otter-42`", "Otter-42", "password"),
+    ("password_in_prose_quoted", "**Password:** `tangerine-Otter-42`", "Otter-42", "password"),
+    ("secret_in_prose", "**API Key:** `Zp9qL2vX7mK4rT8wN1sB`", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
+    ("secret_in_prose", "use the token `Zp9qL2vX7mK4rT8wN1sB` below", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
+    ("password_in_prose", "I've reset the admin password to Otter-42x.", "Otter-42x", "password"),
+    ("key_value_row_password", "| User | admin |\n| Password | `tangerine-Otter-42` |", "Otter-42", "password"),
+    ("key_value_row_secret", "| API Key | `Zp9qL2vX7mK4rT8wN1sB` |", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
+    (
+        "secret_below_label",
+        "Here's your new API token:\n\n```\nZp9qL2vX7mK4rT8wN1sBq4\n```\n",
+        "Zp9qL2vX7mK4rT8wN1sBq4",
+        "secret",
+    ),
 ]
 
 # (detector that must stay quiet, text)
@@ -1132,6 +1149,12 @@ NEAR_MISSES = [
         "connect_call_password",
         'new PDO($dsn, $user, $pass); new mysqli($host, $user, "", $db); mysqli_connect(H, U, P)',
     ),
+    # a setting named in backticks whose value is a reference, a word or a placeholder
+    ("markdown_setting_password", "set `DB_PASSWORD` to `${DB_PASSWORD}` or `<password>`"),
+    ("markdown_setting_secret", "`CACHE_KEY`: `user_profile_v2` and `API_TOKEN` as `$TOKEN`"),
+    # a label whose next line is prose, a list or a name
+    ("secret_below_label", "API key:\n\nThe key is read from the environment.\nToken:\n- first_second_third_name\n"),
+    ("secret_below_label", "Tokens:\n```\nnumber_generated_tokens\n```\n"),
 ]
 
 # Strings that no detector may touch: ids and hashes agents handle all the time.

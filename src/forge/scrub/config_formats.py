@@ -311,7 +311,8 @@ _add(
     "password_in_prose",
     "password",
     r"\b(?:[Pp]ass(?:word|phrase)|PASS(?:WORD|PHRASE))[ \t]+(?:(?:is|was)[ \t]+)?(?:(?:now|still)[ \t]+)?"
-    r"(?:(?:set|changed)[ \t]+to[ \t]+)?(?P<s>[^\s\"'`,;&|<>(){}\[\]\\=]{6,256}?)(?=[.,;:!?]?(?:\s|\\[nrt]|\\?\"|'|$))",
+    r"(?:(?:(?:set|changed|reset|updated)[ \t]+)?to[ \t]+)?"
+    r"(?P<s>[^\s\"'`,;&|<>(){}\[\]\\=]{6,256}?)(?=[.,;:!?]?(?:\s|\\[nrt]|\\?\"|'|$))",
     priority=50,
     prefilter=("assword", "ASSWORD", "assphrase", "ASSPHRASE"),
     validator=v.prose_password,
@@ -326,13 +327,14 @@ _add(
     "password_in_prose_quoted",
     "password",
     r"\b(?:[Pp]ass(?:word|phrase)|PASS(?:WORD|PHRASE))(?:[ \t]+(?:for|of|to|on)[ \t]+[^\n\"'`.;:=]{1,40}?)?"
-    r"[ \t]*(?:(?:is|was|:)[ \t]*)?(?:(?:now|still)[ \t]+)?(?:(?:set|changed)[ \t]+to[ \t]+)?"
+    r"[ \t]*(?:\*\*|__)?[ \t]*(?:(?:is|was|:)[ \t]*(?:\*\*|__)?[ \t]*)?(?:(?:now|still)[ \t]+)?"
+    r"(?:(?:(?:set|changed|reset|updated)[ \t]+)?to[ \t]+)?"
     r"(?:\\?\"(?P<dq>[^\s\"'`\\]{4,128})\\?\"|'(?P<sq>[^\s\"'`\\]{4,128})'|`(?P<bq>[^\s\"'`\\]{4,128})`)",
     group=("dq", "sq", "bq"),
     priority=52,
     prefilter=("assword", "ASSWORD", "assphrase", "ASSPHRASE"),
     validator=v.flag_password,
-    anchor=r"(?i)pass(?:word|phrase)[ \t]",
+    anchor=r"(?i)pass(?:word|phrase)[ \t:*_]",
     window=(0, 240),
     description='the password for the db is "marmalade", use password `hunter` (quoted, in a sentence)',
 )
@@ -372,6 +374,7 @@ _PROSE_SECRET_WORDS = _spelled(
 _PROSE_WEAK_WORDS = _spelled("token", "secret")
 
 _PROSE_FOR = r"(?:[ \t]+(?:for|of|on)[ \t]+[^\n\"'`.;:=]{1,40}?)?"  # the token for the staging db ...
+_BOLD = r"[ \t]*(?:\*\*|__)?[ \t]*"  # Markdown's bold around a label: **API key:** ...
 
 # A key or token a user pastes into a sentence: my API key is 8f2c..., API key: kT9x..., the
 # token for staging is Zx81.... Only a value that looks random counts (prose_secret): the words
@@ -379,18 +382,78 @@ _PROSE_FOR = r"(?:[ \t]+(?:for|of|on)[ \t]+[^\n\"'`.;:=]{1,40}?)?"  # the token 
 _add(
     "secret_in_prose",
     "secret",
-    r"\b(?:" + _PROSE_SECRET_WORDS + r"s?" + _PROSE_FOR + r"[ \t]*(?:(?:is|was|:|=)[ \t]*)?"
-    r"|" + _PROSE_WEAK_WORDS + r"s?" + _PROSE_FOR + r"[ \t]*(?:is|was|:|=)[ \t]*)(?:(?:now|still)[ \t]+)?"
+    r"\b(?:" + _PROSE_SECRET_WORDS + r"s?" + _PROSE_FOR + _BOLD + r"(?:(?:is|was|:|=)" + _BOLD + r")?"
+    r"|" + _PROSE_WEAK_WORDS + r"s?" + _PROSE_FOR + _BOLD + r"(?:(?:is|was|:|=)" + _BOLD + r"|(?=`)))"
+    r"(?:(?:now|still)[ \t]+)?"
     r"(?:\\?[\"'`])?(?P<s>[A-Za-z0-9+/_\-.~]{16,256}={0,2})(?=\\?[\"'`]|[.,;:!?)]?(?:\s|\\[nrt]|$))",
     priority=48,
     prefilter=("key", "KEY", "Key", "oken", "OKEN", "ecret", "ECRET"),
     validator=v.prose_secret,
     anchor=_PROSE_SECRET_WORDS
-    + r"s?[ \t:=]|"
+    + r"s?[ \t:=*_]|"
     + _PROSE_WEAK_WORDS
-    + r"s?(?:[ \t]*[:=]|[ \t]+(?:is|was|for|of|on)[ \t])",
+    + r"s?(?:[ \t*_]*[:=]|[ \t]+(?:is|was|for|of|on)[ \t]|[ \t]*`)",
     window=(0, 330),
     description="my API key is 8f2c..., API key: kT9x..., my token is Zx81... (a random value in a sentence)",
+)
+
+# Markdown names a setting and its value, each in backticks: set `DB_PASSWORD` to `...`,
+# `API_TOKEN`: `...`. A password is any literal there; a key or token must look random.
+_MD_LINK = r"`[ \t]*(?::|=)[ \t]*`|`[ \t]+(?:to|is|as)[ \t]+`"
+_MD_VALUE = r"(?P<s>[^\s`\\]{1,256})`"
+for _name, _kind, _word, _check, _pre in (
+    (
+        "markdown_setting_password",
+        "password",
+        r"(?i:password|passwd|passphrase|_pass|_pwd)",
+        v.flag_password,
+        ("ass", "ASS", "wd", "WD"),
+    ),
+    (
+        "markdown_setting_secret",
+        "secret",
+        r"(?i:secret|token|key)",
+        v.properties_key,
+        ("ey", "EY", "oken", "OKEN", "ecret", "ECRET"),
+    ),
+):
+    _add(
+        _name,
+        _kind,
+        r"`[A-Za-z0-9_.\-]{0,60}?" + _word + r"[A-Za-z0-9_]{0,20}(?:" + _MD_LINK + r")" + _MD_VALUE,
+        priority=55,
+        prefilter=_pre,
+        validator=_check,
+        anchor=_word + r"[A-Za-z0-9_]{0,20}`[ \t]*(?:[:=]|to|is|as)",
+        window=(70, 300),
+        description=f"set `NAME` to `VALUE` in Markdown ({_kind} names)",
+    )
+
+# A label, then the key alone on a line below it (in a code block, as agents show a new key):
+# "Here's your new API token:" ``` kT9x... ```. Only a value that looks random counts.
+_BELOW = r"(?:\r?\n|(?:\\r)?\\n)"
+_add(
+    "secret_below_label",
+    "secret",
+    r"\b(?:"
+    + _PROSE_SECRET_WORDS
+    + r"|"
+    + _PROSE_WEAK_WORDS
+    + r")s?(?:\*\*|__)?:(?:\*\*|__)?[ \t]*"
+    + _BELOW
+    + r"(?:[ \t]*"
+    + _BELOW
+    + r")?(?:[ \t]*```[A-Za-z]{0,12}[ \t]*"
+    + _BELOW
+    + r")?[ \t]*(?P<s>[A-Za-z0-9+/_\-.~]{16,256}={0,2})[ \t]*(?="
+    + _BELOW
+    + r"|$|\\?\")",
+    priority=47,
+    prefilter=("key", "KEY", "Key", "oken", "OKEN", "ecret", "ECRET"),
+    validator=v.prose_secret,
+    anchor=r"(?i)(?:key|token|secret)s?(?:\*\*|__)?:(?:\*\*|__)?[ \t]*(?:\r?\n|\\[rn])",
+    window=(30, 330),
+    description="API token: then the token alone on a line below (a code block's)",
 )
 
 # A password in a URL's query: ?user=deploy&pass=..., &pwd=...
@@ -706,7 +769,9 @@ _add(
 _BOX = r"(?:[│┃║|]|\\u250[23]|\\u2551)"  # (also as JSON escapes them: \u2502, \u2503, \u2551)
 _ROW_START = _LINE_START + r"(?:" + _BOX + r"[ \t]*)?"
 _ROW_SEP = r"(?:[ \t]{2,}|\t|[ \t]*" + _BOX + r"[ \t]*)"
-_ROW_VALUE = r"(?P<s>[^\s│┃║|\"'`\\]{1,512}+)(?=[ \t]*(?:" + _BOX + r"[ \t]*)?(?:$|\\[nr]|\\?\"))"
+# (Markdown writes a value in backticks: | Password | `value` |)
+_ROW_VALUE = r"`?(?P<s>[^\s│┃║|\"'`\\]{1,512}+)`?(?=[ \t]*(?:" + _BOX + r"[ \t]*)?(?:$|\\[nr]|\\?\"))"
+# (a drawn row's name may be words: | API Key |, | Secret Access Key |)
 _add(
     "key_value_row_password",
     "password",
@@ -722,7 +787,13 @@ _add(
 _add(
     "key_value_row_secret",
     "secret",
-    _ROW_START + r"[A-Za-z0-9_.\-]{0,60}?(?:[Tt]oken|TOKEN|[Ss]ecret|SECRET|[Kk]ey|KEY)" + _ROW_SEP + _ROW_VALUE,
+    _ROW_START
+    + r"(?:(?:[A-Za-z0-9_.\-]{1,30} ){1,3}(?=[A-Za-z0-9_.\-]{0,60}?(?:[Tt]oken|TOKEN|[Ss]ecret|SECRET|[Kk]ey|KEY)"
+    + r"[ \t]*"
+    + _BOX
+    + r"))?[A-Za-z0-9_.\-]{0,60}?(?:[Tt]oken|TOKEN|[Ss]ecret|SECRET|[Kk]ey|KEY)"
+    + _ROW_SEP
+    + _ROW_VALUE,
     priority=58,
     prefilter=("oken", "OKEN", "ecret", "ECRET", "ey", "EY"),
     validator=v.properties_key,
