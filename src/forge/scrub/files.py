@@ -25,10 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from forge.compression import OPENERS, is_archive, pack, unpack
+from forge.compression import OPENERS, SQLITE_MAGIC, is_archive, pack, unpack
 from forge.errors import InputError
 from forge.progress import NULL_PROGRESS, Progress, Task
-from forge.scrub.databases import is_sqlite, scrub_database, sqlite_sidecar_of
+from forge.scrub.databases import scrub_database, sqlite_sidecar_of
 from forge.scrub.nested_json import holds_nested, scrub_nested
 from forge.scrub.notebooks import scrub_line_lists
 from forge.scrub.resume import BOOKKEEPING, Finished, Journal, options_hash
@@ -187,14 +187,18 @@ def scrub_file(
     if is_archive(src):  # scrub_path takes archives member by member (scrub_archive)
         return "archive of many files: scrub it with forge scrub (each member is scrubbed)"
     opener = OPENERS.get(src.suffix)
-    if opener is None and is_sqlite(src):  # an agent's session database (Crush): its values
-        return scrub_database(src, dest, scrubber)
-    database = sqlite_sidecar_of(src)
-    if database is not None:
-        return f"{database.name}'s SQLite log: its rows are scrubbed into that database's copy"
     if opener is None:
-        with open(src, "rb") as fb:
-            return _scrub_handle(fb, src.suffix, src.stat().st_size, open, dest, scrubber, block_chars, overlap)
+        with open(src, "rb") as fb:  # (one open: the SQLite sniff reads the head the text sniff reads)
+            if fb.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC:
+                fb.close()
+                return scrub_database(src, dest, scrubber)  # an agent's session database (Crush): its values
+            database = sqlite_sidecar_of(src)
+            if database is not None:
+                return f"{database.name}'s SQLite log: its rows are scrubbed into that database's copy"
+            fb.seek(0)
+            return _scrub_handle(
+                fb, src.suffix, os.fstat(fb.fileno()).st_size, open, dest, scrubber, block_chars, overlap
+            )
     try:
         with opener(src, "rb") as fb:  # the size it expands to is not known before reading: streamed
             return _scrub_handle(fb, Path(src.stem).suffix, None, opener, dest, scrubber, block_chars, overlap)
