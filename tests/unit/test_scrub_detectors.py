@@ -850,6 +850,22 @@ TRUE_POSITIVES = [
     ("password_in_prose", "I've reset the admin password to Otter-42x.", "Otter-42x", "password"),
     ("key_value_row_password", "| User | admin |\n| Password | `tangerine-Otter-42` |", "Otter-42", "password"),
     ("key_value_row_secret", "| API Key | `Zp9qL2vX7mK4rT8wN1sB` |", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
+    ("secret_in_prose", "INFO: Using token Zp9qL2vX7mK4rT8wN1sBq4 for the upload", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
+    # terraform plan's new value after the arrow
+    ("terraform_changed_password", '  ~ master_password = "old-Pw-1" -> "tangerine-Otter-42"', "Otter-42", "password"),
+    # a presigned URL's signature (S3 V4, CloudFront)
+    (
+        "presigned_url_signature",
+        "https://b.s3.amazonaws.com/f?X-Amz-Expires=600&X-Amz-Signature=7a4a8eda84a4afcd252809e325a5ab8baaba3de92a632061c7239f997926db1a",
+        "7a4a8eda84a4afcd252809e325a5ab8baaba3de92a632061c7239f997926db1a",
+        "secret",
+    ),
+    (
+        "presigned_url_signature",
+        "https://d1.cloudfront.net/a.jpg?Expires=1700000000&Signature=Zp9qL2vX7mK4rT8wN1sBq4Zp9qL2vX7mK4rT8wN1sB~&Key-Pair-Id=K2JCJ",
+        "Zp9qL2vX7mK4rT8wN1sBq4Zp9qL2vX7mK4rT8wN1sB~",
+        "secret",
+    ),
     (
         "secret_below_label",
         "Here's your new API token:\n\n```\nZp9qL2vX7mK4rT8wN1sBq4\n```\n",
@@ -1155,6 +1171,9 @@ NEAR_MISSES = [
     # a label whose next line is prose, a list or a name
     ("secret_below_label", "API key:\n\nThe key is read from the environment.\nToken:\n- first_second_third_name\n"),
     ("secret_below_label", "Tokens:\n```\nnumber_generated_tokens\n```\n"),
+    # a plan's arrow between two references, and a signature that is no URL's parameter
+    ("terraform_changed_password", '  ~ password = (sensitive value) -> "${var.db_password}"'),
+    ("presigned_url_signature", "Signature=Zp9qL2vX7mK4rT8wN1sBq4Zp9qL2vX7mK4rT8wN1sB (a header) and ?Signature=abc"),
 ]
 
 # Strings that no detector may touch: ids and hashes agents handle all the time.

@@ -383,7 +383,7 @@ _add(
     "secret_in_prose",
     "secret",
     r"\b(?:" + _PROSE_SECRET_WORDS + r"s?" + _PROSE_FOR + _BOLD + r"(?:(?:is|was|:|=)" + _BOLD + r")?"
-    r"|" + _PROSE_WEAK_WORDS + r"s?" + _PROSE_FOR + _BOLD + r"(?:(?:is|was|:|=)" + _BOLD + r"|(?=`)))"
+    r"|" + _PROSE_WEAK_WORDS + r"s?" + _PROSE_FOR + _BOLD + r"(?:(?:is|was|:|=)" + _BOLD + r"|(?=`)|[ \t]+(?=\S{20})))"
     r"(?:(?:now|still)[ \t]+)?"
     r"(?:\\?[\"'`])?(?P<s>[A-Za-z0-9+/_\-.~]{16,256}={0,2})(?=\\?[\"'`]|[.,;:!?)]?(?:\s|\\[nrt]|$))",
     priority=48,
@@ -392,7 +392,7 @@ _add(
     anchor=_PROSE_SECRET_WORDS
     + r"s?[ \t:=*_]|"
     + _PROSE_WEAK_WORDS
-    + r"s?(?:[ \t*_]*[:=]|[ \t]+(?:is|was|for|of|on)[ \t]|[ \t]*`)",
+    + r"s?(?:[ \t*_]*[:=]|[ \t]+(?:is|was|for|of|on)[ \t]|[ \t]*`|[ \t]+[A-Za-z0-9+/_\-.~]{20})",
     window=(0, 330),
     description="my API key is 8f2c..., API key: kT9x..., my token is Zx81... (a random value in a sentence)",
 )
@@ -468,6 +468,22 @@ _add(
     anchor=r"[?&;][a-z_\-]{0,8}(?:pass|pwd|passwd|password|passphrase)=",
     window=(0, 300),
     description="?user=...&pass=VALUE, &userpass=VALUE in a URL",
+)
+
+# A presigned URL's signature: whoever holds the URL reads the object until it expires (S3's and
+# Google Cloud Storage's V4 signatures; CloudFront's, with its key pair named beside it)
+_add(
+    "presigned_url_signature",
+    "secret",
+    r"[?&](?:X-Amz-Signature|X-Goog-Signature|x-goog-signature)=(?P<s>[0-9a-f]{64}(?:[0-9a-f]{192,448})?)(?![0-9a-f])"
+    r"|[?&]Signature=(?P<cf>[A-Za-z0-9~_\-]{40,1024}={0,2})(?=[^\s\"'<>]{0,2048}[?&]Key-Pair-Id=)",
+    group=("s", "cf"),
+    priority=64,
+    prefilter=("Signature=", "signature="),
+    validator=v.not_mask,
+    anchor=r"[?&](?:X-Amz-Signature|X-Goog-Signature|x-goog-signature|Signature)=",
+    window=(0, 1_100),
+    description="presigned URLs' signatures (S3 X-Amz-Signature, GCS X-Goog-Signature, CloudFront Signature)",
 )
 
 # A URL's ?key=VALUE (Steam's, Trello's, Bing Maps' and many APIs' key parameter; Google's

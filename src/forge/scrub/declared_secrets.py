@@ -67,3 +67,24 @@ _add(
     window=(600, 1_200),
     description="values a tool marks secret: terraform's sensitive outputs, SSM SecureStrings, GCP secret payloads",
 )
+
+# terraform plan shows a changed attribute as `old -> new` (~ master_password = "a" -> "b"): the
+# password rules take the old value, before the arrow; the new one is the password now
+_add(
+    "terraform_changed_password",
+    "password",
+    r"[A-Za-z0-9_]{0,60}?(?:password|passwd|passphrase|secret|token)[A-Za-z0-9_]{0,20}[ \t]*=[ \t]*"
+    + _Q
+    + r"[^\"\\\r\n]{0,256}"
+    + _Q
+    + r"[ \t]*->[ \t]*"
+    + _Q
+    + r"(?P<s>(?:[^\"\\\r\n]|\\[^\"\r\nnrt]){1,256}+)"
+    + _Q,
+    priority=62,
+    prefilter=("->",),
+    validator=v.quoted_password,
+    anchor=r"\"[ \t]*->[ \t]*\\?\"",
+    window=(400, 300),
+    description='terraform plan: ~ master_password = "old" -> "new" (the new value)',
+)
