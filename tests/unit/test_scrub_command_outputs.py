@@ -350,6 +350,8 @@ HISTORIES = {
         [PW],
     ),
     "aws ssm SecureString": (f"aws ssm put-parameter --name /db/pw --type SecureString --value {WORD}\n", [WORD]),
+    "ansible-vault encrypt_string": (f"ansible-vault encrypt_string --name db_password '{PW}'\n", [PW]),
+    "hydra -p": (f"hydra -l admin -p {WORD} ssh://10.0.0.5\n", [WORD]),
     "gcloud secrets here-string": (f'gcloud secrets create db --data-file=- <<< "{PW}"\n', [PW]),
     # a token as a URL's user, as git prints a remote and an old GitHub token is used
     "git remote -v": (f"origin\thttps://{S}@gitea.example.com/acme/app.git (fetch)\n", [S]),

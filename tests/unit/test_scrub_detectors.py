@@ -851,6 +851,23 @@ TRUE_POSITIVES = [
     ("key_value_row_password", "| User | admin |\n| Password | `tangerine-Otter-42` |", "Otter-42", "password"),
     ("key_value_row_secret", "| API Key | `Zp9qL2vX7mK4rT8wN1sB` |", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
     ("secret_in_prose", "INFO: Using token Zp9qL2vX7mK4rT8wN1sBq4 for the upload", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
+    # a method named for what it takes
+    (
+        "method_password",
+        'DataSourceBuilder.create().username("sa").password("tangerine-Otter-42").build()',
+        "Otter-42",
+        "password",
+    ),
+    ("method_password", 'new PostgreSQLContainer("pg").withPassword("tangerine-Otter-42")', "Otter-42", "password"),
+    ("method_password", 'client.get(u).basic_auth("admin", Some("tangerine-Otter-42"))', "Otter-42", "password"),
+    (
+        "method_secret",
+        'OpenAIClient.builder().apiKey("Zp9qL2vX7mK4rT8wN1sBq4").build()',
+        "Zp9qL2vX7mK4rT8wN1sBq4",
+        "secret",
+    ),
+    ("method_secret", 'req.bearer_auth("Zp9qL2vX7mK4rT8wN1sBq4")', "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
+    ("cli_password", "mysqldump -uroot -p'tangerine-Otter-42' app > dump.sql", "Otter-42", "password"),
     # terraform plan's new value after the arrow
     ("terraform_changed_password", '  ~ master_password = "old-Pw-1" -> "tangerine-Otter-42"', "Otter-42", "password"),
     # a presigned URL's signature (S3 V4, CloudFront)
@@ -1174,6 +1191,9 @@ NEAR_MISSES = [
     # a plan's arrow between two references, and a signature that is no URL's parameter
     ("terraform_changed_password", '  ~ password = (sensitive value) -> "${var.db_password}"'),
     ("presigned_url_signature", "Signature=Zp9qL2vX7mK4rT8wN1sBq4Zp9qL2vX7mK4rT8wN1sB (a header) and ?Signature=abc"),
+    # a variable, an empty string or a call; a name, not a random value
+    ("method_password", 'user.setPassword(hash(pw)); b.password(""); c.withPassword(System.getenv("PW"))'),
+    ("method_secret", 'cfg.apiKey(key); s.token("refresh"); x.setSecret("user_profile_v2_data")'),
 ]
 
 # Strings that no detector may touch: ids and hashes agents handle all the time.

@@ -420,14 +420,14 @@ _add(
     r"|(?P<wbare>[^\s\"'`;&|<>()\\]{1,256}+))"
     # mysql -pSECRET: the password glued to -p
     r"|" + _begin("m", _WORD + r"\-") + r"(?:ysql(?:dump|admin)?|ariadb(?:-dump)?)\b" + _CMD_GAP.format(n=200) + r"\s-p"
-    r"(?P<glued>[^\s'\"\\`;&|<>]{3,128}+)"
+    r"(?:(?P<glued>[^\s'\"\\`;&|<>]{3,128}+)|'(?P<gsq>[^'\\\r\n]{1,128})'|\\?\"(?P<gdq>[^\"\\\r\n]{1,128})\\?\")"
     # echo SECRET | docker login --password-stdin
     r"|"
     + _begin("echo", _WORD + r"\-")
     + r"\s+(?:-n\s+)?(?:'(?P<esq>[^'\\\r\n]{3,256})'|\"(?P<edq>[^\"\\\r\n]{3,256})\""
     r"|(?P<ebare>[^\s'\"`;&|<>()\\]{3,256}+))\s*\|\s*(?:sudo\s+)?"
     r"(?:docker|podman|nerdctl|helm(?:\s+registry)?|oras|skopeo)\s+login\b[^\n|;&]{0,200}?--password-stdin",
-    group=("dq", "sq", "bare", "ossl", "wdq", "wsq", "wbare", "glued", "esq", "edq", "ebare"),
+    group=("dq", "sq", "bare", "ossl", "wdq", "wsq", "wbare", "glued", "gsq", "gdq", "esq", "edq", "ebare"),
     priority=80,
     prefilter=(
         "-pass",
@@ -441,8 +441,8 @@ _add(
     # echo VALUE | docker login ... --password-stdin starts up to ~560 chars before its anchor
     anchor="(?i)-pass|mysql|mariadb|" + "|".join(_REMOTE_ADMIN_TOOLS),
     window=(600, 700),
-    description="--password VALUE, -Password VALUE, mysql -pVALUE, psexec -u USER -p VALUE, openssl pass:VALUE, "
-    "echo VALUE | docker login --password-stdin",
+    description="--password VALUE, -Password VALUE, mysql -pVALUE (or -p'VALUE'), psexec -u USER -p VALUE, "
+    "openssl pass:VALUE, echo VALUE | docker login --password-stdin",
 )
 
 _add(

@@ -80,6 +80,9 @@ _FORMS = (
     r"(?:_authToken|_auth|_password|npmAuthToken|npmAuthIdent)(?:=|[ \t]+)",
     # ssh-keygen -N NEW_PASSPHRASE, -P OLD_PASSPHRASE
     r"ssh-keygen\b" + _ARGS + r"-[NP][ \t]+",
+    # ansible-vault encrypt_string [--name X] VALUE: the value it is given to encrypt; hydra -p PASSWORD
+    r"ansible-vault[ \t]+encrypt_string(?:[ \t]+--[\w\-]+(?:=\S+|[ \t]+(?!-)\S+))*[ \t]+(?!-)",
+    r"hydra\b" + _ARGS + r"-p[ \t]+",
     # a secret store's write: the value given is the secret (SSM only for its SecureString type)
     r"az[ \t]+keyvault[ \t]+secret[ \t]+set\b" + _ARGS + r"--value(?:=|[ \t]+)",
     r"aws[ \t]+secretsmanager[ \t]+(?:create-secret|put-secret-value|update-secret)\b"
@@ -134,6 +137,8 @@ _add(
         "keyvault",
         "secretsmanager",
         "put-parameter",
+        "encrypt_string",
+        "hydra",
     ),
     validator=v.flag_password,
     anchor=(
@@ -148,7 +153,7 @@ _add(
         r"|user-secrets\s+set|(?:xfreerdp|wlfreerdp|sdl-freerdp)\s|openssl\s+(?:enc|aes-|des|bf)"
         r"|mc\s+(?:alias|config)\s|lftp\s|cloudflared(?:\.exe)?\s+service"
         r"|poetry\s+config|twine\s+upload|nuget\s+(?:add|update)|config\s+set\s|ssh-keygen"
-        r"|keyvault\s+secret|aws\s+secretsmanager|put-parameter"
+        r"|keyvault\s+secret|aws\s+secretsmanager|put-parameter|encrypt_string|hydra\s"
     ),
     window=(16, 700),
     description="docker/az login -p, mongosh -p, ldapsearch -w, smbclient -U user%PASS, htpasswd -b, "

@@ -126,3 +126,43 @@ _add(
     window=(4, 700),
     description="new mysqli(HOST, USER, PASSWORD), new PDO(DSN, USER, PASSWORD), pymysql.connect(HOST, USER, PASSWORD)",
 )
+
+# A method named for what it takes: builders and setters (DataSourceBuilder's .password("..."),
+# Testcontainers' .withPassword("..."), Laravel's ->setPassword('...'), an SDK's .apiKey("...")),
+# and Rust's reqwest .basic_auth(USER, Some(PASSWORD)) / .bearer_auth(TOKEN)
+_add(
+    "method_password",
+    "password",
+    r"(?:\.|->)(?:set|with)?(?:[Pp]assword|PASSWORD|[Pp]asswd|[Pp]assphrase)\(" + _SP + _QUOTED + _SP + r"\)"
+    r"|\.basic_auth\("
+    + _SP
+    + _Q
+    + r"[^\"'\\\r\n]{0,128}"
+    + _Q
+    + _SP
+    + ","
+    + _SP
+    + r"Some\("
+    + _SP
+    + _QUOTED.replace("?P<dq>", "?P<rdq>").replace("?P<sq>", "?P<rsq>"),
+    group=("dq", "sq", "rdq", "rsq"),
+    priority=62,
+    prefilter=("assword(", "asswd(", "assphrase(", "basic_auth("),
+    validator=v.quoted_password,
+    anchor=r"(?i)(?:passw(?:or)?d|passphrase)\(|\.basic_auth\(",
+    window=(12, 400),
+    description='.password("..."), .withPassword("..."), ->setPassword(\'...\'), .basic_auth(USER, Some("..."))',
+)
+_add(
+    "method_secret",
+    "secret",
+    r"(?:\.|->)(?:set|with)?(?:[Aa]pi_?[Kk]ey|API_?KEY|[Aa]ccess_?[Tt]oken|[Aa]uth_?[Tt]oken|[Cc]lient_?[Ss]ecret"
+    r"|[Ss]ecret_?[Kk]ey|[Ss]ecret|[Tt]oken|bearer_auth)\(" + _SP + _QUOTED + _SP + r"\)",
+    group=("dq", "sq"),
+    priority=60,
+    prefilter=("ey(", "EY(", "oken(", "ecret(", "bearer_auth("),
+    validator=v.properties_key,  # (random, and not a name made of words)
+    anchor=r"(?i)(?:api_?key|token|secret|secret_?key|bearer_auth)\(",
+    window=(30, 400),
+    description='.apiKey("..."), .withToken("..."), ->setSecret(\'...\'), .bearer_auth("...") (random values)',
+)
