@@ -9,15 +9,18 @@
 Data (benchmarks/data/secrets/, see SOURCES.md): positives are Nosey Parker's rule examples,
 secretlint's snapshot tests, ripsecrets' test files, detect-secrets' plugin tests, whispers'
 config and code fixtures (added later: passwords in YAML, JSON, XML, .properties, shell and
-code, as agents cat them) and Trivy's secret scanner test files (added after the detectors were
-written: its builtin rules' expected findings, the secret read off the masked match), labelled by
+code, as agents cat them), Trivy's secret scanner test files (added after the detectors were
+written: its builtin rules' expected findings, the secret read off the masked match) and GitHub's
+secret scanning custom patterns (added later still: each pattern's test data, and the spans its
+expected entries and GitHub's own scan snapshots give in the repository's sample files), labelled by
 those projects
 (none is the engine's rule source:
 Kingfisher 1.5.0 ships the Betterleaks/gitleaks catalogue and Google's Veles detectors, so
 gitleaks' own test cases are left out on purpose). Negatives are their near misses that no rule
 of the set matches, secretlint's "ok" snapshots, ripsecrets' "none" file and the detect-secrets
-test lines that none of its plugins flags, whispers' "compliant" lines and the lines of Trivy's test files
-that its tests expect no finding in. Benign: git commit ids, UUIDs, sha256
+test lines that none of its plugins flags, whispers' "compliant" lines, the lines of Trivy's test files
+that its tests expect no finding in, and the lines of GitHub's sample files that no pattern's
+expected entry or snapshot touches. Benign: git commit ids, UUIDs, sha256
 digests, npm integrity hashes and base64 blobs, in the lines tools print them in.
 
 Scoring. A positive is caught when no secret-bearing token of its labelled spans (8+ characters,

@@ -4,6 +4,7 @@
     python benchmarks/data/secrets/extract.py MIRROR_DIR --only=detect-secrets   # that source's rows only
     python benchmarks/data/secrets/extract.py MIRROR_DIR --only=whispers
     python benchmarks/data/secrets/extract.py MIRROR_DIR --only=trivy
+    python benchmarks/data/secrets/extract.py MIRROR_DIR --only=github-patterns
 
 MIRROR_DIR holds bare git clones named OWNER+NAME/repo (the commits in SOURCES.md). Writes:
   positives.jsonl  {"id", "source", "kind", "text", "secrets": [[start, end], ...], "split"}
@@ -16,6 +17,9 @@ what its rule's capture group matches; a secretlint snapshot's is the range its 
 reports; a whispers fixture's are its values that hold "hardcoded" (its tests assert every finding
 does, and how many each fixture has); a Trivy test file's are what its scanner test's expected
 findings mask with `*` (builtin rules only; the streaming tests' inline inputs are not read); a
+GitHub custom pattern's are its test's offsets, the spans its `expected` entries give in its
+sample files and those its snapshots of GitHub's own scan report, each snapshot span confirmed by
+the sha256 the snapshot gives (patterns whose match is no secret are left out); a
 detect-secrets test line's is what the plugin under test reports (detect-secrets and pytest must
 be installed: `make bench`). Cases whose every
 secret-bearing token is a mask (XXXX, 0000) are dropped: they are not secrets and Forge rightly
@@ -26,13 +30,17 @@ measured).
 from __future__ import annotations
 
 import base64
+import bisect
+import csv
 import hashlib
+import io
 import json
 import math
 import re
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -49,6 +57,7 @@ RS = ("sirwart+ripsecrets", "416e9d04d6ba8941fc3106bf986b6c8aa875767e", "test")
 DS = ("Yelp+detect-secrets", "5e141933554a0b74e7341841f318be21e895339c", "tests/plugins")
 WH = ("Skyscanner+whispers", "5832bf74dcb127128ba653ed87601c927124b5aa", "tests/fixtures")
 TV = ("aquasecurity+trivy", "dc3c56eed58ab21c7e08d26757c517bc946a86c5", "pkg/fanal/secret")
+GP = ("advanced-security+secret-scanning-custom-patterns", "9b84660dfcad6cc3d0e2c40a1a5f61dd7edca4b9", "")
 # ripsecrets' own patterns (src/lib.rs, src/matcher/mod.rs at RS): they label its test files, as
 # Nosey Parker's rules label its examples. The span is group 1 where a pattern has one (a URL's
 # password, a key's value), else the whole match.
@@ -623,6 +632,304 @@ def trivy(mirror: Path) -> tuple[list[dict], list[dict]]:
     return pos, neg
 
 
+# GitHub's secret scanning custom patterns: each folder's patterns.yml lists patterns (a `type`, a
+# regex, a `test` and the `expected` spans in the folder's sample files, byte offsets, both checked
+# by GitHub's test tool in the repository's CI), and __snapshots__/<type>.csv what GitHub's own
+# engine reported for the pattern anywhere in the repository's history: the sha256 of the secret,
+# its path, 1-based lines and 1-based byte columns, the end column one past the secret's last byte.
+# Patterns whose match is no secret or credential, left out (their spans still keep lines out of
+# the negatives):
+GP_NOT_SECRETS = {
+    "common_passwords_shortlist": "a word list matched after any key, not a value found as a secret",
+    "github_actions_sha_checker": "an action reference not pinned to a commit",
+    "uuids": "any UUID",
+    "arc": "an Arc password store's meta.json (its comments: not the secrets themselves)",
+    "iban": "bank account numbers: not a credential, and not personal data Forge scrubs",
+    "no_national_id_number": "a national identity number",
+    "ssh_public_key": "a public key",
+    "hardcoded_internal_emails": "e-mail addresses",
+    "hardcoded_internal_urls": "URLs",
+    "any_ipv4_addresses": "IP addresses",
+    "ghcr_typos": "a misspelt registry host name",
+    "azure_sql_connection_string": "its match is the database server's host name",
+}
+GP_SKIP_FOLDERS = ("pii/generate_iban/",)  # IBAN patterns generated per country, with their generator
+GP_STRUCTURED = TV_STRUCTURED + (".config",)  # files whose cases carry whispers' context
+GP_COMMENT = re.compile(r"\s*(?:#|//|/\*|\*|<!--)")
+# sample files with lines that hold a secret no pattern reported there, read by hand (GitHub's
+# engine lists some places of a secret it found, not every one): no negatives from them
+GP_UNCOVERED = {
+    "configs/application.properties": "an encrypted password, ENC(...), which generic_passwords reads as a call",
+    "configs/example.json": "the password reported in example.yml, here in JSON",
+    "configs/postgres/docker-compose.yml": "the password reported on three lines, on three more (JDBC URL, Spring)",
+    "database/docker_sqlserver.yml": "SA_PASSWORD=, the password reported only inside the connection string",
+    "jwt/owasp-juice-shop.ts": "password: 'hooooorst' on four more lines than the one reported",
+    "pii/credit-cards.txt": "test card numbers no card pattern covers (Dankort, Switch/Solo)",
+    "vendors/datadog.txt": "the placeholder keys the DataDog patterns are meant to find, where they miss them",
+    "vendors/okta.txt": "okta_key: with a 32-digit value, too short for an Okta token (in doubt)",
+}
+# sample files whose lines are near misses only of patterns left out: no negatives from them
+# either (they would measure a rule no source here tests, and swell the negatives)
+GP_OUT_OF_SCOPE = {
+    "pii/iban.txt": "IBAN test numbers, near misses of the IBAN pattern, which is left out",
+}
+
+
+def git_bytes(mirror: Path, repo: str, *args: str) -> bytes:
+    return subprocess.run(["git", "-C", str(mirror / repo / "repo"), *args], check=True, capture_output=True).stdout
+
+
+def _gp_char(data: bytes, offset: int) -> int:
+    """A byte offset into UTF-8 data as a string offset."""
+    return len(data[:offset].decode("utf-8", errors="replace"))
+
+
+def _gp_line_starts(data: bytes) -> list[int]:
+    return [0] + [m.end() for m in re.finditer(rb"\n", data)]
+
+
+def _gp_snapshot_span(row: dict, data: bytes) -> tuple[int, int] | None:
+    """The byte span a snapshot row names (1-based lines and columns, the end column one past the
+    secret), or None unless the sha256 of the bytes there is the row's `secret`: the rows come from
+    every commit GitHub scanned, so a file changed since may hold something else there."""
+    starts = _gp_line_starts(data)
+    first, last = int(row["start_line"]), int(row["end_line"])
+    if not 1 <= first <= last <= len(starts):
+        return None
+    s, e = starts[first - 1] + int(row["start_column"]) - 1, starts[last - 1] + int(row["end_column"]) - 1
+    if hashlib.sha256(data[s:e]).hexdigest() != row["secret"]:
+        return None
+    return s, e
+
+
+def _gp_lines_of(data: bytes, s: int, e: int) -> range:
+    """The line indexes a byte span covers."""
+    starts = _gp_line_starts(data)
+    return range(bisect.bisect_right(starts, s) - 1, bisect.bisect_right(starts, max(s, e - 1)))
+
+
+def _gp_value_line(lines: list[str], i: int) -> bool:
+    """A line that holds a value (a token outside XML tags), not a label ("base64:") or a comment."""
+    line = lines[i]
+    return bool(TOKEN.search(TV_TAG.sub("", line))) and not line.rstrip().endswith(":") and not GP_COMMENT.match(line)
+
+
+def _gp_armour(lines: list[str]) -> dict[int, range]:
+    """The lines of each -----BEGIN ...----- to -----END ...----- block, mapped to the block: a
+    negative there is the whole block (a public key), as a positive there is the whole key."""
+    blocks, start = {}, None
+    for i, line in enumerate(lines):
+        if line.startswith("-----BEGIN "):
+            start = i
+        elif line.startswith("-----END ") and start is not None:
+            blocks.update(dict.fromkeys(range(start, i + 1), range(start, i + 1)))
+            start = None
+    return blocks
+
+
+def _gp_kind(path: str, types: set[str], order: dict[str, tuple[int, str]]) -> str:
+    """The type a case is filed under when several patterns found it: one of the file's own
+    folder, else the first in the repository's order (a vendor's pattern before the generic one)."""
+    return min(types, key=lambda t: (not path.startswith(order[t][1] + "/"), order[t][0]))
+
+
+def _gp_test_cases(kept: list[tuple[str, dict]], left_out: Counter) -> list[dict]:
+    """Each kept pattern's `test`, read as GitHub's test tool reads it: its data, the secret at its
+    byte offsets (a missing start is 0, a missing or -1 end the end of the data)."""
+    pos, seen = [], Counter()
+    for _, p in kept:
+        test, kind = p.get("test"), p["type"]
+        if not isinstance(test, dict) or "data" not in test:
+            left_out["test written as a list (GitHub's test tool reads only a mapping)"] += 1
+            continue
+        data = test["data"].encode()
+        s, e = test.get("start_offset", 0), test.get("end_offset", -1)
+        span = [_gp_char(data, s), _gp_char(data, len(data) if e == -1 else e)]
+        cid = f"gh:{kind}:{seen[kind]}"
+        seen[kind] += 1  # (two patterns share the type yaml_passwords_single_quoted)
+        if not has_secret_material(test["data"], [span]):
+            left_out["test data whose secret is a mask or shorter than 8 characters"] += 1
+            continue
+        pos.append(
+            {
+                "id": cid,
+                "source": "github-patterns",
+                "kind": kind_of(kind),
+                "rule": kind,
+                "text": test["data"],
+                "secrets": [span],
+                "split": split_of(cid),
+            }
+        )
+    return pos
+
+
+def _gp_findings(
+    patterns: list[tuple[str, dict]],
+    kept_types: set[str],
+    snapshots: list[tuple[str, list[dict]]],
+    content: Callable[[str], bytes | None],
+    left_out: Counter,
+) -> tuple[dict[str, dict[tuple[int, int], set[str]]], dict[str, set[int]]]:
+    """What the patterns found in the sample files: the kept patterns' byte spans by file (each
+    with the types that found it), and every pattern's lines by file (kept or not, reproduced or
+    not: no negative may touch them)."""
+    found: dict[str, dict[tuple[int, int], set[str]]] = {}
+    touched: dict[str, set[int]] = {}
+    for f, p in patterns:
+        for entry in p.get("expected") or []:
+            path, s, e = f"{f}/{entry['name']}", entry.get("start_offset"), entry.get("end_offset")
+            data = content(path)
+            if data is None or s is None or e is None or not 0 <= s < e <= len(data):
+                left_out["expected entry without a span in an existing file"] += 1
+                continue
+            touched.setdefault(path, set()).update(_gp_lines_of(data, s, e))
+            if p["type"] in kept_types and not f"{f}/".startswith(GP_SKIP_FOLDERS):
+                found.setdefault(path, {}).setdefault((s, e), set()).add(p["type"])
+    for snap, rows in snapshots:
+        for row in rows:
+            data = content(row["path"])
+            if data is None:
+                left_out["snapshot row of a file no longer in the repository"] += 1
+                continue
+            touched.setdefault(row["path"], set()).update(range(int(row["start_line"]) - 1, int(row["end_line"])))
+            span = _gp_snapshot_span(row, data)
+            keep = row["secret_type"] in kept_types and not snap.startswith(GP_SKIP_FOLDERS)
+            if span is None:
+                which = "a kept" if keep else "a left-out"
+                left_out[f"snapshot row of {which} pattern whose span does not hash to its secret"] += 1
+            elif keep:
+                found.setdefault(row["path"], {}).setdefault(span, set()).add(row["secret_type"])
+    return found, touched
+
+
+def _gp_file_cases(path: str, data: bytes, spans: dict, order: dict, left_out: Counter) -> list[dict]:
+    """One case per line a secret starts on: the line (a multi-line secret with all its lines; in a
+    structured file with the lines it is nested in and two siblings before it), every secret that
+    lies within it labelled."""
+    lines = data.decode().split("\n")
+    starts = [0]  # each line's string offset
+    for line in lines[:-1]:
+        starts.append(starts[-1] + len(line) + 1)
+    located = []  # (first line, last line, string span, types)
+    for (s, e), types in sorted(spans.items()):
+        covered = _gp_lines_of(data, s, e)
+        located.append((covered[0], covered[-1], (_gp_char(data, s), _gp_char(data, e)), types))
+    cases: dict[int, tuple[int, set[str]]] = {}  # first line -> (last line, types)
+    for first, last, _, types in located:
+        end, known = cases.get(first, (first, set()))
+        cases[first] = (max(end, last), known | types)
+    pos = []
+    for i, (last, types) in sorted(cases.items()):
+        if last > i:
+            rows = list(range(i, last + 1))
+        else:
+            rows = _wh_context(lines, i) if path.endswith(GP_STRUCTURED) else [i]
+        base, at = {}, 0  # each row's offset in the case's text
+        for r in rows:
+            base[r] = at
+            at += len(lines[r]) + 1
+        text = "\n".join(lines[r] for r in rows)
+        labels = [
+            [base[a] + s - starts[a], base[b] + e - starts[b]]
+            for a, b, (s, e), _ in located
+            if all(r in base for r in range(a, b + 1))
+        ]
+        if not has_secret_material(text, labels):
+            left_out["sample-file line whose secret is a mask or shorter than 8 characters"] += 1
+            continue
+        kind = _gp_kind(path, types, order)
+        cid = f"gh:{path}:{i}"
+        pos.append(
+            {
+                "id": cid,
+                "source": "github-patterns",
+                "kind": kind_of(kind),
+                "rule": kind,
+                "text": text,
+                "secrets": labels,
+                "split": split_of(cid),
+            }
+        )
+    return pos
+
+
+def _gp_file_negatives(path: str, lines: list[str], near: set[int]) -> list[dict]:
+    """The value lines of a sample file that no pattern touches, each with the context a positive
+    there would have (an armoured block, a public key, whole)."""
+    neg, armour = [], _gp_armour(lines)
+    for i in range(len(lines)):
+        if i in armour:
+            if i != armour[i][0]:
+                continue  # (a block is one case, at its first line)
+            rows = list(armour[i])
+            value = any(_gp_value_line(lines, j) for j in rows)
+        else:
+            rows = _wh_context(lines, i) if path.endswith(GP_STRUCTURED) else [i]
+            value = _gp_value_line(lines, i)
+        if value and not near & set(rows):
+            nid = f"gh-neg:{path}:{i}"
+            text = "\n".join(lines[j] for j in rows)
+            neg.append({"id": nid, "source": "github-patterns", "text": text, "split": split_of(nid)})
+    return neg
+
+
+def github_patterns(mirror: Path) -> tuple[list[dict], list[dict]]:
+    """Positives: each secret pattern's `test` data, and the lines of the sample files holding what
+    its `expected` entries and snapshot rows say it found (a snapshot span only where the hash of
+    the text there is the row's). Negatives: the value lines of the sample files that no pattern's
+    expected entry or snapshot row touches."""
+    repo, commit, _ = GP
+    names = [n for n in git(mirror, repo, "ls-tree", "-r", "-z", "--name-only", commit).split("\0") if n]
+    files: dict[str, bytes | None] = {}
+
+    def content(path: str) -> bytes | None:
+        if path not in files:
+            files[path] = git_bytes(mirror, repo, "show", f"{commit}:{path}") if path in names else None
+        return files[path]
+
+    folders = sorted(n.removesuffix("/patterns.yml") for n in names if n.endswith("/patterns.yml"))
+    patterns = [(f, p) for f in folders for p in yaml.safe_load(content(f"{f}/patterns.yml"))["patterns"]]
+    kept = [(f, p) for f, p in patterns if p["type"] not in GP_NOT_SECRETS and not f"{f}/".startswith(GP_SKIP_FOLDERS)]
+    order: dict[str, tuple[int, str]] = {}  # type -> (its first pattern's place in the repository, folder)
+    for i, (f, p) in enumerate(kept):
+        order.setdefault(p["type"], (i, f))
+    snapshots = [
+        (n, list(csv.DictReader(io.StringIO(content(n).decode()))))
+        for n in names
+        if "/__snapshots__/" in n and n.endswith(".csv")
+    ]
+    left_out: Counter = Counter()
+    pos = _gp_test_cases(kept, left_out)
+    found, touched = _gp_findings(patterns, set(order), snapshots, content, left_out)
+    for path, spans in sorted(found.items()):
+        pos += _gp_file_cases(path, content(path), spans, order, left_out)
+    # the sample files: every file of a pattern folder but its patterns.yml, README.md and snapshots
+    neg = []
+    for path in names:
+        if (
+            not any(path.startswith(f + "/") for f in folders)
+            or path.startswith(GP_SKIP_FOLDERS)
+            or "/__snapshots__/" in path
+            or Path(path).name in ("patterns.yml", "README.md")
+        ):
+            continue
+        try:
+            lines = content(path).decode().split("\n")
+        except UnicodeDecodeError:
+            left_out["binary sample file"] += 1
+            continue
+        file_neg = _gp_file_negatives(path, lines, touched.get(path, set()))
+        why = GP_UNCOVERED.get(path) or GP_OUT_OF_SCOPE.get(path)
+        if why:
+            left_out[f"negative of {path}: {why}"] += len(file_neg)
+        else:
+            neg += file_neg
+    for why, n in sorted(left_out.items()):
+        print(f"github-patterns: {n} left out: {why}", file=sys.stderr)
+    return pos, neg
+
+
 # pytest plugin, run in a subprocess over detect-secrets' own tests: writes every parametrized
 # case (test file, test, its str/bool/None parameters) as JSON lines to $FORGE_DS_CASES
 DS_COLLECTOR = """
@@ -799,7 +1106,12 @@ def main(argv: list[str]) -> int:
     args = [a for a in argv[1:] if not a.startswith("--only=")]
     only = next((a.split("=", 1)[1] for a in argv[1:] if a.startswith("--only=")), None)
     mirror = Path(args[0] if args else "/work/.mirror")
-    one_source = {"detect-secrets": detect_secrets, "whispers": whispers, "trivy": trivy}
+    one_source = {
+        "detect-secrets": detect_secrets,
+        "whispers": whispers,
+        "trivy": trivy,
+        "github-patterns": github_patterns,
+    }
     if only in one_source:  # rebuild that source's rows, keep the others as they are
         src_pos, src_neg = one_source[only](mirror)
         for fname, rows in (("positives.jsonl", src_pos), ("negatives.jsonl", src_neg)):
@@ -812,12 +1124,13 @@ def main(argv: list[str]) -> int:
     ds_pos, ds_neg = detect_secrets(mirror)
     wh_pos, wh_neg = whispers(mirror)
     tv_pos, tv_neg = trivy(mirror)
+    gp_pos, gp_neg = github_patterns(mirror)
     sessions = transcripts(mirror)
     (HERE / "transcripts").mkdir(exist_ok=True)
     for name, text in sessions:
         (HERE / "transcripts" / f"{name}.jsonl").write_text(text, encoding="utf-8")
-    write_rows(HERE / "positives.jsonl", np_pos + sl_pos + rs_pos + ds_pos + wh_pos + tv_pos)
-    write_rows(HERE / "negatives.jsonl", np_neg + sl_neg + rs_neg + ds_neg + wh_neg + tv_neg)
+    write_rows(HERE / "positives.jsonl", np_pos + sl_pos + rs_pos + ds_pos + wh_pos + tv_pos + gp_pos)
+    write_rows(HERE / "negatives.jsonl", np_neg + sl_neg + rs_neg + ds_neg + wh_neg + tv_neg + gp_neg)
     write_rows(HERE / "benign.jsonl", benign(mirror, sessions))
     return 0
 
