@@ -851,6 +851,14 @@ TRUE_POSITIVES = [
     ("key_value_row_password", "| User | admin |\n| Password | `tangerine-Otter-42` |", "Otter-42", "password"),
     ("key_value_row_secret", "| API Key | `Zp9qL2vX7mK4rT8wN1sB` |", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
     ("secret_in_prose", "INFO: Using token Zp9qL2vX7mK4rT8wN1sBq4 for the upload", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
+    # a login name a shell shows without a home path
+    ("prompt_user", "(venv) alicejones@MacBook-Pro src % git status", "alicejones", "user"),
+    ("prompt_user", "[alicejones@fedora src]$ make", "alicejones", "user"),
+    ("id_output_user", "$ id\nuid=1000(alicejones) gid=1000(staff)", "alicejones", "user"),
+    ("whoami_user", "$ whoami\nalicejones\n$ ", "alicejones", "user"),
+    ("login_variable_user", "HOME=/tmp\nLOGNAME=alicejones\n", "alicejones", "user"),
+    ("tilde_user", "scp ~alicejones/.vimrc host:", "alicejones", "user"),
+    ("wsl_home_user", "cd /mnt/c/Users/alicejones/Desktop", "alicejones", "user"),
     # a method named for what it takes
     (
         "method_password",
@@ -1191,6 +1199,13 @@ NEAR_MISSES = [
     # a plan's arrow between two references, and a signature that is no URL's parameter
     ("terraform_changed_password", '  ~ password = (sensitive value) -> "${var.db_password}"'),
     ("presigned_url_signature", "Signature=Zp9qL2vX7mK4rT8wN1sBq4Zp9qL2vX7mK4rT8wN1sB (a header) and ?Signature=abc"),
+    # shared accounts, an ssh URL, a service account's setting, a bare tilde
+    ("prompt_user", "root@box:~# ls\nubuntu@ip-10-0-0-5:~$ ls\ngit clone git@github.com:a/b.git"),
+    ("id_output_user", "uid=0(root) gid=0(root) and uid=33(www-data)"),
+    ("whoami_user", "$ whoami\nroot\n$ whoami\nnode\n"),
+    ("login_variable_user", "USERNAME=deploy\nUSER=root\nDB_USER=app\n"),
+    ("tilde_user", "cd ~/src and ~ alone, and a~b/c"),
+    ("wsl_home_user", "/mnt/c/Program Files and \\\\wsl$\\Ubuntu\\etc"),
     # a variable, an empty string or a call; a name, not a random value
     ("method_password", 'user.setPassword(hash(pw)); b.password(""); c.withPassword(System.getenv("PW"))'),
     ("method_secret", 'cfg.apiKey(key); s.token("refresh"); x.setSecret("user_profile_v2_data")'),

@@ -150,3 +150,52 @@ def test_forge_scrub_streams_plain_text_without_the_name(tmp_path):
     assert clean.count("<SECRET:user>") == sum(
         n for d, n in s.report()["by_detector"].items() if d in ("home_user", "ls_owner", "ls_group", "known_user")
     )
+
+
+def test_a_shell_shows_the_name_without_a_home_path_and_the_rest_of_the_file_loses_it(tmp_path):
+    # a terminal capture: a prompt, id, whoami, the login variables, ~NAME/, a WSL path
+    shown = {
+        "prompt_user": "alicejones@laptop:~/src$ make test",
+        "id_output_user": "uid=1000(alicejones) gid=1000(alicejones) groups=1000(alicejones),27(sudo)",
+        "whoami_user": "$ whoami\nalicejones\n",
+        "login_variable_user": "USER=alicejones\nSHELL=/bin/zsh",
+        "tilde_user": "cp ~alicejones/notes.txt .",
+        "wsl_home_user": "\\\\wsl$\\Ubuntu\\home\\alicejones\\src and /mnt/c/Users/alicejones/Desktop",
+    }
+    for detector, text in shown.items():
+        found: set[str] = set()
+        scrubber = Scrubber()
+        with scrubber.collecting_names(found):
+            scrubber.scrub_texts([text])
+        assert found == {"alicejones"}, detector
+        assert detector in scrubber.counts().by_detector, detector
+    # in a transcript, the name a prompt shows goes from the lines after it too
+    lines = [
+        {"type": "user", "message": {"content": "alicejones@laptop:~/src$ git log -1"}},
+        {"type": "assistant", "message": {"content": "The commit is by alicejones, as git config says."}},
+    ]
+    src = tmp_path / "in" / "s.jsonl"
+    src.parent.mkdir()
+    src.write_text("".join(json.dumps(x) + "\n" for x in lines), encoding="utf-8")
+    from forge.scrub.files import scrub_path
+
+    scrub_path(src.parent, tmp_path / "out", Scrubber())
+    assert "alicejones" not in (tmp_path / "out" / "s.jsonl").read_text(encoding="utf-8")
+
+
+def test_shared_accounts_and_non_prompts_give_no_name():
+    texts = [
+        "root@server:~# apt update",  # root, ubuntu, node: no person's
+        "ubuntu@ip-10-0-0-5:~$ ls",
+        "node@3f2a:/app$ npm test",
+        "git clone git@github.com:acme/app.git",  # an ssh URL, not a prompt
+        "uid=0(root) gid=0(root)",
+        "USERNAME=deploy",  # a service account's setting, not the login variable
+        "the ~/.config folder and ~ alone",
+    ]
+    for text in texts:
+        found: set[str] = set()
+        scrubber = Scrubber()
+        with scrubber.collecting_names(found):
+            out = scrubber.scrub_texts([text])
+        assert found == set() and out == [text], text

@@ -102,6 +102,7 @@ def detectors() -> dict[str, Detector]:
         declared_secrets,
         ini_files,
         key_formats,
+        login_names,
         prefixed_tokens,
         provider_formats,
         secret_commands,

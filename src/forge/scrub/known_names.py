@@ -17,7 +17,10 @@ from forge.scrub.detectors import Finding
 
 # the detectors whose findings are a login name, and how short a name may be and still be
 # replaced elsewhere
-NAME_DETECTORS = frozenset({"home_user", "windows_user", "claude_project_user", "ls_owner", "ls_group"})
+NAME_DETECTORS = frozenset(
+    {"home_user", "windows_user", "claude_project_user", "ls_owner", "ls_group"}
+    | {"prompt_user", "id_output_user", "whoami_user", "login_variable_user", "tilde_user", "wsl_home_user"}
+)
 MIN_CHARS = 5
 DETECTOR = "known_user"  # what the report counts these replacements under
 
