@@ -145,7 +145,8 @@ def wrap_case(line: str, token: str, kind: str, width: int = 80, before: str = "
 
 def export_line(name: str, token: str, into: int, width: int = 80) -> str:
     """A shell line ending `export name=token`, the pane's edge `into` characters into the token."""
-    head = "dev@ci-01:~/src/api$ cd ~/src/services/payments-api/deploy/staging/eu-west-1/current/infra/"
+    # (a CI runner's prompt: its user is no person's, so the prompt stays as it is)
+    head = "runner@ci-01:~/src/api$ cd ~/src/services/payments-api/deploy/staging/eu-west-1/current/infra/"
     tail = f" && export {name}={token}"
     return head[: width - into - len(tail) + len(token)] + tail
 
@@ -216,7 +217,7 @@ def test_a_token_cut_with_colour_codes_in_its_line_is_caught_whole():
     """tmux capture-pane -p -e: the codes take no room, so the line is still the pane's width."""
     token = TOKENS["github_token"]
     text, clean = wrap_case(export_line("GITHUB_TOKEN", token, 22), token, "github_token")
-    coloured, expected = (x.replace("dev@ci-01", "\x1b[1;32mdev@ci-01\x1b[0m") for x in (text, clean))
+    coloured, expected = (x.replace("runner@ci-01", "\x1b[1;32mrunner@ci-01\x1b[0m") for x in (text, clean))
     assert Scrubber().scrub_text(coloured) == expected
 
 
