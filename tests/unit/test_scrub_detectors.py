@@ -859,6 +859,16 @@ TRUE_POSITIVES = [
     ("login_variable_user", "HOME=/tmp\nLOGNAME=alicejones\n", "alicejones", "user"),
     ("tilde_user", "scp ~alicejones/.vimrc host:", "alicejones", "user"),
     ("wsl_home_user", "cd /mnt/c/Users/alicejones/Desktop", "alicejones", "user"),
+    # a typed declaration (TypeScript, Kotlin, Swift, Rust, Go) and C's #define
+    ("typed_binding_secret", 'const apiKey: string = "Zp9qL2vX7mK4rT8wN1sBq4";', "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
+    ("typed_binding_secret", 'const API_KEY: &str = "Zp9qL2vX7mK4rT8wN1sBq4";', "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
+    ("typed_binding_password", 'val password: String = "tangerine-Otter-42"', "Otter-42", "password"),
+    ("typed_binding_password", 'var dbPassword string = "tangerine-Otter-42"', "Otter-42", "password"),
+    ("typed_binding_password", '#define DB_PASSWORD "tangerine-Otter-42"', "Otter-42", "password"),
+    # Ruby's set :name, "value"; R's <-
+    ("ruby_set_password", 'set :password, "tangerine-Otter-42"', "Otter-42", "password"),
+    ("ruby_set_secret", "set :session_secret, 'Zp9qL2vX7mK4rT8wN1sBq4'", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
+    ("password_quoted", 'password <- "tangerine-Otter-42"', "Otter-42", "password"),
     # a method named for what it takes
     (
         "method_password",
@@ -1206,6 +1216,11 @@ NEAR_MISSES = [
     ("login_variable_user", "USERNAME=deploy\nUSER=root\nDB_USER=app\n"),
     ("tilde_user", "cd ~/src and ~ alone, and a~b/c"),
     ("wsl_home_user", "/mnt/c/Program Files and \\\\wsl$\\Ubuntu\\etc"),
+    # a label, an empty string, a name that only starts with the word, a variable
+    ("typed_binding_password", 'const passwordLabel: string = "Password"; let password: String = ""'),
+    ("typed_binding_secret", 'const tokenizerName: string = "cl100k_base"; #define KEY_UP "up"'),
+    ("ruby_set_password", 'set :password, ENV["DB_PASSWORD"]\nset :password_length, "12"'),
+    ("ruby_set_secret", "set :session_secret, ENV.fetch('SESSION_SECRET') and set :cache_key, 'v2'"),
     # a variable, an empty string or a call; a name, not a random value
     ("method_password", 'user.setPassword(hash(pw)); b.password(""); c.withPassword(System.getenv("PW"))'),
     ("method_secret", 'cfg.apiKey(key); s.token("refresh"); x.setSecret("user_profile_v2_data")'),

@@ -48,6 +48,8 @@ _SETTER = (
     + _SP
     + _QUOTED
 )
+# Ruby's settings by symbol: Capistrano's and Sinatra's set :password, "value"
+_RUBY_SET = _WORD_START + r"set\s+:{name},\s*" + _QUOTED
 # A subscript assigned a literal: os.environ["DB_PASSWORD"] = "value", ENV['API_TOKEN'] = '...'
 _SUBSCRIPT = r"\[\s*" + _Q + "{name}" + _Q + r"\s*\]\s*=(?!=)\s*" + _QUOTED
 # JavaScript: process.env.X || "value", process.env.X ?? "value"
@@ -59,6 +61,7 @@ _PREFILTERS = {
     "js_env_default": ("process.env.",),
     "setter": ("et", "ut", "ore"),
     "subscript": ("]",),
+    "ruby_set": ("set :",),
 }
 # how far before its anchor a match may start: a subscript's name stands before its `] =`
 _BEFORE = {"subscript": 90}
@@ -73,6 +76,7 @@ for form, shape, anchor_at in (
         r"(?i)(?:set|put|store)[a-z]{0,12}\((?:\s|\\[nrt])*\\?[\"'][a-z0-9_.\-]{0,60}(?:pass|pwd|secret|token|key|salt|credential)",
     ),
     ("subscript", _SUBSCRIPT, r"\]\s*="),
+    ("ruby_set", _RUBY_SET, r"set\s+:"),
 ):
     _add(
         f"{form}_password",
@@ -166,3 +170,31 @@ _add(
     window=(30, 400),
     description='.apiKey("..."), .withToken("..."), ->setSecret(\'...\'), .bearer_auth("...") (random values)',
 )
+
+# A typed declaration, where the type stands between the name and its literal: TypeScript's
+# const apiKey: string = "...", Kotlin's and Swift's password: String = "...", Rust's
+# const API_KEY: &str = "...", Go's var password string = "..."; and C's #define NAME "..."
+_BINDING = (
+    r"(?:\b(?:const|let|var|val|static|readonly)\s+(?:mut\s+)?(?:private\s+)?{name}"
+    + r"(?:\s*:\s*(?:&(?:'static\s+)?)?(?:str|String|string)|\s+string)\s*=(?!=)"
+    + r"|#define\s+{name}\s)"
+    + _SP
+    + _QUOTED
+)
+for _kind, _name, _check, _pre in (
+    ("password", _PASSWORD_NAME, v.quoted_password, ("ass", "ASS", "wd", "WD")),
+    ("secret", _SECRET_NAME, v.looks_random, ("ecret", "ECRET", "oken", "OKEN", "ey", "EY", "alt", "ALT")),
+):
+    _add(
+        f"typed_binding_{_kind}",
+        _kind,
+        _BINDING.replace("{name}", _name),
+        group=("dq", "sq"),
+        priority=62 if _kind == "password" else 60,
+        prefilter=_pre,
+        validator=_check,
+        # (the binding's type or #define, then the literal: where a name alone is everywhere)
+        anchor=r"(?:\s*:\s*(?:&(?:'static\s+)?)?(?:str|String|string)|\s+string)\s*=\s*\\?[\"']|#define\s",
+        window=(100, 2_100),
+        description=f"const NAME: string = '...', #define NAME \"...\" (a {_kind} under a name that says so)",
+    )
