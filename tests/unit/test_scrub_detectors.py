@@ -859,6 +859,12 @@ TRUE_POSITIVES = [
     ("login_variable_user", "HOME=/tmp\nLOGNAME=alicejones\n", "alicejones", "user"),
     ("tilde_user", "scp ~alicejones/.vimrc host:", "alicejones", "user"),
     ("wsl_home_user", "cd /mnt/c/Users/alicejones/Desktop", "alicejones", "user"),
+    (
+        "cli_key",
+        "npx -y @smithery/cli run @acme/search --key Zp9qL2vX7mK4rT8wN1sBq4",
+        "Zp9qL2vX7mK4rT8wN1sBq4",
+        "secret",
+    ),
     # a typed declaration (TypeScript, Kotlin, Swift, Rust, Go) and C's #define
     ("typed_binding_secret", 'const apiKey: string = "Zp9qL2vX7mK4rT8wN1sBq4";', "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
     ("typed_binding_secret", 'const API_KEY: &str = "Zp9qL2vX7mK4rT8wN1sBq4";', "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
@@ -1216,6 +1222,12 @@ NEAR_MISSES = [
     ("login_variable_user", "USERNAME=deploy\nUSER=root\nDB_USER=app\n"),
     ("tilde_user", "cd ~/src and ~ alone, and a~b/c"),
     ("wsl_home_user", "/mnt/c/Program Files and \\\\wsl$\\Ubuntu\\etc"),
+    # a key file, a digest, a key's name
+    (
+        "cli_key",
+        "curl --key /etc/ssl/client.key x; cache --key 3f786850e387550fdab836ed7e6dc881de23001b;"
+        " --key=user_profile_settings",
+    ),
     # a label, an empty string, a name that only starts with the word, a variable
     ("typed_binding_password", 'const passwordLabel: string = "Password"; let password: String = ""'),
     ("typed_binding_secret", 'const tokenizerName: string = "cl100k_base"; #define KEY_UP "up"'),

@@ -150,6 +150,13 @@ POSITIVES = [
         "3f9a1c7e5b2d8f4a",
         "elevenlabs_key",
     ),
+    # an MCP server URL whose path is the credential
+    (
+        "zapier_mcp_url",
+        "claude mcp add --transport http zapier https://mcp.zapier.com/api/mcp/s/ODk2NjYyZTQtYjM3Zi00Yzg5LWE2Mm=/mcp",
+        "ODk2NjYyZTQtYjM3Zi00Yzg5LWE2Mm=",
+        "secret",
+    ),
     # an STS session token printed alone (`aws configure get aws_session_token`)
     ("aws_session_token", STS, STS[40:], "aws_session_token"),
     ("aws_session_token", f"token: FwoGZXIvYXdzEBYaDP{STS_BODY}", STS_BODY[:80], "aws_session_token"),
@@ -193,6 +200,7 @@ NEAR_MISSES = [
     ("webhook_signing_secret", "set STRIPE_WEBHOOK_SECRET=whsec_... and whsec_your_signing_secret_here"),
     ("firecrawl_key", "fc-ffffffffffffffffffffffffffffffff and fc-abc"),
     ("elevenlabs_key", "sk_live_x and sk_ffffffffffffffffffffffffffffffffffffffffffffffff"),
+    ("zapier_mcp_url", "https://mcp.zapier.com/api/mcp/s/YOUR_SERVER_SECRET/mcp and mcp.zapier.com/api/mcp/s/"),
     # the opening alone, or inside a longer base64 run (a file's bytes)
     ("aws_session_token", "IQoJb3JpZ2luX2Vj is how they start; xIQoJb3JpZ2luX2Vj" + "A" * 120),
 ]

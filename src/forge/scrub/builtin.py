@@ -475,6 +475,22 @@ _add(
     description="--token VALUE and friends on a command line",
 )
 
+# --key VALUE: a key file's path, a cache key or a key's name as often as a secret, so only a
+# random value that is no commit id, digest or UUID (smithery run ... --key VALUE)
+_add(
+    "cli_key",
+    "secret",
+    r"-(?<![\w\-]-)-(?:key|KEY|Key)(?:=|\s+)"
+    r"(?:\"(?P<dq>[^\"\\\r\n]{16,256})\"|'(?P<sq>[^'\\\r\n]{16,256})'|(?P<bare>[^\s\"'`;&|<>()\\]{16,256}+))",
+    group=("dq", "sq", "bare"),
+    priority=74,
+    prefilter=("-key", "-KEY", "-Key"),
+    validator=v.prose_secret,
+    anchor="--(?:key|KEY|Key)[=\\s]",
+    window=(1, 300),
+    description="--key VALUE on a command line (a random value, not a digest)",
+)
+
 _add(
     "bearer_token",
     "bearer_token",

@@ -381,6 +381,21 @@ _token(
     description="webhook signing secrets (whsec_: Stripe, and Svix for Clerk, Resend ...)",
 )
 
+# Zapier's MCP server URLs carry their credential in the path ("treat it like a password"):
+# https://mcp.zapier.com/api/mcp/s/<secret>/mcp, and the older actions.zapier.com/mcp/sk-ak-<key>/sse
+_add(
+    "zapier_mcp_url",
+    "secret",
+    r"\bmcp\.zapier\.com/api/mcp/s/(?P<s>[A-Za-z0-9_+\-]{20,400}={0,2})(?![A-Za-z0-9_+=\-])"
+    r"|\bactions\.zapier\.com/mcp/(?P<a>sk-ak-[A-Za-z0-9]{20,100})(?![A-Za-z0-9])",
+    group=("s", "a"),
+    priority=90,
+    prefilter=("zapier.com/",),
+    validator=v.mixed_token,
+    anchor=r"zapier\.com/(?:api/)?mcp/",
+    window=(8, 460),
+    description="Zapier MCP server URLs' path credentials (mcp.zapier.com/api/mcp/s/..., sk-ak-...)",
+)
 # AWS STS session tokens carry no key name when a CLI prints one alone (`aws configure get
 # aws_session_token`, a credential_process's output piped on); their base64 opens with the same
 # few bytes: IQoJb3JpZ2luX2 (since 2019), FwoGZXIvYXdzE and FQoGZXIvYXdzE (older)
@@ -400,6 +415,7 @@ _add(
 
 NAMES = (
     "aws_session_token",
+    "zapier_mcp_url",
     "tavily_key",
     "jina_key",
     "crates_io_token",
