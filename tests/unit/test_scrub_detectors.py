@@ -865,6 +865,9 @@ TRUE_POSITIVES = [
         "Zp9qL2vX7mK4rT8wN1sBq4",
         "secret",
     ),
+    # a US Social Security number after its name
+    ("ssn", "Applicant SSN: 536-22-1234, DOB on file", "536-22-1234", "ssn"),
+    ("ssn", '{"social_security_number": "219-09-9998"}', "219-09-9998", "ssn"),
     # a typed declaration (TypeScript, Kotlin, Swift, Rust, Go) and C's #define
     ("typed_binding_secret", 'const apiKey: string = "Zp9qL2vX7mK4rT8wN1sBq4";', "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
     ("typed_binding_secret", 'const API_KEY: &str = "Zp9qL2vX7mK4rT8wN1sBq4";', "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
@@ -1222,6 +1225,8 @@ NEAR_MISSES = [
     ("login_variable_user", "USERNAME=deploy\nUSER=root\nDB_USER=app\n"),
     ("tilde_user", "cd ~/src and ~ alone, and a~b/c"),
     ("wsl_home_user", "/mnt/c/Program Files and \\\\wsl$\\Ubuntu\\etc"),
+    # numbers the SSA never issues, and the grouping without the name
+    ("ssn", "SSN 000-12-3456, ssn 666-01-2345, SSN: 912-34-5678; part 123-45-6789"),
     # a key file, a digest, a key's name
     (
         "cli_key",

@@ -934,6 +934,20 @@ _add(
     description="phone numbers: +international, (NNN) NNN-NNNN, NNN-NNN-NNNN",
 )
 
+# A US Social Security number where its name stands before it (SSN: 123-45-6789, social security
+# number 123-45-6789): nine digits in that grouping are also dates, ids and part numbers elsewhere
+_add(
+    "ssn",
+    "ssn",
+    r"\b(?:SSN|ssn|Ssn|[Ss]ocial[ \t_\-][Ss]ecurity(?:[ \t_\-](?:[Nn]umber|[Nn]o\.?|#))?)s?#?"
+    r"[^\n0-9]{0,24}?(?<![0-9\-])(?P<s>[0-9]{3}-[0-9]{2}-[0-9]{4})(?![0-9\-])",
+    priority=45,
+    validator=v.ssn,
+    anchor=r"SSN|ssn|Ssn|[Ss]ocial[ \t_\-][Ss]ecurity",
+    window=(0, 90),
+    description="US Social Security numbers after their name (SSN: 123-45-6789)",
+)
+
 _add(
     "email",
     "email",

@@ -28,7 +28,7 @@ MIN_CHARS = 8
 # first): the search for them runs at about 1 GB/s for one value, 300 MB/s for five, 70 for 16 and
 # 24 for 64 (Known.holding over a 5 MB transcript), where scrubbing itself runs at 20-50
 MAX_CHASED = 16
-_PERSONAL = frozenset({"email", "ipv4", "ipv6", "phone", "user"})
+_PERSONAL = frozenset({"email", "ipv4", "ipv6", "phone", "user", "ssn"})
 
 
 _STRUCTURE = frozenset('"\\{}[]<>')  # (a finding holding these ran past its value into a line's JSON)

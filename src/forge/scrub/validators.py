@@ -809,6 +809,13 @@ def card_number(value: str) -> bool:
     return False
 
 
+def ssn(value: str) -> bool:
+    """A US Social Security number as the SSA issues them: no area 000, 666 or 900-999, no group
+    00, no serial 0000."""
+    area, group, serial = value.split("-")
+    return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
+
+
 def phone(value: str) -> bool:
     """7 to 15 digits (E.164's maximum), not all one digit; +international needs 8 or more."""
     digits = [c for c in value if c.isdigit()]
