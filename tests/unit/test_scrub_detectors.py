@@ -865,6 +865,14 @@ TRUE_POSITIVES = [
         "Zp9qL2vX7mK4rT8wN1sBq4",
         "secret",
     ),
+    # a code-like word where the key says the file is config
+    (
+        "config_key_password",
+        "services:\n  db:\n    environment:\n      MYSQL_PASSWORD: MySQLPassword\n",
+        "MySQLPassword",
+        "password",
+    ),
+    ("config_key_password", "spring.datasource.password=SQLSpringPassword\n", "SQLSpringPassword", "password"),
     # a US Social Security number after its name
     ("ssn", "Applicant SSN: 536-22-1234, DOB on file", "536-22-1234", "ssn"),
     ("ssn", '{"social_security_number": "219-09-9998"}', "219-09-9998", "ssn"),
@@ -1225,6 +1233,11 @@ NEAR_MISSES = [
     ("login_variable_user", "USERNAME=deploy\nUSER=root\nDB_USER=app\n"),
     ("tilde_user", "cd ~/src and ~ alone, and a~b/c"),
     ("wsl_home_user", "/mnt/c/Program Files and \\\\wsl$\\Ubuntu\\etc"),
+    # an object literal's camelCase key, a settings class's type, a reference
+    (
+        "config_key_password",
+        "const c = {\n  password: userPassword,\n}\n    DB_PASSWORD: SecretStr\n  X_PASSWORD: ${PW}\n",
+    ),
     # numbers the SSA never issues, and the grouping without the name
     ("ssn", "SSN 000-12-3456, ssn 666-01-2345, SSN: 912-34-5678; part 123-45-6789"),
     # a key file, a digest, a key's name

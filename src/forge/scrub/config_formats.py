@@ -536,6 +536,30 @@ _add(
     description="YAML lines: password: value, db_password: value (a plain word counts; types and code names do not)",
 )
 
+# Where the key itself says the file is config, a code-like value is still the literal: a YAML
+# map's UPPER_SNAKE key (Compose's environment: MYSQL_PASSWORD: MySQLPassword; an object literal's
+# keys are camelCase) and a dotted properties key (spring.datasource.password=SQLSpringPassword)
+_add(
+    "config_key_password",
+    "password",
+    _LINE_START
+    + r"(?:[A-Z0-9]+_)*(?:PASSWORD|PASSWD|PASSPHRASE|PASS|PWD)(?:_[A-Z0-9]+)*[ \t]*:[ \t]+(?:\\?[\"'])?"
+    + r"(?P<y>[A-Za-z][A-Za-z0-9_]{3,127})(?:\\?[\"'])?"
+    + _LINE_END
+    + r"|"
+    + _LINE_START.replace("(?m)", "")  # (one flag group, at the start)
+    + r"[a-z][A-Za-z0-9_\-]*(?:\.[A-Za-z0-9_\-]+)*\.(?:[a-z]+[_\-]?)?(?:password|passwd|passphrase)"
+    + r"=(?P<p>[A-Za-z][A-Za-z0-9_]{3,127})(?=[ \t]*(?:$|\r?\n|\\[nr]|\\?\"))",
+    group=("y", "p"),
+    priority=60,
+    prefilter=("ASS", "WD", "assw", "assphrase"),
+    validator=v.config_key_password,
+    anchor=r"(?:PASSWORD|PASSWD|PASSPHRASE|PASS|PWD)(?:_[A-Z0-9]+)*[ \t]*:[ \t]"
+    r"|\.(?:[a-z]+[_\-]?)?(?:password|passwd|passphrase)=",
+    window=(200, 200),
+    description="MYSQL_PASSWORD: MySQLPassword (a YAML map's UPPER_SNAKE key), spring.datasource.password=Word",
+)
+
 # A properties line: keyPassword=word, signing.password=word, spring.datasource.password=word
 # (gradle.properties, Android's keystore.properties, Spring's application.properties). No spaces
 # around the '=' and nothing after the value: Python's keyword argument password=password, ends

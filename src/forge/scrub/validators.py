@@ -578,6 +578,17 @@ def yaml_password(value: str) -> bool:
 _WORDS_NAME = re.compile(r"(?:[a-z]+|[A-Z]+|[A-Z][a-z]+)[0-9]{0,2}(?:[_.\-](?:[a-z]+|[A-Z]+|[A-Z][a-z]+)[0-9]{0,2})+")
 
 
+def config_key_password(value: str) -> bool:
+    """A code-like word under a key that says the file is config (MYSQL_PASSWORD: MySQLPassword):
+    a literal, unless it names a type (a settings class's DB_PASSWORD: SecretStr)."""
+    return (
+        env_password(value)
+        and value.lower() not in _TYPE_NAMES
+        and not value.startswith("Secret")
+        and not value.endswith(("Str", "String", "Bytes", "Type", "Field"))
+    )
+
+
 def properties_key(value: str) -> bool:
     """The value of a properties or env line's *key, *token or *secret: random, not a name."""
     return (
