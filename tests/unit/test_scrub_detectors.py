@@ -865,6 +865,26 @@ TRUE_POSITIVES = [
         "Zp9qL2vX7mK4rT8wN1sBq4",
         "secret",
     ),
+    # a credential in another query parameter: a signed URL's signature, a session id
+    (
+        "query_credential",
+        "[Download](https://files.x.io/f.zip?signature=Zp9qL2vX7mK4rT8wN1sBq4Zp9&expires=1700000000)",
+        "Zp9qL2vX7mK4rT8wN1sBq4Zp9",
+        "secret",
+    ),
+    (
+        "query_credential",
+        "GET /app?session_id=Zp9qL2vX7mK4rT8wN1sBq4Zp9 HTTP/1.1",
+        "Zp9qL2vX7mK4rT8wN1sBq4Zp9",
+        "secret",
+    ),
+    # a Telegram bot token as BotFather's own example writes it, in a Bot API URL
+    (
+        "telegram_bot_token",
+        "curl https://api.telegram.org/bot110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw/getMe",
+        "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw",
+        "telegram_bot_token",
+    ),
     # a code-like word where the key says the file is config
     (
         "config_key_password",
@@ -1233,6 +1253,8 @@ NEAR_MISSES = [
     ("login_variable_user", "USERNAME=deploy\nUSER=root\nDB_USER=app\n"),
     ("tilde_user", "cd ~/src and ~ alone, and a~b/c"),
     ("wsl_home_user", "/mnt/c/Program Files and \\\\wsl$\\Ubuntu\\etc"),
+    # a language code, a playground's code, a short signature
+    ("query_credential", "https://x.io/?code=en&lang=de https://godbolt.org/?code=int_main_void_return_zero ?sig=abc"),
     # an object literal's camelCase key, a settings class's type, a reference
     (
         "config_key_password",

@@ -486,6 +486,21 @@ _add(
     description="presigned URLs' signatures (S3 X-Amz-Signature, GCS X-Goog-Signature, CloudFront Signature)",
 )
 
+# Other query parameters that carry a credential: a signed URL's signature, a session id, an
+# OAuth authorization code or a one-time auth value (random values only: ?code=en is a language)
+_add(
+    "query_credential",
+    "secret",
+    r"[?&;](?:signature|Signature|sig|session_?id|sessionId|SESSIONID|PHPSESSID|JSESSIONID|code|auth|otp)="
+    r"(?P<s>[A-Za-z0-9_\-.~%]{20,1024}+)(?![A-Za-z0-9_\-.~%/])",
+    priority=63,
+    prefilter=("signature=", "Signature=", "sig=", "ession", "ESSION", "code=", "auth=", "otp=", "SESSIONID="),
+    validator=v.properties_key,
+    anchor=r"[?&;](?:signature|Signature|sig|session_?id|sessionId|SESSIONID|PHPSESSID|JSESSIONID|code|auth|otp)=",
+    window=(0, 1_100),
+    description="?signature=, ?session_id=, ?code=, ?auth= in a URL (random values only)",
+)
+
 # A URL's ?key=VALUE (Steam's, Trello's, Bing Maps' and many APIs' key parameter; Google's
 # key=AIza... has its own rule): random values only (?key=uploads/a.png names an object)
 _add(

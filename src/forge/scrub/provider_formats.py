@@ -327,11 +327,12 @@ _add(
     "telegram_bot_token",
     "telegram_bot_token",
     # in a Bot API URL the token follows "bot" with no break: api.telegram.org/bot<id>:<secret>/
-    r"(?:(?<=\bbot)|(?<![A-Za-z0-9_:]))(?P<s>[0-9]{8,10}:AA[A-Za-z0-9_\-]{33})(?![A-Za-z0-9_\-])",
+    # (33 characters after AA as issued now; BotFather's own example has 32, older bots' ids are shorter)
+    r"(?:(?<=\bbot)|(?<![A-Za-z0-9_:]))(?P<s>[0-9]{6,12}:AA[A-Za-z0-9_\-]{32,33})(?![A-Za-z0-9_\-])",
     priority=90,
     prefilter=(":AA",),
     validator=v.mixed_token,
-    anchor="[0-9]{8,10}:AA[A-Za-z0-9_\\-]{33}",
+    anchor="[0-9]{6,12}:AA[A-Za-z0-9_\\-]{32}",
     window=(0, 48),
     description="Telegram bot tokens (<bot id>:AA<33 characters>), also in api.telegram.org/bot... URLs",
 )
