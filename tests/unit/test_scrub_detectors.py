@@ -848,6 +848,7 @@ TRUE_POSITIVES = [
     ("secret_in_prose", "**API Key:** `Zp9qL2vX7mK4rT8wN1sB`", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
     ("secret_in_prose", "use the token `Zp9qL2vX7mK4rT8wN1sB` below", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
     ("password_in_prose", "I've reset the admin password to Otter-42x.", "Otter-42x", "password"),
+    ("password_in_prose", "The new password for root is Otter-42x now", "Otter-42x", "password"),
     ("key_value_row_password", "| User | admin |\n| Password | `tangerine-Otter-42` |", "Otter-42", "password"),
     ("key_value_row_secret", "| API Key | `Zp9qL2vX7mK4rT8wN1sB` |", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
     ("secret_in_prose", "INFO: Using token Zp9qL2vX7mK4rT8wN1sBq4 for the upload", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),

@@ -310,7 +310,10 @@ _add(
 _add(
     "password_in_prose",
     "password",
-    r"\b(?:[Pp]ass(?:word|phrase)|PASS(?:WORD|PHRASE))[ \t]+(?:(?:is|was)[ \t]+)?(?:(?:now|still)[ \t]+)?"
+    # (the password for root is ..., the password of the db was ...)
+    r"\b(?:[Pp]ass(?:word|phrase)|PASS(?:WORD|PHRASE))"
+    r"(?:[ \t]+(?:for|of|on)[ \t]+[^\n\"'`.;:=]{1,40}?(?=[ \t]+(?:is|was)[ \t]))?"
+    r"[ \t]+(?:(?:is|was)[ \t]+)?(?:(?:now|still)[ \t]+)?"
     r"(?:(?:(?:set|changed|reset|updated)[ \t]+)?to[ \t]+)?"
     r"(?P<s>[^\s\"'`,;&|<>(){}\[\]\\=]{6,256}?)(?=[.,;:!?]?(?:\s|\\[nrt]|\\?\"|'|$))",
     priority=50,
