@@ -290,7 +290,10 @@ _add(
     "password",
     # an expect script answers a password prompt: expect "*assword*" then send "SECRET\r"
     _WORD_START + r"expect[ \t]+(?:-\w+[ \t]+)*(?:\\?\"[^\"\n]{0,80}|'[^'\n]{0,80}|\{[^}\n]{0,80}|\S{0,80})"
-    r"(?:assword|assphrase|PASSWORD|PASSPHRASE)[^\n]{0,80}?(?:\r?\n|(?:\\r)?\\n|;)[ \t]*send[ \t]+(?:--[ \t]+)?"
+    # (not a placeholder's word: expect "<SECRET:password>" is a scrubbed prompt, and a second
+    # scrub must change nothing)
+    r"(?:(?<!SECRET:p)assword|assphrase|PASSWORD|PASSPHRASE)"
+    r"[^\n]{0,80}?(?:\r?\n|(?:\\r)?\\n|;)[ \t]*send[ \t]+(?:--[ \t]+)?"
     r"\\?\"(?P<s>[^\"\\\r\n]{1,256}?)(?:\\\\?[rn])?\\?\"",
     priority=80,
     prefilter=("expect",),
