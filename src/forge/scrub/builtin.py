@@ -424,7 +424,7 @@ _add(
     # echo SECRET | docker login --password-stdin
     r"|"
     + _begin("echo", _WORD + r"\-")
-    + r"\s+(?:-n\s+)?(?:'(?P<esq>[^'\\\r\n]{3,256})'|\"(?P<edq>[^\"\\\r\n]{3,256})\""
+    + r"\s+(?:-n\s+)?(?:'(?P<esq>[^'\\\r\n]{3,256})'|\\?\"(?P<edq>[^\"\\\r\n]{3,256})\\?\""
     r"|(?P<ebare>[^\s'\"`;&|<>()\\]{3,256}+))\s*\|\s*(?:sudo\s+)?"
     r"(?:docker|podman|nerdctl|helm(?:\s+registry)?|oras|skopeo)\s+login\b[^\n|;&]{0,200}?--password-stdin",
     group=("dq", "sq", "bare", "ossl", "wdq", "wsq", "wbare", "glued", "gsq", "gdq", "esq", "edq", "ebare"),

@@ -43,7 +43,7 @@ _FORMS = (
     # net use [DRIVE] \\HOST\SHARE PASSWORD [/user:NAME] (the password is not an option or *)
     r"net[ \t]+use\b[^\n|;&]{0,100}?[ \t](?:\\\\)+\S+[ \t]+(?![/*])",
     r"vault[ \t]+login(?:[ \t]+-\S+)*[ \t]+(?![\w.\-]+=)",  # vault login TOKEN (not method=... pairs)
-    r"gh\s+secret\s+set\b" + _ARGS + r"(?:--body|-b)(?:=|\s+)",
+    r"gh\s+secret\s+set\b" + _ARGS + r"(?:--body(?:=|\s+)|-b\s*)",
     r"aws[ \t]+configure[ \t]+set[ \t]+(?:[\w\-]+\.)?(?:aws_secret_access_key|aws_session_token)[ \t]+",
     # archives: zip -P PASSWORD, unzip -P PASSWORD (7z and rar glue it on: below)
     r"(?:zip|unzip|zipcloak)\b" + _ARGS + r"-P[ \t]+",

@@ -106,6 +106,7 @@ def detectors() -> dict[str, Detector]:
         prefixed_tokens,
         provider_formats,
         secret_commands,
+        secret_stores,
         service_outputs,
     )
 
