@@ -161,6 +161,24 @@ def test_an_engine_jwt_must_decode_like_one():
         assert real not in out and "<SECRET:jwt>" in out, text
 
 
+def test_a_prefix_inside_a_base64_blob_is_data_and_the_blob_stays_whole():
+    """A rule's word boundary holds at each '+' and '/' of base64, so random image data holds a
+    provider's prefix now and then (Brave's BSA... about once in 13 MB); a placeholder there would
+    break the image. The same token standing in text, or in a URL's path, is still replaced."""
+    import base64
+    import random
+
+    token = "BSAavJjhXubifVeo4l4v8K6GLVZJvO6UV2C"  # (the shape random data gave the rule)
+    blob = base64.b64encode(random.Random(3).randbytes(600)).decode()
+    inside = blob[:400] + "+" + token + "/" + blob[400:]
+    image = {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": inside}}
+    line = json.dumps({"type": "user", "message": {"content": [image]}})
+    assert scrub_text(inside) == inside
+    assert scrub_text(line) == line
+    for text in (f"BRAVE_API_KEY={token}", f"key: {token}", f"https://example.net/v1/{token}/search"):
+        assert token not in scrub_text(text), text
+
+
 def test_rule_ids_map_to_forge_kinds():
     assert rule_kind("betterleaks.github-pat").kind == "github_token"
     assert rule_kind("betterleaks.aws-access-token").kind == "aws_access_key"

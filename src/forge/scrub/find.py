@@ -54,6 +54,25 @@ def _inside_word(text: str, start: int) -> bool:
     return not (start >= 6 and text[start - 6 : start - 4] == "\\u")  # (nor is an escaped letter's \u00e9)
 
 
+_BASE64_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+_BASE64_AROUND = 200  # characters of one base64 run around a match: no token's text, a blob's
+
+
+def _inside_base64(text: str, start: int, end: int) -> bool:
+    """Whether a match lies inside a long base64 run (an image or a file in a transcript line):
+    a rule's word boundary holds at each '+' and '/' of it, so a provider's prefix turns up in
+    random data (BSA... about once in 13 MB), where a placeholder would break the blob. A token
+    in text stands apart; one in a URL's path has at most a few dozen such characters around it."""
+    if not (start and text[start - 1] in _BASE64_CHARS) and not (end < len(text) and text[end] in _BASE64_CHARS):
+        return False
+    lo, hi = start, end
+    while lo > 0 and start - lo < _BASE64_AROUND and text[lo - 1] in _BASE64_CHARS:
+        lo -= 1
+    while hi < len(text) and (start - lo) + (hi - end) < _BASE64_AROUND and text[hi] in _BASE64_CHARS:
+        hi += 1
+    return (start - lo) + (hi - end) >= _BASE64_AROUND
+
+
 def placeholder(kind: str) -> str:
     return f"<SECRET:{kind}>"
 
@@ -372,6 +391,8 @@ def _engine_candidates(
                 check = _ENGINE_FORMAT_CHECKS.get(rk.kind)
                 if rk.kind in _PREFIX_AT_WORD_START and _inside_word(text, cs):
                     continue  # (So-ghu_ICANVASRENDERING...: the prefix is a word's middle)
+                if _inside_base64(text, cs, ce):
+                    continue
                 if ce > cs and not (
                     (rk.priority == eng.GENERIC_PRIORITY and is_reference_or_mask(span))
                     or ("://" in span and placeholder_credential_uri(span))
@@ -535,11 +556,19 @@ _BREAKS = ("\n", "\r", "\\n", "\\r")
 def _hits_to_breaks(text: str, hits: dict[str, list[tuple[int, int]]]) -> list[int]:
     """Where anchor hits start whose run reaches a line break, and those at a line's start (a
     token of its own starts there: see terminal.wraps)."""
+    # Hits inside one run share its end: each run is read once (a base64 image in a line is one
+    # run of megabytes, with thousands of hits in it)
+    run_ends: dict[int, int] = {}
+    run_from = run_to = -1
+    for e in sorted({e for spans in hits.values() for _, e in spans}):
+        if not run_from <= e <= run_to:
+            run_from, run_to = e, _run_end(text, e)
+        run_ends[e] = run_to
     return [
         s
         for spans in hits.values()
         for s, e in spans
-        if text.startswith(_BREAKS, _run_end(text, e)) or text.endswith(_BREAKS, 0, s)
+        if text.startswith(_BREAKS, run_ends[e]) or text.endswith(_BREAKS, 0, s)
     ]
 
 
@@ -567,15 +596,19 @@ def _mapped(
     (`read`) that ends there."""
     guarded = _Spans(_protected_spans(view.text, allowlist)) if allowlist else None
     ended: dict[int, int] = {}  # at a conditional join: the top priority of what ends there
-    for c in read if view.tails else ():
-        if c[2] - c[1] in view.tails:
+    tails = set(view.tails)
+    for c in read if tails else ():
+        if c[2] - c[1] in tails:
             ended[c[2] - c[1]] = max(ended.get(c[2] - c[1], 0), -c[0])
+    joins = sorted(ended)  # (looked up by position: a long listing has thousands of joins)
     for neg_priority, neg_len, start, order, kind, name in cands:
         if guarded is not None and guarded.overlapping(start, start - neg_len):
             continue
         src_start, src_end = view.span(start, start - neg_len)
-        if view.tails and not any(src_start < at < src_end and p < -neg_priority for at, p in ended.items()):
-            continue
+        if view.tails:
+            inside = joins[bisect.bisect_right(joins, src_start) : bisect.bisect_left(joins, src_end)]
+            if not any(ended[at] < -neg_priority for at in inside):
+                continue
         yield neg_priority, src_start - src_end, src_start, order, kind, name
 
 

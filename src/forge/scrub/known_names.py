@@ -28,11 +28,11 @@ DETECTOR = "known_user"  # what the report counts these replacements under
 def names_of(text: str, findings: Iterable[Finding]) -> tuple[str, ...]:
     """The login names among a text's findings, long enough to replace elsewhere (the scrubber
     collects them while it scrubs: no second pass over the text)."""
-    names: tuple[str, ...] = ()
+    names: list[str] = []
     for f in findings:  # (a loop, not a generator: this runs for every string with a finding)
         if f.end - f.start >= MIN_CHARS and f.detector in NAME_DETECTORS:
-            names += (text[f.start : f.end],)
-    return names
+            names.append(text[f.start : f.end])  # (a tuple grown name by name costs n² on a long listing)
+    return tuple(names)
 
 
 def pattern_for(names: Iterable[str]) -> re.Pattern[str] | None:
