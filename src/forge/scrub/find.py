@@ -127,20 +127,37 @@ def _prefilter_passes(det: Detector, text: str, lowered: _Lowered | None = None)
     return any(p in haystack for p in det.prefilter)
 
 
+_TRY_EACH = 24  # start positions up to which trying each is cheaper than a search of the window
+
+
+def _leftmost(pattern: re.Pattern[str], text: str, lo: int, latest: int, hi: int) -> re.Match[str] | None:
+    """The leftmost match in text[lo:hi], or None, where only one that starts by `latest` counts:
+    a search would try every start up to hi (a window of 2,000 characters after a key, at each
+    key of a long JSON document), so when few starts count each is tried instead."""
+    if latest - lo >= _TRY_EACH:
+        return pattern.search(text, lo, hi)
+    match = pattern.match
+    for at in range(lo, min(latest, hi - 1) + 1):
+        m = match(text, at, hi)
+        if m is not None:
+            return m
+    return None
+
+
 def _windowed(det: Detector, text: str, hits: Iterable[tuple[int, int]]) -> Iterator[re.Match[str]]:
     """The detector's matches near its anchor hits (sorted). A match that reaches its window's
     end may go on past it: the window grows until the match ends inside it."""
     before, after = det.window
-    search, n, pos = det.pattern.search, len(text), 0
+    n, pos = len(text), 0
     for hs, he in hits:
         if hs < pos:
             continue
         while True:
             lo, hi = max(pos, hs - before), min(n, he + after)
-            m = search(text, lo, hi)
+            m = _leftmost(det.pattern, text, lo, he, hi)
             while m is not None and m.end() >= hi < n:
                 hi = min(n, hi + 2 * max(after, 1024))
-                m = search(text, lo, hi)
+                m = _leftmost(det.pattern, text, lo, he, hi)
             if m is None or m.start() > he:
                 break  # a later match belongs to a later hit
             yield m
