@@ -92,3 +92,47 @@ def test_a_text_with_thousands_of_overlapping_findings():
     out = Scrubber().scrub_text(text)
     assert TOKEN not in out and EMAIL not in out
     assert out.count("<SECRET:") == 8000
+
+
+def test_trying_each_start_finds_what_a_search_of_the_window_finds():
+    """find._leftmost tries each start up to the hit where few can count: for every windowed
+    detector, on random texts made of the pieces their rules read, it returns the search's match
+    where that starts by the hit's end, and nothing where it starts later."""
+    from forge.scrub.find import _leftmost
+
+    pieces_ = ["password", "PASSWORD", "token", "secret", "key", "api_key", "=", ": ", " ", '"', "'", "\\n", "\n"]
+    pieces_ += ['\\"', "-p ", "--password ", "@", "/home/", "Zq8vK3mW9pR2tY7uLx4N", "hunter2x", "AKIA", "ghp_", "x"]
+    rng = random.Random(11)
+    windowed = [d for d in detectors().values() if d.finder is None and d.anchor is not None]
+    checked = 0
+    for _ in range(60):
+        text = "".join(rng.choice(pieces_) for _ in range(rng.randint(20, 120)))
+        for det in windowed:
+            for hit in det.anchor.finditer(text):  # type: ignore[union-attr]
+                lo, latest = max(0, hit.start() - det.window[0]), hit.end()
+                hi = min(len(text), hit.end() + rng.randint(0, det.window[1]))  # (cut short too)
+                ref = det.pattern.search(text, lo, hi)
+                want = ref.span() if ref is not None and ref.start() <= latest else None
+                got = _leftmost(det.pattern, text, lo, latest, hi)  # (a later start: the caller's to drop)
+                assert (got.span() if got is not None and got.start() <= latest else None) == want, (det.name, text)
+                checked += 1
+    assert checked > 1_000
+
+
+def test_a_long_listing_and_a_contact_list_in_one_string_are_scrubbed_whole(tmp_path):
+    """One tool result of thousands of lines (find under a home folder, a CSV of contacts), as
+    `forge scrub` reads a session file: each path's user and each address goes, and the user's
+    name on the next line too."""
+    import json
+
+    from forge.scrub.files import scrub_file
+
+    listing = "\n".join(f"/home/alice/proj/src/m{i}/f{i}.py" for i in range(5_000))
+    contacts = "\n".join(f"{i},Name{i},person{i}@mail{i % 9}.com" for i in range(5_000))
+    lines = [{"type": "user", "message": {"content": text}} for text in (listing, contacts, "owner: alice")]
+    src, out = tmp_path / "s.jsonl", tmp_path / "out.jsonl"
+    src.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    scrub_file(src, out, Scrubber())
+    clean = [json.loads(line)["message"]["content"] for line in out.read_text(encoding="utf-8").splitlines()]
+    assert "alice" not in "".join(clean) and clean[0].count("/home/<SECRET:user>/") == 5_000
+    assert "@mail" not in clean[1] and clean[1].count("<SECRET:email>") == 5_000
