@@ -46,6 +46,13 @@ ENVIRONMENT = [
     f"netlify env:set UPSTREAM {KEY}",
     f"cf set-env myapp UPSTREAM {KEY}",
     f"dotenv set UPSTREAM {KEY}",
+    f"setx UPSTREAM {KEY}",
+    f"setx /M UPSTREAM {KEY}",
+    # a name that says secret: any literal value
+    f"docker run -e API_TOKEN={WORD} img",
+    f"setx DB_PASSWORD {WORD}",
+    f"cf set-env app DB_PASSWORD {WORD}",
+    f"gcloud run deploy a --set-env-vars=STRIPE_KEY={WORD},B=2",
 ]
 KEPT = [
     "fly secrets set DATABASE_URL=$DATABASE_URL SECRET=${SECRET}",
@@ -60,6 +67,8 @@ KEPT = [
     "kubectl create secret generic app --from-file=./creds.json",
     "netlify env:set NODE_VERSION 20",
     "cf set-env myapp LOG_LEVEL debug",
+    f"docker run -e UPSTREAM={WORD} img",  # a plain word under a name that says nothing: a setting
+    "setx PATH C:\\tools\\bin",
     f"echo fly secrets set is how; then UPSTREAM={KEY} on another line\nexport UPSTREAM_ID={KEY[:6]}",
     "vault kv get -mount=secret app",
 ]

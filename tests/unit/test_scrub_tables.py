@@ -20,7 +20,22 @@ TABLES = {
     "semicolons": (f"user;db_pass;host\ndeploy;{PW};db.internal\n", [PW]),
     "tsv": (f"service\ttoken\nci\t{TOK}\n", [TOK]),
     "markdown": (f"| user | password |\n|---|---|\n| admin | {PW} |\n| ops | {PW}2 |\n", [PW, PW + "2"]),
-    "psql output": (f" id | username | password \n----+----------+----------\n  1 | app | {PW}\n", []),
+    "psql output": (f" id | username | password \n----+----------+----------\n  1 | app | {PW}\n(1 row)\n", [PW]),
+    "mysql output": (
+        f"+----+----------+----------------+\n| id | username | password       |\n+----+----------+----------------+\n"
+        f"|  1 | app      | {PW} |\n+----+----------+----------------+\n1 row in set (0.00 sec)\n",
+        [PW],
+    ),
+    "psql unicode": (f" id │ username │ password \n────┼──────────┼──────────\n  1 │ app │ {PW}\n", [PW]),
+    "rich table": (
+        f"┏━━━━━━━━━━┳━━━━━━━━━━━━━━━━┓\n┃ name     ┃ api_key        ┃\n┡━━━━━━━━━━╇━━━━━━━━━━━━━━━━┩\n"
+        f"│ prod     │ {TOK} │\n│ staging  │ {TOK}x │\n└──────────┴────────────────┘\n",
+        [TOK, TOK + "x"],
+    ),
+    "tabulate grid": (
+        f"╒════╤════════════╕\n│ id │ password   │\n╞════╪════════════╡\n│ 1  │ {PW} │\n╘════╧════════════╛\n",
+        [PW],
+    ),
 }
 KEPT = [
     "test,pass,fail\nunit,1200,3\n",  # a test report's pass column counts passes
@@ -29,6 +44,10 @@ KEPT = [
     "name,is_secret\nconfig,true\n",
     "user,password\nadmin,$ADMIN_PASSWORD\n",
     "| user | password |\n|---|---|\n| admin | ******** |\n",
+    "cat token | wc -c\n12 | 3\n",  # a pipeline, not a table
+    # pipes inside code lines (special tokens), with no psql rule row under the first
+    'x.wrap = tok.wrapper_token  # "<|image token|>" every image\nx.eof = tok.eof_token  # "<|extra_201|>"\n',
+    " id │ username │ password \n────┼──────────┼──────────\n  1 │ app │ (hidden)\n",
 ]
 
 

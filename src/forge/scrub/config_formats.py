@@ -947,9 +947,10 @@ register_detector(
         # engine looks for few literals; a separator-first branch cost a sixth of its speed)
         anchor=re.compile(
             r"(?i)(?:passw(?:or)?d|pwd|pass|passphrase|secret|token|api[_\- ]?key|apikey|access[_\- ]?key"
-            r"|private[_\- ]?key)[ \t\"'\\]*(?:,|;|\t|\||\\t|\r|\n|\\n)"
+            r"|private[_\- ]?key)[ \t\"'\\]*(?:,|;|\t|\||\\t|\r|\n|\\n|│|┃|║|\\u25(?:0[23]|51))"
         ),
         window=(0, 0),
-        description="values under a password, secret, token or key column of a CSV, TSV or Markdown table",
+        description="values under a password, secret, token or key column of a CSV, TSV, Markdown or "
+        "bordered table (psql, MySQL, rich)",
     )
 )

@@ -106,6 +106,7 @@ _TOOLS: tuple[tuple[str, bool, Callable[[str], Iterator[tuple[int, int]]]], ...]
     (_CMD + r"netlify" + _W + r"env:set\b", False, lambda a: _positional(a, _NAME_THEN_VALUE)),
     (_CMD + r"cf" + _W + r"set-env\b", False, lambda a: _positional(a, _APP_NAME_THEN_VALUE)),
     (_CMD + r"(?:dotenv|dotenvx)" + _W + r"set\b", False, lambda a: _positional(a, _NAME_THEN_VALUE)),
+    (_CMD + r"setx(?:" + _W + r"/[Mm])?", False, lambda a: _positional(a, _NAME_THEN_VALUE)),  # (Windows)
     # flags of longer commands: gcloud run deploy ... --set-env-vars A=1,B=2; az webapp config
     # appsettings set ... --settings A=1 B=2; aws lambda ... --environment "Variables={A=1,B=2}"
     (
@@ -117,8 +118,19 @@ _TOOLS: tuple[tuple[str, bool, Callable[[str], Iterator[tuple[int, int]]]], ...]
     (r"Variables=\{", False, _pairs_after(None, comma=True)),
 )
 _HEADS = [(re.compile(head), store, read) for head, store, read in _TOOLS]
-_NETLIFY = _HEADS[9][0]
+_NETLIFY = next(head for head, _, _ in _HEADS if "netlify" in head.pattern)
 _SECRET_FLAG = re.compile(r"(?<![\w\-])--secret\b")
+
+
+# the name before a value (NAME=, NAME VALUE), and the last words of a secret's name: an environment
+# variable named API_KEY, DB_PASSWORD or upstream.token holds one whatever it looks like
+_NAME_BEFORE = re.compile(r"([A-Za-z_][A-Za-z0-9_.\-]{0,127})\\?[\"']?(?:=|[ \t]+)\\?[\"']?$")
+_SECRET_LAST_WORDS = frozenset(("key", "token", "secret", "password", "passwd", "pass", "pwd", "credentials", "apikey"))
+
+
+def _secret_name(body: str, start: int) -> bool:
+    m = _NAME_BEFORE.search(body, max(0, start - 140), start)
+    return m is not None and re.split(r"[_.\-]", m.group(1))[-1].lower() in _SECRET_LAST_WORDS
 
 
 def _takes(value: str, store: bool) -> bool:
@@ -140,14 +152,14 @@ def store_values(text: str, hits: list[tuple[int, int]] | None = None) -> Iterat
             body = _ARGS.match(text, m.end()).group()  # type: ignore[union-attr]  # (it matches "")
             secret = store or (head is _NETLIFY and bool(_SECRET_FLAG.search(body)))
             for start, end in read(body):
-                if _takes(body[start:end], secret):
+                if _takes(body[start:end], secret or _secret_name(body, start)):
                     yield m.end() + start, m.end() + end
 
 
 _ANCHOR = re.compile(
     r"(?:fly|flyctl|supabase|doppler|infisical)\s+secrets\s+set|vault\s+kv\s+p|kubectl\s+(?:create\s+secret|set\s+env)"
     r"|heroku\s+config:set|firebase\s+functions:config:set|railway\s+variable|eb\s+setenv|(?:docker|podman|nerdctl)\s+(?:compose\s+|container\s+)?(?:run|create|exec)"
-    r"|netlify\s+env:set|cf\s+set-env|dotenvx?\s+set|--(?:set|update)-(?:build-)?env-vars|appsettings\s+set|Variables=\{"
+    r"|netlify\s+env:set|cf\s+set-env|dotenvx?\s+set|setx\s|--(?:set|update)-(?:build-)?env-vars|appsettings\s+set|Variables=\{"
 )
 
 register_detector(
@@ -157,9 +169,9 @@ register_detector(
         pattern=re.compile(r"(?!)"),  # unused: see finder
         finder=store_values,
         finder_takes_hits=True,
-        priority=78,
+        priority=50,  # (below the rules that read a value by its name: they type it better, password or key)
         prefilter=("secrets", "vault", "kubectl", "config:set", "railway", "setenv", "env-vars", "appsettings")
-        + ("Variables=", "functions:config", "docker", "podman", "nerdctl", "env:set", "set-env", "dotenv"),
+        + ("Variables=", "functions:config", "setx", "docker", "podman", "nerdctl", "env:set", "set-env", "dotenv"),
         anchor=_ANCHOR,
         window=(0, 0),
         description="values given to secret stores (fly/supabase/doppler/infisical secrets set, vault kv put, "

@@ -28,7 +28,14 @@ _WORD_HIT = re.compile(
     r"(?i)passw(?:or)?d|pwd|passphrase|pass\b|secret|token|api[_\- ]?key|apikey|access[_\- ]?key|private[_\- ]?key"
 )
 _NEWLINE = re.compile(r"\r?\n|(?:\\r)?\\n")
-_RULE_ROW = re.compile(r"[ \t|:\-]+")  # a Markdown table's |---|:---:| line
+# A line between rows: Markdown's |---|:---:|, psql's ----+----, MySQL's +----+----+, and the
+# box-drawing borders of psql's unicode style, rich and tabulate (├──┼──┤, ┡━━╇━━┩), as they are or
+# JSON-escaped (\u2500)
+_RULE_ROW = re.compile(r"(?:[ \t|:\-+=\u2500-\u257f]|\\u25[0-7][0-9a-fA-F])+")
+# The pipe family: a cell's border is |, or a box-drawing vertical (│ ┃ ║; a rich table's header
+# row has ┃ where its rows have │), as it is or JSON-escaped
+PIPE = "|"
+_PIPES = re.compile(r"[|\u2502\u2503\u2551]|\\u25(?:0[23]|51)")
 MAX_ROWS = 500
 MAX_LINE = 4_000
 
@@ -60,7 +67,15 @@ def table_secret_values(text: str, hits: list[tuple[int, int]] | None = None) ->
         ]
         if sum(1 for s, e in header if e > s) < 2 or not columns:  # a table has two columns or more
             continue
+        if sep == PIPE and not _PIPES.match(text[start:end].strip()) and not _ruled(text, end):
+            continue  # pipes inside a line (code's "<|token|>") make no table without psql's ----+---- below
         yield from _rows(text, end, sep, len(header), columns)
+
+
+def _ruled(text: str, pos: int) -> bool:
+    """Whether the line after pos is a rule row (----+----)."""
+    nl = _NEWLINE.match(text, pos)
+    return nl is not None and bool(_RULE_ROW.fullmatch(text, nl.end(), _line_end(text, nl.end())))
 
 
 def _rows(text: str, pos: int, sep: str, width: int, columns: list[tuple[int, bool]]) -> Iterator[tuple[int, int]]:
@@ -74,7 +89,7 @@ def _rows(text: str, pos: int, sep: str, width: int, columns: list[tuple[int, bo
         if not line.strip() or end - start > MAX_LINE:
             return
         pos = end
-        if sep == "|" and _RULE_ROW.fullmatch(line):
+        if sep == PIPE and _RULE_ROW.fullmatch(line):
             continue
         cells = _cells(text, start, end, sep)
         if len(cells) != width or sum(1 for s, e in cells if e > s) < 2:
@@ -119,28 +134,34 @@ def _separator(line: str) -> str | None:
     line = line.strip()
     if line.startswith("\\t"):  # a JSON-escaped indent
         line = line[2:]
-    if line.startswith("|"):
-        return "|"
+    if _PIPES.match(line):
+        return PIPE
     for sep in ("\t", "\\t", ";", ","):
         if sep in line:
             return sep
+    if _PIPES.search(line):  # psql's aligned output: ` name | password`, no outer pipes
+        return PIPE
     return None
 
 
 def _cells(text: str, start: int, end: int, sep: str) -> list[tuple[int, int]]:
-    """Each cell's (start, end) with spaces and quotes trimmed; a Markdown row's outer pipes are
+    """Each cell's (start, end) with spaces and quotes trimmed; a bordered row's outer pipes are
     not cells."""
     line = text[start:end]
-    spans, pos = [], 0
-    parts = line.split(sep)
-    if sep == "|":
-        if parts and not parts[0].strip():
-            pos += len(parts[0]) + 1
+    if sep == PIPE:
+        bounds = [0, *(x for m in _PIPES.finditer(line) for x in m.span()), len(line)]
+        parts = [(bounds[i], bounds[i + 1]) for i in range(0, len(bounds), 2)]
+        if parts and not line[parts[0][0] : parts[0][1]].strip():
             parts = parts[1:]
-        if parts and not parts[-1].strip():
+        if parts and not line[parts[-1][0] : parts[-1][1]].strip():
             parts = parts[:-1]
-    for part in parts:
-        s, e = pos, pos + len(part)
+    else:
+        parts, pos = [], 0
+        for part in line.split(sep):
+            parts.append((pos, pos + len(part)))
+            pos += len(part) + len(sep)
+    spans = []
+    for s, e in parts:
         while s < e and line[s] in " \t":
             s += 1
         while e > s and line[e - 1] in " \t":
@@ -150,7 +171,6 @@ def _cells(text: str, start: int, end: int, sep: str) -> list[tuple[int, int]]:
                 s, e = s + len(quote), e - len(quote)
                 break
         spans.append((start + s, start + e))
-        pos += len(part) + len(sep)
     return spans
 
 
