@@ -853,6 +853,13 @@ TRUE_POSITIVES = [
     ("key_value_row_password", "| User | admin |\n| Password | `tangerine-Otter-42` |", "Otter-42", "password"),
     ("key_value_row_secret", "| API Key | `Zp9qL2vX7mK4rT8wN1sB` |", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
     ("secret_in_prose", "INFO: Using token Zp9qL2vX7mK4rT8wN1sBq4 for the upload", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
+    # what a tool says before the value it shows; a password for someone, after a colon
+    ("secret_in_prose", "Your API key is: Zp9qL2vX7mK4rT8wN1sB", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
+    ("secret_in_prose", "Access token created: Zp9qL2vX7mK4rT8wN1sB", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
+    ("secret_in_prose", "Token regenerated: Zp9qL2vX7mK4rT8wN1sB", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
+    ("password_in_prose", "New password for admin: Otter-42x", "Otter-42x", "password"),
+    ("secret_assignment", 'export BW_SESSION="Zp9qL2vX7mK4rT8wN1sB/q4=="', "Zp9qL2vX7mK4rT8wN1sB", "secret"),
+    ("op_session_token", 'export OP_SESSION_my="Zp9qL2vX7mK4rT8wN1sBq4xY"', "Zp9qL2vX7mK4rT8wN1sBq4xY", "secret"),
     # a login name a shell shows without a home path
     ("prompt_user", "(venv) alicejones@MacBook-Pro src % git status", "alicejones", "user"),
     ("prompt_user", "[alicejones@fedora src]$ make", "alicejones", "user"),
@@ -1094,6 +1101,9 @@ NEAR_MISSES = [
     ("sql_password", "CREATE USER app IDENTIFIED BY PASSWORD; ALTER ROLE app WITH PASSWORD NULL;"),
     ("redis_password", "requirepass ${REDIS_PASSWORD}"),
     ("password_in_prose", "the password is required; password reset-link sent"),
+    ("password_in_prose", "Password for admin: reset it in settings; password: value1"),
+    ("secret_in_prose", "Token updated: see the docs; API key generated: number_generated_tokens-1"),
+    ("op_session_token", 'export OP_SESSION_my="$(op signin --raw)"'),
     ("query_password", "GET /login?user=me&pass=$PASS HTTP/1.1"),
     ("password_block_scalar", "password: |\n  ${DB_PASSWORD}\n"),
     ("table_column_secret", "test,pass,fail\nunit,1200,3\nuser,password\nadmin,$PW\n"),

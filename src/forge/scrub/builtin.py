@@ -573,6 +573,7 @@ _SECRET_WORDS = (
     "admin key",
     "client key",
     "session key",
+    "bw session",  # Bitwarden's CLI session key: bw unlock prints export BW_SESSION="..."
     "primary key",  # Azure's primaryKey/secondaryKey (a table's primary_key = "id" is a word)
     "secondary key",
     "subscription key",  # Azure API Management and Cognitive Services: Ocp-Apim-Subscription-Key
@@ -739,11 +740,28 @@ _add(
         "NCRYPT",
         "icense",
         "ICENSE",
+        "ession",
+        "ESSION",
     ),
     validator=v.looks_random,
     anchor=_key_anchor(*_SECRET_WORDS),
     window=(0, 2_100),
     description="high-entropy values of keys named *token, *secret, *api_key, *credentials, private_key_id ...",
+)
+
+# The 1Password CLI's session token: `op signin` prints export OP_SESSION_<account>="..." (the
+# name ends with the account, so secret_assignment's last word is no secret word)
+_add(
+    "op_session_token",
+    "secret",
+    r"\bOP_SESSION_[A-Za-z0-9_]{1,64}" + _SEP + r"(?:" + _QUOTED + "|" + _BARE + ")",
+    group=("dq", "sq", "bare"),
+    priority=60,
+    prefilter=("OP_SESSION_",),
+    validator=v.looks_random,
+    anchor="OP_SESSION_",
+    window=(0, 2_100),
+    description="1Password CLI session tokens: OP_SESSION_account=...",
 )
 
 # Any other *key (APP_KEY, clientKey, 'key', ['dict_key']): a key is often a credential, as

@@ -338,8 +338,9 @@ _add(
     "password",
     # (the password for root is ..., the password of the db was ...)
     r"\b(?:[Pp]ass(?:word|phrase)|PASS(?:WORD|PHRASE))"
-    r"(?:[ \t]+(?:for|of|on)[ \t]+[^\n\"'`.;:=]{1,40}?(?=[ \t]+(?:is|was)[ \t]))?"
-    r"[ \t]+(?:(?:is|was)[ \t]+)?(?:(?:now|still)[ \t]+)?"
+    # (or the password for admin: ..., the colon only after such a clause: password: X is a key's)
+    r"(?P<fc>[ \t]+(?:for|of|on)[ \t]+[^\n\"'`.;:=]{1,40}?(?=[ \t]+(?:is|was)[ \t]|:))?"
+    r"(?(fc)(?::[ \t]*|[ \t]+(?:(?:is|was)[ \t]+)?)|[ \t]+(?:(?:is|was)[ \t]+)?)(?:(?:now|still)[ \t]+)?"
     r"(?:(?:(?:set|changed|reset|updated)[ \t]+)?to[ \t]+)?"
     r"(?P<s>[^\s\"'`,;&|<>(){}\[\]\\=]{6,256}?)(?=[.,;:!?]?(?:\s|\\[nrt]|\\?\"|'|$))",
     priority=50,
@@ -404,6 +405,8 @@ _PROSE_WEAK_WORDS = _spelled("token", "secret")
 
 _PROSE_FOR = r"(?:[ \t]+(?:for|of|on)[ \t]+[^\n\"'`.;:=]{1,40}?)?"  # the token for the staging db ...
 _BOLD = r"[ \t]*(?:\*\*|__)?[ \t]*"  # Markdown's bold around a label: **API key:** ...
+# what a tool says before the value it shows: the key is: X, token created: X, secret generated: X
+_SAID = r"(?:(?:is|was)(?:[ \t]*:)?|(?:created|generated|issued|rotated|regenerated|reset|updated|saved)[ \t]*:|:|=)"
 
 # A key or token a user pastes into a sentence: my API key is 8f2c..., API key: kT9x..., the
 # token for staging is Zx81.... Only a value that looks random counts (prose_secret): the words
@@ -411,8 +414,8 @@ _BOLD = r"[ \t]*(?:\*\*|__)?[ \t]*"  # Markdown's bold around a label: **API key
 _add(
     "secret_in_prose",
     "secret",
-    r"\b(?:" + _PROSE_SECRET_WORDS + r"s?" + _PROSE_FOR + _BOLD + r"(?:(?:is|was|:|=)" + _BOLD + r")?"
-    r"|" + _PROSE_WEAK_WORDS + r"s?" + _PROSE_FOR + _BOLD + r"(?:(?:is|was|:|=)" + _BOLD + r"|(?=`)|[ \t]+(?=\S{20})))"
+    r"\b(?:" + _PROSE_SECRET_WORDS + r"s?" + _PROSE_FOR + _BOLD + r"(?:" + _SAID + _BOLD + r")?"
+    r"|" + _PROSE_WEAK_WORDS + r"s?" + _PROSE_FOR + _BOLD + r"(?:" + _SAID + _BOLD + r"|(?=`)|[ \t]+(?=\S{20})))"
     r"(?:(?:now|still)[ \t]+)?"
     r"(?:\\?[\"'`])?(?P<s>[A-Za-z0-9+/_\-.~]{16,256}={0,2})(?=\\?[\"'`]|[.,;:!?)]?(?:\s|\\[nrt]|$))",
     priority=48,
@@ -421,7 +424,8 @@ _add(
     anchor=_PROSE_SECRET_WORDS
     + r"s?[ \t:=*_]|"
     + _PROSE_WEAK_WORDS
-    + r"s?(?:[ \t*_]*[:=]|[ \t]+(?:is|was|for|of|on)[ \t]|[ \t]*`|[ \t]+[A-Za-z0-9+/_\-.~]{20})",
+    + r"s?(?:[ \t*_]*[:=]|[ \t]+(?:is|was|for|of|on)[ \t:]|[ \t]*`|[ \t]+[A-Za-z0-9+/_\-.~]{20}"
+    + r"|[ \t]+(?:created|generated|issued|rotated|regenerated|reset|updated|saved)[ \t]*:)",
     window=(0, 330),
     description="my API key is 8f2c..., API key: kT9x..., my token is Zx81... (a random value in a sentence)",
 )
