@@ -527,9 +527,9 @@ _add(
 
 # key = value, "key": "value", key: value. The key ends in the keyword (DB_PASSWORD,
 # slackToken); '==' is a comparison and '::'/':/' are not separators.
-# (R assigns with <-: password <- "...")
-_SEP = r"\\?[\"']?\s*(?::=|=>|<-|=(?!=)|:(?![:/]))\s*"
-_SEP_ANCHOR = r"\\?[\"']?\s*(?:[:=]|<-)"  # the same, in the engine's syntax (a superset)
+# (R assigns with <-: password <- "..."; Ruby and JavaScript assign a default with ||= and ??=)
+_SEP = r"\\?[\"']?\s*(?::=|=>|<-|\|\|=|\?\?=|=(?!=)|:(?![:/]))\s*"
+_SEP_ANCHOR = r"\\?[\"']?\s*(?:[:=]|<-|\|\|=|\?\?=)"  # the same, in the engine's syntax (a superset)
 # Inside the quotes, escaped characters are part of the value (pa\\`ss): all but an escaped
 # quote (the string's end, in JSON written inside JSON) and \n, \r, \t (a line break ends it).
 # A Python bytes string's prefix may stand before the quote (Flask's app.secret_key = b'...'); not

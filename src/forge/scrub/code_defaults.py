@@ -1,9 +1,10 @@
 """Secrets that code writes next to the name of the setting they fill: a PHP constant
 (wp-config.php's define('DB_PASSWORD', '...') and its salts), the fallback of an environment
 lookup (os.getenv("DB_PASSWORD", "..."), env("API_TOKEN", default="..."), ENV.fetch(...),
-process.env.DB_PASSWORD || "..."). a setter (props.setProperty("password", "..."), os.Setenv(...)) and a subscript
-(os.environ["DB_PASSWORD"] = "..."). The name says what the literal is, so a password there is any
-value a password validator takes; a key, token, secret or salt must look random.
+process.env.DB_PASSWORD || "...", os.environ.get("API_TOKEN") or "..."), a setter
+(props.setProperty("password", "..."), os.Setenv(...)) and a subscript (os.environ["DB_PASSWORD"]
+= "...", ENV["API_TOKEN"] ||= "..."). The name says what the literal is, so a password there is
+any value a password validator takes; a key, token, secret or salt must look random.
 
 Registered like the built-ins (builtin.py has the conventions).
 """
@@ -51,9 +52,21 @@ _SETTER = (
 # Ruby's settings by symbol: Capistrano's and Sinatra's set :password, "value"
 _RUBY_SET = _WORD_START + r"set\s+:{name},\s*" + _QUOTED
 # A subscript assigned a literal: os.environ["DB_PASSWORD"] = "value", ENV['API_TOKEN'] = '...'
-_SUBSCRIPT = r"\[\s*" + _Q + "{name}" + _Q + r"\s*\]\s*=(?!=)\s*" + _QUOTED
+# (or given a default: ENV["API_TOKEN"] ||= "...", $cfg['key'] ??= '...')
+_SUBSCRIPT = r"\[\s*" + _Q + "{name}" + _Q + r"\s*\]\s*(?:\|\||\?\?)?=(?!=)\s*" + _QUOTED
 # JavaScript: process.env.X || "value", process.env.X ?? "value"
 _JS_FALLBACK = _WORD_START + r"process\.env\.{name}\s*(?:\|\||\?\?)\s*" + _QUOTED
+# Python and Ruby: os.environ.get("X") or "value", os.getenv("X") or "value", ENV["X"] || "value"
+_OR_FALLBACK = (
+    r"(?:getenv\(|environ\.get\(|environ\[|ENV\[)"
+    + _SP
+    + _Q
+    + "{name}"
+    + _Q
+    + _SP
+    + r"[)\]]\s*(?:or|\|\|)\s*"
+    + _QUOTED
+)
 
 _PREFILTERS = {
     "define": ("define(",),
@@ -61,6 +74,7 @@ _PREFILTERS = {
     "js_env_default": ("process.env.",),
     "setter": ("et", "ut", "ore"),
     "subscript": ("]",),
+    "or_default": ("getenv(", "environ", "ENV["),
     "ruby_set": ("set :",),
 }
 # how far before its anchor a match may start: a subscript's name stands before its `] =`
@@ -75,7 +89,8 @@ for form, shape, anchor_at in (
         _SETTER,
         r"(?i)(?:set|put|store)[a-z]{0,12}\((?:\s|\\[nrt])*\\?[\"'][a-z0-9_.\-]{0,60}(?:pass|pwd|secret|token|key|salt|credential)",
     ),
-    ("subscript", _SUBSCRIPT, r"\]\s*="),
+    ("subscript", _SUBSCRIPT, r"\]\s*(?:\|\||\?\?)?="),
+    ("or_default", _OR_FALLBACK, r"(?:getenv\(|environ\.get\(|environ\[|ENV\[)"),
     ("ruby_set", _RUBY_SET, r"set\s+:"),
 ):
     _add(

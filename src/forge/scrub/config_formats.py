@@ -773,6 +773,38 @@ for _name, _kind, _pair, _check, _pre, _hint in (
         description=f'<add key="..." value="..."/>, <entry key="...">...</entry> ({_kind} names)',
     )
 
+# Android's res/values/strings.xml: <string name="api_key" translatable="false">...</string>
+_XML_ATTRS = r"(?:\s+[\w:\-]{1,40}\s*=\s*" + _XML_Q + r"[^\"'<>\r\n\\]{0,200}" + _XML_Q + r")*"
+for _name, _kind, _pair, _check, _pre, _hint in (
+    (
+        "android_string_password",
+        "password",
+        _PAIR_NAME,
+        v.env_password,
+        _PAIR_PREFILTER,
+        r"passw(?:or)?d|passphrase|pass|pwd",
+    ),
+    (
+        "android_string_secret",
+        "secret",
+        _SECRET_PAIR_NAME,
+        v.properties_key,
+        _SECRET_PAIR_PREFILTER,
+        r"token|secret|key",
+    ),
+):
+    _add(
+        _name,
+        _kind,
+        r"<string\s+name\s*=\s*" + _XML_Q + _pair + _XML_Q + _XML_ATTRS + r"\s*>(?P<s>[^<>\r\n]{1,1024})</string>",
+        priority=62 if _kind == "password" else 57,
+        prefilter=tuple(p for p in _pre),
+        validator=_check,
+        anchor=r"(?i)<string\s+name\s*=\s*\\?[\"'][A-Za-z0-9_.\-]{0,60}?(?:" + _hint + r")",
+        window=(0, 1_500),
+        description=f'Android string resources: <string name="...">...</string> ({_kind} names)',
+    )
+
 # .npmrc: //registry/:_authToken=..., _auth=..., _password=... hold the credential whatever its
 # shape (legacy npm tokens are UUIDs); only a reference (${NPM_TOKEN}) is not one.
 _add(
