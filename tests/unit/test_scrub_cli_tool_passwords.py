@@ -31,6 +31,9 @@ CAUGHT = [
     f"gh secret set DB_PASSWORD --body {PW} --repo org/app",
     f"aws configure set aws_secret_access_key {PW} --profile ci",
     f"aws configure set default.aws_session_token {PW}",
+    f"echo {PW} | firebase functions:secrets:set UPSTREAM",
+    f"printf '%s' {PW} | npx firebase functions:secrets:set UPSTREAM --project prod",
+    f"echo -n {PW} | gcloud secrets create upstream --data-file=-",
 ]
 KEPT = [
     "docker login -u deploy -p $DOCKER_PASSWORD registry.example.com",

@@ -278,7 +278,9 @@ _add(
     priority=80,
     prefilter=("sudo", "chpasswd", "passphrase-fd", "secret", "env add", "env:set"),
     validator=v.flag_password,
-    anchor=r"sudo\s|chpasswd|passphrase-fd|secret\s+(?:set|create|put)|env\s+add|secrets\s|env:set",
+    # (each store's own words: "secrets " alone is in every sentence about them)
+    anchor=r"sudo\s|chpasswd|passphrase-fd|secret\s+(?:set|create|put)|env\s+add|secrets\s+(?:create|versions)"
+    r"|secrets:set|env:set",
     window=(300, 400),
     description="echo PASSWORD | sudo -S, sudo -S ... <<< PASSWORD, a secret store's <<< VALUE, "
     "user:PASSWORD fed to chpasswd, "

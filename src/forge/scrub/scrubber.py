@@ -194,8 +194,10 @@ class Scrubber:
             elif vouched is not None and span_ok is not None:
                 vouched[i] = all(span_ok(job.value, f.start, f.end) for f in findings)
             self._count(found)
-            if values and any(f in clean for v, _ in values for f in known_values.spellings(v)):
-                clean = self.replace_values([clean], dict(values))[0]  # the same secret again in this string
+            # the same secret again in this string (a substring test for a few values; for many, a
+            # test per value would read the string once per value: replace_values reads it once)
+            if values and (len(values) > 4 or any(f in clean for v, _ in values for f in known_values.spellings(v))):
+                clean = self.replace_values([clean], dict(values))[0]
             out[i] = clean
             if job.key is None and len(job.value) <= MEMO_MAX_CHARS:
                 if len(self._memo) >= MEMO_MAX_ENTRIES:

@@ -117,8 +117,10 @@ _TOOLS: tuple[tuple[str, bool, Callable[[str], Iterator[tuple[int, int]]]], ...]
     (r"appsettings" + _W + r"set\b", False, _pairs_after(None)),
     (r"Variables=\{", False, _pairs_after(None, comma=True)),
 )
-_HEADS = [(re.compile(head), store, read) for head, store, read in _TOOLS]
-_NETLIFY = next(head for head, _, _ in _HEADS if "netlify" in head.pattern)
+# each head, and the same without the command's start: tried first at the hit itself, where it
+# fails on a character or two for all but the tool the anchor found
+_HEADS = [(re.compile(head), re.compile(head.removeprefix(_CMD)), store, read) for head, store, read in _TOOLS]
+_NETLIFY = next(head for head, _, _, _ in _HEADS if "netlify" in head.pattern)
 _SECRET_FLAG = re.compile(r"(?<![\w\-])--secret\b")
 
 
@@ -144,9 +146,12 @@ def store_values(text: str, hits: list[tuple[int, int]] | None = None) -> Iterat
     seen: set[tuple[int, int]] = set()
     for hit_start, _ in spans:
         at = max(0, hit_start - 6)  # (an npx, bunx or sudo before the tool)
-        for i, (head, store, read) in enumerate(_HEADS):
-            m = head.search(text, at, hit_start + 300)
-            if m is None or m.start() > hit_start or (i, m.start()) in seen:
+        for i, (head, at_hit, store, read) in enumerate(_HEADS):
+            tool = at_hit.match(text, hit_start)
+            if tool is None:
+                continue
+            m = head.search(text, at, tool.end())
+            if m is None or m.end() != tool.end() or (i, m.start()) in seen:
                 continue
             seen.add((i, m.start()))
             body = _ARGS.match(text, m.end()).group()  # type: ignore[union-attr]  # (it matches "")
