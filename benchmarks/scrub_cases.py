@@ -33,7 +33,7 @@ B64URL = ALNUM + "-_"
 
 # Kinds a labelled secret can have, and the ones that are personal or network data rather than
 # credentials (detect-secrets does not look for these, so its recall is also given without them).
-PII_KINDS = frozenset({"email", "ipv4", "ipv6", "user"})
+PII_KINDS = frozenset({"email", "ipv4", "ipv6", "user", "name"})
 
 
 class Piece(NamedTuple):
@@ -657,15 +657,15 @@ def p_email(g: Gen) -> list[Line]:
     e = g.email()
     form = g.r.random()
     name = g.name().capitalize()
-    if form < 0.3:
-        return [[T(f"Author: {name} {g.pick(Gen.LAST).capitalize()} <"), S("email", e), T(">")]]
+    if form < 0.3:  # (the name beside a person's address is scrubbed too: person_names.py)
+        return [[T("Author: "), S("name", f"{name} {g.pick(Gen.LAST).capitalize()}"), T(" <"), S("email", e), T(">")]]
     if form < 0.5:
         return [[T('git config user.email "'), S("email", e), T('"')]]
     if form < 0.7:
         return [[T('  "email": "'), S("email", e), T('",')]]
     if form < 0.85:
         return [[T("INFO mailer: sent reset link to "), S("email", e)]]
-    return [[T(f"Co-Authored-By: {name} <"), S("email", e), T(">")]]
+    return [[T("Co-Authored-By: "), S("name", name), T(" <"), S("email", e), T(">")]]
 
 
 def p_ip(g: Gen) -> list[Line]:

@@ -83,7 +83,7 @@ TOKEN = re.compile(r"[A-Za-z0-9+/=_\-.~%]{8,}")
 PLACEHOLDER = re.compile(r"<SECRET:[a-z0-9_]+>")
 TMP_WORKDIR = re.compile(r"/tmp/tmp[a-z0-9_]{8}")  # the transcripts' working folders (Python's mkdtemp)
 PLACEHOLDER_KIND = re.compile(r"<SECRET:([a-z0-9_]+)>")
-PERSONAL_DATA_KINDS = {"email", "ipv4", "ipv6", "user", "phone"}
+PERSONAL_DATA_KINDS = {"email", "ipv4", "ipv6", "user", "phone", "name"}
 # A labelled span that starts with the key it is assigned to (AWS_SECRET_ACCESS_KEY = wJal...):
 # the key's name is not secret, its value is
 KEY_PREFIX = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,80}[\"']?\s*(?:=>|:=|=|:)\s*[\"']?(?=\S)")

@@ -860,6 +860,8 @@ TRUE_POSITIVES = [
     ("password_in_prose", "New password for admin: Otter-42x", "Otter-42x", "password"),
     ("secret_assignment", 'export BW_SESSION="Zp9qL2vX7mK4rT8wN1sB/q4=="', "Zp9qL2vX7mK4rT8wN1sB", "secret"),
     ("op_session_token", 'export OP_SESSION_my="Zp9qL2vX7mK4rT8wN1sBq4xY"', "Zp9qL2vX7mK4rT8wN1sBq4xY", "secret"),
+    ("name_before_address", "Author: Mira Okafor <mira.okafor@corp-mail.io>", "Mira Okafor", "name"),
+    ("git_user_name", 'git config --global user.name "Mira Okafor"', "Mira Okafor", "name"),
     (
         "android_string_secret",
         '<string name="maps_api_key" translatable="false">Zp9qL2vX7mK4rT8wN1sB</string>',
@@ -1120,6 +1122,8 @@ NEAR_MISSES = [
     ("password_in_prose", "Password for admin: reset it in settings; password: value1"),
     ("secret_in_prose", "Token updated: see the docs; API key generated: number_generated_tokens-1"),
     ("op_session_token", 'export OP_SESSION_my="$(op signin --raw)"'),
+    ("name_before_address", "Co-Authored-By: Claude <noreply@anthropic.com>; Author: Test User <t@example.com>"),
+    ("git_user_name", "SELECT user.id, user.name FROM users"),
     ("android_string_secret", '<string name="api_key_label">API key</string><string name="token">@string/t</string>'),
     ("android_string_password", '<string name="password_hint">Enter your password</string>'),
     ("or_default_secret", 'API_KEY = os.environ.get("API_KEY") or ""'),

@@ -103,6 +103,7 @@ def detectors() -> dict[str, Detector]:
         ini_files,
         key_formats,
         login_names,
+        person_names,
         prefixed_tokens,
         provider_formats,
         secret_commands,
