@@ -121,7 +121,11 @@ def _memorized_model(out, arch):
         )
         answer[n, len(tokenizer(prompt, add_special_tokens=False)["input_ids"]) :] = True
     answer &= enc["attention_mask"].bool()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    # (lr 1e-2 left two titles tied at the answer's first word for 4 of 8 seeds: which seed got
+    # through depended on the machine's arithmetic, and one machine's seed 0 did not; at 3e-3 all
+    # 24 tried got their margin within 280 steps: 16 Llama seeds, on AVX-512 and on generic
+    # kernels, and 8 Qwen2)
+    opt = torch.optim.Adam(model.parameters(), lr=3e-3)
     model.train()
     margin = 0.0
     for step in range(MAX_STEPS):
