@@ -862,6 +862,13 @@ TRUE_POSITIVES = [
     ("op_session_token", 'export OP_SESSION_my="Zp9qL2vX7mK4rT8wN1sBq4xY"', "Zp9qL2vX7mK4rT8wN1sBq4xY", "secret"),
     ("name_before_address", "Author: Mira Okafor <mira.okafor@corp-mail.io>", "Mira Okafor", "name"),
     ("git_user_name", 'git config --global user.name "Mira Okafor"', "Mira Okafor", "name"),
+    ("browser_password_field", "await page.fill('#password', 'tangerine-otter')", "tangerine-otter", "password"),
+    (
+        "mcp_password_field",
+        '{"element": "Password field", "ref": "e12", "text": "tangerine-otter"}',
+        "tangerine-otter",
+        "password",
+    ),
     (
         "android_string_secret",
         '<string name="maps_api_key" translatable="false">Zp9qL2vX7mK4rT8wN1sB</string>',
@@ -1124,6 +1131,8 @@ NEAR_MISSES = [
     ("op_session_token", 'export OP_SESSION_my="$(op signin --raw)"'),
     ("name_before_address", "Co-Authored-By: Claude <noreply@anthropic.com>; Author: Test User <t@example.com>"),
     ("git_user_name", "SELECT user.id, user.name FROM users"),
+    ("browser_password_field", "await page.fill('#username', 'tangerine-otter')"),
+    ("mcp_password_field", '{"element": "Username field", "ref": "e11", "text": "tangerine-otter"}'),
     ("android_string_secret", '<string name="api_key_label">API key</string><string name="token">@string/t</string>'),
     ("android_string_password", '<string name="password_hint">Enter your password</string>'),
     ("or_default_secret", 'API_KEY = os.environ.get("API_KEY") or ""'),

@@ -94,6 +94,7 @@ def detectors() -> dict[str, Detector]:
     """Every registered detector, built-ins first, in registration order."""
     from forge.scrub import (  # noqa: F401  (importing registers them)
         argv_lists,
+        browser_forms,
         builtin,
         cli_passwords,
         code_defaults,
