@@ -47,6 +47,8 @@ ENVIRONMENT = [
     f"cf set-env myapp UPSTREAM {KEY}",
     f"dotenv set UPSTREAM {KEY}",
     f"setx UPSTREAM {KEY}",
+    f"claude mcp add -e UPSTREAM={KEY} myserver -- npx -y my-mcp-server",
+    f"gemini mcp add --env UPSTREAM={KEY} myserver npx my-mcp-server",
     f"setx /M UPSTREAM {KEY}",
     # a name that says secret: any literal value
     f"docker run -e API_TOKEN={WORD} img",

@@ -6,7 +6,8 @@ secrets set`, `doppler secrets set`, `infisical secrets set`, `vault kv put secr
 config:set`, `railway variables --set`, `eb setenv`, `firebase functions:config:set`, `kubectl
 set env`, `gcloud run deploy --set-env-vars A=1,B=2`, `az webapp config appsettings set
 --settings`, `aws lambda ... --environment Variables={...}`, `docker run -e`, `netlify env:set
-NAME VALUE`, `cf set-env APP NAME VALUE`, `dotenv set NAME VALUE`. The names are the app's own
+NAME VALUE`, `cf set-env APP NAME VALUE`, `dotenv set NAME VALUE`, `setx NAME VALUE`; or an MCP
+server's, as an agent's CLI adds it (`claude mcp add -e NAME=VALUE`). The names are the app's own
 (MY_APP_CONFIG, UPSTREAM), so the rules that read a secret by its key's name do not see them.
 
 A secret store holds secrets: every literal value given to one is taken (a plain word too, as a
@@ -103,6 +104,12 @@ _TOOLS: tuple[tuple[str, bool, Callable[[str], Iterator[tuple[int, int]]]], ...]
         False,
         _pairs_after(r"(?:-e|--env)(?:=|[ \t]+)"),
     ),
+    # an MCP server's environment, given as the agent CLI adds the server: claude mcp add -e K=V
+    (
+        _CMD + r"(?:claude|gemini|codex|qwen)" + _W + r"mcp" + _W + r"add\b",
+        False,
+        _pairs_after(r"(?:-e|--env)(?:=|[ \t]+)"),
+    ),
     (_CMD + r"netlify" + _W + r"env:set\b", False, lambda a: _positional(a, _NAME_THEN_VALUE)),
     (_CMD + r"cf" + _W + r"set-env\b", False, lambda a: _positional(a, _APP_NAME_THEN_VALUE)),
     (_CMD + r"(?:dotenv|dotenvx)" + _W + r"set\b", False, lambda a: _positional(a, _NAME_THEN_VALUE)),
@@ -164,7 +171,7 @@ def store_values(text: str, hits: list[tuple[int, int]] | None = None) -> Iterat
 _ANCHOR = re.compile(
     r"(?:fly|flyctl|supabase|doppler|infisical)\s+secrets\s+set|vault\s+kv\s+p|kubectl\s+(?:create\s+secret|set\s+env)"
     r"|heroku\s+config:set|firebase\s+functions:config:set|railway\s+variable|eb\s+setenv|(?:docker|podman|nerdctl)\s+(?:compose\s+|container\s+)?(?:run|create|exec)"
-    r"|netlify\s+env:set|cf\s+set-env|dotenvx?\s+set|setx\s|--(?:set|update)-(?:build-)?env-vars|appsettings\s+set|Variables=\{"
+    r"|(?:claude|gemini|codex|qwen)\s+mcp\s+add|netlify\s+env:set|cf\s+set-env|dotenvx?\s+set|setx\s|--(?:set|update)-(?:build-)?env-vars|appsettings\s+set|Variables=\{"
 )
 
 register_detector(
@@ -176,7 +183,18 @@ register_detector(
         finder_takes_hits=True,
         priority=50,  # (below the rules that read a value by its name: they type it better, password or key)
         prefilter=("secrets", "vault", "kubectl", "config:set", "railway", "setenv", "env-vars", "appsettings")
-        + ("Variables=", "functions:config", "setx", "docker", "podman", "nerdctl", "env:set", "set-env", "dotenv"),
+        + (
+            "Variables=",
+            "functions:config",
+            "setx",
+            "mcp add",
+            "docker",
+            "podman",
+            "nerdctl",
+            "env:set",
+            "set-env",
+            "dotenv",
+        ),
         anchor=_ANCHOR,
         window=(0, 0),
         description="values given to secret stores (fly/supabase/doppler/infisical secrets set, vault kv put, "
