@@ -34,6 +34,9 @@ CAUGHT = [
     f"echo {PW} | firebase functions:secrets:set UPSTREAM",
     f"printf '%s' {PW} | npx firebase functions:secrets:set UPSTREAM --project prod",
     f"echo -n {PW} | gcloud secrets create upstream --data-file=-",
+    f"echo {PW} | gh auth login --with-token",
+    f"gh auth login --hostname github.corp.io --with-token <<< {PW}",
+    f"expo login -u alice -p {PW}",
 ]
 KEPT = [
     "docker login -u deploy -p $DOCKER_PASSWORD registry.example.com",
@@ -52,6 +55,7 @@ KEPT = [
     "gh secret set DB_PASSWORD < password.txt",
     "aws configure set region us-east-1",
     "ssh -p 2222 deploy@host",
+    "gh auth login --with-token < token.txt",
 ]
 
 

@@ -864,6 +864,13 @@ TRUE_POSITIVES = [
     ("git_user_name", 'git config --global user.name "Mira Okafor"', "Mira Okafor", "name"),
     ("browser_password_field", "await page.fill('#password', 'tangerine-otter')", "tangerine-otter", "password"),
     (
+        "cli_secret",
+        "modal token set --token-id ak-1 --token-secret as-Zp9qL2vX7mK4rT8wN1sB",
+        "Zp9qL2vX7mK4rT8wN1sB",
+        "secret",
+    ),
+    ("cli_secret", "netlify deploy --prod --auth Zp9qL2vX7mK4rT8wN1sB", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
+    (
         "mcp_password_field",
         '{"element": "Password field", "ref": "e12", "text": "tangerine-otter"}',
         "tangerine-otter",
@@ -1132,6 +1139,7 @@ NEAR_MISSES = [
     ("name_before_address", "Co-Authored-By: Claude <noreply@anthropic.com>; Author: Test User <t@example.com>"),
     ("git_user_name", "SELECT user.id, user.name FROM users"),
     ("browser_password_field", "await page.fill('#username', 'tangerine-otter')"),
+    ("cli_secret", "mongod --auth --bind_ip 0.0.0.0; curl --auth basic; x --secret-key-file /etc/k"),
     ("mcp_password_field", '{"element": "Username field", "ref": "e11", "text": "tangerine-otter"}'),
     ("android_string_secret", '<string name="api_key_label">API key</string><string name="token">@string/t</string>'),
     ("android_string_password", '<string name="password_hint">Enter your password</string>'),

@@ -459,18 +459,20 @@ _add(
     description="curl -u user:password, http --auth user:password, jenkins-cli -auth user:token",
 )
 
+_COMPOUND_SECRET_FLAGS = ("token secret", "api secret", "app secret", "consumer secret", "secret key", "auth")
 _add(
     "cli_secret",
     "secret",
     r"-(?<![\w\-]-)-?"  # --token VALUE, PowerShell -AccessToken VALUE
-    + _cased("token", "api key", "secret", "auth token", "access token", "client secret")
+    # (and compound flags named whole: modal's --token-secret, --consumer-secret, Netlify's --auth)
+    + _cased("token", "api key", "secret", "auth token", "access token", "client secret", *_COMPOUND_SECRET_FLAGS)
     + r"(?:=|\s+)"
     r"(?:\"(?P<dq>[^\"\\\r\n]{1,256})\"|'(?P<sq>[^'\\\r\n]{1,256})'|(?P<bare>[^\s\"'`;&|<>()\\]{1,256}+))",
     group=("dq", "sq", "bare"),
     priority=75,
     prefilter=("-",),
     validator=v.looks_random,
-    anchor="(?i)-(?:token|api[_-]?key|secret|auth[_-]?token|access[_-]?token|client[_-]?secret)",
+    anchor="(?i)-(?:token|api[_-]?key|secret|auth|access[_-]?token|client[_-]?secret|(?:api|app|consumer)[_-]?secret)",
     window=(1, 300),  # the anchor finds --token's second dash
     description="--token VALUE and friends on a command line",
 )

@@ -22,8 +22,8 @@ from forge.scrub.builtin import _ARG, _BLANKS, _CMD_GAP, _WORD_START, _add
 # value follows on the same line
 _ARGS = _CMD_GAP.format(n=300) + r"\s"
 _FORMS = (
-    # -p is --password to these logins (docker's, podman's, az's)
-    r"(?:docker|podman|nerdctl|buildah|skopeo|oras|finch|helm\s+registry|az)\s+login\b" + _ARGS + r"-p\s+",
+    # -p is --password to these logins (docker's, podman's, az's, Expo's)
+    r"(?:docker|podman|nerdctl|buildah|skopeo|oras|finch|helm\s+registry|az|expo)\s+login\b" + _ARGS + r"-p\s+",
     r"mongo(?:sh|dump|restore|export|import|stat|top|files)?\b" + _ARGS + r"-p\s+",
     r"ldap(?:search|add|modify|delete|passwd|compare|whoami|modrdn|exop|url)\b" + _ARGS + r"-w\s+",
     r"mosquitto_(?:pub|sub|rr)\b" + _ARGS + r"-P\s+",
@@ -142,7 +142,7 @@ _add(
     ),
     validator=v.flag_password,
     anchor=(
-        r"(?:docker|podman|nerdctl|buildah|skopeo|oras|finch|registry|az|vault)\s+login"
+        r"(?:docker|podman|nerdctl|buildah|skopeo|oras|finch|registry|az|vault|expo)\s+login"
         r"|mongo(?:sh|dump|restore|export|import|stat|top|files)?\s"
         r"|ldap(?:search|add|modify|delete|passwd|compare|whoami|modrdn|exop|url)"
         r"|mosquitto_(?:pub|sub|rr)|rabbitmq(?:admin|ctl)|smbclient|rpcclient|smbcacls|smbget|smbmap"
@@ -246,7 +246,9 @@ _add(
 _STORES = (
     r"(?:npx[ \t]+|bunx[ \t]+)?(?:gh[ \t]+secret[ \t]+set|vercel[ \t]+env[ \t]+add|docker[ \t]+secret[ \t]+create"
     r"|wrangler[ \t]+(?:pages[ \t]+)?secret[ \t]+put|gcloud[ \t]+secrets[ \t]+(?:create|versions[ \t]+add)"
-    r"|firebase[ \t]+functions:secrets:set|netlify[ \t]+env:set)"
+    r"|firebase[ \t]+functions:secrets:set|netlify[ \t]+env:set"
+    # a CLI that logs in with a token read from standard input
+    r"|gh[ \t]+auth[ \t]+login\b[^\n|;&<]{0,100}?--with-token)"
 )
 _add(
     "stdin_password",
@@ -276,11 +278,11 @@ _add(
     r"[ \t]*\|[ \t]*(?:sudo[ \t]+)?chpasswd)",
     group=("esq", "edq", "ebare", "dq", "sq", "bare", "gsq", "gdq", "gbare", "cpw", "cpe"),
     priority=80,
-    prefilter=("sudo", "chpasswd", "passphrase-fd", "secret", "env add", "env:set"),
+    prefilter=("sudo", "chpasswd", "passphrase-fd", "secret", "env add", "env:set", "with-token"),
     validator=v.flag_password,
     # (each store's own words: "secrets " alone is in every sentence about them)
     anchor=r"sudo\s|chpasswd|passphrase-fd|secret\s+(?:set|create|put)|env\s+add|secrets\s+(?:create|versions)"
-    r"|secrets:set|env:set",
+    r"|secrets:set|env:set|with-token",
     window=(300, 400),
     description="echo PASSWORD | sudo -S, sudo -S ... <<< PASSWORD, a secret store's <<< VALUE, "
     "user:PASSWORD fed to chpasswd, "
