@@ -30,16 +30,11 @@ _INNER = r"(?:[\w.'\-]|\\u[0-9a-fA-F]{4}){0,30}"
 _CAPITALISED = r"(?:[^\W_a-z]|\\u[0-9a-fA-F]{4})" + _INNER
 _WORD = r"(?:[^\W_]|\\u[0-9a-fA-F]{4})" + _INNER
 # (or any display name in quotes, as a mail's From: line has it: "Zoë O'Neil" <...>)
-_NAME_BEFORE_ADDRESS = re.compile(
-    r"(?:^|(?<=[\s:\"'(,]))(?P<whole>\\?\"(?P<quoted>(?:[^\"\\<>@\r\n]|\\u[0-9a-fA-F]{4}){1,80})\\?\"|(?P<name>"
-    + _CAPITALISED
-    + r"(?:[ \t]"
-    + _CAPITALISED
-    + r"){1,4}|"
-    + _WORD
-    + r"))[ \t]+"
-    r"<(?P<address>[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9.\-]{1,253}\.[A-Za-z]{2,24})>"
-)
+_QUOTED_NAME = re.compile(r"\\?\"(?P<quoted>(?:[^\"\\<>@\r\n]|\\u[0-9a-fA-F]{4}){1,80})\\?\"\Z")
+_NAME = re.compile(_CAPITALISED + r"(?:[ \t]" + _CAPITALISED + r"){1,4}|" + _WORD)
+_ADDRESS = re.compile(r"[ \t]+<(?P<address>[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9.\-]{1,253}\.[A-Za-z]{2,24})>")
+_BEFORE_NAME = frozenset(" \t\n\r\f\v:\"'(,")  # what may stand before a name (or nothing)
+_NAME_CHARS = frozenset("_.'-\\")  # besides letters and digits (\\: a JSON escape's)
 # what stands before a bot's or a tool's address, not a person's
 _NOT_A_PERSON = frozenset(
     (
@@ -79,21 +74,43 @@ def _a_person(name: str) -> bool:
     )
 
 
+def _name_before(text: str, end: int) -> tuple[int, int] | None:
+    """The display name that ends at `end`: quoted, or the longest run of up to five words that
+    starts after a blank, a quote, a colon or a bracket and reads as a name. Read backwards from
+    the address, word by word (a regex searched forwards tried every character before it)."""
+    if text.endswith('"', 0, end):
+        m = _QUOTED_NAME.search(text, max(0, end - 100), end)
+        return m.span("quoted") if m is not None else None
+    starts, pos = [], end
+    for _ in range(5):
+        start = pos
+        while start > 0 and (text[start - 1].isalnum() or text[start - 1] in _NAME_CHARS):
+            start -= 1
+        if start == pos:
+            break
+        starts.append(start)
+        if start < 2 or text[start - 1] not in " \t" or text[start - 2] in " \t":
+            break  # (words of a name are one blank apart)
+        pos = start - 1
+    for start in reversed(starts):  # the longest first, as a regex's leftmost match would be
+        if (start == 0 or text[start - 1] in _BEFORE_NAME) and _NAME.fullmatch(text, start, end):
+            return start, end
+    return None
+
+
 def names_before_addresses(text: str, hits: list[tuple[int, int]] | None = None) -> Iterator[tuple[int, int]]:
     """(start, end) of each display name before a person's <address> (hits: where the blank
     before an address's < is, the rule engine's anchor hits; None: searched here)."""
-    spans = hits if hits is not None else [m.span() for m in _ANCHOR.finditer(text)]
-    done = -1
-    for hit_start, _ in spans:
-        lo = max(0, hit_start - 160, done)
-        for m in _NAME_BEFORE_ADDRESS.finditer(text, lo, min(len(text), hit_start + 400)):
-            if m.end("whole") > hit_start or text[m.end("whole") : hit_start].strip(" \t"):
-                continue  # another address's name, found from its own hit
-            done = m.end()
-            group = "name" if m.group("name") is not None else "quoted"
-            if v.email(m.group("address")) and _a_person(m.group(group)):
-                yield m.span(group)
-            break
+    for hit_start, _ in hits if hits is not None else [m.span() for m in _ANCHOR.finditer(text)]:
+        address = _ADDRESS.match(text, hit_start)
+        if address is None or not v.email(address.group("address")):
+            continue
+        end = hit_start
+        while end > 0 and text[end - 1] in " \t":
+            end -= 1
+        span = _name_before(text, end)
+        if span is not None and _a_person(text[span[0] : span[1]]):
+            yield span
 
 
 register_detector(
