@@ -2,10 +2,13 @@
 
 Each run is a subprocess, because the caps (forge/numerics.py) act only when torch loads. The
 runs train the shipped tiny base for 20 AdamW steps on fixed random tokens and print a digest of
-the weights. This host cannot become another CPU, so the test checks what makes machines agree:
+the weights. This host cannot become another CPU, so the tests check what makes machines agree:
 importing forge caps torch's kernels at AVX2, the level every x86-64 machine of the last decade
-runs (an AVX2-only host computes exactly the capped run), and on a host with AVX-512 it shows
-that the cap is what the agreement rests on: left native, the weights differ.
+runs, and on a host with AVX-512 they show that the cap is what the agreement rests on: left
+native, the weights differ. MKL runs a named branch only on Intel CPUs (elsewhere its AUTO
+branch), so machines of two vendors agree only on the branch every vendor runs, which
+FORGE_CPU_NUMERICS=portable asks for; on a non-Intel host the tests show the AVX2 cap leaves MKL
+where AUTO has it.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ import subprocess
 import sys
 
 import pytest
+
+from forge.numerics import cpu_vendor
 
 pytestmark = pytest.mark.slow
 
@@ -60,3 +65,14 @@ def test_forge_caps_cpu_kernels_so_weights_match_an_avx2_host():
     assert _train() == capped  # and the same on every run
     if host[0] == "AVX512":
         assert host[1] != capped[1], "AVX-512 kernels round differently: the cap is what makes hosts agree"
+
+
+def test_portable_numerics_run_the_mkl_branch_every_vendor_runs():
+    capped = _train()
+    portable = _train(FORGE_CPU_NUMERICS="portable")
+    assert portable[0] == "AVX2"
+    assert portable[1] != capped[1], "MKL takes the COMPATIBLE branch: other sums than the capped run's"
+    assert _train(FORGE_CPU_NUMERICS="portable") == portable
+    if cpu_vendor() not in ("GenuineIntel", ""):
+        auto = _train(FORGE_CPU_NUMERICS="native", ATEN_CPU_CAPABILITY="avx2", MKL_CBWR="AUTO")
+        assert auto == capped, "on this vendor's CPU MKL runs AUTO whatever branch is named"
