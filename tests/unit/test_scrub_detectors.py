@@ -857,6 +857,18 @@ TRUE_POSITIVES = [
     ("secret_in_prose", "Your API key is: Zp9qL2vX7mK4rT8wN1sB", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
     ("secret_in_prose", "Access token created: Zp9qL2vX7mK4rT8wN1sB", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
     ("secret_in_prose", "Token regenerated: Zp9qL2vX7mK4rT8wN1sB", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
+    (
+        "secret_after_mention",
+        "Copy this token now, you won't see it again: Zp9qL2vX7mK4rT8wN1sB",
+        "Zp9qL2vX7mK4rT8wN1sB",
+        "secret",
+    ),
+    (
+        "secret_after_mention",
+        "Your new personal access token (copy it now): Zp9qL2vX7mK4rT8wN1sBq",
+        "Zp9qL2vX7mK4rT8wN1sBq",
+        "secret",
+    ),
     ("password_in_prose", "New password for admin: Otter-42x", "Otter-42x", "password"),
     ("secret_assignment", 'export BW_SESSION="Zp9qL2vX7mK4rT8wN1sB/q4=="', "Zp9qL2vX7mK4rT8wN1sB", "secret"),
     ("op_session_token", 'export OP_SESSION_my="Zp9qL2vX7mK4rT8wN1sBq4xY"', "Zp9qL2vX7mK4rT8wN1sBq4xY", "secret"),
@@ -1135,6 +1147,11 @@ NEAR_MISSES = [
     ("password_in_prose", "the password is required; password reset-link sent"),
     ("password_in_prose", "Password for admin: reset it in settings; password: value1"),
     ("secret_in_prose", "Token updated: see the docs; API key generated: number_generated_tokens-1"),
+    (
+        "secret_after_mention",
+        "Updated the secret rotation docs, see commit: 3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39;"
+        " token usage for this run: 12345678901234567890; each token's id: 550e8400-e29b-41d4-a716-446655440000",
+    ),
     ("op_session_token", 'export OP_SESSION_my="$(op signin --raw)"'),
     ("name_before_address", "Co-Authored-By: Claude <noreply@anthropic.com>; Author: Test User <t@example.com>"),
     ("git_user_name", "SELECT user.id, user.name FROM users"),

@@ -430,6 +430,26 @@ _add(
     description="my API key is 8f2c..., API key: kT9x..., my token is Zx81... (a random value in a sentence)",
 )
 
+# A tool's message names the token, says more, and shows it after a colon, on the same line:
+# "Copy this token now, you won't see it again: X", "Your new access token (copy it now): X".
+# Only a random value of 20 or more characters ends such a line (prose_secret).
+_add(
+    "secret_after_mention",
+    "secret",
+    r"\b(?:"
+    + _PROSE_SECRET_WORDS
+    + r"|"
+    + _PROSE_WEAK_WORDS
+    + r")s?\b(?:[^\n\\:=\"'`]|(?<=[A-Za-z])'(?=[a-z])){1,60}?:[ \t]*"
+    r"(?P<s>[A-Za-z0-9+/_\-.~]{20,256}={0,2})(?=[.,;!?)]?(?:\s|\\[nrt\"]|\"|$))",
+    priority=47,
+    prefilter=("key", "KEY", "Key", "oken", "OKEN", "ecret", "ECRET"),
+    validator=v.prose_secret,
+    anchor=r"(?:" + _PROSE_SECRET_WORDS + r"|" + _PROSE_WEAK_WORDS + r")s?[ \t(,.]",
+    window=(0, 360),
+    description="Copy this token now, you won't see it again: X (a token named, then shown after a colon)",
+)
+
 # Markdown names a setting and its value, each in backticks: set `DB_PASSWORD` to `...`,
 # `API_TOKEN`: `...`. A password is any literal there; a key or token must look random.
 _MD_LINK = r"`[ \t]*(?::|=)[ \t]*`|`[ \t]+(?:to|is|as)[ \t]+`"
