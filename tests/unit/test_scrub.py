@@ -271,6 +271,16 @@ def test_idempotent_on_random_splices_of_secrets_and_near_misses():
         assert s.scrub_text(once) == once, text
 
 
+def test_a_placeholder_ends_a_commands_flag_search_so_a_second_scrub_adds_nothing():
+    """(found by the random splices above) docker login's -p may come after other words; once its
+    value is a placeholder, the search must not reach on to a later -p of the same line."""
+    text = "docker login -u deploy -p S3cr3tD0cker ghcr.io.mysql -u root -p mydb < dump.sql"
+    s = Scrubber()
+    once = s.scrub_text(text)
+    assert "S3cr3tD0cker" not in once and "-p mydb" in once
+    assert s.scrub_text(once) == once
+
+
 def test_a_password_hash_glued_to_a_secret_goes_in_one_pass():
     """The hash counts only where no word character precedes its '$'; once the secret before it
     is a placeholder ('>'), it does: the first pass must already take it (found by the random

@@ -822,8 +822,12 @@ _add(
 
 # --- passwords in shell and config context -----------------------------------------------
 
-_ARG = (  # a quoted value's quotes may be JSON-escaped (\"value\" inside a JSON string)
-    r"(?:\\?\"(?P<dq>[^\"\\\r\n]{1,256})\\?\"|\\?'(?P<sq>[^'\\\r\n]{1,256})\\?'"
+# A quoted value's quotes may be JSON-escaped (\"value\" inside a JSON string). A placeholder
+# (an earlier scrub's) is a value too, of no group: a pattern that allows words between its
+# command and flag then stops at it, and does not reach on to a later flag of the same name
+# (docker login -p <SECRET:password> ... -p mydb), so a second scrub finds what the first found.
+_ARG = (
+    r"(?:<SECRET:[a-z0-9_]{1,40}>|\\?\"(?P<dq>[^\"\\\r\n]{1,256})\\?\"|\\?'(?P<sq>[^'\\\r\n]{1,256})\\?'"
     r"|(?P<bare>[^\s\"'`;&|<>()\\]{1,256}+))"
 )
 
