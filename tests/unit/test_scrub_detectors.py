@@ -857,6 +857,11 @@ TRUE_POSITIVES = [
     ("secret_in_prose", "Your API key is: Zp9qL2vX7mK4rT8wN1sB", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
     ("secret_in_prose", "Access token created: Zp9qL2vX7mK4rT8wN1sB", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
     ("secret_in_prose", "Token regenerated: Zp9qL2vX7mK4rT8wN1sB", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
+    ("credential_pair_in_prose", "Login with admin / Tr0ub4dor-x9 at the console", "Tr0ub4dor-x9", "password"),
+    ("credential_pair_in_prose", "The default credentials are admin:Tr0ub4dor-x9.", "Tr0ub4dor-x9", "password"),
+    ("credential_pair_in_prose_quoted", "You can log in as `admin` with `marmalade`", "marmalade", "password"),
+    ("pass_after_user", "user: admin  pass: marmalade", "marmalade", "password"),
+    ("pass_after_user", "login=bob, pwd=tangerine-Otter", "tangerine-Otter", "password"),
     (
         "secret_after_mention",
         "Copy this token now, you won't see it again: Zp9qL2vX7mK4rT8wN1sB",
@@ -1147,6 +1152,16 @@ NEAR_MISSES = [
     ("password_in_prose", "the password is required; password reset-link sent"),
     ("password_in_prose", "Password for admin: reset it in settings; password: value1"),
     ("secret_in_prose", "Token updated: see the docs; API key generated: number_generated_tokens-1"),
+    (
+        "credential_pair_in_prose",
+        "Last login: Mon Dec  7 02:32:54 2026 from host; Sign in with GitHub / GitLab to continue;"
+        " log in via http://localhost:8080/login; credentials: admin/admin (the defaults)",
+    ),
+    (
+        "credential_pair_in_prose_quoted",
+        "both credentials seeded with `credentials.create()`; run `docker login` as `deploy` with `--password-stdin`",
+    ),
+    ("pass_after_user", "user: admin  pass: ${DB_PASS}; user: bob, pw: ****; user=app pass=true"),
     (
         "secret_after_mention",
         "Updated the secret rotation docs, see commit: 3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39;"

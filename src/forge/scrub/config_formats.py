@@ -370,6 +370,57 @@ _add(
 )
 
 
+# A user name and its password given as a pair after a login word: "Login with admin / X",
+# "the default credentials are admin:X", "log in as `admin` with `X`". Unquoted, only a word
+# that mixes letters and digits counts (prose_password); quoted, any literal (flag_password).
+_LOGIN_WORDS = r"\b(?:[Cc]redentials?|CREDENTIALS?|[Ll]og(?:[ \t]?[Ii]n|[Oo]n)|LOG(?:[ \t]?IN|ON)|[Ss]ign[ \t]?[Ii]n)\b"
+_USER_NAME = r"(?:`[A-Za-z0-9_.@\-]{2,40}`|[A-Za-z0-9_.@\-]{2,40})"
+# (a user and password joined by / or :, or "as USER with|and [the password] PASSWORD")
+_PAIR = (
+    r"[^\n\\\"'`]{0,40}?[ \t](?:" + _USER_NAME + r"(?:[ \t]*/[ \t]*|:)"
+    r"|as[ \t]+" + _USER_NAME + r"[ \t]+(?:with|and)[ \t]+(?:(?:the[ \t]+)?password[ \t]+)?)"
+)
+_add(
+    "credential_pair_in_prose",
+    "password",
+    _LOGIN_WORDS + _PAIR + r"(?P<s>[^\s\"'`\\/:,;]{6,64}?)(?=[.,;!?)]?(?:\s|\\[nrt]|\\?\"|$))",
+    priority=50,
+    prefilter=("redential", "REDENTIAL", "og", "OG", "ign", "IGN"),
+    validator=v.prose_password,
+    anchor=r"(?i)credential|log ?in|logon|sign ?in",
+    window=(0, 160),
+    description="Login with admin / Tr0ub4dor-x9, the credentials are admin:Tr0ub4dor-x9 (a user and password pair)",
+)
+_add(
+    "credential_pair_in_prose_quoted",
+    "password",
+    _LOGIN_WORDS
+    + _PAIR
+    + r"(?:`(?P<bq>[^\s\"'`\\()]{4,64})`|\\?\"(?P<dq>[^\s\"'`\\()]{4,64})\\?\"|'(?P<sq>[^\s\"'`\\()]{4,64})')",
+    group=("bq", "dq", "sq"),
+    priority=52,
+    prefilter=("redential", "REDENTIAL", "og", "OG", "ign", "IGN"),
+    validator=v.flag_password,
+    anchor=r"(?i)credential|log ?in|logon|sign ?in",
+    window=(0, 160),
+    description="log in as `admin` with `marmalade` (a user and a quoted password)",
+)
+
+# A short password key after a user key on one line: "user: admin  pass: X", "login=bob, pwd=X"
+# (pass, pwd and pw alone are too common a word or name to count anywhere else).
+_add(
+    "pass_after_user",
+    "password",
+    r"\b(?i:user(?:name)?|login)[ \t]*[:=][ \t]*[^\s,;]{1,64}[ \t]*[,;]?[ \t]+(?i:pass|pwd|pw)[ \t]*[:=][ \t]*"
+    r"(?P<s>[^\s\"'`,;\\]{4,128})(?=[,;]?(?:\s|\\[nrt]|\\?\"|$))",
+    priority=52,
+    validator=v.flag_password,
+    anchor=r"(?i)(?:pass|pwd|pw)[ \t]*[:=]",
+    window=(120, 140),
+    description="user: admin  pass: marmalade (a short password key after a user key)",
+)
+
+
 def _spelled(*specs: str) -> str:
     """The ways a sentence writes these words (api key, API key, API-key, apiKey, Api_Key ...),
     spelled out rather than (?i:...): the regex engine then skips to their first letters."""
