@@ -219,6 +219,39 @@ _add(
     description="Zapier catch-hook secrets (hooks.zapier.com/hooks/catch/<id>/<secret>)",
 )
 _add(
+    "ifttt_webhook",
+    "ifttt_webhook",
+    r"\bmaker\.ifttt\.com/(?:trigger/[^/\s\"'\\]{1,100}/(?:json/)?with/key|use)/(?P<s>[A-Za-z0-9_\-]{16,64})(?![A-Za-z0-9_\-])",
+    priority=90,
+    prefilter=("maker.ifttt.com",),
+    validator=v.not_mask,
+    anchor=r"maker\.ifttt\.com/",
+    window=(0, 220),
+    description="IFTTT Webhooks keys (maker.ifttt.com/trigger/<event>/with/key/<key>)",
+)
+_add(
+    "make_webhook",
+    "make_webhook",
+    r"\bhook\.(?:[a-z]{2}[0-9]\.)?(?:make|integromat)\.com/(?P<s>[a-z0-9]{24,40})(?![A-Za-z0-9])",
+    priority=90,
+    prefilter=("make.com", "integromat.com"),
+    validator=v.not_mask,
+    anchor=r"hook\.(?:[a-z]{2}[0-9]\.)?(?:make|integromat)\.com/",
+    window=(0, 50),
+    description="Make (Integromat) webhook URLs (hook.eu1.make.com/<secret>)",
+)
+_add(
+    "feishu_lark_webhook",
+    "feishu_lark_webhook",
+    r"\bopen\.(?:feishu\.cn|larksuite\.com)/open-apis/bot/v2/hook/(?P<s>[A-Za-z0-9\-]{20,64})(?![A-Za-z0-9\-])",
+    priority=90,
+    prefilter=("/open-apis/bot/",),
+    validator=v.not_mask,
+    anchor=r"/open-apis/bot/v2/hook/",
+    window=(30, 70),
+    description="Feishu and Lark bot webhook URLs (open.feishu.cn/open-apis/bot/v2/hook/<id>)",
+)
+_add(
     "cloudflare_token",
     "cloudflare_token",
     _start("A-Za-z0-9_") + r"(?P<s>cf(?:k|ut|at)_[A-Za-z0-9]{40}[A-Za-z0-9]{8})" + _TOKEN_END,  # 8: the checksum
@@ -436,6 +469,9 @@ NAMES = (
     "okta_token",
     "discord_webhook",
     "zapier_webhook",
+    "ifttt_webhook",
+    "make_webhook",
+    "feishu_lark_webhook",
     "cloudflare_token",
     "square_oauth_secret",
     "google_oauth_refresh_token",
