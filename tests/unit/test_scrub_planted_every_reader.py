@@ -5,9 +5,9 @@ field a reader keeps (prompt, reply, call argument, tool output, title, metadata
 
 A text field is a JSON string with a space or a line break in it (prose, commands, output; not
 ids, roles or paths); a string that holds JSON (a call's arguments, as OpenAI and Codex write
-them, even JSON encoded twice) is planted inside and written back as JSON. Aider's Markdown log gets them after each of
-its prompts (`####`) and tool lines (`>`). The planted file must still read as the same number
-of sessions, or the test would prove nothing.
+them, even JSON encoded twice) is planted inside and written back as JSON. Aider's Markdown log
+gets them after the first prompts (`####`) and tool lines (`>`) of each of its sessions. The
+planted file must still read as the same number of sessions, or the test would prove nothing.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ REAL = Path(__file__).resolve().parents[1] / "fixtures" / "real"
 PLANTS = plants()
 FOUND = needles(PLANTS)
 BLOCK = "\n".join(p.text for p in PLANTS)
+PLANTS_PER_SESSION = 3  # Aider's log: prompts and tool lines planted after, in each session
 
 # one real file per reader (the folder keeps the name a reader or walk expects)
 SESSIONS = {
@@ -66,11 +67,17 @@ def _plant_file(src: Path, dest: Path) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     text = src.read_text(encoding="utf-8")
     if src.suffix == ".md":
-        lines = []
+        # after the first prompts and tool lines of each session: every line after every one of
+        # them (502 here) made 1.7 MB of planted secrets and a 4-minute test for the same fields
+        lines, seen = [], {"#": 0, ">": 0}
         for line in text.splitlines():
             lines.append(line)
-            if line.startswith("#### ") or (line.startswith("> ") and len(line) > 10):
-                lines += [("> " if line.startswith(">") else "") + t for t in BLOCK.splitlines()]
+            if line.startswith("# aider chat started"):
+                seen = {"#": 0, ">": 0}
+            field = "#" if line.startswith("#### ") else ">" if line.startswith("> ") and len(line) > 10 else ""
+            if field and seen[field] < PLANTS_PER_SESSION:
+                seen[field] += 1
+                lines += [("> " if field == ">" else "") + t for t in BLOCK.splitlines()]
         dest.write_text("\n".join(lines) + "\n", encoding="utf-8")
     elif src.suffix == ".jsonl" and text.startswith('{"'):  # (one of them is JSON under that name)
         rows = [json.dumps(_plant_value(json.loads(line)), ensure_ascii=False) for line in text.splitlines() if line]
