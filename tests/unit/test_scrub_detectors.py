@@ -887,6 +887,7 @@ TRUE_POSITIVES = [
         "secret",
     ),
     ("cli_secret", "netlify deploy --prod --auth Zp9qL2vX7mK4rT8wN1sB", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
+    ("cli_secret", "sudo tailscale up --authkey Zp9qL2vX7mK4rT8wN1sB --ssh", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
     (
         "mcp_password_field",
         '{"element": "Password field", "ref": "e12", "text": "tangerine-otter"}',
@@ -1002,10 +1003,40 @@ TRUE_POSITIVES = [
         "Zp9qL2vX7mK4rT8wN1sBq4",
         "secret",
     ),
+    # an INI, TOML or YAML line under a bare key (rclone's B2 remote), spaced or after a colon
+    (
+        "ini_key",
+        "[b2remote]\ntype = b2\naccount = 0012ab\nkey = K001Zp9qL2vX7mK4rT8wN1sBq4\n",
+        "Zp9qL2vX7mK4rT8wN1sBq4",
+        "secret",
+    ),
+    ("ini_key", "credentials:\n  key: Zp9qL2vX7mK4rT8wN1sBq4\n", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
+    # a setter called bare or in snake case (Django's user.set_password), a password with an
+    # ampersand in a sentence, a compound key word before a bare value
+    ("method_password", "u = User(username='bob'); u.set_password('Tr0ub4dor&3')", "Tr0ub4dor&3", "password"),
+    ("method_password", 'setPassword("tangerine-Otter-42");', "Otter-42", "password"),
+    ("password_in_prose", "The new password is Tr0ub4dor&3xyz.", "Tr0ub4dor&3xyz", "password"),
+    (
+        "secret_in_prose",
+        "rclone config create s3 s3 access_key_id AKIA0 secret_access_key Zp9qL2vX7mK4rT8wN1sBq4",
+        "Zp9qL2vX7mK4rT8wN1sBq4",
+        "secret",
+    ),
 ]
 
 # (detector that must stay quiet, text)
 NEAR_MISSES = [
+    # a bare key's lookup words, ids, digests, names, references and paths
+    (
+        "ini_key",
+        "sort_key = Zp9qL2vX7mK4rT8wN1sBq4\nkey: 3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d\n"
+        "key = 123e4567-e89b-12d3-a456-426614174000\n  key: node-role.kubernetes.io/control-plane\n"
+        "      key: ${{ runner.os }}-pip-${{ hashFiles('requirements.txt') }}\nkey: PositionalIndexer2D\n"
+        "key = value\n  key: tls.crt\nkey: v1-deps-abc123def456ghi789\n    l2_key = accessor_info.l2_key\n"
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\n",
+    ),
+    ("method_password", "def set_password(self, raw_password):\n    self.setPassword(raw_password)"),
+    ("password_in_prose", "the password is abc123&& echo ok"),
     (
         "private_key",
         "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA\n-----END PUBLIC KEY-----",

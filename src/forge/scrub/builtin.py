@@ -459,12 +459,21 @@ _add(
     description="curl -u user:password, http --auth user:password, jenkins-cli -auth user:token",
 )
 
-_COMPOUND_SECRET_FLAGS = ("token secret", "api secret", "app secret", "consumer secret", "secret key", "auth")
+_COMPOUND_SECRET_FLAGS = (
+    "token secret",
+    "api secret",
+    "app secret",
+    "consumer secret",
+    "secret key",
+    "auth",
+    "auth key",
+)
 _add(
     "cli_secret",
     "secret",
     r"-(?<![\w\-]-)-?"  # --token VALUE, PowerShell -AccessToken VALUE
-    # (and compound flags named whole: modal's --token-secret, --consumer-secret, Netlify's --auth)
+    # (and compound flags named whole: modal's --token-secret, --consumer-secret, Netlify's --auth,
+    # Tailscale's --authkey / --auth-key)
     + _cased("token", "api key", "secret", "auth token", "access token", "client secret", *_COMPOUND_SECRET_FLAGS)
     + r"(?:=|\s+)"
     r"(?:\"(?P<dq>[^\"\\\r\n]{1,256})\"|'(?P<sq>[^'\\\r\n]{1,256})'|(?P<bare>[^\s\"'`;&|<>()\\]{1,256}+))",

@@ -5,7 +5,7 @@ the password by a short flag that means something else elsewhere (`-p` is a port
 password to docker login) or by position, so each is matched with its tool: `docker login -u U
 -p P`, `az login -p P`, `mongosh -p P`, `ldapsearch -w P`, `mosquitto_pub -P P`, `rabbitmqadmin
 -p P`, Samba's `-U user%P`, `htpasswd -b FILE USER P`, `rabbitmqctl add_user USER P`, `net use
-\\\\HOST\\SHARE P`, `vault login TOKEN`, `gh secret set NAME --body VALUE`, `aws configure set
+\\\\HOST\\SHARE P`, `vault login TOKEN`, `wandb login KEY`, `gh secret set NAME --body VALUE`, `aws configure set
 aws_secret_access_key VALUE`, `zip -P P`, `openssl passwd P`, `net user NAME P`; and the 7z/rar
 glued `-pP`, keytool's `-storepass`, a password fed to `sudo -S`, `chpasswd` or a secret store
 on standard input, and an expect script's `send` after a password prompt. Shapes from each
@@ -43,6 +43,10 @@ _FORMS = (
     # net use [DRIVE] \\HOST\SHARE PASSWORD [/user:NAME] (the password is not an option or *)
     r"net[ \t]+use\b[^\n|;&]{0,100}?[ \t](?:\\\\)+\S+[ \t]+(?![/*])",
     r"vault[ \t]+login(?:[ \t]+-\S+)*[ \t]+(?![\w.\-]+=)",  # vault login TOKEN (not method=... pairs)
+    # net use \\HOST\SHARE /user:NAME PASSWORD (the password after the user option)
+    r"net[ \t]+use\b[^\n|;&]{0,200}?[ \t]/u(?:ser)?:\S+[ \t]+(?![/*])",
+    # wandb login [--relogin] API_KEY
+    r"wandb[ \t]+login(?:[ \t]+-\S+)*[ \t]+(?!-)",
     r"gh\s+secret\s+set\b" + _ARGS + r"(?:--body(?:=|\s+)|-b\s*)",
     r"aws[ \t]+configure[ \t]+set[ \t]+(?:[\w\-]+\.)?(?:aws_secret_access_key|aws_session_token)[ \t]+",
     # archives: zip -P PASSWORD, unzip -P PASSWORD (7z and rar glue it on: below)
@@ -110,6 +114,7 @@ _add(
         "rpcclient",
         "net ",
         "htpasswd",
+        "wandb",
         "secret set",
         "configure set",
         "zip",
@@ -145,7 +150,7 @@ _add(
         r"(?:docker|podman|nerdctl|buildah|skopeo|oras|finch|registry|az|vault|expo)\s+login"
         r"|mongo(?:sh|dump|restore|export|import|stat|top|files)?\s"
         r"|ldap(?:search|add|modify|delete|passwd|compare|whoami|modrdn|exop|url)"
-        r"|mosquitto_(?:pub|sub|rr)|rabbitmq(?:admin|ctl)|smbclient|rpcclient|smbcacls|smbget|smbmap"
+        r"|mosquitto_(?:pub|sub|rr)|rabbitmq(?:admin|ctl)|wandb\s+login|smbclient|rpcclient|smbcacls|smbget|smbmap"
         r"|net\s+(?:rpc|ads|use)\s|htpasswd|gh\s+secret\s+set|aws\s+configure\s+set"
         r"|(?:zip|unzip|zipcloak)\s|nmcli\s|wpa_passphrase\s"
         r"|openssl\s+passwd|net\s+user\s|dscl\s|mysqladmin|add-(?:generic|internet)-password|(?i:convertto-securestring)"
@@ -157,7 +162,7 @@ _add(
     ),
     window=(16, 700),
     description="docker/az login -p, mongosh -p, ldapsearch -w, smbclient -U user%PASS, htpasswd -b, "
-    "rabbitmqctl add_user, net use, vault login TOKEN, gh secret set --body, aws configure set, zip -P, "
+    "rabbitmqctl add_user, net use, vault/wandb login TOKEN, gh secret set --body, aws configure set, zip -P, "
     "nmcli password, wpa_passphrase, mc alias set, lftp -u user,PASS, poetry http-basic, twine/nuget -p, "
     "npm config set _authToken, ssh-keygen -N, keyvault/secretsmanager/SSM SecureString values",
 )

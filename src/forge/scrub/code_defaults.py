@@ -147,12 +147,14 @@ _add(
 )
 
 # A method named for what it takes: builders and setters (DataSourceBuilder's .password("..."),
-# Testcontainers' .withPassword("..."), Laravel's ->setPassword('...'), an SDK's .apiKey("...")),
-# and Rust's reqwest .basic_auth(USER, Some(PASSWORD)) / .bearer_auth(TOKEN)
+# Testcontainers' .withPassword("..."), Laravel's ->setPassword('...'), Django's
+# user.set_password('...'), an SDK's .apiKey("...")), a setter called bare inside its class
+# (setPassword("...")), and Rust's reqwest .basic_auth(USER, Some(PASSWORD)) / .bearer_auth(TOKEN)
+_SETTER = r"(?:(?:\.|->)(?:set_?|with_?)?|\b(?:set_?|with_?))"
 _add(
     "method_password",
     "password",
-    r"(?:\.|->)(?:set|with)?(?:[Pp]assword|PASSWORD|[Pp]asswd|[Pp]assphrase)\(" + _SP + _QUOTED + _SP + r"\)"
+    _SETTER + r"(?:[Pp]assword|PASSWORD|[Pp]asswd|[Pp]assphrase)\(" + _SP + _QUOTED + _SP + r"\)"
     r"|\.basic_auth\("
     + _SP
     + _Q
@@ -170,12 +172,13 @@ _add(
     validator=v.quoted_password,
     anchor=r"(?i)(?:passw(?:or)?d|passphrase)\(|\.basic_auth\(",
     window=(12, 400),
-    description='.password("..."), .withPassword("..."), ->setPassword(\'...\'), .basic_auth(USER, Some("..."))',
+    description='.password("..."), .withPassword("..."), ->setPassword(\'...\'), set_password("..."), '
+    '.basic_auth(USER, Some("..."))',
 )
 _add(
     "method_secret",
     "secret",
-    r"(?:\.|->)(?:set|with)?(?:[Aa]pi_?[Kk]ey|API_?KEY|[Aa]ccess_?[Tt]oken|[Aa]uth_?[Tt]oken|[Cc]lient_?[Ss]ecret"
+    _SETTER + r"(?:[Aa]pi_?[Kk]ey|API_?KEY|[Aa]ccess_?[Tt]oken|[Aa]uth_?[Tt]oken|[Cc]lient_?[Ss]ecret"
     r"|[Ss]ecret_?[Kk]ey|[Ss]ecret|[Tt]oken|bearer_auth)\(" + _SP + _QUOTED + _SP + r"\)",
     group=("dq", "sq"),
     priority=60,

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from forge.scrub import validators as v
 from forge.scrub.builtin import (
     _ARG,
+    _LOOKUP_KEY_WORDS,
     _QUOTED,
     _SEP,
     _SP,
@@ -24,6 +25,7 @@ from forge.scrub.builtin import (
     NUMBERED,
     _add,
     _begin,
+    _not_after_words,
     _trie,
 )
 from forge.scrub.detectors import Detector, register_detector
@@ -342,7 +344,8 @@ _add(
     r"(?P<fc>[ \t]+(?:for|of|on)[ \t]+[^\n\"'`.;:=]{1,40}?(?=[ \t]+(?:is|was)[ \t]|:))?"
     r"(?(fc)(?::[ \t]*|[ \t]+(?:(?:is|was)[ \t]+)?)|[ \t]+(?:(?:is|was)[ \t]+)?)(?:(?:now|still)[ \t]+)?"
     r"(?:(?:(?:set|changed|reset|updated)[ \t]+)?to[ \t]+)?"
-    r"(?P<s>[^\s\"'`,;&|<>(){}\[\]\\=]{6,256}?)(?=[.,;:!?]?(?:\s|\\[nrt]|\\?\"|'|$))",
+    # (an ampersand inside the word is the password's: Tr0ub4dor&3; a shell's && ends it)
+    r"(?P<s>(?:[^\s\"'`,;&|<>(){}\[\]\\=]|&(?![&\s])){6,256}?)(?=[.,;:!?]?(?:\s|\\[nrt]|\\?\"|'|$))",
     priority=50,
     prefilter=("assword", "ASSWORD", "assphrase", "ASSPHRASE"),
     validator=v.prose_password,
@@ -444,6 +447,7 @@ def _spelled(*specs: str) -> str:
 _PROSE_SECRET_WORDS = _spelled(
     "api key",
     "access key",
+    "secret access key",
     "access token",
     "auth token",
     "secret key",
@@ -1037,6 +1041,28 @@ _add(
     anchor=r"(?i)(?:key|token|secret)=",
     window=(200, 1_100),
     description="api.key=..., GITHUBKEY=... (properties and env lines; long random values only)",
+)
+
+# An INI, TOML or YAML line whose key is a bare *key, spaced or after a colon: rclone's B2
+# `key = K001...`, `[api]` then `key = ...`, `key: ...` (quoted values are key_assignment's). A
+# long random value to the line's end that mixes letters and digits and is no id, digest or
+# class name (bare_key); never after the words that name a lookup key (sort_key, cache-key ...),
+# nor a WebSocket handshake's Sec-WebSocket-Key.
+_add(
+    "ini_key",
+    "secret",
+    _LINE_START
+    + r"[A-Za-z0-9_.\-]{0,80}?(?:[Kk]ey|KEY)"
+    + _not_after_words(_LOOKUP_KEY_WORDS, "key")
+    + r"(?<![Ww]eb[Ss]ocket-[Kk]ey)"  # (an HTTP handshake's nonce, no credential)
+    + r"[ \t]*[=:][ \t]*(?P<s>[^\s\"'`#\\,;(){}\[\]]{15,1024}+)"
+    + _LINE_END,
+    priority=56,
+    prefilter=("ey", "EY"),
+    validator=v.bare_key,
+    anchor=r"(?i)key[ \t]*[=:][ \t]*[A-Za-z0-9+/_\-]",
+    window=(200, 1_100),
+    description="key = K001..., key: ... (INI, TOML and YAML lines under a bare *key; long random values only)",
 )
 
 # A table's column: CSV, TSV or Markdown with a header cell naming a password, secret, token or

@@ -364,6 +364,13 @@ def random_key(value: str) -> bool:
     )
 
 
+def bare_key(value: str) -> bool:
+    """An unquoted value under a bare *key (key = ..., key: ...): a random key (random_key), not
+    a type or class name whose words carry a number (key: PositionalIndexer2D) nor an attribute
+    chain (l2_key = accessor_info.l2_key)."""
+    return random_key(value) and not _word_like(value) and not _MEMBER_CHAIN.fullmatch(value)
+
+
 def mixed_token(value: str) -> bool:
     """Provider tokens with loose prefixes (sk-, hf_): random bodies mix letters and digits."""
     return any(c.isdigit() for c in value) and any(c.isalpha() for c in value) and shannon_entropy(value) >= 3.0
