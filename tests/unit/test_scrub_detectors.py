@@ -1003,6 +1003,20 @@ TRUE_POSITIVES = [
         "Zp9qL2vX7mK4rT8wN1sBq4",
         "secret",
     ),
+    # a value an INSERT's column list names a password or a token (a seed script, psql -c, sqlite3)
+    (
+        "sql_insert_password",
+        "sqlite> INSERT INTO users (email, password) VALUES ('mira@corp-mail.io', 'Tr0ub4dor&3');",
+        "Tr0ub4dor&3",
+        "password",
+    ),
+    (
+        "sql_insert_secret",
+        "INSERT INTO \"api_keys\" (\"name\", \"key\")\nVALUES\n  ('ci', 'Zp9qL2vX7mK4rT8wN1sBq4'),\n  ('ro', NULL);",
+        "Zp9qL2vX7mK4rT8wN1sBq4",
+        "secret",
+    ),
+    ("redis_password", "127.0.0.1:6379> AUTH default Tr0ub4dor&3", "Tr0ub4dor&3", "password"),
     # an INI, TOML or YAML line under a bare key (rclone's B2 remote), spaced or after a colon
     (
         "ini_key",
@@ -1036,6 +1050,18 @@ NEAR_MISSES = [
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\n",
     ),
     ("method_password", "def set_password(self, raw_password):\n    self.setPassword(raw_password)"),
+    # no column list, a password column's function call or NULL, a key column's plain word
+    (
+        "sql_insert_password",
+        "INSERT INTO users VALUES (1, 'bob', 'hunter2');\n"
+        "INSERT INTO users (email, password) VALUES ('a@b.io', crypt('x', gen_salt('bf'))), ('c@d.io', NULL);\n"
+        "INSERT INTO t (id, pass) VALUES (1, 'yes');",
+    ),
+    (
+        "sql_insert_secret",
+        "INSERT INTO api_keys (name, key, token_count) VALUES ('ci', 'read-only', '42');",
+    ),
+    ("redis_password", "127.0.0.1:6379> AUTH\n(error) ERR wrong number of arguments for 'auth' command"),
     ("password_in_prose", "the password is abc123&& echo ok"),
     (
         "private_key",

@@ -318,18 +318,25 @@ _add(
     description="SQL: IDENTIFIED BY 'pw', CREATE/ALTER ROLE ... PASSWORD 'pw', SET PASSWORD ... = 'pw'",
 )
 
-# Redis: requirepass / masterauth in redis.conf or CONFIG SET, and ACL SETUSER ... >password
+# Redis: requirepass / masterauth in redis.conf or CONFIG SET, ACL SETUSER ... >password, and
+# AUTH [USER] PASSWORD typed at redis-cli's prompt (127.0.0.1:6379> AUTH ..., redis> AUTH ...)
 _add(
     "redis_password",
     "password",
-    _WORD_START + r"(?:(?:requirepass|masterauth)[ \t]+|ACL[ \t]+SETUSER\b[^\n;]{0,200}?[ \t]>)" + _ARG,
-    group=("dq", "sq", "bare"),
+    _WORD_START
+    + r"(?:(?:requirepass|masterauth)[ \t]+|ACL[ \t]+SETUSER\b[^\n;]{0,200}?[ \t]>)"
+    + _ARG
+    # (redis-cli is no shell: & and ; are the password's there)
+    + r"|(?:\bredis|[\w.\-]{1,253}:[0-9]{2,5}(?:\[[0-9]{1,2}\])?)>[ \t]*(?:AUTH|auth)[ \t]+"
+    + r"(?:[^\s\"'\\]{1,64}[ \t]+(?=\S))?"  # (AUTH USER PASSWORD: the user)
+    + r"(?:\\?\"(?P<rdq>[^\"\\\r\n]{1,256})\\?\"|(?P<rbare>[^\s\"'\\]{1,256}+))",
+    group=("dq", "sq", "bare", "rdq", "rbare"),
     priority=75,
-    prefilter=("requirepass", "masterauth", "SETUSER"),
+    prefilter=("requirepass", "masterauth", "SETUSER", "AUTH", "auth"),
     validator=v.flag_password,
-    anchor=r"requirepass|masterauth|SETUSER",
-    window=(4, 300),
-    description="redis requirepass / masterauth PASSWORD, ACL SETUSER ... >PASSWORD",
+    anchor=r"requirepass|masterauth|SETUSER|>[ \t]*(?:AUTH|auth)[ \t]",
+    window=(280, 300),
+    description="redis requirepass / masterauth PASSWORD, ACL SETUSER ... >PASSWORD, redis-cli> AUTH PASSWORD",
 )
 
 

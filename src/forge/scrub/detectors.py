@@ -110,6 +110,7 @@ def detectors() -> dict[str, Detector]:
         secret_commands,
         secret_stores,
         service_outputs,
+        sql_inserts,
     )
 
     _load_plugins()
