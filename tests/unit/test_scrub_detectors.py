@@ -1003,6 +1003,23 @@ TRUE_POSITIVES = [
         "Zp9qL2vX7mK4rT8wN1sBq4",
         "secret",
     ),
+    # an Authorization value with no scheme word; an LDAP config's bind password; Java's
+    # getOrDefault and a password given as "...".toCharArray()
+    (
+        "authorization_raw",
+        '"headers": {"Authorization": "Zp9qL2vX7mK4rT8wN1sBq4"}',
+        "Zp9qL2vX7mK4rT8wN1sBq4",
+        "bearer_token",
+    ),
+    ("ldap_bind_password", "binddn cn=nslcd,dc=corp,dc=io\nbindpw Tr0ub4dor&3\n", "Tr0ub4dor&3", "password"),
+    ("ldap_bind_password", "olcRootPW: tangerine-Otter-42", "Otter-42", "password"),
+    (
+        "env_default_secret",
+        'String t = System.getenv().getOrDefault("API_TOKEN", "Zp9qL2vX7mK4rT8wN1sBq4");',
+        "Zp9qL2vX7mK4rT8wN1sBq4",
+        "secret",
+    ),
+    ("login_call_arg2", 'new PasswordAuthentication("bob", "Tr0ub4dor&3".toCharArray())', "Tr0ub4dor&3", "password"),
     # a value an INSERT's column list names a password or a token (a seed script, psql -c, sqlite3)
     (
         "sql_insert_password",
@@ -1050,6 +1067,12 @@ NEAR_MISSES = [
         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\n",
     ),
     ("method_password", "def set_password(self, raw_password):\n    self.setPassword(raw_password)"),
+    (
+        "authorization_raw",
+        "Authorization: required\nauthorization: self.get_authorization_header()\n"
+        'headers["Authorization"] = build_authorization_value(token)\nAuthorization: Bearer abc',
+    ),
+    ("ldap_bind_password", "# bindpw is the password for binddn\nrootpw $ROOTPW\nbindpw\n"),
     # no column list, a password column's function call or NULL, a key column's plain word
     (
         "sql_insert_password",

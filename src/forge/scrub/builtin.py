@@ -536,6 +536,22 @@ _add(
     description="Authorization: <scheme> <credential> for schemes other than Basic and Bearer (Bot, SSWS, Splunk, ...)",
 )
 
+# A credential sent as the whole Authorization value, no scheme before it (Linear's and some
+# internal APIs' keys): Authorization: <random value>, {"Authorization": "<random value>"}
+_add(
+    "authorization_raw",
+    "bearer_token",
+    _cased("authorization")
+    + r"\\?[\"']?[ \t]*[:=][ \t]*\\?[\"']?"
+    + r"(?P<s>[A-Za-z0-9._~+/\-]{20,4000}+=*)(?![A-Za-z0-9._~+/\-=(\[])",
+    priority=73,
+    prefilter=("uthorization", "UTHORIZATION"),
+    validator=v.looks_random,
+    anchor="(?i)authorization",
+    window=(0, 4_200),
+    description="Authorization: <credential> with no scheme word before it (a random value)",
+)
+
 # key = value, "key": "value", key: value. The key ends in the keyword (DB_PASSWORD,
 # slackToken); '==' is a comparison and '::'/':/' are not separators.
 # (R assigns with <-: password <- "..."; Ruby and JavaScript assign a default with ||= and ??=)

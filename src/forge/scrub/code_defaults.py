@@ -21,10 +21,10 @@ _Q = r"\\?[\"']"  # a quote, maybe JSON-escaped (code inside a tool result)
 # PHP: define('DB_PASSWORD', 'value'); define( "AUTH_KEY", "value" );
 _DEFINE = _WORD_START + r"define\(" + _SP + _Q + "{name}" + _Q + _SP + "," + _SP + _QUOTED
 # Python, Ruby, Django-environ: getenv("X", "value"), environ.get("X", "value"), env("X", default="value"),
-# ENV.fetch("X", "value")
+# ENV.fetch("X", "value"), Java's System.getenv().getOrDefault("X", "value")
 _LOOKUP = (
     _WORD_START
-    + r"(?:getenv|environ\.get|ENV\.fetch|env|config)\("
+    + r"(?:getenv|environ\.get|ENV\.fetch|env|config|getOrDefault)\("
     + _SP
     + _Q
     + "{name}"
@@ -70,7 +70,7 @@ _OR_FALLBACK = (
 
 _PREFILTERS = {
     "define": ("define(",),
-    "env_default": ("getenv(", "environ.get(", "ENV.fetch(", "env(", "config("),
+    "env_default": ("getenv(", "environ.get(", "ENV.fetch(", "env(", "config(", "getOrDefault("),
     "js_env_default": ("process.env.",),
     "setter": ("et", "ut", "ore"),
     "subscript": ("]",),
@@ -81,7 +81,7 @@ _PREFILTERS = {
 _BEFORE = {"subscript": 90}
 for form, shape, anchor_at in (
     ("define", _DEFINE, r"define\("),
-    ("env_default", _LOOKUP, r"(?:getenv|environ\.get|ENV\.fetch|env|config)\("),
+    ("env_default", _LOOKUP, r"(?:getenv|environ\.get|ENV\.fetch|env|config|getOrDefault)\("),
     ("js_env_default", _JS_FALLBACK, r"process\.env\."),
     # (the name in the anchor: setTimeout( and settings( are everywhere in code)
     (

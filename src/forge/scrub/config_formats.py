@@ -1050,6 +1050,23 @@ _add(
     description="api.key=..., GITHUBKEY=... (properties and env lines; long random values only)",
 )
 
+# An LDAP client's or server's bind password, by its own key: nslcd.conf's and ldap.conf's
+# `bindpw X`, slapd.conf's `rootpw X`, cn=config's `olcRootPW: X`, sssd.conf's
+# `ldap_default_authtok = X` (none of them a *password key)
+_add(
+    "ldap_bind_password",
+    "password",
+    _LINE_START
+    + r"(?:bindpw|BINDPW|rootpw|olcRootPW[ \t]*:|ldap_default_authtok[ \t]*=)[ \t]*(?P<s>[^\s\"'#\\]{1,256})"
+    + _LINE_END,
+    priority=60,
+    prefilter=("bindpw", "BINDPW", "rootpw", "olcRootPW", "ldap_default_authtok"),
+    validator=v.env_password,
+    anchor=r"bindpw|BINDPW|rootpw|olcRootPW|ldap_default_authtok",
+    window=(200, 300),
+    description="bindpw X, rootpw X, olcRootPW: X, ldap_default_authtok = X (LDAP client and server configs)",
+)
+
 # An INI, TOML or YAML line whose key is a bare *key, spaced or after a colon: rclone's B2
 # `key = K001...`, `[api]` then `key = ...`, `key: ...` (quoted values are key_assignment's). A
 # long random value to the line's end that mixes letters and digits and is no id, digest or

@@ -394,7 +394,8 @@ _add(
 # (quotes may be JSON-escaped: the call inside a tool's output in a transcript line)
 _CALL_ARG = r"""(?:\\?"[^"\\\r\n]{0,256}\\?"|\\?'[^'\\\r\n]{0,256}\\?'|[^,()"'\r\n]{1,128})"""
 _CALL_PASSWORD = (
-    r"""(?:\s|\\[nrt])*(?:\\?"(?P<dq>[^"\\\r\n]{1,256})\\?"|\\?'(?P<sq>[^'\\\r\n]{1,256})\\?')(?:\s|\\[nrt])*[,)]"""
+    r"""(?:\s|\\[nrt])*(?:\\?"(?P<dq>[^"\\\r\n]{1,256})\\?"|\\?'(?P<sq>[^'\\\r\n]{1,256})\\?')"""
+    r"""(?:\.toCharArray\(\))?(?:\s|\\[nrt])*[,)]"""  # (Java's "...".toCharArray())
 )
 _LOGIN_CALLS = {
     2: (
