@@ -8,6 +8,15 @@ import pytest
 from forge import numerics as _numerics  # noqa: F401
 
 
+def pytest_collection_modifyitems(config, items):
+    """For pytest-xdist's loadgroup (make test runs a process per core): each module's tests go
+    to one process, so a module fixture (a model trained once for its tests) is built once; the
+    web tests share one session's trained model, so they go to one process together."""
+    for item in items:
+        path = item.nodeid.split("::", 1)[0]
+        item.add_marker(pytest.mark.xdist_group("web" if path.startswith("tests/web/") else path))
+
+
 @pytest.fixture
 def forge_home(tmp_path, monkeypatch):
     home = tmp_path / "forge-home"
