@@ -1003,6 +1003,14 @@ TRUE_POSITIVES = [
         "Zp9qL2vX7mK4rT8wN1sBq4",
         "secret",
     ),
+    # what users type into a prompt: short words, other languages, creds, an arrow or a dash
+    ("short_password_in_prose", "ssh in as root, the admin pass is Tr0ub4dor&3", "Tr0ub4dor&3", "password"),
+    ("short_password_in_prose", "mysql root pw: Tr0ub4dor-x9", "Tr0ub4dor-x9", "password"),
+    ("password_in_other_languages", "Benutzer: admin, Passwort: Tr0ub4dor9", "Tr0ub4dor9", "password"),
+    ("password_in_other_languages", "ユーザー名：admin\nパスワード：Tr0ub4dor9", "Tr0ub4dor9", "password"),
+    ("credential_pair_in_prose", "DB creds: app / Tr0ub4dor-x9", "Tr0ub4dor-x9", "password"),
+    ("secret_in_prose", "Bot token - Zp9qL2vX7mK4rT8wN1sBq4", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
+    ("secret_in_prose", "API secret -> Zp9qL2vX7mK4rT8wN1sBq4", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
     # an Authorization value with no scheme word; an LDAP config's bind password; Java's
     # getOrDefault and a password given as "...".toCharArray()
     (
@@ -1073,6 +1081,15 @@ NEAR_MISSES = [
         'headers["Authorization"] = build_authorization_value(token)\nAuthorization: Bearer abc',
     ),
     ("ldap_bind_password", "# bindpw is the password for binddn\nrootpw $ROOTPW\nbindpw\n"),
+    (
+        "short_password_in_prose",
+        "--- PASS: TestLogin2 (0.00s)\nPASS: test_auth_v2\npwd: /home/user2/proj\nthe first pass is v2.0.1\n"
+        "pw: str\nthe second pass was faster\nPass: 12 of 12",
+    ),
+    (
+        "password_in_other_languages",
+        '"password": "Passwort"\nPasswort: vergessen?\nmsgstr "Passwort:"\nパスワード：********\nHasło: wymagane',
+    ),
     # no column list, a password column's function call or NULL, a key column's plain word
     (
         "sql_insert_password",

@@ -8,6 +8,7 @@ ${{ secrets.X }}), masks, stop words and code.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -361,6 +362,48 @@ _add(
     description="the password is Tr0ub4dor-x9 (unquoted, in a sentence: letters and digits)",
 )
 
+# The short words for a password in a sentence or a label: "the admin pass is X" (pass only
+# with is/was: alone it is a word, and PASS: a test runner's), "root pw: X", "pwd is X". Only a
+# word that mixes letters and digits and is no path (`pwd: /home/x` is a shell's folder).
+_add(
+    "short_password_in_prose",
+    "password",
+    r"\b(?:(?:[Pp]ass|[Pp]wd?|PWD?)[ \t]+(?:is|was)[ \t]+|(?:[Pp]wd?|PWD?)[ \t]*:[ \t]*)"
+    r"(?P<s>(?:[^\s\"'`,;&|<>(){}\[\]\\=]|&(?![&\s])){6,256}?)(?=[.,;:!?]?(?:\s|\\[nrt]|\\?\"|'|$))",
+    priority=49,
+    prefilter=("ass", "pw", "Pw", "PW"),
+    validator=v.prose_password_not_path,
+    anchor=r"(?:[Pp]ass|[Pp]wd?|PWD?)[ \t]+(?:is|was)[ \t]|(?:[Pp]wd?|PWD?)[ \t]*:",
+    window=(0, 300),
+    description="the admin pass is Tr0ub4dor-x9, root pw: Tr0ub4dor-x9 (short words; letters and digits)",
+)
+
+# The word password in other languages, as a label before its value: Passwort: X, mot de passe : X,
+# contraseña: X, пароль: X, パスワード：X (full-width colon too). As for password_in_prose, only a
+# word that mixes letters and digits counts (an interface's text holds the word, not a password).
+_I18N_PASSWORD_WORDS = (
+    "Passwort", "passwort", "Kennwort", "kennwort", "Mot de passe", "mot de passe", "Contraseña",
+    "contraseña", "Senha", "senha", "Пароль", "пароль", "Wachtwoord", "wachtwoord", "Hasło", "hasło",
+    "Şifre", "şifre", "Lösenord", "lösenord", "Adgangskode", "adgangskode", "Salasana", "salasana",
+    "パスワード", "密码", "密碼", "비밀번호",
+)  # fmt: skip
+# each as itself and as a JSON writer that escapes what is not ASCII writes it (\\u00f1)
+_I18N_SPELLINGS = sorted({f for w in _I18N_PASSWORD_WORDS for f in (w, json.dumps(w)[1:-1])})
+_I18N_PASSWORD = "(?:" + "|".join(re.escape(w) for w in _I18N_SPELLINGS) + ")"
+_I18N_COLON = "(?::|\uff1a|\\\\uff1a)"  # (a full-width colon, or its escape)
+_add(
+    "password_in_other_languages",
+    "password",
+    _I18N_PASSWORD + "[ \t]*" + _I18N_COLON + "[ \t]*"
+    r"(?P<s>(?:[^\s\"'`,;&|<>(){}\[\]\\=]|&(?![&\s])){6,256}?)(?=[.,;!?]?(?:\s|\\[nrt]|\\?\"|'|$))",
+    priority=49,
+    prefilter=tuple(sorted({w[:4] for w in _I18N_SPELLINGS})),
+    validator=v.prose_password,
+    anchor=_I18N_PASSWORD + "[ \t]*" + _I18N_COLON,  # (non-ASCII as itself: both engines read it)
+    window=(0, 300),
+    description="Passwort: X, mot de passe : X, contraseña: X, パスワード：X (letters and digits)",
+)
+
 # Prose with the password quoted: the password for the db is "marmalade", use password `hunter`,
 # the admin password: 'bluebird' (Markdown's backticks too). Quoted, any word counts.
 _add(
@@ -383,7 +426,10 @@ _add(
 # A user name and its password given as a pair after a login word: "Login with admin / X",
 # "the default credentials are admin:X", "log in as `admin` with `X`". Unquoted, only a word
 # that mixes letters and digits counts (prose_password); quoted, any literal (flag_password).
-_LOGIN_WORDS = r"\b(?:[Cc]redentials?|CREDENTIALS?|[Ll]og(?:[ \t]?[Ii]n|[Oo]n)|LOG(?:[ \t]?IN|ON)|[Ss]ign[ \t]?[Ii]n)\b"
+_LOGIN_WORDS = (
+    r"\b(?:[Cc]redentials?|CREDENTIALS?|[Cc]reds|CREDS"
+    r"|[Ll]og(?:[ \t]?[Ii]n|[Oo]n)|LOG(?:[ \t]?IN|ON)|[Ss]ign[ \t]?[Ii]n)\b"
+)
 _USER_NAME = r"(?:`[A-Za-z0-9_.@\-]{2,40}`|[A-Za-z0-9_.@\-]{2,40})"
 # (a user and password joined by / or :, or "as USER with|and [the password] PASSWORD")
 _PAIR = (
@@ -395,9 +441,9 @@ _add(
     "password",
     _LOGIN_WORDS + _PAIR + r"(?P<s>[^\s\"'`\\/:,;]{6,64}?)(?=[.,;!?)]?(?:\s|\\[nrt]|\\?\"|$))",
     priority=50,
-    prefilter=("redential", "REDENTIAL", "og", "OG", "ign", "IGN"),
+    prefilter=("redential", "REDENTIAL", "reds", "REDS", "og", "OG", "ign", "IGN"),
     validator=v.prose_password,
-    anchor=r"(?i)credential|log ?in|logon|sign ?in",
+    anchor=r"(?i)credential|creds|log ?in|logon|sign ?in",
     window=(0, 160),
     description="Login with admin / Tr0ub4dor-x9, the credentials are admin:Tr0ub4dor-x9 (a user and password pair)",
 )
@@ -468,7 +514,11 @@ _PROSE_WEAK_WORDS = _spelled("token", "secret")
 _PROSE_FOR = r"(?:[ \t]+(?:for|of|on)[ \t]+[^\n\"'`.;:=]{1,40}?)?"  # the token for the staging db ...
 _BOLD = r"[ \t]*(?:\*\*|__)?[ \t]*"  # Markdown's bold around a label: **API key:** ...
 # what a tool says before the value it shows: the key is: X, token created: X, secret generated: X
-_SAID = r"(?:(?:is|was)(?:[ \t]*:)?|(?:created|generated|issued|rotated|regenerated|reset|updated|saved)[ \t]*:|:|=)"
+# (and an arrow or a spaced dash pointing at it: API secret -> X, Bot token - X)
+_SAID = (
+    r"(?:(?:is|was)(?:[ \t]*:)?|(?:created|generated|issued|rotated|regenerated|reset|updated|saved)[ \t]*:|:|="
+    r"|-{1,2}>|=>|-(?=[ \t]))"
+)
 
 # A key or token a user pastes into a sentence: my API key is 8f2c..., API key: kT9x..., the
 # token for staging is Zx81.... Only a value that looks random counts (prose_secret): the words
@@ -487,6 +537,7 @@ _add(
     + r"s?[ \t:=*_]|"
     + _PROSE_WEAK_WORDS
     + r"s?(?:[ \t*_]*[:=]|[ \t]+(?:is|was|for|of|on)[ \t:]|[ \t]*`|[ \t]+[A-Za-z0-9+/_\-.~]{20}"
+    + r"|[ \t]*(?:-{1,2}>|=>)|[ \t]+-[ \t]"
     + r"|[ \t]+(?:created|generated|issued|rotated|regenerated|reset|updated|saved)[ \t]*:)",
     window=(0, 330),
     description="my API key is 8f2c..., API key: kT9x..., my token is Zx81... (a random value in a sentence)",

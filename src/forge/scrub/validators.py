@@ -488,6 +488,11 @@ def prose_password(value: str) -> bool:
     )
 
 
+def prose_password_not_path(value: str) -> bool:
+    """prose_password, and not a folder (a shell's `pwd: /home/x`)."""
+    return prose_password(value) and "/" not in value and "\\" not in value and not value.startswith("~")
+
+
 def quoted_non_path_password(value: str) -> bool:
     """A quoted password under a key that is also a working folder's name (pwd): not a path."""
     return quoted_password(value) and "/" not in value and "\\" not in value and not value.startswith("~")
