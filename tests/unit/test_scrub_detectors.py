@@ -1011,6 +1011,8 @@ TRUE_POSITIVES = [
     ("credential_pair_in_prose", "DB creds: app / Tr0ub4dor-x9", "Tr0ub4dor-x9", "password"),
     ("secret_in_prose", "Bot token - Zp9qL2vX7mK4rT8wN1sBq4", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
     ("secret_in_prose", "API secret -> Zp9qL2vX7mK4rT8wN1sBq4", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
+    ("key_in_prose", "here's my openai key Zp9qL2vX7mK4rT8wN1sBq4, use it", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
+    ("key_in_prose", "Can you add this key to the env: Zp9qL2vX7mK4rT8wN1sBq4", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
     # an Authorization value with no scheme word; an LDAP config's bind password; Java's
     # getOrDefault and a password given as "...".toCharArray()
     (
@@ -1085,6 +1087,12 @@ NEAR_MISSES = [
         "short_password_in_prose",
         "--- PASS: TestLogin2 (0.00s)\nPASS: test_auth_v2\npwd: /home/user2/proj\nthe first pass is v2.0.1\n"
         "pw: str\nthe second pass was faster\nPass: 12 of 12",
+    ),
+    (
+        "key_in_prose",
+        "the primary key is customer_id_2024_v2\nThe key was generated with ssh-keygen\n"
+        "the cache key: v1-Linux-node-modules-3f2a9c1d\nYour key 3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d\n"
+        "the key: 123e4567-e89b-12d3-a456-426614174000\nThe key insight is that tokens_per_second_total matters",
     ),
     (
         "password_in_other_languages",

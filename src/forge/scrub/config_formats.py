@@ -563,6 +563,24 @@ _add(
     description="Copy this token now, you won't see it again: X (a token named, then shown after a colon)",
 )
 
+# The bare word key in a user's sentence, after a word that makes it one particular key: "here's
+# my openai key X", "Here's the key: X", "Generated key X", "Can you add this key to the env: X".
+# (Alone, key is too common a word: only a random value of 20 or more characters counts.)
+_KEY_OWNER = r"(?:[Tt]he|[Tt]his|[Mm]y|[Yy]our|[Oo]ur|[Nn]ew|[Gg]enerated|[Cc]reated)"
+_add(
+    "key_in_prose",
+    "secret",
+    r"\b" + _KEY_OWNER + r"[ \t]+(?:[A-Za-z][A-Za-z0-9.\-]{1,30}[ \t]+)?(?:[Kk]ey|KEY)\b"
+    r"(?:[^\n\\:=\"'`]{0,60}?:|[ \t]*(?:-{1,2}>|=>)|[ \t]+(?:is|was)(?:[ \t]*:)?)?[ \t]*"
+    r"(?:\\?[\"'`])?(?P<s>[A-Za-z0-9+/_\-.~]{20,256}={0,2})(?=\\?[\"'`]|[.,;!?)]?(?:\s|\\[nrt]|$))",
+    priority=46,
+    prefilter=("key", "Key", "KEY"),
+    validator=v.prose_secret,
+    anchor=_KEY_OWNER + r"[ \t]+(?:[A-Za-z][A-Za-z0-9.\-]{1,30}[ \t]+)?(?:[Kk]ey|KEY)\b",
+    window=(0, 400),
+    description="here's my openai key X, Here's the key: X, Generated key X (a random value after a particular key)",
+)
+
 # Markdown names a setting and its value, each in backticks: set `DB_PASSWORD` to `...`,
 # `API_TOKEN`: `...`. A password is any literal there; a key or token must look random.
 _MD_LINK = r"`[ \t]*(?::|=)[ \t]*`|`[ \t]+(?:to|is|as)[ \t]+`"
