@@ -1043,6 +1043,44 @@ TRUE_POSITIVES = [
         "Zp9qL2vX7mK4rT8wN1sBq4",
         "secret",
     ),
+    # a settings table: the row's name says what its value is (a double-quoted literal too)
+    (
+        "sql_insert_password",
+        'INSERT INTO config(name, value) VALUES ("smtp_password", "Tr0ub4dor&3");',
+        "Tr0ub4dor&3",
+        "password",
+    ),
+    (
+        "sql_insert_secret",
+        "INSERT INTO settings (key, value) VALUES ('site_name', 'Acme'), ('stripe_api_key', 'Zp9qL2vX7mK4rT8wN1sBq4');",
+        "Zp9qL2vX7mK4rT8wN1sBq4",
+        "secret",
+    ),
+    (
+        "sql_insert_secret",
+        "UPDATE settings SET value = 'Zp9qL2vX7mK4rT8wN1sBq4', updated_at = now() WHERE key = 'api_token';",
+        "Zp9qL2vX7mK4rT8wN1sBq4",
+        "secret",
+    ),
+    # a JavaScript object's name/value pair (a MongoDB shell), a YAML value tagged !!str
+    (
+        "name_value_secret_json",
+        'db.settings.insertOne({ key: "api_token", value: "Zp9qL2vX7mK4rT8wN1sBq4" })',
+        "Zp9qL2vX7mK4rT8wN1sBq4",
+        "secret",
+    ),
+    ("name_value_password_json", "{ key: 'smtp_password', value: 'Tr0ub4dor&3' }", "Tr0ub4dor&3", "password"),
+    ("yaml_password", "db:\n  password: !!str 0123456789\n", "0123456789", "password"),
+    # an environment variable's name, then its value with no = or colon
+    ("env_name_in_prose", "set OPENAI_API_KEY to Zp9qL2vX7mK4rT8wN1sBq4 please", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
+    (
+        "env_name_in_prose",
+        "NAME             DIGEST\nSECRET_KEY_BASE Zp9qL2vX7mK4rT8wN1sBq4",
+        "Zp9qL2vX7mK4rT8wN1sBq4",
+        "secret",
+    ),
+    ("env_name_in_prose", "ENV STRIPE_SECRET `Zp9qL2vX7mK4rT8wN1sBq4`", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
+    ("env_name_password_in_prose", "POSTGRES_PASSWORD is now Tr0ub4dor-x9.", "Tr0ub4dor-x9", "password"),
     ("redis_password", "127.0.0.1:6379> AUTH default Tr0ub4dor&3", "Tr0ub4dor&3", "password"),
     # an INI, TOML or YAML line under a bare key (rclone's B2 remote), spaced or after a colon
     (
@@ -1107,7 +1145,22 @@ NEAR_MISSES = [
     ),
     (
         "sql_insert_secret",
-        "INSERT INTO api_keys (name, key, token_count) VALUES ('ci', 'read-only', '42');",
+        "INSERT INTO api_keys (name, key, token_count) VALUES ('ci', 'read-only', '42');\n"
+        "INSERT INTO settings (key, value) VALUES ('theme', 'Zp9qL2vX7mK4rT8wN1sBq4'), ('sort_key', 'created_at');\n"
+        "UPDATE settings SET value = 'true' WHERE key = 'feature_key';\n"
+        "update the file and set the value = 'Zp9qL2vX7mK4rT8wN1sBq4' where key = 'api_key'",
+    ),
+    ("sql_insert_password", "INSERT INTO t (name, value) VALUES ('db_password', NULL), ('db_password', '');"),
+    (
+        "env_name_in_prose",
+        "PRIMARY KEY (customer_id_2024_v2),\nCACHE_KEY 3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d\n"
+        "TOKEN_COUNT 123456789012345678\nTOKEN_IDENT TokenKind::Ident\nAPI_KEY=Zp9qL2vX7mK4rT8wN1sBq4\n"
+        "$API_TOKEN is required\nSECRET_NAME my-app-secret-v2 \nMY_KEY: Zp9qL2vX7mK4rT8wN1sBq4",
+    ),
+    ("env_name_password_in_prose", "DB_PASSWORD is required\nPGPASSWORD to /home/bob/.pgpass2\nDB_PASSWORD as v2.0.1"),
+    (
+        "name_value_secret_json",
+        'const o = { monkey: "api_token", value: "Zp9qL2vX7mK4rT8wN1sBq4" }\n{ key: "sort_key", value: "created_at" }',
     ),
     ("redis_password", "127.0.0.1:6379> AUTH\n(error) ERR wrong number of arguments for 'auth' command"),
     ("password_in_prose", "the password is abc123&& echo ok"),

@@ -365,7 +365,7 @@ def test_a_gemini_cli_session_file_loses_the_value(tmp_path):
     response["output"] = (
         f"Command: openssl rand -base64 32\nDirectory: (root)\nOutput: {B64}\nError: (none)\nExit Code: 0"
     )
-    session["messages"].append({"id": "m-last", "type": "gemini", "content": f"Set APP_KEY to {B64} in .env."})
+    session["messages"].append({"id": "m-last", "type": "gemini", "content": f"Put {B64} in .env as APP_KEY."})
     src = tmp_path / "session-2025-12-03T04-27-e0f6ebe9.json"
     src.write_text(json.dumps(session, indent=2), encoding="utf-8")
     dest = tmp_path / "clean.json"

@@ -581,6 +581,42 @@ _add(
     description="here's my openai key X, Here's the key: X, Generated key X (a random value after a particular key)",
 )
 
+# An environment variable's name in a sentence or a listing, then its value with no = or colon:
+# "set OPENAI_API_KEY to X", "STRIPE_SECRET is now X", "SECRET_KEY_BASE X" (a `fly secrets` or
+# `heroku config` row with one space). The UPPER_SNAKE name says what the value is; a key or
+# token must look random (prose_secret), a password mix letters and digits (prose_password).
+_ENV_NAME_SAID = r"(?:[ \t]+(?:is|was)\b)?(?:[ \t]+(?:now|still)\b)?(?:[ \t]+(?:set|changed)\b)?(?:[ \t]+(?:to|as)\b)?"
+_ENV_NAME_VALUE = r"[ \t]+(?:\\?[\"'`])?(?P<s>[^\s\"'`\\()\[\]{}<>,;]{1,256}?)(?=\\?[\"'`]|[.,;!?)]?(?:\s|\\[nrt]|$))"
+for _env_name, _env_kind, _env_words, _env_check, _env_pre, _env_what in (
+    (
+        "env_name_in_prose",
+        "secret",
+        r"(?:[A-Z0-9]+_)*[A-Z0-9]*(?:KEY|TOKEN|SECRET)(?:_[A-Z0-9]+)*",
+        v.prose_secret,
+        ("KEY", "TOKEN", "SECRET"),
+        "set OPENAI_API_KEY to X, SECRET_KEY_BASE X (a random value after a key's name)",
+    ),
+    (
+        "env_name_password_in_prose",
+        "password",
+        r"(?:[A-Z0-9]+_)*[A-Z0-9]*(?:PASSWORD|PASSWD|PASSPHRASE)(?:_[A-Z0-9]+)*",
+        v.prose_password_not_path,
+        ("PASSWORD", "PASSWD", "PASSPHRASE"),
+        "set DB_PASSWORD to X, POSTGRES_PASSWORD is now X (letters and digits after a password's name)",
+    ),
+):
+    _add(
+        _env_name,
+        _env_kind,
+        r"(?:(?<![\w$.\-])|(?<=\\[nt]))\$?" + _env_words + r"\b(?![=:\-])" + _ENV_NAME_SAID + _ENV_NAME_VALUE,
+        priority=45,
+        prefilter=_env_pre,
+        validator=_env_check,
+        anchor=_env_words.replace("(?:[A-Z0-9]+_)*[A-Z0-9]*", "") + r"[ \t]",
+        window=(80, 340),
+        description=_env_what,
+    )
+
 # Markdown names a setting and its value, each in backticks: set `DB_PASSWORD` to `...`,
 # `API_TOKEN`: `...`. A password is any literal there; a key or token must look random.
 _MD_LINK = r"`[ \t]*(?::|=)[ \t]*`|`[ \t]+(?:to|is|as)[ \t]+`"
@@ -726,7 +762,8 @@ _LINE_END = r"(?=[ \t]*(?:[ \t]#[^\n]*)?(?:$|\\[nr]|\\?\"))"
 _add(
     "yaml_password",
     "password",
-    _LINE_START + _PASSWORD_KEY_END + r"[ \t]*:[ \t]+(?P<s>[^\s\"'`#\\,;(){}\[\]]{1,256}+)" + _LINE_END,
+    # (YAML's !!str tag says the value is a string: password: !!str 0123)
+    _LINE_START + _PASSWORD_KEY_END + r"[ \t]*:[ \t]+(?:!!str[ \t]+)?(?P<s>[^\s\"'`#\\,;(){}\[\]]{1,256}+)" + _LINE_END,
     priority=61,
     prefilter=("assword", "ASSWORD", "asswd", "ASSWD", "assphrase", "ASSPHRASE"),
     validator=v.yaml_password,
@@ -786,6 +823,10 @@ _PAIR_NAME = (
     r"|(?:[A-Za-z0-9]+[_.\-])*(?:PASS|[Pp]ass|PWD|[Pp]wd))"
 )
 _PAIR_PREFILTER = ("ass", "ASS", "wd", "WD")
+# the JSON form's two members; a JavaScript object's keys may be bare or single-quoted
+# ({ key: 'api_token', value: '...' } in a MongoDB shell)
+_PAIR_KEY = r"(?:\\?\"|(?<![\w$.])'?)(?:[Nn]ame|[Kk]ey)(?:\\?\"|'?)\s*:\s*(?P<nq>\\?[\"'])"
+_PAIR_VALUE = r"(?P=nq)" + _SP + "," + _SP + r"(?:\\?\"|'?)[Vv]alue(?:\\?\"|'?)\s*:\s*" + _QUOTED
 _add(
     "name_value_password_yaml",
     "password",
@@ -809,19 +850,12 @@ _add(
 _add(
     "name_value_password_json",
     "password",
-    r"\\?\"(?:[Nn]ame|[Kk]ey)\\?\"\s*:\s*\\?\""
-    + _PAIR_NAME
-    + r"\\?\""
-    + _SP
-    + ","
-    + _SP
-    + r"\\?\"[Vv]alue\\?\"\s*:\s*"
-    + _QUOTED,
+    _PAIR_KEY + _PAIR_NAME + _PAIR_VALUE,
     group=("dq", "sq"),
     priority=62,
     prefilter=_PAIR_PREFILTER,
     validator=v.env_password,
-    anchor=r"(?i)(?:name|key)\\?\"\s*:\s*\\?\"[A-Za-z0-9_.\-]{0,60}?(?:passw(?:or)?d|passphrase|pass|pwd)\\?\"",
+    anchor=r"(?i)(?:name|key)\\?[\"']?\s*:\s*\\?[\"'][A-Za-z0-9_.\-]{0,60}?(?:passw(?:or)?d|passphrase|pass|pwd)\\?[\"']",
     window=(2, 400),
     description='{"name": "DB_PASSWORD", "value": "..."} (ECS task definitions, key/value lists)',
 )
@@ -865,19 +899,12 @@ _add(
 _add(
     "name_value_secret_json",
     "secret",
-    r"\\?\"(?:[Nn]ame|[Kk]ey)\\?\"\s*:\s*\\?\""
-    + _SECRET_PAIR_NAME
-    + r"\\?\""
-    + _SP
-    + ","
-    + _SP
-    + r"\\?\"[Vv]alue\\?\"\s*:\s*"
-    + _QUOTED,
+    _PAIR_KEY + _SECRET_PAIR_NAME + _PAIR_VALUE,
     group=("dq", "sq"),
     priority=57,
     prefilter=_SECRET_PAIR_PREFILTER,
     validator=v.properties_key,
-    anchor=r"(?i)(?:name|key)\\?\"\s*:\s*\\?\"" + _SECRET_PAIR_ANCHOR + r"\\?\"",
+    anchor=r"(?i)(?:name|key)\\?[\"']?\s*:\s*\\?[\"']" + _SECRET_PAIR_ANCHOR + r"\\?[\"']",
     window=(2, 1_200),
     description='{"name": "STRIPE_SECRET", "value": "..."} (a long random value)',
 )

@@ -9,6 +9,11 @@ The statement may be shown inside a JSON string (its double quotes escaped, its 
 A password column takes any literal (validators.quoted_password); a token, secret or key column a
 random one (validators.looks_random), so `('ci', 'read-only')` under `key` stays.
 
+A settings table holds a secret in a row, not a column: `INSERT INTO settings (key, value) VALUES
+('stripe_api_key', '...')`, `UPDATE config SET value = '...' WHERE name = 'smtp_password'`. There the
+name column's literal says what the value column's literal is, with the same two checks. SQLite and
+MySQL take a string in double quotes too, so a literal may be in either.
+
 Registered like the built-ins (builtin.py has the conventions).
 """
 
@@ -29,7 +34,20 @@ _SECRET_COLUMN = re.compile(
     r"(?i)(?:\w*_)?(?:secret|token|api_?key|access_?key|secret_?key|private_?key|client_?secret|auth_?key)"
     r"|key"
 )
-_LITERAL = re.compile(r"""(?:[EeNn]|_utf8mb4)?'((?:[^'\\\n]|'')*)'""")
+_LITERAL = re.compile(r"""(?:[EeNn]|_utf8mb4)?(?:'((?:[^'\\\n]|'')*)'|"([^"\\\n]*)"|\\"([^"\\\n]*)\\")""")
+# a settings table's columns: the one that names a row's setting, the one that holds its value
+_NAME_COLUMN = re.compile(r"(?i)(?:\w+_)?(?:key|name)|setting|param(?:eter)?|k")
+_VALUE_COLUMN = re.compile(r"(?i)(?:\w+_)?value|val|v")
+_PASSWORD_NAME = re.compile(r"(?i).{0,60}?(?:passw(?:or)?d|passwd|passphrase|pwd|(?<![a-z])pass)")
+_SECRET_NAME = re.compile(r"(?i).{0,60}?(?:token|secret|key)")
+_LIT = r"""(?:[EeNn]|_utf8mb4)?(?:'(?:[^'\\\n]|'')*'|"[^"\\\n]*"|\\"[^"\\\n]*\\")"""
+_UPDATE = re.compile(
+    r"(?i)\bupdate[ \t]+[\w.\"`\[\]\\]{1,128}[ \t]+set[ \t]+(?P<vcol>[\w\"`\[\]\\]{1,64})[ \t]*=[ \t]*(?P<v>"
+    + _LIT
+    + r")[^;\n]{0,200}?[ \t]where[ \t]+(?P<ncol>[\w\"`\[\]\\]{1,64})[ \t]*=[ \t]*(?P<n>"
+    + _LIT
+    + ")"
+)
 _MAX_STATEMENT = 20_000  # characters of one statement read from its INSERT
 _MAX_ROWS = 500
 
@@ -49,8 +67,8 @@ def _split(text: str, start: int, limit: int) -> tuple[list[tuple[int, int]], in
                 quote = ""
             elif ch == "\n":
                 return None
-        elif ch == "'":
-            quote = "'"
+        elif ch in "'\"":
+            quote = ch
         elif ch == "(":
             depth += 1
         elif ch == ")":
@@ -69,7 +87,19 @@ def _column_name(text: str) -> str:
     return text.strip().replace("\\", "").strip('"`[] \t')
 
 
-def _secret_values(text: str, column: re.Pattern[str], check: Callable[[str], bool]) -> Iterator[tuple[int, int]]:
+def _literal(text: str, s: int, e: int) -> tuple[int, str] | None:
+    """The start and text (as written: '' for a quote) of the string literal that item text[s:e]
+    is, or None."""
+    lead = len(text[s:e]) - len(text[s:e].lstrip(" \t"))
+    literal = _LITERAL.fullmatch(text[s:e].strip(" \t"))
+    if literal is None:
+        return None
+    group = next(g for g in (1, 2, 3) if literal.group(g) is not None)
+    return s + lead + literal.start(group), literal.group(group)
+
+
+def _rows(text: str) -> Iterator[tuple[list[str], list[tuple[int, int]]]]:
+    """Each INSERT's column names with each of its rows' item spans."""
     for insert in _INSERT.finditer(text):
         limit = min(len(text), insert.end() + _MAX_STATEMENT)
         head = _TABLE_THEN_COLUMNS.match(text, insert.end())
@@ -78,10 +108,8 @@ def _secret_values(text: str, column: re.Pattern[str], check: Callable[[str], bo
         columns = _split(text, head.end(), limit)
         if columns is None:
             continue
-        names, pos = columns
-        wanted = [i for i, (s, e) in enumerate(names) if column.fullmatch(_column_name(text[s:e]))]
-        if not wanted:
-            continue
+        spans, pos = columns
+        names = [_column_name(text[s:e]) for s, e in spans]
         opener = _VALUES.match(text, pos)
         for _ in range(_MAX_ROWS):
             if opener is None:
@@ -90,32 +118,62 @@ def _secret_values(text: str, column: re.Pattern[str], check: Callable[[str], bo
             if row is None:
                 break
             values, pos = row
-            for i in wanted:
-                if i >= len(values):
-                    continue
-                s, e = values[i]
-                literal = _LITERAL.fullmatch(text[s:e].strip(" \t"))
-                if literal is None:
-                    continue
-                lead = len(text[s:e]) - len(text[s:e].lstrip(" \t"))
-                value_start = s + lead + literal.start(1)
-                value = literal.group(1)
-                if value and check(value.replace("''", "'")):
-                    yield value_start, value_start + len(value)
+            yield names, values
             opener = _ROW_GAP.match(text, pos)
 
 
+def _secret_values(text: str, column: re.Pattern[str], check: Callable[[str], bool]) -> Iterator[tuple[int, int]]:
+    for names, values in _rows(text):
+        for i, name in enumerate(names):
+            if i < len(values) and column.fullmatch(name) and (lit := _literal(text, *values[i])):
+                start, raw = lit
+                if raw and check(raw.replace("''", "'")):
+                    yield start, start + len(raw)
+
+
+def _setting_values(text: str, name: re.Pattern[str], check: Callable[[str], bool]) -> Iterator[tuple[int, int]]:
+    """A settings table's rows whose name literal matches `name`: their value literals."""
+    for names, values in _rows(text):
+        slot = {
+            col: i
+            for col, pattern in (("name", _NAME_COLUMN), ("value", _VALUE_COLUMN))
+            for i, n in enumerate(names)
+            if pattern.fullmatch(n)
+        }
+        if len(slot) < 2 or max(slot.values()) >= len(values):
+            continue
+        named, held = _literal(text, *values[slot["name"]]), _literal(text, *values[slot["value"]])
+        if named and held and name.fullmatch(named[1]) and held[1] and check(held[1].replace("''", "'")):
+            yield held[0], held[0] + len(held[1])
+    for update in _UPDATE.finditer(text):
+        if not (
+            _VALUE_COLUMN.fullmatch(_column_name(update["vcol"]))
+            and _NAME_COLUMN.fullmatch(_column_name(update["ncol"]))
+        ):
+            continue
+        named, held = _literal(text, *update.span("n")), _literal(text, *update.span("v"))
+        if named and held and name.fullmatch(named[1]) and held[1] and check(held[1].replace("''", "'")):
+            yield held[0], held[0] + len(held[1])
+
+
 def sql_password_values(text: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of each literal under a password column of an INSERT with a column list."""
-    return _secret_values(text, _PASSWORD_COLUMN, v.quoted_password)
+    """(start, end) of each literal under a password column of an INSERT with a column list, or
+    in a settings row named a password."""
+    yield from _secret_values(text, _PASSWORD_COLUMN, v.quoted_password)
+    yield from _setting_values(text, _PASSWORD_NAME, v.env_password)
 
 
 def sql_secret_values(text: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of each random literal under a secret, token or key column of an INSERT."""
-    return _secret_values(text, _SECRET_COLUMN, v.looks_random)
+    """(start, end) of each random literal under a secret, token or key column of an INSERT, or
+    in a settings row named a token, secret or key."""
+    yield from _secret_values(text, _SECRET_COLUMN, v.looks_random)
+    yield from _setting_values(text, _SECRET_NAME, v.properties_key)
 
 
-_ANCHOR = r"(?i)(?:insert|replace)[ \t]+(?:(?:or[ \t]+\w+|ignore)[ \t]+)?into[ \t]"
+_ANCHOR = (
+    r"(?i)(?:insert|replace)[ \t]+(?:(?:or[ \t]+\w+|ignore)[ \t]+)?into[ \t]"
+    r"|update[ \t]+[\w.\"`\[\]\\]{1,128}[ \t]+set[ \t]"
+)
 for _name, _kind, _finder, _what in (
     ("sql_insert_password", "password", sql_password_values, "password"),
     ("sql_insert_secret", "secret", sql_secret_values, "token, secret or key"),
@@ -127,9 +185,10 @@ for _name, _kind, _finder, _what in (
             pattern=re.compile(r"(?!)"),  # unused: see finder
             finder=_finder,
             priority=62,
-            prefilter=("nsert", "NSERT", "eplace", "EPLACE"),
+            prefilter=("nsert", "NSERT", "eplace", "EPLACE", "pdate", "PDATE"),
             anchor=re.compile(_ANCHOR),
             window=(0, 0),
-            description=f"INSERT INTO t (..., {_what} column, ...) VALUES (..., '...', ...): the value under it",
+            description=f"INSERT INTO t (..., {_what} column, ...) VALUES (..., '...', ...): the value under it;"
+            f" a settings row named a {_what} (INSERT ... (key, value), UPDATE ... SET value = ... WHERE key = ...)",
         )
     )
