@@ -1006,6 +1006,10 @@ TRUE_POSITIVES = [
     # what users type into a prompt: short words, other languages, creds, an arrow or a dash
     ("short_password_in_prose", "ssh in as root, the admin pass is Tr0ub4dor&3", "Tr0ub4dor&3", "password"),
     ("short_password_in_prose", "mysql root pw: Tr0ub4dor-x9", "Tr0ub4dor-x9", "password"),
+    ("short_password_in_prose", "the pw for the db is Tr0ub4dor-x9", "Tr0ub4dor-x9", "password"),
+    ("password_in_prose", "SSH password for root@10.0.0.5 is Tr0ub4dor-x9", "Tr0ub4dor-x9", "password"),
+    ("password_in_prose", "admin password -> Tr0ub4dor-x9", "Tr0ub4dor-x9", "password"),
+    ("env_name_in_prose", "`STRIPE_KEY` is now `Zp9qL2vX7mK4rT8wN1sBq4`.", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
     ("password_in_other_languages", "Benutzer: admin, Passwort: Tr0ub4dor9", "Tr0ub4dor9", "password"),
     ("password_in_other_languages", "ユーザー名：admin\nパスワード：Tr0ub4dor9", "Tr0ub4dor9", "password"),
     ("credential_pair_in_prose", "DB creds: app / Tr0ub4dor-x9", "Tr0ub4dor-x9", "password"),
@@ -1030,6 +1034,7 @@ TRUE_POSITIVES = [
         "secret",
     ),
     ("login_call_arg2", 'new PasswordAuthentication("bob", "Tr0ub4dor&3".toCharArray())', "Tr0ub4dor&3", "password"),
+    ("login_call_arg2", 'req.SetBasicAuth("bob", "Tr0ub4dor&3")', "Tr0ub4dor&3", "password"),
     # a value an INSERT's column list names a password or a token (a seed script, psql -c, sqlite3)
     (
         "sql_insert_password",
@@ -1124,6 +1129,7 @@ NEAR_MISSES = [
     (
         "short_password_in_prose",
         "--- PASS: TestLogin2 (0.00s)\nPASS: test_auth_v2\npwd: /home/user2/proj\nthe first pass is v2.0.1\n"
+        "the second pass of the optimizer was 2x faster\nthe pass for build.gradle is v2.0.1\n"
         "pw: str\nthe second pass was faster\nPass: 12 of 12",
     ),
     (

@@ -341,6 +341,9 @@ _add(
 )
 
 
+# the password for the staging db is ...: a clause of up to 40 characters (a dot inside it is a
+# host's or a file's: the password for root@10.0.0.5 is ...)
+_FOR_CLAUSE = r"(?:[ \t]+(?:for|of|on)[ \t]+(?:[^\n\"'`.;:=]|\.(?=\w)){1,40}?)"
 # Prose without quotes: "the admin password is Tr0ub4dor-x9", "log in with password Tr0ub4dor-x9"
 # (a prompt a user typed). Only a word that mixes letters and digits counts (prose_password).
 _add(
@@ -349,8 +352,10 @@ _add(
     # (the password for root is ..., the password of the db was ...)
     r"\b(?:[Pp]ass(?:word|phrase)|PASS(?:WORD|PHRASE))"
     # (or the password for admin: ..., the colon only after such a clause: password: X is a key's)
-    r"(?P<fc>[ \t]+(?:for|of|on)[ \t]+[^\n\"'`.;:=]{1,40}?(?=[ \t]+(?:is|was)[ \t]|:))?"
-    r"(?(fc)(?::[ \t]*|[ \t]+(?:(?:is|was)[ \t]+)?)|[ \t]+(?:(?:is|was)[ \t]+)?)(?:(?:now|still)[ \t]+)?"
+    r"(?P<fc>" + _FOR_CLAUSE + r"(?=[ \t]+(?:is|was)[ \t]|:))?"
+    # (or an arrow: password -> X)
+    r"(?(fc)(?::[ \t]*|[ \t]+(?:(?:is|was)[ \t]+)?)|(?:[ \t]*(?:-{1,2}>|=>))?[ \t]+(?:(?:is|was)[ \t]+)?)"
+    r"(?:(?:now|still)[ \t]+)?"
     r"(?:(?:(?:set|changed|reset|updated)[ \t]+)?to[ \t]+)?"
     # (an ampersand inside the word is the password's: Tr0ub4dor&3; a shell's && ends it)
     r"(?P<s>(?:[^\s\"'`,;&|<>(){}\[\]\\=]|&(?![&\s])){6,256}?)(?=[.,;:!?]?(?:\s|\\[nrt]|\\?\"|'|$))",
@@ -363,17 +368,19 @@ _add(
 )
 
 # The short words for a password in a sentence or a label: "the admin pass is X" (pass only
-# with is/was: alone it is a word, and PASS: a test runner's), "root pw: X", "pwd is X". Only a
-# word that mixes letters and digits and is no path (`pwd: /home/x` is a shell's folder).
+# with is/was: alone it is a word, and PASS: a test runner's), "root pw: X", "pwd is X", "the pw
+# for the db is X". Only a word that mixes letters and digits and is no path (`pwd: /home/x` is
+# a shell's folder).
 _add(
     "short_password_in_prose",
     "password",
-    r"\b(?:(?:[Pp]ass|[Pp]wd?|PWD?)[ \t]+(?:is|was)[ \t]+|(?:[Pp]wd?|PWD?)[ \t]*:[ \t]*)"
+    r"\b(?:(?:[Pp]ass|[Pp]wd?|PWD?)" + _FOR_CLAUSE + r"?[ \t]+(?:is|was)[ \t]+"
+    r"|(?:[Pp]wd?|PWD?)[ \t]*:[ \t]*)"
     r"(?P<s>(?:[^\s\"'`,;&|<>(){}\[\]\\=]|&(?![&\s])){6,256}?)(?=[.,;:!?]?(?:\s|\\[nrt]|\\?\"|'|$))",
     priority=49,
     prefilter=("ass", "pw", "Pw", "PW"),
     validator=v.prose_password_not_path,
-    anchor=r"(?:[Pp]ass|[Pp]wd?|PWD?)[ \t]+(?:is|was)[ \t]|(?:[Pp]wd?|PWD?)[ \t]*:",
+    anchor=r"(?:[Pp]ass|[Pp]wd?|PWD?)[ \t]+(?:is|was|for|of|on)[ \t]|(?:[Pp]wd?|PWD?)[ \t]*:",
     window=(0, 300),
     description="the admin pass is Tr0ub4dor-x9, root pw: Tr0ub4dor-x9 (short words; letters and digits)",
 )
@@ -608,11 +615,11 @@ for _env_name, _env_kind, _env_words, _env_check, _env_pre, _env_what in (
     _add(
         _env_name,
         _env_kind,
-        r"(?:(?<![\w$.\-])|(?<=\\[nt]))\$?" + _env_words + r"\b(?![=:\-])" + _ENV_NAME_SAID + _ENV_NAME_VALUE,
+        r"(?:(?<![\w$.\-])|(?<=\\[nt]))\$?" + _env_words + r"\b`?(?![=:\-])" + _ENV_NAME_SAID + _ENV_NAME_VALUE,
         priority=45,
         prefilter=_env_pre,
         validator=_env_check,
-        anchor=_env_words.replace("(?:[A-Z0-9]+_)*[A-Z0-9]*", "") + r"[ \t]",
+        anchor=_env_words.replace("(?:[A-Z0-9]+_)*[A-Z0-9]*", "") + r"`?[ \t]",
         window=(80, 340),
         description=_env_what,
     )

@@ -388,6 +388,7 @@ _add(
 
 # --- passwords passed by position to a login API ---------------------------------------------
 # new NetworkCredential("svc", "Pa55w0rd"), server.login(user, "hunter22"), HTTPBasicAuth("u", "p"),
+# req.SetBasicAuth("u", "p"),
 # requests.get(url, auth=("u", "p")), DriverManager.getConnection(url, "sa", "p"),
 # new DirectoryEntry("LDAP://host", "admin", "p"): the argument at the password's place, when it
 # is a literal (a variable there is a reference, not a secret).
@@ -405,6 +406,9 @@ _LOGIN_CALLS = {
         "HTTPBasicAuth",
         "HTTPDigestAuth",
         "BasicAuth",
+        "SetBasicAuth",  # Go's http.Request
+        "setBasicAuth",  # Spring's HttpHeaders
+        "basic_auth",
         "DigestAuth",
         "login",
         "simple_bind_s",
