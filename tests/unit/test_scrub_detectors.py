@@ -1035,6 +1035,20 @@ TRUE_POSITIVES = [
     ),
     ("login_call_arg2", 'new PasswordAuthentication("bob", "Tr0ub4dor&3".toCharArray())', "Tr0ub4dor&3", "password"),
     ("login_call_arg2", 'req.SetBasicAuth("bob", "Tr0ub4dor&3")', "Tr0ub4dor&3", "password"),
+    # a class's typed field: no keyword before the name
+    (
+        "typed_binding_password",
+        'class Settings(BaseSettings):\n    db_password: str = "Tr0ub4dor&3"',
+        "Tr0ub4dor&3",
+        "password",
+    ),
+    (
+        "typed_binding_secret",
+        '  private apiKey: string = "Zp9qL2vX7mK4rT8wN1sBq4";',
+        "Zp9qL2vX7mK4rT8wN1sBq4",
+        "secret",
+    ),
+    ("typed_binding_secret", 'API_TOKEN: Final = "Zp9qL2vX7mK4rT8wN1sBq4"', "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
     # a value an INSERT's column list names a password or a token (a seed script, psql -c, sqlite3)
     (
         "sql_insert_password",
@@ -1157,6 +1171,12 @@ NEAR_MISSES = [
         "update the file and set the value = 'Zp9qL2vX7mK4rT8wN1sBq4' where key = 'api_key'",
     ),
     ("sql_insert_password", "INSERT INTO t (name, value) VALUES ('db_password', NULL), ('db_password', '');"),
+    (
+        "typed_binding_secret",
+        'class C:\n    api_key: str = "OPENAI_API_KEY"\n    token: str = "Bearer"\n    key: str = ""\n'
+        'x = {"token": token_type, key: str = 1}',
+    ),
+    ("typed_binding_password", 'class C:\n    password: str = ""\n    password_field: str = "password"\n'),
     (
         "env_name_in_prose",
         "PRIMARY KEY (customer_id_2024_v2),\nCACHE_KEY 3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d\n"

@@ -192,9 +192,13 @@ _add(
 # A typed declaration, where the type stands between the name and its literal: TypeScript's
 # const apiKey: string = "...", Kotlin's and Swift's password: String = "...", Rust's
 # const API_KEY: &str = "...", Go's var password string = "..."; and C's #define NAME "..."
+# A class's field needs no keyword: TypeScript's private apiKey: string = "...", and a line that
+# starts with the annotated name (Python's password: str = "...", API_TOKEN: Final = "...").
 _BINDING = (
     r"(?:\b(?:const|let|var|val|static|readonly)\s+(?:mut\s+)?(?:private\s+)?{name}"
     + r"(?:\s*:\s*(?:&(?:'static\s+)?)?(?:str|String|string)|\s+string)\s*=(?!=)"
+    + r"|(?:\b(?:public|private|protected|readonly|static)[ \t]+|(?m:^)[ \t]*|(?<=\\n)(?:[ \t]|\\t)*){name}"
+    + r"[ \t]*:[ \t]*(?:str|String|string|(?:Final|ClassVar)(?:\[str\])?)[ \t]*=(?!=)"
     + r"|#define\s+{name}\s)"
     + _SP
     + _QUOTED
@@ -212,7 +216,8 @@ for _kind, _name, _check, _pre in (
         prefilter=_pre,
         validator=_check,
         # (the binding's type or #define, then the literal: where a name alone is everywhere)
-        anchor=r"(?:\s*:\s*(?:&(?:'static\s+)?)?(?:str|String|string)|\s+string)\s*=\s*\\?[\"']|#define\s",
+        anchor=r"(?:\s*:\s*(?:&(?:'static\s+)?)?(?:str|String|string|(?:Final|ClassVar)(?:\[str\])?)|\s+string)\s*=\s*\\?[\"']"
+        r"|#define\s",
         window=(100, 2_100),
         description=f"const NAME: string = '...', #define NAME \"...\" (a {_kind} under a name that says so)",
     )
