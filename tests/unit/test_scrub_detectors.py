@@ -1035,6 +1035,12 @@ TRUE_POSITIVES = [
     ),
     ("login_call_arg2", 'new PasswordAuthentication("bob", "Tr0ub4dor&3".toCharArray())', "Tr0ub4dor&3", "password"),
     ("login_call_arg2", 'req.SetBasicAuth("bob", "Tr0ub4dor&3")', "Tr0ub4dor&3", "password"),
+    (
+        "password_phrase",
+        'signingConfigs {\n  release {\n    storePassword "Tr0ub4dor&3"\n    keyAlias "upload"',
+        "Tr0ub4dor&3",
+        "password",
+    ),
     # a class's typed field: no keyword before the name
     (
         "typed_binding_password",
@@ -1177,6 +1183,10 @@ NEAR_MISSES = [
         'x = {"token": token_type, key: str = 1}',
     ),
     ("typed_binding_password", 'class C:\n    password: str = ""\n    password_field: str = "password"\n'),
+    (
+        "password_phrase",
+        '  storePassword System.getenv("KS_PW")\n  x = storePassword "Tr0ub4dor&3"\n  newPassword "New password"',
+    ),
     (
         "env_name_in_prose",
         "PRIMARY KEY (customer_id_2024_v2),\nCACHE_KEY 3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d\n"

@@ -125,7 +125,8 @@ _add(
 # it (a line's start and its indent, or a gutter) itself; a regex that began at the line's start
 # tried every character of its window at each hit ("password": in pretty JSON, 180 µs a hit).
 _PHRASE = re.compile(r"(?:[Pp]assword|PASSWORD)(?:(?P<gap>[ \t]+)|\s+is\s+)" + _QUOTED)
-_PHRASE_LEAD = re.compile(r"(?:" + GUTTER + r")?[ \t]*")
+# (or a camelCase word ending in Password: Android's signingConfigs, storePassword "value")
+_PHRASE_LEAD = re.compile(r"(?:" + GUTTER + r")?[ \t]*(?P<word>[a-z][A-Za-z0-9]*)?")
 _PHRASE_ANCHOR = re.compile(r"(?i)password(?:\s+is)?[ \t]+\\?[\"']")
 
 
@@ -142,7 +143,8 @@ def password_phrases(text: str, hits: list[tuple[int, int]] | None = None) -> It
         else:  # password '...': the first word of its line
             escaped = text.rfind("\\n", 0, at)
             line_start = max(text.rfind("\n", 0, at) + 1, escaped + 2 if escaped >= 0 else 0)
-            if _PHRASE_LEAD.fullmatch(text, line_start, at) is None:
+            lead = _PHRASE_LEAD.fullmatch(text, line_start, at)
+            if lead is None or (lead.group("word") and text[at] != "P"):
                 continue
         yield m.span("dq") if m.group("dq") is not None else m.span("sq")
 
@@ -159,7 +161,7 @@ register_detector(
         validator=v.quoted_password,
         anchor=_PHRASE_ANCHOR,
         window=(0, 0),
-        description="password \"value\" (Gradle credentials blocks), the password is 'value'",
+        description='password "value" (Gradle credentials blocks), storePassword "value", the password is \'value\'',
     )
 )
 
