@@ -1183,6 +1183,11 @@ NEAR_MISSES = [
         'x = {"token": token_type, key: str = 1}',
     ),
     ("typed_binding_password", 'class C:\n    password: str = ""\n    password_field: str = "password"\n'),
+    # names with a year, a count or a version between their words
+    (
+        "secret_assignment",
+        'primary_key: customer_id_2024_v2\nsort_key = "layer_12_weight"\ncache_token: build_v3_linux',
+    ),
     (
         "password_phrase",
         '  storePassword System.getenv("KS_PW")\n  x = storePassword "Tr0ub4dor&3"\n  newPassword "New password"',

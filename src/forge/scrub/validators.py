@@ -251,7 +251,8 @@ _NAME_WORD = re.compile(r"[A-Z]?[a-z]+[0-9]{0,2}|[A-Z]+(?![a-z])")  # capitals w
 
 def is_code_name(value: str) -> bool:
     """A variable, attribute chain or type name (see _CODE_NAME), not a credential. Without a
-    '.', '_' or '$' and with a digit it is not taken for one (limited123, SuperSecret1)."""
+    '.', '_' or '$' and with a digit it is not taken for one (limited123, SuperSecret1); a
+    number of up to four digits between its words is a year or a count (customer_id_2024_v2)."""
     if not _CODE_NAME.fullmatch(value):
         return False
     if not any(c in value for c in "._$") and any(c.isdigit() for c in value):
@@ -259,6 +260,8 @@ def is_code_name(value: str) -> bool:
     for part in filter(None, re.split(r"[._$?]+", value)):
         if len(part) == 1:
             continue  # _t.AuthType, ctypes.c_int32
+        if (part.isdigit() and len(part) <= 4) or (part[0] == "v" and part[1:].isdigit() and len(part) <= 3):
+            continue  # a year, a count or a version between words: customer_id_2024_v2, layer_12_weight
         if len(part) >= 10 and not _word_like(part):
             return False  # PFRaMBwOKxlzQBgDoeNw: cases at random, not words
         words = _NAME_WORD.findall(part)
