@@ -1041,6 +1041,17 @@ TRUE_POSITIVES = [
         "Tr0ub4dor&3",
         "password",
     ),
+    # an app password (Google's groups of four letters, Apple's with dashes) where it is named
+    (
+        "app_password",
+        "sent from bob@gmail.com with app password qwsd fhtr yuop zxcv",
+        "qwsd fhtr yuop zxcv",
+        "password",
+    ),
+    ("app_password", "Your app password for your device\nqwsd fhtr yuop zxcv\n", "qwsd fhtr yuop zxcv", "password"),
+    ("app_password", 'EMAIL_HOST_PASSWORD="qwsd fhtr yuop zxcv"', "qwsd fhtr yuop zxcv", "password"),
+    ("app_password", "App-specific password: qwsd-fhtr-yuop-zxcv", "qwsd-fhtr-yuop-zxcv", "password"),
+    ("auth_tuple", "DEBUG Using credentials: ('bob', 'Tr0ub4dor&3')", "Tr0ub4dor&3", "password"),
     # a class's typed field: no keyword before the name
     (
         "typed_binding_password",
@@ -1183,6 +1194,11 @@ NEAR_MISSES = [
         'x = {"token": token_type, key: str = 1}',
     ),
     ("typed_binding_password", 'class C:\n    password: str = ""\n    password_field: str = "password"\n'),
+    (
+        "app_password",
+        "the password: when does this work\napp password xxxx xxxx xxxx xxxx\n"
+        "Create an app password, then sign into your mail\npassword: qwsd fhtr yuop zxcv",
+    ),
     # names with a year, a count or a version between their words
     (
         "secret_assignment",

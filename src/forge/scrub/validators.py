@@ -558,6 +558,31 @@ def flag_password(value: str) -> bool:
     )
 
 
+# Common four-letter English words: an app password's groups are random letters, so two such
+# words among its four groups make it a sentence ("then sign into your mail")
+_FOUR_LETTER_WORDS = frozenset(
+    """able also area away back been best body book both call came care case city come cost
+    data days does done door down each else even ever eyes face fact feel felt file find fine
+    five form four free from full gave give goes gone good half hand hard have head hear help
+    here high hold home hope idea into item just keep kind knew know last late left less life
+    like line list live long look lost love made mail main make many mind more most move much
+    must name near need next nice none note once only open over page part pass past plan play
+    read real rest room rule said same save says seen self send sent show side sign size some
+    soon step stop such sure take talk team tell test than that them then they this time told
+    took true turn type unit used user very view wait want week well went were what when will
+    with word work year your zero code link copy fill text shut date paid sets gets puts runs
+    uses""".split()  # noqa: SIM905 (a word list reads best as text)
+)
+
+
+def app_password(value: str) -> bool:
+    """Four groups of four letters (abcd efgh ijkl mnop): not a mask (xxxx xxxx ...), not a
+    repeated pattern, and not a sentence (two or more of its groups common English words)."""
+    groups = value.split(value[4])
+    letters = "".join(groups)
+    return len(set(letters)) >= 6 and len(set(groups)) == 4 and sum(g in _FOUR_LETTER_WORDS for g in groups) < 2
+
+
 def env_password(value: str) -> bool:
     """The value of an env-file password (DB_PASS=hunter2): env files hold literals, so a plain
     word is the password itself; references, masks and stop words are not."""
