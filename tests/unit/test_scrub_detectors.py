@@ -1052,6 +1052,16 @@ TRUE_POSITIVES = [
     ("app_password", 'EMAIL_HOST_PASSWORD="qwsd fhtr yuop zxcv"', "qwsd fhtr yuop zxcv", "password"),
     ("app_password", "App-specific password: qwsd-fhtr-yuop-zxcv", "qwsd-fhtr-yuop-zxcv", "password"),
     ("auth_tuple", "DEBUG Using credentials: ('bob', 'Tr0ub4dor&3')", "Tr0ub4dor&3", "password"),
+    # a password or a key said in another language
+    ("password_said_in_other_languages", "mi contraseña es Tr0ub4dor&3", "Tr0ub4dor&3", "password"),
+    ("password_said_in_other_languages", "mein Passwort ist Tr0ub4dor-x9.", "Tr0ub4dor-x9", "password"),
+    ("password_said_in_other_languages", "la password è Tr0ub4dor-x9", "Tr0ub4dor-x9", "password"),
+    ("password_said_in_other_languages", "我的密码是Tr0ub4dor3xyz，谢谢", "Tr0ub4dor3xyz", "password"),
+    ("password_said_in_other_languages", "パスワードはTr0ub4dor3xyzです", "Tr0ub4dor3xyz", "password"),
+    ("password_said_in_other_languages", "мой пароль Tr0ub4dor3xyz", "Tr0ub4dor3xyz", "password"),
+    ("key_said_in_other_languages", "la clave de API es Zp9qL2vX7mK4rT8wN1sBq4", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
+    ("key_said_in_other_languages", "APIキーはZp9qL2vX7mK4rT8wN1sBq4です", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
+    ("key_said_in_other_languages", "токен: Zp9qL2vX7mK4rT8wN1sBq4", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
     # a class's typed field: no keyword before the name
     (
         "typed_binding_password",
@@ -1116,6 +1126,7 @@ TRUE_POSITIVES = [
         "secret",
     ),
     ("env_name_in_prose", "ENV STRIPE_SECRET `Zp9qL2vX7mK4rT8wN1sBq4`", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
+    ("env_name_in_prose", "The env var is set to Zp9qL2vX7mK4rT8wN1sBq4", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
     ("env_name_password_in_prose", "POSTGRES_PASSWORD is now Tr0ub4dor-x9.", "Tr0ub4dor-x9", "password"),
     ("redis_password", "127.0.0.1:6379> AUTH default Tr0ub4dor&3", "Tr0ub4dor&3", "password"),
     # an INI, TOML or YAML line under a bare key (rclone's B2 remote), spaced or after a colon
@@ -1199,6 +1210,21 @@ NEAR_MISSES = [
         "the password: when does this work\napp password xxxx xxxx xxxx xxxx\n"
         "Create an app password, then sign into your mail\npassword: qwsd fhtr yuop zxcv",
     ),
+    (
+        "password_said_in_other_languages",
+        "Passwort vergessen? Kennwort zurücksetzen v2\nDas Passwort ist erforderlich\n"
+        "密码是必需的，请输入8位以上的密码\n"
+        "パスワードは8文字以上にしてください\nla password è obbligatoria\nпароль должен содержать цифры\n"
+        "비밀번호는 8자 이상이어야 합니다\ncontraseña: ********\n"
+        # (translations of programs' messages: the word, then the sentence's next word)
+        "Sie haben kein Passwort eingegeben!%0AEine leeres Passwort ist\nfrases contraseña PKCS#12\n"
+        "Liian pitkä käyttäjänimi tai salasana SOCKSv5-yhteyskäytäntöön.",
+    ),
+    (
+        "key_said_in_other_languages",
+        "el token es válido por 3600 segundos\nDer API-Key ist in der Datei config.py gespeichert\n"
+        "Schlüssel: sha256:3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d",
+    ),
     # names with a year, a count or a version between their words
     (
         "secret_assignment",
@@ -1212,7 +1238,8 @@ NEAR_MISSES = [
         "env_name_in_prose",
         "PRIMARY KEY (customer_id_2024_v2),\nCACHE_KEY 3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d\n"
         "TOKEN_COUNT 123456789012345678\nTOKEN_IDENT TokenKind::Ident\nAPI_KEY=Zp9qL2vX7mK4rT8wN1sBq4\n"
-        "$API_TOKEN is required\nSECRET_NAME my-app-secret-v2 \nMY_KEY: Zp9qL2vX7mK4rT8wN1sBq4",
+        "$API_TOKEN is required\nSECRET_NAME my-app-secret-v2 \nMY_KEY: Zp9qL2vX7mK4rT8wN1sBq4\n"
+        "set the environment variable to /usr/local/bin/python3.11\nthe env var is set to production_2024_v2",
     ),
     ("env_name_password_in_prose", "DB_PASSWORD is required\nPGPASSWORD to /home/bob/.pgpass2\nDB_PASSWORD as v2.0.1"),
     (

@@ -595,20 +595,28 @@ _add(
 # `heroku config` row with one space). The UPPER_SNAKE name says what the value is; a key or
 # token must look random (prose_secret), a password mix letters and digits (prose_password).
 _ENV_NAME_SAID = r"(?:[ \t]+(?:is|was)\b)?(?:[ \t]+(?:now|still)\b)?(?:[ \t]+(?:set|changed)\b)?(?:[ \t]+(?:to|as)\b)?"
-_ENV_NAME_VALUE = r"[ \t]+(?:\\?[\"'`])?(?P<s>[^\s\"'`\\()\[\]{}<>,;]{1,256}?)(?=\\?[\"'`]|[.,;!?)]?(?:\s|\\[nrt]|$))"
-for _env_name, _env_kind, _env_words, _env_check, _env_pre, _env_what in (
+_ENV_NAME_VALUE = r"[ \t]+(?:\\?[\"'`])?(?P<s>[^\s\"'`\\()\[\]{}<>,;=]{1,256}?)(?=\\?[\"'`]|[.,;!?)]?(?:\s|\\[nrt]|$))"
+_ENV_NAME_START = r"(?:(?<![\w$.\-])|(?<=\\[nt]))\$?"
+# (the words "the env var" say the same when "is" or "to" follows: the env var is set to X)
+_ENV_VAR_WORDS = r"[Ee]nv(?:ironment)?[ \t]+[Vv]ar(?:iable)?"
+for _env_name, _env_kind, _env_words, _env_anchor, _env_check, _env_pre, _env_what in (
     (
         "env_name_in_prose",
         "secret",
-        r"(?:[A-Z0-9]+_)*[A-Z0-9]*(?:KEY|TOKEN|SECRET)(?:_[A-Z0-9]+)*",
+        r"(?:[A-Z0-9]+_)*[A-Z0-9]*(?:KEY|TOKEN|SECRET)(?:_[A-Z0-9]+)*"
+        + r"|"
+        + _ENV_VAR_WORDS
+        + r"(?=[ \t]+(?:is|was|to)[ \t])",
+        r"(?:KEY|TOKEN|SECRET)(?:_[A-Z0-9]+)*`?[ \t]|" + _ENV_VAR_WORDS + r"[ \t]+(?:is|was|to)[ \t]",
         v.prose_secret,
-        ("KEY", "TOKEN", "SECRET"),
-        "set OPENAI_API_KEY to X, SECRET_KEY_BASE X (a random value after a key's name)",
+        ("KEY", "TOKEN", "SECRET", "nv var", "nvironment var"),
+        "set OPENAI_API_KEY to X, SECRET_KEY_BASE X, the env var is set to X (a random value after a key's name)",
     ),
     (
         "env_name_password_in_prose",
         "password",
         r"(?:[A-Z0-9]+_)*[A-Z0-9]*(?:PASSWORD|PASSWD|PASSPHRASE)(?:_[A-Z0-9]+)*",
+        r"(?:PASSWORD|PASSWD|PASSPHRASE)(?:_[A-Z0-9]+)*`?[ \t]",
         v.prose_password_not_path,
         ("PASSWORD", "PASSWD", "PASSPHRASE"),
         "set DB_PASSWORD to X, POSTGRES_PASSWORD is now X (letters and digits after a password's name)",
@@ -617,11 +625,11 @@ for _env_name, _env_kind, _env_words, _env_check, _env_pre, _env_what in (
     _add(
         _env_name,
         _env_kind,
-        r"(?:(?<![\w$.\-])|(?<=\\[nt]))\$?" + _env_words + r"\b`?(?![=:\-])" + _ENV_NAME_SAID + _ENV_NAME_VALUE,
+        _ENV_NAME_START + "(?:" + _env_words + r")\b`?(?![=:\-])" + _ENV_NAME_SAID + _ENV_NAME_VALUE,
         priority=45,
         prefilter=_env_pre,
         validator=_env_check,
-        anchor=_env_words.replace("(?:[A-Z0-9]+_)*[A-Z0-9]*", "") + r"`?[ \t]",
+        anchor=_env_anchor,
         window=(80, 340),
         description=_env_what,
     )

@@ -104,6 +104,7 @@ def detectors() -> dict[str, Detector]:
         ini_files,
         key_formats,
         login_names,
+        other_languages,
         person_names,
         prefixed_tokens,
         provider_formats,
