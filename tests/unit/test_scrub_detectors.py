@@ -1062,6 +1062,21 @@ TRUE_POSITIVES = [
     ("key_said_in_other_languages", "la clave de API es Zp9qL2vX7mK4rT8wN1sBq4", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
     ("key_said_in_other_languages", "APIキーはZp9qL2vX7mK4rT8wN1sBq4です", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
     ("key_said_in_other_languages", "токен: Zp9qL2vX7mK4rT8wN1sBq4", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
+    (
+        "login_call_arg3",
+        'my $dbh = DBI->connect("dbi:Pg:dbname=app", "bob", "Tr0ub4dor&3");',
+        "Tr0ub4dor&3",
+        "password",
+    ),
+    ("cdk_plaintext_secret", "password: SecretValue.unsafePlainText('Tr0ub4dor&3'),", "Tr0ub4dor&3", "password"),
+    ("stdin_password", 'echo "Tr0ub4dor&3" | passwd --stdin bob', "Tr0ub4dor&3", "password"),
+    (
+        "name_value_secret_xml",
+        "<dict>\n\t<key>APIKey</key>\n\t<string>Zp9qL2vX7mK4rT8wN1sBq4</string>",
+        "Zp9qL2vX7mK4rT8wN1sBq4",
+        "secret",
+    ),
+    ("name_value_password_xml", "<key>SMTPPassword</key>\n<string>Tr0ub4dor&3</string>", "Tr0ub4dor&3", "password"),
     # a class's typed field: no keyword before the name
     (
         "typed_binding_password",
@@ -1225,6 +1240,13 @@ NEAR_MISSES = [
         "el token es válido por 3600 segundos\nDer API-Key ist in der Datei config.py gespeichert\n"
         "Schlüssel: sha256:3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d",
     ),
+    (
+        "name_value_secret_xml",
+        "<key>NSAppTransportSecurity</key>\n<dict/>\n<key>CFBundleSignatureKey</key>\n<string>com.example.app.widget</string>\n"
+        "<key>API_KEY</key><string>$(API_KEY)</string>",
+    ),
+    ("login_call_arg3", 'sock.connect(("db.example.com", 5432))\nconn = connect(host, "bob", password)'),
+    ("cdk_plaintext_secret", "SecretValue.unsafePlainText(props.password)\nSecretValue.secretsManager('db-creds')"),
     # names with a year, a count or a version between their words
     (
         "secret_assignment",

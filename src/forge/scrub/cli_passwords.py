@@ -262,6 +262,8 @@ _add(
     r"(?:" + _WORD_START + r"(?:echo(?:[ \t]+-[ne]+)?|printf(?:[ \t]+'%s(?:\\\\n)?')?)[ \t]+"
     r"(?:'(?P<esq>[^'\\\r\n]{3,256})'|\\?\"(?P<edq>[^\"\\\r\n]{3,256})\\?\"|(?P<ebare>[^\s'\"`;&|<>()\\]{3,256}+))"
     r"(?:\\\\?n)?[ \t]*\|[ \t]*(?:sudo[ \t]+(?:-[A-Za-z]+[ \t]+)*-[A-Za-z]*S"
+    # (RHEL's passwd --stdin USER sets a user's password from it)
+    r"|(?:sudo[ \t]+)?passwd[ \t]+--stdin\b"
     # ... or into a secret store, which takes the secret on standard input
     r"|" + _STORES + r")"
     r"|"
@@ -283,13 +285,14 @@ _add(
     r"[ \t]*\|[ \t]*(?:sudo[ \t]+)?chpasswd)",
     group=("esq", "edq", "ebare", "dq", "sq", "bare", "gsq", "gdq", "gbare", "cpw", "cpe"),
     priority=80,
-    prefilter=("sudo", "chpasswd", "passphrase-fd", "secret", "env add", "env:set", "with-token"),
+    prefilter=("sudo", "chpasswd", "passphrase-fd", "secret", "env add", "env:set", "with-token", "--stdin"),
     validator=v.flag_password,
     # (each store's own words: "secrets " alone is in every sentence about them)
     anchor=r"sudo\s|chpasswd|passphrase-fd|secret\s+(?:set|create|put)|env\s+add|secrets\s+(?:create|versions)"
+    r"|passwd\s+--stdin"
     r"|secrets:set|env:set|with-token",
     window=(300, 400),
-    description="echo PASSWORD | sudo -S, sudo -S ... <<< PASSWORD, a secret store's <<< VALUE, "
+    description="echo PASSWORD | sudo -S (or passwd --stdin), sudo -S ... <<< PASSWORD, a secret store's <<< VALUE, "
     "user:PASSWORD fed to chpasswd, "
     "gpg --passphrase-fd 0 <<< PASSPHRASE",
 )

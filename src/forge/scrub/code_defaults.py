@@ -189,6 +189,21 @@ _add(
     description='.apiKey("..."), .withToken("..."), ->setSecret(\'...\'), .bearer_auth("...") (random values)',
 )
 
+# The AWS CDK's SecretValue.unsafePlainText("...") (and the older plainText): the call says a
+# secret is written there in the clear
+_add(
+    "cdk_plaintext_secret",
+    "password",
+    r"\bSecretValue\.(?:unsafePlainText|plainText)\(" + _SP + _QUOTED + _SP + r"\)",
+    group=("dq", "sq"),
+    priority=62,
+    prefilter=("SecretValue.",),
+    validator=v.quoted_password,
+    anchor=r"SecretValue\.(?:unsafePlainText|plainText)\(",
+    window=(0, 400),
+    description="SecretValue.unsafePlainText('...') (the AWS CDK)",
+)
+
 # A typed declaration, where the type stands between the name and its literal: TypeScript's
 # const apiKey: string = "...", Kotlin's and Swift's password: String = "...", Rust's
 # const API_KEY: &str = "...", Go's var password string = "..."; and C's #define NAME "..."

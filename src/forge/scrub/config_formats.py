@@ -876,16 +876,19 @@ _add(
     window=(2, 400),
     description='{"name": "DB_PASSWORD", "value": "..."} (ECS task definitions, key/value lists)',
 )
+# (an Apple property list writes its value as <string>: Info.plist, GoogleService-Info.plist)
+_XML_PAIR_VALUE = r"(?:\s|\\[nrt])*(?:<value>(?P<s>[^<>\r\n]{1,512})</value>|<string>(?P<p>[^<>\r\n]{1,512})</string>)"
 _add(
     "name_value_password_xml",
     "password",
-    r"<(?P<tag>key|name)>" + _PAIR_NAME + r"</(?P=tag)>(?:\s|\\[nrt])*" + r"<value>(?P<s>[^<>\r\n]{1,512})</value>",
+    r"<(?P<tag>key|name)>" + _PAIR_NAME + r"</(?P=tag)>" + _XML_PAIR_VALUE,
+    group=("s", "p"),
     priority=62,
     prefilter=_PAIR_PREFILTER,
     validator=v.env_password,
     anchor=r"(?i)<(?:key|name)>[A-Za-z0-9_.\-]{0,60}?(?:passw(?:or)?d|passphrase|pass|pwd)</",
     window=(0, 600),
-    description="<key>password</key> <value>...</value>",
+    description="<key>password</key> <value>...</value>, a property list's <key>Password</key> <string>...</string>",
 )
 
 # The same two fields where the name says token, secret or key (- name: API_TOKEN / value: ...,
@@ -924,6 +927,18 @@ _add(
     anchor=r"(?i)(?:name|key)\\?[\"']?\s*:\s*\\?[\"']" + _SECRET_PAIR_ANCHOR + r"\\?[\"']",
     window=(2, 1_200),
     description='{"name": "STRIPE_SECRET", "value": "..."} (a long random value)',
+)
+_add(
+    "name_value_secret_xml",
+    "secret",
+    r"<(?P<tag>key|name)>" + _SECRET_PAIR_NAME + r"</(?P=tag)>" + _XML_PAIR_VALUE,
+    group=("s", "p"),
+    priority=57,
+    prefilter=_SECRET_PAIR_PREFILTER,
+    validator=v.properties_key,
+    anchor=r"(?i)<(?:key|name)>" + _SECRET_PAIR_ANCHOR + r"</",
+    window=(0, 1_200),
+    description="<key>APIKey</key> <string>...</string> (a property list; a long random value)",
 )
 
 # .NET's appSettings (<add key="ApiKey" value="..." />) and Java's properties XML (<entry

@@ -390,7 +390,8 @@ _add(
 # new NetworkCredential("svc", "Pa55w0rd"), server.login(user, "hunter22"), HTTPBasicAuth("u", "p"),
 # req.SetBasicAuth("u", "p"),
 # requests.get(url, auth=("u", "p")), DriverManager.getConnection(url, "sa", "p"),
-# new DirectoryEntry("LDAP://host", "admin", "p"): the argument at the password's place, when it
+# new DirectoryEntry("LDAP://host", "admin", "p"), DBI->connect(dsn, "u", "p"), mysql.connector's
+# connect("host", "u", "p"): the argument at the password's place, when it
 # is a literal (a variable there is a reference, not a secret).
 # (quotes may be JSON-escaped: the call inside a tool's output in a transcript line)
 _CALL_ARG = r"""(?:\\?"[^"\\\r\n]{0,256}\\?"|\\?'[^'\\\r\n]{0,256}\\?'|[^,()"'\r\n]{1,128})"""
@@ -415,7 +416,7 @@ _LOGIN_CALLS = {
         "simple_bind",
         "bind_s",
     ),
-    3: ("DirectoryEntry", "getConnection", "set_password"),
+    3: ("DirectoryEntry", "getConnection", "set_password", "connect"),  # (Perl's DBI->connect(DSN, USER, PW))
     4: ("add_password",),
 }
 for _position, _names in _LOGIN_CALLS.items():
