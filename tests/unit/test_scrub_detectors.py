@@ -1049,7 +1049,7 @@ TRUE_POSITIVES = [
         "password",
     ),
     ("app_password", "Your app password for your device\nqwsd fhtr yuop zxcv\n", "qwsd fhtr yuop zxcv", "password"),
-    ("app_password", 'EMAIL_HOST_PASSWORD="qwsd fhtr yuop zxcv"', "qwsd fhtr yuop zxcv", "password"),
+    ("app_password_spaced", "SMTP_PASSWORD=qwsd-fhtr-yuop-zxcv", "qwsd-fhtr-yuop-zxcv", "password"),
     ("app_password", "App-specific password: qwsd-fhtr-yuop-zxcv", "qwsd-fhtr-yuop-zxcv", "password"),
     ("auth_tuple", "DEBUG Using credentials: ('bob', 'Tr0ub4dor&3')", "Tr0ub4dor&3", "password"),
     # a password or a key said in another language

@@ -633,8 +633,9 @@ _add(
     description='password = "value", "password": "value"',
 )
 # A Google app password, as Google shows it: four groups of four lower-case letters with spaces
-# between (EMAIL_HOST_PASSWORD = 'abcd efgh ijkl mnop'); the other password rules stop at a space
-_APP_PASSWORD = r"[a-z]{4}(?: [a-z]{4}){3}"
+# between (EMAIL_HOST_PASSWORD = 'abcd efgh ijkl mnop'; Apple's app-specific ones with dashes);
+# the other password rules stop at a space. (Named in a sentence: provider_formats.app_password.)
+_APP_PASSWORD = r"[a-z]{4}(?: [a-z]{4}){3}|[a-z]{4}(?:-[a-z]{4}){3}"
 _add(
     "app_password_spaced",
     "password",
@@ -656,6 +657,7 @@ _add(
     group=("eq", "q", "y"),
     priority=61,
     prefilter=("pass", "Pass", "PASS"),
+    validator=v.app_password,
     anchor=_PASSWORD_ANCHOR,
     window=(0, 200),
     description="Google app passwords written as shown (four groups of four letters) under a password key",

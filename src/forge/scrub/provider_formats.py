@@ -454,31 +454,19 @@ _add(
 # --- app passwords ---------------------------------------------------------------------------
 # Google shows an app password as four groups of four lower-case letters (abcd efgh ijkl mnop),
 # Apple an app-specific password with dashes (abcd-efgh-ijkl-mnop): a user pastes one to set up
-# SMTP. Spaces put it past the rules for a password value (a value with spaces is prose), so it
-# is read by its shape where something names it: "app password" a few words before (or on the
-# line before: Google's page shows the words, then the password), or as the whole value of a
-# password key given with = or in quotes (SMTP_PASSWORD="abcd efgh ijkl mnop").
-_APP_PASSWORD = r"(?P<s>[a-z]{4}(?P<g>[ \-])[a-z]{4}(?P=g)[a-z]{4}(?P=g)[a-z]{4})(?![A-Za-z0-9\-])"
-_APP_PASSWORD_KEY = (
-    r"(?:[Pp]ass(?:word)?|PASS(?:WORD)?|[Pp]wd|PWD)[0-9]{0,2}\\?[\"']?[ \t]*(?:=[ \t]*|:[ \t]*(?=\\?[\"']))"
-)
+# SMTP. Spaces put it past the rules for a password in prose, so it is read by its shape where
+# the words "app password" come a few words before (or on the line before: Google's page shows
+# the words, then the password). Under a password key: builtin's app_password_spaced.
 _add(
     "app_password",
     "password",
     r"(?i:\bapp(?:[ \-_]?specific)?[ \-_]?pass(?:word)?s?\b)(?:[^\n\"`]|\r?\n|\\n){0,60}?"
     r"(?:(?<![A-Za-z0-9\-])|(?<=\\n))"
-    + _APP_PASSWORD
-    + r"|"
-    + _APP_PASSWORD_KEY
-    + r"\\?[\"']?"
-    + _APP_PASSWORD.replace("(?P<s>", "(?P<v>").replace("<g>", "<h>").replace("=g)", "=h)")
-    + r"(?=\\?[\"']|[ \t]*(?:$|\r?\n|\\[nr]))",
-    group=("s", "v"),
+    r"(?P<s>[a-z]{4}(?P<g>[ \-])[a-z]{4}(?P=g)[a-z]{4}(?P=g)[a-z]{4})(?![A-Za-z0-9\-])",
     priority=63,
-    prefilter=("ass", "ASS", "wd", "WD"),
+    prefilter=("app", "App", "APP"),
     validator=v.app_password,
-    anchor=r"(?i)app[ \-_]?(?:specific[ \-_]?)?pass"
-    r"|(?i:pass(?:word)?|pwd)[0-9]{0,2}\\?[\"']?[ \t]*[=:][ \t]*\\?[\"']?[a-z]{4}[ \-][a-z]{4}[ \-]",
+    anchor=r"(?i)app[ \-_]?(?:specific[ \-_]?)?pass",
     window=(0, 200),
-    description="Google app passwords (abcd efgh ijkl mnop) and Apple's (abcd-efgh-ijkl-mnop), named as such",
+    description="Google's app passwords (abcd efgh ijkl mnop), Apple's (abcd-efgh-ijkl-mnop), after app password",
 )
