@@ -19,6 +19,7 @@ Registered like the built-ins (builtin.py has the conventions).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterator
 
@@ -98,10 +99,17 @@ def _literal(text: str, s: int, e: int) -> tuple[int, str] | None:
     return s + lead + literal.start(group), literal.group(group)
 
 
-def _rows(text: str) -> Iterator[tuple[list[str], list[tuple[int, int]]]]:
-    """Each INSERT's column names with each of its rows' item spans."""
-    for insert in _INSERT.finditer(text):
+@functools.lru_cache(maxsize=1)
+def _rows(text: str) -> tuple[tuple[tuple[str, ...], tuple[tuple[int, int], ...]], ...]:
+    """Each INSERT's column names with each of its rows' item spans. (Parsed once per text: four
+    rules read them.) A statement ends before the next INSERT, so text with many statements that
+    do not close is read once, not up to the limit from each."""
+    out: list[tuple[tuple[str, ...], tuple[tuple[int, int], ...]]] = []
+    inserts = list(_INSERT.finditer(text))
+    for n, insert in enumerate(inserts):
         limit = min(len(text), insert.end() + _MAX_STATEMENT)
+        if n + 1 < len(inserts):
+            limit = min(limit, inserts[n + 1].start())
         head = _TABLE_THEN_COLUMNS.match(text, insert.end())
         if head is None:
             continue  # VALUES without a column list: nothing names the values
@@ -109,7 +117,7 @@ def _rows(text: str) -> Iterator[tuple[list[str], list[tuple[int, int]]]]:
         if columns is None:
             continue
         spans, pos = columns
-        names = [_column_name(text[s:e]) for s, e in spans]
+        names = tuple(_column_name(text[s:e]) for s, e in spans)
         opener = _VALUES.match(text, pos)
         for _ in range(_MAX_ROWS):
             if opener is None:
@@ -118,8 +126,9 @@ def _rows(text: str) -> Iterator[tuple[list[str], list[tuple[int, int]]]]:
             if row is None:
                 break
             values, pos = row
-            yield names, values
+            out.append((names, tuple(values)))
             opener = _ROW_GAP.match(text, pos)
+    return tuple(out)
 
 
 def _secret_values(text: str, column: re.Pattern[str], check: Callable[[str], bool]) -> Iterator[tuple[int, int]]:
