@@ -1077,6 +1077,24 @@ TRUE_POSITIVES = [
         "secret",
     ),
     ("name_value_password_xml", "<key>SMTPPassword</key>\n<string>Tr0ub4dor&3</string>", "Tr0ub4dor&3", "password"),
+    (
+        "gradle_field_secret",
+        'buildConfigField "String", "API_KEY", "\\"Zp9qL2vX7mK4rT8wN1sBq4\\""',
+        "Zp9qL2vX7mK4rT8wN1sBq4",
+        "secret",
+    ),
+    (
+        "gradle_field_secret",
+        "buildConfigField 'String', 'MAPS_KEY', '\"Zp9qL2vX7mK4rT8wN1sBq4\"'",
+        "Zp9qL2vX7mK4rT8wN1sBq4",
+        "secret",
+    ),
+    (
+        "gradle_field_password",
+        'buildConfigField("String", "DB_PASSWORD", "\\"Tr0ub4dor&3\\"")',
+        "Tr0ub4dor&3",
+        "password",
+    ),
     # a class's typed field: no keyword before the name
     (
         "typed_binding_password",
@@ -1247,6 +1265,12 @@ NEAR_MISSES = [
     ),
     ("login_call_arg3", 'sock.connect(("db.example.com", 5432))\nconn = connect(host, "bob", password)'),
     ("cdk_plaintext_secret", "SecretValue.unsafePlainText(props.password)\nSecretValue.secretsManager('db-creds')"),
+    (
+        "gradle_field_secret",
+        'buildConfigField "String", "API_KEY", "\\"${apiKey}\\""\nbuildConfigField "boolean", "USE_TOKEN", "true"\n'
+        'buildConfigField "String", "TOKEN_URL", "\\"https://auth.example.com/token\\""',
+    ),
+    ("gradle_field_password", 'buildConfigField "String", "DB_PASSWORD", "\\"" + dbPassword + "\\""'),
     # names with a year, a count or a version between their words
     (
         "secret_assignment",

@@ -68,6 +68,27 @@ _OR_FALLBACK = (
     + _QUOTED
 )
 
+# Android's Gradle: buildConfigField "String", "API_KEY", "\"value\"" (Groovy, or Kotlin's call with
+# parentheses): the value is a Java string literal inside a Gradle string, its inner quotes escaped
+# (or '"value"' in single quotes)
+_GRADLE_FIELD = (
+    r"\bbuildConfigField\s*\(?"
+    + _SP
+    + _Q
+    + r"[A-Za-z.]{1,40}"
+    + _Q
+    + _SP
+    + ","
+    + _SP
+    + _Q
+    + "{name}"
+    + _Q
+    + _SP
+    + ","
+    + _SP
+    + r"""(?:\\?"\\{1,3}"(?P<dq>[^"\\\r\n]{1,256})\\{1,3}"\\?"|'\\?"(?P<sq>[^"'\\\r\n]{1,256})\\?"')"""
+)
+
 _PREFILTERS = {
     "define": ("define(",),
     "env_default": ("getenv(", "environ.get(", "ENV.fetch(", "env(", "config(", "getOrDefault("),
@@ -76,6 +97,7 @@ _PREFILTERS = {
     "subscript": ("]",),
     "or_default": ("getenv(", "environ", "ENV["),
     "ruby_set": ("set :",),
+    "gradle_field": ("buildConfigField",),
 }
 # how far before its anchor a match may start: a subscript's name stands before its `] =`
 _BEFORE = {"subscript": 90}
@@ -92,6 +114,7 @@ for form, shape, anchor_at in (
     ("subscript", _SUBSCRIPT, r"\]\s*(?:\|\||\?\?)?="),
     ("or_default", _OR_FALLBACK, r"(?:getenv\(|environ\.get\(|environ\[|ENV\[)"),
     ("ruby_set", _RUBY_SET, r"set\s+:"),
+    ("gradle_field", _GRADLE_FIELD, r"buildConfigField"),
 ):
     _add(
         f"{form}_password",
