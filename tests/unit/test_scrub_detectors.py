@@ -1095,6 +1095,10 @@ TRUE_POSITIVES = [
         "Tr0ub4dor&3",
         "password",
     ),
+    ("secret_before_its_name", "I've put Zp9qL2vX7mK4rT8wN1sBq4 in as the API key", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
+    ("secret_before_its_name", "use `Zp9qL2vX7mK4rT8wN1sBq4` as the token", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
+    ("password_before_its_name", "try Tr0ub4dor&3 as the password", "Tr0ub4dor&3", "password"),
+    ("login_call_arg2", 'rs.initiate(); db.auth("admin", "Tr0ub4dor&3")', "Tr0ub4dor&3", "password"),
     # a class's typed field: no keyword before the name
     (
         "typed_binding_password",
@@ -1265,6 +1269,12 @@ NEAR_MISSES = [
     ),
     ("login_call_arg3", 'sock.connect(("db.example.com", 5432))\nconn = connect(host, "bob", password)'),
     ("cdk_plaintext_secret", "SecretValue.unsafePlainText(props.password)\nSecretValue.secretsManager('db-creds')"),
+    (
+        "secret_before_its_name",
+        "use python3.11 as the interpreter\nUse this as the key: foo\nuse customer_id_2024_v2 as the key\n"
+        "add 3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d3f2a9c1d as the secret",
+    ),
+    ("password_before_its_name", "use v2.0.1 as the pass\nset password_field as the password\nuse it as the password"),
     (
         "gradle_field_secret",
         'buildConfigField "String", "API_KEY", "\\"${apiKey}\\""\nbuildConfigField "boolean", "USE_TOKEN", "true"\n'

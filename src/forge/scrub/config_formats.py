@@ -634,6 +634,43 @@ for _env_name, _env_kind, _env_words, _env_anchor, _env_check, _env_pre, _env_wh
         description=_env_what,
     )
 
+# The value first, then what it is: "use X as the API key", "I've put X in as the token", "try
+# X as the password". A key or token must look random (prose_secret), a password mix letters and
+# digits (prose_password).
+_AS_VERB = r"\b(?:[Uu]se|[Uu]sing|[Pp]ut|[Aa]dd(?:ed)?|[Ss]et|[Pp]aste[d]?|[Tt]ry|[Gg]ave)[ \t]+"
+_AS_WHAT = (
+    r"(?:\\?[\"'`])?[ \t]+(?:in[ \t]+)?as[ \t]+(?:(?:the|my|our|your|a|an)[ \t]+)?(?:[A-Za-z][\w.\-]{0,30}[ \t]+)?"
+)
+for _as_name, _as_kind, _as_value, _as_words, _as_check, _as_what in (
+    (
+        "secret_before_its_name",
+        "secret",
+        r"(?P<s>[A-Za-z0-9+/_\-.~]{16,256}={0,2})",
+        r"(?:API[ \t]+key|[Aa]pi[ \t]+key|key|token|secret)",
+        v.prose_secret,
+        "use X as the API key, I've put X in as the token (a random value, then what it is)",
+    ),
+    (
+        "password_before_its_name",
+        "password",
+        r"(?P<s>(?:(?![\"'`,;&|<>(){}\[\]\\=])[!-~]|&(?![&\s])){6,128})",
+        r"(?:password|passphrase|pass|pw)",
+        v.prose_password,
+        "try X as the password (letters and digits, then what it is)",
+    ),
+):
+    _add(
+        _as_name,
+        _as_kind,
+        _AS_VERB + r"(?:\\?[\"'`])?" + _as_value + _AS_WHAT + _as_words + r"\b",
+        priority=44,
+        prefilter=(" as ",),
+        validator=_as_check,
+        anchor=r"[ \t]as[ \t]+(?:(?:the|my|our|your|a|an)[ \t]+)?(?:[A-Za-z][\w.\-]{0,30}[ \t]+)?" + _as_words + r"\b",
+        window=(300, 20),
+        description=_as_what,
+    )
+
 # Markdown names a setting and its value, each in backticks: set `DB_PASSWORD` to `...`,
 # `API_TOKEN`: `...`. A password is any literal there; a key or token must look random.
 _MD_LINK = r"`[ \t]*(?::|=)[ \t]*`|`[ \t]+(?:to|is|as)[ \t]+`"

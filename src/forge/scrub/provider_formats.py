@@ -412,6 +412,7 @@ _LOGIN_CALLS = {
         "basic_auth",
         "DigestAuth",
         "login",
+        "db.auth",  # the MongoDB shell's db.auth("user", "password")
         "simple_bind_s",
         "simple_bind",
         "bind_s",
