@@ -146,6 +146,12 @@ TRUE_POSITIVES = [
         "secret",
     ),
     (
+        "query_key",  # OpenWeatherMap's key parameter
+        "curl 'https://api.openweathermap.org/data/2.5/weather?q=Oslo&appid=3b9f0c2d4e5a6b7c8d9e0f1a2b3c4d5e'",
+        "3b9f0c2d4e5a6b7c8d9e0f1a2b3c4d5e",
+        "secret",
+    ),
+    (
         "auth_scheme_credential",  # Okta's scheme
         'curl -H "Authorization: SSWS 00q8X7kT9zLm2pR4vW6yB1nC3dF5gH7jK9lM0oP2q" https://acme.okta.com/api/v1/users',
         "00q8X7kT9zLm2pR4vW6yB1nC3dF5gH7jK9lM0oP2q",
@@ -742,6 +748,7 @@ TRUE_POSITIVES = [
     ("properties_key", "app.signing.key=Qm9vN3RyYXBLZXkxOTk4WnpQ\n", "Qm9vN3RyYXBLZXkxOTk4WnpQ", "secret"),
     # code that names the setting its literal fills (wp-config.php, env lookups with a fallback)
     ("define_password", "define( 'DB_PASSWORD', 'marmalade7' );", "marmalade7", "password"),
+    ("define_password", 'define("static_password02", "marmalade7", true);', "marmalade7", "password"),
     # shells' histories and fish; code that hands a setting its literal
     (
         "env_file_password",
@@ -794,6 +801,7 @@ TRUE_POSITIVES = [
         "secret",
     ),
     ("env_default_password", 'os.getenv("DB_PASSWORD", "marmalade7")', "marmalade7", "password"),
+    ("env_default_password", 'os.environ.get("pwd", "marmalade7")', "marmalade7", "password"),
     (
         "env_default_secret",
         'env("SECRET_KEY", default="9x#k2m@1l0p7qZr4Tw8v")',
@@ -850,6 +858,7 @@ TRUE_POSITIVES = [
     ("secret_in_prose", "use the token `Zp9qL2vX7mK4rT8wN1sB` below", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
     ("password_in_prose", "I've reset the admin password to Otter-42x.", "Otter-42x", "password"),
     ("password_in_prose", "The new password for root is Otter-42x now", "Otter-42x", "password"),
+    ("password_in_prose", "Done: the password was reset to: Tmp-5521-Kx", "Tmp-5521-Kx", "password"),
     ("key_value_row_password", "| User | admin |\n| Password | `tangerine-Otter-42` |", "Otter-42", "password"),
     ("key_value_row_secret", "| API Key | `Zp9qL2vX7mK4rT8wN1sB` |", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
     ("secret_in_prose", "INFO: Using token Zp9qL2vX7mK4rT8wN1sBq4 for the upload", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
@@ -862,6 +871,8 @@ TRUE_POSITIVES = [
     ("credential_pair_in_prose_quoted", "You can log in as `admin` with `marmalade`", "marmalade", "password"),
     ("pass_after_user", "user: admin  pass: marmalade", "marmalade", "password"),
     ("pass_after_user", "login=bob, pwd=tangerine-Otter", "tangerine-Otter", "password"),
+    ("pass_after_user", "login: admin / pass: Sup3rS3cret!", "Sup3rS3cret!", "password"),
+    ("pass_after_user", "user=bob | pwd=tangerine-Otter", "tangerine-Otter", "password"),
     (
         "secret_after_mention",
         "Copy this token now, you won't see it again: Zp9qL2vX7mK4rT8wN1sB",
@@ -1332,6 +1343,7 @@ NEAR_MISSES = [
     ("openai_client_secret", "speak_4f2c7d0e9a1b4c3d8e7f6a5b4c3d2e1f and ek_0000000000000000000000000000000"),
     ("dockerconfig_data", ".dockerconfigjson: {{ .Values.registry }} and .dockercfg: ${DOCKERCFG}"),
     ("query_key", "?key=uploads/2024/a8f9d0c1.png and ?key=user_profile_settings_v2 and ?key=${API_KEY}"),
+    ("query_key", "https://graph.facebook.com/oauth?appId=1234567890123456&appid=weather_station_north_v2"),
     (
         "auth_scheme_credential",
         'Authorization: Signature keyId="x"; the Authorization header carries a scheme; Authorization: Bot $TOKEN',
@@ -1449,6 +1461,7 @@ NEAR_MISSES = [
     ("redis_password", "requirepass ${REDIS_PASSWORD}"),
     ("password_in_prose", "the password is required; password reset-link sent"),
     ("password_in_prose", "Password for admin: reset it in settings; password: value1"),
+    ("password_in_prose", "the password was set to: default; password changed to: see the vault"),
     ("secret_in_prose", "Token updated: see the docs; API key generated: number_generated_tokens-1"),
     (
         "credential_pair_in_prose",
@@ -1460,6 +1473,7 @@ NEAR_MISSES = [
         "both credentials seeded with `credentials.create()`; run `docker login` as `deploy` with `--password-stdin`",
     ),
     ("pass_after_user", "user: admin  pass: ${DB_PASS}; user: bob, pw: ****; user=app pass=true"),
+    ("pass_after_user", "login: admin / passes: 3; user: x / pass: 1"),
     (
         "secret_after_mention",
         "Updated the secret rotation docs, see commit: 3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39;"
@@ -1589,6 +1603,10 @@ NEAR_MISSES = [
     ("define_password", "define('DB_PASSWORD', 'password_here'); define('DB_USER', 'wordpress');"),
     ("define_secret", "define('AUTH_KEY', 'put your unique phrase here'); define('WP_CACHE_KEY_SALT', 'site1');"),
     ("env_default_password", 'os.getenv("DB_PASSWORD", "") or os.getenv("PASSWORD_FILE", "/run/secrets/pw")'),
+    (
+        "env_default_password",
+        'os.getenv("BYPASS", "marmalade7") or os.getenv("COMPASS", "north") or getenv("PASS", "true")',
+    ),
     ("env_default_secret", 'config("CACHE_KEY", "users") and env("TOKEN_TTL", default="3600")'),
     ("js_env_default_password", 'process.env.DB_PASSWORD || ""'),
     ("js_env_default_secret", 'process.env.API_TOKEN ?? "dev"'),

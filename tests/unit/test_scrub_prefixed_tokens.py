@@ -34,6 +34,12 @@ POSITIVES = [
     ("crates_io_token", "cargo login cioMFLZDe1f8rESQedUStPKR0CsTy4Qwb8D", "MFLZDe1f8rESQ", "crates_io_token"),
     ("fireworks_key", "key: fw_wXoIIXGvOoNZYW2mZp0zVZom", "wXoIIXGvOoNZ", "fireworks_key"),
     (
+        "replicate_token",
+        'replicate.Client(api_token="r8_Rq4J9dEiHhVPIZMfk8LZoejEQjpihbt3FEfxw")',
+        "r8_Rq4J9dEiHhVPIZMfk8LZoejEQjpihbt3FEfxw",
+        "replicate_token",
+    ),
+    (
         "pinecone_key",
         "PC=pcsk_L5DZPj_N0MEQ7wjJJibaZUPgHV7iB3m03nbqnsGpWLuqIA1id6Vw5DQL",
         "N0MEQ7wjJJibaZ",
@@ -188,6 +194,7 @@ NEAR_MISSES = [
     ("jina_key", "the jina_embeddings_v3_model_name_goes_here_for_the_retrieval_task"),
     ("crates_io_token", "the cio and the cto; ciofile_without_any_digits_at_all_here"),
     ("fireworks_key", "fw_YOUR_API_KEY_GOES_HERE_OK and fw_abc"),
+    ("replicate_token", "r8_YOUR_REPLICATE_API_TOKEN_GOES_HERE_X and r8_abc and r8_0"),
     ("pinecone_key", "pcsk_xxxx_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),
     ("supabase_secret_key", "sb_publishable_aB3dE6gH9jK2mN5pQ8sT1vW4 is public"),
     ("render_key", "rnd_seed and rnd_value_for_the_tests_here_ok"),

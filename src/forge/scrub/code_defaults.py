@@ -14,8 +14,9 @@ from __future__ import annotations
 from forge.scrub import validators as v
 from forge.scrub.builtin import _QUOTED, _SP, _WORD_START, _add
 
-_PASSWORD_NAME = r"[A-Za-z0-9_.\-]{0,60}?(?i:password|passwd|passphrase|_pass|_pwd)"
-_SECRET_NAME = r"[A-Za-z0-9_.\-]{0,60}?(?i:secret|token|key|salt|credentials?)"
+# (a number may follow: static_password02; pwd and pass alone name a password only as the whole name)
+_PASSWORD_NAME = r"(?:[A-Za-z0-9_.\-]{0,60}?(?i:password|passwd|passphrase|_pass|_pwd)|(?i:pwd|pass))[0-9]{0,2}"
+_SECRET_NAME = r"[A-Za-z0-9_.\-]{0,60}?(?i:secret|token|key|salt|credentials?)[0-9]{0,2}"
 _Q = r"\\?[\"']"  # a quote, maybe JSON-escaped (code inside a tool result)
 
 # PHP: define('DB_PASSWORD', 'value'); define( "AUTH_KEY", "value" );

@@ -358,7 +358,7 @@ _add(
     # (or an arrow: password -> X)
     r"(?(fc)(?::[ \t]*|[ \t]+(?:(?:is|was)[ \t]+)?)|(?:[ \t]*(?:-{1,2}>|=>))?[ \t]+(?:(?:is|was)[ \t]+)?)"
     r"(?:(?:now|still)[ \t]+)?"
-    r"(?:(?:(?:set|changed|reset|updated)[ \t]+)?to[ \t]+)?"
+    r"(?:(?:(?:set|changed|reset|updated)[ \t]+)?to(?:[ \t]*:)?[ \t]+)?"  # (reset to: X)
     # (an ampersand inside the word is the password's: Tr0ub4dor&3; a shell's && ends it)
     r"(?P<s>(?:[^\s\"'`,;&|<>(){}\[\]\\=]|&(?![&\s])){6,256}?)(?=[.,;:!?]?(?:\s|\\[nrt]|\\?\"|'|$))",
     priority=50,
@@ -471,12 +471,13 @@ _add(
     description="log in as `admin` with `marmalade` (a user and a quoted password)",
 )
 
-# A short password key after a user key on one line: "user: admin  pass: X", "login=bob, pwd=X"
-# (pass, pwd and pw alone are too common a word or name to count anywhere else).
+# A short password key after a user key on one line: "user: admin  pass: X", "login=bob, pwd=X",
+# "login: admin / pass: X" (pass, pwd and pw alone are too common a word or name to count anywhere else).
 _add(
     "pass_after_user",
     "password",
-    r"\b(?i:user(?:name)?|login)[ \t]*[:=][ \t]*[^\s,;]{1,64}[ \t]*[,;]?[ \t]+(?i:pass|pwd|pw)[ \t]*[:=][ \t]*"
+    r"\b(?i:user(?:name)?|login)[ \t]*[:=][ \t]*[^\s,;|]{1,64}[ \t]*(?:[,;|]|(?<=[ \t])/)?"
+    r"[ \t]+(?i:pass|pwd|pw)[ \t]*[:=][ \t]*"
     r"(?P<s>[^\s\"'`,;\\]{4,128})(?=[,;]?(?:\s|\\[nrt]|\\?\"|$))",
     priority=52,
     validator=v.flag_password,
@@ -776,17 +777,19 @@ _add(
 )
 
 # A URL's ?key=VALUE (Steam's, Trello's, Bing Maps' and many APIs' key parameter; Google's
-# key=AIza... has its own rule): random values only (?key=uploads/a.png names an object)
+# key=AIza... has its own rule; OpenWeatherMap's ?appid=, Datadog's ?application_key=): random
+# values of 20 or more only (?key=uploads/a.png names an object; a numeric app id is shorter)
+_QUERY_KEYS = r"(?:key|apiKey|apikey|api-key|appkey|app_key|appid|appId|application_key|applicationKey)"
 _add(
     "query_key",
     "secret",
-    r"[?&;](?:key|apiKey|api-key|appkey|app_key)=(?P<s>[A-Za-z0-9_\-.~%]{20,512}+)(?![A-Za-z0-9_\-.~%/])",
+    r"[?&;]" + _QUERY_KEYS + r"=(?P<s>[A-Za-z0-9_\-.~%]{20,512}+)(?![A-Za-z0-9_\-.~%/])",
     priority=64,
-    prefilter=("key=", "Key="),
+    prefilter=("key=", "Key=", "appid=", "appId="),
     validator=v.properties_key,  # (random, and not a name made of words: ?key=user_profile_v2)
-    anchor=r"[?&;](?:key|apiKey|api-key|appkey|app_key)=",
+    anchor=r"[?&;]" + _QUERY_KEYS + "=",
     window=(0, 540),
-    description="?key=VALUE in a URL (random values)",
+    description="?key=VALUE, ?appid=VALUE in a URL (random values)",
 )
 
 # YAML block scalar: password: |  (the value on the next, indented line)

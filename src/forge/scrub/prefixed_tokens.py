@@ -61,6 +61,16 @@ _token(
     description="Fireworks AI API keys (fw_ + 24 characters)",
 )
 _token(
+    "replicate_token",
+    "replicate_token",
+    "r8_",
+    r"[A-Za-z0-9]{37}",
+    width=45,
+    validator=v.mixed_token,
+    anchor=r"r8_[A-Za-z0-9]{37}",  # ("r8_" alone is in register names)
+    description="Replicate API tokens (r8_ + 37 characters)",
+)
+_token(
     "pinecone_key",
     "pinecone_key",
     "pcsk_",
@@ -453,6 +463,7 @@ NAMES = (
     "jina_key",
     "crates_io_token",
     "fireworks_key",
+    "replicate_token",
     "pinecone_key",
     "supabase_secret_key",
     "render_key",
