@@ -21,12 +21,16 @@ SECRET_YAML = (
 )
 ENV = "DB_HOST=db.internal\nDB_PASS=sunshine\nREACT_APP_AUTH_PASSWORD=whiteduke\n"  # literals: plain words count
 GRADLE = 'credentials {\n    username "deploy"\n    password "sunshine"\n}\n'
+XML_ENTRY = "<entry>\n    <key>db_password</key>\n    <value>Zq8-u3XKhpimMHlJvX</value>\n</entry>\n"
+LDAP_CALL = 'var entry = new DirectoryEntry("LDAP://corp.example.com",\n    "svc_ldap",\n    "Pg-zu0HxlG7QVe7mr");\n'
 FILES = {
     "env": (ENV, ["sunshine", "whiteduke"]),
     "gradle": (GRADLE, ["sunshine"]),
+    "ldap call": (LDAP_CALL, ["Pg-zu0HxlG7QVe7mr"]),
     "netrc": (NETRC, ["Zq8-u3XKhpimMHlJvX"]),
     "pgpass": (PGPASS, ["Pg-zu0HxlG7QVe7mr"]),
     "secret": (SECRET_YAML, ["J6GcPUFmS/ial8Gf==", "c3VwZXItc2VjcmV0LXB3ZA=="]),
+    "xml entry": (XML_ENTRY, ["Zq8-u3XKhpimMHlJvX"]),
 }
 GUTTERS = {
     "Claude Code's Read": lambda i: f"{i + 1:>6}→",

@@ -27,6 +27,12 @@ CAUGHT = [
     (f"7z a -p{PW} -mhe=on backup.7z data/", [PW]),
     (f"keytool -genkeypair -alias app -keystore app.jks -storepass {PW} -keypass {PW}x", [PW, PW + "x"]),
     (f"echo {PW} | sudo -S apt-get update", [PW]),
+    # a config line as inline code in a sentence
+    (
+        "Put `DB_PASSWORD=sunshine` in .env and `spring.datasource.password=chrysler` in the properties",
+        ["sunshine", "chrysler"],
+    ),
+    ("the config needs `pwd: Tr0ub4dor99` under [remote]", ["Tr0ub4dor99"]),
     (f"echo '{PW}' | sudo -k -S systemctl restart nginx", [PW]),
     (f'sudo -S apt-get install -y nginx <<< "{PW}"', [PW]),
     (f'expect "password:"\nsend "{PW}\\r"', [PW]),
@@ -102,6 +108,8 @@ KEPT = [
     "password: |\n  ${DB_PASSWORD}\n",
     "echo $TOKEN | gh secret set API_TOKEN",
     "echo done | tee log.txt",
+    "the field `password: string` is required; `password=None` by default",
+    "Use ``peek`` pass :paramref:`_sa.create_engine.json_serializer` to it",
 ]
 
 
@@ -136,3 +144,28 @@ def test_a_token_in_terminal_colours_is_caught_and_the_colours_stay():
     line = json.dumps({"type": "user", "message": {"content": [{"type": "tool_result", "content": text}]}})
     (clean_line,) = scrub_json_lines([line], Scrubber())
     assert json.loads(clean_line)["message"]["content"][0]["content"] == clean
+
+
+# A tab between a key and its value (Go and Makefiles indent and align with tabs, TSV columns):
+# in a transcript line the tab is the escape \t, read as a blank (find.tabs_as_blanks).
+TABBED = [
+    (f'package main\n\nvar (\n\tadoPat\t= "{TOK}"\n)\n', [TOK]),
+    (f"deploy:\n\tDB_PASSWORD={PW} ./deploy.sh\n", [PW]),
+    (f"[db]\npassword\t= {PW}\napi_key\t= {TOK}\n", [PW, TOK]),
+    (f"okta_secret:\t{TOK}\n", [TOK]),
+]
+
+
+@pytest.mark.parametrize(("text", "secrets"), TABBED)
+def test_a_value_after_a_tab_is_caught_bare_and_in_a_transcript_line(text, secrets):
+    test_caught_bare_and_in_a_transcript_line(text, secrets)
+
+
+def test_a_tab_written_in_code_and_a_windows_path_are_not_read_as_tabs():
+    """An escaped backslash before a t in JSON text is code's own "\\t", not a tab; in a plain
+    string a backslash and a t are a path's (C:\\Users\\trent): neither is read as a blank."""
+    code = 'fmt.Printf("token:\\t%s\\n", token)\nprintf("pass:\\t%s", pass)'
+    line = json.dumps({"type": "user", "message": {"content": [{"type": "tool_result", "content": code}]}})
+    assert scrub_json_lines([line], Scrubber()) == [line]
+    path = "C:\\Users\\trent\\AppData\\Local\\Temp\\build.log"
+    assert Scrubber().scrub_text(path) == "C:\\Users\\<SECRET:user>\\AppData\\Local\\Temp\\build.log"

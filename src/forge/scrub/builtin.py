@@ -18,7 +18,7 @@ import re
 from forge.scrub import validators as v
 from forge.scrub.detectors import Detector, register_detector
 from forge.scrub.engine import ENGINE_NAME, ENGINE_PACKAGE
-from forge.scrub.gutters import GUTTER, WS_ACROSS_LINES
+from forge.scrub.gutters import BLANKS_ACROSS_LINES, GUTTER, WS_ACROSS_LINES
 from forge.scrub.kubernetes import kubernetes_secret_values
 
 
@@ -93,7 +93,7 @@ _TOKEN_END = r"(?![A-Za-z0-9_\-])"
 # a shell line's continuation: a backslash at the line's end (JSON-escaped in a transcript line)
 _CONT = r"(?:\\\r?\n|\\\\\\n)"
 _WS = r"(?:\s|\\[nrt]|" + _CONT + r")+"  # whitespace, also JSON-escaped (tool output inside a JSON string)
-_SP = r"(?:\s|\\[nrt])*"  # the same, or none: between a call's arguments, a JSON object's members
+_SP = BLANKS_ACROSS_LINES  # the same, or none: between a call's arguments, a JSON object's members
 _BLANKS = r"(?:[ \t]|" + _CONT + r")+"  # between a command's arguments
 # a command's other arguments before the one a rule reads: up to its end (a pipe, a ; or &, a line
 # break that is not a continuation)

@@ -30,7 +30,7 @@ from forge.scrub.builtin import (
     _trie,
 )
 from forge.scrub.detectors import Detector, register_detector
-from forge.scrub.gutters import GUTTER
+from forge.scrub.gutters import BLANKS_ACROSS_LINES, GUTTER
 from forge.scrub.tables import table_secret_values
 
 # An env-file line (.env, docker --env-file, CI variables): KEY=value with no spaces, the key in
@@ -41,7 +41,9 @@ _add(
     "password",
     # (a line's start: also past a gutter, as Claude Code's Read or cat -n shows the file; gutters.py)
     # (and a Compose environment list's item: - POSTGRES_PASSWORD=postgres, - "KEY=value")
-    r"(?m)(?:^|(?<=\\n)|(?<=\"))" + GUTTER + r"?(?:[ \t]|\\t)*(?:-[ \t]+(?:\\?[\"'])?)?(?:#[ \t]*)?(?:export[ \t]+)?"
+    r"(?m)(?:^|(?<=\\n)|(?<=\")|(?<=[^`\w]`)|(?<=^`))"
+    + GUTTER
+    + r"?(?:[ \t]|\\t)*(?:-[ \t]+(?:\\?[\"'])?)?(?:#[ \t]*)?(?:export[ \t]+)?"
     # (PGPASSWORD, MYSQL_PWD: a tool's own name glued to PASSWORD counts too)
     r"(?:[A-Z][A-Z0-9]*_)*(?:[A-Z0-9]*(?:PASSWORD|PASSWD)|PASS|PWD|PASSPHRASE)(?:_?[0-9]{1,2})?=(?P<s>[^\s\"'`#\\]{1,256}+)",
     priority=62,
@@ -811,11 +813,12 @@ _add(
 # SSHpassword: ..., - password: ...): a YAML file holds literals, so a plain word is the password.
 # The value runs to the line's end (or a comment); code that looks alike (password: str in a
 # dataclass, password: userPassword in an object literal) fails yaml_password.
-_LINE_START = r"(?m)(?:^|(?<=\\n)|(?<=\"))" + GUTTER + r"?(?:[ \t]|\\t)*(?:-[ \t]+)?"
+# (a line's start: also inside a string, and at inline code's start: `DB_PASS=sunshine` in a sentence)
+_LINE_START = r"(?m)(?:^|(?<=\\n)|(?<=\")|(?<=[^`\w]`)|(?<=^`))" + GUTTER + r"?(?:[ \t]|\\t)*(?:-[ \t]+)?"
 _PASSWORD_KEY_END = (
     r"[A-Za-z0-9_.\-]{0,60}?(?:[Pp]assword|PASSWORD|[Pp]asswd|PASSWD|[Pp]assphrase|PASSPHRASE)" + NUMBERED
 )
-_LINE_END = r"(?=[ \t]*(?:[ \t]#[^\n]*)?(?:$|\\[nr]|\\?\"))"
+_LINE_END = r"(?=[ \t]*(?:[ \t]#[^\n]*)?(?:$|\\[nr]|\\?\"|`(?![`\w])))"
 _add(
     "yaml_password",
     "password",
@@ -863,7 +866,7 @@ _add(
     _LINE_START
     + r"[A-Za-z0-9_.\-]{0,60}?(?:[Pp]assword|PASSWORD|[Pp]asswd|PASSWD|[Pp]assphrase|PASSPHRASE)[0-9]{0,2}"
     + r"=(?P<s>[^\s\"'`#\\,;(){}\[\]]{1,256}+)"
-    + r"(?=[ \t]*(?:$|\r?\n|\\[nr]|\\?\"))"
+    + r"(?=[ \t]*(?:$|\r?\n|\\[nr]|\\?\"|`(?![`\w])))"
     + r"(?![ \t]*(?:\r?\n|(?:\\r)?\\n)[ \t]*\))",  # (a call's last argument: its ')' on the next line)
     priority=61,
     prefilter=("assword=", "ASSWORD=", "asswd=", "ASSWD=", "assphrase=", "ASSPHRASE="),
@@ -917,7 +920,9 @@ _add(
     description='{"name": "DB_PASSWORD", "value": "..."} (ECS task definitions, key/value lists)',
 )
 # (an Apple property list writes its value as <string>: Info.plist, GoogleService-Info.plist)
-_XML_PAIR_VALUE = r"(?:\s|\\[nrt])*(?:<value>(?P<s>[^<>\r\n]{1,512})</value>|<string>(?P<p>[^<>\r\n]{1,512})</string>)"
+_XML_PAIR_VALUE = (
+    BLANKS_ACROSS_LINES + r"(?:<value>(?P<s>[^<>\r\n]{1,512})</value>|<string>(?P<p>[^<>\r\n]{1,512})</string>)"
+)
 _add(
     "name_value_password_xml",
     "password",

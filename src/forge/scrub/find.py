@@ -359,6 +359,20 @@ def _char_offsets(text: str, data: bytes, offsets: list[int]) -> dict[int, int]:
 _ESCAPED_MARKS = re.compile(rb"\\u2(?:192|502)")
 
 
+# A tab in a transcript line's JSON text is the escape \t: it reads as a tab and a blank (the
+# same length: offsets stay), so `api_key\t= "..."` (Go's and a Makefile's tabs, a TSV's columns)
+# is read as the text it stands for. An escaped backslash before a t (code's own "\t") is left.
+# Only JSON text is read so: in a string, \t may be a Windows path's (C:\Users\trent).
+_ESCAPED_TAB = re.compile(r"(?<!\\)((?:\\\\)*)\\t")
+
+
+def tabs_as_blanks(text: str) -> str:
+    """The text with each JSON tab escape read as a tab and a blank (see _ESCAPED_TAB)."""
+    if "\\t" not in text:
+        return text
+    return _ESCAPED_TAB.sub(lambda m: m.group(1) + "\t ", text)
+
+
 def rule_view(buffer: bytes) -> bytes:
     """The joined texts as the rule engine reads them, as long as the buffer (offsets stay): a
     line gutter's escaped mark as spaces (above), and an escaped quote (\\") as ' "'. The
@@ -488,6 +502,8 @@ def find_secrets_many(
             read[i] = terminal.as_spaces(t)
             if read[i] is not t:
                 coded.add(i)
+        if "\\t" in t and t[0] in "{[":  # JSON text (a transcript line): not C:\temp in a string
+            read[i] = tabs_as_blanks(read[i])
     cands, points = _candidates(read, plan, engine, dets, coded, watch if watched is not None else (), watched)
     # a text shown otherwise than it reads (a colour code inside a token, a line a terminal cut
     # at its width) is scanned as shown too, and what that finds counts in the text

@@ -24,11 +24,16 @@ GUTTER = (
 LINE_BREAK = r"(?:\r?\n|(?:\\r)?\\n)"
 # Whitespace between a file's words, across lines and their gutters.
 WS_ACROSS_LINES = r"(?:[ \t\f\v]|\\t|" + LINE_BREAK + GUTTER + r"?)+"
+# Any whitespace or none, across lines and their gutters: between a call's arguments, an XML
+# key and its value, as a file shows them numbered by a Read tool. (Its choices never match the
+# same text: a line break is only a break, so a long run of them cannot backtrack at length.)
+BLANKS_ACROSS_LINES = r"(?:" + LINE_BREAK + GUTTER + r"?|[^\S\r\n]|\\t|\\r(?!\\n)|\r(?!\n))*"
 
 # Gutter styles, to strip from every line of a block once its first line shows which one it has.
 _STYLES = (
     re.compile(r"[ \t]*[0-9]{1,7}(?:→|\\u2192)"),  # Claude Code's Read
-    re.compile(r"[ \t]*[0-9]{1,7}(?:\t|\\t)"),  # cat -n (its tab JSON-escaped in a transcript line)
+    # cat -n (its tab JSON-escaped in a transcript line, or read as a tab and a blank: find.tabs_as_blanks)
+    re.compile(r"[ \t]*[0-9]{1,7}(?:\t ?|\\t)"),
     re.compile(r"[0-9]{1,7}[:\-]"),  # grep -n (a match and its context lines)
     re.compile(r"[ \t]*>[ \t]?"),  # a Markdown quote
     re.compile(r"[ \t]*(?:│|\\u2502)[ \t]?"),  # a panel's edge

@@ -12,7 +12,7 @@ import base64
 import binascii
 
 from forge.scrub import validators as v
-from forge.scrub.builtin import _ARG, _TOKEN_END, _WORD, _WORD_START, _WS, _add, _begin
+from forge.scrub.builtin import _ARG, _SP, _TOKEN_END, _WORD, _WORD_START, _WS, _add, _begin
 
 
 def _token(
@@ -396,8 +396,11 @@ _add(
 # (quotes may be JSON-escaped: the call inside a tool's output in a transcript line)
 _CALL_ARG = r"""(?:\\?"[^"\\\r\n]{0,256}\\?"|\\?'[^'\\\r\n]{0,256}\\?'|[^,()"'\r\n]{1,128})"""
 _CALL_PASSWORD = (
-    r"""(?:\s|\\[nrt])*(?:\\?"(?P<dq>[^"\\\r\n]{1,256})\\?"|\\?'(?P<sq>[^'\\\r\n]{1,256})\\?')"""
-    r"""(?:\.toCharArray\(\))?(?:\s|\\[nrt])*[,)]"""  # (Java's "...".toCharArray())
+    _SP
+    + r"""(?:\\?"(?P<dq>[^"\\\r\n]{1,256})\\?"|\\?'(?P<sq>[^'\\\r\n]{1,256})\\?')"""
+    + r"""(?:\.toCharArray\(\))?"""  # (Java's "...".toCharArray())
+    + _SP
+    + "[,)]"
 )
 _LOGIN_CALLS = {
     2: (
@@ -421,12 +424,12 @@ _LOGIN_CALLS = {
     4: ("add_password",),
 }
 for _position, _names in _LOGIN_CALLS.items():
-    _before = r"(?:\s|\\[nrt])*,(?:\s|\\[nrt])*".join([_CALL_ARG] * (_position - 1))
-    _call = r"\b(?:" + "|".join(_names) + r")\s*\((?:\s|\\[nrt])*"
+    _before = (_SP + "," + _SP).join([_CALL_ARG] * (_position - 1))
+    _call = r"\b(?:" + "|".join(_names) + r")\s*\(" + _SP
     _add(
         f"login_call_arg{_position}",
         "password",
-        _call + _before + r"(?:\s|\\[nrt])*," + _CALL_PASSWORD,
+        _call + _before + _SP + "," + _CALL_PASSWORD,
         group=("dq", "sq"),
         priority=60,
         prefilter=_names,
@@ -439,10 +442,7 @@ _add(
     "auth_tuple",
     "password",
     # (and a log line that prints such a pair: Using credentials: ('bob', '...'))
-    r"\b(?:auth\s*=|[Cc]red(?:ential)?s?\s*[=:])\s*\((?:\s|\\[nrt])*"
-    + _CALL_ARG
-    + r"(?:\s|\\[nrt])*,"
-    + _CALL_PASSWORD,
+    r"\b(?:auth\s*=|[Cc]red(?:ential)?s?\s*[=:])\s*\(" + _SP + _CALL_ARG + _SP + "," + _CALL_PASSWORD,
     group=("dq", "sq"),
     priority=60,
     prefilter=("auth", "red"),
