@@ -98,9 +98,9 @@ def test_the_engine_is_used_here_and_named_in_the_report():
 
 def test_engine_anchor_hits_equal_pythons():
     """Each detector's anchor, run by the engine, finds what Python's regex finds on the text as
-    the engine reads it (find.rule_view; else a detector would silently look in the wrong
-    places)."""
-    from forge.scrub.find import _engine_candidates, rule_view
+    the engine reads it (find.rule_view, and a JSON text's escaped line breaks as breaks; else a
+    detector would silently look in the wrong places)."""
+    from forge.scrub.find import _engine_candidates, json_breaks_as_breaks, rule_view
 
     dets = list(detectors().values())
     plain = list(PLANTED.values()) + [
@@ -117,7 +117,7 @@ def test_engine_anchor_hits_equal_pythons():
             continue
         anchor = re.compile(view_pattern(det.anchor.pattern), det.anchor.flags)
         for text, h in zip(texts, hits):
-            shown = rule_view(text.encode()).decode()
+            shown = rule_view(json_breaks_as_breaks(text.encode())).decode()
             py = [m.span() for m in anchor.finditer(shown)]
             assert h.get(det.name, []) == py, (det.name, text)
 

@@ -361,7 +361,9 @@ _add(
 _add(
     "url_password",
     "password",
-    r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{1,30}+://[^\s:/?#@'\"<>\\]{0,128}+:"
+    # (a line's start also after a diff's + or - marker: +ftp://user:password@host)
+    r"(?:" + _start("A-Za-z0-9+.\\-") + r"|(?<=(?<![^\n\"])[+\-])|(?<=\\n[+\-]))"
+    r"[A-Za-z][A-Za-z0-9+.\-]{1,30}+://[^\s:/?#@'\"<>\\]{0,128}+:"
     r"(?P<s>[^\s/?#'\"<>\\]{1,256})@(?=[A-Za-z0-9\[])",
     priority=80,
     prefilter=("://",),

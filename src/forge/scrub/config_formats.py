@@ -818,7 +818,7 @@ _LINE_START = r"(?m)(?:^|(?<=\\n)|(?<=\")|(?<=[^`\w]`)|(?<=^`))" + GUTTER + r"?(
 _PASSWORD_KEY_END = (
     r"[A-Za-z0-9_.\-]{0,60}?(?:[Pp]assword|PASSWORD|[Pp]asswd|PASSWD|[Pp]assphrase|PASSPHRASE)" + NUMBERED
 )
-_LINE_END = r"(?=[ \t]*(?:[ \t]#[^\n]*)?(?:$|\\[nr]|\\?\"|`(?![`\w])))"
+_LINE_END = r"(?=[ \t]*(?:[ \t]#[^\n]*)?(?:$|\r?\n|\\[nr]|\\?\"|`(?![`\w])))"  # ($ alone: the text's end)
 _add(
     "yaml_password",
     "password",

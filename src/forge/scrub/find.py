@@ -373,6 +373,20 @@ def tabs_as_blanks(text: str) -> str:
     return _ESCAPED_TAB.sub(lambda m: m.group(1) + "\t ", text)
 
 
+# A line break in JSON text (a transcript line) is the escape \n: the catalogue's rules want a
+# boundary before a token at a line's start (a key pasted alone on a line), and the escape's n
+# glues to it. The engine reads it as a blank and a line break (offsets stay); an escaped
+# backslash before an n (C:\\Users\\nick) is left. Only JSON text: in a string, \n may be a path's.
+_ESCAPED_BREAK = re.compile(rb"(?<!\\)((?:\\\\)*)\\[nr]")
+
+
+def json_breaks_as_breaks(data: bytes) -> bytes:
+    """A JSON text's \n and \r escapes as a blank and a line break, for the engine."""
+    if data[:1] not in (b"{", b"[") or b"\\" not in data:
+        return data
+    return _ESCAPED_BREAK.sub(rb"\1 \n", data)
+
+
 def rule_view(buffer: bytes) -> bytes:
     """The joined texts as the rule engine reads them, as long as the buffer (offsets stay): a
     line gutter's escaped mark as spaces (above), and an escaped quote (\\") as ' "'. The
@@ -392,7 +406,8 @@ def _engine_candidates(
     for data in encoded:
         starts.append(pos)
         pos += len(data) + len(eng.SEPARATOR)
-    found, anchors = engine.scan(rule_view(eng.SEPARATOR.join(encoded)), starts)
+    viewed = eng.SEPARATOR.join([json_breaks_as_breaks(data) for data in encoded])
+    found, anchors = engine.scan(rule_view(viewed), starts)
     order = len(dets)  # engine candidates rank after Forge's detectors of equal priority
     raw: list[list[tuple[str, int, int]]] = [[] for _ in texts]  # (rule or anchor, byte start, end)
     for hit in found:

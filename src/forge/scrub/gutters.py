@@ -18,7 +18,9 @@ GUTTER = (
     # a shell's history: `history` numbers each command (  501  ...), zsh's extended history
     # stamps it (: 1733480000:0;...); a log's timestamp (GitHub Actions, docker logs -t)
     r"|(?:[ \t]|\\t)*[0-9]{1,7}[ \t]{2}|(?:[ \t]|\\t)*: [0-9]{9,11}:[0-9]+;"
-    r"|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{8,18}Z?[ \t]+)"
+    r"|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{8,18}Z?[ \t]+"
+    # grep -rn's file and line (src/app/.env:12:, a context line's src/app/.env-13-)
+    r"|[\w./\-]{1,255}+(?::[0-9]{1,7}:|-[0-9]{1,7}-))"
 )
 # A line break, real or JSON-escaped (tool output inside a JSON string), and the gutter after it.
 LINE_BREAK = r"(?:\r?\n|(?:\\r)?\\n)"
@@ -35,6 +37,7 @@ _STYLES = (
     # cat -n (its tab JSON-escaped in a transcript line, or read as a tab and a blank: find.tabs_as_blanks)
     re.compile(r"[ \t]*[0-9]{1,7}(?:\t ?|\\t)"),
     re.compile(r"[0-9]{1,7}[:\-]"),  # grep -n (a match and its context lines)
+    re.compile(r"[\w./\-]{1,255}+(?::[0-9]{1,7}:|-[0-9]{1,7}-)"),  # grep -rn (and its file's name)
     re.compile(r"[ \t]*>[ \t]?"),  # a Markdown quote
     re.compile(r"[ \t]*(?:│|\\u2502)[ \t]?"),  # a panel's edge
     re.compile(r"[+\- ]"),  # a diff's marker column

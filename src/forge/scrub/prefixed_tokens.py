@@ -320,7 +320,7 @@ _add(
 _add(
     "mailchimp_key",
     "mailchimp_key",
-    r"(?<![A-Za-z0-9])(?P<s>[0-9a-f]{32}-us[0-9]{1,2})(?![A-Za-z0-9])",
+    _start("A-Za-z0-9") + r"(?P<s>[0-9a-f]{32}-us[0-9]{1,2})(?![A-Za-z0-9])",
     priority=90,
     prefilter=("-us",),
     validator=v.mixed_token,

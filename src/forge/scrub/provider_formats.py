@@ -12,7 +12,7 @@ import base64
 import binascii
 
 from forge.scrub import validators as v
-from forge.scrub.builtin import _ARG, _SP, _TOKEN_END, _WORD, _WORD_START, _WS, _add, _begin
+from forge.scrub.builtin import _ARG, _SP, _TOKEN_END, _WORD, _WORD_START, _WS, _add, _begin, _start
 
 
 def _token(
@@ -57,7 +57,7 @@ _token(
 _add(
     "newrelic_license_key",
     "newrelic_key",
-    r"(?<![A-Za-z0-9])(?P<s>(?:[a-f0-9]{36}|eu01xx[a-f0-9]{30})NRAL)" + _TOKEN_END,
+    _start("A-Za-z0-9") + r"(?P<s>(?:[a-f0-9]{36}|eu01xx[a-f0-9]{30})NRAL)" + _TOKEN_END,
     priority=90,
     prefilter=("NRAL",),
     validator=v.not_mask,
@@ -146,7 +146,7 @@ _token(
 _add(
     "salesforce_session_id",
     "salesforce_token",
-    r"(?<![A-Za-z0-9])(?P<s>00D[A-Za-z0-9]{12,15}![A-Za-z0-9._]{80,120})" + _TOKEN_END,
+    _start("A-Za-z0-9") + r"(?P<s>00D[A-Za-z0-9]{12,15}![A-Za-z0-9._]{80,120})" + _TOKEN_END,
     priority=90,
     prefilter=("00D",),
     validator=v.mixed_token,
@@ -157,7 +157,7 @@ _add(
 _add(
     "truenas_api_key",
     "truenas_api_key",
-    r"(?<![A-Za-z0-9\-])(?P<s>[0-9]{1,4}-[A-Za-z0-9]{64})(?![A-Za-z0-9\-])",
+    _start("A-Za-z0-9\\-") + r"(?P<s>[0-9]{1,4}-[A-Za-z0-9]{64})(?![A-Za-z0-9\-])",
     priority=85,
     # a number, a dash and 64 mixed-case characters (a hex digest is never mixed-case)
     validator=lambda s: v.mixed_token(s) and s != s.lower() and s != s.upper(),
@@ -219,7 +219,7 @@ def _base64_private_key(value: str) -> bool:
 _add(
     "private_key_base64",
     "private_key",
-    r"(?<![A-Za-z0-9+/])(?P<s>LS0tLS1CRUdJTi[A-Za-z0-9+/]{40,20000}={0,2})",
+    _start("A-Za-z0-9+/") + r"(?P<s>LS0tLS1CRUdJTi[A-Za-z0-9+/]{40,20000}={0,2})",
     priority=95,
     prefilter=("LS0tLS1CRUdJTi",),
     validator=_base64_private_key,
@@ -269,7 +269,7 @@ _add(
     # IBM Cloud classic infrastructure (SoftLayer) API keys: 64 lower-case characters, under a
     # key that names SoftLayer (softlayer_api_key, sl_pass, --softlayer-api-key) or in the path
     # of its API's URL (api.softlayer.com/soap/v3.1/KEY). The bare value is any hex digest.
-    r"(?i:(?:softlayer|\bsl)[a-z_\-.]{0,20}?(?:key|pwd|pass(?:word)?|token|secret)\\?[\"']?"
+    r"(?i:(?:softlayer|" + _WORD_START + r"sl)[a-z_\-.]{0,20}?(?:key|pwd|pass(?:word)?|token|secret)\\?[\"']?"
     r"\s*(?::=|=>|=|:|\s)\s*\\?[\"']?)(?P<s>[a-z0-9]{64})(?![A-Za-z0-9])"
     r"|api\.softlayer\.com/(?:soap|rest|mobile)/v3(?:\.1)?/(?P<u>[a-z0-9]{64})(?![A-Za-z0-9])",
     group=("s", "u"),
@@ -328,7 +328,7 @@ _add(
     "telegram_bot_token",
     # in a Bot API URL the token follows "bot" with no break: api.telegram.org/bot<id>:<secret>/
     # (33 characters after AA as issued now; BotFather's own example has 32, older bots' ids are shorter)
-    r"(?:(?<=\bbot)|(?<![A-Za-z0-9_:]))(?P<s>[0-9]{6,12}:AA[A-Za-z0-9_\-]{32,33})(?![A-Za-z0-9_\-])",
+    r"(?:(?<=\bbot)|" + _start("A-Za-z0-9_:") + r")(?P<s>[0-9]{6,12}:AA[A-Za-z0-9_\-]{32,33})(?![A-Za-z0-9_\-])",
     priority=90,
     prefilter=(":AA",),
     validator=v.mixed_token,
@@ -339,7 +339,8 @@ _add(
 _add(
     "discord_bot_token",
     "discord_bot_token",
-    r"(?<![A-Za-z0-9_\-.])(?P<s>[MNO][A-Za-z0-9_\-]{23,25}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,38})(?![A-Za-z0-9_\-.])",
+    _start("A-Za-z0-9_\\-.")
+    + r"(?P<s>[MNO][A-Za-z0-9_\-]{23,25}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,38})(?![A-Za-z0-9_\-.])",
     priority=90,
     validator=v.mixed_token,
     anchor="[MNO][A-Za-z0-9_\\-]{23,25}\\.[A-Za-z0-9_\\-]{6}\\.",
@@ -349,7 +350,7 @@ _add(
 _add(
     "azure_ad_client_secret",
     "azure_client_secret",
-    r"(?<![A-Za-z0-9_~.\-])(?P<s>[A-Za-z0-9_~.\-]{3}[0-9]Q~[A-Za-z0-9_~.\-]{31,34})(?![A-Za-z0-9_~.\-])",
+    _start("A-Za-z0-9_~.\\-") + r"(?P<s>[A-Za-z0-9_~.\-]{3}[0-9]Q~[A-Za-z0-9_~.\-]{31,34})(?![A-Za-z0-9_~.\-])",
     priority=90,
     prefilter=("Q~",),
     validator=v.mixed_token,
