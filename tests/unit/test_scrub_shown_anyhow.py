@@ -48,3 +48,24 @@ def test_a_secret_is_caught_however_its_text_is_shown(case, shown):
     (clean_line,) = scrub_json_lines([line], Scrubber())
     assert secret not in clean_line
     assert json.loads(clean_line)["message"]["content"][0]["content"] == clean
+
+
+# Quotes escaped inside a shell's or code's string: in a transcript line each is escaped twice
+# (\\\" in the JSON text), and the secret between them is still found.
+ESCAPED_QUOTES = [
+    (r'curl -X POST -d "{\"username\":\"admin\",\"password\":\"' + PW + r'\"}" http://localhost:8080/login', PW),
+    (r'echo "API_KEY=\"q8K3xJvY1mN0pLzR7tW9uE4aS6dF2gH5\"" >> .env', "q8K3xJvY1mN0pLzR7tW9uE4aS6dF2gH5"),
+    (r'print("{\"api_key\": \"q8K3xJvY1mN0pLzR7tW9uE4aS6dF2gH5\"}")', "q8K3xJvY1mN0pLzR7tW9uE4aS6dF2gH5"),
+    (r'ssh db1 "mysql -u root -p\"' + PW + r'\" app"', PW),
+]
+
+
+@pytest.mark.parametrize(("text", "secret"), ESCAPED_QUOTES)
+def test_a_secret_between_quotes_escaped_in_a_string_is_caught_in_a_transcript_line(text, secret):
+    clean = Scrubber().scrub_text(text)
+    assert secret not in clean
+    line = json.dumps({"type": "assistant", "message": {"content": [{"type": "tool_use", "input": {"command": text}}]}})
+    assert '\\\\\\"' in line  # (the quote escaped twice)
+    (clean_line,) = scrub_json_lines([line], Scrubber())
+    assert secret not in clean_line
+    assert json.loads(clean_line)["message"]["content"][0]["input"]["command"] == clean
