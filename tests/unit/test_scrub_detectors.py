@@ -256,6 +256,7 @@ TRUE_POSITIVES = [
         "email",
     ),
     ("email", "From:dave.k@acme-corp.io\nTo:ops@acme-corp.io", "dave.k@acme-corp.io", "email"),
+    ("email", "@@ -1,2 +1,3 @@\n+dave.k@acme-corp.io\n-ops@old-corp.io", "dave.k@acme-corp.io", "email"),  # a diff
     ("ipv4", "dial tcp 10.20.30.40:5432: connect: connection refused", "10.20.30.40", "ipv4"),
     ("ipv6", "listening on [2a01:4f8:c17:85a3::8a2e:7334]:443", "2a01:4f8:c17:85a3::8a2e:7334", "ipv6"),
     ("ipv6", "peer fe80::1ff:fe23:4567:890a%eth0 up", "fe80::1ff:fe23:4567:890a", "ipv6"),
@@ -481,6 +482,7 @@ TRUE_POSITIVES = [
     ("card_number", "charged card 4539 1488 0343 6467 exp 12/30", "4539 1488 0343 6467", "card_number"),
     ("card_number", "amex=378282246310005;", "378282246310005", "card_number"),
     ("phone", "call +1 415-555-0132 tomorrow", "+1 415-555-0132", "phone"),
+    ("phone", "call +1.415.555.0132 tomorrow", "+1.415.555.0132", "phone"),
     ("phone", "office (415) 555-0199 ext 4", "(415) 555-0199", "phone"),
     (
         "password_hash",
@@ -1408,6 +1410,9 @@ NEAR_MISSES = [
         "onresumptiontoken: options2?.onresumptiontoken, llama_token = ctypes.c_int32",
     ),
     ("email", "ssh git@github.com:org/repo, icon@2x.png, @decorator, pkg@1.2.3, noreply@anthropic.com"),
+    ("email", '@@ -3,1 +3,2 @@\n+@app.route("/")\n+@pytest.fixture\n-@cache'),
+    ("phone", "+105.0.5195.102 (a version after a diff's +) and +256.256.256.256"),
+    ("secret_assignment", "export DANGER_GITHUB_API_TOKEN=\nexport NEXT_ONE=1\nAPI_TOKEN:\n  - list_item_value_here"),
     # documentation domains (RFC 2606), as real sessions write them in tests and docs (claude_code fixture
     # python-to-rust-port.jsonl: assert!(is_valid_email("user@example.com")))
     ("email", 'is_valid_email("user@example.com"); see bob@mail.example.org or OPS@EXAMPLE.NET'),

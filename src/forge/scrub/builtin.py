@@ -562,6 +562,9 @@ _add(
 # slackToken); '==' is a comparison and '::'/':/' are not separators.
 # (R assigns with <-: password <- "..."; Ruby and JavaScript assign a default with ||= and ??=)
 _SEP = r"\\?[\"']?\s*(?::=|=>|<-|\|\|=|\?\?=|=(?!=)|:(?![:/]))\s*"
+# the same, with the value on the key's line: an unquoted value is never the next line's first
+# word (`TOKEN=` then a line `export X=...` below it)
+_SEP_INLINE = r"\\?[\"']?\s*(?::=|=>|<-|\|\|=|\?\?=|=(?!=)|:(?![:/]))[ \t]*"
 _SEP_ANCHOR = r"\\?[\"']?\s*(?:[:=]|<-|\|\|=|\?\?=)"  # the same, in the engine's syntax (a superset)
 # Inside the quotes, escaped characters are part of the value (pa\\`ss): all but an escaped
 # quote (the string's end, in JSON written inside JSON) and \n, \r, \t (a line break ends it).
@@ -671,7 +674,7 @@ _add(
 _add(
     "password_bare",
     "password",
-    _PASSWORD_KEY + _SEP + _BARE,
+    _PASSWORD_KEY + _SEP_INLINE + _BARE,
     group="bare",
     priority=60,
     prefilter=("pass", "Pass", "PASS"),
@@ -699,7 +702,7 @@ _add(
 _add(
     "password_short_key",
     "password",
-    _SHORT_PASSWORD_KEY + _SEP + _BARE,
+    _SHORT_PASSWORD_KEY + _SEP_INLINE + _BARE,
     group="bare",
     priority=60,
     prefilter=("_pw", "-pw", "_PW", "-PW", "_Pw", "-Pw", "_pass", "-pass", "_PASS", "-PASS", "_Pass", "-Pass"),
@@ -750,7 +753,15 @@ def _not_a_paging_token(words: tuple[str, ...]) -> str:
 _add(
     "secret_assignment",
     "secret",
-    _not_a_paging_token(_NOT_CREDENTIAL_TOKEN_WORDS) + _SECRET_KEY + _SEP + r"(?:" + _QUOTED + "|" + _BARE + ")",
+    _not_a_paging_token(_NOT_CREDENTIAL_TOKEN_WORDS)
+    + _SECRET_KEY
+    + r"(?:"
+    + _SEP
+    + _QUOTED
+    + "|"
+    + _SEP_INLINE
+    + _BARE
+    + ")",
     group=("dq", "sq", "bare"),
     priority=60,
     prefilter=(
@@ -789,7 +800,7 @@ _add(
 _add(
     "op_session_token",
     "secret",
-    r"\bOP_SESSION_[A-Za-z0-9_]{1,64}" + _SEP + r"(?:" + _QUOTED + "|" + _BARE + ")",
+    r"\bOP_SESSION_[A-Za-z0-9_]{1,64}(?:" + _SEP + _QUOTED + "|" + _SEP_INLINE + _BARE + ")",
     group=("dq", "sq", "bare"),
     priority=60,
     prefilter=("OP_SESSION_",),
@@ -1008,12 +1019,13 @@ _add(
 _add(
     "email",
     "email",
-    # not $TOKEN@host (a shell variable in a URL's user info)
-    _start(r"A-Za-z0-9._%+\-$")
+    # not $TOKEN@host (a shell variable in a URL's user info); after a diff's + or - at a line's start
+    r"(?:" + _start(r"A-Za-z0-9._%+\-$") + r"|(?<=[\n\"][+\-])|(?<=\A[+\-])|(?<=\\n[+\-]))"
     # not the password@host of scheme://user:password@host (a URL's user info), but mailto:a@b
     # and headers written without a space (From:a@b)
     + r"(?:(?<![:])|(?<=mailto:)|(?<=[Ff]rom:)|(?<=[Tt]o:)|(?<=[Cc]c:)|(?<=[Ee]mail:)|(?<=[Aa]uthor:))"
-    + r"(?P<s>[A-Za-z0-9._%+\-]{1,64}+@"
+    # (a local part starts with a letter, a digit, _ or %: +@app.route in a diff is no address)
+    + r"(?P<s>[A-Za-z0-9_%][A-Za-z0-9._%+\-]{0,63}+@"
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24})"
     r"(?![A-Za-z0-9\-]|\.[A-Za-z0-9])",
     priority=40,

@@ -867,10 +867,15 @@ def ssn(value: str) -> bool:
     return area not in ("000", "666") and area[0] != "9" and group != "00" and serial != "0000"
 
 
+_DOTTED_QUAD = re.compile(r"\+?[0-9]{1,4}(?:\.[0-9]{1,4}){2}\.[0-9]{1,3}")  # (a phone ends in 4 digits)
+
+
 def phone(value: str) -> bool:
-    """7 to 15 digits (E.164's maximum), not all one digit; +international needs 8 or more."""
+    """7 to 15 digits (E.164's maximum), not all one digit; +international needs 8 or more. Not
+    four dotted groups of one to four digits: an address or a version (after a diff's +:
+    +105.0.5195.102)."""
     digits = [c for c in value if c.isdigit()]
-    if not 7 <= len(digits) <= 15 or len(set(digits)) < 3:
+    if not 7 <= len(digits) <= 15 or len(set(digits)) < 3 or _DOTTED_QUAD.fullmatch(value):
         return False
     if value.startswith("+"):
         return len(digits) >= 8 and (" " in value or "-" in value or "." in value or "(" in value or len(digits) >= 10)
