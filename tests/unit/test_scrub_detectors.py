@@ -875,6 +875,9 @@ TRUE_POSITIVES = [
     ("pass_after_user", "login=bob, pwd=tangerine-Otter", "tangerine-Otter", "password"),
     ("pass_after_user", "login: admin / pass: Sup3rS3cret!", "Sup3rS3cret!", "password"),
     ("pass_after_user", "user=bob | pwd=tangerine-Otter", "tangerine-Otter", "password"),
+    ("html_password_input", '<input type="password" name="pwd" value="Otter-42x">', "Otter-42x", "password"),
+    ("html_password_input", "<INPUT value='Otter-42x' TYPE=password>", "Otter-42x", "password"),
+    ("env_file_password", "SSHPASS=tangerine-Otter sshpass -e ssh deploy@host", "tangerine-Otter", "password"),
     (
         "secret_after_mention",
         "Copy this token now, you won't see it again: Zp9qL2vX7mK4rT8wN1sB",
@@ -1479,6 +1482,7 @@ NEAR_MISSES = [
     ),
     ("pass_after_user", "user: admin  pass: ${DB_PASS}; user: bob, pw: ****; user=app pass=true"),
     ("pass_after_user", "login: admin / passes: 3; user: x / pass: 1"),
+    ("html_password_input", '<input type="text" value="Otter-42x"> <input type="password" value="{{ form.pw }}">'),
     (
         "secret_after_mention",
         "Updated the secret rotation docs, see commit: 3f2a9c1d8e7b6a5f4e3d2c1b0a9f8e7d6c5b4a39;"

@@ -61,6 +61,23 @@ _add(
     description="a password filled into a web form's password field by Playwright, Puppeteer, Cypress or Selenium",
 )
 
+# An HTML form's password field with its value written in (a template, a test page, a page the
+# agent fetched): <input type="password" name="pwd" value="...">, its attributes in any order;
+# the field's type says the value is a password
+_add(
+    "html_password_input",
+    "password",
+    r"<(?i:input)\b(?=[^<>]{0,400}?\b(?i:type)\s*=\s*\\?[\"']?(?i:password)\b)[^<>]{0,400}?\b(?i:value)\s*=\s*"
+    r"(?:\\?\"(?P<dq>[^\"\\<>\r\n]{1,256})\\?\"|'(?P<sq>[^'\\<>\r\n]{1,256})')",
+    group=("dq", "sq"),
+    priority=70,
+    prefilter=("<input", "<INPUT", "<Input"),
+    validator=v.quoted_password,
+    anchor=r"<(?:input|INPUT|Input)\b",
+    window=(0, 900),
+    description='<input type="password" value="..."> (an HTML password field with its value written in)',
+)
+
 # Playwright MCP's calls: a flat object naming a password field and holding the text typed in it,
 # in either order ({"element": "Password", "ref": "e5", "text": "..."}; browser_fill_form's
 # fields: {"name": "Password", "type": "textbox", "ref": "e5", "value": "..."})

@@ -1020,7 +1020,9 @@ _add(
     "email",
     "email",
     # not $TOKEN@host (a shell variable in a URL's user info); after a diff's + or - at a line's start
-    r"(?:" + _start(r"A-Za-z0-9._%+\-$") + r"|(?<=[\n\"][+\-])|(?<=\A[+\-])|(?<=\\n[+\-]))"
+    r"(?:"
+    + _start(r"A-Za-z0-9._%+\-$")
+    + r"|(?<=[\n\"][+\-])|(?<=\A[+\-])|(?<=\\n[+\-]))"
     # not the password@host of scheme://user:password@host (a URL's user info), but mailto:a@b
     # and headers written without a space (From:a@b)
     + r"(?:(?<![:])|(?<=mailto:)|(?<=[Ff]rom:)|(?<=[Tt]o:)|(?<=[Cc]c:)|(?<=[Ee]mail:)|(?<=[Aa]uthor:))"

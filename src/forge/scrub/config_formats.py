@@ -45,7 +45,9 @@ _add(
     + GUTTER
     + r"?(?:[ \t]|\\t)*(?:-[ \t]+(?:\\?[\"'])?)?(?:#[ \t]*)?(?:export[ \t]+)?"
     # (PGPASSWORD, MYSQL_PWD: a tool's own name glued to PASSWORD counts too)
-    r"(?:[A-Z][A-Z0-9]*_)*(?:[A-Z0-9]*(?:PASSWORD|PASSWD)|PASS|PWD|PASSPHRASE)(?:_?[0-9]{1,2})?=(?P<s>[^\s\"'`#\\]{1,256}+)",
+    # (and sshpass -e's SSHPASS)
+    r"(?:[A-Z][A-Z0-9]*_)*(?:[A-Z0-9]*(?:PASSWORD|PASSWD)|PASS|PWD|PASSPHRASE|SSHPASS)(?:_?[0-9]{1,2})?"
+    r"=(?P<s>[^\s\"'`#\\]{1,256}+)",
     priority=62,
     prefilter=("PASS", "PWD"),
     validator=v.env_password,
@@ -58,7 +60,8 @@ _add(
 # space-separated forms: ENV DB_PASSWORD value, setx DB_PASSWORD value
 # (PASS and PWD alone are a test run's counter and the working folder: only as a key's last word)
 _ENV_PASSWORD_KEY = (
-    r"(?:(?:[A-Z][A-Z0-9]*_)+(?:PASS|PWD)|(?:[A-Z][A-Z0-9]*_)*[A-Z0-9]*(?:PASSWORD|PASSWD|PASSPHRASE))(?:_?[0-9]{1,2})?"
+    r"(?:(?:[A-Z][A-Z0-9]*_)+(?:PASS|PWD)|(?:[A-Z][A-Z0-9]*_)*[A-Z0-9]*(?:PASSWORD|PASSWD|PASSPHRASE)|SSHPASS)"
+    r"(?:_?[0-9]{1,2})?"
 )
 _add(
     "inline_env_password",
