@@ -41,7 +41,7 @@ _add(
     "password",
     # (a line's start: also past a gutter, as Claude Code's Read or cat -n shows the file; gutters.py)
     # (and a Compose environment list's item: - POSTGRES_PASSWORD=postgres, - "KEY=value")
-    r"(?m)(?:^|(?<=\\n)|(?<=\")|(?<=[^`\w]`)|(?<=^`))"
+    r"(?m)(?<![^\n\"`n])(?:^|(?<=\\n)|(?<=\")|(?<=`)(?<![`\w]`))"
     + GUTTER
     + r"?(?:[ \t]|\\t)*(?:-[ \t]+(?:\\?[\"'])?)?(?:#[ \t]*)?(?:export[ \t]+)?"
     # (PGPASSWORD, MYSQL_PWD: a tool's own name glued to PASSWORD counts too)
@@ -816,8 +816,9 @@ _add(
 # SSHpassword: ..., - password: ...): a YAML file holds literals, so a plain word is the password.
 # The value runs to the line's end (or a comment); code that looks alike (password: str in a
 # dataclass, password: userPassword in an object literal) fails yaml_password.
-# (a line's start: also inside a string, and at inline code's start: `DB_PASS=sunshine` in a sentence)
-_LINE_START = r"(?m)(?:^|(?<=\\n)|(?<=\")|(?<=[^`\w]`)|(?<=^`))" + GUTTER + r"?(?:[ \t]|\\t)*(?:-[ \t]+)?"
+# (a line's start: also inside a string, and at inline code's start: `DB_PASS=sunshine` in a sentence;
+# first one cheap test that fails at most starts a search tries: what stands before is one of these)
+_LINE_START = r"(?m)(?<![^\n\"`n])(?:^|(?<=\\n)|(?<=\")|(?<=`)(?<![`\w]`))" + GUTTER + r"?(?:[ \t]|\\t)*(?:-[ \t]+)?"
 _PASSWORD_KEY_END = (
     r"[A-Za-z0-9_.\-]{0,60}?(?:[Pp]assword|PASSWORD|[Pp]asswd|PASSWD|[Pp]assphrase|PASSPHRASE)" + NUMBERED
 )
