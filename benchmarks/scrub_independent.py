@@ -5,6 +5,8 @@
     .venv/bin/python benchmarks/scrub_independent.py --show 20    # print missed dev cases
     .venv/bin/python benchmarks/scrub_independent.py --heldout --by-detector  # which detectors alter negatives
     .venv/bin/python benchmarks/scrub_independent.py --workers 2  # also forge scrub --workers 2, wall clock
+    .venv/bin/python benchmarks/scrub_independent.py --shown      # also each case shown in 8 ways a session
+                                                                  # shows a file (a fence, a diff, grep -rn ...)
 
 Data (benchmarks/data/secrets/, see SOURCES.md): positives are Nosey Parker's rule examples,
 secretlint's snapshot tests, ripsecrets' test files, detect-secrets' plugin tests, whispers'
@@ -133,10 +135,11 @@ def leaked(token: str, out: str, context: str) -> bool:
     return any(token[i : i + half] in out and token[i : i + half] not in context for i in range(len(token) - half + 1))
 
 
-def caught(case: dict, out: str) -> bool:
+def caught(case: dict, out: str, around: str = "") -> bool:
+    """`around`: text a way of showing the case added (--shown), which is no secret either."""
     out = PLACEHOLDER.sub("", out)  # "<SECRET:password>" does not leak a password "pass"
     text, spans = case["text"], sorted(case["secrets"])
-    context, pos = [], 0
+    context, pos = [around], 0
     for s, e in spans:
         context.append(text[pos:s])
         pos = max(pos, e)
@@ -245,6 +248,33 @@ def accuracy(name: str, outputs, pos: list[dict], neg: list[dict], benign: list[
         rows = sorted(total, key=lambda k: (got[k] / total[k], k))
         print("    " + "; ".join(f"{k} {got[k]}/{total[k]}" for k in rows))
     return {"recall": r, "missed": missed}
+
+
+# Ways a session shows a file's text (--shown): each adds text around the case's lines or before
+# each line, never inside one (an echo escapes the quotes, as a shell command must)
+SHOWN = {
+    "in a code fence": lambda t: "```\n" + t + "\n```",
+    "in a heredoc": lambda t: "cat > .env <<'EOF'\n" + t + "\nEOF",
+    "as a diff's added lines": lambda t: "\n".join("+" + line for line in t.split("\n")),
+    "in grep -rn's output": lambda t: "\n".join(f"deploy/app.conf:{i + 12}:{ln}" for i, ln in enumerate(t.split("\n"))),
+    "numbered by a Read tool": lambda t: "\n".join(f"{i + 1:>6}\u2192{ln}" for i, ln in enumerate(t.split("\n"))),
+    "indented by a tab": lambda t: "\n".join("\t" + line for line in t.split("\n")),
+    "after a sentence": lambda t: "I found this in the file:\n" + t + "\nShould I rotate it?",
+    "echoed in double quotes": lambda t: 'echo "' + t.replace('"', '\\"') + '" >> notes.txt',
+}
+
+
+def shown_accuracy(pos: list[dict], neg: list[dict]) -> None:
+    """Recall and negatives altered with each case shown each way, as text and in a transcript line."""
+    for name, show in SHOWN.items():
+        texts, ntexts = [show(c["text"]) for c in pos], [show(c["text"]) for c in neg]
+        parts = []
+        for where, outputs in (("as text", forge_outputs), ("in a transcript line", transcript_line_outputs)):
+            outs, nouts = outputs(texts), outputs(ntexts)
+            got = sum(caught(c, o, show("")) for c, o in zip(pos, outs))
+            altered = sum(o != t for t, o in zip(ntexts, nouts))
+            parts.append(f"{where} {got / len(pos):.4f} ({got}), negatives altered {altered}")
+        print(f"  {name}: " + "; ".join(parts))
 
 
 def altered_by_detector(neg: list[dict]) -> Counter:
@@ -376,6 +406,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="count each half's altered near-miss negatives by detector name (names only)",
     )
+    ap.add_argument(
+        "--shown",
+        action="store_true",
+        help="also score each case shown as a session shows a file (a fence, a diff, grep -rn, a numbered Read ...)",
+    )
     ap.add_argument("--sessions", type=int, default=150, help="generated sessions for the speed test")
     ap.add_argument(
         "--workers",
@@ -425,6 +460,9 @@ def main(argv: list[str] | None = None) -> int:
                 benign,
                 per_kind=False,
             )
+        if args.shown:
+            print("  shown as a session shows a file (recall; negatives altered, of the same cases):")
+            shown_accuracy(p, n)
         if args.by_detector:
             counts = altered_by_detector(n)
             print(
