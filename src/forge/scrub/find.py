@@ -370,6 +370,8 @@ def tabs_as_blanks(text: str) -> str:
     """The text with each JSON tab escape read as a tab and a blank (see _ESCAPED_TAB)."""
     if "\\t" not in text:
         return text
+    if "\\\\" not in text:  # no escaped backslash: every \t is a tab (a replace is fast)
+        return text.replace("\\t", "\t ")
     return _ESCAPED_TAB.sub(lambda m: m.group(1) + "\t ", text)
 
 
@@ -382,9 +384,14 @@ def json_breaks_as_breaks(data: bytes) -> bytes:
     if data[:1] not in (b"{", b"[") or b"\\" not in data:
         return data
     if b"\\\\" not in data:  # no escaped backslash: every \n and \r is a break (a replace is fast)
-        return data.replace(b"\\n", b" \n").replace(b"\\r", b" \n")
+        return _breaks(data)
     # (between escaped backslashes, split off left to right as JSON reads them, the same holds)
-    return b"\\\\".join(p.replace(b"\\n", b" \n").replace(b"\\r", b" \n") for p in data.split(b"\\\\"))
+    return b"\\\\".join(_breaks(part) for part in data.split(b"\\\\"))
+
+
+def _breaks(data: bytes) -> bytes:
+    data = data.replace(b"\\n", b" \n")
+    return data.replace(b"\\r", b" \n") if b"\\r" in data else data
 
 
 # A quote escaped in the text a JSON string holds (a shell's "{\"password\":\"...\"}", code's
