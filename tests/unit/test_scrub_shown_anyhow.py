@@ -1,8 +1,8 @@
 """A secret found in a file's text is found however a session shows that text: in a Markdown
 code fence, a heredoc, a diff's added lines, grep -rn's output, the line after a sentence, a
-numbered Read, indented by a tab. Bare and inside a transcript line, where line breaks and tabs
-are JSON escapes (\\n, \\t) that glue to the token after them. The values are made up, in each
-format."""
+numbered Read, indented by a tab, an application log's lines. Bare and inside a transcript line,
+where line breaks and tabs are JSON escapes (\\n, \\t) that glue to the token after them. The
+values are made up, in each format."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ SHOWN = {
     "after a sentence": lambda t: "I found this in the file:\n" + t + "\nShould I rotate it?",
     "numbered read": lambda t: "\n".join(f"{i + 1:>6}\u2192{line}" for i, line in enumerate(t.split("\n"))),
     "tab-indented": lambda t: "\n".join("\t" + line for line in t.split("\n")),
+    "application log": lambda t: "\n".join("2026-05-01 12:00:00,123 DEBUG " + line for line in t.split("\n")),
 }
 
 

@@ -18,7 +18,9 @@ GUTTER = (
     # a shell's history: `history` numbers each command (  501  ...), zsh's extended history
     # stamps it (: 1733480000:0;...); a log's timestamp (GitHub Actions, docker logs -t)
     r"|(?:[ \t]|\\t)*[0-9]{1,7}[ \t]{2}|(?:[ \t]|\\t)*: [0-9]{9,11}:[0-9]+;"
-    r"|[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]{8,18}Z?[ \t]+"
+    # (and an application log's: 2024-05-01 12:00:00,123 DEBUG ...)
+    r"|[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9:.,]{8,18}Z?"
+    r"(?:[ \t]+\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|CRITICAL|FATAL)\]?:?)?[ \t]+"
     # grep -rn's file and line (src/app/.env:12:, a context line's src/app/.env-13-)
     r"|[\w./\-]{1,255}+(?::[0-9]{1,7}:|-[0-9]{1,7}-))"
 )
