@@ -25,6 +25,9 @@ CASES = {
     "name and value": (PW, "- name: DB_PASSWORD\n  value: {}"),
     "url": ("hN6nQYPpsja3", "ftp://deploy:{}@files.example.com:21"),
     "xml entry": (PW, "<entry>\n  <key>db_password</key>\n  <value>{}</value>\n</entry>"),
+    "typed field": ("q8K3xJvY1mN0pLzR7tW9uE4aS6dF2gH5", 'API_TOKEN: Final = "{}"'),
+    "insert rows": ("q8K3xJvY1mN0pLzR7tW9uE4aS6dF2gH5", "INSERT INTO api_keys (name, key)\nVALUES\n  ('ci', '{}');"),
+    "setter": (PW, 'setPassword("{}");'),
 }
 SHOWN = {
     "fence": lambda t: "```\n" + t + "\n```",

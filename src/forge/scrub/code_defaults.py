@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from forge.scrub import validators as v
 from forge.scrub.builtin import _QUOTED, _SP, _WORD_START, _add
+from forge.scrub.gutters import GUTTER
 
 # (a number may follow: static_password02; pwd and pass alone name a password only as the whole name)
 _PASSWORD_NAME = r"(?:[A-Za-z0-9_.\-]{0,60}?(?i:password|passwd|passphrase|_pass|_pwd)|(?i:pwd|pass))[0-9]{0,2}"
@@ -174,7 +175,7 @@ _add(
 # Testcontainers' .withPassword("..."), Laravel's ->setPassword('...'), Django's
 # user.set_password('...'), an SDK's .apiKey("...")), a setter called bare inside its class
 # (setPassword("...")), and Rust's reqwest .basic_auth(USER, Some(PASSWORD)) / .bearer_auth(TOKEN)
-_SETTER = r"(?:(?:\.|->)(?:set_?|with_?)?|\b(?:set_?|with_?))"
+_SETTER = r"(?:(?:\.|->)(?:set_?|with_?)?|" + _WORD_START + r"(?:set_?|with_?))"
 _add(
     "method_password",
     "password",
@@ -234,9 +235,16 @@ _add(
 # A class's field needs no keyword: TypeScript's private apiKey: string = "...", and a line that
 # starts with the annotated name (Python's password: str = "...", API_TOKEN: Final = "...").
 _BINDING = (
-    r"(?:\b(?:const|let|var|val|static|readonly)\s+(?:mut\s+)?(?:private\s+)?{name}"
+    r"(?:"
+    + _WORD_START
+    + r"(?:const|let|var|val|static|readonly)\s+(?:mut\s+)?(?:private\s+)?{name}"
     + r"(?:\s*:\s*(?:&(?:'static\s+)?)?(?:str|String|string)|\s+string)\s*=(?!=)"
-    + r"|(?:\b(?:public|private|protected|readonly|static)[ \t]+|(?m:^)[ \t]*|(?<=\\n)(?:[ \t]|\\t)*){name}"
+    # (a line's start, or a JSON string's: also past a gutter, a file shown numbered or as a diff)
+    + r"|(?:"
+    + _WORD_START
+    + r"(?:public|private|protected|readonly|static)[ \t]+|(?:(?m:^)|(?<=\\n)|(?<=\"))(?:"
+    + GUTTER
+    + r")?(?:[ \t]|\\t)*){name}"
     + r"[ \t]*:[ \t]*(?:str|String|string|(?:Final|ClassVar)(?:\[str\])?)[ \t]*=(?!=)"
     + r"|#define\s+{name}\s)"
     + _SP

@@ -25,11 +25,16 @@ from collections.abc import Callable, Iterator
 
 from forge.scrub import validators as v
 from forge.scrub.detectors import Detector, register_detector
+from forge.scrub.gutters import GUTTER
 
-_INSERT = re.compile(r"(?i)\b(?:insert|replace)(?:[ \t]+(?:or[ \t]+\w+|ignore))?[ \t]+into\b")
+_INSERT = re.compile(
+    r"(?i)(?:\b|(?<=\\[nrt])|(?<=\\u2192)|(?<=\\u2502))(?:insert|replace)(?:[ \t]+(?:or[ \t]+\w+|ignore))?[ \t]+into\b"
+)
 _TABLE_THEN_COLUMNS = re.compile(r"""[ \t]+[\w."`\[\]\\]{1,128}[ \t]*\(""")
-_VALUES = re.compile(r"(?i)[ \t]*(?:\r?\n|\\n|[ \t])*values[ \t]*(?:\r?\n|\\n|[ \t])*\(")
-_ROW_GAP = re.compile(r"[ \t]*(?:\r?\n|\\n|[ \t])*,[ \t]*(?:\r?\n|\\n|[ \t])*\(")
+# (between a statement's lines: also a gutter, a file shown numbered or as a diff)
+_GAP = r"(?:(?:\r?\n|\\n)(?:" + GUTTER + r")?|[ \t])*"
+_VALUES = re.compile(r"(?i)[ \t]*" + _GAP + r"values[ \t]*" + _GAP + r"\(")
+_ROW_GAP = re.compile(r"[ \t]*" + _GAP + r",[ \t]*" + _GAP + r"\(")
 _PASSWORD_COLUMN = re.compile(r"(?i)(?:\w*_)?(?:password|passwd|passphrase|pwd)|\w+_pass")  # (not pass alone: a flag)
 _SECRET_COLUMN = re.compile(
     r"(?i)(?:\w*_)?(?:secret|token|api_?key|access_?key|secret_?key|private_?key|client_?secret|auth_?key)"
@@ -43,7 +48,8 @@ _PASSWORD_NAME = re.compile(r"(?i).{0,60}?(?:passw(?:or)?d|passwd|passphrase|pwd
 _SECRET_NAME = re.compile(r"(?i).{0,60}?(?:token|secret|key)")
 _LIT = r"""(?:[EeNn]|_utf8mb4)?(?:'(?:[^'\\\n]|'')*'|"[^"\\\n]*"|\\"[^"\\\n]*\\")"""
 _UPDATE = re.compile(
-    r"(?i)\bupdate[ \t]+[\w.\"`\[\]\\]{1,128}[ \t]+set[ \t]+(?P<vcol>[\w\"`\[\]\\]{1,64})[ \t]*=[ \t]*(?P<v>"
+    r"(?i)(?:\b|(?<=\\[nrt])|(?<=\\u2192)|(?<=\\u2502))update[ \t]+[\w.\"`\[\]\\]{1,128}[ \t]+set[ \t]+"
+    r"(?P<vcol>[\w\"`\[\]\\]{1,64})[ \t]*=[ \t]*(?P<v>"
     + _LIT
     + r")[^;\n]{0,200}?[ \t]where[ \t]+(?P<ncol>[\w\"`\[\]\\]{1,64})[ \t]*=[ \t]*(?P<n>"
     + _LIT
