@@ -28,6 +28,9 @@ CASES = {
     "typed field": ("q8K3xJvY1mN0pLzR7tW9uE4aS6dF2gH5", 'API_TOKEN: Final = "{}"'),
     "insert rows": ("q8K3xJvY1mN0pLzR7tW9uE4aS6dF2gH5", "INSERT INTO api_keys (name, key)\nVALUES\n  ('ci', '{}');"),
     "setter": (PW, 'setPassword("{}");'),
+    "block scalar": (PW, "db:\n  password: |\n    {}"),
+    "args list": ("q8K3xJvY1mN0pLzR7tW9uE4aS6dF2gH5", "args:\n  - --token\n  - {}"),
+    "expect script": (PW, 'expect "Password:"\nsend "{}\\r"'),
 }
 SHOWN = {
     "fence": lambda t: "```\n" + t + "\n```",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from forge.scrub import validators as v
 from forge.scrub.builtin import _add
+from forge.scrub.gutters import GUTTER
 
 _PASSWORD_FLAG = r"(?:[a-z]+[_-])*(?:password|passwd|passphrase)"
 _SECRET_FLAG = r"(?:[a-z]+[_-])*(?:token|api[_-]?key|apikey|secret|secret[_-]key|client[_-]secret)"
@@ -28,7 +29,9 @@ _BREAK = r"(?:\r?\n|(?:\\r)?\\n)"
 _BLOCK = (
     r"-[ \t]+(?P<bq>[\"']?)--?{flag}(?P=bq)[ \t]*"
     + _BREAK
-    + r"[+\-]?(?:[ \t]|\\t)*-[ \t]+(?P<vq>[\"']?)(?P<v>"
+    + r"(?:"  # (the next line past its gutter: a manifest shown numbered, in grep -rn, as a diff)
+    + GUTTER
+    + r")?(?:[ \t]|\\t)*-[ \t]+(?P<vq>[\"']?)(?P<v>"
     + _VALUE
     + r")(?P=vq)[ \t]*(?=$|\r?\n|\\[nr]|\\?\")"
 )

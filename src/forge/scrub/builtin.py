@@ -481,7 +481,10 @@ _add(
     # (and compound flags named whole: modal's --token-secret, --consumer-secret, Netlify's --auth,
     # Tailscale's --authkey / --auth-key)
     + _cased("token", "api key", "secret", "auth token", "access token", "client secret", *_COMPOUND_SECRET_FLAGS)
-    + r"(?:=|\s+)"
+    # (a blank or a shell continuation: a flag at a line's end takes nothing from the next line)
+    + r"(?:=|(?:[ \t]|"
+    + _CONT
+    + r")+)"
     r"(?:\"(?P<dq>[^\"\\\r\n]{1,256})\"|'(?P<sq>[^'\\\r\n]{1,256})'|(?P<bare>[^\s\"'`;&|<>()\\]{1,256}+))",
     group=("dq", "sq", "bare"),
     priority=75,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from forge.scrub import validators as v
 from forge.scrub.builtin import _ARG, _BLANKS, _CMD_GAP, _WORD_START, _add
+from forge.scrub.gutters import GUTTER
 
 # the tool's other arguments, on the same command (a line ending in \ goes on); a positional
 # value follows on the same line
@@ -305,7 +306,7 @@ _add(
     # (not a placeholder's word: expect "<SECRET:password>" is a scrubbed prompt, and a second
     # scrub must change nothing)
     r"(?:(?<!SECRET:p)assword|assphrase|PASSWORD|PASSPHRASE)"
-    r"[^\n]{0,80}?(?:\r?\n|(?:\\r)?\\n|;)[ \t]*send[ \t]+(?:--[ \t]+)?"
+    r"[^\n]{0,80}?(?:(?:\r?\n|(?:\\r)?\\n)(?:" + GUTTER + r")?|;)[ \t]*send[ \t]+(?:--[ \t]+)?"
     r"\\?\"(?P<s>[^\"\\\r\n]{1,256}?)(?:\\\\?[rn])?\\?\"",
     priority=80,
     prefilter=("expect",),

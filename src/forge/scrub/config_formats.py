@@ -802,7 +802,8 @@ _add(
     "password_block_scalar",
     "password",
     r"\b(?:[A-Za-z0-9]+[_\-])*(?:[Pp]assword|PASSWORD|[Pp]asswd|PASSWD|[Ss]ecret|SECRET)[ \t]*:[ \t]*[|>][+\-]?[ \t]*"
-    r"(?:\r?\n|(?:\\r)?\\n)[ \t]+(?P<s>[^\s\\]{1,256}+)",
+    # (the next line past its gutter, in a file shown numbered or as a diff)
+    r"(?:\r?\n|(?:\\r)?\\n)(?:" + GUTTER + r")?(?:[ \t]|\\t)+(?P<s>[^\s\\]{1,256}+)",
     priority=60,
     prefilter=("assword", "ASSWORD", "asswd", "ASSWD", "ecret", "ECRET"),
     validator=v.env_password,
