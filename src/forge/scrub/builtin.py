@@ -31,7 +31,8 @@ def _start(chars: str) -> str:
 
 # A command or key word at a word start, also right after a JSON-escaped \n, \r or \t ("\nsshpass")
 # (and right after a line gutter's arrow or edge as JSON escapes them: \u2192define(...))
-_WORD_START = r"(?:\b|(?<=\\[nrt])|(?<=\\u2192)|(?<=\\u2502))"
+# (the escapes' last characters tested first, once: inside a word most starts fail there)
+_WORD_START = r"(?:\b|(?<=[nrt2])(?:(?<=\\[nrt])|(?<=\\u2192)|(?<=\\u2502)))"
 
 
 def _anchored_at_start(body: str) -> str:
@@ -363,8 +364,9 @@ _add(
     "url_password",
     "password",
     # (a line's start also after a JSON escape or a diff's + or - marker: +ftp://user:password@host;
-    # the scheme and :// looked for first, a cheap test where most starts tried fail)
-    r"(?=[A-Za-z][A-Za-z0-9+.\-]{1,30}+://)"
+    # first a cheap test that fails inside a word, but after an escape's n, r, t or 2 or a sign;
+    # then the scheme and :// ahead)
+    r"(?<![A-Za-mo-qsu-z013-9.])(?=[A-Za-z][A-Za-z0-9+.\-]{1,30}+://)"
     r"(?:(?<![A-Za-z0-9+.\-])|(?<=[nrt2+\-])(?:(?<=\\[nrt])|(?<=\\u2192)|(?<=\\u2502)"
     r"|(?<=[\n\"][+\-])|(?<=\A[+\-])|(?<=\\n[+\-])))"
     r"[A-Za-z][A-Za-z0-9+.\-]{1,30}+://[^\s:/?#@'\"<>\\]{0,128}+:"
@@ -1023,7 +1025,8 @@ _add(
     "email",
     "email",
     # not $TOKEN@host (a shell variable in a URL's user info); after a diff's + or - at a line's start
-    r"(?:"
+    # (first a cheap test that fails inside a word, but after an escape's n, r, t or 2 or a sign)
+    r"(?<![A-Za-mo-qsu-z013-9._%$])(?:"
     + _start(r"A-Za-z0-9._%+\-$")
     + r"|(?<=[\n\"][+\-])|(?<=\A[+\-])|(?<=\\n[+\-]))"
     # not the password@host of scheme://user:password@host (a URL's user info), but mailto:a@b

@@ -239,10 +239,11 @@ _BINDING = (
     + _WORD_START
     + r"(?:const|let|var|val|static|readonly)\s+(?:mut\s+)?(?:private\s+)?{name}"
     + r"(?:\s*:\s*(?:&(?:'static\s+)?)?(?:str|String|string)|\s+string)\s*=(?!=)"
-    # (a line's start, or a JSON string's: also past a gutter, a file shown numbered or as a diff)
+    # (a line's start, or a JSON string's: also past a gutter, a file shown numbered or as a diff;
+    # first one cheap test that fails at most starts: what stands before is a break, a quote or an n)
     + r"|(?:"
     + _WORD_START
-    + r"(?:public|private|protected|readonly|static)[ \t]+|(?:(?m:^)|(?<=\\n)|(?<=\"))(?:"
+    + r"(?:public|private|protected|readonly|static)[ \t]+|(?<![^\n\"n])(?:(?m:^)|(?<=\\n)|(?<=\"))(?:"
     + GUTTER
     + r")?(?:[ \t]|\\t)*){name}"
     + r"[ \t]*:[ \t]*(?:str|String|string|(?:Final|ClassVar)(?:\[str\])?)[ \t]*=(?!=)"
