@@ -271,6 +271,13 @@ TRUE_POSITIVES = [
         "TwL2iGABf9DHoTf-09kqeF8tAmbihYzrnopKc-1s5cr",
         "sendgrid",
     ),
+    # a cloud's access key id (a hidden helper rule of the engine's), replaced as AWS's AKIA... is
+    (
+        "kingfisher",
+        "ALIBABA_CLOUD_ACCESS_KEY_ID=LTAI5tBcc9z8F4mQ1s2J3kLm",
+        "LTAI5tBcc9z8F4mQ1s2J3kLm",
+        "alibaba_access_key_id",
+    ),
     ("netrc_password", "machine api.example.com login deploy password Zx81kQ0pL2mN", "Zx81kQ0pL2mN", "password"),
     ("netrc_password", "machine api.example.com\n  login deploy\n  password Zx81kQ0pL2mN", "Zx81kQ0pL2mN", "password"),
     ("pgpass_line", "$ cat ~/.pgpass\ndb.internal:5432:app:deploy:Tr0ub4dor&3\n", "Tr0ub4dor&3", "password"),
@@ -1419,6 +1426,10 @@ NEAR_MISSES = [
     # documentation domains (RFC 2606), as real sessions write them in tests and docs (claude_code fixture
     # python-to-rust-port.jsonl: assert!(is_valid_email("user@example.com")))
     ("email", 'is_valid_email("user@example.com"); see bob@mail.example.org or OPS@EXAMPLE.NET'),
+    # addresses no mail reaches (RFC 6761 names, a machine's localdomain, docs' domain.tld) and
+    # placeholders' local parts (python-to-rust-port.jsonl: "user@domain.org")
+    ("email", "root@localhost.localdomain, a@b.invalid, qa@ci.test, email@domain.tld, user@domain.org"),
+    ("email", "your.email@gmail.com or john.doe@acme-corp.io (see the form's placeholder)"),
     # a URL's user info: password@host is not an address (url_password handles real passwords)
     ("email", "git clone https://user:guest@git.acme.io/app.git; ftp://anonymous:anonymous@ftp.acme.io/pub"),
     ("ipv4", "version 1.2.3, 1.2.3.4.5 is an OID, 999.1.1.1 is not an address, 127.0.0.1 and 0.0.0.0 are local"),

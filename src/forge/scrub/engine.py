@@ -80,9 +80,10 @@ _FAMILIES: tuple[tuple[str, str], ...] = (
 _GENERIC = {"generic-api-key", "generic-credential-uri", "curl-auth-user", "curl-auth-header"}
 GENERIC_PRIORITY = 62
 # Hidden helper rules report parts of multi-part credentials. Those that are secrets are
-# replaced; ids, URLs, host and user names are not secrets on their own and stay.
+# replaced; ids, URLs, host and user names are not secrets on their own and stay. A cloud's
+# access key id (Alibaba's LTAI...) is replaced, as AWS's AKIA... is: it names one credential.
 _HIDDEN_NOT_SECRET = re.compile(
-    r"(?:-id|client-id|url|host|name|domain|username|address|public-key"
+    r"(?:(?<!access-key)-id|client-id|url|host|name|domain|username|address|public-key"
     r"|repository)(?:\.\d+)?\Z"
 )
 

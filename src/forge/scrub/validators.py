@@ -724,16 +724,31 @@ def ipv6(value: str) -> bool:
 # top-level .example is left to the detector: Forge's example corpus names its stand-ins for real
 # people with it, and the scrubber is tested on them
 _EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
+# Top-level names no mail is delivered to: the special-use names of RFC 6761, the localdomain
+# of a machine's own /etc/hosts (root@localhost.localdomain), and docs' "domain.tld". (Not
+# .local, .internal, .corp or .lan: a company's own mail may be a person's there. Not .example:
+# generated sessions and tests plant personal addresses at *.example, standing for real ones.)
+_UNDELIVERABLE_TLDS = frozenset(["test", "invalid", "localhost", "localdomain", "tld"])
+# Local parts that hold a person's place in docs and forms (your.email@gmail.com,
+# john.doe@company.com): no one's address.
+_PLACEHOLDER_LOCAL_PARTS = frozenset(
+    ["email", "e-mail", "mail", "your.email", "youremail", "your_email", "your-email", "you", "yourname"]
+    + ["your.name", "your_name", "your-name", "name", "username", "user.name", "user", "someone"]
+    + ["somebody", "john.doe", "jane.doe", "johndoe", "janedoe", "john.smith", "foo", "foo.bar", "test"]
+)
 
 
 def email(value: str) -> bool:
     """Not ssh's git@host, not noreply addresses, not asset names like icon@2x.png, not the
-    documentation domains example.com/.net/.org (as for IP addresses, their documentation blocks)."""
+    documentation domains example.com/.net/.org (as for IP addresses, their documentation blocks),
+    not an address no mail reaches or a placeholder's (see above)."""
     local, _, domain = value.rpartition("@")
-    if local.lower() in _NOT_PERSONAL_LOCAL_PARTS:
+    if local.lower() in _NOT_PERSONAL_LOCAL_PARTS or local.lower() in _PLACEHOLDER_LOCAL_PARTS:
         return False
     domain = domain.lower()
     if domain in _EXAMPLE_DOMAINS or domain.endswith(tuple("." + d for d in _EXAMPLE_DOMAINS)):
+        return False
+    if domain.rsplit(".", 1)[-1] in _UNDELIVERABLE_TLDS:
         return False
     return domain.rsplit(".", 1)[-1] not in _FILE_SUFFIXES
 
