@@ -278,6 +278,8 @@ TRUE_POSITIVES = [
         "LTAI5tBcc9z8F4mQ1s2J3kLm",
         "alibaba_access_key_id",
     ),
+    ("inline_key", "[DEBUG] Using Key=O3BV99CUDw3xYUAL0tHGYUe7mOj5\n", "O3BV99CUDw3xYUAL0tHGYUe7mOj5", "secret"),
+    ("inline_key", "12:00:01 auth ok api_key=k7Qz2xW9mR4tY8pL3vN6 user=bob", "k7Qz2xW9mR4tY8pL3vN6", "secret"),
     ("netrc_password", "machine api.example.com login deploy password Zx81kQ0pL2mN", "Zx81kQ0pL2mN", "password"),
     ("netrc_password", "machine api.example.com\n  login deploy\n  password Zx81kQ0pL2mN", "Zx81kQ0pL2mN", "password"),
     ("pgpass_line", "$ cat ~/.pgpass\ndb.internal:5432:app:deploy:Tr0ub4dor&3\n", "Tr0ub4dor&3", "password"),
@@ -1418,6 +1420,12 @@ NEAR_MISSES = [
         "f(_enforce_credentials=_enforce_credentials, proxy_auth=self._proxy.auth); "
         "def g(api_key: _AzureApiKeyT | None, private_key: rsa.RSAPrivateKey, refresh_token: OAuthToken): "
         "onresumptiontoken: options2?.onresumptiontoken, llama_token = ctypes.c_int32",
+    ),
+    # a lookup key, a path, a digest, a word-made name, a short value: no credential
+    (
+        "inline_key",
+        "put Key=uploads/2024/report_8f3a2b.png; got cache_key=v1-deps-linux-node18-lockfile "
+        "etag Key=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 ok Key=ab12",
     ),
     ("email", "ssh git@github.com:org/repo, icon@2x.png, @decorator, pkg@1.2.3, noreply@anthropic.com"),
     ("email", '@@ -3,1 +3,2 @@\n+@app.route("/")\n+@pytest.fixture\n-@cache'),

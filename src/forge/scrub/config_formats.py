@@ -1267,6 +1267,23 @@ _add(
     description="key = K001..., key: ... (INI, TOML and YAML lines under a bare *key; long random values only)",
 )
 
+# key=value inside a line, as a log or a command prints it (`[DEBUG] Using Key=...`, `api
+# key=...`): an unspaced = after a word ending in key, the value to a blank or the line's end.
+# Long random values only (bare_key), never a lookup key's (sort_key=..., cacheKey=...).
+_add(
+    "inline_key",
+    "secret",
+    r"(?<=[ \t])[A-Za-z0-9_.\-]{0,40}?(?:[Kk]ey|KEY)"
+    + _not_after_words(_LOOKUP_KEY_WORDS, "key")
+    + r"=(?P<s>[A-Za-z0-9+/_\-.]{20,512}+={0,2})(?=[ \t]|$|\r?\n|\\[nrt])",
+    priority=55,
+    prefilter=("ey=", "EY="),
+    validator=v.bare_key,
+    anchor=r"(?i)key=[A-Za-z0-9+/_\-]",
+    window=(60, 600),
+    description="Key=... inside a log or output line (long random values only)",
+)
+
 # A table's column: CSV, TSV or Markdown with a header cell naming a password, secret, token or
 # key; each value under it (tables.py)
 register_detector(
