@@ -240,6 +240,12 @@ TRUE_POSITIVES = [
     ("password_xml", "<server><password>Vq8#mZ2p!Lr</password></server>", "Vq8#mZ2p!Lr", "password"),
     ("password_quoted", '"password": "q7\\\\Zr~x^`Wp2",', "q7\\\\Zr~x^`Wp2", "password"),  # escapes in JSON
     ("secret_xml", "<apiKey>c3VwZXJzZWNyZXQx9Kq2Lm</apiKey>", "c3VwZXJzZWNyZXQx9Kq2Lm", "secret"),
+    (  # an Azure storage account's key in an app's XML config
+        "secret_xml",
+        "<account_name>acmelogs</account_name>\n<account_key>Kq2Lm9x+VbN4rT7wZ1yC3eF6hJ8kM0pS==</account_key>",
+        "Kq2Lm9x+VbN4rT7wZ1yC3eF6hJ8kM0pS==",
+        "secret",
+    ),
     ("key_assignment", 'APP_KEY = "p4kq8zt2wm9rx3v"', "p4kq8zt2wm9rx3v", "secret"),
     ("key_assignment", "['client_key'] = 'Zk29fQpL7xWm3TbR8yNc'", "Zk29fQpL7xWm3TbR8yNc", "secret"),
     ("secret_assignment", 'client_secret: "Zx81kQ0pL2mN4bV6cX8z"', "Zx81kQ0pL2mN4bV6cX8z", "secret"),
@@ -280,6 +286,12 @@ TRUE_POSITIVES = [
     ),
     ("inline_key", "[DEBUG] Using Key=O3BV99CUDw3xYUAL0tHGYUe7mOj5\n", "O3BV99CUDw3xYUAL0tHGYUe7mOj5", "secret"),
     ("inline_key", "12:00:01 auth ok api_key=k7Qz2xW9mR4tY8pL3vN6 user=bob", "k7Qz2xW9mR4tY8pL3vN6", "secret"),
+    (
+        "jenkins_secret",
+        "<secret>{AQAAABAAAAAgPT7JbBVgyWiivobt0CJEduLyP0lB3uyTj+D5WBvVk6jyG6BQFPYGN4Z3VJN2JLDm}</secret>",
+        "AQAAABAAAAAgPT7JbBVgyWiivobt0CJEduLyP0lB3uyTj+D5WBvVk6jyG6BQFPYGN4Z3VJN2JLDm",
+        "jenkins_secret",
+    ),
     ("netrc_password", "machine api.example.com login deploy password Zx81kQ0pL2mN", "Zx81kQ0pL2mN", "password"),
     ("netrc_password", "machine api.example.com\n  login deploy\n  password Zx81kQ0pL2mN", "Zx81kQ0pL2mN", "password"),
     ("pgpass_line", "$ cat ~/.pgpass\ndb.internal:5432:app:deploy:Tr0ub4dor&3\n", "Tr0ub4dor&3", "password"),
@@ -1427,6 +1439,8 @@ NEAR_MISSES = [
         "put Key=uploads/2024/report_8f3a2b.png; got cache_key=v1-deps-linux-node18-lockfile "
         "etag Key=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 ok Key=ab12",
     ),
+    # the header alone, in a JSON object's braces, or in a base64 blob: no stored secret
+    ("jenkins_secret", 'AQAAABAAAA {"blob": "AQAAABAAAAAgPT7JbBVgyWiivobt0CJE"} {AQAAABAAA} data:AQAAABAAAAAgPT7J'),
     ("email", "ssh git@github.com:org/repo, icon@2x.png, @decorator, pkg@1.2.3, noreply@anthropic.com"),
     ("email", '@@ -3,1 +3,2 @@\n+@app.route("/")\n+@pytest.fixture\n-@cache'),
     ("phone", "+105.0.5195.102 (a version after a diff's +) and +256.256.256.256"),

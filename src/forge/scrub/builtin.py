@@ -729,7 +729,9 @@ _add(
     window=(0, 2_200),
     description="<password>value</password>, <dbPassword>value</dbPassword>",
 )
-_XML_SECRET_WORDS = ("secret", "token", "api key", "access key", "secret key", "private key", "credential")
+_XML_SECRET_WORDS = (
+    "secret", "token", "api key", "access key", "account key", "secret key", "private key", "credential",
+)  # fmt: skip
 _add(
     "secret_xml",
     "secret",

@@ -472,3 +472,19 @@ _add(
     window=(0, 200),
     description="Google's app passwords (abcd efgh ijkl mnop), Apple's (abcd-efgh-ijkl-mnop), after app password",
 )
+
+# --- Jenkins' stored secrets ----------------------------------------------------------------------
+# Jenkins writes each secret of credentials.xml and a job's config.xml encrypted, in braces after
+# its format's header ({AQAAABAAAA...}: version 1, a 16-byte IV). The key sits beside the file
+# (secrets/master.key, hudson.util.Secret), so whoever holds one holds the other: the whole value
+# in the braces goes, a name written before the header too.
+_add(
+    "jenkins_secret",
+    "jenkins_secret",
+    r"\{(?P<s>[^{}<>\"'\r\n]{0,100}?AQAAABAAA[^{}<>\"'\r\n]{8,4096}?)\}",
+    priority=80,
+    prefilter=("AQAAABAAA",),
+    anchor="AQAAABAAA",
+    window=(110, 4_200),
+    description="Jenkins' encrypted secrets in credentials.xml and config.xml ({AQAAABAAAA...})",
+)
