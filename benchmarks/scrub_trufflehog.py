@@ -161,10 +161,19 @@ def test_cases(src: str, detector: str) -> tuple[list[dict], int]:
     return cases, skipped
 
 
+# A wanted string often joins the secret with where it is used (an endpoint, a host): a token
+# that is a URL's tail or a lower-case host name is not the secret.
+_HOST = re.compile(r"(?://\S*|(?:[a-z0-9\-]+\.)+[a-z]{2,6}(?::\d+)?(?:/\S*)?)")
+
+
 def secrets_of(case: dict) -> list[str]:
     out = []
     for wanted in case["want"]:
-        tokens = [t for t in si.TOKEN.findall(wanted) if si.entropy(t) >= 2.5 and t in case["input"]]
+        tokens = [
+            t
+            for t in si.TOKEN.findall(wanted)
+            if si.entropy(t) >= 2.5 and t in case["input"] and not _HOST.fullmatch(t)
+        ]
         if tokens:
             out.append(max(tokens, key=lambda t: len(t) * si.entropy(t)))
     return out

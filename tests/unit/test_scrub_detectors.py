@@ -248,6 +248,14 @@ TRUE_POSITIVES = [
     ),
     ("key_assignment", 'APP_KEY = "p4kq8zt2wm9rx3v"', "p4kq8zt2wm9rx3v", "secret"),
     ("key_assignment", "['client_key'] = 'Zk29fQpL7xWm3TbR8yNc'", "Zk29fQpL7xWm3TbR8yNc", "secret"),
+    # one of several, numbered (a second app's key, a rotation's next token)
+    (
+        "key_assignment",
+        'salesforce_key1 = "3MVG9dBDux2v1sLore.Wkce6JTB1Lmsx"',
+        "3MVG9dBDux2v1sLore.Wkce6JTB1Lmsx",
+        "secret",
+    ),
+    ("secret_assignment", "TWITCH_TOKEN_2='k7Qz2xW9mR4tY8pL3vN6'", "k7Qz2xW9mR4tY8pL3vN6", "secret"),
     ("secret_assignment", 'client_secret: "Zx81kQ0pL2mN4bV6cX8z"', "Zx81kQ0pL2mN4bV6cX8z", "secret"),
     ("secret_assignment", "slackToken=9f8e7d6c5b4a39281706f5e4d3c2b1a0", "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "secret"),
     # random values with underscores or capitals are not taken for code names
