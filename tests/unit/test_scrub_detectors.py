@@ -237,6 +237,7 @@ TRUE_POSITIVES = [
     ("password_short_key_quoted", 'cloudant_pw="Xk3pq9ZmT2vw8RbN4cL7yH1f"', "Xk3pq9ZmT2vw8RbN4cL7yH1f", "password"),
     ("password_short_key_quoted", "admin-pwd: 'open sesame'", "open sesame", "password"),
     ("password_short_key", "MYSQL_PWD=hunter2x mysql -u root", "hunter2x", "password"),
+    ("password_short_key", "ACR=acme.azurecr.io\nACRPWD=Cw8xeDNK6Bub3p61aq5i\n", "Cw8xeDNK6Bub3p61aq5i", "password"),
     ("password_xml", "<server><password>Vq8#mZ2p!Lr</password></server>", "Vq8#mZ2p!Lr", "password"),
     ("password_quoted", '"password": "q7\\\\Zr~x^`Wp2",', "q7\\\\Zr~x^`Wp2", "password"),  # escapes in JSON
     ("secret_xml", "<apiKey>c3VwZXJzZWNyZXQx9Kq2Lm</apiKey>", "c3VwZXJzZWNyZXQx9Kq2Lm", "secret"),
@@ -1449,6 +1450,7 @@ NEAR_MISSES = [
     ),
     # the header alone, in a JSON object's braces, or in a base64 blob: no stored secret
     ("jenkins_secret", 'AQAAABAAAA {"blob": "AQAAABAAAAAgPT7JbBVgyWiivobt0CJE"} {AQAAABAAA} data:AQAAABAAAAAgPT7J'),
+    ("password_short_key", "OLDPWD=/srv/app PWD=/srv/app/web MYPWD=$(pwd)"),
     ("email", "ssh git@github.com:org/repo, icon@2x.png, @decorator, pkg@1.2.3, noreply@anthropic.com"),
     ("email", '@@ -3,1 +3,2 @@\n+@app.route("/")\n+@pytest.fixture\n-@cache'),
     ("phone", "+105.0.5195.102 (a version after a diff's +) and +256.256.256.256"),

@@ -690,17 +690,25 @@ _add(
 )
 # pw / pwd as the last word of a longer key (db_pw, cloudant_pw, MYSQL_PWD, admin-pwd): short
 # forms of password. Never alone: PWD and OLDPWD are the shell's working folders, and `pwd` a command
-# (and pass: db_pass, smtp_pass, default_pass)
-_SHORT_PASSWORD_KEY = r"(?<=[A-Za-z0-9])[_\-](?:pwd?|PWD?|Pwd?|pass|PASS|Pass)(?![A-Za-z0-9])"
+# (and pass: db_pass, smtp_pass, default_pass). pwd glued to a word is one too (DBPWD, ACRPWD,
+# adminpwd: no word ends so), but never OLDPWD.
+_SHORT_PASSWORD_KEY = (
+    r"(?<=[A-Za-z0-9])(?:[_\-](?:pwd?|PWD?|Pwd?|pass|PASS|Pass)"
+    r"|(?<=[A-Za-z]{2})(?<![Oo][Ll][Dd])(?:pwd|PWD|Pwd))(?![A-Za-z0-9])"
+)
+_SHORT_PASSWORD_PREFILTER = (
+    "_pw", "-pw", "_PW", "-PW", "_Pw", "-Pw", "pwd", "PWD", "Pwd", "_pass", "-pass", "_PASS", "-PASS", "_Pass", "-Pass"
+)  # fmt: skip
+_SHORT_PASSWORD_ANCHOR = r"(?i)[a-z0-9](?:[_\-](?:pwd?|pass)|[a-z]pwd)\\?[\"']?\s*[:=]"
 _add(
     "password_short_key_quoted",
     "password",
     _SHORT_PASSWORD_KEY + _SEP + _QUOTED,
     group=("dq", "sq"),
     priority=60,
-    prefilter=("_pw", "-pw", "_PW", "-PW", "_Pw", "-Pw", "_pass", "-pass", "_PASS", "-PASS", "_Pass", "-Pass"),
+    prefilter=_SHORT_PASSWORD_PREFILTER,
     validator=v.quoted_password,
-    anchor=r"(?i)[a-z0-9][_\-](?:pwd?|pass)\\?[\"']?\s*[:=]",
+    anchor=_SHORT_PASSWORD_ANCHOR,
     window=(2, 2_100),
     description='db_pw = "value", admin-pwd: "value" (pw/pwd ending a longer key)',
 )
@@ -710,9 +718,9 @@ _add(
     _SHORT_PASSWORD_KEY + _SEP_INLINE + _BARE,
     group="bare",
     priority=60,
-    prefilter=("_pw", "-pw", "_PW", "-PW", "_Pw", "-Pw", "_pass", "-pass", "_PASS", "-PASS", "_Pass", "-Pass"),
+    prefilter=_SHORT_PASSWORD_PREFILTER,
     validator=v.bare_password,
-    anchor=r"(?i)[a-z0-9][_\-](?:pwd?|pass)\\?[\"']?\s*[:=]",
+    anchor=_SHORT_PASSWORD_ANCHOR,
     window=(2, 2_100),
     description="DB_PW=value, MYSQL_PWD: value (pw/pwd ending a longer key; not plain identifiers)",
 )
