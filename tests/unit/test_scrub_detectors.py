@@ -258,6 +258,8 @@ TRUE_POSITIVES = [
     ),
     ("secret_assignment", "TWITCH_TOKEN_2='k7Qz2xW9mR4tY8pL3vN6'", "k7Qz2xW9mR4tY8pL3vN6", "secret"),
     ("secret_assignment", 'client_secret: "Zx81kQ0pL2mN4bV6cX8z"', "Zx81kQ0pL2mN4bV6cX8z", "secret"),
+    # a key's word at the value's start: a provider's prefix, not a name
+    ("secret_assignment", 'ACME_TOKEN = "acme_x8Kq2mZ9vLp3Rt7Wn4Yb6Cd1"', "acme_x8Kq2mZ9vLp3Rt7Wn4Yb6Cd1", "secret"),
     ("secret_assignment", "slackToken=9f8e7d6c5b4a39281706f5e4d3c2b1a0", "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "secret"),
     # random values with underscores or capitals are not taken for code names
     ("secret_assignment", "SECRET_KEY=A1B2_C3D4E5F6G7H8", "A1B2_C3D4E5F6G7H8", "secret"),
@@ -1451,6 +1453,15 @@ NEAR_MISSES = [
     # the header alone, in a JSON object's braces, or in a base64 blob: no stored secret
     ("jenkins_secret", 'AQAAABAAAA {"blob": "AQAAABAAAAAgPT7JbBVgyWiivobt0CJE"} {AQAAABAAA} data:AQAAABAAAAAgPT7J'),
     ("password_short_key", "OLDPWD=/srv/app PWD=/srv/app/web MYPWD=$(pwd)"),
+    # values that name their key (installed packages' code: playwright, cryptography, attrs,
+    # transformers), a regular expression under *_PAT, the alphabet typed in order (pyarrow's tests)
+    ("secret_assignment", "var mapToken = mapToken2; exports2.SOCKS5_NO_AUTH = exports2.SOCKS5_CUSTOM_AUTH_END;"),
+    (
+        "secret_assignment",
+        'def load(self, private_key: ed25519.Ed25519PrivateKey, k2: PKCS7PrivateKeyTypes): IMAGE_TOKEN = "]<]image[>["',
+    ),
+    ("secret_assignment", 'HEX_PAT = "(?:[0-9A-Fa-f]{1,4})"; _INIT_FACTORY_PAT = "__attr_factory_%s"'),
+    ("key_assignment", 'props(footer_key="0123456789abcdef"); wrong_key = b"fedcba9876543210"'),
     ("email", "ssh git@github.com:org/repo, icon@2x.png, @decorator, pkg@1.2.3, noreply@anthropic.com"),
     ("email", '@@ -3,1 +3,2 @@\n+@app.route("/")\n+@pytest.fixture\n-@cache'),
     ("phone", "+105.0.5195.102 (a version after a diff's +) and +256.256.256.256"),

@@ -32,6 +32,8 @@ class Detector:
     kind: str  # placeholder type: <SECRET:kind>; several detectors may share one
     pattern: re.Pattern[str]
     validator: Callable[[str], bool] | None = None  # sees the candidate secret only
+    # sees the text and the candidate's span (the key a value is assigned to, before it)
+    context_check: Callable[[str, int, int], bool] | None = None
     group: int | str | tuple[str, ...] = 0  # the secret's group; a tuple: the first that matched
     prefilter: tuple[str, ...] = ()  # literals; when none occurs in the text the regex is skipped
     prefilter_ignore_case: bool = False  # compare the prefilter against the lower-cased text

@@ -233,11 +233,13 @@ def _forge_candidates(
             found = det.finder(text, hits) if det.finder_takes_hits else det.finder(text)  # type: ignore[call-arg]
         else:
             found = _detector_spans(det, text, hits, lowered)
-        validator = det.validator
+        validator, context_check = det.validator, det.context_check
         for start, end in found:
             if start == end:
                 continue
             if validator is not None and not validator(text[start:end]):
+                continue
+            if context_check is not None and not context_check(text, start, end):
                 continue
             out.append((-det.priority, start - end, start, order, det.kind, det.name))
 

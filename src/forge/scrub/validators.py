@@ -326,9 +326,23 @@ def docs_fixture(value: str) -> bool:
     )
 
 
+# A regular expression's own syntax (a group, a lookaround): HEX_PAT = "(?:[0-9a-f]...)" names a
+# pattern, not a personal access token
+_REGEX_SYNTAX = re.compile(r"\(\?(?:[:=!]|<[=!]|P<)")
+# The alphabet typed in order, as docs and tests write a key's place (footer_key="0123456789abcdef")
+_IN_ORDER = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _typed_in_order(value: str) -> bool:
+    low = value.lower()
+    return len(low) >= 10 and (low in _IN_ORDER or low in _IN_ORDER[::-1])
+
+
 def looks_random(value: str, min_length: int = 8, min_entropy: float = 3.0) -> bool:
     """A key-context value that is a credential rather than a name, a word, code or a reference."""
     if len(value) < min_length or is_reference_or_mask(value):
+        return False
+    if _REGEX_SYNTAX.search(value) or _typed_in_order(value):
         return False
     if " " in value or _PATH.fullmatch(value) or _URL.match(value) or value.startswith("arn:"):
         return False
@@ -895,3 +909,48 @@ def phone(value: str) -> bool:
     if value.startswith("+"):
         return len(digits) >= 8 and (" " in value or "-" in value or "." in value or "(" in value or len(digits) >= 10)
     return True
+
+
+# --- a value that names its own key ---------------------------------------------------------------
+# `private_key: Ed25519PrivateKey` (a type annotation), `IMAGE_TOKEN = "]<]image[>["` (a marker),
+# `mapToken = mapToken2`, `_INIT_FACTORY_PAT = "__attr_factory_%s"`: code names a thing after
+# what it is, and a generated credential never spells its key's words. The key is read back
+# from before the value (NAME, a separator, quotes).
+_KEY_BEFORE_VALUE = re.compile(
+    r"(?P<key>[A-Za-z_$][\w$.\-]{0,100})[\"'`\]\\]*[ \t]*(?::=|=>|<-|=|:)[ \t]*[\"'`\\rRbBuUfF]{0,4}\Z"
+)
+_KEY_WORD = re.compile(r"[A-Z]+(?![a-z])[0-9]*|[A-Z]?[a-z]+[0-9]*|[0-9]+")
+# Words that every kind of credential's key has, or a provider's prefix may spell: alone, they
+# say nothing (Plaid's access-sandbox-..., Notion's secret_...); two of them joined still do
+# (PrivateKey, AccessToken: a type's name)
+_GENERIC_KEY_WORDS = frozenset(
+    ["secret", "secrets", "token", "tokens", "key", "keys", "access", "auth", "pass", "passwd", "password"]
+    + ["pwd", "private", "public", "api", "apikey", "client", "session", "bearer", "refresh", "credential"]
+    + ["credentials", "cred", "creds", "app", "service", "account", "master", "admin", "user", "value"]
+    + ["test", "live", "prod", "dev", "staging", "sandbox", "default", "new", "old", "main", "primary"]
+)
+
+
+def not_named_by_key(text: str, start: int, end: int) -> bool:
+    """False when the value at text[start:end] repeats its key's name (see above): the key
+    itself with a number after it, the key's object (exports2.X = exports2.Y), a word of the
+    key's own (not a credential's) inside the value, or two of its words joined as a type name
+    is. A word at the value's start may be a provider's prefix (JINA_API_KEY = "jina_..."), so
+    only later ones count."""
+    m = _KEY_BEFORE_VALUE.search(text, max(0, start - 160), start)
+    if m is None:
+        return True
+    key, value = m["key"], text[start:end]
+    low = value.lower()
+    last = re.split(r"[.$]", key)[-1]
+    if last and low.rstrip("0123456789") == last.lower():
+        return False
+    if "." in key and value.startswith(key.rsplit(".", 1)[0] + "."):
+        return False
+    words = [w.lower() for w in _KEY_WORD.findall(last)]
+    for w in words:
+        if len(w) >= 4 and w not in _GENERIC_KEY_WORDS and low.find(w, 1) > 0:
+            return False
+    # two joined as a type's name is (PrivateKey in Ed25519PrivateKey; not my_api_key_4f9b2c, a
+    # key someone named)
+    return not any(a.capitalize() + b.capitalize() in value[1:] for a, b in itertools.pairwise(words))
