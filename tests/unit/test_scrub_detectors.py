@@ -1462,6 +1462,13 @@ NEAR_MISSES = [
     ),
     ("secret_assignment", 'HEX_PAT = "(?:[0-9A-Fa-f]{1,4})"; _INIT_FACTORY_PAT = "__attr_factory_%s"'),
     ("key_assignment", 'props(footer_key="0123456789abcdef"); wrong_key = b"fedcba9876543210"'),
+    (
+        "secret_assignment",
+        'host, port, access_key, secret_key = s3_connection\n<assemblyIdentity publicKeyToken="1fc8b3b9a1e18e3b"/>',
+    ),
+    ("secret_in_prose", "def sign(self, private_key: Ed25519PrivateKey, data: bytes) -> bytes:"),
+    # a signed decimal and a date after a sign (numpy's tests): numbers a phone's groups also match
+    ("phone", "np.array(['+1980-02-29 01:02:03Z']); abs(x+1.4142135623731*I); [+1.12345679+1.12345679j]"),
     ("email", "ssh git@github.com:org/repo, icon@2x.png, @decorator, pkg@1.2.3, noreply@anthropic.com"),
     ("email", '@@ -3,1 +3,2 @@\n+@app.route("/")\n+@pytest.fixture\n-@cache'),
     ("phone", "+105.0.5195.102 (a version after a diff's +) and +256.256.256.256"),

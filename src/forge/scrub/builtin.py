@@ -757,13 +757,16 @@ _add(
 
 # Tokens that page through or resume an API call (NextToken, nextPageToken, continuation_token,
 # resumeToken, AWS's idempotency tokens): opaque and random, but they grant nothing
-_NOT_CREDENTIAL_TOKEN_WORDS = ("next", "page", "continuation", "pagination", "resume", "idempotency")
+# (and .NET's publicKeyToken: a hash of an assembly's public key, printed in every config)
+_NOT_CREDENTIAL_TOKEN_WORDS = ("next", "page", "continuation", "pagination", "resume", "idempotency", "publicKey")
 
 
 def _not_a_paging_token(words: tuple[str, ...]) -> str:
     """At a key's start: not `token` right after one of the words (any casing, joined with '_',
     '-' or nothing), so nextToken, NEXT_TOKEN and page-token are not keys here."""
-    spellings = {f(w) + join for w in words for f in (str.lower, str.capitalize, str.upper) for join in ("", "_", "-")}
+    spellings = {
+        f(w) + join for w in words for f in (str, str.lower, str.capitalize, str.upper) for join in ("", "_", "-")
+    }
     return "(?:" + "".join(f"(?<!{re.escape(sp)})" for sp in sorted(spellings)) + "|(?!token|Token|TOKEN))"
 
 

@@ -548,6 +548,7 @@ _add(
     priority=48,
     prefilter=("key", "KEY", "Key", "oken", "OKEN", "ecret", "ECRET"),
     validator=v.prose_secret,
+    context_check=v.not_named_by_key,
     anchor=_PROSE_SECRET_WORDS
     + r"s?[ \t:=*_]|"
     + _PROSE_WEAK_WORDS

@@ -257,7 +257,8 @@ def is_code_name(value: str) -> bool:
         return False
     if not any(c in value for c in "._$") and any(c.isdigit() for c in value):
         return False
-    for part in filter(None, re.split(r"[._$?]+", value)):
+    parts = [p for p in re.split(r"[._$?]+", value) if p]
+    for part in parts:
         if len(part) == 1:
             continue  # _t.AuthType, ctypes.c_int32
         if (part.isdigit() and len(part) <= 4) or (part[0] == "v" and part[1:].isdigit() and len(part) <= 3):
@@ -265,12 +266,17 @@ def is_code_name(value: str) -> bool:
         if len(part) >= 10 and not _word_like(part):
             return False  # PFRaMBwOKxlzQBgDoeNw: cases at random, not words
         words = _NAME_WORD.findall(part)
+        if _LETTER_AND_NUMBER.fullmatch(part) and len(parts) > 1:
+            continue  # a letter and a number between words, as a name has them: s3_connection, h2.client
         # a one-letter word only as a capital (OAuthToken, ApiKeyT), not a random token's a/x
         if "".join(words) != part or any(
             sum(c.isalpha() for c in w) < 2 and not (len(w) == 1 and w.isupper()) for w in words
         ):
             return False
     return True
+
+
+_LETTER_AND_NUMBER = re.compile(r"[a-z][0-9]{1,2}")
 
 
 def _word_like(value: str) -> bool:
@@ -899,12 +905,20 @@ def ssn(value: str) -> bool:
 _DOTTED_QUAD = re.compile(r"\+?[0-9]{1,4}(?:\.[0-9]{1,4}){2}\.[0-9]{1,3}")  # (a phone ends in 4 digits)
 
 
+# A signed decimal (+1.4142135623731, +1.12345679j) and an ISO date (+1980-02-29 01:02:03, a
+# year with its sign): numbers that a phone number's groups would also match
+_SIGNED_DECIMAL = re.compile(r"\+[0-9]{1,3}\.[0-9]{5,}")
+_ISO_DATE = re.compile(r"[0-9]{4}-[01][0-9]-[0-3][0-9]")
+
+
 def phone(value: str) -> bool:
     """7 to 15 digits (E.164's maximum), not all one digit; +international needs 8 or more. Not
     four dotted groups of one to four digits: an address or a version (after a diff's +:
-    +105.0.5195.102)."""
+    +105.0.5195.102); not a signed decimal or date (above)."""
     digits = [c for c in value if c.isdigit()]
     if not 7 <= len(digits) <= 15 or len(set(digits)) < 3 or _DOTTED_QUAD.fullmatch(value):
+        return False
+    if _SIGNED_DECIMAL.match(value) or _ISO_DATE.search(value):
         return False
     if value.startswith("+"):
         return len(digits) >= 8 and (" " in value or "-" in value or "." in value or "(" in value or len(digits) >= 10)
