@@ -1484,6 +1484,13 @@ NEAR_MISSES = [
     ("email", "git clone https://user:guest@git.acme.io/app.git; ftp://anonymous:anonymous@ftp.acme.io/pub"),
     ("ipv4", "version 1.2.3, 1.2.3.4.5 is an OID, 999.1.1.1 is not an address, 127.0.0.1 and 0.0.0.0 are local"),
     ("ipv4", "v1.2.3.4 tag and 10.0.0.01 padded"),
+    # what the word before numbers: an object identifier, a section, a release (cryptography's
+    # _oid.py, RFC references, __version__ strings)
+    (
+        "ipv4",
+        'COMMON_NAME = ObjectIdentifier("2.5.4.3"); see section 7.2.1.1, rfc6749#section-4.1.2.1, '
+        '§4.2.3.2; __version__ = "3.5.0.1"; OS-release       : 5.10.102.1; Project-Id-Version: man-db 2.7.6.1',
+    ),
     ("ipv6", "at 12:30:45, std::vector, Foo::Bar, ::1 loopback, MAC 00:1a:2b:3c:4d:5e, cafe::beef"),
     # Python slices parse as addresses (0001::2) but lie outside every assigned IPv6 block
     ("ipv6", "odd = rows[1::2]; tail = x[10::3]; every = seq[0::4]"),

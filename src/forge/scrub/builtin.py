@@ -1073,6 +1073,7 @@ _add(
     anchor=r"[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]",
     window=(3, 12),
     validator=v.ipv4,
+    context_check=v.not_numbering_something_else,
     description=(
         "IPv4 host addresses (not loopback, 0.x, 224+ or netmasks, x.y.z.0; 1.2.3 and 1.2.3.4.5 are not addresses)"
     ),

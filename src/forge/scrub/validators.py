@@ -968,3 +968,20 @@ def not_named_by_key(text: str, start: int, end: int) -> bool:
     # two joined as a type's name is (PrivateKey in Ed25519PrivateKey; not my_api_key_4f9b2c, a
     # key someone named)
     return not any(a.capitalize() + b.capitalize() in value[1:] for a, b in itertools.pairwise(words))
+
+
+# --- a dotted quad that numbers something else --------------------------------------------------
+# Right after the word that says what it numbers, four dotted numbers are an object identifier
+# (ObjectIdentifier("2.5.4.3"), OID 1.3.101.112), a document's section (section 7.2.1.1, §4.2.3.2,
+# rfc6749#section-4.1.2.1) or a release (__version__ = "3.5.0.1", OS-release: 5.10.102.1), not
+# a host's address. (A host's version line, "version: 10.0.0.5", loses its address: rare.)
+_NUMBERS_SOMETHING_ELSE = re.compile(
+    r"(?:(?:ObjectIdentifier|\b[Oo][Ii][Dd]s?|[Ss]ection|SECTION|§)[\s:=#(\[\-\"'`_]{0,12}"
+    # (a release's program named between: Project-Id-Version: man-db 2.7.6.1)
+    r"|(?:[Vv]ersion|VERSION|[Rr]elease|RELEASE)[\s:=#(\[\-\"'`_]{0,12}(?:[A-Za-z][\w\-]{0,30}[ \t]+)?)\Z"
+)
+
+
+def not_numbering_something_else(text: str, start: int, end: int) -> bool:
+    """False when what comes right before text[start:end] names an OID, a section or a release."""
+    return _NUMBERS_SOMETHING_ELSE.search(text, max(0, start - 60), start) is None
