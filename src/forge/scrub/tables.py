@@ -27,6 +27,7 @@ _PASSWORD_COLUMN = re.compile(r"(?i)[a-z0-9]+[_\-]pass|(?:[a-z0-9]+[_\- ])*(?:pa
 _WORD_HIT = re.compile(
     r"(?i)passw(?:or)?d|pwd|passphrase|pass\b|secret|token|api[_\- ]?key|apikey|access[_\- ]?key|private[_\- ]?key"
 )
+_CODE_MARKS = re.compile(r"[()`]")
 _NEWLINE = re.compile(r"\r?\n|(?:\\r)?\\n")
 # A line between rows: Markdown's |---|:---:|, psql's ----+----, MySQL's +----+----+, and the
 # box-drawing borders of psql's unicode style, rich and tabulate (├──┼──┤, ┡━━╇━━┩), as they are or
@@ -38,6 +39,7 @@ PIPE = "|"
 _PIPES = re.compile(r"[|\u2502\u2503\u2551]|\\u25(?:0[23]|51)")
 MAX_ROWS = 500
 MAX_LINE = 4_000
+MAX_HEADER_WORDS = 5
 
 
 def table_secret_values(text: str, hits: list[tuple[int, int]] | None = None) -> Iterator[tuple[int, int]]:
@@ -60,6 +62,10 @@ def table_secret_values(text: str, hits: list[tuple[int, int]] | None = None) ->
         if sep is None:
             continue
         header = _cells(text, start, end, sep)
+        # a column's name is a few words (AWS Secret Access Key); a cell of a sentence makes the
+        # line prose with commas in it ("... set using the env var, OPENAI_WEBHOOK_SECRET, ...")
+        if any(len(text[s:e].split()) > MAX_HEADER_WORDS for s, e in header):
+            continue
         columns = [
             (i, bool(_PASSWORD_COLUMN.fullmatch(_bare(text[s:e]))))
             for i, (s, e) in enumerate(header)
@@ -97,7 +103,10 @@ def _rows(text: str, pos: int, sep: str, width: int, columns: list[tuple[int, bo
         for i, is_password in columns:
             s, e = cells[i]
             value = text[s:e]
-            if value and (v.bare_password(value) if is_password else v.looks_random(value)):
+            # (a token has no brackets or backticks: F.embedding(ids, self.vec) is code)
+            if value and (
+                v.bare_password(value) if is_password else v.looks_random(value) and not _CODE_MARKS.search(value)
+            ):
                 yield s, e
 
 
