@@ -297,6 +297,8 @@ TRUE_POSITIVES = [
     ),
     ("inline_key", "[DEBUG] Using Key=O3BV99CUDw3xYUAL0tHGYUe7mOj5\n", "O3BV99CUDw3xYUAL0tHGYUe7mOj5", "secret"),
     ("inline_key", "12:00:01 auth ok api_key=k7Qz2xW9mR4tY8pL3vN6 user=bob", "k7Qz2xW9mR4tY8pL3vN6", "secret"),
+    # one case, digits all through it (its letter runs read as words)
+    ("inline_key", "[DEBUG] Using Key=k3fqzt0mwxhr2pvnjdyc4bslga1e\n", "k3fqzt0mwxhr2pvnjdyc4bslga1e", "secret"),
     (
         "jenkins_secret",
         "<secret>{AQAAABAAAAAgPT7JbBVgyWiivobt0CJEduLyP0lB3uyTj+D5WBvVk6jyG6BQFPYGN4Z3VJN2JLDm}</secret>",
@@ -796,6 +798,22 @@ TRUE_POSITIVES = [
     ("setter_secret", 'os.Setenv("API_TOKEN", "Qm9vN3RyYXBLZXkxOTk4WnpQ")', "Qm9vN3RyYXBLZXkxOTk4WnpQ", "secret"),
     ("subscript_password", 'os.environ["DB_PASSWORD"] = "marmalade7"', "marmalade7", "password"),
     ("subscript_secret", "ENV['API_TOKEN'] = 'Qm9vN3RyYXBLZXkxOTk4WnpQ'", "Qm9vN3RyYXBLZXkxOTk4WnpQ", "secret"),
+    # C#'s dict.Add, a collection initializer's pair, a test's check of a setting read back
+    (
+        "setter_secret",
+        'conn.Add("AccountKey", "Wm9vN3RyYXBLZXkxOTk4WnpQ+4h/T2c=");',
+        "Wm9vN3RyYXBLZXkxOTk4WnpQ+4h/T2c=",
+        "secret",
+    ),
+    ("pair_secret", '{ "ApiKey", "Qm9vN3RyYXBLZXkxOTk4WnpQ" },', "Qm9vN3RyYXBLZXkxOTk4WnpQ", "secret"),
+    ("pair_password", '{"DbPassword", "marmalade7"}', "marmalade7", "password"),
+    (
+        "checked_subscript_secret",
+        "assert.equal(parsed['AccountKey'], 'Qm9vN3RyYXBLZXkxOTk4WnpQ');",
+        "Qm9vN3RyYXBLZXkxOTk4WnpQ",
+        "secret",
+    ),
+    ("checked_subscript_password", 'self.assertEqual(cfg["password"], "marmalade7")', "marmalade7", "password"),
     (
         "secret_assignment",
         "production:\n  secret_key_base: 9f8e7d6c5b4a39281706f5e4d3c2b1a0c9d8e7f6a5b4c3d2\n",
@@ -1450,6 +1468,13 @@ NEAR_MISSES = [
         "put Key=uploads/2024/report_8f3a2b.png; got cache_key=v1-deps-linux-node18-lockfile "
         "etag Key=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 ok Key=ab12",
     ),
+    # a name with a number or two in it; an argument's flag, a setting's name, a lookup key
+    ("inline_key", "loaded Key=libpython3gnuabi64linuxshared ok"),
+    ("setter_secret", 'parser.add_argument("--api-key", "-k"); q.add("sort_key", "created_at")'),
+    ("pair_secret", '{ "sort_key", "created_at" }, {"token", "refresh_token"}'),
+    ("checked_subscript_secret", 'assertEqual(d["cache_key"], "users_by_id"); f(a["token"], "next")'),
+    ("pair_password", '{ "password_field", "" }, {"PasswordHint", "${HINT}"}'),
+    ("checked_subscript_password", 'assertEqual(form["password"], "********"); g(o["pwd"], "$DB_PASS")'),
     # the header alone, in a JSON object's braces, or in a base64 blob: no stored secret
     ("jenkins_secret", 'AQAAABAAAA {"blob": "AQAAABAAAAAgPT7JbBVgyWiivobt0CJE"} {AQAAABAAA} data:AQAAABAAAAAgPT7J'),
     ("password_short_key", "OLDPWD=/srv/app PWD=/srv/app/web MYPWD=$(pwd)"),

@@ -38,10 +38,10 @@ _LOOKUP = (
     + _QUOTED
 )
 # Setters: props.setProperty("password", "value"), os.Setenv("DB_PASSWORD", "value"),
-# map.put("password", "value"), cfg.set("api_token", "value")
+# map.put("password", "value"), cfg.set("api_token", "value"), C#'s dict.Add("AccountKey", "value")
 _SETTER = (
     _WORD_START
-    + r"(?:set|put|Set|Put|setenv|putenv|store)[A-Za-z]{0,12}\("
+    + r"(?:set|put|Set|Put|setenv|putenv|store|add|Add)[A-Za-z]{0,12}\("
     + _SP
     + _Q
     + "{name}"
@@ -51,6 +51,11 @@ _SETTER = (
     + _SP
     + _QUOTED
 )
+# A collection initializer's pair: C#'s new Dictionary<string, string> { { "AccountKey", "value" } }
+_PAIR = r"\{" + _SP + _Q + "{name}" + _Q + _SP + "," + _SP + _QUOTED + _SP + r"\}"
+# A test's check of a setting read back: assert.equal(parsed['AccountKey'], '...'),
+# assertEqual(config["api_token"], "...")
+_SUBSCRIPT_CHECKED = r"\[\s*" + _Q + "{name}" + _Q + r"\s*\]\s*\)?\s*,\s*" + _QUOTED
 # Ruby's settings by symbol: Capistrano's and Sinatra's set :password, "value"
 _RUBY_SET = _WORD_START + r"set\s+:{name},\s*" + _QUOTED
 # A subscript assigned a literal: os.environ["DB_PASSWORD"] = "value", ENV['API_TOKEN'] = '...'
@@ -95,14 +100,16 @@ _PREFILTERS = {
     "define": ("define(",),
     "env_default": ("getenv(", "environ.get(", "ENV.fetch(", "env(", "config(", "getOrDefault("),
     "js_env_default": ("process.env.",),
-    "setter": ("et", "ut", "ore"),
+    "setter": ("et", "ut", "ore", "dd"),
+    "pair": ("{",),
+    "checked_subscript": ("]",),
     "subscript": ("]",),
     "or_default": ("getenv(", "environ", "ENV["),
     "ruby_set": ("set :",),
     "gradle_field": ("buildConfigField",),
 }
 # how far before its anchor a match may start: a subscript's name stands before its `] =`
-_BEFORE = {"subscript": 90}
+_BEFORE = {"subscript": 90, "checked_subscript": 90}
 for form, shape, anchor_at in (
     ("define", _DEFINE, r"define\("),
     ("env_default", _LOOKUP, r"(?:getenv|environ\.get|ENV\.fetch|env|config|getOrDefault)\("),
@@ -111,9 +118,11 @@ for form, shape, anchor_at in (
     (
         "setter",
         _SETTER,
-        r"(?i)(?:set|put|store)[a-z]{0,12}\((?:\s|\\[nrt])*\\?[\"'][a-z0-9_.\-]{0,60}(?:pass|pwd|secret|token|key|salt|credential)",
+        r"(?i)(?:set|put|store|add)[a-z]{0,12}\((?:\s|\\[nrt])*\\?[\"'][a-z0-9_.\-]{0,60}(?:pass|pwd|secret|token|key|salt|credential)",
     ),
+    ("pair", _PAIR, r"(?i)\{(?:\s|\\[nrt])*\\?[\"'][a-z0-9_.\-]{0,60}(?:pass|pwd|secret|token|key|salt|credential)"),
     ("subscript", _SUBSCRIPT, r"\]\s*(?:\|\||\?\?)?="),
+    ("checked_subscript", _SUBSCRIPT_CHECKED, r"\]\s*\)?\s*,\s*\\?[\"']"),
     ("or_default", _OR_FALLBACK, r"(?:getenv\(|environ\.get\(|environ\[|ENV\[)"),
     ("ruby_set", _RUBY_SET, r"set\s+:"),
     ("gradle_field", _GRADLE_FIELD, r"buildConfigField"),

@@ -387,11 +387,23 @@ def random_key(value: str) -> bool:
     )
 
 
+# Digits between lower-case letters, again and again (wdvnousa87acfxp9ioasrea4tbeasrfa): a random
+# run of one case, whose letter runs read as words; a name carries a number once or twice
+# (utf8mb4, python3_path)
+_DIGITS_INSIDE = re.compile(r"(?<=[a-z])[0-9]+(?=[a-z])")
+
+
+def _scattered_digits(value: str) -> bool:
+    return value.islower() and value.isalnum() and len(_DIGITS_INSIDE.findall(value)) >= 3
+
+
 def bare_key(value: str) -> bool:
     """An unquoted value under a bare *key (key = ..., key: ...): a random key (random_key), not
     a type or class name whose words carry a number (key: PositionalIndexer2D) nor an attribute
     chain (l2_key = accessor_info.l2_key)."""
-    return random_key(value) and not _word_like(value) and not _MEMBER_CHAIN.fullmatch(value)
+    return (
+        random_key(value) and (not _word_like(value) or _scattered_digits(value)) and not _MEMBER_CHAIN.fullmatch(value)
+    )
 
 
 def mixed_token(value: str) -> bool:
