@@ -263,6 +263,13 @@ TRUE_POSITIVES = [
     ("secret_assignment", "slackToken=9f8e7d6c5b4a39281706f5e4d3c2b1a0", "9f8e7d6c5b4a39281706f5e4d3c2b1a0", "secret"),
     # random values with underscores or capitals are not taken for code names
     ("secret_assignment", "SECRET_KEY=A1B2_C3D4E5F6G7H8", "A1B2_C3D4E5F6G7H8", "secret"),
+    # two base64 parts joined by a colon after the padding (a Tableau token's secret): both go
+    (
+        "secret_assignment",
+        "secret=Qk9vN3RyYXBLZXkxOTk4==:Wm9vN3RyYXBLZXkxOTk4WnpQ\nserver=prod",
+        ":Wm9vN3RyYXBLZXkxOTk4WnpQ",  # (the part after the padding goes too)
+        "secret",
+    ),
     ("secret_assignment", "auth_token: Ab3_xY9_kLm2Qw7", "Ab3_xY9_kLm2Qw7", "secret"),
     # letters only, but cases at random rather than words
     ("cli_secret", "vercel deploy --token PFRaMBwOKxlzQBgDoeNwSclP --prod", "PFRaMBwOKxlzQBgDoeNwSclP", "secret"),
@@ -299,6 +306,12 @@ TRUE_POSITIVES = [
     ("inline_key", "12:00:01 auth ok api_key=k7Qz2xW9mR4tY8pL3vN6 user=bob", "k7Qz2xW9mR4tY8pL3vN6", "secret"),
     # one case, digits all through it (its letter runs read as words)
     ("inline_key", "[DEBUG] Using Key=k3fqzt0mwxhr2pvnjdyc4bslga1e\n", "k3fqzt0mwxhr2pvnjdyc4bslga1e", "secret"),
+    (
+        "inline_key",
+        "[DEBUG] Using Key=qx_pr_mykey_da13ef806144cf0e5d260fa4cbe1df4cc9de2ed3 ok",
+        "qx_pr_mykey_da13ef806144cf0e5d260fa4cbe1df4cc9de2ed3",
+        "secret",
+    ),
     (
         "jenkins_secret",
         "<secret>{AQAAABAAAAAgPT7JbBVgyWiivobt0CJEduLyP0lB3uyTj+D5WBvVk6jyG6BQFPYGN4Z3VJN2JLDm}</secret>",
@@ -914,6 +927,13 @@ TRUE_POSITIVES = [
     ("key_value_row_password", "| User | admin |\n| Password | `tangerine-Otter-42` |", "Otter-42", "password"),
     ("key_value_row_secret", "| API Key | `Zp9qL2vX7mK4rT8wN1sB` |", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
     ("secret_in_prose", "INFO: Using token Zp9qL2vX7mK4rT8wN1sBq4 for the upload", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
+    # a provider's lower-case prefix before random hex: no code name of words
+    (
+        "secret_in_prose",
+        "[DEBUG] Using token spx-9c2e71b04d8a5f3e6b1d0a7c4e2f8b95",
+        "spx-9c2e71b04d8a5f3e6b1d0a7c4e2f8b95",
+        "secret",
+    ),
     # what a tool says before the value it shows; a password for someone, after a colon
     ("secret_in_prose", "Your API key is: Zp9qL2vX7mK4rT8wN1sB", "Zp9qL2vX7mK4rT8wN1sB", "secret"),
     ("secret_in_prose", "Access token created: Zp9qL2vX7mK4rT8wN1sB", "Zp9qL2vX7mK4rT8wN1sB", "secret"),

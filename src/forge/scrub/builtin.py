@@ -584,7 +584,11 @@ _QUOTED = (
 )
 # Unquoted: stops at quotes, separators, brackets and '=' (base64 padding aside); a value
 # followed by ( or [ is code.
-_BARE = r"(?P<bare>[^\s\"'`,;&|<>(){}\[\]\\=]{1,2048}+={0,3}+)(?![(\[])"
+# (base64 padding may join two parts: Tableau's token secret is base64==:base64)
+_BARE = (
+    r"(?P<bare>[^\s\"'`,;&|<>(){}\[\]\\=]{1,2048}+={0,3}+"
+    r"(?:(?<==):[^\s\"'`,;&|<>(){}\[\]\\=:]{8,2048}+={0,3}+)?)(?![(\[])"
+)
 _PASSWORD_WORDS = ("password", "passwd", "passphrase")
 _SECRET_WORDS = (
     "api key",

@@ -387,14 +387,15 @@ def random_key(value: str) -> bool:
     )
 
 
-# Digits between lower-case letters, again and again (wdvnousa87acfxp9ioasrea4tbeasrfa): a random
-# run of one case, whose letter runs read as words; a name carries a number once or twice
-# (utf8mb4, python3_path)
+# Digits between lower-case letters, again and again (wdvnousa87acfxp9ioasrea4tbeasrfa, a prefix's
+# sk_pr_fa02df705055df9e4d159fe3...): a random run of one case, whose letter runs read as words; a
+# name carries a number once or twice (utf8mb4, python3_path)
 _DIGITS_INSIDE = re.compile(r"(?<=[a-z])[0-9]+(?=[a-z])")
+_ONE_CASE_RUN = re.compile(r"[a-z0-9]{16,}")
 
 
 def _scattered_digits(value: str) -> bool:
-    return value.islower() and value.isalnum() and len(_DIGITS_INSIDE.findall(value)) >= 3
+    return any(len(_DIGITS_INSIDE.findall(run)) >= 3 for run in _ONE_CASE_RUN.findall(value))
 
 
 def bare_key(value: str) -> bool:
@@ -575,7 +576,7 @@ def prose_secret(value: str) -> bool:
     """A key or token in a sentence: random, 15 characters or more, mixing letters and digits
     (random_key: not a UUID, a commit id or a digest), and not a code name made of lower-case
     words (the tokens `number_generated_tokens-1` in a docstring)."""
-    return random_key(value) and not _LOWER_NAME.fullmatch(value)
+    return random_key(value) and (not _LOWER_NAME.fullmatch(value) or _scattered_digits(value))
 
 
 def flag_password(value: str) -> bool:
