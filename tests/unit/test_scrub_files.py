@@ -208,7 +208,7 @@ def test_worker_processes_write_the_same_copies_and_report_as_one_process(tmp_pa
             self.steps: list[dict] = []
 
         def task(self, name, total=None):
-            steps = self.steps
+            steps = self.steps if name == "scrub" else []  # (the files' task, not the engine's)
 
             class T:
                 def advance(self, n=1, **metrics):
@@ -241,3 +241,35 @@ def test_worker_processes_write_the_same_copies_and_report_as_one_process(tmp_pa
     files_scrubbed = len(real) + 4  # the sessions, planted.jsonl, notes.txt, blob.bin, old.tar.gz
     assert len(steps) == files_scrubbed + 1 and steps[-1]["done"] == files_scrubbed
     assert steps[-1]["findings"] == report["findings"]
+
+
+def test_the_rule_engine_is_built_under_its_own_progress_task_before_the_files(tmp_path):
+    """A machine's first run compiles the engine's catalogue (seconds): the progress shows it as
+    its own task, done before the first file is scrubbed."""
+    from forge.scrub import engine as eng
+    from forge.scrub.find import engine_for
+
+    events: list[tuple[str, str]] = []
+
+    class Recording:
+        def task(self, name, total=None):
+            events.append(("start", name))
+
+            class T:
+                def advance(self, n=1, **metrics):
+                    events.append(("advance", name))
+
+                def done(self, **metrics):
+                    events.append(("done", name))
+
+            return T()
+
+        def log(self, message):
+            pass
+
+    (tmp_path / "a.txt").write_text(f"token {TOKEN}\n")
+    scrubber = Scrubber()
+    scrub_path(tmp_path / "a.txt", None, scrubber, progress=Recording())
+    assert events.index(("done", "secret rules")) < events.index(("start", "scrub"))
+    assert scrubber.prepare() == eng.describe(engine_for(scrubber.detectors))
+    assert Scrubber(detectors=["github_token"]).prepare() == eng.describe(None)  # no engine chosen: none built

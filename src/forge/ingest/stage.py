@@ -155,13 +155,15 @@ class SourceFile:
         return f"{self.display}@{self.sha256}" + (f"+wal@{self.wal_sha256}" if self.wal_sha256 else "")
 
 
-def scrub_names(sources: list[SourceFile], config: IngestConfig) -> None:
+def scrub_names(sources: list[SourceFile], config: IngestConfig, progress: Progress = NULL_PROGRESS) -> None:
     """Paths as recorded (each row's source, the manifest, warnings) pass through the scrubber:
     Claude Code names a project's folder after its path (-Users-alice-code-app), so a user name
-    would otherwise ride along in every row built from it."""
+    would otherwise ride along in every row built from it. (The first scrub: the rule engine is
+    built here, under a progress task, before any worker starts.)"""
     from forge.scrub import Scrubber
 
     scrubber = Scrubber(config.scrub_allowlist, config.scrub_detectors, config.scrub_rules)
+    scrubber.prepare(progress)
     for src, clean in zip(sources, scrubber.scrub_texts([s.display for s in sources]), strict=True):
         src.name_as_found, src.display = src.display, clean
 
@@ -317,7 +319,7 @@ def _run_ingest(
             hint="pass transcripts (Claude Code, Codex, Gemini CLI, Crush/OpenCode databases, Goose, OpenHands, "
             "SWE-agent, OpenAI chat, ShareGPT, Aider), beads issues.jsonl, convention files, or folders of them",
         )
-    scrub_names(sources, config)
+    scrub_names(sources, config, progress)
     config_dict = config.identity()
     aid = artifact_id(KIND, config_dict, [s.identity() for s in sources])
     found = store.existing(KIND, aid)

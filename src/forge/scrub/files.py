@@ -438,6 +438,7 @@ def scrub_path(
     Paths are scrubbed too (a user name in a folder's name), in the copies and the report, unless
     `keep_names`; what is found in them is not counted among the findings."""
     path, out = Path(path), (Path(out) if out is not None else None)
+    scrubber.prepare(progress)  # (before the workers: they load what this compiles and caches)
     journal, finished = _open_journal(path, out, scrubber, resume, keep_names) if out is not None else (None, {})
     try:
         names = None if keep_names else Scrubber(*scrubber.spec())

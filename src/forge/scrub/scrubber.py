@@ -18,12 +18,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from forge.progress import NULL_PROGRESS, Progress
 from forge.records import Conversation, ToolCall, WorkItem
 from forge.scrub import engine as eng
 from forge.scrub import known_names, known_values, secret_commands
 from forge.scrub.builtin import CREDENTIAL_KEY_NAME
 from forge.scrub.detectors import Finding, select_detectors
-from forge.scrub.find import ENGINE_DETECTOR_PREFIX, find_secrets_many, redact
+from forge.scrub.find import ENGINE_DETECTOR_PREFIX, engine_for, find_secrets_many, redact
 from forge.scrub.rules import RULE_PREFIX, cached_rule_files
 
 
@@ -448,6 +449,15 @@ class Scrubber:
                 self._by_kind[USER_KIND] += n
                 self._by_detector[known_names.DETECTOR] += n
         return out
+
+    def prepare(self, progress: Progress = NULL_PROGRESS) -> str:
+        """Build the rule engine for these detectors now (its catalogue is compiled on a machine's
+        first run, about 6-10 s, and cached on disk: later runs load it in under a second), under a
+        progress task, so that a first run shows what it waits for. Returns the engine's name."""
+        task = progress.task("secret rules", total=1)
+        engine = engine_for(self.detectors) if any(d.name == eng.ENGINE_NAME for d in self.detectors) else None
+        task.done()
+        return eng.describe(engine)
 
     def spec(self) -> tuple[tuple[str, ...], list[str] | None, tuple[str, ...]]:
         """Scrubber(*spec()) scrubs as this one does (what a worker process builds its own from)."""
