@@ -612,10 +612,13 @@ def _has_break(text: str) -> bool:
 def _outside_found(points: list[int], cands: list[Candidate]) -> list[int]:
     """The points not inside a candidate found by its format (a PEM key whose base64 lines
     are all as wide, a provider's token): what it covers is found whole already."""
-    strong = [(c[2], c[2] - c[1]) for c in cands if c[0] <= _FOLLOWED_BELOW]
-    if not strong or not points:
+    if not points:
         return points
-    return [p for p in points if not any(start < p < end for start, end in strong)]
+    strong = _Spans((c[2], c[2] - c[1]) for c in cands if c[0] <= _FOLLOWED_BELOW)
+    if not strong.starts:
+        return points
+    # (by bisection: a text dense with tokens has thousands of both)
+    return [p for p in points if not (inside := strong.overlapping(p, p + 1)) or inside[0][0] == p]
 
 
 # From an anchor hit to the line's end with no space, quote or escape between: a token (or a

@@ -11,6 +11,7 @@ Manifests appear as YAML (real newlines, or JSON-escaped `\\n` inside tool outpu
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 
@@ -28,28 +29,47 @@ REACH = 20_000  # how far from `kind: Secret` its manifest may extend (either wa
 
 def kubernetes_secret_values(text: str) -> Iterator[tuple[int, int]]:
     """(start, end) of every data/stringData value of each Secret manifest in text."""
-    seen: set[tuple[int, int]] = set()
+    # each `kind: Secret`'s document, read once however many name it: a line that repeats a
+    # manifest, or one pasted into every field, holds thousands (windows that overlap are read
+    # as one, with the state of the lines before)
+    separators = [(m.start(), m.end()) for m in _DOC_SEP.finditer(text)] if "---" in text else []
+    windows: dict[re.Pattern[str] | None, list[tuple[int, int]]] = {}
     for kind in _KIND.finditer(text):
-        lo, hi = _document(text, kind.start(), kind.end())
         # a manifest shown with a gutter (numbered by a Read tool or cat -n, quoted, in a diff)
         # has it on every line: the line of `kind:` says which, and YAML is read past it
         escaped = text.rfind("\\n", 0, kind.start())
         line_start = max(text.rfind("\n", 0, kind.start()) + 1, escaped + 2 if escaped >= 0 else 0)
         gutter = gutter_style(text[line_start : kind.start()])
-        for span in (*_yaml_values(text, lo, hi, gutter), *_json_values(text, lo, hi)):
-            if span not in seen and span[1] > span[0]:
-                seen.add(span)
-                yield span
+        windows.setdefault(gutter, []).append(_document(text, kind.start(), kind.end(), separators))
+    seen: set[tuple[int, int]] = set()
+    for gutter, spans in windows.items():
+        for lo, hi in _merged(spans):
+            for span in (*_yaml_values(text, lo, hi, gutter), *_json_values(text, lo, hi)):
+                if span not in seen and span[1] > span[0]:
+                    seen.add(span)
+                    yield span
 
 
-def _document(text: str, start: int, end: int) -> tuple[int, int]:
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(spans):
+        if out and lo < out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _document(text: str, start: int, end: int, separators: list[tuple[int, int]]) -> tuple[int, int]:
     """The YAML document around a match: between '---' separators, at most REACH away."""
-    lo = max(0, start - REACH)
-    for m in _DOC_SEP.finditer(text, lo, start):
-        lo = m.end()
-    hi = min(len(text), end + REACH)
-    after = _DOC_SEP.search(text, end, hi)
-    return lo, (after.start() if after else hi)
+    lo, hi = max(0, start - REACH), min(len(text), end + REACH)
+    i = bisect.bisect_left(separators, (start,))  # the first separator at or after start
+    if i > 0 and separators[i - 1][1] <= start:
+        lo = max(lo, separators[i - 1][1])
+    j = bisect.bisect_left(separators, (end,))
+    if j < len(separators) and separators[j][0] < hi:
+        hi = separators[j][0]
+    return lo, hi
 
 
 def _lines(text: str, lo: int, hi: int) -> Iterator[tuple[int, int]]:
