@@ -204,3 +204,24 @@ def test_without_the_engine_forge_still_scrubs_and_says_so_once():
         "forge detectors only (no rule engine)",
     ]
     assert r.stderr.count("kingfisher-secret-scanner is not installed") == 1
+
+
+def test_code_pair_anchors_stay_quiet_on_a_transcript_lines_own_json():
+    """A rule's anchor wakes its detector wherever it hits, so an anchor that matches what every
+    transcript line holds (a usage object's {"input_tokens": 8, ...}, an array before the next
+    member) costs a search on every line; the code-pair rules' anchors need a secret's name, its
+    closing quote and a comma."""
+    from forge.scrub.find import _engine_candidates
+
+    dets = list(detectors().values())
+    line = json.dumps(
+        {
+            "message": {"content": [{"type": "text", "text": "ok"}], "stop_reason": "end_turn"},
+            "usage": {"input_tokens": 8, "cache_read_input_tokens": 15099, "output_tokens": 420},
+            "files": ["a.py", "b.py"],
+            "code": 'el.addEventListener("keydown", f); cfg["token_ttl"] == 3',
+        }
+    )
+    _, hits = _engine_candidates([line], get_engine(anchors_of(dets)), dets)
+    quiet = {"pair_secret", "pair_password", "checked_subscript_secret", "checked_subscript_password"}
+    assert quiet.isdisjoint(hits[0]), sorted(quiet & hits[0].keys())

@@ -109,7 +109,7 @@ _PREFILTERS = {
     "gradle_field": ("buildConfigField",),
 }
 # how far before its anchor a match may start: a subscript's name stands before its `] =`
-_BEFORE = {"subscript": 90, "checked_subscript": 90}
+_BEFORE = {"subscript": 90, "checked_subscript": 90, "pair": 90}
 for form, shape, anchor_at in (
     ("define", _DEFINE, r"define\("),
     ("env_default", _LOOKUP, r"(?:getenv|environ\.get|ENV\.fetch|env|config|getOrDefault)\("),
@@ -120,9 +120,19 @@ for form, shape, anchor_at in (
         _SETTER,
         r"(?i)(?:set|put|store|add)[a-z]{0,12}\((?:\s|\\[nrt])*\\?[\"'][a-z0-9_.\-]{0,60}(?:pass|pwd|secret|token|key|salt|credential)",
     ),
-    ("pair", _PAIR, r"(?i)\{(?:\s|\\[nrt])*\\?[\"'][a-z0-9_.\-]{0,60}(?:pass|pwd|secret|token|key|salt|credential)"),
+    # (a name's end, its closing quote, then the comma, no colon: not a JSON object's
+    # {"input_tokens": 5, ...}, on every line of a transcript)
+    (
+        "pair",
+        _PAIR,
+        r"(?i)(?:pass(?:word|wd|phrase)?|pwd|secret|token|key|salt|credentials?)[0-9]{0,2}\\?[\"'][^,:\"']{0,40}?,",
+    ),
     ("subscript", _SUBSCRIPT, r"\]\s*(?:\|\||\?\?)?="),
-    ("checked_subscript", _SUBSCRIPT_CHECKED, r"\]\s*\)?\s*,\s*\\?[\"']"),
+    (
+        "checked_subscript",
+        _SUBSCRIPT_CHECKED,
+        r"(?i)(?:pass(?:word|wd|phrase)?|pwd|secret|token|key|salt|credentials?)[0-9]{0,2}\\?[\"']\s*\]\s*\)?\s*,",
+    ),
     ("or_default", _OR_FALLBACK, r"(?:getenv\(|environ\.get\(|environ\[|ENV\[)"),
     ("ruby_set", _RUBY_SET, r"set\s+:"),
     ("gradle_field", _GRADLE_FIELD, r"buildConfigField"),

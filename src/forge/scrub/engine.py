@@ -138,7 +138,7 @@ class Engine:
         finally:
             if tmp is not None:
                 tmp.cleanup()
-        self.rule_count = len(rules) - len(anchors)
+        self.rule_count = len(rules) - len(self._sharing)  # (each distinct anchor is one rule)
         visible = {m["id"]: m["visible"] for m in rules.metadata()}
         # which built-in rules become candidates: visible ones, and hidden ones that are secrets
         self._wanted = {
