@@ -1,7 +1,8 @@
 """The maintained rule engine under Forge's detectors: Kingfisher (`kingfisher-secret-scanner`).
 
-Kingfisher (Apache-2.0, Rust + Vectorscan) ships ~460 provider rules (the Betterleaks catalogue
-and Google's Veles detectors). One scan of a buffer does two jobs:
+Kingfisher (Apache-2.0, Rust + Vectorscan) ships 488 rules at 1.5.0 (the Betterleaks catalogue
+and Google's Veles detectors; 47 of them hidden parts of multi-part credentials). One scan of a
+buffer does two jobs:
 
 - its built-in rules find provider credentials; each finding becomes a Forge candidate whose
   kind is mapped from the rule id (`betterleaks.github-pat` -> `github_token`,
