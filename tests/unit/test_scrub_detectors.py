@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 
 import pytest
@@ -11,6 +13,8 @@ from forge.scrub.kubernetes import kubernetes_secret_values
 from helpers import scrubbed_in_transcript_lines
 
 GH = "ghp_" + "aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6"
+# a registry's auth that holds a whole service-account key: 3 KB of base64 (made up, hash-derived)
+LONG_AUTH = base64.b64encode(b"".join(hashlib.sha512(bytes([i])).digest() for i in range(36))).decode()
 # (detector, text, the secret that must vanish, the placeholder that must appear)
 TRUE_POSITIVES = [
     (
@@ -249,6 +253,8 @@ TRUE_POSITIVES = [
     ),
     ("key_assignment", 'APP_KEY = "p4kq8zt2wm9rx3v"', "p4kq8zt2wm9rx3v", "secret"),
     ("key_assignment", "['client_key'] = 'Zk29fQpL7xWm3TbR8yNc'", "Zk29fQpL7xWm3TbR8yNc", "secret"),
+    # no digit, but cases at random (about one 20-character token in 30)
+    ("key_assignment", 'APP_KEY = "qTfWmZxKcRvBnLpHsDgYjE"', "qTfWmZxKcRvBnLpHsDgYjE", "secret"),
     # one of several, numbered (a second app's key, a rotation's next token)
     (
         "key_assignment",
@@ -271,6 +277,9 @@ TRUE_POSITIVES = [
         "secret",
     ),
     ("secret_assignment", "auth_token: Ab3_xY9_kLm2Qw7", "Ab3_xY9_kLm2Qw7", "secret"),
+    ("secret_assignment", '{"auths": {"https://gcr.io": {"auth": "' + LONG_AUTH + '"}}}', LONG_AUTH, "secret"),
+    # letters only, at random: capitals' runs and two-letter words no name has (Tv, Wd)
+    ("secret_assignment", "api_token = 'PQRXTvBNMKWdHJZLXrfk'", "PQRXTvBNMKWdHJZLXrfk", "secret"),
     # letters only, but cases at random rather than words
     ("cli_secret", "vercel deploy --token PFRaMBwOKxlzQBgDoeNwSclP --prod", "PFRaMBwOKxlzQBgDoeNwSclP", "secret"),
     (
@@ -549,6 +558,41 @@ TRUE_POSITIVES = [
         "license_key: 3e7c066084a1b4782917c2448c5e8a196b25NRAL",
         "3e7c066084a1b4782917c2448c5e8a196b25NRAL",
         "newrelic_key",
+    ),
+    (
+        "newrelic_mobile_token",
+        'NewRelic.withApplicationToken("AA6a2e9c7f412485e6e408370ad5efcc67da256c1d-NRMA").start(this)',
+        "AA6a2e9c7f412485e6e408370ad5efcc67da256c1d-NRMA",
+        "newrelic_key",
+    ),
+    (
+        "newrelic_mobile_token",
+        "token: eu01xx0a12cf4dc65ec73cbf8350031a7a802044ad-NRMA",
+        "eu01xx0a12cf4dc65ec73cbf8350031a7a802044ad-NRMA",
+        "newrelic_key",
+    ),
+    (
+        "plaid_access_token",
+        '{"access_token": "access-production-abb83421-d6e3-82f6-4b34-701d3c7001b5", '
+        '"item_id": "M5eVJqLnv3tbzdngLDp9FL5OlDNxlNhlE55op"}',
+        "access-production-abb83421-d6e3-82f6-4b34-701d3c7001b5",
+        "plaid_token",
+    ),
+    (
+        "plaid_access_token",
+        "stripe_bank_account_token_create(processor-sandbox-2703acf1-9d77-9671-a5b3-3af7115e85b6)",
+        "processor-sandbox-2703acf1-9d77-9671-a5b3-3af7115e85b6",
+        "plaid_token",
+    ),
+    (
+        "atlassian_admin_key",
+        "curl -H 'Authorization: Bearer ATCTT3xFfGN0PmmgcrNpe6-o5C7ZWuFIhsBiSESuMb1AZjjSIqhhHr56ur1WNO6idKFpRI8fc3Y79PB"
+        "dfekoarwFQIQzwxG5KcwCoSd5AlxUbJub3Q8g7rkudUjDOGrHErcNBdIBVDMyX5EAPkCFtlAnZ1sHqPDaFiSK-6mnfc44vg4DNIuhOX="
+        "9FFDA7BD' "
+        "https://api.atlassian.com/admin/v1/orgs",
+        "ATCTT3xFfGN0PmmgcrNpe6-o5C7ZWuFIhsBiSESuMb1AZjjSIqhhHr56ur1WNO6idKFpRI8fc3Y79PBdfekoarwFQIQzwxG5KcwCoSd5AlxU"
+        "bJub3Q8g7rkudUjDOGrHErcNBdIBVDMyX5EAPkCFtlAnZ1sHqPDaFiSK-6mnfc44vg4DNIuhOX=9FFDA7BD",
+        "atlassian_token",
     ),
     (
         "doppler_token",
@@ -1507,6 +1551,7 @@ NEAR_MISSES = [
     ),
     ("secret_assignment", 'HEX_PAT = "(?:[0-9A-Fa-f]{1,4})"; _INIT_FACTORY_PAT = "__attr_factory_%s"'),
     ("key_assignment", 'props(footer_key="0123456789abcdef"); wrong_key = b"fedcba9876543210"'),
+    ("key_assignment", 'key: "XMLHttpRequestEventTargetKey"; cache_key = "CustomerOrderHistoryIndexByRegion"'),
     (
         "secret_assignment",
         'host, port, access_key, secret_key = s3_connection\n<assemblyIdentity publicKeyToken="1fc8b3b9a1e18e3b"/>',
@@ -1526,6 +1571,11 @@ NEAR_MISSES = [
     ("email", '@@ -3,1 +3,2 @@\n+@app.route("/")\n+@pytest.fixture\n-@cache'),
     ("phone", "+105.0.5195.102 (a version after a diff's +) and +256.256.256.256"),
     ("secret_assignment", "export DANGER_GITHUB_API_TOKEN=\nexport NEXT_ONE=1\nAPI_TOKEN:\n  - list_item_value_here"),
+    # names whose words hold one abbreviation (Db, Js) or acronyms (HTTPS)
+    (
+        "secret_assignment",
+        'token_class = "DbConnectionTokenFactory"\napi_key: "HTTPSProxyApiKey"\nsecret = "OAuthSecretProviderJs"',
+    ),
     # documentation domains (RFC 2606), as real sessions write them in tests and docs (claude_code fixture
     # python-to-rust-port.jsonl: assert!(is_valid_email("user@example.com")))
     ("email", 'is_valid_email("user@example.com"); see bob@mail.example.org or OPS@EXAMPLE.NET'),
@@ -1661,6 +1711,13 @@ NEAR_MISSES = [
     # provider_formats.py
     ("newrelic_key", "NRAK-XXXXXXXXXXXXXXXXXXXXXXXXXXX and the NRAK- prefix alone"),
     ("newrelic_license_key", "--set licenseKey=a1b2c3d4e5f6g7h8i9j0k1l2m3n4o5p6q7r8NRAL"),
+    ("newrelic_mobile_token", "AAxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx-NRMA, AA0123-NRMA and the -NRMA suffix"),
+    (
+        "plaid_access_token",
+        "access-sandbox-environment-flag, processor-production-ready, plaid's access-sandbox-<uuid> shape and "
+        "access-sandbox-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx",
+    ),
+    ("atlassian_admin_key", "ATCTT3xFfG is the prefix; ATCTT3xFfGN0-short=12345678 in the docs"),
     ("doppler_token", "dp.st.prd is a config name; dp.ct.short"),
     ("twitch_stream_key", "live_stream_key_here and live_2024_summer"),
     ("sourcegraph_token", "sgp_local_token_name sgp_xxxxxxxxxxxxxxxx_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"),

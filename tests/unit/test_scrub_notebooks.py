@@ -19,7 +19,7 @@ SECRET_YAML = [
     "metadata:\n",
     "  name: db\n",
     "data:\n",
-    "  tls.key: TFMwdExTMUNSVWRKVGlCUVVrbFdRVlJGSUV0RldTMHRMUzB0\n",
+    "  config.json: TFMwdExTMUNSVWRKVGlCUVVrbFdRVlJGSUV0RldTMHRMUzB0\n",  # (only the manifest makes it secret)
 ]
 
 
@@ -42,7 +42,7 @@ def test_a_file_printed_by_a_cell_loses_what_is_read_across_its_lines(tmp_path):
     clean = json.loads(out)
     at = notebook["cells"].index(cell)
     text = clean["cells"][at]["outputs"][-1].pop("text")
-    assert text[2] == "  password <SECRET:password>\n" and text[-1] == "  tls.key: <SECRET:kubernetes_secret>\n"
+    assert text[2] == "  password <SECRET:password>\n" and text[-1] == "  config.json: <SECRET:kubernetes_secret>\n"
     assert len(text) == len(NETRC + SECRET_YAML)  # still one string per line
     # the rest of the notebook is as it was, the layout nbformat's own
     cell["outputs"][-1].pop("text")

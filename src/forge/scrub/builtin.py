@@ -578,10 +578,22 @@ _SEP_ANCHOR = r"\\?[\"']?\s*(?:[:=]|<-|\|\|=|\?\?=)"  # the same, in the engine'
 # A Python bytes string's prefix may stand before the quote (Flask's app.secret_key = b'...'); not
 # a raw string's r, which mostly holds a regex (key_or_pass = r'(?:key|pwd)')
 _STRING_PREFIX = r"(?:[bBuU]|[bB][rR]|[rR][bB])?"
-_QUOTED = (
-    r"(?:" + _STRING_PREFIX + r"\\?\"(?P<dq>(?:[^\"\\\r\n]|\\[^\"\r\nnrt]){1,2048}+)\\?\""
-    r"|" + _STRING_PREFIX + r"\\?'(?P<sq>(?:[^'\\\r\n]|\\[^'\r\nnrt]){1,2048}+)\\?')"
-)
+
+
+def _quoted(longest: int) -> str:
+    """A quoted value of up to `longest` characters, in group dq or sq."""
+    most = "{1," + str(longest) + "}+"
+    return (
+        r"(?:" + _STRING_PREFIX + r"\\?\"(?P<dq>(?:[^\"\\\r\n]|\\[^\"\r\nnrt])" + most + r")\\?\""
+        r"|" + _STRING_PREFIX + r"\\?'(?P<sq>(?:[^'\\\r\n]|\\[^'\r\nnrt])" + most + r")\\?')"
+    )
+
+
+_QUOTED = _quoted(2048)
+# A token's value may be longer: a registry's auth that holds a whole service-account key (3 KB of
+# base64 in a Docker config), an identity provider's access token
+_QUOTED_LONG = _quoted(8192)
+_LONG_WINDOW = (0, 8_300)
 # Unquoted: stops at quotes, separators, brackets and '=' (base64 padding aside); a value
 # followed by ( or [ is code.
 # (base64 padding may join two parts: Tableau's token secret is base64==:base64)
@@ -781,7 +793,7 @@ _add(
     + _SECRET_KEY
     + r"(?:"
     + _SEP
-    + _QUOTED
+    + _QUOTED_LONG
     + "|"
     + _SEP_INLINE
     + _BARE
@@ -816,7 +828,7 @@ _add(
     validator=v.looks_random,
     context_check=v.not_named_by_key,
     anchor=_key_anchor(*_SECRET_WORDS),
-    window=(0, 2_100),
+    window=_LONG_WINDOW,
     description="high-entropy values of keys named *token, *secret, *api_key, *credentials, private_key_id ...",
 )
 
@@ -864,14 +876,14 @@ _add(
     "key_assignment",
     "secret",
     # quoted values only: unquoted ones are code (key: PositionalIndexer2D, l2_key = info.l2_key)
-    _cased("key") + _not_after_words(_LOOKUP_KEY_WORDS, "key") + NUMBERED + _KEY_SEP + _QUOTED,
+    _cased("key") + _not_after_words(_LOOKUP_KEY_WORDS, "key") + NUMBERED + _KEY_SEP + _QUOTED_LONG,
     group=("dq", "sq"),
     priority=55,
     prefilter=("ey", "EY"),
     validator=v.random_key,
     context_check=v.not_named_by_key,
     anchor="(?i)key(?:[_\\-]?[0-9]{1,2})?\\\\?[\"']?\\]?\\s*[:=]",
-    window=(0, 2_100),
+    window=_LONG_WINDOW,
     description='long random quoted values of other keys named *key (APP_KEY = "..."); never sort_key, cacheKey ...',
 )
 

@@ -65,6 +65,39 @@ _add(
     window=(40, 4),
     description="New Relic license keys (40 characters ending in NRAL)",
 )
+_add(
+    "newrelic_mobile_token",
+    "newrelic_key",
+    _start("A-Za-z0-9") + r"(?P<s>(?:AA[a-f0-9]{40}|eu01xx[a-f0-9]{36})-NRMA)" + _TOKEN_END,
+    priority=90,
+    prefilter=("-NRMA",),
+    validator=v.not_mask,
+    anchor="-NRMA",
+    window=(44, 5),
+    description="New Relic mobile app tokens (AA or eu01xx, hex, then -NRMA)",
+)
+_add(
+    "plaid_access_token",
+    "plaid_token",
+    _start("A-Za-z0-9_\\-") + r"(?P<s>(?:access|processor)-(?:sandbox|development|production)-"
+    r"[a-f0-9]{8}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{4}-[a-f0-9]{12})" + _TOKEN_END,
+    priority=90,
+    prefilter=("access-", "processor-"),
+    validator=v.not_mask,
+    anchor="(?:access|processor)-(?:sandbox|development|production)-",
+    window=(0, 60),
+    description="Plaid access and processor tokens (access-production-<uuid>)",
+)
+_token(
+    "atlassian_admin_key",
+    "atlassian_token",
+    "ATCTT3xFfG",
+    # 192 characters as issued; the body may hold '=': the checksum is the 8 after the last one
+    r"[A-Za-z0-9+/=_\-]{100,400}?=[A-Za-z0-9]{8}",
+    width=430,
+    validator=v.mixed_token,
+    description="Atlassian organization admin API keys (ATCTT3xFfG..., a checksum after the last '=')",
+)
 _token(
     "doppler_token",
     "doppler_token",

@@ -281,9 +281,16 @@ _LETTER_AND_NUMBER = re.compile(r"[a-z][0-9]{1,2}")
 
 def _word_like(value: str) -> bool:
     """Letters that split into words (SuperSecretPassword, my_app_secret), not a random run of
-    cases (PFRaMBwOKxlzQBgDoeNw splits into pieces of one or two letters)."""
+    cases (PFRaMBwOKxlzQBgDoeNw splits into pieces of one or two letters; SSVmFDNCFfOHKXQAEckx
+    into capitals' runs, long enough to pass, and two-letter words no language has: Vm, Ff)."""
     parts = _NAME_WORD.findall(value)
-    return bool(parts) and sum(map(len, parts)) >= 3 * len(parts)
+    if not parts or sum(map(len, parts)) < 3 * len(parts):
+        return False
+    # a name's short words are words (Id, By, Of) or, once, an abbreviation (Db, Js)
+    return sum(len(p) == 2 and p[1].islower() and not _VOWEL.search(p) for p in parts) < 2
+
+
+_VOWEL = re.compile(r"[AEIOUYaeiouy]")
 
 
 # A version where a token would be (token = "v1.2.3-beta")
@@ -375,16 +382,26 @@ _FILE_PATH = re.compile(r"\S*/[^\s/]*\.[A-Za-z0-9]{1,5}")  # uploads/2024/01/a8f
 
 def random_key(value: str) -> bool:
     """The value of a key named only *key: random (as looks_random), 15 characters or more and
-    mixing letters and digits, as generated keys do; names, words and ids of a lookup do not,
-    nor do the ids and digests agents must keep seeing (UUIDs, git and sha256 hashes)."""
+    mixing letters and digits, as generated keys do (or, from 20 on, letters whose cases fall at
+    random); names, words and ids of a lookup do not, nor do the ids and digests agents must keep
+    seeing (UUIDs, git and sha256 hashes)."""
     return (
         len(value) >= 15
         and not _ID_OR_DIGEST.fullmatch(value)
         and not _WORDS_JOINED.search(value)
         and not _FILE_PATH.fullmatch(value)
-        and mixed_token(value)
+        and (mixed_token(value) or _random_letters(value))
         and looks_random(value)
     )
+
+
+_LETTERS = re.compile(r"[A-Za-z][A-Za-z_\-]{18,}[A-Za-z]")
+
+
+def _random_letters(value: str) -> bool:
+    """20 letters or more in both cases that split into no words (hfCnuVcYOgiRjlDEmAoRbN): a
+    random token without a digit (20 base64 characters hold none about once in 30)."""
+    return bool(_LETTERS.fullmatch(value)) and not value.islower() and not value.isupper() and not _word_like(value)
 
 
 # Digits between lower-case letters, again and again (wdvnousa87acfxp9ioasrea4tbeasrfa, a prefix's
