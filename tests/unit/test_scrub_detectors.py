@@ -243,6 +243,17 @@ TRUE_POSITIVES = [
     ("password_short_key", "MYSQL_PWD=hunter2x mysql -u root", "hunter2x", "password"),
     ("password_short_key", "ACR=acme.azurecr.io\nACRPWD=Cw8xeDNK6Bub3p61aq5i\n", "Cw8xeDNK6Bub3p61aq5i", "password"),
     ("password_xml", "<server><password>Vq8#mZ2p!Lr</password></server>", "Vq8#mZ2p!Lr", "password"),
+    ("password_xml", "<db_passwords>Vq8#mZ2p!Lr</db_passwords>", "Vq8#mZ2p!Lr", "password"),
+    # password_lists.py: every item of the list, the last one too
+    ("listed_passwords", '{"passwords": ["marmalade42", "Tr0ub4dor-x9"]}', "Tr0ub4dor-x9", "password"),
+    ("listed_passwords", 'old_passwords = ("marmalade", "hunter-Sky7")', "hunter-Sky7", "password"),
+    (
+        "listed_passwords",
+        "users.yml:\n   1\u2192test_passwords:\n   2\u2192  - marmalade42\n"
+        "   3\u2192  - 'Vq8#mZ2p!Lr'\n   4\u2192roles: []",
+        "Vq8#mZ2p!Lr",
+        "password",
+    ),
     ("password_quoted", '"password": "q7\\\\Zr~x^`Wp2",', "q7\\\\Zr~x^`Wp2", "password"),  # escapes in JSON
     ("secret_xml", "<apiKey>c3VwZXJzZWNyZXQx9Kq2Lm</apiKey>", "c3VwZXJzZWNyZXQx9Kq2Lm", "secret"),
     (  # an Azure storage account's key in an app's XML config
@@ -1505,6 +1516,11 @@ NEAR_MISSES = [
     (
         "password_xml",
         "<password>${env.DB_PASSWORD}</password> <password></password> <passwordPolicy>strict</passwordPolicy>",
+    ),
+    (
+        "listed_passwords",
+        '"required": ["passwords"], "passwords": {"type": "array"}, passwords: ["${PW}", "<password>", "***"]\n'
+        "passwords:\n  - ${DB_PASSWORD}\n  - '{{ vault_pw }}'\npasswords = [p for p in rows]",
     ),
     ("secret_xml", "<token>true</token> <secretName>prod-db</secretName> <apiKey>${API_KEY}</apiKey>"),
     (

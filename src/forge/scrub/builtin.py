@@ -747,11 +747,13 @@ _XML_TAG_CHARS = r"[A-Za-z0-9_:.\-]"
 _add(
     "password_xml",
     "password",
-    r"<(?P<tag>" + _XML_TAG_CHARS + r"{0,40}(?:" + _PASSWORD_KEY + r"))>(?P<s>[^<>\r\n]{1,2048})</(?P=tag)>",
+    # (or named in the plural: <test_passwords>value</test_passwords>)
+    r"<(?P<tag>" + _XML_TAG_CHARS + r"{0,40}(?:" + _cased(*_PASSWORD_WORDS) + "s?" + NUMBERED + r"))>"
+    r"(?P<s>[^<>\r\n]{1,2048})</(?P=tag)>",
     priority=60,
     prefilter=("pass", "Pass", "PASS"),
     validator=v.quoted_password,
-    anchor="(?i)<" + _XML_TAG_CHARS + "{0,40}(?:passw(?:or)?d|passphrase)" + NUMBERED + ">",
+    anchor="(?i)<" + _XML_TAG_CHARS + "{0,40}(?:passw(?:or)?d|passphrase)s?" + NUMBERED + ">",
     window=(0, 2_200),
     description="<password>value</password>, <dbPassword>value</dbPassword>",
 )

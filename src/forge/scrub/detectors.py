@@ -107,6 +107,7 @@ def detectors() -> dict[str, Detector]:
         key_formats,
         login_names,
         other_languages,
+        password_lists,
         person_names,
         prefixed_tokens,
         provider_formats,
