@@ -376,6 +376,9 @@ TRUE_POSITIVES = [
         "secret",
     ),
     ("compared_secret", 'if (password === "Tr0ub4dor&3") login()', "Tr0ub4dor&3", "password"),
+    # an f-string without a field is a literal
+    ("compared_secret", 'if password == f"marmalade42":', "marmalade42", "password"),
+    ("password_quoted", "DB_PASSWORD = f'Tr0ub4dor-x9'", "Tr0ub4dor-x9", "password"),
     ("login_call_arg2", 'var c = new NetworkCredential("svc-build", "Pa55w0rd!");', "Pa55w0rd!", "password"),
     ("login_call_arg2", 'smtp.login(sender, "qwerty-77-brisk")', "qwerty-77-brisk", "password"),
     ("login_call_arg3", 'new DirectoryEntry("LDAP://corp", "admin@corp", "Rrhh1234");', "Rrhh1234", "password"),
@@ -1632,6 +1635,7 @@ NEAR_MISSES = [
     ("cli_secret", "Connect-AzAccount -AccessToken $token; gh auth -token; x-token value"),
     ("cli_secret", "--token ReadTheDocsToken --api-key HTTPSConnectionPool --secret SuperSecretPassword"),
     ("compared_secret", 'if password == "": return; if tok.type == "NAME": pass; if token == "while": x'),
+    ("password_quoted", 'password = f"{prefix}-{n}"; db_password = f"pw-{env}"; password = f"Tr0ub4dor{n}"'),
     ("login_call_arg2", 'server.login(user, password); HTTPBasicAuth("u", os.environ["P"]); login("u", "password")'),
     ("login_call_arg3", 'new DirectoryEntry("LDAP://corp", user, pass); getConnection(url, "sa", "<password>")'),
     ("login_call_arg4", "mgr.add_password(None, url, user, pw)"),

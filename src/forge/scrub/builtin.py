@@ -577,7 +577,8 @@ _SEP_ANCHOR = r"\\?[\"']?\s*(?:[:=]|<-|\|\|=|\?\?=)"  # the same, in the engine'
 # quote (the string's end, in JSON written inside JSON) and \n, \r, \t (a line break ends it).
 # A Python bytes string's prefix may stand before the quote (Flask's app.secret_key = b'...'); not
 # a raw string's r, which mostly holds a regex (key_or_pass = r'(?:key|pwd)')
-_STRING_PREFIX = r"(?:[bBuU]|[bB][rR]|[rR][bB])?"
+# (an f-string only without a field: f"{host}-{n}" is computed; f"literal" is a literal)
+_STRING_PREFIX = r"(?:[bBuU]|[bB][rR]|[rR][bB]|[fF](?=\\?[\"'][^\"'{}\\\r\n]*+\\?[\"']))?"
 
 
 def _quoted(longest: int) -> str:
