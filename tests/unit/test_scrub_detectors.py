@@ -1465,6 +1465,13 @@ NEAR_MISSES = [
     ("slack_webhook", "https://hooks.slack.com/services/"),
     ("openai_key", "pip install sk-learn; task-some-long-kebab-case-identifier-name; sk-your-key-goes-here-please"),
     ("anthropic_key", "sk-ant-... is a placeholder in the docs"),
+    # a key without its type and version (api03), one with OpenAI's mark; OpenAI's mark with too
+    # little on either side
+    (
+        "anthropic_key",
+        "sk-ant-Qm7Rt2Vx9Kp4Wz8Ln3BcQm7Rt2Vx9Kp4 and sk-ant-abcdefghijklmnopqrstT3BlbkFJabcdefghijklmnopqrst",
+    ),
+    ("openai_key", "sk-tooshortT3BlbkFJtooshort and sk-proj-Qm7Rt2Vx9T3BlbkFJaB3dE6gH9jK2mN5pQ8sTaB3dE6"),
     ("stripe_key", "sk_test_helper and sk_live_placeholder_value"),
     ("google_api_key", "AIzaShort and the word AIzawhatever"),
     ("huggingface_token", "hf_hub_download(repo_id, filename) and hf_token variable"),

@@ -244,7 +244,8 @@ _add(
 _add(
     "anthropic_key",
     "anthropic_key",
-    r"(?P<s>" + _begin("sk-", _WORD + r"\-") + r"ant-[A-Za-z0-9_\-]{20,250}+)" + _TOKEN_END,
+    # every key names its type and version: sk-ant-api03-, sk-ant-admin01-, sk-ant-oat01-
+    r"(?P<s>" + _begin("sk-", _WORD + r"\-") + r"ant-[a-z]{2,8}[0-9]{2,3}-[A-Za-z0-9_\-]{20,250}+)" + _TOKEN_END,
     priority=92,
     prefilter=("sk-ant-",),
     validator=v.mixed_token,
@@ -262,7 +263,7 @@ _add(
     + _TOKEN_END,
     priority=90,
     prefilter=("sk-",),
-    validator=v.mixed_token,
+    validator=v.openai_key,
     anchor="sk-",
     window=(0, 270),
     description="OpenAI API keys",

@@ -429,6 +429,21 @@ def mixed_token(value: str) -> bool:
     return any(c.isdigit() for c in value) and any(c.isalpha() for c in value) and shannon_entropy(value) >= 3.0
 
 
+_OPENAI_MARK = "T3BlbkFJ"  # "OpenAI" in base64
+
+
+def openai_key(value: str) -> bool:
+    """An sk- key (OpenAI's and others'); one that carries OpenAI's mark has it in the middle, 20
+    characters or more on each side (sk-tooshortT3BlbkFJtooshort is a test's invalid key)."""
+    if not mixed_token(value):
+        return False
+    at = value.find(_OPENAI_MARK)
+    if at < 0:
+        return True
+    body = value.find("-", 3) + 1 if value.startswith(("sk-proj-", "sk-svcacct-", "sk-admin-")) else 3
+    return at - body >= 20 and len(value) - at - len(_OPENAI_MARK) >= 20
+
+
 def slack_token(value: str) -> bool:
     """Slack's prefixes are fixed (xoxb-, xoxp-, xapp-): a body with a digit that is no mask is a
     token, however many of its digits repeat (team and user ids: xoxa-2-511111111-...), while
