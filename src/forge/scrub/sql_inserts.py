@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 
 from forge.scrub import validators as v
 from forge.scrub.detectors import Detector, register_detector
@@ -57,6 +57,8 @@ _UPDATE = re.compile(
 )
 _MAX_STATEMENT = 20_000  # characters of one statement read from its INSERT
 _MAX_ROWS = 500
+Hits = list[tuple[int, int]] | None
+Row = tuple[tuple[str, ...], tuple[tuple[int, int], ...]]  # column names, each item's span
 
 
 def _split(text: str, start: int, limit: int) -> tuple[list[tuple[int, int]], int] | None:
@@ -105,13 +107,21 @@ def _literal(text: str, s: int, e: int) -> tuple[int, str] | None:
     return s + lead + literal.start(group), literal.group(group)
 
 
+def _at_hits(pattern: re.Pattern[str], text: str, hits: Sequence[tuple[int, int]] | None) -> list[re.Match[str]]:
+    """The statements that start at the rule engine's anchor hits; without them, searched for.
+    (A search of a long text costs: an INSERT named once in a 0.7 MB JSON file read it whole.)"""
+    if hits is None:
+        return list(pattern.finditer(text))
+    return [m for s, _ in hits if (m := pattern.match(text, s)) is not None]
+
+
 @functools.lru_cache(maxsize=1)
-def _rows(text: str) -> tuple[tuple[tuple[str, ...], tuple[tuple[int, int], ...]], ...]:
+def _rows(text: str, hits: tuple[tuple[int, int], ...] | None) -> tuple[Row, ...]:
     """Each INSERT's column names with each of its rows' item spans. (Parsed once per text: four
     rules read them.) A statement ends before the next INSERT, so text with many statements that
     do not close is read once, not up to the limit from each."""
-    out: list[tuple[tuple[str, ...], tuple[tuple[int, int], ...]]] = []
-    inserts = list(_INSERT.finditer(text))
+    out: list[Row] = []
+    inserts = _at_hits(_INSERT, text, hits)
     for n, insert in enumerate(inserts):
         limit = min(len(text), insert.end() + _MAX_STATEMENT)
         if n + 1 < len(inserts):
@@ -137,8 +147,10 @@ def _rows(text: str) -> tuple[tuple[tuple[str, ...], tuple[tuple[int, int], ...]
     return tuple(out)
 
 
-def _secret_values(text: str, column: re.Pattern[str], check: Callable[[str], bool]) -> Iterator[tuple[int, int]]:
-    for names, values in _rows(text):
+def _secret_values(
+    text: str, hits: Hits, column: re.Pattern[str], check: Callable[[str], bool]
+) -> Iterator[tuple[int, int]]:
+    for names, values in _rows(text, None if hits is None else tuple(hits)):
         for i, name in enumerate(names):
             if i < len(values) and column.fullmatch(name) and (lit := _literal(text, *values[i])):
                 start, raw = lit
@@ -146,9 +158,11 @@ def _secret_values(text: str, column: re.Pattern[str], check: Callable[[str], bo
                     yield start, start + len(raw)
 
 
-def _setting_values(text: str, name: re.Pattern[str], check: Callable[[str], bool]) -> Iterator[tuple[int, int]]:
+def _setting_values(
+    text: str, hits: Hits, name: re.Pattern[str], check: Callable[[str], bool]
+) -> Iterator[tuple[int, int]]:
     """A settings table's rows whose name literal matches `name`: their value literals."""
-    for names, values in _rows(text):
+    for names, values in _rows(text, None if hits is None else tuple(hits)):
         slot = {
             col: i
             for col, pattern in (("name", _NAME_COLUMN), ("value", _VALUE_COLUMN))
@@ -160,7 +174,7 @@ def _setting_values(text: str, name: re.Pattern[str], check: Callable[[str], boo
         named, held = _literal(text, *values[slot["name"]]), _literal(text, *values[slot["value"]])
         if named and held and name.fullmatch(named[1]) and held[1] and check(held[1].replace("''", "'")):
             yield held[0], held[0] + len(held[1])
-    for update in _UPDATE.finditer(text):
+    for update in _at_hits(_UPDATE, text, hits):
         if not (
             _VALUE_COLUMN.fullmatch(_column_name(update["vcol"]))
             and _NAME_COLUMN.fullmatch(_column_name(update["ncol"]))
@@ -171,18 +185,19 @@ def _setting_values(text: str, name: re.Pattern[str], check: Callable[[str], boo
             yield held[0], held[0] + len(held[1])
 
 
-def sql_password_values(text: str) -> Iterator[tuple[int, int]]:
+def sql_password_values(text: str, hits: Hits = None) -> Iterator[tuple[int, int]]:
     """(start, end) of each literal under a password column of an INSERT with a column list, or
-    in a settings row named a password."""
-    yield from _secret_values(text, _PASSWORD_COLUMN, v.quoted_password)
-    yield from _setting_values(text, _PASSWORD_NAME, v.env_password)
+    in a settings row named a password. hits: where statements start (the rule engine's anchor
+    hits); None: searched here."""
+    yield from _secret_values(text, hits, _PASSWORD_COLUMN, v.quoted_password)
+    yield from _setting_values(text, hits, _PASSWORD_NAME, v.env_password)
 
 
-def sql_secret_values(text: str) -> Iterator[tuple[int, int]]:
+def sql_secret_values(text: str, hits: Hits = None) -> Iterator[tuple[int, int]]:
     """(start, end) of each random literal under a secret, token or key column of an INSERT, or
-    in a settings row named a token, secret or key."""
-    yield from _secret_values(text, _SECRET_COLUMN, v.looks_random)
-    yield from _setting_values(text, _SECRET_NAME, v.properties_key)
+    in a settings row named a token, secret or key (hits: as sql_password_values)."""
+    yield from _secret_values(text, hits, _SECRET_COLUMN, v.looks_random)
+    yield from _setting_values(text, hits, _SECRET_NAME, v.properties_key)
 
 
 _ANCHOR = (
@@ -199,6 +214,7 @@ for _name, _kind, _finder, _what in (
             kind=_kind,
             pattern=re.compile(r"(?!)"),  # unused: see finder
             finder=_finder,
+            finder_takes_hits=True,
             priority=62,
             prefilter=("nsert", "NSERT", "eplace", "EPLACE", "pdate", "PDATE"),
             anchor=re.compile(_ANCHOR),
