@@ -235,6 +235,13 @@ TRUE_POSITIVES = [
         "abc123DEF456ghi789JKL",
         "bearer_token",
     ),
+    # a token with a colon inside (Asana's personal access tokens: <version>/<user id>:<secret>)
+    (
+        "bearer_token",
+        'curl -H "Authorization: Bearer 1/1206537158316012:9f3c2a7e51d84b06ac3e7d19f2b8a564" https://app.asana.com',
+        "9f3c2a7e51d84b06ac3e7d19f2b8a564",
+        "bearer_token",
+    ),
     ("password_quoted", '{"db_password": "hunter2"}', "hunter2", "password"),
     ("password_bare", "PGPASSWORD=hunter2 psql -h db", "hunter2", "password"),
     # detect-secrets' Cloudant test line, with a random value in place of its repeated one

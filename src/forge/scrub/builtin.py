@@ -524,7 +524,8 @@ _add(
     + r"\\?[\"']?\s*[:=]\s*\\?[\"']?"
     + _cased("basic", "token", "digest")
     + r"\s+)"
-    r"(?P<s>[A-Za-z0-9._~+/\-]{8,4000}+=*)",
+    # (a colon inside it too: Asana's tokens are 1/<user id>:<secret>)
+    r"(?P<s>[A-Za-z0-9._~+/\-]{8,4000}+(?::[A-Za-z0-9._~+/\-]++)*+=*)",
     priority=75,
     prefilter=("earer", "EARER", "uthorization", "UTHORIZATION"),
     validator=v.looks_random,
