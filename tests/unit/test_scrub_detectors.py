@@ -242,6 +242,12 @@ TRUE_POSITIVES = [
         "9f3c2a7e51d84b06ac3e7d19f2b8a564",
         "bearer_token",
     ),
+    (
+        "bearer_token",
+        "Authorization: Bearer Qm7Rt2-Vx9+Kp4Wz8Ln.3Bc.aB3dE6-gH9jK2mN5pQ=8sT1vW4yZ7",
+        "8sT1vW4yZ7",
+        "bearer_token",
+    ),
     ("password_quoted", '{"db_password": "hunter2"}', "hunter2", "password"),
     ("password_bare", "PGPASSWORD=hunter2 psql -h db", "hunter2", "password"),
     # detect-secrets' Cloudant test line, with a random value in place of its repeated one

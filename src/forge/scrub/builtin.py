@@ -524,8 +524,9 @@ _add(
     + r"\\?[\"']?\s*[:=]\s*\\?[\"']?"
     + _cased("basic", "token", "digest")
     + r"\s+)"
-    # (a colon inside it too: Asana's tokens are 1/<user id>:<secret>)
-    r"(?P<s>[A-Za-z0-9._~+/\-]{8,4000}+(?::[A-Za-z0-9._~+/\-]++)*+=*)",
+    # (a colon or an '=' inside it too: Asana's tokens are 1/<user id>:<secret>, Capsule's hold
+    # base64 padding mid-way)
+    r"(?P<s>[A-Za-z0-9._~+/\-]{8,4000}+(?:[:=]++[A-Za-z0-9._~+/\-]++)*+=*)",
     priority=75,
     prefilter=("earer", "EARER", "uthorization", "UTHORIZATION"),
     validator=v.looks_random,
@@ -542,7 +543,7 @@ _add(
     _cased("authorization")
     + r"\\?[\"']?[ \t]*[:=][ \t]*\\?[\"']?"  # (on one line: `authorization:` then code is a Python block)
     + r"(?!(?i:basic|bearer|token|digest)\s)[A-Za-z][A-Za-z0-9_\-]{1,30}[ \t]+"  # (those: bearer_token)
-    r"(?P<s>[A-Za-z0-9._~+/:\-]{16,4000}+=*)",
+    r"(?P<s>[A-Za-z0-9._~+/:\-]{16,4000}+(?:=++[A-Za-z0-9._~+/:\-]++)*+=*)",
     priority=74,
     prefilter=("uthorization", "UTHORIZATION"),
     validator=v.auth_credential,
