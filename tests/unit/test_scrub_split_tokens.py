@@ -283,3 +283,14 @@ def test_scrubbing_again_joins_no_line_the_first_scrub_kept_apart():
     once = s.scrub_text(text)
     assert len(once.split("\n")[0]) == 80 and once.endswith("@SKIP_PASS=true\nDB_PASSWORD=${DB_PASSWORD}\nBYPASS=on")
     assert s.scrub_text(once) == once
+
+
+def test_an_env_file_line_that_fills_the_width_keeps_the_next_setting_apart():
+    """A 64-character value under a 16-character name fills 80 columns: the next line sets the
+    next variable (TOTP_VAULT_KEY=...), no token's tail; its name stays, its value is its own."""
+    value = "HVQfbCVjuLNALmESj8PZlNarTeENR4+clBor02ABd+Lh6oL8nPlCKUEIhVxO6ncQ"  # made up (hash-derived)
+    text = f"SECRET_KEY_BASE={value}\nTOTP_VAULT_KEY=iPP5P7gD80oaoUusyvt3kxV/8G43HiItwNchVxBIT8M=\nPORT=8000"
+    assert len(text.split("\n")[0]) == 80
+    expected = "SECRET_KEY_BASE=<SECRET:secret>\nTOTP_VAULT_KEY=<SECRET:secret>\nPORT=8000"
+    assert Scrubber().scrub_text(text) == expected
+    assert content_of(Scrubber().scrub_text(tool_result_line(text))) == expected

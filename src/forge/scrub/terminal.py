@@ -114,6 +114,7 @@ _MAX_LINE = 400  # characters a line of at most 200 columns takes in a text (esc
 _TOKEN = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_.-")
 _NEXT = _TOKEN - {"/", "+"}
 _ONE_TOKEN = re.compile(r"[A-Za-z0-9+/=_.-]+")
+_SETTING = re.compile(r"[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+=[^=\s]")  # an environment variable set
 _BREAK = re.compile(r"\\n|\n")  # (the \r or \\r before one: see _every_cut; a literal first: fast)
 _ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|[^t])")
 
@@ -133,9 +134,17 @@ def _next_break(text: str, at: int) -> tuple[int, int] | None:
 
 
 def _cut(text: str, brk: tuple[int, int]) -> bool:
-    """Whether the break stands inside a run of token characters (see above)."""
+    """Whether the break stands inside a run of token characters (see above), and the next line
+    does not start the next setting of an .env file (TOTP_VAULT_KEY=...: a value of 64 characters
+    under a 16-character name fills 80 columns)."""
     start, end = brk
-    return start > 0 and end < len(text) and text[start - 1] in _TOKEN and text[end] in _NEXT
+    return (
+        start > 0
+        and end < len(text)
+        and text[start - 1] in _TOKEN
+        and text[end] in _NEXT
+        and not (text[end].isupper() and _SETTING.match(text, end))
+    )
 
 
 def _after(text: str, sub: str, start: int, end: int) -> int:
