@@ -82,10 +82,10 @@ COV_FLOOR ?= 89
 COV_ARGS ?= --cov=forge --cov-report=term:skip-covered --cov-fail-under=$(COV_FLOOR)
 
 # One test process per core (pytest-xdist): each test module runs whole on one of them, so its
-# module fixtures (models trained once for its tests) are built once (tests/conftest.py groups
+# module fixtures (models trained once for its tests) are built once (tests/xdist_groups.py groups
 # them). TEST_WORKERS=0 runs the suite in this process.
 TEST_WORKERS ?= auto
-XDIST_ARGS = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS) --dist loadgroup)
+XDIST_ARGS = $(if $(filter 0,$(TEST_WORKERS)),,-n $(TEST_WORKERS))
 
 test: $(STAMP) $(LLAMA_STAMP) $(LLAMA_MODELS_DIR)/.stamp
 	FORGE_REQUIRE_LLAMA_CPP=1 $(BIN)/python -m pytest -q -rs $(XDIST_ARGS) $(COV_ARGS) $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; exit 0; fi; exit $$rc

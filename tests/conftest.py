@@ -18,15 +18,7 @@ if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
 
 # first, so that Forge's CPU-numerics caps are set before any test imports torch
 from forge import numerics as _numerics  # noqa: F401
-
-
-def pytest_collection_modifyitems(config, items):
-    """For pytest-xdist's loadgroup (make test runs a process per core): each module's tests go
-    to one process, so a module fixture (a model trained once for its tests) is built once; the
-    web tests share one session's trained model, so they go to one process together."""
-    for item in items:
-        path = item.nodeid.split("::", 1)[0]
-        item.add_marker(pytest.mark.xdist_group("web" if path.startswith("tests/web/") else path))
+from xdist_groups import pytest_xdist_make_scheduler  # noqa: F401  (a hook: one process per module)
 
 
 @pytest.fixture
