@@ -5,6 +5,7 @@ generation side is in tests/integration/test_guided_generation.py."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -38,12 +39,22 @@ TOOLS = [
 ]
 
 
+# (one of each per tokenizer: loading Qwen2's 151k-token vocabulary takes a second, and
+# llguidance's reading of it 1.6 s more, against milliseconds for a grammar and its matcher)
+@functools.cache
 def _tokenizer(which: str) -> Any:
-    if which == "qwen2":
-        return real_tokenizer("qwen2")
+    if which in ("qwen2", "llama3"):
+        return real_tokenizer(which)
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(str(SHIPPED_DIR))
+
+
+@functools.cache
+def _guidance_tokenizer(tokenizer: Any) -> Any:
+    import llguidance.hf
+
+    return llguidance.hf.from_tokenizer(tokenizer)
 
 
 def _call(name: str, args: dict[str, Any]) -> str:
@@ -53,10 +64,9 @@ def _call(name: str, args: dict[str, Any]) -> str:
 def _accepts(tokenizer: Any, tools: list[dict[str, Any]], text: str, choice: ToolChoice | None = None) -> bool:
     """Whether the grammar lets a model write `text` (as the tokenizer splits it) and stop."""
     import llguidance
-    import llguidance.hf
 
     grammar = lark_grammar(tools, hf_layout(tokenizer, "hermes"), choice or ToolChoice())
-    matcher = llguidance.LLMatcher(llguidance.hf.from_tokenizer(tokenizer), grammar, log_level=0)
+    matcher = llguidance.LLMatcher(_guidance_tokenizer(tokenizer), grammar, log_level=0)
     assert not matcher.is_error(), matcher.get_error()
     ids = tokenizer(text, add_special_tokens=False)["input_ids"]
     return matcher.consume_tokens(ids) and matcher.is_accepting()
@@ -170,9 +180,8 @@ def test_tool_choice_none_required_and_named():
 
 def _accepts_ids(tokenizer: Any, grammar: str, ids: list[int]) -> bool:
     import llguidance
-    import llguidance.hf
 
-    matcher = llguidance.LLMatcher(llguidance.hf.from_tokenizer(tokenizer), grammar, log_level=0)
+    matcher = llguidance.LLMatcher(_guidance_tokenizer(tokenizer), grammar, log_level=0)
     assert not matcher.is_error(), matcher.get_error()
     return matcher.consume_tokens(ids) and matcher.is_accepting()
 
@@ -211,7 +220,7 @@ def test_markers_that_are_only_text_are_guided():
     vocabulary): the markers are text, and calls are held to the tools all the same."""
     from dataclasses import replace
 
-    tok = real_tokenizer("llama3")
+    tok = _tokenizer("llama3")
     layout = replace(hf_layout(_tokenizer("qwen2"), "hermes"), open_id=None, close_id=None)
     assert len(tok("<tool_call>", add_special_tokens=False)["input_ids"]) > 1
 
