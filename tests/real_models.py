@@ -175,10 +175,9 @@ def template_text(family: str) -> str:
     root = llama_models_dir()
     if fam.template:
         return (root / "templates" / fam.template).read_text(encoding="utf-8")
-    import gguf
+    from forge.models.gguf_metadata import gguf_metadata
 
-    field_ = gguf.GGUFReader(root / fam.vocab).fields["tokenizer.chat_template"]
-    return bytes(field_.parts[field_.data[0]]).decode("utf-8")
+    return str(gguf_metadata(root / fam.vocab, {"tokenizer.chat_template"})["tokenizer.chat_template"])
 
 
 def tokenizer_vectors(family: str) -> list[tuple[str, list[int]]]:

@@ -15,6 +15,7 @@ import json
 import pytest
 
 from forge.artifacts import ArtifactStore
+from forge.models.gguf_metadata import gguf_metadata
 from helpers import llama_cpp_or_skip
 from real_models import GGUF_FAMILIES, family_base, template_text, tokenizer_vectors
 
@@ -37,7 +38,6 @@ def exported(tmp_path_factory):
 @pytest.mark.parametrize("family", GGUF_FAMILIES)
 def test_gguf_carries_the_real_tokenizer_template_and_stops(exported, family):
     llama_cpp_or_skip()
-    from gguf import GGUFReader
     from transformers import AutoTokenizer, GenerationConfig
 
     from forge.export.gguf_writer import inference_template
@@ -46,10 +46,10 @@ def test_gguf_carries_the_real_tokenizer_template_and_stops(exported, family):
     base, path, summary = exported[family]
     expected = {"qwen2": ("gpt2", "qwen2"), "llama3": ("gpt2", "llama-bpe"), "phi3": ("llama", None)}[family]
     assert (summary["tokenizer"], summary["pre_tokenizer"]) == expected
-    fields = GGUFReader(str(path)).fields
-    assert fields["tokenizer.chat_template"].contents() == inference_template(template_text(family))
+    fields = gguf_metadata(path, {"tokenizer.chat_template", "tokenizer.ggml.eos_token_id"})
+    assert fields["tokenizer.chat_template"] == inference_template(template_text(family))
     tok = AutoTokenizer.from_pretrained(str(base))
-    assert fields["tokenizer.ggml.eos_token_id"].contents() == tok.eos_token_id
+    assert fields["tokenizer.ggml.eos_token_id"] == tok.eos_token_id
     llm = open_llama(path, 256)
     try:
         # every stop token of the HF model ends generation in llama.cpp too

@@ -52,10 +52,10 @@ def read_template(source: Any) -> str | None:
 
 
 def _gguf_template(path: Path) -> str | None:
-    import gguf
+    from forge.models.gguf_metadata import gguf_metadata
 
-    field = gguf.GGUFReader(str(path)).fields.get("tokenizer.chat_template")
-    return bytes(field.parts[field.data[0]]).decode("utf-8") if field is not None else None
+    value = gguf_metadata(path, {"tokenizer.chat_template"}).get("tokenizer.chat_template")
+    return value if isinstance(value, str) else None
 
 
 def special_tokens(source: Any) -> dict[str, str]:
