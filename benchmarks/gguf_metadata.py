@@ -22,11 +22,11 @@ from pathlib import Path
 KEY = "tokenizer.chat_template"
 
 
-def timed(fn, runs: int = 3) -> tuple[float, object]:
+def timed(fn, path: Path, runs: int = 3) -> tuple[float, object]:
     out, value = [], None
     for _ in range(runs):
         t0 = time.perf_counter()
-        value = fn()
+        value = fn(path)
         out.append(time.perf_counter() - t0)
     return statistics.median(out), value
 
@@ -56,16 +56,16 @@ def main(models: Path) -> None:
 
     totals = {"forge": 0.0, "gguf": 0.0, "llama.cpp": 0.0}
     for path in sorted(models.glob("ggml-vocab-*.gguf")):
-        forge_s, ours = timed(lambda: gguf_metadata(path, {KEY}).get(KEY))
+        forge_s, ours = timed(lambda p: gguf_metadata(p, {KEY}).get(KEY), path)
         if ours is None:
             continue
-        gguf_s, theirs = timed(lambda: gguf_read(path))
+        gguf_s, theirs = timed(gguf_read, path)
         assert theirs == ours, path
         line = f"{path.name} ({path.stat().st_size / 1e6:.1f} MB): forge {forge_s:.3f}s, gguf {gguf_s:.3f}s"
         totals["forge"] += forge_s
         totals["gguf"] += gguf_s
         if llama_cpp is not None:
-            llama_s, theirs = timed(lambda: llama_read(path))
+            llama_s, theirs = timed(llama_read, path)
             assert theirs == ours, path
             totals["llama.cpp"] += llama_s
             line += f", llama.cpp vocab-only {llama_s:.3f}s"
