@@ -224,3 +224,43 @@ def test_a_turn_whose_history_changes_when_later_messages_follow_is_never_learne
     rendering = render_turns(tokenizer_for("mistral-nemo"), MESSAGES, [TOOL])
     assert rendering.problems == {2: HISTORY_CHANGES, 4: HISTORY_CHANGES}
     assert [(s.message, s.prompt is not None) for s in rendering.spans] == [(6, True)]
+
+
+TRICKY = [  # whitespace runs, tabs, accents and a character split into byte tokens, near turn ends
+    {"role": "user", "content": "Rename  the file naïve café.txt 🎉\n\n  then\tindent   "},
+    {"role": "assistant", "content": "  Done:\n\n\tcafé 🎉  "},
+]
+
+
+def stripping_tokenizer():
+    """Qwen2's, with ChatML's markers made to eat the whitespace around them (as some Hub
+    tokenizers' added tokens do)."""
+    from tokenizers import AddedToken
+
+    tok = real_tokenizer("qwen2")
+    marks = [
+        AddedToken(t, lstrip=True, rstrip=True, special=True, normalized=False) for t in ("<|im_start|>", "<|im_end|>")
+    ]
+    tok.add_special_tokens({"additional_special_tokens": marks})
+    assert tok.added_tokens_decoder[tok.convert_tokens_to_ids("<|im_end|>")].lstrip
+    return tok
+
+
+@pytest.mark.parametrize("name", [*EXPECTED, "mistral-nemo", "stripping"])
+def test_turn_boundaries_from_the_last_added_token_match_whole_prefix_encoding(name):
+    """A boundary is found by encoding only the text after the last added token before it
+    (masks._Boundaries); at every character of a real template's render it must give what
+    encoding the whole prefix gives: F[:c]'s ids when they begin F's, else None."""
+    from forge.models.masks import Renderer, _Boundaries
+    from forge.models.turns import template_messages
+
+    tok = stripping_tokenizer() if name == "stripping" else tokenizer_for(name)
+    r = Renderer(tok)
+    text = r.render(template_messages(MESSAGES + TRICKY), [TOOL])
+    ids = r.encode(text)
+    fast = _Boundaries(r, text, ids)
+    if name != "forge":  # real tokenizers: the shortcut is taken (the template writes added tokens)
+        assert len(fast.splits()[0]) >= 6
+    for c in range(len(text) + 1):
+        head = r.encode(text[:c])
+        assert fast(c) == (len(head) if ids[: len(head)] == head else None), (c, text[max(0, c - 20) : c + 20])

@@ -17,6 +17,7 @@ from typing import Any
 from forge.errors import InputError
 from forge.jsonl import read_jsonl
 from forge.models.turns import template_messages  # noqa: F401  (re-exported: rows in template shape)
+from forge.progress import NULL_PROGRESS, Progress
 
 TRAIN_FILE, EVAL_FILE = "sft_train.jsonl", "sft_eval.jsonl"
 ROLES = ("system", "user", "assistant", "tool")
@@ -139,7 +140,9 @@ def tokenize_row(tokenizer, row: dict[str, Any]) -> tuple[list[int], list[int]]:
     return r.ids, r.mask()
 
 
-def tokenize_rows(tokenizer, rows: list[dict[str, Any]], max_length: int) -> TokenizedRows:
+def tokenize_rows(
+    tokenizer, rows: list[dict[str, Any]], max_length: int, progress: Progress = NULL_PROGRESS, name: str = "tokenize"
+) -> TokenizedRows:
     """Every row as windows of at most max_length tokens in which each assistant turn is learned
     once (models/windows.py); rows with nothing to learn are dropped and counted, with why."""
     from forge.models.masks import Renderer
@@ -147,10 +150,12 @@ def tokenize_rows(tokenizer, rows: list[dict[str, Any]], max_length: int) -> Tok
 
     renderer = Renderer(tokenizer)
     out = TokenizedRows()
+    task = progress.task(name, total=len(rows))
     for n, row in enumerate(rows):
         out.rows += 1
         rid = str(row.get("id", n))
         got = row_windows(tokenizer, row["messages"], row.get("tools") or None, max_length, renderer=renderer)
+        task.advance()
         out.turns += got.turns
         out.turns_zero_weight += got.zero_weight
         out.turns_learned += got.learned
@@ -171,4 +176,5 @@ def tokenize_rows(tokenizer, rows: list[dict[str, Any]], max_length: int) -> Tok
             out.weights.append(row_weight(row))
             out.tokens += len(window.ids)
             out.assistant_tokens += sum(window.mask)
+    task.done()
     return out

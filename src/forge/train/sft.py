@@ -127,7 +127,7 @@ def train_sft(
     explicit = apply_template(tokenizer, config.chat_template) is not None
     rows = load_split(dataset_dir, TRAIN_FILE, True)
     template_report = check_template(tokenizer, rows, base_location, explicit, progress)
-    train = tokenize_rows(tokenizer, rows, config.max_seq_length)
+    train = tokenize_rows(tokenizer, rows, config.max_seq_length, progress, "tokenize train rows")
     if not train.input_ids:
         raise InputError(
             f"no SFT row has assistant tokens within max_seq_length (train rows: {train.summary()})",
@@ -135,7 +135,9 @@ def train_sft(
             hint="raise max_seq_length, or run `forge dataset check` to see what the "
             "base model's chat template does with the rows",
         )
-    evals = tokenize_rows(tokenizer, load_split(dataset_dir, EVAL_FILE, False), config.max_seq_length)
+    evals = tokenize_rows(
+        tokenizer, load_split(dataset_dir, EVAL_FILE, False), config.max_seq_length, progress, "tokenize eval rows"
+    )
     progress.log(f"train rows: {train.summary()}")
     _, dtype, _ = pick_device()
     if config.check_resources:
