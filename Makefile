@@ -21,7 +21,7 @@ UV_VERSION := 0.13.10
 TEST_EXTRAS := -e '.[test,lint]'
 define install_with_uv
 	if [ -x $(BIN)/uv ] || $(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) 2>/dev/null; then \
-	  $(BIN)/uv pip install --quiet --python $(BIN)/python $(1); \
+	  $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(1); \
 	else \
 	  $(BIN)/pip install --quiet --disable-pip-version-check $(1); \
 	fi
