@@ -12,16 +12,19 @@ PYTEST_ARGS ?=
 
 install: $(STAMP)
 
-# torch first and pinned, by pip (it honours this machine's pip settings: the CPU build on local
-# disk; an unpinned torch pulls a CUDA build). The rest through uv, which resolves and installs
-# the same versions in seconds: Forge's dependencies took pip 60-80 s of a fresh `make demo`'s
-# 5 minutes on 2 cores, uv 10 s. Where uv cannot be had, pip does it all.
+# Installs go through uv, which resolves and installs the same versions as pip in seconds
+# (Forge's dependencies took pip 60-80 s of a fresh `make demo`'s 5 minutes on 2 cores, uv about
+# 10 s), given the wheel folders pip is set to look in (find-links) so it takes the same local
+# wheels. torch first and pinned: the CPU build on local disk; an unpinned torch pulls a CUDA
+# build. Where uv cannot be had, pip does it all. Bytecode is compiled at install, as pip does.
 # The demo needs Forge alone; the tests and lint add their extras on top.
 UV_VERSION := 0.13.10
 TEST_EXTRAS := -e '.[test,lint]'
+PIP_LINKS := $(PIP_FIND_LINKS) $(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null)
+UV_LINKS := $(foreach link,$(sort $(PIP_LINKS)),--find-links $(link))
 define install_with_uv
 	if [ -x $(BIN)/uv ] || $(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION) 2>/dev/null; then \
-	  $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(1); \
+	  $(BIN)/uv pip install --quiet --compile-bytecode --python $(BIN)/python $(UV_LINKS) $(1); \
 	else \
 	  $(BIN)/pip install --quiet --disable-pip-version-check $(1); \
 	fi
@@ -29,7 +32,7 @@ endef
 
 $(BASE_STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(call install_with_uv,torch==2.13.0)
 	$(call install_with_uv,-e .)
 	touch $(BASE_STAMP)
 
