@@ -1118,6 +1118,9 @@ TRUE_POSITIVES = [
     ("typed_binding_password", 'val password: String = "tangerine-Otter-42"', "Otter-42", "password"),
     ("typed_binding_password", 'var dbPassword string = "tangerine-Otter-42"', "Otter-42", "password"),
     ("typed_binding_password", '#define DB_PASSWORD "tangerine-Otter-42"', "Otter-42", "password"),
+    # C++'s brace initialization: std::string apiKey{"..."}
+    ("secret_assignment", 'std::string apiKey{"Zp9qL2vX7mK4rT8wN1sBq4"};', "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
+    ("password_quoted", 'const std::string password{ "tangerine-Otter-42" };', "Otter-42", "password"),
     # Ruby's set :name, "value"; R's <-
     ("ruby_set_password", 'set :password, "tangerine-Otter-42"', "Otter-42", "password"),
     ("ruby_set_secret", "set :session_secret, 'Zp9qL2vX7mK4rT8wN1sBq4'", "Zp9qL2vX7mK4rT8wN1sBq4", "secret"),
@@ -1346,6 +1349,12 @@ TRUE_POSITIVES = [
 
 # (detector that must stay quiet, text)
 NEAR_MISSES = [
+    # braces that open no string: a struct literal, a format string, a block
+    (
+        "secret_assignment",
+        'auto t = Token{name};\nprintf("token{%s}", x);\nif (api_key) {\n  use(api_key);\n}\n'
+        "auto creds = Credentials{user, password};\n",
+    ),
     # a bare key's lookup words, ids, digests, names, references and paths
     (
         "ini_key",

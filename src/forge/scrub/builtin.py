@@ -570,12 +570,13 @@ _add(
 
 # key = value, "key": "value", key: value. The key ends in the keyword (DB_PASSWORD,
 # slackToken); '==' is a comparison and '::'/':/' are not separators.
-# (R assigns with <-: password <- "..."; Ruby and JavaScript assign a default with ||= and ??=)
-_SEP = r"\\?[\"']?\s*(?::=|=>|<-|\|\|=|\?\?=|=(?!=)|:(?![:/]))\s*"
+# (R assigns with <-: password <- "..."; Ruby and JavaScript assign a default with ||= and ??=;
+# C++ initializes with braces: std::string apiKey{"..."}, a '{' that opens a string)
+_SEP = r"\\?[\"']?\s*(?::=|=>|<-|\|\|=|\?\?=|=(?!=)|:(?![:/])|\{(?=\s*\\?[\"']))\s*"
 # the same, with the value on the key's line: an unquoted value is never the next line's first
 # word (`TOKEN=` then a line `export X=...` below it)
 _SEP_INLINE = r"\\?[\"']?\s*(?::=|=>|<-|\|\|=|\?\?=|=(?!=)|:(?![:/]))[ \t]*"
-_SEP_ANCHOR = r"\\?[\"']?\s*(?:[:=]|<-|\|\|=|\?\?=)"  # the same, in the engine's syntax (a superset)
+_SEP_ANCHOR = r"\\?[\"']?\s*(?:[:=]|<-|\|\|=|\?\?=|\{)"  # the same, in the engine's syntax (a superset)
 # Inside the quotes, escaped characters are part of the value (pa\\`ss): all but an escaped
 # quote (the string's end, in JSON written inside JSON) and \n, \r, \t (a line break ends it).
 # A Python bytes string's prefix may stand before the quote (Flask's app.secret_key = b'...'); not
